@@ -1,0 +1,132 @@
+// The validated, resolved configuration the engine runs on (what engine/config/load.ts produces).
+
+/** A script named by the config, resolved to an absolute path, with its name for chunk names. */
+export interface ScriptRef {
+  /** Absolute path on disk. */
+  path: string;
+  /** Path relative to the workspace (config file's directory) when inside it, else absolute: used as Lua chunk name. */
+  displayPath: string;
+  /** Path as written in the config (before resolution), for export. */
+  written: string;
+}
+
+export interface FeatureConfig { name: string; script: ScriptRef }
+export interface FilterConfig { name: string; script: ScriptRef }
+
+export const ACTION_TYPES = ['brute_force', 'rbl', 'tls_encryption', 'relay_domains', 'lua', 'post'] as const;
+export type ActionType = (typeof ACTION_TYPES)[number];
+export interface ActionConfig { type: ActionType; name: string; script: ScriptRef }
+
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as const;
+export type HookMethod = (typeof HTTP_METHODS)[number];
+export interface CustomHookConfig { location: string; method: HookMethod; script: ScriptRef; roles: string[] }
+
+export interface LuaRuntimeConfig {
+  /** `lua.config.backend_script_path` (or `script_path`); undefined when no Lua backend is configured. */
+  backendScript?: ScriptRef;
+  initScripts: ScriptRef[];
+  /** `package_path`, resolved: `;`-separated templates with `?`. */
+  packagePath?: string;
+  numberOfWorkers: number;
+}
+
+export interface SearchConfig { protocols: string[]; cacheName?: string; backendName?: string }
+
+export interface LuaConfig {
+  features: FeatureConfig[];
+  filters: FilterConfig[];
+  actions: ActionConfig[];
+  customHooks: CustomHookConfig[];
+  config: LuaRuntimeConfig;
+  /** name -> number_of_workers */
+  optionalBackends: Record<string, { numberOfWorkers: number }>;
+  search: SearchConfig[];
+}
+
+export type RedisMode = 'mock' | 'standalone' | 'sentinel' | 'cluster';
+export interface RedisSettings {
+  mode: RedisMode;
+  /** host:port list: one for standalone, the sentinels for sentinel, the seeds for cluster. */
+  addresses: string[];
+  sentinelMaster?: string;
+  username?: string;
+  password?: string;
+  database?: number;
+  /** Key prefix for everything the engine writes. */
+  prefix: string;
+  positiveCacheTtlSec: number;
+  negativeCacheTtlSec: number;
+  commandTimeoutMs?: number;
+}
+
+export interface BasicAuthConfig { enabled: boolean; username: string; password: string }
+export interface JwtUser { username: string; password: string; roles: string[] }
+export interface JwtConfig { enabled: boolean; secretKey: string; tokenExpirySec: number; refreshToken: boolean; users: JwtUser[] }
+
+export type BackendKind = 'cache' | 'lua';
+
+export interface ServerConfig {
+  /** host and port to listen on (`address: 127.0.0.1:9080`). */
+  host: string;
+  port: number;
+  backends: BackendKind[];
+  redis: RedisSettings;
+  basicAuth?: BasicAuthConfig;
+  jwtAuth?: JwtConfig;
+  /** Per-call Lua timeout in ms (`lua_script_timeout`, Go duration). */
+  luaScriptTimeoutMs: number;
+  /** Bound on requests in flight; beyond it requests get a temporary failure. */
+  maxConcurrentRequests: number;
+  /** Memory cap per Lua VM in bytes (`lua_memory_limit`, e.g. "32MiB"). */
+  luaMemoryLimitBytes: number;
+  /** Max auth request body in bytes. */
+  maxBodyBytes: number;
+  /** Let scripts use the `io` library (default false). */
+  luaAllowIo: boolean;
+  /** Auth-Wait header value on failures, seconds (0 = none). */
+  authWaitSec: number;
+  /** Nonce mixed into password hashes in the cache. */
+  passwordNonce: string;
+  /** DNS resolver host:port for RBL and nauthilus_dns (system when unset). */
+  dnsResolver?: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** The log_format the scripts see in `logging` ("json" by default). */
+  logFormat: 'json' | 'default';
+}
+
+export interface BruteForceBucket {
+  name: string;
+  periodSec: number;
+  cidr: number;
+  ipv4: boolean;
+  ipv6: boolean;
+  failedRequests: number;
+  filterByProtocol: string[];
+}
+export interface BruteForceConfig { ipWhitelist: string[]; buckets: BruteForceBucket[] }
+
+export interface RblList {
+  name: string;
+  rbl: string;
+  ipv4: boolean;
+  ipv6: boolean;
+  returnCode: string;
+  weight: number;
+  allowFailure: boolean;
+}
+export interface RblConfig { threshold: number; lists: RblList[]; ipWhitelist: string[] }
+
+export interface AuthStudioConfig {
+  /** Absolute path of the config file. */
+  file: string;
+  /** Directory of the config file: the workspace root. */
+  baseDir: string;
+  server: ServerConfig;
+  lua: LuaConfig;
+  bruteForce?: BruteForceConfig;
+  rbl?: RblConfig;
+  relayDomains?: { staticDomains: string[] };
+  cleartextNetworks: string[];
+  /** The parsed YAML as written (after ${VAR} expansion), for export. */
+  raw: unknown;
+}

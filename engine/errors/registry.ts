@@ -1,0 +1,84 @@
+// Every expected error AuthStudio reports, with a stable code, an HTTP status and a user-facing message.
+
+/** One entry of the error registry. */
+export interface ErrorSpec {
+  /** HTTP status used when the error reaches an HTTP client. */
+  status: number;
+  /** What went wrong, in words a user can act on. */
+  summary: string;
+}
+
+/**
+ * The registry of error codes. `docs/errors.md` documents each one; a test keeps the two in step.
+ */
+export const ERRORS = {
+  AS_ERR_CONFIG_YAML: { status: 400, summary: 'The configuration file is not valid YAML.' },
+  AS_ERR_CONFIG_UNKNOWN_KEY: { status: 400, summary: 'The configuration names a key AuthStudio does not know (a typo is never ignored).' },
+  AS_ERR_CONFIG_TYPE: { status: 400, summary: 'A configuration value has the wrong type or is out of range.' },
+  AS_ERR_CONFIG_MISSING: { status: 400, summary: 'A required configuration key is missing.' },
+  AS_ERR_CONFIG_ENV: { status: 400, summary: 'A ${VAR} reference names an environment variable that is not set.' },
+  AS_ERR_CONFIG_FILE: { status: 400, summary: 'A file named by the configuration cannot be read.' },
+  AS_ERR_LUA_SYNTAX: { status: 400, summary: 'A Lua script does not compile.' },
+  AS_ERR_LUA_LOAD: { status: 400, summary: 'A Lua script raised an error while it was loaded.' },
+  AS_ERR_LUA_ENTRY: { status: 400, summary: 'A Lua script does not define the entry function its kind needs.' },
+  AS_ERR_LUA_RUNTIME: { status: 500, summary: 'A Lua script raised an error while it ran.' },
+  AS_ERR_LUA_TIMEOUT: { status: 500, summary: 'A Lua script ran longer than lua_script_timeout.' },
+  AS_ERR_LUA_MEMORY: { status: 500, summary: 'A Lua script used more memory than its VM may.' },
+  AS_ERR_LUA_INIT: { status: 500, summary: 'An init script failed.' },
+  AS_ERR_POOL_BUSY: { status: 503, summary: 'Too many requests are in flight (max_concurrent_requests).' },
+  AS_ERR_REDIS: { status: 500, summary: 'Redis did not answer or answered with an error.' },
+  AS_ERR_BACKEND: { status: 500, summary: 'The authentication backend failed.' },
+  AS_ERR_BAD_REQUEST: { status: 400, summary: 'The request is malformed or a field has a wrong value.' },
+  AS_ERR_UNAUTHORIZED: { status: 401, summary: 'The API needs credentials that were missing or wrong.' },
+  AS_ERR_NOT_FOUND: { status: 404, summary: 'There is nothing at this path.' },
+  AS_ERR_SHUTTING_DOWN: { status: 503, summary: 'The server is shutting down and takes no new requests.' },
+  AS_ERR_CLI_USAGE: { status: 400, summary: 'The command line is incomplete or names an unknown option.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** Where in a file an error was found. */
+export interface SourceLocation {
+  file: string;
+  line?: number;
+  column?: number;
+}
+
+/**
+ * An expected error: bad input, a failing script, an unavailable service.
+ * Bugs are plain `Error`s and are never shown to users as their mistake.
+ */
+export class AuthStudioError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly location?: SourceLocation;
+  /** Key path in the configuration (`lua.features[0].script_path`) or request field name. */
+  readonly path?: string;
+
+  constructor(code: ErrorCode, message: string, opts: { location?: SourceLocation; path?: string; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'AuthStudioError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.location = opts.location;
+    this.path = opts.path;
+  }
+
+  /** `file:line:column: message` as editors and compilers print it. */
+  format(): string {
+    const loc = this.location;
+    if (!loc) return this.message;
+    let where = loc.file;
+    if (loc.line !== undefined) where += `:${loc.line}`;
+    if (loc.column !== undefined) where += `:${loc.column}`;
+    return `${where}: ${this.message}`;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, location: this.location, path: this.path };
+  }
+}
+
+export function isAuthStudioError(e: unknown): e is AuthStudioError {
+  return e instanceof AuthStudioError;
+}

@@ -1,0 +1,47 @@
+// Per-request state that host modules see while a script serves that request.
+
+/** One thing a script did that the trace shows (a Redis command, an HTTP call, a log line). */
+export interface CallEvent {
+  kind: 'redis' | 'http' | 'log' | 'dns' | 'db' | 'tcp' | 'mail';
+  /** ms since the request started */
+  at_ms: number;
+  detail: Record<string, unknown>;
+}
+
+/**
+ * The mutable state of one auth request (or hook call) that scripts may read or change through host
+ * modules: custom log fields, the status message, the shared context table, and the events the trace shows.
+ * One CallContext lives as long as the request; each stage runs with it as `host.call`.
+ */
+export class CallContext {
+  readonly session: string;
+  readonly startedAt = performance.now();
+  /** custom_log_add pairs, in order. */
+  readonly customLogs: Array<[string, string]> = [];
+  statusMessage: string | undefined;
+  /** nauthilus_context: values shared by all stages of one request. */
+  readonly context = new Map<string, unknown>();
+  readonly events: CallEvent[] = [];
+  /** Set when the running stage was given up (timeout): async host work rejects at once. */
+  abortSignal: AbortSignal | undefined;
+  /** Logs of the stage now running, so the trace can list them per stage. */
+  stageLogs: Array<[string, string]> = [];
+  /** Whether events (Redis commands, HTTP calls) should be recorded for the trace. */
+  readonly recordEvents: boolean;
+
+  constructor(session: string, opts: { recordEvents?: boolean } = {}) {
+    this.session = session;
+    this.recordEvents = opts.recordEvents ?? false;
+  }
+
+  addLog(key: string, value: string): void {
+    this.customLogs.push([key, value]);
+    this.stageLogs.push([key, value]);
+  }
+
+  record(kind: CallEvent['kind'], detail: Record<string, unknown>): void {
+    if (!this.recordEvents) return;
+    if (this.events.length >= 1000) return; // a runaway loop must not grow the trace without bound
+    this.events.push({ kind, at_ms: Math.round((performance.now() - this.startedAt) * 1000) / 1000, detail });
+  }
+}

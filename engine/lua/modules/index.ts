@@ -1,0 +1,78 @@
+// The registry of Lua host modules: one file per module, listed here explicitly.
+import type { LuaModule } from '../module';
+import { jsonModule } from './json';
+import { utilModule } from './util';
+import { contextModule } from './context';
+
+/** Every module `require` can load, in documentation order. */
+export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule];
+
+/**
+ * Nauthilus 1.x `dynamic_loader` names. Every name is accepted (3.x treats the call as a no-op);
+ * the value is the module `require` then gives, or null when AuthStudio does not provide it.
+ */
+export const LEGACY_LOADER_NAMES: Record<string, string | null> = {
+  nauthilus_context: 'nauthilus_context',
+  nauthilus_redis: 'nauthilus_redis',
+  nauthilus_prometheus: 'nauthilus_prometheus',
+  nauthilus_gluahttp: 'glua_http',
+  nauthilus_gll_json: 'json',
+  nauthilus_password: 'nauthilus_password',
+  nauthilus_http_request: 'nauthilus_http_request',
+  nauthilus_http_response: 'nauthilus_http_response',
+  nauthilus_gll_db: 'db',
+  nauthilus_gll_tcp: 'tcp',
+  nauthilus_gll_time: 'time',
+  nauthilus_gll_strings: 'strings',
+  nauthilus_gll_base64: 'base64',
+  nauthilus_gll_crypto: 'crypto',
+  nauthilus_gll_template: 'template',
+  nauthilus_gll_yaml: 'yaml',
+  nauthilus_gll_argparse: null,
+  nauthilus_gll_cmd: null,
+  nauthilus_gll_filepath: null,
+  nauthilus_gll_goos: null,
+  nauthilus_gll_http: null,
+  nauthilus_gll_ioutil: null,
+  nauthilus_gll_pb: null,
+  nauthilus_gll_pprof: null,
+  nauthilus_gll_regexp: null,
+  nauthilus_gll_runtime: null,
+  nauthilus_gll_shellescape: null,
+  nauthilus_gll_stats: null,
+  nauthilus_gll_storage: null,
+  nauthilus_gll_xmlpath: null,
+  nauthilus_gll_zabbix: null,
+  nauthilus_gll_aws_cloudwatch: null,
+  nauthilus_gll_aws_dynamodb: null,
+  nauthilus_gll_aws_s3: null,
+  nauthilus_gll_aws_ses: null,
+  nauthilus_gll_aws_sqs: null,
+  nauthilus_dns: 'nauthilus_dns',
+  nauthilus_misc: 'nauthilus_misc',
+  nauthilus_cache: 'nauthilus_cache',
+  nauthilus_mail: 'nauthilus_mail',
+  nauthilus_ldap: 'nauthilus_ldap',
+  nauthilus_psnet: null,
+  nauthilus_neural: null,
+  nauthilus_brute_force: null,
+  nauthilus_otel: null,
+  nauthilus_util: 'nauthilus_util',
+  nauthilus_backend_result: 'nauthilus_backend_result',
+  nauthilus_builtin: 'nauthilus_builtin',
+};
+
+const byName = new Map<string, LuaModule>();
+for (const m of MODULES) {
+  if (byName.has(m.name)) throw new Error(`duplicate Lua module ${m.name}`);
+  byName.set(m.name, m);
+}
+
+export function moduleByName(name: string): LuaModule | undefined {
+  return byName.get(name);
+}
+
+/** True when `name` is a dynamic_loader name Nauthilus 1.x or 3.x knows. */
+export function resolveLegacyLoaderName(name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(LEGACY_LOADER_NAMES, name) || byName.has(name);
+}

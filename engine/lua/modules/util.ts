@@ -1,0 +1,156 @@
+// `nauthilus_util`: the helper library Nauthilus scripts load without dynamic_loader.
+import crypto from 'node:crypto';
+import net from 'node:net';
+import type { LuaModule } from '../module';
+import { checkArg } from '../values';
+
+const NON_ROUTABLE = new net.BlockList();
+for (const [addr, prefix] of [
+  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
+  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24],
+  ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
+] as const) NON_ROUTABLE.addSubnet(addr, prefix, 'ipv4');
+for (const [addr, prefix] of [
+  ['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['2001:db8::', 32], ['64:ff9b:1::', 48],
+] as const) NON_ROUTABLE.addSubnet(addr, prefix, 'ipv6');
+
+/** True for a syntactically valid, globally routable unicast address. */
+export function isRoutableIp(ip: string): boolean {
+  let addr = ip.trim();
+  const v4mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr);
+  if (v4mapped) addr = v4mapped[1];
+  const family = net.isIP(addr);
+  if (family === 0) return false;
+  return !NON_ROUTABLE.check(addr, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+export const utilModule: LuaModule = {
+  name: 'nauthilus_util',
+  summary: 'Helpers: error raising, type tests, table helpers, routable IPs, random strings, result printing.',
+  install(host) {
+    return {
+      functions: {
+        is_routable_ip: (ip: unknown) => {
+          checkArg('is_routable_ip', 1, ip, 'string');
+          return isRoutableIp(ip as string);
+        },
+        generate_random_string: (len: unknown) => {
+          checkArg('generate_random_string', 1, len, 'number');
+          const n = Math.max(0, Math.min(4096, Math.floor(len as number)));
+          const bytes = crypto.randomBytes(n);
+          let s = '';
+          for (let i = 0; i < n; i++) s += ALNUM[bytes[i] % ALNUM.length];
+          return s;
+        },
+        getenv_raw: (name: unknown) => {
+          checkArg('getenv', 1, name, 'string');
+          return host.services.getenv(name as string);
+        },
+        log_raw: (level: unknown, line: unknown) => {
+          const lvl = level === 'debug' || level === 'warn' || level === 'error' ? level : 'info';
+          host.services.logger[lvl]({ pool: host.poolName, session: host.call?.session, script_log: String(line) }, 'script');
+          host.call?.record('log', { level: lvl, line: String(line) });
+        },
+        timestamp_raw: () => new Date().toISOString(),
+      },
+      lua: `
+local api = ...
+local M = {}
+
+function M.exists_in_table(tbl, element)
+  if type(tbl) ~= "table" then return false end
+  for _, v in pairs(tbl) do
+    if v == element then return true end
+  end
+  return false
+end
+
+function M.get_current_timestamp() return api.timestamp_raw() end
+
+function M.table_length(tbl)
+  if type(tbl) ~= "table" then return 0 end
+  local n = 0
+  for _ in pairs(tbl) do n = n + 1 end
+  return n
+end
+
+-- raise at the caller's line, so the error names the script, not this module
+function M.if_error_raise(err)
+  if err ~= nil and err ~= false then
+    error(tostring(err), 2)
+  end
+end
+
+function M.is_table(v) return type(v) == "table" end
+function M.is_string(v) return type(v) == "string" end
+function M.is_number(v) return type(v) == "number" end
+
+function M.toboolean(v)
+  if type(v) == "boolean" then return v end
+  if type(v) == "number" then return v ~= 0 end
+  if type(v) == "string" then
+    local s = string.lower(v)
+    return s == "true" or s == "1" or s == "yes" or s == "on"
+  end
+  return false
+end
+
+M.generate_random_string = api.generate_random_string
+M.is_routable_ip = api.is_routable_ip
+M.getenv = function(name, default)
+  local v = api.getenv_raw(name)
+  if v == nil or v == "" then return default end
+  return v
+end
+
+function M.get_redis_key(request, key)
+  local prefix = ""
+  if type(request) == "table" and type(request.redis_prefix) == "string" then prefix = request.redis_prefix end
+  return prefix .. tostring(key)
+end
+
+local function flatten(result)
+  local keys = {}
+  for k in pairs(result) do keys[#keys + 1] = tostring(k) end
+  table.sort(keys)
+  local parts = {}
+  for _, k in ipairs(keys) do
+    local v = result[k]
+    if type(v) == "table" then
+      local ok, s = pcall(require("json").encode, v)
+      v = ok and s or tostring(v)
+    end
+    parts[#parts + 1] = k .. "=" .. tostring(v)
+  end
+  return table.concat(parts, " ")
+end
+
+-- print_result(logging, result, err_string): one log line for a hook or init script
+function M.print_result(logging, result, err_string)
+  local r = {}
+  if type(result) == "table" then for k, v in pairs(result) do r[k] = v end end
+  local level = "info"
+  if err_string ~= nil and err_string ~= "" then
+    r.level = "error"
+    r.error = tostring(err_string)
+    level = "error"
+  elseif type(r.level) == "string" then
+    level = r.level
+  end
+  local line
+  if type(logging) == "table" and logging.log_format == "json" then
+    local s, err = require("json").encode(r)
+    line = s or flatten(r)
+  else
+    line = flatten(r)
+  end
+  api.log_raw(level, line)
+end
+
+return M
+`,
+    };
+  },
+};

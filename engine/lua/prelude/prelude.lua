@@ -1,0 +1,297 @@
+-- AuthStudio VM prelude: sandbox, Lua 5.1 shims, module loader and the entry-point dispatcher.
+-- Runs once per VM before any user script. `__as_host` holds the JS host functions; the prelude
+-- captures it and removes it from _G so scripts never see it.
+local host = __as_host
+__as_host = nil
+
+local __as_rawcollect = collectgarbage
+local rawload, pcall, error, type, tostring, tonumber, select = load, pcall, error, type, tostring, tonumber, select
+local setmetatable, string_find, string_sub, table_pack, table_unpack = setmetatable, string.find, string.sub, table.pack, table.unpack
+
+---------------------------------------------------------------------------------------------------
+-- Sandbox: nothing that reaches the host process or loads bytecode.
+---------------------------------------------------------------------------------------------------
+os.exit = nil
+os.execute = nil
+os.remove = nil
+os.rename = nil
+os.tmpname = nil
+os.setlocale = nil
+os.getenv = function(name)
+  if type(name) ~= "string" then error("bad argument #1 to 'getenv' (string expected, got " .. type(name) .. ")", 2) end
+  return host.getenv(name)
+end
+if io and not host.allow_io then
+  io = nil
+  package.loaded.io = nil
+end
+package.loadlib = nil
+package.cpath = ""
+package.searchers[3] = nil
+package.searchers[4] = nil
+string.dump = nil
+debug = { traceback = debug.traceback, getinfo = debug.getinfo }
+package.loaded.debug = debug
+dofile = nil
+loadfile = nil
+collectgarbage = function(opt, ...)
+  if opt == nil or opt == "collect" or opt == "count" or opt == "step" then
+    return __as_rawcollect(opt, ...)
+  end
+  return 0
+end
+-- text-only `load`: bytecode is refused
+load = function(chunk, name, mode, env)
+  if type(chunk) == "string" and string_sub(chunk, 1, 1) == "\27" then
+    return nil, "attempt to load a binary chunk (bytecode is not allowed)"
+  end
+  return rawload(chunk, name, "t", env or _G)
+end
+
+---------------------------------------------------------------------------------------------------
+-- Lua 5.1 shims (Nauthilus runs gopher-lua, a Lua 5.1)
+---------------------------------------------------------------------------------------------------
+unpack = table.unpack
+table.getn = function(t) return #t end
+loadstring = function(s, name) return load(s, name) end
+math.pow = function(a, b) return a ^ b end
+string.gfind = string.gmatch
+if not math.mod then math.mod = math.fmod end
+if not table.maxn then
+  table.maxn = function(t)
+    local m = 0
+    for k in pairs(t) do if type(k) == "number" and k > m then m = k end end
+    return m
+  end
+end
+setfenv = setfenv or function(f, env) return f end
+getfenv = getfenv or function() return _G end
+
+---------------------------------------------------------------------------------------------------
+-- Host function wrappers: errors raised by JS carry the script's file:line; async calls await.
+---------------------------------------------------------------------------------------------------
+-- JS errors arrive as userdata: turn them into strings so `error(msg, 2)` can prefix file:line.
+local function errtext(e)
+  if type(e) == "string" then return e end
+  return tostring(e)
+end
+
+-- No tail calls here: error level 2 must be the script's frame, not a wrapper's.
+local function wrap_sync(fn)
+  return function(...)
+    local r = table_pack(pcall(fn, ...))
+    if not r[1] then error(errtext(r[2]), 2) end
+    return table_unpack(r, 2, r.n)
+  end
+end
+
+local function await_result(p)
+  return p:await()
+end
+
+local function wrap_async(fn)
+  return function(...)
+    local ok, p = pcall(fn, ...)
+    if not ok then error(errtext(p), 2) end
+    local r = table_pack(pcall(await_result, p))
+    if not r[1] then error(errtext(r[2]), 2) end
+    return table_unpack(r, 2, r.n)
+  end
+end
+
+-- Turn a raw host table {name = jsfunction} plus its list of async names into Lua functions.
+local function wrap_host_table(raw, async_names)
+  local out = {}
+  local is_async = {}
+  for _, n in ipairs(async_names or {}) do is_async[n] = true end
+  for k, v in pairs(raw) do
+    if type(v) == "function" then
+      out[k] = is_async[k] and wrap_async(v) or wrap_sync(v)
+    else
+      out[k] = v
+    end
+  end
+  return out
+end
+
+---------------------------------------------------------------------------------------------------
+-- Modules: `require(name)` builds the module on first use from the host; `dynamic_loader` accepts
+-- every Nauthilus 1.x name and is a no-op (3.x behaviour), so `require` works with or without it.
+---------------------------------------------------------------------------------------------------
+local module_names = host.module_names() -- { require_name = true }
+for name in pairs(module_names) do
+  package.preload[name] = function()
+    local raw, async_names, lua_src = host.module_raw(name)
+    local api = wrap_host_table(raw, async_names)
+    if lua_src and #lua_src > 0 then
+      local f, err = rawload(lua_src, "=[" .. name .. "]", "t", _G)
+      if not f then error(err) end
+      return f(api, wrap_host_table)
+    end
+    return api
+  end
+end
+
+dynamic_loader = function(name)
+  if type(name) ~= "string" then
+    error("bad argument #1 to 'dynamic_loader' (string expected, got " .. type(name) .. ")", 2)
+  end
+  host.dynamic_loader(name)
+end
+
+---------------------------------------------------------------------------------------------------
+-- Scripts: each loaded into its own environment so every script may define the same entry names.
+---------------------------------------------------------------------------------------------------
+local script_envs = {}
+
+-- Compile `src` as `chunkname`; returns the chunk and its env, or nil and the syntax error.
+function __as_compile(src, chunkname)
+  local env = setmetatable({}, { __index = _G })
+  local fn, err = rawload(src, chunkname, "t", env)
+  if not fn then return nil, err end
+  return fn, env
+end
+
+-- Request tables arrive as one string: fields separated by \0, each "<t><key>=<value>" with t one of
+-- s (string), n (number), b (boolean: 1 or 0). One crossing instead of one per field.
+local function decode_request(s)
+  local t = {}
+  local pos = 1
+  local len = #s
+  while pos <= len do
+    local e = string_find(s, "\0", pos, true) or (len + 1)
+    local eq = string_find(s, "=", pos + 1, true)
+    if eq and eq < e then
+      local kind = string_sub(s, pos, pos)
+      local key = string_sub(s, pos + 1, eq - 1)
+      local val = string_sub(s, eq + 1, e - 1)
+      if kind == "s" then t[key] = val
+      elseif kind == "n" then t[key] = tonumber(val)
+      elseif kind == "b" then t[key] = (val == "1")
+      end
+    end
+    pos = e + 1
+  end
+  return t
+end
+__as_decode_request = decode_request
+
+-- gopher-lua's ToBool and ToInt: nil/false are false, everything else true; non-numbers are 0.
+local function to_bool(v) return v ~= nil and v ~= false end
+local function to_int(v)
+  if type(v) == "number" then return math.floor(v) end
+  if type(v) == "string" then local n = tonumber(v); if n then return math.floor(n) end end
+  return 0
+end
+
+local function entry(env, name, alt)
+  local fn = env[name]
+  if type(fn) ~= "function" and alt then fn = env[alt] end
+  if type(fn) ~= "function" then
+    error("the script does not define " .. name .. (alt and (" (or " .. alt .. ")") or "") .. "()", 0)
+  end
+  return fn
+end
+
+local function backend_result_plain(b)
+  if type(b) ~= "table" then return nil end
+  local f = b.__fields or b
+  local attrs = {}
+  if type(f.attributes) == "table" then
+    for k, v in pairs(f.attributes) do
+      if type(v) == "table" then
+        local list = {}
+        for _, x in ipairs(v) do list[#list + 1] = tostring(x) end
+        attrs[tostring(k)] = list
+      elseif v ~= nil then
+        attrs[tostring(k)] = tostring(v)
+      end
+    end
+  end
+  return {
+    authenticated = to_bool(f.authenticated),
+    user_found = to_bool(f.user_found),
+    account_field = f.account_field,
+    totp_secret_field = f.totp_secret_field,
+    totp_recovery_field = f.totp_recovery_field,
+    unique_user_id_field = f.unique_user_id_field,
+    display_name_field = f.display_name_field,
+    attributes = attrs,
+  }
+end
+
+local dispatch = {}
+
+function dispatch.feature(env, req)
+  local fn = entry(env, "nauthilus_call_feature", "nauthilus_call_environment")
+  local triggered, abort, result = fn(req)
+  return to_bool(triggered), to_bool(abort), to_int(result)
+end
+
+function dispatch.filter(env, req)
+  local fn = entry(env, "nauthilus_call_filter", "nauthilus_call_subject")
+  local reject, result = fn(req)
+  return to_bool(reject), to_int(result)
+end
+
+function dispatch.action(env, req)
+  local fn = entry(env, "nauthilus_call_action")
+  return to_int(fn(req))
+end
+
+function dispatch.verify(env, req)
+  local fn = entry(env, "nauthilus_backend_verify_password")
+  local result, b = fn(req)
+  return to_int(result), backend_result_plain(b)
+end
+
+function dispatch.list_accounts(env, req)
+  local fn = entry(env, "nauthilus_backend_list_accounts")
+  local result, accounts = fn(req)
+  local out = {}
+  if type(accounts) == "table" then
+    for _, a in ipairs(accounts) do out[#out + 1] = tostring(a) end
+  end
+  return to_int(result), out
+end
+
+function dispatch.add_totp(env, req)
+  local fn = entry(env, "nauthilus_backend_add_totp")
+  return to_int(fn(req))
+end
+
+function dispatch.hook(env, logging, session)
+  local fn = entry(env, "nauthilus_run_hook")
+  local result = fn(logging, session)
+  if result == nil then return nil end
+  local json = require("json")
+  local s, err = json.encode(result)
+  if err then error(err, 0) end
+  return s
+end
+
+function dispatch.init(env, logging)
+  local fn = entry(env, "nauthilus_run_hook")
+  fn(logging)
+  return 0
+end
+
+function dispatch.call(env, name, ...)
+  return entry(env, name)(...)
+end
+
+function dispatch.chunk(env, fn)
+  -- run a freshly compiled chunk (top-level statements of a script)
+  fn()
+  return 0
+end
+
+-- Called from JS: dispatch a stage; the request arrives encoded (see decode_request).
+function __as_dispatch(kind, env, encoded, ...)
+  local d = dispatch[kind]
+  if kind == "hook" or kind == "init" or kind == "chunk" or kind == "call" then
+    return d(env, ...)
+  end
+  local req = decode_request(encoded)
+  return d(env, req)
+end

@@ -1,0 +1,32 @@
+// The engine services a Lua host module may use, passed in explicitly (no global singletons).
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { RedisStore } from '../redis/store';
+
+/** Process-wide, in-memory key/value cache behind `nauthilus_cache` (shared by all VMs of an engine). */
+export interface SharedCache {
+  get(key: string): unknown;
+  set(key: string, value: unknown, ttlSeconds?: number): void;
+  delete(key: string): boolean;
+  has(key: string): boolean;
+  keys(): string[];
+  size(): number;
+  flush(): void;
+  push(key: string, value: unknown): number;
+  popAll(key: string): unknown[];
+}
+
+export interface EngineServices {
+  logger: Logger;
+  /** The engine's Redis (embedded or real) and any pools registered from Lua. */
+  redis: RedisStore;
+  /** prom-client registry served on /metrics; Lua vectors register here. */
+  metrics: Registry;
+  cache: SharedCache;
+  /** Environment lookup for os.getenv / nauthilus_util.getenv (the process environment by default). */
+  getenv(name: string): string | undefined;
+  /** Directory of the config file: relative paths in scripts' host calls resolve against it. */
+  baseDir: string;
+  /** DNS resolver address (host:port) for nauthilus_dns and RBL lookups; system resolver when unset. */
+  dnsResolver?: string;
+}

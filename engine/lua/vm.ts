@@ -1,0 +1,362 @@
+// One Lua VM (a wasmoon engine): sandboxed, with host modules, scripts loaded once, calls run with a timeout.
+//
+//   create() -> prelude (sandbox, shims, require/dynamic_loader) -> loadScript()* -> dispatch()* -> close()
+//                                                                       |
+//                              a call that errors, times out or runs out of memory marks the VM `broken`;
+//                              the pool then replaces it (a broken VM never serves another request).
+import fs from 'node:fs';
+import path from 'node:path';
+import { LuaFactory, LuaEngine, LUA_REGISTRYINDEX, LuaMultiReturn } from 'wasmoon';
+import type { LuaGlobal } from 'wasmoon';
+import { AuthStudioError } from '../errors/registry';
+import type { ModuleHost } from './module';
+import type { CallContext } from './call-context';
+import type { EngineServices } from './services';
+import { moduleByName, resolveLegacyLoaderName } from './modules/index';
+import { parseLuaError } from './lua-error';
+
+// the builtin globals run inside the prelude's scope, where `host` is still visible
+const PRELUDE =
+  fs.readFileSync(findLuaSource('prelude.lua'), 'utf8') +
+  '\n;(function(...)\n' + fs.readFileSync(findLuaSource('builtin.lua'), 'utf8') + '\nend)(host)\n';
+
+function findLuaSource(name: string): string {
+  // engine/lua/vm.ts compiles to dist/engine/lua/vm.js; the .lua files stay in engine/lua/prelude/
+  const candidates = [path.join(__dirname, 'prelude', name), path.join(__dirname, '..', '..', '..', 'engine', 'lua', 'prelude', name)];
+  for (const c of candidates) if (fs.existsSync(c)) return c;
+  throw new Error(`Lua prelude ${name} not found (looked in ${candidates.join(', ')})`);
+}
+
+let sharedFactory: LuaFactory | undefined;
+/** One factory per process: engines share its wasm module (a further engine costs ~1 ms). */
+function factory(): LuaFactory {
+  sharedFactory ??= new LuaFactory();
+  return sharedFactory;
+}
+
+export interface VmOptions {
+  poolName: string;
+  services: EngineServices;
+  /** Bytes of Lua heap this VM may use beyond what its scripts need after loading. */
+  memoryLimitBytes: number;
+  allowIo: boolean;
+  /** `package.path` templates for require of user modules. */
+  packagePath?: string;
+}
+
+/** A script compiled into this VM: its private environment lives in the Lua registry. */
+export interface LoadedScript {
+  displayPath: string;
+  envRef: number;
+}
+
+export type DispatchKind = 'feature' | 'filter' | 'action' | 'verify' | 'list_accounts' | 'add_totp' | 'hook' | 'init' | 'call';
+
+let vmCounter = 0;
+
+export class LuaVm implements ModuleHost {
+  readonly id = ++vmCounter;
+  readonly poolName: string;
+  readonly services: EngineServices;
+  call: CallContext | null = null;
+  /** Set after an error, timeout or OOM: the VM must not serve again. */
+  broken = false;
+  /** How many calls this VM has run (for stats). */
+  calls = 0;
+  private readonly engine: LuaEngine;
+  private readonly global: LuaGlobal;
+  private readonly options: VmOptions;
+  private readonly scripts = new Map<string, LoadedScript>();
+  private closed = false;
+  private running = 0;
+
+  private constructor(engine: LuaEngine, options: VmOptions) {
+    this.engine = engine;
+    this.global = engine.global;
+    this.options = options;
+    this.poolName = options.poolName;
+    this.services = options.services;
+  }
+
+  /** Create a VM with the sandbox and module loader in place. */
+  static async create(options: VmOptions): Promise<LuaVm> {
+    const engine = await factory().createEngine({ traceAllocations: true, enableProxy: false, injectObjects: false });
+    const vm = new LuaVm(engine, options);
+    vm.installPrelude();
+    return vm;
+  }
+
+  private installPrelude(): void {
+    const g = this.global;
+    g.set('__as_host', {
+      getenv: (name: string) => this.services.getenv(String(name)) ?? undefined,
+      allow_io: this.options.allowIo,
+      module_names: () => moduleNamesTable(),
+      module_raw: (name: string) => this.moduleRaw(name),
+      custom_log_add: (key: string, value: string) => {
+        this.call?.addLog(String(key), String(value));
+      },
+      status_message_set: (msg: string) => {
+        if (this.call) this.call.statusMessage = String(msg);
+      },
+      dynamic_loader: (name: string) => {
+        if (!resolveLegacyLoaderName(name)) {
+          this.services.logger.warn({ pool: this.poolName, module: name }, 'dynamic_loader: unknown module name (ignored)');
+        }
+      },
+    });
+    this.runSyncChunk(PRELUDE, '=[authstudio prelude]');
+    if (this.options.packagePath) {
+      // user modules are read from disk by the host, not by Lua's io (which is sandboxed)
+      this.installPackageSearcher(this.options.packagePath);
+    }
+  }
+
+  private installPackageSearcher(templates: string): void {
+    this.global.set('__as_read_module', (name: string) => {
+      for (const tpl of templates.split(';')) {
+        if (!tpl) continue;
+        const file = tpl.replace(/\?/g, String(name).replace(/\./g, '/'));
+        try {
+          const src = fs.readFileSync(file, 'utf8');
+          return LuaMultiReturn.from([src, '@' + this.displayName(file)]);
+        } catch {
+          // try the next template
+        }
+      }
+      return LuaMultiReturn.from([undefined, `no file for module '${name}' in package_path`]);
+    });
+    this.runSyncChunk(
+      `local read = __as_read_module; __as_read_module = nil
+       table.insert(package.searchers, 2, function(name)
+         local src, chunkname = read(name)
+         if not src then return "\\n\\t" .. chunkname end
+         local f, err = load(src, chunkname)
+         if not f then error(err, 0) end
+         return f
+       end)`,
+      '=[authstudio package_path]',
+    );
+  }
+
+  private displayName(file: string): string {
+    const rel = path.relative(this.services.baseDir, file);
+    return rel.startsWith('..') || path.isAbsolute(rel) ? file : rel.split(path.sep).join('/');
+  }
+
+  private moduleRaw(name: string): LuaMultiReturn {
+    const mod = moduleByName(name);
+    if (!mod) throw new Error(`module '${name}' not found`);
+    const inst = mod.install(this);
+    const fns: Record<string, unknown> = {};
+    const asyncNames = new Set(inst.async ?? []);
+    for (const [k, v] of Object.entries(inst.functions)) {
+      fns[k] = typeof v === 'function' && asyncNames.has(k) ? this.guardAsync(v as (...a: unknown[]) => Promise<unknown>) : v;
+    }
+    return LuaMultiReturn.from([fns, [...asyncNames], inst.lua ?? '']);
+  }
+
+  /** Async host work rejects at once when the running call is given up, so the VM can be closed safely. */
+  private guardAsync(fn: (...a: unknown[]) => Promise<unknown>): (...a: unknown[]) => Promise<unknown> {
+    return (...args: unknown[]) => {
+      const signal = this.call?.abortSignal;
+      const p = Promise.resolve(fn(...args));
+      if (!signal) return p;
+      if (signal.aborted) return Promise.reject(new Error('call aborted'));
+      return new Promise((resolve, reject) => {
+        const onAbort = () => reject(new Error('call aborted: lua_script_timeout exceeded'));
+        signal.addEventListener('abort', onAbort, { once: true });
+        p.then(
+          (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+          (e) => { signal.removeEventListener('abort', onAbort); reject(e); },
+        );
+      });
+    };
+  }
+
+  private runSyncChunk(src: string, chunkname: string): void {
+    const g = this.global;
+    const lua = g.lua;
+    const top = g.getTop();
+    g.loadString(src, chunkname);
+    const rc = lua.lua_pcallk(g.address, 0, 0, 0, 0, null);
+    if (rc !== 0) {
+      const msg = g.getValue(-1);
+      g.setTop(top);
+      throw new Error(`${chunkname}: ${String(msg)}`);
+    }
+    g.setTop(top);
+  }
+
+  /** Heap bytes in use by this VM's Lua state. */
+  memoryUsed(): number {
+    return this.global.getMemoryUsed();
+  }
+
+  /** Cap the heap at what is used now plus the configured limit (call after loading scripts). */
+  sealMemory(): void {
+    this.global.setMemoryMax(this.global.getMemoryUsed() + this.options.memoryLimitBytes);
+  }
+
+  /**
+   * Compile a script into its own environment and run its top level.
+   * Throws AS_ERR_LUA_SYNTAX (with file:line) or AS_ERR_LUA_LOAD.
+   */
+  async loadScript(displayPath: string, source: string, timeoutMs: number): Promise<LoadedScript> {
+    const g = this.global;
+    const lua = g.lua;
+    const th = g.newThread();
+    const thRef = lua.luaL_ref(g.address, LUA_REGISTRYINDEX);
+    try {
+      lua.lua_getglobal(th.address, '__as_compile');
+      th.pushValue(source);
+      th.pushValue('@' + displayPath);
+      const rc = lua.lua_pcallk(th.address, 2, 2, 0, 0, null);
+      if (rc !== 0) throw new Error(String(th.getValue(-1)));
+      if (lua.lua_type(th.address, -2) === 0) {
+        const msg = String(th.getValue(-1));
+        const parsed = parseLuaError(msg);
+        throw new AuthStudioError('AS_ERR_LUA_SYNTAX', parsed.message, {
+          location: { file: parsed.file ?? displayPath, line: parsed.line },
+        });
+      }
+      // stack: chunk, env -> anchor env, then run the chunk in this thread (it may await host calls)
+      const envRef = lua.luaL_ref(th.address, LUA_REGISTRYINDEX);
+      try {
+        lua.lua_getglobal(th.address, '__as_dispatch');
+        lua.lua_rotate(th.address, -2, 1); // dispatch, chunk
+        th.pushValue('chunk');
+        lua.lua_rotate(th.address, -2, 1); // dispatch, "chunk", chunk
+        lua.lua_rawgeti(th.address, LUA_REGISTRYINDEX, BigInt(envRef));
+        lua.lua_rotate(th.address, -2, 1); // dispatch, "chunk", env, chunk
+        th.pushValue(undefined);
+        lua.lua_rotate(th.address, -2, 1); // dispatch, "chunk", env, nil, chunk
+        await this.runThread(th, 4, timeoutMs);
+      } catch (e) {
+        lua.luaL_unref(g.address, LUA_REGISTRYINDEX, envRef);
+        const err = this.classify(e, displayPath);
+        throw new AuthStudioError(err.code === 'AS_ERR_LUA_RUNTIME' ? 'AS_ERR_LUA_LOAD' : err.code, err.message, {
+          location: err.location,
+        });
+      }
+      const script = { displayPath, envRef };
+      this.scripts.set(displayPath, script);
+      return script;
+    } finally {
+      lua.luaL_unref(g.address, LUA_REGISTRYINDEX, thRef);
+    }
+  }
+
+  script(displayPath: string): LoadedScript | undefined {
+    return this.scripts.get(displayPath);
+  }
+
+  /**
+   * Run a stage's entry point for one request. `encoded` is the request (see encodeRequest).
+   * Returns the values the dispatcher returns. Throws AuthStudioError (runtime, timeout, memory).
+   */
+  async dispatch(kind: DispatchKind, script: LoadedScript, encoded: string, extra: unknown[], call: CallContext, timeoutMs: number): Promise<unknown[]> {
+    if (this.broken || this.closed) throw new Error(`VM ${this.id} is not usable`);
+    const g = this.global;
+    const lua = g.lua;
+    const th = g.newThread();
+    const thRef = lua.luaL_ref(g.address, LUA_REGISTRYINDEX);
+    this.call = call;
+    this.running++;
+    this.calls++;
+    try {
+      lua.lua_getglobal(th.address, '__as_dispatch');
+      th.pushValue(kind);
+      lua.lua_rawgeti(th.address, LUA_REGISTRYINDEX, BigInt(script.envRef));
+      th.pushValue(encoded);
+      for (const v of extra) th.pushValue(v);
+      return await this.runThread(th, 3 + extra.length, timeoutMs);
+    } catch (e) {
+      this.broken = true;
+      throw this.classify(e, script.displayPath);
+    } finally {
+      this.running--;
+      this.call = null;
+      lua.luaL_unref(g.address, LUA_REGISTRYINDEX, thRef);
+    }
+  }
+
+  /** Call a function a script defined (tests and tools); returns all its results. */
+  async evalEnv(script: LoadedScript, fnName: string, call: CallContext, timeoutMs: number, ...args: unknown[]): Promise<unknown[]> {
+    return this.dispatch('call', script, '', [fnName, ...args], call, timeoutMs);
+  }
+
+  /** Run a thread to completion, giving up after timeoutMs even if a host call never answers. */
+  private async runThread(th: ReturnType<LuaGlobal['newThread']>, nargs: number, timeoutMs: number): Promise<unknown[]> {
+    const ac = new AbortController();
+    const prevSignal = this.call?.abortSignal;
+    if (this.call) this.call.abortSignal = ac.signal;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        ac.abort();
+        reject(new LuaCallTimeout());
+      }, timeoutMs + 20);
+    });
+    const run = th.run(nargs, { timeout: timeoutMs });
+    try {
+      const res = await Promise.race([run, timedOut]);
+      return [...res];
+    } catch (e) {
+      // make sure the thread has stopped before anyone touches this VM again
+      if (e instanceof LuaCallTimeout) await run.catch(() => undefined);
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      if (this.call) this.call.abortSignal = prevSignal;
+    }
+  }
+
+  private classify(e: unknown, displayPath: string): AuthStudioError {
+    if (e instanceof AuthStudioError) return e;
+    const raw = e instanceof Error ? e.message : String(e);
+    if (e instanceof LuaCallTimeout || /thread timeout exceeded|lua_script_timeout exceeded/.test(raw)) {
+      return new AuthStudioError('AS_ERR_LUA_TIMEOUT', 'the script ran longer than lua_script_timeout', {
+        location: { file: displayPath },
+      });
+    }
+    if (/not enough memory/.test(raw)) {
+      return new AuthStudioError('AS_ERR_LUA_MEMORY', 'not enough memory (lua_memory_limit reached)', {
+        location: { file: displayPath },
+      });
+    }
+    const parsed = parseLuaError(raw);
+    return new AuthStudioError('AS_ERR_LUA_RUNTIME', parsed.message, {
+      location: { file: parsed.file ?? displayPath, line: parsed.line },
+    });
+  }
+
+  /** Close the VM. Safe to call while a call is still unwinding: closing waits for it. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.broken = true;
+    if (this.running === 0) this.global.close();
+    else setTimeout(() => this.close2(), 50);
+  }
+
+  private close2(): void {
+    if (this.running === 0) this.global.close();
+    else setTimeout(() => this.close2(), 50);
+  }
+}
+
+class LuaCallTimeout extends Error {
+  constructor() {
+    super('lua_script_timeout exceeded');
+  }
+}
+
+let namesCache: Record<string, boolean> | undefined;
+function moduleNamesTable(): Record<string, boolean> {
+  if (!namesCache) {
+    namesCache = {};
+    for (const m of require('./modules/index').MODULES as Array<{ name: string }>) namesCache[m.name] = true;
+  }
+  return namesCache;
+}

@@ -1,0 +1,115 @@
+// The engine's Redis: a real server through ioredis, or the embedded ioredis-mock (the default).
+import Redis, { type RedisOptions, Cluster } from 'ioredis';
+import type { RedisSettings } from '../config/types';
+import { AuthStudioError } from '../errors/registry';
+
+/** The client type scripts and the pipeline use: ioredis' API (the mock implements the same). */
+export type RedisClient = Redis | Cluster;
+
+let mockCtor: (new (opts?: Record<string, unknown>) => Redis) | undefined;
+function loadMock(): new (opts?: Record<string, unknown>) => Redis {
+  // required lazily: a production `serve` against a real Redis never loads the mock
+  mockCtor ??= require('ioredis-mock') as new (opts?: Record<string, unknown>) => Redis;
+  return mockCtor;
+}
+
+let mockInstances = 0;
+
+/** Build a client for one Redis setting. `mock` gives a fresh, private in-memory database. */
+export function createRedisClient(settings: RedisSettings): RedisClient {
+  if (settings.mode === 'mock') {
+    const Mock = loadMock();
+    // ioredis-mock shares data between instances with the same host/port: give each engine its own.
+    mockInstances += 1;
+    return new Mock({ host: `authstudio-embedded-${process.pid}-${mockInstances}`, port: 6379, keyPrefix: settings.prefix || undefined });
+  }
+  const base: RedisOptions = {
+    password: settings.password,
+    username: settings.username,
+    db: settings.database,
+    keyPrefix: settings.prefix || undefined,
+    // a request must fail (tempfail) rather than wait for a reconnect forever
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+    connectTimeout: 2000,
+    commandTimeout: settings.commandTimeoutMs,
+    retryStrategy: (times) => Math.min(times * 100, 2000),
+    lazyConnect: false,
+  };
+  if (settings.mode === 'cluster') {
+    return new Cluster(settings.addresses.map(parseHostPort), { redisOptions: base, keyPrefix: base.keyPrefix });
+  }
+  if (settings.mode === 'sentinel') {
+    return new Redis({ ...base, sentinels: settings.addresses.map(parseHostPort), name: settings.sentinelMaster });
+  }
+  const { host, port } = parseHostPort(settings.addresses[0] ?? '127.0.0.1:6379');
+  return new Redis({ ...base, host, port });
+}
+
+function parseHostPort(addr: string): { host: string; port: number } {
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(addr);
+  if (!m) return { host: addr, port: 6379 };
+  return { host: m[1], port: Number(m[2]) };
+}
+
+/**
+ * The default connection plus named pools registered from Lua (`register_redis_pool`).
+ * "default" always names the engine's own connection.
+ */
+export class RedisStore {
+  readonly settings: RedisSettings;
+  readonly client: RedisClient;
+  private readonly pools = new Map<string, RedisClient>();
+
+  constructor(settings: RedisSettings, client?: RedisClient) {
+    this.settings = settings;
+    this.client = client ?? createRedisClient(settings);
+    // connection errors surface per command (tempfail); do not crash on the emitter
+    this.client.on('error', () => undefined);
+  }
+
+  get mode(): RedisSettings['mode'] {
+    return this.settings.mode;
+  }
+
+  /** The client for a handle name; "default" (or nil) is the engine's own. */
+  connection(name: string | undefined): RedisClient {
+    if (name === undefined || name === 'default') return this.client;
+    const c = this.pools.get(name);
+    if (!c) throw new AuthStudioError('AS_ERR_REDIS', `no Redis pool named "${name}" is registered`);
+    return c;
+  }
+
+  registerPool(name: string, settings: RedisSettings): void {
+    if (name === 'default') throw new AuthStudioError('AS_ERR_REDIS', 'the pool name "default" is reserved');
+    const old = this.pools.get(name);
+    if (old) return; // registering again (init scripts re-run on reload) keeps the open connection
+    const c = createRedisClient(settings);
+    c.on('error', () => undefined);
+    this.pools.set(name, c);
+  }
+
+  hasPool(name: string): boolean {
+    return name === 'default' || this.pools.has(name);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.client.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    const all = [this.client, ...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(all.map(async (c) => {
+      try {
+        await c.quit();
+      } catch {
+        c.disconnect();
+      }
+    }));
+  }
+}
