@@ -64,6 +64,7 @@ export function expandDocument(ctx: ConfigContext, text: string, env: Record<str
       const { value, problems } = expandString(original, env);
       const start = node.range?.[0];
       const source = start === undefined ? '' : text.slice(start, node.range?.[1]);
+      if (problems.length) ctx.envBroken.add(node);
       let searchFrom = 0;
       for (const p of problems) {
         // Find the reference in the written text (quotes and escapes may shift it); fall back to the scalar start.

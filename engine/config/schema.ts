@@ -2,7 +2,7 @@
 
 import { isAuthStudioError } from '../errors/registry';
 import { parseDuration, parseSize } from './durations';
-import { didYouMean } from './suggest';
+import { closest, didYouMean } from './suggest';
 import type { Val } from './yaml-source';
 
 /** Validates and converts one value; returns undefined after reporting the problem(s) to `v.ctx`. */
@@ -14,9 +14,10 @@ export interface RequiredField<T> { kind: 'req'; spec: Spec<T> }
 export interface OptionalField<T> { kind: 'opt'; spec: Spec<T> }
 /** A struct key with a default value used when it is absent or empty. */
 export interface DefaultedField<T> { kind: 'def'; spec: Spec<T>; value: T }
+/** One key of a struct: required, optional or defaulted. */
 export type Field<T> = RequiredField<T> | OptionalField<T> | DefaultedField<T>;
 
-/** The keys a struct accepts. */
+/** The keys a struct accepts, each with its field. */
 export type Shape = Record<string, Field<unknown>>;
 type FieldOut<F> = F extends RequiredField<infer T> ? T : F extends DefaultedField<infer T> ? T : F extends OptionalField<infer T> ? T | undefined : never;
 /** What `struct(shape)` produces: required and defaulted keys are always set. */
@@ -37,13 +38,19 @@ export const def = <T>(spec: Spec<T>, value: T): DefaultedField<T> => ({ kind: '
 export function struct<S extends Shape>(shape: S, refine?: (out: StructOut<S>, v: Val) => void): Spec<StructOut<S>> {
   const known = Object.keys(shape);
   return (v) => {
-    if (!v.isNull && !v.isMap) return v.typeError('a map');
+    // `key:` with no value is an empty map; an empty list item (`-` alone) is a mistake.
+    const emptyItem = v.isNull && v.keyOffset === undefined && v.path !== '';
+    if (emptyItem || (!v.isNull && !v.isMap)) return v.typeError('a map');
     const entries = v.entries();
     let ok = true;
+    const suggested = new Set<string>();
     for (const e of entries) {
       if (Object.prototype.hasOwnProperty.call(shape, e.key)) continue;
       ok = false;
-      v.ctx.report('AS_ERR_CONFIG_UNKNOWN_KEY', `unknown key "${e.key}" at ${v.where()}${didYouMean(e.key, known)}`, e.val.path, e.keyOffset);
+      const hint = closest(e.key, known);
+      if (hint !== undefined) suggested.add(hint);
+      const mean = hint === undefined ? '' : ` (did you mean "${hint}"?)`;
+      v.ctx.report('AS_ERR_CONFIG_UNKNOWN_KEY', `unknown key "${e.key}" at ${v.where()}${mean}`, e.val.path, e.keyOffset);
     }
     const out: Record<string, unknown> = {};
     for (const name of known) {
@@ -52,6 +59,8 @@ export function struct<S extends Shape>(shape: S, refine?: (out: StructOut<S>, v
       if (!entry || entry.val.isNull) {
         if (field.kind === 'req') {
           ok = false;
+          // A misspelt key was already reported with this key as the suggestion: no second error.
+          if (suggested.has(name)) continue;
           if (entry) entry.val.fail('AS_ERR_CONFIG_MISSING', `required key "${name}" at ${v.where()} has no value`);
           else v.fail('AS_ERR_CONFIG_MISSING', `missing required key "${name}" at ${v.where()}`);
         } else {

@@ -57,6 +57,11 @@ export interface RedisSettings {
   positiveCacheTtlSec: number;
   negativeCacheTtlSec: number;
   commandTimeoutMs?: number;
+  /** True for `rediss://` URLs: connect with TLS. */
+  tls?: boolean;
+  /** Credentials for the sentinels themselves (`sentinels.username` / `sentinels.password`). */
+  sentinelUsername?: string;
+  sentinelPassword?: string;
 }
 
 export interface BasicAuthConfig { enabled: boolean; username: string; password: string }
@@ -89,6 +94,8 @@ export interface ServerConfig {
   passwordNonce: string;
   /** DNS resolver host:port for RBL and nauthilus_dns (system when unset). */
   dnsResolver?: string;
+  /** DNS query timeout in ms (`dns.timeout`); the resolver's default when unset. */
+  dnsTimeoutMs?: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** The log_format the scripts see in `logging` ("json" by default). */
   logFormat: 'json' | 'default';

@@ -9,6 +9,8 @@ export class ConfigContext {
   readonly errors: AuthStudioError[] = [];
   /** Scalars whose text came from `${VAR}` expansion: their strings may stand for numbers and booleans. */
   readonly expanded = new WeakSet<Scalar>();
+  /** Scalars with a bad `${VAR}` (already reported): further complaints about them are noise. */
+  readonly envBroken = new WeakSet<Scalar>();
   private readonly reported = new Set<string>();
 
   constructor(
@@ -158,6 +160,7 @@ export class Val {
 
   /** Reports an error at this value. Returns undefined. */
   fail(code: ErrorCode, message: string): undefined {
+    if (isScalar(this.node) && this.ctx.envBroken.has(this.node)) return undefined;
     const loc = this.isNull && this.keyOffset !== undefined ? this.keyOffset : this.offset;
     return this.ctx.report(code, message, this.path, loc);
   }
@@ -167,9 +170,9 @@ export class Val {
     return this.ctx.report(code, message, this.path, this.keyOffset ?? this.offset);
   }
 
-  /** Reports `expected <what> at <path>, got <this value>` (AS_ERR_CONFIG_TYPE). Returns undefined. */
-  typeError(what: string): undefined {
-    return this.fail('AS_ERR_CONFIG_TYPE', `expected ${what} at ${this.where()}, got ${this.describe()}`);
+  /** Reports `expected <what> at <path>, got <this value>[: <detail>]` (AS_ERR_CONFIG_TYPE). Returns undefined. */
+  typeError(what: string, detail?: string): undefined {
+    return this.fail('AS_ERR_CONFIG_TYPE', `expected ${what} at ${this.where()}, got ${this.describe()}${detail ? `: ${detail}` : ''}`);
   }
 
   /** This value in words: `a list`, `the string "abc"`, `the number 40`. */

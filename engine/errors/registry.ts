@@ -17,6 +17,7 @@ export const ERRORS = {
   AS_ERR_CONFIG_TYPE: { status: 400, summary: 'A configuration value has the wrong type or is out of range.' },
   AS_ERR_CONFIG_MISSING: { status: 400, summary: 'A required configuration key is missing.' },
   AS_ERR_CONFIG_ENV: { status: 400, summary: 'A ${VAR} reference names an environment variable that is not set.' },
+  AS_ERR_CONFIG_CONFLICT: { status: 400, summary: 'Two configuration entries clash: a duplicate name, or two keys that exclude each other.' },
   AS_ERR_CONFIG_FILE: { status: 400, summary: 'A file named by the configuration cannot be read.' },
   AS_ERR_LUA_SYNTAX: { status: 400, summary: 'A Lua script does not compile.' },
   AS_ERR_LUA_LOAD: { status: 400, summary: 'A Lua script raised an error while it was loaded.' },

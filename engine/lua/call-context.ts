@@ -8,6 +8,28 @@ export interface CallEvent {
   detail: Record<string, unknown>;
 }
 
+/** The HTTP request a custom hook is serving (nauthilus_http_request reads it). */
+export interface HookHttpRequest {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  /** Query parameters; repeated names keep every value. */
+  query: Record<string, string[]>;
+  /** Header names lower-cased; repeated headers keep every value. */
+  headers: Record<string, string[]>;
+  body: string;
+}
+
+/** The response a custom hook builds (nauthilus_http_response writes it). */
+export interface HookHttpResponse {
+  status?: number;
+  /** Header names lower-cased. */
+  headers: Record<string, string[]>;
+  /** Body written by the script; when set it replaces the JSON of the hook's returned table. */
+  body?: string;
+  contentType?: string;
+}
+
 /**
  * The mutable state of one auth request (or hook call) that scripts may read or change through host
  * modules: custom log fields, the status message, the shared context table, and the events the trace shows.
@@ -26,6 +48,9 @@ export class CallContext {
   abortSignal: AbortSignal | undefined;
   /** Logs of the stage now running, so the trace can list them per stage. */
   stageLogs: Array<[string, string]> = [];
+  /** Set for custom hooks: the HTTP request being served and the response being built. */
+  httpRequest: HookHttpRequest | undefined;
+  httpResponse: HookHttpResponse | undefined;
   /** Whether events (Redis commands, HTTP calls) should be recorded for the trace. */
   readonly recordEvents: boolean;
 

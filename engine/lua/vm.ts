@@ -281,6 +281,20 @@ export class LuaVm implements ModuleHost {
     }
   }
 
+  /** Which of `names` the script defines as functions (in order). */
+  async definedFunctions(script: LoadedScript, names: string[]): Promise<boolean[]> {
+    const g = this.global;
+    const lua = g.lua;
+    const out: boolean[] = [];
+    for (const n of names) {
+      lua.lua_rawgeti(g.address, LUA_REGISTRYINDEX, BigInt(script.envRef));
+      lua.lua_getfield(g.address, -1, n);
+      out.push(lua.lua_type(g.address, -1) === 6 /* function */);
+      lua.lua_settop(g.address, -3);
+    }
+    return out;
+  }
+
   /** Call a function a script defined (tests and tools); returns all its results. */
   async evalEnv(script: LoadedScript, fnName: string, call: CallContext, timeoutMs: number, ...args: unknown[]): Promise<unknown[]> {
     return this.dispatch('call', script, '', [fnName, ...args], call, timeoutMs);

@@ -46,7 +46,7 @@ export async function runLua(body: string, opts: HarnessOptions & { services?: E
   try {
     const src = `function nauthilus_call_action(request)\n__as_test_result = table.pack((function()\n${body}\nend)())\nreturn 0\nend\nfunction __as_test_get() return table.unpack(__as_test_result, 1, __as_test_result.n) end`;
     const script = await vm.loadScript('test.lua', src, opts.timeoutMs ?? 10000);
-    const encoded = Object.entries(opts.request ?? {}).map(([k, v]) => `s${k}=${v}`).join('\0');
+    const encoded = Object.entries(opts.request ?? {}).map(([k, v]) => `s${k}=${v}`).join('\x01');
     const call = new CallContext('test-session', { recordEvents: true });
     await vm.dispatch('action', script, encoded, [], call, opts.timeoutMs ?? 10000);
     return await vm.evalEnv(script, '__as_test_get', call, opts.timeoutMs ?? 10000);

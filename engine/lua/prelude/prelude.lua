@@ -152,20 +152,28 @@ function __as_compile(src, chunkname)
   return fn, env
 end
 
--- Request tables arrive as one string: fields separated by \0, each "<t><key>=<value>" with t one of
--- s (string), n (number), b (boolean: 1 or 0). One crossing instead of one per field.
+-- Request tables arrive as one string (one crossing instead of one per field): fields separated by \1,
+-- each "<t><key>=<value>" with t one of s (string), n (number), b (boolean: 1 or 0). wasmoon strings
+-- stop at \0, so \1 and \2 inside values are escaped as \2a and \2b.
+local function unescape(v)
+  if string_find(v, "\2", 1, true) then
+    v = v:gsub("\2a", "\1"):gsub("\2b", "\2")
+  end
+  return v
+end
+
 local function decode_request(s)
   local t = {}
   local pos = 1
   local len = #s
   while pos <= len do
-    local e = string_find(s, "\0", pos, true) or (len + 1)
+    local e = string_find(s, "\1", pos, true) or (len + 1)
     local eq = string_find(s, "=", pos + 1, true)
     if eq and eq < e then
       local kind = string_sub(s, pos, pos)
       local key = string_sub(s, pos + 1, eq - 1)
       local val = string_sub(s, eq + 1, e - 1)
-      if kind == "s" then t[key] = val
+      if kind == "s" then t[key] = unescape(val)
       elseif kind == "n" then t[key] = tonumber(val)
       elseif kind == "b" then t[key] = (val == "1")
       end

@@ -1,0 +1,84 @@
+// `authstudio check`: validate the config and compile every script, collecting every problem found.
+import fs from 'node:fs';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { loadConfigFile, ConfigValidationError } from './config/load';
+import type { AuthStudioConfig, ScriptRef } from './config/types';
+import { AuthStudioError } from './errors/registry';
+import { LuaVm } from './lua/vm';
+import { chunkName } from './lua/chunk-name';
+import { MemoryCache } from './lua/shared-cache';
+import { RedisStore } from './redis/store';
+import type { EngineServices } from './lua/services';
+
+type Kind = 'feature' | 'filter' | 'action' | 'backend' | 'hook' | 'init';
+
+/** The entry function each kind must define (1.x name first, then the 3.x alias). */
+const ENTRY: Record<Kind, string[]> = {
+  feature: ['nauthilus_call_feature', 'nauthilus_call_environment'],
+  filter: ['nauthilus_call_filter', 'nauthilus_call_subject'],
+  action: ['nauthilus_call_action'],
+  backend: ['nauthilus_backend_verify_password'],
+  hook: ['nauthilus_run_hook'],
+  init: ['nauthilus_run_hook'],
+};
+
+export function scriptsOf(config: AuthStudioConfig): Array<{ kind: Kind; ref: ScriptRef }> {
+  const out: Array<{ kind: Kind; ref: ScriptRef }> = [];
+  for (const f of config.lua.features) out.push({ kind: 'feature', ref: f.script });
+  for (const f of config.lua.filters) out.push({ kind: 'filter', ref: f.script });
+  for (const a of config.lua.actions) out.push({ kind: 'action', ref: a.script });
+  for (const h of config.lua.customHooks) out.push({ kind: 'hook', ref: h.script });
+  if (config.lua.config.backendScript) out.push({ kind: 'backend', ref: config.lua.config.backendScript });
+  for (const i of config.lua.config.initScripts) out.push({ kind: 'init', ref: i });
+  return out;
+}
+
+/** Every problem with a config and its scripts; empty when all is well. Never throws for user errors. */
+export async function checkWorkspace(configFile: string): Promise<AuthStudioError[]> {
+  let config: AuthStudioConfig;
+  try {
+    config = loadConfigFile(configFile);
+  } catch (e) {
+    if (e instanceof ConfigValidationError) return e.errors;
+    if (e instanceof AuthStudioError) return [e];
+    throw e;
+  }
+  return checkScripts(config);
+}
+
+/**
+ * Compile each script in a fresh VM (syntax), run its top level (load errors) and check its entry function.
+ * The scripts' top level runs with the embedded Redis and no network expectations.
+ */
+export async function checkScripts(config: AuthStudioConfig): Promise<AuthStudioError[]> {
+  const problems: AuthStudioError[] = [];
+  const services: EngineServices = {
+    logger: pino({ level: 'silent' }), redis: new RedisStore({ ...config.server.redis, mode: 'mock' }), metrics: new Registry(),
+    cache: new MemoryCache(), getenv: (n) => process.env[n], baseDir: config.baseDir,
+  };
+  const seen = new Set<string>();
+  try {
+    for (const { kind, ref } of scriptsOf(config)) {
+      const key = `${kind}:${ref.path}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const name = chunkName(ref);
+      const vm = await LuaVm.create({ poolName: 'check', services, memoryLimitBytes: config.server.luaMemoryLimitBytes, allowIo: config.server.luaAllowIo, packagePath: config.lua.config.packagePath });
+      try {
+        const script = await vm.loadScript(name, fs.readFileSync(ref.path, 'utf8'), config.server.luaScriptTimeoutMs);
+        const defined = await vm.definedFunctions(script, ENTRY[kind]);
+        if (!defined.some(Boolean)) {
+          problems.push(new AuthStudioError('AS_ERR_LUA_ENTRY', `a ${kind} script must define ${ENTRY[kind].join(' or ')}()`, { location: { file: name } }));
+        }
+      } catch (e) {
+        problems.push(e instanceof AuthStudioError ? e : new AuthStudioError('AS_ERR_LUA_LOAD', String(e), { location: { file: name } }));
+      } finally {
+        vm.close();
+      }
+    }
+  } finally {
+    await services.redis.close();
+  }
+  return problems;
+}

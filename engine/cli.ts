@@ -1,0 +1,183 @@
+// `authstudio` command line: serve | check | simulate | start. Thin: every command drives the engine.
+import path from 'node:path';
+import pino from 'pino';
+import { loadConfigFile, ConfigValidationError } from './config/load';
+import { AuthEngine } from './engine';
+import { buildHttpApp } from './http/app';
+import { AuthStudioError, isAuthStudioError } from './errors/registry';
+import { parseArgs, usage, type OptionSpec } from './cli-args';
+import { checkWorkspace } from './check';
+
+const SERVE: Record<string, OptionSpec> = {
+  config: { type: 'string', required: true, description: 'the YAML config (e.g. lua-plugins.d/authstudio.yml)' },
+  listen: { type: 'string', description: 'HOST:PORT to listen on (default: server.address, else 127.0.0.1:9080)' },
+  redis: { type: 'string', description: '"mock" for the embedded Redis or a redis:// URL' },
+};
+const CHECK: Record<string, OptionSpec> = {
+  config: { type: 'string', required: true, description: 'the YAML config to validate' },
+};
+const SIMULATE: Record<string, OptionSpec> = {
+  config: { type: 'string', required: true, description: 'the YAML config' },
+  user: { type: 'string', required: true, description: 'username' },
+  password: { type: 'string', description: 'password (omit with --mode no-auth)' },
+  protocol: { type: 'string', description: 'protocol (default imap)' },
+  'client-ip': { type: 'string', description: 'client IP (default 127.0.0.1)' },
+  mode: { type: 'string', description: 'auth (default), no-auth or list-accounts' },
+  redis: { type: 'string', description: '"mock" or a redis:// URL' },
+  json: { type: 'boolean', description: 'print one JSON object' },
+};
+
+const BUNDLED_CONFIG = path.join(__dirname, '..', '..', 'lua-plugins.d', 'authstudio.yml');
+
+/** Entry point; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(parseArgs(rest, SERVE, 'serve'));
+      case 'start':
+        return await serve({ config: BUNDLED_CONFIG, listen: process.env.AUTHSTUDIO_LISTEN, redis: 'mock' }, true);
+      case 'check':
+        return await check(parseArgs(rest, CHECK, 'check'));
+      case 'simulate':
+        return await simulate(parseArgs(rest, SIMULATE, 'simulate'));
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(helpText());
+        return command === undefined ? 2 : 0;
+      default:
+        process.stderr.write(`authstudio: unknown command "${command}"\n\n${helpText()}`);
+        return 2;
+    }
+  } catch (e) {
+    return reportFatal(e);
+  }
+}
+
+function helpText(): string {
+  return [
+    'AuthStudio: a Nauthilus-compatible auth engine for Lua-scripted mail authentication.',
+    '',
+    usage('serve', SERVE),
+    usage('check', CHECK),
+    usage('simulate', SIMULATE),
+    'authstudio start   (serve the bundled sample workspace on the embedded Redis)',
+    '',
+  ].join('\n');
+}
+
+function reportFatal(e: unknown): number {
+  if (e instanceof ConfigValidationError) {
+    for (const err of e.errors) process.stderr.write(err.format() + '\n');
+    return 1;
+  }
+  if (isAuthStudioError(e)) {
+    process.stderr.write(`${e.format()}\n`);
+    return e.code === 'AS_ERR_CLI_USAGE' ? 2 : 1;
+  }
+  process.stderr.write(`authstudio: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+  return 70;
+}
+
+async function serve(args: Record<string, string | boolean | undefined>, sample = false): Promise<number> {
+  const config = loadConfigFile(String(args.config), { redisOverride: args.redis as string | undefined, listenOverride: args.listen as string | undefined });
+  const logger = pino({ level: config.server.logLevel });
+  const engine = await AuthEngine.create(config, { logger });
+  const app = await buildHttpApp(engine);
+  const address = await app.listen({ host: config.server.host, port: config.server.port });
+  logger.info({ address, config: config.file, redis: config.server.redis.mode }, 'authstudio serving');
+  if (sample) printTryIt(config.server.host, config.server.port);
+  let stopping = false;
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down: finishing requests in flight');
+      // fastify.close stops accepting and waits for in-flight requests; then pools, post actions, Redis
+      app.close().then(() => engine.close()).then(resolve, (e) => {
+        logger.error({ err: String(e) }, 'error during shutdown');
+        resolve();
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}
+
+function printTryIt(host: string, port: number): void {
+  const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  process.stdout.write([
+    '',
+    `AuthStudio is serving the sample workspace (lua-plugins.d/) on ${base} with the embedded Redis.`,
+    'Try a login (sample users: alice / alice-secret, bob / bob-secret):',
+    '',
+    `  curl -i -X POST ${base}/api/v1/auth/json -H 'Content-Type: application/json' \\`,
+    `    -d '{"username":"alice","password":"alice-secret","client_ip":"198.51.100.7","protocol":"imap"}'`,
+    '',
+    'A wrong password gives 403, a blocked network (the demo feature blocks 203.0.113.0/24) too:',
+    `  curl -i -H 'Auth-User: alice' -H 'Auth-Pass: alice-secret' -H 'Client-IP: 203.0.113.9' -H 'Auth-Protocol: imap' ${base}/api/v1/auth/header`,
+    '',
+    'Press Ctrl+C to stop.',
+    '',
+  ].join('\n'));
+}
+
+async function check(args: Record<string, string | boolean | undefined>): Promise<number> {
+  const problems = await checkWorkspace(String(args.config));
+  for (const p of problems) process.stderr.write(p.format() + '\n');
+  if (problems.length === 0) {
+    process.stdout.write(`${args.config}: configuration and scripts OK\n`);
+    return 0;
+  }
+  return 1;
+}
+
+async function simulate(args: Record<string, string | boolean | undefined>): Promise<number> {
+  const config = loadConfigFile(String(args.config), { redisOverride: args.redis as string | undefined });
+  const engine = await AuthEngine.create(config, { logger: pino({ level: 'silent' }), recordEvents: true });
+  try {
+    const mode = (args.mode as string | undefined) ?? 'auth';
+    if (mode !== 'auth' && mode !== 'no-auth' && mode !== 'list-accounts') {
+      throw new AuthStudioError('AS_ERR_CLI_USAGE', `simulate: --mode must be auth, no-auth or list-accounts`);
+    }
+    const app = await buildHttpApp(engine);
+    // through the real HTTP path, in-process (no port)
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/v1/auth/json${mode === 'auth' ? '' : `?mode=${mode}`}`,
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      payload: {
+        username: args.user, password: args.password ?? '', protocol: args.protocol ?? 'imap', client_ip: args['client-ip'] ?? '127.0.0.1',
+      },
+    });
+    const trace = engine.lastTrace(res.headers['x-nauthilus-session'] as string | undefined);
+    const post = trace ? await trace.postActions : [];
+    const decision = res.statusCode === 200 ? 'ok' : res.statusCode === 403 ? 'fail' : 'tempfail';
+    let body: unknown = res.body;
+    try { body = JSON.parse(res.body); } catch { /* text body (list-accounts) */ }
+    const result = { decision, status: res.statusCode, headers: res.headers, body, trace: [...(trace?.trace ?? []), ...post] };
+    if (args.json) {
+      process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    } else {
+      process.stdout.write(`decision: ${decision} (HTTP ${res.statusCode}, Auth-Status: ${res.headers['auth-status'] ?? '-'})\n`);
+      for (const r of result.trace) {
+        const flags = [r.triggered ? 'triggered' : '', r.abort ? 'abort' : '', r.reject ? 'reject' : ''].filter(Boolean).join(',');
+        process.stdout.write(`  ${r.stage.padEnd(12)} ${r.name.padEnd(20)} ${String(r.duration_ms).padStart(8)} ms  ${r.result}${flags ? ` [${flags}]` : ''}${r.error ? `  ${r.error}` : ''}\n`);
+        for (const [k, v] of Object.entries(r.logs)) process.stdout.write(`      ${k}=${v}\n`);
+      }
+    }
+    return 0;
+  } finally {
+    await engine.close();
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,134 @@
+// Public API of engine/config: load authstudio.yml, validate every key, and resolve it into an AuthStudioConfig.
+
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { AuthStudioError } from '../errors/registry';
+import type { AuthStudioConfig } from './types';
+import { def, opt, struct } from './schema';
+import { ConfigContext, Val, parseYaml } from './yaml-source';
+import { expandDocument } from './env-expand';
+import { luaSection, emptyLuaConfig } from './lua-section';
+import { defaultServerConfig, serverSection } from './server-section';
+import { bruteForceSection, cleartextNetworksSection, rblSection, relayDomainsSection } from './policy-sections';
+import { parseRedisString, withConnection } from './redis-section';
+import { parseHostPort } from './net';
+
+export { parseDuration, parseSize } from './durations';
+
+/** How a config is loaded. */
+export interface LoadOptions {
+  /** Variables for `${VAR}`; default `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** `--redis` on the command line: "mock" or a redis:// URL; replaces the file's connection (prefix and TTLs stay). */
+  redisOverride?: string;
+  /** `--listen HOST:PORT`; replaces `server.address`. */
+  listenOverride?: string;
+  /** Default true: every referenced script file must exist and be a file. */
+  checkFiles?: boolean;
+}
+
+/**
+ * Every problem found in a config, not just the first. `errors` are sorted by position;
+ * `message` is their `file:line:column: message` lines, one per error.
+ */
+export class ConfigValidationError extends AuthStudioError {
+  readonly errors: AuthStudioError[];
+
+  constructor(errors: AuthStudioError[]) {
+    const sorted = sortByPosition(errors);
+    super(sorted[0]?.code ?? 'AS_ERR_CONFIG_TYPE', sorted.map((e) => e.format()).join('\n'));
+    this.name = 'ConfigValidationError';
+    this.errors = sorted;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), errors: this.errors.map((e) => e.toJSON()) };
+  }
+}
+
+const topLevel = struct({
+  server: opt(serverSection),
+  lua: opt(luaSection),
+  brute_force: opt(bruteForceSection),
+  realtime_blackhole_lists: opt(rblSection),
+  relay_domains: opt(relayDomainsSection),
+  cleartext_networks: def(cleartextNetworksSection, [] as string[]),
+});
+
+/**
+ * Reads and validates a config file. Relative script paths are resolved against the file's directory.
+ * @throws ConfigValidationError listing every problem (also when the file cannot be read).
+ */
+export function loadConfigFile(file: string, opts: LoadOptions = {}): AuthStudioConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? String(e)})`;
+    throw new ConfigValidationError([new AuthStudioError('AS_ERR_CONFIG_FILE', `config file ${why}`, { location: { file }, cause: e })]);
+  }
+  return parseConfigText(text, file, opts);
+}
+
+/**
+ * Validates config text as if read from `file` (used for locations and as the base of relative paths).
+ * @throws ConfigValidationError listing every problem.
+ */
+export function parseConfigText(text: string, file: string, opts: LoadOptions = {}): AuthStudioConfig {
+  const { doc, lineCounter, errors } = parseYaml(text, file);
+  if (errors.length) throw new ConfigValidationError(errors);
+
+  const absFile = path.resolve(file);
+  const baseDir = path.dirname(absFile);
+  const ctx = new ConfigContext(file, doc, lineCounter, baseDir, opts.checkFiles ?? true);
+  expandDocument(ctx, text, opts.env ?? process.env);
+
+  const root = Val.root(ctx);
+  const top = topLevel(root);
+  const server = top?.server ?? defaultServerConfig();
+
+  if (opts.listenOverride !== undefined) {
+    const hp = parseHostPort(opts.listenOverride, { allowPortZero: true });
+    if (typeof hp === 'string') ctx.errors.push(cliError('--listen', `"${opts.listenOverride}" is not HOST:PORT: ${hp}`));
+    else Object.assign(server, { host: hp.host, port: hp.port });
+  }
+  if (opts.redisOverride !== undefined) {
+    const conn = parseRedisString(opts.redisOverride);
+    if (typeof conn === 'string') ctx.errors.push(cliError('--redis', `"${opts.redisOverride}": ${conn}`));
+    else server.redis = withConnection(server.redis, conn);
+  }
+
+  if (ctx.errors.length || top === undefined) {
+    throw new ConfigValidationError(ctx.errors.length ? ctx.errors : [new AuthStudioError('AS_ERR_CONFIG_TYPE', 'invalid configuration', { location: { file } })]);
+  }
+
+  const config: AuthStudioConfig = {
+    file: absFile,
+    baseDir,
+    server,
+    lua: top.lua ?? emptyLuaConfig(),
+    cleartextNetworks: top.cleartext_networks,
+    raw: doc.toJS() ?? {},
+  };
+  if (top.brute_force) config.bruteForce = top.brute_force;
+  if (top.realtime_blackhole_lists) config.rbl = top.realtime_blackhole_lists;
+  if (top.relay_domains) config.relayDomains = top.relay_domains;
+  return config;
+}
+
+function cliError(option: string, message: string): AuthStudioError {
+  return new AuthStudioError('AS_ERR_CLI_USAGE', `${option} ${message}`, { path: option });
+}
+
+function sortByPosition(errors: AuthStudioError[]): AuthStudioError[] {
+  const key = (e: AuthStudioError): [number, number] => [e.location?.line ?? 0, e.location?.column ?? 0];
+  return errors
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => {
+      const [la, ca] = key(a.e);
+      const [lb, cb] = key(b.e);
+      return la - lb || ca - cb || a.i - b.i;
+    })
+    .map((x) => x.e);
+}

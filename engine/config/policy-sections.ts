@@ -1,0 +1,94 @@
+// Request policy sections: `brute_force`, `realtime_blackhole_lists`, `relay_domains` and `cleartext_networks`.
+
+import { isIP } from 'node:net';
+import type { BruteForceConfig, RblConfig } from './types';
+import { andThen, bool, def, duration, int, list, opt, req, str, struct, type Spec } from './schema';
+import { ipOrCidr } from './net';
+import { msToSeconds } from './durations';
+
+/** Defaults of the policy sections. */
+export const POLICY_DEFAULTS = { rblThreshold: 10, rblReturnCode: '127.0.0.2', rblWeight: 0 } as const;
+
+const domainName = str({ minLength: 1, pattern: /^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$/, patternText: 'a domain name' });
+const ipList = list(ipOrCidr);
+
+const bucket = struct(
+  {
+    name: req(str({ minLength: 1 })),
+    period: req(duration({ positive: true })),
+    cidr: req(int({ min: 0, max: 128 })),
+    ipv4: def(bool(), false),
+    ipv6: def(bool(), false),
+    failed_requests: req(int({ min: 1 })),
+    filter_by_protocol: def(list(str({ minLength: 1 }), { scalarOk: true }), [] as string[]),
+  },
+  (b, v) => {
+    if (!b.ipv4 && !b.ipv6) v.fail('AS_ERR_CONFIG_TYPE', `bucket "${b.name}" at ${v.where()} applies to no address family: set "ipv4: true" and/or "ipv6: true"`);
+    else if (!b.ipv6 && b.cidr > 32) v.child('cidr')?.typeError('an integer from 0 to 32 for an IPv4-only bucket');
+  },
+);
+
+const bruteForceShape = struct({
+  ip_whitelist: def(ipList, [] as string[]),
+  buckets: def(list(bucket, { unique: { key: (b) => b.name, at: 'name', what: 'bucket name' } }), []),
+});
+
+/** `brute_force:` converted to `BruteForceConfig` (periods in seconds, rounded up). */
+export const bruteForceSection: Spec<BruteForceConfig> = andThen(bruteForceShape, (b) => ({
+  ipWhitelist: b.ip_whitelist,
+  buckets: b.buckets.map((x) => ({
+    name: x.name,
+    periodSec: msToSeconds(x.period),
+    cidr: x.cidr,
+    ipv4: x.ipv4,
+    ipv6: x.ipv6,
+    failedRequests: x.failed_requests,
+    filterByProtocol: x.filter_by_protocol,
+  })),
+}));
+
+const returnCode = andThen(str({ minLength: 1 }), (s, v) => (isIP(s) === 4 ? s : v.typeError('an IPv4 address such as "127.0.0.2"')));
+
+const rblList = struct(
+  {
+    name: req(str({ minLength: 1 })),
+    rbl: req(andThen(domainName, (s) => s.replace(/\.$/, '').toLowerCase())),
+    ipv4: def(bool(), false),
+    ipv6: def(bool(), false),
+    return_code: def(returnCode, POLICY_DEFAULTS.rblReturnCode),
+    weight: def(int(), POLICY_DEFAULTS.rblWeight),
+    allow_failure: def(bool(), false),
+  },
+  (l, v) => {
+    if (!l.ipv4 && !l.ipv6) v.fail('AS_ERR_CONFIG_TYPE', `list "${l.name}" at ${v.where()} applies to no address family: set "ipv4: true" and/or "ipv6: true"`);
+  },
+);
+
+const rblShape = struct({
+  threshold: def(int({ min: 0 }), POLICY_DEFAULTS.rblThreshold),
+  lists: def(list(rblList, { unique: { key: (l) => l.name, at: 'name', what: 'list name' } }), []),
+  ip_whitelist: def(ipList, [] as string[]),
+});
+
+/** `realtime_blackhole_lists:` converted to `RblConfig`. */
+export const rblSection: Spec<RblConfig> = andThen(rblShape, (r) => ({
+  threshold: r.threshold,
+  ipWhitelist: r.ip_whitelist,
+  lists: r.lists.map((l) => ({
+    name: l.name,
+    rbl: l.rbl,
+    ipv4: l.ipv4,
+    ipv6: l.ipv6,
+    returnCode: l.return_code,
+    weight: l.weight,
+    allowFailure: l.allow_failure,
+  })),
+}));
+
+/** `relay_domains:` -> `{staticDomains}`, lower-cased, without trailing dots, de-duplicated. */
+export const relayDomainsSection: Spec<{ staticDomains: string[] }> = andThen(struct({ static: opt(list(domainName)) }), (r) => ({
+  staticDomains: [...new Set((r.static ?? []).map((d) => d.replace(/\.$/, '').toLowerCase()))],
+}));
+
+/** `cleartext_networks:` a list of IP addresses and CIDR networks. */
+export const cleartextNetworksSection: Spec<string[]> = ipList;

@@ -1,0 +1,136 @@
+// `server.redis`: "mock", a redis:// URL, or Nauthilus' structure (master / sentinels / cluster), and the --redis override.
+
+import type { RedisSettings } from './types';
+import { andThen, bool, def, duration, int, list, opt, req, str, struct, type Spec } from './schema';
+import { formatHostPort, hostPort, parseHostPort } from './net';
+import { msToSeconds } from './durations';
+
+/** Default Redis port when a URL or address names none. */
+export const DEFAULT_REDIS_PORT = 6379;
+/** Default positive/negative cache TTL in seconds (Nauthilus' defaults). */
+export const DEFAULT_CACHE_TTL_SEC = 3600;
+
+/** The connection part of the settings: what `--redis` replaces. */
+export type RedisConnection = Pick<RedisSettings, 'mode' | 'addresses' | 'sentinelMaster' | 'username' | 'password' | 'database' | 'tls' | 'sentinelUsername' | 'sentinelPassword'>;
+
+/** Settings for the embedded in-memory Redis with default prefix and TTLs. */
+export function defaultRedisSettings(): RedisSettings {
+  return { mode: 'mock', addresses: [], prefix: '', positiveCacheTtlSec: DEFAULT_CACHE_TTL_SEC, negativeCacheTtlSec: DEFAULT_CACHE_TTL_SEC };
+}
+
+/**
+ * Parses the string form: "mock", or `redis://[user:password@]host[:port][/db]` (`rediss://` for TLS).
+ * Returns an error text when the string is neither.
+ */
+export function parseRedisString(s: string): RedisConnection | string {
+  const text = s.trim();
+  if (text.toLowerCase() === 'mock') return { mode: 'mock', addresses: [] };
+  if (!/^rediss?:\/\//i.test(text)) return 'expected "mock" or a URL such as "redis://127.0.0.1:6379/0"';
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `"${text}" is not a valid URL`;
+  }
+  if (url.search || url.hash) return 'query strings and fragments are not supported in a Redis URL';
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const hp = parseHostPort(url.port ? `${url.hostname}:${url.port}` : url.hostname, { defaultPort: DEFAULT_REDIS_PORT });
+  if (typeof hp === 'string' || host === '') return `the Redis URL has no valid host and port${typeof hp === 'string' ? ` (${hp})` : ''}`;
+  const dbText = url.pathname.replace(/^\//, '');
+  if (dbText !== '' && !/^\d+$/.test(dbText)) return `the database in a Redis URL must be a number, got "${dbText}"`;
+  const conn: RedisConnection = { mode: 'standalone', addresses: [formatHostPort(hp)] };
+  if (url.username) conn.username = decodeURIComponent(url.username);
+  if (url.password) conn.password = decodeURIComponent(url.password);
+  if (dbText !== '') conn.database = Number(dbText);
+  if (url.protocol.toLowerCase() === 'rediss:') conn.tls = true;
+  return conn;
+}
+
+const address = andThen(hostPort({ defaultPort: DEFAULT_REDIS_PORT }), formatHostPort);
+const addresses = list(address, { minItems: 1 });
+const secret = str();
+
+const redisShape = struct(
+  {
+    mock: opt(bool()),
+    master: opt(struct({ address: req(address), username: opt(secret), password: opt(secret) })),
+    sentinels: opt(struct({ master: req(str({ minLength: 1 })), addresses: req(addresses), username: opt(secret), password: opt(secret) })),
+    cluster: opt(struct({ addresses: req(addresses) })),
+    username: opt(secret),
+    password: opt(secret),
+    database_number: opt(int({ min: 0 })),
+    prefix: def(str(), ''),
+    positive_cache_ttl: def(duration(), DEFAULT_CACHE_TTL_SEC * 1000),
+    negative_cache_ttl: def(duration(), DEFAULT_CACHE_TTL_SEC * 1000),
+    pool_size: opt(int({ min: 0 })),
+    idle_pool_size: opt(int({ min: 0 })),
+    command_timeout: opt(duration({ positive: true })),
+  },
+  (r, v) => {
+    const chosen: string[] = [...(r.mock ? ['mock'] : []), ...(['master', 'sentinels', 'cluster'] as const).filter((k) => r[k] !== undefined)];
+    if (chosen.length > 1) {
+      v.child(chosen[1])?.failAtKey('AS_ERR_CONFIG_CONFLICT', `${v.where()} names both "${chosen[0]}" and "${chosen[1]}": choose one Redis setup`);
+    } else if (chosen.length === 0 && r.mock === false) {
+      v.fail('AS_ERR_CONFIG_MISSING', `${v.where()} has "mock: false" but no "master", "sentinels" or "cluster"`);
+    }
+    for (const k of ['username', 'password'] as const) {
+      if (r[k] !== undefined && r.master?.[k] !== undefined) {
+        v.child(k)?.failAtKey('AS_ERR_CONFIG_CONFLICT', `"${k}" is given both at ${v.where()} and at ${v.where()}.master: keep one`);
+      }
+    }
+    if (r.cluster && (r.database_number ?? 0) !== 0) v.child('database_number')?.typeError('0 (a Redis cluster has only database 0)');
+  },
+);
+
+function connectionOf(r: NonNullable<ReturnType<typeof redisShape>>): RedisConnection {
+  const conn: RedisConnection = { mode: 'mock', addresses: [] };
+  if (r.master) {
+    conn.mode = 'standalone';
+    conn.addresses = [r.master.address];
+  } else if (r.sentinels) {
+    conn.mode = 'sentinel';
+    conn.addresses = r.sentinels.addresses;
+    conn.sentinelMaster = r.sentinels.master;
+    if (r.sentinels.username !== undefined) conn.sentinelUsername = r.sentinels.username;
+    if (r.sentinels.password !== undefined) conn.sentinelPassword = r.sentinels.password;
+  } else if (r.cluster) {
+    conn.mode = 'cluster';
+    conn.addresses = r.cluster.addresses;
+  }
+  if (conn.mode === 'mock') return conn;
+  const username = r.username ?? r.master?.username;
+  const password = r.password ?? r.master?.password;
+  if (username !== undefined && username !== '') conn.username = username;
+  if (password !== undefined && password !== '') conn.password = password;
+  if (r.database_number !== undefined) conn.database = r.database_number;
+  return conn;
+}
+
+/** `server.redis` in any of its three forms. */
+export const redisSection: Spec<RedisSettings> = (v) => {
+  const s = v.scalar;
+  if (typeof s === 'string') {
+    const conn = parseRedisString(s);
+    if (typeof conn === 'string') return v.typeError('"mock", a redis:// URL or a map', conn);
+    return { ...defaultRedisSettings(), ...conn };
+  }
+  if (!v.isMap) return v.typeError('"mock", a redis:// URL or a map with master, sentinels or cluster');
+  const r = redisShape(v);
+  if (r === undefined) return undefined;
+  const settings: RedisSettings = {
+    ...connectionOf(r),
+    prefix: r.prefix,
+    positiveCacheTtlSec: msToSeconds(r.positive_cache_ttl),
+    negativeCacheTtlSec: msToSeconds(r.negative_cache_ttl),
+  };
+  if (r.command_timeout !== undefined) settings.commandTimeoutMs = r.command_timeout;
+  return settings;
+};
+
+/** Replaces the connection of `settings` with `conn` (the --redis override), keeping prefix, TTLs and timeout. */
+export function withConnection(settings: RedisSettings, conn: RedisConnection): RedisSettings {
+  const { prefix, positiveCacheTtlSec, negativeCacheTtlSec, commandTimeoutMs } = settings;
+  const out: RedisSettings = { ...conn, prefix, positiveCacheTtlSec, negativeCacheTtlSec };
+  if (commandTimeoutMs !== undefined) out.commandTimeoutMs = commandTimeoutMs;
+  return out;
+}

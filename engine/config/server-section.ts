@@ -1,0 +1,122 @@
+// The `server:` section: listen address, backends, Redis, API auth, Lua limits, DNS and logging.
+
+import type { BackendKind, JwtUser, ServerConfig } from './types';
+import { andThen, bool, def, duration, int, list, oneOf, opt, req, size, str, struct, type Spec } from './schema';
+import { defaultRedisSettings, redisSection } from './redis-section';
+import { formatHostPort, hostPort } from './net';
+import { msToSeconds } from './durations';
+
+/** Defaults of `server:` keys (durations in ms, sizes in bytes). */
+export const SERVER_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 9080,
+  backends: ['lua'] as BackendKind[],
+  luaScriptTimeoutMs: 10_000,
+  maxConcurrentRequests: 1000,
+  luaMemoryLimitBytes: 32 * 1024 * 1024,
+  maxBodyBytes: 64 * 1024,
+  jwtTokenExpiryMs: 3_600_000,
+  /** Used when `password_nonce` is not set. Set your own in production. */
+  passwordNonce: 'authstudio-default-password-nonce',
+} as const;
+
+const BACKEND_KINDS = ['cache', 'lua'] as const;
+const backendKind = oneOf(BACKEND_KINDS);
+const backendObject = struct({ backend: req(backendKind) });
+
+/** A backends item: `lua` or Nauthilus' `{backend: lua}`. */
+const backendItem: Spec<BackendKind> = (v) => {
+  if (v.isMap) return backendObject(v)?.backend;
+  return backendKind(v);
+};
+
+const jwtUser = struct({
+  username: req(str({ minLength: 1 })),
+  password: req(str({ minLength: 8 })),
+  roles: def(list(str({ minLength: 1 })), [] as string[]),
+});
+
+const basicAuth = struct({ enabled: def(bool(), false), username: opt(str()), password: opt(str()) }, (b, v) => {
+  if (!b.enabled) return;
+  for (const k of ['username', 'password'] as const) {
+    if (!b[k]) v.fail('AS_ERR_CONFIG_MISSING', `${v.where()} is enabled but "${k}" is missing or empty`);
+  }
+});
+
+const jwtAuth = struct(
+  {
+    enabled: def(bool(), false),
+    secret_key: opt(str()),
+    token_expiry: def(duration({ positive: true }), SERVER_DEFAULTS.jwtTokenExpiryMs),
+    refresh_token: def(bool(), false),
+    users: def(list(jwtUser, { unique: { key: (u) => u.username, at: 'username', what: 'JWT user' } }), [] as JwtUser[]),
+  },
+  (j, v) => {
+    if (!j.enabled) return;
+    if (j.secret_key === undefined) v.fail('AS_ERR_CONFIG_MISSING', `${v.where()} is enabled but "secret_key" is missing`);
+    else if (j.secret_key.length < 32) v.child('secret_key')?.fail('AS_ERR_CONFIG_TYPE', `expected a secret_key of at least 32 characters at ${v.where()}.secret_key, got ${j.secret_key.length}`);
+  },
+);
+
+const serverShape = struct({
+  address: def(hostPort({ allowPortZero: true }), { host: SERVER_DEFAULTS.host, port: SERVER_DEFAULTS.port }),
+  backends: def(list(backendItem, { unique: { key: (b) => b, what: 'backend' } }), [...SERVER_DEFAULTS.backends]),
+  redis: def(redisSection, defaultRedisSettings()),
+  basic_auth: opt(basicAuth),
+  jwt_auth: opt(jwtAuth),
+  lua_script_timeout: def(duration({ positive: true }), SERVER_DEFAULTS.luaScriptTimeoutMs),
+  max_concurrent_requests: def(int({ min: 1 }), SERVER_DEFAULTS.maxConcurrentRequests),
+  lua_memory_limit: def(size(), SERVER_DEFAULTS.luaMemoryLimitBytes),
+  max_body_size: def(size(), SERVER_DEFAULTS.maxBodyBytes),
+  lua_allow_io: def(bool(), false),
+  auth_wait: def(duration(), 0),
+  password_nonce: def(str({ minLength: 1 }), SERVER_DEFAULTS.passwordNonce),
+  dns: opt(struct({ resolver: opt(andThen(hostPort({ defaultPort: 53 }), formatHostPort)), timeout: opt(duration({ positive: true })) })),
+  log: def(struct({ level: def(oneOf(['debug', 'info', 'warn', 'error'] as const, { ignoreCase: true }), 'info'), json: def(bool(), true) }), { level: 'info' as const, json: true }),
+});
+
+/** The `server:` section, converted to the engine's `ServerConfig`. */
+export const serverSection: Spec<ServerConfig> = andThen(serverShape, (s) => {
+  const out: ServerConfig = {
+    host: s.address.host,
+    port: s.address.port,
+    backends: s.backends,
+    redis: s.redis,
+    luaScriptTimeoutMs: s.lua_script_timeout,
+    maxConcurrentRequests: s.max_concurrent_requests,
+    luaMemoryLimitBytes: s.lua_memory_limit,
+    maxBodyBytes: s.max_body_size,
+    luaAllowIo: s.lua_allow_io,
+    authWaitSec: msToSeconds(s.auth_wait),
+    passwordNonce: s.password_nonce,
+    logLevel: s.log.level,
+    logFormat: s.log.json ? 'json' : 'default',
+  };
+  if (s.basic_auth) out.basicAuth = { enabled: s.basic_auth.enabled, username: s.basic_auth.username ?? '', password: s.basic_auth.password ?? '' };
+  if (s.jwt_auth) {
+    const j = s.jwt_auth;
+    out.jwtAuth = { enabled: j.enabled, secretKey: j.secret_key ?? '', tokenExpirySec: msToSeconds(j.token_expiry), refreshToken: j.refresh_token, users: j.users };
+  }
+  if (s.dns?.resolver !== undefined) out.dnsResolver = s.dns.resolver;
+  if (s.dns?.timeout !== undefined) out.dnsTimeoutMs = s.dns.timeout;
+  return out;
+});
+
+/** The server settings when the file has no `server:` section. */
+export function defaultServerConfig(): ServerConfig {
+  return {
+    host: SERVER_DEFAULTS.host,
+    port: SERVER_DEFAULTS.port,
+    backends: [...SERVER_DEFAULTS.backends],
+    redis: defaultRedisSettings(),
+    luaScriptTimeoutMs: SERVER_DEFAULTS.luaScriptTimeoutMs,
+    maxConcurrentRequests: SERVER_DEFAULTS.maxConcurrentRequests,
+    luaMemoryLimitBytes: SERVER_DEFAULTS.luaMemoryLimitBytes,
+    maxBodyBytes: SERVER_DEFAULTS.maxBodyBytes,
+    luaAllowIo: false,
+    authWaitSec: 0,
+    passwordNonce: SERVER_DEFAULTS.passwordNonce,
+    logLevel: 'info',
+    logFormat: 'json',
+  };
+}

@@ -1,0 +1,250 @@
+// The auth engine: config + services + Lua pools + pipeline. Every face (CLI, HTTP, studio, tests) drives this.
+import pino, { type Logger } from 'pino';
+import { Registry, Counter, Histogram, collectDefaultMetrics } from 'prom-client';
+import type { AuthStudioConfig, ScriptRef } from './config/types';
+import type { EngineServices } from './lua/services';
+import { MemoryCache } from './lua/shared-cache';
+import { RedisStore } from './redis/store';
+import { ScriptPool, type PoolScript } from './lua/script-pool';
+import { LuaVm } from './lua/vm';
+import { CallContext, type HookHttpRequest, type HookHttpResponse } from './lua/call-context';
+import { chunkName } from './lua/chunk-name';
+import { AuthPipeline, type AuthOutcome, type LuaPools } from './pipeline/pipeline';
+import type { AuthRequest } from './pipeline/auth-request';
+import { AuthStudioError } from './errors/registry';
+import type { BuiltinCheck, PasswordCache } from './pipeline/extensions';
+import { runLuaStage } from './pipeline/lua-stages';
+import type { StageRecord } from './pipeline/trace';
+
+export interface EngineOptions {
+  logger?: Logger;
+  /** Environment for os.getenv (default: process.env). */
+  env?: Record<string, string | undefined>;
+  /** Use this Redis store instead of building one from the config (tests, studio switch). */
+  redis?: RedisStore;
+  /** Extra built-in checks (protection layer). */
+  checks?: BuiltinCheck[];
+  passwordCache?: PasswordCache;
+  /** Record Redis commands, HTTP calls and log lines per stage in traces (simulator, studio). */
+  recordEvents?: boolean;
+}
+
+export interface HookResult {
+  status: number;
+  headers: Record<string, string[]>;
+  body: string;
+  contentType: string;
+  trace: StageRecord[];
+}
+
+/** Script sets per pool, from the config. */
+function poolScripts(config: AuthStudioConfig): Record<string, PoolScript[]> {
+  const ref = (s: ScriptRef): PoolScript => ({ displayPath: chunkName(s), path: s.path });
+  const uniq = (list: PoolScript[]) => [...new Map(list.map((s) => [s.displayPath, s])).values()];
+  const out: Record<string, PoolScript[]> = {
+    features: uniq(config.lua.features.map((f) => ref(f.script))),
+    filters: uniq(config.lua.filters.map((f) => ref(f.script))),
+    actions: uniq(config.lua.actions.map((a) => ref(a.script))),
+    hooks: uniq(config.lua.customHooks.map((h) => ref(h.script))),
+  };
+  return out;
+}
+
+export class AuthEngine {
+  readonly config: AuthStudioConfig;
+  readonly services: EngineServices;
+  readonly pipeline: AuthPipeline;
+  readonly logger: Logger;
+  private pools: LuaPools = { backends: new Map() };
+  private inFlight = 0;
+  private closing = false;
+  private readonly requests: Counter<string>;
+  private readonly latency: Histogram<string>;
+  private readonly recordEvents: boolean;
+  /** The latest outcomes by session, for simulate and the studio (bounded). */
+  private readonly recent = new Map<string, AuthOutcome>();
+
+  private constructor(config: AuthStudioConfig, services: EngineServices, opts: EngineOptions) {
+    this.config = config;
+    this.services = services;
+    this.logger = services.logger;
+    this.recordEvents = opts.recordEvents ?? false;
+    this.pipeline = new AuthPipeline({ config, services, pools: () => this.pools, checks: opts.checks ?? [], passwordCache: opts.passwordCache });
+    this.requests = new Counter({ name: 'authstudio_auth_requests_total', help: 'Auth requests by decision and protocol', labelNames: ['decision', 'protocol'], registers: [services.metrics] });
+    this.latency = new Histogram({ name: 'authstudio_auth_duration_seconds', help: 'Auth request latency', labelNames: ['decision'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [services.metrics] });
+  }
+
+  /** Build an engine: Redis, pools (every script compiled once now), init scripts run. */
+  static async create(config: AuthStudioConfig, opts: EngineOptions = {}): Promise<AuthEngine> {
+    const env = opts.env ?? process.env;
+    const metrics = new Registry();
+    collectDefaultMetrics({ register: metrics });
+    const services: EngineServices = {
+      logger: opts.logger ?? pino({ level: config.server.logLevel }),
+      redis: opts.redis ?? new RedisStore(config.server.redis),
+      metrics,
+      cache: new MemoryCache(),
+      getenv: (name) => env[name],
+      baseDir: config.baseDir,
+      dnsResolver: config.server.dnsResolver,
+    };
+    const engine = new AuthEngine(config, services, opts);
+    try {
+      await engine.runInitScripts();
+      engine.pools = await engine.buildPools();
+    } catch (e) {
+      await engine.close();
+      throw e;
+    }
+    return engine;
+  }
+
+  private poolOptions(name: string, size: number) {
+    const s = this.config.server;
+    return {
+      name, size, services: this.services, memoryLimitBytes: s.luaMemoryLimitBytes, allowIo: s.luaAllowIo,
+      packagePath: this.config.lua.config.packagePath, loadTimeoutMs: s.luaScriptTimeoutMs,
+    };
+  }
+
+  private async buildPools(): Promise<LuaPools> {
+    const cfg = this.config.lua;
+    const scripts = poolScripts(this.config);
+    const n = cfg.config.numberOfWorkers;
+    const pools: LuaPools = { backends: new Map() };
+    try {
+      if (scripts.features.length) pools.features = await ScriptPool.create(this.poolOptions('features', n), scripts.features);
+      if (scripts.filters.length) pools.filters = await ScriptPool.create(this.poolOptions('filters', n), scripts.filters);
+      if (scripts.actions.length) pools.actions = await ScriptPool.create(this.poolOptions('actions', n), scripts.actions);
+      if (scripts.hooks.length) pools.hooks = await ScriptPool.create(this.poolOptions('hooks', n), scripts.hooks);
+      const backend = cfg.config.backendScript;
+      if (backend) {
+        const ref = [{ displayPath: chunkName(backend), path: backend.path }];
+        pools.backends.set('default', await ScriptPool.create(this.poolOptions('backend:default', n), ref));
+        for (const [name, b] of Object.entries(cfg.optionalBackends)) {
+          pools.backends.set(name, await ScriptPool.create(this.poolOptions(`backend:${name}`, b.numberOfWorkers), ref));
+        }
+      }
+    } catch (e) {
+      await closePools(pools);
+      throw e;
+    }
+    return pools;
+  }
+
+  /** Run each init script once in its own VM (register pools, create metrics, warm caches). */
+  async runInitScripts(): Promise<void> {
+    for (const ref of this.config.lua.config.initScripts) {
+      const vm = await LuaVm.create({ poolName: 'init', services: this.services, memoryLimitBytes: this.config.server.luaMemoryLimitBytes, allowIo: this.config.server.luaAllowIo, packagePath: this.config.lua.config.packagePath });
+      try {
+        const src = await import('node:fs').then((fs) => fs.readFileSync(ref.path, 'utf8'));
+        const script = await vm.loadScript(chunkName(ref), src, this.config.server.luaScriptTimeoutMs);
+        const call = new CallContext('init');
+        await vm.dispatch('init', script, '', [this.loggingTable()], call, this.config.server.luaScriptTimeoutMs);
+      } catch (e) {
+        const err = e instanceof AuthStudioError ? e : new AuthStudioError('AS_ERR_LUA_INIT', String(e));
+        throw new AuthStudioError('AS_ERR_LUA_INIT', `init script failed: ${err.format()}`, { location: err.location, cause: e });
+      } finally {
+        vm.close();
+      }
+    }
+  }
+
+  private loggingTable(): Record<string, string> {
+    return { log_level: this.config.server.logLevel, log_format: this.config.server.logFormat };
+  }
+
+  /** Requests being served right now. */
+  get busy(): number {
+    return this.inFlight;
+  }
+
+  /** Serve one auth request through the pipeline. Never throws for script or backend errors: tempfail. */
+  async authenticate(req: AuthRequest, opts: { recordEvents?: boolean } = {}): Promise<AuthOutcome> {
+    if (this.closing) throw new AuthStudioError('AS_ERR_SHUTTING_DOWN', 'the server is shutting down');
+    if (this.inFlight >= this.config.server.maxConcurrentRequests) {
+      throw new AuthStudioError('AS_ERR_POOL_BUSY', `more than ${this.config.server.maxConcurrentRequests} requests in flight`);
+    }
+    this.inFlight++;
+    try {
+      const out = await this.pipeline.run(req, { recordEvents: opts.recordEvents ?? this.recordEvents });
+      this.remember(out);
+      this.requests.inc({ decision: out.decision, protocol: req.fields.protocol });
+      this.latency.observe({ decision: out.decision }, out.latencyMs / 1000);
+      this.logRequest(req, out);
+      return out;
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private remember(out: AuthOutcome): void {
+    this.recent.set(out.session, out);
+    if (this.recent.size > 200) this.recent.delete(this.recent.keys().next().value as string);
+  }
+
+  /** The outcome (with its trace) of a recent request, by session id. */
+  lastTrace(session: string | undefined): AuthOutcome | undefined {
+    return session ? this.recent.get(session) : undefined;
+  }
+
+  private logRequest(req: AuthRequest, out: AuthOutcome): void {
+    const line: Record<string, unknown> = {
+      session: req.session, username: req.fields.username, client_ip: req.fields.client_ip || undefined,
+      protocol: req.fields.protocol, mode: req.mode, result: out.decision, latency_ms: out.latencyMs,
+      backend: out.backend, account: out.account, from_cache: out.fromCache || undefined,
+    };
+    if (out.statusMessage && out.decision !== 'ok') line.status_message = out.statusMessage;
+    if (out.error) line.error = out.error;
+    for (const [k, v] of out.customLogs) line[k] = v;
+    const level = out.decision === 'tempfail' ? 'warn' : 'info';
+    this.logger[level](line, 'auth');
+  }
+
+  /** Run the custom hook at location+method. Returns undefined when no hook matches. */
+  async runHook(location: string, req: HookHttpRequest): Promise<HookResult | undefined> {
+    const hook = this.config.lua.customHooks.find((h) => h.location === location && h.method === req.method.toUpperCase());
+    const pool = this.pools.hooks;
+    if (!hook || !pool) return undefined;
+    const call = new CallContext(`hook-${Date.now().toString(36)}`);
+    const response: HookHttpResponse = { headers: {} };
+    call.httpRequest = req;
+    call.httpResponse = response;
+    const r = await runLuaStage(pool, 'hook', hook.location, chunkName(hook.script), 'hook', '', call, this.config.server.luaScriptTimeoutMs, [this.loggingTable(), call.session]);
+    if (r.error) {
+      this.logger.warn({ hook: hook.location, err: r.record.error }, 'custom hook failed');
+      return { status: 500, headers: {}, body: JSON.stringify({ error: 'hook failed', session: call.session }), contentType: 'application/json', trace: [r.record] };
+    }
+    const json = r.values[0] as string | null | undefined;
+    const body = response.body ?? (json ?? '');
+    return {
+      status: response.status ?? (body === '' ? 204 : 200),
+      headers: response.headers,
+      body,
+      contentType: response.contentType ?? 'application/json; charset=utf-8',
+      trace: [r.record],
+    };
+  }
+
+  /** Pool statistics for /healthz and the studio's status bar. */
+  poolStats(): Record<string, ReturnType<ScriptPool['stats']>> {
+    const out: Record<string, ReturnType<ScriptPool['stats']>> = {};
+    for (const [k, p] of Object.entries(this.pools)) if (p instanceof ScriptPool) out[k] = p.stats();
+    for (const [name, p] of this.pools.backends) out[`backend:${name}`] = p.stats();
+    return out;
+  }
+
+  /** Stop taking requests, wait for in-flight ones and post actions, close pools and Redis. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    await this.pipeline.drain();
+    await closePools(this.pools);
+    await this.services.redis.close();
+  }
+}
+
+async function closePools(pools: LuaPools): Promise<void> {
+  const all = [pools.features, pools.filters, pools.actions, pools.hooks, ...pools.backends.values()];
+  await Promise.all(all.map((p) => p?.close()));
+}

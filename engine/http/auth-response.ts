@@ -1,0 +1,69 @@
+// Shape a pipeline outcome into each endpoint's HTTP answer (status codes and headers of product.md).
+import type { FastifyReply } from 'fastify';
+import type { AuthOutcome } from '../pipeline/pipeline';
+import type { AuthRequest } from '../pipeline/auth-request';
+
+const NGINX_DEFAULT_PORTS: Record<string, number> = { imap: 143, pop3: 110, smtp: 25 };
+
+/** Header-safe text: no CR/LF or other control characters can reach a response header. */
+export function headerSafe(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 1024);
+}
+
+function attributeHeaders(reply: FastifyReply, out: AuthOutcome): void {
+  for (const [k, v] of Object.entries(out.attributes)) {
+    const name = `X-Nauthilus-${k.replace(/[^A-Za-z0-9-]/g, '-')}`;
+    reply.header(name, headerSafe(Array.isArray(v) ? v.join(',') : v));
+  }
+}
+
+/** Send the answer for /json, /header, /basic (and simulate). */
+export function sendAuthReply(reply: FastifyReply, req: AuthRequest, out: AuthOutcome, accept: string | undefined): FastifyReply {
+  reply.header('X-Nauthilus-Session', out.session);
+  if (out.fromCache) reply.header('X-AuthStudio-Cache', 'hit');
+  if (req.mode === 'list-accounts' && out.decision === 'ok') {
+    const accounts = out.accounts ?? [];
+    if (accept && /json/i.test(accept)) return reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify(accounts));
+    return reply.code(200).type('text/plain; charset=utf-8').send(accounts.map((a) => a + '\n').join(''));
+  }
+  if (out.decision === 'ok') {
+    reply.header('Auth-Status', 'OK');
+    reply.header('Auth-User', headerSafe(out.account ?? req.fields.username));
+    if (req.endpoint === 'header' || req.endpoint === 'basic') attributeHeaders(reply, out);
+    return reply.code(200).type('application/json; charset=utf-8').send({
+      ok: true,
+      account_field: out.accountField ?? null,
+      totp_secret_field: out.totpSecretField ?? null,
+      backend: out.backend ?? null,
+      attributes: out.attributes,
+    });
+  }
+  reply.header('Auth-Status', headerSafe(out.statusMessage ?? ''));
+  if (out.decision === 'fail') {
+    if (out.authWaitSec > 0) reply.header('Auth-Wait', String(out.authWaitSec));
+    return reply.code(403).type('application/json; charset=utf-8').send({ ok: false, status_message: out.statusMessage });
+  }
+  return reply.code(500).type('application/json; charset=utf-8').send({ ok: false, error: 'temporary failure', session: out.session });
+}
+
+/** nginx mail auth_http: always 200; Auth-Status says what happened. */
+export function sendNginxReply(reply: FastifyReply, req: AuthRequest, out: AuthOutcome, upstream?: { host: string; port: number }): FastifyReply {
+  reply.header('X-Nauthilus-Session', out.session);
+  const smtp = req.fields.protocol === 'smtp';
+  if (out.decision === 'ok') {
+    reply.header('Auth-Status', 'OK');
+    reply.header('Auth-Server', upstream?.host ?? '127.0.0.1');
+    reply.header('Auth-Port', String(upstream?.port ?? NGINX_DEFAULT_PORTS[req.fields.protocol] ?? 143));
+    if (out.account && out.account !== req.fields.username) reply.header('Auth-User', headerSafe(out.account));
+    return reply.code(200).send('');
+  }
+  reply.header('Auth-Status', headerSafe(out.statusMessage ?? ''));
+  if (out.decision === 'fail') {
+    if (out.authWaitSec > 0) reply.header('Auth-Wait', String(out.authWaitSec));
+    if (smtp) reply.header('Auth-Error-Code', '535 5.7.8');
+  } else {
+    reply.header('Auth-Wait', String(Math.max(out.authWaitSec, 3)));
+    if (smtp) reply.header('Auth-Error-Code', '451 4.3.0');
+  }
+  return reply.code(200).send('');
+}

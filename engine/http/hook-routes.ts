@@ -1,0 +1,45 @@
+// `/api/v1/custom/<http_location>`: Lua custom hooks, routed by location and method.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AuthEngine } from '../engine';
+import { AuthStudioError } from '../errors/registry';
+import type { HookHttpRequest } from '../lua/call-context';
+import { sendError } from './app';
+
+function multi(obj: Record<string, unknown>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (v === undefined) continue;
+    out[k.toLowerCase()] = Array.isArray(v) ? v.map(String) : [String(v)];
+  }
+  return out;
+}
+
+function toHookRequest(req: FastifyRequest, location: string): HookHttpRequest {
+  const raw = req.body;
+  const body = typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString('utf8') : raw === undefined ? '' : JSON.stringify(raw);
+  const query: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries((req.query as Record<string, unknown>) ?? {})) {
+    query[k] = Array.isArray(v) ? v.map(String) : [String(v)];
+  }
+  return { method: req.method, path: `/api/v1/custom/${location}`, query, headers: multi(req.headers as Record<string, unknown>), body };
+}
+
+export function registerHookRoutes(app: FastifyInstance, engine: AuthEngine): void {
+  // hooks read the raw body themselves (nauthilus_http_request.get_http_request_body)
+  app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    scope.route({
+      method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'],
+      url: '/api/v1/custom/*',
+      handler: async (req, reply) => {
+        const location = (req.params as Record<string, string>)['*'] ?? '';
+        const hookReq = toHookRequest(req, location);
+        const result = await engine.runHook(location, hookReq);
+        if (!result) return sendError(reply, new AuthStudioError('AS_ERR_NOT_FOUND', `no custom hook for ${req.method} /api/v1/custom/${location}`));
+        for (const [k, values] of Object.entries(result.headers)) reply.header(k, values.length === 1 ? values[0] : values);
+        return reply.code(result.status).type(result.contentType).send(result.body);
+      },
+    });
+  });
+}

@@ -1,0 +1,24 @@
+// Build the `request` table scripts receive, encoded as one string (one JS->Lua crossing per stage).
+
+/** Values of the Lua request table: 1.x field names; undefined fields are left out (nil). */
+export type LuaRequestFields = Record<string, string | number | boolean | undefined>;
+
+/**
+ * Encode fields as "<t><key>=<value>" joined by \x01 (t: s string, n number, b boolean) — decoded by the
+ * prelude's decode_request. wasmoon strings end at \0 (replaced); \x01 and \x02 in values are escaped.
+ */
+export function encodeLuaRequest(fields: LuaRequestFields): string {
+  const parts: string[] = [];
+  for (const key in fields) {
+    const v = fields[key];
+    if (v === undefined) continue;
+    if (typeof v === 'string') parts.push('s' + key + '=' + (/[\0\x01\x02]/.test(v) ? escapeValue(v) : v));
+    else if (typeof v === 'number') parts.push('n' + key + '=' + String(v));
+    else parts.push('b' + key + '=' + (v ? '1' : '0'));
+  }
+  return parts.join('\x01');
+}
+
+function escapeValue(v: string): string {
+  return v.replace(/\0/g, '\uFFFD').replace(/\x02/g, '\x02b').replace(/\x01/g, '\x02a');
+}

@@ -1,0 +1,42 @@
+// Run one Lua stage (feature, filter, action, backend call) on its pool and turn it into a trace record.
+import { AuthStudioError } from '../errors/registry';
+import type { ScriptPool } from '../lua/script-pool';
+import type { CallContext } from '../lua/call-context';
+import type { DispatchKind } from '../lua/vm';
+import { roundMs, type StageKind, type StageRecord } from './trace';
+
+export interface StageRun {
+  record: StageRecord;
+  /** The dispatcher's return values (empty on error). */
+  values: unknown[];
+  error?: AuthStudioError;
+}
+
+/**
+ * Run `kind` of the script at `displayPath` in `pool` with the encoded request. Errors never escape:
+ * they come back in `error` and the record (result "error"), and the caller decides (always tempfail).
+ */
+export async function runLuaStage(
+  pool: ScriptPool, stage: StageKind, name: string, displayPath: string, kind: DispatchKind,
+  encoded: string, call: CallContext, timeoutMs: number, extra: unknown[] = [],
+): Promise<StageRun> {
+  const t0 = performance.now();
+  call.stageLogs = [];
+  const statusBefore = call.statusMessage;
+  const eventsBefore = call.events.length;
+  const record: StageRecord = { stage, name, duration_ms: 0, result: 'ok', logs: {} };
+  let values: unknown[] = [];
+  let error: AuthStudioError | undefined;
+  try {
+    values = await pool.use((vm, script) => vm.dispatch(kind, script(displayPath), encoded, extra, call, timeoutMs));
+  } catch (e) {
+    error = e instanceof AuthStudioError ? e : new AuthStudioError('AS_ERR_LUA_RUNTIME', String((e as Error)?.message ?? e), { cause: e });
+    record.result = 'error';
+    record.error = error.format();
+  }
+  record.duration_ms = roundMs(performance.now() - t0);
+  for (const [k, v] of call.stageLogs) record.logs[k] = v;
+  if (call.statusMessage !== statusBefore && call.statusMessage !== undefined) record.status_message = call.statusMessage;
+  if (call.recordEvents && call.events.length > eventsBefore) record.events = call.events.slice(eventsBefore);
+  return { record, values, error };
+}

@@ -1,0 +1,363 @@
+// One auth request through the pipeline, in Nauthilus 1.x order:
+//
+//   request -> brute force -> features (first trigger+abort stops: `lua` actions, fail)
+//           -> built-in checks (tls_encryption, relay_domains, rbl) -> backends (cache, lua)
+//           -> filters (a reject turns success into failure) -> counters/cache -> response
+//           -> `post` actions in the background
+//
+// Any Lua error, timeout or backend failure is a temporary failure: never a success.
+import type { AuthStudioConfig } from '../config/types';
+import type { EngineServices } from '../lua/services';
+import { CallContext } from '../lua/call-context';
+import type { ScriptPool } from '../lua/script-pool';
+import { chunkName } from '../lua/chunk-name';
+import type { AuthRequest } from './auth-request';
+import { networkOf } from './auth-request';
+import { encodeLuaRequest, type LuaRequestFields } from './lua-request';
+import { runLuaStage } from './lua-stages';
+import type { StageRecord } from './trace';
+import type { BuiltinCheck, BackendOutcome, PasswordCache } from './extensions';
+
+export type Decision = 'ok' | 'fail' | 'tempfail';
+
+export interface AuthOutcome {
+  decision: Decision;
+  session: string;
+  /** The account name (attributes[account_field]) on success. */
+  account?: string;
+  accountField?: string;
+  totpSecretField?: string;
+  attributes: Record<string, string | string[]>;
+  /** Which backend answered: "lua" / the optional backend's name / "cache". */
+  backend?: string;
+  /** Auth-Status text on failure (the scripts' status message or the default). */
+  statusMessage?: string;
+  /** Temporary failure reason (for logs and the trace, not for the client). */
+  error?: string;
+  fromCache: boolean;
+  /** Accounts for mode=list-accounts. */
+  accounts?: string[];
+  trace: StageRecord[];
+  customLogs: Array<[string, string]>;
+  latencyMs: number;
+  /** Resolves when the post actions finished, with their trace records. */
+  postActions: Promise<StageRecord[]>;
+  /** For the protocol-specific failure responses (nginx SMTP codes). */
+  protocol: string;
+  /** Auth-Wait seconds to send with a failure (0 = none). */
+  authWaitSec: number;
+}
+
+export interface LuaPools {
+  features?: ScriptPool;
+  filters?: ScriptPool;
+  actions?: ScriptPool;
+  hooks?: ScriptPool;
+  /** "default" is lua.config.backend_script_path; others are optional_lua_backends. */
+  backends: Map<string, ScriptPool>;
+}
+
+export interface PipelineDeps {
+  config: AuthStudioConfig;
+  services: EngineServices;
+  pools: () => LuaPools;
+  /** Built-in checks, in pipeline order, filled in by the protection layer. */
+  checks: BuiltinCheck[];
+  passwordCache?: PasswordCache;
+}
+
+export const DEFAULT_FAIL_MESSAGE = 'Invalid login or password';
+export const TEMPFAIL_MESSAGE = 'Temporary server problem, try again later';
+
+export class AuthPipeline {
+  private readonly deps: PipelineDeps;
+  private readonly inFlightPost = new Set<Promise<unknown>>();
+
+  constructor(deps: PipelineDeps) {
+    this.deps = deps;
+  }
+
+  /** Wait for background post actions (graceful shutdown). */
+  async drain(): Promise<void> {
+    while (this.inFlightPost.size > 0) await Promise.allSettled([...this.inFlightPost]);
+  }
+
+  async run(req: AuthRequest, opts: { recordEvents?: boolean } = {}): Promise<AuthOutcome> {
+    const { config } = this.deps;
+    const t0 = performance.now();
+    const call = new CallContext(req.session, { recordEvents: opts.recordEvents });
+    const pools = this.deps.pools();
+    const timeout = config.server.luaScriptTimeoutMs;
+    const f = req.fields;
+    const out: AuthOutcome = {
+      decision: 'fail', session: req.session, attributes: {}, fromCache: false, trace: [], customLogs: call.customLogs,
+      latencyMs: 0, postActions: Promise.resolve([]), protocol: f.protocol, authWaitSec: 0,
+    };
+
+    const base: LuaRequestFields = {
+      debug: config.server.logLevel === 'debug',
+      log_format: config.server.logFormat,
+      log_level: config.server.logLevel,
+      no_auth: req.mode !== 'auth',
+      service: req.endpoint,
+      session: req.session,
+      client_net: f.client_ip ? networkOf(f.client_ip, this.clientCidr(f.client_ip)) : undefined,
+      repeating: false,
+      brute_force_counter: 0,
+      authenticated: false,
+      user_found: false,
+    };
+    for (const [k, v] of Object.entries(f)) if (v !== '') base[k] = v;
+    if (f.client_port === '') base.client_port = undefined;
+    const state: StageState = { call, base, out, timeout, pools, req };
+
+    try {
+      if (req.mode === 'list-accounts') {
+        await this.listAccounts(state);
+        return this.finish(state, t0);
+      }
+      // 2-4: built-in checks before features (brute force) and after (tls, relay, rbl) share one list
+      for (const check of this.deps.checks.filter((c) => c.phase === 'before_features')) {
+        if (await this.runCheck(check, state)) return this.finish(state, t0);
+      }
+      if (await this.runFeatures(state)) return this.finish(state, t0);
+      for (const check of this.deps.checks.filter((c) => c.phase === 'after_features')) {
+        if (await this.runCheck(check, state)) return this.finish(state, t0);
+      }
+      const backend = await this.runBackends(state);
+      if (!backend) return this.finish(state, t0);
+      await this.runFilters(state);
+      for (const check of this.deps.checks) if (check.afterDecision) await check.afterDecision(state.out, state);
+      return this.finish(state, t0);
+    } catch (e) {
+      out.decision = 'tempfail';
+      out.error = (e as Error)?.message ?? String(e);
+      return this.finish(state, t0);
+    }
+  }
+
+  private clientCidr(ip: string): number {
+    const v6 = ip.includes(':');
+    const bucket = this.deps.config.bruteForce?.buckets.find((b) => (v6 ? b.ipv6 : b.ipv4));
+    return bucket ? bucket.cidr : v6 ? 64 : 24;
+  }
+
+  private finish(state: StageState, t0: number): AuthOutcome {
+    const { out, call } = state;
+    out.latencyMs = Math.round((performance.now() - t0) * 1000) / 1000;
+    if (out.decision === 'fail' && out.statusMessage === undefined) out.statusMessage = call.statusMessage ?? DEFAULT_FAIL_MESSAGE;
+    if (out.decision === 'tempfail') out.statusMessage = TEMPFAIL_MESSAGE;
+    if (out.decision === 'fail') out.authWaitSec = this.deps.config.server.authWaitSec;
+    out.postActions = this.schedulePostActions(state);
+    return out;
+  }
+
+  /** Returns true when the check decided the request. */
+  private async runCheck(check: BuiltinCheck, state: StageState): Promise<boolean> {
+    const t0 = performance.now();
+    const r = await check.run(state);
+    if (!r) return false;
+    const record: StageRecord = { stage: check.stage, name: check.name, duration_ms: 0, result: r.result, logs: {} };
+    if (r.statusMessage) record.status_message = r.statusMessage;
+    if (r.error) record.error = r.error;
+    state.out.trace.push(record);
+    if (r.luaFields) Object.assign(state.base, r.luaFields);
+    if (r.decision) {
+      state.out.decision = r.decision;
+      state.out.statusMessage = r.statusMessage;
+      if (r.decision === 'tempfail') state.out.error = r.error ?? r.statusMessage;
+      record.duration_ms = Math.round((performance.now() - t0) * 1000) / 1000;
+      if (check.actionType) await this.runActions(check.actionType, state);
+      return true;
+    }
+    record.duration_ms = Math.round((performance.now() - t0) * 1000) / 1000;
+    return false;
+  }
+
+  /** Features in order; the first that triggers with abort fails the request. Returns true when decided. */
+  private async runFeatures(state: StageState): Promise<boolean> {
+    const pool = state.pools.features;
+    if (!pool) return false;
+    for (const feature of this.deps.config.lua.features) {
+      const encoded = encodeLuaRequest({ ...state.base, feature: feature.name });
+      const r = await runLuaStage(pool, 'feature', feature.name, chunkName(feature.script), 'feature', encoded, state.call, state.timeout);
+      state.out.trace.push(r.record);
+      if (r.error) return this.tempfail(state, r.error.format());
+      const [triggered, abort, result] = r.values as [boolean, boolean, number];
+      r.record.triggered = triggered;
+      r.record.abort = abort;
+      r.record.result = result === 0 ? (triggered ? 'triggered' : 'ok') : 'fail';
+      if (result !== 0) return this.tempfail(state, `feature ${feature.name} returned FEATURE_RESULT_FAIL`);
+      if (triggered) {
+        state.base.feature = feature.name;
+        if (abort) {
+          state.out.decision = 'fail';
+          await this.runActions('lua', state);
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private tempfail(state: StageState, error: string): true {
+    state.out.decision = 'tempfail';
+    state.out.error = error;
+    return true;
+  }
+
+  /** Backends in server.backends order. Returns true when the request goes on to the filters. */
+  private async runBackends(state: StageState): Promise<boolean> {
+    const { config } = this.deps;
+    const proto = state.req.fields.protocol;
+    const search = config.lua.search.find((s) => s.protocols.includes(proto)) ?? config.lua.search.find((s) => s.protocols.includes('default'));
+    const backendName = search?.backendName ?? 'default';
+    const cacheName = search?.cacheName ?? '__default__';
+    let result: BackendOutcome | undefined;
+    for (const kind of config.server.backends) {
+      if (kind === 'cache') {
+        if (!this.deps.passwordCache || state.req.mode !== 'auth') continue;
+        const t0 = performance.now();
+        const hit = await this.deps.passwordCache.lookup(cacheName, state.req);
+        const record: StageRecord = { stage: 'cache', name: cacheName, duration_ms: 0, result: hit ? 'hit' : 'miss', logs: {} };
+        record.duration_ms = Math.round((performance.now() - t0) * 1000) / 1000;
+        state.out.trace.push(record);
+        if (hit) {
+          result = hit;
+          state.out.fromCache = true;
+          break;
+        }
+        continue;
+      }
+      const pool = state.pools.backends.get(backendName);
+      const script = backendName === 'default' ? config.lua.config.backendScript : config.lua.config.backendScript;
+      if (!pool || !script) return this.tempfail(state, `no Lua backend "${backendName}" is configured`) && false;
+      const r = await runLuaStage(pool, 'backend', backendName === 'default' ? 'lua' : backendName, chunkName(script), 'verify', encodeLuaRequest(state.base), state.call, state.timeout);
+      state.out.trace.push(r.record);
+      if (r.error) return this.tempfail(state, r.error.format()) && false;
+      const [code, br] = r.values as [number, BackendOutcome | null];
+      if (code !== 0 || !br) {
+        r.record.result = 'fail';
+        return this.tempfail(state, `backend ${backendName} returned BACKEND_RESULT_FAIL`) && false;
+      }
+      br.backend = backendName === 'default' ? 'lua' : backendName;
+      result = br;
+      r.record.result = br.authenticated ? 'authenticated' : br.user_found ? 'not_authenticated' : 'user_not_found';
+      if (br.authenticated && state.req.mode === 'auth' && this.deps.passwordCache) {
+        await this.deps.passwordCache.store(cacheName, state.req, br).catch((e: Error) => {
+          this.deps.services.logger.warn({ session: state.req.session, err: e.message }, 'password cache write failed');
+        });
+      }
+      break;
+    }
+    if (!result) return this.tempfail(state, 'no backend answered') && false;
+    const attributes = result.attributes ?? {};
+    const accountField = result.account_field ?? undefined;
+    const account = accountField ? attributes[accountField] : undefined;
+    state.out.attributes = attributes;
+    state.out.accountField = accountField;
+    state.out.totpSecretField = result.totp_secret_field ?? undefined;
+    state.out.backend = result.backend;
+    state.out.account = Array.isArray(account) ? account[0] : account;
+    const ok = state.req.mode === 'no-auth' ? result.user_found : result.authenticated;
+    state.out.decision = ok ? 'ok' : 'fail';
+    Object.assign(state.base, {
+      authenticated: result.authenticated,
+      user_found: result.user_found,
+      account: state.out.account,
+      account_field: accountField,
+      totp_secret: state.out.totpSecretField ? strAttr(attributes[state.out.totpSecretField]) : undefined,
+      unique_user_id: result.unique_user_id_field ? strAttr(attributes[result.unique_user_id_field]) : undefined,
+      display_name: result.display_name_field ? strAttr(attributes[result.display_name_field]) : undefined,
+    });
+    return true;
+  }
+
+  private async runFilters(state: StageState): Promise<void> {
+    const pool = state.pools.filters;
+    if (!pool) return;
+    for (const filter of this.deps.config.lua.filters) {
+      const r = await runLuaStage(pool, 'filter', filter.name, chunkName(filter.script), 'filter', encodeLuaRequest(state.base), state.call, state.timeout);
+      state.out.trace.push(r.record);
+      if (r.error) {
+        this.tempfail(state, r.error.format());
+        return;
+      }
+      const [reject, result] = r.values as [boolean, number];
+      r.record.reject = reject;
+      r.record.result = result !== 0 ? 'fail' : reject ? 'reject' : 'accept';
+      if (result !== 0) {
+        this.tempfail(state, `filter ${filter.name} returned FILTER_RESULT_FAIL`);
+        return;
+      }
+      if (reject && state.out.decision === 'ok') {
+        state.out.decision = 'fail';
+        state.base.authenticated = false;
+      }
+    }
+  }
+
+  /** Run every action of a type in order; their results never change the decision. */
+  async runActions(type: string, state: StageState, stage: 'action' | 'post_action' = 'action', into = state.out.trace): Promise<void> {
+    const pool = state.pools.actions;
+    if (!pool) return;
+    for (const action of this.deps.config.lua.actions) {
+      if (action.type !== type) continue;
+      const r = await runLuaStage(pool, stage, action.name, chunkName(action.script), 'action', encodeLuaRequest(state.base), state.call, state.timeout);
+      if (!r.error) r.record.result = (r.values[0] as number) === 0 ? 'ok' : 'fail';
+      if (r.error) this.deps.services.logger.warn({ session: state.req.session, action: action.name, err: r.record.error }, 'action failed');
+      into.push(r.record);
+    }
+  }
+
+  private schedulePostActions(state: StageState): Promise<StageRecord[]> {
+    const hasPost = this.deps.config.lua.actions.some((a) => a.type === 'post') && state.pools.actions;
+    if (!hasPost || state.req.mode === 'list-accounts') return Promise.resolve([]);
+    // post actions see the final decision
+    state.base.authenticated = state.out.decision === 'ok' ? state.base.authenticated : false;
+    const records: StageRecord[] = [];
+    const p = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.runActions('post', state, 'post_action', records))
+      .then(() => records, () => records);
+    this.inFlightPost.add(p);
+    p.finally(() => this.inFlightPost.delete(p));
+    return p;
+  }
+
+  private async listAccounts(state: StageState): Promise<void> {
+    const pool = state.pools.backends.get('default');
+    const script = this.deps.config.lua.config.backendScript;
+    if (!pool || !script) {
+      this.tempfail(state, 'no Lua backend is configured');
+      return;
+    }
+    const r = await runLuaStage(pool, 'backend', 'lua', chunkName(script), 'list_accounts', encodeLuaRequest(state.base), state.call, state.timeout);
+    state.out.trace.push(r.record);
+    if (r.error) {
+      this.tempfail(state, r.error.format());
+      return;
+    }
+    const [code, accounts] = r.values as [number, string[] | null];
+    if (code !== 0) {
+      this.tempfail(state, 'backend returned BACKEND_RESULT_FAIL for list-accounts');
+      return;
+    }
+    state.out.accounts = Array.isArray(accounts) ? accounts.map(String) : [];
+    r.record.result = `${state.out.accounts.length} accounts`;
+    state.out.decision = 'ok';
+  }
+}
+
+function strAttr(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** What stages of one request share. */
+export interface StageState {
+  call: CallContext;
+  base: LuaRequestFields;
+  out: AuthOutcome;
+  timeout: number;
+  pools: LuaPools;
+  req: AuthRequest;
+}
