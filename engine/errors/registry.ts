@@ -33,6 +33,7 @@ export const ERRORS = {
   AS_ERR_UNAUTHORIZED: { status: 401, summary: 'The API needs credentials that were missing or wrong.' },
   AS_ERR_NOT_FOUND: { status: 404, summary: 'There is nothing at this path.' },
   AS_ERR_SHUTTING_DOWN: { status: 503, summary: 'The server is shutting down and takes no new requests.' },
+  AS_ERR_INTERNAL: { status: 500, summary: 'A bug in AuthStudio (logged with details on the server); the request is a temporary failure.' },
   AS_ERR_CLI_USAGE: { status: 400, summary: 'The command line is incomplete or names an unknown option.' },
 } as const satisfies Record<string, ErrorSpec>;
 

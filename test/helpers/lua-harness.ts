@@ -14,6 +14,8 @@ export interface HarnessOptions {
   baseDir?: string;
   dnsResolver?: string;
   timeoutMs?: number;
+  /** The CallContext the snippet runs with (to preset httpRequest or read recorded events); a fresh one by default. */
+  call?: CallContext;
 }
 
 export const MOCK_REDIS: RedisSettings = {
@@ -47,7 +49,7 @@ export async function runLua(body: string, opts: HarnessOptions & { services?: E
     const src = `function nauthilus_call_action(request)\n__as_test_result = table.pack((function()\n${body}\nend)())\nreturn 0\nend\nfunction __as_test_get() return table.unpack(__as_test_result, 1, __as_test_result.n) end`;
     const script = await vm.loadScript('test.lua', src, opts.timeoutMs ?? 10000);
     const encoded = Object.entries(opts.request ?? {}).map(([k, v]) => `s${k}=${v}`).join('\x01');
-    const call = new CallContext('test-session', { recordEvents: true });
+    const call = opts.call ?? new CallContext('test-session', { recordEvents: true });
     await vm.dispatch('action', script, encoded, [], call, opts.timeoutMs ?? 10000);
     return await vm.evalEnv(script, '__as_test_get', call, opts.timeoutMs ?? 10000);
   } finally {

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// Enforces the layering of docs/architecture: engine/ never imports electron, main/ or renderer/;
+// renderer/ imports only the engine's API contract (types) — checked on the TypeScript sources.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..');
+const RULES = [
+  { dir: 'engine', forbid: [/^electron$/, /(^|\/)main\//, /(^|\/)renderer\//], why: 'engine/ is plain Node: it never imports electron, main/ or renderer/' },
+  { dir: 'renderer', forbid: [/^electron$/, /(^|\/)engine\/(?!api\/contract)/, /^node:/, /^(fs|path|child_process|net)$/], why: 'renderer/ talks only to the studio client (engine/api/contract types)' },
+];
+const IMPORT = /(?:import\s[^'"]*?from\s*|import\s*\(|require\s*\(|export\s[^'"]*?from\s*)['"]([^'"]+)['"]/g;
+
+function* files(dir) {
+  if (!fs.existsSync(dir)) return;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) { if (e.name !== 'node_modules') yield* files(p); }
+    else if (/\.(ts|tsx|js|mjs)$/.test(e.name)) yield p;
+  }
+}
+
+const problems = [];
+for (const rule of RULES) {
+  for (const file of files(path.join(root, rule.dir))) {
+    const src = fs.readFileSync(file, 'utf8');
+    for (const m of src.matchAll(IMPORT)) {
+      const spec = m[1];
+      const resolved = spec.startsWith('.') ? path.relative(root, path.resolve(path.dirname(file), spec)).split(path.sep).join('/') : spec;
+      if (rule.forbid.some((re) => re.test(resolved))) {
+        const line = src.slice(0, m.index).split('\n').length;
+        problems.push(`${path.relative(root, file)}:${line}: imports "${spec}": ${rule.why}`);
+      }
+    }
+  }
+}
+if (problems.length) {
+  for (const p of problems) console.error(p);
+  process.exit(1);
+}
+console.log('layers: ok');
