@@ -1,14 +1,20 @@
 // The four auth endpoints on a fixture workspace (Lua backend, two features, a filter, actions), via inject().
-import { test, before, after } from 'node:test';
+// The whole suite runs twice: on the embedded Redis and on a real redis-server started for it.
+import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFixture, jsonLogin, type EngineFixture } from '../helpers/engine-fixture';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 
+for (const redisMode of ['embedded', 'real'] as const) describe(`auth endpoints (${redisMode} Redis)`, () => {
 let fx: EngineFixture;
+let server: RedisServer | undefined;
 before(async () => {
-  fx = await startFixture('ws-basic');
+  if (redisMode === 'real') server = await startRedisServer();
+  fx = await startFixture('ws-basic', { redis: server ? server.url : 'mock' });
 });
 after(async () => {
   await fx.close();
+  await server?.stop();
 });
 
 test('json: right password is 200 with account and attributes', async () => {
@@ -145,7 +151,6 @@ test('ping, healthz and metrics', async () => {
   assert.equal((await fx.app.inject({ method: 'GET', url: '/ping' })).body, 'pong');
   const h = await fx.app.inject({ method: 'GET', url: '/healthz' });
   assert.equal(h.statusCode, 200);
-  assert.equal(h.json().redis.mode, 'mock');
   await jsonLogin(fx.app, { username: 'alice', password: 'alice-secret', client_ip: '198.51.100.7', protocol: 'imap' });
   const m = await fx.app.inject({ method: 'GET', url: '/metrics' });
   assert.match(m.body, /authstudio_auth_requests_total\{decision="ok",protocol="imap"\} \d+/);
@@ -158,4 +163,15 @@ test('post actions run after the response and see the final decision', async () 
   assert.equal(post.length, 1);
   assert.equal(post[0].stage, 'post_action');
   assert.equal(post[0].logs.audit, 'alice:true');
+  assert.equal(post[0].result, 'ok');
+  // the post action wrote to the engine's Redis (embedded or real)
+  const n = Number(await fx.engine.services.redis.client.get('audit:alice:true'));
+  assert.ok(n >= 1, `audit counter is ${n}`);
+});
+
+test('the configured Redis is the one in use', async () => {
+  const h = await fx.app.inject({ method: 'GET', url: '/healthz' });
+  assert.equal(h.json().redis.mode, redisMode === 'real' ? 'standalone' : 'mock');
+  assert.equal(h.json().redis.ok, true);
+});
 });

@@ -15,8 +15,8 @@ export interface EngineFixture {
 }
 
 /** Start an engine on `test/fixtures/<name>/authstudio.yml`; `redis` overrides the config's Redis. */
-export async function startFixture(name: string, opts: { redis?: string; env?: Record<string, string> } = {}): Promise<EngineFixture> {
-  const config = loadConfigFile(path.join(FIXTURES, name, 'authstudio.yml'), { redisOverride: opts.redis, env: { ...process.env, ...opts.env } });
+export async function startFixture(name: string, opts: { redis?: string; env?: Record<string, string>; configFile?: string } = {}): Promise<EngineFixture> {
+  const config = loadConfigFile(opts.configFile ?? path.join(FIXTURES, name, 'authstudio.yml'), { redisOverride: opts.redis, env: { ...process.env, ...opts.env } });
   const engine = await AuthEngine.create(config, { logger: pino({ level: 'silent' }), env: { ...process.env, ...opts.env } });
   const app = await buildHttpApp(engine);
   return {
