@@ -87,6 +87,8 @@ export class AuthEngine {
       getenv: (name) => env[name],
       baseDir: config.baseDir,
       dnsResolver: config.server.dnsResolver,
+      dnsTimeoutMs: config.server.dnsTimeoutMs,
+      passwordNonce: config.server.passwordNonce,
     };
     const engine = new AuthEngine(config, services, opts);
     try {

@@ -29,4 +29,8 @@ export interface EngineServices {
   baseDir: string;
   /** DNS resolver address (host:port) for nauthilus_dns and RBL lookups; system resolver when unset. */
   dnsResolver?: string;
+  /** Default DNS lookup timeout in ms (server.dns.timeout). */
+  dnsTimeoutMs?: number;
+  /** server.password_nonce: mixed into password hashes kept in Redis. */
+  passwordNonce?: string;
 }

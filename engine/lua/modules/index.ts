@@ -3,9 +3,18 @@ import type { LuaModule } from '../module';
 import { jsonModule } from './json';
 import { utilModule } from './util';
 import { contextModule } from './context';
+import { redisModule } from './redis';
+import { prometheusModule } from './prometheus';
+import { httpModule } from './http';
+import { httpRequestModule } from './http-request';
+import { httpResponseModule } from './http-response';
+import { passwordModule } from './password';
+import { dnsModule } from './dns';
+import { miscModule } from './misc';
+import { dbModule } from './db';
 
 /** Every module `require` can load, in documentation order. */
-export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule];
+export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule];
 
 /**
  * Nauthilus 1.x `dynamic_loader` names. Every name is accepted (3.x treats the call as a no-op);

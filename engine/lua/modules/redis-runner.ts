@@ -39,11 +39,40 @@ export class RedisRunner {
   }
 
   /** Run `fn` on the pool's client; rejects with the server's error text, or on timeout. */
-  async run<T>(pool: string, cmd: string, keys: string[], fn: (c: RedisClient) => Promise<T>): Promise<T> {
-    const detail: Record<string, unknown> = { cmd, pool };
+  run<T>(pool: string, cmd: string, keys: string[], fn: (c: RedisClient) => Promise<T>, extra?: Record<string, unknown>): Promise<T> {
+    return this.exec(this.traceEvent(pool, cmd, keys, extra), pool, cmd, fn);
+  }
+
+  /** Run a command and turn its reply into `value, nil` (via `map`) or `nil, err`. */
+  reply<T>(
+    pool: string, cmd: string, keys: string[], fn: (c: RedisClient) => Promise<T>,
+    map: (v: T) => unknown = (v) => v, extra?: Record<string, unknown>,
+  ): Promise<LuaMultiReturn> {
+    const detail = this.traceEvent(pool, cmd, keys, extra);
+    return this.exec(detail, pool, cmd, fn).then(
+      (v) => {
+        try {
+          return ret(map(v));
+        } catch (e) {
+          if (e instanceof RedisNilReply) detail.nil = true;
+          else detail.error = errorText(e);
+          return fail(errorText(e));
+        }
+      },
+      (e) => fail(errorText(e)),
+    );
+  }
+
+  /** The trace event of one command (command, key, pool; never values), filled in when the reply arrives. */
+  private traceEvent(pool: string, cmd: string, keys: string[], extra?: Record<string, unknown>): Record<string, unknown> {
+    const detail: Record<string, unknown> = { cmd, pool, ...extra };
     if (keys.length === 1) detail.key = keys[0];
     else if (keys.length > 1) detail.keys = keys.slice(0, 20);
-    this.host.call?.record('redis', detail); // filled in below when the reply arrives (same object)
+    this.host.call?.record('redis', detail); // the same object: ms and error are added below
+    return detail;
+  }
+
+  private async exec<T>(detail: Record<string, unknown>, pool: string, cmd: string, fn: (c: RedisClient) => Promise<T>): Promise<T> {
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -60,22 +89,9 @@ export class RedisRunner {
       detail.ms = Math.round((performance.now() - started) * 1000) / 1000;
     }
   }
-
-  /** Run a command and turn its reply into `value, nil` (via `map`) or `nil, err`. */
-  reply<T>(pool: string, cmd: string, keys: string[], fn: (c: RedisClient) => Promise<T>, map: (v: T) => unknown = (v) => v): Promise<LuaMultiReturn> {
-    return this.run(pool, cmd, keys, fn).then(
-      (v) => {
-        try {
-          return ret(map(v));
-        } catch (e) {
-          return fail(errorText(e));
-        }
-      },
-      (e) => fail(errorText(e)),
-    );
-  }
 }
 
+/** The message of an error (ioredis' ReplyError text is what go-redis reports too). */
 export function errorText(e: unknown): string {
   if (e instanceof Error) return e.message;
   return String(e);
@@ -117,6 +133,7 @@ export function numArg(fn: string, n: number, v: unknown): number {
   return v as number;
 }
 
+/** A number argument truncated to an integer (go's int64 conversion). */
 export function intArg(fn: string, n: number, v: unknown): number {
   return Math.trunc(numArg(fn, n, v));
 }

@@ -1,0 +1,57 @@
+// `nauthilus_http_request`: what a custom hook script reads about the HTTP request it serves.
+import type { LuaModule, ModuleHost } from '../module';
+import type { HookHttpRequest } from '../call-context';
+import { checkArg, fail, ret } from '../values';
+
+const NO_REQUEST = 'nauthilus_http_request: no HTTP request (only available while a custom hook is served)';
+
+function request(host: ModuleHost): HookHttpRequest | undefined {
+  return host.call?.httpRequest;
+}
+
+export const httpRequestModule: LuaModule = {
+  name: 'nauthilus_http_request',
+  legacyLoaderName: 'nauthilus_http_request',
+  summary: 'Custom hooks: the request method, path, query parameters, headers and body.',
+  install(host) {
+    // outside a hook every getter returns nil and an error instead of raising
+    return {
+      functions: {
+        get_all_http_request_headers: () => {
+          const r = request(host);
+          if (!r) return fail(NO_REQUEST);
+          const out: Record<string, string[]> = {};
+          for (const [name, values] of Object.entries(r.headers)) out[name.toLowerCase()] = [...values];
+          return ret(out);
+        },
+        get_http_request_header: (name: unknown) => {
+          checkArg('get_http_request_header', 1, name, 'string');
+          const r = request(host);
+          if (!r) return fail(NO_REQUEST);
+          const wanted = (name as string).toLowerCase();
+          for (const [n, values] of Object.entries(r.headers)) if (n.toLowerCase() === wanted) return ret([...values]);
+          return ret([]);
+        },
+        get_http_request_body: () => {
+          const r = request(host);
+          return r ? ret(r.body) : fail(NO_REQUEST);
+        },
+        get_http_method: () => {
+          const r = request(host);
+          return r ? ret(r.method) : fail(NO_REQUEST);
+        },
+        get_http_path: () => {
+          const r = request(host);
+          return r ? ret(r.path) : fail(NO_REQUEST);
+        },
+        // Nauthilus returns "" (Go's url.Values.Get) for a missing parameter; scripts test for ""
+        get_http_query_param: (name: unknown) => {
+          checkArg('get_http_query_param', 1, name, 'string');
+          const r = request(host);
+          if (!r) return fail(NO_REQUEST);
+          return ret(r.query[name as string]?.[0] ?? '');
+        },
+      },
+    };
+  },
+};

@@ -1,0 +1,197 @@
+// `nauthilus_redis` set, sorted-set, list and HyperLogLog commands.
+import type { HostFunction } from '../module';
+import { checkArg, fail } from '../values';
+import { type RedisRunner, notNil, strArg, valueArg, numArg, intArg, restArgs, toNumber, listValues, formatNumber } from './redis-runner';
+import { cmds } from './redis-commands';
+
+/** Values given as varargs, or (an AuthStudio convenience) as one Lua list. */
+function valuesOf(fn: string, first: number, args: unknown[]): string[] {
+  if (args.length === 1 && typeof args[0] === 'object' && args[0] !== null) {
+    return listValues(fn, first, args[0]).map((v) => valueArg(fn, first, v));
+  }
+  return restArgs(fn, first, args, valueArg);
+}
+
+const noValues = (fn: string) => Promise.resolve(fail(`${fn}: at least one value required`));
+
+/** SADD, SISMEMBER, SMEMBERS, SREM, SCARD. */
+export function setCommands(r: RedisRunner): Record<string, HostFunction> {
+  return {
+    redis_sadd: (pool: string, key: unknown, ...values: unknown[]) => {
+      const k = strArg('redis_sadd', 2, key);
+      const vs = valuesOf('redis_sadd', 3, values);
+      if (vs.length === 0) return noValues('redis_sadd');
+      return r.reply(pool, 'SADD', [k], (c) => c.sadd(k, ...vs));
+    },
+    redis_sismember: (pool: string, key: unknown, value: unknown) => {
+      const k = strArg('redis_sismember', 2, key);
+      const v = valueArg('redis_sismember', 3, value);
+      return r.reply(pool, 'SISMEMBER', [k], (c) => c.sismember(k, v), (n) => n === 1);
+    },
+    redis_smembers: (pool: string, key: unknown) => {
+      const k = strArg('redis_smembers', 2, key);
+      return r.reply(pool, 'SMEMBERS', [k], (c) => c.smembers(k));
+    },
+    redis_srem: (pool: string, key: unknown, ...values: unknown[]) => {
+      const k = strArg('redis_srem', 2, key);
+      const vs = valuesOf('redis_srem', 3, values);
+      if (vs.length === 0) return noValues('redis_srem');
+      return r.reply(pool, 'SREM', [k], (c) => c.srem(k, ...vs));
+    },
+    redis_scard: (pool: string, key: unknown) => {
+      const k = strArg('redis_scard', 2, key);
+      return r.reply(pool, 'SCARD', [k], (c) => c.scard(k));
+    },
+  };
+}
+
+/** `{member = score, ...}` (Nauthilus) or `score, member` (as ZADD takes them) -> ZADD arguments, members sorted. */
+function zaddArgs(rest: unknown[]): string[] {
+  if (rest.length === 1) {
+    checkArg('redis_zadd', 3, rest[0], 'table');
+    const entries = Object.entries(rest[0] as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return entries.flatMap(([member, score]) => [formatNumber(numArg('redis_zadd', 3, score)), member]);
+  }
+  return rest.map((v, i) => (i % 2 === 0 ? formatNumber(numArg('redis_zadd', i + 3, v)) : strArg('redis_zadd', i + 3, v)));
+}
+
+/** ZRANGEBYSCORE's LIMIT as go-redis sends it: only when offset or count is non-zero. */
+function limitArgs(opts: unknown): string[] {
+  checkArg('redis_zrangebyscore', 5, opts, 'table', 'nil');
+  if (!opts) return [];
+  const o = opts as Record<string, unknown>;
+  const offset = typeof o.offset === 'number' ? Math.trunc(o.offset) : 0;
+  const count = typeof o.count === 'number' ? Math.trunc(o.count) : 0;
+  return offset !== 0 || count !== 0 ? ['LIMIT', String(offset), String(count)] : [];
+}
+
+/** ZADD, ZREM, ZRANK, ZREVRANK, ZRANGE, ZREVRANGE, ZRANGEBYSCORE, ZREMRANGEBYSCORE, ZREMRANGEBYRANK, ZCOUNT, ZSCORE, ZINCRBY. */
+export function sortedSetCommands(r: RedisRunner): Record<string, HostFunction> {
+  const range = (fn: string, cmd: 'zrange' | 'zrevrange') => (pool: string, key: unknown, start: unknown, stop: unknown) => {
+    const k = strArg(fn, 2, key);
+    const a = intArg(fn, 3, start);
+    const b = intArg(fn, 4, stop);
+    return r.reply(pool, cmd.toUpperCase(), [k], (c) => cmds(c)[cmd](k, a, b));
+  };
+  const rank = (fn: string, cmd: 'zrank' | 'zrevrank') => (pool: string, key: unknown, member: unknown) => {
+    const k = strArg(fn, 2, key);
+    const m = strArg(fn, 3, member);
+    return r.reply(pool, cmd.toUpperCase(), [k], (c) => cmds(c)[cmd](k, m), notNil);
+  };
+  return {
+    redis_zadd: (pool: string, key: unknown, ...rest: unknown[]) => {
+      const k = strArg('redis_zadd', 2, key);
+      const args = zaddArgs(rest);
+      if (args.length === 0 || args.length % 2 !== 0) return Promise.resolve(fail('Expected a table of string-number pairs'));
+      return r.reply(pool, 'ZADD', [k], (c) => cmds(c).zadd(k, ...args));
+    },
+    redis_zrem: (pool: string, key: unknown, ...members: unknown[]) => {
+      const k = strArg('redis_zrem', 2, key);
+      const ms = members.length === 1 && typeof members[0] === 'object' && members[0] !== null
+        ? listValues('redis_zrem', 3, members[0]).map((v) => strArg('redis_zrem', 3, v))
+        : restArgs('redis_zrem', 3, members, strArg);
+      if (ms.length === 0) return noValues('redis_zrem');
+      return r.reply(pool, 'ZREM', [k], (c) => c.zrem(k, ...ms));
+    },
+    redis_zrank: rank('redis_zrank', 'zrank'),
+    redis_zrevrank: rank('redis_zrevrank', 'zrevrank'),
+    redis_zrange: range('redis_zrange', 'zrange'),
+    redis_zrevrange: range('redis_zrevrange', 'zrevrange'),
+    redis_zrangebyscore: (pool: string, key: unknown, min: unknown, max: unknown, opts: unknown) => {
+      const k = strArg('redis_zrangebyscore', 2, key);
+      const lo = strArg('redis_zrangebyscore', 3, min);
+      const hi = strArg('redis_zrangebyscore', 4, max);
+      const limit = limitArgs(opts);
+      return r.reply(pool, 'ZRANGEBYSCORE', [k], (c) => cmds(c).zrangebyscore(k, lo, hi, ...limit));
+    },
+    redis_zremrangebyscore: (pool: string, key: unknown, min: unknown, max: unknown) => {
+      const k = strArg('redis_zremrangebyscore', 2, key);
+      const lo = strArg('redis_zremrangebyscore', 3, min);
+      const hi = strArg('redis_zremrangebyscore', 4, max);
+      return r.reply(pool, 'ZREMRANGEBYSCORE', [k], (c) => c.zremrangebyscore(k, lo, hi));
+    },
+    redis_zremrangebyrank: (pool: string, key: unknown, start: unknown, stop: unknown) => {
+      const k = strArg('redis_zremrangebyrank', 2, key);
+      const a = intArg('redis_zremrangebyrank', 3, start);
+      const b = intArg('redis_zremrangebyrank', 4, stop);
+      return r.reply(pool, 'ZREMRANGEBYRANK', [k], (c) => c.zremrangebyrank(k, a, b));
+    },
+    redis_zcount: (pool: string, key: unknown, min: unknown, max: unknown) => {
+      const k = strArg('redis_zcount', 2, key);
+      const lo = strArg('redis_zcount', 3, min);
+      const hi = strArg('redis_zcount', 4, max);
+      return r.reply(pool, 'ZCOUNT', [k], (c) => c.zcount(k, lo, hi));
+    },
+    redis_zscore: (pool: string, key: unknown, member: unknown) => {
+      const k = strArg('redis_zscore', 2, key);
+      const m = strArg('redis_zscore', 3, member);
+      return r.reply(pool, 'ZSCORE', [k], (c) => c.zscore(k, m), (v) => toNumber(notNil(v)));
+    },
+    redis_zincrby: (pool: string, key: unknown, by: unknown, member: unknown) => {
+      const k = strArg('redis_zincrby', 2, key);
+      const n = numArg('redis_zincrby', 3, by);
+      const m = strArg('redis_zincrby', 4, member);
+      return r.reply(pool, 'ZINCRBY', [k], (c) => c.zincrby(k, n, m), toNumber);
+    },
+  };
+}
+
+/** LPUSH, RPUSH, LPOP, RPOP, LRANGE, LLEN. */
+export function listCommands(r: RedisRunner): Record<string, HostFunction> {
+  const push = (fn: string, cmd: 'lpush' | 'rpush') => (pool: string, key: unknown, ...values: unknown[]) => {
+    const k = strArg(fn, 2, key);
+    const vs = valuesOf(fn, 3, values);
+    if (vs.length === 0) return noValues(fn);
+    return r.reply(pool, cmd.toUpperCase(), [k], (c) => cmds(c)[cmd](k, ...vs));
+  };
+  const pop = (fn: string, cmd: 'lpop' | 'rpop') => (pool: string, key: unknown) => {
+    const k = strArg(fn, 2, key);
+    return r.reply(pool, cmd.toUpperCase(), [k], (c) => cmds(c)[cmd](k), notNil);
+  };
+  return {
+    redis_lpush: push('redis_lpush', 'lpush'),
+    redis_rpush: push('redis_rpush', 'rpush'),
+    redis_lpop: pop('redis_lpop', 'lpop'),
+    redis_rpop: pop('redis_rpop', 'rpop'),
+    redis_lrange: (pool: string, key: unknown, start: unknown, stop: unknown) => {
+      const k = strArg('redis_lrange', 2, key);
+      const a = intArg('redis_lrange', 3, start);
+      const b = intArg('redis_lrange', 4, stop);
+      return r.reply(pool, 'LRANGE', [k], (c) => c.lrange(k, a, b));
+    },
+    redis_llen: (pool: string, key: unknown) => {
+      const k = strArg('redis_llen', 2, key);
+      return r.reply(pool, 'LLEN', [k], (c) => c.llen(k));
+    },
+  };
+}
+
+/**
+ * PFADD, PFCOUNT, PFMERGE. ioredis-mock has no HyperLogLog, so on the embedded Redis a set stands in
+ * for it (exact counts instead of estimates); real servers get the real commands.
+ */
+export function hyperLogLogCommands(r: RedisRunner): Record<string, HostFunction> {
+  return {
+    redis_pfadd: (pool: string, key: unknown, ...values: unknown[]) => {
+      const k = strArg('redis_pfadd', 2, key);
+      const vs = restArgs('redis_pfadd', 3, values, valueArg);
+      if (r.isMock(pool)) {
+        return r.reply(pool, 'PFADD', [k], async (c) => (vs.length ? await c.sadd(k, ...vs) : 0), (n) => (n > 0 ? 1 : 0));
+      }
+      return r.reply(pool, 'PFADD', [k], (c) => c.pfadd(k, ...vs));
+    },
+    redis_pfcount: (pool: string, ...keys: unknown[]) => {
+      const ks = restArgs('redis_pfcount', 2, keys, strArg);
+      if (ks.length === 0) return Promise.resolve(fail('at least one key required'));
+      if (r.isMock(pool)) return r.reply(pool, 'PFCOUNT', ks, (c) => c.sunion(...ks), (m: string[]) => m.length);
+      return r.reply(pool, 'PFCOUNT', ks, (c) => c.pfcount(...ks));
+    },
+    redis_pfmerge: (pool: string, dest: unknown, ...sources: unknown[]) => {
+      const d = strArg('redis_pfmerge', 2, dest);
+      const ss = restArgs('redis_pfmerge', 3, sources, strArg);
+      if (ss.length === 0) return Promise.resolve(fail('at least one source key required'));
+      if (r.isMock(pool)) return r.reply(pool, 'PFMERGE', [d, ...ss], (c) => c.sunionstore(d, d, ...ss), () => 'OK');
+      return r.reply(pool, 'PFMERGE', [d, ...ss], (c) => c.pfmerge(d, ...ss));
+    },
+  };
+}

@@ -1,0 +1,76 @@
+// `nauthilus_redis` server-side Lua: redis_upload_script stores a script by name, redis_run_script runs it.
+import crypto from 'node:crypto';
+import type { HostFunction } from '../module';
+import type { RedisStore } from '../../redis/store';
+import { checkArg, fail, ret } from '../values';
+import { type RedisRunner, errorText, formatNumber, listValues, notNil } from './redis-runner';
+import { cmds } from './redis-commands';
+
+/** A script uploaded by name: its SHA1 and its source (to EVAL when the server forgot it). */
+export interface UploadedScript {
+  sha: string;
+  source: string;
+}
+
+// Uploads are shared by every VM of an engine (an init script uploads, features run), so they hang off the store.
+const uploadsByStore = new WeakMap<RedisStore, Map<string, UploadedScript>>();
+
+/** The scripts uploaded through this engine's Redis store, by upload name. */
+export function uploadedScripts(store: RedisStore): Map<string, UploadedScript> {
+  let m = uploadsByStore.get(store);
+  if (!m) {
+    m = new Map();
+    uploadsByStore.set(store, m);
+  }
+  return m;
+}
+
+/** KEYS and ARGV items as Nauthilus sends them (gopher-lua's tostring: true/false, numbers without exponent). */
+export function scriptArg(fn: string, n: number, v: unknown): string {
+  checkArg(fn, n, v, 'string', 'number', 'boolean');
+  if (typeof v === 'number') return formatNumber(v);
+  return String(v);
+}
+
+/** EVALSHA the uploaded script, EVAL its source when the server answers NOSCRIPT (restart, or ioredis-mock). */
+export async function evalUploaded(c: unknown, script: UploadedScript, keys: string[], args: string[]): Promise<unknown> {
+  try {
+    return await cmds(c).evalsha(script.sha, keys.length, ...keys, ...args);
+  } catch (e) {
+    if (!/^NOSCRIPT/.test(errorText(e))) throw e;
+    return cmds(c).eval(script.source, keys.length, ...keys, ...args);
+  }
+}
+
+/** redis_upload_script, redis_run_script. */
+export function scriptCommands(r: RedisRunner): Record<string, HostFunction> {
+  return {
+    redis_upload_script: (pool: string, script: unknown, name: unknown) => {
+      checkArg('redis_upload_script', 2, script, 'string');
+      checkArg('redis_upload_script', 3, name, 'string');
+      const source = script as string;
+      const sha = crypto.createHash('sha1').update(source).digest('hex');
+      // ioredis-mock has no SCRIPT LOAD: remember the source, the first run EVALs it
+      const load = r.isMock(pool) ? async () => sha : (c: unknown) => cmds(c).script('LOAD', source) as Promise<string>;
+      return r.run(pool, 'SCRIPT LOAD', [], load, { script: name }).then(
+        (loaded) => {
+          uploadedScripts(r.host.services.redis).set(name as string, { sha: loaded, source });
+          return ret(loaded);
+        },
+        (e) => fail(errorText(e)),
+      );
+    },
+    redis_run_script: (pool: string, script: unknown, name: unknown, keys: unknown, args: unknown) => {
+      checkArg('redis_run_script', 2, script, 'string');
+      checkArg('redis_run_script', 3, name, 'string');
+      const ks = listValues('redis_run_script', 4, keys).map((v) => scriptArg('redis_run_script', 4, v));
+      const as = listValues('redis_run_script', 5, args).map((v) => scriptArg('redis_run_script', 5, v));
+      if (name !== '') {
+        const uploaded = uploadedScripts(r.host.services.redis).get(name as string);
+        if (!uploaded) return Promise.resolve(fail(`could not find script with name ${name as string}`));
+        return r.reply(pool, 'EVALSHA', ks, (c) => evalUploaded(c, uploaded, ks, as), notNil, { script: name });
+      }
+      return r.reply(pool, 'EVAL', ks, (c) => cmds(c).eval(script as string, ks.length, ...ks, ...as), notNil);
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// nauthilus_misc against real Lua: country names and the bounded, non-blocking random wait.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runLua } from '../helpers/lua-harness';
+
+test('get_country_name gives English names for ISO codes (and names), "Unknown" otherwise', async () => {
+  const [out] = await runLua(`
+    dynamic_loader("nauthilus_misc")
+    local m = require("nauthilus_misc")
+    local out = {}
+    for _, c in ipairs({"US", "GB", "de", "Germany", "XYZ", "", "ZZ", "1"}) do
+      local name, err = m.get_country_name(c)
+      out[#out + 1] = name .. "|" .. tostring(err)
+    end
+    return out`);
+  assert.deepEqual(out, ['United States|nil', 'United Kingdom|nil', 'Germany|nil', 'Germany|nil', 'Unknown|nil', 'Unknown|nil', 'Unknown|nil', 'Unknown|nil']);
+});
+
+test('wait_random sleeps a random time in [min, max) and returns it', async () => {
+  const t0 = performance.now();
+  const [waited, err] = await runLua('return require("nauthilus_misc").wait_random(20, 60)');
+  const elapsed = performance.now() - t0;
+  assert.equal(err, null);
+  assert.ok(Number.isInteger(waited) && (waited as number) >= 20 && (waited as number) < 60, String(waited));
+  assert.ok(elapsed >= (waited as number) - 1, `elapsed ${elapsed} ms < waited ${waited} ms`);
+});
+
+test('wait_random does not block the event loop: two calls run side by side', async () => {
+  const t0 = performance.now();
+  const [[a], [b]] = await Promise.all([
+    runLua('return require("nauthilus_misc").wait_random(300, 301)'),
+    runLua('return require("nauthilus_misc").wait_random(300, 301)'),
+  ]);
+  const took = performance.now() - t0;
+  assert.deepEqual([a, b], [300, 300]);
+  assert.ok(took < 550, `two 300 ms waits took ${took} ms`);
+});
+
+test('wait_random rejects bad ranges with nil and an error, as Nauthilus does', async () => {
+  const [out] = await runLua(`
+    local m = require("nauthilus_misc")
+    local out = {}
+    for _, r in ipairs({{-100, 500}, {100, -500}, {1000, 500}, {500, 500}, {0, 120000}}) do
+      local v, err = m.wait_random(r[1], r[2])
+      out[#out + 1] = tostring(v) .. "|" .. tostring(err)
+    end
+    return out`);
+  const o = out as string[];
+  for (const line of o.slice(0, 4)) assert.equal(line, 'nil|wait_random: need 0 <= min_ms < max_ms');
+  assert.equal(o[4], 'nil|wait_random: max_ms must not exceed 60000');
+});
+
+test('a wait is cut short when the script call times out', async () => {
+  const t0 = performance.now();
+  await assert.rejects(runLua('require("nauthilus_misc").wait_random(5000, 5001) return 1', { timeoutMs: 200 }), /lua_script_timeout|longer than/);
+  assert.ok(performance.now() - t0 < 2000);
+});
+
+test('wrong argument types raise errors naming the function', async () => {
+  await assert.rejects(runLua('return require("nauthilus_misc").get_country_name(nil)'), /bad argument #1 to 'get_country_name' \(string expected, got nil\)/);
+  await assert.rejects(runLua('return require("nauthilus_misc").wait_random("1", 2)'), /bad argument #1 to 'wait_random' \(number expected, got string\)/);
+});
