@@ -71,3 +71,13 @@ test('if_error_raise raises at the caller line', async () => {
     return true;
   });
 });
+
+test('if_error_raise treats "redis: nil" (a missing key) as no error', async () => {
+  const [v, err] = await runLua(`local u = require("nauthilus_util")
+    local r = require("nauthilus_redis")
+    local v, err = r.redis_get("default", "no-such-key")
+    u.if_error_raise(err)
+    return v, err`);
+  assert.equal(v, null);
+  assert.equal(err, 'redis: nil');
+});

@@ -76,9 +76,10 @@ function M.table_length(tbl)
   return n
 end
 
--- raise at the caller's line, so the error names the script, not this module
+-- raise at the caller's line, so the error names the script, not this module. "redis: nil" (a missing
+-- key, as go-redis reports it) is not an error, as in Nauthilus.
 function M.if_error_raise(err)
-  if err ~= nil and err ~= false then
+  if err ~= nil and err ~= false and err ~= "redis: nil" then
     error(tostring(err), 2)
   end
 end

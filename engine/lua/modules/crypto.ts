@@ -1,0 +1,177 @@
+// `crypto` (nauthilus_gll_crypto): gopher-lua-libs' crypto (md5, sha256, AES GCM/CBC/CTR) plus sha1, sha512, hmac.
+import nodeCrypto from 'node:crypto';
+import type { LuaModule } from '../module';
+import { ret, fail } from '../values';
+
+const HASHES = new Set(['md5', 'sha1', 'sha256', 'sha512']);
+
+/** Go's encoding/hex.DecodeString, with its error messages. */
+function hexDecode(s: string): Buffer {
+  if (s.length % 2 === 1) {
+    const bad = /[^0-9a-fA-F]/.exec(s);
+    if (!bad) throw new Error('encoding/hex: odd length hex string');
+  }
+  const bad = /[^0-9a-fA-F]/.exec(s);
+  if (bad) {
+    const cp = bad[0].codePointAt(0)!;
+    throw new Error(`encoding/hex: invalid byte: U+${cp.toString(16).toUpperCase().padStart(4, '0')} ${JSON.stringify(bad[0]).replace(/^"|"$/g, "'")}`);
+  }
+  return Buffer.from(s, 'hex');
+}
+
+/** Lua hands binary strings over as hex (flag set) so no byte is lost crossing into JS. */
+function bytesOf(s: string, isHex: boolean): Buffer {
+  return isHex ? Buffer.from(s, 'hex') : Buffer.from(s, 'utf8');
+}
+
+type Mode = 'gcm' | 'cbc' | 'ctr';
+
+function aes(encrypt: boolean, modeArg: unknown, key: Buffer, iv: Buffer, data: Buffer): Buffer {
+  const numeric = typeof modeArg === 'number';
+  const mode = (numeric ? ({ 1: 'gcm', 2: 'cbc', 3: 'ctr' } as Record<number, Mode>)[modeArg as number] : String(modeArg).toLowerCase()) as Mode;
+  if (mode !== 'gcm' && mode !== 'cbc' && mode !== 'ctr') throw new Error(`unsupported mode: ${String(modeArg)}`);
+  if (![16, 24, 32].includes(key.length)) throw new Error(`crypto/aes: invalid key size ${key.length}`);
+  const algo = `aes-${key.length * 8}-${mode}`;
+  if (mode === 'gcm') {
+    if (iv.length !== 12) throw new Error(`incorrect GCM nonce size: ${iv.length}, expected: 12`);
+    if (encrypt) {
+      const c = nodeCrypto.createCipheriv(algo as nodeCrypto.CipherGCMTypes, key, iv);
+      return Buffer.concat([c.update(data), c.final(), c.getAuthTag()]);
+    }
+    if (data.length < 16) throw new Error('cipher: message authentication failed');
+    const d = nodeCrypto.createDecipheriv(algo as nodeCrypto.CipherGCMTypes, key, iv);
+    d.setAuthTag(data.subarray(data.length - 16));
+    try {
+      return Buffer.concat([d.update(data.subarray(0, data.length - 16)), d.final()]);
+    } catch {
+      throw new Error('cipher: message authentication failed');
+    }
+  }
+  if (iv.length !== 16) throw new Error(`invalid IV size: ${iv.length}, expected: 16`);
+  if (mode === 'ctr') {
+    const c = encrypt ? nodeCrypto.createCipheriv(algo, key, iv) : nodeCrypto.createDecipheriv(algo, key, iv);
+    return Buffer.concat([c.update(data), c.final()]);
+  }
+  if (encrypt) {
+    const c = nodeCrypto.createCipheriv(algo, key, iv); // PKCS#7 padding, as gopher-lua-libs pads
+    return Buffer.concat([c.update(data), c.final()]);
+  }
+  if (data.length % 16 !== 0) throw new Error('ciphertext is not a multiple of block size');
+  const d = nodeCrypto.createDecipheriv(algo, key, iv).setAutoPadding(false);
+  const plain = Buffer.concat([d.update(data), d.final()]);
+  // the numeric modes (older gopher-lua-libs) strip the padding; the named modes return it as is
+  if (!numeric) return plain;
+  const n = plain[plain.length - 1];
+  if (!plain.length || n === 0 || n > 16) throw new Error('invalid padding');
+  for (let i = 0; i < n; i++) if (plain[plain.length - 1 - i] !== n) throw new Error('invalid padding byte');
+  return plain.subarray(0, plain.length - n);
+}
+
+export const cryptoModule: LuaModule = {
+  name: 'crypto',
+  legacyLoaderName: 'nauthilus_gll_crypto',
+  summary: 'Hex digests (md5, sha1, sha256, sha512), hmac, AES (GCM, CBC, CTR) with raw or hex arguments.',
+  install() {
+    return {
+      functions: {
+        hash: (alg: string, s: string, isHex: boolean) => nodeCrypto.createHash(alg).update(bytesOf(s, isHex)).digest('hex'),
+        hmac: (alg: string, key: string, keyHex: boolean, msg: string, msgHex: boolean) => {
+          if (!HASHES.has(alg)) return fail(`hmac: unsupported algorithm ${alg} (md5, sha1, sha256, sha512)`);
+          return ret(nodeCrypto.createHmac(alg, bytesOf(key, keyHex)).update(bytesOf(msg, msgHex)).digest('hex'));
+        },
+        // all of key, iv and data arrive as hex; `fromUser` says whether the script wrote that hex (errors name it)
+        aes: (encrypt: boolean, mode: unknown, key: string, iv: string, data: string) => {
+          let k: Buffer, i: Buffer, d: Buffer;
+          try {
+            for (const [what, v] of [['key', key], ['IV', iv], ['data', data]] as const) {
+              try {
+                hexDecode(v);
+              } catch (e) {
+                throw new Error(`failed to decode ${what}: ${(e as Error).message}`);
+              }
+            }
+            [k, i, d] = [hexDecode(key), hexDecode(iv), hexDecode(data)];
+          } catch (e) {
+            return fail(`failed to decode params: ${(e as Error).message}`);
+          }
+          try {
+            return ret(aes(encrypt, mode, k, i, d).toString('hex'));
+          } catch (e) {
+            return fail(`failed to ${encrypt ? 'encrypt' : 'decrypt'}: ${(e as Error).message}`);
+          }
+        },
+      },
+      lua: CRYPTO_LUA,
+    };
+  },
+};
+
+const CRYPTO_LUA = `
+local api = ...
+local M = {}
+
+local function str(fn, n, v)
+  local t = type(v)
+  if t == "string" then return v end
+  if t == "number" then return tostring(v) end
+  error(string.format("bad argument #%d to '%s' (string expected, got %s)", n, fn, t), 3)
+end
+
+local function tohex(s) return (s:gsub(".", function(c) return string.format("%02x", c:byte()) end)) end
+local function fromhex(h) return (h:gsub("..", function(x) return string.char(tonumber(x, 16)) end)) end
+
+-- text crosses to JS as is; anything with NUL or non-ASCII bytes crosses as hex
+local function cross(s)
+  if s:find("[%z\\128-\\255]") then return tohex(s), true end
+  return s, false
+end
+
+for _, alg in ipairs({ "md5", "sha1", "sha256", "sha512" }) do
+  M[alg] = function(s)
+    local x, hex = cross(str(alg, 1, s))
+    return api.hash(alg, x, hex)
+  end
+end
+
+function M.hmac(alg, key, msg)
+  alg = str("hmac", 1, alg):lower()
+  local k, kh = cross(str("hmac", 2, key))
+  local m, mh = cross(str("hmac", 3, msg))
+  return api.hmac(alg, k, kh, m, mh)
+end
+
+local function mode_arg(fn, m)
+  if type(m) ~= "number" and type(m) ~= "string" then
+    error(string.format("bad argument #1 to '%s' (string or number expected, got %s)", fn, type(m)), 3)
+  end
+  return m
+end
+
+-- raw strings in and out (binary safe: converted to hex on the Lua side)
+function M.aes_encrypt(mode, key, iv, data)
+  mode = mode_arg("aes_encrypt", mode)
+  local r, err = api.aes(true, mode, tohex(str("aes_encrypt", 2, key)), tohex(str("aes_encrypt", 3, iv)), tohex(str("aes_encrypt", 4, data)))
+  if r == nil then return nil, err end
+  return fromhex(r)
+end
+
+function M.aes_decrypt(mode, key, iv, data)
+  mode = mode_arg("aes_decrypt", mode)
+  local r, err = api.aes(false, mode, tohex(str("aes_decrypt", 2, key)), tohex(str("aes_decrypt", 3, iv)), tohex(str("aes_decrypt", 4, data)))
+  if r == nil then return nil, err end
+  return fromhex(r)
+end
+
+-- hex strings in and out
+function M.aes_encrypt_hex(mode, key, iv, data)
+  mode = mode_arg("aes_encrypt_hex", mode)
+  return api.aes(true, mode, str("aes_encrypt_hex", 2, key), str("aes_encrypt_hex", 3, iv), str("aes_encrypt_hex", 4, data))
+end
+
+function M.aes_decrypt_hex(mode, key, iv, data)
+  mode = mode_arg("aes_decrypt_hex", mode)
+  return api.aes(false, mode, str("aes_decrypt_hex", 2, key), str("aes_decrypt_hex", 3, iv), str("aes_decrypt_hex", 4, data))
+end
+
+return M
+`;
