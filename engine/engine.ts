@@ -1,4 +1,5 @@
 // The auth engine: config + services + Lua pools + pipeline. Every face (CLI, HTTP, studio, tests) drives this.
+import fs from 'node:fs';
 import pino, { type Logger } from 'pino';
 import { Registry, Counter, Histogram, collectDefaultMetrics } from 'prom-client';
 import type { AuthStudioConfig, ScriptRef } from './config/types';
@@ -9,7 +10,7 @@ import { ScriptPool, type PoolScript } from './lua/script-pool';
 import { LuaVm } from './lua/vm';
 import { CallContext, type HookHttpRequest, type HookHttpResponse } from './lua/call-context';
 import { chunkName } from './lua/chunk-name';
-import { AuthPipeline, type AuthOutcome, type LuaPools } from './pipeline/pipeline';
+import { AuthPipeline, type AuthOutcome, type LuaPools, type Generation } from './pipeline/pipeline';
 import type { AuthRequest } from './pipeline/auth-request';
 import { AuthStudioError } from './errors/registry';
 import type { BuiltinCheck, PasswordCache } from './pipeline/extensions';
@@ -50,12 +51,19 @@ function poolScripts(config: AuthStudioConfig): Record<string, PoolScript[]> {
   return out;
 }
 
+/** What a reload did: how long it took and which pools were rebuilt. */
+export interface ReloadReport {
+  duration_ms: number;
+  generation: number;
+}
+
 export class AuthEngine {
-  readonly config: AuthStudioConfig;
   readonly services: EngineServices;
   readonly pipeline: AuthPipeline;
   readonly logger: Logger;
-  private pools: LuaPools = { backends: new Map() };
+  private gen: Generation;
+  private generationId = 1;
+  private reloading: Promise<unknown> = Promise.resolve();
   private inFlight = 0;
   private closing = false;
   private readonly requests: Counter<string>;
@@ -65,11 +73,11 @@ export class AuthEngine {
   private readonly recent = new Map<string, AuthOutcome>();
 
   private constructor(config: AuthStudioConfig, services: EngineServices, opts: EngineOptions) {
-    this.config = config;
+    this.gen = { config, pools: { backends: new Map() } };
     this.services = services;
     this.logger = services.logger;
     this.recordEvents = opts.recordEvents ?? false;
-    this.pipeline = new AuthPipeline({ config, services, pools: () => this.pools, checks: opts.checks ?? [], passwordCache: opts.passwordCache });
+    this.pipeline = new AuthPipeline({ services, current: () => this.gen, checks: opts.checks ?? [], passwordCache: opts.passwordCache });
     this.requests = new Counter({ name: 'authstudio_auth_requests_total', help: 'Auth requests by decision and protocol', labelNames: ['decision', 'protocol'], registers: [services.metrics] });
     this.latency = new Histogram({ name: 'authstudio_auth_duration_seconds', help: 'Auth request latency', labelNames: ['decision'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [services.metrics] });
   }
@@ -92,8 +100,8 @@ export class AuthEngine {
     };
     const engine = new AuthEngine(config, services, opts);
     try {
-      await engine.runInitScripts();
-      engine.pools = await engine.buildPools();
+      await engine.runInitScripts(config);
+      engine.gen = { config, pools: await engine.buildPools(config) };
     } catch (e) {
       await engine.close();
       throw e;
@@ -101,30 +109,40 @@ export class AuthEngine {
     return engine;
   }
 
-  private poolOptions(name: string, size: number) {
-    const s = this.config.server;
+  /** The configuration now in force. */
+  get config(): AuthStudioConfig {
+    return this.gen.config;
+  }
+
+  /** Increases with every successful reload. */
+  get generation(): number {
+    return this.generationId;
+  }
+
+  private poolOptions(config: AuthStudioConfig, name: string, size: number) {
+    const s = config.server;
     return {
       name, size, services: this.services, memoryLimitBytes: s.luaMemoryLimitBytes, allowIo: s.luaAllowIo,
-      packagePath: this.config.lua.config.packagePath, loadTimeoutMs: s.luaScriptTimeoutMs,
+      packagePath: config.lua.config.packagePath, loadTimeoutMs: s.luaScriptTimeoutMs,
     };
   }
 
-  private async buildPools(): Promise<LuaPools> {
-    const cfg = this.config.lua;
-    const scripts = poolScripts(this.config);
+  private async buildPools(config: AuthStudioConfig): Promise<LuaPools> {
+    const cfg = config.lua;
+    const scripts = poolScripts(config);
     const n = cfg.config.numberOfWorkers;
     const pools: LuaPools = { backends: new Map() };
     try {
-      if (scripts.features.length) pools.features = await ScriptPool.create(this.poolOptions('features', n), scripts.features);
-      if (scripts.filters.length) pools.filters = await ScriptPool.create(this.poolOptions('filters', n), scripts.filters);
-      if (scripts.actions.length) pools.actions = await ScriptPool.create(this.poolOptions('actions', n), scripts.actions);
-      if (scripts.hooks.length) pools.hooks = await ScriptPool.create(this.poolOptions('hooks', n), scripts.hooks);
+      if (scripts.features.length) pools.features = await ScriptPool.create(this.poolOptions(config, 'features', n), scripts.features);
+      if (scripts.filters.length) pools.filters = await ScriptPool.create(this.poolOptions(config, 'filters', n), scripts.filters);
+      if (scripts.actions.length) pools.actions = await ScriptPool.create(this.poolOptions(config, 'actions', n), scripts.actions);
+      if (scripts.hooks.length) pools.hooks = await ScriptPool.create(this.poolOptions(config, 'hooks', n), scripts.hooks);
       const backend = cfg.config.backendScript;
       if (backend) {
         const ref = [{ displayPath: chunkName(backend), path: backend.path }];
-        pools.backends.set('default', await ScriptPool.create(this.poolOptions('backend:default', n), ref));
+        pools.backends.set('default', await ScriptPool.create(this.poolOptions(config, 'backend:default', n), ref));
         for (const [name, b] of Object.entries(cfg.optionalBackends)) {
-          pools.backends.set(name, await ScriptPool.create(this.poolOptions(`backend:${name}`, b.numberOfWorkers), ref));
+          pools.backends.set(name, await ScriptPool.create(this.poolOptions(config, `backend:${name}`, b.numberOfWorkers), ref));
         }
       }
     } catch (e) {
@@ -135,14 +153,14 @@ export class AuthEngine {
   }
 
   /** Run each init script once in its own VM (register pools, create metrics, warm caches). */
-  async runInitScripts(): Promise<void> {
-    for (const ref of this.config.lua.config.initScripts) {
-      const vm = await LuaVm.create({ poolName: 'init', services: this.services, memoryLimitBytes: this.config.server.luaMemoryLimitBytes, allowIo: this.config.server.luaAllowIo, packagePath: this.config.lua.config.packagePath });
+  private async runInitScripts(config: AuthStudioConfig): Promise<void> {
+    for (const ref of config.lua.config.initScripts) {
+      const vm = await LuaVm.create({ poolName: 'init', services: this.services, memoryLimitBytes: config.server.luaMemoryLimitBytes, allowIo: config.server.luaAllowIo, packagePath: config.lua.config.packagePath });
       try {
-        const src = await import('node:fs').then((fs) => fs.readFileSync(ref.path, 'utf8'));
-        const script = await vm.loadScript(chunkName(ref), src, this.config.server.luaScriptTimeoutMs);
+        const src = fs.readFileSync(ref.path, 'utf8');
+        const script = await vm.loadScript(chunkName(ref), src, config.server.luaScriptTimeoutMs);
         const call = new CallContext('init');
-        await vm.dispatch('init', script, '', [this.loggingTable()], call, this.config.server.luaScriptTimeoutMs);
+        await vm.dispatch('init', script, '', [loggingTable(config)], call, config.server.luaScriptTimeoutMs);
       } catch (e) {
         const err = e instanceof AuthStudioError ? e : new AuthStudioError('AS_ERR_LUA_INIT', String(e));
         throw new AuthStudioError('AS_ERR_LUA_INIT', `init script failed: ${err.format()}`, { location: err.location, cause: e });
@@ -152,8 +170,25 @@ export class AuthEngine {
     }
   }
 
-  private loggingTable(): Record<string, string> {
-    return { log_level: this.config.server.logLevel, log_format: this.config.server.logFormat };
+  /**
+   * Apply a new configuration (or re-read every script of the current one): compile everything in fresh
+   * VMs and run the init scripts first; if anything fails the running version stays and the error (with
+   * file:line) is thrown. Then swap atomically: requests in flight finish on the old pools.
+   * Listener address and Redis changes are not applied here (the HTTP listener keeps running).
+   */
+  async reload(config: AuthStudioConfig = this.gen.config): Promise<ReloadReport> {
+    const run = this.reloading.then(async () => {
+      const t0 = performance.now();
+      await this.runInitScripts(config);
+      const pools = await this.buildPools(config);
+      const old = this.gen;
+      this.gen = { config, pools };
+      this.generationId++;
+      retirePools(old.pools);
+      return { duration_ms: Math.round((performance.now() - t0) * 1000) / 1000, generation: this.generationId };
+    });
+    this.reloading = run.catch(() => undefined);
+    return run;
   }
 
   /** Requests being served right now. */
@@ -206,13 +241,13 @@ export class AuthEngine {
   /** Run the custom hook at location+method. Returns undefined when no hook matches. */
   async runHook(location: string, req: HookHttpRequest): Promise<HookResult | undefined> {
     const hook = this.config.lua.customHooks.find((h) => h.location === location && h.method === req.method.toUpperCase());
-    const pool = this.pools.hooks;
+    const pool = this.gen.pools.hooks;
     if (!hook || !pool) return undefined;
     const call = new CallContext(`hook-${Date.now().toString(36)}`);
     const response: HookHttpResponse = { headers: {} };
     call.httpRequest = req;
     call.httpResponse = response;
-    const r = await runLuaStage(pool, 'hook', hook.location, chunkName(hook.script), 'hook', '', call, this.config.server.luaScriptTimeoutMs, [this.loggingTable(), call.session]);
+    const r = await runLuaStage(pool, 'hook', hook.location, chunkName(hook.script), 'hook', '', call, this.config.server.luaScriptTimeoutMs, [loggingTable(this.config), call.session]);
     if (r.error) {
       this.logger.warn({ hook: hook.location, err: r.record.error }, 'custom hook failed');
       return { status: 500, headers: {}, body: JSON.stringify({ error: 'hook failed', session: call.session }), contentType: 'application/json', trace: [r.record] };
@@ -231,8 +266,9 @@ export class AuthEngine {
   /** Pool statistics for /healthz and the studio's status bar. */
   poolStats(): Record<string, ReturnType<ScriptPool['stats']>> {
     const out: Record<string, ReturnType<ScriptPool['stats']>> = {};
-    for (const [k, p] of Object.entries(this.pools)) if (p instanceof ScriptPool) out[k] = p.stats();
-    for (const [name, p] of this.pools.backends) out[`backend:${name}`] = p.stats();
+    const pools = this.gen.pools;
+    for (const [k, p] of Object.entries(pools)) if (p instanceof ScriptPool) out[k] = p.stats();
+    for (const [name, p] of pools.backends) out[`backend:${name}`] = p.stats();
     return out;
   }
 
@@ -241,9 +277,18 @@ export class AuthEngine {
     if (this.closing) return;
     this.closing = true;
     await this.pipeline.drain();
-    await closePools(this.pools);
+    await this.reloading;
+    await closePools(this.gen.pools);
     await this.services.redis.close();
   }
+}
+
+function loggingTable(config: AuthStudioConfig): Record<string, string> {
+  return { log_level: config.server.logLevel, log_format: config.server.logFormat };
+}
+
+function retirePools(pools: LuaPools): void {
+  for (const p of [pools.features, pools.filters, pools.actions, pools.hooks, ...pools.backends.values()]) p?.retire();
 }
 
 async function closePools(pools: LuaPools): Promise<void> {

@@ -50,6 +50,8 @@ export class ScriptPool {
   private readonly waiters: Waiter[] = [];
   private creating = 0;
   private closed = false;
+  /** Replaced by a reload: still serves requests that started before it, keeps no idle VMs. */
+  private retired = false;
   private genCounter = 0;
   /** VMs replaced after an error, timeout or out-of-memory. */
   replaced = 0;
@@ -157,7 +159,23 @@ export class ScriptPool {
     }
     const w = this.waiters.shift();
     if (w) w.resolve(vm);
-    else this.gen.idle.push(vm);
+    else if (this.retired) {
+      this.gen.all.delete(vm);
+      vm.close();
+    } else this.gen.idle.push(vm);
+  }
+
+  /**
+   * Retire after a reload swapped in a new pool: requests that started on this one finish here (a later
+   * stage may still need a VM), idle VMs are closed now and busy ones when released.
+   */
+  retire(): void {
+    this.retired = true;
+    for (const vm of this.gen.idle) {
+      this.gen.all.delete(vm);
+      vm.close();
+    }
+    this.gen.idle.length = 0;
   }
 
   /**

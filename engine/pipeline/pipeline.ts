@@ -57,10 +57,15 @@ export interface LuaPools {
   backends: Map<string, ScriptPool>;
 }
 
-export interface PipelineDeps {
+/** The config and the pools built from it: swapped as one on reload; a request keeps the one it started with. */
+export interface Generation {
   config: AuthStudioConfig;
+  pools: LuaPools;
+}
+
+export interface PipelineDeps {
   services: EngineServices;
-  pools: () => LuaPools;
+  current: () => Generation;
   /** Built-in checks, in pipeline order, filled in by the protection layer. */
   checks: BuiltinCheck[];
   passwordCache?: PasswordCache;
@@ -83,10 +88,9 @@ export class AuthPipeline {
   }
 
   async run(req: AuthRequest, opts: { recordEvents?: boolean } = {}): Promise<AuthOutcome> {
-    const { config } = this.deps;
+    const { config, pools } = this.deps.current();
     const t0 = performance.now();
     const call = new CallContext(req.session, { recordEvents: opts.recordEvents });
-    const pools = this.deps.pools();
     const timeout = config.server.luaScriptTimeoutMs;
     const f = req.fields;
     const out: AuthOutcome = {
@@ -101,7 +105,7 @@ export class AuthPipeline {
       no_auth: req.mode !== 'auth',
       service: req.endpoint,
       session: req.session,
-      client_net: f.client_ip ? networkOf(f.client_ip, this.clientCidr(f.client_ip)) : undefined,
+      client_net: f.client_ip ? networkOf(f.client_ip, clientCidr(config, f.client_ip)) : undefined,
       repeating: false,
       brute_force_counter: 0,
       authenticated: false,
@@ -109,7 +113,7 @@ export class AuthPipeline {
     };
     for (const [k, v] of Object.entries(f)) if (v !== '') base[k] = v;
     if (f.client_port === '') base.client_port = undefined;
-    const state: StageState = { call, base, out, timeout, pools, req };
+    const state: StageState = { call, base, out, timeout, pools, req, config };
 
     try {
       if (req.mode === 'list-accounts') {
@@ -136,18 +140,12 @@ export class AuthPipeline {
     }
   }
 
-  private clientCidr(ip: string): number {
-    const v6 = ip.includes(':');
-    const bucket = this.deps.config.bruteForce?.buckets.find((b) => (v6 ? b.ipv6 : b.ipv4));
-    return bucket ? bucket.cidr : v6 ? 64 : 24;
-  }
-
   private finish(state: StageState, t0: number): AuthOutcome {
     const { out, call } = state;
     out.latencyMs = Math.round((performance.now() - t0) * 1000) / 1000;
     if (out.decision === 'fail' && out.statusMessage === undefined) out.statusMessage = call.statusMessage ?? DEFAULT_FAIL_MESSAGE;
     if (out.decision === 'tempfail') out.statusMessage = TEMPFAIL_MESSAGE;
-    if (out.decision === 'fail') out.authWaitSec = this.deps.config.server.authWaitSec;
+    if (out.decision === 'fail') out.authWaitSec = state.config.server.authWaitSec;
     out.postActions = this.schedulePostActions(state);
     return out;
   }
@@ -178,7 +176,7 @@ export class AuthPipeline {
   private async runFeatures(state: StageState): Promise<boolean> {
     const pool = state.pools.features;
     if (!pool) return false;
-    for (const feature of this.deps.config.lua.features) {
+    for (const feature of state.config.lua.features) {
       const encoded = encodeLuaRequest({ ...state.base, feature: feature.name });
       const r = await runLuaStage(pool, 'feature', feature.name, chunkName(feature.script), 'feature', encoded, state.call, state.timeout);
       state.out.trace.push(r.record);
@@ -208,7 +206,7 @@ export class AuthPipeline {
 
   /** Backends in server.backends order. Returns true when the request goes on to the filters. */
   private async runBackends(state: StageState): Promise<boolean> {
-    const { config } = this.deps;
+    const { config } = state;
     const proto = state.req.fields.protocol;
     const search = config.lua.search.find((s) => s.protocols.includes(proto)) ?? config.lua.search.find((s) => s.protocols.includes('default'));
     const backendName = search?.backendName ?? 'default';
@@ -230,7 +228,8 @@ export class AuthPipeline {
         continue;
       }
       const pool = state.pools.backends.get(backendName);
-      const script = backendName === 'default' ? config.lua.config.backendScript : config.lua.config.backendScript;
+      // optional Lua backends are further worker pools running the same backend script
+      const script = config.lua.config.backendScript;
       if (!pool || !script) return this.tempfail(state, `no Lua backend "${backendName}" is configured`) && false;
       const r = await runLuaStage(pool, 'backend', backendName === 'default' ? 'lua' : backendName, chunkName(script), 'verify', encodeLuaRequest(state.base), state.call, state.timeout);
       state.out.trace.push(r.record);
@@ -276,7 +275,7 @@ export class AuthPipeline {
   private async runFilters(state: StageState): Promise<void> {
     const pool = state.pools.filters;
     if (!pool) return;
-    for (const filter of this.deps.config.lua.filters) {
+    for (const filter of state.config.lua.filters) {
       const r = await runLuaStage(pool, 'filter', filter.name, chunkName(filter.script), 'filter', encodeLuaRequest(state.base), state.call, state.timeout);
       state.out.trace.push(r.record);
       if (r.error) {
@@ -301,7 +300,7 @@ export class AuthPipeline {
   async runActions(type: string, state: StageState, stage: 'action' | 'post_action' = 'action', into = state.out.trace): Promise<void> {
     const pool = state.pools.actions;
     if (!pool) return;
-    for (const action of this.deps.config.lua.actions) {
+    for (const action of state.config.lua.actions) {
       if (action.type !== type) continue;
       const r = await runLuaStage(pool, stage, action.name, chunkName(action.script), 'action', encodeLuaRequest(state.base), state.call, state.timeout);
       if (!r.error) r.record.result = (r.values[0] as number) === 0 ? 'ok' : 'fail';
@@ -311,7 +310,7 @@ export class AuthPipeline {
   }
 
   private schedulePostActions(state: StageState): Promise<StageRecord[]> {
-    const hasPost = this.deps.config.lua.actions.some((a) => a.type === 'post') && state.pools.actions;
+    const hasPost = state.config.lua.actions.some((a) => a.type === 'post') && state.pools.actions;
     if (!hasPost || state.req.mode === 'list-accounts') return Promise.resolve([]);
     // post actions see the final decision
     state.base.authenticated = state.out.decision === 'ok' ? state.base.authenticated : false;
@@ -326,7 +325,7 @@ export class AuthPipeline {
 
   private async listAccounts(state: StageState): Promise<void> {
     const pool = state.pools.backends.get('default');
-    const script = this.deps.config.lua.config.backendScript;
+    const script = state.config.lua.config.backendScript;
     if (!pool || !script) {
       this.tempfail(state, 'no Lua backend is configured');
       return;
@@ -348,6 +347,13 @@ export class AuthPipeline {
   }
 }
 
+/** The network size brute-force rules see a client in (first bucket of its family; /24 and /64 without buckets). */
+function clientCidr(config: AuthStudioConfig, ip: string): number {
+  const v6 = ip.includes(':');
+  const bucket = config.bruteForce?.buckets.find((b) => (v6 ? b.ipv6 : b.ipv4));
+  return bucket ? bucket.cidr : v6 ? 64 : 24;
+}
+
 function strAttr(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
@@ -360,4 +366,5 @@ export interface StageState {
   timeout: number;
   pools: LuaPools;
   req: AuthRequest;
+  config: AuthStudioConfig;
 }
