@@ -1,8 +1,9 @@
 // The auth engine: config + services + Lua pools + pipeline. Every face (CLI, HTTP, studio, tests) drives this.
 import fs from 'node:fs';
+import { EventEmitter } from 'node:events';
 import pino, { type Logger } from 'pino';
 import { Registry, Counter, Histogram, collectDefaultMetrics } from 'prom-client';
-import type { AuthStudioConfig, ScriptRef } from './config/types';
+import type { AuthStudioConfig, RedisSettings, ScriptRef } from './config/types';
 import type { EngineServices } from './lua/services';
 import { MemoryCache } from './lua/shared-cache';
 import { RedisStore } from './redis/store';
@@ -64,6 +65,8 @@ export class AuthEngine {
   private gen: Generation;
   private generationId = 1;
   private reloading: Promise<unknown> = Promise.resolve();
+  /** 'auth' (req: AuthRequest, out: AuthOutcome) after every auth request; 'reload' (ReloadReport). */
+  readonly events = new EventEmitter();
   private inFlight = 0;
   private closing = false;
   private readonly requests: Counter<string>;
@@ -185,7 +188,9 @@ export class AuthEngine {
       this.gen = { config, pools };
       this.generationId++;
       retirePools(old.pools);
-      return { duration_ms: Math.round((performance.now() - t0) * 1000) / 1000, generation: this.generationId };
+      const report = { duration_ms: Math.round((performance.now() - t0) * 1000) / 1000, generation: this.generationId };
+      this.events.emit('reload', report);
+      return report;
     });
     this.reloading = run.catch(() => undefined);
     return run;
@@ -206,6 +211,7 @@ export class AuthEngine {
     try {
       const out = await this.pipeline.run(req, { recordEvents: opts.recordEvents ?? this.recordEvents });
       this.remember(out);
+      if (this.events.listenerCount('auth') > 0) this.events.emit('auth', req, out);
       this.requests.inc({ decision: out.decision, protocol: req.fields.protocol });
       this.latency.observe({ decision: out.decision }, out.latencyMs / 1000);
       this.logRequest(req, out);
@@ -261,6 +267,21 @@ export class AuthEngine {
       contentType: response.contentType ?? 'application/json; charset=utf-8',
       trace: [r.record],
     };
+  }
+
+  /**
+   * Switch to another Redis (embedded or real) at runtime: the new connection is tested first; scripts
+   * use it from their next command on. Returns the old store, closed.
+   */
+  async switchRedis(settings: RedisSettings): Promise<void> {
+    const next = new RedisStore(settings);
+    if (!(await next.ping())) {
+      await next.close();
+      throw new AuthStudioError('AS_ERR_REDIS', `cannot reach Redis at ${settings.mode === 'mock' ? 'the embedded store' : settings.addresses.join(', ')}`);
+    }
+    const old = this.services.redis;
+    this.services.redis = next;
+    await old.close();
   }
 
   /** Pool statistics for /healthz and the studio's status bar. */
