@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { EventEmitter } from 'node:events';
 import pino, { type Logger } from 'pino';
 import { Registry, Counter, Histogram, collectDefaultMetrics } from 'prom-client';
-import type { AuthStudioConfig, RedisSettings, ScriptRef } from './config/types';
+import type { AuthStudioConfig, CustomHookConfig, RedisSettings, ScriptRef } from './config/types';
 import type { EngineServices } from './lua/services';
 import { MemoryCache } from './lua/shared-cache';
 import { RedisStore } from './redis/store';
@@ -14,7 +14,7 @@ import { chunkName } from './lua/chunk-name';
 import { AuthPipeline, type AuthOutcome, type LuaPools, type Generation } from './pipeline/pipeline';
 import type { AuthRequest } from './pipeline/auth-request';
 import { AuthStudioError } from './errors/registry';
-import type { BuiltinCheck, PasswordCache } from './pipeline/extensions';
+import { buildProtection, type Protection } from './protection/index';
 import { runLuaStage } from './pipeline/lua-stages';
 import type { StageRecord } from './pipeline/trace';
 
@@ -24,9 +24,6 @@ export interface EngineOptions {
   env?: Record<string, string | undefined>;
   /** Use this Redis store instead of building one from the config (tests, studio switch). */
   redis?: RedisStore;
-  /** Extra built-in checks (protection layer). */
-  checks?: BuiltinCheck[];
-  passwordCache?: PasswordCache;
   /** Record Redis commands, HTTP calls and log lines per stage in traces (simulator, studio). */
   recordEvents?: boolean;
 }
@@ -62,7 +59,7 @@ export class AuthEngine {
   readonly services: EngineServices;
   readonly pipeline: AuthPipeline;
   readonly logger: Logger;
-  private gen: Generation;
+  private gen: Generation & { protection: Protection };
   private generationId = 1;
   private reloading: Promise<unknown> = Promise.resolve();
   /** 'auth' (req: AuthRequest, out: AuthOutcome) after every auth request; 'reload' (ReloadReport). */
@@ -76,11 +73,11 @@ export class AuthEngine {
   private readonly recent = new Map<string, AuthOutcome>();
 
   private constructor(config: AuthStudioConfig, services: EngineServices, opts: EngineOptions) {
-    this.gen = { config, pools: { backends: new Map() } };
+    this.gen = { config, pools: { backends: new Map() }, checks: [], protection: { checks: [] } };
     this.services = services;
     this.logger = services.logger;
     this.recordEvents = opts.recordEvents ?? false;
-    this.pipeline = new AuthPipeline({ services, current: () => this.gen, checks: opts.checks ?? [], passwordCache: opts.passwordCache });
+    this.pipeline = new AuthPipeline({ services, current: () => this.gen });
     this.requests = new Counter({ name: 'authstudio_auth_requests_total', help: 'Auth requests by decision and protocol', labelNames: ['decision', 'protocol'], registers: [services.metrics] });
     this.latency = new Histogram({ name: 'authstudio_auth_duration_seconds', help: 'Auth request latency', labelNames: ['decision'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [services.metrics] });
   }
@@ -104,12 +101,22 @@ export class AuthEngine {
     const engine = new AuthEngine(config, services, opts);
     try {
       await engine.runInitScripts(config);
-      engine.gen = { config, pools: await engine.buildPools(config) };
+      engine.gen = engine.generationFor(config, await engine.buildPools(config));
     } catch (e) {
       await engine.close();
       throw e;
     }
     return engine;
+  }
+
+  private generationFor(config: AuthStudioConfig, pools: LuaPools): Generation & { protection: Protection } {
+    const protection = buildProtection(config, () => this.services.redis);
+    return { config, pools, checks: protection.checks, passwordCache: protection.passwordCache, protection };
+  }
+
+  /** Brute-force protection and password cache now in force (admin endpoints use them). */
+  get protection(): Protection {
+    return this.gen.protection;
   }
 
   /** The configuration now in force. */
@@ -185,7 +192,7 @@ export class AuthEngine {
       await this.runInitScripts(config);
       const pools = await this.buildPools(config);
       const old = this.gen;
-      this.gen = { config, pools };
+      this.gen = this.generationFor(config, pools);
       this.generationId++;
       retirePools(old.pools);
       const report = { duration_ms: Math.round((performance.now() - t0) * 1000) / 1000, generation: this.generationId };
@@ -244,9 +251,14 @@ export class AuthEngine {
     this.logger[level](line, 'auth');
   }
 
+  /** The custom hook configured for a location and method. */
+  findHook(location: string, method: string): CustomHookConfig | undefined {
+    return this.config.lua.customHooks.find((h) => h.location === location && h.method === method.toUpperCase());
+  }
+
   /** Run the custom hook at location+method. Returns undefined when no hook matches. */
   async runHook(location: string, req: HookHttpRequest): Promise<HookResult | undefined> {
-    const hook = this.config.lua.customHooks.find((h) => h.location === location && h.method === req.method.toUpperCase());
+    const hook = this.findHook(location, req.method);
     const pool = this.gen.pools.hooks;
     if (!hook || !pool) return undefined;
     const call = new CallContext(`hook-${Date.now().toString(36)}`);

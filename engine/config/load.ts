@@ -52,7 +52,7 @@ const topLevel = struct({
   brute_force: opt(bruteForceSection),
   realtime_blackhole_lists: opt(rblSection),
   relay_domains: opt(relayDomainsSection),
-  cleartext_networks: def(cleartextNetworksSection, [] as string[]),
+  cleartext_networks: opt(cleartextNetworksSection),
 });
 
 /**

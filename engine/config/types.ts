@@ -133,7 +133,8 @@ export interface AuthStudioConfig {
   bruteForce?: BruteForceConfig;
   rbl?: RblConfig;
   relayDomains?: { staticDomains: string[] };
-  cleartextNetworks: string[];
+  /** Networks allowed to log in without TLS; when the key is absent the TLS check is off. */
+  cleartextNetworks?: string[];
   /** The parsed YAML as written (after ${VAR} expansion), for export. */
   raw: unknown;
 }

@@ -1,24 +1,19 @@
 // The HTTP face of the engine: builds the fastify app (never listens itself; tests use inject()).
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import crypto from 'node:crypto';
 import type { AuthEngine } from '../engine';
 import { AuthStudioError, isAuthStudioError } from '../errors/registry';
 import { buildAuthRequest, newSessionId, type AuthRequest, type RequestMode } from '../pipeline/auth-request';
 import { parseBasicEndpoint, parseHeaderEndpoint, parseJsonEndpoint, parseNginxEndpoint } from './auth-parse';
-import { sendAuthReply, sendNginxReply, headerSafe } from './auth-response';
+import { sendAuthReply, sendNginxReply } from './auth-response';
+import { registerApiAuth } from './api-auth';
+import { registerAdminRoutes } from './admin-routes';
+import { sendError } from './errors';
 import { TEMPFAIL_MESSAGE, type AuthOutcome } from '../pipeline/pipeline';
 import { registerHookRoutes } from './hook-routes';
 
 export interface HttpAppOptions {
   /** Log each HTTP request through fastify's logger (off: the engine logs one line per auth request). */
   logRequests?: boolean;
-}
-
-/** Constant-time string comparison (length leaks only through the hash, not the content). */
-export function safeEqual(a: string, b: string): boolean {
-  const ha = crypto.createHash('sha256').update(a).digest();
-  const hb = crypto.createHash('sha256').update(b).digest();
-  return crypto.timingSafeEqual(ha, hb);
 }
 
 export async function buildHttpApp(engine: AuthEngine, opts: HttpAppOptions = {}): Promise<FastifyInstance> {
@@ -42,21 +37,8 @@ export async function buildHttpApp(engine: AuthEngine, opts: HttpAppOptions = {}
   });
   app.setNotFoundHandler((req, reply) => sendError(reply, new AuthStudioError('AS_ERR_NOT_FOUND', `no route for ${req.method} ${req.url.split('?')[0]}`)));
 
-  // basic auth for /api/v1/* when enabled (the /auth/basic endpoint carries the user's own credentials)
-  const basic = server.basicAuth;
-  if (basic?.enabled) {
-    app.addHook('onRequest', async (req, reply) => {
-      if (!req.url.startsWith('/api/v1/') || req.url.startsWith('/api/v1/auth/basic')) return;
-      const m = /^Basic\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''));
-      const cred = m ? Buffer.from(m[1], 'base64').toString('utf8') : '';
-      const i = cred.indexOf(':');
-      const ok = i >= 0 && safeEqual(cred.slice(0, i), basic.username) && safeEqual(cred.slice(i + 1), basic.password);
-      if (!ok) {
-        reply.header('WWW-Authenticate', 'Basic realm="authstudio"');
-        return sendError(reply, new AuthStudioError('AS_ERR_UNAUTHORIZED', 'this API needs HTTP Basic credentials (server.basic_auth)'));
-      }
-    });
-  }
+  registerApiAuth(app, engine);
+  registerAdminRoutes(app, engine);
 
   const authRoute = (endpoint: AuthRequest['endpoint'], parse: (r: FastifyRequest) => Record<string, unknown>) =>
     async (req: FastifyRequest, reply: FastifyReply) => {
@@ -109,12 +91,4 @@ async function authenticateOrTempfail(engine: AuthEngine, req: AuthRequest): Pro
       statusMessage: TEMPFAIL_MESSAGE, error: e.message,
     };
   }
-}
-
-export function sendError(reply: FastifyReply, err: AuthStudioError): FastifyReply {
-  const body: Record<string, unknown> = { error: err.code, message: err.message };
-  if (err.path) body.field = err.path;
-  if (err.status === 401 && !reply.hasHeader('WWW-Authenticate')) reply.header('WWW-Authenticate', 'Basic realm="authstudio"');
-  if (err.status >= 500) reply.header('Auth-Status', headerSafe(TEMPFAIL_MESSAGE));
-  return reply.code(err.status).send(body);
 }

@@ -5,10 +5,7 @@ import type { AuthRequest } from '../pipeline/auth-request';
 
 const NGINX_DEFAULT_PORTS: Record<string, number> = { imap: 143, pop3: 110, smtp: 25 };
 
-/** Header-safe text: no CR/LF or other control characters can reach a response header. */
-export function headerSafe(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 1024);
-}
+import { headerSafe } from './errors';
 
 function attributeHeaders(reply: FastifyReply, out: AuthOutcome): void {
   for (const [k, v] of Object.entries(out.attributes)) {

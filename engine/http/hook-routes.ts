@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthEngine } from '../engine';
 import { AuthStudioError } from '../errors/registry';
 import type { HookHttpRequest } from '../lua/call-context';
-import { sendError } from './app';
+import { sendError } from './errors';
+import { hookAccess } from './api-auth';
 
 function multi(obj: Record<string, unknown>): Record<string, string[]> {
   const out: Record<string, string[]> = {};
@@ -34,6 +35,11 @@ export function registerHookRoutes(app: FastifyInstance, engine: AuthEngine): vo
       url: '/api/v1/custom/*',
       handler: async (req, reply) => {
         const location = (req.params as Record<string, string>)['*'] ?? '';
+        const hook = engine.findHook(location, req.method);
+        if (hook) {
+          const denied = hookAccess(engine, req, hook.roles);
+          if (denied) return sendError(reply, denied);
+        }
         const hookReq = toHookRequest(req, location);
         const result = await engine.runHook(location, hookReq);
         if (!result) return sendError(reply, new AuthStudioError('AS_ERR_NOT_FOUND', `no custom hook for ${req.method} /api/v1/custom/${location}`));

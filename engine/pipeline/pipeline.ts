@@ -61,14 +61,14 @@ export interface LuaPools {
 export interface Generation {
   config: AuthStudioConfig;
   pools: LuaPools;
+  /** Built-in checks, in pipeline order (brute force, TLS, relay domains, RBL). */
+  checks: BuiltinCheck[];
+  passwordCache?: PasswordCache;
 }
 
 export interface PipelineDeps {
   services: EngineServices;
   current: () => Generation;
-  /** Built-in checks, in pipeline order, filled in by the protection layer. */
-  checks: BuiltinCheck[];
-  passwordCache?: PasswordCache;
 }
 
 export const DEFAULT_FAIL_MESSAGE = 'Invalid login or password';
@@ -88,7 +88,8 @@ export class AuthPipeline {
   }
 
   async run(req: AuthRequest, opts: { recordEvents?: boolean } = {}): Promise<AuthOutcome> {
-    const { config, pools } = this.deps.current();
+    const gen = this.deps.current();
+    const { config, pools } = gen;
     const t0 = performance.now();
     const call = new CallContext(req.session, { recordEvents: opts.recordEvents });
     const timeout = config.server.luaScriptTimeoutMs;
@@ -113,7 +114,7 @@ export class AuthPipeline {
     };
     for (const [k, v] of Object.entries(f)) if (v !== '') base[k] = v;
     if (f.client_port === '') base.client_port = undefined;
-    const state: StageState = { call, base, out, timeout, pools, req, config };
+    const state: StageState = { call, base, out, timeout, pools, req, config, checks: gen.checks, passwordCache: gen.passwordCache };
 
     try {
       if (req.mode === 'list-accounts') {
@@ -121,17 +122,17 @@ export class AuthPipeline {
         return this.finish(state, t0);
       }
       // 2-4: built-in checks before features (brute force) and after (tls, relay, rbl) share one list
-      for (const check of this.deps.checks.filter((c) => c.phase === 'before_features')) {
+      for (const check of state.checks.filter((c) => c.phase === 'before_features')) {
         if (await this.runCheck(check, state)) return this.finish(state, t0);
       }
       if (await this.runFeatures(state)) return this.finish(state, t0);
-      for (const check of this.deps.checks.filter((c) => c.phase === 'after_features')) {
+      for (const check of state.checks.filter((c) => c.phase === 'after_features')) {
         if (await this.runCheck(check, state)) return this.finish(state, t0);
       }
       const backend = await this.runBackends(state);
       if (!backend) return this.finish(state, t0);
       await this.runFilters(state);
-      for (const check of this.deps.checks) if (check.afterDecision) await check.afterDecision(state.out, state);
+      for (const check of state.checks) if (check.afterDecision) await check.afterDecision(state.out, state);
       return this.finish(state, t0);
     } catch (e) {
       out.decision = 'tempfail';
@@ -214,9 +215,9 @@ export class AuthPipeline {
     let result: BackendOutcome | undefined;
     for (const kind of config.server.backends) {
       if (kind === 'cache') {
-        if (!this.deps.passwordCache || state.req.mode !== 'auth') continue;
+        if (!state.passwordCache || state.req.mode !== 'auth') continue;
         const t0 = performance.now();
-        const hit = await this.deps.passwordCache.lookup(cacheName, state.req);
+        const hit = await state.passwordCache.lookup(cacheName, state.req);
         const record: StageRecord = { stage: 'cache', name: cacheName, duration_ms: 0, result: hit ? 'hit' : 'miss', logs: {} };
         record.duration_ms = Math.round((performance.now() - t0) * 1000) / 1000;
         state.out.trace.push(record);
@@ -242,8 +243,8 @@ export class AuthPipeline {
       br.backend = backendName === 'default' ? 'lua' : backendName;
       result = br;
       r.record.result = br.authenticated ? 'authenticated' : br.user_found ? 'not_authenticated' : 'user_not_found';
-      if (br.authenticated && state.req.mode === 'auth' && this.deps.passwordCache) {
-        await this.deps.passwordCache.store(cacheName, state.req, br).catch((e: Error) => {
+      if (br.authenticated && state.req.mode === 'auth' && state.passwordCache) {
+        await state.passwordCache.store(cacheName, state.req, br).catch((e: Error) => {
           this.deps.services.logger.warn({ session: state.req.session, err: e.message }, 'password cache write failed');
         });
       }
@@ -367,4 +368,6 @@ export interface StageState {
   pools: LuaPools;
   req: AuthRequest;
   config: AuthStudioConfig;
+  checks: BuiltinCheck[];
+  passwordCache?: PasswordCache;
 }

@@ -1,0 +1,60 @@
+// The positive password cache (`server.backends: [cache, lua]`): a successful backend result per login name
+// in Redis, with a SHA-256 of nonce + password (never the password). A changed password misses.
+import crypto from 'node:crypto';
+import type { RedisStore } from '../redis/store';
+import type { AuthRequest } from '../pipeline/auth-request';
+import type { BackendOutcome, PasswordCache } from '../pipeline/extensions';
+
+export class RedisPasswordCache implements PasswordCache {
+  constructor(private readonly redis: () => RedisStore, private readonly nonce: string, private readonly ttlSec: number) {}
+
+  private key(cacheName: string, username: string): string {
+    return `cache:${cacheName}:${username.toLowerCase()}`;
+  }
+
+  private hash(password: string): string {
+    return crypto.createHash('sha256').update(this.nonce).update('\0').update(password).digest('hex');
+  }
+
+  async lookup(cacheName: string, req: AuthRequest): Promise<BackendOutcome | undefined> {
+    const entry = await this.redis().client.hgetall(this.key(cacheName, req.fields.username));
+    if (!entry || !entry.pw || !entry.result) return undefined;
+    const want = Buffer.from(entry.pw, 'hex');
+    const got = Buffer.from(this.hash(req.fields.password), 'hex');
+    if (want.length !== got.length || !crypto.timingSafeEqual(want, got)) return undefined;
+    try {
+      const result = JSON.parse(entry.result) as BackendOutcome;
+      return { ...result, authenticated: true, backend: 'cache' };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async store(cacheName: string, req: AuthRequest, result: BackendOutcome): Promise<void> {
+    if (!result.authenticated) return;
+    const client = this.redis().client;
+    const key = this.key(cacheName, req.fields.username);
+    const account = result.account_field ? result.attributes[result.account_field] : undefined;
+    const acct = (Array.isArray(account) ? account[0] : account) ?? req.fields.username;
+    const { backend: _backend, ...plain } = result;
+    await client.multi()
+      .hset(key, { pw: this.hash(req.fields.password), result: JSON.stringify(plain), account: acct })
+      .expire(key, this.ttlSec)
+      .sadd(`cache:index:${acct.toLowerCase()}`, key)
+      .expire(`cache:index:${acct.toLowerCase()}`, this.ttlSec)
+      .sadd(`cache:index:${req.fields.username.toLowerCase()}`, key)
+      .expire(`cache:index:${req.fields.username.toLowerCase()}`, this.ttlSec)
+      .exec();
+  }
+
+  /** Remove every cached entry of a user (login name or account). Returns how many were removed. */
+  async flush(user: string): Promise<number> {
+    const client = this.redis().client;
+    const index = `cache:index:${user.toLowerCase()}`;
+    const keys = await client.smembers(index);
+    let removed = 0;
+    if (keys.length) removed = await client.del(...keys);
+    await client.del(index);
+    return removed;
+  }
+}
