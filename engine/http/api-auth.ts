@@ -35,15 +35,23 @@ function basicOk(engine: AuthEngine, header: string): boolean {
   return i >= 0 && userOk && passOk;
 }
 
-/** Paths that never need API credentials. */
+/** Paths that never need API credentials (the Basic endpoint carries the user's own credentials). */
 function isOpen(url: string): boolean {
   return !url.startsWith('/api/v1/') || url.startsWith('/api/v1/auth/basic') || url.startsWith('/api/v1/jwt/');
+}
+
+/**
+ * The auth endpoints are what Dovecot, nginx and Postfix call: they take HTTP Basic (server.basic_auth)
+ * only. Hooks and admin endpoints take Basic or a bearer token (server.jwt_auth).
+ */
+function isAuthEndpoint(url: string): boolean {
+  return url.startsWith('/api/v1/auth/');
 }
 
 export function registerApiAuth(app: FastifyInstance, engine: AuthEngine): void {
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     const s = engine.config.server;
-    const jwtOn = !!s.jwtAuth?.enabled;
+    const jwtOn = !!s.jwtAuth?.enabled && !isAuthEndpoint(req.url);
     if (!(s.basicAuth?.enabled || jwtOn) || isOpen(req.url)) return;
     const header = String(req.headers.authorization ?? '');
     if (jwtOn && /^Bearer\s+/i.test(header)) {

@@ -145,7 +145,8 @@ export class AuthPipeline {
     const { out, call } = state;
     out.latencyMs = Math.round((performance.now() - t0) * 1000) / 1000;
     if (out.decision === 'fail' && out.statusMessage === undefined) out.statusMessage = call.statusMessage ?? DEFAULT_FAIL_MESSAGE;
-    if (out.decision === 'tempfail') out.statusMessage = TEMPFAIL_MESSAGE;
+    // a built-in check may name the reason (TLS required); otherwise the generic text, never script details
+    if (out.decision === 'tempfail') out.statusMessage ??= TEMPFAIL_MESSAGE;
     if (out.decision === 'fail') out.authWaitSec = state.config.server.authWaitSec;
     out.postActions = this.schedulePostActions(state);
     return out;
