@@ -57,19 +57,31 @@ export class BruteForceProtection implements BuiltinCheck {
     const buckets = this.bucketsFor(ip, state.req.fields.protocol);
     if (buckets.length === 0) return undefined;
     const keys = buckets.map((b) => this.counterKey(b, networkOf(ip, b.cidr)));
-    const values = await this.redis().client.mget(...keys);
+    const [[, values], [, seen]] = (await this.redis().client.pipeline()
+      .mget(...keys)
+      .sismember(this.historyKey(ip, buckets, state.req.fields.username), this.passwordHash(state.req.fields.password))
+      .exec()) as [[Error | null, Array<string | null>], [Error | null, number]];
+    const repeating = seen === 1;
     for (let i = 0; i < buckets.length; i++) {
       const count = Number(values[i] ?? 0);
       if (count >= buckets[i].failedRequests) {
         return {
           result: 'blocked',
           decision: 'fail',
-          statusMessage: undefined,
-          luaFields: { brute_force_bucket: buckets[i].name, brute_force_counter: count, client_net: networkOf(ip, buckets[i].cidr) },
+          luaFields: { brute_force_bucket: buckets[i].name, brute_force_counter: count, client_net: networkOf(ip, buckets[i].cidr), repeating },
         };
       }
     }
-    return { result: 'pass' };
+    return { result: repeating ? 'pass (repeating a known wrong password)' : 'pass', luaFields: { repeating } };
+  }
+
+  private historyKey(ip: string, buckets: BruteForceBucket[], username: string): string {
+    const widest = buckets.reduce((a, b) => (b.cidr < a.cidr ? b : a));
+    return `bf:pw:${networkOf(ip, widest.cidr)}:${username.toLowerCase()}`;
+  }
+
+  private passwordHash(password: string): string {
+    return crypto.createHash('sha256').update(this.nonce).update('\0').update(password).digest('hex').slice(0, 16);
   }
 
   /** Count a failed login (once per distinct wrong password per account and network). */
@@ -80,9 +92,8 @@ export class BruteForceProtection implements BuiltinCheck {
     const buckets = this.bucketsFor(ip, state.req.fields.protocol);
     if (buckets.length === 0) return;
     const client = this.redis().client;
-    const widest = buckets.reduce((a, b) => (b.cidr < a.cidr ? b : a));
-    const histKey = `bf:pw:${networkOf(ip, widest.cidr)}:${state.req.fields.username.toLowerCase()}`;
-    const pwHash = crypto.createHash('sha256').update(this.nonce).update('\0').update(state.req.fields.password).digest('hex').slice(0, 16);
+    const histKey = this.historyKey(ip, buckets, state.req.fields.username);
+    const pwHash = this.passwordHash(state.req.fields.password);
     const tx = client.multi().sadd(histKey, pwHash).expire(histKey, this.historyTtl).scard(histKey);
     const [[, added], , [, size]] = (await tx.exec()) as Array<[Error | null, number]>;
     if (size > HISTORY_MAX) await client.spop(histKey);

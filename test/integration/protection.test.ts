@@ -72,6 +72,8 @@ describe('brute force', () => {
     for (let i = 0; i < 8; i++) {
       const r = await login({ username: 'bob', password: 'same-wrong', client_ip: '198.51.102.7' });
       assert.equal(r.statusCode, 403);
+      const bf = traceOf(r).trace.find((t) => t.stage === 'brute_force');
+      assert.equal(bf?.result, i === 0 ? 'pass' : 'pass (repeating a known wrong password)');
     }
     assert.equal(await fx.engine.services.redis.client.get('bf:b_1h_24:198.51.102.0/24'), '1');
     assert.equal((await login({ username: 'bob', password: 'bob-secret', client_ip: '198.51.102.7' })).statusCode, 200);
