@@ -10,7 +10,7 @@ import { LuaFactory, LuaEngine, LUA_REGISTRYINDEX, LuaMultiReturn } from 'wasmoo
 import type { LuaGlobal } from 'wasmoon';
 import { AuthStudioError } from '../errors/registry';
 import type { ModuleHost } from './module';
-import type { CallContext } from './call-context';
+import { StageAbort, type CallContext } from './call-context';
 import type { EngineServices } from './services';
 import { moduleByName, resolveLegacyLoaderName } from './modules/index';
 import { parseLuaError } from './lua-error';
@@ -69,6 +69,11 @@ export class LuaVm implements ModuleHost {
   private readonly scripts = new Map<string, LoadedScript>();
   private closed = false;
   private running = 0;
+  /** Result of the last async host call, handed to Lua by host.take() after the thread resumes. */
+  private settled: { ok: true; value: unknown } | { ok: false; error: string } | undefined;
+  /** Wall-clock deadline (ms) of the running call; the count hook raises once it passes. */
+  private deadline = 0;
+  private hookPtr = 0;
 
   private constructor(engine: LuaEngine, options: VmOptions) {
     this.engine = engine;
@@ -99,6 +104,14 @@ export class LuaVm implements ModuleHost {
       status_message_set: (msg: string) => {
         if (this.call) this.call.statusMessage = String(msg);
       },
+      take: () => {
+        const settled = this.settled;
+        this.settled = undefined;
+        if (!settled) return LuaMultiReturn.from([false, 'no host call result (yielded outside a host call?)']);
+        if (!settled.ok) return LuaMultiReturn.from([false, settled.error]);
+        const v = settled.value;
+        return LuaMultiReturn.from([true, ...(v instanceof LuaMultiReturn ? v : [v])]);
+      },
       dynamic_loader: (name: string) => {
         if (!resolveLegacyLoaderName(name)) {
           this.services.logger.warn({ pool: this.poolName, module: name }, 'dynamic_loader: unknown module name (ignored)');
@@ -106,6 +119,7 @@ export class LuaVm implements ModuleHost {
       },
     });
     this.runSyncChunk(PRELUDE, '=[authstudio prelude]');
+    this.installTimeoutHook();
     if (this.options.packagePath) {
       // user modules are read from disk by the host, not by Lua's io (which is sandboxed)
       this.installPackageSearcher(this.options.packagePath);
@@ -156,22 +170,41 @@ export class LuaVm implements ModuleHost {
     return LuaMultiReturn.from([fns, [...asyncNames], inst.lua ?? '']);
   }
 
-  /** Async host work rejects at once when the running call is given up, so the VM can be closed safely. */
-  private guardAsync(fn: (...a: unknown[]) => Promise<unknown>): (...a: unknown[]) => Promise<unknown> {
+  /**
+   * Wrap an async host function: the promise Lua yields never rejects (the run loop would abort) — its
+   * outcome is parked for host.take(); and it settles at once when the running call is given up.
+   */
+  private guardAsync(fn: (...a: unknown[]) => Promise<unknown>): (...a: unknown[]) => Promise<void> {
     return (...args: unknown[]) => {
       const signal = this.call?.abortSignal;
-      const p = Promise.resolve(fn(...args));
-      if (!signal) return p;
-      if (signal.aborted) return Promise.reject(new Error('call aborted'));
-      return new Promise((resolve, reject) => {
-        const onAbort = () => reject(new Error('call aborted: lua_script_timeout exceeded'));
-        signal.addEventListener('abort', onAbort, { once: true });
-        p.then(
-          (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-          (e) => { signal.removeEventListener('abort', onAbort); reject(e); },
-        );
-      });
+      const work = Promise.resolve().then(() => fn(...args));
+      const raced = signal
+        ? new Promise<unknown>((resolve, reject) => {
+            if (signal.aborted) return reject(new Error('call aborted: lua_script_timeout exceeded'));
+            const off = signal.onAbort(() => reject(new Error('call aborted: lua_script_timeout exceeded')));
+            work.then(
+              (v) => { off(); resolve(v); },
+              (e) => { off(); reject(e); },
+            );
+          })
+        : work;
+      return raced.then(
+        (value) => { this.settled = { ok: true, value }; },
+        (e) => { this.settled = { ok: false, error: e instanceof Error ? e.message : String(e) }; },
+      );
     };
+  }
+
+  /** One count hook per VM, inherited by every thread it creates: raises once the call's deadline passed. */
+  private installTimeoutHook(): void {
+    const lua = this.global.lua;
+    this.hookPtr = lua.module.addFunction((L: number) => {
+      if (this.deadline !== 0 && Date.now() > this.deadline) {
+        lua.lua_pushstring(L, 'lua_script_timeout exceeded');
+        lua.lua_error(L);
+      }
+    }, 'vii');
+    lua.lua_sethook(this.global.address, this.hookPtr, 8 /* LUA_MASKCOUNT */, 1000);
   }
 
   private runSyncChunk(src: string, chunkname: string): void {
@@ -302,9 +335,9 @@ export class LuaVm implements ModuleHost {
 
   /** Run a thread to completion, giving up after timeoutMs even if a host call never answers. */
   private async runThread(th: ReturnType<LuaGlobal['newThread']>, nargs: number, timeoutMs: number): Promise<unknown[]> {
-    const ac = new AbortController();
+    const ac = new StageAbort();
     const prevSignal = this.call?.abortSignal;
-    if (this.call) this.call.abortSignal = ac.signal;
+    if (this.call) this.call.abortSignal = ac;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -312,7 +345,8 @@ export class LuaVm implements ModuleHost {
         reject(new LuaCallTimeout());
       }, timeoutMs + 20);
     });
-    const run = th.run(nargs, { timeout: timeoutMs });
+    this.deadline = Date.now() + timeoutMs;
+    const run = th.run(nargs);
     try {
       const res = await Promise.race([run, timedOut]);
       return [...res];
@@ -321,6 +355,7 @@ export class LuaVm implements ModuleHost {
       if (e instanceof LuaCallTimeout) await run.catch(() => undefined);
       throw e;
     } finally {
+      this.deadline = 0;
       clearTimeout(timer);
       if (this.call) this.call.abortSignal = prevSignal;
     }
@@ -350,13 +385,17 @@ export class LuaVm implements ModuleHost {
     if (this.closed) return;
     this.closed = true;
     this.broken = true;
-    if (this.running === 0) this.global.close();
-    else setTimeout(() => this.close2(), 50);
+    this.close2();
   }
 
   private close2(): void {
-    if (this.running === 0) this.global.close();
-    else setTimeout(() => this.close2(), 50);
+    if (this.running > 0) {
+      setTimeout(() => this.close2(), 50);
+      return;
+    }
+    this.global.close();
+    if (this.hookPtr) this.global.lua.module.removeFunction(this.hookPtr);
+    this.hookPtr = 0;
   }
 }
 

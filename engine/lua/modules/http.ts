@@ -123,7 +123,7 @@ async function doRequest(host: ModuleHost, method: string, url: string, options:
   }
   const ms = timeoutMs(opts.timeout);
   const signals = [AbortSignal.timeout(ms)];
-  if (host.call?.abortSignal) signals.push(host.call.abortSignal);
+  if (host.call?.abortSignal) signals.push(host.call.abortSignal.signal);
   const signal = AbortSignal.any(signals);
   const started = performance.now();
   const record = (detail: Record<string, unknown>) =>

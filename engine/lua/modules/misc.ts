@@ -59,7 +59,7 @@ export const miscModule: LuaModule = {
           if (lo < 0 || hi < 0 || lo >= hi) return Promise.resolve(pair(undefined, 'wait_random: need 0 <= min_ms < max_ms'));
           if (hi > MAX_WAIT_MS) return Promise.resolve(pair(undefined, `wait_random: max_ms must not exceed ${MAX_WAIT_MS}`));
           const ms = crypto.randomInt(lo, hi);
-          const signal = host.call?.abortSignal;
+          const signal = host.call?.abortSignal?.signal;
           return sleep(ms, undefined, signal ? { signal } : undefined).then(
             () => pair(ms, undefined),
             () => pair(undefined, 'wait_random: aborted'),
