@@ -290,28 +290,39 @@ export class LuaVm implements ModuleHost {
    */
   async dispatch(kind: DispatchKind, script: LoadedScript, encoded: string, extra: unknown[], call: CallContext, timeoutMs: number): Promise<unknown[]> {
     if (this.broken || this.closed) throw new Error(`VM ${this.id} is not usable`);
-    const g = this.global;
-    const lua = g.lua;
-    const th = g.newThread();
-    const thRef = lua.luaL_ref(g.address, LUA_REGISTRYINDEX);
+    const lua = this.global.lua;
+    // one coroutine per VM, reused: a coroutine that returned normally can run the next function
+    const th = this.callThread();
     this.call = call;
     this.running++;
     this.calls++;
     try {
+      lua.lua_settop(th.address, 0);
       lua.lua_getglobal(th.address, '__as_dispatch');
       th.pushValue(kind);
       lua.lua_rawgeti(th.address, LUA_REGISTRYINDEX, BigInt(script.envRef));
       th.pushValue(encoded);
       for (const v of extra) th.pushValue(v);
-      return await this.runThread(th, 3 + extra.length, timeoutMs);
+      const out = await this.runThread(th, 3 + extra.length, timeoutMs);
+      lua.lua_settop(th.address, 0);
+      return out;
     } catch (e) {
-      this.broken = true;
+      this.broken = true; // the pool replaces a VM after any error: its script state may be half-updated
       throw this.classify(e, script.displayPath);
     } finally {
       this.running--;
       this.call = null;
-      lua.luaL_unref(g.address, LUA_REGISTRYINDEX, thRef);
     }
+  }
+
+  private thread: ReturnType<LuaGlobal['newThread']> | undefined;
+
+  private callThread(): ReturnType<LuaGlobal['newThread']> {
+    if (!this.thread) {
+      this.thread = this.global.newThread();
+      this.global.lua.luaL_ref(this.global.address, LUA_REGISTRYINDEX); // anchored for the VM's life
+    }
+    return this.thread;
   }
 
   /** Which of `names` the script defines as functions (in order). */

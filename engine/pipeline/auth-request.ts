@@ -27,9 +27,19 @@ export interface AuthRequest {
 
 const MAX_FIELD = 4096;
 
+// random bytes drawn in blocks: one syscall per 341 session ids instead of one per request
+let pool = Buffer.alloc(0);
+let offset = 0;
+
 /** A short random id, as Nauthilus' session ids (used in logs and X-Nauthilus-Session). */
 export function newSessionId(): string {
-  return crypto.randomBytes(12).toString('base64url');
+  if (offset + 12 > pool.length) {
+    pool = crypto.randomBytes(4092);
+    offset = 0;
+  }
+  const id = pool.toString('base64url', offset, offset + 12);
+  offset += 12;
+  return id;
 }
 
 /**
