@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AuthStudioError } from '../errors/registry';
 import type { AuthStudioConfig } from './types';
-import { def, opt, struct } from './schema';
+import { opt, struct } from './schema';
 import { ConfigContext, Val, parseYaml } from './yaml-source';
 import { expandDocument } from './env-expand';
 import { luaSection, emptyLuaConfig } from './lua-section';

@@ -63,7 +63,6 @@ export class LuaVm implements ModuleHost {
   broken = false;
   /** How many calls this VM has run (for stats). */
   calls = 0;
-  private readonly engine: LuaEngine;
   private readonly global: LuaGlobal;
   private readonly options: VmOptions;
   private readonly scripts = new Map<string, LoadedScript>();
@@ -76,7 +75,6 @@ export class LuaVm implements ModuleHost {
   private hookPtr = 0;
 
   private constructor(engine: LuaEngine, options: VmOptions) {
-    this.engine = engine;
     this.global = engine.global;
     this.options = options;
     this.poolName = options.poolName;

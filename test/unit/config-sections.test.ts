@@ -2,26 +2,18 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigValidationError, parseConfigText, parseDuration, parseSize, type LoadOptions } from '../../engine/config/load';
+import { parseConfigText, parseDuration, parseSize, type LoadOptions } from '../../engine/config/load';
 import type { AuthStudioConfig } from '../../engine/config/types';
 import { AuthStudioError } from '../../engine/errors/registry';
 
 const FILE = 'authstudio.yml';
-const yml = (...lines: string[]): string => lines.join('\n') + '\n';
+import { linesOf as linesOfText, yml } from '../helpers/config-text';
 
 function load(text: string, opts: LoadOptions = {}): AuthStudioConfig {
   return parseConfigText(text, FILE, { checkFiles: false, env: {}, ...opts });
 }
 
-function linesOf(text: string, opts: LoadOptions = {}): string[] {
-  try {
-    load(text, opts);
-  } catch (e) {
-    assert.ok(e instanceof ConfigValidationError, String(e));
-    return e.errors.map((x) => x.format());
-  }
-  assert.fail('config loaded without errors');
-}
+const linesOf = (text: string, opts: LoadOptions = {}) => linesOfText(text, opts, FILE);
 
 test('server defaults', () => {
   const s = load('lua: {}\n').server;

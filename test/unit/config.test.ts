@@ -1,48 +1,11 @@
 // engine/config: error reporting (key paths, line:column, suggestions, all errors at once), YAML errors, ${VAR} expansion.
 
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ConfigValidationError, loadConfigFile, parseConfigText, type LoadOptions } from '../../engine/config/load';
-import type { AuthStudioError } from '../../engine/errors/registry';
+import { ConfigValidationError, loadConfigFile, parseConfigText } from '../../engine/config/load';
+import { FILE, errorsOf, linesOf, workspace, yml } from '../helpers/config-text';
 
-const FILE = 'lua-plugins.d/authstudio.yml';
-
-const tempDirs: string[] = [];
-after(() => {
-  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
-});
-
-/** A temp workspace (removed after the tests) holding the given files. */
-function workspace(files: Record<string, string> = {}): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'authstudio-config-'));
-  tempDirs.push(dir);
-  for (const [rel, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    writeFileSync(path.join(dir, rel), content);
-  }
-  return dir;
-}
-
-/** The errors a config produces (fails the test when it loads). */
-function errorsOf(text: string, opts: LoadOptions = {}, file = FILE): AuthStudioError[] {
-  try {
-    parseConfigText(text, file, { checkFiles: false, env: {}, ...opts });
-  } catch (e) {
-    assert.ok(e instanceof ConfigValidationError, `expected ConfigValidationError, got ${String(e)}`);
-    return e.errors;
-  }
-  assert.fail('config loaded without errors');
-}
-
-/** The formatted lines a user sees. */
-function linesOf(text: string, opts: LoadOptions = {}): string[] {
-  return errorsOf(text, opts).map((e) => e.format());
-}
-
-const yml = (...lines: string[]): string => lines.join('\n') + '\n';
 
 test('an unknown key at the top level is reported with path, line and column and a suggestion', () => {
   const errs = errorsOf(yml('server:', '  address: 127.0.0.1:9080', 'brute_forse:', '  buckets: []'));
