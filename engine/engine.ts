@@ -16,6 +16,8 @@ import type { AuthRequest } from './pipeline/auth-request';
 import { AuthStudioError } from './errors/registry';
 import { buildProtection, type Protection } from './protection/index';
 import { runLuaStage } from './pipeline/lua-stages';
+import { encodeLuaRequest } from './pipeline/lua-request';
+import { closeDbPools } from './lua/modules/db-pools';
 import type { StageRecord } from './pipeline/trace';
 
 export interface EngineOptions {
@@ -251,6 +253,21 @@ export class AuthEngine {
     this.logger[level](line, 'auth');
   }
 
+  /**
+   * Store a TOTP secret through the Lua backend's nauthilus_backend_add_totp(request).
+   * Throws AuthStudioError when no backend is configured, the script fails, or it returns BACKEND_RESULT_FAIL.
+   */
+  async addTotp(username: string, totpSecret: string): Promise<void> {
+    const pool = this.gen.pools.backends.get('default');
+    const script = this.config.lua.config.backendScript;
+    if (!pool || !script) throw new AuthStudioError('AS_ERR_BACKEND', 'no Lua backend is configured (lua.config.backend_script_path)');
+    const call = new CallContext(`totp-${Date.now().toString(36)}`);
+    const encoded = encodeLuaRequest({ username, totp_secret: totpSecret, session: call.session, no_auth: true });
+    const r = await runLuaStage(pool, 'backend', 'lua', chunkName(script), 'add_totp', encoded, call, this.config.server.luaScriptTimeoutMs);
+    if (r.error) throw r.error;
+    if (r.values[0] !== 0) throw new AuthStudioError('AS_ERR_BACKEND', 'nauthilus_backend_add_totp returned BACKEND_RESULT_FAIL');
+  }
+
   /** The custom hook configured for a location and method. */
   findHook(location: string, method: string): CustomHookConfig | undefined {
     return this.config.lua.customHooks.find((h) => h.location === location && h.method === method.toUpperCase());
@@ -312,6 +329,7 @@ export class AuthEngine {
     await this.pipeline.drain();
     await this.reloading;
     await closePools(this.gen.pools);
+    await closeDbPools(this.services);
     await this.services.redis.close();
   }
 }

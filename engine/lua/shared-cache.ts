@@ -35,6 +35,12 @@ export class MemoryCache implements SharedCache {
     this.entries.set(key, { value, expiresAt });
   }
 
+  /** Seconds until `key` expires (undefined: no expiry or no such key); cache_update keeps it. */
+  remainingTtl(key: string): number | undefined {
+    const e = this.live(key);
+    return e?.expiresAt === undefined ? undefined : Math.max(0.001, (e.expiresAt - Date.now()) / 1000);
+  }
+
   delete(key: string): boolean {
     return this.entries.delete(key);
   }
@@ -55,17 +61,24 @@ export class MemoryCache implements SharedCache {
     this.entries.clear();
   }
 
+  /** Append to the list at `key`; a value that is not a list becomes the list's first element (as Nauthilus does). */
   push(key: string, value: unknown): number {
     const e = this.live(key);
-    const list = Array.isArray(e?.value) ? (e!.value as unknown[]) : [];
+    const list = e === undefined ? [] : Array.isArray(e.value) ? (e.value as unknown[]) : [e.value];
     list.push(value);
+    if (!e && !this.entries.has(key) && this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
     this.entries.set(key, { value: list, expiresAt: e?.expiresAt });
     return list.length;
   }
 
+  /** Remove and return the list at `key`; a single value comes back as a one-element list. */
   popAll(key: string): unknown[] {
     const e = this.live(key);
     this.entries.delete(key);
-    return Array.isArray(e?.value) ? (e!.value as unknown[]) : [];
+    if (e === undefined) return [];
+    return Array.isArray(e.value) ? (e.value as unknown[]) : [e.value];
   }
 }

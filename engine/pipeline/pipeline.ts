@@ -179,7 +179,7 @@ export class AuthPipeline {
     const pool = state.pools.features;
     if (!pool) return false;
     for (const feature of state.config.lua.features) {
-      const encoded = encodeLuaRequest({ ...state.base, feature: feature.name });
+      const encoded = encodeLuaRequest({ ...state.base, feature: feature.name, environment: feature.name });
       const r = await runLuaStage(pool, 'feature', feature.name, chunkName(feature.script), 'feature', encoded, state.call, state.timeout);
       state.out.trace.push(r.record);
       if (r.error) return this.tempfail(state, r.error.format());
@@ -189,7 +189,9 @@ export class AuthPipeline {
       r.record.result = result === 0 ? (triggered ? 'triggered' : 'ok') : 'fail';
       if (result !== 0) return this.tempfail(state, `feature ${feature.name} returned FEATURE_RESULT_FAIL`);
       if (triggered) {
+        // 1.x calls it `feature`, 3.x `environment`
         state.base.feature = feature.name;
+        state.base.environment = feature.name;
         if (abort) {
           state.out.decision = 'fail';
           await this.runActions('lua', state);

@@ -81,3 +81,18 @@ test('if_error_raise treats "redis: nil" (a missing key) as no error', async () 
   assert.equal(v, null);
   assert.equal(err, 'redis: nil');
 });
+
+test('host calls work inside a script\'s own coroutines', async () => {
+  const [a, b, c] = await runLua(`
+    local r = require("nauthilus_redis")
+    local co = coroutine.create(function(x)
+      local v = r.redis_ping("default")
+      local y = coroutine.yield(v .. x)
+      return r.redis_set("default", "k", y) , r.redis_get("default", "k")
+    end)
+    local ok1, first = coroutine.resume(co, "!")
+    local ok2, set, got = coroutine.resume(co, "value")
+    local gen = coroutine.wrap(function() coroutine.yield(r.redis_ping("default")) end)
+    return first, got, gen()`);
+  assert.deepEqual([a, b, c], ['PONG!', 'value', 'PONG']);
+});

@@ -1,5 +1,5 @@
 // The `db` module against real MariaDB, PostgreSQL and sqlite3, including the seed's Lua backend flow.
-import { test, before, after } from 'node:test';
+import { test, before, after, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -11,7 +11,7 @@ import { runLua, testServices } from '../helpers/lua-harness';
 import { LuaVm } from '../../engine/lua/vm';
 import { CallContext } from '../../engine/lua/call-context';
 import { encodeLuaRequest } from '../../engine/pipeline/lua-request';
-import { closeDbPools } from '../../engine/lua/modules/db-pools';
+import { closeDbPools, PooledDb } from '../../engine/lua/modules/db-pools';
 import { parseMysqlDsn, parsePostgresDsn, parseSqliteDsn } from '../../engine/lua/modules/db-dsn';
 
 const RUN = `as_db_${process.pid}_${Date.now().toString(36)}`;
@@ -333,5 +333,58 @@ test('open reports unknown drivers and bad DSNs; wrong argument types raise at t
       assert.ok(e.format().includes(msg), e.format());
       return true;
     });
+  }
+});
+
+test('an idle pool drops its connections and reconnects on the next query; a closed pool refuses', async (t) => {
+  mock.timers.enable({ apis: ['setTimeout'] });
+  t.after(() => mock.timers.reset());
+  let created = 0;
+  let ended = 0;
+  const factory = {
+    keepWhenIdle: false,
+    queryTimeoutMs: 1000,
+    create: () => {
+      created++;
+      return { query: async () => ({ columns: ['n'], rows: [[created]] }), exec: async () => ({}), end: async () => { ended++; } };
+    },
+  };
+  const db = new PooledDb(factory, 30_000);
+  assert.deepEqual(await db.use((p) => p.query('SELECT 1', undefined)), { columns: ['n'], rows: [[1]] });
+  mock.timers.tick(29_999);
+  assert.equal(ended, 0);
+  mock.timers.tick(1);
+  assert.equal(ended, 1, 'idle for 30 s: connections closed');
+  assert.deepEqual(await db.use((p) => p.query('SELECT 1', undefined)), { columns: ['n'], rows: [[2]] });
+  await db.close();
+  assert.deepEqual([created, ended], [2, 2]);
+  await assert.rejects(db.use((p) => p.query('SELECT 1', undefined)), /sql: database is closed/);
+});
+
+test('a handle the script never closes releases its connection when the VM goes away', async () => {
+  const services = testServices();
+  const vm = await LuaVm.create({ poolName: 'backend', services, memoryLimitBytes: 64 << 20, allowIo: false });
+  const script = await vm.loadScript('leak.lua', `
+    local db = require("db")
+    function probe()
+      local c = assert(db.open("mysql", "${MY}"))
+      return assert(c:query("SELECT CONNECTION_ID()")).rows[1][1]
+    end`, 5000);
+  const [connId] = await vm.evalEnv(script, 'probe', new CallContext('s'), 10000);
+  const admin = await mysql.createConnection({ host: '127.0.0.1', user: 'root' });
+  const alive = async () => ((await admin.query('SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = ?', [connId]))[0] as Array<{ n: number }>)[0].n;
+  try {
+    assert.equal(await alive(), 1);
+    vm.close();
+    // the server drops the session once the client hung up: poll its process list for a bounded time
+    let n = 1;
+    for (let i = 0; i < 100 && n > 0; i++) {
+      n = await alive();
+      if (n > 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(n, 0, 'the connection of the unclosed handle was closed');
+  } finally {
+    await admin.end();
+    await closeDbPools(services);
   }
 });

@@ -7,15 +7,12 @@ const HASHES = new Set(['md5', 'sha1', 'sha256', 'sha512']);
 
 /** Go's encoding/hex.DecodeString, with its error messages. */
 function hexDecode(s: string): Buffer {
-  if (s.length % 2 === 1) {
-    const bad = /[^0-9a-fA-F]/.exec(s);
-    if (!bad) throw new Error('encoding/hex: odd length hex string');
-  }
   const bad = /[^0-9a-fA-F]/.exec(s);
   if (bad) {
-    const cp = bad[0].codePointAt(0)!;
-    throw new Error(`encoding/hex: invalid byte: U+${cp.toString(16).toUpperCase().padStart(4, '0')} ${JSON.stringify(bad[0]).replace(/^"|"$/g, "'")}`);
+    const hex = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    throw new Error(`encoding/hex: invalid byte: U+${hex} '${bad[0]}'`);
   }
+  if (s.length % 2 === 1) throw new Error('encoding/hex: odd length hex string');
   return Buffer.from(s, 'hex');
 }
 
@@ -79,7 +76,7 @@ export const cryptoModule: LuaModule = {
           if (!HASHES.has(alg)) return fail(`hmac: unsupported algorithm ${alg} (md5, sha1, sha256, sha512)`);
           return ret(nodeCrypto.createHmac(alg, bytesOf(key, keyHex)).update(bytesOf(msg, msgHex)).digest('hex'));
         },
-        // all of key, iv and data arrive as hex; `fromUser` says whether the script wrote that hex (errors name it)
+        // key, iv and data always arrive as hex (the script's own, or made from raw bytes in Lua)
         aes: (encrypt: boolean, mode: unknown, key: string, iv: string, data: string) => {
           let k: Buffer, i: Buffer, d: Buffer;
           try {
@@ -147,9 +144,11 @@ local function mode_arg(fn, m)
   return m
 end
 
--- raw strings in and out (binary safe: converted to hex on the Lua side)
+-- raw strings in and out (binary safe: converted to hex on the Lua side); a numeric mode is the
+-- older gopher-lua-libs API, which took and returned hex
 function M.aes_encrypt(mode, key, iv, data)
   mode = mode_arg("aes_encrypt", mode)
+  if type(mode) == "number" then return M.aes_encrypt_hex(mode, key, iv, data) end
   local r, err = api.aes(true, mode, tohex(str("aes_encrypt", 2, key)), tohex(str("aes_encrypt", 3, iv)), tohex(str("aes_encrypt", 4, data)))
   if r == nil then return nil, err end
   return fromhex(r)
@@ -157,6 +156,7 @@ end
 
 function M.aes_decrypt(mode, key, iv, data)
   mode = mode_arg("aes_decrypt", mode)
+  if type(mode) == "number" then return M.aes_decrypt_hex(mode, key, iv, data) end
   local r, err = api.aes(false, mode, tohex(str("aes_decrypt", 2, key)), tohex(str("aes_decrypt", 3, iv)), tohex(str("aes_decrypt", 4, data)))
   if r == nil then return nil, err end
   return fromhex(r)

@@ -41,8 +41,6 @@ export interface DriverFactory {
   queryTimeoutMs: number;
 }
 
-export const DRIVER_NAMES = ['mysql', 'postgres', 'sqlite3'] as const;
-
 /**
  * Check the DSN of `driver` and return a factory for its pools.
  * @throws Error with the driver's message for an unknown driver or an unreadable DSN.

@@ -126,7 +126,7 @@ local M = {}
 local methods = {}
 local DB = { __index = methods, __name = "db_ud" }
 local DB_OWN = { __index = methods, __name = "db_ud" }
--- a handle the script never closes releases its own pool when Lua collects it
+-- a handle the script never closes releases its pool when Lua collects it
 DB_OWN.__gc = function(self)
   if not rawget(self, "__closed") then api.release_raw(rawget(self, "__id")) end
 end

@@ -12,9 +12,18 @@ import { passwordModule } from './password';
 import { dnsModule } from './dns';
 import { miscModule } from './misc';
 import { dbModule } from './db';
+import { tcpModule } from './tcp';
+import { timeModule } from './time';
+import { stringsModule } from './strings';
+import { base64Module } from './base64';
+import { cryptoModule } from './crypto';
+import { cacheModule } from './cache';
+import { mailModule } from './mail';
+import { templateModule } from './template';
+import { yamlModule } from './yaml';
 
 /** Every module `require` can load, in documentation order. */
-export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule];
+export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule];
 
 /**
  * Nauthilus 1.x `dynamic_loader` names. Every name is accepted (3.x treats the call as a no-op);

@@ -366,7 +366,7 @@ export const timeModule: LuaModule = {
         sleep: (seconds: unknown) => {
           checkArg('sleep', 1, seconds, 'number');
           const ms = Math.max(0, (seconds as number) * 1000);
-          const signal = host.call?.abortSignal;
+          const signal = host.call?.abortSignal?.signal;
           return new Promise<void>((resolve) => {
             const t = setTimeout(done, ms);
             function done() {

@@ -88,14 +88,37 @@ end
 -- Async host calls: the JS function returns a promise that never rejects; yielding it hands it to the
 -- VM's run loop, which awaits it and resumes this thread; `host.take()` then returns (ok, values...).
 -- (wasmoon's own promise:await() builds a new wasm function per call, which costs ~100 µs.)
-local coroutine_yield, take = coroutine.yield, host.take
+-- Host yields carry a marker so a script's own coroutines pass them through to the run loop.
+local raw_yield, raw_resume, raw_status, take = coroutine.yield, coroutine.resume, coroutine.status, host.take
+local HOST_YIELD = setmetatable({}, { __name = "authstudio host call" })
 
 local function wrap_async(fn)
   return function(...)
     local ok, p = pcall(fn, ...)
     if not ok then error(errtext(p), 2) end
-    coroutine_yield(p)
+    raw_yield(HOST_YIELD, p)
     local r = table_pack(take())
+    if not r[1] then error(errtext(r[2]), 2) end
+    return table_unpack(r, 2, r.n)
+  end
+end
+
+-- coroutine.resume/wrap for scripts: a host call made inside the script's coroutine is forwarded to
+-- the outer thread (and so to the run loop); the script's coroutine then continues with the result.
+local function resume_through(co, ...)
+  local r = table_pack(raw_resume(co, ...))
+  while r[1] and r[2] == HOST_YIELD and raw_status(co) == "suspended" do
+    raw_yield(HOST_YIELD, r[3])
+    r = table_pack(raw_resume(co))
+  end
+  return table_unpack(r, 1, r.n)
+end
+
+coroutine.resume = resume_through
+coroutine.wrap = function(f)
+  local co = coroutine.create(f)
+  return function(...)
+    local r = table_pack(resume_through(co, ...))
     if not r[1] then error(errtext(r[2]), 2) end
     return table_unpack(r, 2, r.n)
   end

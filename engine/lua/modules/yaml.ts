@@ -1,0 +1,113 @@
+// `yaml` (nauthilus_gll_yaml): yaml.decode(text) and yaml.encode(value) as gopher-lua-libs (yaml.v2) does them.
+import YAML from 'yaml';
+import type { LuaModule } from '../module';
+import { ret, fail, toLua } from '../values';
+
+// yaml.v2 reads YAML 1.1 (yes/no/on/off are booleans) and leaves timestamps as strings
+const PARSE_OPTIONS = {
+  version: '1.1' as const,
+  customTags: (tags: YAML.Tags) => tags.filter((t) => (t as { tag?: string }).tag !== 'tag:yaml.org,2002:timestamp'),
+};
+
+/** yaml.v2 orders keys numbers first (numerically), then strings. */
+function keyOrder(ka: unknown, kb: unknown): number {
+  if (typeof ka === 'number' && typeof kb === 'number') return ka - kb;
+  if (typeof ka === 'number') return -1;
+  if (typeof kb === 'number') return 1;
+  return String(ka) < String(kb) ? -1 : String(ka) > String(kb) ? 1 : 0;
+}
+
+/**
+ * Lua tags each table as a sequence ("\x01s", items...) or a map ("\x01m", k1, v1, ...) so key types
+ * survive; build the YAML nodes from that (plain JS Maps would print as !!omap under YAML 1.1).
+ */
+function build(doc: YAML.Document, v: unknown): unknown {
+  if (!Array.isArray(v)) return doc.createNode(v === undefined ? null : v);
+  if (v[0] === '\x01s') {
+    const seq = new YAML.YAMLSeq();
+    for (const x of v.slice(1)) seq.items.push(build(doc, x));
+    return seq;
+  }
+  const pairs: Array<[unknown, unknown]> = [];
+  for (let i = 1; i + 1 < v.length; i += 2) pairs.push([v[i], v[i + 1]]);
+  pairs.sort((a, b) => keyOrder(a[0], b[0]));
+  const map = new YAML.YAMLMap();
+  for (const [k, x] of pairs) map.items.push(new YAML.Pair(build(doc, k), build(doc, x)));
+  return map;
+}
+
+export const yamlModule: LuaModule = {
+  name: 'yaml',
+  legacyLoaderName: 'nauthilus_gll_yaml',
+  summary: 'YAML decode(text) -> value, err and encode(value) -> text, err (YAML 1.1 as Go yaml.v2).',
+  install() {
+    return {
+      functions: {
+        decode_raw: (text: string) => {
+          try {
+            const docs = YAML.parseAllDocuments(text, PARSE_OPTIONS);
+            const doc = Array.isArray(docs) ? docs[0] : undefined;
+            if (!doc) return ret(undefined);
+            if (doc.errors.length) return fail(`yaml: ${doc.errors[0].message.split('\n')[0]}`);
+            return ret(toLua(doc.toJS({ maxAliasCount: 1000 })));
+          } catch (e) {
+            return fail(`yaml: ${(e as Error).message.split('\n')[0]}`);
+          }
+        },
+        encode_raw: (tagged: unknown) => {
+          try {
+            const doc = new YAML.Document(null, { version: '1.1' });
+            doc.contents = build(doc, tagged) as YAML.Document['contents'];
+            return ret(doc.toString({ indentSeq: false }));
+          } catch (e) {
+            return fail(`yaml: ${(e as Error).message}`);
+          }
+        },
+      },
+      lua: YAML_LUA,
+    };
+  },
+};
+
+const YAML_LUA = `
+local api = ...
+local M = {}
+
+-- gopher-lua-libs: a table whose keys are exactly 1..n is a sequence (an empty table too), else a map
+local function tag(v, seen)
+  local t = type(v)
+  if t == "nil" or t == "boolean" or t == "number" or t == "string" then return v end
+  if t ~= "table" then error("cannot encode values with " .. t .. " in them", 0) end
+  if seen[v] then error("cannot encode recursively nested table (a table that contains itself)", 0) end
+  seen[v] = true
+  local n, count = #v, 0
+  for _ in pairs(v) do count = count + 1 end
+  local out
+  if count == n then
+    out = { "\\1s" }
+    for i = 1, n do out[i + 1] = tag(v[i], seen) end
+  else
+    out = { "\\1m" }
+    for k, x in pairs(v) do
+      out[#out + 1] = tag(k, seen)
+      out[#out + 1] = tag(x, seen)
+    end
+  end
+  seen[v] = nil
+  return out
+end
+
+function M.encode(...)
+  if select("#", ...) == 0 then error("bad argument #1 to 'encode' (value expected)", 2) end
+  local ok, tagged = pcall(tag, (...), {})
+  if not ok then return nil, tostring(tagged) end
+  return api.encode_raw(tagged)
+end
+
+function M.decode(text)
+  if type(text) ~= "string" then error("bad argument #1 to 'decode' (string expected, got " .. type(text) .. ")", 2) end
+  return api.decode_raw(text)
+end
+
+return M
+`;
