@@ -57,10 +57,10 @@ export class BruteForceProtection implements BuiltinCheck {
     const buckets = this.bucketsFor(ip, state.req.fields.protocol);
     if (buckets.length === 0) return undefined;
     const keys = buckets.map((b) => this.counterKey(b, networkOf(ip, b.cidr)));
-    const [[, values], [, seen]] = (await this.redis().client.pipeline()
+    const [values, seen] = replies(await this.redis().client.pipeline()
       .mget(...keys)
       .sismember(this.historyKey(ip, buckets, state.req.fields.username), this.passwordHash(state.req.fields.password))
-      .exec()) as [[Error | null, Array<string | null>], [Error | null, number]];
+      .exec()) as [Array<string | null>, number];
     const repeating = seen === 1;
     for (let i = 0; i < buckets.length; i++) {
       const count = Number(values[i] ?? 0);
@@ -95,7 +95,7 @@ export class BruteForceProtection implements BuiltinCheck {
     const histKey = this.historyKey(ip, buckets, state.req.fields.username);
     const pwHash = this.passwordHash(state.req.fields.password);
     const tx = client.multi().sadd(histKey, pwHash).expire(histKey, this.historyTtl).scard(histKey);
-    const [[, added], , [, size]] = (await tx.exec()) as Array<[Error | null, number]>;
+    const [added, , size] = replies(await tx.exec()) as number[];
     if (size > HISTORY_MAX) await client.spop(histKey);
     if (added === 0) {
       state.base.repeating = true;
@@ -110,10 +110,10 @@ export class BruteForceProtection implements BuiltinCheck {
       multi.set(key, '0', 'EX', b.periodSec, 'NX');
       multi.incr(key);
     });
-    const res = (await multi.exec()) ?? [];
+    const res = replies(await multi.exec());
     const now = Date.now();
     for (let i = 0; i < buckets.length; i++) {
-      const count = Number(res[i * 2 + 1]?.[1] ?? 0);
+      const count = Number(res[i * 2 + 1] ?? 0);
       if (count === buckets[i].failedRequests) {
         await client.zadd(BLOCKED_INDEX, now + buckets[i].periodSec * 1000, `${buckets[i].name}|${nets[i]}`);
       }
@@ -165,4 +165,11 @@ export class BruteForceProtection implements BuiltinCheck {
     }
     return out;
   }
+}
+
+/** The replies of a pipeline or MULTI; a failed command (Redis down, timeout) throws its error: a tempfail, never a pass. */
+function replies(res: Array<[Error | null, unknown]> | null): unknown[] {
+  if (!res) throw new Error('brute force: the Redis transaction was aborted');
+  for (const [err] of res) if (err) throw err;
+  return res.map(([, v]) => v);
 }
