@@ -1,5 +1,4 @@
 // `authstudio` command line: serve | check | simulate | start. Thin: every command drives the engine.
-import path from 'node:path';
 import pino from 'pino';
 import { loadConfigFile, ConfigValidationError } from './config/load';
 import { AuthEngine } from './engine';
@@ -7,6 +6,8 @@ import { buildHttpApp } from './http/app';
 import { AuthStudioError, isAuthStudioError } from './errors/registry';
 import { parseArgs, usage, type OptionSpec } from './cli-args';
 import { checkWorkspace } from './check';
+import { runStudio, runExport, STUDIO_DEFAULT_LISTEN } from './studio/studio-cli';
+import { DOVECOT_OPTIONS, dovecotCommand } from './dovecot/cli-command';
 
 const SERVE: Record<string, OptionSpec> = {
   config: { type: 'string', required: true, description: 'the YAML config (e.g. lua-plugins.d/authstudio.yml)' },
@@ -26,8 +27,21 @@ const SIMULATE: Record<string, OptionSpec> = {
   redis: { type: 'string', description: '"mock" or a redis:// URL' },
   json: { type: 'boolean', description: 'print one JSON object' },
 };
-
-const BUNDLED_CONFIG = path.join(__dirname, '..', '..', 'lua-plugins.d', 'authstudio.yml');
+const STUDIO: Record<string, OptionSpec> = {
+  workspace: { type: 'string', description: 'workspace folder with authstudio.yml (default: the bundled lua-plugins.d/)' },
+  listen: { type: 'string', description: 'HOST:PORT for the auth endpoints, the studio API and the UI (default 127.0.0.1:9080)' },
+  open: { type: 'boolean', description: 'open the studio in a browser' },
+  token: { type: 'string', description: 'token the studio API requires (default: AUTHSTUDIO_TOKEN; required off loopback)' },
+  redis: { type: 'string', description: '"mock" or a redis:// URL for this run (default: the saved studio choice, else the config)' },
+  import: { type: 'string', description: 'first import this Nauthilus 1.x config and its scripts into --workspace (a new folder)' },
+  'scripts-root': { type: 'string', description: 'with --import: where the scripts named by absolute paths are on this machine' },
+};
+const EXPORT: Record<string, OptionSpec> = {
+  config: { type: 'string', required: true, description: 'the workspace config (authstudio.yml)' },
+  out: { type: 'string', required: true, description: 'folder to write nauthilus.yml, the scripts and a README to' },
+  prefix: { type: 'string', description: 'where the scripts live on the target (default /etc/nauthilus/lua-plugins.d)' },
+  'include-secrets': { type: 'boolean', description: "write the studio settings' Redis connection (with its password) into the export" },
+};
 
 /** Entry point; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -36,12 +50,23 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'serve':
         return await serve(parseArgs(rest, SERVE, 'serve'));
-      case 'start':
-        return await serve({ config: BUNDLED_CONFIG, listen: process.env.AUTHSTUDIO_LISTEN, redis: 'mock' }, true);
+      case 'start': {
+        // `npm start` without the desktop app (bin/authstudio tries Electron first): the studio on the bundled
+        // workspace with the embedded Redis, opened in a browser when one can be started
+        const listen = process.env.AUTHSTUDIO_LISTEN ?? STUDIO_DEFAULT_LISTEN;
+        printTryIt(listen);
+        return await runStudio({ open: true, redis: 'mock', listen });
+      }
       case 'check':
         return await check(parseArgs(rest, CHECK, 'check'));
       case 'simulate':
         return await simulate(parseArgs(rest, SIMULATE, 'simulate'));
+      case 'studio':
+        return await runStudio(parseArgs(rest, STUDIO, 'studio'));
+      case 'export':
+        return await runExport(parseArgs(rest, EXPORT, 'export'));
+      case 'dovecot':
+        return await dovecotCommand(parseArgs(rest, DOVECOT_OPTIONS, 'dovecot'));
       case undefined:
       case 'help':
       case '--help':
@@ -64,7 +89,10 @@ function helpText(): string {
     usage('serve', SERVE),
     usage('check', CHECK),
     usage('simulate', SIMULATE),
-    'authstudio start   (serve the bundled sample workspace on the embedded Redis)',
+    usage('studio', STUDIO),
+    usage('export', EXPORT),
+    usage('dovecot', DOVECOT_OPTIONS),
+    'authstudio start   (the desktop app, or the studio on the bundled sample workspace and the embedded Redis in a browser)',
     '',
   ].join('\n');
 }
@@ -82,14 +110,13 @@ function reportFatal(e: unknown): number {
   return 70;
 }
 
-async function serve(args: Record<string, string | boolean | undefined>, sample = false): Promise<number> {
+async function serve(args: Record<string, string | boolean | undefined>): Promise<number> {
   const config = loadConfigFile(String(args.config), { redisOverride: args.redis as string | undefined, listenOverride: args.listen as string | undefined });
   const logger = pino({ level: config.server.logLevel });
   const engine = await AuthEngine.create(config, { logger });
   const app = await buildHttpApp(engine);
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   logger.info({ address, config: config.file, redis: config.server.redis.mode }, 'authstudio serving');
-  if (sample) printTryIt(config.server.host, config.server.port);
   let stopping = false;
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -108,11 +135,11 @@ async function serve(args: Record<string, string | boolean | undefined>, sample 
   return 0;
 }
 
-function printTryIt(host: string, port: number): void {
-  const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+function printTryIt(listen: string): void {
+  const base = `http://${listen}`;
   process.stdout.write([
     '',
-    `AuthStudio is serving the sample workspace (lua-plugins.d/) on ${base} with the embedded Redis.`,
+    `AuthStudio studio: ${base}/  (the sample workspace lua-plugins.d/ with the embedded Redis; open it in a browser)`,
     'Try a login (sample users: alice / alice-secret, bob / bob-secret):',
     '',
     `  curl -i -X POST ${base}/api/v1/auth/json -H 'Content-Type: application/json' \\`,

@@ -9,7 +9,8 @@ export class RedisPasswordCache implements PasswordCache {
   constructor(private readonly redis: () => RedisStore, private readonly nonce: string, private readonly ttlSec: number) {}
 
   private key(cacheName: string, username: string): string {
-    return `cache:${cacheName}:${username.toLowerCase()}`;
+    // the exact login name: a backend may tell "Carol" and "carol" apart, and a hit must never answer for another account
+    return `cache:${cacheName}:${username}`;
   }
 
   private hash(password: string): string {

@@ -12,9 +12,14 @@ export interface RedisServer {
   url: string;
   /** `127.0.0.1:<port>`, as Nauthilus configs and register_redis_pool write addresses. */
   address: string;
-  pid: number;
+  /** PID of the running server (changes after restart()). */
+  readonly pid: number;
   /** Stop the server (SIGTERM, SIGKILL after 5 s) and remove its temp directory. Safe to call twice. */
   stop(): Promise<void>;
+  /** Crash the server: SIGKILL, resolves once it is gone (its port refuses connections). */
+  kill(): Promise<void>;
+  /** Start a fresh, empty server on the same port after kill(); resolves when it answers PING. */
+  restart(): Promise<void>;
 }
 
 export interface RedisServerOptions {
@@ -121,18 +126,25 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
       if (/not installed/.test(lastError.message) || !/Address already in use/.test(lastError.message)) break;
       continue;
     }
-    live.add(child);
-    // a test that forgets stop() must not hang the runner: the exit hook above kills the server
-    child.unref();
-    (child.stdout as unknown as net.Socket | null)?.unref();
-    (child.stderr as unknown as net.Socket | null)?.unref();
-    const pid = child.pid as number;
+    let current = child;
+    const adopt = (c: ChildProcess) => {
+      current = c;
+      live.add(c);
+      // a test that forgets stop() must not hang the runner: the exit hook above kills the server
+      c.unref();
+      (c.stdout as unknown as net.Socket | null)?.unref();
+      (c.stderr as unknown as net.Socket | null)?.unref();
+    };
+    adopt(child);
+    const gone = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
     let stopped: Promise<void> | undefined;
     const stop = () => {
       stopped ??= new Promise<void>((resolve) => {
+        const c = current;
+        const pid = c.pid as number;
         const done = () => {
           clearTimeout(kill);
-          live.delete(child);
+          live.delete(c);
           fs.rmSync(dir, { recursive: true, force: true });
           resolve();
         };
@@ -143,13 +155,34 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
             // already gone
           }
         }, 5000);
-        if (child.exitCode !== null || child.signalCode !== null) return done();
-        child.once('exit', done);
+        if (gone(c)) return done();
+        c.once('exit', done);
         process.kill(pid, 'SIGTERM');
       });
       return stopped;
     };
-    return { port, url: `redis://127.0.0.1:${port}`, address: `127.0.0.1:${port}`, pid, stop };
+    const kill = () => {
+      const c = current;
+      if (gone(c)) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        c.once('exit', () => {
+          live.delete(c);
+          resolve();
+        });
+        process.kill(c.pid as number, 'SIGKILL');
+      });
+    };
+    const restart = async () => {
+      if (stopped) throw new Error('restart() after stop()');
+      if (!gone(current)) throw new Error('restart() needs the server killed first (kill())');
+      adopt(await startOn(port, dir, opts));
+    };
+    return {
+      port, url: `redis://127.0.0.1:${port}`, address: `127.0.0.1:${port}`, stop, kill, restart,
+      get pid() {
+        return current.pid as number;
+      },
+    };
   }
   fs.rmSync(dir, { recursive: true, force: true });
   throw lastError ?? new Error('redis-server could not be started');

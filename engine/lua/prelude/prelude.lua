@@ -90,10 +90,19 @@ end
 -- (wasmoon's own promise:await() builds a new wasm function per call, which costs ~100 µs.)
 -- Host yields carry a marker so a script's own coroutines pass them through to the run loop.
 local raw_yield, raw_resume, raw_status, take = coroutine.yield, coroutine.resume, coroutine.status, host.take
+local isyieldable = coroutine.isyieldable
 local HOST_YIELD = setmetatable({}, { __name = "authstudio host call" })
+-- False while a script's coroutine runs under a resume that cannot pass a host call on (one made inside
+-- table.sort, string.gsub, a metamethod, require or a __gc finalizer): see wrap_async.
+local can_wait = true
 
-local function wrap_async(fn)
+local function wrap_async(fn, name)
   return function(...)
+    -- Sandbox: where the script cannot be suspended, refuse before the host starts work (a timer, a socket)
+    -- that nobody would collect and that would outlive the call, the timeout and the memory limit.
+    if not (can_wait and isyieldable()) then
+      error(name .. ": a host call cannot wait here (inside table.sort, string.gsub, a metamethod, require or a finalizer)", 2)
+    end
     local ok, p = pcall(fn, ...)
     if not ok then error(errtext(p), 2) end
     raw_yield(HOST_YIELD, p)
@@ -106,11 +115,14 @@ end
 -- coroutine.resume/wrap for scripts: a host call made inside the script's coroutine is forwarded to
 -- the outer thread (and so to the run loop); the script's coroutine then continues with the result.
 local function resume_through(co, ...)
+  local outer = can_wait
+  can_wait = outer and isyieldable()
   local r = table_pack(raw_resume(co, ...))
   while r[1] and r[2] == HOST_YIELD and raw_status(co) == "suspended" do
     raw_yield(HOST_YIELD, r[3])
     r = table_pack(raw_resume(co))
   end
+  can_wait = outer
   return table_unpack(r, 1, r.n)
 end
 
@@ -131,7 +143,7 @@ local function wrap_host_table(raw, async_names)
   for _, n in ipairs(async_names or {}) do is_async[n] = true end
   for k, v in pairs(raw) do
     if type(v) == "function" then
-      out[k] = is_async[k] and wrap_async(v) or wrap_sync(v)
+      out[k] = is_async[k] and wrap_async(v, tostring(k)) or wrap_sync(v)
     else
       out[k] = v
     end
@@ -321,6 +333,7 @@ end
 
 -- Called from JS: dispatch a stage; the request arrives encoded (see decode_request).
 function __as_dispatch(kind, env, encoded, ...)
+  can_wait = true -- a call given up inside a script's coroutine must not leave the next one unable to wait
   local d = dispatch[kind]
   if kind == "hook" or kind == "init" or kind == "chunk" or kind == "call" then
     return d(env, ...)

@@ -1,0 +1,278 @@
+// The data the studio contract carries: files, reloads, simulations, traffic runs, Redis keys, logs, export/import.
+// Plain JSON shapes only (no imports, no classes), shared by the engine, every transport and the renderer.
+import type { Diagnostic } from './contract';
+
+// ---- workspace -------------------------------------------------------------------------------------
+
+export interface FileEntry {
+  /** Workspace-relative, forward slashes. */
+  path: string;
+  kind: 'file' | 'directory';
+  size: number;
+  mtime_ms: number;
+}
+
+export interface FileContent {
+  path: string;
+  content: string;
+  /** Content hash: pass it back as `base_version` to refuse overwriting someone else's edit. */
+  version: string;
+  size: number;
+  mtime_ms: number;
+}
+
+/** The outcome of one reload (after a save, an external edit, a settings change or on request). */
+export interface ReloadResult {
+  ok: boolean;
+  trigger: 'save' | 'external' | 'manual' | 'startup';
+  /** Files whose change caused it. */
+  files: string[];
+  /** Engine generation now serving (unchanged when ok is false). */
+  generation: number;
+  /** From the start of the reload (config validation included) until new requests use the new version. */
+  duration_ms: number;
+  diagnostics: Diagnostic[];
+}
+
+export interface SaveResult {
+  path: string;
+  /** Version of the content now on disk (absent after a delete). */
+  version?: string;
+  /** Present when the change touched the config or a Lua file (a reload ran). */
+  reload?: ReloadResult;
+}
+
+export interface FilesChangedEvent {
+  paths: string[];
+  source: 'studio' | 'external';
+}
+
+export interface StudioStatus {
+  workspace: string;
+  /** Workspace-relative path of the config file. */
+  config_file: string;
+  generation: number;
+  /** False while the last reload failed (the previous version keeps serving). */
+  healthy: boolean;
+  diagnostics: Diagnostic[];
+  last_reload?: ReloadResult;
+  redis: RedisStatus;
+  in_flight: number;
+}
+
+// ---- simulator -------------------------------------------------------------------------------------
+
+export type PresetId =
+  | 'dovecot-imap' | 'dovecot-pop3' | 'dovecot-sieve' | 'dovecot-lmtp' | 'dovecot-submission'
+  | 'nginx-imap' | 'nginx-pop3' | 'nginx-smtp' | 'postfix-submission' | 'custom';
+
+/** Fields a simulated client sends (what each preset maps onto its wire format). */
+export interface SimFields {
+  username: string;
+  password: string;
+  protocol: string;
+  client_ip: string;
+  client_port: string;
+  client_hostname: string;
+  client_id: string;
+  local_ip: string;
+  local_port: string;
+  method: string;
+  ssl: string;
+  ssl_protocol: string;
+  user_agent: string;
+}
+
+export interface PresetInfo {
+  id: PresetId;
+  label: string;
+  /** Which real client it imitates. */
+  client: string;
+  http_method: 'GET' | 'POST';
+  endpoint: string;
+  mode: 'auth' | 'no-auth';
+  description: string;
+  defaults: SimFields;
+}
+
+/** An HTTP request as sent on the wire (body as text). */
+export interface WireRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface SimulateInput {
+  preset: PresetId;
+  username?: string;
+  password?: string;
+  mode?: 'auth' | 'no-auth' | 'list-accounts';
+  /** Overrides of the preset's default fields. */
+  fields?: Partial<SimFields>;
+  /** `custom` only: send exactly this to an /api/v1/auth/ endpoint. */
+  request?: { method?: 'GET' | 'POST'; url: string; headers?: Record<string, string>; body?: string | Record<string, unknown> };
+}
+
+/** One thing a script did (a Redis command, an HTTP call, a log line), with the stage it ran in. */
+export interface TraceEvent {
+  stage: string;
+  name: string;
+  kind: string;
+  at_ms: number;
+  detail: Record<string, unknown>;
+}
+
+/** One stage of a request, as `authstudio simulate --json` prints it. */
+export interface TraceStage {
+  stage: string;
+  name: string;
+  duration_ms: number;
+  result: string;
+  triggered?: boolean;
+  abort?: boolean;
+  reject?: boolean;
+  logs: Record<string, string>;
+  status_message?: string;
+  error?: string;
+  events?: Array<{ kind: string; at_ms: number; detail: Record<string, unknown> }>;
+}
+
+export type Decision = 'ok' | 'fail' | 'tempfail';
+
+export interface SimulationResult {
+  preset: PresetId;
+  decision: Decision;
+  status: number;
+  headers: Record<string, string>;
+  /** Parsed JSON when the body is JSON, else the text. */
+  body: unknown;
+  session?: string;
+  status_message?: string;
+  /** Every stage, post actions included (they are awaited). */
+  trace: TraceStage[];
+  events: TraceEvent[];
+  request: WireRequest;
+  latency_ms: number;
+  generation: number;
+}
+
+// ---- traffic ---------------------------------------------------------------------------------------
+
+export type TrafficProfile =
+  | { kind: 'users'; users: Array<{ username: string; password: string }> }
+  | { kind: 'attacker-network'; network: string; users: string[]; passwords: string[] }
+  | { kind: 'password-spray'; users: string[]; password: string; network?: string }
+  | { kind: 'credential-stuffing'; pairs: Array<{ username: string; password: string }>; network?: string };
+
+export interface TrafficOptions {
+  profile: TrafficProfile;
+  /** Requests to send (1..1,000,000). */
+  count: number;
+  /** Requests per second; 0 = as fast as the concurrency allows. */
+  rate?: number;
+  /** Requests in flight at most (default 16, at most 256). */
+  concurrency?: number;
+  /** Which client to imitate (default dovecot-imap). */
+  preset?: Exclude<PresetId, 'custom'>;
+}
+
+export interface TrafficSummary {
+  run_id: string;
+  state: 'running' | 'done' | 'cancelled';
+  profile: TrafficProfile['kind'];
+  total: number;
+  sent: number;
+  completed: number;
+  by_decision: Record<Decision, number>;
+  /** Auth-Status texts of failures, counted. */
+  by_status_message: Record<string, number>;
+  elapsed_ms: number;
+  /** Achieved requests per second. */
+  rate: number;
+  latency_ms: { p50: number; p95: number; max: number };
+}
+
+// ---- redis -----------------------------------------------------------------------------------------
+
+export interface RedisStatus {
+  mode: 'mock' | 'standalone' | 'sentinel' | 'cluster';
+  /** "embedded" or the address; never a password. */
+  target: string;
+  prefix: string;
+  ok: boolean;
+  /** Whether the choice is saved in the workspace's studio settings. */
+  saved: boolean;
+}
+
+export interface RedisTestResult {
+  ok: boolean;
+  latency_ms?: number;
+  error?: string;
+}
+
+export interface KeyInfo {
+  /** As scripts name it (without the configured prefix). */
+  key: string;
+  type: string;
+  /** Seconds; -1 = no expiry, -2 = gone. */
+  ttl: number;
+}
+
+export interface KeyPage {
+  cursor: string;
+  keys: KeyInfo[];
+}
+
+export interface KeyValue extends KeyInfo {
+  /** string: text; hash: object; list/zset: array; set: sorted array; others: null. Large values are cut. */
+  value: unknown;
+  truncated: boolean;
+}
+
+// ---- logs ------------------------------------------------------------------------------------------
+
+export interface LogLine {
+  time: number;
+  level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+  msg: string;
+  session?: string;
+  /** Everything else on the line: request fields, custom_log_add pairs, script log text. */
+  fields: Record<string, unknown>;
+}
+
+// ---- export / import -------------------------------------------------------------------------------
+
+export interface ExportOptions {
+  /** Directory to write (created; must be empty or an earlier export). */
+  out: string;
+  /** Where the scripts live on the target host (default /etc/nauthilus/lua-plugins.d). */
+  prefix?: string;
+  /** Write the Redis connection from the studio settings (with its password) instead of the config's. */
+  include_secrets?: boolean;
+}
+
+export interface ExportReport {
+  out: string;
+  prefix: string;
+  config: string;
+  files: Array<{ source: string; target: string; referenced_as: string }>;
+  warnings: string[];
+}
+
+export interface ImportOptions {
+  /** A Nauthilus 1.x config file. */
+  config: string;
+  /** New workspace directory (created; must be empty). */
+  into: string;
+  /** Where the scripts are on this machine when the config names them by absolute paths of another host. */
+  scripts_root?: string;
+}
+
+export interface ImportReport {
+  workspace: string;
+  config_file: string;
+  files: Array<{ source: string; target: string }>;
+  missing: string[];
+  diagnostics: Diagnostic[];
+}

@@ -1,0 +1,145 @@
+// The studio service contract: one typed API that the in-process, HTTP and IPC transports all carry.
+//
+// Rules every transport keeps: each method takes at most one plain-JSON object and returns a promise of
+// plain JSON; failures reject with a StudioError; events are subscribed with onX and return an unsubscribe.
+// It imports only its own data types (contract-types.ts), so the renderer can use it without pulling in Node.
+
+/** A problem found in the workspace, with a place to show it (paths are workspace-relative). */
+export interface Diagnostic {
+  file: string;
+  line?: number;
+  column?: number;
+  message: string;
+  /** The registry code (AS_ERR_LUA_SYNTAX, AS_ERR_CONFIG_UNKNOWN_KEY, ...). */
+  code: string;
+  severity: 'error' | 'warning';
+}
+
+/** What a failed call carries over every transport. */
+export interface StudioErrorInfo {
+  code: string;
+  message: string;
+  /** HTTP status of the code (400 for the user's mistakes, 5xx for server trouble). */
+  status: number;
+  location?: { file: string; line?: number; column?: number };
+  /** The request field or config key path the error is about. */
+  path?: string;
+  diagnostics?: Diagnostic[];
+}
+
+/** The error every transport rejects with. */
+export class StudioError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly info: StudioErrorInfo;
+
+  constructor(info: StudioErrorInfo) {
+    super(info.message);
+    this.name = 'StudioError';
+    this.code = info.code;
+    this.status = info.status;
+    this.info = info;
+  }
+}
+
+/** The data shapes live in contract-types.ts; importing from here gives all of them. */
+export type * from './contract-types';
+import type {
+  ExportOptions, ExportReport, FileContent, FileEntry, FilesChangedEvent, ImportOptions, ImportReport, KeyPage, KeyValue, LogLine,
+  PresetInfo, RedisStatus, RedisTestResult, ReloadResult, SaveResult, SimulateInput, SimulationResult, StudioStatus,
+  TrafficOptions, TrafficSummary,
+} from './contract-types';
+
+// ---- the service -----------------------------------------------------------------------------------
+
+/** Every method of the studio service. */
+export interface StudioMethods {
+  getStatus(arg?: Record<string, never>): Promise<StudioStatus>;
+  listFiles(arg?: Record<string, never>): Promise<FileEntry[]>;
+  readFile(arg: { path: string }): Promise<FileContent>;
+  saveFile(arg: { path: string; content: string; base_version?: string }): Promise<SaveResult>;
+  createFile(arg: { path: string; content?: string; kind?: 'file' | 'directory' }): Promise<SaveResult>;
+  renameFile(arg: { from: string; to: string }): Promise<SaveResult>;
+  deleteFile(arg: { path: string; recursive?: boolean }): Promise<SaveResult>;
+  reload(arg?: Record<string, never>): Promise<ReloadResult>;
+  /** Validate the config and compile every script without applying anything. */
+  checkWorkspace(arg?: Record<string, never>): Promise<Diagnostic[]>;
+
+  listPresets(arg?: Record<string, never>): Promise<PresetInfo[]>;
+  simulate(arg: SimulateInput): Promise<SimulationResult>;
+
+  startTraffic(arg: TrafficOptions): Promise<TrafficSummary>;
+  cancelTraffic(arg: { run_id: string }): Promise<TrafficSummary>;
+  /** With `wait`, resolves when the run has ended (over HTTP, follow long runs with onTrafficDone instead: proxies and clients time out). */
+  getTraffic(arg: { run_id: string; wait?: boolean }): Promise<TrafficSummary>;
+
+  getRedis(arg?: Record<string, never>): Promise<RedisStatus>;
+  testRedis(arg: { url: string }): Promise<RedisTestResult>;
+  /** "mock" for the embedded store or a redis:// URL; the connection is tested first. */
+  switchRedis(arg: { url: string; save?: boolean }): Promise<RedisStatus>;
+  scanKeys(arg?: { pattern?: string; cursor?: string; count?: number }): Promise<KeyPage>;
+  getKey(arg: { key: string }): Promise<KeyValue>;
+  deleteKey(arg: { key: string }): Promise<{ deleted: boolean }>;
+  /** Delete the engine's keys: those with the configured prefix, or all keys of the embedded store. */
+  flushNamespace(arg?: Record<string, never>): Promise<{ deleted: number }>;
+
+  exportBundle(arg: ExportOptions): Promise<ExportReport>;
+  importConfig(arg: ImportOptions): Promise<ImportReport>;
+}
+
+export type StudioMethodName = keyof StudioMethods;
+
+/** The method names, for transports that route by name. */
+export const STUDIO_METHODS = [
+  'getStatus', 'listFiles', 'readFile', 'saveFile', 'createFile', 'renameFile', 'deleteFile', 'reload', 'checkWorkspace',
+  'listPresets', 'simulate', 'startTraffic', 'cancelTraffic', 'getTraffic',
+  'getRedis', 'testRedis', 'switchRedis', 'scanKeys', 'getKey', 'deleteKey', 'flushNamespace',
+  'exportBundle', 'importConfig',
+] as const satisfies readonly StudioMethodName[];
+
+/** Event name -> payload. */
+export interface StudioEventMap {
+  reload: ReloadResult;
+  files: FilesChangedEvent;
+  log: LogLine;
+  trafficProgress: TrafficSummary;
+  trafficDone: TrafficSummary;
+  redis: RedisStatus;
+}
+
+export type StudioEventName = keyof StudioEventMap;
+
+export const STUDIO_EVENTS = ['reload', 'files', 'log', 'trafficProgress', 'trafficDone', 'redis'] as const satisfies readonly StudioEventName[];
+
+export type Unsubscribe = () => void;
+
+/** Subscriptions: the listener gets each event's payload (plain JSON). */
+export interface StudioEvents {
+  onReload(listener: (e: ReloadResult) => void): Unsubscribe;
+  onFilesChanged(listener: (e: FilesChangedEvent) => void): Unsubscribe;
+  onLog(listener: (e: LogLine) => void): Unsubscribe;
+  onTrafficProgress(listener: (e: TrafficSummary) => void): Unsubscribe;
+  onTrafficDone(listener: (e: TrafficSummary) => void): Unsubscribe;
+  onRedisChanged(listener: (e: RedisStatus) => void): Unsubscribe;
+}
+
+/** onX method -> event name (transports subscribe generically). */
+export const EVENT_OF_SUBSCRIBER = {
+  onReload: 'reload', onFilesChanged: 'files', onLog: 'log',
+  onTrafficProgress: 'trafficProgress', onTrafficDone: 'trafficDone', onRedisChanged: 'redis',
+} as const satisfies Record<keyof StudioEvents, StudioEventName>;
+
+/**
+ * What a UI holds: the methods, the events, and the connection's life cycle.
+ * @example
+ * const client = createHttpClient('http://127.0.0.1:9080', { token });
+ * await client.connect();
+ * client.onReload((r) => show(r.diagnostics));
+ * const { reload } = await client.saveFile({ path: 'features/blocklist.lua', content });
+ */
+export interface StudioClient extends StudioMethods, StudioEvents {
+  /** Resolves once events are being delivered (subscribe before acting to see every event). */
+  connect(): Promise<void>;
+  /** Stop event delivery and release the connection. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,147 @@
+// The HTTP transport: a StudioClient speaking to `authstudio studio` (POST per call, events over Server-Sent Events).
+//
+// Uses only fetch and streams (Node 20+ and browsers). Events missed while the stream reconnects are lost:
+// clients re-read state (getStatus, listFiles) after `connect()` resolves again.
+import {
+  EVENT_OF_SUBSCRIBER, STUDIO_METHODS, StudioError, type StudioClient, type StudioErrorInfo, type StudioEvents,
+  type StudioMethods, type Unsubscribe,
+} from './contract';
+import { parseSseBlock, splitSseBuffer } from './sse';
+
+export interface HttpClientOptions {
+  /** The studio token (`--token` / AUTHSTUDIO_TOKEN) when the server has one. */
+  token?: string;
+  /** Delay before the event stream reconnects after a drop (default 500 ms). */
+  reconnectMs?: number;
+}
+
+function unreachable(base: string, e: unknown): StudioError {
+  return new StudioError({ code: 'AS_ERR_INTERNAL', status: 503, message: `cannot reach the studio at ${base}: ${(e as Error)?.message ?? String(e)}` });
+}
+
+/**
+ * A client for a studio over HTTP.
+ * @example
+ * const client = createHttpClient('http://127.0.0.1:9080', { token: process.env.AUTHSTUDIO_TOKEN });
+ * await client.connect();
+ * client.onLog((line) => console.log(line.msg));
+ */
+export function createHttpClient(baseUrl: string, opts: HttpClientOptions = {}): StudioClient {
+  const base = baseUrl.replace(/\/+$/, '');
+  const auth: Record<string, string> = opts.token ? { authorization: `Bearer ${opts.token}` } : {};
+  const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  let closed = false;
+  let abort: AbortController | undefined;
+  let stream: Promise<void> | undefined;
+  let hello: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
+
+  const call = async (name: string, arg: unknown): Promise<unknown> => {
+    let res: Response;
+    try {
+      res = await fetch(`${base}/api/studio/call/${name}`, {
+        method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(arg ?? {}),
+      });
+    } catch (e) {
+      throw unreachable(base, e);
+    }
+    const text = await res.text();
+    let json: { result?: unknown; error?: StudioErrorInfo };
+    try {
+      json = JSON.parse(text) as typeof json;
+    } catch {
+      throw new StudioError({ code: 'AS_ERR_INTERNAL', status: res.status, message: `the studio answered ${res.status} without JSON` });
+    }
+    if (!res.ok || json.error) throw new StudioError(json.error ?? { code: 'AS_ERR_INTERNAL', status: res.status, message: `HTTP ${res.status}` });
+    return json.result;
+  };
+
+  const newHello = () => {
+    let resolve!: () => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+    promise.catch(() => undefined);
+    hello = { promise, resolve, reject };
+  };
+
+  const readStream = async (): Promise<void> => {
+    while (!closed) {
+      abort = new AbortController();
+      try {
+        const res = await fetch(`${base}/api/studio/events`, { headers: { accept: 'text/event-stream', ...auth }, signal: abort.signal });
+        if (!res.ok || !res.body) {
+          const body = (await res.json().catch(() => ({}))) as { error?: StudioErrorInfo };
+          throw new StudioError(body.error ?? { code: 'AS_ERR_INTERNAL', status: res.status, message: `event stream: HTTP ${res.status}` });
+        }
+        const reader = res.body.getReader();
+        const decoder = new TextDecoder();
+        let buffer = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          const { blocks, rest } = splitSseBuffer(buffer + decoder.decode(value, { stream: true }));
+          buffer = rest;
+          for (const b of blocks) dispatch(b);
+        }
+      } catch (e) {
+        if (closed) return;
+        if (e instanceof StudioError && (e.status === 401 || e.status === 403)) {
+          hello?.reject(e);
+          stream = undefined;
+          return;
+        }
+        hello?.reject(unreachable(base, e));
+      }
+      if (closed) return;
+      newHello();
+      await new Promise((r) => setTimeout(r, opts.reconnectMs ?? 500));
+    }
+  };
+
+  const dispatch = (block: string) => {
+    const msg = parseSseBlock(block);
+    if (!msg) return;
+    if (msg.event === 'hello') return hello?.resolve();
+    const set = listeners.get(msg.event);
+    if (!set?.size) return;
+    const payload = JSON.parse(msg.data) as unknown;
+    for (const l of [...set]) {
+      try {
+        l(payload);
+      } catch {
+        // a listener's bug must not end the stream
+      }
+    }
+  };
+
+  const connect = async (): Promise<void> => {
+    if (closed) throw new StudioError({ code: 'AS_ERR_BAD_REQUEST', status: 400, message: 'this client is closed' });
+    if (!stream) {
+      newHello();
+      stream = readStream();
+    }
+    await hello!.promise;
+  };
+
+  const methods: Record<string, (arg?: unknown) => Promise<unknown>> = {};
+  for (const name of STUDIO_METHODS) methods[name] = (arg?: unknown) => call(name, arg);
+  const subscribers: Record<string, (listener: (payload: unknown) => void) => Unsubscribe> = {};
+  for (const [method, event] of Object.entries(EVENT_OF_SUBSCRIBER)) {
+    subscribers[method] = (listener) => {
+      if (!listeners.has(event)) listeners.set(event, new Set());
+      listeners.get(event)!.add(listener);
+      if (!stream && !closed) connect().catch(() => undefined);
+      return () => listeners.get(event)?.delete(listener);
+    };
+  }
+  return {
+    ...(methods as unknown as StudioMethods),
+    ...(subscribers as unknown as StudioEvents),
+    connect,
+    close: async () => {
+      closed = true;
+      abort?.abort();
+      listeners.clear();
+      await stream?.catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,126 @@
+// Host functions behind the `dovecot` global, req objects and dovecot.http (the Lua side calls these).
+import fs from 'node:fs';
+import path from 'node:path';
+import { LuaMultiReturn } from 'wasmoon';
+import type { DovecotCall } from './call';
+import { httpUrlError, submitHttp, type HttpSubmitSpec } from './dovecot-http';
+import { dovecotPasswordVerify } from './password';
+import { expandTemplate, varExpand, type ExpandContext } from './req';
+import { PASSDB_RESULTS, USERDB_RESULTS, type DovecotLogLine, type DovecotSettings } from './types';
+
+/** Debian's liblua5.4 default package.path (what a Dovecot script starts with). */
+export const DEBIAN_LUA_PATH = [
+  '/usr/local/share/lua/5.4/?.lua', '/usr/local/share/lua/5.4/?/init.lua', '/usr/local/lib/lua/5.4/?.lua',
+  '/usr/local/lib/lua/5.4/?/init.lua', '/usr/share/lua/5.4/?.lua', '/usr/share/lua/5.4/?/init.lua', './?.lua', './?/init.lua',
+].join(';');
+
+/** Host files a script may read (`require`, `dofile`), with the configured path map and fallbacks. */
+export class ScriptFiles {
+  constructor(private readonly scriptDir: string, private readonly pathMap: Record<string, string> = {}) {}
+
+  /** The host path for a path as the script names it, and whether a mapping applied. */
+  map(p: string): { file: string; mapped: boolean } {
+    const entries = Object.entries(this.pathMap).sort((a, b) => b[0].length - a[0].length);
+    for (const [from, to] of entries) {
+      const f = from.replace(/\/+$/, '');
+      if (p === f || p.startsWith(f + '/')) return { file: path.join(path.resolve(this.scriptDir, to), p.slice(f.length)), mapped: true };
+    }
+    // "./?.lua" is relative to the auth process' directory in Dovecot; the script's folder here
+    if (!path.isAbsolute(p)) return { file: path.resolve(this.scriptDir, p), mapped: true };
+    return { file: p, mapped: false };
+  }
+
+  /** package.searchers[2]: the first template that names a readable file; else Lua's "no file" list. */
+  findModule(call: DovecotCall, name: string, packagePath: string): LuaMultiReturn {
+    const rel = String(name).replace(/\./g, '/');
+    const templates = String(packagePath).split(';').filter(Boolean);
+    const tried: string[] = [];
+    for (const tpl of templates) {
+      const file = tpl.replace(/\?/g, rel);
+      const src = this.read(this.map(file).file);
+      if (src !== undefined) return LuaMultiReturn.from([src, '@' + file]);
+      tried.push(`\n\tno file '${file}'`);
+    }
+    // a folder the script added that does not exist on this host (the seed's /etc/dovecot/lua): look next to the script
+    for (const tpl of templates) {
+      const dir = tpl.slice(0, tpl.indexOf('?'));
+      if (DEBIAN_LUA_PATH.split(';').includes(tpl) || !path.isAbsolute(dir) || fs.existsSync(dir)) continue;
+      const local = path.join(this.scriptDir, tpl.slice(dir.length).replace(/\?/g, rel));
+      const src = this.read(local);
+      if (src !== undefined) {
+        const file = tpl.replace(/\?/g, rel);
+        call.note(`require("${name}"): ${dir} does not exist on this host; read ${local} for ${file}`);
+        return LuaMultiReturn.from([src, '@' + file]);
+      }
+    }
+    return LuaMultiReturn.from([undefined, tried.join('')]);
+  }
+
+  /** loadfile/dofile: the file's source, or Lua's "cannot open" message. */
+  readFile(name: string): LuaMultiReturn {
+    const src = this.read(this.map(String(name)).file);
+    if (src === undefined) return LuaMultiReturn.from([undefined, `cannot open ${name}: No such file or directory`]);
+    return LuaMultiReturn.from([src, '@' + name]);
+  }
+
+  private read(file: string): string | undefined {
+    try {
+      if (!fs.statSync(file).isFile()) return undefined;
+      return fs.readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+const LEVELS = new Set<DovecotLogLine['level']>(['debug', 'info', 'warning', 'error']);
+
+/**
+ * The `__dv_host` table: every JS function the harness' Lua side calls. `current()` is the call in progress
+ * (calls into one script never overlap).
+ */
+export function hostFunctions(current: () => DovecotCall, files: ScriptFiles, settings: DovecotSettings): Record<string, unknown> {
+  const env = settings.env ?? process.env;
+  const expandCtx = (): ExpandContext => {
+    const c = current();
+    return { vars: c.vars, passdb: c.passdbFields, userdb: c.userdbFields, env };
+  };
+  return {
+    constants: () => ({ ...PASSDB_RESULTS, ...USERDB_RESULTS }),
+    default_package_path: () => DEBIAN_LUA_PATH,
+    log: (level: string, kind: string, msg: string) => {
+      const c = current();
+      const lvl = LEVELS.has(level as DovecotLogLine['level']) ? (level as DovecotLogLine['level']) : 'info';
+      if (kind === 'global') c.log.global(lvl, String(msg));
+      else c.log.request(lvl, String(msg));
+    },
+    print: (line: string) => {
+      current().stdout.push(String(line));
+    },
+    getenv: (name: string) => env[String(name)] ?? undefined,
+    find_module: (name: string, packagePath: string) => files.findModule(current(), name, packagePath),
+    read_file: (name: string) => files.readFile(name),
+    http_url_error: (url: string) => httpUrlError(String(url)),
+    http_submit: async (spec: HttpSubmitSpec) => {
+      const c = current();
+      const headers = Array.isArray(spec.headers) ? spec.headers.map((h) => [String(h[0]), String(h[1])] as [string, string]) : [];
+      const debug = spec.settings?.debug === true;
+      if (debug) c.log.global('debug', `http-client: request ${spec.method} ${spec.url}: Submitted`);
+      const r = await submitHttp({ ...spec, headers }, c.abort.signal);
+      c.http.push(r.call);
+      if (debug) c.log.global('debug', `http-client: request ${spec.method} ${spec.url}: Got ${r.status} response: ${r.reason}`);
+      return { status: r.status, reason: r.reason, headers: r.headers, payload: r.payload };
+    },
+    var_expand: (tpl: string) => varExpand(String(tpl), expandCtx()),
+    template: (tpl: string) => expandTemplate(String(tpl), expandCtx()),
+    extra_field: (kind: string, key: string) => {
+      const c = current();
+      return (kind === 'userdb' ? c.userdbFields : c.passdbFields)[String(key)] ?? undefined;
+    },
+    password_verify: async (crypted?: string, plain?: string) => {
+      const r = await dovecotPasswordVerify(crypted ?? undefined, plain ?? undefined);
+      if (r.unsupported) current().note(r.err ?? '');
+      return r.err === undefined ? { ret: r.ret } : { ret: r.ret, err: r.err };
+    },
+  };
+}

@@ -1,0 +1,127 @@
+// One wasmoon Lua state set up like Dovecot 2.3's auth Lua: the `dovecot` global, req objects, and entry calls.
+//
+//   create(host) -> prelude.lua, dovecot-global.lua, dovecot-http.lua, req.lua, dispatch.lua
+//               -> call('chunk' | 'init' | 'password_verify' | ... , args)* -> close()
+//
+// Every call runs in its own Lua thread (wasmoon's run(): async host calls such as HTTP look blocking to
+// the script), through the xpcall-based entries of dispatch.lua, never through an unprotected call.
+import fs from 'node:fs';
+import path from 'node:path';
+import { LuaFactory, LUA_REGISTRYINDEX } from 'wasmoon';
+import type { LuaEngine, LuaGlobal } from 'wasmoon';
+
+const CHUNKS = ['prelude.lua', 'dovecot-global.lua', 'dovecot-http.lua', 'req.lua', 'dispatch.lua'];
+
+/** The .lua files stay in engine/dovecot/lua/ (tsc does not copy them next to the compiled JS). */
+function luaSource(name: string): string {
+  const candidates = [path.join(__dirname, 'lua', name), path.join(__dirname, '..', '..', '..', 'engine', 'dovecot', 'lua', name)];
+  for (const c of candidates) if (fs.existsSync(c)) return fs.readFileSync(c, 'utf8');
+  throw new Error(`Dovecot harness Lua source ${name} not found (looked in ${candidates.join(', ')})`);
+}
+
+let sources: Array<[string, string]> | undefined;
+let sharedFactory: LuaFactory | undefined;
+
+/** Names of the entry functions in dispatch.lua. */
+export type DovecotEntry = 'chunk' | 'init' | 'deinit' | 'has' | 'password_verify' | 'passdb_lookup' | 'userdb_lookup' | 'userdb_iterate';
+
+/** Raised when a call runs longer than its budget; the VM is closed and must not be used again. */
+export class DovecotCallTimeout extends Error {}
+
+/** A Lua state for one loaded Dovecot script. */
+export class DovecotVm {
+  private readonly engine: LuaEngine;
+  private readonly global: LuaGlobal;
+  private readonly entriesRef: number;
+  private running = 0;
+  private closed = false;
+
+  private constructor(engine: LuaEngine, entriesRef: number) {
+    this.engine = engine;
+    this.global = engine.global;
+    this.entriesRef = entriesRef;
+  }
+
+  /** Create a state whose Lua side calls `host` (the JS functions named in the .lua files). */
+  static async create(host: Record<string, unknown>): Promise<DovecotVm> {
+    sources ??= CHUNKS.map((n) => [n, luaSource(n)]);
+    sharedFactory ??= new LuaFactory();
+    const engine = await sharedFactory.createEngine({ traceAllocations: true, enableProxy: false, injectObjects: false });
+    const g = engine.global;
+    g.set('__dv_host', host);
+    g.set('__dv_shared', {});
+    for (const [name, src] of sources) runSetupChunk(g, src, `=[dovecot ${name.replace(/\.lua$/, '')}]`);
+    const lua = g.lua;
+    lua.lua_getglobal(g.address, '__dv_entries');
+    const ref = lua.luaL_ref(g.address, LUA_REGISTRYINDEX);
+    lua.lua_pushnil(g.address);
+    lua.lua_setglobal(g.address, '__dv_entries');
+    return new DovecotVm(engine, ref);
+  }
+
+  /** Run one entry of dispatch.lua; resolves with all its results (nil comes back as null). */
+  async call(entry: DovecotEntry, args: unknown[], timeoutMs: number, abortHostWork?: () => void): Promise<unknown[]> {
+    if (this.closed) throw new Error('the Dovecot script was closed');
+    const g = this.global;
+    const lua = g.lua;
+    const th = g.newThread();
+    const thRef = lua.luaL_ref(g.address, LUA_REGISTRYINDEX);
+    this.running++;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      lua.lua_rawgeti(th.address, LUA_REGISTRYINDEX, BigInt(this.entriesRef));
+      lua.lua_getfield(th.address, -1, entry);
+      lua.lua_rotate(th.address, -2, 1);
+      lua.lua_settop(th.address, -2); // drop the entries table, keep the function
+      for (const a of args) th.pushValue(a === null ? undefined : a);
+      const run = th.run(args.length, { timeout: timeoutMs });
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new DovecotCallTimeout(`the script ran longer than ${timeoutMs} ms`)), timeoutMs + 50);
+      });
+      try {
+        return [...(await Promise.race([run, timedOut]))];
+      } catch (e) {
+        if (e instanceof DovecotCallTimeout || /timeout exceeded/i.test(String((e as Error)?.message))) {
+          // host work (HTTP) rejects at once when aborted, so the thread stops before the state closes
+          abortHostWork?.();
+          await run.catch(() => undefined);
+          this.close();
+          throw new DovecotCallTimeout(`the script ran longer than ${timeoutMs} ms`);
+        }
+        throw e;
+      }
+    } finally {
+      clearTimeout(timer);
+      this.running--;
+      if (!this.closed) lua.luaL_unref(g.address, LUA_REGISTRYINDEX, thRef);
+      else if (this.running === 0) this.finalClose();
+    }
+  }
+
+  /** Close the state (after any running call has unwound). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.running === 0) this.finalClose();
+  }
+
+  private finalClose(): void {
+    try {
+      this.engine.global.close();
+    } catch {
+      // closing an engine whose thread was abandoned mid-call can throw; the state is gone either way
+    }
+  }
+}
+
+function runSetupChunk(g: LuaGlobal, src: string, chunkname: string): void {
+  const top = g.getTop();
+  g.loadString(src, chunkname);
+  const rc = g.lua.lua_pcallk(g.address, 0, 0, 0, 0, null);
+  if (rc !== 0) {
+    const msg = String(g.getValue(-1));
+    g.setTop(top);
+    throw new Error(`Dovecot harness setup failed in ${chunkname}: ${msg}`);
+  }
+  g.setTop(top);
+}

@@ -1,0 +1,213 @@
+// A Dovecot 2.3 Lua passdb/userdb script run as Dovecot 2.3.19 runs it: loaded once, script_init, one
+// entry function per lookup, Dovecot's checks on what comes back, and Dovecot's log lines.
+//
+//   load(): read file -> run top level -> script_init() (must return 0)      (a failure is fatal in Dovecot)
+//   passdb(login): auth_password_verify(req, pass) if defined and the mech is plaintext,
+//                  else auth_passdb_lookup(req) + Dovecot's password / nopassword check
+//   userdb(login): auth_userdb_lookup(req)        iterate(): auth_userdb_iterate()
+//   close(): script_deinit()
+import fs from 'node:fs';
+import path from 'node:path';
+import { DovecotCall } from './call';
+import { DovecotVm, DovecotCallTimeout } from './dovecot-vm';
+import { hostFunctions, ScriptFiles } from './dovecot-global';
+import { cleanTraceback } from './log';
+import { buildRequestVars, PLAINTEXT_MECHS } from './req';
+import { decodeReturn, passdbClientView, userdbClientView, lookupVerdict, type ScriptReturn } from './fields';
+import { finishPassdb } from './passdb';
+import { USERDB_RESULTS as U, PASSDB_RESULTS as P, passdbStatusName, userdbStatusName, type DovecotAction, type DovecotLogin, type DovecotResult, type DovecotSettings, type DovecotLogLine } from './types';
+
+/** Where the script comes from. */
+export interface DovecotScriptOptions extends DovecotSettings {
+  /** Host path of the script. */
+  file: string;
+  /** The path Dovecot's config names (shown in errors and tracebacks); default: `file` made absolute. */
+  displayPath?: string;
+  /** Source to run instead of the file's content (an unsaved editor buffer). */
+  source?: string;
+}
+
+const DEFAULT_CALL_TIMEOUT_MS = 180_000;
+
+/** One loaded Dovecot Lua script. Calls are run one at a time, in order, like one auth worker. */
+export class DovecotScript {
+  /** Set when loading or script_init failed: Dovecot stops with this fatal error; every lookup is a temporary failure. */
+  initError?: string;
+  /** Log lines of loading and script_init. */
+  readonly loadLogs: DovecotLogLine[] = [];
+  readonly loadNotes: string[] = [];
+  readonly displayPath: string;
+  private vm?: DovecotVm;
+  private call: DovecotCall;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly timeoutMs: number;
+
+  private constructor(private readonly opts: DovecotScriptOptions) {
+    this.displayPath = opts.displayPath ?? path.resolve(opts.file);
+    this.call = new DovecotCall(opts);
+    this.timeoutMs = opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+  }
+
+  /** Load a script (never throws for the script's own mistakes: see `initError`). */
+  static async load(opts: DovecotScriptOptions): Promise<DovecotScript> {
+    const s = new DovecotScript(opts);
+    await s.init();
+    return s;
+  }
+
+  private async init(): Promise<void> {
+    const call = this.call;
+    let src = this.opts.source;
+    if (src === undefined) {
+      try {
+        src = fs.readFileSync(this.opts.file, 'utf8');
+      } catch (e) {
+        this.fatal(`access(${this.displayPath}) failed: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
+        return;
+      }
+    }
+    // luaL_loadfile skips a BOM and a first line starting with '#' (keeping line numbers)
+    src = src.replace(/^\uFEFF/, '').replace(/^#[^\n]*/, '');
+    const files = new ScriptFiles(path.dirname(path.resolve(this.opts.file)), this.opts.pathMap);
+    this.vm = await DovecotVm.create(hostFunctions(() => this.call, files, this.opts));
+    try {
+      const [tag, msg] = await this.vm.call('chunk', [src, '@' + this.displayPath], this.timeoutMs, () => call.abort.abort());
+      if (tag === 'load_error') return this.fatal(`lua_load(${this.displayPath}) failed: ${msg}`);
+      if (tag === 'error') return this.fatal(`lua_pcall(${this.displayPath}) failed: ${cleanTraceback(String(msg))}`);
+      const [itag, imsg] = await this.vm.call('init', [], this.timeoutMs, () => call.abort.abort());
+      if (itag === 'error') return this.fatal(cleanTraceback(String(imsg)));
+    } catch (e) {
+      this.fatal(e instanceof DovecotCallTimeout ? `the script's top level or script_init() did not finish: ${e.message}` : String(e));
+    } finally {
+      this.loadLogs.push(...call.log.lines);
+      this.loadNotes.push(...call.notes);
+    }
+  }
+
+  private fatal(msg: string): void {
+    this.initError = msg;
+    this.call.log.write('fatal', `passdb-lua: initialization failed: ${msg}`);
+  }
+
+  /** A login: the passdb lookup Dovecot runs for it, with Dovecot's verdict. */
+  passdb(login: DovecotLogin): Promise<DovecotResult> {
+    return this.serial(async () => {
+      const vars = buildRequestVars(login, 'passdb');
+      const call = this.begin(login, vars);
+      if (this.initError || !this.vm) return this.result(call, 'passdb', '', P.PASSDB_RESULT_INTERNAL_FAILURE, {}, passdbClientView(-1));
+      const hasVerify = PLAINTEXT_MECHS.has(vars.mech) && (await this.vm.call('has', ['auth_password_verify'], this.timeoutMs))[0] === true;
+      const entry = hasVerify ? 'auth_password_verify' : 'auth_passdb_lookup';
+      let ret: ScriptReturn;
+      try {
+        ret = decodeReturn(await (hasVerify
+          ? this.vm.call('password_verify', [vars, login.password ?? ''], this.timeoutMs, () => call.abort.abort())
+          : this.vm.call('passdb_lookup', [vars], this.timeoutMs, () => call.abort.abort())));
+      } catch (e) {
+        ret = { kind: 'error', text: timeoutText(e, entry) };
+        if (e instanceof DovecotCallTimeout) this.vm = undefined;
+      }
+      const done = await finishPassdb(call, ret, { entry, login, mech: vars.mech, user: vars.user, scriptPath: this.displayPath });
+      return this.result(call, 'passdb', entry, done.code, done.fields, passdbClientView(done.code), done.scriptStatus);
+    });
+  }
+
+  /** A userdb lookup for `login.user` (no password is given to the script). */
+  userdb(login: DovecotLogin): Promise<DovecotResult> {
+    return this.serial(async () => {
+      const vars = buildRequestVars(login, 'userdb');
+      const call = this.begin(login, vars);
+      const entry = 'auth_userdb_lookup';
+      if (this.initError || !this.vm) return this.userdbResult(call, entry, U.USERDB_RESULT_INTERNAL_FAILURE, {});
+      let ret: ScriptReturn;
+      try {
+        ret = decodeReturn(await this.vm.call('userdb_lookup', [vars], this.timeoutMs, () => call.abort.abort()));
+      } catch (e) {
+        ret = { kind: 'error', text: timeoutText(e, entry) };
+        if (e instanceof DovecotCallTimeout) this.vm = undefined;
+      }
+      if (ret.kind !== 'status') {
+        if (ret.kind === 'panic') call.log.crash(`Lua script '${this.displayPath}': ${ret.text}`, vars.user);
+        else call.log.request('error', `userdb-lua: ${cleanTraceback(ret.text)}`);
+        return this.userdbResult(call, entry, U.USERDB_RESULT_INTERNAL_FAILURE, {}, undefined);
+      }
+      const v = lookupVerdict(ret, 'userdb');
+      if (v.error !== undefined) call.log.request('error', `userdb-lua: ${v.error}`);
+      return this.userdbResult(call, entry, v.code, v.code === U.USERDB_RESULT_OK ? v.exported?.fields ?? {} : {}, ret.code);
+    });
+  }
+
+  /** auth_userdb_iterate(): the user names (`doveadm user '*'`). */
+  iterate(): Promise<DovecotResult> {
+    return this.serial(async () => {
+      const call = this.begin({ user: '' }, undefined);
+      call.log.requestPrefix = 'lua(?): ';
+      const entry = 'auth_userdb_iterate';
+      if (this.initError || !this.vm) return this.userdbResult(call, entry, U.USERDB_RESULT_INTERNAL_FAILURE, {});
+      let values: unknown[];
+      try {
+        values = await this.vm.call('userdb_iterate', [], this.timeoutMs, () => call.abort.abort());
+      } catch (e) {
+        values = ['error', timeoutText(e, entry)];
+      }
+      if (values[0] !== 'users') {
+        if (values[0] === 'error') call.log.request('error', cleanTraceback(String(values[1])));
+        return this.userdbResult(call, entry, U.USERDB_RESULT_INTERNAL_FAILURE, {});
+      }
+      const r = this.userdbResult(call, entry, U.USERDB_RESULT_OK, {});
+      r.users = values.slice(1).map(String);
+      return r;
+    });
+  }
+
+  /** Run script_deinit() and free the Lua state; returns what deinit logged. */
+  close(): Promise<DovecotLogLine[]> {
+    return this.serial(async () => {
+      const call = this.begin({ user: '' }, undefined);
+      const vm = this.vm;
+      this.vm = undefined;
+      if (vm && !this.initError) {
+        try {
+          const [tag, msg] = await vm.call('deinit', [], this.timeoutMs, () => call.abort.abort());
+          if (tag === 'error') call.log.global('error', cleanTraceback(String(msg)));
+        } catch (e) {
+          call.log.global('error', `script_deinit() failed: ${(e as Error).message}`);
+        }
+      }
+      vm?.close();
+      return call.log.lines;
+    });
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private begin(login: DovecotLogin, vars: Record<string, string> | undefined): DovecotCall {
+    this.call = new DovecotCall(this.opts, login, vars);
+    return this.call;
+  }
+
+  private result(call: DovecotCall, action: DovecotAction, entry: string, code: number, fields: Record<string, string>, view: ReturnType<typeof passdbClientView>, scriptStatus?: number): DovecotResult {
+    return {
+      action, entry, status: passdbStatusName(code), code, scriptStatus, fields,
+      outcome: view.outcome, imap: view.imap, failCode: view.failCode,
+      http: call.http, logs: call.log.lines, stdout: call.stdout, notes: call.notes, durationMs: Date.now() - call.started,
+    };
+  }
+
+  private userdbResult(call: DovecotCall, entry: string, code: number, fields: Record<string, string>, scriptStatus?: number): DovecotResult {
+    const view = userdbClientView(code);
+    return {
+      action: entry === 'auth_userdb_iterate' ? 'iterate' : 'userdb', entry, status: userdbStatusName(code), code, scriptStatus, fields,
+      outcome: view.outcome, failCode: view.failCode,
+      http: call.http, logs: call.log.lines, stdout: call.stdout, notes: call.notes, durationMs: Date.now() - call.started,
+    };
+  }
+}
+
+function timeoutText(e: unknown, entry: string): string {
+  if (e instanceof DovecotCallTimeout) return `${entry}: ${e.message} (the harness gave up; Dovecot would wait)`;
+  return `${entry}: ${(e as Error)?.message ?? String(e)}`;
+}

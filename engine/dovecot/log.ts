@@ -1,0 +1,85 @@
+// Log lines shaped like Dovecot 2.3's auth log: `auth-worker: Error: lua(user,rip,<session>): db-lua: ...`.
+import type { DovecotLogLine } from './types';
+
+const LEVEL_WORD: Record<DovecotLogLine['level'], string> = {
+  debug: 'Debug', info: 'Info', warning: 'Warning', error: 'Error', fatal: 'Fatal', panic: 'Panic',
+};
+
+/** Frames of the harness' own Lua chunks (chunk names "=[dovecot prelude]" etc.). */
+const HARNESS_FRAME = /^\t\[dovecot [a-z-]+\]:\d+: in (.*)$/;
+const C_FRAME = /^\t\[C\]: in /;
+
+/**
+ * Remove the harness from a Lua traceback so it reads as Dovecot's: a harness function the script called
+ * becomes `[C]: in method 'add_header'` (in Dovecot it is a C function), everything below the entry
+ * function (the dispatcher and its xpcall) and every frame inside the harness disappear.
+ */
+export function cleanTraceback(text: string): string {
+  const at = text.indexOf('\nstack traceback:\n');
+  if (at < 0) return text;
+  const head = text.slice(0, at + '\nstack traceback:'.length);
+  let frames = text.slice(at + '\nstack traceback:\n'.length).split('\n');
+  const cut = frames.findIndex((f) => f === "\t[C]: in function 'xpcall'");
+  if (cut >= 0) frames = frames.slice(0, cut);
+  const out: string[] = [];
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i];
+    const caller = frames[i + 1];
+    const callerIsScript = caller !== undefined && !HARNESS_FRAME.test(caller) && !C_FRAME.test(caller);
+    const m = HARNESS_FRAME.exec(f);
+    if (m) {
+      if (callerIsScript) out.push(`\t[C]: in ${m[1].includes('<[dovecot') ? '?' : m[1]}`);
+      continue;
+    }
+    if (C_FRAME.test(f) && caller !== undefined && HARNESS_FRAME.test(caller)) continue;
+    out.push(f);
+  }
+  return out.length ? `${head}\n${out.join('\n')}` : head;
+}
+
+/** Collects the lines one harness run logs, with the request prefix and the auth settings applied. */
+export class DovecotLog {
+  readonly lines: DovecotLogLine[] = [];
+  /** `lua(user,rip,<session>): ` for the request being served; empty outside a request. */
+  requestPrefix = '';
+
+  constructor(private readonly opts: { blocking: boolean; authVerbose: boolean; authDebug: boolean }) {}
+
+  /** The process that runs the script: auth-worker with blocking=yes, auth otherwise. */
+  get worker(): string {
+    return this.opts.blocking ? 'auth-worker' : 'auth';
+  }
+
+  /** A line exactly as given (multi-line text becomes one line per text line, as Dovecot writes it). */
+  write(level: DovecotLogLine['level'], text: string, proc = this.worker): void {
+    for (const line of text.split('\n')) this.lines.push({ level, text: `${proc}: ${LEVEL_WORD[level]}: ${line}` });
+  }
+
+  /** dovecot.i_* and events without a request: always logged (Dovecot logs i_debug too). */
+  global(level: DovecotLogLine['level'], msg: string): void {
+    this.write(level, msg);
+  }
+
+  /** A line about the request (req:log_*, Dovecot's own verdict lines); info needs auth_verbose, debug auth_debug. */
+  request(level: DovecotLogLine['level'], msg: string, proc = this.worker): void {
+    if (level === 'debug' && !this.opts.authDebug) return;
+    if (level === 'info' && !this.opts.authVerbose) return;
+    const [first, ...rest] = msg.split('\n');
+    this.lines.push({ level, text: `${proc}: ${LEVEL_WORD[level]}: ${this.requestPrefix}${first}` });
+    for (const line of rest) this.lines.push({ level, text: `${proc}: ${LEVEL_WORD[level]}: ${line}` });
+  }
+
+  /** The auth worker died (a Dovecot assertion or a Lua panic): what the auth process logs then. */
+  crash(panic: string, user: string): void {
+    this.write('panic', panic);
+    this.write('error', `auth-worker: Aborted PASSV request for ${user}: Worker process died unexpectedly`, 'auth');
+  }
+}
+
+/** `lua(user,rip,<session>): ` as auth_request_get_log_prefix builds it. */
+export function requestPrefix(user: string | undefined, rip: string | undefined, session: string | undefined): string {
+  let s = `lua(${user ?? '?'}`;
+  if (rip) s += `,${rip}`;
+  if (session) s += `,<${session}>`;
+  return `${s}): `;
+}

@@ -1,0 +1,103 @@
+// Dovecot's passdb verdict on a script's answer: passdb-lua.c's checks, the password / nopassword rules,
+// and the log lines Dovecot 2.3.19.1 writes on the way (observed on a real Dovecot, see docs/dovecot.md).
+import type { DovecotCall } from './call';
+import { cleanTraceback } from './log';
+import { lookupVerdict, isKnownPassdbCode, EMPTY_KEY_PANIC, type ScriptReturn } from './fields';
+import { dovecotPasswordVerify, splitScheme } from './password';
+import { PLAINTEXT_MECHS } from './req';
+import { PASSDB_RESULTS as P, type DovecotLogin } from './types';
+
+export interface PassdbOutcome {
+  code: number;
+  fields: Record<string, string>;
+  scriptStatus?: number;
+}
+
+interface PassdbCtx {
+  entry: 'auth_password_verify' | 'auth_passdb_lookup';
+  login: DovecotLogin;
+  mech: string;
+  user: string;
+  /** The script path as Dovecot names it (in panic messages). */
+  scriptPath: string;
+}
+
+const INTERNAL = P.PASSDB_RESULT_INTERNAL_FAILURE;
+
+/** Turn what the script returned into Dovecot's final passdb result, logging as Dovecot does. */
+export async function finishPassdb(call: DovecotCall, ret: ScriptReturn, ctx: PassdbCtx): Promise<PassdbOutcome> {
+  const verify = ctx.entry === 'auth_password_verify';
+  const label = verify ? 'passdb-lua: ' : 'db-lua: ';
+  if (ret.kind === 'error') {
+    call.log.request('error', label + cleanTraceback(ret.text));
+    return { code: INTERNAL, fields: {} };
+  }
+  if (ret.kind === 'panic') {
+    call.log.crash(`Lua script '${ctx.scriptPath}': ${ret.text}`, ctx.user);
+    return { code: INTERNAL, fields: {} };
+  }
+  const scriptStatus = ret.code;
+  if (!isKnownPassdbCode(ret.code)) {
+    call.log.crash('file passdb.c: line 298: unreached', ctx.user);
+    return { code: INTERNAL, fields: {}, scriptStatus };
+  }
+  const v = lookupVerdict(ret, 'passdb');
+  if (v.exported?.emptyKey) {
+    call.log.crash(EMPTY_KEY_PANIC, ctx.user);
+    return { code: INTERNAL, fields: {}, scriptStatus };
+  }
+  if (v.code === INTERNAL && v.error !== undefined) call.log.request('error', label + v.error);
+  const fields = v.exported?.fields ?? {};
+  if (v.code === P.PASSDB_RESULT_NEXT) {
+    // with this script as the only passdb there is nothing after it
+    call.log.request('error', 'Last passdb had noauthenticate field, cannot authenticate user', 'auth');
+    return { code: INTERNAL, fields, scriptStatus };
+  }
+  if (v.code !== P.PASSDB_RESULT_OK) {
+    if (verify && v.code === P.PASSDB_RESULT_PASSWORD_MISMATCH) call.log.request('info', 'Password mismatch');
+    return { code: v.code, fields: {}, scriptStatus };
+  }
+  if (verify) return { code: P.PASSDB_RESULT_OK, fields, scriptStatus };
+  const code = await checkLookupPassword(call, v.exported!, ctx);
+  return { code, fields: code === P.PASSDB_RESULT_OK ? fields : {}, scriptStatus };
+}
+
+/**
+ * passdb_lua_lookup + verify_plain: OK needs a `password` (checked against the login's password) or
+ * `nopassword` (then `password` must be empty). Other mechanisms (CRAM-MD5, ...) get the credentials; the
+ * harness plays the client by checking the given password against them, which needs a plain-text one.
+ */
+async function checkLookupPassword(call: DovecotCall, e: { password?: string; nopassword: boolean }, ctx: PassdbCtx): Promise<number> {
+  if (e.nopassword) {
+    if (e.password) {
+      call.log.request('info', 'nopassword given and password is not empty');
+      return P.PASSDB_RESULT_PASSWORD_MISMATCH;
+    }
+    if (!PLAINTEXT_MECHS.has(ctx.mech)) {
+      call.note(`${ctx.mech}: nopassword gives the mechanism empty credentials, so the client's answer cannot match`);
+      return P.PASSDB_RESULT_PASSWORD_MISMATCH;
+    }
+    return P.PASSDB_RESULT_OK;
+  }
+  if (!e.password) {
+    call.log.request('info', 'No password returned (and no nopassword)');
+    return P.PASSDB_RESULT_PASSWORD_MISMATCH;
+  }
+  if (!PLAINTEXT_MECHS.has(ctx.mech)) {
+    const { scheme } = splitScheme(e.password);
+    if (scheme !== 'PLAIN' && scheme !== 'CLEARTEXT' && scheme !== ctx.mech) {
+      call.log.request('info', `Requested ${ctx.mech} scheme, but we have only ${scheme}`);
+      return P.PASSDB_RESULT_SCHEME_NOT_AVAILABLE;
+    }
+    call.note(`${ctx.mech}: the harness checks the given password against the returned credentials instead of running the mechanism`);
+  }
+  const check = await dovecotPasswordVerify(e.password, ctx.login.password ?? '');
+  if (check.ret === 1) return P.PASSDB_RESULT_OK;
+  if (check.unsupported) call.note(check.err ?? '');
+  if (check.err === 'Password mismatch') {
+    call.log.request('info', 'Password mismatch');
+    return P.PASSDB_RESULT_PASSWORD_MISMATCH;
+  }
+  call.log.request('error', check.err ?? 'password check failed');
+  return check.err?.startsWith('Unknown scheme') ? P.PASSDB_RESULT_SCHEME_NOT_AVAILABLE : P.PASSDB_RESULT_PASSWORD_MISMATCH;
+}

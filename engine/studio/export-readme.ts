@@ -1,0 +1,43 @@
+// The README of an export bundle: what was exported, where it goes, and what the target host needs.
+import path from 'node:path';
+import type { Document } from 'yaml';
+import type { ExportReport } from '../api/contract';
+
+/** server: keys AuthStudio's engine reads that a Nauthilus release may not know. */
+const AUTHSTUDIO_SERVER_KEYS = ['max_concurrent_requests', 'lua_memory_limit', 'max_body_size', 'lua_allow_io'];
+
+/** The README text for a finished export. */
+export function exportReadme(report: ExportReport, doc: Document, sourceText: string): string {
+  const vars = [...new Set([...sourceText.matchAll(/(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]))].sort();
+  const redis = doc.getIn(['server', 'redis']) as Record<string, unknown> | undefined;
+  const address = (redis?.master as Record<string, unknown> | undefined)?.address;
+  const studioKeys = AUTHSTUDIO_SERVER_KEYS.filter((k) => doc.getIn(['server', k]) !== undefined);
+  const EXPORT_CONFIG = path.basename(report.config);
+  const lines = [
+    '# AuthStudio export',
+    '',
+    `Exported ${new Date().toISOString()}. This folder is a production bundle for Nauthilus 1.x (or \`authstudio serve\`).`,
+    '',
+    '## What is here',
+    '',
+    `- \`${EXPORT_CONFIG}\`: the configuration, with every script path rewritten to start with \`${report.prefix}\`.`,
+    ...report.files.map((f) => `- \`${path.relative(report.out, f.target).split(path.sep).join('/')}\`: referenced as \`${f.referenced_as}\``),
+    '',
+    '## Installing on the target',
+    '',
+    `1. Copy the scripts so that they live under \`${report.prefix}\` with the same layout as here`,
+    `   (e.g. \`rsync -a --exclude ${EXPORT_CONFIG} --exclude README.md ./ ${report.prefix}/\`).`,
+    `2. Install \`${EXPORT_CONFIG}\` where Nauthilus reads its configuration (e.g. \`/etc/nauthilus/nauthilus.yml\`).`,
+    `3. Redis: the configuration expects ${address ? `a Redis at \`${String(address)}\`` : 'the Redis named in server.redis'}.`,
+    '   Studio settings (the Redis chosen in the studio, its password) are not part of an export unless asked for.',
+  ];
+  if (vars.length) {
+    lines.push('4. Environment: the configuration references these variables; set them for the service, or substitute', '   them before deploying (e.g. with `envsubst`) if your Nauthilus does not expand `${VAR}`:', ...vars.map((v) => `   - \`${v}\``));
+  }
+  if (studioKeys.length) {
+    lines.push('', '## AuthStudio settings in the configuration', '', `\`server:\` holds AuthStudio engine settings (${studioKeys.map((k) => `\`${k}\``).join(', ')}). Remove them if your Nauthilus release rejects unknown keys.`);
+  }
+  if (report.warnings.length) lines.push('', '## Check before deploying', '', ...report.warnings.map((w) => `- ${w}`));
+  lines.push('', '## Checking the bundle with AuthStudio', '', `\`authstudio check --config ${EXPORT_CONFIG}\` works when the prefix is this folder (export with \`--prefix "$PWD"\`).`, '');
+  return lines.join('\n');
+}

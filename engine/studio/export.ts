@@ -1,0 +1,167 @@
+// Export a workspace as a production bundle: nauthilus.yml with paths under a prefix, every referenced script, a README.
+import fs from 'node:fs';
+import path from 'node:path';
+import { isMap, isScalar, parseDocument, type Document } from 'yaml';
+import type { ExportReport } from '../api/contract';
+import { loadConfigFile } from '../config/load';
+import { parseRedisString, type RedisConnection } from '../config/redis-section';
+import { AuthStudioError } from '../errors/registry';
+import { pathNodes, packageDirs } from './config-paths';
+import { exportReadme } from './export-readme';
+import { isInside } from './workspace-paths';
+
+/** Where scripts live on a Nauthilus host unless told otherwise. */
+export const DEFAULT_PREFIX = '/etc/nauthilus/lua-plugins.d';
+export const EXPORT_CONFIG = 'nauthilus.yml';
+
+export interface ExportInput {
+  configFile: string;
+  out: string;
+  prefix?: string;
+  /** The studio's Redis choice: written (with its password) only when given, i.e. when the user asked. */
+  studioRedisUrl?: string;
+  env?: Record<string, string | undefined>;
+}
+
+function bad(message: string, at: string): never {
+  throw new AuthStudioError('AS_ERR_BAD_REQUEST', message, { path: at });
+}
+
+function checkPrefix(prefix: unknown): string {
+  if (typeof prefix !== 'string' || !prefix.startsWith('/') || /[\u0000-\u001f]/.test(prefix) || prefix.split('/').includes('..')) {
+    bad(`prefix must be an absolute path such as ${DEFAULT_PREFIX}`, 'prefix');
+  }
+  return prefix.length > 1 ? prefix.replace(/\/+$/, '') : prefix;
+}
+
+/** Refuse to write over anything that is not an earlier export (or into the workspace being exported). */
+function prepareOut(out: unknown, baseDir: string): string {
+  if (typeof out !== 'string' || !path.isAbsolute(out)) bad('out must be an absolute directory path', 'out');
+  const abs = path.resolve(out);
+  if (isInside(abs, baseDir)) bad('out must not be the workspace or a folder that contains it', 'out');
+  if (fs.existsSync(abs)) {
+    if (!fs.statSync(abs).isDirectory()) bad(`${abs} is not a directory`, 'out');
+    const entries = fs.readdirSync(abs);
+    if (entries.length > 0 && !entries.includes(EXPORT_CONFIG)) bad(`${abs} is not empty and holds no earlier export (${EXPORT_CONFIG}): choose an empty folder`, 'out');
+  }
+  fs.mkdirSync(abs, { recursive: true });
+  return abs;
+}
+
+/** Write the bundle; the config is validated first (ConfigValidationError when it is not valid). */
+export function exportBundle(input: ExportInput): ExportReport {
+  const config = loadConfigFile(input.configFile, { env: input.env });
+  const prefix = checkPrefix(input.prefix ?? DEFAULT_PREFIX);
+  const baseDir = config.baseDir;
+  const out = prepareOut(input.out, baseDir);
+  const doc = parseDocument(fs.readFileSync(config.file, 'utf8'));
+  const report: ExportReport = { out, prefix, config: path.join(out, EXPORT_CONFIG), files: [], warnings: [] };
+  const placed = new Map<string, string>(); // source abs -> bundle-relative path
+  const place = (abs: string): string => {
+    let rel = placed.get(abs);
+    if (rel !== undefined) return rel;
+    rel = isInside(baseDir, abs) && abs !== baseDir ? path.relative(baseDir, abs).split(path.sep).join('/') : `external/${path.basename(abs)}`;
+    while ([...placed.values()].includes(rel)) rel = rel.replace(/(\.[^./]*)?$/, (ext) => `-1${ext}`);
+    placed.set(abs, rel);
+    const target = path.join(out, ...rel.split('/'));
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.copyFileSync(abs, target);
+    report.files.push({ source: abs, target, referenced_as: path.posix.join(prefix, rel) });
+    return rel;
+  };
+
+  for (const node of pathNodes(doc)) {
+    if (node.written.includes('${')) {
+      report.warnings.push(`${node.at.join('.')} uses a variable (${node.written}): copied as written, not rewritten`);
+      continue;
+    }
+    if (node.kind === 'script') {
+      doc.setIn(node.at, path.posix.join(prefix, place(path.resolve(baseDir, node.written))));
+      continue;
+    }
+    doc.setIn(node.at, rewritePackagePath(node.written, baseDir, prefix, out, place, report));
+  }
+  rewriteRedis(doc, input.studioRedisUrl, report);
+
+  const header = `# Exported by AuthStudio from ${config.file} on ${new Date().toISOString()}.\n# Scripts are referenced under ${prefix}; see README.md.\n`;
+  fs.writeFileSync(report.config, header + doc.toString());
+  fs.writeFileSync(path.join(out, 'README.md'), exportReadme(report, doc, fs.readFileSync(config.file, 'utf8')));
+  return report;
+}
+
+/** package_path templates inside the workspace move under the prefix; the modules they load are copied along. */
+function rewritePackagePath(written: string, baseDir: string, prefix: string, out: string, place: (abs: string) => string, report: ExportReport): string {
+  const dirs = new Set(packageDirs(written).map((d) => path.resolve(baseDir, d)));
+  for (const dir of dirs) for (const f of luaFilesUnder(dir)) place(f);
+  return written
+    .split(';')
+    .map((t) => {
+      const tpl = t.trim();
+      if (tpl === '') return tpl;
+      const abs = path.resolve(baseDir, tpl);
+      if (!isInside(baseDir, path.dirname(abs))) {
+        report.warnings.push(`package_path template ${tpl} is outside the workspace: kept as written`);
+        return tpl;
+      }
+      return path.posix.join(prefix, path.relative(baseDir, abs).split(path.sep).join('/'));
+    })
+    .join(';');
+}
+
+function luaFilesUnder(dir: string): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((e) => {
+    const abs = path.join(dir, e.name);
+    if (e.isDirectory() && !e.name.startsWith('.')) return luaFilesUnder(abs);
+    return e.isFile() && e.name.endsWith('.lua') ? [abs] : [];
+  });
+}
+
+/** server.redis in Nauthilus' own form (a map with master/sentinels/cluster); Nauthilus has no embedded store. */
+function rewriteRedis(doc: Document, studioUrl: string | undefined, report: ExportReport): void {
+  const node = doc.getIn(['server', 'redis'], true);
+  const placeholder = () => report.warnings.push('server.redis: AuthStudio ran on its embedded Redis; the export points at 127.0.0.1:6379: set master.address to your Redis');
+  if (studioUrl !== undefined) {
+    const conn = parseRedisString(studioUrl);
+    if (typeof conn !== 'string' && conn.mode !== 'mock') {
+      const keep = isMap(node) ? (node.toJSON() as Record<string, unknown>) : {};
+      doc.setIn(['server', 'redis'], { ...connectionMap(conn, report), ...pick(keep, ['prefix', 'positive_cache_ttl', 'negative_cache_ttl', 'pool_size', 'idle_pool_size']) });
+      report.warnings.push('server.redis: written from the studio settings (include_secrets): the file holds the Redis password if the URL had one');
+      return;
+    }
+  }
+  if (node === undefined || (isScalar(node) && String(node.value).trim().toLowerCase() === 'mock')) {
+    if (doc.getIn(['server']) === undefined) doc.set('server', {});
+    doc.setIn(['server', 'redis'], { master: { address: '127.0.0.1:6379' } });
+    placeholder();
+    return;
+  }
+  if (isScalar(node) && typeof node.value === 'string') {
+    const conn = parseRedisString(node.value);
+    if (typeof conn !== 'string') doc.setIn(['server', 'redis'], connectionMap(conn, report));
+    return;
+  }
+  if (isMap(node) && node.get('mock') === true) {
+    node.delete('mock');
+    if (!node.has('master') && !node.has('sentinels') && !node.has('cluster')) node.set('master', { address: '127.0.0.1:6379' });
+    placeholder();
+  }
+}
+
+function connectionMap(conn: RedisConnection, report: ExportReport): Record<string, unknown> {
+  const m: Record<string, unknown> = { master: { address: conn.addresses[0] ?? '127.0.0.1:6379' } };
+  if (conn.username) m.username = conn.username;
+  if (conn.password) m.password = conn.password;
+  if (conn.database) m.database_number = conn.database;
+  if (conn.tls) report.warnings.push('server.redis: the connection used TLS (rediss://): configure TLS for Redis on the target');
+  return m;
+}
+
+function pick(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+}

@@ -1,0 +1,88 @@
+// The `studio` and `export` commands: thin wrappers over openStudio and exportBundle for engine/cli.ts.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { parseHostPort } from '../config/net';
+import { AuthStudioError } from '../errors/registry';
+import { exportBundle } from './export';
+import { importNauthilusConfig } from './import';
+import { BUNDLED_WORKSPACE, openStudio } from './open-studio';
+import { StudioSettings } from './settings';
+
+type Args = Record<string, string | boolean | undefined>;
+
+/** Default listener of `authstudio studio`. */
+export const STUDIO_DEFAULT_LISTEN = '127.0.0.1:9080';
+
+/** True for addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * `authstudio studio`: one listener for the auth endpoints, the studio API (and the UI). Loopback by default;
+ * any other address needs a token so that nobody else on the network can rewrite the scripts.
+ */
+export async function runStudio(args: Args, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const listen = (args.listen as string | undefined) ?? STUDIO_DEFAULT_LISTEN;
+  const hp = parseHostPort(listen, { allowPortZero: true });
+  if (typeof hp === 'string') throw new AuthStudioError('AS_ERR_CLI_USAGE', `studio: --listen "${listen}" is not HOST:PORT: ${hp}`);
+  const token = (args.token as string | undefined) ?? (env.AUTHSTUDIO_TOKEN || undefined);
+  if (!isLoopbackHost(hp.host) && !token) {
+    throw new AuthStudioError('AS_ERR_CLI_USAGE', `studio: listening on ${listen} would let other machines edit and run scripts: pass --token (or set AUTHSTUDIO_TOKEN), or listen on 127.0.0.1`);
+  }
+  if (token !== undefined && token.length < 16) throw new AuthStudioError('AS_ERR_CLI_USAGE', 'studio: the token must be at least 16 characters');
+  let workspace = path.resolve((args.workspace as string | undefined) ?? BUNDLED_WORKSPACE);
+  if (typeof args.import === 'string') {
+    if (args.workspace === undefined) throw new AuthStudioError('AS_ERR_CLI_USAGE', 'studio: --import needs --workspace DIR (a new folder for the imported files)');
+    const report = importNauthilusConfig({ config: args.import, into: workspace, scriptsRoot: args['scripts-root'] as string | undefined });
+    process.stdout.write(`imported ${report.files.length} files into ${report.workspace}${report.missing.length ? `; missing: ${report.missing.join(', ')}` : ''}\n`);
+    workspace = report.workspace;
+  }
+  const studio = await openStudio({ workspace, listen, redis: args.redis as string | undefined, echoLogs: process.stdout, token, env });
+  const address = await studio.app.listen({ host: studio.engine.config.server.host, port: studio.engine.config.server.port });
+  studio.logger.info({ address, workspace: studio.workspace.root, studio_api: `${address}/api/studio`, token: token ? 'required' : 'none (loopback)' }, 'authstudio studio ready');
+  if (args.open) openBrowser(address);
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      studio.logger.info({ signal }, 'shutting down: finishing requests in flight');
+      studio.close().then(resolve, (e: unknown) => {
+        studio.logger.error({ err: String(e) }, 'error during shutdown');
+        resolve();
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}
+
+function openBrowser(url: string): void {
+  const [cmd, ...cmdArgs] = process.platform === 'darwin' ? ['open', url] : process.platform === 'win32' ? ['cmd', '/c', 'start', '', url] : ['xdg-open', url];
+  try {
+    const child = spawn(cmd, cmdArgs, { detached: true, stdio: 'ignore' });
+    child.on('error', () => process.stdout.write(`open ${url} in a browser\n`));
+    child.unref();
+  } catch {
+    process.stdout.write(`open ${url} in a browser\n`);
+  }
+}
+
+/** `authstudio export`: write the production bundle and say what was written. */
+export async function runExport(args: Args): Promise<number> {
+  const configFile = path.resolve(String(args.config));
+  const settings = args['include-secrets'] ? new StudioSettings(path.dirname(configFile)) : undefined;
+  const report = exportBundle({
+    configFile, out: path.resolve(String(args.out)), prefix: args.prefix as string | undefined, studioRedisUrl: settings?.redisUrl,
+  });
+  const lines = [
+    `exported ${report.files.length} scripts to ${report.out} (scripts referenced under ${report.prefix})`,
+    `  ${path.relative(process.cwd(), report.config) || report.config}`,
+    ...report.files.map((f) => `  ${path.relative(process.cwd(), f.target) || f.target} -> ${f.referenced_as}`),
+    ...report.warnings.map((w) => `warning: ${w}`),
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+  return 0;
+}

@@ -1,0 +1,264 @@
+// The studio service: the one implementation of the studio contract (workspace, reload, simulator, traffic, Redis,
+// export/import, logs) that every transport (in-process, HTTP + events, Electron IPC) exposes.
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type {
+  Diagnostic, ExportOptions, ExportReport, FileContent, FileEntry, ImportOptions, ImportReport, KeyPage, KeyValue, PresetInfo,
+  RedisStatus, RedisTestResult, ReloadResult, SaveResult, SimulateInput, SimulationResult, StudioErrorInfo, StudioMethods,
+  StudioStatus, TrafficOptions, TrafficSummary,
+} from '../api/contract';
+import type { AuthEngine } from '../engine';
+import { checkWorkspace } from '../check';
+import { AuthStudioError } from '../errors/registry';
+import { errorInfo, toDiagnostics } from './diagnostics';
+import { StudioEventBus } from './event-bus';
+import { exportBundle } from './export';
+import { FileWatcher } from './file-watcher';
+import { HotReloader } from './hot-reload';
+import { importNauthilusConfig } from './import';
+import { listPresets } from './presets';
+import { RedisBrowser } from './redis-browser';
+import { redisSettingsFor, redisStatus, testRedis } from './redis-switch';
+import type { StudioSettings } from './settings';
+import { Simulator } from './simulator';
+import { TrafficRunner } from './traffic';
+import type { Workspace } from './workspace';
+
+export interface StudioServiceDeps {
+  engine: AuthEngine;
+  /** The app the engine serves on: simulations and traffic go through its routes. */
+  app: FastifyInstance;
+  workspace: Workspace;
+  settings: StudioSettings;
+  logger: Logger;
+  env?: Record<string, string | undefined>;
+  /** Watch the workspace for external edits (default true). */
+  watch?: boolean;
+  /** Set when the workspace did not load at start: its diagnostics, shown until a reload succeeds. */
+  startup?: ReloadResult;
+  /** A Redis chosen for this run only (`--redis`): wins over the saved studio choice until the next switch. */
+  redis?: string;
+}
+
+/** Plain-object argument of a call (transports may pass null or nothing). */
+function argOf<T>(arg: T | undefined | null): T {
+  if (arg !== undefined && arg !== null && (typeof arg !== 'object' || Array.isArray(arg))) {
+    throw new AuthStudioError('AS_ERR_BAD_REQUEST', 'the argument must be a JSON object');
+  }
+  return (arg ?? {}) as T;
+}
+
+/** File system failures (permissions, disk full) are the user's to fix, not bugs. */
+function fsFailure(e: unknown, what: string): never {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (!(e instanceof AuthStudioError) && typeof code === 'string' && code.startsWith('E')) {
+    throw new AuthStudioError('AS_ERR_BAD_REQUEST', `${what} failed: ${code} (${(e as Error).message})`, { cause: e });
+  }
+  throw e;
+}
+
+export class StudioService implements StudioMethods {
+  readonly events = new StudioEventBus();
+  readonly engine: AuthEngine;
+  readonly workspace: Workspace;
+  private readonly reloader: HotReloader;
+  private readonly simulator: Simulator;
+  private readonly traffic: TrafficRunner;
+  private readonly redis: RedisBrowser;
+  private readonly watcher: FileWatcher | undefined;
+  /** The Redis in use when it is not the config's: applied to server.redis on every reload. */
+  private redisChoice: string | undefined;
+
+  constructor(private readonly deps: StudioServiceDeps) {
+    this.engine = deps.engine;
+    this.redisChoice = deps.redis ?? deps.settings.redisUrl;
+    this.workspace = deps.workspace;
+    this.reloader = new HotReloader({
+      engine: deps.engine, workspace: deps.workspace, bus: this.events, logger: deps.logger, env: deps.env,
+      redisOverride: () => this.redisChoice,
+    });
+    if (deps.startup) this.reloader.last = deps.startup;
+    this.simulator = new Simulator(deps.engine, deps.app);
+    this.traffic = new TrafficRunner(deps.app, this.events);
+    this.redis = new RedisBrowser(() => deps.engine.services.redis);
+    this.reloader.snapshot();
+    if (deps.watch ?? true) {
+      this.watcher = new FileWatcher(deps.workspace.root, (paths) => {
+        this.reloader.onExternalChange(paths).catch((e: unknown) => deps.logger.error({ err: String(e) }, 'handling an external change failed'));
+      });
+      this.watcher.start();
+    }
+  }
+
+  /** How a failure looks to clients (workspace-relative locations; bugs without details). */
+  errorInfo(e: unknown): StudioErrorInfo {
+    if (!(e instanceof AuthStudioError)) this.deps.logger.error({ err: (e as Error)?.stack ?? String(e) }, 'studio call failed unexpectedly');
+    return errorInfo(e, this.workspace.root);
+  }
+
+  async getStatus(): Promise<StudioStatus> {
+    const status: StudioStatus = {
+      workspace: this.workspace.root, config_file: this.workspace.configRel, generation: this.engine.generation,
+      healthy: this.reloader.healthy, diagnostics: this.reloader.diagnostics, redis: await this.getRedis(), in_flight: this.engine.busy,
+    };
+    if (this.reloader.last) status.last_reload = this.reloader.last;
+    return status;
+  }
+
+  async listFiles(): Promise<FileEntry[]> {
+    return this.workspace.list();
+  }
+
+  async readFile(arg: { path: string }): Promise<FileContent> {
+    return this.workspace.read(argOf(arg).path);
+  }
+
+  async saveFile(arg: { path: string; content: string; base_version?: string }): Promise<SaveResult> {
+    const a = argOf(arg);
+    let w;
+    try {
+      w = this.workspace.write(a.path, a.content, { baseVersion: a.base_version });
+    } catch (e) {
+      return fsFailure(e, `saving "${String(a.path)}"`);
+    }
+    return { path: w.rel, version: w.version, ...(await this.afterChange([w.rel])) };
+  }
+
+  async createFile(arg: { path: string; content?: string; kind?: 'file' | 'directory' }): Promise<SaveResult> {
+    const a = argOf(arg);
+    try {
+      if (a.kind === 'directory') {
+        const d = this.workspace.mkdir(a.path);
+        return { path: d.rel, ...(await this.afterChange([d.rel])) };
+      }
+      const w = this.workspace.write(a.path, a.content ?? '', { mustNotExist: true });
+      return { path: w.rel, version: w.version, ...(await this.afterChange([w.rel])) };
+    } catch (e) {
+      return fsFailure(e, `creating "${String(a.path)}"`);
+    }
+  }
+
+  async renameFile(arg: { from: string; to: string }): Promise<SaveResult> {
+    const a = argOf(arg);
+    const from = this.workspace.paths.normalise(a.from);
+    const moved = this.workspace.list().filter((e) => e.kind === 'file' && e.path.startsWith(from + '/')).map((e) => e.path.slice(from.length));
+    let r;
+    try {
+      r = this.workspace.rename(a.from, a.to);
+    } catch (e) {
+      return fsFailure(e, `renaming "${String(a.from)}"`);
+    }
+    const changed = [r.from, r.to, ...moved.flatMap((m) => [r.from + m, r.to + m])];
+    return { path: r.to, ...(await this.afterChange(changed)) };
+  }
+
+  async deleteFile(arg: { path: string; recursive?: boolean }): Promise<SaveResult> {
+    const a = argOf(arg);
+    let r;
+    try {
+      r = this.workspace.remove(a.path, a.recursive === true);
+    } catch (e) {
+      return fsFailure(e, `deleting "${String(a.path)}"`);
+    }
+    return { path: r.rel, ...(await this.afterChange([...new Set([r.rel, ...r.files])])) };
+  }
+
+  /** Announce a studio change and reload when it touched the config or a script. */
+  private async afterChange(paths: string[]): Promise<{ reload?: ReloadResult }> {
+    const relevant = this.reloader.noteStudioChange(paths);
+    this.events.emit('files', { paths, source: 'studio' });
+    return relevant ? { reload: await this.reloader.reload('save', paths) } : {};
+  }
+
+  async reload(): Promise<ReloadResult> {
+    return this.reloader.reload('manual', []);
+  }
+
+  async checkWorkspace(): Promise<Diagnostic[]> {
+    const problems = await checkWorkspace(this.workspace.configFile);
+    return problems.flatMap((p) => toDiagnostics(p, this.workspace.root));
+  }
+
+  async listPresets(): Promise<PresetInfo[]> {
+    return listPresets();
+  }
+
+  async simulate(arg: SimulateInput): Promise<SimulationResult> {
+    return this.simulator.simulate(argOf(arg));
+  }
+
+  async startTraffic(arg: TrafficOptions): Promise<TrafficSummary> {
+    return this.traffic.start(argOf(arg));
+  }
+
+  async cancelTraffic(arg: { run_id: string }): Promise<TrafficSummary> {
+    return this.traffic.cancel(argOf(arg).run_id);
+  }
+
+  async getTraffic(arg: { run_id: string; wait?: boolean }): Promise<TrafficSummary> {
+    const a = argOf(arg);
+    return this.traffic.get(a.run_id, a.wait === true);
+  }
+
+  async getRedis(): Promise<RedisStatus> {
+    return redisStatus(this.engine.services.redis, this.deps.settings.redisUrl !== undefined);
+  }
+
+  async testRedis(arg: { url: string }): Promise<RedisTestResult> {
+    return testRedis(redisSettingsFor(argOf(arg).url, this.engine.config.server.redis));
+  }
+
+  async switchRedis(arg: { url: string; save?: boolean }): Promise<RedisStatus> {
+    const a = argOf(arg);
+    await this.engine.switchRedis(redisSettingsFor(a.url, this.engine.config.server.redis));
+    this.redisChoice = a.url;
+    if (a.save !== false) this.deps.settings.setRedisUrl(a.url);
+    const status = await this.getRedis();
+    this.events.emit('redis', status);
+    return status;
+  }
+
+  async scanKeys(arg?: { pattern?: string; cursor?: string; count?: number }): Promise<KeyPage> {
+    return this.redis.scan(argOf(arg));
+  }
+
+  async getKey(arg: { key: string }): Promise<KeyValue> {
+    return this.redis.get(argOf(arg).key);
+  }
+
+  async deleteKey(arg: { key: string }): Promise<{ deleted: boolean }> {
+    return this.redis.del(argOf(arg).key);
+  }
+
+  async flushNamespace(): Promise<{ deleted: number }> {
+    return this.redis.flush();
+  }
+
+  async exportBundle(arg: ExportOptions): Promise<ExportReport> {
+    const a = argOf(arg);
+    try {
+      return exportBundle({
+        configFile: this.workspace.configFile, out: a.out, prefix: a.prefix, env: this.deps.env,
+        studioRedisUrl: a.include_secrets === true ? this.deps.settings.redisUrl : undefined,
+      });
+    } catch (e) {
+      return fsFailure(e, 'the export');
+    }
+  }
+
+  async importConfig(arg: ImportOptions): Promise<ImportReport> {
+    const a = argOf(arg);
+    try {
+      return importNauthilusConfig({ config: a.config, into: a.into, scriptsRoot: a.scripts_root, env: this.deps.env });
+    } catch (e) {
+      return fsFailure(e, 'the import');
+    }
+  }
+
+  /** Stop watching, cancel traffic runs, drop subscribers (the engine and app are closed by their owner). */
+  async close(): Promise<void> {
+    this.watcher?.close();
+    await this.traffic.closeAll();
+    this.events.removeAll();
+  }
+}

@@ -1,0 +1,201 @@
+// The editor area: one Monaco editor, a model per open file, tabs, Ctrl/Cmd+S, markers, and which version is live.
+import type { SaveResult } from '../../../engine/api/contract';
+import { emptyState, h, replace } from '../dom';
+import { languageOf } from '../file-kinds';
+import { monaco } from '../monaco-env';
+import { failure, success, warning } from '../notify';
+import type { StudioState } from '../studio-state';
+import { applyMarkers } from './diagnostic-markers';
+import { resolveConflict } from './save-conflict';
+import { TabBar } from './tab-bar';
+
+interface OpenFile {
+  path: string;
+  model: monaco.editor.ITextModel;
+  /** Version on disk this tab is based on. */
+  version: string;
+  /** The text last read or saved. */
+  saved: string;
+  view: monaco.editor.ICodeEditorViewState | null;
+  changedOnDisk: boolean;
+}
+
+/** Open files, tabs and the editor; `onActive` listeners learn which file is shown (for the tree). */
+export class WorkspaceEditor {
+  readonly el: HTMLElement;
+  readonly editor: monaco.editor.IStandaloneCodeEditor;
+  private readonly files = new Map<string, OpenFile>();
+  private order: string[] = [];
+  private active: string | undefined;
+  private readonly tabs: TabBar;
+  private readonly header = h('div', { class: 'editor-header' });
+  private readonly empty: HTMLElement;
+  private readonly host = h('div', { class: 'editor-host' });
+  private readonly activeListeners = new Set<(path: string | undefined) => void>();
+
+  constructor(private readonly state: StudioState) {
+    this.tabs = new TabBar({ select: (p) => void this.open(p), close: (p) => this.close(p) });
+    this.empty = emptyState('No file open', 'Pick a script in the tree on the left, or create one with "New script".');
+    this.el = h('section', { class: 'editor-area' }, this.tabs.el, this.header, this.host, this.empty);
+    this.editor = monaco.editor.create(this.host, {
+      model: null, theme: 'authstudio', automaticLayout: true, minimap: { enabled: false }, fontSize: 13, tabSize: 2,
+      scrollBeyondLastLine: false, fixedOverflowWidgets: true, renderWhitespace: 'selection', 'semanticHighlighting.enabled': false,
+    });
+    this.editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => void this.save());
+    window.addEventListener('keydown', (e) => {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 's') {
+        e.preventDefault();
+        void this.save();
+      }
+    });
+    state.on('status', () => this.refresh());
+    state.client.onFilesChanged((e) => {
+      if (e.source === 'external') for (const p of e.paths) void this.reloadFromDisk(p, false);
+    });
+    this.refresh();
+  }
+
+  get activePath(): string | undefined {
+    return this.active;
+  }
+
+  onActive(fn: (path: string | undefined) => void): void {
+    this.activeListeners.add(fn);
+  }
+
+  isDirty(path: string): boolean {
+    const f = this.files.get(path);
+    return !!f && f.model.getValue() !== f.saved;
+  }
+
+  /** Show a file (reading it when it is not open yet), optionally at a line. */
+  async open(path: string, line?: number): Promise<void> {
+    let f = this.files.get(path);
+    if (!f) {
+      let content;
+      try {
+        content = await this.state.client.readFile({ path });
+      } catch (e) {
+        failure(e, `Opening ${path}`);
+        return;
+      }
+      f = this.files.get(path);
+      if (!f) {
+        const uri = monaco.Uri.from({ scheme: 'workspace', path: `/${path}` });
+        const model = monaco.editor.getModel(uri) ?? monaco.editor.createModel(content.content, languageOf(path), uri);
+        model.setValue(content.content);
+        f = { path, model, version: content.version, saved: content.content, view: null, changedOnDisk: false };
+        this.files.set(path, f);
+        this.order.push(path);
+        model.onDidChangeContent(() => this.refresh());
+      }
+    }
+    if (this.active !== path) {
+      const prev = this.active ? this.files.get(this.active) : undefined;
+      if (prev) prev.view = this.editor.saveViewState();
+      this.active = path;
+      this.editor.setModel(f.model);
+      if (f.view) this.editor.restoreViewState(f.view);
+    }
+    if (line !== undefined) {
+      this.editor.revealLineInCenter(line);
+      this.editor.setPosition({ lineNumber: line, column: 1 });
+    }
+    this.editor.focus();
+    this.refresh();
+    for (const fn of this.activeListeners) fn(path);
+  }
+
+  close(path: string): void {
+    const f = this.files.get(path);
+    if (!f) return;
+    if (this.isDirty(path) && !window.confirm(`${path} has unsaved changes. Close it anyway?`)) return;
+    this.files.delete(path);
+    const i = this.order.indexOf(path);
+    this.order = this.order.filter((p) => p !== path);
+    f.model.dispose();
+    if (this.active === path) {
+      this.active = undefined;
+      this.editor.setModel(null);
+      const next = this.order[Math.min(i, this.order.length - 1)];
+      if (next) void this.open(next);
+      else for (const fn of this.activeListeners) fn(undefined);
+    }
+    this.refresh();
+  }
+
+  /** Save the active (or given) file; a save of a script or the config reloads the engine. */
+  async save(path = this.active, force = false): Promise<SaveResult | undefined> {
+    const f = path ? this.files.get(path) : undefined;
+    if (!f) return undefined;
+    const content = f.model.getValue();
+    let result: SaveResult;
+    try {
+      result = await this.state.client.saveFile({ path: f.path, content, base_version: force ? undefined : f.version });
+    } catch (e) {
+      const choice = await resolveConflict(e, f.path);
+      if (choice === 'overwrite') return this.save(path, true);
+      if (choice === 'reload') await this.reloadFromDisk(f.path, true);
+      else if (choice === undefined) failure(e, `Saving ${f.path}`);
+      return undefined;
+    }
+    f.saved = content;
+    f.changedOnDisk = false;
+    if (result.version) f.version = result.version;
+    const r = result.reload;
+    if (r?.ok) success(`Saved ${f.path}`, `Live: generation ${r.generation} (reloaded in ${r.duration_ms} ms)`);
+    else if (r) {
+      const first = r.diagnostics[0];
+      warning(`Saved ${f.path}, but it is not live`, `${r.diagnostics.length} problem(s), see Problems. Generation ${r.generation} keeps serving the previous version.`,
+        first?.file ? { file: first.file, line: first.line } : undefined);
+    } else success(`Saved ${f.path}`);
+    if (r) await this.state.applyReload(r);
+    await this.state.refreshFiles().catch(() => undefined);
+    this.refresh();
+    return result;
+  }
+
+  /** Re-read a file from disk into its tab (unless it has unsaved edits and `force` is false). */
+  async reloadFromDisk(path: string, force: boolean): Promise<void> {
+    const f = this.files.get(path);
+    if (!f) return;
+    if (this.isDirty(path) && !force) {
+      f.changedOnDisk = true;
+      this.refresh();
+      return;
+    }
+    try {
+      const c = await this.state.client.readFile({ path });
+      f.version = c.version;
+      f.saved = c.content;
+      f.changedOnDisk = false;
+      if (f.model.getValue() !== c.content) f.model.pushEditOperations([], [{ range: f.model.getFullModelRange(), text: c.content }], () => null);
+    } catch (e) {
+      failure(e, `Reading ${path}`);
+    }
+    this.refresh();
+  }
+
+  private refresh(): void {
+    const diags = this.state.diagnostics;
+    applyMarkers(monaco, new Map([...this.files].map(([p, f]) => [p, f.model])), diags);
+    this.tabs.render(this.order.map((p) => ({ path: p, dirty: this.isDirty(p), problems: diags.filter((d) => d.file === p).length })), this.active);
+    this.empty.hidden = this.active !== undefined;
+    this.host.hidden = this.active === undefined;
+    this.header.hidden = this.active === undefined;
+    if (this.active) replace(this.header, h('span', { class: 'editor-path' }, this.active), this.liveNote(this.active));
+  }
+
+  /** Whether what is in the tab is what the engine runs. */
+  private liveNote(path: string): HTMLElement {
+    const s = this.state.status;
+    const f = this.files.get(path)!;
+    const problems = this.state.diagnostics.filter((d) => d.file === path).length;
+    const gen = s?.generation ?? 0;
+    if (f.changedOnDisk) return h('span', { class: 'live-note warn' }, 'Changed on disk while you edit: saving will ask what to keep');
+    if (this.isDirty(path)) return h('span', { class: 'live-note dirty' }, 'Unsaved changes — Ctrl+S saves and reloads');
+    if (problems) return h('span', { class: 'live-note bad', 'data-live': 'no' }, `Saved, not live: ${problems} problem(s); generation ${gen} keeps serving the previous version`);
+    if (s && !s.healthy) return h('span', { class: 'live-note warn' }, `Saved; other files have problems, generation ${gen} keeps serving`);
+    return h('span', { class: 'live-note ok', 'data-live': 'yes' }, `Live in generation ${gen}`);
+  }
+}

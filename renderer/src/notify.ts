@@ -1,0 +1,47 @@
+// Toasts: short messages in the corner, errors with what to do and an optional jump to the file and line.
+import { h } from './dom';
+import { explain } from './errors';
+
+export type OpenAt = (file: string, line?: number) => void;
+
+let host: HTMLElement | undefined;
+let openAt: OpenAt | undefined;
+
+/** Where toasts go and how "open" links jump to a file. */
+export function initNotify(container: HTMLElement, jump: OpenAt): void {
+  host = container;
+  openAt = jump;
+}
+
+function show(kind: 'info' | 'error' | 'ok' | 'warn', title: string, hint?: string, link?: { file: string; line?: number }, ms = 6000): void {
+  if (!host) return;
+  const close = () => toast.remove();
+  const toast = h('div', { class: `toast toast-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
+    h('div', { class: 'toast-title' }, title),
+    hint ? h('div', { class: 'toast-hint' }, hint) : null,
+    link && openAt ? h('button', { class: 'link', onclick: () => { openAt?.(link.file, link.line); close(); } }, `Open ${link.file}${link.line ? `:${link.line}` : ''}`) : null,
+    h('button', { class: 'toast-close', title: 'Dismiss', 'aria-label': 'Dismiss', onclick: close }, '×'));
+  host.appendChild(toast);
+  if (kind === 'info' || kind === 'ok') setTimeout(close, ms);
+}
+
+/** A neutral message that goes away by itself. */
+export function info(title: string, hint?: string): void {
+  show('info', title, hint);
+}
+
+/** A success message that goes away by itself. */
+export function success(title: string, hint?: string): void {
+  show('ok', title, hint, undefined, 3500);
+}
+
+/** Something the user should look at (stays until dismissed), with an optional jump to a file. */
+export function warning(title: string, hint: string, link?: { file: string; line?: number }): void {
+  show('warn', title, hint, link);
+}
+
+/** An error that stays until dismissed: the message, what to do, and where. */
+export function failure(e: unknown, context?: string): void {
+  const x = explain(e);
+  show('error', context ? `${context}: ${x.title}` : x.title, x.hint, x.location);
+}

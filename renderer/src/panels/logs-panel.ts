@@ -1,0 +1,64 @@
+// The live log: every engine log line as it happens, filterable by level and text, paused on demand.
+import type { LogLine } from '../../../engine/api/contract';
+import { emptyState, h, replace } from '../dom';
+import { clock, preview } from '../format';
+import type { StudioState } from '../studio-state';
+
+const MAX_LINES = 1000;
+const RANK: Record<LogLine['level'], number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
+
+export class LogsPanel {
+  readonly el = h('div', { class: 'panel logs', 'data-panel': 'logs' });
+  private readonly lines: LogLine[] = [];
+  private readonly list = h('div', { class: 'log-list', role: 'log', 'aria-live': 'off' });
+  private readonly level = h('select', { 'aria-label': 'Lowest level shown' }, ...['debug', 'info', 'warn', 'error'].map((l) => h('option', { value: l, selected: l === 'info' }, l)));
+  private readonly filter = h('input', { placeholder: 'Filter (text, session, user)', 'aria-label': 'Filter logs' });
+  private paused = false;
+  private pending = false;
+
+  constructor(state: StudioState) {
+    const pause = h('button', { onclick: () => { this.paused = !this.paused; pause.textContent = this.paused ? 'Resume' : 'Pause'; this.schedule(); } }, 'Pause');
+    const clear = h('button', { onclick: () => { this.lines.length = 0; this.schedule(); } }, 'Clear');
+    this.level.addEventListener('change', () => this.schedule());
+    this.filter.addEventListener('input', () => this.schedule());
+    replace(this.el, h('div', { class: 'panel-toolbar' }, this.level, this.filter, pause, clear), this.list);
+    state.client.onLog((line) => {
+      this.lines.push(line);
+      if (this.lines.length > MAX_LINES) this.lines.splice(0, this.lines.length - MAX_LINES);
+      this.schedule();
+    });
+    this.render();
+  }
+
+  /** Draw at most once per frame, however fast lines come in. */
+  private schedule(): void {
+    if (this.pending || this.paused) return;
+    this.pending = true;
+    requestAnimationFrame(() => {
+      this.pending = false;
+      this.render();
+    });
+  }
+
+  private render(): void {
+    const min = RANK[this.level.value as LogLine['level']] ?? 30;
+    const q = this.filter.value.trim().toLowerCase();
+    const shown = this.lines.filter((l) => RANK[l.level] >= min && (!q || `${l.msg} ${l.session ?? ''} ${JSON.stringify(l.fields)}`.toLowerCase().includes(q)));
+    if (shown.length === 0) {
+      replace(this.list, emptyState(this.lines.length ? 'No line matches the filter' : 'No log lines yet', 'Lines appear here live: send a request from the simulator or start traffic.'));
+      return;
+    }
+    const atBottom = this.list.scrollTop + this.list.clientHeight >= this.list.scrollHeight - 4;
+    replace(this.list, ...shown.slice(-400).map((l) => h('div', { class: `log-line ${l.level}` },
+      h('span', { class: 'log-time' }, clock(l.time)),
+      h('span', { class: `log-level ${l.level}` }, l.level),
+      h('span', { class: 'log-msg' }, l.msg),
+      l.session ? h('span', { class: 'log-session' }, l.session) : null,
+      h('span', { class: 'log-fields' }, fieldsText(l.fields)))));
+    if (atBottom) this.list.scrollTop = this.list.scrollHeight;
+  }
+}
+
+function fieldsText(fields: Record<string, unknown>): string {
+  return Object.entries(fields).slice(0, 12).map(([k, v]) => `${k}=${preview(v, 60)}`).join(' ');
+}

@@ -1,0 +1,107 @@
+// One simulated request, explained: the decision, a timeline of the stages (duration, result, custom logs, errors
+// linked to the script line), the Redis commands and HTTP calls the scripts made, and the response as sent.
+import type { SimulationResult, TraceEvent, TraceStage } from '../../../engine/api/contract';
+import { emptyState, h, replace } from '../dom';
+import { explain } from '../errors';
+import { ms, preview } from '../format';
+
+type OpenAt = (file: string, line?: number) => void;
+
+/** `features/x.lua:12: message` -> the place, so an error can link to its line. */
+export function scriptPlace(text: string): { file: string; line: number } | undefined {
+  const m = /([\w./-]+\.lua):(\d+):/.exec(text);
+  return m ? { file: m[1].replace(/^\.\//, ''), line: Number(m[2]) } : undefined;
+}
+
+/** A one-line description of a recorded event (command and key, URL and status, log text). */
+export function describeEvent(e: Pick<TraceEvent, 'kind' | 'detail'>): string {
+  const d = e.detail;
+  const s = (k: string) => (d[k] === undefined ? '' : String(d[k]));
+  switch (e.kind) {
+    case 'redis': return [s('cmd'), s('key') || (Array.isArray(d.keys) ? (d.keys as string[]).join(' ') : ''), d.error ? `→ ${s('error')}` : d.nil ? '→ nil' : ''].filter(Boolean).join(' ');
+    case 'http': return [s('method'), s('url'), d.status !== undefined ? `→ ${s('status')}` : '', d.error ? `→ ${s('error')}` : ''].filter(Boolean).join(' ');
+    default: return preview(Object.fromEntries(Object.entries(d).filter(([k]) => k !== 'ms')), 160);
+  }
+}
+
+export class TraceView {
+  readonly el = h('div', { class: 'trace', 'data-testid': 'trace' });
+
+  constructor(private readonly openAt: OpenAt) {}
+
+  showEmpty(): void {
+    replace(this.el, emptyState('No request sent yet', 'Pick a client, set the user and password, and press Send: every stage the request runs through shows up here.'));
+  }
+
+  showBusy(): void {
+    this.el.classList.add('busy');
+  }
+
+  showError(e: unknown): void {
+    this.el.classList.remove('busy');
+    const x = explain(e);
+    replace(this.el, h('div', { class: 'decision tempfail' }, h('strong', {}, 'Not sent'), h('span', {}, x.title)), h('div', { class: 'hint' }, x.hint));
+  }
+
+  show(r: SimulationResult): void {
+    this.el.classList.remove('busy');
+    const total = Math.max(r.latency_ms, r.trace.reduce((n, s) => n + s.duration_ms, 0), 0.001);
+    let offset = 0;
+    const rows = r.trace.map((s) => {
+      const row = this.stageRow(s, offset, total);
+      offset += s.duration_ms;
+      return row;
+    });
+    replace(this.el,
+      h('div', { class: `decision ${r.decision}`, 'data-decision': r.decision },
+        h('strong', {}, r.decision === 'ok' ? 'OK' : r.decision === 'fail' ? 'FAIL' : 'TEMPFAIL'),
+        h('span', {}, `HTTP ${r.status}`),
+        r.status_message ? h('span', { class: 'status-msg' }, r.status_message) : null,
+        h('span', { class: 'muted' }, `${ms(r.latency_ms)} · generation ${r.generation}${r.session ? ` · session ${r.session}` : ''}`)),
+      h('h3', {}, 'Stages'),
+      rows.length ? h('ol', { class: 'timeline' }, ...rows) : h('div', { class: 'hint' }, 'No stage ran (the request was refused before the pipeline: see the response).'),
+      h('h3', {}, `Redis commands and HTTP calls (${r.events.length})`),
+      r.events.length ? this.eventTable(r.events) : h('div', { class: 'hint' }, 'The scripts made no Redis command or HTTP call.'),
+      h('h3', {}, 'Response'),
+      h('pre', { class: 'response' }, responseText(r)),
+      h('details', {}, h('summary', {}, `Request as sent: ${r.request.method} ${r.request.url}`),
+        h('pre', { class: 'response' }, [...Object.entries(r.request.headers).map(([k, v]) => `${k}: ${v}`), '', r.request.body ?? ''].join('\n'))));
+  }
+
+  private stageRow(s: TraceStage, offset: number, total: number): HTMLElement {
+    const flags = [s.triggered ? 'triggered' : '', s.abort ? 'abort' : '', s.reject ? 'reject' : ''].filter(Boolean);
+    const place = s.error ? scriptPlace(s.error) : undefined;
+    const bad = !!s.error || s.triggered || s.reject;
+    return h('li', { class: `stage${bad ? ' bad' : ''}`, 'data-stage': s.stage, 'data-name': s.name },
+      h('div', { class: 'stage-head' },
+        h('span', { class: 'stage-kind' }, s.stage),
+        h('span', { class: 'stage-name' }, s.name),
+        h('span', { class: 'stage-result' }, s.result),
+        ...flags.map((f) => h('span', { class: 'flag' }, f)),
+        h('span', { class: 'stage-ms' }, ms(s.duration_ms))),
+      h('div', { class: 'bar-track' }, h('div', {
+        class: 'bar', style: `margin-left:${(100 * offset) / total}%;width:${Math.max(0.5, (100 * s.duration_ms) / total)}%`,
+      })),
+      Object.keys(s.logs).length ? h('div', { class: 'stage-logs' }, ...Object.entries(s.logs).map(([k, v]) => h('code', { class: 'log-chip' }, `${k}=${v}`))) : null,
+      s.status_message ? h('div', { class: 'stage-status' }, `status message: ${s.status_message}`) : null,
+      s.error ? h('div', { class: 'stage-error' }, s.error,
+        place ? h('button', { class: 'link', onclick: () => this.openAt(place.file, place.line) }, ` open ${place.file}:${place.line}`) : null) : null);
+  }
+
+  private eventTable(events: TraceEvent[]): HTMLElement {
+    return h('table', { class: 'events' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'at'), h('th', {}, 'stage'), h('th', {}, 'kind'), h('th', {}, 'what'), h('th', {}, 'took'))),
+      h('tbody', {}, ...events.map((e) => h('tr', { class: `ev ${e.kind}${e.detail.error ? ' bad' : ''}` },
+        h('td', {}, ms(e.at_ms)),
+        h('td', {}, `${e.stage}/${e.name}`),
+        h('td', {}, e.kind),
+        h('td', { class: 'mono' }, describeEvent(e)),
+        h('td', {}, typeof e.detail.ms === 'number' ? ms(e.detail.ms) : '')))));
+  }
+}
+
+function responseText(r: SimulationResult): string {
+  const headers = Object.entries(r.headers).filter(([k]) => !['date', 'connection', 'content-length'].includes(k)).map(([k, v]) => `${k}: ${v}`);
+  const body = typeof r.body === 'string' ? r.body : JSON.stringify(r.body, null, 2);
+  return [`HTTP ${r.status}`, ...headers, '', body].join('\n');
+}

@@ -1,0 +1,242 @@
+#!/usr/bin/env node
+// Writes renderer/src/generated/lua-api.json (the editor's completion and hover data) from the engine itself.
+//
+// What exists comes from a real Lua VM (every module's table as `require` returns it, the builtin constants with
+// their values) and from a real request through the pipeline (the fields of `request`); signatures and texts come
+// from docs/lua-api/*.md, which test/unit/lua-api-docs.test.ts keeps in step with the VM. Needs the compiled
+// engine in dist/ (run after `tsc -p tsconfig.json`).
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.join(__dirname, '..');
+const DIST = path.join(ROOT, 'dist', 'engine');
+const OUT = path.join(ROOT, 'renderer', 'src', 'generated', 'lua-api.json');
+
+/** What each field of `request` means (the names themselves come from the engine). */
+const FIELD_DOCS = {
+  username: 'The login name as the client sent it.', password: 'The password as sent (empty for `mode=no-auth`).',
+  account: 'The account the backend resolved (filters and actions).', account_field: 'The backend attribute holding the account name.',
+  protocol: 'imap, pop3, smtp, submission, sieve, lmtp, ... (lower case; `default` when none was sent).',
+  client_ip: 'The client address (IPv4 or IPv6, normalised).', client_port: 'The client port.',
+  client_net: 'The client network as the brute-force rules see it, e.g. `203.0.113.0/24`.',
+  client_hostname: 'The client host name (reverse DNS as the proxy saw it).', client_id: 'The client id (IMAP ID).',
+  local_ip: 'The server address the client connected to.', local_port: 'The server port the client connected to.',
+  user_agent: 'The client software, when known.', method: 'The SASL mechanism (plain, login, ...).',
+  auth_login_attempt: 'How many times this client tried in this connection (nginx).',
+  session: 'The request id (X-Nauthilus-Session, also in the logs).', service: 'The endpoint the request came through (json, header, nginx, ...).',
+  debug: 'True when the log level is debug.', log_format: '"json" or "text".', log_level: 'The configured log level.',
+  no_auth: 'True for a lookup without password (`mode=no-auth`, e.g. LMTP).',
+  authenticated: 'Whether the backend accepted the password (filters and actions).', user_found: 'Whether the backend knows the user.',
+  repeating: 'True when this client repeats a wrong password it already sent (not counted again).',
+  brute_force_counter: 'The failure count of the bucket that blocked the client.', brute_force_bucket: 'The name of the bucket that blocked the client.',
+  feature: 'The feature running (features) or the one that triggered (actions).', environment: '3.x name of `feature`.', status_message: 'The text sent in Auth-Status on failure.',
+  unique_user_id: 'The backend\'s unique user id attribute.', display_name: 'The backend\'s display name attribute.',
+  totp_secret: 'The backend\'s TOTP secret attribute.', oidc_cid: 'The OpenID Connect client id.',
+  ssl: 'Set (e.g. "on") when the client used TLS.', ssl_protocol: 'TLS version, e.g. TLSv1.3.', ssl_cipher: 'TLS cipher suite.',
+};
+
+// ---- docs/lua-api/*.md: signatures and texts ----------------------------------------------------------------
+
+const SIG = /^(?:([A-Za-z_][\w]*)([.:]))?([A-Za-z_]\w*)\s*\((.*)\)\s*(?:->\s*(.*))?$/;
+const MAX_TEXT = 900;
+
+/** Headings and table rows of a page: name -> {signature, text}; `obj:method` entries; the entry-point table. */
+function parsePage(md) {
+  const page = { title: '', entries: new Map(), methods: [], entryPoints: [] };
+  let fenced = false;
+  let current = [];
+  let header;
+  let example;
+  const add = (span, text) => {
+    const m = SIG.exec(span.trim());
+    if (m && m[2] === ':') {
+      page.methods.push({ object: m[1], name: m[3], signature: `${m[1]}:${m[3]}(${m[4]})${m[5] ? ` -> ${m[5]}` : ''}`, doc: text });
+      return undefined;
+    }
+    const name = m ? m[3] : /^[A-Za-z_]\w*$/.test(span) ? span : undefined;
+    if (!name) return undefined;
+    const entry = page.entries.get(name) ?? { signature: m ? `${name}(${m[4]})${m[5] ? ` -> ${m[5]}` : ''}` : name, text: '' };
+    if (text) entry.text = entry.text ? `${entry.text}\n\n${text}` : text;
+    page.entries.set(name, entry);
+    return entry;
+  };
+  for (const line of md.split('\n')) {
+    if (line.startsWith('```')) {
+      fenced = !fenced;
+      if (fenced && current.length && example === undefined) example = [];
+      else if (!fenced && example) {
+        for (const e of current) if (e.text.length < MAX_TEXT) e.text += `\n\n\`\`\`lua\n${example.join('\n')}\n\`\`\``;
+        example = null;
+      }
+      continue;
+    }
+    if (fenced) {
+      if (example) example.push(line);
+      continue;
+    }
+    if (/^#\s/.test(line) && !page.title) page.title = line.replace(/^#\s+/, '').replace(/`/g, '');
+    if (/^#{2,4}\s/.test(line)) {
+      header = undefined;
+      example = undefined;
+      current = [...line.matchAll(/`([^`]+)`/g)].map((m) => add(m[1], '')).filter(Boolean);
+      continue;
+    }
+    if (line.startsWith('|')) {
+      const cells = line.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim().replace(/\\\|/g, '|'));
+      if (cells.every((c) => /^:?-+:?$/.test(c))) continue;
+      if (!header) {
+        header = cells;
+        continue;
+      }
+      if (header[0] === 'function the script defines') {
+        const m = SIG.exec(cells[0].replace(/`/g, ''));
+        if (m) page.entryPoints.push({ name: m[3], signature: cells[0].replace(/`/g, ''), kind: cells[1], returns: cells[2] ?? '' });
+        continue;
+      }
+      const text = cells.slice(1).map((c, i) => `${header[i + 1] ?? ''}: ${c}`).join('  \n');
+      for (const m of cells[0].matchAll(/`([^`]+)`/g)) add(m[1], text);
+      continue;
+    }
+    header = undefined;
+    const t = line.trim();
+    if (t && current.length) for (const e of current) if (e.text.length < MAX_TEXT) e.text += (e.text ? ' ' : '') + t;
+  }
+  return page;
+}
+
+/** The documented signature and text of `name` on a page, if any. */
+function docFor(page, name) {
+  return page.entries.get(name);
+}
+
+/** Run Lua in a real VM and return its first result. */
+async function runLua(body) {
+  const pino = require('pino');
+  const { Registry } = require('prom-client');
+  const { LuaVm } = require(path.join(DIST, 'lua', 'vm'));
+  const { CallContext } = require(path.join(DIST, 'lua', 'call-context'));
+  const { RedisStore } = require(path.join(DIST, 'redis', 'store'));
+  const { MemoryCache } = require(path.join(DIST, 'lua', 'shared-cache'));
+  const services = {
+    logger: pino({ level: 'silent' }), metrics: new Registry(), cache: new MemoryCache(), getenv: () => undefined, baseDir: ROOT,
+    redis: new RedisStore({ mode: 'mock', addresses: [], prefix: '', positiveCacheTtlSec: 60, negativeCacheTtlSec: 60 }),
+  };
+  const vm = await LuaVm.create({ poolName: 'gen', services, memoryLimitBytes: 64 << 20, allowIo: false });
+  try {
+    const src = `function nauthilus_call_action(request)\n__gen = (function()\n${body}\nend)()\nreturn 0\nend\nfunction __gen_get() return __gen end`;
+    const script = await vm.loadScript('gen.lua', src, 10000);
+    const call = new CallContext('gen', {});
+    await vm.dispatch('action', script, '', [], call, 10000);
+    return (await vm.evalEnv(script, '__gen_get', call, 10000))[0];
+  } finally {
+    vm.close();
+    await services.redis.close?.();
+  }
+}
+
+/** name -> [{key, type, value}] for every module table. */
+async function moduleTables(names) {
+  const dump = await runLua(`
+    local lines = {}
+    for _, name in ipairs({ ${names.map((n) => JSON.stringify(n)).join(', ')} }) do
+      local ok, t = pcall(require, name)
+      if ok and type(t) == "table" then
+        for k, v in pairs(t) do
+          local shown = (type(v) == "boolean" or type(v) == "number" or type(v) == "string") and tostring(v) or ""
+          lines[#lines + 1] = name .. "\\t" .. k .. "\\t" .. type(v) .. "\\t" .. shown
+        end
+      end
+    end
+    return table.concat(lines, "\\n")`);
+  const out = Object.fromEntries(names.map((n) => [n, []]));
+  for (const line of String(dump).split('\n').filter(Boolean)) {
+    const [name, key, type, value] = line.split('\t');
+    out[name].push({ key, type, value });
+  }
+  for (const n of names) out[n].sort((a, b) => a.key.localeCompare(b.key));
+  return out;
+}
+
+/** The keys of `request` a feature and a filter really see, from one request through the real pipeline. */
+async function requestKeys() {
+  const pino = require('pino');
+  const { parseConfigText } = require(path.join(DIST, 'config', 'load'));
+  const { AuthEngine } = require(path.join(DIST, 'engine'));
+  const { buildHttpApp } = require(path.join(DIST, 'http', 'app'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-gen-'));
+  const dumpKeys = 'local k = {} for name in pairs(request) do k[#k + 1] = name end nauthilus_builtin.custom_log_add("keys", table.concat(k, ","))';
+  fs.writeFileSync(path.join(dir, 'f.lua'), `function nauthilus_call_feature(request) ${dumpKeys} return false, false, 0 end`);
+  fs.writeFileSync(path.join(dir, 'x.lua'), `function nauthilus_call_filter(request) ${dumpKeys} return false, 0 end`);
+  fs.writeFileSync(path.join(dir, 'b.lua'), 'function nauthilus_backend_verify_password(request) local b = nauthilus_backend_result.new() b:user_found(true):authenticated(true):account_field("a"):attributes({a = "u"}) return 0, b end');
+  const yml = 'server:\n  backends: [lua]\n  redis: mock\nlua:\n  features: [{name: f, script_path: ./f.lua}]\n  filters: [{name: x, script_path: ./x.lua}]\n  config: {backend_script_path: ./b.lua}\n';
+  const config = parseConfigText(yml, path.join(dir, 'authstudio.yml'), {});
+  const engine = await AuthEngine.create(config, { logger: pino({ level: 'silent' }), recordEvents: true });
+  try {
+    const app = await buildHttpApp(engine);
+    const res = await app.inject({ method: 'POST', url: '/api/v1/auth/json', payload: { username: 'u', password: 'p', client_ip: '192.0.2.1', protocol: 'imap' } });
+    const trace = engine.lastTrace(res.headers['x-nauthilus-session']);
+    const keys = new Set();
+    for (const r of trace?.trace ?? []) for (const k of String(r.logs?.keys ?? '').split(',').filter(Boolean)) keys.add(k);
+    await app.close();
+    if (keys.size === 0) throw new Error('gen-lua-api: the probe request recorded no request fields');
+    return keys;
+  } finally {
+    await engine.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Builds the completion data; returns it (and writes it unless `write` is false). */
+async function generate({ write = true } = {}) {
+  const { MODULES, LEGACY_LOADER_NAMES } = require(path.join(DIST, 'lua', 'modules', 'index'));
+  const { CLIENT_FIELDS } = require(path.join(DIST, 'pipeline', 'auth-request'));
+  const core = ['nauthilus_builtin', 'nauthilus_backend_result'];
+  const names = [...core, ...MODULES.map((m) => m.name)];
+  const tables = await moduleTables(names);
+  const pages = Object.fromEntries(names.map((n) => {
+    const file = path.join(ROOT, 'docs', 'lua-api', `${n}.md`);
+    return [n, parsePage(fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '')];
+  }));
+  const summaryOf = (n) => MODULES.find((m) => m.name === n)?.summary ?? pages[n].title;
+  const modules = names.map((n) => ({
+    name: n,
+    summary: summaryOf(n),
+    loader_names: Object.keys(LEGACY_LOADER_NAMES).filter((k) => LEGACY_LOADER_NAMES[k] === n),
+    global: core.includes(n),
+    members: tables[n].map(({ key, type, value }) => {
+      const doc = docFor(pages[n], key);
+      const member = { name: key, type, signature: doc?.signature ?? (type === 'function' ? `${key}(...)` : key), doc: doc?.text ?? '' };
+      if (value !== '') member.value = value;
+      return member;
+    }),
+    methods: pages[n].methods,
+  }));
+  const seen = await requestKeys();
+  const fieldNames = [...new Set([...seen, ...CLIENT_FIELDS, ...Object.keys(FIELD_DOCS)])].filter((k) => !k.startsWith('_')).sort();
+  const data = {
+    generated_from: 'scripts/gen-lua-api.js: a real VM, a real request and docs/lua-api/*.md',
+    modules,
+    entry_points: pages.nauthilus_builtin.entryPoints,
+    request_fields: fieldNames.map((name) => ({ name, doc: FIELD_DOCS[name] ?? (name.startsWith('ssl_') ? 'TLS detail forwarded by the proxy.' : '') })),
+  };
+  if (write) {
+    fs.mkdirSync(path.dirname(OUT), { recursive: true });
+    fs.writeFileSync(OUT, JSON.stringify(data, null, 1) + '\n');
+  }
+  return data;
+}
+
+module.exports = { generate, OUT };
+
+if (require.main === module) {
+  generate().then((d) => {
+    const fns = d.modules.reduce((n, m) => n + m.members.length, 0);
+    process.stdout.write(`lua-api.json: ${d.modules.length} modules, ${fns} members, ${d.request_fields.length} request fields\n`);
+    process.exit(0);
+  }, (e) => {
+    process.stderr.write(`gen-lua-api: ${e.stack ?? e}\n`);
+    process.exit(1);
+  });
+}

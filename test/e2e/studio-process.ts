@@ -1,0 +1,89 @@
+// E2E helper: `authstudio studio` as a real process on a temp copy of the sample workspace, on a free port.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const ROOT = path.join(__dirname, '..', '..', '..');
+const BIN = path.join(ROOT, 'bin', 'authstudio');
+const DIST = path.join(ROOT, 'renderer', 'dist');
+
+/** Files whose change means the renderer bundle is stale. */
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, newestSource(p));
+    else newest = Math.max(newest, fs.statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Build renderer/dist when it is missing or older than renderer/src (CI builds it in `npm ci`'s prepare). */
+export function ensureRendererBuilt(): void {
+  const app = path.join(DIST, 'app.js');
+  const sources = Math.max(newestSource(path.join(ROOT, 'renderer', 'src')), newestSource(path.join(ROOT, 'renderer', 'static')));
+  if (fs.existsSync(app) && fs.statSync(app).mtimeMs >= sources) return;
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-renderer.js'), '--no-check'], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`building the renderer failed:\n${r.stdout}\n${r.stderr}`);
+}
+
+/** A temp copy of lua-plugins.d/ with a brute-force bucket added (so an attack leaves keys to find). */
+export function tempWorkspace(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-e2e-'));
+  fs.cpSync(path.join(ROOT, 'lua-plugins.d'), dir, { recursive: true });
+  fs.appendFileSync(path.join(dir, 'authstudio.yml'), [
+    '',
+    'brute_force:',
+    '  buckets:',
+    '    - name: e2e_net',
+    '      period: 10m',
+    '      cidr: 24',
+    '      ipv4: true',
+    '      failed_requests: 5',
+    '',
+  ].join('\n'));
+  return dir;
+}
+
+export interface StudioProcess {
+  url: string;
+  workspace: string;
+  child: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Start the studio on port 0 and resolve with its address once it says it is ready. */
+export async function startStudioProcess(workspace: string): Promise<StudioProcess> {
+  const child = spawn(process.execPath, [BIN, 'studio', '--workspace', workspace, '--listen', '127.0.0.1:0', '--redis', 'mock'], {
+    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AUTHSTUDIO_TOKEN: '' },
+  });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the studio did not get ready:\n${out}`)), 30_000);
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      const m = /"address":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out);
+      if (m && out.includes('studio ready')) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the studio exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    url, workspace, child,
+    output: () => out,
+    stop: () => new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      process.kill(child.pid!, 'SIGTERM');
+    }),
+  };
+}

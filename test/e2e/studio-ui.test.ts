@@ -1,0 +1,169 @@
+// End-to-end: the studio UI in Debian's Chromium against a real `authstudio studio` process on a temp workspace.
+// The steps build on each other (one studio, one page), as a user's session would; each saves a screenshot of the
+// view it exercised to docs/screenshots/.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { browserMissing, openBrowser, screenshot, type Browser } from './browser';
+import { cursorToLineEnd, deleteLine, insertLineAfter, lineText, squiggleLines } from './monaco-page';
+import { ensureRendererBuilt, startStudioProcess, tempWorkspace, type StudioProcess } from './studio-process';
+
+// evaluate() callbacks run in the page (the test tsconfig has no DOM types)
+interface PageNode {
+  textContent: string | null;
+  classList: { contains(c: string): boolean };
+  querySelector(s: string): PageNode | null;
+}
+declare const document: { querySelector(s: string): PageNode | null; querySelectorAll(s: string): ArrayLike<PageNode> };
+
+const missing = browserMissing();
+const FILE = 'features/blocklist.lua';
+const MARKER = 'nauthilus_builtin.custom_log_add("e2e_marker", "v2")';
+
+describe('studio UI in Chromium', { skip: missing, concurrency: false }, () => {
+  let studio: StudioProcess;
+  let browser: Browser;
+  let workspace: string;
+
+  before(async () => {
+    ensureRendererBuilt();
+    workspace = tempWorkspace();
+    studio = await startStudioProcess(workspace);
+    browser = await openBrowser();
+    await browser.page.goto(`${studio.url}/`);
+    await browser.page.locator('[data-testid=live-version][data-generation="1"]').waitFor();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await studio?.stop();
+    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+  });
+
+  /** Send the simulator's request as it stands and wait for the trace. */
+  async function send(): Promise<string> {
+    const page = browser.page;
+    const before = await page.locator('[data-testid=trace]').innerText();
+    await page.click('.sim-form button[type=submit]');
+    await page.waitForFunction((prev) => {
+      const t = document.querySelector('[data-testid=trace]');
+      return !!t && !t.classList.contains('busy') && !!t.querySelector('[data-decision]') && t.textContent !== prev;
+    }, before);
+    return (await page.locator('[data-testid=trace] [data-decision]').getAttribute('data-decision')) ?? '';
+  }
+
+  test('open a feature script, change it, save it: the next simulated request runs the new version', async () => {
+    const { page } = browser;
+    await page.click(`.tree-file[data-path="${FILE}"]`);
+    await page.locator('.editor-header .editor-path', { hasText: FILE }).waitFor();
+    await insertLineAfter(page, 7, MARKER);
+    assert.match(await lineText(page, 8), /custom_log_add\("e2e_marker", "v2"\)/);
+
+    // completion from the generated Lua API: constants of nauthilus_builtin with their values
+    await cursorToLineEnd(page, 8);
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('nauthilus_builtin.FEATURE_TR', { delay: 10 });
+    const suggestion = page.locator('.suggest-widget .monaco-list-row', { hasText: 'FEATURE_TRIGGER_YES' });
+    await suggestion.waitFor();
+    await screenshot(page, 'completion');
+    await page.keyboard.press('Escape');
+    await deleteLine(page, 9);
+    assert.equal((await lineText(page, 9)).trim(), 'if request.no_auth or request.client_ip == nil then');
+
+    await page.keyboard.press('Control+s');
+    await page.locator('[data-testid=live-version][data-generation="2"][data-healthy="true"]').waitFor();
+    await page.locator('.live-note[data-live="yes"]').waitFor();
+    assert.match(fs.readFileSync(path.join(workspace, FILE), 'utf8'), /e2e_marker/);
+
+    assert.equal(await send(), 'ok');
+    const chip = page.locator('.stage[data-name="blocklist"] .log-chip', { hasText: 'e2e_marker=v2' });
+    await chip.waitFor();
+    assert.match(await page.locator('[data-testid=trace] .decision').innerText(), /generation 2/);
+    await screenshot(page, 'editor-and-simulator');
+  });
+
+  test('a syntax error is marked on its line and listed, while requests keep succeeding on the old version', async () => {
+    const { page } = browser;
+    await insertLineAfter(page, 2, 'local broken = = 1');
+    await page.keyboard.press('Control+s');
+    await page.locator('[data-testid=live-version][data-healthy="false"]').waitFor();
+    const problem = page.locator(`.problem[data-file="${FILE}"]`);
+    await problem.waitFor();
+    assert.equal(await problem.getAttribute('data-line'), '3');
+    assert.match(await problem.innerText(), /near '='/);
+    await page.waitForFunction(() => document.querySelectorAll('.editor-host .squiggly-error').length > 0);
+    assert.deepEqual(await squiggleLines(page), [3]);
+    await page.locator('.live-note[data-live="no"]').waitFor();
+    assert.equal(await page.locator('[data-testid=live-version]').getAttribute('data-generation'), '2');
+
+    // the previous version (with the marker) still answers
+    assert.equal(await send(), 'ok');
+    await page.locator('.stage[data-name="blocklist"] .log-chip', { hasText: 'e2e_marker=v2' }).waitFor();
+    await page.click('.dock-tab[data-tab="problems"]');
+    await screenshot(page, 'syntax-error');
+
+    await deleteLine(page, 3);
+    await page.keyboard.press('Control+s');
+    await page.locator('[data-testid=live-version][data-generation="3"][data-healthy="true"]').waitFor();
+    assert.deepEqual(await squiggleLines(page), []);
+  });
+
+  test('an attack from the traffic panel is blocked, and its brute-force keys show in the Redis panel', async () => {
+    const { page } = browser;
+    await page.click('.dock-tab[data-tab="traffic"]');
+    await page.selectOption('.traffic select[name=profile]', 'attacker-network');
+    await page.fill('.traffic input[name=network]', '198.18.7.0/24');
+    await page.fill('.traffic input[name=count]', '60');
+    await page.click('.traffic button.primary');
+    await page.locator('.traffic[data-state="done"]').waitFor({ timeout: 60_000 });
+    const figures = await page.locator('.traffic .figures').innerText();
+    assert.match(figures, /fail\s+60/, figures);
+    assert.equal(await page.locator('.traffic progress').evaluate((p) => (p as unknown as { value: number }).value), 60);
+    await screenshot(page, 'traffic');
+
+    await page.click('.dock-tab[data-tab="logs"]');
+    await page.locator('.log-line').first().waitFor();
+    await screenshot(page, 'logs');
+
+    await page.click('.dock-tab[data-tab="redis"]');
+    await page.fill('.redis input[name=pattern]', 'bf:*');
+    await page.click('.redis button[type=submit]');
+    const counter = page.locator('.key-row[data-key="bf:e2e_net:198.18.7.0/24"]');
+    await counter.waitFor();
+    await page.locator('.key-row[data-key="bf:blocked"]').waitFor();
+    await counter.click();
+    await page.locator('.key-value pre').waitFor();
+    // requests in flight when the limit was reached were counted too: at least the bucket's 5
+    assert.ok(Number(await page.locator('.key-value pre').innerText()) >= 5);
+    await screenshot(page, 'redis');
+  });
+
+  test('export writes the production bundle to the folder given', async () => {
+    const { page } = browser;
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'as-e2e-export-')), 'bundle');
+    try {
+      await page.click('.header-actions button.primary');
+      const dialog = page.locator('[data-testid=export-dialog]');
+      await dialog.waitFor();
+      await dialog.locator('input[name=out]').fill(out);
+      await screenshot(page, 'export');
+      await dialog.locator('button[data-id=export]').click();
+      const report = page.locator('[data-testid=export-report]');
+      await report.waitFor();
+      assert.match(await report.innerText(), /blocklist\.lua/);
+      const config = fs.readFileSync(path.join(out, 'nauthilus.yml'), 'utf8');
+      assert.match(config, /\/etc\/nauthilus\/lua-plugins\.d\/features\/blocklist\.lua/);
+      assert.match(fs.readFileSync(path.join(out, 'features', 'blocklist.lua'), 'utf8'), /e2e_marker/);
+      await report.locator('button[data-id=ok]').click();
+    } finally {
+      fs.rmSync(path.dirname(out), { recursive: true, force: true });
+    }
+  });
+
+  test('the page raised no errors', () => {
+    assert.deepEqual(browser.errors, []);
+  });
+});
+

@@ -1,0 +1,226 @@
+// Test helper: a real Dovecot 2.3 on a free loopback port in a temp dir, driven over IMAP and doveadm.
+import { execFile, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const LUA_MODULE = '/usr/lib/dovecot/modules/auth/libauthdb_lua.so';
+
+/** Why Dovecot tests cannot run here, or undefined when they can (the setup of docs/dovecot.md needs root). */
+export function dovecotUnavailable(): string | undefined {
+  const which = (bin: string) => {
+    try {
+      execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'pipe' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!which('dovecot') || !which('doveadm')) return 'dovecot is not installed (apt-get install dovecot-imapd dovecot-auth-lua; .ci/run does it)';
+  if (!fs.existsSync(LUA_MODULE)) return `the Dovecot Lua auth module is missing (${LUA_MODULE}: apt-get install dovecot-auth-lua)`;
+  if (process.getuid?.() !== 0) return 'the test Dovecot runs as root (default_internal_user = root)';
+  return undefined;
+}
+
+export interface PassdbSpec {
+  /** The Lua script (driver = lua). */
+  file: string;
+  /** username_filter, to run several scripts in one Dovecot (e.g. `*@nc.test`). */
+  usernameFilter?: string;
+}
+
+export interface DovecotOptions {
+  passdbs: PassdbSpec[];
+  /** import_environment entries (KEY=VALUE), e.g. AUTHSTUDIO_URL. */
+  env?: Record<string, string>;
+  mechanisms?: string;
+  /** Lines added to dovecot.conf. */
+  extra?: string;
+}
+
+export interface DovecotServer {
+  port: number;
+  dir: string;
+  conf: string;
+  /** Log lines written since the last call (timestamps stripped). */
+  takeLog(): string[];
+  /** `a LOGIN user pass` (after `ID ("x-originating-ip" ip)` when given): the tagged answer without the tag. */
+  imapLogin(user: string, password: string, originatingIp?: string): Promise<string>;
+  /** `a AUTHENTICATE CRAM-MD5` with a correct answer for `password`. */
+  imapCramMd5(user: string, password: string): Promise<string>;
+  /** `doveadm auth test -x service=imap [-x rip=IP] user pass`. */
+  authTest(user: string, password: string, rip?: string): Promise<{ ok: boolean; fields: Record<string, string> }>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function quote(s: string): string {
+  return `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/** One IMAP exchange: `steps(send, next)` drives it; resolves with the tagged `a` answer. */
+function imapSession(port: number, steps: (send: (line: string) => void, line: string) => boolean | void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    let buf = '';
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`IMAP exchange on port ${port} did not finish in 20 s; got: ${buf}`));
+    }, 20_000);
+    const send = (line: string) => sock.write(line + '\r\n');
+    sock.on('data', (d) => {
+      buf += d.toString('utf8');
+      let nl: number;
+      while ((nl = buf.indexOf('\r\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 2);
+        const tagged = /^a (.*)$/.exec(line);
+        if (tagged) {
+          clearTimeout(timer);
+          sock.end('z LOGOUT\r\n');
+          resolve(tagged[1]);
+          return;
+        }
+        steps(send, line);
+      }
+    });
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+/** Start Dovecot with the given Lua passdbs and a static userdb (the verified setup of spec/dovecot.md). */
+export async function startDovecot(opts: DovecotOptions): Promise<DovecotServer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authstudio-dovecot-'));
+  fs.mkdirSync(path.join(dir, 'run'));
+  fs.mkdirSync(path.join(dir, 'home'));
+  const port = await freePort();
+  const logPath = path.join(dir, 'dovecot.log');
+  const env = Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
+  const passdbs = opts.passdbs.map((p) => [
+    'passdb {', '  driver = lua', `  args = file=${p.file} blocking=yes`,
+    ...(p.usernameFilter ? [`  username_filter = ${p.usernameFilter}`] : []), '}',
+  ].join('\n'));
+  const conf = path.join(dir, 'dovecot.conf');
+  fs.writeFileSync(conf, [
+    `base_dir = ${dir}/run`, `state_dir = ${dir}/run`, `log_path = ${logPath}`,
+    'protocols = imap', 'listen = 127.0.0.1', 'ssl = no', 'disable_plaintext_auth = no',
+    `auth_mechanisms = ${opts.mechanisms ?? 'plain login'}`, 'auth_failure_delay = 0', 'auth_verbose = yes',
+    'default_internal_user = root', 'default_internal_group = root', 'default_login_user = dovenull',
+    'login_trusted_networks = 127.0.0.0/8',
+    ...(env ? [`import_environment = TZ ${env}`] : []),
+    'service imap-login {', '  inet_listener imap {', `    port = ${port}`, '  }', '}',
+    ...passdbs,
+    'userdb {', '  driver = static', `  args = uid=1000 gid=1000 home=${dir}/home/%u allow_all_users=yes`, '}',
+    opts.extra ?? '', '',
+  ].join('\n'));
+  execFileSync('dovecot', ['-c', conf], { stdio: 'pipe' });
+  await waitForGreeting(port);
+  let logOffset = 0;
+  const server: DovecotServer = {
+    port, dir, conf,
+    takeLog() {
+      const text = fs.existsSync(logPath) ? fs.readFileSync(logPath, 'utf8') : '';
+      const fresh = text.slice(logOffset);
+      logOffset = text.length;
+      return fresh.split('\n').filter(Boolean).map((l) => l.replace(/^\w{3} \d\d \d\d:\d\d:\d\d /, ''));
+    },
+    imapLogin(user, password, originatingIp) {
+      let greeted = false;
+      return imapSession(port, (send, line) => {
+        if (!greeted && line.startsWith('* OK')) {
+          greeted = true;
+          if (originatingIp) send(`i ID ("x-originating-ip" ${quote(originatingIp)})`);
+          send(`a LOGIN ${quote(user)} ${quote(password)}`);
+        }
+      });
+    },
+    imapCramMd5(user, password) {
+      let greeted = false;
+      return imapSession(port, (send, line) => {
+        if (!greeted && line.startsWith('* OK')) {
+          greeted = true;
+          send('a AUTHENTICATE CRAM-MD5');
+        } else if (line.startsWith('+ ')) {
+          const challenge = Buffer.from(line.slice(2), 'base64').toString('latin1');
+          const digest = crypto.createHmac('md5', password).update(challenge, 'latin1').digest('hex');
+          send(Buffer.from(`${user} ${digest}`).toString('base64'));
+        }
+      });
+    },
+    authTest(user, password, rip) {
+      const args = ['-c', conf, 'auth', 'test', '-x', 'service=imap', ...(rip ? ['-x', `rip=${rip}`] : []), user, password];
+      return new Promise((resolve) => {
+        execFile('doveadm', args, (err, stdout) => {
+          const fields: Record<string, string> = {};
+          let inFields = false;
+          for (const line of stdout.split('\n')) {
+            if (line === 'extra fields:') inFields = true;
+            else if (inFields && line.startsWith('  ') && line.trim()) {
+              const kv = line.trim();
+              const eq = kv.indexOf('=');
+              fields[eq < 0 ? kv : kv.slice(0, eq)] = eq < 0 ? '' : kv.slice(eq + 1);
+            }
+          }
+          resolve({ ok: !err && /auth succeeded/.test(stdout), fields });
+        });
+      });
+    },
+    async stop() {
+      const pidFile = path.join(dir, 'run', 'master.pid');
+      const pid = fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8').trim()) : undefined;
+      try {
+        execFileSync('doveadm', ['-c', conf, 'stop'], { stdio: 'pipe' });
+      } catch {
+        // already gone
+      }
+      if (pid && !(await exited(pid, 5000))) process.kill(pid, 'SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return server;
+}
+
+async function waitForGreeting(port: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('data', (d) => {
+        s.destroy();
+        resolve(d.toString().startsWith('* OK'));
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`Dovecot did not answer on port ${port} within 10 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function exited(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
