@@ -1,4 +1,4 @@
-// `authstudio` command line: serve | check | simulate | start. Thin: every command drives the engine.
+// `authstudio` command line: serve | check | simulate | studio | export | dovecot | start. Thin: every command drives the engine.
 import pino from 'pino';
 import { loadConfigFile, ConfigValidationError } from './config/load';
 import { AuthEngine } from './engine';

@@ -16,7 +16,7 @@ export interface HttpClientOptions {
 }
 
 function unreachable(base: string, e: unknown): StudioError {
-  return new StudioError({ code: 'AS_ERR_INTERNAL', status: 503, message: `cannot reach the studio at ${base}: ${(e as Error)?.message ?? String(e)}` });
+  return new StudioError({ code: 'AS_ERR_STUDIO_UNREACHABLE', status: 503, message: `cannot reach the studio at ${base}: ${(e as Error)?.message ?? String(e)}` });
 }
 
 /**

@@ -35,6 +35,10 @@ export const ERRORS = {
   AS_ERR_NOT_FOUND: { status: 404, summary: 'There is nothing at this path.' },
   AS_ERR_SHUTTING_DOWN: { status: 503, summary: 'The server is shutting down and takes no new requests.' },
   AS_ERR_INTERNAL: { status: 500, summary: 'A bug in AuthStudio (logged with details on the server); the request is a temporary failure.' },
+  AS_ERR_PATH_REFUSED: { status: 403, summary: 'A workspace path points outside the workspace (.., an absolute path, a symlink out) or into .authstudio/.' },
+  AS_ERR_FILE_EXISTS: { status: 409, summary: 'A file or folder of that name already exists in the workspace.' },
+  AS_ERR_FILE_CONFLICT: { status: 409, summary: 'The file changed on disk since it was opened; saving would overwrite that change.' },
+  AS_ERR_STUDIO_UNREACHABLE: { status: 503, summary: 'The studio server cannot be reached (the client could not connect).' },
   AS_ERR_CLI_USAGE: { status: 400, summary: 'The command line is incomplete or names an unknown option.' },
 } as const satisfies Record<string, ErrorSpec>;
 

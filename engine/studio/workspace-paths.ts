@@ -8,7 +8,7 @@ export const PRIVATE_DIR = '.authstudio';
 
 function refuse(rel: unknown, why: string): never {
   const shown = typeof rel === 'string' ? JSON.stringify(rel.slice(0, 200)) : String(rel);
-  throw new AuthStudioError('AS_ERR_BAD_REQUEST', `path ${shown} is refused: ${why}`, { path: 'path' });
+  throw new AuthStudioError('AS_ERR_PATH_REFUSED', `path ${shown} is refused: ${why}`, { path: 'path' });
 }
 
 /** True when `abs` is `root` or inside it. */

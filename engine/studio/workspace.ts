@@ -98,12 +98,12 @@ export class Workspace {
     if (Buffer.byteLength(content) > MAX_FILE_BYTES) throw new AuthStudioError('AS_ERR_BAD_REQUEST', `content is larger than ${MAX_FILE_BYTES} bytes`, { path: 'content' });
     const { rel, abs } = this.paths.resolve(relPath);
     const exists = fs.existsSync(abs);
-    if (exists && opts.mustNotExist) throw new AuthStudioError('AS_ERR_BAD_REQUEST', `"${rel}" already exists`, { path: 'path' });
+    if (exists && opts.mustNotExist) throw new AuthStudioError('AS_ERR_FILE_EXISTS', `"${rel}" already exists`, { path: 'path' });
     if (exists && !fs.statSync(abs).isFile()) throw new AuthStudioError('AS_ERR_BAD_REQUEST', `"${rel}" is not a file`, { path: 'path' });
     if (opts.baseVersion !== undefined) {
       const current = exists ? versionOf(fs.readFileSync(abs)) : undefined;
       if (current !== opts.baseVersion) {
-        throw new AuthStudioError('AS_ERR_BAD_REQUEST', `"${rel}" changed on disk since it was opened (version ${current ?? 'deleted'}, expected ${opts.baseVersion}): reload it first`, { path: 'base_version' });
+        throw new AuthStudioError('AS_ERR_FILE_CONFLICT', `"${rel}" changed on disk since it was opened (version ${current ?? 'deleted'}, expected ${opts.baseVersion}): reload it first`, { path: 'base_version' });
       }
     }
     const dir = path.dirname(abs);
@@ -131,7 +131,7 @@ export class Workspace {
 
   mkdir(relPath: unknown): { rel: string } {
     const { rel, abs } = this.paths.resolve(relPath);
-    if (fs.existsSync(abs)) throw new AuthStudioError('AS_ERR_BAD_REQUEST', `"${rel}" already exists`, { path: 'path' });
+    if (fs.existsSync(abs)) throw new AuthStudioError('AS_ERR_FILE_EXISTS', `"${rel}" already exists`, { path: 'path' });
     fs.mkdirSync(abs, { recursive: true });
     return { rel };
   }
@@ -140,7 +140,7 @@ export class Workspace {
     const from = this.paths.resolve(fromPath);
     const to = this.paths.resolve(toPath);
     if (!fs.existsSync(from.abs)) notFound(from.rel);
-    if (fs.existsSync(to.abs)) throw new AuthStudioError('AS_ERR_BAD_REQUEST', `"${to.rel}" already exists`, { path: 'to' });
+    if (fs.existsSync(to.abs)) throw new AuthStudioError('AS_ERR_FILE_EXISTS', `"${to.rel}" already exists`, { path: 'to' });
     if (isInside(from.abs, to.abs)) throw new AuthStudioError('AS_ERR_BAD_REQUEST', `cannot move "${from.rel}" into itself`, { path: 'to' });
     fs.mkdirSync(path.dirname(to.abs), { recursive: true });
     fs.renameSync(from.abs, to.abs);

@@ -48,7 +48,7 @@ for (const transport of TRANSPORTS) {
         assert.match(file.version, /^[0-9a-f]{16}$/);
         await rejectsWith(h.client.readFile({ path: 'features/nope.lua' }), 'AS_ERR_NOT_FOUND');
         fs.appendFileSync(path.join(h.dir, BLOCKLIST), '-- edited elsewhere\n');
-        await rejectsWith(h.client.saveFile({ path: BLOCKLIST, content: BLOCK_ALL, base_version: file.version }), 'AS_ERR_BAD_REQUEST', /changed on disk/);
+        await rejectsWith(h.client.saveFile({ path: BLOCKLIST, content: BLOCK_ALL, base_version: file.version }), 'AS_ERR_FILE_CONFLICT', /changed on disk/);
         assert.match(fs.readFileSync(path.join(h.dir, BLOCKLIST), 'utf8'), /edited elsewhere/, 'the other edit survives');
       } finally {
         await h.close();
@@ -62,7 +62,7 @@ for (const transport of TRANSPORTS) {
         const created = await h.client.createFile({ path: 'notes/todo.md', content: 'check the RBL' });
         assert.equal(created.reload, undefined, 'a note is not a script: no reload');
         assert.equal((await announced).source, 'studio');
-        await rejectsWith(h.client.createFile({ path: 'notes/todo.md' }), 'AS_ERR_BAD_REQUEST', /already exists/);
+        await rejectsWith(h.client.createFile({ path: 'notes/todo.md' }), 'AS_ERR_FILE_EXISTS', /already exists/);
         await h.client.createFile({ path: 'lib', kind: 'directory' });
         assert.ok(fs.statSync(path.join(h.dir, 'lib')).isDirectory());
         await h.client.renameFile({ from: 'notes/todo.md', to: 'notes/done.md' });
@@ -88,12 +88,12 @@ for (const transport of TRANSPORTS) {
         fs.symlinkSync(outside, path.join(h.dir, 'link'));
         fs.symlinkSync(path.join(outside, 'secret.txt'), path.join(h.dir, 'secret-link.txt'));
         for (const p of ['../outside.lua', 'features/../../x.lua', '/etc/passwd', '.authstudio/settings.json', 'link/secret.txt', 'secret-link.txt']) {
-          await rejectsWith(h.client.readFile({ path: p }), 'AS_ERR_BAD_REQUEST', /refused/);
+          await rejectsWith(h.client.readFile({ path: p }), 'AS_ERR_PATH_REFUSED', /refused/);
         }
-        await rejectsWith(h.client.saveFile({ path: '../evil.lua', content: 'x' }), 'AS_ERR_BAD_REQUEST', /outside the workspace/);
-        await rejectsWith(h.client.saveFile({ path: 'link/evil.lua', content: 'x' }), 'AS_ERR_BAD_REQUEST', /symlink/);
-        await rejectsWith(h.client.renameFile({ from: BLOCKLIST, to: '/tmp/stolen.lua' }), 'AS_ERR_BAD_REQUEST');
-        await rejectsWith(h.client.deleteFile({ path: 'link/secret.txt' }), 'AS_ERR_BAD_REQUEST');
+        await rejectsWith(h.client.saveFile({ path: '../evil.lua', content: 'x' }), 'AS_ERR_PATH_REFUSED', /outside the workspace/);
+        await rejectsWith(h.client.saveFile({ path: 'link/evil.lua', content: 'x' }), 'AS_ERR_PATH_REFUSED', /symlink/);
+        await rejectsWith(h.client.renameFile({ from: BLOCKLIST, to: '/tmp/stolen.lua' }), 'AS_ERR_PATH_REFUSED');
+        await rejectsWith(h.client.deleteFile({ path: 'link/secret.txt' }), 'AS_ERR_PATH_REFUSED');
         assert.equal(fs.existsSync(path.join(h.dir, '..', 'evil.lua')), false);
         assert.deepEqual(fs.readdirSync(outside), ['secret.txt'], 'nothing was written outside');
         assert.equal(fs.readFileSync(path.join(outside, 'secret.txt'), 'utf8'), 'top secret');

@@ -24,7 +24,7 @@ test('workspace paths: normalised, and anything leaving the folder is refused', 
     const ws = new Workspace(dir);
     assert.equal(ws.paths.normalise('./features//a.lua'), 'features/a.lua');
     for (const bad of ['', '..', 'a/../../b', '/abs', 'C:/x', 'a\\b', 'a\u0000b', '.authstudio/settings.json', 123]) {
-      assert.throws(() => ws.paths.resolve(bad), (e: AuthStudioError) => e.code === 'AS_ERR_BAD_REQUEST', String(bad));
+      assert.throws(() => ws.paths.resolve(bad), (e: AuthStudioError) => e.code === 'AS_ERR_PATH_REFUSED', String(bad));
     }
     fs.symlinkSync('/nonexistent/target', path.join(dir, 'dangling'));
     assert.throws(() => ws.paths.resolve('dangling/x.lua'), /points nowhere/);
