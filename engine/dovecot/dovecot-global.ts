@@ -18,42 +18,53 @@ export const DEBIAN_LUA_PATH = [
 export class ScriptFiles {
   constructor(private readonly scriptDir: string, private readonly pathMap: Record<string, string> = {}) {}
 
-  /** The host path for a path as the script names it, and whether a mapping applied. */
-  map(p: string): { file: string; mapped: boolean } {
+  /** The host path for a path as the script names it: mapped, relative (to the script's folder here), or as is. */
+  map(p: string): { file: string; how: 'mapped' | 'relative' | 'real' } {
     const entries = Object.entries(this.pathMap).sort((a, b) => b[0].length - a[0].length);
     for (const [from, to] of entries) {
       const f = from.replace(/\/+$/, '');
-      if (p === f || p.startsWith(f + '/')) return { file: path.join(path.resolve(this.scriptDir, to), p.slice(f.length)), mapped: true };
+      if (p === f || p.startsWith(f + '/')) return { file: path.join(path.resolve(this.scriptDir, to), p.slice(f.length)), how: 'mapped' };
     }
-    // "./?.lua" is relative to the auth process' directory in Dovecot; the script's folder here
-    if (!path.isAbsolute(p)) return { file: path.resolve(this.scriptDir, p), mapped: true };
-    return { file: p, mapped: false };
+    if (!path.isAbsolute(p)) return { file: path.resolve(this.scriptDir, p), how: 'relative' };
+    return { file: p, how: 'real' };
   }
 
-  /** package.searchers[2]: the first template that names a readable file; else Lua's "no file" list. */
+  /**
+   * package.searchers[2]. The script's folder is not Dovecot's working directory, so the templates are tried
+   * in three rounds: absolute ones (mapped or as they are); then absolute folders that do not exist on this
+   * host, looked up next to the script (the seed's /etc/dovecot/lua); then relative ones ("./?.lua"),
+   * against the script's folder. Anything found in the last two rounds is reported in the notes.
+   */
   findModule(call: DovecotCall, name: string, packagePath: string): LuaMultiReturn {
     const rel = String(name).replace(/\./g, '/');
     const templates = String(packagePath).split(';').filter(Boolean);
-    const tried: string[] = [];
+    const found = (src: string, file: string, note?: string) => {
+      if (note) call.note(note);
+      return LuaMultiReturn.from([src, '@' + file]);
+    };
     for (const tpl of templates) {
       const file = tpl.replace(/\?/g, rel);
-      const src = this.read(this.map(file).file);
-      if (src !== undefined) return LuaMultiReturn.from([src, '@' + file]);
-      tried.push(`\n\tno file '${file}'`);
+      const m = this.map(file);
+      const src = m.how === 'relative' ? undefined : this.read(m.file);
+      if (src !== undefined) return found(src, file);
     }
-    // a folder the script added that does not exist on this host (the seed's /etc/dovecot/lua): look next to the script
     for (const tpl of templates) {
       const dir = tpl.slice(0, tpl.indexOf('?'));
-      if (DEBIAN_LUA_PATH.split(';').includes(tpl) || !path.isAbsolute(dir) || fs.existsSync(dir)) continue;
+      if (DEBIAN_LUA_PATH.split(';').includes(tpl) || !path.isAbsolute(dir) || fs.existsSync(dir) || this.map(tpl).how === 'mapped') continue;
       const local = path.join(this.scriptDir, tpl.slice(dir.length).replace(/\?/g, rel));
       const src = this.read(local);
+      const file = tpl.replace(/\?/g, rel);
+      if (src !== undefined) return found(src, file, `require("${name}"): ${dir} does not exist on this host; read ${local} for ${file}`);
+    }
+    for (const tpl of templates) {
+      const file = tpl.replace(/\?/g, rel);
+      const m = this.map(file);
+      const src = m.how === 'relative' ? this.read(m.file) : undefined;
       if (src !== undefined) {
-        const file = tpl.replace(/\?/g, rel);
-        call.note(`require("${name}"): ${dir} does not exist on this host; read ${local} for ${file}`);
-        return LuaMultiReturn.from([src, '@' + file]);
+        return found(src, file, `require("${name}"): read ${m.file} through ${tpl}; Dovecot resolves relative paths against its own working directory, not the script's folder`);
       }
     }
-    return LuaMultiReturn.from([undefined, tried.join('')]);
+    return LuaMultiReturn.from([undefined, templates.map((t) => `\n\tno file '${t.replace(/\?/g, rel)}'`).join('')]);
   }
 
   /** loadfile/dofile: the file's source, or Lua's "cannot open" message. */
@@ -87,7 +98,11 @@ export function hostFunctions(current: () => DovecotCall, files: ScriptFiles, se
   };
   return {
     constants: () => ({ ...PASSDB_RESULTS, ...USERDB_RESULTS }),
-    default_package_path: () => DEBIAN_LUA_PATH,
+    // like liblua's setpath: LUA_PATH_5_4 or LUA_PATH, with ";;" standing for the default path
+    default_package_path: () => {
+      const p = env.LUA_PATH_5_4 ?? env.LUA_PATH;
+      return p === undefined ? DEBIAN_LUA_PATH : p.replace(';;', `;${DEBIAN_LUA_PATH};`).replace(/^;|;$/g, '');
+    },
     log: (level: string, kind: string, msg: string) => {
       const c = current();
       const lvl = LEVELS.has(level as DovecotLogLine['level']) ? (level as DovecotLogLine['level']) : 'info';

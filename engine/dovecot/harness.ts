@@ -38,6 +38,7 @@ export class DovecotScript {
   readonly loadNotes: string[] = [];
   readonly displayPath: string;
   private vm?: DovecotVm;
+  private closed = false;
   private call: DovecotCall;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly timeoutMs: number;
@@ -56,21 +57,21 @@ export class DovecotScript {
   }
 
   private async init(): Promise<void> {
+    this.call = new DovecotCall(this.opts);
     const call = this.call;
-    let src = this.opts.source;
-    if (src === undefined) {
-      try {
-        src = fs.readFileSync(this.opts.file, 'utf8');
-      } catch (e) {
-        this.fatal(`access(${this.displayPath}) failed: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
-        return;
-      }
-    }
-    // luaL_loadfile skips a BOM and a first line starting with '#' (keeping line numbers)
-    src = src.replace(/^\uFEFF/, '').replace(/^#[^\n]*/, '');
-    const files = new ScriptFiles(path.dirname(path.resolve(this.opts.file)), this.opts.pathMap);
-    this.vm = await DovecotVm.create(hostFunctions(() => this.call, files, this.opts));
     try {
+      let src = this.opts.source;
+      if (src === undefined) {
+        try {
+          src = fs.readFileSync(this.opts.file, 'utf8');
+        } catch (e) {
+          return this.fatal(`access(${this.displayPath}) failed: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
+        }
+      }
+      // luaL_loadfile skips a BOM and a first line starting with '#' (keeping line numbers)
+      src = src.replace(/^\uFEFF/, '').replace(/^#[^\n]*/, '');
+      const files = new ScriptFiles(path.dirname(path.resolve(this.opts.file)), this.opts.pathMap);
+      this.vm = await DovecotVm.create(hostFunctions(() => this.call, files, this.opts));
       const [tag, msg] = await this.vm.call('chunk', [src, '@' + this.displayPath], this.timeoutMs, () => call.abort.abort());
       if (tag === 'load_error') return this.fatal(`lua_load(${this.displayPath}) failed: ${msg}`);
       if (tag === 'error') return this.fatal(`lua_pcall(${this.displayPath}) failed: ${cleanTraceback(String(msg))}`);
@@ -92,8 +93,9 @@ export class DovecotScript {
   /** A login: the passdb lookup Dovecot runs for it, with Dovecot's verdict. */
   passdb(login: DovecotLogin): Promise<DovecotResult> {
     return this.serial(async () => {
+      const reloaded = await this.ensureLoaded();
       const vars = buildRequestVars(login, 'passdb');
-      const call = this.begin(login, vars);
+      const call = this.begin(login, vars, reloaded);
       if (this.initError || !this.vm) return this.result(call, 'passdb', '', P.PASSDB_RESULT_INTERNAL_FAILURE, {}, passdbClientView(-1));
       const hasVerify = PLAINTEXT_MECHS.has(vars.mech) && (await this.vm.call('has', ['auth_password_verify'], this.timeoutMs))[0] === true;
       const entry = hasVerify ? 'auth_password_verify' : 'auth_passdb_lookup';
@@ -102,6 +104,7 @@ export class DovecotScript {
         ret = decodeReturn(await (hasVerify
           ? this.vm.call('password_verify', [vars, login.password ?? ''], this.timeoutMs, () => call.abort.abort())
           : this.vm.call('passdb_lookup', [vars], this.timeoutMs, () => call.abort.abort())));
+        ret = harnessStop(ret, entry, this.timeoutMs);
       } catch (e) {
         ret = { kind: 'error', text: timeoutText(e, entry) };
         if (e instanceof DovecotCallTimeout) this.vm = undefined;
@@ -114,13 +117,14 @@ export class DovecotScript {
   /** A userdb lookup for `login.user` (no password is given to the script). */
   userdb(login: DovecotLogin): Promise<DovecotResult> {
     return this.serial(async () => {
+      const reloaded = await this.ensureLoaded();
       const vars = buildRequestVars(login, 'userdb');
-      const call = this.begin(login, vars);
+      const call = this.begin(login, vars, reloaded);
       const entry = 'auth_userdb_lookup';
       if (this.initError || !this.vm) return this.userdbResult(call, entry, U.USERDB_RESULT_INTERNAL_FAILURE, {});
       let ret: ScriptReturn;
       try {
-        ret = decodeReturn(await this.vm.call('userdb_lookup', [vars], this.timeoutMs, () => call.abort.abort()));
+        ret = harnessStop(decodeReturn(await this.vm.call('userdb_lookup', [vars], this.timeoutMs, () => call.abort.abort())), entry, this.timeoutMs);
       } catch (e) {
         ret = { kind: 'error', text: timeoutText(e, entry) };
         if (e instanceof DovecotCallTimeout) this.vm = undefined;
@@ -139,7 +143,8 @@ export class DovecotScript {
   /** auth_userdb_iterate(): the user names (`doveadm user '*'`). */
   iterate(): Promise<DovecotResult> {
     return this.serial(async () => {
-      const call = this.begin({ user: '' }, undefined);
+      const reloaded = await this.ensureLoaded();
+      const call = this.begin({ user: '' }, undefined, reloaded);
       call.log.requestPrefix = 'lua(?): ';
       const entry = 'auth_userdb_iterate';
       if (this.initError || !this.vm) return this.userdbResult(call, entry, U.USERDB_RESULT_INTERNAL_FAILURE, {});
@@ -148,6 +153,7 @@ export class DovecotScript {
         values = await this.vm.call('userdb_iterate', [], this.timeoutMs, () => call.abort.abort());
       } catch (e) {
         values = ['error', timeoutText(e, entry)];
+        if (e instanceof DovecotCallTimeout) this.vm = undefined;
       }
       if (values[0] !== 'users') {
         if (values[0] === 'error') call.log.request('error', cleanTraceback(String(values[1])));
@@ -162,6 +168,7 @@ export class DovecotScript {
   /** Run script_deinit() and free the Lua state; returns what deinit logged. */
   close(): Promise<DovecotLogLine[]> {
     return this.serial(async () => {
+      this.closed = true;
       const call = this.begin({ user: '' }, undefined);
       const vm = this.vm;
       this.vm = undefined;
@@ -178,14 +185,23 @@ export class DovecotScript {
     });
   }
 
+  /** After a call ran out of time its Lua state is gone: load the script again (Dovecot would still be waiting). */
+  private async ensureLoaded(): Promise<string | undefined> {
+    if (this.vm || this.initError || this.closed) return undefined;
+    await this.init();
+    return 'the previous call ran out of time: the script was loaded again (top level and script_init ran again)';
+  }
+
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const next = this.queue.then(fn, fn);
     this.queue = next.catch(() => undefined);
     return next;
   }
 
-  private begin(login: DovecotLogin, vars: Record<string, string> | undefined): DovecotCall {
+  private begin(login: DovecotLogin, vars: Record<string, string> | undefined, reloaded?: string): DovecotCall {
     this.call = new DovecotCall(this.opts, login, vars);
+    if (reloaded) this.call.note(reloaded);
+    if (this.initError) this.call.note(`the script did not load, so Dovecot's auth process would not run: ${this.initError.split('\n')[0]}`);
     return this.call;
   }
 
@@ -205,6 +221,12 @@ export class DovecotScript {
       http: call.http, logs: call.log.lines, stdout: call.stdout, notes: call.notes, durationMs: Date.now() - call.started,
     };
   }
+}
+
+/** A time-limit stop surfaces as a JS error inside Lua; report it as the harness' own verdict. */
+function harnessStop(ret: ScriptReturn, entry: string, timeoutMs: number): ScriptReturn {
+  if (ret.kind !== 'error' || !/\[harness\] .*timeout exceeded/.test(ret.text)) return ret;
+  return { kind: 'error', text: `${entry}: the script ran longer than ${timeoutMs} ms (the harness gave up; Dovecot would wait)` };
 }
 
 function timeoutText(e: unknown, entry: string): string {

@@ -113,19 +113,20 @@ export function varExpand(tpl: string, ctx: ExpandContext): string {
     if (close > j) {
       key = tpl.slice(j + 1, close);
       j = close;
+    } else if (j >= tpl.length) {
+      break;
+    } else if (SHORT_KEYS[tpl[j]]) {
+      key = SHORT_KEYS[tpl[j]];
     } else {
-      if (j >= tpl.length) break;
-      key = SHORT_KEYS[tpl[j]] ?? tpl[j];
-      if (!SHORT_KEYS[tpl[j]]) {
-        out += `UNSUPPORTED_VARIABLE_${tpl[j]}`;
-        i = j;
-        continue;
-      }
+      // an unknown letter (or a "{" without "}") is a one-character variable Dovecot does not know
+      out += `UNSUPPORTED_VARIABLE_${tpl[j]}`;
+      i = j;
+      continue;
     }
     let value = modify(lookup(key, ctx), mods);
     if (width) {
       const a = Number(width[1]);
-      if (width[2] !== undefined) value = value.substr(a, Number(width[2]));
+      if (width[2] !== undefined) value = value.slice(a, a + Number(width[2]));
       else value = a < 0 ? value.slice(a) : value.slice(0, a);
     }
     out += value;

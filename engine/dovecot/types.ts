@@ -60,8 +60,6 @@ export interface DovecotLogin {
 
 /** How the harness is set up (the passdb/userdb `args` and auth settings that change behaviour). */
 export interface DovecotSettings {
-  /** `scheme=` of the passdb args: the scheme of a `password` field without `{SCHEME}`. Default PLAIN. */
-  defaultScheme?: string;
   /** `blocking=yes` (default) runs in auth-worker; only changes the log prefix. */
   blocking?: boolean;
   /** auth_verbose: req:log_info and "Password mismatch" lines are logged. Default true. */

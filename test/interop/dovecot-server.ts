@@ -46,10 +46,13 @@ export interface DovecotServer {
   conf: string;
   /** Log lines written since the last call (timestamps stripped). */
   takeLog(): string[];
-  /** `a LOGIN user pass` (after `ID ("x-originating-ip" ip)` when given): the tagged answer without the tag. */
+  /**
+   * `a LOGIN user pass` (after `ID ("x-originating-ip" ip)` when given): the tagged answer without the tag.
+   * Dovecot delays the next login from an address that failed (auth penalty, ~4 s): use fresh addresses.
+   */
   imapLogin(user: string, password: string, originatingIp?: string): Promise<string>;
   /** `a AUTHENTICATE CRAM-MD5` with a correct answer for `password`. */
-  imapCramMd5(user: string, password: string): Promise<string>;
+  imapCramMd5(user: string, password: string, originatingIp?: string): Promise<string>;
   /** `doveadm auth test -x service=imap [-x rip=IP] user pass`. */
   authTest(user: string, password: string, rip?: string): Promise<{ ok: boolean; fields: Record<string, string> }>;
   stop(): Promise<void>;
@@ -128,7 +131,16 @@ export async function startDovecot(opts: DovecotOptions): Promise<DovecotServer>
     'userdb {', '  driver = static', `  args = uid=1000 gid=1000 home=${dir}/home/%u allow_all_users=yes`, '}',
     opts.extra ?? '', '',
   ].join('\n'));
-  execFileSync('dovecot', ['-c', conf], { stdio: 'pipe' });
+  // the daemon keeps inherited pipes open: give it files, or waiting for the start would never end
+  const errFile = path.join(dir, 'start.err');
+  const errFd = fs.openSync(errFile, 'w');
+  try {
+    execFileSync('dovecot', ['-c', conf], { stdio: ['ignore', 'ignore', errFd] });
+  } catch (e) {
+    throw new Error(`dovecot did not start: ${fs.readFileSync(errFile, 'utf8') || (e as Error).message}`);
+  } finally {
+    fs.closeSync(errFd);
+  }
   await waitForGreeting(port);
   let logOffset = 0;
   const server: DovecotServer = {
@@ -149,11 +161,12 @@ export async function startDovecot(opts: DovecotOptions): Promise<DovecotServer>
         }
       });
     },
-    imapCramMd5(user, password) {
+    imapCramMd5(user, password, originatingIp) {
       let greeted = false;
       return imapSession(port, (send, line) => {
         if (!greeted && line.startsWith('* OK')) {
           greeted = true;
+          if (originatingIp) send(`i ID ("x-originating-ip" ${quote(originatingIp)})`);
           send('a AUTHENTICATE CRAM-MD5');
         } else if (line.startsWith('+ ')) {
           const challenge = Buffer.from(line.slice(2), 'base64').toString('latin1');
@@ -184,7 +197,7 @@ export async function startDovecot(opts: DovecotOptions): Promise<DovecotServer>
       const pidFile = path.join(dir, 'run', 'master.pid');
       const pid = fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8').trim()) : undefined;
       try {
-        execFileSync('doveadm', ['-c', conf, 'stop'], { stdio: 'pipe' });
+        execFileSync('doveadm', ['-c', conf, 'stop'], { stdio: 'ignore' });
       } catch {
         // already gone
       }
@@ -200,6 +213,10 @@ async function waitForGreeting(port: number): Promise<void> {
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
       const s = net.connect(port, '127.0.0.1');
+      s.setTimeout(2000, () => {
+        s.destroy();
+        resolve(false);
+      });
       s.once('data', (d) => {
         s.destroy();
         resolve(d.toString().startsWith('* OK'));

@@ -11,6 +11,8 @@ local NULL = {} -- lua_tostring gave NULL: Dovecot prints "(null)"
 local function handler(e)
   local t = type(e)
   if t == "string" or t == "number" or t == "nil" then return traceback(e, 2) end
+  -- a JS error object: the harness stopped the script (time limit), not something Dovecot would see
+  if t == "userdata" then return traceback("[harness] " .. tostring(e), 2) end
   return NULL
 end
 

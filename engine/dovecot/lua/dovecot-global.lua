@@ -30,7 +30,7 @@ function S.new_event(kind, prefix)
   return setmetatable({ item = {}, kind = kind, prefix = prefix or "", fields = {} }, EVENT_MT)
 end
 
-local function check_event(self, fname)
+local function check_event(self)
   local mt = type(self) == "table" and getmetatable(self)
   if mt ~= EVENT_MT and mt ~= PASSTHROUGH_MT then
     error(string.format("Bad argument #1, expected struct event got %s", self == nil and "nil" or type(self)), 0)
@@ -41,7 +41,7 @@ end
 for _, level in ipairs({ "debug", "info", "warning", "error" }) do
   local fname = "log_" .. level
   EVENT_MT[fname] = function(self, ...)
-    check_event(self, fname)
+    check_event(self)
     local msg = S.checkstring(fname, 1, (...), select("#", ...) > 0)
     host.log(level, self.kind, self.prefix .. msg)
   end
@@ -50,7 +50,7 @@ end
 
 local function chain(fname, apply)
   local f = function(self, ...)
-    check_event(self, fname)
+    check_event(self)
     apply(self, ...)
     return self
   end
@@ -69,13 +69,13 @@ chain("inc_int", function(self, k, v)
 end)
 chain("add_timeval", function(self, k, v) self.fields[S.checkstring("add_timeval", 1, k, k ~= nil)] = v end)
 EVENT_MT.passthrough_event = function(self)
-  check_event(self, "passthrough_event")
+  check_event(self)
   return setmetatable({ item = self.item, kind = self.kind, prefix = self.prefix, fields = self.fields }, PASSTHROUGH_MT)
 end
 
 local function event_new(parent)
   if parent ~= nil then
-    check_event(parent, "event")
+    check_event(parent)
     return S.new_event(parent.kind, parent.prefix)
   end
   return S.new_event("global", "")

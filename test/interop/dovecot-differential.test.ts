@@ -1,0 +1,192 @@
+// The same Dovecot Lua scripts in the AuthStudio harness and in a real Dovecot 2.3: same verdict, fields, log lines.
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { runDovecotScript, type DovecotResult } from '../../engine/dovecot';
+import { ROOT } from '../helpers/spawn-serve';
+import { dovecotUnavailable, startDovecot, type DovecotServer } from './dovecot-server';
+
+const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'dovecot-diff');
+const skip = dovecotUnavailable();
+
+interface DiffCase {
+  name: string;
+  user: string;
+  password: string;
+  /** Client address; null: none (doveadm auth test without -x rip). */
+  rip?: null;
+  /** CRAM-MD5 over IMAP instead of a plaintext doveadm auth test. */
+  cram?: boolean;
+  /** Also log in with IMAP LOGIN and compare the answer. */
+  imap?: boolean;
+}
+
+const CASES: DiffCase[] = [
+  { name: 'Nextcloud seed: right app password (PROPFIND 207)', user: 'alice@nc.test', password: 'app-password', imap: true },
+  { name: 'Nextcloud seed: wrong password (PROPFIND 401)', user: 'alice@nc.test', password: 'guess', imap: true },
+  { name: 'Nextcloud seed: no remote_ip (add_header nil)', user: 'alice@nc.test', password: 'app-password', rip: null },
+  { name: 'Nextcloud seed: server down (9003)', user: 'alice@ncdown.test', password: 'app-password', imap: true },
+  { name: 'Nextcloud seed: CRAM-MD5, req.password nil', user: 'alice@nc.test', password: 'app-password', cram: true },
+  { name: 'string fields', user: 'string_fields@ret.test', password: 'any' },
+  { name: 'table fields (numbers, booleans, a table)', user: 'table_fields@ret.test', password: 'any' },
+  { name: 'OK without password or nopassword', user: 'missing_password@ret.test', password: 'any', imap: true },
+  { name: 'nopassword with a password', user: 'nopassword_and_password@ret.test', password: 'any' },
+  { name: 'password field, right password', user: 'password_field@ret.test', password: 'secret' },
+  { name: 'password field, wrong password', user: 'password_field@ret.test', password: 'not-secret' },
+  { name: 'password field, unknown scheme', user: 'unknown_scheme@ret.test', password: 'secret' },
+  { name: 'CRAM-MD5 against {PLAIN} credentials', user: 'plain_credentials@ret.test', password: 'secret', cram: true },
+  { name: 'status without fields (nil)', user: 'status_only@ret.test', password: 'any', imap: true },
+  { name: 'USER_DISABLED', user: 'disabled@ret.test', password: 'any' },
+  { name: 'PASS_EXPIRED', user: 'expired@ret.test', password: 'any', imap: true },
+  { name: 'INTERNAL_FAILURE with a message', user: 'internal@ret.test', password: 'any' },
+  { name: 'NEXT as the last passdb', user: 'next@ret.test', password: 'any' },
+  { name: 'script error (traceback)', user: 'script_error@ret.test', password: 'any', imap: true },
+  { name: 'unknown user', user: 'nobody@ret.test', password: 'any' },
+  { name: 'req fields and var_expand', user: 'Request_Fields@Ret.test', password: 'any' },
+  { name: 'auth_password_verify: OK with fields', user: 'verify_ok@verify.test', password: 'secret' },
+  { name: 'auth_password_verify: mismatch', user: 'verify_ok@verify.test', password: 'wrong' },
+  { name: 'auth_password_verify: error', user: 'verify_error@verify.test', password: 'secret' },
+];
+
+/** What both sides are compared on. */
+interface View {
+  outcome: string;
+  code?: string;
+  fields: Record<string, string>;
+  imap?: string;
+  logs: string[];
+}
+
+const HIDDEN = new Set(['user', 'original_user', 'code', 'reason']);
+
+function normaliseLog(line: string): string | undefined {
+  if (/^(master|imap-login|imap\(|doveadm)/.test(line) || /Raw backtrace/.test(line)) return undefined;
+  return line
+    .replace(/^(auth(?:-worker)?)\(\d+\)/, '$1')
+    .replace(/conn unix:auth-worker \(pid=\d+,uid=\d+\): auth-worker<\d+>: /, '')
+    .replace(/,<[^>]+>\): /, '): ');
+}
+
+function normaliseImap(answer: string): string {
+  if (answer.startsWith('OK ')) return 'OK Logged in';
+  return answer.replace(/ \[[^\]]*:\d{4}-[^\]]*\]$/, '');
+}
+
+function harnessView(r: DovecotResult): View {
+  return {
+    outcome: r.outcome, ...(r.failCode ? { code: r.failCode } : {}), fields: r.fields,
+    logs: r.logs.map((l) => normaliseLog(l.text)).filter((l): l is string => l !== undefined),
+  };
+}
+
+describe('Dovecot Lua scripts: harness vs real Dovecot 2.3', { skip }, () => {
+  let dovecot: DovecotServer;
+  let nextcloud: http.Server;
+  let work: string;
+  let luaPath: string;
+  const scripts: Record<string, string> = {};
+  const forwardedFor: string[] = [];
+  const table: string[] = [];
+  let ipCounter = 10;
+
+  before(async () => {
+    nextcloud = http.createServer((req, res) => {
+      forwardedFor.push(String(req.headers['x-forwarded-for']));
+      const ok = req.method === 'PROPFIND' && req.url === '/remote.php/dav/'
+        && req.headers.authorization === `Basic ${Buffer.from('alice@nc.test:app-password').toString('base64')}`;
+      res.writeHead(ok ? 207 : 401, ok ? 'Multi-Status' : 'Unauthorized');
+      res.end();
+    });
+    await new Promise<void>((r) => nextcloud.listen(0, '127.0.0.1', r));
+    const deadPort = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'authstudio-dovecot-diff-'));
+    // the seed script verbatim except its URL line (it names nextcloud.example.com)
+    const seed = fs.readFileSync(path.join(FIXTURES, 'auth-httpbasic.lua'), 'utf8');
+    const withUrl = (url: string) => seed.replace(/^local http_url = .*$/m, `local http_url = "${url}"`);
+    for (const [name, url] of [['nc', `http://127.0.0.1:${(nextcloud.address() as net.AddressInfo).port}/remote.php/dav/`], ['ncdown', `http://127.0.0.1:${deadPort}/remote.php/dav/`]]) {
+      fs.mkdirSync(path.join(work, name));
+      scripts[name] = path.join(work, name, 'auth-httpbasic.lua');
+      fs.writeFileSync(scripts[name], withUrl(url));
+    }
+    scripts.ret = path.join(FIXTURES, 'returns.lua');
+    scripts.verify = path.join(FIXTURES, 'verify.lua');
+    // base64.lua comes from LUA_PATH in both (the seed's /etc/dovecot/lua does not exist here)
+    luaPath = `${FIXTURES}/?.lua;;`;
+    dovecot = await startDovecot({
+      passdbs: Object.entries(scripts).map(([domain, file]) => ({ file, usernameFilter: `*@${domain}.test` })),
+      env: { LUA_PATH: luaPath },
+      mechanisms: 'plain login cram-md5',
+    });
+  });
+
+  after(async () => {
+    await dovecot?.stop();
+    nextcloud?.close();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+    if (table.length) console.log(['', 'case | harness | real Dovecot | same', ...table].join('\n'));
+  });
+
+  const scriptFor = (user: string) => scripts[user.slice(user.indexOf('@') + 1).replace(/\.test$/i, '').toLowerCase()];
+
+  async function realLogs(expected: number): Promise<string[]> {
+    // the log process writes asynchronously: wait until as many lines as the harness logged have arrived
+    const deadline = Date.now() + 3000;
+    let lines: string[] = [];
+    for (;;) {
+      lines = lines.concat(dovecot.takeLog().map(normaliseLog).filter((l): l is string => l !== undefined));
+      if (lines.length >= expected || Date.now() > deadline) return lines;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  for (const c of CASES) {
+    test(c.name, async () => {
+      const ip = c.rip === null ? undefined : `192.0.2.${ipCounter++}`;
+      dovecot.takeLog();
+      const h = await runDovecotScript({
+        file: scriptFor(c.user), env: { LUA_PATH: luaPath },
+        login: { user: c.user, password: c.password, service: 'imap', remoteIp: ip, ...(c.cram ? { mech: 'CRAM-MD5', localIp: '127.0.0.1' } : {}) },
+      });
+      const mine = harnessView(h);
+      let real: View;
+      if (c.cram) {
+        const answer = normaliseImap(await dovecot.imapCramMd5(c.user, c.password, ip));
+        real = { outcome: answer.startsWith('OK') ? 'ok' : /UNAVAILABLE/.test(answer) ? 'tempfail' : 'fail', fields: {}, imap: answer, logs: [] };
+        // over IMAP there is no code= field and no field list to compare
+        mine.imap = h.imap;
+        delete mine.code;
+        mine.fields = {};
+      } else {
+        const r = await dovecot.authTest(c.user, c.password, ip);
+        const fields = Object.fromEntries(Object.entries(r.fields).filter(([k]) => !HIDDEN.has(k)));
+        real = { outcome: r.ok ? 'ok' : r.fields.code === 'temp_fail' ? 'tempfail' : 'fail', ...(r.fields.code ? { code: r.fields.code } : {}), fields, logs: [] };
+      }
+      real.logs = await realLogs(mine.logs.length);
+      if (c.imap) {
+        const answer = normaliseImap(await dovecot.imapLogin(c.user, c.password, `198.51.100.${ipCounter++}`));
+        real.imap = answer;
+        mine.imap = h.imap;
+        dovecot.takeLog();
+      }
+      const same = isDeepStrictEqual(mine, real);
+      const fieldText = (v: View) => Object.entries(v.fields).map(([k, x]) => (x === '' ? k : `${k}=${x}`)).sort().join(' ');
+      table.push(`${c.name} | ${h.status} ${mine.outcome}${mine.code ? ` code=${mine.code}` : ''} ${fieldText(mine)}${mine.imap ? ` [${mine.imap}]` : ''} | ${real.outcome}${real.code ? ` code=${real.code}` : ''} ${fieldText(real)}${real.imap ? ` [${real.imap}]` : ''} | ${same ? 'yes' : 'NO'}`);
+      assert.deepEqual(mine, real);
+    });
+  }
+
+  test('the seed script sent the client address as X-Forwarded-For in both', () => {
+    assert.ok(forwardedFor.length >= 4);
+    for (const v of forwardedFor) assert.match(v, /^(192\.0\.2|198\.51\.100)\.\d+$/);
+  });
+});
