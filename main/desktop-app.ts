@@ -33,7 +33,9 @@ export function pageUrl(listenAddress: string): string {
 }
 
 /** Start the desktop app; resolves once the window shows the studio. */
-export async function startDesktop(electron: ElectronMain, argv: string[] = process.argv, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function startDesktop(
+  electron: ElectronMain, argv: string[] = process.argv, env: NodeJS.ProcessEnv = process.env, logs: { write(line: string): unknown } = process.stdout,
+): Promise<void> {
   const { app, protocol, ipcMain, BrowserWindow, Menu, shell, dialog } = electron;
   protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
   if (!app.requestSingleInstanceLock()) {
@@ -70,7 +72,7 @@ export async function startDesktop(electron: ElectronMain, argv: string[] = proc
   }));
   const listen = argValue(argv, 'listen') ?? env.AUTHSTUDIO_LISTEN ?? DEFAULT_LISTEN;
   try {
-    studio = await openStudio({ workspace, listen, redis: argValue(argv, 'redis'), echoLogs: process.stdout, routes: false, env });
+    studio = await openStudio({ workspace, listen, redis: argValue(argv, 'redis'), echoLogs: logs, routes: false, env });
   } catch (e) {
     dialog.showErrorBox('AuthStudio cannot open the workspace', `${workspace}\n\n${(e as Error)?.message ?? e}`);
     app.exit(1);

@@ -18,11 +18,12 @@ const HINTS: Record<string, string> = {
   AS_ERR_CONFIG: 'Fix authstudio.yml at the line shown; the previous configuration keeps serving meanwhile.',
   AS_ERR_POOL_BUSY: 'Too many requests at once: lower the traffic rate or raise max_concurrent_requests.',
   AS_ERR_REDIS: 'Check that the Redis server is running and the URL is right, or switch back to the embedded Redis.',
+  AS_ERR_PATH_REFUSED: 'Use a path inside the workspace (no "..", no absolute paths, nothing under .authstudio/).',
+  AS_ERR_FILE_EXISTS: 'Pick another name, or open the existing file from the tree.',
+  AS_ERR_FILE_CONFLICT: 'The file changed on disk since you opened it: load the disk version, or save again to overwrite it.',
+  AS_ERR_STUDIO_UNREACHABLE: 'Start it again with `authstudio studio` (or `npm start`), then reload this page.',
   AS_ERR_INTERNAL: 'Check that `authstudio studio` is still running; its console shows the details.',
 };
-
-/** A save refused because the file changed on disk meanwhile. */
-const CONFLICT_HINT = 'The file changed on disk since you opened it: use "Reload from disk" on the tab, or save again to overwrite.';
 
 /** Explain any thrown value; StudioErrors keep their code's hint. */
 export function explain(e: unknown): Explained {
@@ -30,7 +31,7 @@ export function explain(e: unknown): Explained {
     const err = e as StudioError;
     const prefix = Object.keys(HINTS).find((k) => err.code === k) ?? Object.keys(HINTS).find((k) => err.code?.startsWith(k));
     let hint = (prefix && HINTS[prefix]) ?? (err.status >= 500 ? HINTS.AS_ERR_INTERNAL : HINTS.AS_ERR_BAD_REQUEST);
-    if (err.info?.path === 'base_version') hint = CONFLICT_HINT;
+    if (err.info?.path === 'base_version') hint = HINTS.AS_ERR_FILE_CONFLICT;
     const loc = err.info?.location;
     return { title: err.message, hint, location: loc ? { file: loc.file, line: loc.line } : undefined };
   }

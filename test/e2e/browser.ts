@@ -30,7 +30,8 @@ export async function openBrowser(): Promise<Browser> {
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
+    // a studio call answered with an error status is logged by the browser; the UI shows those itself
+    if (m.type() === 'error' && !(m.text().startsWith('Failed to load resource') && m.location().url.includes('/api/studio/call/'))) errors.push(`${m.text()} (${m.location().url})`);
   });
   page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
   return {
@@ -42,10 +43,19 @@ export async function openBrowser(): Promise<Browser> {
   };
 }
 
-/** Where screenshots of the main views go (docs/screenshots, shown in the README). */
-export const SCREENSHOTS = path.join(__dirname, '..', '..', '..', 'docs', 'screenshots');
+/**
+ * Where screenshots of the main views go: docs/screenshots (shown in the README) when
+ * AUTHSTUDIO_SCREENSHOTS=docs, so a plain test run leaves the committed pictures alone; a temp folder otherwise.
+ */
+export const SCREENSHOTS = process.env.AUTHSTUDIO_SCREENSHOTS === 'docs'
+  ? path.join(__dirname, '..', '..', '..', 'docs', 'screenshots')
+  : path.join(os.tmpdir(), 'authstudio-screenshots');
 
+/** Save the page as docs/screenshots/<name>.png, after dismissing the notifications a user would have read. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  const close = page.locator('.toast .toast-close');
+  // toasts also go away by themselves: click whichever is still there
+  for (let i = 0; i < 20 && (await close.count()) > 0; i++) await close.first().click({ timeout: 1000 }).catch(() => undefined);
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
 }

@@ -34,29 +34,44 @@ export async function deleteLine(page: Page, n: number): Promise<void> {
   await page.keyboard.press('Backspace');
 }
 
-/** The text of the visible line `n` as the editor renders it. */
-export async function lineText(page: Page, n: number): Promise<string> {
-  return page.evaluate((line) => {
-    const num = [...document.querySelectorAll('.editor-host .margin-view-overlays .line-numbers')].find((e) => e.textContent?.trim() === String(line));
-    if (!num) return '';
-    const top = num.parentElement!.style.top;
-    const row = [...document.querySelectorAll('.editor-host .view-lines .view-line')].find((e) => e.style.top === top);
-    return row?.textContent?.replace(/\u00a0/g, ' ') ?? '';
-  }, n);
+/**
+ * In the page: whether the editor shows `text` on `line` and/or squiggles on exactly `squiggles`; with neither,
+ * it returns what it sees (self-contained: it is serialised into the page, where the CSP forbids eval).
+ */
+function editorState(a: { line: number; text?: string; squiggles?: number[] }): boolean | { text: string; squiggles: number[] } {
+  const lineAt = new Map<string, number>();
+  for (const e of document.querySelectorAll('.editor-host .margin-view-overlays .line-numbers')) {
+    if (e.parentElement) lineAt.set(e.parentElement.style.top, Number(e.textContent?.trim()));
+  }
+  let text = '';
+  for (const row of document.querySelectorAll('.editor-host .view-lines .view-line')) {
+    if (lineAt.get(row.style.top) === a.line) text = (row.textContent ?? '').replace(/\u00a0/g, ' ').trim();
+  }
+  const seen = new Set<number>();
+  for (const sq of document.querySelectorAll('.editor-host .view-overlays .squiggly-error')) {
+    const n = sq.parentElement ? lineAt.get(sq.parentElement.style.top) : undefined;
+    if (n !== undefined) seen.add(n);
+  }
+  const squiggles = [...seen].sort((x, y) => x - y);
+  if (a.text === undefined && a.squiggles === undefined) return { text, squiggles };
+  return (a.text === undefined || text === a.text.trim()) && (a.squiggles === undefined || JSON.stringify(squiggles) === JSON.stringify(a.squiggles));
 }
 
-/** Line numbers on which the editor draws an error squiggle. */
-export async function squiggleLines(page: Page): Promise<number[]> {
-  return page.evaluate(() => {
-    const lineAt = new Map<string, number>();
-    for (const e of document.querySelectorAll('.editor-host .margin-view-overlays .line-numbers')) {
-      lineAt.set(e.parentElement!.style.top, Number(e.textContent?.trim()));
-    }
-    const out = new Set<number>();
-    for (const sq of document.querySelectorAll('.editor-host .view-overlays .squiggly-error')) {
-      const n = lineAt.get(sq.parentElement!.style.top);
-      if (n !== undefined) out.add(n);
-    }
-    return [...out].sort((a, b) => a - b);
-  });
+async function waitForEditor(page: Page, want: { line: number; text?: string; squiggles?: number[] }): Promise<void> {
+  try {
+    await page.waitForFunction(editorState, want, { timeout: 5000, polling: 50 });
+  } catch (e) {
+    const seen = (await page.evaluate(editorState, { line: want.line })) as { text: string; squiggles: number[] };
+    throw new Error(`${(e as Error).message.split('\n')[0]}: wanted ${JSON.stringify(want)}, the editor shows line ${want.line} "${seen.text}" and squiggles on ${JSON.stringify(seen.squiggles)}`);
+  }
+}
+
+/** Wait until line `n` shows exactly `text` (surrounding blanks ignored); Monaco renders on the next frame. */
+export function waitForLine(page: Page, n: number, text: string): Promise<void> {
+  return waitForEditor(page, { line: n, text });
+}
+
+/** Wait until the error squiggles are on exactly these lines. */
+export function waitForSquiggles(page: Page, lines: number[]): Promise<void> {
+  return waitForEditor(page, { line: 1, squiggles: lines });
 }

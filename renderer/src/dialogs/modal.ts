@@ -35,7 +35,7 @@ export function openModal(title: string, body: HTMLElement, buttons: ModalButton
     }
   };
   const dialog = h('div', { class: `modal${opts.wide ? ' wide' : ''}`, role: 'dialog', 'aria-modal': 'true', 'aria-label': title, 'data-testid': opts.testId },
-    h('div', { class: 'modal-head' }, h('h2', {}, title), h('button', { class: 'toast-close', 'aria-label': 'Close', onclick: () => close() }, '×')),
+    h('div', { class: 'modal-head' }, h('h2', {}, title), h('button', { class: 'modal-close', 'aria-label': 'Close', onclick: () => close() }, '×')),
     h('div', { class: 'modal-body' }, body),
     h('div', { class: 'modal-buttons' },
       h('button', { onclick: () => close() }, 'Cancel'),

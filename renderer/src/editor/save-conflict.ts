@@ -5,7 +5,7 @@ import { h } from '../dom';
 
 /** True for the studio's "changed on disk since it was opened" refusal. */
 export function isConflict(e: unknown): boolean {
-  return e instanceof StudioError && e.info.path === 'base_version';
+  return e instanceof StudioError && (e.code === 'AS_ERR_FILE_CONFLICT' || e.info.path === 'base_version');
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { SaveResult } from '../../../engine/api/contract';
 import { emptyState, h, replace } from '../dom';
 import { languageOf } from '../file-kinds';
+import { ms } from '../format';
 import { monaco } from '../monaco-env';
 import { failure, success, warning } from '../notify';
 import type { StudioState } from '../studio-state';
@@ -32,6 +33,7 @@ export class WorkspaceEditor {
   private readonly empty: HTMLElement;
   private readonly host = h('div', { class: 'editor-host' });
   private readonly activeListeners = new Set<(path: string | undefined) => void>();
+  private readonly saving = new Map<string, Promise<SaveResult | undefined>>();
 
   constructor(private readonly state: StudioState) {
     this.tabs = new TabBar({ select: (p) => void this.open(p), close: (p) => this.close(p) });
@@ -42,11 +44,15 @@ export class WorkspaceEditor {
       scrollBeyondLastLine: false, fixedOverflowWidgets: true, renderWhitespace: 'selection', 'semanticHighlighting.enabled': false,
     });
     this.editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => void this.save());
+    // Ctrl/Cmd+S outside the editor (tree, panels) saves too, and never opens the browser's "save page"
     window.addEventListener('keydown', (e) => {
       if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 's') {
         e.preventDefault();
-        void this.save();
+        if (!(e.target as Element | null)?.closest?.('.monaco-editor')) void this.save();
       }
+    });
+    window.addEventListener('beforeunload', (e) => {
+      if (this.order.some((p) => this.isDirty(p))) e.preventDefault();
     });
     state.on('status', () => this.refresh());
     state.client.onFilesChanged((e) => {
@@ -125,8 +131,18 @@ export class WorkspaceEditor {
   }
 
   /** Save the active (or given) file; a save of a script or the config reloads the engine. */
-  async save(path = this.active, force = false): Promise<SaveResult | undefined> {
-    const f = path ? this.files.get(path) : undefined;
+  save(path = this.active, force = false): Promise<SaveResult | undefined> {
+    if (!path) return Promise.resolve(undefined);
+    // one save per file at a time: a second Ctrl+S while the first is under way waits for it
+    const running = this.saving.get(path);
+    if (running) return running;
+    const p = this.doSave(path, force).finally(() => this.saving.delete(path));
+    this.saving.set(path, p);
+    return p;
+  }
+
+  private async doSave(path: string, force: boolean): Promise<SaveResult | undefined> {
+    const f = this.files.get(path);
     if (!f) return undefined;
     const content = f.model.getValue();
     let result: SaveResult;
@@ -134,7 +150,7 @@ export class WorkspaceEditor {
       result = await this.state.client.saveFile({ path: f.path, content, base_version: force ? undefined : f.version });
     } catch (e) {
       const choice = await resolveConflict(e, f.path);
-      if (choice === 'overwrite') return this.save(path, true);
+      if (choice === 'overwrite') return this.doSave(path, true);
       if (choice === 'reload') await this.reloadFromDisk(f.path, true);
       else if (choice === undefined) failure(e, `Saving ${f.path}`);
       return undefined;
@@ -143,7 +159,7 @@ export class WorkspaceEditor {
     f.changedOnDisk = false;
     if (result.version) f.version = result.version;
     const r = result.reload;
-    if (r?.ok) success(`Saved ${f.path}`, `Live: generation ${r.generation} (reloaded in ${r.duration_ms} ms)`);
+    if (r?.ok) success(`Saved ${f.path}`, `Live: generation ${r.generation} (reloaded in ${ms(r.duration_ms)})`);
     else if (r) {
       const first = r.diagnostics[0];
       warning(`Saved ${f.path}, but it is not live`, `${r.diagnostics.length} problem(s), see Problems. Generation ${r.generation} keeps serving the previous version.`,

@@ -2,6 +2,7 @@
 import type { PresetInfo, SimFields, SimulateInput } from '../../../engine/api/contract';
 import { emptyState, h, replace } from '../dom';
 import { failure } from '../notify';
+import { workspacePath } from '../script-paths';
 import type { StudioState } from '../studio-state';
 import { TraceView } from './trace-view';
 
@@ -24,7 +25,7 @@ export class SimulatorPanel {
   private readonly form: HTMLFormElement;
 
   constructor(private readonly state: StudioState, openAt: (file: string, line?: number) => void) {
-    this.trace = new TraceView(openAt);
+    this.trace = new TraceView(openAt, (name) => workspacePath(name, state.status?.workspace ?? '', state.files));
     for (const f of [...MAIN, ...MORE]) {
       this.inputs.set(f, h('input', { name: f, autocomplete: 'off', spellcheck: 'false' }));
     }

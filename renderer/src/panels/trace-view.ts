@@ -4,14 +4,11 @@ import type { SimulationResult, TraceEvent, TraceStage } from '../../../engine/a
 import { emptyState, h, replace } from '../dom';
 import { explain } from '../errors';
 import { ms, preview } from '../format';
+import { scriptPlaceIn } from '../script-paths';
 
 type OpenAt = (file: string, line?: number) => void;
-
-/** `features/x.lua:12: message` -> the place, so an error can link to its line. */
-export function scriptPlace(text: string): { file: string; line: number } | undefined {
-  const m = /([\w./-]+\.lua):(\d+):/.exec(text);
-  return m ? { file: m[1].replace(/^\.\//, ''), line: Number(m[2]) } : undefined;
-}
+/** The workspace file a script name in an error stands for (undefined: not a workspace file). */
+type ResolveScript = (name: string) => string | undefined;
 
 /** A one-line description of a recorded event (command and key, URL and status, log text). */
 export function describeEvent(e: Pick<TraceEvent, 'kind' | 'detail'>): string {
@@ -27,7 +24,7 @@ export function describeEvent(e: Pick<TraceEvent, 'kind' | 'detail'>): string {
 export class TraceView {
   readonly el = h('div', { class: 'trace', 'data-testid': 'trace' });
 
-  constructor(private readonly openAt: OpenAt) {}
+  constructor(private readonly openAt: OpenAt, private readonly resolve: ResolveScript) {}
 
   showEmpty(): void {
     replace(this.el, emptyState('No request sent yet', 'Pick a client, set the user and password, and press Send: every stage the request runs through shows up here.'));
@@ -70,7 +67,9 @@ export class TraceView {
 
   private stageRow(s: TraceStage, offset: number, total: number): HTMLElement {
     const flags = [s.triggered ? 'triggered' : '', s.abort ? 'abort' : '', s.reject ? 'reject' : ''].filter(Boolean);
-    const place = s.error ? scriptPlace(s.error) : undefined;
+    const raw = s.error ? scriptPlaceIn(s.error) : undefined;
+    const file = raw ? this.resolve(raw.file) : undefined;
+    const place = raw && file ? { file, line: raw.line } : undefined;
     const bad = !!s.error || s.triggered || s.reject;
     return h('li', { class: `stage${bad ? ' bad' : ''}`, 'data-stage': s.stage, 'data-name': s.name },
       h('div', { class: 'stage-head' },
@@ -90,12 +89,11 @@ export class TraceView {
 
   private eventTable(events: TraceEvent[]): HTMLElement {
     return h('table', { class: 'events' },
-      h('thead', {}, h('tr', {}, h('th', {}, 'at'), h('th', {}, 'stage'), h('th', {}, 'kind'), h('th', {}, 'what'), h('th', {}, 'took'))),
-      h('tbody', {}, ...events.map((e) => h('tr', { class: `ev ${e.kind}${e.detail.error ? ' bad' : ''}` },
+      h('thead', {}, h('tr', {}, h('th', {}, 'at'), h('th', {}, 'kind'), h('th', {}, 'what (stage)'), h('th', {}, 'took'))),
+      h('tbody', {}, ...events.map((e) => h('tr', { class: `ev ${e.kind}${e.detail.error ? ' bad' : ''}`, 'data-kind': e.kind },
         h('td', {}, ms(e.at_ms)),
-        h('td', {}, `${e.stage}/${e.name}`),
         h('td', {}, e.kind),
-        h('td', { class: 'mono' }, describeEvent(e)),
+        h('td', { class: 'mono' }, describeEvent(e), h('span', { class: 'ev-stage' }, `${e.stage} · ${e.name}`)),
         h('td', {}, typeof e.detail.ms === 'number' ? ms(e.detail.ms) : '')))));
   }
 }

@@ -28,6 +28,8 @@ export class TrafficPanel {
   private readonly chart = new OutcomeChart();
   private readonly summary = h('div', { class: 'traffic-summary' });
   private runId: string | undefined;
+  /** The newest summary of the current run (events may overtake the answer to startTraffic). */
+  private latest: TrafficSummary | undefined;
 
   constructor(private readonly state: StudioState) {
     this.kind.addEventListener('change', () => this.syncInputs());
@@ -70,6 +72,8 @@ export class TrafficPanel {
   async start(): Promise<void> {
     const opts: TrafficOptions = { profile: this.profile(), count: Number(this.countIn.value), rate: Number(this.rate.value) || 0 };
     this.chart.reset();
+    this.runId = undefined;
+    this.latest = undefined;
     try {
       this.startBtn.disabled = true;
       const s = await this.state.client.startTraffic(opts);
@@ -94,6 +98,9 @@ export class TrafficPanel {
   private update(s: TrafficSummary): void {
     if (this.runId && s.run_id !== this.runId) return;
     this.runId ??= s.run_id;
+    const prev = this.latest?.run_id === s.run_id ? this.latest : undefined;
+    if (prev && (prev.state !== 'running' || s.completed < prev.completed)) return;
+    this.latest = s;
     const running = s.state === 'running';
     this.startBtn.disabled = running;
     this.cancelBtn.disabled = !running;
