@@ -15,6 +15,12 @@ function loadMock(): new (opts?: Record<string, unknown>) => Redis {
 
 let mockInstances = 0;
 
+/**
+ * Command timeout when the config names none (the default the Lua module uses too). Without one, a Redis
+ * that stops answering (frozen, or a network partition that drops packets) holds every request forever.
+ */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
+
 /** Build a client for one Redis setting. `mock` gives a fresh, private in-memory database. */
 export function createRedisClient(settings: RedisSettings): RedisClient {
   if (settings.mode === 'mock') {
@@ -32,7 +38,7 @@ export function createRedisClient(settings: RedisSettings): RedisClient {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: true,
     connectTimeout: 2000,
-    commandTimeout: settings.commandTimeoutMs,
+    commandTimeout: settings.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
     retryStrategy: (times) => Math.min(times * 100, 2000),
     lazyConnect: false,
   };

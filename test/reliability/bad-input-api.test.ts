@@ -72,7 +72,8 @@ test('custom hooks: any method, location, body, content type and credentials', a
       return checkApiAnswer('hooks', { ...res, statusCode: 200 } as typeof res, true);
     }
     checkApiAnswer('hooks', res, served);
-    if (path === 'admin-echo' && method === 'POST' && auth.kind === 'viewer') assert.equal(res.statusCode, 403, 'a token without the role');
+    // the role is checked when the hook is chosen, after the body was read (a body too large is refused first)
+    if (path === 'admin-echo' && method === 'POST' && auth.kind === 'viewer' && res.statusCode !== 413) assert.equal(res.statusCode, 403, 'a token without the role');
     // credentials are checked before anything else
     if (auth.kind === 'refused') assert.equal(res.statusCode, 401, res.body);
   });

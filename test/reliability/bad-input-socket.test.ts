@@ -79,7 +79,7 @@ for (const c of CASES) {
     const res = await raw(c.request);
     const t = (tally[`socket: ${c.name}`] ??= { cases: 0, answers: {} });
     t.cases++;
-    const code = /"error":"([^"]+)"/.exec(res.body)?.[1] ?? 'no body';
+    const code = /"error":"([^"]+)"/.exec(res.body)?.[1] ?? (res.status === 403 ? 'login failed' : 'no body');
     t.answers[`${res.status} ${code}`] = (t.answers[`${res.status} ${code}`] ?? 0) + 1;
     assert.ok(res.status >= 200 && res.status < 500, `status ${res.status}: ${res.body.slice(0, 200)}`);
     if (res.status === 403 || (res.status === 200 && res.headers['auth-status'] && res.headers['auth-status'] !== 'OK')) {

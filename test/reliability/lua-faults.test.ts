@@ -5,8 +5,8 @@ import net from 'node:net';
 import { startFixture, jsonLogin, type EngineFixture } from '../helpers/engine-fixture';
 import { TEMPFAIL_MESSAGE } from '../../engine/pipeline/pipeline';
 
-const TIMEOUT_MS = 250; // lua_script_timeout of the fixture
-const MARGIN_MS = 500; // scheduling slack on a busy 2-core CI machine
+const TIMEOUT_MS = 500; // lua_script_timeout of the fixture
+const MARGIN_MS = 750; // scheduling slack on a busy 2-core CI machine (other test files run alongside)
 const STAGES = ['feature', 'backend', 'filter', 'action', 'post', 'hook'] as const;
 const KINDS = ['loop', 'alloc', 'raise', 'http', 'sleep'] as const;
 type Stage = (typeof STAGES)[number];
@@ -165,5 +165,20 @@ test('memory returns to its level: pools hold fresh VMs of the same size, RSS st
     assert.ok(ratio > 0.5 && ratio < 1.5, `${pool}: ${bytes} bytes per VM before, ${now.perVm[pool]} after`);
   }
   // wasm memory never shrinks, so the first round may grow RSS; later rounds reuse it
-  assert.ok(rounds[3] - rounds[1] < 24 * 1048576, `RSS grew ${mib(rounds[3] - rounds[1])} MiB between rounds 2 and 4`);
+  assert.ok(rounds[3] - rounds[0] < 16 * 1048576, `RSS grew ${mib(rounds[3] - rounds[0])} MiB from round 1 to round 4`);
+});
+
+test('a script allocating without bound while it loads (top level, init scripts) is stopped by lua_memory_limit', {
+  todo: 'engine/lua/vm.ts: the heap cap is set only by sealMemory() after loading, and init-script VMs are never sealed; set it in LuaVm.create (see docs/reliability.md)',
+}, async () => {
+  const { LuaVm } = await import('../../engine/lua/vm');
+  const { testServices } = await import('../helpers/lua-harness');
+  const vm = await LuaVm.create({ poolName: 'load', services: testServices(), memoryLimitBytes: 8 << 20, allowIo: false });
+  const rss = process.memoryUsage().rss;
+  try {
+    await assert.rejects(vm.loadScript('top.lua', 'local t = {} for i = 1, 1e9 do t[i] = string.rep("z", 1024) .. i end', 1000), /not enough memory/);
+  } finally {
+    vm.close();
+    console.log('load-time allocation figures', JSON.stringify({ rss_growth_mib: Math.round((process.memoryUsage().rss - rss) / 1048576) }));
+  }
 });

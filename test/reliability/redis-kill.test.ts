@@ -1,4 +1,4 @@
-// Redis killed (SIGKILL) under load: every affected request is a temporary failure, none a success; Redis back -> the engine recovers alone.
+// Redis killed (SIGKILL) or frozen (SIGSTOP) under load: every affected request is a temporary failure, none a success; Redis back -> the engine recovers alone.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFixture, type EngineFixture } from '../helpers/engine-fixture';
@@ -73,7 +73,7 @@ const until = async (pred: () => boolean, ms: number) => {
   return true;
 };
 
-test('Redis killed during load: no success while it is down, recovery without restart after it returns', async () => {
+test('Redis killed during load: no success while it is down, recovery without restart after it returns', { timeout: 60_000 }, async () => {
   const l = load(32);
   // healthy phase: a few hundred correct answers
   assert.ok(await until(() => l.samples.length >= 200, 10_000), 'healthy load did not run');
@@ -123,4 +123,32 @@ test('Redis killed during load: no success while it is down, recovery without re
   assert.ok(reasons.length > 0 && reasons.every((r) => /max retries|Connection is closed|Command timed out|ECONNREFUSED|lua_script_timeout/i.test(r!)), JSON.stringify(reasons));
   assert.ok(recovered, 'no successful login within 10 s after Redis came back');
   assert.ok(tRecovered - tBack < 5000, `recovery took ${Math.round(tRecovered - tBack)} ms`);
+  // the same engine (no restart, no reload) and it reports itself healthy again
+  assert.equal(fx.engine.generation, 1);
+  assert.equal((await fx.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
+});
+
+test('Redis frozen (SIGSTOP: connections stay open, nothing answers): requests tempfail within the default command timeout, then recover', { timeout: 60_000 }, async () => {
+  const ok = await one('good', 1);
+  assert.equal(ok.decision, 'ok');
+  process.kill(redis.pid, 'SIGSTOP');
+  let frozen: Sample[];
+  try {
+    const healthz = fx.app.inject({ method: 'GET', url: '/healthz' });
+    frozen = await Promise.all([one('good', 2), one('wrong', 3), one('nginx-good', 4), one('nginx-wrong', 5)]);
+    const health = await healthz;
+    assert.equal(health.statusCode, 503);
+    assert.equal(health.json().status, 'degraded');
+  } finally {
+    process.kill(redis.pid, 'SIGCONT');
+  }
+  const ms = frozen.map((s) => Math.round(s.end - s.start));
+  console.log('redis-frozen figures', JSON.stringify({ decisions: frozen.map((s) => s.decision), latency_ms: ms }));
+  assert.deepEqual(frozen.map((s) => s.decision), ['tempfail', 'tempfail', 'tempfail', 'tempfail']);
+  // DEFAULT_COMMAND_TIMEOUT_MS (5 s) plus slack; before the fix these requests never ended
+  for (const m of ms) assert.ok(m < 7000, `a request took ${m} ms`);
+  const t0 = performance.now();
+  let back: Sample | undefined;
+  while (performance.now() - t0 < 5000 && back?.decision !== 'ok') back = await one('good', 6);
+  assert.equal(back?.decision, 'ok', 'no recovery after SIGCONT');
 });
