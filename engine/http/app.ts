@@ -22,7 +22,27 @@ export async function buildHttpApp(engine: AuthEngine, opts: HttpAppOptions = {}
     logger: opts.logRequests ? { level: 'info' } : false,
     bodyLimit: server.maxBodyBytes,
     routerOptions: { maxParamLength: 512 },
+    // requests node's HTTP parser rejects (bad header bytes, smuggling attempts, oversized headers) get the
+    // same JSON error shape as every other bad request
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return socket.destroy();
+      const big = err.code === 'HPE_HEADER_OVERFLOW';
+      const status = big ? 431 : 400;
+      const body = JSON.stringify({ error: 'AS_ERR_BAD_REQUEST', message: big ? 'request headers are too large' : `malformed HTTP request (${err.code ?? 'parse error'})` });
+      socket.end(`HTTP/1.1 ${status} ${big ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    },
     // header values are bounded by node's maxHeaderSize (16 KiB)
+  });
+
+  // On shutdown, answers go out with Connection: close so keep-alive clients let go at once and the
+  // process can exit right after the last in-flight request (instead of after the keep-alive timeout).
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (closing) reply.header('Connection', 'close');
+    return payload;
   });
 
   app.setErrorHandler((err: unknown, req, reply) => {

@@ -53,6 +53,8 @@ export interface LoadedScript {
 export type DispatchKind = 'feature' | 'filter' | 'action' | 'verify' | 'list_accounts' | 'add_totp' | 'hook' | 'init' | 'call';
 
 let vmCounter = 0;
+/** A script running longer than this yields to the event loop, so other requests go on meanwhile. */
+const TIME_SLICE_MS = 10;
 
 export class LuaVm implements ModuleHost {
   readonly id = ++vmCounter;
@@ -73,6 +75,8 @@ export class LuaVm implements ModuleHost {
   /** Wall-clock deadline (ms) of the running call; the count hook raises once it passes. */
   private deadline = 0;
   private hookPtr = 0;
+  /** When the running call last got the CPU (start or last time-slice yield). */
+  private sliceStart = 0;
 
   private constructor(engine: LuaEngine, options: VmOptions) {
     this.global = engine.global;
@@ -118,6 +122,9 @@ export class LuaVm implements ModuleHost {
     });
     this.runSyncChunk(PRELUDE, '=[authstudio prelude]');
     this.installTimeoutHook();
+    // capped from the start: a script that allocates at its top level (or an init script) is stopped too;
+    // sealMemory() re-bases the cap once the scripts are loaded
+    this.global.setMemoryMax(this.global.getMemoryUsed() + this.options.memoryLimitBytes);
     if (this.options.packagePath) {
       // user modules are read from disk by the host, not by Lua's io (which is sandboxed)
       this.installPackageSearcher(this.options.packagePath);
@@ -193,13 +200,25 @@ export class LuaVm implements ModuleHost {
     };
   }
 
-  /** One count hook per VM, inherited by every thread it creates: raises once the call's deadline passed. */
+  /**
+   * One count hook per VM, inherited by every thread it creates: raises once the call's deadline passed,
+   * and lets a long-running script yield to the event loop every few ms so one busy script cannot stall
+   * every other request until its timeout.
+   */
   private installTimeoutHook(): void {
     const lua = this.global.lua;
     this.hookPtr = lua.module.addFunction((L: number) => {
-      if (this.deadline !== 0 && Date.now() > this.deadline) {
+      if (this.deadline === 0) return;
+      const now = Date.now();
+      if (now > this.deadline) {
         lua.lua_pushstring(L, 'lua_script_timeout exceeded');
         lua.lua_error(L);
+        return;
+      }
+      // only the call's own coroutine, only where Lua can yield (not inside a script's coroutine or a C call)
+      if (now - this.sliceStart >= TIME_SLICE_MS && L === this.thread?.address && lua.lua_isyieldable(L)) {
+        this.sliceStart = now;
+        lua.lua_yieldk(L, 0, 0, null); // in a hook this only marks the yield; Lua yields when the hook returns
       }
     }, 'vii');
     lua.lua_sethook(this.global.address, this.hookPtr, 8 /* LUA_MASKCOUNT */, 1000);
@@ -354,7 +373,8 @@ export class LuaVm implements ModuleHost {
         reject(new LuaCallTimeout());
       }, timeoutMs + 20);
     });
-    this.deadline = Date.now() + timeoutMs;
+    this.sliceStart = Date.now();
+    this.deadline = this.sliceStart + timeoutMs;
     const run = th.run(nargs);
     try {
       const res = await Promise.race([run, timedOut]);
@@ -365,6 +385,7 @@ export class LuaVm implements ModuleHost {
       throw e;
     } finally {
       this.deadline = 0;
+      ac.abort(); // whatever host work this call started and left behind settles now
       clearTimeout(timer);
       if (this.call) this.call.abortSignal = prevSignal;
     }

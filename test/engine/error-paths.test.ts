@@ -46,3 +46,15 @@ test('broken VMs are replaced and concurrent requests are all answered correctly
   results.forEach((r, i) => assert.equal(r.statusCode, users[i] === 'feature-error' ? 500 : 200, `request ${i} (${users[i]})`));
   assert.ok(fx.engine.poolStats().features.replaced >= 20);
 });
+
+test('a looping script does not stall other requests: it yields to them while it runs', async () => {
+  const loop = jsonLogin(fx.app, { username: 'feature-loop', password: 'x', client_ip: '198.51.100.7' });
+  // let the loop start, then measure a good login served while it spins
+  await new Promise((resolve) => setImmediate(resolve));
+  const t0 = performance.now();
+  const ok = await jsonLogin(fx.app, { username: 'alice', password: 'alice-secret', client_ip: '198.51.100.7' });
+  const waited = performance.now() - t0;
+  assert.equal(ok.statusCode, 200);
+  assert.equal((await loop).statusCode, 500);
+  assert.ok(waited < 300, `a good login waited ${Math.round(waited)} ms behind a looping script (timeout 500 ms)`);
+});

@@ -90,8 +90,9 @@ for (const c of CASES) {
     assert.ok(c.expect.includes(res.status), `status ${res.status}, expected ${c.expect.join(' or ')}: ${res.body.slice(0, 200)}`);
     if (c.bare) return assert.match(res.body, /^(0\r\n\r\n)?$/, 'an empty (chunked) body');
     const body = JSON.parse(res.body);
-    // the engine's own errors carry AS_ERR_* codes; the HTTP parser's (before fastify routes) carry fastify's text
-    assert.ok(typeof body.error === 'string' && typeof body.message === 'string' && body.message.length > 0, res.body);
+    // every error, the HTTP parser's included, carries an AS_ERR_* code and a message
+    assert.match(String(body.error), /^AS_ERR_[A-Z_]+$/, res.body);
+    assert.ok(typeof body.message === 'string' && body.message.length > 0, res.body);
   });
 }
 

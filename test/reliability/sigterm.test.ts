@@ -113,10 +113,7 @@ test('SIGTERM during load: in-flight requests get complete, correct answers; new
   }
 });
 
-test('SIGTERM with keep-alive clients in flight: the process exits soon after the last answer', {
-  timeout: 60_000,
-  todo: 'engine/http/app.ts: sockets busy when close() starts stay open after their answer until fastify keepAliveTimeout (72 s); answer them with Connection: close (see docs/reliability.md)',
-}, async () => {
+test('SIGTERM with keep-alive clients in flight: the process exits soon after the last answer', { timeout: 60_000 }, async () => {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const { srv, inflight, t0 } = await termUnderLoad(agent);
   try {
