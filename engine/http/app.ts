@@ -22,6 +22,10 @@ export async function buildHttpApp(engine: AuthEngine, opts: HttpAppOptions = {}
     logger: opts.logRequests ? { level: 'info' } : false,
     bodyLimit: server.maxBodyBytes,
     routerOptions: { maxParamLength: 512 },
+    // errors fastify raises before routing (a broken percent-escape in the URL, ...) get our JSON shape
+    frameworkErrors: (err, _req, reply) => {
+      void (reply as FastifyReply).code(400).send({ error: 'AS_ERR_BAD_REQUEST', message: `malformed request: ${err.message}` });
+    },
     // requests node's HTTP parser rejects (bad header bytes, smuggling attempts, oversized headers) get the
     // same JSON error shape as every other bad request
     clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {

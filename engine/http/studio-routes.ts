@@ -81,6 +81,14 @@ export function registerStudioRoutes(app: FastifyInstance, service: StudioBacken
   });
 
   app.register(async (scope) => {
+    // fastify's own refusals here (bad JSON, body too large, wrong content type) keep the studio error shape
+    scope.setErrorHandler((err: unknown, _req, reply) => {
+      const e = err as { statusCode?: number; message?: string };
+      const error: StudioErrorInfo = e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500
+        ? { code: 'AS_ERR_BAD_REQUEST', message: e.message || 'bad request', status: e.statusCode }
+        : service.errorInfo(err);
+      return reply.code(error.status).send({ error });
+    });
     scope.addHook('onRequest', async (req, reply) => {
       const why = refusal(req, opts.token);
       if (why) return deny(reply, opts.token === undefined ? 403 : 401, why);

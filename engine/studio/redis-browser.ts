@@ -57,6 +57,11 @@ export class RedisBrowser {
       const [nc, keys] = await wrap(node.scan(String(c), 'MATCH', match, 'COUNT', count));
       raw = keys;
       next = nc !== '0' ? `${n}:${nc}` : n + 1 < masters.length ? `${n + 1}:0` : '0';
+    } else if (this.store().mode === 'mock') {
+      // ioredis-mock turns MATCH into a RegExp without escaping ( ) [ | {: scan everything, match the glob here
+      const re = globToRegExp(match);
+      [next, raw] = await wrap((client as RedisClient & { scan: (...a: unknown[]) => Promise<[string, string[]]> }).scan(cursor, 'COUNT', count));
+      raw = raw.filter((k) => re.test(k));
     } else {
       [next, raw] = await wrap((client as RedisClient & { scan: (...a: unknown[]) => Promise<[string, string[]]> }).scan(cursor, 'MATCH', match, 'COUNT', count));
     }
@@ -146,4 +151,37 @@ export class RedisBrowser {
     } while (cursor !== '0');
     return { deleted };
   }
+}
+
+/** A Redis glob (`*`, `?`, `[...]`, `\\x`) as an anchored RegExp; every other character is literal. */
+export function globToRegExp(glob: string): RegExp {
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '*') out += '[\\s\\S]*';
+    else if (c === '?') out += '[\\s\\S]';
+    else if (c === '\\' && i + 1 < glob.length) out += escapeRe(glob[++i]);
+    else if (c === '[') {
+      const end = glob.indexOf(']', i + 2);
+      if (end < 0) out += '\\[';
+      else {
+        let body = glob.slice(i + 1, end);
+        const negate = body.startsWith('^');
+        if (negate) body = body.slice(1);
+        out += `[${negate ? '^' : ''}${body.replace(/[\\\]^]/g, '\\$&')}]`;
+        i = end;
+      }
+    } else out += escapeRe(c);
+  }
+  try {
+    return new RegExp(`^${out}$`);
+  } catch {
+    // a class Redis accepts but RegExp does not (e.g. the reversed range [z-a]): match the text literally
+    return new RegExp(`^${escapeRe(glob)}$`);
+  }
+}
+
+function escapeRe(c: string): string {
+  // escapes a single character or a whole string
+  return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
