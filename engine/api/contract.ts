@@ -143,3 +143,42 @@ export interface StudioClient extends StudioMethods, StudioEvents {
   /** Stop event delivery and release the connection. */
   close(): Promise<void>;
 }
+
+/** What a transport supplies: one call, one subscription, and its connection's life cycle. */
+export interface StudioTransport {
+  call(method: StudioMethodName, arg: unknown): Promise<unknown>;
+  subscribe(event: StudioEventName, listener: (payload: unknown) => void): Unsubscribe;
+  connect(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Assemble a StudioClient from a transport: every method and onX subscription of the contract, generically,
+ * so no transport lists them again. Subscriptions still open are ended by close().
+ */
+export function clientFromTransport(t: StudioTransport): StudioClient {
+  const subscriptions = new Set<Unsubscribe>();
+  const methods: Record<string, (arg?: unknown) => Promise<unknown>> = {};
+  for (const name of STUDIO_METHODS) methods[name] = (arg?: unknown) => t.call(name, arg ?? {});
+  const subscribers: Record<string, (listener: (payload: unknown) => void) => Unsubscribe> = {};
+  for (const [method, event] of Object.entries(EVENT_OF_SUBSCRIBER)) {
+    subscribers[method] = (listener) => {
+      const off = t.subscribe(event, listener);
+      const unsubscribe = () => {
+        off();
+        subscriptions.delete(unsubscribe);
+      };
+      subscriptions.add(unsubscribe);
+      return unsubscribe;
+    };
+  }
+  return {
+    ...(methods as unknown as StudioMethods),
+    ...(subscribers as unknown as StudioEvents),
+    connect: () => t.connect(),
+    close: async () => {
+      for (const off of [...subscriptions]) off();
+      await t.close();
+    },
+  };
+}

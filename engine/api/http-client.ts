@@ -2,10 +2,7 @@
 //
 // Uses only fetch and streams (Node 20+ and browsers). Events missed while the stream reconnects are lost:
 // clients re-read state (getStatus, listFiles) after `connect()` resolves again.
-import {
-  EVENT_OF_SUBSCRIBER, STUDIO_METHODS, StudioError, type StudioClient, type StudioErrorInfo, type StudioEvents,
-  type StudioMethods, type Unsubscribe,
-} from './contract';
+import { clientFromTransport, StudioError, type StudioClient, type StudioErrorInfo } from './contract';
 import { parseSseBlock, splitSseBuffer } from './sse';
 
 export interface HttpClientOptions {
@@ -122,20 +119,14 @@ export function createHttpClient(baseUrl: string, opts: HttpClientOptions = {}):
     await hello!.promise;
   };
 
-  const methods: Record<string, (arg?: unknown) => Promise<unknown>> = {};
-  for (const name of STUDIO_METHODS) methods[name] = (arg?: unknown) => call(name, arg);
-  const subscribers: Record<string, (listener: (payload: unknown) => void) => Unsubscribe> = {};
-  for (const [method, event] of Object.entries(EVENT_OF_SUBSCRIBER)) {
-    subscribers[method] = (listener) => {
+  return clientFromTransport({
+    call: (name, arg) => call(name, arg),
+    subscribe(event, listener) {
       if (!listeners.has(event)) listeners.set(event, new Set());
       listeners.get(event)!.add(listener);
       if (!stream && !closed) connect().catch(() => undefined);
       return () => listeners.get(event)?.delete(listener);
-    };
-  }
-  return {
-    ...(methods as unknown as StudioMethods),
-    ...(subscribers as unknown as StudioEvents),
+    },
     connect,
     close: async () => {
       closed = true;
@@ -143,5 +134,5 @@ export function createHttpClient(baseUrl: string, opts: HttpClientOptions = {}):
       listeners.clear();
       await stream?.catch(() => undefined);
     },
-  };
+  });
 }

@@ -1,8 +1,8 @@
 // The Electron transport, renderer side: a StudioClient over the preload's bridge (window.authstudio), which
 // carries only the studio's methods and events over validated IPC channels.
 import {
-  EVENT_OF_SUBSCRIBER, STUDIO_METHODS, StudioError, type StudioClient, type StudioErrorInfo, type StudioEventName,
-  type StudioEvents, type StudioMethodName, type StudioMethods, type Unsubscribe,
+  clientFromTransport, StudioError, type StudioClient, type StudioErrorInfo, type StudioEventName,
+  type StudioMethodName, type Unsubscribe,
 } from '../../../engine/api/contract';
 
 /** What a call answers over IPC: errors travel as data (Electron would flatten a thrown error to its message). */
@@ -25,38 +25,19 @@ declare global {
  * @example const client = window.authstudio ? createIpcClient(window.authstudio) : createHttpClient(location.origin);
  */
 export function createIpcClient(bridge: StudioBridge): StudioClient {
-  const subscriptions = new Set<Unsubscribe>();
-  const methods: Record<string, (arg?: unknown) => Promise<unknown>> = {};
-  for (const name of STUDIO_METHODS) {
-    methods[name] = async (arg?: unknown) => {
+  return clientFromTransport({
+    async call(name, arg) {
       let reply: IpcReply;
       try {
-        reply = await bridge.invoke(name, arg ?? {});
+        reply = await bridge.invoke(name, arg);
       } catch (e) {
         throw new StudioError({ code: 'AS_ERR_INTERNAL', status: 500, message: `the app's main process did not answer ${name}: ${(e as Error)?.message ?? e}` });
       }
       if (!reply.ok) throw new StudioError(reply.error);
       return reply.result;
-    };
-  }
-  const subscribers: Record<string, (listener: (payload: unknown) => void) => Unsubscribe> = {};
-  for (const [method, event] of Object.entries(EVENT_OF_SUBSCRIBER)) {
-    subscribers[method] = (listener) => {
-      const off = bridge.on(event, listener);
-      const unsubscribe = () => {
-        off();
-        subscriptions.delete(unsubscribe);
-      };
-      subscriptions.add(unsubscribe);
-      return unsubscribe;
-    };
-  }
-  return {
-    ...(methods as unknown as StudioMethods),
-    ...(subscribers as unknown as StudioEvents),
-    connect: async () => undefined,
-    close: async () => {
-      for (const off of [...subscriptions]) off();
     },
-  };
+    subscribe: (event, listener) => bridge.on(event, listener),
+    connect: async () => undefined,
+    close: async () => undefined,
+  });
 }
