@@ -11,7 +11,8 @@ import { startFixture, jsonLogin, FIXTURES, type EngineFixture } from '../helper
 import { startHttpServer, type TestHttpServer } from '../helpers/http-server';
 import { closeDbPools } from '../../engine/lua/modules/db-pools';
 
-const SEED_DOC = '/work/shared/seeds/000_abb23ce82a1debbd.txt';
+// the team's shared/ folder sits beside the project's checkout (as in CI)
+const SEED_DOC = path.join(FIXTURES, '..', '..', '..', 'shared', 'seeds', '000_abb23ce82a1debbd.txt');
 const SEED_DIR = path.join(FIXTURES, 'seed');
 const SCRIPTS = ['backend/backend.lua', 'features/blocklist.lua', 'filters/geoippolicyd.lua', 'actions/haproxy.lua', 'hooks/callback.lua'];
 
