@@ -18,7 +18,7 @@ import { buildProtection, type Protection } from './protection/index';
 import { runLuaStage } from './pipeline/lua-stages';
 import { encodeLuaRequest } from './pipeline/lua-request';
 import { closeDbPools } from './lua/modules/db-pools';
-import type { StageRecord } from './pipeline/trace';
+import { roundMs, type StageRecord } from './pipeline/trace';
 
 export interface EngineOptions {
   logger?: Logger;
@@ -197,7 +197,7 @@ export class AuthEngine {
       this.gen = this.generationFor(config, pools);
       this.generationId++;
       retirePools(old.pools);
-      const report = { duration_ms: Math.round((performance.now() - t0) * 1000) / 1000, generation: this.generationId };
+      const report = { duration_ms: roundMs(performance.now() - t0), generation: this.generationId };
       this.events.emit('reload', report);
       return report;
     });

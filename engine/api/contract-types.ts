@@ -123,18 +123,30 @@ export interface TraceEvent {
   detail: Record<string, unknown>;
 }
 
-/** One stage of a request, as `authstudio simulate --json` prints it. */
+export type StageKind =
+  | 'brute_force' | 'feature' | 'tls_encryption' | 'relay_domains' | 'rbl' | 'cache' | 'backend'
+  | 'filter' | 'action' | 'post_action' | 'hook';
+
+/**
+ * One stage of a request, as `authstudio simulate --json` prints it: the engine's own trace record
+ * (engine/pipeline/trace.ts uses this type), so the CLI, the studio and the logs cannot drift apart.
+ */
 export interface TraceStage {
-  stage: string;
+  stage: StageKind;
+  /** The script's configured name, or the built-in check's name. */
   name: string;
   duration_ms: number;
+  /** What the stage decided: ok | fail | error | triggered | accept | reject | authenticated | ... */
   result: string;
   triggered?: boolean;
   abort?: boolean;
   reject?: boolean;
+  /** custom_log_add pairs made during this stage. */
   logs: Record<string, string>;
   status_message?: string;
+  /** `file:line: message` of a Lua error, or a description of what failed. */
   error?: string;
+  /** Redis commands, HTTP calls and log lines made during this stage (studio traces only). */
   events?: Array<{ kind: string; at_ms: number; detail: Record<string, unknown> }>;
 }
 

@@ -15,7 +15,7 @@ import type { AuthRequest } from './auth-request';
 import { networkOf } from './auth-request';
 import { encodeLuaRequest, type LuaRequestFields } from './lua-request';
 import { runLuaStage } from './lua-stages';
-import type { StageRecord } from './trace';
+import { roundMs, type StageRecord } from './trace';
 import type { BuiltinCheck, BackendOutcome, PasswordCache } from './extensions';
 
 export type Decision = 'ok' | 'fail' | 'tempfail';
@@ -143,7 +143,7 @@ export class AuthPipeline {
 
   private finish(state: StageState, t0: number): AuthOutcome {
     const { out, call } = state;
-    out.latencyMs = Math.round((performance.now() - t0) * 1000) / 1000;
+    out.latencyMs = roundMs(performance.now() - t0);
     if (out.decision === 'fail' && out.statusMessage === undefined) out.statusMessage = call.statusMessage ?? DEFAULT_FAIL_MESSAGE;
     // a built-in check may name the reason (TLS required); otherwise the generic text, never script details
     if (out.decision === 'tempfail') out.statusMessage ??= TEMPFAIL_MESSAGE;
@@ -166,11 +166,11 @@ export class AuthPipeline {
       state.out.decision = r.decision;
       state.out.statusMessage = r.statusMessage;
       if (r.decision === 'tempfail') state.out.error = r.error ?? r.statusMessage;
-      record.duration_ms = Math.round((performance.now() - t0) * 1000) / 1000;
+      record.duration_ms = roundMs(performance.now() - t0);
       if (check.actionType) await this.runActions(check.actionType, state);
       return true;
     }
-    record.duration_ms = Math.round((performance.now() - t0) * 1000) / 1000;
+    record.duration_ms = roundMs(performance.now() - t0);
     return false;
   }
 
@@ -222,7 +222,7 @@ export class AuthPipeline {
         const t0 = performance.now();
         const hit = await state.passwordCache.lookup(cacheName, state.req);
         const record: StageRecord = { stage: 'cache', name: cacheName, duration_ms: 0, result: hit ? 'hit' : 'miss', logs: {} };
-        record.duration_ms = Math.round((performance.now() - t0) * 1000) / 1000;
+        record.duration_ms = roundMs(performance.now() - t0);
         state.out.trace.push(record);
         if (hit) {
           result = hit;
