@@ -131,8 +131,29 @@ async function serve(args: Record<string, string | boolean | undefined>): Promis
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    // SIGHUP: re-read the config file and every script; a broken version is logged and the running one stays
+    process.on('SIGHUP', () => {
+      if (stopping) return;
+      let next;
+      try {
+        next = loadConfigFile(String(args.config), { redisOverride: args.redis as string | undefined, listenOverride: args.listen as string | undefined });
+      } catch (e) {
+        logger.error({ err: reloadError(e) }, 'reload refused: the configuration has errors; the running version stays');
+        return;
+      }
+      engine.reload(next).then(
+        (report) => logger.info(report, 'reloaded'),
+        (e) => logger.error({ err: reloadError(e) }, 'reload refused; the running version stays'),
+      );
+    });
   });
+  process.removeAllListeners('SIGHUP');
   return 0;
+}
+
+function reloadError(e: unknown): string {
+  if (e instanceof ConfigValidationError) return e.errors.map((x) => x.format()).join('; ');
+  return isAuthStudioError(e) ? e.format() : String((e as Error)?.message ?? e);
 }
 
 function printTryIt(listen: string): void {
