@@ -101,8 +101,7 @@ export function normaliseIp(ip: string, field: string): string {
 export function networkOf(ip: string, cidr: number): string {
   const family = net.isIP(ip);
   if (family === 4) {
-    const parts = ip.split('.').map(Number);
-    const n = ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
+    const n = ipv4Number(ip);
     const bits = Math.max(0, Math.min(32, cidr));
     const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
     const m = (n & mask) >>> 0;
@@ -122,7 +121,15 @@ export function networkOf(ip: string, cidr: number): string {
   return ip;
 }
 
-function expandIpv6(ip: string): number[] {
+/** An IPv4 address as an unsigned 32-bit number (NaN when it is not dotted-quad). */
+export function ipv4Number(ip: string): number {
+  const p = ip.split('.');
+  if (p.length !== 4) return NaN;
+  return ((Number(p[0]) << 24) | (Number(p[1]) << 16) | (Number(p[2]) << 8) | Number(p[3])) >>> 0;
+}
+
+/** An IPv6 address as its eight 16-bit words (an embedded dotted IPv4 tail included). */
+export function expandIpv6(ip: string): number[] {
   let s = ip;
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
   if (v4) {

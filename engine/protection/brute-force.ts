@@ -9,7 +9,7 @@
 import crypto from 'node:crypto';
 import net from 'node:net';
 import type { BruteForceBucket, BruteForceConfig } from '../config/types';
-import type { RedisStore } from '../redis/store';
+import type { RedisCommand, RedisStore } from '../redis/store';
 import { networkOf } from '../pipeline/auth-request';
 import type { BuiltinCheck, CheckResult } from '../pipeline/extensions';
 import type { AuthOutcome, StageState } from '../pipeline/pipeline';
@@ -57,10 +57,10 @@ export class BruteForceProtection implements BuiltinCheck {
     const buckets = this.bucketsFor(ip, state.req.fields.protocol);
     if (buckets.length === 0) return undefined;
     const keys = buckets.map((b) => this.counterKey(b, networkOf(ip, b.cidr)));
-    const [values, seen] = replies(await this.redis().client.pipeline()
-      .mget(...keys)
-      .sismember(this.historyKey(ip, buckets, state.req.fields.username), this.passwordHash(state.req.fields.password))
-      .exec()) as [Array<string | null>, number];
+    const [values, seen] = (await this.redis().batch([
+      ['mget', ...keys],
+      ['sismember', this.historyKey(ip, buckets, state.req.fields.username), this.passwordHash(state.req.fields.password)],
+    ])) as [Array<string | null>, number];
     const repeating = seen === 1;
     for (let i = 0; i < buckets.length; i++) {
       const count = Number(values[i] ?? 0);
@@ -91,31 +91,27 @@ export class BruteForceProtection implements BuiltinCheck {
     if (out.trace.some((r) => r.stage === 'brute_force' && r.result === 'blocked')) return;
     const buckets = this.bucketsFor(ip, state.req.fields.protocol);
     if (buckets.length === 0) return;
-    const client = this.redis().client;
+    const redis = this.redis();
     const histKey = this.historyKey(ip, buckets, state.req.fields.username);
     const pwHash = this.passwordHash(state.req.fields.password);
-    const tx = client.multi().sadd(histKey, pwHash).expire(histKey, this.historyTtl).scard(histKey);
-    const [added, , size] = replies(await tx.exec()) as number[];
-    if (size > HISTORY_MAX) await client.spop(histKey);
+    const [added, , size] = (await redis.batch([['sadd', histKey, pwHash], ['expire', histKey, this.historyTtl], ['scard', histKey]], true)) as number[];
+    if (size > HISTORY_MAX) await redis.client.spop(histKey);
     if (added === 0) {
       state.base.repeating = true;
       out.trace.push({ stage: 'brute_force', name: 'brute_force', duration_ms: 0, result: 'repeating', logs: {} });
       return;
     }
-    const multi = client.multi();
     const nets = buckets.map((b) => networkOf(ip, b.cidr));
-    buckets.forEach((b, i) => {
+    // SET NX with a TTL creates the window; INCR keeps the TTL
+    const res = await redis.batch(buckets.flatMap((b, i): RedisCommand[] => {
       const key = this.counterKey(b, nets[i]);
-      // SET NX with a TTL creates the window; INCR keeps the TTL
-      multi.set(key, '0', 'EX', b.periodSec, 'NX');
-      multi.incr(key);
-    });
-    const res = replies(await multi.exec());
+      return [['set', key, '0', 'EX', b.periodSec, 'NX'], ['incr', key]];
+    }), true);
     const now = Date.now();
     for (let i = 0; i < buckets.length; i++) {
       const count = Number(res[i * 2 + 1] ?? 0);
       if (count === buckets[i].failedRequests) {
-        await client.zadd(BLOCKED_INDEX, now + buckets[i].periodSec * 1000, `${buckets[i].name}|${nets[i]}`);
+        await redis.client.zadd(BLOCKED_INDEX, now + buckets[i].periodSec * 1000, `${buckets[i].name}|${nets[i]}`);
       }
     }
   }
@@ -165,11 +161,4 @@ export class BruteForceProtection implements BuiltinCheck {
     }
     return out;
   }
-}
-
-/** The replies of a pipeline or MULTI; a failed command (Redis down, timeout) throws its error: a tempfail, never a pass. */
-function replies(res: Array<[Error | null, unknown]> | null): unknown[] {
-  if (!res) throw new Error('brute force: the Redis transaction was aborted');
-  for (const [err] of res) if (err) throw err;
-  return res.map(([, v]) => v);
 }

@@ -33,19 +33,20 @@ export class RedisPasswordCache implements PasswordCache {
 
   async store(cacheName: string, req: AuthRequest, result: BackendOutcome): Promise<void> {
     if (!result.authenticated) return;
-    const client = this.redis().client;
     const key = this.key(cacheName, req.fields.username);
     const account = result.account_field ? result.attributes[result.account_field] : undefined;
     const acct = (Array.isArray(account) ? account[0] : account) ?? req.fields.username;
     const { backend: _backend, ...plain } = result;
-    await client.multi()
-      .hset(key, { pw: this.hash(req.fields.password), result: JSON.stringify(plain), account: acct })
-      .expire(key, this.ttlSec)
-      .sadd(`cache:index:${acct.toLowerCase()}`, key)
-      .expire(`cache:index:${acct.toLowerCase()}`, this.ttlSec)
-      .sadd(`cache:index:${req.fields.username.toLowerCase()}`, key)
-      .expire(`cache:index:${req.fields.username.toLowerCase()}`, this.ttlSec)
-      .exec();
+    const byAccount = `cache:index:${acct.toLowerCase()}`;
+    const byLogin = `cache:index:${req.fields.username.toLowerCase()}`;
+    await this.redis().batch([
+      ['hset', key, 'pw', this.hash(req.fields.password), 'result', JSON.stringify(plain), 'account', acct],
+      ['expire', key, this.ttlSec],
+      ['sadd', byAccount, key],
+      ['expire', byAccount, this.ttlSec],
+      ['sadd', byLogin, key],
+      ['expire', byLogin, this.ttlSec],
+    ], true);
   }
 
   /** Remove every cached entry of a user (login name or account). Returns how many were removed. */

@@ -3,6 +3,9 @@ import Redis, { type RedisOptions, Cluster } from 'ioredis';
 import type { RedisSettings } from '../config/types';
 import { AuthStudioError } from '../errors/registry';
 
+/** One command of a batch: its name (an ioredis method) and arguments. */
+export type RedisCommand = [string, ...Array<string | number>];
+
 /** The client type scripts and the pipeline use: ioredis' API (the mock implements the same). */
 export type RedisClient = Redis | Cluster;
 
@@ -97,6 +100,24 @@ export class RedisStore {
 
   hasPool(name: string): boolean {
     return name === 'default' || this.pools.has(name);
+  }
+
+  /**
+   * Run commands in order as one batch and return their replies; the first failed command throws (a
+   * tempfail for the caller, never a pass). `atomic` asks for MULTI/EXEC on a real server. The embedded
+   * store runs each command synchronously when it is issued, so issuing them back to back is already
+   * atomic there, and skips ioredis-mock's pipeline object, which copies its whole command table on
+   * every creation (~34 µs against ~2 µs for the commands themselves).
+   */
+  async batch(commands: RedisCommand[], atomic = false): Promise<unknown[]> {
+    const c = this.client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    if (this.settings.mode === 'mock') return Promise.all(commands.map(([cmd, ...args]) => c[cmd](...args)));
+    const p = (atomic ? this.client.multi() : this.client.pipeline()) as unknown as Record<string, (...args: unknown[]) => unknown> & { exec(): Promise<Array<[Error | null, unknown]> | null> };
+    for (const [cmd, ...args] of commands) p[cmd](...args);
+    const res = await p.exec();
+    if (!res) throw new AuthStudioError('AS_ERR_REDIS', 'the Redis transaction was aborted');
+    for (const [err] of res) if (err) throw err;
+    return res.map(([, v]) => v);
   }
 
   async ping(): Promise<boolean> {
