@@ -188,11 +188,11 @@ async function countersLeft(client: RedisClient): Promise<number> {
   return (c.perKind.b24 ?? 0) + (c.perKind.b32 ?? 0);
 }
 
-/** Poll `test` until true or the deadline; returns the seconds it took. */
-async function until(test: () => Promise<boolean>, deadlineS: number, what: string): Promise<number> {
+/** Poll `test` until true; throws at the deadline. */
+async function until(test: () => Promise<boolean>, deadlineS: number, what: string): Promise<void> {
   const t0 = performance.now();
   for (;;) {
-    if (await test()) return (performance.now() - t0) / 1000;
+    if (await test()) return;
     if (performance.now() - t0 > deadlineS * 1000) throw new Error(`bruteforce-memory: ${what} not within ${deadlineS} s`);
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -200,6 +200,10 @@ async function until(test: () => Promise<boolean>, deadlineS: number, what: stri
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
+/**
+ * `addresses` failed logins (one per address) on a private redis-server, then its census. `expiry: false` skips
+ * phase 2, which waits about a minute for the history sets (TTL max(60 s, periods)) to expire.
+ */
 export async function bruteForceMemoryRun(opts: { addresses: number; expiry?: boolean }): Promise<BruteForceMemoryResult> {
   const n = opts.addresses;
   const server = await startRedisServer();

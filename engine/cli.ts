@@ -1,4 +1,5 @@
 // `authstudio` command line: serve | check | simulate | studio | export | dovecot | start. Thin: every command drives the engine.
+import os from 'node:os';
 import pino from 'pino';
 import { loadConfigFile, ConfigValidationError } from './config/load';
 import { AuthEngine } from './engine';
@@ -13,6 +14,7 @@ const SERVE: Record<string, OptionSpec> = {
   config: { type: 'string', required: true, description: 'the YAML config (e.g. lua-plugins.d/authstudio.yml)' },
   listen: { type: 'string', description: 'HOST:PORT to listen on (default: server.address, else 127.0.0.1:9080)' },
   redis: { type: 'string', description: '"mock" for the embedded Redis or a redis:// URL' },
+  workers: { type: 'string', description: 'pipeline worker threads: "auto" (default: one per core when there are two or more) or a number; 0 runs requests on the main thread' },
 };
 const CHECK: Record<string, OptionSpec> = {
   config: { type: 'string', required: true, description: 'the YAML config to validate' },
@@ -113,10 +115,11 @@ function reportFatal(e: unknown): number {
 async function serve(args: Record<string, string | boolean | undefined>): Promise<number> {
   const config = loadConfigFile(String(args.config), { redisOverride: args.redis as string | undefined, listenOverride: args.listen as string | undefined });
   const logger = pino({ level: config.server.logLevel });
-  const engine = await AuthEngine.create(config, { logger });
+  const workers = workerCount(args.workers as string | undefined);
+  const engine = await AuthEngine.create(config, { logger, workers });
   const app = await buildHttpApp(engine);
   const address = await app.listen({ host: config.server.host, port: config.server.port });
-  logger.info({ address, config: config.file, redis: config.server.redis.mode }, 'authstudio serving');
+  logger.info({ address, config: config.file, redis: config.server.redis.mode, workers }, 'authstudio serving');
   let stopping = false;
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -149,6 +152,17 @@ async function serve(args: Record<string, string | boolean | undefined>): Promis
   });
   process.removeAllListeners('SIGHUP');
   return 0;
+}
+
+/** --workers: a number, or "auto" (default): one pipeline thread per core when there are at least two. */
+function workerCount(value: string | undefined): number {
+  if (value === undefined || value === 'auto') {
+    const cores = os.availableParallelism();
+    return cores >= 2 ? cores : 0;
+  }
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new AuthStudioError('AS_ERR_CLI_USAGE', `serve: --workers must be "auto" or a whole number from 0 to 64, not "${value}"`);
+  return n;
 }
 
 function reloadError(e: unknown): string {

@@ -1,20 +1,20 @@
 // The auth engine: config + services + Lua pools + pipeline. Every face (CLI, HTTP, studio, tests) drives this.
-import fs from 'node:fs';
 import { EventEmitter } from 'node:events';
 import pino, { type Logger } from 'pino';
 import { Registry, Counter, Histogram, collectDefaultMetrics } from 'prom-client';
-import type { AuthStudioConfig, CustomHookConfig, RedisSettings, ScriptRef } from './config/types';
+import type { AuthStudioConfig, CustomHookConfig, RedisSettings } from './config/types';
 import type { EngineServices } from './lua/services';
 import { MemoryCache } from './lua/shared-cache';
 import { RedisStore } from './redis/store';
-import { ScriptPool, type PoolScript } from './lua/script-pool';
-import { LuaVm } from './lua/vm';
+import { ScriptPool } from './lua/script-pool';
 import { CallContext, type HookHttpRequest, type HookHttpResponse } from './lua/call-context';
 import { chunkName } from './lua/chunk-name';
-import { AuthPipeline, type AuthOutcome, type LuaPools, type Generation } from './pipeline/pipeline';
+import { AuthPipeline, type AuthOutcome } from './pipeline/pipeline';
 import type { AuthRequest } from './pipeline/auth-request';
 import { AuthStudioError } from './errors/registry';
-import { buildProtection, type Protection } from './protection/index';
+import type { Protection } from './protection/index';
+import { PipelineWorkers } from './workers/worker-pool';
+import { buildGeneration, closePools, loggingTable, retirePools, type EngineGeneration } from './generation';
 import { runLuaStage } from './pipeline/lua-stages';
 import { encodeLuaRequest } from './pipeline/lua-request';
 import { closeDbPools } from './lua/modules/db-pools';
@@ -28,6 +28,11 @@ export interface EngineOptions {
   redis?: RedisStore;
   /** Record Redis commands, HTTP calls and log lines per stage in traces (simulator, studio). */
   recordEvents?: boolean;
+  /**
+   * Pipeline worker threads: each runs whole requests on its own Lua pools, so logins use every core.
+   * 0 (the default) runs requests on this thread.
+   */
+  workers?: number;
 }
 
 export interface HookResult {
@@ -36,19 +41,6 @@ export interface HookResult {
   body: string;
   contentType: string;
   trace: StageRecord[];
-}
-
-/** Script sets per pool, from the config. */
-function poolScripts(config: AuthStudioConfig): Record<string, PoolScript[]> {
-  const ref = (s: ScriptRef): PoolScript => ({ displayPath: chunkName(s), path: s.path });
-  const uniq = (list: PoolScript[]) => [...new Map(list.map((s) => [s.displayPath, s])).values()];
-  const out: Record<string, PoolScript[]> = {
-    features: uniq(config.lua.features.map((f) => ref(f.script))),
-    filters: uniq(config.lua.filters.map((f) => ref(f.script))),
-    actions: uniq(config.lua.actions.map((a) => ref(a.script))),
-    hooks: uniq(config.lua.customHooks.map((h) => ref(h.script))),
-  };
-  return out;
 }
 
 /** What a reload did: how long it took and which pools were rebuilt. */
@@ -61,13 +53,15 @@ export class AuthEngine {
   readonly services: EngineServices;
   readonly pipeline: AuthPipeline;
   readonly logger: Logger;
-  private gen: Generation & { protection: Protection };
+  private gen: EngineGeneration;
   private generationId = 1;
   private reloading: Promise<unknown> = Promise.resolve();
   /** 'auth' (req: AuthRequest, out: AuthOutcome) after every auth request; 'reload' (ReloadReport). */
   readonly events = new EventEmitter();
   private inFlight = 0;
   private closing = false;
+  /** Worker threads serving auth requests (absent: they run on this thread). */
+  private workers?: PipelineWorkers;
   private readonly requests: Counter<string>;
   private readonly latency: Histogram<string>;
   private readonly recordEvents: boolean;
@@ -102,18 +96,15 @@ export class AuthEngine {
     };
     const engine = new AuthEngine(config, services, opts);
     try {
-      await engine.runInitScripts(config);
-      engine.gen = engine.generationFor(config, await engine.buildPools(config));
+      engine.gen = await buildGeneration(config, services);
+      if (opts.workers && opts.workers > 0) {
+        engine.workers = await PipelineWorkers.start(opts.workers, config, { redis: () => engine.services.redis, cache: services.cache, env, logger: services.logger });
+      }
     } catch (e) {
       await engine.close();
       throw e;
     }
     return engine;
-  }
-
-  private generationFor(config: AuthStudioConfig, pools: LuaPools): Generation & { protection: Protection } {
-    const protection = buildProtection(config, () => this.services.redis);
-    return { config, pools, checks: protection.checks, passwordCache: protection.passwordCache, protection };
   }
 
   /** Brute-force protection and password cache now in force (admin endpoints use them). */
@@ -131,57 +122,6 @@ export class AuthEngine {
     return this.generationId;
   }
 
-  private poolOptions(config: AuthStudioConfig, name: string, size: number) {
-    const s = config.server;
-    return {
-      name, size, services: this.services, memoryLimitBytes: s.luaMemoryLimitBytes, allowIo: s.luaAllowIo,
-      packagePath: config.lua.config.packagePath, loadTimeoutMs: s.luaScriptTimeoutMs,
-    };
-  }
-
-  private async buildPools(config: AuthStudioConfig): Promise<LuaPools> {
-    const cfg = config.lua;
-    const scripts = poolScripts(config);
-    const n = cfg.config.numberOfWorkers;
-    const pools: LuaPools = { backends: new Map() };
-    try {
-      if (scripts.features.length) pools.features = await ScriptPool.create(this.poolOptions(config, 'features', n), scripts.features);
-      if (scripts.filters.length) pools.filters = await ScriptPool.create(this.poolOptions(config, 'filters', n), scripts.filters);
-      if (scripts.actions.length) pools.actions = await ScriptPool.create(this.poolOptions(config, 'actions', n), scripts.actions);
-      if (scripts.hooks.length) pools.hooks = await ScriptPool.create(this.poolOptions(config, 'hooks', n), scripts.hooks);
-      const backend = cfg.config.backendScript;
-      if (backend) {
-        const ref = [{ displayPath: chunkName(backend), path: backend.path }];
-        pools.backends.set('default', await ScriptPool.create(this.poolOptions(config, 'backend:default', n), ref));
-        for (const [name, b] of Object.entries(cfg.optionalBackends)) {
-          pools.backends.set(name, await ScriptPool.create(this.poolOptions(config, `backend:${name}`, b.numberOfWorkers), ref));
-        }
-      }
-    } catch (e) {
-      await closePools(pools);
-      throw e;
-    }
-    return pools;
-  }
-
-  /** Run each init script once in its own VM (register pools, create metrics, warm caches). */
-  private async runInitScripts(config: AuthStudioConfig): Promise<void> {
-    for (const ref of config.lua.config.initScripts) {
-      const vm = await LuaVm.create({ poolName: 'init', services: this.services, memoryLimitBytes: config.server.luaMemoryLimitBytes, allowIo: config.server.luaAllowIo, packagePath: config.lua.config.packagePath });
-      try {
-        const src = fs.readFileSync(ref.path, 'utf8');
-        const script = await vm.loadScript(chunkName(ref), src, config.server.luaScriptTimeoutMs);
-        const call = new CallContext('init');
-        await vm.dispatch('init', script, '', [loggingTable(config)], call, config.server.luaScriptTimeoutMs);
-      } catch (e) {
-        const err = e instanceof AuthStudioError ? e : new AuthStudioError('AS_ERR_LUA_INIT', String(e));
-        throw new AuthStudioError('AS_ERR_LUA_INIT', `init script failed: ${err.format()}`, { location: err.location, cause: e });
-      } finally {
-        vm.close();
-      }
-    }
-  }
-
   /**
    * Apply a new configuration (or re-read every script of the current one): compile everything in fresh
    * VMs and run the init scripts first; if anything fails the running version stays and the error (with
@@ -191,10 +131,15 @@ export class AuthEngine {
   async reload(config: AuthStudioConfig = this.gen.config): Promise<ReloadReport> {
     const run = this.reloading.then(async () => {
       const t0 = performance.now();
-      await this.runInitScripts(config);
-      const pools = await this.buildPools(config);
+      const next = await buildGeneration(config, this.services);
+      try {
+        await this.workers?.reload(config);
+      } catch (e) {
+        retirePools(next.pools);
+        throw e;
+      }
       const old = this.gen;
-      this.gen = this.generationFor(config, pools);
+      this.gen = next;
       this.generationId++;
       retirePools(old.pools);
       const report = { duration_ms: roundMs(performance.now() - t0), generation: this.generationId };
@@ -218,7 +163,8 @@ export class AuthEngine {
     }
     this.inFlight++;
     try {
-      const out = await this.pipeline.run(req, { recordEvents: opts.recordEvents ?? this.recordEvents });
+      const recordEvents = opts.recordEvents ?? this.recordEvents;
+      const out = this.workers ? await this.workers.run(req, recordEvents) : await this.pipeline.run(req, { recordEvents });
       this.remember(out);
       if (this.events.listenerCount('auth') > 0) this.events.emit('auth', req, out);
       this.requests.inc({ decision: out.decision, protocol: req.fields.protocol });
@@ -310,6 +256,7 @@ export class AuthEngine {
     }
     const old = this.services.redis;
     this.services.redis = next;
+    await this.workers?.switchRedis();
     await old.close();
   }
 
@@ -322,27 +269,26 @@ export class AuthEngine {
     return out;
   }
 
+  /** Pool statistics of each pipeline worker thread (empty when requests run on this thread). */
+  async workerStats(): Promise<Array<Record<string, ReturnType<ScriptPool['stats']>>>> {
+    return this.workers ? this.workers.stats() : [];
+  }
+
+  /** How many pipeline worker threads serve auth requests (0: this thread). */
+  get workerCount(): number {
+    return this.workers?.size ?? 0;
+  }
+
   /** Stop taking requests, wait for in-flight ones and post actions, close pools and Redis. */
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     await this.pipeline.drain();
     await this.reloading;
+    await this.workers?.close();
     await closePools(this.gen.pools);
     await closeDbPools(this.services);
     await this.services.redis.close();
   }
 }
 
-function loggingTable(config: AuthStudioConfig): Record<string, string> {
-  return { log_level: config.server.logLevel, log_format: config.server.logFormat };
-}
-
-function retirePools(pools: LuaPools): void {
-  for (const p of [pools.features, pools.filters, pools.actions, pools.hooks, ...pools.backends.values()]) p?.retire();
-}
-
-async function closePools(pools: LuaPools): Promise<void> {
-  const all = [pools.features, pools.filters, pools.actions, pools.hooks, ...pools.backends.values()];
-  await Promise.all(all.map((p) => p?.close()));
-}

@@ -84,7 +84,10 @@ export async function buildHttpApp(engine: AuthEngine, opts: HttpAppOptions = {}
   app.get('/ping', async (_req, reply) => reply.type('text/plain').send('pong'));
   app.get('/healthz', async (_req, reply) => {
     const redisOk = await engine.services.redis.ping();
-    const body = { status: redisOk ? 'ok' : 'degraded', redis: { mode: engine.services.redis.mode, ok: redisOk }, in_flight: engine.busy, pools: engine.poolStats() };
+    const body = {
+      status: redisOk ? 'ok' : 'degraded', redis: { mode: engine.services.redis.mode, ok: redisOk }, in_flight: engine.busy, pools: engine.poolStats(),
+      workers: await engine.workerStats(),
+    };
     return reply.code(redisOk ? 200 : 503).send(body);
   });
   app.get('/metrics', async (_req, reply) => {

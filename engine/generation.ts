@@ -1,0 +1,101 @@
+// Everything one configuration builds to serve requests: init scripts run, Lua pools compiled, built-in checks.
+// The engine builds one per (re)load; each pipeline worker thread builds its own from the same config.
+import fs from 'node:fs';
+import type { AuthStudioConfig, ScriptRef } from './config/types';
+import type { EngineServices } from './lua/services';
+import { ScriptPool, type PoolScript } from './lua/script-pool';
+import { LuaVm } from './lua/vm';
+import { CallContext } from './lua/call-context';
+import { chunkName } from './lua/chunk-name';
+import type { LuaPools, Generation } from './pipeline/pipeline';
+import { AuthStudioError } from './errors/registry';
+import { buildProtection, type Protection } from './protection/index';
+
+/** A generation with the protection objects the admin endpoints use. */
+export type EngineGeneration = Generation & { protection: Protection };
+
+/** Run the init scripts, compile every pool, build the checks: the running version is untouched until this succeeds. */
+export async function buildGeneration(config: AuthStudioConfig, services: EngineServices): Promise<EngineGeneration> {
+  await runInitScripts(config, services);
+  const pools = await buildPools(config, services);
+  const protection = buildProtection(config, () => services.redis);
+  return { config, pools, checks: protection.checks, passwordCache: protection.passwordCache, protection };
+}
+
+/** Script sets per pool, from the config. */
+export function poolScripts(config: AuthStudioConfig): Record<string, PoolScript[]> {
+  const ref = (s: ScriptRef): PoolScript => ({ displayPath: chunkName(s), path: s.path });
+  const uniq = (list: PoolScript[]) => [...new Map(list.map((s) => [s.displayPath, s])).values()];
+  const out: Record<string, PoolScript[]> = {
+    features: uniq(config.lua.features.map((f) => ref(f.script))),
+    filters: uniq(config.lua.filters.map((f) => ref(f.script))),
+    actions: uniq(config.lua.actions.map((a) => ref(a.script))),
+    hooks: uniq(config.lua.customHooks.map((h) => ref(h.script))),
+  };
+  return out;
+}
+
+function poolOptions(config: AuthStudioConfig, services: EngineServices, name: string, size: number) {
+  const s = config.server;
+  return {
+    name, size, services, memoryLimitBytes: s.luaMemoryLimitBytes, allowIo: s.luaAllowIo,
+    packagePath: config.lua.config.packagePath, loadTimeoutMs: s.luaScriptTimeoutMs,
+  };
+}
+
+async function buildPools(config: AuthStudioConfig, services: EngineServices): Promise<LuaPools> {
+  const cfg = config.lua;
+  const scripts = poolScripts(config);
+  const n = cfg.config.numberOfWorkers;
+  const opts = (name: string, size: number) => poolOptions(config, services, name, size);
+  const pools: LuaPools = { backends: new Map() };
+  try {
+    if (scripts.features.length) pools.features = await ScriptPool.create(opts('features', n), scripts.features);
+    if (scripts.filters.length) pools.filters = await ScriptPool.create(opts('filters', n), scripts.filters);
+    if (scripts.actions.length) pools.actions = await ScriptPool.create(opts('actions', n), scripts.actions);
+    if (scripts.hooks.length) pools.hooks = await ScriptPool.create(opts('hooks', n), scripts.hooks);
+    const backend = cfg.config.backendScript;
+    if (backend) {
+      const ref = [{ displayPath: chunkName(backend), path: backend.path }];
+      pools.backends.set('default', await ScriptPool.create(opts('backend:default', n), ref));
+      for (const [name, b] of Object.entries(cfg.optionalBackends)) {
+        pools.backends.set(name, await ScriptPool.create(opts(`backend:${name}`, b.numberOfWorkers), ref));
+      }
+    }
+  } catch (e) {
+    await closePools(pools);
+    throw e;
+  }
+  return pools;
+}
+
+/** Run each init script once in its own VM (register pools, create metrics, warm caches). */
+async function runInitScripts(config: AuthStudioConfig, services: EngineServices): Promise<void> {
+  for (const ref of config.lua.config.initScripts) {
+    const vm = await LuaVm.create({ poolName: 'init', services, memoryLimitBytes: config.server.luaMemoryLimitBytes, allowIo: config.server.luaAllowIo, packagePath: config.lua.config.packagePath });
+    try {
+      const src = fs.readFileSync(ref.path, 'utf8');
+      const script = await vm.loadScript(chunkName(ref), src, config.server.luaScriptTimeoutMs);
+      const call = new CallContext('init');
+      await vm.dispatch('init', script, '', [loggingTable(config)], call, config.server.luaScriptTimeoutMs);
+    } catch (e) {
+      const err = e instanceof AuthStudioError ? e : new AuthStudioError('AS_ERR_LUA_INIT', String(e));
+      throw new AuthStudioError('AS_ERR_LUA_INIT', `init script failed: ${err.format()}`, { location: err.location, cause: e });
+    } finally {
+      vm.close();
+    }
+  }
+}
+
+export function loggingTable(config: AuthStudioConfig): Record<string, string> {
+  return { log_level: config.server.logLevel, log_format: config.server.logFormat };
+}
+
+export function retirePools(pools: LuaPools): void {
+  for (const p of [pools.features, pools.filters, pools.actions, pools.hooks, ...pools.backends.values()]) p?.retire();
+}
+
+export async function closePools(pools: LuaPools): Promise<void> {
+  const all = [pools.features, pools.filters, pools.actions, pools.hooks, ...pools.backends.values()];
+  await Promise.all(all.map((p) => p?.close()));
+}

@@ -1,0 +1,127 @@
+// A pipeline worker thread: builds its own Lua pools and checks from the engine's config and runs whole
+// requests (every stage of a request on this thread; one message in, one out). Started by PipelineWorkers.
+import { parentPort, workerData } from 'node:worker_threads';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import type { RedisSettings } from '../config/types';
+import type { EngineServices } from '../lua/services';
+import { RedisStore, type RedisCommand } from '../redis/store';
+import { AuthPipeline } from '../pipeline/pipeline';
+import { buildGeneration, closePools, retirePools, type EngineGeneration } from '../generation';
+import { closeDbPools } from '../lua/modules/db-pools';
+import { isAuthStudioError } from '../errors/registry';
+import { RemoteCache, RemoteRedisStore, type RedisRpc } from './remote-services';
+import type { FromWorker, RedisCallBody, ToWorker, WorkerInit } from './protocol';
+
+const port = parentPort!;
+const init = workerData as WorkerInit;
+const send = (m: FromWorker) => port.postMessage(m);
+
+let nextCall = 0;
+const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+function redisCall(body: RedisCallBody): Promise<unknown> {
+  const id = ++nextCall;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    send({ t: 'redis-call', id, ...body });
+  });
+}
+const rpc: RedisRpc = {
+  command: (cmd, args) => redisCall({ op: 'command', cmd, args }),
+  batch: (commands, atomic) => redisCall({ op: 'batch', commands, atomic }) as Promise<unknown[]>,
+  exec: (commands: RedisCommand[], atomic) => redisCall({ op: 'exec', commands, atomic }) as Promise<Array<[string | null, unknown]>>,
+};
+
+function storeFor(settings: RedisSettings | null): RedisStore {
+  return settings ? new RedisStore(settings) : new RemoteRedisStore(init.config.server.redis, rpc);
+}
+
+const services: EngineServices = {
+  // pino's own destination writes to the fd directly: a worker's process.stdout is a pipe through the main thread
+  logger: pino({ level: init.config.server.logLevel }, pino.destination({ fd: 1, sync: false })),
+  redis: storeFor(init.redis),
+  metrics: new Registry(),
+  cache: new RemoteCache(init.cachePort, init.cacheFlag),
+  getenv: (name) => init.env[name],
+  baseDir: init.config.baseDir,
+  dnsResolver: init.config.server.dnsResolver,
+  dnsTimeoutMs: init.config.server.dnsTimeoutMs,
+  passwordNonce: init.config.server.passwordNonce,
+};
+let gen: EngineGeneration;
+const pipeline = new AuthPipeline({ services, current: () => gen });
+
+function errorText(e: unknown): { error: string; code?: string } {
+  return isAuthStudioError(e) ? { error: e.format(), code: e.code } : { error: String((e as Error)?.message ?? e) };
+}
+
+async function handle(m: ToWorker): Promise<void> {
+  switch (m.t) {
+    case 'reply': {
+      const p = pending.get(m.id);
+      pending.delete(m.id);
+      if (p) m.ok ? p.resolve(m.value) : p.reject(new Error(m.error));
+      return;
+    }
+    case 'auth': {
+      let outcome;
+      try {
+        outcome = await pipeline.run(m.req, { recordEvents: m.recordEvents });
+      } catch (e) {
+        send({ t: 'done', id: m.id, ...errorText(e) });
+        return;
+      }
+      const { postActions, ...wire } = outcome;
+      send({ t: 'done', id: m.id, outcome: wire });
+      postActions.then((records) => send({ t: 'post', id: m.id, records }));
+      return;
+    }
+    case 'reload': {
+      try {
+        const next = await buildGeneration(m.config, { ...services, baseDir: m.config.baseDir });
+        const old = gen;
+        gen = next;
+        retirePools(old.pools);
+        send({ t: 'ack', id: m.id });
+      } catch (e) {
+        send({ t: 'ack', id: m.id, error: errorText(e).error });
+      }
+      return;
+    }
+    case 'redis': {
+      const old = services.redis;
+      services.redis = storeFor(m.settings);
+      await old.close();
+      send({ t: 'ack', id: m.id });
+      return;
+    }
+    case 'stats': {
+      const out: Record<string, unknown> = {};
+      for (const [k, p] of Object.entries(gen.pools)) if (p && typeof p === 'object' && 'stats' in p) out[k] = (p as { stats(): unknown }).stats();
+      for (const [name, p] of gen.pools.backends) out[`backend:${name}`] = p.stats();
+      send({ t: 'ack', id: m.id, value: out });
+      return;
+    }
+    case 'close': {
+      await pipeline.drain();
+      await closePools(gen.pools);
+      await closeDbPools(services);
+      await services.redis.close();
+      send({ t: 'ack', id: m.id });
+      port.close();
+      return;
+    }
+  }
+}
+
+buildGeneration(init.config, services).then(
+  (g) => {
+    gen = g;
+    port.on('message', (m: ToWorker) => void handle(m));
+    send({ t: 'ready' });
+  },
+  (e) => {
+    const err = errorText(e);
+    send({ t: 'failed', ...err, location: isAuthStudioError(e) ? e.location : undefined });
+  },
+);
