@@ -1,33 +1,48 @@
 // `npm run bench [-- --quick] [-- --json]`: the engine's full Lua pipeline against a bare fastify route, side by side
-// on loopback with autocannon (embedded and real Redis), plus the password-cache hit path. Prints a table or JSON.
+// on loopback with autocannon; scaling over pipeline worker threads; embedded and real Redis; the password-cache hit
+// path; a hot reload every second under load; Redis memory for brute-force state of many attacker addresses.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startRedisServer } from '../test/helpers/redis-server';
-import { BARE, CONNECTIONS, load as loadFor, loginBodies, serve, spawnAndWait, workspace } from './common';
+import { BARE, CONNECTIONS, load as loadFor, loginBodies, serve, spawnAndWait, workspace, type Proc, type Run } from './common';
+import { hotReloadRun } from './hot-reload';
+import { bruteForceMemoryRun } from './bruteforce-memory';
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
 const JSON_OUT = args.has('--json');
-const DURATION = QUICK ? 3 : 10;
+const DURATION = QUICK ? 2 : 10;
+const WARMUP = QUICK ? 1 : 3;
+const ATTACKERS = QUICK ? 20_000 : 1_000_000;
+const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 
-const load = (url: string, bodies: string[]) => loadFor(url, bodies, DURATION);
+interface EngineStats { rss_mb: number; per_worker_kib: number; vms: number; engine_mean_ms: number; stage_mean_us: Record<string, number> }
 
-async function engineStats(url: string, pid: number): Promise<{ rss_mb: number; per_worker_kib: number; mean_ms: number }> {
-  const health = (await (await fetch(`${url}/healthz`)).json()) as { pools: Record<string, { vms: number; memoryBytes: number }> };
-  let vms = 0;
-  let mem = 0;
-  for (const p of Object.values(health.pools)) {
-    vms += p.vms;
-    mem += p.memoryBytes;
-  }
+type PoolStats = Record<string, { vms: number; memoryBytes: number }>;
+
+/** Memory per Lua VM, RSS, and the engine's own timings (/metrics) of a running serve. */
+async function engineStats(url: string, pid: number): Promise<EngineStats> {
+  const health = (await (await fetch(`${url}/healthz`)).json()) as { pools: PoolStats; workers: PoolStats[] };
+  // with worker threads the main thread's pools serve hooks only: the VMs that serve logins are the workers'
+  const pools = health.workers.length ? health.workers.flatMap((w) => Object.values(w)) : Object.values(health.pools);
+  const vms = pools.reduce((n, p) => n + p.vms, 0);
+  const mem = pools.reduce((n, p) => n + p.memoryBytes, 0);
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
   const metrics = await (await fetch(`${url}/metrics`)).text();
-  const sum = Number(/authstudio_auth_duration_seconds_sum\{decision="ok"\} ([\d.e-]+)/.exec(metrics)?.[1] ?? 0);
-  const count = Number(/authstudio_auth_duration_seconds_count\{decision="ok"\} (\d+)/.exec(metrics)?.[1] ?? 1);
-  return { rss_mb: Math.round(rss), per_worker_kib: vms ? Math.round(mem / vms / 1024) : 0, mean_ms: Math.round((sum / count) * 1e6) / 1000 };
+  const num = (re: RegExp) => Number(re.exec(metrics)?.[1] ?? 0);
+  const sum = num(/authstudio_auth_duration_seconds_sum\{decision="ok"\} ([\d.e+-]+)/);
+  const count = num(/authstudio_auth_duration_seconds_count\{decision="ok"\} (\d+)/) || 1;
+  const stage_mean_us: Record<string, number> = {};
+  for (const m of metrics.matchAll(/authstudio_stage_seconds_total\{stage="([a-z_]+)"\} ([\d.e+-]+)/g)) {
+    const runs = num(new RegExp(`authstudio_stage_runs_total\\{stage="${m[1]}"\\} (\\d+)`));
+    if (runs) stage_mean_us[m[1]] = Math.round((Number(m[2]) / runs) * 1e6);
+  }
+  return { rss_mb: Math.round(rss), per_worker_kib: vms ? Math.round(mem / vms / 1024) : 0, vms, engine_mean_ms: Math.round((sum / count) * 1e6) / 1000, stage_mean_us };
 }
+
+const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
 
 async function main(): Promise<void> {
   const bodies = loginBodies();
@@ -36,30 +51,62 @@ async function main(): Promise<void> {
   const cached = workspace(true);
   const bare = await spawnAndWait(['-e', BARE], (l) => (l.startsWith('BARE ') ? l.slice(5) + '/' : undefined));
   const redisServer = await startRedisServer();
-  const results: Record<string, unknown> = { machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`, duration_s: DURATION, connections: CONNECTIONS };
-  try {
-    for (const [name, redis] of [['embedded', 'mock'], ['real', redisServer.url]] as const) {
-      const eng = await serve(path.join(plain, 'authstudio.yml'), redis);
-      try {
-        const bareRun = await load(bare.url, ['{}']);
-        const pipe = await load(eng.url, bodies);
-        const stats = await engineStats(eng.url, eng.child.pid!);
-        results[name] = {
-          bare_rps: bareRun.rps, pipeline_rps: pipe.rps, pipeline_ratio: Math.round((pipe.rps / bareRun.rps) * 1000) / 1000,
-          p50_ms: pipe.p50, p99_ms: pipe.p99, errors: pipe.errors + pipe.non2xx, engine_mean_ms: stats.mean_ms, rss_mb: stats.rss_mb, per_worker_kib: stats.per_worker_kib,
-        };
-      } finally {
-        eng.child.kill('SIGTERM');
-      }
-    }
-    const eng = await serve(path.join(cached, 'authstudio.yml'), 'mock');
+  const cores = os.availableParallelism();
+  const results: Record<string, unknown> = {
+    machine: `${cores} cores (${os.cpus()[0]?.model.trim()}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${os.platform()}`,
+    duration_s: DURATION, connections: CONNECTIONS,
+  };
+  // one engine run: warm it up (JIT, VM pools), then the bare route and the engine back to back
+  const measure = async (config: string, redis: string, workers: string, reqs: string[]): Promise<{ bareRun: Run; run: Run; stats: EngineStats }> => {
+    const eng: Proc = await serve(config, redis, workers);
     try {
-      const bareRun = await load(bare.url, ['{}']);
-      const hit = await load(eng.url, cacheBody);
-      results.cache_hit = { bare_rps: bareRun.rps, cache_hit_rps: hit.rps, cache_hit_ratio: Math.round((hit.rps / bareRun.rps) * 1000) / 1000, p99_ms: hit.p99, errors: hit.errors + hit.non2xx };
+      await loadFor(eng.url, reqs, WARMUP);
+      const bareRun = await loadFor(bare.url, ['{}'], DURATION);
+      const run = await loadFor(eng.url, reqs, DURATION);
+      return { bareRun, run, stats: await engineStats(eng.url, eng.child.pid!) };
     } finally {
       eng.child.kill('SIGTERM');
     }
+  };
+  try {
+    const scaling: Record<string, unknown> = {};
+    for (const w of ['0', '1', String(cores)]) {
+      log(`embedded Redis, ${w} worker threads`);
+      const { bareRun, run, stats } = await measure(path.join(plain, 'authstudio.yml'), 'mock', w, bodies);
+      scaling[`workers_${w}`] = { bare_rps: bareRun.rps, pipeline_rps: run.rps, pipeline_ratio: ratio(run.rps, bareRun.rps), p99_ms: run.p99, errors: run.errors + run.non2xx };
+      if (w === String(cores)) {
+        Object.assign(results, {
+          bare_rps: bareRun.rps, pipeline_rps: run.rps, pipeline_ratio: ratio(run.rps, bareRun.rps), p50_ms: run.p50, p99_ms: run.p99,
+          errors: run.errors + run.non2xx, rss_mb: stats.rss_mb, per_worker_kib: stats.per_worker_kib, lua_vms: stats.vms,
+          engine_mean_ms: stats.engine_mean_ms, stage_mean_us: stats.stage_mean_us, workers: cores,
+        });
+      }
+    }
+    const single = (scaling.workers_0 as { pipeline_rps: number }).pipeline_rps;
+    const multi = (scaling[`workers_${cores}`] as { pipeline_rps: number }).pipeline_rps;
+    results.scaling = { ...scaling, speedup: ratio(multi, single) };
+
+    log('real redis-server');
+    const real = await measure(path.join(plain, 'authstudio.yml'), redisServer.url, 'auto', bodies);
+    results.real_redis = {
+      bare_rps: real.bareRun.rps, pipeline_rps: real.run.rps, pipeline_ratio: ratio(real.run.rps, real.bareRun.rps), p50_ms: real.run.p50, p99_ms: real.run.p99,
+      errors: real.run.errors + real.run.non2xx, rss_mb: real.stats.rss_mb, stage_mean_us: real.stats.stage_mean_us,
+    };
+
+    log('password-cache hits');
+    const hit = await measure(path.join(cached, 'authstudio.yml'), 'mock', 'auto', cacheBody);
+    Object.assign(results, { cache_hit_rps: hit.run.rps, cache_hit_ratio: ratio(hit.run.rps, hit.bareRun.rps), cache_hit_p99_ms: hit.run.p99, cache_hit_errors: hit.run.errors + hit.run.non2xx });
+
+    log(`hot reload every second under load (${QUICK ? 5 : 10} s)`);
+    results.hot_reload = await hotReloadRun({ durationSec: QUICK ? 5 : 10, redis: 'mock' });
+
+    log(`brute-force state of ${ATTACKERS.toLocaleString('en')} attacker addresses in a real redis-server`);
+    const bf = await bruteForceMemoryRun({ addresses: ATTACKERS, expiry: false });
+    results.brute_force_memory = {
+      addresses: bf.addresses, tracked_networks: bf.tracked_networks_total, bytes_per_tracked_network: bf.bytes_per_tracked_network,
+      bytes_per_address: bf.bytes_per_address, used_memory_mb: Math.round(bf.used_memory_delta / 2 ** 20), keys_without_ttl: bf.keys_without_ttl,
+      max_ttl_s: bf.max_ttl_s, elapsed_s: bf.elapsed_s,
+    };
   } finally {
     bare.child.kill('SIGTERM');
     await redisServer.stop();
@@ -70,8 +117,26 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(results, null, 2) + '\n');
     return;
   }
-  process.stdout.write(`AuthStudio benchmark (${results.machine}; ${CONNECTIONS} connections, ${DURATION} s per run)\n`);
-  for (const k of ['embedded', 'real', 'cache_hit']) process.stdout.write(`${k.padEnd(10)} ${JSON.stringify(results[k])}\n`);
+  process.stdout.write(table(results));
+}
+
+function table(r: Record<string, any>): string {
+  const lines = [`AuthStudio benchmark — ${r.machine}; ${CONNECTIONS} connections, ${DURATION} s per run`, ''];
+  lines.push('| run | bare req/s | engine req/s | ratio | p99 ms | errors |', '|---|---|---|---|---|---|');
+  for (const [k, v] of Object.entries(r.scaling as Record<string, any>)) {
+    if (k !== 'speedup') lines.push(`| embedded Redis, ${k.replace('workers_', '')} worker threads | ${v.bare_rps} | ${v.pipeline_rps} | ${v.pipeline_ratio} | ${v.p99_ms} | ${v.errors} |`);
+  }
+  const rr = r.real_redis;
+  lines.push(`| real Redis, ${r.workers} worker threads | ${rr.bare_rps} | ${rr.pipeline_rps} | ${rr.pipeline_ratio} | ${rr.p99_ms} | ${rr.errors} |`);
+  lines.push(`| password-cache hit, ${r.workers} worker threads | – | ${r.cache_hit_rps} | ${r.cache_hit_ratio} | ${r.cache_hit_p99_ms} | ${r.cache_hit_errors} |`);
+  lines.push('', `scaling 0 -> ${r.workers} worker threads: x${r.scaling.speedup}`);
+  lines.push(`memory: RSS ${r.rss_mb} MB, ${r.lua_vms} Lua VMs, ${r.per_worker_kib} KiB per VM`);
+  lines.push(`stage mean µs (engine's own timings): ${Object.entries(r.stage_mean_us).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  const h = r.hot_reload;
+  lines.push(`hot reload: ${h.reloads} reloads under load, ${h.errors + h.non2xx + h.wrong_decisions} failed responses, new version serving after ${h.new_version_ms.mean} ms (max ${h.new_version_ms.max})`);
+  const b = r.brute_force_memory;
+  lines.push(`brute force: ${b.addresses} attacker addresses -> ${b.tracked_networks} tracked networks, ${b.bytes_per_tracked_network} bytes each, ${b.keys_without_ttl} keys without TTL`);
+  return lines.join('\n') + '\n';
 }
 
 main().catch((e) => {

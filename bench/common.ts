@@ -55,9 +55,10 @@ f.post('/', async () => ({ ok: true, account_field: 'account', backend: 'lua' })
 f.listen({ host: '127.0.0.1', port: 0 }).then((a) => console.log('BARE ' + a));`;
 
 /** `authstudio serve` on a free port (its log level is "error", as a busy site would run it), ready when /ping answers. */
-export async function serve(config: string, redis: string): Promise<Proc> {
+export async function serve(config: string, redis: string, workers = 'auto'): Promise<Proc> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'authstudio'), 'serve', '--config', config, '--redis', redis, '--listen', `127.0.0.1:${port}`], { cwd: ROOT, stdio: 'inherit' });
+  const argv = [path.join(ROOT, 'bin', 'authstudio'), 'serve', '--config', config, '--redis', redis, '--listen', `127.0.0.1:${port}`, '--workers', workers];
+  const child = spawn(process.execPath, argv, { cwd: ROOT, stdio: 'inherit' });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`serve exited with ${child.exitCode}`);

@@ -64,6 +64,8 @@ export class AuthEngine {
   private workers?: PipelineWorkers;
   private readonly requests: Counter<string>;
   private readonly latency: Histogram<string>;
+  private readonly stageSeconds: Counter<string>;
+  private readonly stageRuns: Counter<string>;
   private readonly recordEvents: boolean;
   /** The latest outcomes by session, for simulate and the studio (bounded). */
   private readonly recent = new Map<string, AuthOutcome>();
@@ -75,6 +77,9 @@ export class AuthEngine {
     this.recordEvents = opts.recordEvents ?? false;
     this.pipeline = new AuthPipeline({ services, current: () => this.gen });
     this.requests = new Counter({ name: 'authstudio_auth_requests_total', help: 'Auth requests by decision and protocol', labelNames: ['decision', 'protocol'], registers: [services.metrics] });
+    // per-stage time as two counters (a histogram per stage costs more than the cheapest stages)
+    this.stageSeconds = new Counter({ name: 'authstudio_stage_seconds_total', help: 'Time spent in each pipeline stage', labelNames: ['stage'], registers: [services.metrics] });
+    this.stageRuns = new Counter({ name: 'authstudio_stage_runs_total', help: 'Pipeline stage runs', labelNames: ['stage'], registers: [services.metrics] });
     this.latency = new Histogram({ name: 'authstudio_auth_duration_seconds', help: 'Auth request latency', labelNames: ['decision'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [services.metrics] });
   }
 
@@ -169,10 +174,19 @@ export class AuthEngine {
       if (this.events.listenerCount('auth') > 0) this.events.emit('auth', req, out);
       this.requests.inc({ decision: out.decision, protocol: req.fields.protocol });
       this.latency.observe({ decision: out.decision }, out.latencyMs / 1000);
+      this.countStages(out.trace);
+      void out.postActions.then((records) => this.countStages(records));
       this.logRequest(req, out);
       return out;
     } finally {
       this.inFlight--;
+    }
+  }
+
+  private countStages(records: StageRecord[]): void {
+    for (const r of records) {
+      this.stageSeconds.inc({ stage: r.stage }, r.duration_ms / 1000);
+      this.stageRuns.inc({ stage: r.stage });
     }
   }
 

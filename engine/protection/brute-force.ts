@@ -111,7 +111,13 @@ export class BruteForceProtection implements BuiltinCheck {
     for (let i = 0; i < buckets.length; i++) {
       const count = Number(res[i * 2 + 1] ?? 0);
       if (count === buckets[i].failedRequests) {
-        await redis.client.zadd(BLOCKED_INDEX, now + buckets[i].periodSec * 1000, `${buckets[i].name}|${nets[i]}`);
+        // the index holds networks blocked within the longest period: expired entries go as new ones come,
+        // and the key itself expires after a quiet period (an attack from rotating networks cannot grow it forever)
+        await redis.batch([
+          ['zremrangebyscore', BLOCKED_INDEX, '-inf', now],
+          ['zadd', BLOCKED_INDEX, now + buckets[i].periodSec * 1000, `${buckets[i].name}|${nets[i]}`],
+          ['pexpire', BLOCKED_INDEX, this.historyTtl * 1000],
+        ], true);
       }
     }
   }
