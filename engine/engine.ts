@@ -201,6 +201,8 @@ export class AuthEngine {
   }
 
   private logRequest(req: AuthRequest, out: AuthOutcome): void {
+    const level = out.decision === 'tempfail' ? 'warn' : 'info';
+    if (!this.logger.isLevelEnabled(level)) return;
     const line: Record<string, unknown> = {
       session: req.session, username: req.fields.username, client_ip: req.fields.client_ip || undefined,
       protocol: req.fields.protocol, mode: req.mode, result: out.decision, latency_ms: out.latencyMs,
@@ -209,7 +211,6 @@ export class AuthEngine {
     if (out.statusMessage && out.decision !== 'ok') line.status_message = out.statusMessage;
     if (out.error) line.error = out.error;
     for (const [k, v] of out.customLogs) line[k] = v;
-    const level = out.decision === 'tempfail' ? 'warn' : 'info';
     this.logger[level](line, 'auth');
   }
 
