@@ -1,7 +1,7 @@
 // The auth engine: config + services + Lua pools + pipeline. Every face (CLI, HTTP, studio, tests) drives this.
 import { EventEmitter } from 'node:events';
 import pino, { type Logger } from 'pino';
-import { Registry, Counter, Histogram, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Registry, Counter, Histogram, collectDefaultMetrics } from 'prom-client';
 import type { AuthStudioConfig, CustomHookConfig, RedisSettings } from './config/types';
 import type { EngineServices } from './lua/services';
 import { MemoryCache } from './lua/shared-cache';
@@ -287,6 +287,13 @@ export class AuthEngine {
   /** Pool statistics of each pipeline worker thread (empty when requests run on this thread). */
   async workerStats(): Promise<Array<Record<string, ReturnType<ScriptPool['stats']>>>> {
     return this.workers ? this.workers.stats() : [];
+  }
+
+  /** Prometheus text for /metrics: this thread's registry, summed with every worker thread's. */
+  async metricsText(): Promise<string> {
+    if (!this.workers) return this.services.metrics.metrics();
+    const all = [await this.services.metrics.getMetricsAsJSON(), ...(await this.workers.metrics())];
+    return AggregatorRegistry.aggregate(all as Parameters<typeof AggregatorRegistry.aggregate>[0]).metrics();
   }
 
   /** How many pipeline worker threads serve auth requests (0: this thread). */

@@ -91,7 +91,7 @@ export async function buildHttpApp(engine: AuthEngine, opts: HttpAppOptions = {}
     return reply.code(redisOk ? 200 : 503).send(body);
   });
   app.get('/metrics', async (_req, reply) => {
-    const text = await engine.services.metrics.metrics();
+    const text = await engine.metricsText();
     return reply.type(engine.services.metrics.contentType).send(text);
   });
   return app;

@@ -33,6 +33,7 @@ export type WorkerTask =
   | { t: 'reload'; config: AuthStudioConfig }
   | { t: 'redis'; settings: RedisSettings | null }
   | { t: 'stats' }
+  | { t: 'metrics' }
   | { t: 'close' };
 
 export type ToWorker =

@@ -102,6 +102,11 @@ async function handle(m: ToWorker): Promise<void> {
       send({ t: 'ack', id: m.id, value: out });
       return;
     }
+    case 'metrics': {
+      // metrics scripts create with nauthilus_prometheus live in this thread's registry; the engine sums them
+      send({ t: 'ack', id: m.id, value: await services.metrics.getMetricsAsJSON() });
+      return;
+    }
     case 'close': {
       await pipeline.drain();
       await closePools(gen.pools);

@@ -30,7 +30,7 @@ export interface WorkerContext {
 interface Slot {
   worker: Worker;
   inFlight: number;
-  waiting: Map<number, { resolve: (o: AuthOutcome) => void; reject: (e: Error) => void; post: (r: StageRecord[]) => void }>;
+  waiting: Map<number, { resolve: (o: AuthOutcome) => void; reject: (e: Error) => void; post: (r: StageRecord[]) => void; answered?: boolean }>;
   acks: Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>;
   exited: boolean;
 }
@@ -100,7 +100,11 @@ export class PipelineWorkers {
         const i = this.slots.indexOf(slot);
         if (i >= 0) this.slots.splice(i, 1);
         const gone = new Error(`pipeline worker stopped (exit code ${code})`);
-        for (const w of slot.waiting.values()) w.reject(gone);
+        for (const w of slot.waiting.values()) {
+          // answered already: only its post actions are lost with the thread
+          if (w.answered) w.post([]);
+          else w.reject(gone);
+        }
         for (const a of slot.acks.values()) a.reject(gone);
         slot.waiting.clear();
         slot.acks.clear();
@@ -123,6 +127,7 @@ export class PipelineWorkers {
           let post!: (r: StageRecord[]) => void;
           const postActions = new Promise<StageRecord[]>((r) => (post = r));
           w.post = post;
+          w.answered = true;
           w.resolve({ ...m.outcome, postActions });
         } else {
           slot.waiting.delete(m.id);
@@ -204,6 +209,11 @@ export class PipelineWorkers {
   /** Pool statistics of each worker. */
   stats(): Promise<Array<Record<string, { vms: number; busy: number; queued: number; replaced: number; memoryBytes: number }>>> {
     return Promise.all(this.slots.map((s) => this.ask(s, { t: 'stats' }))) as never;
+  }
+
+  /** Each worker's metrics registry as prom-client JSON (for the engine's /metrics). */
+  metrics(): Promise<unknown[]> {
+    return Promise.all(this.slots.map((s) => this.ask(s, { t: 'metrics' })));
   }
 
   /** Let every worker finish its requests and post actions, then stop them. */

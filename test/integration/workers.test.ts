@@ -28,8 +28,11 @@ end
 // every request leaves its session in nauthilus_cache: the list must hold them all, whichever thread served them
 const FEATURE = `
 local cache = require("nauthilus_cache")
+local prom = require("nauthilus_prometheus")
+prom.create_counter_vec("seen_logins_total", "Logins the seen feature saw", {"protocol"})
 function nauthilus_call_feature(request)
   cache.cache_push("sessions", request.session)
+  prom.increment_counter("seen_logins_total", { protocol = request.protocol })
   return false, false, nauthilus_builtin.FEATURE_RESULT_OK
 end
 `;
@@ -75,6 +78,9 @@ test('two worker threads answer logins; nauthilus_cache and the embedded Redis a
   // every session pushed by either thread is in the one cache, in the main thread
   const sessions = engine.services.cache.popAll('sessions') as string[];
   assert.deepEqual(new Set(sessions), new Set(outs.map((o) => o.session)));
+
+  // a metric scripts create counts on every thread; /metrics shows the sum
+  assert.match(await engine.metricsText(), /seen_logins_total\{protocol="imap"\} 40\n/);
 
   // brute force: failures served by either thread count in the main thread's embedded Redis
   const fails = await Promise.all(['w1', 'w2', 'w3'].map((pw) => engine.authenticate(login('alice', pw, '203.0.113.9'))));
