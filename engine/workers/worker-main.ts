@@ -33,7 +33,7 @@ const rpc: RedisRpc = {
 };
 
 function storeFor(settings: RedisSettings | null): RedisStore {
-  return settings ? new RedisStore(settings) : new RemoteRedisStore(init.config.server.redis, rpc);
+  return settings ? new RedisStore(settings) : new RemoteRedisStore({ ...init.config.server.redis, mode: 'mock' }, rpc);
 }
 
 const services: EngineServices = {
