@@ -14,7 +14,7 @@ import type { AuthRequest } from './pipeline/auth-request';
 import { AuthStudioError } from './errors/registry';
 import type { Protection } from './protection/index';
 import { PipelineWorkers } from './workers/worker-pool';
-import { buildGeneration, closePools, loggingTable, retirePools, type EngineGeneration } from './generation';
+import { buildGeneration, closePools, loggingTable, poolStats, retirePools, type EngineGeneration } from './generation';
 import { runLuaStage } from './pipeline/lua-stages';
 import { encodeLuaRequest } from './pipeline/lua-request';
 import { closeDbPools } from './lua/modules/db-pools';
@@ -277,11 +277,7 @@ export class AuthEngine {
 
   /** Pool statistics for /healthz and the studio's status bar. */
   poolStats(): Record<string, ReturnType<ScriptPool['stats']>> {
-    const out: Record<string, ReturnType<ScriptPool['stats']>> = {};
-    const pools = this.gen.pools;
-    for (const [k, p] of Object.entries(pools)) if (p instanceof ScriptPool) out[k] = p.stats();
-    for (const [name, p] of pools.backends) out[`backend:${name}`] = p.stats();
-    return out;
+    return poolStats(this.gen.pools);
   }
 
   /** Pool statistics of each pipeline worker thread (empty when requests run on this thread). */

@@ -99,3 +99,11 @@ export async function closePools(pools: LuaPools): Promise<void> {
   const all = [pools.features, pools.filters, pools.actions, pools.hooks, ...pools.backends.values()];
   await Promise.all(all.map((p) => p?.close()));
 }
+
+/** Statistics of every pool of a generation, by pool name (/healthz, the studio status bar, worker threads). */
+export function poolStats(pools: LuaPools): Record<string, ReturnType<ScriptPool['stats']>> {
+  const out: Record<string, ReturnType<ScriptPool['stats']>> = {};
+  for (const [k, p] of Object.entries(pools)) if (p instanceof ScriptPool) out[k] = p.stats();
+  for (const [name, p] of pools.backends) out[`backend:${name}`] = p.stats();
+  return out;
+}

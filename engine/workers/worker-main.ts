@@ -7,7 +7,7 @@ import type { RedisSettings } from '../config/types';
 import type { EngineServices } from '../lua/services';
 import { RedisStore, type RedisCommand } from '../redis/store';
 import { AuthPipeline } from '../pipeline/pipeline';
-import { buildGeneration, closePools, retirePools, type EngineGeneration } from '../generation';
+import { buildGeneration, closePools, poolStats, retirePools, type EngineGeneration } from '../generation';
 import { closeDbPools } from '../lua/modules/db-pools';
 import { isAuthStudioError } from '../errors/registry';
 import { RemoteCache, RemoteRedisStore, type RedisRpc } from './remote-services';
@@ -96,10 +96,7 @@ async function handle(m: ToWorker): Promise<void> {
       return;
     }
     case 'stats': {
-      const out: Record<string, unknown> = {};
-      for (const [k, p] of Object.entries(gen.pools)) if (p && typeof p === 'object' && 'stats' in p) out[k] = (p as { stats(): unknown }).stats();
-      for (const [name, p] of gen.pools.backends) out[`backend:${name}`] = p.stats();
-      send({ t: 'ack', id: m.id, value: out });
+      send({ t: 'ack', id: m.id, value: poolStats(gen.pools) });
       return;
     }
     case 'metrics': {
