@@ -346,6 +346,10 @@ test(`attack suite: over 20,000 hostile requests, 0 false successes, 0 hangs, 0 
   await fire(classControls(r, 1000));
 
   const ping = await rawRequest(port, head('GET', '/ping'));
+  // client-chosen protocols (about 1,000 distinct values were sent) must not become metric labels one by one
+  const metrics = await rawRequest(port, head('GET', '/metrics'));
+  const protocols = new Set([...metrics.body.matchAll(/protocol="([^"]*)"/g)].map((m) => m[1]));
+  console.log(`attack suite: /metrics ${metrics.body.length} bytes, ${protocols.size} protocol label values: ${[...protocols].join(', ')}`);
   const total = Object.values(tally).reduce((a, t) => a + t.cases, 0);
   const sum = (k: keyof Tally) => Object.values(tally).reduce((a, t) => a + (t[k] as number), 0);
   console.log(`attack suite: ${total} requests, ${sum('falseSuccesses')} false successes, ${sum('hangs')} hangs, ${sum('errors5xx')} 5xx, ${sum('missed')} refused controls`);
@@ -360,6 +364,8 @@ test(`attack suite: over 20,000 hostile requests, 0 false successes, 0 hangs, 0 
   assert.ok(total >= 20_000, `only ${total} requests`);
   assert.equal(serve.child.exitCode, null, `the engine died: ${serve.stderr().slice(-2000)}`);
   assert.equal(ping.status, 200, 'the engine stopped answering /ping');
+  assert.equal(metrics.status, 200, '/metrics failed');
+  assert.ok(protocols.size <= 16, `${protocols.size} protocol label values in /metrics`);
   assert.equal(sum('falseSuccesses'), 0, 'false successes (see the list above)');
   assert.equal(sum('hangs'), 0, 'hung requests');
   assert.equal(sum('errors5xx'), 0, 'server errors');
