@@ -46,6 +46,8 @@ export interface Studio {
   workspace: Workspace;
   /** The engine's logger (its lines reach the live log stream). */
   logger: Logger;
+  /** The token the studio API needs (`token` as given, else made for this launch); undefined without routes. */
+  token?: string;
   /** Stop the service, the HTTP app and the engine (in-flight requests finish first). */
   close(): Promise<void>;
 }
@@ -87,11 +89,11 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
   const app = await buildHttpApp(engine);
   const service = new StudioService({ engine, app, workspace, settings, logger, env: opts.env, watch: opts.watch, startup, redis: opts.redis });
   tap.attach(service.events);
-  if (opts.routes ?? true) registerStudioRoutes(app, service, { token: opts.token });
+  const routes = (opts.routes ?? true) ? registerStudioRoutes(app, service, { token: opts.token }) : undefined;
   // the UI (renderer/dist) at `/`, next to the API it talks to (added for the renderer, issue 6)
   if (opts.routes ?? true) registerStudioUi(app);
   return {
-    engine, app, service, workspace, logger,
+    engine, app, service, workspace, logger, token: routes?.token,
     async close() {
       tap.detach();
       await service.close();

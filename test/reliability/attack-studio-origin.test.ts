@@ -171,7 +171,7 @@ test('issue 13 #7: with --token, Origin: null and foreign origins are refused ev
       assert.equal(res.statusCode, 403, `${origin}: ${res.body}`);
     }
     assert.equal(fs.existsSync(path.join(dir, 'pwned.lua')), false);
-    const ok = await tokened.app.inject({ method: 'POST', url: '/api/studio/call/getStatus', headers: { origin: 'http://localhost:80', host: 'localhost', 'content-type': 'application/json', authorization: 'Bearer user-chosen-token-0123456789' }, payload: {} });
+    const ok = await tokened.app.inject({ method: 'POST', url: '/api/studio/call/getStatus', headers: { origin: 'http://localhost', host: 'localhost', 'content-type': 'application/json', authorization: 'Bearer user-chosen-token-0123456789' }, payload: {} });
     assert.equal(ok.statusCode, 200, ok.body);
   } finally {
     await tokened.close();
