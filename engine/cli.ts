@@ -42,7 +42,7 @@ const EXPORT: Record<string, OptionSpec> = {
   config: { type: 'string', required: true, description: 'the workspace config (authstudio.yml)' },
   out: { type: 'string', required: true, description: 'folder to write nauthilus.yml, the scripts and a README to' },
   prefix: { type: 'string', description: 'where the scripts live on the target (default /etc/nauthilus/lua-plugins.d)' },
-  'include-secrets': { type: 'boolean', description: "write the studio settings' Redis connection (with its password) into the export" },
+  'include-secrets': { type: 'boolean', description: "write secrets as they are (passwords, JWT key, the studio settings' Redis connection); otherwise they become ${NAUTHILUS_...} references" },
 };
 
 /** Entry point; returns the exit code. */

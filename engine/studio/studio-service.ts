@@ -240,6 +240,7 @@ export class StudioService implements StudioMethods {
       return exportBundle({
         configFile: this.workspace.configFile, out: a.out, prefix: a.prefix, env: this.deps.env,
         studioRedisUrl: a.include_secrets === true ? this.deps.settings.redisUrl : undefined,
+        includeSecrets: a.include_secrets === true,
       });
     } catch (e) {
       return fsFailure(e, 'the export');
