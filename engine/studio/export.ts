@@ -11,7 +11,7 @@ import { AuthStudioError } from '../errors/registry';
 import { pathNodes, packageDirs } from './config-paths';
 import { exportReadme } from './export-readme';
 import { replaceSecrets } from './export-secrets';
-import { isInside } from './workspace-paths';
+import { isInside, realPathSoFar } from './workspace-paths';
 
 /** Where scripts live on a Nauthilus host unless told otherwise. */
 export const DEFAULT_PREFIX = '/etc/nauthilus/lua-plugins.d';
@@ -37,22 +37,6 @@ function checkPrefix(prefix: unknown): string {
     bad(`prefix must be an absolute path such as ${DEFAULT_PREFIX}`, 'prefix');
   }
   return prefix.length > 1 ? prefix.replace(/\/+$/, '') : prefix;
-}
-
-/** `p` with symlinks resolved as far as it exists (the rest appended as written). */
-export function realPathSoFar(p: string): string {
-  const rest: string[] = [];
-  let probe = path.resolve(p);
-  for (;;) {
-    try {
-      return path.join(fs.realpathSync(probe), ...rest.reverse());
-    } catch {
-      const up = path.dirname(probe);
-      if (up === probe) return path.resolve(p);
-      rest.push(path.basename(probe));
-      probe = up;
-    }
-  }
 }
 
 /** Owner-only: a secret may be in it (also when an earlier export left the file world-readable). */

@@ -38,7 +38,7 @@ export async function runStudio(args: Args, env: NodeJS.ProcessEnv = process.env
   if (typeof args.import === 'string') {
     if (args.workspace === undefined) throw new AuthStudioError('AS_ERR_CLI_USAGE', 'studio: --import needs --workspace DIR (a new folder for the imported files)');
     const report = importNauthilusConfig({ config: args.import, into: workspace, scriptsRoot: args['scripts-root'] as string | undefined });
-    process.stdout.write(`imported ${report.files.length} files into ${report.workspace}${report.missing.length ? `; missing: ${report.missing.join(', ')}` : ''}\n`);
+    process.stdout.write(`imported ${report.files.length} files into ${report.workspace}${report.missing.length ? `; missing: ${report.missing.join(', ')}` : ''}${report.refused?.length ? `; refused (outside the imported folder and --scripts-root): ${report.refused.join(', ')}` : ''}\n`);
     workspace = report.workspace;
   }
   const studio = await openStudio({ workspace, listen, redis: args.redis as string | undefined, echoLogs: process.stdout, token, env });
