@@ -63,7 +63,7 @@ export function registerStudioRoutes(app: FastifyInstance, service: StudioBacken
     });
 
     // the page's token (launch mode): readable only from the studio's own origin; never cached
-    scope.get(SESSION_PATH, async (_req, reply) => reply.header('cache-control', 'no-store').send({ token: guard.token }));
+    scope.get(SESSION_PATH, async (_req, reply) => reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff').send({ token: guard.token }));
 
     scope.get('/api/studio/contract', async () => ({ methods: STUDIO_METHODS, events: STUDIO_EVENTS }));
 

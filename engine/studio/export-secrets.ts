@@ -66,3 +66,15 @@ export function replaceSecrets(doc: Document): SecretReference[] {
   }
   return made;
 }
+
+/** `user:password@host` in a URL or a Go DSN (`user:password@tcp(host)/db`): a credential written into a script. */
+const CREDENTIAL = /[A-Za-z0-9._%+-]+:[^\s@/'"`:]{1,200}@(?:tcp\(|unix\(|[A-Za-z0-9.[\]-]+[:/])/;
+
+/** 1-based line numbers of `text` that look like they hold a credential (scripts are copied as written). */
+export function credentialLines(text: string): number[] {
+  const out: number[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (CREDENTIAL.test(line)) out.push(i + 1);
+  });
+  return out;
+}

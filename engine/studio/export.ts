@@ -10,7 +10,7 @@ import { parseRedisString, type RedisConnection } from '../config/redis-section'
 import { AuthStudioError } from '../errors/registry';
 import { pathNodes, packageDirs } from './config-paths';
 import { exportReadme } from './export-readme';
-import { replaceSecrets } from './export-secrets';
+import { credentialLines, replaceSecrets } from './export-secrets';
 import { isInside, realPathSoFar } from './workspace-paths';
 
 /** Where scripts live on a Nauthilus host unless told otherwise. */
@@ -47,6 +47,16 @@ function writePrivate(file: string, content: string | Buffer): void {
     fs.writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/** Folders 0700 and files 0600 all through an export folder (an earlier export may have left them readable); symlinks untouched. */
+function ownerOnly(dir: string): void {
+  fs.chmodSync(dir, 0o700);
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const abs = path.join(dir, e.name);
+    if (e.isDirectory()) ownerOnly(abs);
+    else if (e.isFile()) fs.chmodSync(abs, 0o600);
   }
 }
 
@@ -87,7 +97,10 @@ export function exportBundle(input: ExportInput): ExportReport {
     placed.set(abs, rel);
     const target = path.join(out, ...rel.split('/'));
     fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
-    writePrivate(target, fs.readFileSync(abs));
+    const content = fs.readFileSync(abs);
+    writePrivate(target, content);
+    const lines = credentialLines(content.toString('utf8'));
+    if (lines.length) report.warnings.push(`${rel} line ${lines.slice(0, 5).join(', ')} looks like a credential (user:password@host): scripts are copied as written, move it to the environment`);
     report.files.push({ source: abs, target, referenced_as: path.posix.join(prefix, rel) });
     return rel;
   };
@@ -111,6 +124,7 @@ export function exportBundle(input: ExportInput): ExportReport {
   const header = `# Exported by AuthStudio from ${config.file} on ${new Date().toISOString()}.\n# Scripts are referenced under ${prefix}; see README.md.\n`;
   writePrivate(report.config, header + doc.toString());
   writePrivate(path.join(out, 'README.md'), exportReadme(report, doc, fs.readFileSync(config.file, 'utf8'), secrets));
+  ownerOnly(out);
   return report;
 }
 

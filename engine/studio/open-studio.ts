@@ -12,6 +12,7 @@ import { loadConfigFile, parseConfigText, type LoadOptions } from '../config/loa
 import { AuthEngine } from '../engine';
 import { AuthStudioError } from '../errors/registry';
 import { buildHttpApp } from '../http/app';
+import { studioTokenProblem } from '../http/studio-guard';
 import { registerStudioRoutes } from '../http/studio-routes';
 import { registerStudioUi } from '../http/studio-ui';
 import { toDiagnostics } from './diagnostics';
@@ -57,6 +58,8 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
     throw new AuthStudioError('AS_ERR_CONFIG_FILE', `workspace ${root} is not a folder`, { path: '--workspace' });
   }
+  const weak = opts.token === undefined ? undefined : studioTokenProblem(opts.token, 'the studio token');
+  if (weak) throw new AuthStudioError('AS_ERR_CLI_USAGE', weak, { path: '--token' });
   const workspace = new Workspace(root);
   const settings = new StudioSettings(workspace.root);
   const load: LoadOptions = { redisOverride: opts.redis ?? settings.redisUrl, listenOverride: opts.listen, env: opts.env };

@@ -123,7 +123,14 @@ const SECRETS = {
 };
 
 function secretWorkspace(redis: string): string {
-  return tempWorkspace('ws-basic', (dir) => editFile(dir, 'authstudio.yml', '  redis: mock\n', [
+  return tempWorkspace('ws-basic', (dir) => {
+    fs.appendFileSync(path.join(dir, 'features', 'blocklist.lua'), '-- local dsn = "user:hunter2@tcp(127.0.0.1)/nauthilus"\n');
+    secretConfig(dir, redis);
+  });
+}
+
+function secretConfig(dir: string, redis: string): void {
+  editFile(dir, 'authstudio.yml', '  redis: mock\n', [
     redis,
     `  password_nonce: ${SECRETS.nonce}`,
     '  basic_auth: { enabled: true, username: admin, password: ' + SECRETS.basic + ' }',
@@ -134,7 +141,7 @@ function secretWorkspace(redis: string): string {
     `      - { username: ops, password: ${SECRETS.user}, roles: [admin] }`,
     `      - { username: reader, password: "\${READER_PW}" }`,
     '',
-  ].join('\n')));
+  ].join('\n'));
 }
 
 /** Modes of everything in `dir` (relative path -> octal string), the folder itself as ".". */
@@ -156,6 +163,7 @@ test('issue 13 #18: an export without --include-secrets writes no secret: ${NAUT
       // the CLI path (authstudio export), as a user runs it
       const cli = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'authstudio'), 'export', '--config', path.join(dir, 'authstudio.yml'), '--out', out, '--prefix', out], { encoding: 'utf8', env: { ...process.env, READER_PW: 'reader-pw-123' } });
       assert.equal(cli.status, 0, cli.stderr);
+      assert.match(cli.stdout, /warning: features\/blocklist\.lua line \d+ looks like a credential/, 'a DSN with a password in a script is pointed out');
       const yml = fs.readFileSync(path.join(out, 'nauthilus.yml'), 'utf8');
       const readme = fs.readFileSync(path.join(out, 'README.md'), 'utf8');
       for (const [what, value] of Object.entries(SECRETS)) {
@@ -198,6 +206,10 @@ test('issue 13 #18: with include_secrets the secrets are written as they are (st
     fs.mkdirSync(out, { mode: 0o755 });
     fs.writeFileSync(path.join(out, 'nauthilus.yml'), '# earlier\n', { mode: 0o644 });
     fs.chmodSync(path.join(out, 'nauthilus.yml'), 0o644);
+    fs.mkdirSync(path.join(out, 'features'));
+    fs.chmodSync(path.join(out, 'features'), 0o755);
+    fs.writeFileSync(path.join(out, 'features', 'old.lua'), '-- an earlier export\n');
+    fs.chmodSync(path.join(out, 'features', 'old.lua'), 0o644);
     const report = exportBundle({ configFile: path.join(dir, 'authstudio.yml'), out, prefix: out, includeSecrets: true, env: { READER_PW: 'x'.repeat(8) } } as Parameters<typeof exportBundle>[0]);
     const yml = fs.readFileSync(report.config, 'utf8');
     assert.ok(yml.includes(SECRETS.jwt) && yml.includes(SECRETS.basic), 'asked-for secrets are written');
