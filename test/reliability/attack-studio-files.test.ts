@@ -151,7 +151,7 @@ function modes(dir: string): Record<string, string> {
   return out;
 }
 
-test('issue 13 #18: an export without --include-secrets writes no secret: ${NAUTHILUS_...} references, named in the README, files 0600, folders 0700', async () => {
+test('issue 13 #18: an export without --include-secrets writes no secret: ${NAUTHILUS_...} references (expanded as Nauthilus 3.0 expands ${NAME} in config values), named in the README, files 0600, folders 0700', async () => {
   const cases = [
     ['URL form', `  redis: "redis://default:${SECRETS.redis}@127.0.0.1:6379/0"`],
     ['map form', `  redis:\n    password: ${SECRETS.redis}\n    sentinels: { master: mymaster, addresses: ["127.0.0.1:26379"], password: ${SECRETS.sentinel} }`],
