@@ -72,13 +72,14 @@ export function importNauthilusConfig(input: ImportInput): ImportReport {
     }
     return roots.some((r) => isInside(r, real));
   };
-  const refuse = (written: string) => {
-    if (!report.refused!.includes(written)) report.refused!.push(written);
-  };
   const nodes = pathNodes(doc);
   const hostRoot = hostScriptRoot(nodes.flatMap((n) => (n.kind === 'script' ? [n.written] : n.written.split(';').map((t) => t.trim()))));
   const report: ImportReport = { workspace: into, config_file: path.join(into, WORKSPACE_CONFIG), files: [], missing: [], refused: [], diagnostics: [] };
+  const refused = report.refused!;
   const copied = new Set<string>();
+  const refuse = (written: string) => {
+    if (!refused.includes(written)) refused.push(written);
+  };
 
   /**
    * Where a path as written is in the bundle, and where it goes in the workspace. `outside` when it exists only
@@ -131,7 +132,7 @@ function importPackagePath(written: string, locate: (w: string) => { src?: strin
   for (const dir of packageDirs(written)) {
     const { src, rel, outside } = locate(dir);
     if (outside) {
-      report.refused!.push(dir);
+      report.refused?.push(dir);
       continue;
     }
     if (!src || !fs.statSync(src).isDirectory()) {
