@@ -33,7 +33,7 @@ const STUDIO: Record<string, OptionSpec> = {
   workspace: { type: 'string', description: 'workspace folder with authstudio.yml (default: the bundled lua-plugins.d/)' },
   listen: { type: 'string', description: 'HOST:PORT for the auth endpoints, the studio API and the UI (default 127.0.0.1:9080)' },
   open: { type: 'boolean', description: 'open the studio in a browser' },
-  token: { type: 'string', description: 'token the studio API requires (default: AUTHSTUDIO_TOKEN; required off loopback)' },
+  token: { type: 'string', description: 'token the studio API requires: 16+ visible ASCII characters (default: AUTHSTUDIO_TOKEN, else one made per launch; required off loopback)' },
   redis: { type: 'string', description: '"mock" or a redis:// URL for this run (default: the saved studio choice, else the config)' },
   import: { type: 'string', description: 'first import this Nauthilus 1.x config and its scripts into --workspace (a new folder)' },
   'scripts-root': { type: 'string', description: 'with --import: where the scripts named by absolute paths are on this machine' },
