@@ -5,7 +5,10 @@ import { AuthStudioError, isAuthStudioError } from '../errors/registry';
 import { buildAuthRequest, newSessionId, type AuthRequest, type RequestMode } from '../pipeline/auth-request';
 import { parseBasicEndpoint, parseHeaderEndpoint, parseJsonEndpoint, parseNginxEndpoint } from './auth-parse';
 import { sendAuthReply, sendNginxReply } from './auth-response';
-import { registerApiAuth } from './api-auth';
+import { registerRouteAccess, refuseApiRequest } from './route-access';
+import { registerJwtRoutes } from './jwt-routes';
+import { registerExpectContinue } from './expect-continue';
+import { believedFields } from './caller-trust';
 import { registerAdminRoutes } from './admin-routes';
 import { sendError } from './errors';
 import { TEMPFAIL_MESSAGE, type AuthOutcome } from '../pipeline/pipeline';
@@ -61,13 +64,22 @@ export async function buildHttpApp(engine: AuthEngine, opts: HttpAppOptions = {}
   });
   app.setNotFoundHandler((req, reply) => sendError(reply, new AuthStudioError('AS_ERR_NOT_FOUND', `no route for ${req.method} ${req.url.split('?')[0]}`)));
 
-  registerApiAuth(app, engine);
+  registerExpectContinue(app);
+  registerRouteAccess(app, engine);
+  registerJwtRoutes(app, engine);
   registerAdminRoutes(app, engine);
 
   const authRoute = (endpoint: AuthRequest['endpoint'], parse: (r: FastifyRequest) => Record<string, unknown>) =>
     async (req: FastifyRequest, reply: FastifyReply) => {
       const mode = parseMode(req);
-      const authReq = buildAuthRequest(parse(req), mode, endpoint);
+      let raw: Record<string, unknown>;
+      try {
+        raw = believedFields(engine, req, parse(req), mode);
+      } catch (e) {
+        if (isAuthStudioError(e) && e.code === 'AS_ERR_UNTRUSTED_CALLER') return refuseApiRequest(engine, req, reply, e);
+        throw e;
+      }
+      const authReq = buildAuthRequest(raw, mode, endpoint);
       if (authReq.fields.client_ip === '' && endpoint !== 'json') authReq.fields.client_ip = '';
       const out = await authenticateOrTempfail(engine, authReq);
       if (endpoint === 'nginx') return sendNginxReply(reply, authReq, out);

@@ -5,6 +5,7 @@ import { AuthStudioError } from '../errors/registry';
 import type { HookHttpRequest } from '../lua/call-context';
 import { sendError } from './errors';
 import { hookAccess } from './api-auth';
+import { refuseApiRequest } from './route-access';
 
 function multi(obj: Record<string, unknown>): Record<string, string[]> {
   const out: Record<string, string[]> = {};
@@ -38,7 +39,7 @@ export function registerHookRoutes(app: FastifyInstance, engine: AuthEngine): vo
         const hook = engine.findHook(location, req.method);
         if (hook) {
           const denied = hookAccess(engine, req, hook.roles);
-          if (denied) return sendError(reply, denied);
+          if (denied) return refuseApiRequest(engine, req, reply, denied);
         }
         const hookReq = toHookRequest(req, location);
         const result = await engine.runHook(location, hookReq);
