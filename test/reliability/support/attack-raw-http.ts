@@ -23,13 +23,16 @@ export function parseAnswer(text: string): RawAnswer {
   return { status: Number(statusLine.split(' ')[1]), headers, body, text };
 }
 
-/** Send one request (Connection: close is added) and read until the server closes the connection. */
-export function rawRequest(port: number, requestLine: string, headers: Record<string, string> = {}, body = ''): Promise<RawAnswer> {
+/**
+ * Send one request (Connection: close is added) and read until the server closes the connection.
+ * `from` picks the local address (127.0.0.2 is a loopback address outside the default trusted_proxies).
+ */
+export function rawRequest(port: number, requestLine: string, headers: Record<string, string> = {}, body = '', from?: string): Promise<RawAnswer> {
   const lines = [requestLine, 'Host: 127.0.0.1', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), 'Connection: close'];
   if (body !== '' || /^(POST|PUT|PATCH|DELETE) /.test(requestLine)) lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
   const bytes = Buffer.from(`${lines.join('\r\n')}\r\n\r\n${body}`, 'latin1');
   return new Promise((resolve, reject) => {
-    const sock = net.connect({ host: '127.0.0.1', port });
+    const sock = net.connect({ host: '127.0.0.1', port, localAddress: from });
     const chunks: Buffer[] = [];
     sock.setTimeout(5000, () => sock.destroy(new Error(`no answer within 5 s to ${requestLine}`)));
     sock.on('data', (d) => chunks.push(d));
