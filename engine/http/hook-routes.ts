@@ -1,7 +1,7 @@
 // `/api/v1/custom/<http_location>`: Lua custom hooks, routed by location and method.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthEngine } from '../engine';
-import { AuthStudioError } from '../errors/registry';
+import { AuthStudioError, isAuthStudioError } from '../errors/registry';
 import type { HookHttpRequest } from '../lua/call-context';
 import { sendError } from './errors';
 import { hookAccess } from './api-auth';
@@ -42,7 +42,14 @@ export function registerHookRoutes(app: FastifyInstance, engine: AuthEngine): vo
           if (denied) return refuseApiRequest(engine, req, reply, denied);
         }
         const hookReq = toHookRequest(req, location);
-        const result = await engine.runHook(location, hookReq);
+        let result: Awaited<ReturnType<AuthEngine['runHook']>>;
+        try {
+          result = await engine.runHook(location, hookReq);
+        } catch (e) {
+          // overloaded or stopping: a quick 503 the caller may retry, never a wait in an unbounded queue
+          if (isAuthStudioError(e) && e.status === 503) reply.header('Retry-After', '1');
+          throw e;
+        }
         if (!result) return sendError(reply, new AuthStudioError('AS_ERR_NOT_FOUND', `no custom hook for ${req.method} /api/v1/custom/${location}`));
         for (const [k, values] of Object.entries(result.headers)) reply.header(k, values.length === 1 ? values[0] : values);
         return reply.code(result.status).type(result.contentType).send(result.body);
