@@ -5,6 +5,7 @@
 //     auth-endpoint  HTTP Basic (server.basic_auth) when enabled
 //     admin          HTTP Basic, or a bearer token carrying one of the route's roles (server.jwt_auth)
 //     api            HTTP Basic or any valid bearer token (custom hooks: the hook's own roles are checked by its handler)
+//   with no API credentials configured, admin and api routes answer only peers in server.trusted_proxies.
 //   a /api/v1/ pattern missing from RULES is admin-only: a new route is closed until someone opens it.
 //   no route matched: nothing runs but the 404 answer; under /api/v1/ that answer too needs credentials, so
 //   unauthenticated callers cannot map which routes exist (the URL text can only add a refusal here, never open one).
@@ -12,6 +13,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthEngine } from '../engine';
 import { AuthStudioError } from '../errors/registry';
 import { basicOk } from './api-auth';
+import { callerTrusted } from './caller-trust';
 import { verifyJwt, type JwtClaims } from './jwt';
 import { sendError } from './errors';
 
@@ -74,7 +76,12 @@ export function registerRouteAccess(app: FastifyInstance, engine: AuthEngine): v
     const basicOn = !!s.basicAuth?.enabled;
     // the auth endpoints are what Dovecot, nginx and Postfix call: they take HTTP Basic only
     const jwtOn = !!s.jwtAuth?.enabled && rule.kind !== 'auth-endpoint';
-    if (!basicOn && !jwtOn) return;
+    if (!basicOn && !jwtOn) {
+      // no API credentials configured: the auth endpoints serve anyone (caller-trust.ts decides which facts
+      // count); admin endpoints and hooks change state, so they answer only addresses in trusted_proxies
+      if (rule.kind === 'auth-endpoint' || callerTrusted(engine, req)) return;
+      return refuseApiRequest(engine, req, reply, new AuthStudioError('AS_ERR_UNTRUSTED_CALLER', `${pathForLog(req.url)} answers only addresses in server.trusted_proxies while no API credentials are configured (server.basic_auth / jwt_auth)`));
+    }
     const header = String(req.headers.authorization ?? '');
     if (jwtOn && /^Bearer\s+/i.test(header)) {
       const claims = verifyJwt(header.replace(/^Bearer\s+/i, '').trim(), s.jwtAuth!.secretKey);

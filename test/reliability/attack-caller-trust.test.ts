@@ -68,6 +68,17 @@ describe('no API credentials configured, default trusted_proxies', () => {
     assert.equal(noAuth.status, 403, noAuth.body);
   });
 
+  test('without API credentials configured, admin endpoints answer only trusted_proxies: an untrusted caller cannot flush its own brute-force block', async () => {
+    const flush = (from: string) => rawRequest(port, 'DELETE /api/v1/bruteforce/flush HTTP/1.1', { 'Content-Type': 'application/json' }, JSON.stringify({ ip_address: UNTRUSTED, rule_name: '*' }), from);
+    const list = (from: string) => rawRequest(port, 'GET /api/v1/bruteforce/list HTTP/1.1', {}, '', from);
+    for (const r of [await flush(UNTRUSTED), await list(UNTRUSTED)]) {
+      assert.equal(r.status, 403, r.body);
+      assert.equal(JSON.parse(r.body).error, 'AS_ERR_UNTRUSTED_CALLER');
+    }
+    assert.equal((await flush(TRUSTED)).status, 200);
+    assert.equal((await list(TRUSTED)).status, 200);
+  });
+
   test('a caller at 127.0.0.1 (in the default trusted_proxies) keeps every mode and fact (Nauthilus 3.0.1 default trusted_proxies 127.0.0.1, ::1)', async () => {
     seen.length = 0;
     const ok = await basicGet('', { Authorization: basicHeader('alice', 'alice-secret'), 'Client-IP': '192.0.2.5' }, TRUSTED);
