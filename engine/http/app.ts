@@ -24,7 +24,10 @@ export async function buildHttpApp(engine: AuthEngine, opts: HttpAppOptions = {}
   const app = Fastify({
     logger: opts.logRequests ? { level: 'info' } : false,
     bodyLimit: server.maxBodyBytes,
-    routerOptions: { maxParamLength: 512 },
+    // One spelling per route. API access does not depend on these (route-access.ts decides on the matched
+    // route), but strict matching keeps what is logged and what runs the same thing. (`;` stays an ordinary
+    // path character: fastify 5's useSemicolonDelimiter is off by default.)
+    routerOptions: { maxParamLength: 512, caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
     // errors fastify raises before routing (a broken percent-escape in the URL, ...) get our JSON shape
     frameworkErrors: (err, _req, reply) => {
       void (reply as FastifyReply).code(400).send({ error: 'AS_ERR_BAD_REQUEST', message: `malformed request: ${err.message}` });

@@ -1,8 +1,8 @@
 // `Expect: 100-continue`: "100 Continue" goes out only once the request is accepted (routed, credentials checked).
 //
-//   node (checkContinue) --no automatic 100--> fastify routing --> onRequest hooks (credentials)
+//   node (checkContinue) --no automatic 100--> fastify routing --> onRequest hooks (credentials, hook roles)
 //     refused  --> the final 4xx at once, Connection: close (the client never sends its body)
-//     accepted --> preParsing: "100 Continue", then the body is read
+//     accepted --> preParsing: "100 Continue" (unless Content-Length is over the body limit: 413), then the body
 //
 // Without this, node sends "100 Continue" before fastify runs and a refusal follows in the same write;
 // Dovecot's HTTP client then waits for its timeout instead of failing at once.
@@ -20,6 +20,8 @@ export function registerExpectContinue(app: FastifyInstance): void {
   app.addHook('preParsing', async (req, reply, payload) => {
     const raw = req.raw as Pending;
     if (raw[CONTINUE_PENDING]) {
+      // a body over the route's limit is refused next (413): the client need not send it either
+      if (Number(req.headers['content-length'] ?? 0) > req.routeOptions.bodyLimit) return payload;
       raw[CONTINUE_PENDING] = false;
       if (!reply.raw.headersSent) reply.raw.writeContinue();
     }

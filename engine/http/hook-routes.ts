@@ -31,16 +31,17 @@ export function registerHookRoutes(app: FastifyInstance, engine: AuthEngine): vo
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    // the hook's roles are checked once the route is known and before the body is read (or "100 Continue" sent)
+    scope.addHook('onRequest', async (req, reply) => {
+      const hook = engine.findHook((req.params as Record<string, string>)['*'] ?? '', req.method);
+      const denied = hook && hookAccess(engine, req, hook.roles);
+      if (denied) return refuseApiRequest(engine, req, reply, denied);
+    });
     scope.route({
       method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'],
       url: '/api/v1/custom/*',
       handler: async (req, reply) => {
         const location = (req.params as Record<string, string>)['*'] ?? '';
-        const hook = engine.findHook(location, req.method);
-        if (hook) {
-          const denied = hookAccess(engine, req, hook.roles);
-          if (denied) return refuseApiRequest(engine, req, reply, denied);
-        }
         const hookReq = toHookRequest(req, location);
         let result: Awaited<ReturnType<AuthEngine['runHook']>>;
         try {

@@ -104,6 +104,32 @@ describe('Expect: 100-continue', () => {
   });
 });
 
+describe('Expect: 100-continue, refusals that come before the body', () => {
+  test('a hook that needs a role the token lacks: 403 at once, no "100 Continue"', async (t) => {
+    const s = await serve('jwt.yml');
+    t.after(() => s.close());
+    const now = Math.floor(Date.now() / 1000);
+    const viewer = signJwt({ sub: 'viewer', roles: ['monitoring'], iat: now, exp: now + 600, typ: 'access' }, s.engine.config.server.jwtAuth!.secretKey);
+    const c = connection(s.port);
+    t.after(() => c.destroy());
+    c.write(head(`Bearer ${viewer}`, '/api/v1/custom/admin-echo'));
+    await c.untilClosed();
+    assert.doesNotMatch(c.text, /100 Continue/i);
+    assert.equal(parseAnswer(c.text).status, 403, c.text.slice(0, 200));
+  });
+
+  test('a Content-Length over the body limit with the right credentials: 413 at once, no "100 Continue"', async (t) => {
+    const s = await serve('basic.yml');
+    t.after(() => s.close());
+    const c = connection(s.port);
+    t.after(() => c.destroy());
+    c.write(`POST /api/v1/auth/json HTTP/1.1\r\nHost: x\r\nAuthorization: ${basicHeader('ops', 'ops-password-1')}\r\nContent-Type: application/json\r\nContent-Length: ${10 * 1024 * 1024}\r\nExpect: 100-continue\r\n\r\n`);
+    await c.untilClosed();
+    assert.doesNotMatch(c.text, /100 Continue/i);
+    assert.equal(parseAnswer(c.text).status, 413, c.text.slice(0, 200));
+  });
+});
+
 describe('one log line per refused API request', () => {
   test('401 (Basic): one line naming method, path and status; no query string, no credentials', async (t) => {
     const s = await serve('basic.yml');
