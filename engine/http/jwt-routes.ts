@@ -8,6 +8,14 @@ import { signJwt, verifyJwt } from './jwt';
 import { sendError } from './errors';
 import { refuseApiRequest } from './route-access';
 import { TokenThrottle } from './token-throttle';
+import { peerAddress } from './caller-trust';
+import { networkOf } from '../pipeline/auth-request';
+
+/** Whom the throttle counts: the peer's IPv4 address, or its IPv6 /64 (one host usually holds a whole /64). */
+function throttleKey(req: FastifyRequest): string {
+  const peer = peerAddress(req);
+  return peer.includes(':') ? networkOf(peer, 64) : peer;
+}
 
 const REFRESH_LIFETIME_SEC = 7 * 24 * 3600;
 
@@ -19,13 +27,14 @@ export function registerJwtRoutes(app: FastifyInstance, engine: AuthEngine): voi
 
   /** 429 while the address is blocked; otherwise undefined and the request goes on. */
   const blocked = (req: FastifyRequest, reply: FastifyReply) => {
-    const wait = throttle.retryAfterSec(req.ip);
+    const key = throttleKey(req);
+    const wait = throttle.retryAfterSec(key);
     if (wait === 0) return undefined;
     reply.header('Retry-After', String(wait));
-    return refuseApiRequest(engine, req, reply, new AuthStudioError('AS_ERR_TOO_MANY_ATTEMPTS', `too many failed token requests from ${req.ip}: try again in ${wait} s`));
+    return refuseApiRequest(engine, req, reply, new AuthStudioError('AS_ERR_TOO_MANY_ATTEMPTS', `too many failed token requests from ${key}: try again in ${wait} s`));
   };
   const fail = (req: FastifyRequest, reply: FastifyReply, err: AuthStudioError) => {
-    throttle.fail(req.ip);
+    throttle.fail(throttleKey(req));
     return refuseApiRequest(engine, req, reply, err);
   };
 

@@ -125,6 +125,18 @@ describe('refresh tokens renew once, across engines sharing a real Redis', () =>
     assert.equal((await refresh(a, next)).statusCode, 401);
   });
 
+  test('Redis down: a refresh is refused (5xx), never a renewal nobody recorded', async () => {
+    const { refresh_token } = await tokenOf(a, 'admin', 'admin-password');
+    await redis.kill();
+    try {
+      const r = await refresh(a, refresh_token);
+      assert.ok(r.statusCode >= 500, `${r.statusCode} ${r.body}`);
+      assert.equal(r.json().error, 'AS_ERR_REDIS');
+    } finally {
+      await redis.restart();
+    }
+  });
+
   test('parallel uses of one refresh token: exactly one renews', async () => {
     const { refresh_token } = await tokenOf(a, 'admin', 'admin-password');
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => refresh(i % 2 ? a : b, refresh_token)));
