@@ -135,6 +135,7 @@ describe('jwt_auth on: no spelling of an admin or hook route is served without a
   test('admin and hook endpoints: every spelling is 401 (or routed nowhere) without a bearer token', async () => {
     const now = Math.floor(Date.now() / 1000);
     const token = signJwt({ sub: 'admin', roles: ['admin'], iat: now, exp: now + 600, typ: 'access' }, fx.engine.config.server.jwtAuth!.secretKey);
-    await probe(port, ADMIN_ROUTES, `Bearer ${token}`, 'jwt_auth');
+    const adminHook: Route = { method: 'POST', path: '/api/v1/custom/admin-echo', headers: JSON_HEADERS, body: '{}' };
+    await probe(port, [...ADMIN_ROUTES, adminHook], `Bearer ${token}`, 'jwt_auth');
   });
 });
