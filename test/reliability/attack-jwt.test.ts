@@ -176,3 +176,25 @@ describe('token requests are throttled per client address (Nauthilus 1.10: 5 fai
     assert.equal(r.status, 200, r.body);
   });
 });
+
+describe('the token throttle over time (clock injected)', () => {
+  test('failures spread beyond the 1-minute window never block; a block ends after 2 minutes; 10,000 addresses at most', async () => {
+    const { TokenThrottle } = await import('../../engine/http/token-throttle');
+    let now = 1_000_000;
+    const t = new TokenThrottle(() => now);
+    for (let i = 0; i < 20; i++) {
+      t.fail('a');
+      now += 16_000; // 4 failures per window at most
+      if (i % 4 === 3) now += 60_000;
+      assert.equal(t.retryAfterSec('a'), 0, `blocked after failure ${i + 1}`);
+    }
+    for (let i = 0; i < 5; i++) t.fail('b');
+    assert.equal(t.retryAfterSec('b'), 120);
+    now += 119_500;
+    assert.equal(t.retryAfterSec('b'), 1);
+    now += 500;
+    assert.equal(t.retryAfterSec('b'), 0);
+    for (let i = 0; i < 20_000; i++) t.fail(`x${i}`);
+    assert.ok((t as unknown as { byAddress: Map<string, unknown> }).byAddress.size <= 10_000);
+  });
+});
