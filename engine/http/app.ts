@@ -56,6 +56,8 @@ export async function buildHttpApp(engine: AuthEngine, opts: HttpAppOptions = {}
   });
 
   app.setErrorHandler((err: unknown, req, reply) => {
+    // a refusal raised while parsing (e.g. /auth/basic without credentials) is logged like every other refusal
+    if (isAuthStudioError(err) && (err.status === 401 || err.status === 403)) return refuseApiRequest(engine, req, reply, err);
     if (isAuthStudioError(err)) return sendError(reply, err);
     const e = err as { statusCode?: number; code?: string; message?: string };
     if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {

@@ -138,6 +138,7 @@ describe('one log line per refused API request', () => {
     const requests = [
       `GET /api/v1/bruteforce/list?password=hunter2&user=alice HTTP/1.1\r\nHost: x\r\nAuthorization: ${secretAuth}\r\nConnection: close\r\n\r\n`,
       `GET http://x/api/v1/custom/echo?token=hunter2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+      `GET /api/v1/auth/basic?password=hunter2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
     ];
     for (const [i, raw] of requests.entries()) {
       const c = connection(s.port);
@@ -148,7 +149,7 @@ describe('one log line per refused API request', () => {
       assert.equal(refused.length, i + 1, JSON.stringify(s.logs));
     }
     const refused = s.logs.filter((l) => l.msg === 'API request refused');
-    assert.deepEqual(refused.map((l) => [l.method, l.path, l.status]), [['GET', '/api/v1/bruteforce/list', 401], ['GET', '/api/v1/custom/echo', 401]]);
+    assert.deepEqual(refused.map((l) => [l.method, l.path, l.status]), [['GET', '/api/v1/bruteforce/list', 401], ['GET', '/api/v1/custom/echo', 401], ['GET', '/api/v1/auth/basic', 401]]);
     const all = JSON.stringify(s.logs);
     for (const secret of ['hunter2', 'wrong-secret-password', secretAuth.slice(6), 'password=']) assert.ok(!all.includes(secret), `the log shows ${secret}`);
   });
