@@ -138,4 +138,18 @@ describe('jwt_auth on: no spelling of an admin or hook route is served without a
     const adminHook: Route = { method: 'POST', path: '/api/v1/custom/admin-echo', headers: JSON_HEADERS, body: '{}' };
     await probe(port, [...ADMIN_ROUTES, adminHook], `Bearer ${token}`, 'jwt_auth');
   });
+
+  test('a token without the role reaches neither an admin endpoint nor a role-bound hook by any spelling', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const viewer = signJwt({ sub: 'viewer', roles: ['monitoring'], iat: now, exp: now + 600, typ: 'access' }, fx.engine.config.server.jwtAuth!.secretKey);
+    const routes: Route[] = [...ADMIN_ROUTES.filter((r) => !r.path.includes('/custom/')), { method: 'POST', path: '/api/v1/custom/admin-echo', headers: JSON_HEADERS, body: '{}' }];
+    const served: string[] = [];
+    for (const r of routes) {
+      for (const [what, target] of variants(r.path, port)) {
+        const a = await rawRequest(port, `${r.method} ${target} HTTP/1.1`, { ...r.headers, Authorization: `Bearer ${viewer}` }, r.body ?? '');
+        if (![400, 403, 404].includes(a.status) || a.body.includes('hook-ran')) served.push(`${what}: ${r.method} ${target} -> ${a.status}`);
+      }
+    }
+    assert.deepEqual(served, []);
+  });
 });
