@@ -33,7 +33,7 @@ const STUDIO: Record<string, OptionSpec> = {
   workspace: { type: 'string', description: 'workspace folder with authstudio.yml (default: the bundled lua-plugins.d/)' },
   listen: { type: 'string', description: 'HOST:PORT for the auth endpoints, the studio API and the UI (default 127.0.0.1:9080)' },
   open: { type: 'boolean', description: 'open the studio in a browser' },
-  token: { type: 'string', description: 'token the studio API requires (default: AUTHSTUDIO_TOKEN; required off loopback)' },
+  token: { type: 'string', description: 'token the studio API requires: 16+ visible ASCII characters (default: AUTHSTUDIO_TOKEN, else one made per launch; required off loopback)' },
   redis: { type: 'string', description: '"mock" or a redis:// URL for this run (default: the saved studio choice, else the config)' },
   import: { type: 'string', description: 'first import this Nauthilus 1.x config and its scripts into --workspace (a new folder)' },
   'scripts-root': { type: 'string', description: 'with --import: where the scripts named by absolute paths are on this machine' },
@@ -42,7 +42,7 @@ const EXPORT: Record<string, OptionSpec> = {
   config: { type: 'string', required: true, description: 'the workspace config (authstudio.yml)' },
   out: { type: 'string', required: true, description: 'folder to write nauthilus.yml, the scripts and a README to' },
   prefix: { type: 'string', description: 'where the scripts live on the target (default /etc/nauthilus/lua-plugins.d)' },
-  'include-secrets': { type: 'boolean', description: "write the studio settings' Redis connection (with its password) into the export" },
+  'include-secrets': { type: 'boolean', description: "write secrets as they are (passwords, JWT key, the studio settings' Redis connection); otherwise they become ${NAUTHILUS_...} references" },
 };
 
 /** Entry point; returns the exit code. */

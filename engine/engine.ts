@@ -59,6 +59,8 @@ export class AuthEngine {
   /** 'auth' (req: AuthRequest, out: AuthOutcome) after every auth request; 'reload' (ReloadReport). */
   readonly events = new EventEmitter();
   private inFlight = 0;
+  /** Custom hook calls in flight: bounded by max_concurrent_requests like auth requests, counted apart from them. */
+  private hooksInFlight = 0;
   private closing = false;
   /** Worker threads serving auth requests (absent: they run on this thread). */
   private workers?: PipelineWorkers;
@@ -239,6 +241,18 @@ export class AuthEngine {
     const hook = this.findHook(location, req.method);
     const pool = this.gen.pools.hooks;
     if (!hook || !pool) return undefined;
+    if (this.closing) throw new AuthStudioError('AS_ERR_SHUTTING_DOWN', 'the server is shutting down');
+    const max = this.config.server.maxConcurrentRequests;
+    if (this.hooksInFlight >= max) throw new AuthStudioError('AS_ERR_POOL_BUSY', `more than ${max} custom hook calls in flight (server.max_concurrent_requests)`);
+    this.hooksInFlight++;
+    try {
+      return await this.callHook(hook, pool, req);
+    } finally {
+      this.hooksInFlight--;
+    }
+  }
+
+  private async callHook(hook: CustomHookConfig, pool: ScriptPool, req: HookHttpRequest): Promise<HookResult> {
     const call = new CallContext(`hook-${Date.now().toString(36)}`);
     const response: HookHttpResponse = { headers: {} };
     call.httpRequest = req;

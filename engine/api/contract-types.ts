@@ -286,5 +286,7 @@ export interface ImportReport {
   config_file: string;
   files: Array<{ source: string; target: string }>;
   missing: string[];
+  /** Paths the config names outside its bundle (its folder and scripts_root), symlinks resolved: not imported. */
+  refused?: string[];
   diagnostics: Diagnostic[];
 }

@@ -6,7 +6,10 @@ import { clientFromTransport, StudioError, type StudioClient, type StudioErrorIn
 import { parseSseBlock, splitSseBuffer } from './sse';
 
 export interface HttpClientOptions {
-  /** The studio token (`--token` / AUTHSTUDIO_TOKEN) when the server has one. */
+  /**
+   * The studio token (`--token` / AUTHSTUDIO_TOKEN) when the server has one. Without it the client asks the
+   * studio for its per-launch token (GET /api/studio/session, answered on loopback to same-origin callers only).
+   */
   token?: string;
   /** Delay before the event stream reconnects after a drop (default 500 ms). */
   reconnectMs?: number;
@@ -25,21 +28,49 @@ function unreachable(base: string, e: unknown): StudioError {
  */
 export function createHttpClient(baseUrl: string, opts: HttpClientOptions = {}): StudioClient {
   const base = baseUrl.replace(/\/+$/, '');
-  const auth: Record<string, string> = opts.token ? { authorization: `Bearer ${opts.token}` } : {};
+  let session: Promise<string | undefined> | undefined;
+  /** The Authorization header: the given token, else the studio's per-launch one (asked for once, again after a 401). */
+  const auth = async (): Promise<Record<string, string>> => {
+    if (opts.token) return { authorization: `Bearer ${opts.token}` };
+    session ??= askToken();
+    const token = await session.catch((e: unknown) => {
+      session = undefined;
+      throw e;
+    });
+    return token ? { authorization: `Bearer ${token}` } : {};
+  };
+  const askToken = async (): Promise<string | undefined> => {
+    let res: Response;
+    try {
+      res = await fetch(`${base}/api/studio/session`, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+    } catch (e) {
+      throw unreachable(base, e);
+    }
+    const body = (await res.json().catch(() => ({}))) as { token?: unknown };
+    // refused (a studio with --token, a foreign host): go on without one, the call then says what is missing
+    return res.ok && typeof body.token === 'string' ? body.token : undefined;
+  };
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   let closed = false;
   let abort: AbortController | undefined;
   let stream: Promise<void> | undefined;
   let hello: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
 
-  const call = async (name: string, arg: unknown): Promise<unknown> => {
-    let res: Response;
+  const post = async (name: string, arg: unknown): Promise<Response> => {
+    const headers = { 'content-type': 'application/json', ...(await auth()) };
     try {
-      res = await fetch(`${base}/api/studio/call/${name}`, {
-        method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(arg ?? {}),
-      });
+      return await fetch(`${base}/api/studio/call/${name}`, { method: 'POST', headers, body: JSON.stringify(arg ?? {}) });
     } catch (e) {
       throw unreachable(base, e);
+    }
+  };
+
+  const call = async (name: string, arg: unknown): Promise<unknown> => {
+    let res = await post(name, arg);
+    if (res.status === 401 && !opts.token) {
+      // the studio restarted with a new per-launch token: ask for it again, once
+      session = undefined;
+      res = await post(name, arg);
     }
     const text = await res.text();
     let json: { result?: unknown; error?: StudioErrorInfo };
@@ -61,14 +92,16 @@ export function createHttpClient(baseUrl: string, opts: HttpClientOptions = {}):
   };
 
   const readStream = async (): Promise<void> => {
+    let retried = false;
     while (!closed) {
       abort = new AbortController();
       try {
-        const res = await fetch(`${base}/api/studio/events`, { headers: { accept: 'text/event-stream', ...auth }, signal: abort.signal });
+        const res = await fetch(`${base}/api/studio/events`, { headers: { accept: 'text/event-stream', ...(await auth()) }, signal: abort.signal });
         if (!res.ok || !res.body) {
           const body = (await res.json().catch(() => ({}))) as { error?: StudioErrorInfo };
           throw new StudioError(body.error ?? { code: 'AS_ERR_INTERNAL', status: res.status, message: `event stream: HTTP ${res.status}` });
         }
+        retried = false;
         const reader = res.body.getReader();
         const decoder = new TextDecoder();
         let buffer = '';
@@ -81,6 +114,11 @@ export function createHttpClient(baseUrl: string, opts: HttpClientOptions = {}):
         }
       } catch (e) {
         if (closed) return;
+        if (e instanceof StudioError && e.status === 401 && !opts.token && !retried) {
+          retried = true; // a new per-launch token (the studio restarted): ask again once
+          session = undefined;
+          continue;
+        }
         if (e instanceof StudioError && (e.status === 401 || e.status === 403)) {
           hello?.reject(e);
           stream = undefined;

@@ -3,7 +3,7 @@
 import type { BackendKind, JwtUser, ServerConfig } from './types';
 import { andThen, bool, def, duration, int, list, oneOf, opt, req, size, str, struct, type Spec } from './schema';
 import { defaultRedisSettings, redisSection } from './redis-section';
-import { formatHostPort, hostPort } from './net';
+import { formatHostPort, hostPort, ipOrCidr } from './net';
 import { msToSeconds } from './durations';
 
 /** Defaults of `server:` keys (durations in ms, sizes in bytes). */
@@ -18,6 +18,8 @@ export const SERVER_DEFAULTS = {
   jwtTokenExpiryMs: 3_600_000,
   /** Used when `password_nonce` is not set. Set your own in production. */
   passwordNonce: 'authstudio-default-password-nonce',
+  /** Peers whose client facts and modes are believed without API credentials (Nauthilus 3.0's default). */
+  trustedProxies: ['127.0.0.1', '::1'] as string[],
 } as const;
 
 const BACKEND_KINDS = ['cache', 'lua'] as const;
@@ -71,6 +73,7 @@ const serverShape = struct({
   lua_allow_io: def(bool(), false),
   auth_wait: def(duration(), 0),
   password_nonce: def(str({ minLength: 1 }), SERVER_DEFAULTS.passwordNonce),
+  trusted_proxies: def(list(ipOrCidr), [...SERVER_DEFAULTS.trustedProxies]),
   dns: opt(struct({ resolver: opt(andThen(hostPort({ defaultPort: 53 }), formatHostPort)), timeout: opt(duration({ positive: true })) })),
   log: def(struct({ level: def(oneOf(['debug', 'info', 'warn', 'error'] as const, { ignoreCase: true }), 'info'), json: def(bool(), true) }), { level: 'info' as const, json: true }),
 });
@@ -89,6 +92,7 @@ export const serverSection: Spec<ServerConfig> = andThen(serverShape, (s) => {
     luaAllowIo: s.lua_allow_io,
     authWaitSec: msToSeconds(s.auth_wait),
     passwordNonce: s.password_nonce,
+    trustedProxies: s.trusted_proxies,
     logLevel: s.log.level,
     logFormat: s.log.json ? 'json' : 'default',
   };
@@ -116,6 +120,7 @@ export function defaultServerConfig(): ServerConfig {
     luaAllowIo: false,
     authWaitSec: 0,
     passwordNonce: SERVER_DEFAULTS.passwordNonce,
+    trustedProxies: [...SERVER_DEFAULTS.trustedProxies],
     logLevel: 'info',
     logFormat: 'json',
   };

@@ -92,6 +92,11 @@ export interface ServerConfig {
   authWaitSec: number;
   /** Nonce mixed into password hashes in the cache. */
   passwordNonce: string;
+  /**
+   * `trusted_proxies`: peers (IP addresses / CIDR networks) whose modes and client facts (Client-IP, X-SSL, ...)
+   * the auth endpoints believe without API credentials. Default 127.0.0.1 and ::1.
+   */
+  trustedProxies: string[];
   /** DNS resolver host:port for RBL and nauthilus_dns (system when unset). */
   dnsResolver?: string;
   /** DNS query timeout in ms (`dns.timeout`); the resolver's default when unset. */

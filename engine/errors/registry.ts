@@ -32,6 +32,8 @@ export const ERRORS = {
   AS_ERR_BAD_REQUEST: { status: 400, summary: 'The request is malformed or a field has a wrong value.' },
   AS_ERR_UNAUTHORIZED: { status: 401, summary: 'The API needs credentials that were missing or wrong.' },
   AS_ERR_FORBIDDEN: { status: 403, summary: 'The caller is authenticated but lacks a role this endpoint needs.' },
+  AS_ERR_UNTRUSTED_CALLER: { status: 403, summary: 'Only a trusted caller (API credentials, or an address in server.trusted_proxies) may ask for this mode, or call admin endpoints and hooks when no API credentials are configured.' },
+  AS_ERR_TOO_MANY_ATTEMPTS: { status: 429, summary: 'Too many failed token requests from this address; wait for Retry-After.' },
   AS_ERR_NOT_FOUND: { status: 404, summary: 'There is nothing at this path.' },
   AS_ERR_SHUTTING_DOWN: { status: 503, summary: 'The server is shutting down and takes no new requests.' },
   AS_ERR_INTERNAL: { status: 500, summary: 'A bug in AuthStudio (logged with details on the server); the request is a temporary failure.' },

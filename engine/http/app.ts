@@ -5,7 +5,10 @@ import { AuthStudioError, isAuthStudioError } from '../errors/registry';
 import { buildAuthRequest, newSessionId, type AuthRequest, type RequestMode } from '../pipeline/auth-request';
 import { parseBasicEndpoint, parseHeaderEndpoint, parseJsonEndpoint, parseNginxEndpoint } from './auth-parse';
 import { sendAuthReply, sendNginxReply } from './auth-response';
-import { registerApiAuth } from './api-auth';
+import { registerRouteAccess, refuseApiRequest } from './route-access';
+import { registerJwtRoutes } from './jwt-routes';
+import { registerExpectContinue } from './expect-continue';
+import { believedFields } from './caller-trust';
 import { registerAdminRoutes } from './admin-routes';
 import { sendError } from './errors';
 import { TEMPFAIL_MESSAGE, type AuthOutcome } from '../pipeline/pipeline';
@@ -21,7 +24,10 @@ export async function buildHttpApp(engine: AuthEngine, opts: HttpAppOptions = {}
   const app = Fastify({
     logger: opts.logRequests ? { level: 'info' } : false,
     bodyLimit: server.maxBodyBytes,
-    routerOptions: { maxParamLength: 512 },
+    // One spelling per route. API access does not depend on these (route-access.ts decides on the matched
+    // route), but strict matching keeps what is logged and what runs the same thing. (`;` stays an ordinary
+    // path character: fastify 5's useSemicolonDelimiter is off by default.)
+    routerOptions: { maxParamLength: 512, caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
     // errors fastify raises before routing (a broken percent-escape in the URL, ...) get our JSON shape
     frameworkErrors: (err, _req, reply) => {
       void (reply as FastifyReply).code(400).send({ error: 'AS_ERR_BAD_REQUEST', message: `malformed request: ${err.message}` });
@@ -50,6 +56,8 @@ export async function buildHttpApp(engine: AuthEngine, opts: HttpAppOptions = {}
   });
 
   app.setErrorHandler((err: unknown, req, reply) => {
+    // a refusal raised while parsing (e.g. /auth/basic without credentials) is logged like every other refusal
+    if (isAuthStudioError(err) && (err.status === 401 || err.status === 403)) return refuseApiRequest(engine, req, reply, err);
     if (isAuthStudioError(err)) return sendError(reply, err);
     const e = err as { statusCode?: number; code?: string; message?: string };
     if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
@@ -61,13 +69,22 @@ export async function buildHttpApp(engine: AuthEngine, opts: HttpAppOptions = {}
   });
   app.setNotFoundHandler((req, reply) => sendError(reply, new AuthStudioError('AS_ERR_NOT_FOUND', `no route for ${req.method} ${req.url.split('?')[0]}`)));
 
-  registerApiAuth(app, engine);
+  registerExpectContinue(app);
+  registerRouteAccess(app, engine);
+  registerJwtRoutes(app, engine);
   registerAdminRoutes(app, engine);
 
   const authRoute = (endpoint: AuthRequest['endpoint'], parse: (r: FastifyRequest) => Record<string, unknown>) =>
     async (req: FastifyRequest, reply: FastifyReply) => {
       const mode = parseMode(req);
-      const authReq = buildAuthRequest(parse(req), mode, endpoint);
+      let raw: Record<string, unknown>;
+      try {
+        raw = believedFields(engine, req, parse(req), mode);
+      } catch (e) {
+        if (isAuthStudioError(e) && e.code === 'AS_ERR_UNTRUSTED_CALLER') return refuseApiRequest(engine, req, reply, e);
+        throw e;
+      }
+      const authReq = buildAuthRequest(raw, mode, endpoint);
       if (authReq.fields.client_ip === '' && endpoint !== 'json') authReq.fields.client_ip = '';
       const out = await authenticateOrTempfail(engine, authReq);
       if (endpoint === 'nginx') return sendNginxReply(reply, authReq, out);

@@ -1,10 +1,11 @@
 // `/api/v1/custom/<http_location>`: Lua custom hooks, routed by location and method.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthEngine } from '../engine';
-import { AuthStudioError } from '../errors/registry';
+import { AuthStudioError, isAuthStudioError } from '../errors/registry';
 import type { HookHttpRequest } from '../lua/call-context';
 import { sendError } from './errors';
 import { hookAccess } from './api-auth';
+import { refuseApiRequest } from './route-access';
 
 function multi(obj: Record<string, unknown>): Record<string, string[]> {
   const out: Record<string, string[]> = {};
@@ -30,18 +31,26 @@ export function registerHookRoutes(app: FastifyInstance, engine: AuthEngine): vo
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    // the hook's roles are checked once the route is known and before the body is read (or "100 Continue" sent)
+    scope.addHook('onRequest', async (req, reply) => {
+      const hook = engine.findHook((req.params as Record<string, string>)['*'] ?? '', req.method);
+      const denied = hook && hookAccess(engine, req, hook.roles);
+      if (denied) return refuseApiRequest(engine, req, reply, denied);
+    });
     scope.route({
       method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'],
       url: '/api/v1/custom/*',
       handler: async (req, reply) => {
         const location = (req.params as Record<string, string>)['*'] ?? '';
-        const hook = engine.findHook(location, req.method);
-        if (hook) {
-          const denied = hookAccess(engine, req, hook.roles);
-          if (denied) return sendError(reply, denied);
-        }
         const hookReq = toHookRequest(req, location);
-        const result = await engine.runHook(location, hookReq);
+        let result: Awaited<ReturnType<AuthEngine['runHook']>>;
+        try {
+          result = await engine.runHook(location, hookReq);
+        } catch (e) {
+          // overloaded or stopping: a quick 503 the caller may retry, never a wait in an unbounded queue
+          if (isAuthStudioError(e) && e.status === 503) reply.header('Retry-After', '1');
+          throw e;
+        }
         if (!result) return sendError(reply, new AuthStudioError('AS_ERR_NOT_FOUND', `no custom hook for ${req.method} /api/v1/custom/${location}`));
         for (const [k, values] of Object.entries(result.headers)) reply.header(k, values.length === 1 ? values[0] : values);
         return reply.code(result.status).type(result.contentType).send(result.body);

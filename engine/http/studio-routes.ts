@@ -3,15 +3,16 @@
 //   POST /api/studio/call/<method>   body: the argument (JSON object)  ->  200 {result} | 4xx/5xx {error: StudioErrorInfo}
 //   GET  /api/studio/events[?events=reload,log]  ->  text/event-stream: "hello", then one event per studio event
 //   GET  /api/studio/contract        ->  {methods, events}
+//   GET  /api/studio/session         ->  {token}   (without --token: the per-launch token, for the studio page)
 //
-// Without a token the API answers only requests addressed to a loopback host (no DNS rebinding, no foreign
-// origins); with a token every request must carry it (Authorization: Bearer, or ?token= for EventSource).
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import crypto from 'node:crypto';
+// Every request carries the studio's token (--token, or one made per launch) and comes from no other origin;
+// see studio-guard.ts for the rules.
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { STUDIO_EVENTS, STUDIO_METHODS, type StudioErrorInfo, type StudioEventName, type StudioMethods } from '../api/contract';
 import { formatSse, SSE_HEARTBEAT } from '../api/sse';
 import type { StudioEventBus } from '../studio/event-bus';
+import { newLaunchToken, SESSION_PATH, studioRefusal, type Refusal, type StudioGuard } from './studio-guard';
 
 /** What the routes need from the service. */
 export interface StudioBackend extends StudioMethods {
@@ -20,60 +21,27 @@ export interface StudioBackend extends StudioMethods {
 }
 
 export interface StudioRouteOptions {
-  /** Required on every studio request when set (`--token` / AUTHSTUDIO_TOKEN). */
+  /** The token every studio request needs (`--token` / AUTHSTUDIO_TOKEN); without it one is made per launch. */
   token?: string;
   /** Largest request body for a call (file saves), default 16 MiB. */
   bodyLimit?: number;
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 const HEARTBEAT_MS = 15_000;
 /** A client this far behind gets no more events until it catches up (a stuck tab must not grow memory). */
 const MAX_BUFFERED = 4 * 1024 * 1024;
 
-/** Constant-time comparison of two tokens (hashing first hides the length too). */
-function sameToken(a: string, b: string): boolean {
-  const ha = crypto.createHash('sha256').update(a).digest();
-  const hb = crypto.createHash('sha256').update(b).digest();
-  return crypto.timingSafeEqual(ha, hb);
-}
-
-function hostOf(value: string | undefined): string | undefined {
-  if (!value) return undefined;
-  const m = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(value.trim().toLowerCase());
-  return m?.[1];
-}
-
-function deny(reply: FastifyReply, status: number, message: string): FastifyReply {
-  const error: StudioErrorInfo = { code: 'AS_ERR_UNAUTHORIZED', message, status };
-  if (status === 401) reply.header('WWW-Authenticate', 'Bearer realm="authstudio-studio"');
-  return reply.code(status).send({ error });
-}
-
-/** Why this request may not use the studio API, or undefined when it may. */
-function refusal(req: FastifyRequest, token: string | undefined): string | undefined {
-  if (token !== undefined) {
-    const bearer = /^Bearer\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
-    const query = (req.query as Record<string, unknown> | undefined)?.token;
-    const given = bearer ?? (typeof query === 'string' ? query : undefined);
-    return given !== undefined && sameToken(given, token) ? undefined : 'the studio API needs its token (Authorization: Bearer <token>)';
-  }
-  if (!LOOPBACK_HOSTS.has(hostOf(req.headers.host) ?? '')) return 'without a token the studio API answers only on a loopback address';
-  const origin = req.headers.origin;
-  if (origin !== undefined && origin !== 'null') {
-    let host: string | undefined;
-    try {
-      host = new URL(origin).hostname.toLowerCase();
-    } catch {
-      host = undefined;
-    }
-    if (!host || !LOOPBACK_HOSTS.has(host)) return `requests from ${origin.slice(0, 80)} may not use the studio API`;
-  }
-  return undefined;
+function deny(reply: FastifyReply, refusal: Refusal): FastifyReply {
+  const error: StudioErrorInfo = refusal.status === 415
+    ? { code: 'AS_ERR_BAD_REQUEST', message: refusal.message, status: 415 }
+    : { code: 'AS_ERR_UNAUTHORIZED', message: refusal.message, status: refusal.status };
+  if (refusal.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="authstudio-studio"');
+  return reply.code(refusal.status).send({ error });
 }
 
 /** Register the studio API on an app built by buildHttpApp (before it listens). */
-export function registerStudioRoutes(app: FastifyInstance, service: StudioBackend, opts: StudioRouteOptions = {}): void {
+export function registerStudioRoutes(app: FastifyInstance, service: StudioBackend, opts: StudioRouteOptions = {}): { token: string } {
+  const guard: StudioGuard = opts.token !== undefined ? { token: opts.token, launch: false } : { token: newLaunchToken(), launch: true };
   const streams = new Set<ServerResponse>();
   app.addHook('preClose', async () => {
     for (const res of streams) res.end();
@@ -90,9 +58,12 @@ export function registerStudioRoutes(app: FastifyInstance, service: StudioBacken
       return reply.code(error.status).send({ error });
     });
     scope.addHook('onRequest', async (req, reply) => {
-      const why = refusal(req, opts.token);
-      if (why) return deny(reply, opts.token === undefined ? 403 : 401, why);
+      const refusal = studioRefusal(req, guard);
+      if (refusal) return deny(reply, refusal);
     });
+
+    // the page's token (launch mode): readable only from the studio's own origin; never cached
+    scope.get(SESSION_PATH, async (_req, reply) => reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff').send({ token: guard.token }));
 
     scope.get('/api/studio/contract', async () => ({ methods: STUDIO_METHODS, events: STUDIO_EVENTS }));
 
@@ -134,4 +105,5 @@ export function registerStudioRoutes(app: FastifyInstance, service: StudioBacken
       res.write(formatSse('hello', { events: names }));
     });
   });
+  return { token: guard.token };
 }

@@ -1,8 +1,8 @@
 // The studio UI as static files: renderer/dist (built by scripts/build-renderer.js) served at `/` in studio mode.
 //
 // Routes are registered per file found at start (no wildcard), so unknown paths still get the engine's JSON 404.
-// The page talks only to /api/studio/* on the same origin; its token (when the studio has one) comes in the URL
-// fragment (#token=...), which browsers never send to the server.
+// The page talks only to /api/studio/* on the same origin. Its token: with --token, from the URL fragment
+// (#token=..., which browsers never send to the server); without, the per-launch one from GET /api/studio/session.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';

@@ -1,4 +1,6 @@
 // Export a workspace as a production bundle: nauthilus.yml with paths under a prefix, every referenced script, a README.
+// Secrets become ${NAUTHILUS_...} references unless asked for; everything is written owner-only (files 0600, folders 0700),
+// and never into the workspace (the studio would serve the copies).
 import fs from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, parseDocument, type Document } from 'yaml';
@@ -8,7 +10,8 @@ import { parseRedisString, type RedisConnection } from '../config/redis-section'
 import { AuthStudioError } from '../errors/registry';
 import { pathNodes, packageDirs } from './config-paths';
 import { exportReadme } from './export-readme';
-import { isInside } from './workspace-paths';
+import { credentialLines, replaceSecrets } from './export-secrets';
+import { isInside, realPathSoFar } from './workspace-paths';
 
 /** Where scripts live on a Nauthilus host unless told otherwise. */
 export const DEFAULT_PREFIX = '/etc/nauthilus/lua-plugins.d';
@@ -20,6 +23,8 @@ export interface ExportInput {
   prefix?: string;
   /** The studio's Redis choice: written (with its password) only when given, i.e. when the user asked. */
   studioRedisUrl?: string;
+  /** Write the config's secrets as they are (`--include-secrets`); otherwise they become ${NAUTHILUS_...} references. */
+  includeSecrets?: boolean;
   env?: Record<string, string | undefined>;
 }
 
@@ -34,17 +39,42 @@ function checkPrefix(prefix: unknown): string {
   return prefix.length > 1 ? prefix.replace(/\/+$/, '') : prefix;
 }
 
-/** Refuse to write over anything that is not an earlier export (or into the workspace being exported). */
+/** Owner-only: a secret may be in it (also when an earlier export left the file world-readable). */
+function writePrivate(file: string, content: string | Buffer): void {
+  const fd = fs.openSync(file, 'w', 0o600);
+  try {
+    fs.fchmodSync(fd, 0o600);
+    fs.writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Folders 0700 and files 0600 all through an export folder (an earlier export may have left them readable); symlinks untouched. */
+function ownerOnly(dir: string): void {
+  fs.chmodSync(dir, 0o700);
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const abs = path.join(dir, e.name);
+    if (e.isDirectory()) ownerOnly(abs);
+    else if (e.isFile()) fs.chmodSync(abs, 0o600);
+  }
+}
+
+/** Refuse to write over anything that is not an earlier export, or into (or around) the workspace being exported. */
 function prepareOut(out: unknown, baseDir: string): string {
   if (typeof out !== 'string' || !path.isAbsolute(out)) bad('out must be an absolute directory path', 'out');
   const abs = path.resolve(out);
-  if (isInside(abs, baseDir)) bad('out must not be the workspace or a folder that contains it', 'out');
+  const real = realPathSoFar(abs);
+  const ws = realPathSoFar(baseDir);
+  if (isInside(real, ws)) bad('out must not be the workspace or a folder that contains it', 'out');
+  if (isInside(ws, real)) bad(`out must be outside the workspace (${abs} is inside ${ws}${real !== abs ? ` through a symlink` : ''}): the studio would serve the exported copies as workspace files`, 'out');
   if (fs.existsSync(abs)) {
     if (!fs.statSync(abs).isDirectory()) bad(`${abs} is not a directory`, 'out');
     const entries = fs.readdirSync(abs);
     if (entries.length > 0 && !entries.includes(EXPORT_CONFIG)) bad(`${abs} is not empty and holds no earlier export (${EXPORT_CONFIG}): choose an empty folder`, 'out');
   }
-  fs.mkdirSync(abs, { recursive: true });
+  fs.mkdirSync(abs, { recursive: true, mode: 0o700 });
+  fs.chmodSync(abs, 0o700);
   return abs;
 }
 
@@ -60,12 +90,17 @@ export function exportBundle(input: ExportInput): ExportReport {
   const place = (abs: string): string => {
     let rel = placed.get(abs);
     if (rel !== undefined) return rel;
-    rel = isInside(baseDir, abs) && abs !== baseDir ? path.relative(baseDir, abs).split(path.sep).join('/') : `external/${path.basename(abs)}`;
+    const inside = isInside(baseDir, abs) && abs !== baseDir;
+    rel = inside ? path.relative(baseDir, abs).split(path.sep).join('/') : `external/${path.basename(abs)}`;
+    if (!inside) report.warnings.push(`${abs} is outside the workspace: copied to ${rel}`);
     while ([...placed.values()].includes(rel)) rel = rel.replace(/(\.[^./]*)?$/, (ext) => `-1${ext}`);
     placed.set(abs, rel);
     const target = path.join(out, ...rel.split('/'));
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.copyFileSync(abs, target);
+    fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
+    const content = fs.readFileSync(abs);
+    writePrivate(target, content);
+    const lines = credentialLines(content.toString('utf8'));
+    if (lines.length) report.warnings.push(`${rel} line ${lines.slice(0, 5).join(', ')} looks like a credential (user:password@host): scripts are copied as written, move it to the environment`);
     report.files.push({ source: abs, target, referenced_as: path.posix.join(prefix, rel) });
     return rel;
   };
@@ -82,17 +117,22 @@ export function exportBundle(input: ExportInput): ExportReport {
     doc.setIn(node.at, rewritePackagePath(node.written, baseDir, prefix, out, place, report));
   }
   rewriteRedis(doc, input.studioRedisUrl, report);
+  const secrets = input.includeSecrets ? [] : replaceSecrets(doc);
+  if (secrets.length) report.warnings.push(`secrets were replaced by environment references (${secrets.map((r) => r.variable).join(', ')}): set them on the target, see README.md`);
+  if (input.includeSecrets) report.warnings.push(`${EXPORT_CONFIG} holds secrets as written (include secrets): keep it private`);
 
   const header = `# Exported by AuthStudio from ${config.file} on ${new Date().toISOString()}.\n# Scripts are referenced under ${prefix}; see README.md.\n`;
-  fs.writeFileSync(report.config, header + doc.toString());
-  fs.writeFileSync(path.join(out, 'README.md'), exportReadme(report, doc, fs.readFileSync(config.file, 'utf8')));
+  writePrivate(report.config, header + doc.toString());
+  writePrivate(path.join(out, 'README.md'), exportReadme(report, doc, fs.readFileSync(config.file, 'utf8'), secrets));
+  ownerOnly(out);
   return report;
 }
 
 /** package_path templates inside the workspace move under the prefix; the modules they load are copied along. */
 function rewritePackagePath(written: string, baseDir: string, prefix: string, out: string, place: (abs: string) => string, report: ExportReport): string {
   const dirs = new Set(packageDirs(written).map((d) => path.resolve(baseDir, d)));
-  for (const dir of dirs) for (const f of luaFilesUnder(dir)) place(f);
+  // only folders inside the workspace are copied along (a template outside it is kept as written, below)
+  for (const dir of dirs) if (isInside(realPathSoFar(baseDir), realPathSoFar(dir))) for (const f of luaFilesUnder(dir)) place(f);
   return written
     .split(';')
     .map((t) => {
@@ -130,7 +170,7 @@ function rewriteRedis(doc: Document, studioUrl: string | undefined, report: Expo
     const conn = parseRedisString(studioUrl);
     if (typeof conn !== 'string' && conn.mode !== 'mock') {
       const keep = isMap(node) ? (node.toJSON() as Record<string, unknown>) : {};
-      doc.setIn(['server', 'redis'], { ...connectionMap(conn, report), ...pick(keep, ['prefix', 'positive_cache_ttl', 'negative_cache_ttl', 'pool_size', 'idle_pool_size']) });
+      doc.setIn(['server', 'redis'], doc.createNode({ ...connectionMap(conn, report), ...pick(keep, ['prefix', 'positive_cache_ttl', 'negative_cache_ttl', 'pool_size', 'idle_pool_size']) }));
       report.warnings.push('server.redis: written from the studio settings (include_secrets): the file holds the Redis password if the URL had one');
       return;
     }
@@ -143,7 +183,8 @@ function rewriteRedis(doc: Document, studioUrl: string | undefined, report: Expo
   }
   if (isScalar(node) && typeof node.value === 'string') {
     const conn = parseRedisString(node.value);
-    if (typeof conn !== 'string') doc.setIn(['server', 'redis'], connectionMap(conn, report));
+    // a node, not a plain object: the secrets in it are found and replaced afterwards
+    if (typeof conn !== 'string') doc.setIn(['server', 'redis'], doc.createNode(connectionMap(conn, report)));
     return;
   }
   if (isMap(node) && node.get('mock') === true) {

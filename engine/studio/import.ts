@@ -1,4 +1,6 @@
 // Import a Nauthilus 1.x config and its scripts as a new workspace: copy them in and rewrite paths relative.
+// Only files inside the bundle (the config's folder, and --scripts-root when given) are read, symlinks resolved:
+// a crafted config cannot pull a host file into the new workspace.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Document } from 'yaml';
@@ -9,7 +11,7 @@ import { AuthStudioError } from '../errors/registry';
 import { pathNodes, packageDirs } from './config-paths';
 import { toDiagnostics } from './diagnostics';
 import { WORKSPACE_CONFIG } from './workspace';
-import { isInside } from './workspace-paths';
+import { isInside, realPathSoFar } from './workspace-paths';
 
 export interface ImportInput {
   config: string;
@@ -59,23 +61,44 @@ export function importNauthilusConfig(input: ImportInput): ImportReport {
   fs.mkdirSync(into, { recursive: true });
 
   const configDir = path.dirname(configFile);
+  const roots = [configDir, ...(input.scriptsRoot ? [path.resolve(input.scriptsRoot)] : [])].map((r) => realPathSoFar(r));
+  /** True when `p` exists and its real path (symlinks resolved) is inside the bundle. */
+  const inBundle = (p: string): boolean => {
+    let real: string;
+    try {
+      real = fs.realpathSync(p);
+    } catch {
+      return false;
+    }
+    return roots.some((r) => isInside(r, real));
+  };
   const nodes = pathNodes(doc);
   const hostRoot = hostScriptRoot(nodes.flatMap((n) => (n.kind === 'script' ? [n.written] : n.written.split(';').map((t) => t.trim()))));
-  const report: ImportReport = { workspace: into, config_file: path.join(into, WORKSPACE_CONFIG), files: [], missing: [], diagnostics: [] };
+  const report: ImportReport = { workspace: into, config_file: path.join(into, WORKSPACE_CONFIG), files: [], missing: [], refused: [], diagnostics: [] };
+  const refused = report.refused!;
   const copied = new Set<string>();
+  const refuse = (written: string) => {
+    if (!refused.includes(written)) refused.push(written);
+  };
 
-  /** Where a path as written is on this machine, and where it goes in the workspace. */
-  const locate = (written: string): { src?: string; rel: string } => {
+  /**
+   * Where a path as written is in the bundle, and where it goes in the workspace. `outside` when it exists only
+   * outside the bundle (a relative path leading out, a symlink out, an absolute path with no copy in the bundle).
+   */
+  const locate = (written: string): { src?: string; rel: string; outside?: boolean } => {
     if (!path.isAbsolute(written)) {
       const src = path.resolve(configDir, written);
       const rel = isInside(configDir, src) ? path.relative(configDir, src).split(path.sep).join('/') : `external/${path.basename(src)}`;
-      return { src: fs.existsSync(src) ? src : undefined, rel };
+      if (!fs.existsSync(src)) return { rel };
+      return inBundle(src) ? { src, rel } : { rel, outside: true };
     }
     const rel = hostRoot && isInside(hostRoot, written) ? path.posix.relative(hostRoot, written) : `external/${path.posix.basename(written)}`;
-    const candidates = [written, ...(input.scriptsRoot ? [path.join(input.scriptsRoot, rel)] : []), path.join(configDir, rel)];
-    return { src: candidates.find((c) => fs.existsSync(c)), rel };
+    const candidates = [written, ...(input.scriptsRoot ? [path.join(input.scriptsRoot, rel)] : []), path.join(configDir, rel)].filter((c) => fs.existsSync(c));
+    const src = candidates.find(inBundle);
+    return src ? { src, rel } : { rel, outside: candidates.length > 0 };
   };
   const copy = (src: string, rel: string) => {
+    if (!inBundle(src)) return refuse(src);
     const target = path.join(into, ...rel.split('/'));
     if (copied.has(target)) return;
     copied.add(target);
@@ -86,8 +109,9 @@ export function importNauthilusConfig(input: ImportInput): ImportReport {
 
   for (const node of nodes) {
     if (node.kind === 'script') {
-      const { src, rel } = locate(node.written);
+      const { src, rel, outside } = locate(node.written);
       if (src && fs.statSync(src).isFile()) copy(src, rel);
+      else if (outside) refuse(node.written);
       else report.missing.push(node.written);
       doc.setIn(node.at, `./${rel}`);
       continue;
@@ -104,9 +128,13 @@ export function importNauthilusConfig(input: ImportInput): ImportReport {
   return report;
 }
 
-function importPackagePath(written: string, locate: (w: string) => { src?: string; rel: string }, copy: (src: string, rel: string) => void, report: ImportReport): string {
+function importPackagePath(written: string, locate: (w: string) => { src?: string; rel: string; outside?: boolean }, copy: (src: string, rel: string) => void, report: ImportReport): string {
   for (const dir of packageDirs(written)) {
-    const { src, rel } = locate(dir);
+    const { src, rel, outside } = locate(dir);
+    if (outside) {
+      report.refused?.push(dir);
+      continue;
+    }
     if (!src || !fs.statSync(src).isDirectory()) {
       report.missing.push(dir);
       continue;

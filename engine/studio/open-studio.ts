@@ -12,6 +12,7 @@ import { loadConfigFile, parseConfigText, type LoadOptions } from '../config/loa
 import { AuthEngine } from '../engine';
 import { AuthStudioError } from '../errors/registry';
 import { buildHttpApp } from '../http/app';
+import { studioTokenProblem } from '../http/studio-guard';
 import { registerStudioRoutes } from '../http/studio-routes';
 import { registerStudioUi } from '../http/studio-ui';
 import { toDiagnostics } from './diagnostics';
@@ -46,6 +47,8 @@ export interface Studio {
   workspace: Workspace;
   /** The engine's logger (its lines reach the live log stream). */
   logger: Logger;
+  /** The token the studio API needs (`token` as given, else made for this launch); undefined without routes. */
+  token?: string;
   /** Stop the service, the HTTP app and the engine (in-flight requests finish first). */
   close(): Promise<void>;
 }
@@ -55,6 +58,8 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
     throw new AuthStudioError('AS_ERR_CONFIG_FILE', `workspace ${root} is not a folder`, { path: '--workspace' });
   }
+  const weak = opts.token === undefined ? undefined : studioTokenProblem(opts.token, 'the studio token');
+  if (weak) throw new AuthStudioError('AS_ERR_CLI_USAGE', weak, { path: '--token' });
   const workspace = new Workspace(root);
   const settings = new StudioSettings(workspace.root);
   const load: LoadOptions = { redisOverride: opts.redis ?? settings.redisUrl, listenOverride: opts.listen, env: opts.env };
@@ -87,11 +92,11 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
   const app = await buildHttpApp(engine);
   const service = new StudioService({ engine, app, workspace, settings, logger, env: opts.env, watch: opts.watch, startup, redis: opts.redis });
   tap.attach(service.events);
-  if (opts.routes ?? true) registerStudioRoutes(app, service, { token: opts.token });
+  const routes = (opts.routes ?? true) ? registerStudioRoutes(app, service, { token: opts.token }) : undefined;
   // the UI (renderer/dist) at `/`, next to the API it talks to (added for the renderer, issue 6)
   if (opts.routes ?? true) registerStudioUi(app);
   return {
-    engine, app, service, workspace, logger,
+    engine, app, service, workspace, logger, token: routes?.token,
     async close() {
       tap.detach();
       await service.close();

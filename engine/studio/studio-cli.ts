@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { parseHostPort } from '../config/net';
 import { AuthStudioError } from '../errors/registry';
+import { studioTokenProblem } from '../http/studio-guard';
 import { exportBundle } from './export';
 import { importNauthilusConfig } from './import';
 import { BUNDLED_WORKSPACE, openStudio } from './open-studio';
@@ -26,21 +27,23 @@ export async function runStudio(args: Args, env: NodeJS.ProcessEnv = process.env
   const listen = (args.listen as string | undefined) ?? STUDIO_DEFAULT_LISTEN;
   const hp = parseHostPort(listen, { allowPortZero: true });
   if (typeof hp === 'string') throw new AuthStudioError('AS_ERR_CLI_USAGE', `studio: --listen "${listen}" is not HOST:PORT: ${hp}`);
+  const source = typeof args.token === 'string' ? '--token' : 'AUTHSTUDIO_TOKEN';
   const token = (args.token as string | undefined) ?? (env.AUTHSTUDIO_TOKEN || undefined);
+  const weak = token === undefined ? undefined : studioTokenProblem(token, source);
+  if (weak) throw new AuthStudioError('AS_ERR_CLI_USAGE', `studio: ${weak}`);
   if (!isLoopbackHost(hp.host) && !token) {
     throw new AuthStudioError('AS_ERR_CLI_USAGE', `studio: listening on ${listen} would let other machines edit and run scripts: pass --token (or set AUTHSTUDIO_TOKEN), or listen on 127.0.0.1`);
   }
-  if (token !== undefined && token.length < 16) throw new AuthStudioError('AS_ERR_CLI_USAGE', 'studio: the token must be at least 16 characters');
   let workspace = path.resolve((args.workspace as string | undefined) ?? BUNDLED_WORKSPACE);
   if (typeof args.import === 'string') {
     if (args.workspace === undefined) throw new AuthStudioError('AS_ERR_CLI_USAGE', 'studio: --import needs --workspace DIR (a new folder for the imported files)');
     const report = importNauthilusConfig({ config: args.import, into: workspace, scriptsRoot: args['scripts-root'] as string | undefined });
-    process.stdout.write(`imported ${report.files.length} files into ${report.workspace}${report.missing.length ? `; missing: ${report.missing.join(', ')}` : ''}\n`);
+    process.stdout.write(`imported ${report.files.length} files into ${report.workspace}${report.missing.length ? `; missing: ${report.missing.join(', ')}` : ''}${report.refused?.length ? `; refused (outside the imported folder and --scripts-root): ${report.refused.join(', ')}` : ''}\n`);
     workspace = report.workspace;
   }
   const studio = await openStudio({ workspace, listen, redis: args.redis as string | undefined, echoLogs: process.stdout, token, env });
   const address = await studio.app.listen({ host: studio.engine.config.server.host, port: studio.engine.config.server.port });
-  studio.logger.info({ address, workspace: studio.workspace.root, studio_api: `${address}/api/studio`, token: token ? 'required' : 'none (loopback)' }, 'authstudio studio ready');
+  studio.logger.info({ address, workspace: studio.workspace.root, studio_api: `${address}/api/studio`, token: token ? 'required' : 'per launch (the studio page gets it from /api/studio/session)' }, 'authstudio studio ready');
   if (args.open) openBrowser(address);
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -76,6 +79,7 @@ export async function runExport(args: Args): Promise<number> {
   const settings = args['include-secrets'] ? new StudioSettings(path.dirname(configFile)) : undefined;
   const report = exportBundle({
     configFile, out: path.resolve(String(args.out)), prefix: args.prefix as string | undefined, studioRedisUrl: settings?.redisUrl,
+    includeSecrets: args['include-secrets'] === true,
   });
   const lines = [
     `exported ${report.files.length} scripts to ${report.out} (scripts referenced under ${report.prefix})`,

@@ -1,5 +1,6 @@
 // The studio service: the one implementation of the studio contract (workspace, reload, simulator, traffic, Redis,
 // export/import, logs) that every transport (in-process, HTTP + events, Electron IPC) exposes.
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type {
@@ -23,6 +24,7 @@ import type { StudioSettings } from './settings';
 import { Simulator } from './simulator';
 import { TrafficRunner } from './traffic';
 import type { Workspace } from './workspace';
+import { isInside, realPathSoFar } from './workspace-paths';
 
 export interface StudioServiceDeps {
   engine: AuthEngine;
@@ -240,6 +242,7 @@ export class StudioService implements StudioMethods {
       return exportBundle({
         configFile: this.workspace.configFile, out: a.out, prefix: a.prefix, env: this.deps.env,
         studioRedisUrl: a.include_secrets === true ? this.deps.settings.redisUrl : undefined,
+        includeSecrets: a.include_secrets === true,
       });
     } catch (e) {
       return fsFailure(e, 'the export');
@@ -249,6 +252,12 @@ export class StudioService implements StudioMethods {
   async importConfig(arg: ImportOptions): Promise<ImportReport> {
     const a = argOf(arg);
     try {
+      if (typeof a.into === 'string' && path.isAbsolute(a.into)) {
+        const into = realPathSoFar(a.into);
+        if (isInside(this.workspace.root, into) || isInside(into, this.workspace.root)) {
+          throw new AuthStudioError('AS_ERR_BAD_REQUEST', `into must be a new folder outside the open workspace (${this.workspace.root}): the studio would serve the imported files as its own`, { path: 'into' });
+        }
+      }
       return importNauthilusConfig({ config: a.config, into: a.into, scriptsRoot: a.scripts_root, env: this.deps.env });
     } catch (e) {
       return fsFailure(e, 'the import');

@@ -17,6 +17,22 @@ export function isInside(root: string, abs: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
+/** `p` with symlinks resolved as far as it exists (the rest appended as written). */
+export function realPathSoFar(p: string): string {
+  const rest: string[] = [];
+  let probe = path.resolve(p);
+  for (;;) {
+    try {
+      return path.join(fs.realpathSync(probe), ...rest.reverse());
+    } catch {
+      const up = path.dirname(probe);
+      if (up === probe) return path.resolve(p);
+      rest.push(path.basename(probe));
+      probe = up;
+    }
+  }
+}
+
 /** Maps workspace-relative paths (forward slashes) to real paths inside the workspace, refusing escapes. */
 export class WorkspacePaths {
   /** The workspace's real path (symlinks resolved). */

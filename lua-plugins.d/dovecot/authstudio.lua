@@ -194,6 +194,16 @@ local function failure_text(resp)
   return string.format("AuthStudio %s: HTTP %d %s", BASE_URL, resp:status(), resp:reason())
 end
 
+-- A 403 that refuses the request itself (an AS_ERR_* code: an untrusted caller, a missing role) says nothing
+-- about the user: it is a temporary failure with AuthStudio's reason, never "unknown user" or "wrong password".
+local function refusal_text(resp)
+  local ok, body = pcall(json_decode, resp:payload())
+  if ok and type(body) == "table" and type(body.error) == "string" and body.error:sub(1, 7) == "AS_ERR_" then
+    return failure_text(resp) .. ": " .. body.error .. ": " .. tostring(body.message)
+  end
+  return nil
+end
+
 function script_init()
   return 0
 end
@@ -209,6 +219,8 @@ function auth_password_verify(req, password)
     if not fields then return R.PASSDB_RESULT_INTERNAL_FAILURE, err end
     return R.PASSDB_RESULT_OK, fields
   elseif status == 403 then
+    local refused = refusal_text(resp)
+    if refused then return R.PASSDB_RESULT_INTERNAL_FAILURE, refused end
     if resp:header("Auth-Status"):lower():find("disabled", 1, true) then
       return R.PASSDB_RESULT_USER_DISABLED, ""
     end
@@ -230,6 +242,8 @@ function auth_userdb_lookup(req)
     if not fields then return R.USERDB_RESULT_INTERNAL_FAILURE, err end
     return R.USERDB_RESULT_OK, fields
   elseif status == 403 then
+    local refused = refusal_text(resp)
+    if refused then return R.USERDB_RESULT_INTERNAL_FAILURE, refused end
     return R.USERDB_RESULT_USER_UNKNOWN, ""
   end
   return R.USERDB_RESULT_INTERNAL_FAILURE, failure_text(resp)

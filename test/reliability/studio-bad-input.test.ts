@@ -21,9 +21,11 @@ after(async () => {
 });
 
 const RUNS = 150;
+/** The studio's per-launch token: every call carries it (cross-site requests without it are issue 13 #7). */
+const auth = () => ({ authorization: `Bearer ${fx.studio.token}` });
 const method = fc.constantFrom(...STUDIO_METHODS);
 const call = async (klass: string, name: string, payload: string | Buffer | undefined, type: string | undefined = 'application/json') => {
-  const res = await fx.studio.app.inject({ method: 'POST', url: `/api/studio/call/${encodeURIComponent(name)}`, headers: type ? { 'content-type': type } : {}, payload });
+  const res = await fx.studio.app.inject({ method: 'POST', url: `/api/studio/call/${encodeURIComponent(name)}`, headers: { ...auth(), ...(type ? { 'content-type': type } : {}) }, payload });
   checkStudioAnswer(klass, res.statusCode, res.body, name);
   return res;
 };
@@ -114,7 +116,7 @@ test('unknown and hostile method names are 404 with a studio error', async () =>
   // lone surrogates cannot be percent-encoded (broken escapes are the next test)
   const name = fc.oneof(nastyString.map((s) => s.replace(/[\ud800-\udfff]/g, '')).filter((s) => s.length > 0 && s.length < 300), fc.constantFrom('constructor', '__proto__', 'toString', 'hasOwnProperty', 'close', 'errorInfo', 'events', 'afterChange', 'GETSTATUS', 'getStatus ', '..%2fgetStatus', 'getStatus%00'));
   await run(name, async (n) => {
-    const res = await fx.studio.app.inject({ method: 'POST', url: `/api/studio/call/${encodeURIComponent(n)}`, headers: { 'content-type': 'application/json' }, payload: '{}' });
+    const res = await fx.studio.app.inject({ method: 'POST', url: `/api/studio/call/${encodeURIComponent(n)}`, headers: { 'content-type': 'application/json', ...auth() }, payload: '{}' });
     if ((STUDIO_METHODS as readonly string[]).includes(n)) return;
     // a name too long for the router (maxParamLength) never reaches the studio routes: fastify's 404 in the engine's shape
     if (res.statusCode === 404 && typeof res.json().error === 'string') return void checkUnrouted(res.body);
@@ -125,14 +127,14 @@ test('unknown and hostile method names are 404 with a studio error', async () =>
 
 test('SCAN patterns with unbalanced ( ) [ on the embedded store are not a 5xx', async () => {
   for (const pattern of [')', '(', '[', '?[', 'a|b)', 'x{']) {
-    const res = await fx.studio.app.inject({ method: 'POST', url: '/api/studio/call/scanKeys', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ pattern }) });
+    const res = await fx.studio.app.inject({ method: 'POST', url: '/api/studio/call/scanKeys', headers: { 'content-type': 'application/json', ...auth() }, payload: JSON.stringify({ pattern }) });
     assert.ok(res.statusCode < 500, `${pattern}: ${res.statusCode} ${res.body}`);
   }
 });
 
 test('broken percent-escapes in the method name are a 400 with an AS_ERR code', async () => {
   for (const bad of ['%ED%A0%80', '%', '%zz', '%C0%AF', '%FF']) {
-    const res = await fx.studio.app.inject({ method: 'POST', url: `/api/studio/call/get${bad}Status`, headers: { 'content-type': 'application/json' }, payload: '{}' });
+    const res = await fx.studio.app.inject({ method: 'POST', url: `/api/studio/call/get${bad}Status`, headers: { 'content-type': 'application/json', ...auth() }, payload: '{}' });
     assert.equal(res.statusCode, 400);
     assert.match(String(res.json().error?.code ?? res.json().error), /^AS_ERR_/, res.body);
   }
@@ -164,7 +166,7 @@ function raw(head: string, body: Buffer): Promise<{ status: number; body: string
 }
 
 test('raw bytes over a socket: invalid UTF-8 in the body and the path, truncated bodies', async () => {
-  const host = `Host: ${new URL(url).host}\r\nContent-Type: application/json\r\n`;
+  const host = `Host: ${new URL(url).host}\r\nContent-Type: application/json\r\nAuthorization: Bearer ${fx.studio.token}\r\n`;
   const bad = [Buffer.from([0xff, 0xfe]), Buffer.from([0xc0, 0xaf]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xf8, 0x88, 0x80, 0x80, 0x80]), Buffer.from([0xe0, 0x80])];
   for (const [i, b] of bad.entries()) {
     const m = STUDIO_METHODS[(i * 5) % STUDIO_METHODS.length];
@@ -180,7 +182,7 @@ test('raw bytes over a socket: invalid UTF-8 in the body and the path, truncated
   const half = net.connect(Number(new URL(url).port), '127.0.0.1');
   half.write(`POST /api/studio/call/saveFile HTTP/1.1\r\n${host}Content-Length: 100\r\n\r\n{"path":"a`);
   half.destroy();
-  const after = await fetch(`${url}/api/studio/call/listFiles`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const after = await fetch(`${url}/api/studio/call/listFiles`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth() }, body: '{}' });
   checkStudioAnswer('invalid UTF-8 (socket)', after.status, await after.text());
   assert.equal(after.status, 200);
 });

@@ -44,20 +44,22 @@ test('with a token every studio call needs it; the auth endpoints stay as they a
   }
 });
 
-test('without a token only loopback hosts and origins are served (no DNS rebinding, no foreign pages)', async () => {
+test('without --token only loopback hosts and the own origin are served, with the per-launch token (no DNS rebinding, no foreign pages)', async () => {
   const h = await startStudio('http');
   try {
-    const call = (headers: Record<string, string>) => rawRequest(h.url!, { method: 'POST', path: '/api/studio/call/listFiles', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+    const bearer = { authorization: `Bearer ${h.studio.token}` };
+    const call = (headers: Record<string, string>) => rawRequest(h.url!, { method: 'POST', path: '/api/studio/call/listFiles', headers: { 'content-type': 'application/json', ...bearer, ...headers }, body: '{}' });
     assert.equal((await call({})).status, 200);
+    assert.equal((await call({ authorization: '' })).status, 401);
     assert.equal((await call({ host: 'attacker.example:9080' })).status, 403);
     assert.equal((await call({ origin: 'https://attacker.example' })).status, 403);
     assert.equal((await call({ origin: new URL(h.url!).origin })).status, 200);
-    const unknown = await rawRequest(h.url!, { method: 'POST', path: '/api/studio/call/constructor', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const unknown = await rawRequest(h.url!, { method: 'POST', path: '/api/studio/call/constructor', headers: { 'content-type': 'application/json', ...bearer }, body: '{}' });
     assert.equal(unknown.status, 404);
     assert.equal(JSON.parse(unknown.body).error.code, 'AS_ERR_NOT_FOUND');
-    const notObject = await rawRequest(h.url!, { method: 'POST', path: '/api/studio/call/readFile', headers: { 'content-type': 'application/json' }, body: '["features/blocklist.lua"]' });
+    const notObject = await rawRequest(h.url!, { method: 'POST', path: '/api/studio/call/readFile', headers: { 'content-type': 'application/json', ...bearer }, body: '["features/blocklist.lua"]' });
     assert.equal(notObject.status, 400);
-    const contract = await (await fetch(`${h.url}/api/studio/contract`)).json() as { methods: string[]; events: string[] };
+    const contract = await (await fetch(`${h.url}/api/studio/contract`, { headers: bearer })).json() as { methods: string[]; events: string[] };
     assert.ok(contract.methods.includes('saveFile') && contract.events.includes('reload'));
   } finally {
     await h.close();
@@ -67,7 +69,7 @@ test('without a token only loopback hosts and origins are served (no DNS rebindi
 test('the event stream carries only the events asked for, and closing the server ends it', async () => {
   const h = await startStudio('http');
   try {
-    const res = await fetch(`${h.url}/api/studio/events?events=reload`);
+    const res = await fetch(`${h.url}/api/studio/events?events=reload&token=${h.studio.token}`);
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
     let buffer = '';

@@ -29,6 +29,7 @@ test('server defaults', () => {
     luaAllowIo: false,
     authWaitSec: 0,
     passwordNonce: 'authstudio-default-password-nonce',
+    trustedProxies: ['127.0.0.1', '::1'],
     logLevel: 'info',
     logFormat: 'json',
   });

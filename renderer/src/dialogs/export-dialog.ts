@@ -18,10 +18,10 @@ export async function exportDialog(state: StudioState): Promise<ExportReport | u
   const prefix = h('input', { name: 'prefix', value: '/etc/nauthilus/lua-plugins.d', spellcheck: 'false' });
   const secrets = h('input', { type: 'checkbox', name: 'include_secrets' });
   const body = h('form', { class: 'form', onsubmit: (e: Event) => { e.preventDefault(); modal.close('export'); } },
-    h('p', { class: 'muted' }, 'Writes nauthilus.yml, every script it references and a README to a folder on the machine running the studio. The folder must be new, empty, or an earlier export.'),
+    h('p', { class: 'muted' }, 'Writes nauthilus.yml, every script it references and a README (owner-only files) to a folder on the machine running the studio. The folder must be outside the workspace and new, empty, or an earlier export.'),
     h('label', {}, 'Folder', out),
     h('label', {}, 'Scripts live on the target host under', prefix),
-    h('label', { class: 'check' }, secrets, "Include the studio's Redis connection (with its password)"));
+    h('label', { class: 'check' }, secrets, "Include secrets as they are (passwords, the JWT key, the studio's Redis connection); otherwise they become ${NAUTHILUS_...} references listed in the README"));
   const modal = openModal('Export for production', body, [{ id: 'export', label: 'Export', primary: true }], { testId: 'export-dialog' });
   if ((await modal.result) !== 'export') return undefined;
   let report: ExportReport;
