@@ -19,6 +19,7 @@ import { runLuaStage } from './pipeline/lua-stages';
 import { encodeLuaRequest } from './pipeline/lua-request';
 import { closeDbPools } from './lua/modules/db-pools';
 import { roundMs, type StageRecord } from './pipeline/trace';
+import { protocolLabeler } from './metric-labels';
 
 export interface EngineOptions {
   logger?: Logger;
@@ -67,6 +68,8 @@ export class AuthEngine {
   private readonly stageSeconds: Counter<string>;
   private readonly stageRuns: Counter<string>;
   private readonly recordEvents: boolean;
+  /** Request protocol -> metric label (known protocols, else "other"): clients cannot grow /metrics. */
+  private protocolLabel: (protocol: string) => string;
   /** The latest outcomes by session, for simulate and the studio (bounded). */
   private readonly recent = new Map<string, AuthOutcome>();
 
@@ -76,6 +79,7 @@ export class AuthEngine {
     this.logger = services.logger;
     this.recordEvents = opts.recordEvents ?? false;
     this.pipeline = new AuthPipeline({ services, current: () => this.gen });
+    this.protocolLabel = protocolLabeler(config);
     this.requests = new Counter({ name: 'authstudio_auth_requests_total', help: 'Auth requests by decision and protocol', labelNames: ['decision', 'protocol'], registers: [services.metrics] });
     // per-stage time as two counters (a histogram per stage costs more than the cheapest stages)
     this.stageSeconds = new Counter({ name: 'authstudio_stage_seconds_total', help: 'Time spent in each pipeline stage', labelNames: ['stage'], registers: [services.metrics] });
@@ -145,6 +149,7 @@ export class AuthEngine {
       }
       const old = this.gen;
       this.gen = next;
+      this.protocolLabel = protocolLabeler(config);
       this.generationId++;
       retirePools(old.pools);
       const report = { duration_ms: roundMs(performance.now() - t0), generation: this.generationId };
@@ -172,7 +177,7 @@ export class AuthEngine {
       const out = this.workers ? await this.workers.run(req, recordEvents) : await this.pipeline.run(req, { recordEvents });
       this.remember(out);
       if (this.events.listenerCount('auth') > 0) this.events.emit('auth', req, out);
-      this.requests.inc({ decision: out.decision, protocol: req.fields.protocol });
+      this.requests.inc({ decision: out.decision, protocol: this.protocolLabel(req.fields.protocol) });
       this.latency.observe({ decision: out.decision }, out.latencyMs / 1000);
       this.countStages(out.trace);
       void out.postActions.then((records) => this.countStages(records));
