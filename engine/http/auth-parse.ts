@@ -24,9 +24,26 @@ const NGINX_FIELDS: Record<string, string> = {
   'x-local-ip': 'local_ip', 'x-auth-port': 'local_port', 'user-agent': 'user_agent',
 };
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A header value as the text the client meant. Node's parser gives each byte as one Latin-1 character; nginx
+ * (and Dovecot) send UTF-8 bytes raw, so a value that is valid UTF-8 is read as UTF-8 ("cärol", not "cÃ¤rol").
+ * A value that is not valid UTF-8 stays Latin-1 (old clients; it can only match what it spells in Latin-1).
+ */
+export function headerText(v: string): string {
+  if (!/[\u0080-\u00ff]/.test(v)) return v;
+  try {
+    return strictUtf8.decode(Buffer.from(v, 'latin1'));
+  } catch {
+    return v;
+  }
+}
+
 function header(req: FastifyRequest, name: string): string | undefined {
   const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
+  const first = Array.isArray(v) ? v[0] : v;
+  return first === undefined ? undefined : headerText(first);
 }
 
 function mapHeaders(req: FastifyRequest, table: Record<string, string>): Record<string, unknown> {
