@@ -302,13 +302,18 @@ export class AuthEngine {
     return this.workers?.size ?? 0;
   }
 
-  /** Stop taking requests, wait for in-flight ones and post actions, close pools and Redis. */
-  async close(): Promise<void> {
+  /**
+   * Stop taking requests, wait for post actions, close pools and Redis. With `deadline` (a performance.now()
+   * time), post actions still running then are abandoned, with one log line naming how many.
+   */
+  async close(opts: { deadline?: number } = {}): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    await this.pipeline.drain();
+    const deadline = opts.deadline ?? Infinity;
+    let abandoned = await this.pipeline.drain(deadline);
     await this.reloading;
-    await this.workers?.close();
+    abandoned += (await this.workers?.close(deadline)) ?? 0;
+    if (abandoned > 0) this.logger.warn({ abandoned_post_actions: abandoned }, `shutdown deadline passed: abandoned ${abandoned} post action${abandoned === 1 ? '' : 's'} still running`);
     await closePools(this.gen.pools);
     await closeDbPools(this.services);
     await this.services.redis.close();

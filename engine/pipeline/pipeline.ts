@@ -82,9 +82,22 @@ export class AuthPipeline {
     this.deps = deps;
   }
 
-  /** Wait for background post actions (graceful shutdown). */
-  async drain(): Promise<void> {
-    while (this.inFlightPost.size > 0) await Promise.allSettled([...this.inFlightPost]);
+  /**
+   * Wait for background post actions (graceful shutdown), at most until `deadline` (a performance.now() time).
+   * Returns how many were still running at the deadline: they are abandoned (their VMs close with the pools).
+   */
+  async drain(deadline = Infinity): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = deadline === Infinity ? new Promise<never>(() => undefined)
+      : new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), Math.max(0, deadline - performance.now()))));
+    try {
+      while (this.inFlightPost.size > 0) {
+        if ((await Promise.race([Promise.allSettled([...this.inFlightPost]), expired])) === 'deadline') return this.inFlightPost.size;
+      }
+      return 0;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async run(req: AuthRequest, opts: { recordEvents?: boolean } = {}): Promise<AuthOutcome> {

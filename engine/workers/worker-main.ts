@@ -105,11 +105,12 @@ async function handle(m: ToWorker): Promise<void> {
       return;
     }
     case 'close': {
-      await pipeline.drain();
+      // the deadline comes as milliseconds from now (each thread has its own clock origin)
+      const abandoned = await pipeline.drain(m.deadlineMs === undefined ? Infinity : performance.now() + m.deadlineMs);
       await closePools(gen.pools);
       await closeDbPools(services);
       await services.redis.close();
-      send({ t: 'ack', id: m.id });
+      send({ t: 'ack', id: m.id, value: abandoned });
       port.close();
       return;
     }

@@ -217,15 +217,29 @@ export class PipelineWorkers {
   }
 
   /** Let every worker finish its requests and post actions, then stop them. */
-  async close(): Promise<void> {
+  /**
+   * Drain and stop every worker; post actions still running at `deadline` (performance.now() time) are abandoned.
+   * Returns how many were abandoned. A worker that does not acknowledge by the deadline (+1 s) is terminated.
+   */
+  async close(deadline = Infinity): Promise<number> {
     this.closing = true;
-    await Promise.all(this.slots.map(async (s) => {
+    const counts = await Promise.all(this.slots.map(async (s) => {
+      let abandoned = 0;
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await this.ask(s, { t: 'close' });
+        const left = deadline === Infinity ? undefined : Math.max(0, deadline - performance.now());
+        const acked = this.ask(s, { t: 'close', deadlineMs: left });
+        const late = left === undefined ? new Promise<never>(() => undefined) : new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), left + 1000)));
+        const v = await Promise.race([acked, late]);
+        abandoned = v === 'late' ? 1 : Number(v ?? 0);
       } catch {
         // it stopped already
+      } finally {
+        clearTimeout(timer);
       }
       await s.worker.terminate();
+      return abandoned;
     }));
+    return counts.reduce((a, b) => a + b, 0);
   }
 }
