@@ -24,20 +24,14 @@ const NGINX_FIELDS: Record<string, string> = {
   'x-local-ip': 'local_ip', 'x-auth-port': 'local_port', 'user-agent': 'user_agent',
 };
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
 /**
  * A header value as the text the client meant. Node's parser gives each byte as one Latin-1 character; nginx
- * (and Dovecot) send UTF-8 bytes raw, so a value that is valid UTF-8 is read as UTF-8 ("cärol", not "cÃ¤rol").
- * A value that is not valid UTF-8 stays Latin-1 (old clients; it can only match what it spells in Latin-1).
+ * (and Dovecot) send UTF-8 bytes raw, so the bytes are read as UTF-8 ("cärol", not "cÃ¤rol"). Bytes that are
+ * not valid UTF-8 become U+FFFD, as in a JSON body or Basic credentials: a password sent in Latin-1 never
+ * equals its UTF-8 spelling (Nauthilus compares the bytes, which differ too).
  */
 export function headerText(v: string): string {
-  if (!/[\u0080-\u00ff]/.test(v)) return v;
-  try {
-    return strictUtf8.decode(Buffer.from(v, 'latin1'));
-  } catch {
-    return v;
-  }
+  return /[\u0080-\u00ff]/.test(v) ? Buffer.from(v, 'latin1').toString('utf8') : v;
 }
 
 function header(req: FastifyRequest, name: string): string | undefined {

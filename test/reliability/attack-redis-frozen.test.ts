@@ -2,6 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import Redis from 'ioredis';
 import { spawnServe, type ServeProcess } from '../helpers/spawn-serve';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 import { TEMPFAIL_MESSAGE } from '../../engine/pipeline/pipeline';
@@ -82,7 +83,24 @@ test('Redis frozen under load: every request a temporary failure within the 5 s 
   // the documented bound: the command timeout (5 s) once per request, plus scheduling slack
   assert.ok(worst < 7000, `a request took ${worst} ms with Redis frozen`);
 
-  // SIGTERM with Redis still frozen, 32 logins in flight and a post action that runs on
+  // Redis answers again: the engine uses it again at once (the backend counts the lookup in Redis)
+  process.kill(redis.pid, 'SIGCONT');
+  frozen = false;
+  const probe = new Redis(redis.port, '127.0.0.1', { lazyConnect: true });
+  try {
+    const key = `af-${process.pid}:lookups:alice`;
+    const before = Number(await probe.get(key));
+    const t1 = performance.now();
+    let back: Answer | undefined;
+    while (performance.now() - t1 < 3000 && Number(await probe.get(key)) === before) back = await login(url, 'alice', 'alice-secret', 7);
+    assert.equal(back?.decision, 'ok');
+    assert.ok(Number(await probe.get(key)) > before, 'the backend did not reach Redis within 3 s after SIGCONT');
+  } finally {
+    probe.disconnect();
+  }
+
+  // SIGTERM with Redis frozen again, 32 logins in flight and a post action that runs on
+  freeze();
   const inflight = Array.from({ length: 32 }, (_, i) => login(url, 'alice', 'alice-secret', i + 100));
   const before = srv.lines.length;
   await srv.waitFor((lines) => lines.slice(before).some((l) => l.includes('"msg":"auth"')) || lines.length > before + 5, 10_000).catch(() => undefined);

@@ -89,6 +89,9 @@ test('header endpoint: raw UTF-8 Auth-User and Auth-Pass match, the answer carri
   assert.equal(authUser(b), hex('東京@例え.jp'));
   const wrong = await raw(['GET /api/v1/auth/header HTTP/1.1', 'Host: x', utf8Header('Auth-User', 'cärol'), utf8Header('Auth-Pass', 'pässwort'), 'Client-IP: 192.0.2.10', 'Connection: close']);
   assert.equal(wrong.status, 403);
+  // the same password in Latin-1 bytes (not valid UTF-8) is not the password: its bytes differ, as in Nauthilus
+  const latin1 = await raw(['GET /api/v1/auth/header HTTP/1.1', 'Host: x', utf8Header('Auth-User', 'cärol'), Buffer.concat([Buffer.from('Auth-Pass: '), Buffer.from(PASSWORD, 'latin1')]), 'Client-IP: 192.0.2.10', 'Connection: close']);
+  assert.equal(latin1.status, 403);
 });
 
 test('nginx endpoint (Nauthilus 1.10 reads header bytes as they come): raw UTF-8 logs in, Auth-User passed on as the exact UTF-8 account', async () => {
