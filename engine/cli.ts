@@ -8,6 +8,7 @@ import { AuthStudioError, isAuthStudioError } from './errors/registry';
 import { parseArgs, usage, type OptionSpec } from './cli-args';
 import { checkWorkspace } from './check';
 import { parseDuration } from './config/durations';
+import { fromWireHeader } from './http/header-bytes';
 import { runStudio, runExport, STUDIO_DEFAULT_LISTEN } from './studio/studio-cli';
 import { DOVECOT_OPTIONS, dovecotCommand } from './dovecot/cli-command';
 
@@ -250,11 +251,12 @@ async function simulate(args: Record<string, string | boolean | undefined>): Pro
     const decision = res.statusCode === 200 ? 'ok' : res.statusCode === 403 ? 'fail' : 'tempfail';
     let body: unknown = res.body;
     try { body = JSON.parse(res.body); } catch { /* text body (list-accounts) */ }
-    const result = { decision, status: res.statusCode, headers: res.headers, body, trace: [...(trace?.trace ?? []), ...post] };
+    const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, typeof v === 'string' ? fromWireHeader(v) : v]));
+    const result = { decision, status: res.statusCode, headers, body, trace: [...(trace?.trace ?? []), ...post] };
     if (args.json) {
       process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     } else {
-      process.stdout.write(`decision: ${decision} (HTTP ${res.statusCode}, Auth-Status: ${res.headers['auth-status'] ?? '-'})\n`);
+      process.stdout.write(`decision: ${decision} (HTTP ${res.statusCode}, Auth-Status: ${headers['auth-status'] ?? '-'})\n`);
       for (const r of result.trace) {
         const flags = [r.triggered ? 'triggered' : '', r.abort ? 'abort' : '', r.reject ? 'reject' : ''].filter(Boolean).join(',');
         process.stdout.write(`  ${r.stage.padEnd(12)} ${r.name.padEnd(20)} ${String(r.duration_ms).padStart(8)} ms  ${r.result}${flags ? ` [${flags}]` : ''}${r.error ? `  ${r.error}` : ''}\n`);

@@ -1,6 +1,7 @@
 // Turn each auth endpoint's wire format (JSON body, headers, Basic credentials, nginx mail) into raw fields.
 import type { FastifyRequest } from 'fastify';
 import { AuthStudioError } from '../errors/registry';
+import { fromWireHeader } from './header-bytes';
 
 /** Header -> field names of /api/v1/auth/header (Nauthilus' names). */
 const HEADER_FIELDS: Record<string, string> = {
@@ -24,20 +25,11 @@ const NGINX_FIELDS: Record<string, string> = {
   'x-local-ip': 'local_ip', 'x-auth-port': 'local_port', 'user-agent': 'user_agent',
 };
 
-/**
- * A header value as the text the client meant. Node's parser gives each byte as one Latin-1 character; nginx
- * (and Dovecot) send UTF-8 bytes raw, so the bytes are read as UTF-8 ("cärol", not "cÃ¤rol"). Bytes that are
- * not valid UTF-8 become U+FFFD, as in a JSON body or Basic credentials: a password sent in Latin-1 never
- * equals its UTF-8 spelling (Nauthilus compares the bytes, which differ too).
- */
-export function headerText(v: string): string {
-  return /[\u0080-\u00ff]/.test(v) ? Buffer.from(v, 'latin1').toString('utf8') : v;
-}
-
 function header(req: FastifyRequest, name: string): string | undefined {
   const v = req.headers[name];
   const first = Array.isArray(v) ? v[0] : v;
-  return first === undefined ? undefined : headerText(first);
+  // nginx and Dovecot send UTF-8 bytes raw
+  return first === undefined ? undefined : fromWireHeader(first);
 }
 
 function mapHeaders(req: FastifyRequest, table: Record<string, string>): Record<string, unknown> {

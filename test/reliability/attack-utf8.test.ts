@@ -10,6 +10,8 @@ import { loadConfigFile } from '../../engine/config/load';
 import { AuthEngine } from '../../engine/engine';
 import { buildHttpApp } from '../../engine/http/app';
 import { FIXTURES } from '../helpers/engine-fixture';
+import { decisionOf, injectWire } from '../../engine/studio/simulator';
+import { fromWireHeader } from '../../engine/http/header-bytes';
 
 const PASSWORD = 'pässword';
 const REFUSAL = 'Zugang gesperrt — 帳戶已鎖定 ✋';
@@ -150,4 +152,13 @@ test('logs name UTF-8 users as they are and never carry a URL query or the passw
   for (const needle of ['password=', PASSWORD, encodeURIComponent(PASSWORD), 'wröng']) {
     assert.ok(!logs.includes(needle), `the logs contain ${JSON.stringify(needle)}: ${logs.split('\n').find((l) => l.includes(needle))}`);
   }
+});
+
+test('studio simulator (in-process inject): header requests beyond Latin-1 go out as UTF-8 bytes, answers read back as text', async () => {
+  const ok = await injectWire(app, { method: 'GET', url: '/api/v1/auth/header', headers: { 'auth-user': '東京', 'auth-pass': PASSWORD, 'client-ip': '192.0.2.15' } });
+  assert.equal(decisionOf(ok), 'ok');
+  assert.equal(fromWireHeader(String(ok.headers['auth-user'])), '東京@例え.jp');
+  const refused = await injectWire(app, { method: 'GET', url: '/api/v1/auth/nginx', headers: { 'auth-user': 'zoë', 'auth-pass': PASSWORD, 'auth-protocol': 'imap', 'client-ip': '192.0.2.15' } });
+  assert.equal(decisionOf(refused), 'fail');
+  assert.equal(fromWireHeader(String(refused.headers['auth-status'])), REFUSAL);
 });
