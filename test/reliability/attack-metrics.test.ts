@@ -3,7 +3,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { startFixture, type EngineFixture } from '../helpers/engine-fixture';
+import path from 'node:path';
+import pino from 'pino';
+import { startFixture, FIXTURES, type EngineFixture } from '../helpers/engine-fixture';
+import { loadConfigFile } from '../../engine/config/load';
+import { AuthEngine } from '../../engine/engine';
 import { buildAuthRequest } from '../../engine/pipeline/auth-request';
 
 let fx: EngineFixture;
@@ -84,3 +88,26 @@ test('20,000 logins with client-chosen protocols and user names: /metrics stays 
 function request(i: number) {
   return buildAuthRequest({ username: randomName(i), password: 'wrong', protocol: randomName(i), client_ip: '192.0.2.1' }, 'auth', 'json');
 }
+
+test('worker threads: /metrics sums every thread and stays bounded (each thread keeps at most 500 label sets per script metric)', { timeout: 60_000 }, async () => {
+  const config = loadConfigFile(path.join(FIXTURES, 'faults', 'attack-metrics', 'authstudio.yml'));
+  const engine = await AuthEngine.create(config, { logger: pino({ level: 'silent' }), workers: 2 });
+  try {
+    const N = 6000;
+    let done = 0;
+    await Promise.all(Array.from({ length: 32 }, async () => {
+      while (done < N) {
+        const i = done++;
+        assert.equal((await engine.authenticate(request(i))).decision, 'fail');
+      }
+    }));
+    const text = await engine.metricsText();
+    const families = parseMetrics(text);
+    const byUser = families.get('attack_logins_by_user_total')?.size ?? 0;
+    assert.ok(byUser > 500 && byUser <= 2 * 501, `label sets over 2 threads: ${byUser}`);
+    assert.ok((families.get('authstudio_auth_requests_total')?.size ?? 0) <= 3 * 16);
+    assert.ok(Buffer.byteLength(text) < 3_000_000, `/metrics is ${Buffer.byteLength(text)} bytes`);
+  } finally {
+    await engine.close();
+  }
+});
