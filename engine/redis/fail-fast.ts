@@ -13,6 +13,9 @@ import { AuthStudioError } from '../errors/registry';
 /** How often an open breaker asks Redis whether it answers again. */
 export const PROBE_INTERVAL_MS = 250;
 
+/** Commands that wait on purpose: their age says nothing about whether Redis answers. */
+const WAITING_COMMANDS = new Set(['blpop', 'brpop', 'brpoplpush', 'blmove', 'blmpop', 'bzpopmin', 'bzpopmax', 'bzmpop', 'xread', 'xreadgroup', 'wait', 'waitaof', 'subscribe', 'psubscribe', 'ssubscribe']);
+
 interface PendingCommand {
   name: string;
   promise: Promise<unknown>;
@@ -84,13 +87,14 @@ export function failFastWhenUnresponsive(client: RedisClient, timeoutMs: number)
       command.reject(new AuthStudioError('AS_ERR_REDIS', `Redis is not answering (a command timed out after ${timeoutMs} ms); commands fail at once until it answers a PING again`));
       return command.promise;
     }
-    pending.set(command, performance.now());
+    const waits = WAITING_COMMANDS.has(String(command.name).toLowerCase());
+    if (!waits) pending.set(command, performance.now());
     const p = send(command, ...rest);
     command.promise.then(
       () => pending.delete(command),
       (e: Error) => {
         pending.delete(command);
-        if (e?.message === 'Command timed out') trip();
+        if (!waits && e?.message === 'Command timed out') trip();
       },
     );
     return p;

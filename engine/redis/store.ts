@@ -137,14 +137,15 @@ export class RedisStore {
     }
   }
 
-  async close(): Promise<void> {
+  /** Close every connection; each gets `quitWaitMs` (default 1 s) to answer QUIT, then it is dropped. */
+  async close(quitWaitMs = QUIT_WAIT_MS): Promise<void> {
     const all = [this.client, ...this.pools.values()];
     this.pools.clear();
     // QUIT waits for an answer: a frozen Redis would hold shutdown for the command timeout, so give it 1 s
     await Promise.all(all.map(async (c) => {
       let timer: NodeJS.Timeout | undefined;
       try {
-        const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), QUIT_WAIT_MS)));
+        const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), quitWaitMs)));
         if ((await Promise.race([c.quit(), late])) === 'late') c.disconnect();
       } catch {
         c.disconnect();
