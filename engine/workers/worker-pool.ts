@@ -231,7 +231,8 @@ export class PipelineWorkers {
         const acked = this.ask(s, { t: 'close', deadlineMs: left });
         const late = left === undefined ? new Promise<never>(() => undefined) : new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), left + 1000)));
         const v = await Promise.race([acked, late]);
-        abandoned = v === 'late' ? 1 : Number(v ?? 0);
+        if (v === 'late') this.ctx.logger.warn('a pipeline worker did not stop by the shutdown deadline: terminated');
+        else abandoned = Number(v ?? 0);
       } catch {
         // it stopped already
       } finally {
