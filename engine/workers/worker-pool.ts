@@ -216,10 +216,10 @@ export class PipelineWorkers {
     return Promise.all(this.slots.map((s) => this.ask(s, { t: 'metrics' })));
   }
 
-  /** Let every worker finish its requests and post actions, then stop them. */
   /**
-   * Drain and stop every worker; post actions still running at `deadline` (performance.now() time) are abandoned.
-   * Returns how many were abandoned. A worker that does not acknowledge by the deadline (+1 s) is terminated.
+   * Let every worker finish its post actions, then stop it. Post actions still running at `deadline` (a
+   * performance.now() time) are abandoned; returns how many. A worker that has not answered 1 s after the
+   * deadline is terminated.
    */
   async close(deadline = Infinity): Promise<number> {
     this.closing = true;
