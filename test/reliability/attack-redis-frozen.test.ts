@@ -74,7 +74,7 @@ const freeze = () => {
   frozen = true;
 };
 
-test('Redis frozen under load: every login answered (right answer or temporary failure) within the 5 s command timeout, not one timeout per command, SIGTERM ends within --shutdown-timeout naming the abandoned post actions', { timeout: 60_000 }, async () => {
+test('Redis frozen under load: every login answered (right answer or temporary failure) within one 5 s command timeout (not one per command), SIGTERM ends within --shutdown-timeout naming the abandoned post actions', { timeout: 60_000 }, async () => {
   srv = await spawnServe(['--config', 'test/fixtures/faults/attack-frozen/authstudio.yml', '--shutdown-timeout', '6s'], { REDIS_ADDRESS: redis.address, REDIS_PREFIX: `af-${process.pid}:` });
   const url = srv.url;
   assert.equal((await login(url, 'alice', 'alice-secret', 1)).decision, 'ok');
@@ -89,7 +89,8 @@ test('Redis frozen under load: every login answered (right answer or temporary f
   console.log('frozen redis figures', JSON.stringify({ decisions, worst_ms: worst, sorted: answers.map((a) => a.ms).sort((x, y) => x - y).filter((_, i) => i % 8 === 0) }));
   // the scripts go on after Redis errors: right answers (the users are in memory) or temporary failures, never a wrong success
   assert.deepEqual(answers.filter((a, i) => a.decision !== 'tempfail' && a.decision !== (i % 3 ? 'ok' : 'fail')).map((a) => a.decision), []);
-  // the documented bound: the command timeout (5 s) once per request, plus scheduling slack
+  // the documented bound: the command timeout (5 s) once per request, plus the time to serve what queued meanwhile
+  // (before the fix: 56 of these 64 requests were still unanswered after 20 s)
   assert.ok(worst < 7000, `a request took ${worst} ms with Redis frozen`);
 
   // Redis answers again: the engine uses it again at once (the backend counts the lookup in Redis)
@@ -121,9 +122,8 @@ test('Redis frozen under load: every login answered (right answer or temporary f
   process.kill(redis.pid, 'SIGCONT');
   frozen = false;
   console.log('frozen redis shutdown', JSON.stringify({ code, took_ms: took, answers: late.map((a) => a.decision).filter((d, i, all) => all.indexOf(d) === i) }));
-  console.log(srv.lines.filter((l) => /shut|abandon/.test(l)).join('\n'));
   assert.notEqual(code, undefined, 'serve did not exit within 15 s of SIGTERM');
-  assert.ok(took < 7500, `shutdown took ${took} ms (--shutdown-timeout 6s)`);
+  assert.ok(took < 8000, `shutdown took ${took} ms (--shutdown-timeout 6s; the hard bound is 2 s past it)`);
   // requests in flight were answered (bounded by the command timeout), none as a success they were not
   assert.deepEqual(late.filter((a) => !['tempfail', 'ok', 'other:503', 'error:ECONNREFUSED', 'error:ECONNRESET'].includes(a.decision)), []);
   const abandoned = srv.lines.find((l) => /abandoned/.test(l));

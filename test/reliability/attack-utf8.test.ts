@@ -82,7 +82,7 @@ const utf8Header = (name: string, value: string) => Buffer.concat([Buffer.from(`
 const authUser = (a: RawAnswer) => a.headers.get('auth-user')?.toString('hex');
 const hex = (s: string) => Buffer.from(s, 'utf8').toString('hex');
 
-test('header endpoint: raw UTF-8 Auth-User and Auth-Pass match, the answer carries the account as UTF-8 bytes', async () => {
+test('header endpoint (as Nauthilus 1.10: header bytes in and out as they are): raw UTF-8 Auth-User and Auth-Pass match, the answer carries the account as UTF-8 bytes', async () => {
   const a = await raw(['GET /api/v1/auth/header HTTP/1.1', 'Host: x', utf8Header('Auth-User', 'cärol'), utf8Header('Auth-Pass', PASSWORD), 'Client-IP: 192.0.2.10', 'Connection: close']);
   assert.equal(a.status, 200, a.body);
   assert.equal(authUser(a), hex('cärol'));
