@@ -60,7 +60,7 @@ export function sendNginxReply(reply: FastifyReply, req: AuthRequest, out: AuthO
     reply.header('Auth-Server', upstream?.host ?? '127.0.0.1');
     reply.header('Auth-Port', String(upstream?.port ?? NGINX_DEFAULT_PORTS[req.fields.protocol] ?? 143));
     if (out.account && out.account !== req.fields.username) reply.header('Auth-User', headerSafe(out.account));
-    return reply.code(200).send(Buffer.alloc(0));
+    return reply.code(200).type('text/plain; charset=utf-8').send(Buffer.alloc(0));
   }
   reply.header('Auth-Status', headerSafe(out.statusMessage ?? ''));
   if (out.decision === 'fail') {
@@ -70,5 +70,5 @@ export function sendNginxReply(reply: FastifyReply, req: AuthRequest, out: AuthO
     reply.header('Auth-Wait', String(Math.max(out.authWaitSec, 3)));
     if (smtp) reply.header('Auth-Error-Code', '451 4.3.0');
   }
-  return reply.code(200).send(Buffer.alloc(0));
+  return reply.code(200).type('text/plain; charset=utf-8').send(Buffer.alloc(0));
 }
