@@ -76,15 +76,36 @@ export const TEMPFAIL_MESSAGE = 'Temporary server problem, try again later';
 
 export class AuthPipeline {
   private readonly deps: PipelineDeps;
-  private readonly inFlightPost = new Set<Promise<unknown>>();
+  /** Post actions running in the background, with the call each runs in (to abort it when abandoned). */
+  private readonly inFlightPost = new Map<Promise<unknown>, CallContext>();
+  /** Set when shutdown abandoned post actions: those still queued do not start. */
+  private postAbandoned = false;
 
   constructor(deps: PipelineDeps) {
     this.deps = deps;
   }
 
-  /** Wait for background post actions (graceful shutdown). */
-  async drain(): Promise<void> {
-    while (this.inFlightPost.size > 0) await Promise.allSettled([...this.inFlightPost]);
+  /**
+   * Wait for background post actions (graceful shutdown), at most until `deadline` (a performance.now() time).
+   * Returns how many were still running at the deadline: they are abandoned (their VMs close with the pools).
+   */
+  async drain(deadline = Infinity): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = deadline === Infinity ? new Promise<never>(() => undefined)
+      : new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), Math.max(0, deadline - performance.now()))));
+    try {
+      while (this.inFlightPost.size > 0) {
+        if ((await Promise.race([Promise.allSettled([...this.inFlightPost.keys()]), expired])) === 'deadline') {
+          // what they wait for (a timer, an HTTP call, Redis) ends now, so it cannot keep the process alive
+          this.postAbandoned = true;
+          for (const call of this.inFlightPost.values()) call.abortSignal?.abort();
+          return this.inFlightPost.size;
+        }
+      }
+      return 0;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async run(req: AuthRequest, opts: { recordEvents?: boolean } = {}): Promise<AuthOutcome> {
@@ -306,6 +327,7 @@ export class AuthPipeline {
     if (!pool) return;
     for (const action of state.config.lua.actions) {
       if (action.type !== type) continue;
+      if (stage === 'post_action' && this.postAbandoned) break;
       const r = await runLuaStage(pool, stage, action.name, chunkName(action.script), 'action', encodeLuaRequest(state.base), state.call, state.timeout);
       if (!r.error) r.record.result = (r.values[0] as number) === 0 ? 'ok' : 'fail';
       if (r.error) this.deps.services.logger.warn({ session: state.req.session, action: action.name, err: r.record.error }, 'action failed');
@@ -322,7 +344,7 @@ export class AuthPipeline {
     const p = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.runActions('post', state, 'post_action', records))
       .then(() => records, () => records);
-    this.inFlightPost.add(p);
+    this.inFlightPost.set(p, state.call);
     p.finally(() => this.inFlightPost.delete(p));
     return p;
   }

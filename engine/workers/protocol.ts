@@ -34,7 +34,7 @@ export type WorkerTask =
   | { t: 'redis'; settings: RedisSettings | null }
   | { t: 'stats' }
   | { t: 'metrics' }
-  | { t: 'close' };
+  | { t: 'close'; deadlineMs?: number };
 
 export type ToWorker =
   | { t: 'auth'; id: number; req: AuthRequest; recordEvents: boolean }

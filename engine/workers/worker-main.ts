@@ -105,11 +105,13 @@ async function handle(m: ToWorker): Promise<void> {
       return;
     }
     case 'close': {
-      await pipeline.drain();
+      // the deadline comes as milliseconds from now (each thread has its own clock origin)
+      const deadline = m.deadlineMs === undefined ? Infinity : performance.now() + m.deadlineMs;
+      const abandoned = await pipeline.drain(deadline);
       await closePools(gen.pools);
       await closeDbPools(services);
-      await services.redis.close();
-      send({ t: 'ack', id: m.id });
+      await services.redis.close(deadline === Infinity ? undefined : Math.min(1000, Math.max(0, deadline - performance.now())));
+      send({ t: 'ack', id: m.id, value: abandoned });
       port.close();
       return;
     }

@@ -216,16 +216,31 @@ export class PipelineWorkers {
     return Promise.all(this.slots.map((s) => this.ask(s, { t: 'metrics' })));
   }
 
-  /** Let every worker finish its requests and post actions, then stop them. */
-  async close(): Promise<void> {
+  /**
+   * Let every worker finish its post actions, then stop it. Post actions still running at `deadline` (a
+   * performance.now() time) are abandoned; returns how many. A worker that has not answered 1 s after the
+   * deadline is terminated.
+   */
+  async close(deadline = Infinity): Promise<number> {
     this.closing = true;
-    await Promise.all(this.slots.map(async (s) => {
+    const counts = await Promise.all(this.slots.map(async (s) => {
+      let abandoned = 0;
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await this.ask(s, { t: 'close' });
+        const left = deadline === Infinity ? undefined : Math.max(0, deadline - performance.now());
+        const acked = this.ask(s, { t: 'close', deadlineMs: left });
+        const late = left === undefined ? new Promise<never>(() => undefined) : new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), left + 1000)));
+        const v = await Promise.race([acked, late]);
+        if (v === 'late') this.ctx.logger.warn('a pipeline worker did not stop by the shutdown deadline: terminated');
+        else abandoned = Number(v ?? 0);
       } catch {
         // it stopped already
+      } finally {
+        clearTimeout(timer);
       }
       await s.worker.terminate();
+      return abandoned;
     }));
+    return counts.reduce((a, b) => a + b, 0);
   }
 }
