@@ -233,9 +233,15 @@ local function entry(env, name, alt)
   return fn
 end
 
+-- The fields of every nauthilus_backend_result object (set by its methods in builtin.lua), keyed by the object.
+local backend_fields = setmetatable({}, { __mode = "k" })
+
+-- Nauthilus 1.10 (backend/lua.go): anything but a backend result object is an error ("wrong user data").
 local function backend_result_plain(b)
-  if type(b) ~= "table" then return nil end
-  local f = b.__fields or b
+  local f = backend_fields[b]
+  if f == nil then
+    error("nauthilus_backend_verify_password: the second return value must be a nauthilus_backend_result (nauthilus_backend_result expected, got " .. type(b) .. ")", 0)
+  end
   local attrs = {}
   if type(f.attributes) == "table" then
     for k, v in pairs(f.attributes) do
@@ -249,8 +255,8 @@ local function backend_result_plain(b)
     end
   end
   return {
-    authenticated = to_bool(f.authenticated),
-    user_found = to_bool(f.user_found),
+    authenticated = f.authenticated == true,
+    user_found = f.user_found == true,
     account_field = f.account_field,
     totp_secret_field = f.totp_secret_field,
     totp_recovery_field = f.totp_recovery_field,
@@ -282,7 +288,9 @@ end
 function dispatch.verify(env, req)
   local fn = entry(env, "nauthilus_backend_verify_password")
   local result, b = fn(req)
-  return to_int(result), backend_result_plain(b)
+  local code = to_int(result)
+  if code ~= 0 then return code, nil end -- BACKEND_RESULT_FAIL: the result object is not read
+  return code, backend_result_plain(b)
 end
 
 function dispatch.list_accounts(env, req)
