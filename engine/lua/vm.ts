@@ -312,6 +312,7 @@ export class LuaVm implements ModuleHost {
     // one coroutine per VM, reused: a coroutine that returned normally can run the next function
     const th = this.callThread();
     this.call = call;
+    call.budget.limitBytes = this.options.memoryLimitBytes; // host-side script data counts against lua_memory_limit too
     this.running++;
     this.calls++;
     try {

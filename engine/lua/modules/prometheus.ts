@@ -38,6 +38,30 @@ function checkLabels(fn: string, name: string, metric: AnyMetric, labels: Labels
   return Object.fromEntries(names.map((n) => [n, labels[n]]));
 }
 
+/** Bounds on what scripts put into the engine's registry (it lives as long as the engine; /metrics lists it all). */
+export const LUA_METRIC_LIMITS = { metrics: 1000, seriesPerMetric: 10_000, labelValueChars: 1024 } as const;
+const seriesByRegistry = new WeakMap<Registry, Map<string, Set<string>>>();
+
+/**
+ * A label set may start a new series only while the metric has fewer than seriesPerMetric of them: a label
+ * value taken from requests (a user name, an address) would otherwise grow the process without end.
+ */
+function admitSeries(registry: Registry, fn: string, name: string, labels: Labels): void {
+  let byName = seriesByRegistry.get(registry);
+  if (!byName) seriesByRegistry.set(registry, (byName = new Map()));
+  let seen = byName.get(name);
+  if (!seen) byName.set(name, (seen = new Set()));
+  const values = Object.values(labels);
+  const long = values.find((v) => v.length > LUA_METRIC_LIMITS.labelValueChars);
+  if (long !== undefined) throw new Error(`${fn}: metric "${name}": a label value is longer than ${LUA_METRIC_LIMITS.labelValueChars} characters`);
+  const key = values.join('\u0001');
+  if (seen.has(key)) return;
+  if (seen.size >= LUA_METRIC_LIMITS.seriesPerMetric) {
+    throw new Error(`${fn}: metric "${name}" already has ${LUA_METRIC_LIMITS.seriesPerMetric} label sets (label values must come from a small set, not from requests)`);
+  }
+  seen.add(key);
+}
+
 class LuaMetrics {
   constructor(private readonly host: ModuleHost) {}
 
@@ -57,6 +81,12 @@ class LuaMetrics {
       if (existing.type === kind) return undefined;
       return fail(`${fn}: metric "${name as string}" already exists as a ${existing.type}`);
     }
+    const ours = seriesByRegistry.get(this.registry) ?? new Map();
+    seriesByRegistry.set(this.registry, ours);
+    if (ours.size >= LUA_METRIC_LIMITS.metrics) {
+      throw new Error(`${fn}: scripts already created ${LUA_METRIC_LIMITS.metrics} metrics`);
+    }
+    ours.set(name as string, new Set());
     const opts = { name: name as string, help: (help as string) || (name as string), labelNames, registers: [this.registry] };
     try {
       if (kind === 'counter') new Counter(opts);
@@ -94,6 +124,7 @@ class LuaMetrics {
     const m = this.find(kind, name as string);
     if (!m) return;
     const ordered = checkLabels(fn, name as string, m, l);
+    admitSeries(this.registry, fn, name as string, ordered);
     const v = value === undefined ? 1 : (value as number);
     (m as unknown as Record<string, (l: Labels, v: number) => void>)[op](ordered, v);
   }
@@ -112,7 +143,7 @@ class LuaMetrics {
       const l = labelValues(fn, 2, labels);
       const m = this.find(kind, name as string);
       if (!m) return LuaMultiReturn.from([]);
-      checkLabels(fn, name as string, m, l);
+      admitSeries(this.registry, fn, name as string, checkLabels(fn, name as string, m, l));
       return LuaMultiReturn.from([performance.now()]);
     } catch (e) {
       return LuaMultiReturn.from([undefined, errorText(e)]);

@@ -45,7 +45,9 @@ function nauthilus_builtin.custom_log_add(key, value)
   elseif t == "boolean" then value = tostring(value)
   elseif t ~= "string" then value = "UNSUPPORTED"
   end
-  custom_log_add(key, value)
+  -- the host refuses once the request's logs are full (store-budget.ts): raised at the script's line
+  local ok, err = pcall(custom_log_add, key, value)
+  if not ok then error(errtext(err), 2) end
 end
 
 function nauthilus_builtin.status_message_set(msg)

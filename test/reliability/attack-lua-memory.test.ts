@@ -1,0 +1,161 @@
+// Attack: a script fills a store that lives on the JavaScript side — outside lua_memory_limit — in a loop:
+// custom_log_add, nauthilus_context, a hook's response body and headers, nauthilus_prometheus label sets,
+// nauthilus_cache. Each store is bounded: a per-request store ends the call with a Lua error (tempfail) that
+// names the limit; the shared cache evicts its oldest entries (one value too large is refused); the process
+// memory stays bounded and the engine keeps serving.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { workspace, yml } from '../helpers/config-text';
+import { startFixture, jsonLogin, type EngineFixture } from '../helpers/engine-fixture';
+import { MemoryCache } from '../../engine/lua/shared-cache';
+
+// each user name fills one store; 256-byte strings, so that a loop without a bound would need seconds to
+// grow the process by gigabytes (the timeout ends it first on code without bounds)
+const BACKEND = `
+local context = require("nauthilus_context")
+local cache = require("nauthilus_cache")
+local prom = require("nauthilus_prometheus")
+prom.create_counter_vec("attack_lua_memory_total", "test", { "user" })
+local S = string.rep("x", 256)
+local FILL = {
+  ["fill-log"] = function() for i = 1, 1e9 do nauthilus_builtin.custom_log_add("k" .. i, S) end end,
+  ["fill-log-key"] = function() for i = 1, 1e9 do nauthilus_builtin.custom_log_add("k", S) end end,
+  ["fill-context"] = function() for i = 1, 1e9 do context.context_set("k" .. i, { S, i }) end end,
+  ["fill-metric"] = function() for i = 1, 1e9 do prom.increment_counter("attack_lua_memory_total", { user = "u" .. i }) end end,
+  ["fill-cache-push"] = function() for i = 1, 1e9 do cache.cache_push("list", S .. i) end end,
+  ["fill-cache"] = function()
+    local big = string.rep("y", 64 * 1024)
+    for i = 1, 1500 do cache.cache_set("attack:" .. i, big .. i) end
+  end,
+}
+function nauthilus_backend_verify_password(request)
+  local fill = FILL[request.username]
+  if fill then fill() end
+  -- a context value overwritten many times counts once
+  for i = 1, 2000 do context.context_set("same", S .. i) end
+  local b = nauthilus_backend_result.new()
+  b:user_found(true)
+  b:authenticated(request.password == "right")
+  return nauthilus_builtin.BACKEND_RESULT_OK, b
+end
+`;
+
+const HOOK = `
+local resp = require("nauthilus_http_response")
+local req = require("nauthilus_http_request")
+local S = string.rep("z", 256)
+function nauthilus_run_hook()
+  local p = req.get_http_path()
+  if p:match("fill%-body$") then for i = 1, 1e9 do resp.write_http_response_body(S) end end
+  if p:match("fill%-headers$") then for i = 1, 1e9 do resp.add_http_response_header("x-a", S) end end
+  return { ok = true }
+end
+`;
+
+let fx: EngineFixture;
+before(async () => {
+  const dir = workspace({
+    'authstudio.yml': yml(
+      'server:',
+      '  address: 127.0.0.1:0',
+      '  backends: [lua]',
+      '  redis: mock',
+      '  lua_script_timeout: 1500ms',
+      '  lua_memory_limit: 8MiB',
+      '  lua_cache_memory_limit: 4MiB',
+      'lua:',
+      '  custom_hooks:',
+      '    - { http_location: fill-body, http_method: GET, script_path: ./hook.lua }',
+      '    - { http_location: fill-headers, http_method: GET, script_path: ./hook.lua }',
+      '  config:',
+      '    backend_script_path: ./backend.lua',
+      '    number_of_workers: 1',
+    ),
+    'backend.lua': BACKEND,
+    'hook.lua': HOOK,
+  });
+  fx = await startFixture('', { configFile: path.join(dir, 'authstudio.yml') });
+});
+after(async () => {
+  await fx?.close();
+});
+
+const MiB = 1024 * 1024;
+const rss = () => process.memoryUsage().rss;
+
+async function stillServes(): Promise<void> {
+  const ok = await jsonLogin(fx.app, { username: 'alice', password: 'right', client_ip: '192.0.2.30' });
+  assert.equal(ok.statusCode, 200, `a good login after the attack answered ${ok.statusCode}: ${ok.body}`);
+}
+
+const PER_REQUEST: Array<[string, RegExp]> = [
+  ['fill-log', /custom_log_add: (the data this request's scripts keep in the host reached lua_memory_limit \(8388608 bytes\)|more than 10000 entries in one request)/],
+  ['fill-log-key', /custom_log_add: (the data this request's scripts keep in the host reached lua_memory_limit|more than 10000 entries)/],
+  ['fill-context', /context_set: (the data this request's scripts keep in the host reached lua_memory_limit \(8388608 bytes\)|more than 10000 entries in one request)/],
+  ['fill-metric', /increment_counter: metric "attack_lua_memory_total" already has 10000 label sets/],
+  ['fill-cache-push', /cache_push: the value for "list" takes about \d+ bytes, more than the cache allows for one entry \(524288\)/],
+];
+
+for (const [user, want] of PER_REQUEST) {
+  test(`${user}: a script filling a host store in a loop gets a Lua error naming the limit (tempfail), memory stays bounded`, async () => {
+    const before = rss();
+    const t0 = performance.now();
+    const r = await jsonLogin(fx.app, { username: user, password: 'right', client_ip: '192.0.2.31' });
+    const ms = performance.now() - t0;
+    const grew = (rss() - before) / MiB;
+    assert.equal(r.statusCode, 500, `answered ${r.statusCode}: ${r.body}`);
+    const out = fx.engine.lastTrace(String(r.headers['x-nauthilus-session']));
+    assert.equal(out?.decision, 'tempfail');
+    assert.match(out!.error ?? '', want);
+    assert.match(out!.error ?? '', /backend\.lua:\d+/, 'the error names the script line');
+    assert.ok(ms < 1500, `ended by the bound, not by the timeout (${Math.round(ms)} ms)`);
+    assert.ok(grew < 200, `the process grew by ${Math.round(grew)} MiB`);
+    await stillServes();
+  });
+}
+
+for (const hook of ['fill-body', 'fill-headers']) {
+  test(`custom hook ${hook}: the response a hook builds is bounded by lua_memory_limit (Lua error, 500), memory stays bounded`, async () => {
+    const before = rss();
+    const t0 = performance.now();
+    const r = await fx.app.inject({ method: 'GET', url: `/api/v1/custom/${hook}` });
+    const ms = performance.now() - t0;
+    assert.equal(r.statusCode, 500, r.body.slice(0, 200));
+    assert.ok(r.body.length < 4096, 'the half-built response is not sent');
+    assert.ok(ms < 1500, `ended by the bound, not by the timeout (${Math.round(ms)} ms)`);
+    assert.ok((rss() - before) / MiB < 200, 'the process stayed bounded');
+    await stillServes();
+  });
+}
+
+test('nauthilus_cache filled with 1500 × 64 KiB (94 MiB) keeps at most lua_cache_memory_limit (4 MiB): the oldest entries go, newest stay', async () => {
+  const cache = fx.engine.services.cache as MemoryCache;
+  const before = rss();
+  const r = await jsonLogin(fx.app, { username: 'fill-cache', password: 'right', client_ip: '192.0.2.32' });
+  assert.equal(r.statusCode, 200, r.body);
+  assert.equal(cache.has('attack:1500'), true, 'the newest entry stays');
+  assert.equal(cache.has('attack:1'), false, 'the oldest entry was evicted');
+  assert.ok(cache.bytes() <= 4 * MiB, `the cache holds ${cache.bytes()} bytes`);
+  assert.ok((rss() - before) / MiB < 200, 'the process stayed bounded');
+  await stillServes();
+});
+
+test('the cache counts bytes and entries: replacing, deleting, expiring and popping give the room back', () => {
+  const c = new MemoryCache({ maxEntries: 3, maxBytes: 64 * 1024 });
+  c.set('a', 'x'.repeat(1000));
+  const one = c.bytes();
+  c.set('a', 'x'.repeat(1000));
+  assert.equal(c.bytes(), one, 'replacing a value does not count it twice');
+  c.set('b', 1);
+  c.set('c', 2);
+  c.set('d', 3);
+  assert.deepEqual(c.keys(), ['b', 'c', 'd'], 'maxEntries evicts the oldest');
+  c.delete('b');
+  c.push('l', 'v1');
+  c.push('l', 'v2');
+  assert.deepEqual(c.popAll('l'), ['v1', 'v2']);
+  c.flush();
+  assert.equal(c.bytes(), 0);
+  assert.throws(() => c.set('huge', 'x'.repeat(64 * 1024)), /more than the cache allows for one entry/);
+});
