@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { workspace, yml } from '../helpers/config-text';
 import { startFixture, jsonLogin, type EngineFixture } from '../helpers/engine-fixture';
+import net from 'node:net';
 import { MemoryCache } from '../../engine/lua/shared-cache';
+import { runLua } from '../helpers/lua-harness';
 
 // each user name fills one store; 256-byte strings, so that a loop without a bound would need seconds to
 // grow the process by gigabytes (the timeout ends it first on code without bounds)
@@ -158,4 +160,42 @@ test('the cache counts bytes and entries: replacing, deleting, expiring and popp
   c.flush();
   assert.equal(c.bytes(), 0);
   assert.throws(() => c.set('huge', 'x'.repeat(64 * 1024)), /more than the cache allows for one entry/);
+});
+
+test('tcp: a peer that streams without end fills at most 8 MiB per connection; read("*a") and read("*l") are errors, not the process', async () => {
+  // writes 64 KiB chunks while the socket accepts them: without a bound the client buffers all of it
+  const chunk = Buffer.alloc(64 * 1024, 0x61);
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((sock) => {
+    sockets.add(sock);
+    sock.on('error', () => undefined);
+    // 24 MiB, never the end of the stream (a bound that the machine survives even without the fix)
+    let sent = 0;
+    const pump = () => { while (!sock.destroyed && sent < 24 * MiB) { sent += chunk.length; if (!sock.write(chunk)) break; } };
+    sock.on('drain', pump);
+    pump();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as net.AddressInfo).port;
+  try {
+    const before = rss();
+    const t0 = performance.now();
+    const [all, line] = await runLua(`
+      local tcp = require("tcp")
+      local a = tcp.open("127.0.0.1:${port}")
+      local _, err_all = a:read("*a", 3)
+      a:close()
+      local l = tcp.open("127.0.0.1:${port}")
+      local _, err_line = l:read("*l", 3)
+      l:close()
+      return tostring(err_all), tostring(err_line)`, { timeoutMs: 15000 });
+    const ms = performance.now() - t0;
+    assert.match(String(all), /more than 8388608 bytes without the end of the stream/);
+    assert.match(String(line), /more than 8388608 bytes without a line end/);
+    assert.ok(ms < 5000, `the reads ended at the bound, not at their 3 s timeouts (${Math.round(ms)} ms)`);
+    assert.ok((rss() - before) / MiB < 200, 'the process stayed bounded');
+  } finally {
+    for (const sock of sockets) sock.destroy();
+    await new Promise((r) => server.close(r));
+  }
 });
