@@ -139,7 +139,22 @@ test('Nauthilus 1.10 backend_result: every setter checks its type as gopher-lua 
   assert.match((dot as { error: string }).error, /bad argument #1 to 'authenticated' \(nauthilus_backend_result expected, got boolean\)/);
 });
 
-test('custom_log_add and status_message_set keep their type checks', async () => {
+test('Nauthilus 1.10 custom_log_add / status_message_set: CheckString on the key and the message, other values log UNSUPPORTED', async () => {
   const r = await inVm('nauthilus_builtin.status_message_set(false); return 1');
   assert.match((r as { error: string }).error, /bad argument #1 to 'status_message_set' \(string expected, got boolean\)/);
+  const k = await inVm('nauthilus_builtin.custom_log_add({}, "v"); return 1');
+  assert.match((k as { error: string }).error, /bad argument #1 to 'custom_log_add' \(string expected, got table\)/);
+  const vm = await LuaVm.create({ poolName: 'setters', services: testServices(), memoryLimitBytes: 8 << 20, allowIo: false });
+  try {
+    const script = await vm.loadScript('logs.lua', `function run()
+      nauthilus_builtin.custom_log_add("t", {}) nauthilus_builtin.custom_log_add("n", nil) nauthilus_builtin.custom_log_add(7, 2.5)
+      nauthilus_builtin.custom_log_add("b", false) nauthilus_builtin.custom_log_add("i", 3.0) nauthilus_builtin.status_message_set(42)
+    end`, 2000);
+    const call = new CallContext('logs');
+    await vm.evalEnv(script, 'run', call, 2000);
+    assert.deepEqual(call.customLogs, [['t', 'UNSUPPORTED'], ['n', 'UNSUPPORTED'], ['7', '2.5'], ['b', 'false'], ['i', '3']]);
+    assert.equal(call.statusMessage, '42');
+  } finally {
+    vm.close();
+  }
 });
