@@ -2,7 +2,7 @@
 import { StoreBudget } from './store-budget';
 
 /** A trace event keeps at most this many characters of a string (a log line, a key). */
-const EVENT_TEXT_MAX = 4096;
+const EVENT_TEXT_MAX = 512;
 
 /** One thing a script did that the trace shows (a Redis command, an HTTP call, a log line). */
 export interface CallEvent {
@@ -105,7 +105,7 @@ export class CallContext {
   /** A custom_log_add pair; throws (a Lua error for the script) when the request's logs are full. */
   addLog(key: string, value: string): void {
     this.budget.checkEntries('custom_log_add', this.customLogs.length);
-    this.budget.charge('custom_log_add', 64 + 2 * (key.length + value.length));
+    this.budget.chargeLog('custom_log_add', 64 + 2 * (key.length + value.length));
     this.customLogs.push([key, value]);
     this.stageLogs.push([key, value]);
   }

@@ -9,9 +9,15 @@
 export const DEFAULT_STORE_LIMIT_BYTES = 32 * 1024 * 1024;
 /** At most this many entries per store (log fields, context keys, response headers) in one request. */
 export const MAX_STORE_ENTRIES = 10_000;
+/**
+ * custom_log_add fields of one request, at most: they are written into the request's log line and kept with
+ * the engine's recent outcomes (traces), so they get a smaller bound of their own.
+ */
+export const MAX_LOG_BYTES = 256 * 1024;
 
 export class StoreBudget {
   private used = 0;
+  private logUsed = 0;
   limitBytes = DEFAULT_STORE_LIMIT_BYTES;
 
   /** Bytes counted now. */
@@ -25,6 +31,15 @@ export class StoreBudget {
       throw new Error(`${what}: the data this request's scripts keep in the host reached lua_memory_limit (${this.limitBytes} bytes)`);
     }
     this.used += bytes;
+  }
+
+  /** Count a custom_log_add field: against MAX_LOG_BYTES and the request's budget. */
+  chargeLog(what: string, bytes: number): void {
+    if (this.logUsed + bytes > MAX_LOG_BYTES) {
+      throw new Error(`${what}: this request's log fields reached ${MAX_LOG_BYTES} bytes`);
+    }
+    this.charge(what, bytes);
+    this.logUsed += bytes;
   }
 
   /** Give back what a replaced or deleted value was charged. */

@@ -395,7 +395,8 @@ export class LuaVm implements ModuleHost {
 
   private classify(e: unknown, displayPath: string): AuthStudioError {
     if (e instanceof AuthStudioError) return e;
-    const raw = e instanceof Error ? e.message : String(e);
+    // a script's error(string.rep("x", 1e7)) must not be kept (recent traces, logs) at that size
+    const raw = (e instanceof Error ? e.message : String(e)).slice(0, 8192);
     if (e instanceof LuaCallTimeout || /thread timeout exceeded|lua_script_timeout exceeded/.test(raw)) {
       return new AuthStudioError('AS_ERR_LUA_TIMEOUT', 'the script ran longer than lua_script_timeout', {
         location: { file: displayPath },

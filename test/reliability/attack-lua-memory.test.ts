@@ -26,6 +26,8 @@ local FILL = {
   ["fill-context"] = function() for i = 1, 1e9 do context.context_set("k" .. i, { S, i }) end end,
   ["fill-metric"] = function() for i = 1, 1e9 do prom.increment_counter("attack_lua_memory_total", { user = "u" .. i }) end end,
   ["fill-cache-push"] = function() for i = 1, 1e9 do cache.cache_push("list", S .. i) end end,
+  ["big-status"] = function() nauthilus_builtin.status_message_set(string.rep("s", 1e6)) end,
+  ["big-error"] = function() error(string.rep("e", 4e6)) end,
   ["fill-cache"] = function()
     local big = string.rep("y", 64 * 1024)
     for i = 1, 1500 do cache.cache_set("attack:" .. i, big .. i) end
@@ -92,11 +94,12 @@ async function stillServes(): Promise<void> {
 }
 
 const PER_REQUEST: Array<[string, RegExp]> = [
-  ['fill-log', /custom_log_add: (the data this request's scripts keep in the host reached lua_memory_limit \(8388608 bytes\)|more than 10000 entries in one request)/],
-  ['fill-log-key', /custom_log_add: (the data this request's scripts keep in the host reached lua_memory_limit|more than 10000 entries)/],
+  ['fill-log', /custom_log_add: this request's log fields reached 262144 bytes/],
+  ['fill-log-key', /custom_log_add: this request's log fields reached 262144 bytes/],
   ['fill-context', /context_set: (the data this request's scripts keep in the host reached lua_memory_limit \(8388608 bytes\)|more than 10000 entries in one request)/],
   ['fill-metric', /increment_counter: metric "attack_lua_memory_total" already has 10000 label sets/],
   ['fill-cache-push', /cache_push: the value for "list" takes about \d+ bytes, more than the cache allows for one entry \(524288\)/],
+  ['big-status', /status_message_set: the message is longer than 65536 bytes/],
 ];
 
 for (const [user, want] of PER_REQUEST) {
@@ -198,4 +201,14 @@ test('tcp: a peer that streams without end fills at most 8 MiB per connection; r
     for (const sock of sockets) sock.destroy();
     await new Promise((r) => server.close(r));
   }
+});
+
+test('what the engine keeps of a request (recent outcomes, log line) stays small: a 4 MB Lua error message is cut', async () => {
+  const r = await jsonLogin(fx.app, { username: 'big-error', password: 'right', client_ip: '192.0.2.33' });
+  assert.equal(r.statusCode, 500);
+  const out = fx.engine.lastTrace(String(r.headers['x-nauthilus-session']));
+  assert.equal(out?.decision, 'tempfail');
+  assert.match(out!.error ?? '', /backend\.lua:\d+: eeee/);
+  assert.ok((out!.error ?? '').length < 10_000, `the kept error has ${(out!.error ?? '').length} characters`);
+  await stillServes();
 });

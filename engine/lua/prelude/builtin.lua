@@ -50,8 +50,14 @@ function nauthilus_builtin.custom_log_add(key, value)
   if not ok then error(errtext(err), 2) end
 end
 
+-- The message is sent as the Auth-Status header and kept with the request's outcome: a bounded size.
+local STATUS_MESSAGE_MAX = 65536
 function nauthilus_builtin.status_message_set(msg)
-  status_message_set(check_string("status_message_set", 1, msg, 2))
+  msg = check_string("status_message_set", 1, msg, 2)
+  if #msg > STATUS_MESSAGE_MAX then
+    error("status_message_set: the message is longer than " .. STATUS_MESSAGE_MAX .. " bytes", 2)
+  end
+  status_message_set(msg)
 end
 
 -- nauthilus_backend_result (Nauthilus 1.10 lualib/backendresult.go): each method with one argument sets its field,
