@@ -212,3 +212,27 @@ test('what the engine keeps of a request (recent outcomes, log line) stays small
   assert.ok((out!.error ?? '').length < 10_000, `the kept error has ${(out!.error ?? '').length} characters`);
   await stillServes();
 });
+
+test('db: a loop of open() without close() stops at 256 open databases per VM, shared pools at 64 per VM (nil, err)', async () => {
+  const [own, shared] = await runLua(`
+    local db = require("db")
+    local keep, own_err = {}, nil
+    for i = 1, 300 do
+      local h, err = db.open("sqlite3", ":memory:")
+      if not h then own_err = err break end
+      keep[#keep + 1] = h
+    end
+    local shared_err
+    for i = 1, 100 do
+      local h, err = db.open("sqlite3", "file:attack" .. i .. "?mode=memory", { shared = true })
+      if not h then shared_err = err break end
+      keep[#keep + 1] = h
+    end
+    local n = #keep
+    for _, h in ipairs(keep) do h:close() end
+    -- closing gives the room back
+    assert(db.open("sqlite3", ":memory:")):close()
+    return tostring(own_err) .. " after " .. n, tostring(shared_err)`, { timeoutMs: 15000 });
+  assert.match(String(own), /256 databases are open in this VM/);
+  assert.match(String(shared), /already uses 64 shared databases/);
+});
