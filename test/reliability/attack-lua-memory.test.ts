@@ -236,3 +236,30 @@ test('db: a loop of open() without close() stops at 256 open databases per VM, s
   assert.match(String(own), /256 databases are open in this VM/);
   assert.match(String(shared), /already uses 64 shared databases/);
 });
+
+test('tcp: a loop of open() without close() stops at 256 connections per VM (nil, err), and close gives the room back', async () => {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((sock) => { sockets.add(sock); sock.on('error', () => undefined); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as net.AddressInfo).port;
+  try {
+    const [msg, n, again] = await runLua(`
+      local tcp = require("tcp")
+      local keep, err = {}, nil
+      for i = 1, 400 do
+        local c, e = tcp.open("127.0.0.1:${port}")
+        if not c then err = e break end
+        keep[#keep + 1] = c
+      end
+      local n = #keep
+      for _, c in ipairs(keep) do c:close() end
+      local c = tcp.open("127.0.0.1:${port}")
+      return tostring(err), n, c ~= nil`, { timeoutMs: 15000 });
+    assert.match(String(msg), /256 connections are open in this VM/);
+    assert.equal(n, 256);
+    assert.equal(again, true);
+  } finally {
+    for (const sock of sockets) sock.destroy();
+    await new Promise((r) => server.close(r));
+  }
+});

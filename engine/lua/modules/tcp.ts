@@ -23,6 +23,8 @@ const IDLE_CLOSE_MS = 60_000;
  * control holds the peer back), and a read that needs more ("*a", a line without its end) is an error.
  */
 export const MAX_TCP_BUFFERED_BYTES = 8 * 1024 * 1024;
+/** Connections (open or being opened) one VM may hold. */
+export const MAX_TCP_CONNECTIONS = 256;
 
 function splitAddress(address: string): { host: string; port: number } | string {
   const m = /^(?:\[([^\]]*)\]|([^:]*)):(\d+)$/.exec(address);
@@ -91,6 +93,7 @@ export const tcpModule: LuaModule = {
   install(host) {
     const conns = new Map<number, Conn>();
     let nextId = 0;
+    let connecting = 0;
 
     const closeConn = (id: number, graceMs: number) => {
       const c = conns.get(id);
@@ -107,8 +110,13 @@ export const tcpModule: LuaModule = {
         open_raw: (address: string, dialTimeoutSec: number) => {
           const hp = splitAddress(address);
           if (typeof hp === 'string') return Promise.resolve(fail(hp));
+          // each connection is a file descriptor of the whole process: a loop of open() must not use them up
+          if (conns.size + connecting >= MAX_TCP_CONNECTIONS) {
+            return Promise.resolve(fail(`dial tcp ${address}: ${MAX_TCP_CONNECTIONS} connections are open in this VM: close the ones no longer used`));
+          }
           host.call?.record('tcp', { op: 'open', address });
-          return new Promise((resolve) => {
+          connecting++;
+          return new Promise<unknown>((resolve) => {
             const socket = net.connect({ host: hp.host, port: hp.port });
             const timer = setTimeout(() => {
               socket.destroy();
@@ -136,7 +144,7 @@ export const tcpModule: LuaModule = {
               socket.on('close', () => { c.ended = true; c.wake?.(); });
               resolve(ret(id));
             });
-          });
+          }).finally(() => { connecting--; });
         },
         write_raw: async (id: number, data: string, timeoutSec: number) => {
           const c = conns.get(id);
