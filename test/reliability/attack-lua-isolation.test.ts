@@ -55,10 +55,12 @@ function run()
   return ("ABC"):lower(), string.lower("ABC"), string.upper("x"), table.concat({ "a", "b" }), math.floor(1.5), type(os.time()),
     type(coroutine.wrap), require("json").encode({ 1 }), tostring(print ~= nil), tostring(require("nauthilus_util").exists_in_table({ 1 }, 1)),
     nauthilus_builtin.BACKEND_RESULT_OK, b:authenticated(), require("base64").StdEncoding:encode_to_string("hi"), ("x"):rep(3),
-    type(rawget(_G, "__as_dispatch")), type(rawget(_G, "__as_compile")), type(rawget(_G, "__as_decode_request")), type(__as_host)
+    type(rawget(_G, "__as_dispatch")), type(rawget(_G, "__as_compile")), type(rawget(_G, "__as_decode_request")), type(__as_host),
+    -- the script's own metatables come back as they are (classes work as usual)
+    (function() local C = {} C.__index = C local o = setmetatable({}, C) return getmetatable(o) == C and rawequal(_G, _ENV) end)()
 end
 `;
-const CLEAN = ['abc', 'abc', 'X', 'ab', 1, 'number', 'function', '[1]', 'true', 'true', 0, true, 'aGk=', 'xxx', 'nil', 'nil', 'nil', 'nil'];
+const CLEAN = ['abc', 'abc', 'X', 'ab', 1, 'number', 'function', '[1]', 'true', 'true', 0, true, 'aGk=', 'xxx', 'nil', 'nil', 'nil', 'nil', true];
 
 test('a script cannot reach the dispatcher or change libraries, metatables or modules another script of its VM uses', async () => {
   const vm = await LuaVm.create({ poolName: 'isolation', services: testServices({ baseDir: dir }), memoryLimitBytes: 16 << 20, allowIo: false });

@@ -24,13 +24,21 @@ local LIBS = { "string", "table", "math", "os", "coroutine", "utf8", "debug", "i
 -- Metatables that scripts made: getmetatable gives those back as they are; any other (strings, host objects) as a copy.
 local script_metatables = setmetatable({}, { __mode = "k" })
 
+-- Errors name setmetatable/getmetatable and point at the script's line, as the real functions' do.
 local function script_setmetatable(t, mt)
-  if type(mt) == "table" then script_metatables[mt] = true end
-  return real_setmetatable(t, mt)
+  if type(t) ~= "table" then
+    error("bad argument #1 to 'setmetatable' (table expected, got " .. (t == nil and "no value" or type(t)) .. ")", 2)
+  end
+  local tm = type(mt)
+  if tm ~= "table" and tm ~= "nil" then error("bad argument #2 to 'setmetatable' (nil or table expected)", 2) end
+  if tm == "table" then script_metatables[mt] = true end
+  if not pcall(real_setmetatable, t, mt) then error("cannot change a protected metatable", 2) end
+  return t
 end
 
-local function script_getmetatable(o)
-  local mt = real_getmetatable(o)
+local function script_getmetatable(...)
+  if select("#", ...) == 0 then error("bad argument #1 to 'getmetatable' (value expected)", 2) end
+  local mt = real_getmetatable((...))
   if type(mt) ~= "table" or script_metatables[mt] then return mt end
   local c = copy(mt)
   if type(c.__index) == "table" then c.__index = copy(c.__index) end
