@@ -11,6 +11,10 @@ import { startFixture, jsonLogin, type EngineFixture } from '../helpers/engine-f
 import net from 'node:net';
 import { MemoryCache } from '../../engine/lua/shared-cache';
 import { runLua } from '../helpers/lua-harness';
+import pino from 'pino';
+import { AuthEngine } from '../../engine/engine';
+import { loadConfigFile } from '../../engine/config/load';
+import { buildAuthRequest } from '../../engine/pipeline/auth-request';
 
 // each user name fills one store; 256-byte strings, so that a loop without a bound would need seconds to
 // grow the process by gigabytes (the timeout ends it first on code without bounds)
@@ -261,5 +265,33 @@ test('tcp: a loop of open() without close() stops at 256 connections per VM (nil
   } finally {
     for (const sock of sockets) sock.destroy();
     await new Promise((r) => server.close(r));
+  }
+});
+
+test('with worker threads: the shared cache (in the main thread) and each request\'s stores are bounded the same way', async () => {
+  const dir = workspace({
+    'authstudio.yml': yml(
+      'server:', '  address: 127.0.0.1:0', '  backends: [lua]', '  redis: mock', '  lua_script_timeout: 1500ms',
+      '  lua_memory_limit: 8MiB', '  lua_cache_memory_limit: 2MiB',
+      'lua:', '  config:', '    backend_script_path: ./backend.lua', '    number_of_workers: 1',
+    ),
+    'backend.lua': BACKEND,
+  });
+  const engine = await AuthEngine.create(loadConfigFile(path.join(dir, 'authstudio.yml')), { logger: pino({ level: 'silent' }), workers: 2 });
+  try {
+    assert.equal(engine.workerCount, 2);
+    const login = (username: string) => engine.authenticate(buildAuthRequest({ username, password: 'right', client_ip: '192.0.2.40' }, 'auth', 'json'));
+    const [push, log, fill] = await Promise.all([login('fill-cache-push'), login('fill-log'), login('fill-cache')]);
+    assert.equal(push.decision, 'tempfail');
+    assert.match(push.error ?? '', /cache_push: the value for "list" takes about \d+ bytes, more than the cache allows for one entry \(262144\)/);
+    assert.equal(log.decision, 'tempfail');
+    assert.match(log.error ?? '', /custom_log_add: this request's log fields reached 262144 bytes/);
+    assert.equal(fill.decision, 'ok', String(fill.error));
+    const cache = engine.services.cache as MemoryCache;
+    assert.ok(cache.bytes() <= 2 * MiB, `the cache holds ${cache.bytes()} bytes`);
+    assert.equal(cache.has('attack:1500'), true);
+    assert.equal((await login('alice')).decision, 'ok');
+  } finally {
+    await engine.close();
   }
 });
