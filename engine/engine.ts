@@ -98,7 +98,7 @@ export class AuthEngine {
       logger: opts.logger ?? pino({ level: config.server.logLevel }),
       redis: opts.redis ?? new RedisStore(config.server.redis),
       metrics,
-      cache: new MemoryCache(),
+      cache: new MemoryCache({ maxBytes: config.server.luaCacheMemoryBytes }),
       getenv: (name) => env[name],
       baseDir: config.baseDir,
       dnsResolver: config.server.dnsResolver,

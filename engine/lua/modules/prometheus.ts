@@ -41,6 +41,15 @@ function checkLabels(fn: string, name: string, metric: AnyMetric, labels: Labels
   return Object.fromEntries(names.map((n) => [n, labels[n].slice(0, MAX_LABEL_VALUE)]));
 }
 
+/**
+ * How many metrics scripts may create in the engine's registry (it lives as long as the engine; /metrics lists it
+ * all). Label sets per metric are bounded by MAX_SCRIPT_LABEL_SETS (an overflow set), not by an error: a metric
+ * must never turn into a failed login.
+ */
+export const LUA_METRIC_LIMITS = { metrics: 1000 } as const;
+/** Names of the metrics scripts created, per registry. */
+const scriptMetrics = new WeakMap<Registry, Set<string>>();
+
 class LuaMetrics {
   constructor(private readonly host: ModuleHost) {}
 
@@ -60,6 +69,12 @@ class LuaMetrics {
       if (existing.type === kind) return undefined;
       return fail(`${fn}: metric "${name as string}" already exists as a ${existing.type}`);
     }
+    const ours = scriptMetrics.get(this.registry) ?? new Set<string>();
+    scriptMetrics.set(this.registry, ours);
+    if (ours.size >= LUA_METRIC_LIMITS.metrics) {
+      throw new Error(`${fn}: scripts already created ${LUA_METRIC_LIMITS.metrics} metrics`);
+    }
+    ours.add(name as string);
     const opts = { name: name as string, help: (help as string) || (name as string), labelNames, registers: [this.registry] };
     try {
       if (kind === 'counter') new Counter(opts);
