@@ -1,45 +1,66 @@
-// The brute-force counter's two atomic steps: take a slot before the password is verified, give it back
-// when the login did not turn out to be a new wrong password.
+// The brute-force bucket's atomic steps. Per bucket and network two keys: the counter of wrong passwords
+// (`bf:<bucket>:<network>`, as before) and the slots of logins whose password is being verified right now
+// (a sorted set `{bf:<bucket>:<network>}:inflight`, member = request, score = when the slot lapses).
 //
-//   reserve(counter, limit, ttl, take): counter >= limit --> {0, counter}   (blocked; nothing changes)
-//                                       take = 0         --> {1, counter}   (check only: a repeated password)
-//                                       else             --> {1, counter+1} (the slot is this request's; a new
-//                                                                            counter lives `ttl` seconds)
-//   release(counter): counter > 0 --> counter-1 (the TTL stays); an expired counter is not created again
+//   take(counter, slots, limit, now, lapse_at, member, check_only)
+//       counter >= limit                 --> {0, counter}  blocked: refuse
+//       check_only (a repeated password) --> {1, counter}  go on, nothing held
+//       counter + live slots >= limit    --> {2, counter}  full: wait for a slot (a verdict may free one)
+//       else add the slot                --> {1, counter}  go on: this request may verify one password
+//   count(counter, slots, member, period) --> counter + 1: the slot became a wrong password (the first one
+//                                             starts the period)
+//   give_back(slots, member)               --> the slot is free again (right password, repeat, refused, error)
 //
-// Taking the slot in the same step as the check is what keeps parallel guesses from all passing a check
-// made before any of them was counted.
+// Checking and taking in one step is what stops parallel guesses from all passing a check made before any
+// of them was counted; the slots keep right passwords from being refused while wrong ones are in flight
+// (they wait instead). A slot that is never given back (a crashed process) lapses at `lapse_at`.
 import { defineAtomicScript } from '../redis/atomic-script';
 
-export const RESERVE_SLOT = defineAtomicScript({
-  name: 'bf_reserve_slot',
+export const TAKE_SLOT = defineAtomicScript({
+  name: 'bf_take_slot',
   lua: `
 local n = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
-if n >= tonumber(ARGV[1]) then return {0, n} end
-if ARGV[3] == '0' then return {1, n} end
-n = redis.call('INCR', KEYS[1])
-if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+local limit = tonumber(ARGV[1])
+if n >= limit then return {0, n} end
+if ARGV[5] == '1' then return {1, n} end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[2])
+if n + redis.call('ZCARD', KEYS[2]) >= limit then return {2, n} end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+redis.call('PEXPIREAT', KEYS[2], ARGV[3])
 return {1, n}
 `,
-  async local(client, [key], [limit, ttl, take]) {
-    let n = Number((await client.get(key)) ?? 0) || 0;
+  async local(client, [counter, slots], [limit, now, lapseAt, member, checkOnly]) {
+    const n = Number((await client.get(counter)) ?? 0) || 0;
     if (n >= Number(limit)) return [0, n];
-    if (String(take) === '0') return [1, n];
-    n = await client.incr(key);
-    if ((await client.ttl(key)) < 0) await client.expire(key, Number(ttl));
+    if (String(checkOnly) === '1') return [1, n];
+    await client.zremrangebyscore(slots, '-inf', now);
+    if (n + (await client.zcard(slots)) >= Number(limit)) return [2, n];
+    await client.zadd(slots, lapseAt, String(member));
+    await client.pexpireat(slots, Number(lapseAt));
     return [1, n];
   },
 });
 
-export const RELEASE_SLOT = defineAtomicScript({
-  name: 'bf_release_slot',
+export const COUNT_SLOT = defineAtomicScript({
+  name: 'bf_count_slot',
   lua: `
-local n = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
-if n > 0 then return redis.call('DECR', KEYS[1]) end
-return 0
+redis.call('ZREM', KEYS[2], ARGV[1])
+local n = redis.call('INCR', KEYS[1])
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return n
 `,
-  async local(client, [key]) {
-    const n = Number((await client.get(key)) ?? 0) || 0;
-    return n > 0 ? client.decr(key) : 0;
+  async local(client, [counter, slots], [member, period]) {
+    await client.zrem(slots, String(member));
+    const n = await client.incr(counter);
+    if ((await client.ttl(counter)) < 0) await client.expire(counter, Number(period));
+    return n;
+  },
+});
+
+export const GIVE_BACK_SLOT = defineAtomicScript({
+  name: 'bf_give_back_slot',
+  lua: `return redis.call('ZREM', KEYS[1], ARGV[1])`,
+  async local(client, [slots], [member]) {
+    return client.zrem(slots, String(member));
   },
 });

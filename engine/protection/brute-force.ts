@@ -1,13 +1,15 @@
 // Brute-force detection: per-network failure counters in Redis (one per bucket), checked before features.
 //
 //   request --allowlisted?--> skip
-//           --password already seen wrong for this account+network (repeating)?--> check only, count nothing
-//           --else, per bucket, atomically: counter >= failed_requests? --> fail at once ("brute_force" actions)
-//                                           otherwise take a slot (counter + 1) before the password is verified
-//   decided --a backend (or the empty-password rule) said wrong, first time for this password--> keep the slot;
-//             at the limit the network joins the blocked index shown by /api/v1/bruteforce/list
-//           --anything else (success, repeated password, refused earlier, temporary failure)--> give it back
-// So under any concurrency at most failed_requests new wrong passwords per bucket reach a backend per period.
+//           --any bucket's counter >= failed_requests--> fail at once ("brute_force" actions run)
+//           --password already seen wrong for this account+network (repeating)--> go on, hold nothing
+//           --else take a slot in every bucket, atomically with the check (brute-force-scripts.ts); when
+//             counter + slots in use reach the limit, wait for a slot (at most one script timeout: tempfail)
+//   decided --a backend (or the empty-password rule) said wrong, first time for this password--> the slots
+//             become counts (INCR, TTL = bucket period); at the limit the network joins the blocked index
+//           --anything else (success, repeated password, refused, temporary failure)--> slots given back
+// So under any concurrency at most failed_requests new wrong passwords per bucket reach a backend per period,
+// and right passwords wait for a slot instead of being refused while wrong ones are in flight.
 // A request without a client address has a bucket of its own ("no-client-ip") under every rule.
 // All state is in Redis, so engines sharing one Redis server share their counters.
 import crypto from 'node:crypto';
@@ -18,13 +20,18 @@ import { networkOf } from '../pipeline/auth-request';
 import type { BuiltinCheck, CheckResult } from '../pipeline/extensions';
 import type { AuthOutcome, StageState } from '../pipeline/pipeline';
 import { IpList } from './ip-list';
-import { RELEASE_SLOT, RESERVE_SLOT } from './brute-force-scripts';
+import { COUNT_SLOT, GIVE_BACK_SLOT, TAKE_SLOT } from './brute-force-scripts';
 
 const BLOCKED_INDEX = 'bf:blocked';
 /** Failed-password hashes kept per account and network (enough to recognise a repeating client). */
 const HISTORY_MAX = 32;
 /** The "network" of requests that name no client address: one bucket for all of them. */
 export const NO_CLIENT_IP = 'no-client-ip';
+/** A slot never given back (its process died) lapses after this long, or 4 script timeouts if longer. */
+const SLOT_LAPSE_MS = 10_000;
+/** Waiting for a slot: first retry after this many ms, doubling up to WAIT_MAX_MS. */
+const WAIT_MIN_MS = 2;
+const WAIT_MAX_MS = 50;
 
 export interface BlockedEntry {
   bucket: string;
@@ -34,10 +41,14 @@ export interface BlockedEntry {
   ttl_seconds: number;
 }
 
-/** Slots one request holds until its decision is known. */
-interface Reservation {
-  keys: string[];
+/** The slots one request holds until its decision is known. */
+interface HeldSlots {
+  member: string;
+  buckets: BruteForceBucket[];
+  networks: string[];
 }
+
+type SlotReply = [number, number];
 
 export class BruteForceProtection implements BuiltinCheck {
   readonly name = 'brute_force';
@@ -46,7 +57,9 @@ export class BruteForceProtection implements BuiltinCheck {
   readonly actionType = 'brute_force';
   private readonly allow: IpList;
   private readonly historyTtl: number;
-  private readonly held = new WeakMap<StageState, Reservation>();
+  private readonly held = new WeakMap<StageState, HeldSlots>();
+  /** Requests of this engine (thread) waiting for a slot: woken when one is given back or counted here. */
+  private readonly sleepers = new Set<() => void>();
 
   constructor(private readonly config: BruteForceConfig, private readonly redis: () => RedisStore, private readonly nonce: string) {
     this.allow = new IpList(config.ipWhitelist);
@@ -67,6 +80,11 @@ export class BruteForceProtection implements BuiltinCheck {
     return `bf:${b.name}:${network}`;
   }
 
+  /** Same cluster slot as the counter (its whole name is the hash tag). */
+  private slotsKey(b: BruteForceBucket, network: string): string {
+    return `{${this.counterKey(b, network)}}:inflight`;
+  }
+
   async run(state: StageState): Promise<CheckResult | undefined> {
     const ip = state.req.fields.client_ip;
     if (state.req.mode !== 'auth') return undefined;
@@ -74,35 +92,66 @@ export class BruteForceProtection implements BuiltinCheck {
     const buckets = this.bucketsFor(ip, state.req.fields.protocol);
     if (buckets.length === 0) return undefined;
     const store = this.redis();
-    const nets = buckets.map((b) => this.networkFor(ip, b));
-    const keys = buckets.map((b, i) => this.counterKey(b, nets[i]));
+    const networks = buckets.map((b) => this.networkFor(ip, b));
     const seen = await store.client.sismember(this.historyKey(ip, buckets, state.req.fields.username), this.passwordHash(state.req.fields.password));
     const repeating = seen === 1;
-    const take = repeating ? 0 : 1;
-    const replies = await Promise.allSettled(buckets.map((b, i) => store.runScript(RESERVE_SLOT, [keys[i]], [b.failedRequests, b.periodSec, take]) as Promise<[number, number]>));
-    const granted = replies.map((r) => r.status === 'fulfilled' && Number(r.value[0]) === 1);
-    const taken = take ? keys.filter((_, i) => granted[i]) : [];
-    const failed = replies.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    const blocked = granted.indexOf(false);
-    if (blocked >= 0) {
-      // this request will not reach a backend: the slots it did get go back
-      await this.release(taken);
+    const member = state.req.session;
+    const lapseMs = Math.max(SLOT_LAPSE_MS, 4 * state.timeout);
+    const giveUpAt = Date.now() + state.timeout;
+    for (let delay = WAIT_MIN_MS; ; delay = Math.min(delay * 2, WAIT_MAX_MS)) {
+      const now = Date.now();
+      const replies = await Promise.allSettled(buckets.map((b, i) => store.runScript(
+        TAKE_SLOT, [this.counterKey(b, networks[i]), this.slotsKey(b, networks[i])],
+        [b.failedRequests, now, now + lapseMs, member, repeating ? 1 : 0],
+      ) as Promise<SlotReply>));
+      const verdicts = replies.map((r) => (r.status === 'fulfilled' ? Number(r.value[0]) : -1));
+      if (verdicts.every((v) => v === 1)) {
+        if (!repeating) this.held.set(state, { member, buckets, networks });
+        return { result: repeating ? 'pass (repeating a known wrong password)' : 'pass', luaFields: { repeating } };
+      }
+      // not every bucket let it through: whatever it got goes back before it is refused or waits
+      if (!repeating) await this.giveBack({ member, buckets: buckets.filter((_, i) => verdicts[i] === 1), networks: networks.filter((_, i) => verdicts[i] === 1) });
+      const failed = replies.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
-      const count = Number((replies[blocked] as PromiseFulfilledResult<[number, number]>).value[1]);
-      return {
-        result: 'blocked',
-        decision: 'fail',
-        luaFields: { brute_force_bucket: buckets[blocked].name, brute_force_counter: count, client_net: ip ? nets[blocked] : '', repeating },
-      };
+      const blocked = verdicts.indexOf(0);
+      if (blocked >= 0) {
+        const count = Number((replies[blocked] as PromiseFulfilledResult<SlotReply>).value[1]);
+        return {
+          result: 'blocked',
+          decision: 'fail',
+          luaFields: { brute_force_bucket: buckets[blocked].name, brute_force_counter: count, client_net: ip ? networks[blocked] : '', repeating },
+        };
+      }
+      // a temporary failure (never a pass): the slots stayed taken for a whole script timeout
+      if (Date.now() + delay > giveUpAt) throw new Error('brute force: too many logins of this network are being verified at once');
+      await this.sleep(delay);
     }
-    if (taken.length) this.held.set(state, { keys: taken });
-    return { result: repeating ? 'pass (repeating a known wrong password)' : 'pass', luaFields: { repeating } };
   }
 
-  private async release(keys: string[]): Promise<void> {
-    if (keys.length === 0) return;
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+
+  private wakeSleepers(): void {
+    for (const wake of [...this.sleepers]) wake();
+  }
+
+  private async giveBack(slots: HeldSlots): Promise<void> {
+    if (slots.buckets.length === 0) return;
     const store = this.redis();
-    await Promise.all(keys.map((k) => store.runScript(RELEASE_SLOT, [k], [])));
+    try {
+      await Promise.all(slots.buckets.map((b, i) => store.runScript(GIVE_BACK_SLOT, [this.slotsKey(b, slots.networks[i])], [slots.member])));
+    } finally {
+      this.wakeSleepers();
+    }
   }
 
   private historyKey(ip: string, buckets: BruteForceBucket[], username: string): string {
@@ -115,17 +164,20 @@ export class BruteForceProtection implements BuiltinCheck {
   }
 
   /**
-   * Once the decision is known (on every path): keep the slots of a new wrong password, give back the rest.
-   * `state.passwordJudged` says whether a backend (or the empty-password rule) judged this password.
+   * Once the decision is known (on every path): a new wrong password turns the slots into counts; otherwise
+   * they go back. `state.passwordJudged` says whether a backend (or the empty-password rule) judged it.
    */
   async afterDecision(out: AuthOutcome, state: StageState): Promise<void> {
     const held = this.held.get(state);
     this.held.delete(state);
     const ip = state.req.fields.client_ip;
     const failedLogin = out.decision === 'fail' && state.passwordJudged === true && state.req.mode === 'auth' && !(ip && this.allow.has(ip));
-    if (!failedLogin) return this.release(held?.keys ?? []);
+    if (!failedLogin) {
+      if (held) await this.giveBack(held);
+      return;
+    }
     const buckets = this.bucketsFor(ip, state.req.fields.protocol);
-    if (buckets.length === 0) return this.release(held?.keys ?? []);
+    if (buckets.length === 0) return;
     const redis = this.redis();
     const histKey = this.historyKey(ip, buckets, state.req.fields.username);
     const pwHash = this.passwordHash(state.req.fields.password);
@@ -133,24 +185,29 @@ export class BruteForceProtection implements BuiltinCheck {
     if (size > HISTORY_MAX) await redis.client.spop(histKey);
     if (added === 0 || !held) {
       // the same wrong password again (maybe a parallel twin got here first): it counts once
-      await this.release(held?.keys ?? []);
+      if (held) await this.giveBack(held);
       state.base.repeating = true;
       out.trace.push({ stage: 'brute_force', name: 'brute_force', duration_ms: 0, result: 'repeating', logs: {} });
       return;
     }
-    const counts = await Promise.all(held.keys.map(async (k) => Number((await redis.client.get(k)) ?? 0)));
-    const now = Date.now();
-    for (let i = 0; i < buckets.length; i++) {
-      const key = this.counterKey(buckets[i], this.networkFor(ip, buckets[i]));
-      const at = held.keys.indexOf(key);
-      if (at < 0 || counts[at] < buckets[i].failedRequests) continue;
-      // the index holds networks blocked within the longest period: expired entries go as new ones come,
-      // and the key itself expires after a quiet period (an attack from rotating networks cannot grow it forever)
-      await redis.batch([
-        ['zremrangebyscore', BLOCKED_INDEX, '-inf', now],
-        ['zadd', BLOCKED_INDEX, now + buckets[i].periodSec * 1000, `${buckets[i].name}|${this.networkFor(ip, buckets[i])}`],
-        ['pexpire', BLOCKED_INDEX, this.historyTtl * 1000],
-      ], true);
+    try {
+      const counts = await Promise.all(held.buckets.map((b, i) => redis.runScript(
+        COUNT_SLOT, [this.counterKey(b, held.networks[i]), this.slotsKey(b, held.networks[i])], [held.member, b.periodSec],
+      )));
+      const now = Date.now();
+      for (let i = 0; i < held.buckets.length; i++) {
+        const b = held.buckets[i];
+        if (Number(counts[i]) !== b.failedRequests) continue;
+        // the index holds networks blocked within the longest period: expired entries go as new ones come,
+        // and the key itself expires after a quiet period (an attack from rotating networks cannot grow it forever)
+        await redis.batch([
+          ['zremrangebyscore', BLOCKED_INDEX, '-inf', now],
+          ['zadd', BLOCKED_INDEX, now + b.periodSec * 1000, `${b.name}|${held.networks[i]}`],
+          ['pexpire', BLOCKED_INDEX, this.historyTtl * 1000],
+        ], true);
+      }
+    } finally {
+      this.wakeSleepers();
     }
   }
 
@@ -171,7 +228,6 @@ export class BruteForceProtection implements BuiltinCheck {
         await client.zrem(BLOCKED_INDEX, m);
         continue;
       }
-      if (Number(count) < bucket.failedRequests) continue; // slots given back since: not blocked now
       out.push({ bucket: bucketName, network, counter: Number(count), limit: bucket.failedRequests, ttl_seconds: ttl });
     }
     return out;

@@ -131,6 +131,19 @@ test('the same wrong password repeated in parallel counts once: a client with an
   assert.equal(await engine.services.redis.client.get('bf:b24:198.51.100.0/24'), '1');
 });
 
+test('many users behind one NAT: 100 parallel right passwords mixed with 4 wrong ones all log in (they wait for a slot, never refused)', async () => {
+  const server = await startRedisServer();
+  servers.push(server);
+  for (const redis of ['mock' as const, server]) {
+    const engine = await engineOn(redis);
+    await engine.services.redis.client.del('bf:b24:198.51.100.0/24', 'bf:pw:198.51.100.0/24:alice');
+    const outs = await Promise.all(Array.from({ length: 104 }, (_, i) => engine.authenticate(login(i % 26 === 0 ? `wrong-${i}` : 'alice-secret', i))));
+    const right = outs.filter((_, i) => i % 26 !== 0);
+    assert.deepEqual(new Set(right.map((o) => o.decision)), new Set(['ok']), `${redis === 'mock' ? 'embedded' : 'real'} Redis`);
+    assert.equal(await engine.services.redis.client.get('bf:b24:198.51.100.0/24'), '4', 'the 4 wrong passwords were counted');
+  }
+});
+
 /** One HTTP/1.1 request on its own raw socket; resolves with the status code. */
 function rawLogin(port: number, password: string, ip: string): Promise<number> {
   const body = JSON.stringify({ username: 'alice', password, client_ip: ip, protocol: 'imap' });
