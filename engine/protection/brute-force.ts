@@ -16,6 +16,7 @@ import crypto from 'node:crypto';
 import net from 'node:net';
 import type { BruteForceBucket, BruteForceConfig } from '../config/types';
 import type { RedisStore } from '../redis/store';
+import { AuthStudioError } from '../errors/registry';
 import { networkOf } from '../pipeline/auth-request';
 import type { BuiltinCheck, CheckResult } from '../pipeline/extensions';
 import type { AuthOutcome, StageState } from '../pipeline/pipeline';
@@ -123,7 +124,7 @@ export class BruteForceProtection implements BuiltinCheck {
         };
       }
       // a temporary failure (never a pass): the slots stayed taken for a whole script timeout
-      if (Date.now() + delay > giveUpAt) throw new Error('brute force: too many logins of this network are being verified at once');
+      if (Date.now() + delay > giveUpAt) throw new AuthStudioError('AS_ERR_POOL_BUSY', `brute force: more logins of ${networks.join(', ')} are being verified at once than the bucket allows; none finished within ${state.timeout} ms`);
       await this.sleep(delay);
     }
   }

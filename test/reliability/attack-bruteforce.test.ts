@@ -40,7 +40,7 @@ end
 function ws(redis: string, logLevel = 'error'): string {
   return workspace({
     'authstudio.yml': yml(
-      'server:', '  address: 127.0.0.1:0', '  backends: [lua]', `  redis: ${redis}`, `  log: {level: ${logLevel}}`, '  max_concurrent_requests: 1000',
+      'server:', '  address: 127.0.0.1:0', '  backends: [lua]', `  redis: ${redis}`, `  log: {level: ${logLevel}}`, '  max_concurrent_requests: 1000', '  lua_script_timeout: 1s',
       'brute_force:', '  buckets:', `    - {name: b24, period: 10m, cidr: 24, ipv4: true, failed_requests: ${LIMIT}}`,
       'lua:', '  config:', '    backend_script_path: ./backend.lua', '    number_of_workers: 4',
     ),
@@ -142,6 +142,24 @@ test('many users behind one NAT: 100 parallel right passwords mixed with 4 wrong
     assert.deepEqual(new Set(right.map((o) => o.decision)), new Set(['ok']), `${redis === 'mock' ? 'embedded' : 'real'} Redis`);
     assert.equal(await engine.services.redis.client.get('bf:b24:198.51.100.0/24'), '4', 'the 4 wrong passwords were counted');
   }
+});
+
+test('slots held by a process that died: a login waits one script timeout, then is a temporary failure, never a pass; lapsed slots count for nothing', async () => {
+  const engine = await engineOn('mock');
+  const client = engine.services.redis.client;
+  const slots = '{bf:b24:198.51.100.0/24}:inflight';
+  // five slots (the whole allowance) taken by requests of a process that is gone, lapsing in a minute
+  await client.zadd(slots, Date.now() + 60000, 'ghost-1', Date.now() + 60000, 'ghost-2', Date.now() + 60000, 'ghost-3', Date.now() + 60000, 'ghost-4', Date.now() + 60000, 'ghost-5');
+  const t0 = Date.now();
+  const waited = await engine.authenticate(login('alice-secret', 1));
+  assert.equal(waited.decision, 'tempfail');
+  assert.match(waited.error ?? '', /being verified at once/);
+  assert.ok(Date.now() - t0 >= 900, 'it waited about one script timeout (1 s) for a slot');
+  assert.ok(!reachedBackend(waited));
+  // the same slots lapsed: they no longer hold anything
+  await client.del(slots);
+  await client.zadd(slots, Date.now() - 1, 'ghost-1', Date.now() - 1, 'ghost-2', Date.now() - 1, 'ghost-3', Date.now() - 1, 'ghost-4', Date.now() - 1, 'ghost-5');
+  assert.equal((await engine.authenticate(login('alice-secret', 1))).decision, 'ok');
 });
 
 /** One HTTP/1.1 request on its own raw socket; resolves with the status code. */
