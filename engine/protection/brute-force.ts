@@ -111,7 +111,9 @@ export class BruteForceProtection implements BuiltinCheck {
         return { result: repeating ? 'pass (repeating a known wrong password)' : 'pass', luaFields: { repeating } };
       }
       // not every bucket let it through: whatever it got goes back before it is refused or waits
-      if (!repeating) await this.giveBack({ member, buckets: buckets.filter((_, i) => verdicts[i] === 1), networks: networks.filter((_, i) => verdicts[i] === 1) });
+      // (without waking other waiters: a request that will wait itself frees nothing for long, and waking
+      // them here would let waiters of several buckets wake each other in a loop)
+      if (!repeating) await this.giveBack({ member, buckets: buckets.filter((_, i) => verdicts[i] === 1), networks: networks.filter((_, i) => verdicts[i] === 1) }, false);
       const failed = replies.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       const blocked = verdicts.indexOf(0);
@@ -145,13 +147,13 @@ export class BruteForceProtection implements BuiltinCheck {
     for (const wake of [...this.sleepers]) wake();
   }
 
-  private async giveBack(slots: HeldSlots): Promise<void> {
+  private async giveBack(slots: HeldSlots, wake = true): Promise<void> {
     if (slots.buckets.length === 0) return;
     const store = this.redis();
     try {
       await Promise.all(slots.buckets.map((b, i) => store.runScript(GIVE_BACK_SLOT, [this.slotsKey(b, slots.networks[i])], [slots.member])));
     } finally {
-      this.wakeSleepers();
+      if (wake) this.wakeSleepers();
     }
   }
 

@@ -41,7 +41,8 @@ function ws(redis: string, logLevel = 'error'): string {
   return workspace({
     'authstudio.yml': yml(
       'server:', '  address: 127.0.0.1:0', '  backends: [lua]', `  redis: ${redis}`, `  log: {level: ${logLevel}}`, '  max_concurrent_requests: 1000', '  lua_script_timeout: 1s',
-      'brute_force:', '  buckets:', `    - {name: b24, period: 10m, cidr: 24, ipv4: true, failed_requests: ${LIMIT}}`,
+      // two rules: every request takes a slot under both (a /16 with a higher limit as well)
+      'brute_force:', '  buckets:', `    - {name: b24, period: 10m, cidr: 24, ipv4: true, failed_requests: ${LIMIT}}`, '    - {name: b16, period: 1h, cidr: 16, ipv4: true, failed_requests: 50}',
       'lua:', '  config:', '    backend_script_path: ./backend.lua', '    number_of_workers: 4',
     ),
     'backend.lua': BACKEND,
@@ -102,7 +103,7 @@ test('490 parallel wrong passwords, real redis-server (EVALSHA, reloaded after S
   assert.equal(r.reached, LIMIT);
   // the script cache emptied under the engine (a Redis restart, SCRIPT FLUSH): the next check still works
   await engine.services.redis.client.call('SCRIPT', 'FLUSH');
-  await engine.services.redis.client.del('bf:b24:198.51.100.0/24', 'bf:pw:198.51.100.0/24:alice', 'test:backend_calls');
+  await engine.services.redis.client.del('bf:b24:198.51.100.0/24', 'bf:pw:198.51.0.0/16:alice', 'bf:b16:198.51.0.0/16', 'test:backend_calls');
   const again = await attack(engine);
   assertHeld(again);
 });
@@ -136,7 +137,7 @@ test('many users behind one NAT: 100 parallel right passwords mixed with 4 wrong
   servers.push(server);
   for (const redis of ['mock' as const, server]) {
     const engine = await engineOn(redis);
-    await engine.services.redis.client.del('bf:b24:198.51.100.0/24', 'bf:pw:198.51.100.0/24:alice');
+    await engine.services.redis.client.del('bf:b24:198.51.100.0/24', 'bf:pw:198.51.0.0/16:alice', 'bf:b16:198.51.0.0/16');
     const outs = await Promise.all(Array.from({ length: 104 }, (_, i) => engine.authenticate(login(i % 26 === 0 ? `wrong-${i}` : 'alice-secret', i))));
     const right = outs.filter((_, i) => i % 26 !== 0);
     assert.deepEqual(new Set(right.map((o) => o.decision)), new Set(['ok']), `${redis === 'mock' ? 'embedded' : 'real'} Redis`);
