@@ -1,6 +1,7 @@
 // The brute-force bucket's atomic steps. Per bucket and network two keys: the counter of wrong passwords
 // (`bf:<bucket>:<network>`, as before) and the slots of logins whose password is being verified right now
-// (a sorted set `{bf:<bucket>:<network>}:inflight`, member = request, score = when the slot lapses).
+// (a sorted set `{<prefix>bf:<bucket>:<network>}:inflight`, one Redis Cluster slot with the counter;
+// member = request, score = when the slot lapses).
 //
 //   take(counter, slots, limit, now, lapse_at, member, check_only)
 //       counter >= limit                 --> {0, counter}  blocked: refuse

@@ -81,9 +81,9 @@ export class BruteForceProtection implements BuiltinCheck {
     return `bf:${b.name}:${network}`;
   }
 
-  /** Same cluster slot as the counter (its whole name is the hash tag). */
+  /** Same Redis Cluster slot as the counter: the counter's full name (key prefix included) is the hash tag. */
   private slotsKey(b: BruteForceBucket, network: string): string {
-    return `{${this.counterKey(b, network)}}:inflight`;
+    return `{${this.redis().settings.prefix}${this.counterKey(b, network)}}:inflight`;
   }
 
   async run(state: StageState): Promise<CheckResult | undefined> {
