@@ -5,6 +5,7 @@
 // and real Redis), and `serve --workers 2` over raw sockets.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import pino from 'pino';
@@ -161,6 +162,26 @@ test('slots held by a process that died: a login waits one script timeout, then 
   await client.del(slots);
   await client.zadd(slots, Date.now() - 1, 'ghost-1', Date.now() - 1, 'ghost-2', Date.now() - 1, 'ghost-3', Date.now() - 1, 'ghost-4', Date.now() - 1, 'ghost-5');
   assert.equal((await engine.authenticate(login('alice-secret', 1))).decision, 'ok');
+});
+
+test('real redis-server with a key prefix: the counters and slots live under the prefix, and no slot is left behind', async () => {
+  const server = await startRedisServer();
+  servers.push(server);
+  const dir = ws('mock');
+  const text = fs.readFileSync(path.join(dir, 'authstudio.yml'), 'utf8').replace('  redis: mock', `  redis:\n    master:\n      address: ${server.address}\n    prefix: "as13:"`);
+  fs.writeFileSync(path.join(dir, 'authstudio.yml'), text);
+  const engine = await AuthEngine.create(loadConfigFile(path.join(dir, 'authstudio.yml')), { logger: pino({ level: 'silent' }) });
+  engines.push(engine);
+  const outs = await Promise.all(Array.from({ length: 120 }, (_, i) => engine.authenticate(login(i % 3 ? `guess-${i}` : 'alice-secret', i))));
+  assert.ok(outs.filter((o, i) => i % 3 !== 0 && reachedBackend(o)).length <= LIMIT);
+  const probe = new Redis(server.url);
+  try {
+    assert.equal(await probe.get('as13:bf:b24:198.51.100.0/24'), String(LIMIT));
+    assert.deepEqual(await probe.keys('*inflight*'), [], 'every slot was counted or given back');
+    assert.deepEqual((await probe.keys('*')).filter((k) => !k.startsWith('as13:')), [], 'nothing outside the prefix');
+  } finally {
+    probe.disconnect();
+  }
 });
 
 /** One HTTP/1.1 request on its own raw socket; resolves with the status code. */
