@@ -127,14 +127,15 @@ export class AuthPipeline {
       no_auth: req.mode !== 'auth',
       service: req.endpoint,
       session: req.session,
-      client_net: f.client_ip ? networkOf(f.client_ip, clientCidr(config, f.client_ip)) : undefined,
+      client_net: f.client_ip ? networkOf(f.client_ip, clientCidr(config, f.client_ip)) : '',
       repeating: false,
       brute_force_counter: 0,
       authenticated: false,
       user_found: false,
     };
-    for (const [k, v] of Object.entries(f)) if (v !== '') base[k] = v;
-    if (f.client_port === '') base.client_port = undefined;
+    // every client field is a string, "" when not sent (as Nauthilus builds its request table): an empty
+    // password is "", never nil, so `request.password == <nil from a failed lookup>` cannot match
+    Object.assign(base, f);
     const state: StageState = { call, base, out, timeout, pools, req, config, checks: gen.checks, passwordCache: gen.passwordCache };
 
     try {
@@ -142,24 +143,41 @@ export class AuthPipeline {
         await this.listAccounts(state);
         return this.finish(state, t0);
       }
-      // 2-4: built-in checks before features (brute force) and after (tls, relay, rbl) share one list
-      for (const check of state.checks.filter((c) => c.phase === 'before_features')) {
-        if (await this.runCheck(check, state)) return this.finish(state, t0);
-      }
-      if (await this.runFeatures(state)) return this.finish(state, t0);
-      for (const check of state.checks.filter((c) => c.phase === 'after_features')) {
-        if (await this.runCheck(check, state)) return this.finish(state, t0);
-      }
-      const backend = await this.runBackends(state);
-      if (!backend) return this.finish(state, t0);
-      await this.runFilters(state);
+      await this.decide(state);
+      // checks learn every decision (brute force keeps or gives back the slot it took)
       for (const check of state.checks) if (check.afterDecision) await check.afterDecision(state.out, state);
       return this.finish(state, t0);
     } catch (e) {
       out.decision = 'tempfail';
       out.error = (e as Error)?.message ?? String(e);
+      for (const check of state.checks) if (check.afterDecision) await check.afterDecision(state.out, state).catch(() => undefined);
       return this.finish(state, t0);
     }
+  }
+
+  /** Steps 2-7; the first stage that decides ends it. */
+  private async decide(state: StageState): Promise<void> {
+    // 2-4: built-in checks before features (brute force) and after (tls, relay, rbl) share one list
+    for (const check of state.checks.filter((c) => c.phase === 'before_features')) {
+      if (await this.runCheck(check, state)) return;
+    }
+    if (await this.runFeatures(state)) return;
+    for (const check of state.checks.filter((c) => c.phase === 'after_features')) {
+      if (await this.runCheck(check, state)) return;
+    }
+    if (state.req.mode === 'auth' && state.req.fields.password === '') return this.refuseEmptyPassword(state);
+    if (!(await this.runBackends(state))) return;
+    await this.runFilters(state);
+  }
+
+  /**
+   * An empty password never authenticates and no backend sees it (Nauthilus answers it as a failed login
+   * before its backends: AuthResultEmptyPassword). It counts as a wrong password for brute force.
+   */
+  private refuseEmptyPassword(state: StageState): void {
+    state.out.trace.push({ stage: 'backend', name: 'empty_password', duration_ms: 0, result: 'fail (empty password)', logs: {} });
+    state.out.decision = 'fail';
+    state.passwordJudged = true;
   }
 
   private finish(state: StageState, t0: number): AuthOutcome {
@@ -275,6 +293,7 @@ export class AuthPipeline {
       break;
     }
     if (!result) return this.tempfail(state, 'no backend answered') && false;
+    state.passwordJudged = true;
     const attributes = result.attributes ?? {};
     const accountField = result.account_field ?? undefined;
     const account = accountField ? attributes[accountField] : undefined;
@@ -395,4 +414,6 @@ export interface StageState {
   config: AuthStudioConfig;
   checks: BuiltinCheck[];
   passwordCache?: PasswordCache;
+  /** Set once a backend (or the empty-password rule) judged the password: a failure then counts for brute force. */
+  passwordJudged?: boolean;
 }

@@ -3,6 +3,7 @@ import Redis, { type RedisOptions, Cluster } from 'ioredis';
 import type { RedisSettings } from '../config/types';
 import { AuthStudioError } from '../errors/registry';
 import { failFastWhenUnresponsive } from './fail-fast';
+import { evalOnServer, LocalScriptQueue, type AtomicScript, type ScriptArg } from './atomic-script';
 
 /** One command of a batch: its name (an ioredis method) and arguments. */
 export type RedisCommand = [string, ...Array<string | number>];
@@ -78,6 +79,7 @@ export class RedisStore {
   readonly settings: RedisSettings;
   readonly client: RedisClient;
   private readonly pools = new Map<string, RedisClient>();
+  private readonly scriptQueue = new LocalScriptQueue();
 
   constructor(settings: RedisSettings, client?: RedisClient) {
     this.settings = settings;
@@ -127,6 +129,15 @@ export class RedisStore {
     if (!res) throw new AuthStudioError('AS_ERR_REDIS', 'the Redis transaction was aborted');
     for (const [err] of res) if (err) throw err;
     return res.map(([, v]) => v);
+  }
+
+  /**
+   * Run an atomic script on the engine's own connection: EVALSHA on a real server (EVAL after NOSCRIPT),
+   * the script's JavaScript version on the embedded store, one script at a time.
+   */
+  runScript(script: AtomicScript, keys: string[], args: ScriptArg[]): Promise<unknown> {
+    if (this.settings.mode === 'mock') return this.scriptQueue.run(() => script.local(this.client, keys, args));
+    return evalOnServer(this.client, script, keys, args);
   }
 
   async ping(): Promise<boolean> {

@@ -30,6 +30,7 @@ const rpc: RedisRpc = {
   command: (cmd, args) => redisCall({ op: 'command', cmd, args }),
   batch: (commands, atomic) => redisCall({ op: 'batch', commands, atomic }) as Promise<unknown[]>,
   exec: (commands: RedisCommand[], atomic) => redisCall({ op: 'exec', commands, atomic }) as Promise<Array<[string | null, unknown]>>,
+  script: (name, keys, args) => redisCall({ op: 'script', name, keys, args }),
 };
 
 function storeFor(settings: RedisSettings | null): RedisStore {

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { AuthStudioConfig, RedisSettings } from '../config/types';
 import type { SharedCache } from '../lua/services';
 import type { RedisStore } from '../redis/store';
+import { atomicScriptNamed } from '../redis/atomic-script';
 import type { AuthRequest } from '../pipeline/auth-request';
 import type { AuthOutcome } from '../pipeline/pipeline';
 import type { StageRecord } from '../pipeline/trace';
@@ -162,6 +163,11 @@ export class PipelineWorkers {
   private async redisCall(m: RedisCallBody): Promise<unknown> {
     const store = this.ctx.redis();
     if (m.op === 'batch') return store.batch(m.commands, m.atomic);
+    if (m.op === 'script') {
+      const script = atomicScriptNamed(m.name);
+      if (!script) throw new Error(`no atomic script named "${m.name}"`);
+      return store.runScript(script, m.keys, m.args);
+    }
     const client = store.client as unknown as Record<string, (...a: unknown[]) => unknown>;
     if (m.op === 'command') {
       if (typeof client[m.cmd] !== 'function') throw new Error(`ERR unknown command '${m.cmd}'`);
