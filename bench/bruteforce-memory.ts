@@ -109,9 +109,10 @@ async function failedLogin(bf: BruteForceProtection, config: StageState['config'
   };
   const r = await bf.run(state);
   if (r) out.trace.push({ stage: bf.stage, name: bf.name, duration_ms: 0, result: r.result, logs: {} });
-  // a blocked network fails at once: the pipeline returns before the backends and never calls afterDecision
+  // a blocked network fails at once: no backend judges the password, and afterDecision keeps nothing
   if (r?.decision) return;
-  // the backend said "wrong password"
+  // the backend said "wrong password": the slot taken by run() becomes a count
+  state.passwordJudged = true;
   await bf.afterDecision(out, state);
 }
 

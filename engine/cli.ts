@@ -7,6 +7,8 @@ import { buildHttpApp } from './http/app';
 import { AuthStudioError, isAuthStudioError } from './errors/registry';
 import { parseArgs, usage, type OptionSpec } from './cli-args';
 import { checkWorkspace } from './check';
+import { parseDuration } from './config/durations';
+import { fromWireHeader } from './http/header-bytes';
 import { runStudio, runExport, STUDIO_DEFAULT_LISTEN } from './studio/studio-cli';
 import { DOVECOT_OPTIONS, dovecotCommand } from './dovecot/cli-command';
 
@@ -15,7 +17,11 @@ const SERVE: Record<string, OptionSpec> = {
   listen: { type: 'string', description: 'HOST:PORT to listen on (default: server.address, else 127.0.0.1:9080)' },
   redis: { type: 'string', description: '"mock" for the embedded Redis or a redis:// URL' },
   workers: { type: 'string', description: 'pipeline worker threads: "auto" (default: one per core when there are two or more) or a number; 0 runs requests on the main thread' },
+  'shutdown-timeout': { type: 'string', description: 'after SIGTERM/SIGINT, how long requests and post actions may still run (default 10s); what is left then is abandoned and the process exits' },
 };
+
+/** Default for serve --shutdown-timeout: twice the default Redis command timeout, so in-flight requests can end. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 const CHECK: Record<string, OptionSpec> = {
   config: { type: 'string', required: true, description: 'the YAML config to validate' },
 };
@@ -116,6 +122,7 @@ async function serve(args: Record<string, string | boolean | undefined>): Promis
   const config = loadConfigFile(String(args.config), { redisOverride: args.redis as string | undefined, listenOverride: args.listen as string | undefined });
   const logger = pino({ level: config.server.logLevel });
   const workers = workerCount(args.workers as string | undefined);
+  const shutdownMs = shutdownTimeout(args['shutdown-timeout'] as string | undefined);
   const engine = await AuthEngine.create(config, { logger, workers });
   const app = await buildHttpApp(engine);
   const address = await app.listen({ host: config.server.host, port: config.server.port });
@@ -125,9 +132,17 @@ async function serve(args: Record<string, string | boolean | undefined>): Promis
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
-      logger.info({ signal }, 'shutting down: finishing requests in flight');
-      // fastify.close stops accepting and waits for in-flight requests; then pools, post actions, Redis
-      app.close().then(() => engine.close()).then(resolve, (e) => {
+      logger.info({ signal, shutdown_timeout_ms: shutdownMs }, 'shutting down: finishing requests in flight');
+      const deadline = performance.now() + shutdownMs;
+      // last resort when a step does not end (it fires only while something still holds the process)
+      setTimeout(() => {
+        logger.error({ shutdown_timeout_ms: shutdownMs }, 'shutdown did not finish in time: exiting now');
+        process.exit(1);
+      }, shutdownMs + 2000).unref();
+      // fastify.close stops accepting and waits for in-flight requests (until the deadline); then post actions
+      // (until the deadline), pools, Redis
+      const untilDeadline = new Promise<void>((r) => setTimeout(r, shutdownMs).unref());
+      Promise.race([app.close(), untilDeadline]).then(() => engine.close({ deadline })).then(resolve, (e) => {
         logger.error({ err: String(e) }, 'error during shutdown');
         resolve();
       });
@@ -151,7 +166,22 @@ async function serve(args: Record<string, string | boolean | undefined>): Promis
     });
   });
   process.removeAllListeners('SIGHUP');
+  // work abandoned at the deadline (a post action's timer, a socket) must not keep the process alive
+  setTimeout(() => process.exit(process.exitCode ?? 0), 500).unref();
   return 0;
+}
+
+/** --shutdown-timeout: a Go duration ("10s", "1m"); default DEFAULT_SHUTDOWN_TIMEOUT_MS. */
+function shutdownTimeout(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_SHUTDOWN_TIMEOUT_MS;
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch {
+    ms = NaN;
+  }
+  if (!(ms > 0)) throw new AuthStudioError('AS_ERR_CLI_USAGE', `serve: --shutdown-timeout must be a positive duration like "10s", not "${value}"`);
+  return ms;
 }
 
 /** --workers: a number, or "auto" (default): one pipeline thread per core when there are at least two. */
@@ -221,11 +251,12 @@ async function simulate(args: Record<string, string | boolean | undefined>): Pro
     const decision = res.statusCode === 200 ? 'ok' : res.statusCode === 403 ? 'fail' : 'tempfail';
     let body: unknown = res.body;
     try { body = JSON.parse(res.body); } catch { /* text body (list-accounts) */ }
-    const result = { decision, status: res.statusCode, headers: res.headers, body, trace: [...(trace?.trace ?? []), ...post] };
+    const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, typeof v === 'string' ? fromWireHeader(v) : v]));
+    const result = { decision, status: res.statusCode, headers, body, trace: [...(trace?.trace ?? []), ...post] };
     if (args.json) {
       process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     } else {
-      process.stdout.write(`decision: ${decision} (HTTP ${res.statusCode}, Auth-Status: ${res.headers['auth-status'] ?? '-'})\n`);
+      process.stdout.write(`decision: ${decision} (HTTP ${res.statusCode}, Auth-Status: ${headers['auth-status'] ?? '-'})\n`);
       for (const r of result.trace) {
         const flags = [r.triggered ? 'triggered' : '', r.abort ? 'abort' : '', r.reject ? 'reject' : ''].filter(Boolean).join(',');
         process.stdout.write(`  ${r.stage.padEnd(12)} ${r.name.padEnd(20)} ${String(r.duration_ms).padStart(8)} ms  ${r.result}${flags ? ` [${flags}]` : ''}${r.error ? `  ${r.error}` : ''}\n`);

@@ -19,6 +19,7 @@ import { runLuaStage } from './pipeline/lua-stages';
 import { encodeLuaRequest } from './pipeline/lua-request';
 import { closeDbPools } from './lua/modules/db-pools';
 import { roundMs, type StageRecord } from './pipeline/trace';
+import { protocolLabeler } from './metric-labels';
 
 export interface EngineOptions {
   logger?: Logger;
@@ -69,6 +70,8 @@ export class AuthEngine {
   private readonly stageSeconds: Counter<string>;
   private readonly stageRuns: Counter<string>;
   private readonly recordEvents: boolean;
+  /** Request protocol -> metric label (known protocols, else "other"): clients cannot grow /metrics. */
+  private protocolLabel: (protocol: string) => string;
   /** The latest outcomes by session, for simulate and the studio (bounded). */
   private readonly recent = new Map<string, AuthOutcome>();
 
@@ -78,6 +81,7 @@ export class AuthEngine {
     this.logger = services.logger;
     this.recordEvents = opts.recordEvents ?? false;
     this.pipeline = new AuthPipeline({ services, current: () => this.gen });
+    this.protocolLabel = protocolLabeler(config);
     this.requests = new Counter({ name: 'authstudio_auth_requests_total', help: 'Auth requests by decision and protocol', labelNames: ['decision', 'protocol'], registers: [services.metrics] });
     // per-stage time as two counters (a histogram per stage costs more than the cheapest stages)
     this.stageSeconds = new Counter({ name: 'authstudio_stage_seconds_total', help: 'Time spent in each pipeline stage', labelNames: ['stage'], registers: [services.metrics] });
@@ -94,7 +98,7 @@ export class AuthEngine {
       logger: opts.logger ?? pino({ level: config.server.logLevel }),
       redis: opts.redis ?? new RedisStore(config.server.redis),
       metrics,
-      cache: new MemoryCache(),
+      cache: new MemoryCache({ maxBytes: config.server.luaCacheMemoryBytes }),
       getenv: (name) => env[name],
       baseDir: config.baseDir,
       dnsResolver: config.server.dnsResolver,
@@ -147,6 +151,7 @@ export class AuthEngine {
       }
       const old = this.gen;
       this.gen = next;
+      this.protocolLabel = protocolLabeler(config);
       this.generationId++;
       retirePools(old.pools);
       const report = { duration_ms: roundMs(performance.now() - t0), generation: this.generationId };
@@ -174,7 +179,7 @@ export class AuthEngine {
       const out = this.workers ? await this.workers.run(req, recordEvents) : await this.pipeline.run(req, { recordEvents });
       this.remember(out);
       if (this.events.listenerCount('auth') > 0) this.events.emit('auth', req, out);
-      this.requests.inc({ decision: out.decision, protocol: req.fields.protocol });
+      this.requests.inc({ decision: out.decision, protocol: this.protocolLabel(req.fields.protocol) });
       this.latency.observe({ decision: out.decision }, out.latencyMs / 1000);
       this.countStages(out.trace);
       void out.postActions.then((records) => this.countStages(records));
@@ -311,16 +316,22 @@ export class AuthEngine {
     return this.workers?.size ?? 0;
   }
 
-  /** Stop taking requests, wait for in-flight ones and post actions, close pools and Redis. */
-  async close(): Promise<void> {
+  /**
+   * Stop taking requests, wait for post actions, close pools and Redis. With `deadline` (a performance.now()
+   * time), post actions still running then are abandoned, with one log line naming how many.
+   */
+  async close(opts: { deadline?: number } = {}): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    await this.pipeline.drain();
+    const deadline = opts.deadline ?? Infinity;
+    let abandoned = await this.pipeline.drain(deadline);
     await this.reloading;
-    await this.workers?.close();
+    abandoned += (await this.workers?.close(deadline)) ?? 0;
+    if (abandoned > 0) this.logger.warn({ abandoned_post_actions: abandoned }, `shutdown deadline passed: abandoned ${abandoned} post action${abandoned === 1 ? '' : 's'} still running`);
     await closePools(this.gen.pools);
     await closeDbPools(this.services);
-    await this.services.redis.close();
+    // past the deadline, connections are dropped without waiting for Redis to answer QUIT
+    await this.services.redis.close(deadline === Infinity ? undefined : Math.min(1000, Math.max(0, deadline - performance.now())));
   }
 }
 

@@ -69,6 +69,7 @@ const serverShape = struct({
   lua_script_timeout: def(duration({ positive: true }), SERVER_DEFAULTS.luaScriptTimeoutMs),
   max_concurrent_requests: def(int({ min: 1 }), SERVER_DEFAULTS.maxConcurrentRequests),
   lua_memory_limit: def(size(), SERVER_DEFAULTS.luaMemoryLimitBytes),
+  lua_cache_memory_limit: opt(size()),
   max_body_size: def(size(), SERVER_DEFAULTS.maxBodyBytes),
   lua_allow_io: def(bool(), false),
   auth_wait: def(duration(), 0),
@@ -101,6 +102,7 @@ export const serverSection: Spec<ServerConfig> = andThen(serverShape, (s) => {
     const j = s.jwt_auth;
     out.jwtAuth = { enabled: j.enabled, secretKey: j.secret_key ?? '', tokenExpirySec: msToSeconds(j.token_expiry), refreshToken: j.refresh_token, users: j.users };
   }
+  if (s.lua_cache_memory_limit !== undefined) out.luaCacheMemoryBytes = s.lua_cache_memory_limit;
   if (s.dns?.resolver !== undefined) out.dnsResolver = s.dns.resolver;
   if (s.dns?.timeout !== undefined) out.dnsTimeoutMs = s.dns.timeout;
   return out;

@@ -84,6 +84,8 @@ export interface ServerConfig {
   maxConcurrentRequests: number;
   /** Memory cap per Lua VM in bytes (`lua_memory_limit`, e.g. "32MiB"). */
   luaMemoryLimitBytes: number;
+  /** Bytes `nauthilus_cache` may hold (`lua_cache_memory_limit`); the oldest entries go when it is full. */
+  luaCacheMemoryBytes?: number;
   /** Max auth request body in bytes. */
   maxBodyBytes: number;
   /** Let scripts use the `io` library (default false). */

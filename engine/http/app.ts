@@ -17,12 +17,15 @@ import { registerHookRoutes } from './hook-routes';
 export interface HttpAppOptions {
   /** Log each HTTP request through fastify's logger (off: the engine logs one line per auth request). */
   logRequests?: boolean;
+  /** Where request log lines go (default stdout). */
+  requestLogStream?: NodeJS.WritableStream;
 }
 
 export async function buildHttpApp(engine: AuthEngine, opts: HttpAppOptions = {}): Promise<FastifyInstance> {
   const server = engine.config.server;
   const app = Fastify({
-    logger: opts.logRequests ? { level: 'info' } : false,
+    // a URL's query may hold a password (GET /api/v1/auth/json?password=...): request logs carry the path only
+    logger: opts.logRequests ? { level: 'info', stream: opts.requestLogStream, serializers: { req: requestLogFields } } : false,
     bodyLimit: server.maxBodyBytes,
     // One spelling per route. API access does not depend on these (route-access.ts decides on the matched
     // route), but strict matching keeps what is logged and what runs the same thing. (`;` stays an ordinary
@@ -64,7 +67,7 @@ export async function buildHttpApp(engine: AuthEngine, opts: HttpAppOptions = {}
       // fastify's own client errors: bad JSON, body too large, wrong content type
       return reply.code(e.statusCode).send({ error: 'AS_ERR_BAD_REQUEST', message: e.message ?? 'bad request', fastify_code: e.code });
     }
-    engine.logger.error({ err: e.message, url: req.url }, 'unexpected error while serving a request');
+    engine.logger.error({ err: e.message, method: req.method, path: urlPath(req.url) }, 'unexpected error while serving a request');
     return reply.code(500).send({ error: 'AS_ERR_INTERNAL', message: 'internal error (logged on the server)' });
   });
   app.setNotFoundHandler((req, reply) => sendError(reply, new AuthStudioError('AS_ERR_NOT_FOUND', `no route for ${req.method} ${req.url.split('?')[0]}`)));
@@ -112,6 +115,16 @@ export async function buildHttpApp(engine: AuthEngine, opts: HttpAppOptions = {}
     return reply.type(engine.services.metrics.contentType).send(text);
   });
   return app;
+}
+
+/** A URL without its query (which may hold a password): what logs may show. */
+export function urlPath(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
+function requestLogFields(req: { method: string; url: string; ip?: string }): Record<string, unknown> {
+  return { method: req.method, path: urlPath(req.url), remoteAddress: req.ip };
 }
 
 function parseMode(req: FastifyRequest): RequestMode {

@@ -1,6 +1,7 @@
 // Turn each auth endpoint's wire format (JSON body, headers, Basic credentials, nginx mail) into raw fields.
 import type { FastifyRequest } from 'fastify';
 import { AuthStudioError } from '../errors/registry';
+import { fromWireHeader } from './header-bytes';
 
 /** Header -> field names of /api/v1/auth/header (Nauthilus' names). */
 const HEADER_FIELDS: Record<string, string> = {
@@ -26,7 +27,9 @@ const NGINX_FIELDS: Record<string, string> = {
 
 function header(req: FastifyRequest, name: string): string | undefined {
   const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
+  const first = Array.isArray(v) ? v[0] : v;
+  // nginx and Dovecot send UTF-8 bytes raw
+  return first === undefined ? undefined : fromWireHeader(first);
 }
 
 function mapHeaders(req: FastifyRequest, table: Record<string, string>): Record<string, unknown> {

@@ -14,33 +14,41 @@ function attributeHeaders(reply: FastifyReply, out: AuthOutcome): void {
   }
 }
 
+/**
+ * A body as bytes: with a string body node re-encodes the header block as UTF-8, which would turn the UTF-8
+ * bytes headerSafe() puts in Auth-User / Auth-Status into mojibake; with a Buffer they go out as they are.
+ */
+function bytes(body: unknown): Buffer {
+  return Buffer.from(typeof body === 'string' ? body : JSON.stringify(body), 'utf8');
+}
+
 /** Send the answer for /json, /header, /basic (and simulate). */
 export function sendAuthReply(reply: FastifyReply, req: AuthRequest, out: AuthOutcome, accept: string | undefined): FastifyReply {
   reply.header('X-Nauthilus-Session', out.session);
   if (out.fromCache) reply.header('X-AuthStudio-Cache', 'hit');
   if (req.mode === 'list-accounts' && out.decision === 'ok') {
     const accounts = out.accounts ?? [];
-    if (accept && /json/i.test(accept)) return reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify(accounts));
-    return reply.code(200).type('text/plain; charset=utf-8').send(accounts.map((a) => a + '\n').join(''));
+    if (accept && /json/i.test(accept)) return reply.code(200).type('application/json; charset=utf-8').send(bytes(accounts));
+    return reply.code(200).type('text/plain; charset=utf-8').send(bytes(accounts.map((a) => a + '\n').join('')));
   }
   if (out.decision === 'ok') {
     reply.header('Auth-Status', 'OK');
     reply.header('Auth-User', headerSafe(out.account ?? req.fields.username));
     if (req.endpoint === 'header' || req.endpoint === 'basic') attributeHeaders(reply, out);
-    return reply.code(200).type('application/json; charset=utf-8').send({
+    return reply.code(200).type('application/json; charset=utf-8').send(bytes({
       ok: true,
       account_field: out.accountField ?? null,
       totp_secret_field: out.totpSecretField ?? null,
       backend: out.backend ?? null,
       attributes: out.attributes,
-    });
+    }));
   }
   reply.header('Auth-Status', headerSafe(out.statusMessage ?? ''));
   if (out.decision === 'fail') {
     if (out.authWaitSec > 0) reply.header('Auth-Wait', String(out.authWaitSec));
-    return reply.code(403).type('application/json; charset=utf-8').send({ ok: false, status_message: out.statusMessage });
+    return reply.code(403).type('application/json; charset=utf-8').send(bytes({ ok: false, status_message: out.statusMessage }));
   }
-  return reply.code(500).type('application/json; charset=utf-8').send({ ok: false, error: 'temporary failure', session: out.session });
+  return reply.code(500).type('application/json; charset=utf-8').send(bytes({ ok: false, error: 'temporary failure', session: out.session }));
 }
 
 /** nginx mail auth_http: always 200; Auth-Status says what happened. */
@@ -52,7 +60,7 @@ export function sendNginxReply(reply: FastifyReply, req: AuthRequest, out: AuthO
     reply.header('Auth-Server', upstream?.host ?? '127.0.0.1');
     reply.header('Auth-Port', String(upstream?.port ?? NGINX_DEFAULT_PORTS[req.fields.protocol] ?? 143));
     if (out.account && out.account !== req.fields.username) reply.header('Auth-User', headerSafe(out.account));
-    return reply.code(200).send('');
+    return reply.code(200).type('text/plain; charset=utf-8').send(Buffer.alloc(0));
   }
   reply.header('Auth-Status', headerSafe(out.statusMessage ?? ''));
   if (out.decision === 'fail') {
@@ -62,5 +70,5 @@ export function sendNginxReply(reply: FastifyReply, req: AuthRequest, out: AuthO
     reply.header('Auth-Wait', String(Math.max(out.authWaitSec, 3)));
     if (smtp) reply.header('Auth-Error-Code', '451 4.3.0');
   }
-  return reply.code(200).send('');
+  return reply.code(200).type('text/plain; charset=utf-8').send(Buffer.alloc(0));
 }

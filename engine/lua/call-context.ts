@@ -1,4 +1,8 @@
 // Per-request state that host modules see while a script serves that request.
+import { StoreBudget } from './store-budget';
+
+/** A trace event keeps at most this many characters of a string (a log line, a key). */
+const EVENT_TEXT_MAX = 512;
 
 /** One thing a script did that the trace shows (a Redis command, an HTTP call, a log line). */
 export interface CallEvent {
@@ -90,13 +94,18 @@ export class CallContext {
   httpResponse: HookHttpResponse | undefined;
   /** Whether events (Redis commands, HTTP calls) should be recorded for the trace. */
   readonly recordEvents: boolean;
+  /** What the request's scripts keep on the JS side, counted against lua_memory_limit (see store-budget.ts). */
+  readonly budget = new StoreBudget();
 
   constructor(session: string, opts: { recordEvents?: boolean } = {}) {
     this.session = session;
     this.recordEvents = opts.recordEvents ?? false;
   }
 
+  /** A custom_log_add pair; throws (a Lua error for the script) when the request's logs are full. */
   addLog(key: string, value: string): void {
+    this.budget.checkEntries('custom_log_add', this.customLogs.length);
+    this.budget.chargeLog('custom_log_add', 64 + 2 * (key.length + value.length));
     this.customLogs.push([key, value]);
     this.stageLogs.push([key, value]);
   }
@@ -104,6 +113,12 @@ export class CallContext {
   record(kind: CallEvent['kind'], detail: Record<string, unknown>): void {
     if (!this.recordEvents) return;
     if (this.events.length >= 1000) return; // a runaway loop must not grow the trace without bound
+    // long texts (a log line of megabytes) are cut: 1000 events stay small; the detail object may be
+    // filled in later by its recorder (the Redis reply time), so it is cut in place
+    for (const [k, v] of Object.entries(detail)) {
+      if (typeof v === 'string' && v.length > EVENT_TEXT_MAX) detail[k] = v.slice(0, EVENT_TEXT_MAX) + '…';
+      else if (Array.isArray(v)) detail[k] = v.map((x) => (typeof x === 'string' && x.length > EVENT_TEXT_MAX ? x.slice(0, EVENT_TEXT_MAX) + '…' : x));
+    }
     this.events.push({ kind, at_ms: Math.round((performance.now() - this.startedAt) * 1000) / 1000, detail });
   }
 }

@@ -52,3 +52,29 @@ export function checkArg(fn: string, n: number, v: unknown, ...types: Array<LuaT
   if (types.includes(t as LuaTypeName)) return;
   throw new Error(`bad argument #${n} to '${fn}' (${types.join(' or ')} expected, got ${t})`);
 }
+
+/**
+ * About how many bytes `v` takes in the JS heap (strings at 2 bytes a character, 16 per number, 48 per
+ * table plus its keys). Stops walking once past `limit` and returns a value above it, so a huge value costs
+ * no more than the limit to measure.
+ */
+export function approxBytes(v: unknown, limit = Number.MAX_SAFE_INTEGER): number {
+  let total = 0;
+  const walk = (x: unknown, depth: number): void => {
+    if (total > limit) return;
+    if (typeof x === 'string') total += 16 + 2 * x.length;
+    else if (x === null || x === undefined || typeof x !== 'object') total += 16;
+    else if (depth > 100) total += limit + 1; // a cycle or a runaway nesting: counts as too big
+    else {
+      total += 48;
+      // for-in: no array of all entries is built before the walk can stop
+      for (const k in x as Record<string, unknown>) {
+        total += 16 + 2 * k.length;
+        walk((x as Record<string, unknown>)[k], depth + 1);
+        if (total > limit) return;
+      }
+    }
+  };
+  walk(v, 0);
+  return total;
+}

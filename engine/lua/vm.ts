@@ -18,7 +18,8 @@ import { parseLuaError } from './lua-error';
 // the builtin globals run inside the prelude's scope, where `host` is still visible
 const PRELUDE =
   fs.readFileSync(findLuaSource('prelude.lua'), 'utf8') +
-  '\n;(function(...)\n' + fs.readFileSync(findLuaSource('builtin.lua'), 'utf8') + '\nend)(host)\n';
+  '\n;(function(...)\n' + fs.readFileSync(findLuaSource('builtin.lua'), 'utf8') + '\nend)(host)\n' +
+  fs.readFileSync(findLuaSource('script-env.lua'), 'utf8');
 
 function findLuaSource(name: string): string {
   // engine/lua/vm.ts compiles to dist/engine/lua/vm.js; the .lua files stay in engine/lua/prelude/
@@ -258,7 +259,7 @@ export class LuaVm implements ModuleHost {
     const th = g.newThread();
     const thRef = lua.luaL_ref(g.address, LUA_REGISTRYINDEX);
     try {
-      lua.lua_getglobal(th.address, '__as_compile');
+      lua.lua_getfield(th.address, LUA_REGISTRYINDEX, '__as_compile');
       th.pushValue(source);
       th.pushValue('@' + displayPath);
       const rc = lua.lua_pcallk(th.address, 2, 2, 0, 0, null);
@@ -273,7 +274,7 @@ export class LuaVm implements ModuleHost {
       // stack: chunk, env -> anchor env, then run the chunk in this thread (it may await host calls)
       const envRef = lua.luaL_ref(th.address, LUA_REGISTRYINDEX);
       try {
-        lua.lua_getglobal(th.address, '__as_dispatch');
+        lua.lua_getfield(th.address, LUA_REGISTRYINDEX, '__as_dispatch');
         lua.lua_rotate(th.address, -2, 1); // dispatch, chunk
         th.pushValue('chunk');
         lua.lua_rotate(th.address, -2, 1); // dispatch, "chunk", chunk
@@ -311,11 +312,12 @@ export class LuaVm implements ModuleHost {
     // one coroutine per VM, reused: a coroutine that returned normally can run the next function
     const th = this.callThread();
     this.call = call;
+    call.budget.limitBytes = this.options.memoryLimitBytes; // host-side script data counts against lua_memory_limit too
     this.running++;
     this.calls++;
     try {
       lua.lua_settop(th.address, 0);
-      lua.lua_getglobal(th.address, '__as_dispatch');
+      lua.lua_getfield(th.address, LUA_REGISTRYINDEX, '__as_dispatch');
       th.pushValue(kind);
       lua.lua_rawgeti(th.address, LUA_REGISTRYINDEX, BigInt(script.envRef));
       th.pushValue(encoded);
@@ -393,7 +395,8 @@ export class LuaVm implements ModuleHost {
 
   private classify(e: unknown, displayPath: string): AuthStudioError {
     if (e instanceof AuthStudioError) return e;
-    const raw = e instanceof Error ? e.message : String(e);
+    // a script's error(string.rep("x", 1e7)) must not be kept (recent traces, logs) at that size
+    const raw = (e instanceof Error ? e.message : String(e)).slice(0, 8192);
     if (e instanceof LuaCallTimeout || /thread timeout exceeded|lua_script_timeout exceeded/.test(raw)) {
       return new AuthStudioError('AS_ERR_LUA_TIMEOUT', 'the script ran longer than lua_script_timeout', {
         location: { file: displayPath },

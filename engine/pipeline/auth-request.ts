@@ -85,16 +85,28 @@ export function buildAuthRequest(raw: Record<string, unknown>, mode: RequestMode
   return { session: newSessionId(), mode, fields, endpoint };
 }
 
-/** Accept IPv4, IPv6 (zone stripped) and IPv4-mapped IPv6 (unmapped); anything else is a 400. */
+/**
+ * Accept IPv4 and IPv6 (brackets and zone dropped); anything else is a 400. Every spelling of one address
+ * becomes one string, so brute-force buckets, allow lists and scripts see the same address: IPv4 written as
+ * IPv6 (mapped `::ffff:a.b.c.d` / `::ffff:c633:6407` in any case or length, translated `::ffff:0:…`,
+ * deprecated compatible `::a.b.c.d`) becomes the IPv4 address; other IPv6 its lower-case compressed form.
+ */
 export function normaliseIp(ip: string, field: string): string {
   let s = ip.trim();
   if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
   const zone = s.indexOf('%');
   if (zone > 0) s = s.slice(0, zone);
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(s);
-  if (mapped) s = mapped[1];
-  if (net.isIP(s) === 0) throw new AuthStudioError('AS_ERR_BAD_REQUEST', `field "${field}" is not an IP address: "${ip.slice(0, 64)}"`, { path: field });
-  return s;
+  const family = net.isIP(s);
+  if (family === 0) throw new AuthStudioError('AS_ERR_BAD_REQUEST', `field "${field}" is not an IP address: "${ip.slice(0, 64)}"`, { path: field });
+  if (family === 4) return s;
+  const w = expandIpv6(s);
+  const zeros = (from: number, to: number) => w.slice(from, to).every((x) => x === 0);
+  const embedsV4 =
+    (zeros(0, 5) && w[5] === 0xffff) || // mapped ::ffff:0:0/96
+    (zeros(0, 4) && w[4] === 0xffff && w[5] === 0) || // translated ::ffff:0:0:0/96
+    (zeros(0, 6) && w[6] !== 0); // compatible ::/96 (not :: or ::1)
+  if (embedsV4) return `${w[6] >>> 8}.${w[6] & 255}.${w[7] >>> 8}.${w[7] & 255}`;
+  return compressIpv6(w);
 }
 
 /** The network a client belongs to for `cidr` (e.g. 203.0.113.7 /24 -> "203.0.113.0/24"). */

@@ -76,15 +76,36 @@ export const TEMPFAIL_MESSAGE = 'Temporary server problem, try again later';
 
 export class AuthPipeline {
   private readonly deps: PipelineDeps;
-  private readonly inFlightPost = new Set<Promise<unknown>>();
+  /** Post actions running in the background, with the call each runs in (to abort it when abandoned). */
+  private readonly inFlightPost = new Map<Promise<unknown>, CallContext>();
+  /** Set when shutdown abandoned post actions: those still queued do not start. */
+  private postAbandoned = false;
 
   constructor(deps: PipelineDeps) {
     this.deps = deps;
   }
 
-  /** Wait for background post actions (graceful shutdown). */
-  async drain(): Promise<void> {
-    while (this.inFlightPost.size > 0) await Promise.allSettled([...this.inFlightPost]);
+  /**
+   * Wait for background post actions (graceful shutdown), at most until `deadline` (a performance.now() time).
+   * Returns how many were still running at the deadline: they are abandoned (their VMs close with the pools).
+   */
+  async drain(deadline = Infinity): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = deadline === Infinity ? new Promise<never>(() => undefined)
+      : new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), Math.max(0, deadline - performance.now()))));
+    try {
+      while (this.inFlightPost.size > 0) {
+        if ((await Promise.race([Promise.allSettled([...this.inFlightPost.keys()]), expired])) === 'deadline') {
+          // what they wait for (a timer, an HTTP call, Redis) ends now, so it cannot keep the process alive
+          this.postAbandoned = true;
+          for (const call of this.inFlightPost.values()) call.abortSignal?.abort();
+          return this.inFlightPost.size;
+        }
+      }
+      return 0;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async run(req: AuthRequest, opts: { recordEvents?: boolean } = {}): Promise<AuthOutcome> {
@@ -106,14 +127,15 @@ export class AuthPipeline {
       no_auth: req.mode !== 'auth',
       service: req.endpoint,
       session: req.session,
-      client_net: f.client_ip ? networkOf(f.client_ip, clientCidr(config, f.client_ip)) : undefined,
+      client_net: f.client_ip ? networkOf(f.client_ip, clientCidr(config, f.client_ip)) : '',
       repeating: false,
       brute_force_counter: 0,
       authenticated: false,
       user_found: false,
     };
-    for (const [k, v] of Object.entries(f)) if (v !== '') base[k] = v;
-    if (f.client_port === '') base.client_port = undefined;
+    // every client field is a string, "" when not sent (as Nauthilus builds its request table): an empty
+    // password is "", never nil, so `request.password == <nil from a failed lookup>` cannot match
+    Object.assign(base, f);
     const state: StageState = { call, base, out, timeout, pools, req, config, checks: gen.checks, passwordCache: gen.passwordCache };
 
     try {
@@ -121,24 +143,41 @@ export class AuthPipeline {
         await this.listAccounts(state);
         return this.finish(state, t0);
       }
-      // 2-4: built-in checks before features (brute force) and after (tls, relay, rbl) share one list
-      for (const check of state.checks.filter((c) => c.phase === 'before_features')) {
-        if (await this.runCheck(check, state)) return this.finish(state, t0);
-      }
-      if (await this.runFeatures(state)) return this.finish(state, t0);
-      for (const check of state.checks.filter((c) => c.phase === 'after_features')) {
-        if (await this.runCheck(check, state)) return this.finish(state, t0);
-      }
-      const backend = await this.runBackends(state);
-      if (!backend) return this.finish(state, t0);
-      await this.runFilters(state);
+      await this.decide(state);
+      // checks learn every decision (brute force keeps or gives back the slot it took)
       for (const check of state.checks) if (check.afterDecision) await check.afterDecision(state.out, state);
       return this.finish(state, t0);
     } catch (e) {
       out.decision = 'tempfail';
       out.error = (e as Error)?.message ?? String(e);
+      for (const check of state.checks) if (check.afterDecision) await check.afterDecision(state.out, state).catch(() => undefined);
       return this.finish(state, t0);
     }
+  }
+
+  /** Steps 2-7; the first stage that decides ends it. */
+  private async decide(state: StageState): Promise<void> {
+    // 2-4: built-in checks before features (brute force) and after (tls, relay, rbl) share one list
+    for (const check of state.checks.filter((c) => c.phase === 'before_features')) {
+      if (await this.runCheck(check, state)) return;
+    }
+    if (await this.runFeatures(state)) return;
+    for (const check of state.checks.filter((c) => c.phase === 'after_features')) {
+      if (await this.runCheck(check, state)) return;
+    }
+    if (state.req.mode === 'auth' && state.req.fields.password === '') return this.refuseEmptyPassword(state);
+    if (!(await this.runBackends(state))) return;
+    await this.runFilters(state);
+  }
+
+  /**
+   * An empty password never authenticates and no backend sees it (Nauthilus answers it as a failed login
+   * before its backends: AuthResultEmptyPassword). It counts as a wrong password for brute force.
+   */
+  private refuseEmptyPassword(state: StageState): void {
+    state.out.trace.push({ stage: 'backend', name: 'empty_password', duration_ms: 0, result: 'fail (empty password)', logs: {} });
+    state.out.decision = 'fail';
+    state.passwordJudged = true;
   }
 
   private finish(state: StageState, t0: number): AuthOutcome {
@@ -254,6 +293,7 @@ export class AuthPipeline {
       break;
     }
     if (!result) return this.tempfail(state, 'no backend answered') && false;
+    state.passwordJudged = true;
     const attributes = result.attributes ?? {};
     const accountField = result.account_field ?? undefined;
     const account = accountField ? attributes[accountField] : undefined;
@@ -306,6 +346,7 @@ export class AuthPipeline {
     if (!pool) return;
     for (const action of state.config.lua.actions) {
       if (action.type !== type) continue;
+      if (stage === 'post_action' && this.postAbandoned) break;
       const r = await runLuaStage(pool, stage, action.name, chunkName(action.script), 'action', encodeLuaRequest(state.base), state.call, state.timeout);
       if (!r.error) r.record.result = (r.values[0] as number) === 0 ? 'ok' : 'fail';
       if (r.error) this.deps.services.logger.warn({ session: state.req.session, action: action.name, err: r.record.error }, 'action failed');
@@ -322,7 +363,7 @@ export class AuthPipeline {
     const p = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.runActions('post', state, 'post_action', records))
       .then(() => records, () => records);
-    this.inFlightPost.add(p);
+    this.inFlightPost.set(p, state.call);
     p.finally(() => this.inFlightPost.delete(p));
     return p;
   }
@@ -373,4 +414,6 @@ export interface StageState {
   config: AuthStudioConfig;
   checks: BuiltinCheck[];
   passwordCache?: PasswordCache;
+  /** Set once a backend (or the empty-password rule) judged the password: a failure then counts for brute force. */
+  passwordJudged?: boolean;
 }

@@ -1,23 +1,38 @@
 // Brute-force detection: per-network failure counters in Redis (one per bucket), checked before features.
 //
 //   request --allowlisted?--> skip
-//           --any bucket counter >= failed_requests--> fail at once ("brute_force" actions run)
-//   failed login --same wrong password for this account+network seen before?--> repeating: count nothing
-//                --else--> INCR every matching bucket's counter (TTL = bucket period); at the limit the
-//                          network is added to the blocked index shown by /api/v1/bruteforce/list
+//           --any bucket's counter >= failed_requests--> fail at once ("brute_force" actions run)
+//           --password already seen wrong for this account+network (repeating)--> go on, hold nothing
+//           --else take a slot in every bucket, atomically with the check (brute-force-scripts.ts); when
+//             counter + slots in use reach the limit, wait for a slot (at most one script timeout: tempfail)
+//   decided --a backend (or the empty-password rule) said wrong, first time for this password--> the slots
+//             become counts (INCR, TTL = bucket period); at the limit the network joins the blocked index
+//           --anything else (success, repeated password, refused, temporary failure)--> slots given back
+// So under any concurrency at most failed_requests new wrong passwords per bucket reach a backend per period,
+// and right passwords wait for a slot instead of being refused while wrong ones are in flight.
+// A request without a client address has a bucket of its own ("no-client-ip") under every rule.
 // All state is in Redis, so engines sharing one Redis server share their counters.
 import crypto from 'node:crypto';
 import net from 'node:net';
 import type { BruteForceBucket, BruteForceConfig } from '../config/types';
-import type { RedisCommand, RedisStore } from '../redis/store';
+import type { RedisStore } from '../redis/store';
+import { AuthStudioError } from '../errors/registry';
 import { networkOf } from '../pipeline/auth-request';
 import type { BuiltinCheck, CheckResult } from '../pipeline/extensions';
 import type { AuthOutcome, StageState } from '../pipeline/pipeline';
 import { IpList } from './ip-list';
+import { COUNT_SLOT, GIVE_BACK_SLOT, TAKE_SLOT } from './brute-force-scripts';
 
 const BLOCKED_INDEX = 'bf:blocked';
 /** Failed-password hashes kept per account and network (enough to recognise a repeating client). */
 const HISTORY_MAX = 32;
+/** The "network" of requests that name no client address: one bucket for all of them. */
+export const NO_CLIENT_IP = 'no-client-ip';
+/** A slot never given back (its process died) lapses after this long, or 4 script timeouts if longer. */
+const SLOT_LAPSE_MS = 10_000;
+/** Waiting for a slot: first retry after this many ms, doubling up to WAIT_MAX_MS. */
+const WAIT_MIN_MS = 2;
+const WAIT_MAX_MS = 50;
 
 export interface BlockedEntry {
   bucket: string;
@@ -27,6 +42,15 @@ export interface BlockedEntry {
   ttl_seconds: number;
 }
 
+/** The slots one request holds until its decision is known. */
+interface HeldSlots {
+  member: string;
+  buckets: BruteForceBucket[];
+  networks: string[];
+}
+
+type SlotReply = [number, number];
+
 export class BruteForceProtection implements BuiltinCheck {
   readonly name = 'brute_force';
   readonly stage = 'brute_force' as const;
@@ -34,61 +58,127 @@ export class BruteForceProtection implements BuiltinCheck {
   readonly actionType = 'brute_force';
   private readonly allow: IpList;
   private readonly historyTtl: number;
+  private readonly held = new WeakMap<StageState, HeldSlots>();
+  /** Requests of this engine (thread) waiting for a slot: woken when one is given back or counted here. */
+  private readonly sleepers = new Set<() => void>();
 
   constructor(private readonly config: BruteForceConfig, private readonly redis: () => RedisStore, private readonly nonce: string) {
     this.allow = new IpList(config.ipWhitelist);
     this.historyTtl = Math.max(60, ...config.buckets.map((b) => b.periodSec));
   }
 
-  /** Buckets that apply to this client address and protocol. */
+  /** Buckets that apply to this client address (every family without one) and protocol. */
   private bucketsFor(ip: string, protocol: string): BruteForceBucket[] {
-    const v6 = net.isIP(ip) === 6;
-    return this.config.buckets.filter((b) => (v6 ? b.ipv6 : b.ipv4) && (b.filterByProtocol.length === 0 || b.filterByProtocol.includes(protocol)));
+    const family = net.isIP(ip);
+    return this.config.buckets.filter((b) => (family === 0 || (family === 6 ? b.ipv6 : b.ipv4)) && (b.filterByProtocol.length === 0 || b.filterByProtocol.includes(protocol)));
+  }
+
+  private networkFor(ip: string, b: BruteForceBucket): string {
+    return ip ? networkOf(ip, b.cidr) : NO_CLIENT_IP;
   }
 
   private counterKey(b: BruteForceBucket, network: string): string {
     return `bf:${b.name}:${network}`;
   }
 
+  /** Same Redis Cluster slot as the counter: the counter's full name (key prefix included) is the hash tag. */
+  private slotsKey(b: BruteForceBucket, network: string): string {
+    return `{${this.redis().settings.prefix}${this.counterKey(b, network)}}:inflight`;
+  }
+
   async run(state: StageState): Promise<CheckResult | undefined> {
     const ip = state.req.fields.client_ip;
-    if (!ip || state.req.mode !== 'auth') return undefined;
-    if (this.allow.has(ip)) return { result: 'allowlisted' };
+    if (state.req.mode !== 'auth') return undefined;
+    if (ip && this.allow.has(ip)) return { result: 'allowlisted' };
     const buckets = this.bucketsFor(ip, state.req.fields.protocol);
     if (buckets.length === 0) return undefined;
-    const keys = buckets.map((b) => this.counterKey(b, networkOf(ip, b.cidr)));
-    const [values, seen] = (await this.redis().batch([
-      ['mget', ...keys],
-      ['sismember', this.historyKey(ip, buckets, state.req.fields.username), this.passwordHash(state.req.fields.password)],
-    ])) as [Array<string | null>, number];
+    const store = this.redis();
+    const networks = buckets.map((b) => this.networkFor(ip, b));
+    const seen = await store.client.sismember(this.historyKey(ip, buckets, state.req.fields.username), this.passwordHash(state.req.fields.password));
     const repeating = seen === 1;
-    for (let i = 0; i < buckets.length; i++) {
-      const count = Number(values[i] ?? 0);
-      if (count >= buckets[i].failedRequests) {
+    const member = state.req.session;
+    const lapseMs = Math.max(SLOT_LAPSE_MS, 4 * state.timeout);
+    const giveUpAt = Date.now() + state.timeout;
+    for (let delay = WAIT_MIN_MS; ; delay = Math.min(delay * 2, WAIT_MAX_MS)) {
+      const now = Date.now();
+      const replies = await Promise.allSettled(buckets.map((b, i) => store.runScript(
+        TAKE_SLOT, [this.counterKey(b, networks[i]), this.slotsKey(b, networks[i])],
+        [b.failedRequests, now, now + lapseMs, member, repeating ? 1 : 0],
+      ) as Promise<SlotReply>));
+      const verdicts = replies.map((r) => (r.status === 'fulfilled' ? Number(r.value[0]) : -1));
+      if (verdicts.every((v) => v === 1)) {
+        if (!repeating) this.held.set(state, { member, buckets, networks });
+        return { result: repeating ? 'pass (repeating a known wrong password)' : 'pass', luaFields: { repeating } };
+      }
+      // not every bucket let it through: whatever it got goes back before it is refused or waits
+      // (without waking other waiters: a request that will wait itself frees nothing for long, and waking
+      // them here would let waiters of several buckets wake each other in a loop)
+      if (!repeating) await this.giveBack({ member, buckets: buckets.filter((_, i) => verdicts[i] === 1), networks: networks.filter((_, i) => verdicts[i] === 1) }, false);
+      const failed = replies.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      const blocked = verdicts.indexOf(0);
+      if (blocked >= 0) {
+        const count = Number((replies[blocked] as PromiseFulfilledResult<SlotReply>).value[1]);
         return {
           result: 'blocked',
           decision: 'fail',
-          luaFields: { brute_force_bucket: buckets[i].name, brute_force_counter: count, client_net: networkOf(ip, buckets[i].cidr), repeating },
+          luaFields: { brute_force_bucket: buckets[blocked].name, brute_force_counter: count, client_net: ip ? networks[blocked] : '', repeating },
         };
       }
+      // a temporary failure (never a pass): the slots stayed taken for a whole script timeout
+      if (Date.now() + delay > giveUpAt) throw new AuthStudioError('AS_ERR_POOL_BUSY', `brute force: more logins of ${networks.join(', ')} are being verified at once than the bucket allows; none finished within ${state.timeout} ms`);
+      await this.sleep(delay);
     }
-    return { result: repeating ? 'pass (repeating a known wrong password)' : 'pass', luaFields: { repeating } };
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+
+  private wakeSleepers(): void {
+    for (const wake of [...this.sleepers]) wake();
+  }
+
+  private async giveBack(slots: HeldSlots, wake = true): Promise<void> {
+    if (slots.buckets.length === 0) return;
+    const store = this.redis();
+    try {
+      await Promise.all(slots.buckets.map((b, i) => store.runScript(GIVE_BACK_SLOT, [this.slotsKey(b, slots.networks[i])], [slots.member])));
+    } finally {
+      if (wake) this.wakeSleepers();
+    }
   }
 
   private historyKey(ip: string, buckets: BruteForceBucket[], username: string): string {
     const widest = buckets.reduce((a, b) => (b.cidr < a.cidr ? b : a));
-    return `bf:pw:${networkOf(ip, widest.cidr)}:${username.toLowerCase()}`;
+    return `bf:pw:${this.networkFor(ip, widest)}:${username.toLowerCase()}`;
   }
 
   private passwordHash(password: string): string {
     return crypto.createHash('sha256').update(this.nonce).update('\0').update(password).digest('hex').slice(0, 16);
   }
 
-  /** Count a failed login (once per distinct wrong password per account and network). */
+  /**
+   * Once the decision is known (on every path): a new wrong password turns the slots into counts; otherwise
+   * they go back. `state.passwordJudged` says whether a backend (or the empty-password rule) judged it.
+   */
   async afterDecision(out: AuthOutcome, state: StageState): Promise<void> {
+    const held = this.held.get(state);
+    this.held.delete(state);
     const ip = state.req.fields.client_ip;
-    if (out.decision !== 'fail' || !ip || state.req.mode !== 'auth' || this.allow.has(ip)) return;
-    if (out.trace.some((r) => r.stage === 'brute_force' && r.result === 'blocked')) return;
+    const failedLogin = out.decision === 'fail' && state.passwordJudged === true && state.req.mode === 'auth' && !(ip && this.allow.has(ip));
+    if (!failedLogin) {
+      if (held) await this.giveBack(held);
+      return;
+    }
     const buckets = this.bucketsFor(ip, state.req.fields.protocol);
     if (buckets.length === 0) return;
     const redis = this.redis();
@@ -96,29 +186,31 @@ export class BruteForceProtection implements BuiltinCheck {
     const pwHash = this.passwordHash(state.req.fields.password);
     const [added, , size] = (await redis.batch([['sadd', histKey, pwHash], ['expire', histKey, this.historyTtl], ['scard', histKey]], true)) as number[];
     if (size > HISTORY_MAX) await redis.client.spop(histKey);
-    if (added === 0) {
+    if (added === 0 || !held) {
+      // the same wrong password again (maybe a parallel twin got here first): it counts once
+      if (held) await this.giveBack(held);
       state.base.repeating = true;
       out.trace.push({ stage: 'brute_force', name: 'brute_force', duration_ms: 0, result: 'repeating', logs: {} });
       return;
     }
-    const nets = buckets.map((b) => networkOf(ip, b.cidr));
-    // SET NX with a TTL creates the window; INCR keeps the TTL
-    const res = await redis.batch(buckets.flatMap((b, i): RedisCommand[] => {
-      const key = this.counterKey(b, nets[i]);
-      return [['set', key, '0', 'EX', b.periodSec, 'NX'], ['incr', key]];
-    }), true);
-    const now = Date.now();
-    for (let i = 0; i < buckets.length; i++) {
-      const count = Number(res[i * 2 + 1] ?? 0);
-      if (count === buckets[i].failedRequests) {
+    try {
+      const counts = await Promise.all(held.buckets.map((b, i) => redis.runScript(
+        COUNT_SLOT, [this.counterKey(b, held.networks[i]), this.slotsKey(b, held.networks[i])], [held.member, b.periodSec],
+      )));
+      const now = Date.now();
+      for (let i = 0; i < held.buckets.length; i++) {
+        const b = held.buckets[i];
+        if (Number(counts[i]) !== b.failedRequests) continue;
         // the index holds networks blocked within the longest period: expired entries go as new ones come,
         // and the key itself expires after a quiet period (an attack from rotating networks cannot grow it forever)
         await redis.batch([
           ['zremrangebyscore', BLOCKED_INDEX, '-inf', now],
-          ['zadd', BLOCKED_INDEX, now + buckets[i].periodSec * 1000, `${buckets[i].name}|${nets[i]}`],
+          ['zadd', BLOCKED_INDEX, now + b.periodSec * 1000, `${b.name}|${held.networks[i]}`],
           ['pexpire', BLOCKED_INDEX, this.historyTtl * 1000],
         ], true);
       }
+    } finally {
+      this.wakeSleepers();
     }
   }
 

@@ -2,6 +2,8 @@
 import Redis, { type RedisOptions, Cluster } from 'ioredis';
 import type { RedisSettings } from '../config/types';
 import { AuthStudioError } from '../errors/registry';
+import { failFastWhenUnresponsive } from './fail-fast';
+import { evalOnServer, LocalScriptQueue, type AtomicScript, type ScriptArg } from './atomic-script';
 
 /** One command of a batch: its name (an ioredis method) and arguments. */
 export type RedisCommand = [string, ...Array<string | number>];
@@ -24,6 +26,9 @@ let mockInstances = 0;
  */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
 
+/** How long close() waits for Redis to answer QUIT before it drops the connection. */
+const QUIT_WAIT_MS = 1000;
+
 /** Build a client for one Redis setting. `mock` gives a fresh, private in-memory database. */
 export function createRedisClient(settings: RedisSettings): RedisClient {
   if (settings.mode === 'mock') {
@@ -45,14 +50,19 @@ export function createRedisClient(settings: RedisSettings): RedisClient {
     retryStrategy: (times) => Math.min(times * 100, 2000),
     lazyConnect: false,
   };
+  let client: RedisClient;
   if (settings.mode === 'cluster') {
-    return new Cluster(settings.addresses.map(parseHostPort), { redisOptions: base, keyPrefix: base.keyPrefix });
+    client = new Cluster(settings.addresses.map(parseHostPort), { redisOptions: base, keyPrefix: base.keyPrefix });
+  } else if (settings.mode === 'sentinel') {
+    client = new Redis({ ...base, sentinels: settings.addresses.map(parseHostPort), name: settings.sentinelMaster });
+  } else {
+    const { host, port } = parseHostPort(settings.addresses[0] ?? '127.0.0.1:6379');
+    client = new Redis({ ...base, host, port });
   }
-  if (settings.mode === 'sentinel') {
-    return new Redis({ ...base, sentinels: settings.addresses.map(parseHostPort), name: settings.sentinelMaster });
-  }
-  const { host, port } = parseHostPort(settings.addresses[0] ?? '127.0.0.1:6379');
-  return new Redis({ ...base, host, port });
+  // one command timeout per outage, not one per command: later commands fail at once until Redis answers
+  const breaker = failFastWhenUnresponsive(client, base.commandTimeout as number);
+  client.once('end', () => breaker.stop());
+  return client;
 }
 
 function parseHostPort(addr: string): { host: string; port: number } {
@@ -69,6 +79,7 @@ export class RedisStore {
   readonly settings: RedisSettings;
   readonly client: RedisClient;
   private readonly pools = new Map<string, RedisClient>();
+  private readonly scriptQueue = new LocalScriptQueue();
 
   constructor(settings: RedisSettings, client?: RedisClient) {
     this.settings = settings;
@@ -120,6 +131,15 @@ export class RedisStore {
     return res.map(([, v]) => v);
   }
 
+  /**
+   * Run an atomic script on the engine's own connection: EVALSHA on a real server (EVAL after NOSCRIPT),
+   * the script's JavaScript version on the embedded store, one script at a time.
+   */
+  runScript(script: AtomicScript, keys: string[], args: ScriptArg[]): Promise<unknown> {
+    if (this.settings.mode === 'mock') return this.scriptQueue.run(() => script.local(this.client, keys, args));
+    return evalOnServer(this.client, script, keys, args);
+  }
+
   async ping(): Promise<boolean> {
     try {
       return (await this.client.ping()) === 'PONG';
@@ -128,14 +148,20 @@ export class RedisStore {
     }
   }
 
-  async close(): Promise<void> {
+  /** Close every connection; each gets `quitWaitMs` (default 1 s) to answer QUIT, then it is dropped. */
+  async close(quitWaitMs = QUIT_WAIT_MS): Promise<void> {
     const all = [this.client, ...this.pools.values()];
     this.pools.clear();
+    // QUIT waits for an answer: a frozen Redis would hold shutdown for the command timeout, so give it 1 s
     await Promise.all(all.map(async (c) => {
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await c.quit();
+        const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), quitWaitMs)));
+        if ((await Promise.race([c.quit(), late])) === 'late') c.disconnect();
       } catch {
         c.disconnect();
+      } finally {
+        clearTimeout(timer);
       }
     }));
   }

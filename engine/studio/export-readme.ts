@@ -5,7 +5,7 @@ import type { ExportReport } from '../api/contract';
 import type { SecretReference } from './export-secrets';
 
 /** server: keys AuthStudio's engine reads that a Nauthilus release may not know. */
-const AUTHSTUDIO_SERVER_KEYS = ['max_concurrent_requests', 'lua_memory_limit', 'max_body_size', 'lua_allow_io'];
+const AUTHSTUDIO_SERVER_KEYS = ['max_concurrent_requests', 'lua_memory_limit', 'lua_cache_memory_limit', 'max_body_size', 'lua_allow_io'];
 
 /** The README text for a finished export. */
 export function exportReadme(report: ExportReport, doc: Document, sourceText: string, secrets: SecretReference[] = []): string {

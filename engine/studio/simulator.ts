@@ -7,6 +7,7 @@ import type { AuthOutcome } from '../pipeline/pipeline';
 import { TEMPFAIL_MESSAGE } from '../pipeline/pipeline';
 import type { AuthRequest } from '../pipeline/auth-request';
 import { buildWireRequest } from './presets';
+import { fromWireHeader, toWireHeader } from '../http/header-bytes';
 
 /** The part of an HTTP response a decision is read from. */
 export interface ResponseShape {
@@ -28,14 +29,16 @@ export function decisionOf(res: ResponseShape): Decision {
   return 'fail';
 }
 
+/** A response header as text (the engine sends text beyond ASCII as UTF-8 bytes). */
 function headerText(v: string | string[] | number | undefined): string | undefined {
   if (v === undefined) return undefined;
-  return Array.isArray(v) ? v.join(', ') : String(v);
+  return fromWireHeader(Array.isArray(v) ? v.join(', ') : String(v));
 }
 
-/** Send a wire request through the app (no socket, same routes and hooks as a real client). */
+/** Send a wire request through the app (no socket, same routes and hooks as a real client; headers as UTF-8 bytes). */
 export function injectWire(app: FastifyInstance, wire: WireRequest) {
-  return app.inject({ method: wire.method, url: wire.url, headers: wire.headers, ...(wire.body === undefined ? {} : { payload: wire.body }) });
+  const headers = wire.headers && Object.fromEntries(Object.entries(wire.headers).map(([k, v]) => [k, typeof v === 'string' ? toWireHeader(v) : v]));
+  return app.inject({ method: wire.method, url: wire.url, headers, ...(wire.body === undefined ? {} : { payload: wire.body }) });
 }
 
 export class Simulator {

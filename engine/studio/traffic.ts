@@ -6,6 +6,7 @@ import { AuthStudioError } from '../errors/registry';
 import type { StudioEventBus } from './event-bus';
 import { buildWireRequest } from './presets';
 import { decisionOf, injectWire } from './simulator';
+import { fromWireHeader } from '../http/header-bytes';
 import { compileProfile, type TrafficAttempt } from './traffic-profiles';
 
 const MAX_COUNT = 1_000_000;
@@ -135,7 +136,7 @@ export class TrafficRunner {
       const res = await injectWire(this.app, wire);
       decision = decisionOf(res);
       const h = res.headers['auth-status'];
-      if (decision !== 'ok' && h !== undefined) statusMessage = String(h);
+      if (decision !== 'ok' && h !== undefined) statusMessage = fromWireHeader(String(h));
     } catch {
       decision = 'tempfail';
     }

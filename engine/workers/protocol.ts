@@ -34,7 +34,7 @@ export type WorkerTask =
   | { t: 'redis'; settings: RedisSettings | null }
   | { t: 'stats' }
   | { t: 'metrics' }
-  | { t: 'close' };
+  | { t: 'close'; deadlineMs?: number };
 
 export type ToWorker =
   | { t: 'auth'; id: number; req: AuthRequest; recordEvents: boolean }
@@ -52,7 +52,9 @@ export type FromWorker =
 /** A Redis command (or batch) a worker runs on the main thread's embedded store. */
 export type RedisCallBody =
   | { op: 'command'; cmd: string; args: unknown[] }
-  | { op: 'batch' | 'exec'; commands: RedisCommand[]; atomic: boolean };
+  | { op: 'batch' | 'exec'; commands: RedisCommand[]; atomic: boolean }
+  /** An atomic script (engine/redis/atomic-script.ts) by its registered name. */
+  | { op: 'script'; name: string; keys: string[]; args: Array<string | number> };
 
 /** A synchronous nauthilus_cache call: one of SharedCache's methods with its arguments. */
 export interface CacheCall {

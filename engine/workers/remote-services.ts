@@ -3,6 +3,7 @@
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { RedisSettings } from '../config/types';
 import { RedisStore, type RedisClient, type RedisCommand } from '../redis/store';
+import type { AtomicScript, ScriptArg } from '../redis/atomic-script';
 import type { SharedCache } from '../lua/services';
 import type { CacheCall } from './protocol';
 
@@ -11,6 +12,8 @@ export interface RedisRpc {
   batch(commands: RedisCommand[], atomic: boolean): Promise<unknown[]>;
   /** A pipeline or MULTI as ioredis' exec() answers it: [error text or null, reply] per command. */
   exec(commands: RedisCommand[], atomic: boolean): Promise<Array<[string | null, unknown]>>;
+  /** An atomic script run on the main thread's store, where the embedded store serialises scripts. */
+  script(name: string, keys: string[], args: ScriptArg[]): Promise<unknown>;
 }
 
 /**
@@ -24,6 +27,10 @@ export class RemoteRedisStore extends RedisStore {
 
   override batch(commands: RedisCommand[], atomic = false): Promise<unknown[]> {
     return this.rpc.batch(commands, atomic);
+  }
+
+  override runScript(script: AtomicScript, keys: string[], args: ScriptArg[]): Promise<unknown> {
+    return this.rpc.script(script.name, keys, args);
   }
 
   override async close(): Promise<void> {

@@ -30,6 +30,7 @@ const rpc: RedisRpc = {
   command: (cmd, args) => redisCall({ op: 'command', cmd, args }),
   batch: (commands, atomic) => redisCall({ op: 'batch', commands, atomic }) as Promise<unknown[]>,
   exec: (commands: RedisCommand[], atomic) => redisCall({ op: 'exec', commands, atomic }) as Promise<Array<[string | null, unknown]>>,
+  script: (name, keys, args) => redisCall({ op: 'script', name, keys, args }),
 };
 
 function storeFor(settings: RedisSettings | null): RedisStore {
@@ -105,11 +106,13 @@ async function handle(m: ToWorker): Promise<void> {
       return;
     }
     case 'close': {
-      await pipeline.drain();
+      // the deadline comes as milliseconds from now (each thread has its own clock origin)
+      const deadline = m.deadlineMs === undefined ? Infinity : performance.now() + m.deadlineMs;
+      const abandoned = await pipeline.drain(deadline);
       await closePools(gen.pools);
       await closeDbPools(services);
-      await services.redis.close();
-      send({ t: 'ack', id: m.id });
+      await services.redis.close(deadline === Infinity ? undefined : Math.min(1000, Math.max(0, deadline - performance.now())));
+      send({ t: 'ack', id: m.id, value: abandoned });
       port.close();
       return;
     }

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { AuthStudioConfig, RedisSettings } from '../config/types';
 import type { SharedCache } from '../lua/services';
 import type { RedisStore } from '../redis/store';
+import { atomicScriptNamed } from '../redis/atomic-script';
 import type { AuthRequest } from '../pipeline/auth-request';
 import type { AuthOutcome } from '../pipeline/pipeline';
 import type { StageRecord } from '../pipeline/trace';
@@ -162,6 +163,11 @@ export class PipelineWorkers {
   private async redisCall(m: RedisCallBody): Promise<unknown> {
     const store = this.ctx.redis();
     if (m.op === 'batch') return store.batch(m.commands, m.atomic);
+    if (m.op === 'script') {
+      const script = atomicScriptNamed(m.name);
+      if (!script) throw new Error(`no atomic script named "${m.name}"`);
+      return store.runScript(script, m.keys, m.args);
+    }
     const client = store.client as unknown as Record<string, (...a: unknown[]) => unknown>;
     if (m.op === 'command') {
       if (typeof client[m.cmd] !== 'function') throw new Error(`ERR unknown command '${m.cmd}'`);
@@ -216,16 +222,31 @@ export class PipelineWorkers {
     return Promise.all(this.slots.map((s) => this.ask(s, { t: 'metrics' })));
   }
 
-  /** Let every worker finish its requests and post actions, then stop them. */
-  async close(): Promise<void> {
+  /**
+   * Let every worker finish its post actions, then stop it. Post actions still running at `deadline` (a
+   * performance.now() time) are abandoned; returns how many. A worker that has not answered 1 s after the
+   * deadline is terminated.
+   */
+  async close(deadline = Infinity): Promise<number> {
     this.closing = true;
-    await Promise.all(this.slots.map(async (s) => {
+    const counts = await Promise.all(this.slots.map(async (s) => {
+      let abandoned = 0;
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await this.ask(s, { t: 'close' });
+        const left = deadline === Infinity ? undefined : Math.max(0, deadline - performance.now());
+        const acked = this.ask(s, { t: 'close', deadlineMs: left });
+        const late = left === undefined ? new Promise<never>(() => undefined) : new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), left + 1000)));
+        const v = await Promise.race([acked, late]);
+        if (v === 'late') this.ctx.logger.warn('a pipeline worker did not stop by the shutdown deadline: terminated');
+        else abandoned = Number(v ?? 0);
       } catch {
         // it stopped already
+      } finally {
+        clearTimeout(timer);
       }
       await s.worker.terminate();
+      return abandoned;
     }));
+    return counts.reduce((a, b) => a + b, 0);
   }
 }

@@ -27,11 +27,14 @@ export const cacheModule: LuaModule = {
             cache.delete(key as string);
             return ret('OK');
           }
+          let copy: unknown;
           try {
-            cache.set(key as string, copyIn('cache_set', value), (ttl as number | undefined) ?? 0);
+            copy = copyIn('cache_set', value);
           } catch (e) {
             return fail((e as Error).message);
           }
+          // a value larger than the cache allows for one entry raises (the cache evicts older entries otherwise)
+          cache.set(key as string, copy, (ttl as number | undefined) ?? 0);
           return ret('OK');
         },
         cache_get: (key: unknown) => {

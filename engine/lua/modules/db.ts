@@ -44,6 +44,11 @@ function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
 }
 
+/** Open handles a VM may hold at once (a loop of open() without close() is an error, not a leak). */
+const MAX_OWN_DBS = 256;
+/** Distinct shared pools (driver + DSN) one VM may use: each stays open for the engine's life. */
+const MAX_SHARED_DBS = 64;
+
 export const dbModule: LuaModule = {
   name: 'db',
   legacyLoaderName: 'nauthilus_gll_db',
@@ -87,6 +92,9 @@ export const dbModule: LuaModule = {
           try {
             if (shared) {
               const key = `${driver}\0${dsn}\0${readOnly}`;
+              if (!sharedIds.has(key) && sharedIds.size >= MAX_SHARED_DBS) {
+                return fail(`open: this VM already uses ${MAX_SHARED_DBS} shared databases (one per driver and DSN)`);
+              }
               const db = sharedPool(host.services, key, () => driverFactory(driver, dsn, opts));
               let id = sharedIds.get(key);
               if (id === undefined) {
@@ -95,6 +103,9 @@ export const dbModule: LuaModule = {
               }
               handles.set(id, { db, driver, readOnly, shared: true });
               return ret(id);
+            }
+            if (handles.size - sharedIds.size >= MAX_OWN_DBS) {
+              return fail(`open: ${MAX_OWN_DBS} databases are open in this VM: close the ones no longer used (db:close())`);
             }
             const db = new PooledDb(driverFactory(driver, dsn, opts));
             const id = ++nextId;

@@ -37,9 +37,11 @@ export const httpResponseModule: LuaModule = {
   summary: 'Custom hooks: set the response status, headers, content type and body.',
   install(host: ModuleHost) {
     /** Run `fn` on the hook's response; outside a hook return the error text (the functions return nothing otherwise). */
-    const withResponse = (fn: (r: HookHttpResponse, method: string) => void): string | undefined => {
+    const withResponse = (fn: (r: HookHttpResponse, method: string) => void, charge?: [string, number]): string | undefined => {
       const call = host.call;
       if (!call?.httpRequest) return NO_RESPONSE;
+      // what the response keeps counts against the request's budget (lua_memory_limit)
+      if (charge) call.budget.charge(charge[0], charge[1]);
       call.httpResponse ??= { headers: {} };
       fn(call.httpResponse, call.httpRequest.method.toUpperCase());
       return undefined;
@@ -54,12 +56,17 @@ export const httpResponseModule: LuaModule = {
         set_http_response_header: (name: unknown, value: unknown) => {
           const n = str('set_http_response_header', 1, name).toLowerCase();
           const v = str('set_http_response_header', 2, value);
-          return withResponse((r) => { if (n === 'content-type') r.contentType = v; else r.headers[n] = [v]; });
+          return withResponse((r) => { if (n === 'content-type') r.contentType = v; else r.headers[n] = [v]; }, ['set_http_response_header', 64 + 2 * (n.length + v.length)]);
         },
         add_http_response_header: (name: unknown, value: unknown) => {
           const n = str('add_http_response_header', 1, name).toLowerCase();
           const v = str('add_http_response_header', 2, value);
-          return withResponse((r) => { if (n === 'content-type') r.contentType = v; else (r.headers[n] ??= []).push(v); });
+          return withResponse((r) => {
+            if (n === 'content-type') return void (r.contentType = v);
+            const list = (r.headers[n] ??= []);
+            host.call!.budget.checkEntries('add_http_response_header', list.length);
+            list.push(v);
+          }, ['add_http_response_header', 64 + 2 * (n.length + v.length)]);
         },
         remove_http_response_header: (name: unknown) => {
           const n = str('remove_http_response_header', 1, name).toLowerCase();
@@ -71,7 +78,7 @@ export const httpResponseModule: LuaModule = {
         },
         write_http_response_body: (data: unknown) => {
           const d = str('write_http_response_body', 1, data);
-          return withResponse((r, m) => write(r, m, d));
+          return withResponse((r, m) => write(r, m, d), ['write_http_response_body', 2 * d.length]);
         },
         set_http_content_type: (type: unknown) => {
           const t = str('set_http_content_type', 1, type);
@@ -80,18 +87,18 @@ export const httpResponseModule: LuaModule = {
         string: (code: unknown, body: unknown) => {
           const c = status('string', 1, code);
           const b = str('string', 2, body);
-          return withResponse((r, m) => { r.status = c; r.contentType = 'text/plain; charset=utf-8'; write(r, m, b); });
+          return withResponse((r, m) => { r.status = c; r.contentType = 'text/plain; charset=utf-8'; write(r, m, b); }, ['string', 2 * b.length]);
         },
         data: (code: unknown, contentType: unknown, body: unknown) => {
           const c = status('data', 1, code);
           const t = str('data', 2, contentType);
           const b = str('data', 3, body);
-          return withResponse((r, m) => { r.status = c; r.contentType = t; write(r, m, b); });
+          return withResponse((r, m) => { r.status = c; r.contentType = t; write(r, m, b); }, ['data', 2 * b.length]);
         },
         html: (code: unknown, body: unknown) => {
           const c = status('html', 1, code);
           const b = str('html', 2, body);
-          return withResponse((r, m) => { r.status = c; r.contentType = 'text/html; charset=utf-8'; write(r, m, b); });
+          return withResponse((r, m) => { r.status = c; r.contentType = 'text/html; charset=utf-8'; write(r, m, b); }, ['html', 2 * b.length]);
         },
         redirect: (code: unknown, location: unknown) => {
           const c = status('redirect', 1, code);

@@ -4,6 +4,7 @@ import { LuaMultiReturn } from 'wasmoon';
 import type { LuaModule, ModuleHost } from '../module';
 import { checkArg, fail } from '../values';
 import { errorText, formatNumber, listValues } from './redis-runner';
+import { MAX_LABEL_VALUE, MAX_SCRIPT_LABEL_SETS, OVERFLOW_LABEL_VALUE } from '../../metric-labels';
 
 type Kind = 'counter' | 'gauge' | 'histogram' | 'summary';
 type Labels = Record<string, string>;
@@ -14,6 +15,8 @@ export const DEFAULT_BUCKETS = exponentialBuckets(0.001, 1.75, 15);
 
 // "missing metric" is logged once per engine (registry) and name, as Nauthilus does
 const warnedByRegistry = new WeakMap<Registry, Set<string>>();
+// the label sets each script metric has seen (bounded: label values often come from requests)
+const labelSetsByMetric = new WeakMap<object, Set<string>>();
 
 /** A Lua label table `{service = "x"}` -> label values as strings (as gopher-lua's tostring gives them). */
 function labelValues(fn: string, n: number, v: unknown): Labels {
@@ -35,8 +38,17 @@ function checkLabels(fn: string, name: string, metric: AnyMetric, labels: Labels
   if (want.length !== got.length || want.some((w, i) => w !== got[i])) {
     throw new Error(`${fn}: metric "${name}" has labels [${want.join(', ')}], got [${got.join(', ')}]`);
   }
-  return Object.fromEntries(names.map((n) => [n, labels[n]]));
+  return Object.fromEntries(names.map((n) => [n, labels[n].slice(0, MAX_LABEL_VALUE)]));
 }
+
+/**
+ * How many metrics scripts may create in the engine's registry (it lives as long as the engine; /metrics lists it
+ * all). Label sets per metric are bounded by MAX_SCRIPT_LABEL_SETS (an overflow set), not by an error: a metric
+ * must never turn into a failed login.
+ */
+export const LUA_METRIC_LIMITS = { metrics: 1000 } as const;
+/** Names of the metrics scripts created, per registry. */
+const scriptMetrics = new WeakMap<Registry, Set<string>>();
 
 class LuaMetrics {
   constructor(private readonly host: ModuleHost) {}
@@ -57,6 +69,12 @@ class LuaMetrics {
       if (existing.type === kind) return undefined;
       return fail(`${fn}: metric "${name as string}" already exists as a ${existing.type}`);
     }
+    const ours = scriptMetrics.get(this.registry) ?? new Set<string>();
+    scriptMetrics.set(this.registry, ours);
+    if (ours.size >= LUA_METRIC_LIMITS.metrics) {
+      throw new Error(`${fn}: scripts already created ${LUA_METRIC_LIMITS.metrics} metrics`);
+    }
+    ours.add(name as string);
     const opts = { name: name as string, help: (help as string) || (name as string), labelNames, registers: [this.registry] };
     try {
       if (kind === 'counter') new Counter(opts);
@@ -70,6 +88,31 @@ class LuaMetrics {
       return fail(`${fn}: ${errorText(e)}`);
     }
     return undefined;
+  }
+
+  /**
+   * The labels to record: past MAX_SCRIPT_LABEL_SETS distinct sets, a new set is recorded as the overflow set
+   * (every label `other`), with one warning per metric, so request data cannot grow /metrics without bound.
+   */
+  bounded(name: string, metric: AnyMetric, labels: Labels): Labels {
+    let seen = labelSetsByMetric.get(metric);
+    if (!seen) labelSetsByMetric.set(metric, (seen = new Set()));
+    const key = JSON.stringify(labels);
+    if (seen.has(key)) return labels;
+    if (seen.size < MAX_SCRIPT_LABEL_SETS) {
+      seen.add(key);
+      return labels;
+    }
+    const overflow = Object.fromEntries(Object.keys(labels).map((k) => [k, OVERFLOW_LABEL_VALUE]));
+    const warned = `overflow:${name}`;
+    let w = warnedByRegistry.get(this.registry);
+    if (!w) warnedByRegistry.set(this.registry, (w = new Set()));
+    if (!w.has(warned)) {
+      w.add(warned);
+      this.host.services.logger.warn({ pool: this.host.poolName, metric: name, limit: MAX_SCRIPT_LABEL_SETS },
+        `Prometheus metric "${name}" has ${MAX_SCRIPT_LABEL_SETS} label sets: further new ones are counted with every label "${OVERFLOW_LABEL_VALUE}"`);
+    }
+    return overflow;
   }
 
   /** The metric of that kind, or undefined after a (once-per-name) warning. */
@@ -93,7 +136,7 @@ class LuaMetrics {
     const l = labelValues(fn, 2, labels);
     const m = this.find(kind, name as string);
     if (!m) return;
-    const ordered = checkLabels(fn, name as string, m, l);
+    const ordered = this.bounded(name as string, m, checkLabels(fn, name as string, m, l));
     const v = value === undefined ? 1 : (value as number);
     (m as unknown as Record<string, (l: Labels, v: number) => void>)[op](ordered, v);
   }
@@ -123,7 +166,7 @@ class LuaMetrics {
     const m = this.registry.getSingleMetric(name) as AnyMetric | undefined;
     if (!m || m.type !== kind || typeof labels !== 'object' || labels === null) return;
     try {
-      (m as unknown as Histogram).observe(checkLabels('stop_timer', name, m, labelValues('stop_timer', 1, labels)), seconds);
+      (m as unknown as Histogram).observe(this.bounded(name, m, checkLabels('stop_timer', name, m, labelValues('stop_timer', 1, labels))), seconds);
     } catch {
       // the labels were checked when the timer started; a script that changed them afterwards loses one sample
     }

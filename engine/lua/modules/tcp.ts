@@ -8,6 +8,8 @@ interface Conn {
   socket: net.Socket;
   address: string;
   chunks: Buffer[];
+  /** Bytes in `chunks`. */
+  bytes: number;
   ended: boolean;
   error: Error | undefined;
   closed: boolean;
@@ -16,6 +18,13 @@ interface Conn {
 
 /** A connection nobody reads from or writes to for this long is closed (scripts often never close). */
 const IDLE_CLOSE_MS = 60_000;
+/**
+ * A connection buffers at most this much that the script has not read: then the socket pauses (TCP flow
+ * control holds the peer back), and a read that needs more ("*a", a line without its end) is an error.
+ */
+export const MAX_TCP_BUFFERED_BYTES = 8 * 1024 * 1024;
+/** Connections (open or being opened) one VM may hold. */
+export const MAX_TCP_CONNECTIONS = 256;
 
 function splitAddress(address: string): { host: string; port: number } | string {
   const m = /^(?:\[([^\]]*)\]|([^:]*)):(\d+)$/.exec(address);
@@ -52,6 +61,8 @@ function take(c: Conn, n: number): string {
     if (i > 0 && i < end && (buf[i] & 0xc0) === 0xc0) end = i;
   }
   c.chunks = [buf.subarray(end)];
+  c.bytes = buf.length - end;
+  if (c.bytes < MAX_TCP_BUFFERED_BYTES && c.socket.isPaused()) c.socket.resume();
   return buf.subarray(0, end).toString('utf8');
 }
 
@@ -82,6 +93,7 @@ export const tcpModule: LuaModule = {
   install(host) {
     const conns = new Map<number, Conn>();
     let nextId = 0;
+    let connecting = 0;
 
     const closeConn = (id: number, graceMs: number) => {
       const c = conns.get(id);
@@ -98,8 +110,13 @@ export const tcpModule: LuaModule = {
         open_raw: (address: string, dialTimeoutSec: number) => {
           const hp = splitAddress(address);
           if (typeof hp === 'string') return Promise.resolve(fail(hp));
+          // each connection is a file descriptor of the whole process: a loop of open() must not use them up
+          if (conns.size + connecting >= MAX_TCP_CONNECTIONS) {
+            return Promise.resolve(fail(`dial tcp ${address}: ${MAX_TCP_CONNECTIONS} connections are open in this VM: close the ones no longer used`));
+          }
           host.call?.record('tcp', { op: 'open', address });
-          return new Promise((resolve) => {
+          connecting++;
+          return new Promise<unknown>((resolve) => {
             const socket = net.connect({ host: hp.host, port: hp.port });
             const timer = setTimeout(() => {
               socket.destroy();
@@ -112,17 +129,22 @@ export const tcpModule: LuaModule = {
             socket.once('connect', () => {
               clearTimeout(timer);
               socket.removeAllListeners('error');
-              const c: Conn = { socket, address, chunks: [], ended: false, error: undefined, closed: false, wake: undefined };
+              const c: Conn = { socket, address, chunks: [], bytes: 0, ended: false, error: undefined, closed: false, wake: undefined };
               const id = ++nextId;
               conns.set(id, c);
               socket.setTimeout(IDLE_CLOSE_MS, () => closeConn(id, 0));
-              socket.on('data', (d) => { c.chunks.push(d); c.wake?.(); });
+              socket.on('data', (d) => {
+                c.chunks.push(d);
+                c.bytes += d.length;
+                if (c.bytes >= MAX_TCP_BUFFERED_BYTES) socket.pause();
+                c.wake?.();
+              });
               socket.on('end', () => { c.ended = true; c.wake?.(); });
               socket.on('error', (e) => { c.error = e; c.wake?.(); });
               socket.on('close', () => { c.ended = true; c.wake?.(); });
               resolve(ret(id));
             });
-          });
+          }).finally(() => { connecting--; });
         },
         write_raw: async (id: number, data: string, timeoutSec: number) => {
           const c = conns.get(id);
@@ -140,7 +162,8 @@ export const tcpModule: LuaModule = {
         read_raw: async (id: number, format: string | number, timeoutSec: number) => {
           const c = conns.get(id);
           if (!c) return fail('read tcp: use of closed network connection');
-          const size = () => c.chunks.reduce((n, b) => n + b.length, 0);
+          const size = () => c.bytes;
+          const full = () => c.bytes >= MAX_TCP_BUFFERED_BYTES;
           let ready: () => boolean;
           let extract: () => unknown;
           if (typeof format === 'number') {
@@ -148,7 +171,7 @@ export const tcpModule: LuaModule = {
             ready = () => size() > 0;
             extract = () => take(c, Math.floor(format));
           } else if (format === '*l') {
-            ready = () => c.chunks.some((b) => b.includes(10));
+            ready = () => full() || c.chunks.some((b) => b.includes(10));
             extract = () => {
               const buf = buffered(c);
               const nl = buf.indexOf(10);
@@ -156,12 +179,15 @@ export const tcpModule: LuaModule = {
               return line.replace(/\r?\n$/, '');
             };
           } else if (format === '*a') {
-            ready = () => false;
+            ready = full;
             extract = () => take(c, size());
           } else {
             return fail(`bad argument #2 to 'read' (unknown fmt string)`);
           }
           const outcome = await waitFor(c, ready, timeoutSec * 1000);
+          if (outcome === 'ready' && typeof format !== 'number' && full() && (format === '*a' || !buffered(c).includes(10))) {
+            return fail(`${label(c, 'read')}: more than ${MAX_TCP_BUFFERED_BYTES} bytes without ${format === '*a' ? 'the end of the stream' : 'a line end'}`);
+          }
           if (outcome === 'timeout') return fail(`${label(c, 'read')}: i/o timeout`);
           if (outcome === 'error' && size() === 0) return fail(`${label(c, 'read')}: ${c.error?.message}`);
           if (outcome !== 'ready' && size() === 0) return ret(format === '*a' ? '' : undefined); // EOF

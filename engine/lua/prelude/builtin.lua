@@ -20,42 +20,91 @@ nauthilus_builtin = {
 
 local custom_log_add, status_message_set = host.custom_log_add, host.status_message_set
 
-function nauthilus_builtin.custom_log_add(key, value)
-  if type(key) ~= "string" then
-    error("bad argument #1 to 'custom_log_add' (string expected, got " .. type(key) .. ")", 2)
+-- gopher-lua's CheckString: strings, and numbers as their text (integers without ".0", as Lua 5.1 prints them)
+local function lua51_string(v)
+  if type(v) == "number" then
+    if v == math.floor(v) and v > -2^53 and v < 2^53 then return string.format("%d", v) end
+    return string.format("%.14g", v)
   end
-  local t = type(value)
-  if t == "table" or t == "function" or t == "userdata" or t == "thread" then
-    error("bad argument #2 to 'custom_log_add' (string, number or boolean expected, got " .. t .. ")", 2)
+  return v
+end
+local function check_string(fn, n, v, level)
+  local t = type(v)
+  if t ~= "string" and t ~= "number" then
+    error("bad argument #" .. n .. " to '" .. fn .. "' (string expected, got " .. t .. ")", level + 1)
   end
-  custom_log_add(key, value == nil and "" or tostring(value))
+  return lua51_string(v)
 end
 
+-- Nauthilus 1.10 (lualib/logging.go): the key is checked as a string; a value that is not a boolean, number
+-- or string is logged as "UNSUPPORTED".
+function nauthilus_builtin.custom_log_add(key, value)
+  key = check_string("custom_log_add", 1, key, 2)
+  local t = type(value)
+  if t == "number" then value = lua51_string(value)
+  elseif t == "boolean" then value = tostring(value)
+  elseif t ~= "string" then value = "UNSUPPORTED"
+  end
+  -- the host refuses once the request's logs are full (store-budget.ts): raised at the script's line
+  local ok, err = pcall(custom_log_add, key, value)
+  if not ok then error(errtext(err), 2) end
+end
+
+-- The message is sent as the Auth-Status header and kept with the request's outcome: a bounded size.
+local STATUS_MESSAGE_MAX = 65536
 function nauthilus_builtin.status_message_set(msg)
-  if type(msg) ~= "string" then
-    error("bad argument #1 to 'status_message_set' (string expected, got " .. type(msg) .. ")", 2)
+  msg = check_string("status_message_set", 1, msg, 2)
+  if #msg > STATUS_MESSAGE_MAX then
+    error("status_message_set: the message is longer than " .. STATUS_MESSAGE_MAX .. " bytes", 2)
   end
   status_message_set(msg)
 end
 
--- nauthilus_backend_result: setters that, called without an argument, return the current value.
+-- nauthilus_backend_result (Nauthilus 1.10 lualib/backendresult.go): each method with one argument sets its field,
+-- with none returns it. Setters check types as gopher-lua does (CheckBool, CheckString, CheckTable): "false", 0
+-- or "" never count as a boolean. The fields live in `backend_fields` (a weak table of the prelude), out of the
+-- script's reach: only the setters write them, and the dispatcher reads only objects made by new().
 local BackendResult = {}
-BackendResult.__index = BackendResult
-local FIELDS = {
-  "authenticated", "user_found", "account_field", "totp_secret_field", "totp_recovery_field",
-  "unique_user_id_field", "display_name_field", "attributes",
+local CHECKS = {
+  authenticated = "boolean", user_found = "boolean", attributes = "table",
+  account_field = "string", totp_secret_field = "string", totp_recovery_field = "string",
+  unique_user_id_field = "string", display_name_field = "string",
 }
-for _, name in ipairs(FIELDS) do
+for name, want in pairs(CHECKS) do
   BackendResult[name] = function(self, ...)
-    if select("#", ...) == 0 then return self.__fields[name] end
-    self.__fields[name] = (...)
-    return self
+    local f = backend_fields[self]
+    if f == nil then
+      error("bad argument #1 to '" .. name .. "' (nauthilus_backend_result expected, got " .. type(self) .. ")", 2)
+    end
+    -- gopher-lua: exactly one argument after self sets, anything else reads
+    if select("#", ...) ~= 1 then
+      local v = f[name]
+      if v == nil and want == "string" then return "" end
+      return v
+    end
+    local v = (...)
+    if want == "string" then
+      v = check_string(name, 2, v, 2)
+    elseif type(v) ~= want then
+      error("bad argument #2 to '" .. name .. "' (" .. want .. " expected, got " .. type(v) .. ")", 2)
+    end
+    f[name] = v
+    return self -- AuthStudio lets setters chain (Nauthilus returns nothing)
   end
 end
+local BackendResultMeta = {
+  __index = BackendResult,
+  __newindex = function(_, k) error("nauthilus_backend_result: cannot set field '" .. tostring(k) .. "' (use its methods)", 2) end,
+  -- getmetatable() shows a copy: a script cannot change the methods every other backend result uses
+  __metatable = { __name = "nauthilus_backend_result", __index = (function() local c = {} for k, v in pairs(BackendResult) do c[k] = v end return c end)() },
+  __name = "nauthilus_backend_result",
+}
 
 nauthilus_backend_result = {
   new = function()
-    return setmetatable({ __fields = { authenticated = false, user_found = false, attributes = {} } }, BackendResult)
+    local b = setmetatable({}, BackendResultMeta)
+    backend_fields[b] = { authenticated = false, user_found = false, attributes = {} }
+    return b
   end,
 }
 package.loaded.nauthilus_backend_result = nauthilus_backend_result

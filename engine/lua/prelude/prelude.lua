@@ -1,8 +1,12 @@
 -- AuthStudio VM prelude: sandbox, Lua 5.1 shims, module loader and the entry-point dispatcher.
 -- Runs once per VM before any user script. `__as_host` holds the JS host functions; the prelude
--- captures it and removes it from _G so scripts never see it.
+-- captures it and removes it from _G so scripts never see it. The host reaches the dispatcher and the
+-- compiler through the registry (`__as_dispatch`, `__as_compile`), which scripts cannot reach.
 local host = __as_host
 __as_host = nil
+local registry = debug.getregistry()
+-- set by script-env.lua (appended to this chunk); loading_env: the globals a user module loads into
+local new_script_env, loading_env
 
 local __as_rawcollect = collectgarbage
 local rawload, pcall, error, type, tostring, tonumber, select = load, pcall, error, type, tostring, tonumber, select
@@ -45,7 +49,7 @@ load = function(chunk, name, mode, env)
   if type(chunk) == "string" and string_sub(chunk, 1, 1) == "\27" then
     return nil, "attempt to load a binary chunk (bytecode is not allowed)"
   end
-  return rawload(chunk, name, "t", env or _G)
+  return rawload(chunk, name, "t", env or loading_env or _G)
 end
 
 ---------------------------------------------------------------------------------------------------
@@ -177,13 +181,13 @@ dynamic_loader = function(name)
 end
 
 ---------------------------------------------------------------------------------------------------
--- Scripts: each loaded into its own environment so every script may define the same entry names.
+-- Scripts: each loaded into its own globals (script-env.lua), so every script may define the same entry
+-- names, and what one script changes in its globals or libraries no other script sees.
 ---------------------------------------------------------------------------------------------------
-local script_envs = {}
 
 -- Compile `src` as `chunkname`; returns the chunk and its env, or nil and the syntax error.
-function __as_compile(src, chunkname)
-  local env = setmetatable({}, { __index = _G })
+registry.__as_compile = function(src, chunkname)
+  local env = new_script_env()
   local fn, err = rawload(src, chunkname, "t", env)
   if not fn then return nil, err end
   return fn, env
@@ -214,7 +218,6 @@ local function decode_request(s)
   end
   return t
 end
-__as_decode_request = decode_request
 
 -- gopher-lua's ToBool and ToInt: nil/false are false, everything else true; non-numbers are 0.
 local function to_bool(v) return v ~= nil and v ~= false end
@@ -233,9 +236,15 @@ local function entry(env, name, alt)
   return fn
 end
 
+-- The fields of every nauthilus_backend_result object (set by its methods in builtin.lua), keyed by the object.
+local backend_fields = setmetatable({}, { __mode = "k" })
+
+-- Nauthilus 1.10 (backend/lua.go): anything but a backend result object is an error ("wrong user data").
 local function backend_result_plain(b)
-  if type(b) ~= "table" then return nil end
-  local f = b.__fields or b
+  local f = backend_fields[b]
+  if f == nil then
+    error("nauthilus_backend_verify_password: the second return value must be a nauthilus_backend_result (nauthilus_backend_result expected, got " .. type(b) .. ")", 0)
+  end
   local attrs = {}
   if type(f.attributes) == "table" then
     for k, v in pairs(f.attributes) do
@@ -249,8 +258,8 @@ local function backend_result_plain(b)
     end
   end
   return {
-    authenticated = to_bool(f.authenticated),
-    user_found = to_bool(f.user_found),
+    authenticated = f.authenticated == true,
+    user_found = f.user_found == true,
     account_field = f.account_field,
     totp_secret_field = f.totp_secret_field,
     totp_recovery_field = f.totp_recovery_field,
@@ -282,7 +291,9 @@ end
 function dispatch.verify(env, req)
   local fn = entry(env, "nauthilus_backend_verify_password")
   local result, b = fn(req)
-  return to_int(result), backend_result_plain(b)
+  local code = to_int(result)
+  if code ~= 0 then return code, nil end -- BACKEND_RESULT_FAIL: the result object is not read
+  return code, backend_result_plain(b)
 end
 
 function dispatch.list_accounts(env, req)
@@ -327,7 +338,7 @@ function dispatch.chunk(env, fn)
 end
 
 -- Called from JS: dispatch a stage; the request arrives encoded (see decode_request).
-function __as_dispatch(kind, env, encoded, ...)
+registry.__as_dispatch = function(kind, env, encoded, ...)
   can_wait = true -- a call given up inside a script's coroutine must not leave the next one unable to wait
   local d = dispatch[kind]
   if kind == "hook" or kind == "init" or kind == "chunk" or kind == "call" then

@@ -1,0 +1,127 @@
+-- Per-script globals: runs at the end of the prelude, in its scope, and sets `new_script_env`.
+--
+-- Every script of a VM gets its own globals table: a copy of the VM's globals in which the library tables
+-- (string, table, math, os, coroutine, utf8, debug, io, package, nauthilus_builtin, nauthilus_backend_result)
+-- are copies too, `_G` is the table itself, and load/require/getmetatable are the script's own. So a script
+-- that replaces string.lower, package.loaded.json or a module function changes it for itself only, and the
+-- VM's real globals (and the dispatcher, which lives in the registry) are out of its reach.
+-- `("x"):lower()` always uses the pristine string library: the string metatable is shared by every script,
+-- and a script's getmetatable("") is a copy.
+-- Cost (docs/performance.md): about 11 KiB of Lua heap per script per VM, paid once at load; no cost per call.
+
+local real_G, real_require, real_getmetatable, real_setmetatable = _G, require, getmetatable, setmetatable
+local real_load, real_searchers, next, rawget = load, package.searchers, next, rawget
+local c_file_searcher = package.searchers[#package.searchers] -- Lua's own file searcher (chunks get the VM's globals)
+
+local function copy(t)
+  local c = {}
+  for k, v in next, t do c[k] = v end
+  return c
+end
+
+local LIBS = { "string", "table", "math", "os", "coroutine", "utf8", "debug", "io", "nauthilus_builtin", "nauthilus_backend_result" }
+
+-- Metatables that scripts made: getmetatable gives those back as they are; any other (strings, host objects) as a copy.
+local script_metatables = setmetatable({}, { __mode = "k" })
+
+-- Errors name setmetatable/getmetatable and point at the script's line, as the real functions' do.
+local function script_setmetatable(t, mt)
+  if type(t) ~= "table" then
+    error("bad argument #1 to 'setmetatable' (table expected, got " .. (t == nil and "no value" or type(t)) .. ")", 2)
+  end
+  local tm = type(mt)
+  if tm ~= "table" and tm ~= "nil" then error("bad argument #2 to 'setmetatable' (nil or table expected)", 2) end
+  if tm == "table" then script_metatables[mt] = true end
+  if not pcall(real_setmetatable, t, mt) then error("cannot change a protected metatable", 2) end
+  return t
+end
+
+local function script_getmetatable(...)
+  if select("#", ...) == 0 then error("bad argument #1 to 'getmetatable' (value expected)", 2) end
+  local mt = real_getmetatable((...))
+  if type(mt) ~= "table" or script_metatables[mt] then return mt end
+  local c = copy(mt)
+  if type(c.__index) == "table" then c.__index = copy(c.__index) end
+  return c
+end
+
+-- A module table for one script: its own top level, and its own copies of the objects directly in it.
+local function copy_module(m)
+  local c = copy(m)
+  for k, v in next, c do
+    if type(v) == "table" then
+      local o = copy(v)
+      local mt = real_getmetatable(v)
+      if mt ~= nil then real_setmetatable(o, mt) end
+      c[k] = o
+    end
+  end
+  return c
+end
+
+-- `require` for one script: host modules are built once per VM and copied; user modules (package_path) load
+-- once per script, in the script's globals. Module code runs where a host call cannot wait (as in Lua's require).
+local function make_require(g, loaded)
+  return function(name)
+    if type(name) ~= "string" then
+      error("bad argument #1 to 'require' (string expected, got " .. type(name) .. ")", 2)
+    end
+    local m = loaded[name]
+    if m ~= nil then return m end
+    local preload = type(g.package) == "table" and rawget(g.package, "preload")
+    local loader, extra
+    if type(preload) == "table" and preload[name] ~= nil then
+      loader, extra = preload[name], ":preload:"
+    elseif module_names[name] then
+      m = real_require(name)
+      if type(m) == "table" then m = copy_module(m) end
+      loaded[name] = m
+      return m
+    else
+      local msg = { "module '" .. name .. "' not found:", "\n\tno field package.preload['" .. name .. "']" }
+      for i = 2, #real_searchers do
+        local s = real_searchers[i]
+        if s ~= c_file_searcher then
+          loading_env = g
+          local ok, l, x = pcall(s, name)
+          loading_env = nil
+          if not ok then error(l, 2) end
+          if type(l) == "function" then loader, extra = l, x break end
+          if type(l) == "string" then msg[#msg + 1] = l end
+        end
+      end
+      if not loader then error(table.concat(msg), 2) end
+    end
+    local outer = can_wait
+    can_wait = false
+    local ok, r = pcall(loader, name, extra)
+    can_wait = outer
+    if not ok then error(r, 2) end
+    if r == nil then r = loaded[name] == nil and true or loaded[name] end
+    loaded[name] = r
+    return r
+  end
+end
+
+-- The globals of a newly compiled script.
+new_script_env = function()
+  local g = copy(real_G)
+  local loaded = {}
+  for _, name in next, LIBS do
+    local lib = rawget(real_G, name)
+    if type(lib) == "table" then
+      local c = copy(lib)
+      g[name], loaded[name] = c, c
+    end
+  end
+  local pkg = copy(package)
+  pkg.loaded, pkg.preload, pkg.searchers = loaded, {}, copy(real_searchers)
+  g.package, loaded.package = pkg, pkg
+  g._G, loaded._G = g, g
+  g.require = make_require(g, loaded)
+  g.getmetatable, g.setmetatable = script_getmetatable, script_setmetatable
+  g.load = function(chunk, name, mode, env) return real_load(chunk, name, mode, env or g) end
+  g.loadstring = function(s, name) return real_load(s, name, "t", g) end
+  g.getfenv = function() return g end
+  return g
+end
