@@ -249,7 +249,9 @@ function classGuessing(r: Rng, n: number): Case[] {
     if (endpoint !== 'json' && typeof l.pass !== 'string') l.pass = typeof l.pass === 'number' ? String(l.pass) : '';
     if (endpoint !== 'json' && /[\u0000\r\n]/.test(`${l.user}${String(l.pass)}`)) l.pass = 'no-ctl';
     const bobPop3 = user === 'bob' && protocol.toLowerCase() === 'pop3';
-    return { klass: 'C password guessing (wrong, empty, typed, look-alike)', ...login(endpoint, l), mayLogin: !l.omitPass && right(user, l.pass) && !bobPop3 };
+    // HTTP drops the spaces around a header value (RFC 9110 5.5): on the header endpoint " alice" is "alice"
+    const ows = (v: unknown) => (endpoint === 'header' && typeof v === 'string' ? v.replace(/^[ \t]+|[ \t]+$/g, '') : v);
+    return { klass: 'C password guessing (wrong, empty, typed, look-alike)', ...login(endpoint, l), mayLogin: !l.omitPass && right(ows(user) as string, ows(l.pass)) && !bobPop3 };
   });
 }
 
