@@ -14,10 +14,14 @@ import { buildProtection, type Protection } from './protection/index';
 /** A generation with the protection objects the admin endpoints use. */
 export type EngineGeneration = Generation & { protection: Protection };
 
-/** Run the init scripts, compile every pool, build the checks: the running version is untouched until this succeeds. */
-export async function buildGeneration(config: AuthStudioConfig, services: EngineServices): Promise<EngineGeneration> {
-  await runInitScripts(config, services);
-  const pools = await buildPools(config, services);
+/**
+ * Run the init scripts, compile every pool, build the checks: the running version is untouched until this succeeds.
+ * `lua: false` builds only the checks: the engine's HTTP thread when pipeline worker threads run every script.
+ */
+export async function buildGeneration(config: AuthStudioConfig, services: EngineServices, opts: { lua?: boolean } = {}): Promise<EngineGeneration> {
+  const lua = opts.lua ?? true;
+  if (lua) await runInitScripts(config, services);
+  const pools: LuaPools = lua ? await buildPools(config, services) : { backends: new Map() };
   const protection = buildProtection(config, () => services.redis);
   return { config, pools, checks: protection.checks, passwordCache: protection.passwordCache, protection };
 }
@@ -72,7 +76,10 @@ async function buildPools(config: AuthStudioConfig, services: EngineServices): P
 /** Run each init script once in its own VM (register pools, create metrics, warm caches). */
 async function runInitScripts(config: AuthStudioConfig, services: EngineServices): Promise<void> {
   for (const ref of config.lua.config.initScripts) {
-    const vm = await LuaVm.create({ poolName: 'init', services, memoryLimitBytes: config.server.luaMemoryLimitBytes, allowIo: config.server.luaAllowIo, packagePath: config.lua.config.packagePath });
+    const vm = await LuaVm.create({
+      poolName: 'init', services, memoryLimitBytes: config.server.luaMemoryLimitBytes, allowIo: config.server.luaAllowIo,
+      packagePath: config.lua.config.packagePath, scriptTimeoutMs: config.server.luaScriptTimeoutMs,
+    });
     try {
       const src = fs.readFileSync(ref.path, 'utf8');
       const script = await vm.loadScript(chunkName(ref), src, config.server.luaScriptTimeoutMs);

@@ -92,6 +92,7 @@ export class ScriptPool {
       memoryLimitBytes: this.opts.memoryLimitBytes,
       allowIo: this.opts.allowIo,
       packagePath: this.opts.packagePath,
+      scriptTimeoutMs: this.opts.loadTimeoutMs,
     });
     try {
       for (const [displayPath, src] of gen.sources) await vm.loadScript(displayPath, src, this.opts.loadTimeoutMs);
