@@ -35,6 +35,8 @@ export interface EngineOptions {
    * 0 (the default) runs every script on this thread (tests, simulate).
    */
   workers?: number;
+  /** Worker threads' log lines go through `logger` (the studio's live log) instead of straight to stdout. */
+  forwardWorkerLogs?: boolean;
 }
 
 export type { HookResult };
@@ -101,7 +103,7 @@ export class AuthEngine {
       // with worker threads every script runs there: this thread keeps only the built-in checks
       engine.gen = await buildGeneration(config, services, { lua: !workers });
       if (workers && opts.workers) {
-        engine.workers = await PipelineWorkers.start(opts.workers, config, { redis: () => engine.services.redis, cache: services.cache, env, logger: services.logger });
+        engine.workers = await PipelineWorkers.start(opts.workers, config, { redis: () => engine.services.redis, cache: services.cache, env, logger: services.logger, forwardLogs: opts.forwardWorkerLogs });
       }
     } catch (e) {
       await engine.close();

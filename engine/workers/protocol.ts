@@ -29,6 +29,8 @@ export interface WorkerInit {
   /** Port for synchronous nauthilus_cache calls, and the flag the worker waits on. */
   cachePort: MessagePort;
   cacheFlag: SharedArrayBuffer;
+  /** Send log lines to the engine's logger (the studio shows them) instead of writing them to stdout. */
+  forwardLogs: boolean;
   /** One Float64: the deadline (epoch ms) of the Lua run in progress on the worker, 0 when none. */
   beacon: SharedArrayBuffer;
 }
@@ -58,6 +60,7 @@ export type FromWorker =
   | { t: 'done'; id: number; outcome?: WireOutcome; error?: string; code?: string }
   | { t: 'post'; id: number; records: StageRecord[] }
   | { t: 'hook-done'; id: number; result?: HookResult | null; error?: string }
+  | { t: 'log'; line: string }
   | { t: 'ack'; id: number; value?: unknown; error?: string; code?: string; location?: SourceLocation }
   | ({ t: 'redis-call'; id: number } & RedisCallBody);
 

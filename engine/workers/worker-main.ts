@@ -41,7 +41,7 @@ function storeFor(settings: RedisSettings | null): RedisStore {
 
 const services: EngineServices = {
   // pino's own destination writes to the fd directly: a worker's process.stdout is a pipe through the main thread
-  logger: pino({ level: init.config.server.logLevel }, pino.destination({ fd: 1, sync: false })),
+  logger: pino({ level: init.config.server.logLevel }, init.forwardLogs ? { write: (line: string) => send({ t: 'log', line }) } : pino.destination({ fd: 1, sync: false })),
   redis: storeFor(init.redis),
   metrics: new Registry(),
   cache: new RemoteCache(init.cachePort, init.cacheFlag),

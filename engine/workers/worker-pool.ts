@@ -29,6 +29,8 @@ export interface WorkerContext {
   cache: SharedCache;
   env: Record<string, string | undefined>;
   logger: Logger;
+  /** Worker log lines go through `logger` (the studio's log stream) instead of straight to stdout. */
+  forwardLogs?: boolean;
 }
 
 interface Slot {
@@ -134,7 +136,9 @@ export class PipelineWorkers {
     serveCache(this.ctx.cache, port1, cacheFlag);
     port1.unref();
     const beacon = new SharedArrayBuffer(8);
-    const init: WorkerInit = { config: this.config, redis: this.redisFor(), env: { ...this.ctx.env }, cachePort: port2, cacheFlag, beacon };
+    const init: WorkerInit = {
+      config: this.config, redis: this.redisFor(), env: { ...this.ctx.env }, cachePort: port2, cacheFlag, beacon, forwardLogs: this.ctx.forwardLogs ?? false,
+    };
     const worker = new Worker(WORKER_FILE, { workerData: init, transferList: [port2] });
     const slot: Slot = { worker, inFlight: 0, waiting: new Map(), hooks: new Map(), acks: new Map(), exited: false, beacon: new Float64Array(beacon) };
     this.live.add(slot);
@@ -183,6 +187,9 @@ export class PipelineWorkers {
 
   private onMessage(slot: Slot, m: FromWorker): void {
     switch (m.t) {
+      case 'log':
+        relayLog(this.ctx.logger, m.line);
+        return;
       case 'hook-done': {
         const h = slot.hooks.get(m.id);
         if (!h) return;
@@ -362,4 +369,18 @@ export class PipelineWorkers {
     }));
     clearInterval(this.watchdog);
   }
+}
+
+const LEVEL_NAMES: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+
+/** A worker's pino line, logged again on the engine's logger (its own time, pid and hostname). */
+function relayLog(logger: Logger, line: string): void {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return;
+  }
+  const { level, msg, time: _time, pid: _pid, hostname: _host, ...fields } = parsed;
+  logger[LEVEL_NAMES[level as number] ?? 'info'](fields, typeof msg === 'string' ? msg : '');
 }

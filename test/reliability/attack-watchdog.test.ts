@@ -171,3 +171,24 @@ test('issue 13 #4: a __gc finalizer that never returns does not hang a reload or
   assert.equal(await srv.stop(), 0, srv.stderr());
   assert.ok(performance.now() - t0 < 5000, `SIGTERM took ${Math.round(performance.now() - t0)} ms`);
 });
+
+test('issue 13 #9: the studio runs scripts on a worker thread: /ping and the studio API stay fast while a login is stuck in string.find', async () => {
+  const { openStudio } = await import('../../engine/studio/open-studio');
+  const studio = await openStudio({ workspace: ws(), watch: false });
+  try {
+    const url = await studio.app.listen({ host: '127.0.0.1', port: 0 });
+    assert.ok(studio.engine.workerCount >= 1, 'the studio engine has a worker thread');
+    const t0 = performance.now();
+    const stuck = login(url, 'stuck', 'x').then((r) => ({ ...r, at: performance.now() - t0 }));
+    const pings = await pingWhile(url, stuck);
+    const s = await stuck;
+    assert.equal(s.status, 500, s.body);
+    assert.match(s.head, new RegExp(`^Auth-Status: ${TEMPFAIL_MESSAGE}$`, 'mi'));
+    assert.ok(s.at < TIMEOUT_MS + GRACE_MS + 1000, `the stuck login answered after ${Math.round(s.at)} ms`);
+    assertPingsFast(pings);
+    assert.equal((await login(url, 'alice', 'alice-secret')).status, 200);
+    assert.equal((await login(url, 'alice', 'wrong')).status, 403);
+  } finally {
+    await studio.close();
+  }
+});
