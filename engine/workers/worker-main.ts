@@ -135,6 +135,7 @@ async function handle(m: ToWorker): Promise<void> {
     }
     case 'close': {
       await pipeline.drain();
+      if (prepared) await closePools(prepared.pools);
       await closePools(gen.pools);
       await closeDbPools(services);
       await services.redis.close();

@@ -324,6 +324,8 @@ export class PipelineWorkers {
    */
   async reload(config: AuthStudioConfig): Promise<void> {
     const slots = [...this.slots];
+    // with no thread running, nothing would check the new version before replacements start on it
+    if (slots.length === 0) throw new AuthStudioError('AS_ERR_POOL_BUSY', 'no pipeline worker is running (one is restarting): reload again in a moment');
     try {
       await Promise.all(slots.map((s) => this.ask(s, { t: 'prepare', config })));
     } catch (e) {
