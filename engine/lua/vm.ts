@@ -4,6 +4,10 @@
 //                                                                       |
 //                              a call that errors, times out or runs out of memory marks the VM `broken`;
 //                              the pool then replaces it (a broken VM never serves another request).
+//
+//   guards.lua (after the prelude): a call past its deadline cannot catch its own timeout; script __gc never runs.
+//   Every entry into Lua (enterLua) caps the heap and publishes its deadline to the run beacon: on a pipeline
+//   worker thread the engine's watchdog ends the thread if a C call (string.find) keeps it past the deadline.
 import fs from 'node:fs';
 import path from 'node:path';
 import { LuaFactory, LuaEngine, LUA_REGISTRYINDEX, LuaMultiReturn, LuaReturn } from 'wasmoon';
