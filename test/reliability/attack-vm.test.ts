@@ -160,3 +160,17 @@ test('issue 13 #21: a timeout cannot be caught — pcall, xpcall and coroutine.r
     vm.close();
   }
 });
+
+test('issue 13 #9: on the calling thread, a call that overran its timeout inside one long C call (string.find) still fails as a timeout', async () => {
+  // about 1 s of backtracking in one C call: the count hook never fires inside it
+  const { vm, run } = await vmWith(`
+    function nauthilus_call_feature(request)
+      string.find(string.rep("a", 1000), ".-.-b")
+      return true, false, 0
+    end`);
+  try {
+    await assert.rejects(run(), /ran longer than lua_script_timeout/);
+  } finally {
+    vm.close();
+  }
+});
