@@ -29,6 +29,8 @@ export interface WorkerInit {
   /** Port for synchronous nauthilus_cache calls, and the flag the worker waits on. */
   cachePort: MessagePort;
   cacheFlag: SharedArrayBuffer;
+  /** The texts of the version's scripts, by path (see readScriptSources): used instead of the files. */
+  sources: Record<string, string>;
   /** Send log lines to the engine's logger (the studio shows them) instead of writing them to stdout. */
   forwardLogs: boolean;
   /** One Float64: the deadline (epoch ms) of the Lua run in progress on the worker, 0 when none. */
@@ -40,7 +42,7 @@ export type WireOutcome = Omit<AuthOutcome, 'postActions'>;
 
 /** Requests a worker acknowledges (ack) when done. */
 export type WorkerTask =
-  | { t: 'prepare'; config: AuthStudioConfig }
+  | { t: 'prepare'; config: AuthStudioConfig; sources: Record<string, string> }
   | { t: 'commit' }
   | { t: 'abort' }
   | { t: 'redis'; settings: RedisSettings | null }

@@ -99,7 +99,7 @@ async function handle(m: ToWorker): Promise<void> {
       try {
         if (prepared) retirePools(prepared.pools);
         prepared = undefined;
-        prepared = await buildGeneration(m.config, { ...services, baseDir: m.config.baseDir });
+        prepared = await buildGeneration(m.config, { ...services, baseDir: m.config.baseDir }, { sources: m.sources });
         send({ t: 'ack', id: m.id });
       } catch (e) {
         send({ t: 'ack', id: m.id, ...ackError(e) });
@@ -146,7 +146,7 @@ async function handle(m: ToWorker): Promise<void> {
   }
 }
 
-buildGeneration(init.config, services).then(
+buildGeneration(init.config, services, { sources: init.sources }).then(
   (g) => {
     gen = g;
     port.on('message', (m: ToWorker) => void handle(m));

@@ -22,6 +22,7 @@ import type { HookHttpRequest } from '../lua/call-context';
 import type { HookResult } from '../pipeline/custom-hook';
 import { serveCache } from './remote-services';
 import type { FromWorker, RedisCallBody, ToWorker, WorkerInit, WorkerTask } from './protocol';
+import { readScriptSources } from '../generation';
 
 export interface WorkerContext {
   /** The engine's Redis store now in force (switchRedis replaces it). */
@@ -64,6 +65,8 @@ export class PipelineWorkers {
   private readonly watchdog: NodeJS.Timeout;
   private nextId = 0;
   private config: AuthStudioConfig;
+  /** The script texts of the version in force: a replacement thread builds from these, not from the files. */
+  private sources: Record<string, string>;
   private closing = false;
   /** Workers started after a crash (for /healthz and logs). */
   restarts = 0;
@@ -73,6 +76,7 @@ export class PipelineWorkers {
 
   private constructor(config: AuthStudioConfig, private readonly ctx: WorkerContext) {
     this.config = config;
+    this.sources = readScriptSources(config);
     this.watchdog = setInterval(() => this.watch(), WATCHDOG_EVERY_MS);
     this.watchdog.unref();
   }
@@ -137,7 +141,7 @@ export class PipelineWorkers {
     port1.unref();
     const beacon = new SharedArrayBuffer(8);
     const init: WorkerInit = {
-      config: this.config, redis: this.redisFor(), env: { ...this.ctx.env }, cachePort: port2, cacheFlag, beacon, forwardLogs: this.ctx.forwardLogs ?? false,
+      config: this.config, redis: this.redisFor(), env: { ...this.ctx.env }, cachePort: port2, cacheFlag, beacon, sources: this.sources, forwardLogs: this.ctx.forwardLogs ?? false,
     };
     const worker = new Worker(WORKER_FILE, { workerData: init, transferList: [port2] });
     const slot: Slot = { worker, inFlight: 0, waiting: new Map(), hooks: new Map(), acks: new Map(), exited: false, beacon: new Float64Array(beacon) };
@@ -326,13 +330,15 @@ export class PipelineWorkers {
     const slots = [...this.slots];
     // with no thread running, nothing would check the new version before replacements start on it
     if (slots.length === 0) throw new AuthStudioError('AS_ERR_POOL_BUSY', 'no pipeline worker is running (one is restarting): reload again in a moment');
+    const sources = readScriptSources(config);
     try {
-      await Promise.all(slots.map((s) => this.ask(s, { t: 'prepare', config })));
+      await Promise.all(slots.map((s) => this.ask(s, { t: 'prepare', config, sources })));
     } catch (e) {
       await Promise.all(slots.map((s) => this.ask(s, { t: 'abort' }).catch(() => undefined)));
       throw e;
     }
     this.config = config;
+    this.sources = sources;
     await Promise.all(slots.map((s) => this.ask(s, { t: 'commit' }).catch(() => undefined)));
   }
 

@@ -192,3 +192,28 @@ test('issue 13 #9: the studio runs scripts on a worker thread: /ping and the stu
     await studio.close();
   }
 });
+
+test('issue 13 #4/#9: a reload whose script top level is stuck in string.find is refused after the timeout; /ping stays fast, the running version keeps serving', async () => {
+  const dir = ws();
+  const srv = await spawnServe(['--config', path.join(dir, 'authstudio.yml')]);
+  servers.push(srv);
+  try {
+    assert.equal((await login(srv.url, 'alice', 'alice-secret')).status, 200);
+    const fs = await import('node:fs');
+    fs.writeFileSync(path.join(dir, 'gc.lua'), `${PATHOLOGICAL}\nfunction nauthilus_call_feature(request) return false, false, 0 end\n`);
+    const t0 = performance.now();
+    srv.child.kill('SIGHUP');
+    const refused = srv.waitFor((lines) => lines.some((l) => l.includes('reload refused')), 10000);
+    const pings = await pingWhile(srv.url, refused);
+    await refused;
+    const ms = performance.now() - t0;
+    assert.ok(ms < TIMEOUT_MS + GRACE_MS + 2000, `the reload was refused after ${Math.round(ms)} ms`);
+    assert.match(srv.lines.find((l) => l.includes('reload refused'))!, /lua_script_timeout/);
+    assertPingsFast(pings);
+    const ok = await login(srv.url, 'alice', 'alice-secret');
+    assert.equal(ok.status, 200, ok.body + srv.lines.filter((l) => !l.includes('"auth"')).join('\n'));
+    assert.equal((await login(srv.url, 'alice', 'wrong')).status, 403);
+  } finally {
+    assert.equal(await srv.stop(), 0, srv.stderr());
+  }
+});
