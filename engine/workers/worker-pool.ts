@@ -23,6 +23,8 @@ import type { HookResult } from '../pipeline/custom-hook';
 import { serveCache } from './remote-services';
 import type { FromWorker, RedisCallBody, ToWorker, WorkerInit, WorkerTask } from './protocol';
 import { readScriptSources } from '../generation';
+import { startWatchdog } from './watchdog';
+import { relayLog } from './log-relay';
 
 export interface WorkerContext {
   /** The engine's Redis store now in force (switchRedis replaces it). */
@@ -48,9 +50,6 @@ interface Slot {
 }
 
 const WORKER_FILE = path.join(__dirname, 'worker-main.js');
-/** How far past its deadline a Lua run may go before the watchdog ends its thread. */
-export const WATCHDOG_GRACE_MS = 250;
-const WATCHDOG_EVERY_MS = 50;
 /** Statistics and metrics do not wait longer than this for a thread. */
 const ASK_STATS_MS = 1000;
 /** While every thread is being replaced, a request waits this long for one before it is a temporary failure. */
@@ -62,7 +61,7 @@ export class PipelineWorkers {
   private readonly readyWaiters = new Set<() => void>();
   /** Every live worker, starting ones included: the watchdog looks at all of them. */
   private readonly live = new Set<Slot>();
-  private readonly watchdog: NodeJS.Timeout;
+  private readonly stopWatchdog: () => void;
   private nextId = 0;
   private config: AuthStudioConfig;
   /** The script texts of the version in force: a replacement thread builds from these, not from the files. */
@@ -77,17 +76,7 @@ export class PipelineWorkers {
   private constructor(config: AuthStudioConfig, private readonly ctx: WorkerContext) {
     this.config = config;
     this.sources = readScriptSources(config);
-    this.watchdog = setInterval(() => this.watch(), WATCHDOG_EVERY_MS);
-    this.watchdog.unref();
-  }
-
-  /** End every worker whose Lua run is past its deadline plus the grace. */
-  private watch(): void {
-    const now = Date.now();
-    for (const slot of this.live) {
-      const deadline = slot.beacon[0];
-      if (deadline > 0 && now > deadline + WATCHDOG_GRACE_MS && !slot.killed) this.kill(slot, now - deadline);
-    }
+    this.stopWatchdog = startWatchdog(() => this.live, (slot, overMs) => this.kill(slot, overMs));
   }
 
   private kill(slot: Slot, overMs: number): void {
@@ -375,20 +364,7 @@ export class PipelineWorkers {
       }
       await s.worker.terminate();
     }));
-    clearInterval(this.watchdog);
+    this.stopWatchdog();
   }
 }
 
-const LEVEL_NAMES: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
-
-/** A worker's pino line, logged again on the engine's logger (its own time, pid and hostname). */
-function relayLog(logger: Logger, line: string): void {
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    return;
-  }
-  const { level, msg, time: _time, pid: _pid, hostname: _host, ...fields } = parsed;
-  logger[LEVEL_NAMES[level as number] ?? 'info'](fields, typeof msg === 'string' ? msg : '');
-}

@@ -9,9 +9,10 @@ import path from 'node:path';
 import { spawnServe, type ServeProcess } from '../helpers/spawn-serve';
 import { workspace, yml } from '../helpers/config-text';
 import { TEMPFAIL_MESSAGE } from '../../engine/pipeline/pipeline';
+import { WATCHDOG_GRACE_MS } from '../../engine/workers/watchdog';
 
 const TIMEOUT_MS = 500;
-const GRACE_MS = 250; // the watchdog's grace past the deadline (engine/workers/worker-pool.ts)
+const GRACE_MS = WATCHDOG_GRACE_MS;
 const PING_MAX_MS = 50;
 // about 20 s of backtracking in one C call (measured: 3,000 "a" against ".-.-b" takes 38 s)
 const PATHOLOGICAL = 'string.find(string.rep("a", 2500), ".-.-b")';
