@@ -16,7 +16,7 @@ const SERVE: Record<string, OptionSpec> = {
   config: { type: 'string', required: true, description: 'the YAML config (e.g. lua-plugins.d/authstudio.yml)' },
   listen: { type: 'string', description: 'HOST:PORT to listen on (default: server.address, else 127.0.0.1:9080)' },
   redis: { type: 'string', description: '"mock" for the embedded Redis or a redis:// URL' },
-  workers: { type: 'string', description: 'pipeline worker threads: "auto" (default: one per core when there are two or more) or a number; 0 runs requests on the main thread' },
+  workers: { type: 'string', description: 'pipeline worker threads that run every script: "auto" (default: one per core, at least one) or a number; 0 runs scripts on the HTTP thread (a runaway script then stalls every request)' },
   'shutdown-timeout': { type: 'string', description: 'after SIGTERM/SIGINT, how long requests and post actions may still run (default 10s); what is left then is abandoned and the process exits' },
 };
 
@@ -127,6 +127,7 @@ async function serve(args: Record<string, string | boolean | undefined>): Promis
   const app = await buildHttpApp(engine);
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   logger.info({ address, config: config.file, redis: config.server.redis.mode, workers }, 'authstudio serving');
+  if (workers === 0) logger.warn('--workers 0: scripts run on the HTTP thread; a script stuck in a long C call (string.find) stalls every request until it ends');
   let stopping = false;
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -184,12 +185,12 @@ function shutdownTimeout(value: string | undefined): number {
   return ms;
 }
 
-/** --workers: a number, or "auto" (default): one pipeline thread per core when there are at least two. */
+/**
+ * --workers: a number, or "auto" (default): one pipeline thread per core, at least one, so the HTTP thread never
+ * waits for Lua (/ping answers while a script misbehaves) and a thread stuck in a script can be replaced.
+ */
 function workerCount(value: string | undefined): number {
-  if (value === undefined || value === 'auto') {
-    const cores = os.availableParallelism();
-    return cores >= 2 ? cores : 0;
-  }
+  if (value === undefined || value === 'auto') return Math.max(1, os.availableParallelism());
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 64) throw new AuthStudioError('AS_ERR_CLI_USAGE', `serve: --workers must be "auto" or a whole number from 0 to 64, not "${value}"`);
   return n;

@@ -7,14 +7,15 @@ import type { EngineServices } from './lua/services';
 import { MemoryCache } from './lua/shared-cache';
 import { RedisStore } from './redis/store';
 import { ScriptPool } from './lua/script-pool';
-import { CallContext, type HookHttpRequest, type HookHttpResponse } from './lua/call-context';
+import { CallContext, type HookHttpRequest } from './lua/call-context';
 import { chunkName } from './lua/chunk-name';
 import { AuthPipeline, type AuthOutcome } from './pipeline/pipeline';
 import type { AuthRequest } from './pipeline/auth-request';
 import { AuthStudioError } from './errors/registry';
 import type { Protection } from './protection/index';
 import { PipelineWorkers } from './workers/worker-pool';
-import { buildGeneration, closePools, loggingTable, poolStats, retirePools, type EngineGeneration } from './generation';
+import { buildGeneration, closePools, poolStats, retirePools, type EngineGeneration } from './generation';
+import { findHook, hookFailed, runCustomHook, type HookResult } from './pipeline/custom-hook';
 import { runLuaStage } from './pipeline/lua-stages';
 import { encodeLuaRequest } from './pipeline/lua-request';
 import { closeDbPools } from './lua/modules/db-pools';
@@ -30,19 +31,16 @@ export interface EngineOptions {
   /** Record Redis commands, HTTP calls and log lines per stage in traces (simulator, studio). */
   recordEvents?: boolean;
   /**
-   * Pipeline worker threads: each runs whole requests on its own Lua pools, so logins use every core.
-   * 0 (the default) runs requests on this thread.
+   * Pipeline worker threads: each runs whole requests and custom hooks on its own Lua pools, so logins use
+   * every core and this thread never waits for Lua (a watchdog replaces a thread stuck in a script).
+   * 0 (the default) runs every script on this thread (tests, simulate).
    */
   workers?: number;
+  /** Worker threads' log lines go through `logger` (the studio's live log) instead of straight to stdout. */
+  forwardWorkerLogs?: boolean;
 }
 
-export interface HookResult {
-  status: number;
-  headers: Record<string, string[]>;
-  body: string;
-  contentType: string;
-  trace: StageRecord[];
-}
+export type { HookResult };
 
 /** What a reload did: how long it took and which pools were rebuilt. */
 export interface ReloadReport {
@@ -107,9 +105,11 @@ export class AuthEngine {
     };
     const engine = new AuthEngine(config, services, opts);
     try {
-      engine.gen = await buildGeneration(config, services);
-      if (opts.workers && opts.workers > 0) {
-        engine.workers = await PipelineWorkers.start(opts.workers, config, { redis: () => engine.services.redis, cache: services.cache, env, logger: services.logger });
+      const workers = (opts.workers ?? 0) > 0;
+      // with worker threads every script runs there: this thread keeps only the built-in checks
+      engine.gen = await buildGeneration(config, services, { lua: !workers });
+      if (workers && opts.workers) {
+        engine.workers = await PipelineWorkers.start(opts.workers, config, { redis: () => engine.services.redis, cache: services.cache, env, logger: services.logger, forwardLogs: opts.forwardWorkerLogs });
       }
     } catch (e) {
       await engine.close();
@@ -142,8 +142,9 @@ export class AuthEngine {
   async reload(config: AuthStudioConfig = this.gen.config): Promise<ReloadReport> {
     const run = this.reloading.then(async () => {
       const t0 = performance.now();
-      const next = await buildGeneration(config, this.services);
+      const next = await buildGeneration(config, this.services, { lua: !this.workers });
       try {
+        // every thread builds the new version first; only when all succeeded do they switch
         await this.workers?.reload(config);
       } catch (e) {
         retirePools(next.pools);
@@ -228,6 +229,7 @@ export class AuthEngine {
   async addTotp(username: string, totpSecret: string): Promise<void> {
     const pool = this.gen.pools.backends.get('default');
     const script = this.config.lua.config.backendScript;
+    if (this.workers) throw new AuthStudioError('AS_ERR_BACKEND', 'adding a TOTP secret runs the backend on this thread: not available with pipeline worker threads');
     if (!pool || !script) throw new AuthStudioError('AS_ERR_BACKEND', 'no Lua backend is configured (lua.config.backend_script_path)');
     const call = new CallContext(`totp-${Date.now().toString(36)}`);
     const encoded = encodeLuaRequest({ username, totp_secret: totpSecret, session: call.session, no_auth: true });
@@ -238,44 +240,27 @@ export class AuthEngine {
 
   /** The custom hook configured for a location and method. */
   findHook(location: string, method: string): CustomHookConfig | undefined {
-    return this.config.lua.customHooks.find((h) => h.location === location && h.method === method.toUpperCase());
+    return findHook(this.gen, location, method);
   }
 
-  /** Run the custom hook at location+method. Returns undefined when no hook matches. */
+  /** Run the custom hook at location+method (on a worker thread when there are any). Undefined when no hook matches. */
   async runHook(location: string, req: HookHttpRequest): Promise<HookResult | undefined> {
-    const hook = this.findHook(location, req.method);
-    const pool = this.gen.pools.hooks;
-    if (!hook || !pool) return undefined;
+    if (!this.findHook(location, req.method)) return undefined;
     if (this.closing) throw new AuthStudioError('AS_ERR_SHUTTING_DOWN', 'the server is shutting down');
     const max = this.config.server.maxConcurrentRequests;
     if (this.hooksInFlight >= max) throw new AuthStudioError('AS_ERR_POOL_BUSY', `more than ${max} custom hook calls in flight (server.max_concurrent_requests)`);
     this.hooksInFlight++;
     try {
-      return await this.callHook(hook, pool, req);
+      if (!this.workers) return await runCustomHook(this.gen, this.logger, location, req);
+      try {
+        return await this.workers.runHook(location, req);
+      } catch (e) {
+        this.logger.warn({ hook: location, err: String((e as Error)?.message ?? e) }, 'custom hook failed');
+        return hookFailed(`hook-${Date.now().toString(36)}`);
+      }
     } finally {
       this.hooksInFlight--;
     }
-  }
-
-  private async callHook(hook: CustomHookConfig, pool: ScriptPool, req: HookHttpRequest): Promise<HookResult> {
-    const call = new CallContext(`hook-${Date.now().toString(36)}`);
-    const response: HookHttpResponse = { headers: {} };
-    call.httpRequest = req;
-    call.httpResponse = response;
-    const r = await runLuaStage(pool, 'hook', hook.location, chunkName(hook.script), 'hook', '', call, this.config.server.luaScriptTimeoutMs, [loggingTable(this.config), call.session]);
-    if (r.error) {
-      this.logger.warn({ hook: hook.location, err: r.record.error }, 'custom hook failed');
-      return { status: 500, headers: {}, body: JSON.stringify({ error: 'hook failed', session: call.session }), contentType: 'application/json', trace: [r.record] };
-    }
-    const json = r.values[0] as string | null | undefined;
-    const body = response.body ?? (json ?? '');
-    return {
-      status: response.status ?? (body === '' ? 204 : 200),
-      headers: response.headers,
-      body,
-      contentType: response.contentType ?? 'application/json; charset=utf-8',
-      trace: [r.record],
-    };
   }
 
   /**

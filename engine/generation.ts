@@ -14,10 +14,16 @@ import { buildProtection, type Protection } from './protection/index';
 /** A generation with the protection objects the admin endpoints use. */
 export type EngineGeneration = Generation & { protection: Protection };
 
-/** Run the init scripts, compile every pool, build the checks: the running version is untouched until this succeeds. */
-export async function buildGeneration(config: AuthStudioConfig, services: EngineServices): Promise<EngineGeneration> {
-  await runInitScripts(config, services);
-  const pools = await buildPools(config, services);
+/**
+ * Run the init scripts, compile every pool, build the checks: the running version is untouched until this succeeds.
+ * `lua: false` builds only the checks: the engine's HTTP thread when pipeline worker threads run every script.
+ */
+export async function buildGeneration(
+  config: AuthStudioConfig, services: EngineServices, opts: { lua?: boolean; sources?: Record<string, string> } = {},
+): Promise<EngineGeneration> {
+  const lua = opts.lua ?? true;
+  if (lua) await runInitScripts(config, services, opts.sources);
+  const pools: LuaPools = lua ? await buildPools(config, services, opts.sources) : { backends: new Map() };
   const protection = buildProtection(config, () => services.redis);
   return { config, pools, checks: protection.checks, passwordCache: protection.passwordCache, protection };
 }
@@ -35,19 +41,40 @@ export function poolScripts(config: AuthStudioConfig): Record<string, PoolScript
   return out;
 }
 
-function poolOptions(config: AuthStudioConfig, services: EngineServices, name: string, size: number) {
+function poolOptions(config: AuthStudioConfig, services: EngineServices, name: string, size: number, sources?: Record<string, string>) {
   const s = config.server;
   return {
     name, size, services, memoryLimitBytes: s.luaMemoryLimitBytes, allowIo: s.luaAllowIo,
-    packagePath: config.lua.config.packagePath, loadTimeoutMs: s.luaScriptTimeoutMs,
+    packagePath: config.lua.config.packagePath, loadTimeoutMs: s.luaScriptTimeoutMs, sources,
   };
 }
 
-async function buildPools(config: AuthStudioConfig, services: EngineServices): Promise<LuaPools> {
+/**
+ * The text of every script a version runs (pools and init scripts), by absolute path, read once: every worker
+ * thread of that version, and one started later to replace a thread, builds from the same texts, whatever the
+ * files on disk say by then. Unreadable files are left out (building then reports them).
+ */
+export function readScriptSources(config: AuthStudioConfig): Record<string, string> {
+  const paths = new Set<string>(Object.values(poolScripts(config)).flat().map((s) => s.path));
+  const backend = config.lua.config.backendScript;
+  if (backend) paths.add(backend.path);
+  for (const ref of config.lua.config.initScripts) paths.add(ref.path);
+  const out: Record<string, string> = {};
+  for (const p of paths) {
+    try {
+      out[p] = fs.readFileSync(p, 'utf8');
+    } catch {
+      // reported by the build
+    }
+  }
+  return out;
+}
+
+async function buildPools(config: AuthStudioConfig, services: EngineServices, sources?: Record<string, string>): Promise<LuaPools> {
   const cfg = config.lua;
   const scripts = poolScripts(config);
   const n = cfg.config.numberOfWorkers;
-  const opts = (name: string, size: number) => poolOptions(config, services, name, size);
+  const opts = (name: string, size: number) => poolOptions(config, services, name, size, sources);
   const pools: LuaPools = { backends: new Map() };
   try {
     if (scripts.features.length) pools.features = await ScriptPool.create(opts('features', n), scripts.features);
@@ -70,11 +97,14 @@ async function buildPools(config: AuthStudioConfig, services: EngineServices): P
 }
 
 /** Run each init script once in its own VM (register pools, create metrics, warm caches). */
-async function runInitScripts(config: AuthStudioConfig, services: EngineServices): Promise<void> {
+async function runInitScripts(config: AuthStudioConfig, services: EngineServices, sources?: Record<string, string>): Promise<void> {
   for (const ref of config.lua.config.initScripts) {
-    const vm = await LuaVm.create({ poolName: 'init', services, memoryLimitBytes: config.server.luaMemoryLimitBytes, allowIo: config.server.luaAllowIo, packagePath: config.lua.config.packagePath });
+    const vm = await LuaVm.create({
+      poolName: 'init', services, memoryLimitBytes: config.server.luaMemoryLimitBytes, allowIo: config.server.luaAllowIo,
+      packagePath: config.lua.config.packagePath, scriptTimeoutMs: config.server.luaScriptTimeoutMs,
+    });
     try {
-      const src = fs.readFileSync(ref.path, 'utf8');
+      const src = sources?.[ref.path] ?? fs.readFileSync(ref.path, 'utf8');
       const script = await vm.loadScript(chunkName(ref), src, config.server.luaScriptTimeoutMs);
       const call = new CallContext('init');
       await vm.dispatch('init', script, '', [loggingTable(config)], call, config.server.luaScriptTimeoutMs);

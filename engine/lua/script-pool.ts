@@ -29,6 +29,8 @@ export interface PoolOptions {
   packagePath?: string;
   /** Timeout for running a script's top level while loading. */
   loadTimeoutMs: number;
+  /** Script texts by absolute path, read once for a whole version (worker threads): used instead of the files. */
+  sources?: Record<string, string>;
 }
 
 interface Generation {
@@ -67,7 +69,7 @@ export class ScriptPool {
    * keeping that VM as the pool's first.
    */
   static async create(opts: PoolOptions, scripts: PoolScript[]): Promise<ScriptPool> {
-    const sources = readSources(scripts);
+    const sources = readSources(scripts, opts.sources);
     const pool = new ScriptPool(opts, sources);
     const vm = await pool.newVm(pool.gen);
     pool.gen.idle.push(vm);
@@ -92,6 +94,7 @@ export class ScriptPool {
       memoryLimitBytes: this.opts.memoryLimitBytes,
       allowIo: this.opts.allowIo,
       packagePath: this.opts.packagePath,
+      scriptTimeoutMs: this.opts.loadTimeoutMs,
     });
     try {
       for (const [displayPath, src] of gen.sources) await vm.loadScript(displayPath, src, this.opts.loadTimeoutMs);
@@ -207,9 +210,14 @@ export class ScriptPool {
   }
 }
 
-function readSources(scripts: PoolScript[]): Map<string, string> {
+function readSources(scripts: PoolScript[], given?: Record<string, string>): Map<string, string> {
   const out = new Map<string, string>();
   for (const s of scripts) {
+    const known = given?.[s.path];
+    if (known !== undefined) {
+      out.set(s.displayPath, known);
+      continue;
+    }
     let src: string;
     try {
       src = fs.readFileSync(s.path, 'utf8');

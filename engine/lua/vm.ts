@@ -4,9 +4,13 @@
 //                                                                       |
 //                              a call that errors, times out or runs out of memory marks the VM `broken`;
 //                              the pool then replaces it (a broken VM never serves another request).
+//
+//   guards.lua (after the prelude): a call past its deadline cannot catch its own timeout; script __gc never runs.
+//   Every entry into Lua (enterLua) caps the heap and publishes its deadline to the run beacon: on a pipeline
+//   worker thread the engine's watchdog ends the thread if a C call (string.find) keeps it past the deadline.
 import fs from 'node:fs';
 import path from 'node:path';
-import { LuaFactory, LuaEngine, LUA_REGISTRYINDEX, LuaMultiReturn } from 'wasmoon';
+import { LuaFactory, LuaEngine, LUA_REGISTRYINDEX, LuaMultiReturn, LuaReturn } from 'wasmoon';
 import type { LuaGlobal } from 'wasmoon';
 import { AuthStudioError } from '../errors/registry';
 import type { ModuleHost } from './module';
@@ -14,12 +18,15 @@ import { StageAbort, type CallContext } from './call-context';
 import type { EngineServices } from './services';
 import { moduleByName, resolveLegacyLoaderName } from './modules/index';
 import { parseLuaError } from './lua-error';
+import { runBeacon } from './run-beacon';
 
 // the builtin globals run inside the prelude's scope, where `host` is still visible
 const PRELUDE =
   fs.readFileSync(findLuaSource('prelude.lua'), 'utf8') +
   '\n;(function(...)\n' + fs.readFileSync(findLuaSource('builtin.lua'), 'utf8') + '\nend)(host)\n' +
   fs.readFileSync(findLuaSource('script-env.lua'), 'utf8');
+// run after the prelude: they wrap the globals each script's environment is copied from (script-env.lua)
+const GUARDS = fs.readFileSync(findLuaSource('guards.lua'), 'utf8');
 
 function findLuaSource(name: string): string {
   // engine/lua/vm.ts compiles to dist/engine/lua/vm.js; the .lua files stay in engine/lua/prelude/
@@ -43,6 +50,8 @@ export interface VmOptions {
   allowIo: boolean;
   /** `package.path` templates for require of user modules. */
   packagePath?: string;
+  /** lua_script_timeout: also bounds closing the VM (reported to the run beacon). Default 1000 ms. */
+  scriptTimeoutMs?: number;
 }
 
 /** A script compiled into this VM: its private environment lives in the Lua registry. */
@@ -78,6 +87,10 @@ export class LuaVm implements ModuleHost {
   private hookPtr = 0;
   /** When the running call last got the CPU (start or last time-slice yield). */
   private sliceStart = 0;
+  /** Heap cap while Lua runs (0: none yet). Host-side pushes run uncapped: an allocation failure there is unprotected. */
+  private memoryCap = 0;
+  /** The real `tostring`, anchored: turns an error object into text in protected mode. */
+  private tostringRef = 0;
 
   private constructor(engine: LuaEngine, options: VmOptions) {
     this.global = engine.global;
@@ -122,10 +135,14 @@ export class LuaVm implements ModuleHost {
       },
     });
     this.runSyncChunk(PRELUDE, '=[authstudio prelude]');
+    g.set('__as_guard_host', { past_deadline: () => this.deadline !== 0 && Date.now() > this.deadline });
+    this.runSyncChunk(GUARDS, '=[authstudio guards]');
+    g.lua.lua_getglobal(g.address, 'tostring');
+    this.tostringRef = g.lua.luaL_ref(g.address, LUA_REGISTRYINDEX);
     this.installTimeoutHook();
     // capped from the start: a script that allocates at its top level (or an init script) is stopped too;
     // sealMemory() re-bases the cap once the scripts are loaded
-    this.global.setMemoryMax(this.global.getMemoryUsed() + this.options.memoryLimitBytes);
+    this.memoryCap = this.global.getMemoryUsed() + this.options.memoryLimitBytes;
     if (this.options.packagePath) {
       // user modules are read from disk by the host, not by Lua's io (which is sandboxed)
       this.installPackageSearcher(this.options.packagePath);
@@ -227,10 +244,9 @@ export class LuaVm implements ModuleHost {
 
   private runSyncChunk(src: string, chunkname: string): void {
     const g = this.global;
-    const lua = g.lua;
     const top = g.getTop();
     g.loadString(src, chunkname);
-    const rc = lua.lua_pcallk(g.address, 0, 0, 0, 0, null);
+    const rc = this.protectedCall(g.address, 0, 0, Date.now() + this.timeoutMs());
     if (rc !== 0) {
       const msg = g.getValue(-1);
       g.setTop(top);
@@ -246,7 +262,31 @@ export class LuaVm implements ModuleHost {
 
   /** Cap the heap at what is used now plus the configured limit (call after loading scripts). */
   sealMemory(): void {
-    this.global.setMemoryMax(this.global.getMemoryUsed() + this.options.memoryLimitBytes);
+    this.memoryCap = this.global.getMemoryUsed() + this.options.memoryLimitBytes;
+  }
+
+  private timeoutMs(): number {
+    return this.options.scriptTimeoutMs ?? 1000;
+  }
+
+  /**
+   * Every entry into Lua goes through here: heap capped, deadline published to the run beacon (a watchdog on
+   * another thread ends a worker stuck past it). Outside, host-side pushes run uncapped, so an allocation
+   * failure never happens where no protected call would catch it (Lua would abort the wasm instance).
+   */
+  private enterLua<T>(deadline: number, fn: () => T): T {
+    const prev = runBeacon().enter(deadline);
+    if (this.memoryCap) this.global.setMemoryMax(this.memoryCap);
+    try {
+      return fn();
+    } finally {
+      this.global.setMemoryMax(0);
+      runBeacon().leave(prev);
+    }
+  }
+
+  private protectedCall(L: number, nargs: number, nresults: number, deadline: number): number {
+    return this.enterLua(deadline, () => this.global.lua.lua_pcallk(L, nargs, nresults, 0, 0, null));
   }
 
   /**
@@ -262,8 +302,8 @@ export class LuaVm implements ModuleHost {
       lua.lua_getfield(th.address, LUA_REGISTRYINDEX, '__as_compile');
       th.pushValue(source);
       th.pushValue('@' + displayPath);
-      const rc = lua.lua_pcallk(th.address, 2, 2, 0, 0, null);
-      if (rc !== 0) throw new Error(String(th.getValue(-1)));
+      const rc = this.protectedCall(th.address, 2, 2, Date.now() + timeoutMs);
+      if (rc !== 0) throw new Error(this.errorText(th.address, rc));
       if (lua.lua_type(th.address, -2) === 0) {
         const msg = String(th.getValue(-1));
         const parsed = parseLuaError(msg);
@@ -363,7 +403,11 @@ export class LuaVm implements ModuleHost {
     return this.dispatch('call', script, '', [fnName, ...args], call, timeoutMs);
   }
 
-  /** Run a thread to completion, giving up after timeoutMs even if a host call never answers. */
+  /**
+   * Run a thread to completion, giving up after timeoutMs even if a host call never answers. Our own loop
+   * over lua_resume instead of wasmoon's Thread.run: its error path turns the error object into text with
+   * unprotected Lua calls (a __tostring that errors aborts the whole wasm instance).
+   */
   private async runThread(th: ReturnType<LuaGlobal['newThread']>, nargs: number, timeoutMs: number): Promise<unknown[]> {
     const ac = new StageAbort();
     const prevSignal = this.call?.abortSignal;
@@ -377,10 +421,12 @@ export class LuaVm implements ModuleHost {
     });
     this.sliceStart = Date.now();
     this.deadline = this.sliceStart + timeoutMs;
-    const run = th.run(nargs);
+    const run = this.resumeLoop(th, nargs);
     try {
-      const res = await Promise.race([run, timedOut]);
-      return [...res];
+      const out = await Promise.race([run, timedOut]);
+      // a long C call (string.find) ends unseen by the count hook: a call that overran its deadline still failed
+      if (Date.now() > this.deadline) throw new LuaCallTimeout();
+      return out;
     } catch (e) {
       // make sure the thread has stopped before anyone touches this VM again
       if (e instanceof LuaCallTimeout) await run.catch(() => undefined);
@@ -390,6 +436,50 @@ export class LuaVm implements ModuleHost {
       ac.abort(); // whatever host work this call started and left behind settles now
       clearTimeout(timer);
       if (this.call) this.call.abortSignal = prevSignal;
+    }
+  }
+
+  private async resumeLoop(th: ReturnType<LuaGlobal['newThread']>, nargs: number): Promise<unknown[]> {
+    const lua = this.global.lua;
+    let r = this.enterLua(this.deadline, () => th.resume(nargs));
+    while (r.result === LuaReturn.Yield) {
+      // a host call yields (marker, promise); a time slice yields nothing; anything else a script yields is ignored
+      let wait: unknown;
+      if (r.resultCount > 0 && lua.lua_type(th.address, -1) === 7 /* userdata */) wait = th.getValue(-1);
+      if (r.resultCount > 0) lua.lua_settop(th.address, -r.resultCount - 1);
+      if (wait instanceof Promise) await wait;
+      else await new Promise((resolve) => setImmediate(resolve));
+      r = this.enterLua(this.deadline, () => th.resume(0));
+    }
+    if (r.result !== LuaReturn.Ok) throw new Error(this.errorText(th.address, r.result));
+    return [...th.getStackValues()];
+  }
+
+  /**
+   * The error on top of L as text, without running script code unprotected: strings and numbers as they are,
+   * other values through tostring in a protected call (a __tostring may raise or loop), else their type.
+   */
+  private errorText(L: number, code: number): string {
+    const lua = this.global.lua;
+    const type = lua.lua_type(L, -1);
+    if (type === 4 /* string */ || type === 3 /* number */) return String(lua.lua_tolstring(L, -1, null));
+    if (code === LuaReturn.ErrorMem) return 'not enough memory';
+    if (type === 0 /* nil */ || type === -1) return 'nil';
+    const g = this.global;
+    const top = g.getTop();
+    try {
+      lua.lua_rawgeti(g.address, LUA_REGISTRYINDEX, BigInt(this.tostringRef));
+      lua.lua_xmove(L, g.address, 1);
+      // a metatable's __name or __tostring may describe the object; a plain table gets Lua's own wording
+      const described = lua.lua_getmetatable(g.address, -1) !== 0;
+      if (described) lua.lua_settop(g.address, -2);
+      const deadline = this.deadline || Date.now() + this.timeoutMs();
+      if (described && this.protectedCall(g.address, 1, 1, deadline) === 0 && lua.lua_type(g.address, -1) === 4) {
+        return String(lua.lua_tolstring(g.address, -1, null));
+      }
+      return `(error object is a ${lua.lua_typename(L, type)} value)`;
+    } finally {
+      g.setTop(top);
     }
   }
 
@@ -426,7 +516,13 @@ export class LuaVm implements ModuleHost {
       setTimeout(() => this.close2(), 50);
       return;
     }
-    this.global.close();
+    // lua_close runs the remaining finalizers (only host modules' ones: see guards.lua); a finalizer's error
+    // is Lua's warning, not ours, and whatever escapes is logged: closing never takes the engine down
+    try {
+      this.enterLua(Date.now() + this.timeoutMs(), () => this.global.close());
+    } catch (e) {
+      this.services.logger.error({ pool: this.poolName, err: String((e as Error)?.message ?? e) }, 'closing a Lua VM failed');
+    }
     if (this.hookPtr) this.global.lua.module.removeFunction(this.hookPtr);
     this.hookPtr = 0;
   }

@@ -38,6 +38,11 @@ export interface OpenStudioOptions {
   /** Watch the workspace for external edits (default true). */
   watch?: boolean;
   env?: Record<string, string | undefined>;
+  /**
+   * Pipeline worker threads that run the scripts (default 1): the HTTP thread (auth endpoints, studio API, UI)
+   * never waits for Lua, and a thread stuck in a script past its timeout is replaced. 0 runs scripts on it.
+   */
+  workers?: number;
 }
 
 export interface Studio {
@@ -80,13 +85,14 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
   }
   const { logger, tap } = createStudioLogger(config.server.logLevel, opts.echoLogs);
   if (settings.problem) logger.warn({ file: settings.file }, settings.problem);
+  const workers = opts.workers ?? 1;
   let engine: AuthEngine;
   try {
-    engine = await AuthEngine.create(config, { logger, recordEvents: true, env: opts.env });
+    engine = await AuthEngine.create(config, { logger, recordEvents: true, env: opts.env, workers, forwardWorkerLogs: true });
   } catch (e) {
     if (!(e instanceof AuthStudioError)) throw e;
     startup = failed(e);
-    engine = await AuthEngine.create(fallback(), { logger, recordEvents: true, env: opts.env });
+    engine = await AuthEngine.create(fallback(), { logger, recordEvents: true, env: opts.env, workers, forwardWorkerLogs: true });
   }
   if (startup) logger.warn({ diagnostics: startup.diagnostics }, 'the workspace did not load: serving an empty configuration until it is fixed');
   const app = await buildHttpApp(engine);

@@ -3,7 +3,11 @@
 //   main --init{config, redis}--> worker --ready | failed-->
 //   main --auth{id, req}--> worker runs the whole pipeline --done{id, outcome}--> (response sent)
 //                                                          --post{id, records}--> (post actions finished)
-//   main --reload{id, config} | redis{id, settings}--> worker --ack{id, error?}-->
+//   main --hook{id, location, req}--> worker runs the custom hook --hook-done{id, result}-->
+//   main --prepare{id, config}--> every worker builds the new version --ack-->, then commit (or abort) on all
+//   main --redis{id, settings}--> worker --ack{id, error?}-->
+//   worker writes the deadline of the Lua run in progress to `beacon`: the main thread's watchdog ends a
+//   worker stuck past it (a C call such as string.find cannot be interrupted on its own thread)
 //   worker --redis-call{id, ...}--> main (embedded Redis lives on the main thread) --reply{id, ...}-->
 //   worker --cache-call on its own port, waits on a shared flag--> main: nauthilus_cache is synchronous in Lua
 import type { MessagePort } from 'node:worker_threads';
@@ -13,6 +17,8 @@ import type { AuthOutcome } from '../pipeline/pipeline';
 import type { StageRecord } from '../pipeline/trace';
 import type { RedisCommand } from '../redis/store';
 import type { SourceLocation } from '../errors/registry';
+import type { HookHttpRequest } from '../lua/call-context';
+import type { HookResult } from '../pipeline/custom-hook';
 
 /** What a worker needs to build its pipeline. `redis` is null when it must use the main thread's embedded store. */
 export interface WorkerInit {
@@ -23,6 +29,12 @@ export interface WorkerInit {
   /** Port for synchronous nauthilus_cache calls, and the flag the worker waits on. */
   cachePort: MessagePort;
   cacheFlag: SharedArrayBuffer;
+  /** The texts of the version's scripts, by path (see readScriptSources): used instead of the files. */
+  sources: Record<string, string>;
+  /** Send log lines to the engine's logger (the studio shows them) instead of writing them to stdout. */
+  forwardLogs: boolean;
+  /** One Float64: the deadline (epoch ms) of the Lua run in progress on the worker, 0 when none. */
+  beacon: SharedArrayBuffer;
 }
 
 /** An outcome as it crosses threads: without its postActions promise. */
@@ -30,7 +42,9 @@ export type WireOutcome = Omit<AuthOutcome, 'postActions'>;
 
 /** Requests a worker acknowledges (ack) when done. */
 export type WorkerTask =
-  | { t: 'reload'; config: AuthStudioConfig }
+  | { t: 'prepare'; config: AuthStudioConfig; sources: Record<string, string> }
+  | { t: 'commit' }
+  | { t: 'abort' }
   | { t: 'redis'; settings: RedisSettings | null }
   | { t: 'stats' }
   | { t: 'metrics' }
@@ -38,6 +52,7 @@ export type WorkerTask =
 
 export type ToWorker =
   | { t: 'auth'; id: number; req: AuthRequest; recordEvents: boolean }
+  | { t: 'hook'; id: number; location: string; req: HookHttpRequest }
   | (WorkerTask & { id: number })
   | { t: 'reply'; id: number; ok: boolean; value?: unknown; error?: string };
 
@@ -46,7 +61,9 @@ export type FromWorker =
   | { t: 'failed'; error: string; code?: string; location?: SourceLocation }
   | { t: 'done'; id: number; outcome?: WireOutcome; error?: string; code?: string }
   | { t: 'post'; id: number; records: StageRecord[] }
-  | { t: 'ack'; id: number; value?: unknown; error?: string }
+  | { t: 'hook-done'; id: number; result?: HookResult | null; error?: string }
+  | { t: 'log'; line: string }
+  | { t: 'ack'; id: number; value?: unknown; error?: string; code?: string; location?: SourceLocation }
   | ({ t: 'redis-call'; id: number } & RedisCallBody);
 
 /** A Redis command (or batch) a worker runs on the main thread's embedded store. */

@@ -9,13 +9,16 @@ import { RedisStore, type RedisCommand } from '../redis/store';
 import { AuthPipeline } from '../pipeline/pipeline';
 import { buildGeneration, closePools, poolStats, retirePools, type EngineGeneration } from '../generation';
 import { closeDbPools } from '../lua/modules/db-pools';
-import { isAuthStudioError } from '../errors/registry';
+import { isAuthStudioError, type SourceLocation } from '../errors/registry';
+import { installSharedBeacon } from '../lua/run-beacon';
+import { runCustomHook } from '../pipeline/custom-hook';
 import { RemoteCache, RemoteRedisStore, type RedisRpc } from './remote-services';
 import type { FromWorker, RedisCallBody, ToWorker, WorkerInit } from './protocol';
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
 const send = (m: FromWorker) => port.postMessage(m);
+installSharedBeacon(init.beacon);
 
 let nextCall = 0;
 const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -39,7 +42,7 @@ function storeFor(settings: RedisSettings | null): RedisStore {
 
 const services: EngineServices = {
   // pino's own destination writes to the fd directly: a worker's process.stdout is a pipe through the main thread
-  logger: pino({ level: init.config.server.logLevel }, pino.destination({ fd: 1, sync: false })),
+  logger: pino({ level: init.config.server.logLevel }, init.forwardLogs ? { write: (line: string) => send({ t: 'log', line }) } : pino.destination({ fd: 1, sync: false })),
   redis: storeFor(init.redis),
   metrics: new Registry(),
   cache: new RemoteCache(init.cachePort, init.cacheFlag),
@@ -50,10 +53,17 @@ const services: EngineServices = {
   passwordNonce: init.config.server.passwordNonce,
 };
 let gen: EngineGeneration;
+/** A version built by `prepare`, waiting for commit or abort. */
+let prepared: EngineGeneration | undefined;
 const pipeline = new AuthPipeline({ services, current: () => gen });
 
 function errorText(e: unknown): { error: string; code?: string } {
   return isAuthStudioError(e) ? { error: e.format(), code: e.code } : { error: String((e as Error)?.message ?? e) };
+}
+
+/** An error as an ack carries it: message, code and location (the engine rebuilds the AuthStudioError). */
+function ackError(e: unknown): { error: string; code?: string; location?: SourceLocation } {
+  return isAuthStudioError(e) ? { error: e.message, code: e.code, location: e.location } : { error: String((e as Error)?.message ?? e) };
 }
 
 async function handle(m: ToWorker): Promise<void> {
@@ -77,16 +87,35 @@ async function handle(m: ToWorker): Promise<void> {
       postActions.then((records) => send({ t: 'post', id: m.id, records }));
       return;
     }
-    case 'reload': {
+    case 'hook': {
       try {
-        const next = await buildGeneration(m.config, { ...services, baseDir: m.config.baseDir });
-        const old = gen;
-        gen = next;
-        retirePools(old.pools);
+        const result = await runCustomHook(gen, services.logger, m.location, m.req);
+        send({ t: 'hook-done', id: m.id, result: result ?? null });
+      } catch (e) {
+        send({ t: 'hook-done', id: m.id, error: errorText(e).error });
+      }
+      return;
+    }
+    case 'prepare': {
+      try {
+        if (prepared) retirePools(prepared.pools);
+        prepared = undefined;
+        prepared = await buildGeneration(m.config, { ...services, baseDir: m.config.baseDir }, { sources: m.sources });
         send({ t: 'ack', id: m.id });
       } catch (e) {
-        send({ t: 'ack', id: m.id, error: errorText(e).error });
+        send({ t: 'ack', id: m.id, ...ackError(e) });
       }
+      return;
+    }
+    case 'commit':
+    case 'abort': {
+      if (prepared && m.t === 'commit') {
+        const old = gen;
+        gen = prepared;
+        retirePools(old.pools);
+      } else if (prepared) retirePools(prepared.pools);
+      prepared = undefined;
+      send({ t: 'ack', id: m.id });
       return;
     }
     case 'redis': {
@@ -109,6 +138,7 @@ async function handle(m: ToWorker): Promise<void> {
       // the deadline comes as milliseconds from now (each thread has its own clock origin)
       const deadline = m.deadlineMs === undefined ? Infinity : performance.now() + m.deadlineMs;
       const abandoned = await pipeline.drain(deadline);
+      if (prepared) await closePools(prepared.pools);
       await closePools(gen.pools);
       await closeDbPools(services);
       await services.redis.close(deadline === Infinity ? undefined : Math.min(1000, Math.max(0, deadline - performance.now())));
@@ -119,7 +149,7 @@ async function handle(m: ToWorker): Promise<void> {
   }
 }
 
-buildGeneration(init.config, services).then(
+buildGeneration(init.config, services, { sources: init.sources }).then(
   (g) => {
     gen = g;
     port.on('message', (m: ToWorker) => void handle(m));

@@ -3,6 +3,8 @@
 //   authenticate(req) -> least busy worker --auth--> pipeline on that thread --done--> outcome (+ post records later)
 //   reload(config)    -> every worker builds the new version, then swaps (requests in flight finish on the old one)
 //   a worker that dies: its requests in flight fail as temporary failures, and a new worker takes its place
+//   watchdog (every 50 ms): a worker whose Lua run is past its deadline + grace (stuck in a C call the count
+//   hook cannot stop, e.g. a pathological string.find) is terminated: its requests answer tempfail, it is replaced
 //
 // The embedded Redis and nauthilus_cache stay on this thread (one state per engine); a real Redis gets one
 // connection per worker.
@@ -16,9 +18,14 @@ import { atomicScriptNamed } from '../redis/atomic-script';
 import type { AuthRequest } from '../pipeline/auth-request';
 import type { AuthOutcome } from '../pipeline/pipeline';
 import type { StageRecord } from '../pipeline/trace';
-import { AuthStudioError } from '../errors/registry';
+import { AuthStudioError, type ErrorCode } from '../errors/registry';
+import type { HookHttpRequest } from '../lua/call-context';
+import type { HookResult } from '../pipeline/custom-hook';
 import { serveCache } from './remote-services';
 import type { FromWorker, RedisCallBody, ToWorker, WorkerInit, WorkerTask } from './protocol';
+import { readScriptSources } from '../generation';
+import { startWatchdog } from './watchdog';
+import { relayLog } from './log-relay';
 
 export interface WorkerContext {
   /** The engine's Redis store now in force (switchRedis replaces it). */
@@ -26,28 +33,74 @@ export interface WorkerContext {
   cache: SharedCache;
   env: Record<string, string | undefined>;
   logger: Logger;
+  /** Worker log lines go through `logger` (the studio's log stream) instead of straight to stdout. */
+  forwardLogs?: boolean;
 }
 
 interface Slot {
   worker: Worker;
   inFlight: number;
   waiting: Map<number, { resolve: (o: AuthOutcome) => void; reject: (e: Error) => void; post: (r: StageRecord[]) => void; answered?: boolean }>;
+  hooks: Map<number, { resolve: (r: HookResult | undefined) => void; reject: (e: Error) => void }>;
   acks: Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>;
   exited: boolean;
+  /** The worker's run beacon: deadline (epoch ms) of its Lua run in progress, 0 when none. */
+  beacon: Float64Array;
+  /** Why the watchdog ended it (its requests are answered with this). */
+  killed?: AuthStudioError;
 }
 
 const WORKER_FILE = path.join(__dirname, 'worker-main.js');
+/** Statistics and metrics do not wait longer than this for a thread. */
+const ASK_STATS_MS = 1000;
+/** While every thread is being replaced, a request waits this long for one before it is a temporary failure. */
+const WAIT_FOR_WORKER_MS = 5000;
 
 export class PipelineWorkers {
   private readonly slots: Slot[] = [];
+  /** Requests waiting for a worker to be ready (every thread is being replaced). */
+  private readonly readyWaiters = new Set<() => void>();
+  /** Every live worker, starting ones included: the watchdog looks at all of them. */
+  private readonly live = new Set<Slot>();
+  private readonly stopWatchdog: () => void;
   private nextId = 0;
   private config: AuthStudioConfig;
+  /** The script texts of the version in force: a replacement thread builds from these, not from the files. */
+  private sources: Record<string, string>;
   private closing = false;
   /** Workers started after a crash (for /healthz and logs). */
   restarts = 0;
 
+  /** Workers the watchdog ended (for /healthz and logs). */
+  killed = 0;
+
   private constructor(config: AuthStudioConfig, private readonly ctx: WorkerContext) {
     this.config = config;
+    this.sources = readScriptSources(config);
+    this.stopWatchdog = startWatchdog(() => this.live, (slot, overMs) => this.kill(slot, overMs));
+  }
+
+  private kill(slot: Slot, overMs: number): void {
+    this.killed++;
+    slot.killed = new AuthStudioError('AS_ERR_LUA_TIMEOUT', `a script ran ${overMs} ms past lua_script_timeout in a call its thread could not interrupt (e.g. string.find on a pathological pattern): the pipeline thread was replaced`);
+    this.ctx.logger.error({ over_ms: overMs, in_flight: slot.waiting.size + slot.hooks.size }, 'pipeline worker stuck in a script past its timeout: terminating it');
+    this.fail(slot, slot.killed);
+    void slot.worker.terminate();
+  }
+
+  /** Answer everything a worker owed: requests fail (tempfail), answered ones settle their post actions empty. */
+  private fail(slot: Slot, err: Error): void {
+    for (const w of slot.waiting.values()) {
+      // answered already: only its post actions are lost with the thread
+      if (w.answered) w.post([]);
+      else w.reject(err);
+    }
+    for (const h of slot.hooks.values()) h.reject(err);
+    for (const a of slot.acks.values()) a.reject(err);
+    slot.waiting.clear();
+    slot.hooks.clear();
+    slot.acks.clear();
+    slot.inFlight = 0;
   }
 
   /** Start `count` workers on `config`; resolves once every one has compiled its pools. */
@@ -76,9 +129,13 @@ export class PipelineWorkers {
     const cacheFlag = new SharedArrayBuffer(4);
     serveCache(this.ctx.cache, port1, cacheFlag);
     port1.unref();
-    const init: WorkerInit = { config: this.config, redis: this.redisFor(), env: { ...this.ctx.env }, cachePort: port2, cacheFlag };
+    const beacon = new SharedArrayBuffer(8);
+    const init: WorkerInit = {
+      config: this.config, redis: this.redisFor(), env: { ...this.ctx.env }, cachePort: port2, cacheFlag, beacon, sources: this.sources, forwardLogs: this.ctx.forwardLogs ?? false,
+    };
     const worker = new Worker(WORKER_FILE, { workerData: init, transferList: [port2] });
-    const slot: Slot = { worker, inFlight: 0, waiting: new Map(), acks: new Map(), exited: false };
+    const slot: Slot = { worker, inFlight: 0, waiting: new Map(), hooks: new Map(), acks: new Map(), exited: false, beacon: new Float64Array(beacon) };
+    this.live.add(slot);
     return new Promise<void>((resolve, reject) => {
       let ready = false;
       worker.on('message', (m: FromWorker) => {
@@ -86,6 +143,7 @@ export class PipelineWorkers {
           ready = true;
           this.slots.push(slot);
           resolve();
+          for (const wake of [...this.readyWaiters]) wake();
         } else if (m.t === 'failed') {
           reject(new AuthStudioError((m.code as 'AS_ERR_LUA_INIT') ?? 'AS_ERR_INTERNAL', m.error, { location: m.location }));
           void worker.terminate();
@@ -97,29 +155,44 @@ export class PipelineWorkers {
       });
       worker.on('exit', (code) => {
         slot.exited = true;
+        this.live.delete(slot);
         port1.close();
         const i = this.slots.indexOf(slot);
         if (i >= 0) this.slots.splice(i, 1);
-        const gone = new Error(`pipeline worker stopped (exit code ${code})`);
-        for (const w of slot.waiting.values()) {
-          // answered already: only its post actions are lost with the thread
-          if (w.answered) w.post([]);
-          else w.reject(gone);
-        }
-        for (const a of slot.acks.values()) a.reject(gone);
-        slot.waiting.clear();
-        slot.acks.clear();
+        const gone = slot.killed ?? new AuthStudioError('AS_ERR_INTERNAL', `pipeline worker stopped (exit code ${code})`);
+        this.fail(slot, gone);
         if (!ready) reject(gone);
         else if (!this.closing) {
           this.restarts++;
-          this.spawn().catch((e) => this.ctx.logger.error({ err: String(e) }, 'could not restart a pipeline worker'));
+          this.respawn();
         }
       });
     });
   }
 
+  /** Start a replacement; if it cannot start (its init failed), try again a second later. */
+  private respawn(): void {
+    this.spawn().catch((e) => {
+      if (this.closing) return;
+      this.ctx.logger.error({ err: String((e as Error)?.message ?? e) }, 'could not restart a pipeline worker (retrying in 1 s)');
+      if (!this.closing) setTimeout(() => !this.closing && this.respawn(), 1000).unref();
+    });
+  }
+
   private onMessage(slot: Slot, m: FromWorker): void {
     switch (m.t) {
+      case 'log':
+        relayLog(this.ctx.logger, m.line);
+        return;
+      case 'hook-done': {
+        const h = slot.hooks.get(m.id);
+        if (!h) return;
+        slot.hooks.delete(m.id);
+        slot.inFlight = Math.max(0, slot.inFlight - 1);
+        if (m.error !== undefined) h.reject(new AuthStudioError('AS_ERR_INTERNAL', m.error));
+        else h.resolve(m.result ?? undefined);
+        return;
+      }
       case 'done': {
         const w = slot.waiting.get(m.id);
         if (!w) return;
@@ -144,7 +217,7 @@ export class PipelineWorkers {
       case 'ack': {
         const a = slot.acks.get(m.id);
         slot.acks.delete(m.id);
-        if (a) m.error ? a.reject(new AuthStudioError('AS_ERR_LUA_LOAD', m.error)) : a.resolve(m.value);
+        if (a) m.error !== undefined ? a.reject(new AuthStudioError((m.code as ErrorCode) ?? 'AS_ERR_LUA_LOAD', m.error, { location: m.location })) : a.resolve(m.value);
         return;
       }
       case 'redis-call':
@@ -178,12 +251,33 @@ export class PipelineWorkers {
     return res.map(([err, v]) => [err ? err.message : null, v]);
   }
 
-  /** Run one request on the least busy worker. */
-  run(req: AuthRequest, recordEvents: boolean): Promise<AuthOutcome> {
+  private leastBusy(): Slot | undefined {
     let best: Slot | undefined;
-    for (const s of this.slots) if (!best || s.inFlight < best.inFlight) best = s;
-    if (!best) return Promise.reject(new AuthStudioError('AS_ERR_POOL_BUSY', 'no pipeline worker is running (one is restarting)'));
-    const slot = best;
+    for (const s of this.slots) if (!s.killed && (!best || s.inFlight < best.inFlight)) best = s;
+    return best;
+  }
+
+  /** The least busy worker; when every one is being replaced, wait (bounded) for the first to be ready. */
+  private async worker(): Promise<Slot> {
+    const deadline = Date.now() + WAIT_FOR_WORKER_MS;
+    for (;;) {
+      const slot = this.leastBusy();
+      if (slot) return slot;
+      const left = deadline - Date.now();
+      if (left <= 0 || this.closing || this.live.size === 0) {
+        throw new AuthStudioError('AS_ERR_POOL_BUSY', 'no pipeline worker is running (one is restarting)');
+      }
+      await new Promise<void>((resolve) => {
+        const wake = () => { clearTimeout(timer); this.readyWaiters.delete(wake); resolve(); };
+        const timer = setTimeout(wake, left);
+        this.readyWaiters.add(wake);
+      });
+    }
+  }
+
+  /** Run one request on the least busy worker. */
+  async run(req: AuthRequest, recordEvents: boolean): Promise<AuthOutcome> {
+    const slot = await this.worker();
     const id = ++this.nextId;
     slot.inFlight++;
     return new Promise<AuthOutcome>((resolve, reject) => {
@@ -192,7 +286,19 @@ export class PipelineWorkers {
     });
   }
 
+  /** Run a custom hook on the least busy worker; undefined when no hook matches. */
+  async runHook(location: string, req: HookHttpRequest): Promise<HookResult | undefined> {
+    const slot = await this.worker();
+    const id = ++this.nextId;
+    slot.inFlight++;
+    return new Promise<HookResult | undefined>((resolve, reject) => {
+      slot.hooks.set(id, { resolve, reject });
+      this.post(slot, { t: 'hook', id, location, req });
+    });
+  }
+
   private ask(slot: Slot, m: WorkerTask): Promise<unknown> {
+    if (slot.exited || slot.killed) return Promise.reject(slot.killed ?? new AuthStudioError('AS_ERR_INTERNAL', 'pipeline worker stopped'));
     const id = ++this.nextId;
     return new Promise((resolve, reject) => {
       slot.acks.set(id, { resolve, reject });
@@ -200,10 +306,35 @@ export class PipelineWorkers {
     });
   }
 
-  /** Every worker builds `config` and swaps to it; rejects with the first worker's error. */
+  /** ask(), but a thread that does not answer within `ms` (busy, stuck until the watchdog ends it) gives `fallback`. */
+  private askWithin<T>(slot: Slot, m: WorkerTask, ms: number, fallback: T): Promise<T> {
+    return new Promise<T>((resolve) => {
+      const timer = setTimeout(() => resolve(fallback), ms);
+      this.ask(slot, m).then(
+        (v) => { clearTimeout(timer); resolve(v as T); },
+        () => { clearTimeout(timer); resolve(fallback); },
+      );
+    });
+  }
+
+  /**
+   * Every worker builds `config`; only when all succeeded do they switch to it (else all keep the running version
+   * and this rejects with the first worker's error). Workers started later use the version in force.
+   */
   async reload(config: AuthStudioConfig): Promise<void> {
+    const slots = [...this.slots];
+    // with no thread running, nothing would check the new version before replacements start on it
+    if (slots.length === 0) throw new AuthStudioError('AS_ERR_POOL_BUSY', 'no pipeline worker is running (one is restarting): reload again in a moment');
+    const sources = readScriptSources(config);
+    try {
+      await Promise.all(slots.map((s) => this.ask(s, { t: 'prepare', config, sources })));
+    } catch (e) {
+      await Promise.all(slots.map((s) => this.ask(s, { t: 'abort' }).catch(() => undefined)));
+      throw e;
+    }
     this.config = config;
-    await Promise.all(this.slots.map((s) => this.ask(s, { t: 'reload', config })));
+    this.sources = sources;
+    await Promise.all(slots.map((s) => this.ask(s, { t: 'commit' }).catch(() => undefined)));
   }
 
   /** Workers follow the engine to another Redis (their own connection, or the main thread's embedded store). */
@@ -214,12 +345,13 @@ export class PipelineWorkers {
 
   /** Pool statistics of each worker. */
   stats(): Promise<Array<Record<string, { vms: number; busy: number; queued: number; replaced: number; memoryBytes: number }>>> {
-    return Promise.all(this.slots.map((s) => this.ask(s, { t: 'stats' }))) as never;
+    return Promise.all(this.slots.map((s) => this.askWithin(s, { t: 'stats' }, ASK_STATS_MS, {}))) as never;
   }
 
-  /** Each worker's metrics registry as prom-client JSON (for the engine's /metrics). */
-  metrics(): Promise<unknown[]> {
-    return Promise.all(this.slots.map((s) => this.ask(s, { t: 'metrics' })));
+  /** Each worker's metrics registry as prom-client JSON (for the engine's /metrics); a busy thread's is left out. */
+  async metrics(): Promise<unknown[]> {
+    const all = await Promise.all(this.slots.map((s) => this.askWithin<unknown>(s, { t: 'metrics' }, ASK_STATS_MS, undefined)));
+    return all.filter((m) => m !== undefined);
   }
 
   /**
@@ -229,24 +361,31 @@ export class PipelineWorkers {
    */
   async close(deadline = Infinity): Promise<number> {
     this.closing = true;
-    const counts = await Promise.all(this.slots.map(async (s) => {
+    for (const wake of [...this.readyWaiters]) wake();
+    // the watchdog keeps running: a thread stuck in a script is ended, and close goes on; a thread still
+    // starting (a replacement) is ended too, or it would keep the process alive
+    const counts = await Promise.all([...this.live].map(async (s) => {
       let abandoned = 0;
       let timer: NodeJS.Timeout | undefined;
-      try {
-        const left = deadline === Infinity ? undefined : Math.max(0, deadline - performance.now());
-        const acked = this.ask(s, { t: 'close', deadlineMs: left });
-        const late = left === undefined ? new Promise<never>(() => undefined) : new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), left + 1000)));
-        const v = await Promise.race([acked, late]);
-        if (v === 'late') this.ctx.logger.warn('a pipeline worker did not stop by the shutdown deadline: terminated');
-        else abandoned = Number(v ?? 0);
-      } catch {
-        // it stopped already
-      } finally {
-        clearTimeout(timer);
+      if (this.slots.includes(s)) {
+        try {
+          const left = deadline === Infinity ? undefined : Math.max(0, deadline - performance.now());
+          const acked = this.ask(s, { t: 'close', deadlineMs: left });
+          const late = left === undefined ? new Promise<never>(() => undefined) : new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), left + 1000)));
+          const v = await Promise.race([acked, late]);
+          if (v === 'late') this.ctx.logger.warn('a pipeline worker did not stop by the shutdown deadline: terminated');
+          else abandoned = Number(v ?? 0);
+        } catch {
+          // it stopped already
+        } finally {
+          clearTimeout(timer);
+        }
       }
       await s.worker.terminate();
       return abandoned;
     }));
+    this.stopWatchdog();
     return counts.reduce((a, b) => a + b, 0);
   }
 }
+

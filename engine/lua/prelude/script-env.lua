@@ -10,7 +10,7 @@
 -- Cost (docs/performance.md): about 11 KiB of Lua heap per script per VM, paid once at load; no cost per call.
 
 local real_G, real_require, real_getmetatable, real_setmetatable = _G, require, getmetatable, setmetatable
-local real_load, real_searchers, next, rawget = load, package.searchers, next, rawget
+local real_searchers, next, rawget = package.searchers, next, rawget
 local c_file_searcher = package.searchers[#package.searchers] -- Lua's own file searcher (chunks get the VM's globals)
 
 local function copy(t)
@@ -32,7 +32,8 @@ local function script_setmetatable(t, mt)
   local tm = type(mt)
   if tm ~= "table" and tm ~= "nil" then error("bad argument #2 to 'setmetatable' (nil or table expected)", 2) end
   if tm == "table" then script_metatables[mt] = true end
-  if not pcall(real_setmetatable, t, mt) then error("cannot change a protected metatable", 2) end
+  -- the VM's setmetatable as guards.lua left it (a script's __gc never runs), looked up now: guards load later
+  if not pcall(rawget(real_G, "setmetatable"), t, mt) then error("cannot change a protected metatable", 2) end
   return t
 end
 
@@ -120,8 +121,9 @@ new_script_env = function()
   g._G, loaded._G = g, g
   g.require = make_require(g, loaded)
   g.getmetatable, g.setmetatable = script_getmetatable, script_setmetatable
-  g.load = function(chunk, name, mode, env) return real_load(chunk, name, mode, env or g) end
-  g.loadstring = function(s, name) return real_load(s, name, "t", g) end
+  -- the VM's load as guards.lua left it (no chunk posing as a host module), looked up at each call
+  g.load = function(chunk, name, mode, env) return rawget(real_G, "load")(chunk, name, mode, env or g) end
+  g.loadstring = function(s, name) return rawget(real_G, "load")(s, name, "t", g) end
   g.getfenv = function() return g end
   return g
 end
