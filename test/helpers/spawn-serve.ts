@@ -28,7 +28,11 @@ export async function spawnServe(args: string[], env: Record<string, string> = {
   child.stderr!.on('data', (d) => (err += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start in 15 s:\n${err}\n${lines.join('\n')}`)), 15000);
+    const timer = setTimeout(() => {
+      // a server that never said it listens would otherwise outlive the test run
+      child.kill('SIGKILL');
+      reject(new Error(`serve did not start in 15 s:\n${err}\n${lines.join('\n')}`));
+    }, 15000);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`serve exited with ${code} before listening:\n${err}`));
