@@ -3,9 +3,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthEngine } from '../engine';
 import { AuthStudioError, isAuthStudioError } from '../errors/registry';
 import type { HookHttpRequest } from '../lua/call-context';
-import { sendError } from './errors';
+import { headerSafe, sendError } from './errors';
 import { hookAccess } from './api-auth';
 import { refuseApiRequest } from './route-access';
+
+/** An HTTP header name (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 function multi(obj: Record<string, unknown>): Record<string, string[]> {
   const out: Record<string, string[]> = {};
@@ -52,8 +55,18 @@ export function registerHookRoutes(app: FastifyInstance, engine: AuthEngine): vo
           throw e;
         }
         if (!result) return sendError(reply, new AuthStudioError('AS_ERR_NOT_FOUND', `no custom hook for ${req.method} /api/v1/custom/${location}`));
-        for (const [k, values] of Object.entries(result.headers)) reply.header(k, values.length === 1 ? values[0] : values);
-        return reply.code(result.status).type(result.contentType).send(result.body);
+        for (const [k, values] of Object.entries(result.headers)) {
+          // a script's header names and values never break the answer (node throws on both): names HTTP does not
+          // allow are dropped, values go out as their UTF-8 bytes without control characters (headerSafe)
+          if (!HEADER_NAME.test(k)) {
+            engine.logger.warn({ hook: location, header: k.slice(0, 64) }, 'custom hook set an invalid header name (dropped)');
+            continue;
+          }
+          const safe = values.map((v) => headerSafe(String(v)));
+          reply.header(k, safe.length === 1 ? safe[0] : safe);
+        }
+        // a Buffer body: with a string body node re-encodes the header block, garbling UTF-8 header bytes
+        return reply.code(result.status).type(headerSafe(result.contentType)).send(Buffer.from(result.body, 'utf8'));
       },
     });
   });

@@ -162,3 +162,15 @@ test('studio simulator (in-process inject): header requests beyond Latin-1 go ou
   assert.equal(decisionOf(refused), 'fail');
   assert.equal(fromWireHeader(String(refused.headers['auth-status'])), REFUSAL);
 });
+
+test('a custom hook setting headers beyond Latin-1, with a bad name or a CR LF: its answer, not a 500 (Go net/http writes header bytes as they are)', async () => {
+  const a = await raw(['GET /api/v1/custom/greeting HTTP/1.1', 'Host: x', 'Connection: close']);
+  assert.equal(a.status, 200, a.body);
+  assert.equal(a.headers.get('x-greeting')?.toString('hex'), hex('grüße ✋ 東京'));
+  assert.equal(a.body, 'grüße ✋');
+  // a header name HTTP does not allow is dropped (and logged); a value cannot start a header of its own
+  assert.equal(a.headers.has('bad name'), false);
+  assert.equal(a.headers.has('injected'), false);
+  assert.equal(a.headers.get('x-split')?.toString('latin1'), 'a  Injected: 1');
+  assert.ok(logLines.some((l) => l.includes('invalid header name')), 'the dropped header is logged');
+});
