@@ -17,7 +17,8 @@ export const ACTION_TYPES = ['brute_force', 'rbl', 'tls_encryption', 'relay_doma
 export type ActionType = (typeof ACTION_TYPES)[number];
 export interface ActionConfig { type: ActionType; name: string; script: ScriptRef }
 
-export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as const;
+/** Methods a custom hook may serve: Nauthilus 1.10's `oneof=HEAD GET POST PUT DELETE PATCH` (config/lua.go). */
+export const HTTP_METHODS = ['HEAD', 'GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as const;
 export type HookMethod = (typeof HTTP_METHODS)[number];
 export interface CustomHookConfig { location: string; method: HookMethod; script: ScriptRef; roles: string[] }
 

@@ -4,7 +4,8 @@ import type { AuthEngine } from '../engine';
 import { AuthStudioError, isAuthStudioError } from '../errors/registry';
 import { buildAuthRequest, newSessionId, type AuthRequest, type RequestMode } from '../pipeline/auth-request';
 import { parseBasicEndpoint, parseHeaderEndpoint, parseJsonEndpoint, parseNginxEndpoint } from './auth-parse';
-import { sendAuthReply, sendNginxReply } from './auth-response';
+import { sendAuthReply, sendNginxReply, sendScriptHeaders } from './auth-response';
+import { authRequestView } from './request-view';
 import { registerRouteAccess, refuseApiRequest } from './route-access';
 import { registerJwtRoutes } from './jwt-routes';
 import { registerExpectContinue } from './expect-continue';
@@ -88,8 +89,10 @@ export async function buildHttpApp(engine: AuthEngine, opts: HttpAppOptions = {}
         throw e;
       }
       const authReq = buildAuthRequest(raw, mode, endpoint);
+      authReq.http = authRequestView(req, endpoint, urlPath(req.url));
       if (authReq.fields.client_ip === '' && endpoint !== 'json') authReq.fields.client_ip = '';
       const out = await authenticateOrTempfail(engine, authReq);
+      sendScriptHeaders(reply, out);
       if (endpoint === 'nginx') return sendNginxReply(reply, authReq, out);
       return sendAuthReply(reply, authReq, out, req.headers.accept);
     };

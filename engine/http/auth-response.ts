@@ -22,6 +22,20 @@ function bytes(body: unknown): Buffer {
   return Buffer.from(typeof body === 'string' ? body : JSON.stringify(body), 'utf8');
 }
 
+/**
+ * Headers the request's scripts added (nauthilus_http_response in features, filters, actions before the answer),
+ * on every endpoint's answer whatever the decision, as Nauthilus' handlers keep them. Call before the endpoint's
+ * own send: the engine's headers are set after and win. Names were checked when set (response-headers.ts);
+ * values go out without control characters (headerSafe).
+ */
+export function sendScriptHeaders(reply: FastifyReply, out: AuthOutcome): void {
+  for (const [name, values] of Object.entries(out.responseHeaders ?? {})) {
+    if (values.length === 0) continue;
+    const safe = values.map((v) => headerSafe(v));
+    reply.header(name, safe.length === 1 ? safe[0] : safe);
+  }
+}
+
 /** Send the answer for /json, /header, /basic (and simulate). */
 export function sendAuthReply(reply: FastifyReply, req: AuthRequest, out: AuthOutcome, accept: string | undefined): FastifyReply {
   reply.header('X-Nauthilus-Session', out.session);

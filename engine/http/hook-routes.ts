@@ -1,33 +1,12 @@
 // `/api/v1/custom/<http_location>`: Lua custom hooks, routed by location and method.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { AuthEngine } from '../engine';
 import { AuthStudioError, isAuthStudioError } from '../errors/registry';
-import type { HookHttpRequest } from '../lua/call-context';
 import { headerSafe, sendError } from './errors';
 import { hookAccess } from './api-auth';
 import { refuseApiRequest } from './route-access';
-
-/** An HTTP header name (RFC 9110 token). */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-function multi(obj: Record<string, unknown>): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(obj)) {
-    if (v === undefined) continue;
-    out[k.toLowerCase()] = Array.isArray(v) ? v.map(String) : [String(v)];
-  }
-  return out;
-}
-
-function toHookRequest(req: FastifyRequest, location: string): HookHttpRequest {
-  const raw = req.body;
-  const body = typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString('utf8') : raw === undefined ? '' : JSON.stringify(raw);
-  const query: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries((req.query as Record<string, unknown>) ?? {})) {
-    query[k] = Array.isArray(v) ? v.map(String) : [String(v)];
-  }
-  return { method: req.method, path: `/api/v1/custom/${location}`, query, headers: multi(req.headers as Record<string, unknown>), body };
-}
+import { requestView } from './request-view';
+import { HEADER_NAME } from '../lua/response-headers';
 
 export function registerHookRoutes(app: FastifyInstance, engine: AuthEngine): void {
   // hooks read the raw body themselves (nauthilus_http_request.get_http_request_body)
@@ -41,11 +20,12 @@ export function registerHookRoutes(app: FastifyInstance, engine: AuthEngine): vo
       if (denied) return refuseApiRequest(engine, req, reply, denied);
     });
     scope.route({
-      method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'],
+      // the methods Nauthilus 1.10 accepts for a hook (config/lua.go); a HEAD answer carries headers, no body
+      method: ['HEAD', 'GET', 'POST', 'PUT', 'DELETE', 'PATCH'],
       url: '/api/v1/custom/*',
       handler: async (req, reply) => {
         const location = (req.params as Record<string, string>)['*'] ?? '';
-        const hookReq = toHookRequest(req, location);
+        const hookReq = requestView(req, `/api/v1/custom/${location}`);
         let result: Awaited<ReturnType<AuthEngine['runHook']>>;
         try {
           result = await engine.runHook(location, hookReq);

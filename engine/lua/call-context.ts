@@ -1,5 +1,6 @@
 // Per-request state that host modules see while a script serves that request.
 import { StoreBudget } from './store-budget';
+import type { StageKind } from '../api/contract-types';
 
 /** A trace event keeps at most this many characters of a string (a log line, a key). */
 const EVENT_TEXT_MAX = 512;
@@ -49,7 +50,10 @@ export class StageAbort {
   }
 }
 
-/** The HTTP request a custom hook is serving (nauthilus_http_request reads it). */
+/**
+ * The HTTP request a script's stage serves (nauthilus_http_request reads it): a custom hook's request, or the
+ * auth request that features, filters, actions and backends run for.
+ */
 export interface HookHttpRequest {
   method: string;
   /** Path without the query string. */
@@ -61,7 +65,10 @@ export interface HookHttpRequest {
   body: string;
 }
 
-/** The response a custom hook builds (nauthilus_http_response writes it). */
+/**
+ * The answer scripts shape (nauthilus_http_response writes it): a custom hook's whole response; for an auth
+ * request only `headers` (features, filters and actions before the answer add them to the auth endpoint's answer).
+ */
 export interface HookHttpResponse {
   status?: number;
   /** Header names lower-cased. */
@@ -69,6 +76,11 @@ export interface HookHttpResponse {
   /** Body written by the script; when set it replaces the JSON of the hook's returned table. */
   body?: string;
   contentType?: string;
+}
+
+/** The request view stages see when the auth request came without one (the studio, tests): nothing was sent. */
+export function emptyHttpRequest(): HookHttpRequest {
+  return { method: '', path: '', query: {}, headers: {}, body: '' };
 }
 
 /**
@@ -89,9 +101,11 @@ export class CallContext {
   abortSignal: StageAbort | undefined;
   /** Logs of the stage now running, so the trace can list them per stage. */
   stageLogs: Array<[string, string]> = [];
-  /** Set for custom hooks: the HTTP request being served and the response being built. */
+  /** The HTTP request being served (a hook's or the auth request's) and the answer scripts add to. */
   httpRequest: HookHttpRequest | undefined;
   httpResponse: HookHttpResponse | undefined;
+  /** The kind of stage running now (set by runLuaStage): what nauthilus_http_response may do depends on it. */
+  stage: StageKind | undefined;
   /** Whether events (Redis commands, HTTP calls) should be recorded for the trace. */
   readonly recordEvents: boolean;
   /** What the request's scripts keep on the JS side, counted against lua_memory_limit (see store-budget.ts). */

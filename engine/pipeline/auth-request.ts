@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import net from 'node:net';
 import { AuthStudioError } from '../errors/registry';
+import type { HookHttpRequest } from '../lua/call-context';
 
 /** The request fields a client may send (JSON names; headers and nginx map onto these). */
 export const CLIENT_FIELDS = [
@@ -23,6 +24,8 @@ export interface AuthRequest {
   fields: Record<ClientField, string>;
   /** Which endpoint it came through, for response shaping. */
   endpoint: 'json' | 'header' | 'basic' | 'nginx' | 'simulate';
+  /** The HTTP request it came as (nauthilus_http_request in every stage); absent: stages see an empty one. */
+  http?: HookHttpRequest;
 }
 
 const MAX_FIELD = 4096;

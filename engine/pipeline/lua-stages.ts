@@ -22,6 +22,7 @@ export async function runLuaStage(
 ): Promise<StageRun> {
   const t0 = performance.now();
   call.stageLogs = [];
+  call.stage = stage;
   const statusBefore = call.statusMessage;
   const eventsBefore = call.events.length;
   const record: StageRecord = { stage, name, duration_ms: 0, result: 'ok', logs: {} };

@@ -8,7 +8,7 @@
 // Any Lua error, timeout or backend failure is a temporary failure: never a success.
 import type { AuthStudioConfig } from '../config/types';
 import type { EngineServices } from '../lua/services';
-import { CallContext } from '../lua/call-context';
+import { CallContext, emptyHttpRequest } from '../lua/call-context';
 import type { ScriptPool } from '../lua/script-pool';
 import { chunkName } from '../lua/chunk-name';
 import type { AuthRequest } from './auth-request';
@@ -46,6 +46,8 @@ export interface AuthOutcome {
   protocol: string;
   /** Auth-Wait seconds to send with a failure (0 = none). */
   authWaitSec: number;
+  /** Headers scripts added to the answer (nauthilus_http_response), lower-case names; refused names never get here. */
+  responseHeaders?: Record<string, string[]>;
 }
 
 export interface LuaPools {
@@ -119,6 +121,9 @@ export class AuthPipeline {
       decision: 'fail', session: req.session, attributes: {}, fromCache: false, trace: [], customLogs: call.customLogs,
       latencyMs: 0, postActions: Promise.resolve([]), protocol: f.protocol, authWaitSec: 0,
     };
+    // scripts read the request the auth call came as and add headers to its answer (Nauthilus 1.10)
+    call.httpRequest = req.http ?? emptyHttpRequest();
+    call.httpResponse = { headers: (out.responseHeaders = {}) };
 
     const base: LuaRequestFields = {
       debug: config.server.logLevel === 'debug',

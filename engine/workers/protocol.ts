@@ -2,6 +2,7 @@
 //
 //   main --init{config, redis}--> worker --ready | failed-->
 //   main --auth{id, req}--> worker runs the whole pipeline --done{id, outcome}--> (response sent)
+//        (req carries the HTTP request scripts read, outcome the headers scripts added to the answer)
 //                                                          --post{id, records}--> (post actions finished)
 //   main --hook{id, location, req}--> worker runs the custom hook --hook-done{id, result}-->
 //   main --prepare{id, config}--> every worker builds the new version --ack-->, then commit (or abort) on all

@@ -6,6 +6,7 @@ import { CallContext, type HookHttpRequest } from '../../engine/lua/call-context
 
 function hookCall(req: Partial<HookHttpRequest> = {}): CallContext {
   const call = new CallContext('hook-test', { recordEvents: true });
+  call.stage = 'hook';
   call.httpRequest = {
     method: 'POST',
     path: '/api/v1/custom/callback',
@@ -99,21 +100,82 @@ test('string, data, html and redirect helpers; a HEAD request gets no body', asy
   assert.deepEqual([head.httpResponse?.status, head.httpResponse?.body], [200, undefined]);
 });
 
-test('outside a hook getters return nil and an error, setters return an error, nothing raises', async () => {
-  const [m, merr, h, herr, q, setErr, statusErr] = await runLua(`
+test('with no HTTP request (an init script) getters return nil and an error; setters raise', async () => {
+  const [m, merr, h, herr, q] = await runLua(`
     local r = require("nauthilus_http_request")
-    local w = require("nauthilus_http_response")
     local m, merr = r.get_http_method()
     local h, herr = r.get_http_request_header("Accept")
     local q = r.get_http_query_param("x")
-    return m, merr, h, herr, q, w.set_http_response_header("A", "b"), w.set_http_status(200)`);
+    return m, merr, h, herr, q`);
   assert.equal(m, null);
-  assert.match(merr as string, /no HTTP request/);
+  assert.match(merr as string, /no HTTP request here/);
   assert.equal(h, null);
-  assert.match(herr as string, /only available while a custom hook is served/);
+  assert.match(herr as string, /features, filters, actions, backends and custom hooks have one/);
   assert.equal(q, null);
-  assert.match(setErr as string, /no HTTP response/);
-  assert.match(statusErr as string, /no HTTP response/);
+  await assert.rejects(runLua('require("nauthilus_http_response").set_http_response_header("A", "b") return 1'), /set_http_response_header: no HTTP answer here/);
+});
+
+/** A call as the pipeline runs a stage of an auth request: the request view, an answer for headers, the stage. */
+function authCall(stage: CallContext['stage'], req: Partial<HookHttpRequest> = {}): CallContext {
+  const call = new CallContext('auth-test');
+  call.stage = stage;
+  call.httpRequest = { method: 'GET', path: '/api/v1/auth/header', query: {}, headers: { 'x-nauthilus-service': ['imap'] }, body: '', ...req };
+  call.httpResponse = { headers: {} };
+  return call;
+}
+
+test('Nauthilus 1.10: features, filters and backends read the auth request; features and filters add response headers', async () => {
+  for (const stage of ['feature', 'filter', 'action', 'backend', 'post_action'] as const) {
+    const [svc, path] = await runLua('local r = require("nauthilus_http_request") return r.get_http_request_header("X-Nauthilus-Service")[1], r.get_http_path()', { call: authCall(stage) });
+    assert.deepEqual([svc, path], ['imap', '/api/v1/auth/header'], stage);
+  }
+  for (const stage of ['feature', 'filter', 'action'] as const) {
+    const call = authCall(stage);
+    await runLua(`local w = require("nauthilus_http_response")
+      w.set_http_response_header("X-Nauthilus-Protection", "stepup")
+      w.add_http_response_header("X-Hits", "a") w.add_http_response_header("X-Hits", "b")
+      w.set_http_response_header("X-Gone", "1") w.remove_http_response_header("X-Gone")
+      return 1`, { call });
+    assert.deepEqual(call.httpResponse?.headers, { 'x-nauthilus-protection': ['stepup'], 'x-hits': ['a', 'b'] }, stage);
+  }
+});
+
+test('the auth answer: Auth-*, framing and engine headers are refused (dropped), status is ignored, a body raises', async () => {
+  const call = authCall('filter');
+  await runLua(`local w = require("nauthilus_http_response")
+    w.set_http_response_header("Auth-Status", "OK")
+    w.set_http_response_header("auth-user", "admin")
+    w.add_http_response_header("Auth-Server", "203.0.113.9")
+    w.set_http_response_header("X-Nauthilus-Session", "forged")
+    w.set_http_response_header("Content-Length", "0")
+    w.set_http_response_header("Transfer-Encoding", "chunked")
+    w.set_http_content_type("text/html")
+    w.set_http_response_header("Bad Name", "x")
+    w.set_http_status(200)
+    w.set_http_response_header("X-Kept", "yes")
+    return 1`, { call });
+  assert.deepEqual(call.httpResponse, { headers: { 'x-kept': ['yes'] } });
+  for (const fn of ['write_http_response_body("x")', 'string(200, "x")', 'html(200, "x")', 'data(200, "a/b", "x")', 'redirect(302, "/x")']) {
+    await assert.rejects(runLua(`require("nauthilus_http_response").${fn} return 1`, { call: authCall('feature') }), /a feature can set headers of the auth answer, not its status or body/, fn);
+  }
+});
+
+test('Nauthilus 1.10: backends and post actions have no nauthilus_http_response (a call raises)', async () => {
+  await assert.rejects(runLua('require("nauthilus_http_response").set_http_response_header("X-A", "1") return 1', { call: authCall('backend') }), /not available in backends/);
+  await assert.rejects(runLua('require("nauthilus_http_response").add_http_response_header("X-A", "1") return 1', { call: authCall('post_action') }), /post actions run after the answer was sent/);
+});
+
+test('what scripts add to an auth answer is bounded: 8 KiB of headers, then a Lua error', async () => {
+  const call = authCall('feature');
+  await assert.rejects(runLua(`local w = require("nauthilus_http_response")
+    for i = 1, 10000 do w.set_http_response_header("X-H" .. i, string.rep("v", 100)) end
+    return 1`, { call }), /would exceed 8192 bytes/);
+  const total = Object.entries(call.httpResponse!.headers).reduce((n, [k, v]) => n + k.length + v[0].length + 4, 0);
+  assert.ok(total <= 8192 && total > 7000, String(total));
+  // replacing a header does not count twice
+  const call2 = authCall('feature');
+  await runLua('local w = require("nauthilus_http_response") for i = 1, 1000 do w.set_http_response_header("X-Same", string.rep("v", 100)) end return 1', { call: call2 });
+  assert.equal(call2.httpResponse?.headers['x-same']?.[0].length, 100);
 });
 
 test('wrong argument types raise errors naming the function', async () => {

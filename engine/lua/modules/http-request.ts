@@ -1,9 +1,10 @@
-// `nauthilus_http_request`: what a custom hook script reads about the HTTP request it serves.
+// `nauthilus_http_request`: what a script reads about the HTTP request it serves: a custom hook's request, or the
+// auth request that features, filters, actions and backends run for (Nauthilus 1.10 gives all of them the module).
 import type { LuaModule, ModuleHost } from '../module';
 import type { HookHttpRequest } from '../call-context';
 import { checkArg, fail, ret } from '../values';
 
-const NO_REQUEST = 'nauthilus_http_request: no HTTP request (only available while a custom hook is served)';
+const NO_REQUEST = 'nauthilus_http_request: no HTTP request here (features, filters, actions, backends and custom hooks have one)';
 
 function request(host: ModuleHost): HookHttpRequest | undefined {
   return host.call?.httpRequest;
@@ -12,9 +13,9 @@ function request(host: ModuleHost): HookHttpRequest | undefined {
 export const httpRequestModule: LuaModule = {
   name: 'nauthilus_http_request',
   legacyLoaderName: 'nauthilus_http_request',
-  summary: 'Custom hooks: the request method, path, query parameters, headers and body.',
+  summary: 'The HTTP request a hook serves or an auth request came as: method, path, query parameters, headers, body.',
   install(host) {
-    // outside a hook every getter returns nil and an error instead of raising
+    // with no request (init scripts) every getter returns nil and an error instead of raising
     return {
       functions: {
         get_all_http_request_headers: () => {

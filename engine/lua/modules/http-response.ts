@@ -1,9 +1,31 @@
-// `nauthilus_http_response`: how a custom hook script shapes its HTTP response (status, headers, body).
+// `nauthilus_http_response`: how scripts shape the HTTP answer: a custom hook its whole response; features,
+// filters and actions before the answer the headers of the auth endpoint's answer.
 import type { LuaModule, ModuleHost } from '../module';
-import type { HookHttpResponse } from '../call-context';
+import type { CallContext, HookHttpResponse } from '../call-context';
 import { checkArg } from '../values';
+import { MAX_SCRIPT_HEADER_BYTES, headerSetBytes, refusedOnAuthAnswer } from '../response-headers';
 
-const NO_RESPONSE = 'nauthilus_http_response: no HTTP response (only available while a custom hook is served)';
+/**
+ * What the running stage may do with the answer (Nauthilus 1.10 gives the module to features, filters and custom
+ * hooks; 1.12 also to actions that run before the answer). Elsewhere its functions raise, as `require` of a
+ * module Nauthilus did not give the stage does.
+ */
+type Access = 'hook' | 'headers';
+
+function access(fn: string, call: CallContext | null): Access {
+  switch (call?.stage) {
+    case 'hook':
+      return 'hook';
+    case 'feature': case 'filter': case 'action':
+      return 'headers';
+    case 'post_action':
+      throw new Error(`nauthilus_http_response.${fn}: post actions run after the answer was sent (Nauthilus gives them no response)`);
+    case 'backend':
+      throw new Error(`nauthilus_http_response.${fn}: not available in backends (features, filters, actions before the answer and custom hooks shape the answer)`);
+    default:
+      throw new Error(`nauthilus_http_response.${fn}: no HTTP answer here (features, filters, actions before the answer and custom hooks have one)`);
+  }
+}
 
 /** Status constants Nauthilus exposes on the module table. */
 const STATUS_CODES: Record<string, number> = {
@@ -34,17 +56,43 @@ function status(fn: string, n: number, v: unknown): number {
 export const httpResponseModule: LuaModule = {
   name: 'nauthilus_http_response',
   legacyLoaderName: 'nauthilus_http_response',
-  summary: 'Custom hooks: set the response status, headers, content type and body.',
+  summary: 'Custom hooks: status, headers, content type and body; features, filters, actions: headers of the auth answer.',
   install(host: ModuleHost) {
-    /** Run `fn` on the hook's response; outside a hook return the error text (the functions return nothing otherwise). */
-    const withResponse = (fn: (r: HookHttpResponse, method: string) => void, charge?: [string, number]): string | undefined => {
-      const call = host.call;
-      if (!call?.httpRequest) return NO_RESPONSE;
+    const call = (): CallContext => host.call!;
+    const response = (c: CallContext): HookHttpResponse => (c.httpResponse ??= { headers: {} });
+    const warn = (fn: string, msg: string, name?: string) => {
+      const c = host.call;
+      host.services.logger.warn({ session: c?.session, stage: c?.stage, header: name?.slice(0, 64), fn }, `nauthilus_http_response: ${msg}`);
+    };
+
+    /** Set or add a header; on an auth answer refused names are dropped (logged) and the set is bounded. */
+    const header = (fn: string, name: string, value: string, add: boolean): void => {
+      const mode = access(fn, host.call);
+      const c = call();
+      const r = response(c);
+      if (mode === 'hook' && name === 'content-type') return void (r.contentType = value);
+      if (mode === 'headers') {
+        const why = refusedOnAuthAnswer(name);
+        if (why) return warn(fn, `header refused on the auth answer (dropped): ${why}`, name);
+      }
+      const list = add ? [...(r.headers[name] ?? []), value] : [value];
+      c.budget.checkEntries(fn, list.length - 1);
+      if (mode === 'headers' && headerSetBytes({ ...r.headers, [name]: list }) > MAX_SCRIPT_HEADER_BYTES) {
+        throw new Error(`${fn}: the headers scripts add to this answer would exceed ${MAX_SCRIPT_HEADER_BYTES} bytes`);
+      }
       // what the response keeps counts against the request's budget (lua_memory_limit)
-      if (charge) call.budget.charge(charge[0], charge[1]);
-      call.httpResponse ??= { headers: {} };
-      fn(call.httpResponse, call.httpRequest.method.toUpperCase());
-      return undefined;
+      c.budget.charge(fn, 64 + 2 * (name.length + value.length));
+      r.headers[name] = list;
+    };
+
+    /** Status and body belong to a hook; on an auth answer the engine's verdict decides them. */
+    const hookOnly = (fn: string, apply: (r: HookHttpResponse, method: string) => void, charge = 0): void => {
+      if (access(fn, host.call) !== 'hook') {
+        throw new Error(`nauthilus_http_response.${fn}: a ${host.call!.stage} can set headers of the auth answer, not its status or body`);
+      }
+      const c = call();
+      if (charge) c.budget.charge(fn, charge);
+      apply(response(c), (c.httpRequest?.method ?? '').toUpperCase());
     };
     // like Go's ResponseWriter: writes append, and a HEAD response has no body
     const write = (r: HookHttpResponse, method: string, data: string) => {
@@ -54,56 +102,51 @@ export const httpResponseModule: LuaModule = {
       functions: {
         ...STATUS_CODES,
         set_http_response_header: (name: unknown, value: unknown) => {
-          const n = str('set_http_response_header', 1, name).toLowerCase();
-          const v = str('set_http_response_header', 2, value);
-          return withResponse((r) => { if (n === 'content-type') r.contentType = v; else r.headers[n] = [v]; }, ['set_http_response_header', 64 + 2 * (n.length + v.length)]);
+          header('set_http_response_header', str('set_http_response_header', 1, name).toLowerCase(), str('set_http_response_header', 2, value), false);
         },
         add_http_response_header: (name: unknown, value: unknown) => {
-          const n = str('add_http_response_header', 1, name).toLowerCase();
-          const v = str('add_http_response_header', 2, value);
-          return withResponse((r) => {
-            if (n === 'content-type') return void (r.contentType = v);
-            const list = (r.headers[n] ??= []);
-            host.call!.budget.checkEntries('add_http_response_header', list.length);
-            list.push(v);
-          }, ['add_http_response_header', 64 + 2 * (n.length + v.length)]);
+          header('add_http_response_header', str('add_http_response_header', 1, name).toLowerCase(), str('add_http_response_header', 2, value), true);
         },
         remove_http_response_header: (name: unknown) => {
           const n = str('remove_http_response_header', 1, name).toLowerCase();
-          return withResponse((r) => { if (n === 'content-type') r.contentType = undefined; else delete r.headers[n]; });
+          const mode = access('remove_http_response_header', host.call);
+          const r = response(call());
+          if (mode === 'hook' && n === 'content-type') r.contentType = undefined;
+          else delete r.headers[n];
         },
         set_http_status: (code: unknown) => {
           const c = status('set_http_status', 1, code);
-          return withResponse((r) => { r.status = c; });
+          // on an auth answer Nauthilus' handler sets the status after the stages: a script's has no effect
+          if (access('set_http_status', host.call) === 'headers') return warn('set_http_status', 'the auth answer keeps the engine\'s status (ignored)');
+          response(call()).status = c;
         },
         write_http_response_body: (data: unknown) => {
           const d = str('write_http_response_body', 1, data);
-          return withResponse((r, m) => write(r, m, d), ['write_http_response_body', 2 * d.length]);
+          hookOnly('write_http_response_body', (r, m) => write(r, m, d), 2 * d.length);
         },
         set_http_content_type: (type: unknown) => {
-          const t = str('set_http_content_type', 1, type);
-          return withResponse((r) => { r.contentType = t; });
+          header('set_http_content_type', 'content-type', str('set_http_content_type', 1, type), false);
         },
         string: (code: unknown, body: unknown) => {
           const c = status('string', 1, code);
           const b = str('string', 2, body);
-          return withResponse((r, m) => { r.status = c; r.contentType = 'text/plain; charset=utf-8'; write(r, m, b); }, ['string', 2 * b.length]);
+          hookOnly('string', (r, m) => { r.status = c; r.contentType = 'text/plain; charset=utf-8'; write(r, m, b); }, 2 * b.length);
         },
         data: (code: unknown, contentType: unknown, body: unknown) => {
           const c = status('data', 1, code);
           const t = str('data', 2, contentType);
           const b = str('data', 3, body);
-          return withResponse((r, m) => { r.status = c; r.contentType = t; write(r, m, b); }, ['data', 2 * b.length]);
+          hookOnly('data', (r, m) => { r.status = c; r.contentType = t; write(r, m, b); }, 2 * b.length);
         },
         html: (code: unknown, body: unknown) => {
           const c = status('html', 1, code);
           const b = str('html', 2, body);
-          return withResponse((r, m) => { r.status = c; r.contentType = 'text/html; charset=utf-8'; write(r, m, b); }, ['html', 2 * b.length]);
+          hookOnly('html', (r, m) => { r.status = c; r.contentType = 'text/html; charset=utf-8'; write(r, m, b); }, 2 * b.length);
         },
         redirect: (code: unknown, location: unknown) => {
           const c = status('redirect', 1, code);
           const l = str('redirect', 2, location);
-          return withResponse((r) => { r.status = c; r.headers.location = [l]; });
+          hookOnly('redirect', (r) => { r.status = c; r.headers.location = [l]; });
         },
       },
     };
