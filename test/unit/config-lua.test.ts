@@ -166,8 +166,16 @@ test('bad action type, hook method and feature name are type errors with suggest
   assert.deepEqual(linesOf(text), [
     `${FILE}:3:14: expected a name of letters, digits, "-", "_" and "." at lua.features[0].name, got the string "my feature"`,
     `${FILE}:5:14: expected one of "brute_force", "rbl", "tls_encryption", "relay_domains", "lua", "post" at lua.actions[0].type, got the string "brute-force" (did you mean "brute_force"?)`,
-    `${FILE}:7:39: expected one of "GET", "POST", "PUT", "DELETE", "PATCH" at lua.custom_hooks[0].http_method, got the string "GETT" (did you mean "GET"?)`,
+    `${FILE}:7:39: expected one of "HEAD", "GET", "POST", "PUT", "DELETE", "PATCH" at lua.custom_hooks[0].http_method, got the string "GETT" (did you mean "GET"?)`,
   ]);
+});
+
+test('Nauthilus 1.10: custom hooks accept http_method HEAD GET POST PUT DELETE PATCH (config/lua.go), HEAD and GET side by side', () => {
+  const methods = ['HEAD', 'get', 'POST', 'put', 'DELETE', 'patch'];
+  const text = yml('lua:', '  custom_hooks:', ...methods.map((m) => `    - {http_location: status, http_method: ${m}, script_path: s.lua}`));
+  const cfg = parseConfigText(text, FILE, { checkFiles: false });
+  assert.deepEqual(cfg.lua.customHooks.map((h) => h.method), ['HEAD', 'GET', 'POST', 'PUT', 'DELETE', 'PATCH']);
+  assert.deepEqual(linesOf(yml('lua:', '  custom_hooks:', '    - {http_location: s, http_method: OPTIONS, script_path: s.lua}')).length, 1);
 });
 
 test('optional_lua_backends and search.backend_name', () => {
