@@ -2,12 +2,14 @@
 import type { FastifyRequest } from 'fastify';
 import type { HookHttpRequest } from '../lua/call-context';
 import type { AuthRequest } from '../pipeline/auth-request';
+import { fromWireHeader } from './header-bytes';
 
+/** Header values as text: a script gets the bytes the client sent (UTF-8 stays UTF-8), as in Nauthilus. */
 function multi(obj: Record<string, unknown>): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(obj)) {
     if (v === undefined) continue;
-    out[k.toLowerCase()] = Array.isArray(v) ? v.map(String) : [String(v)];
+    out[k.toLowerCase()] = (Array.isArray(v) ? v : [v]).map((x) => fromWireHeader(String(x)));
   }
   return out;
 }

@@ -166,6 +166,9 @@ for (const workers of [0, 2]) {
     assert.equal(header.headers['x-nauthilus-tenant'], 'green');
     assert.equal(header.headers['x-nauthilus-path'], '/api/v1/auth/header');
     assert.equal(header.headers['x-nauthilus-method'], 'GET');
+    // a header's UTF-8 bytes reach the script as the text the client meant (Go hands Lua the bytes as they are)
+    const utf8 = await app.inject({ method: 'POST', url: '/api/v1/auth/json', headers: { 'x-tenant': Buffer.from('grün', 'utf8').toString('latin1') }, payload: { username: 'alice', password: 'secret', client_ip: CLIENT } });
+    assert.equal(utf8.json().attributes.tenant, 'grün');
   });
 
   test(`Nauthilus 1.12: an action run before the answer (a feature blocked) adds a header to the failed answer (${where})`, async () => {
