@@ -1,7 +1,8 @@
 // nauthilus_http_request / nauthilus_http_response against real Lua, with a hook request on the CallContext.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runLua } from '../helpers/lua-harness';
+import pino from 'pino';
+import { runLua, testServices } from '../helpers/lua-harness';
 import { CallContext, type HookHttpRequest } from '../../engine/lua/call-context';
 
 function hookCall(req: Partial<HookHttpRequest> = {}): CallContext {
@@ -158,6 +159,18 @@ test('the auth answer: Auth-*, framing and engine headers are refused (dropped),
   for (const fn of ['write_http_response_body("x")', 'string(200, "x")', 'html(200, "x")', 'data(200, "a/b", "x")', 'redirect(302, "/x")']) {
     await assert.rejects(runLua(`require("nauthilus_http_response").${fn} return 1`, { call: authCall('feature') }), /a feature can set headers of the auth answer, not its status or body/, fn);
   }
+});
+
+test('a refused header is logged once per request and name, however often a script sets it', async () => {
+  const lines: Array<Record<string, unknown>> = [];
+  const services = { ...testServices(), logger: pino({ level: 'warn' }, { write: (l: string) => void lines.push(JSON.parse(l)) }) };
+  const call = authCall('feature');
+  await runLua(`local w = require("nauthilus_http_response")
+    for i = 1, 500 do w.set_http_response_header("Auth-Status", "OK") end
+    w.set_http_response_header("Auth-User", "root")
+    return 1`, { call, services });
+  assert.deepEqual(lines.map((l) => [l.header, l.session, l.stage]), [['auth-status', 'auth-test', 'feature'], ['auth-user', 'auth-test', 'feature']]);
+  assert.match(String(lines[0].msg), /refused on the auth answer \(dropped\): Auth-\* headers are the auth_http protocol/);
 });
 
 test('Nauthilus 1.10: backends and post actions have no nauthilus_http_response (a call raises)', async () => {

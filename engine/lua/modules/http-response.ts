@@ -60,8 +60,17 @@ export const httpResponseModule: LuaModule = {
   install(host: ModuleHost) {
     const call = (): CallContext => host.call!;
     const response = (c: CallContext): HookHttpResponse => (c.httpResponse ??= { headers: {} });
+    // each warning once per request and name: a script looping over a refused header must not flood the log
+    const warned = new WeakMap<CallContext, Set<string>>();
     const warn = (fn: string, msg: string, name?: string) => {
       const c = host.call;
+      if (c) {
+        const seen = warned.get(c) ?? new Set<string>();
+        warned.set(c, seen);
+        const key = `${fn} ${name ?? ''}`;
+        if (seen.has(key) || seen.size >= 32) return;
+        seen.add(key);
+      }
       host.services.logger.warn({ session: c?.session, stage: c?.stage, header: name?.slice(0, 64), fn }, `nauthilus_http_response: ${msg}`);
     };
 
@@ -75,13 +84,17 @@ export const httpResponseModule: LuaModule = {
         const why = refusedOnAuthAnswer(name);
         if (why) return warn(fn, `header refused on the auth answer (dropped): ${why}`, name);
       }
-      const list = add ? [...(r.headers[name] ?? []), value] : [value];
-      c.budget.checkEntries(fn, list.length - 1);
-      if (mode === 'headers' && headerSetBytes({ ...r.headers, [name]: list }) > MAX_SCRIPT_HEADER_BYTES) {
-        throw new Error(`${fn}: the headers scripts add to this answer would exceed ${MAX_SCRIPT_HEADER_BYTES} bytes`);
+      const list = add ? (r.headers[name] ?? []) : [];
+      c.budget.checkEntries(fn, list.length);
+      if (mode === 'headers') {
+        const replaced = add ? 0 : headerSetBytes({ [name]: r.headers[name] ?? [] });
+        if (headerSetBytes(r.headers) - replaced + headerSetBytes({ [name]: [value] }) > MAX_SCRIPT_HEADER_BYTES) {
+          throw new Error(`${fn}: the headers scripts add to this answer would exceed ${MAX_SCRIPT_HEADER_BYTES} bytes`);
+        }
       }
       // what the response keeps counts against the request's budget (lua_memory_limit)
       c.budget.charge(fn, 64 + 2 * (name.length + value.length));
+      list.push(value);
       r.headers[name] = list;
     };
 
