@@ -16,7 +16,7 @@ const REFUSED = new Set([
 
 /**
  * Script headers of one answer, names and values together, at most this many bytes: clients refuse long header
- * blocks (node 16 KiB, nginx's auth_http reads the answer's header into a small buffer).
+ * blocks (node's parser stops at 16 KiB for the whole block; proxies read answers into small buffers).
  */
 export const MAX_SCRIPT_HEADER_BYTES = 8 * 1024;
 
