@@ -21,6 +21,11 @@ interface RawOptions {
   debug?: boolean;
 }
 
+/** The URL for logs and the trace: secrets in the query masked, a Telegram bot token in the path too. */
+function shownUrl(url: string): string {
+  return traceUrl(url).replace(/\/bot\d+:[^/]+\//, '/bot***/');
+}
+
 function readPem(host: ModuleHost, file: string | undefined): Buffer | undefined {
   if (file === undefined || file === null) return undefined;
   return fs.readFileSync(path.resolve(host.services.baseDir, String(file)));
@@ -33,10 +38,10 @@ async function doRaw(host: ModuleHost, method: string, url: string, body: string
   const jarLine = jar && typeof jar[hostOf] === 'string' ? (jar[hostOf] as string) : '';
   if (jarLine) hdrs.Cookie = hdrs.Cookie ? `${hdrs.Cookie}; ${jarLine}` : jarLine;
   if (opts.proxy) throw new Error(`${method.slice(0, 1)}${method.slice(1).toLowerCase()} ${JSON.stringify(url)}: proxyconnect: the proxy option is not supported by AuthStudio`);
-  if (opts.debug) host.services.logger.debug({ pool: host.poolName, method, url: traceUrl(url), headers: Object.keys(hdrs) }, 'http: send request');
+  if (opts.debug) host.services.logger.debug({ pool: host.poolName, method, url: shownUrl(url), headers: Object.keys(hdrs) }, 'http: send request');
   const started = performance.now();
   const record = (detail: Record<string, unknown>) =>
-    host.call?.record('http', { method, url: traceUrl(url), ...detail, duration_ms: Math.round(performance.now() - started) });
+    host.call?.record('http', { method, url: shownUrl(url), ...detail, duration_ms: Math.round(performance.now() - started) });
   try {
     const r = await send({
       method, url, body: body ?? '', headers: hdrs,
