@@ -16,13 +16,15 @@ import type { Logger } from 'pino';
 export const MAX_OPEN_FILES = 64;
 const CHUNK = 64 * 1024;
 
-const OPEN_FLAGS: Record<string, { flags: string; readable: boolean; writable: boolean; append: boolean }> = {
-  r: { flags: 'r', readable: true, writable: false, append: false },
-  w: { flags: 'w', readable: false, writable: true, append: false },
-  a: { flags: 'a', readable: false, writable: true, append: true },
-  'r+': { flags: 'r+', readable: true, writable: true, append: false },
-  'w+': { flags: 'w+', readable: true, writable: true, append: false },
-  'a+': { flags: 'a+', readable: true, writable: true, append: true },
+const C = fs.constants;
+// O_NONBLOCK: opening a FIFO must not wait for a writer (open refuses anything but regular files and /dev/null)
+const OPEN_FLAGS: Record<string, { flags: number; readable: boolean; writable: boolean; append: boolean }> = {
+  r: { flags: C.O_RDONLY, readable: true, writable: false, append: false },
+  w: { flags: C.O_WRONLY | C.O_CREAT | C.O_TRUNC, readable: false, writable: true, append: false },
+  a: { flags: C.O_WRONLY | C.O_CREAT | C.O_APPEND, readable: false, writable: true, append: true },
+  'r+': { flags: C.O_RDWR, readable: true, writable: true, append: false },
+  'w+': { flags: C.O_RDWR | C.O_CREAT | C.O_TRUNC, readable: true, writable: true, append: false },
+  'a+': { flags: C.O_RDWR | C.O_CREAT | C.O_APPEND, readable: true, writable: true, append: true },
 };
 
 /** Go's wording of the common errno values ("open x: no such file or directory"). */
@@ -144,11 +146,18 @@ export class HostFiles {
     if (open >= MAX_OPEN_FILES) return fail(`open ${p}: too many open files (${MAX_OPEN_FILES} per VM; close files you are done with)`);
     let fd: number;
     try {
-      fd = fs.openSync(this.resolve(p), m.flags, 0o600);
-      if (fs.fstatSync(fd).isDirectory() && m.readable && !m.writable) {
+      const full = this.resolve(p);
+      fd = fs.openSync(full, m.flags | (C.O_NONBLOCK ?? 0), 0o600);
+      const st = fs.fstatSync(fd);
+      if (st.isDirectory()) {
         // Go opens a directory; reading it then fails: say so at once
         fs.closeSync(fd);
         return fail(`read ${p}: is a directory`);
+      }
+      if (!st.isFile() && full !== '/dev/null') {
+        // a FIFO, socket or device would block the engine's thread on a read (or never end)
+        fs.closeSync(fd);
+        return fail(`open ${p}: not a regular file (scripts read and write regular files only)`);
       }
     } catch (e) {
       return fail(goError('open', p, e));

@@ -3,6 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { LuaVm } from '../../engine/lua/vm';
@@ -76,8 +77,10 @@ test('Nauthilus 1.10 (gopher-lua io): writing, appending, seeking and os.remove/
   assert.equal(fs.existsSync(moved), false);
 });
 
-test('Nauthilus 1.10 (gopher-lua io): a missing file gives (nil, "open <path>: no such file or directory", 1); io.lines of it raises that error', async () => {
+test('Nauthilus 1.10 (gopher-lua io): a missing file gives (nil, "open <path>: no such file or directory", 1); io.lines of it raises that error; a FIFO is refused, not waited on', async () => {
   const missing = path.join(dir, 'nope', 'missing.csv');
+  const fifo = path.join(dir, 'a.fifo');
+  execFileSync('mkfifo', [fifo]); // opening it for reading would wait for a writer: refused instead
   const r = await withIo(`
     local f, err, errno = io.open(${lua(missing)}, "r")
     local ok, lerr = pcall(io.lines, ${lua(missing)})
@@ -86,8 +89,9 @@ test('Nauthilus 1.10 (gopher-lua io): a missing file gives (nil, "open <path>: n
     w:close()
     local okc, cerr = pcall(w.read, w, "*a")
     local okm, merr = pcall(io.open, ${lua(missing)}, "rw")
-    return tostring(f), err, errno, ok, lerr, tostring(rnil), rerr, rerrno, okc, cerr, okm, merr`);
-  const [f, err, errno, ok, lerr, rnil, rerr, rerrno, okc, cerr, okm, merr] = r as unknown[];
+    local fifo, ferr = io.open(${lua(fifo)}, "r")
+    return tostring(f), err, errno, ok, lerr, tostring(rnil), rerr, rerrno, okc, cerr, okm, merr, tostring(fifo), ferr`);
+  const [f, err, errno, ok, lerr, rnil, rerr, rerrno, okc, cerr, okm, merr, fifoFile, fifoErr] = r as unknown[];
   assert.equal(f, 'nil');
   assert.equal(err, `open ${missing}: no such file or directory`);
   assert.equal(errno, 1);
@@ -100,6 +104,8 @@ test('Nauthilus 1.10 (gopher-lua io): a missing file gives (nil, "open <path>: n
   assert.match(String(cerr), /file is closed/);
   assert.equal(okm, false);
   assert.match(String(merr), /invalid option 'rw'/);
+  assert.equal(fifoFile, 'nil');
+  assert.equal(fifoErr, `open ${fifo}: not a regular file (scripts read and write regular files only)`);
 });
 
 test('io reads are bounded by lua_memory_limit: a file larger than the limit is an error, not a string of that size', async () => {
