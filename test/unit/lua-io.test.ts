@@ -234,3 +234,18 @@ test('a CSV backend whose file is missing fails to load with the open error and 
     return true;
   });
 });
+
+test('files a script leaves open are capped at 64 per VM and closed with the VM (no descriptor leak)', async () => {
+  const file = path.join(dir, 'leak.txt');
+  fs.writeFileSync(file, 'x\n');
+  const fds = () => fs.readdirSync('/proc/self/fd').length;
+  const baseline = fds();
+  const vm = await LuaVm.create({ poolName: 'io', services: testServices({ baseDir: dir }), memoryLimitBytes: 16 << 20, allowIo: true });
+  const script = await vm.loadScript('leak.lua', `kept = {}\nfunction run()\n  for i = 1, 70 do\n    local f, err = io.open(${lua(file)})\n    if not f then return i, err end\n    kept[i] = f\n  end\nend`, 2000);
+  const [n, err] = await vm.evalEnv(script, 'run', new CallContext('leak'), 2000);
+  assert.equal(n, 65);
+  assert.match(String(err), /too many open files \(64 per VM/);
+  assert.ok(fds() >= baseline + 64, 'the files are open while the VM lives');
+  vm.close();
+  assert.ok(fds() <= baseline + 2, `descriptors left open after close: ${fds() - baseline}`);
+});
