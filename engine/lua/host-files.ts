@@ -27,6 +27,8 @@ const OPEN_FLAGS: Record<string, { flags: number; readable: boolean; writable: b
   'a+': { flags: C.O_RDWR | C.O_CREAT | C.O_APPEND, readable: true, writable: true, append: true },
 };
 
+const OPEN_MODES = ['r', 'rb', 'w', 'wb', 'a', 'ab', 'r+', 'rb+', 'w+', 'wb+', 'a+', 'ab+'];
+
 /** Go's wording of the common errno values ("open x: no such file or directory"). */
 const GO_ERRNO: Record<string, string> = {
   ENOENT: 'no such file or directory', EACCES: 'permission denied', EPERM: 'operation not permitted',
@@ -140,8 +142,9 @@ export class HostFiles {
   }
 
   private open(p: string, mode: string): unknown {
-    const m = OPEN_FLAGS[mode.replace('b', '')];
-    if (!m || (mode.match(/b/g)?.length ?? 0) > 1) throw new Error(`bad argument #2 to 'open' (invalid option '${mode}')`);
+    // gopher-lua's list exactly ("r+b" is not in it)
+    const m = OPEN_MODES.includes(mode) ? OPEN_FLAGS[mode.replace('b', '')] : undefined;
+    if (!m) throw new Error(`bad argument #2 to 'open' (invalid option: ${mode} (must be one of ${OPEN_MODES.join(',')}))`);
     const open = [...this.files.values()].filter((f) => !f.std).length;
     if (open >= MAX_OPEN_FILES) return fail(`open ${p}: too many open files (${MAX_OPEN_FILES} per VM; close files you are done with)`);
     let fd: number;

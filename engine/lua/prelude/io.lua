@@ -47,12 +47,12 @@ local function read_aux(f, id, fname, ...)
     if type(fmt) == "number" then
       v = hostcall(h.read_bytes, id, fmt)
     elseif type(fmt) == "string" then
-      if fmt:sub(1, 1) ~= "*" then error("bad argument #" .. i .. " to '" .. fname .. "' (invalid options:" .. fmt .. ")", 2) end
+      if fmt:sub(1, 1) ~= "*" then error("bad argument #2 to '" .. fname .. "' (invalid options:" .. fmt .. ")", 2) end
       local o = fmt:sub(2, 2)
       if o == "l" then v = hostcall(h.read_line, id)
       elseif o == "a" then v = hostcall(h.read_all, id)
       elseif o == "n" then v = hostcall(h.read_number, id)
-      else error("bad argument #" .. i .. " to '" .. fname .. "' (invalid options:" .. o .. ")", 2) end
+      else error("bad argument #2 to '" .. fname .. "' (invalid options:" .. o .. ")", 2) end
     else
       error("bad argument #" .. i .. " to '" .. fname .. "' (invalid format)", 2)
     end
