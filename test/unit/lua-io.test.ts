@@ -249,3 +249,21 @@ test('files a script leaves open are capped at 64 per VM and closed with the VM 
   vm.close();
   assert.ok(fds() <= baseline + 2, `descriptors left open after close: ${fds() - baseline}`);
 });
+
+test('Nauthilus 1.10 (gopher-lua io): read formats need the "*" ("a" alone is refused, as in gopher-lua, though Lua 5.4 accepts it)', async () => {
+  const file = path.join(dir, 'fmt.txt');
+  fs.writeFileSync(file, 'abc\n');
+  const r = await withIo(`
+    local f = assert(io.open(${lua(file)}))
+    local ok, err = pcall(f.read, f, "a")
+    local ok2, err2 = pcall(f.read, f, "*x")
+    local line = f:read()
+    f:close()
+    return ok, err, ok2, err2, line`);
+  const [ok, err, ok2, err2, line] = r as unknown[];
+  assert.equal(ok, false);
+  assert.match(String(err), /bad argument #2 to 'read' \(invalid options:a\)/);
+  assert.equal(ok2, false);
+  assert.match(String(err2), /invalid options:x/);
+  assert.equal(line, 'abc', 'read() with no format reads a line');
+});
