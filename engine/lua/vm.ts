@@ -19,6 +19,7 @@ import type { EngineServices } from './services';
 import { moduleByName, resolveLegacyLoaderName } from './modules/index';
 import { parseLuaError } from './lua-error';
 import { runBeacon } from './run-beacon';
+import { HostFiles } from './host-files';
 
 // the builtin globals run inside the prelude's scope, where `host` is still visible
 const PRELUDE =
@@ -27,6 +28,8 @@ const PRELUDE =
   fs.readFileSync(findLuaSource('script-env.lua'), 'utf8');
 // run after the prelude: they wrap the globals each script's environment is copied from (script-env.lua)
 const GUARDS = fs.readFileSync(findLuaSource('guards.lua'), 'utf8');
+// lua_allow_io: `io` and os.remove/rename/tmpname on the real file system (host-files.ts)
+const IO_LIB = fs.readFileSync(findLuaSource('io.lua'), 'utf8');
 
 function findLuaSource(name: string): string {
   // engine/lua/vm.ts compiles to dist/engine/lua/vm.js; the .lua files stay in engine/lua/prelude/
@@ -89,6 +92,8 @@ export class LuaVm implements ModuleHost {
   private sliceStart = 0;
   /** Heap cap while Lua runs (0: none yet). Host-side pushes run uncapped: an allocation failure there is unprotected. */
   private memoryCap = 0;
+  /** The VM's open files (lua_allow_io only): closed with the VM. */
+  private files: HostFiles | undefined;
   /** The real `tostring`, anchored: turns an error object into text in protected mode. */
   private tostringRef = 0;
 
@@ -135,6 +140,11 @@ export class LuaVm implements ModuleHost {
       },
     });
     this.runSyncChunk(PRELUDE, '=[authstudio prelude]');
+    if (this.options.allowIo) {
+      this.files = new HostFiles(this.services.logger, this.poolName, this.options.memoryLimitBytes, this.services.baseDir);
+      g.set('__as_io_host', this.files.api());
+      this.runSyncChunk(IO_LIB, '=[io]');
+    }
     g.set('__as_guard_host', { past_deadline: () => this.deadline !== 0 && Date.now() > this.deadline });
     this.runSyncChunk(GUARDS, '=[authstudio guards]');
     g.lua.lua_getglobal(g.address, 'tostring');
@@ -523,6 +533,7 @@ export class LuaVm implements ModuleHost {
     } catch (e) {
       this.services.logger.error({ pool: this.poolName, err: String((e as Error)?.message ?? e) }, 'closing a Lua VM failed');
     }
+    this.files?.closeAll();
     if (this.hookPtr) this.global.lua.module.removeFunction(this.hookPtr);
     this.hookPtr = 0;
   }

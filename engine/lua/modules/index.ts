@@ -21,9 +21,11 @@ import { cacheModule } from './cache';
 import { mailModule } from './mail';
 import { templateModule } from './template';
 import { yamlModule } from './yaml';
+import { gllHttpModule } from './gll-http';
+import { telegramModule } from './telegram';
 
 /** Every module `require` can load, in documentation order. */
-export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule];
+export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, gllHttpModule, telegramModule];
 
 /**
  * Nauthilus 1.x `dynamic_loader` names. Every name is accepted (3.x treats the call as a no-op);
@@ -50,7 +52,8 @@ export const LEGACY_LOADER_NAMES: Record<string, string | null> = {
   nauthilus_gll_cmd: null,
   nauthilus_gll_filepath: null,
   nauthilus_gll_goos: null,
-  nauthilus_gll_http: null,
+  nauthilus_gll_http: 'http',
+  nauthilus_gll_telegram: 'telegram',
   nauthilus_gll_ioutil: null,
   nauthilus_gll_pb: null,
   nauthilus_gll_pprof: null,

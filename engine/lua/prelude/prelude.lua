@@ -25,10 +25,9 @@ os.getenv = function(name)
   if type(name) ~= "string" then error("bad argument #1 to 'getenv' (string expected, got " .. type(name) .. ")", 2) end
   return host.getenv(name)
 end
-if io and not host.allow_io then
-  io = nil
-  package.loaded.io = nil
-end
+-- wasmoon's io sees only an in-memory file system: gone; with lua_allow_io the host's io.lua replaces it
+io = nil
+package.loaded.io = nil
 package.loadlib = nil
 package.cpath = ""
 package.searchers[3] = nil
