@@ -90,7 +90,7 @@ export async function buildHttpApp(engine: AuthEngine, opts: HttpAppOptions = {}
       const authReq = buildAuthRequest(raw, mode, endpoint);
       if (authReq.fields.client_ip === '' && endpoint !== 'json') authReq.fields.client_ip = '';
       const out = await authenticateOrTempfail(engine, authReq);
-      if (endpoint === 'nginx') return sendNginxReply(reply, authReq, out);
+      if (endpoint === 'nginx') return sendNginxReply(reply, authReq, out, engine.nginxUpstreams());
       return sendAuthReply(reply, authReq, out, req.headers.accept);
     };
 
