@@ -2,6 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfigText } from '../../engine/config/load';
+import { parseDocument } from 'yaml';
+import { replaceSecrets } from '../../engine/studio/export-secrets';
 import { linesOf as linesOfText, yml } from '../helpers/config-text';
 
 const FILE = 'authstudio.yml';
@@ -61,4 +63,11 @@ test('backend_server_monitoring: wrong values are reported with their key path a
   assert.deepEqual(linesOf(yml('backend_server_monitoring: {}')), [
     `${FILE}:1:28: missing required key "backend_servers" at backend_server_monitoring`,
   ]);
+});
+
+test('an exported workspace refers to a backend server test_password by variable instead of writing it', () => {
+  const doc = parseDocument(yml('backend_server_monitoring:', '  backend_servers:', '    - {protocol: imap, host: 192.0.2.1, port: 993, test_username: probe, test_password: s3cret}'));
+  const refs = replaceSecrets(doc);
+  assert.deepEqual(refs, [{ variable: 'NAUTHILUS_BACKEND_SERVER_MONITORING_BACKEND_SERVERS_0_TEST_PASSWORD', key: 'backend_server_monitoring.backend_servers[0].test_password' }]);
+  assert.doesNotMatch(doc.toString(), /s3cret/);
 });
