@@ -56,10 +56,10 @@ export function proxyV2LocalHeader(): Buffer {
   return Buffer.concat([sig, Buffer.from([0x20, 0x00, 0x00, 0x00])]);
 }
 
-function connect(server: BackendServerConfig): Promise<net.Socket> {
+function connect(server: BackendServerConfig, signal?: AbortSignal): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     if (!server.port) return reject(new Error(`no port configured for ${server.host} (${server.protocol})`));
-    const sock = net.connect({ host: server.host, port: server.port });
+    const sock = net.connect({ host: server.host, port: server.port, signal });
     const timer = setTimeout(() => {
       sock.destroy();
       reject(new Error(`TCP dial timed out after ${TIMEOUT_MS / 1000}s`));
@@ -156,11 +156,14 @@ async function checkSieve(d: Dialogue): Promise<void> {
 
 /**
  * Check one backend server. Resolves when it is alive, rejects with the reason otherwise. Never takes longer
- * than about 5 s per step.
+ * than about 5 s per step; `signal` ends it at once.
  */
-export async function checkBackendConnection(server: BackendServerConfig): Promise<void> {
-  let sock: net.Socket = await connect(server);
+export async function checkBackendConnection(server: BackendServerConfig, signal?: AbortSignal): Promise<void> {
+  let sock: net.Socket = await connect(server, signal);
   const deadline = setTimeout(() => sock.destroy(new Error(`no answer within ${TIMEOUT_MS / 1000}s`)), TIMEOUT_MS);
+  // stopping the monitor (engine shutdown) ends a check at once
+  const onAbort = () => sock.destroy(new Error('check aborted'));
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
     if (server.haproxyV2) sock.write(proxyV2LocalHeader());
     let secure = false;
@@ -185,6 +188,7 @@ export async function checkBackendConnection(server: BackendServerConfig): Promi
     }
   } finally {
     clearTimeout(deadline);
+    signal?.removeEventListener('abort', onAbort);
     sock.end();
     sock.destroy();
   }

@@ -11,7 +11,7 @@ import { checkBackendConnection } from './backend-check';
 /** Nauthilus' BackendServerMonitoringDelay: seconds between two rounds of checks. */
 export const MONITORING_INTERVAL_MS = 10_000;
 
-export type BackendCheck = (server: BackendServerConfig) => Promise<void>;
+export type BackendCheck = (server: BackendServerConfig, signal?: AbortSignal) => Promise<void>;
 
 export class BackendServerMonitor {
   private servers: BackendServerConfig[] = [];
@@ -19,6 +19,8 @@ export class BackendServerMonitor {
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** Ends the checks in progress when monitoring stops. */
+  private readonly abort = new AbortController();
   private readonly gauge: Gauge<string> | undefined;
 
   constructor(
@@ -59,6 +61,7 @@ export class BackendServerMonitor {
 
   stop(): void {
     this.stopped = true;
+    this.abort.abort();
     clearInterval(this.timer);
     this.timer = undefined;
   }
@@ -67,7 +70,7 @@ export class BackendServerMonitor {
     const servers = this.servers;
     if (this.stopped || !servers.length) return;
     this.gauge?.labels('wanted').set(servers.length);
-    const results = await Promise.all(servers.map((s) => this.check(s).then(() => undefined, (e: Error) => e)));
+    const results = await Promise.all(servers.map((s) => this.check(s, this.abort.signal).then(() => undefined, (e: Error) => e)));
     if (this.stopped || servers !== this.servers) return; // restarted meanwhile: this round is stale
     const alive: BackendServerConfig[] = [];
     results.forEach((err, i) => {

@@ -43,7 +43,8 @@ export const backendModule: LuaModule = {
         check_raw: async (server: BackendServerConfig) => {
           state(host);
           try {
-            await checkBackendConnection(server);
+            // a filter given up (lua_script_timeout) ends its check at once
+            await checkBackendConnection(server, host.call?.abortSignal?.signal);
             return undefined;
           } catch (e) {
             return (e as Error).message;
