@@ -1,6 +1,7 @@
 // One health check of a backend server, as Nauthilus 1.10 does it (monitoring/connection.go): a TCP connect
 // (5 s), an optional PROXY v2 header, implicit TLS when `tls` is set (not for sieve), and with `deep_check` a
-// protocol dialogue: IMAP/POP3 greeting (+ login over TLS), SMTP EHLO / LMTP LHLO (+ AUTH LOGIN over TLS), HTTP GET.
+// protocol dialogue: IMAP/POP3 greeting (+ login over TLS), SMTP EHLO / LMTP LHLO (+ AUTH LOGIN over TLS), HTTP GET,
+// ManageSieve greeting + STARTTLS (+ AUTHENTICATE PLAIN).
 import net from 'node:net';
 import tls from 'node:tls';
 import type { BackendServerConfig } from '../config/types';
@@ -13,19 +14,36 @@ class Dialogue {
   private waiters: Array<() => void> = [];
   private ended: Error | undefined;
 
-  constructor(readonly sock: net.Socket) {
-    sock.setEncoding('latin1');
-    sock.on('data', (d: string) => {
-      this.buf += d;
-      this.wake();
-    });
-    const end = (e?: Error) => {
-      this.ended ??= e ?? new Error('connection closed by the server');
-      this.wake();
-    };
-    sock.on('end', () => end());
-    sock.on('close', () => end());
-    sock.on('error', (e) => end(e));
+  private readonly onData = (d: Buffer) => {
+    this.buf += d.toString('latin1');
+    this.wake();
+  };
+  private readonly onEnd = () => this.end();
+  private readonly onError = (e: Error) => this.end(e);
+
+  constructor(public sock: net.Socket) {
+    this.attach(sock);
+  }
+
+  private attach(sock: net.Socket): void {
+    this.sock = sock;
+    sock.on('data', this.onData);
+    sock.on('end', this.onEnd);
+    sock.on('close', this.onEnd);
+    sock.on('error', this.onError);
+  }
+
+  /** Hand the connection to TLS (STARTTLS): this dialogue goes on over `upgrade(socket)`. */
+  async upgrade(to: (raw: net.Socket) => Promise<net.Socket>): Promise<void> {
+    const raw = this.sock;
+    for (const [ev, fn] of [['data', this.onData], ['end', this.onEnd], ['close', this.onEnd], ['error', this.onError]] as const) raw.off(ev, fn as never);
+    this.buf = '';
+    this.attach(await to(raw));
+  }
+
+  private end(e?: Error): void {
+    this.ended ??= e ?? new Error('connection closed by the server');
+    this.wake();
   }
 
   private wake(): void {
@@ -145,13 +163,30 @@ async function checkHttp(d: Dialogue, server: BackendServerConfig, secure: boole
   }
 }
 
-async function checkSieve(d: Dialogue): Promise<void> {
-  // ManageSieve: greeting lines until OK, then STARTTLS (Nauthilus' only sieve path; not done here beyond the greeting)
+/** ManageSieve: lines until one starting with OK (then "OK") or NO (then that line). */
+async function sieveResponse(d: Dialogue): Promise<string> {
   for (;;) {
     const l = await d.line();
-    if (l.startsWith('OK')) return;
-    if (l.startsWith('NO')) throw new Error(`Sieve greeting failed: ${l}`);
+    if (l.startsWith('OK')) return 'OK';
+    if (l.startsWith('NO')) return l;
   }
+}
+
+/** ManageSieve: greeting, STARTTLS (always: sieve has no implicit TLS), then AUTHENTICATE "PLAIN" with the test user. */
+async function checkSieve(d: Dialogue, server: BackendServerConfig): Promise<boolean> {
+  let r = await sieveResponse(d);
+  if (r !== 'OK') throw new Error(`Sieve greeting failed: ${r}`);
+  d.write('STARTTLS\r\n');
+  r = await sieveResponse(d);
+  if (r !== 'OK') throw new Error(`STARTTLS command failed: ${r}`);
+  await d.upgrade((raw) => startTls(raw, server));
+  if (!server.testUsername || !server.testPassword) return true;
+  const plain = `\0${server.testUsername}\0${server.testPassword}`;
+  d.write(`AUTHENTICATE "PLAIN" {${Buffer.byteLength(plain, 'latin1')}+}\r\n${plain}`);
+  // as Nauthilus: the first OK after the command counts (the capabilities a server repeats after TLS end in one)
+  r = await sieveResponse(d);
+  if (r !== 'OK') throw new Error(`Sieve AUTHENTICATE command failed: ${r}`);
+  return true;
 }
 
 /**
@@ -167,6 +202,7 @@ export async function checkBackendConnection(server: BackendServerConfig, signal
   try {
     if (server.haproxyV2) sock.write(proxyV2LocalHeader());
     let secure = false;
+    // sieve starts in clear text and switches with STARTTLS (deep check); the others speak TLS from the start
     if (server.tls && server.protocol !== 'sieve') {
       sock = await startTls(sock, server);
       secure = true;
@@ -181,7 +217,11 @@ export async function checkBackendConnection(server: BackendServerConfig, signal
         case 'smtp':
         case 'lmtp': return await checkSmtp(d, server, secure);
         case 'http': return await checkHttp(d, server, secure);
-        case 'sieve': return await checkSieve(d);
+        case 'sieve':
+          await checkSieve(d, server);
+          sock = d.sock; // now the TLS socket: LOGOUT and close go over it
+          return;
+        default: throw new Error('unsupported protocol');
       }
     } finally {
       if (bye[server.protocol] && !sock.destroyed) d.write(bye[server.protocol]);

@@ -1,6 +1,7 @@
 // Backend server health checks and monitoring, as Nauthilus 1.10 does them (monitoring/connection.go, server.go),
 // against local listeners: IMAP/POP3/SMTP/LMTP stand-ins, a PROXY v2 header, implicit TLS with a login.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
+import http from 'node:http';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -110,11 +111,22 @@ test('Nauthilus 1.10: haproxy_v2 sends a PROXY v2 LOCAL header before anything e
   }
 });
 
-test('Nauthilus 1.10: with tls and test credentials the IMAP check logs in over TLS; a wrong password is a failure', async () => {
+let certCache: { key: Buffer; cert: Buffer } | undefined;
+/** A self-signed certificate for localhost, made once per run with openssl. */
+function selfSigned(): { key: Buffer; cert: Buffer } {
+  if (certCache) return certCache;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authstudio-tls-'));
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
-  const l = await listen('* OK ready\r\n', imapAnswer, { key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) });
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    certCache = { key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) };
+    return certCache;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('Nauthilus 1.10: with tls and test credentials the IMAP check logs in over TLS; a wrong password is a failure', async () => {
+  const l = await listen('* OK ready\r\n', imapAnswer, selfSigned());
   try {
     const s = server(l.port, { tls: true, tlsSkipVerify: true, deepCheck: true, testUsername: 'probe', testPassword: 'secret' });
     await checkBackendConnection(s);
@@ -148,5 +160,79 @@ test('Nauthilus 1.10: monitoring lists every server at start, then only those th
   } finally {
     mon.stop();
     await a.close();
+  }
+});
+
+test('Nauthilus 1.10: deep_check of http sends GET request_uri and wants HTTP/1.1 200', async () => {
+  const paths: string[] = [];
+  const srv = http.createServer((req, res) => {
+    paths.push(`${req.url} ${req.headers['user-agent']}`);
+    res.writeHead(req.url === '/health' ? 200 : 503).end();
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  try {
+    await checkBackendConnection(server(port, { protocol: 'http', deepCheck: true, requestUri: '/health' }));
+    await assert.rejects(checkBackendConnection(server(port, { protocol: 'http', deepCheck: true, requestUri: '/down' })), /HTTP request failed: HTTP\/1.1 503/);
+    assert.deepEqual(paths, ['/health Nauthilus', '/down Nauthilus']);
+  } finally {
+    srv.closeAllConnections();
+    await new Promise<void>((r) => srv.close(() => r()));
+  }
+});
+
+/** A ManageSieve stand-in: greeting, STARTTLS, then AUTHENTICATE "PLAIN" over TLS accepted for probe/secret. */
+async function sieveServer(): Promise<{ port: number; auths: string[]; close(): Promise<void> }> {
+  const { key, cert } = selfSigned();
+  const auths: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const srv = net.createServer((c) => {
+    sockets.add(c);
+    c.on('close', () => sockets.delete(c));
+    c.on('error', () => undefined);
+    c.write('"IMPLEMENTATION" "stand-in"\r\n"STARTTLS"\r\nOK "ready"\r\n');
+    const onPlain = (d: Buffer) => {
+      if (!d.toString('latin1').startsWith('STARTTLS')) return;
+      c.off('data', onPlain);
+      c.write('OK "Begin TLS negotiation now"\r\n', () => {
+        const t = new tls.TLSSocket(c, { isServer: true, key, cert });
+        t.on('error', () => undefined);
+        let buf = '';
+        t.on('data', (x: Buffer) => {
+          buf += x.toString('latin1');
+          const m = /^AUTHENTICATE "PLAIN" \{(\d+)\+\}\r\n/.exec(buf);
+          if (!m || buf.length < m[0].length + Number(m[1])) return;
+          const plain = buf.slice(m[0].length, m[0].length + Number(m[1]));
+          buf = '';
+          auths.push(plain.split('\0').join('|'));
+          t.write(plain === '\0probe\0secret' ? 'OK "Logged in"\r\n' : 'NO "Authentication failed"\r\n');
+        });
+      });
+    };
+    c.on('data', onPlain);
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return {
+    port: (srv.address() as net.AddressInfo).port,
+    auths,
+    close: () => new Promise<void>((r) => {
+      for (const s of sockets) s.destroy();
+      srv.close(() => r());
+    }),
+  };
+}
+
+test('Nauthilus 1.10: deep_check of sieve reads the greeting, switches to TLS with STARTTLS and authenticates with PLAIN', async () => {
+  const sieve = await sieveServer();
+  try {
+    const s = server(sieve.port, { protocol: 'sieve', deepCheck: true, tlsSkipVerify: true, testUsername: 'probe', testPassword: 'secret' });
+    await checkBackendConnection(s);
+    await assert.rejects(checkBackendConnection({ ...s, testPassword: 'wrong' }), /Sieve AUTHENTICATE command failed: NO/);
+    assert.deepEqual(sieve.auths, ['|probe|secret', '|probe|wrong']);
+    // without credentials the check ends after the TLS handshake; without tls_skip_verify the self-signed certificate fails
+    await checkBackendConnection({ ...s, testUsername: '', testPassword: '' });
+    await assert.rejects(checkBackendConnection({ ...s, tlsSkipVerify: false }), /TLS handshake failed/);
+  } finally {
+    await sieve.close();
   }
 });
