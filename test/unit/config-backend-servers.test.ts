@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { parseConfigText } from '../../engine/config/load';
 import { parseDocument } from 'yaml';
 import { replaceSecrets } from '../../engine/studio/export-secrets';
+import { exportReadme } from '../../engine/studio/export-readme';
 import { linesOf as linesOfText, yml } from '../helpers/config-text';
 
 const FILE = 'authstudio.yml';
@@ -70,4 +71,14 @@ test('an exported workspace refers to a backend server test_password by variable
   const refs = replaceSecrets(doc);
   assert.deepEqual(refs, [{ variable: 'NAUTHILUS_BACKEND_SERVER_MONITORING_BACKEND_SERVERS_0_TEST_PASSWORD', key: 'backend_server_monitoring.backend_servers[0].test_password' }]);
   assert.doesNotMatch(doc.toString(), /s3cret/);
+});
+
+test('the export README says Nauthilus also needs backend_server_monitoring in server.features', () => {
+  const report = { out: '/x', prefix: '/etc/nauthilus', config: '/x/nauthilus.yml', files: [], warnings: [] };
+  const withSection = parseDocument(yml('backend_server_monitoring:', '  backend_servers:', '    - {protocol: imap, host: 192.0.2.1, port: 143}'));
+  assert.match(exportReadme(report, withSection, withSection.toString()), /only with `backend_server_monitoring` listed in `server.features`/);
+  const switchedOn = parseDocument(yml('server:', '  features: [backend_server_monitoring]', 'backend_server_monitoring:', '  backend_servers: []'));
+  assert.doesNotMatch(exportReadme(report, switchedOn, switchedOn.toString()), /server\.features/);
+  const none = parseDocument(yml('lua: {}'));
+  assert.doesNotMatch(exportReadme(report, none, none.toString()), /backend_server_monitoring/);
 });
