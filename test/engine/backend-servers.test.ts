@@ -3,94 +3,17 @@
 // setNginxHeaders and filterLua); a stopped backend drops out of the list; none alive is an "Internal failure".
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { parseConfigText } from '../../engine/config/load';
 import { AuthEngine } from '../../engine/engine';
 import { buildHttpApp } from '../../engine/http/app';
-import { workspace, yml } from '../helpers/config-text';
-
-interface Backend { port: number; stop(): Promise<void> }
-
-/** A loopback IMAP/POP3 stand-in that greets like the real thing. */
-async function backend(greeting: string): Promise<Backend> {
-  const sockets = new Set<net.Socket>();
-  const srv = net.createServer((c) => {
-    sockets.add(c);
-    c.on('close', () => sockets.delete(c));
-    c.on('error', () => undefined);
-    c.write(greeting);
-    c.on('data', () => c.end());
-  });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  let stopped = false;
-  return {
-    port: (srv.address() as net.AddressInfo).port,
-    stop: () => new Promise<void>((r) => {
-      if (stopped) return r();
-      stopped = true;
-      for (const s of sockets) s.destroy();
-      srv.close(() => r());
-    }),
-  };
-}
-
-const BACKEND_LUA = `
-function nauthilus_backend_verify_password(request)
-  local b = nauthilus_backend_result.new()
-  if request.username ~= "alice" then return nauthilus_builtin.BACKEND_RESULT_OK, b end
-  b:user_found(true)
-  b:account_field("account")
-  b:attributes({ account = "alice@example.test", uid = "1001", mail = "alice@example.test" })
-  b:authenticated(request.password == "alice-secret")
-  return nauthilus_builtin.BACKEND_RESULT_OK, b
-end
-`;
-
-// our own director: the first alive server of the request's protocol; its address also goes out as an attribute
-const DIRECTOR_LUA = `
-dynamic_loader("nauthilus_backend")
-local nauthilus_backend = require("nauthilus_backend")
-
-function nauthilus_call_filter(request)
-  if not request.authenticated then return nauthilus_builtin.FILTER_ACCEPT, nauthilus_builtin.FILTER_RESULT_OK end
-  local chosen
-  for _, server in ipairs(nauthilus_backend.get_backend_servers()) do
-    if server.protocol == request.protocol then chosen = server break end
-  end
-  nauthilus_builtin.custom_log_add("director_servers", tostring(#nauthilus_backend.get_backend_servers()))
-  if chosen then
-    nauthilus_backend.select_backend_server(chosen.host, chosen.port)
-    local r = nauthilus_backend_result.new()
-    r:attributes({ ["Proxy-Host"] = chosen.host .. ":" .. chosen.port, mail = "not-applied@example.test" })
-    nauthilus_backend.apply_backend_result(r)
-    nauthilus_backend.remove_from_backend_result({ "uid" })
-  end
-  return nauthilus_builtin.FILTER_ACCEPT, nauthilus_builtin.FILTER_RESULT_OK
-end
-`;
-
-function config(servers: Array<{ protocol: string; port: number }> | undefined): string {
-  const lines = [
-    'server: {address: "127.0.0.1:0", redis: mock}',
-    'lua:',
-    '  filters:',
-    '    - name: director',
-    '      script_path: ./director.lua',
-    '  config:',
-    '    backend_script_path: ./backend.lua',
-  ];
-  if (servers) {
-    lines.push('backend_server_monitoring:', '  backend_servers:');
-    for (const s of servers) lines.push(`    - {protocol: ${s.protocol}, host: 127.0.0.1, port: ${s.port}, deep_check: true}`);
-  }
-  return yml(...lines);
-}
+import { workspace } from '../helpers/config-text';
+import { backend, BACKEND_LUA, DIRECTOR_LUA, monitoringConfig } from '../helpers/backend-servers';
 
 async function start(servers: Array<{ protocol: string; port: number }> | undefined, opts: { workers?: number; env?: Record<string, string> } = {}): Promise<{ engine: AuthEngine; app: FastifyInstance }> {
-  const dir = workspace({ 'authstudio.yml': config(servers), 'backend.lua': BACKEND_LUA, 'director.lua': DIRECTOR_LUA });
-  const cfg = parseConfigText(config(servers), `${dir}/authstudio.yml`, { env: {} });
+  const dir = workspace({ 'authstudio.yml': monitoringConfig(servers), 'backend.lua': BACKEND_LUA, 'director.lua': DIRECTOR_LUA });
+  const cfg = parseConfigText(monitoringConfig(servers), `${dir}/authstudio.yml`, { env: {} });
   const engine = await AuthEngine.create(cfg, { logger: pino({ level: 'silent' }), workers: opts.workers, env: opts.env ?? {} });
   const app = await buildHttpApp(engine);
   after(async () => {
