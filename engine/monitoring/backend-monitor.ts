@@ -46,6 +46,8 @@ export class BackendServerMonitor {
     this.timer = undefined;
     this.servers = servers ?? [];
     this.setAlive([...this.servers]);
+    // as Nauthilus: a present but empty list is an error (nginx then gets "Internal failure")
+    if (servers && !servers.length) this.logger.error('Monitoring backend servers are not configured: backend_server_monitoring.backend_servers is empty');
     if (!this.servers.length) return;
     void this.checkNow();
     this.timer = setInterval(() => void this.checkNow(), MONITORING_INTERVAL_MS);
