@@ -75,7 +75,7 @@ function M.get_backend_servers()
   return out
 end
 
--- gopher-lua: exactly two arguments, CheckString(1) (a number counts) and CheckInt(2)
+-- gopher-lua: exactly two arguments, CheckString(1) (a number counts) and CheckInt(2) (a number, truncated)
 function M.select_backend_server(...)
   if select("#", ...) ~= 2 then
     error("bad argument #2 to 'select_backend_server' (expected server (string) and port (number))", 2)
@@ -84,11 +84,10 @@ function M.select_backend_server(...)
   if type(server) ~= "string" and type(server) ~= "number" then
     error("bad argument #1 to 'select_backend_server' (string expected, got " .. type(server) .. ")", 2)
   end
-  local p = tonumber(port)
-  if p == nil then
+  if type(port) ~= "number" then -- CheckInt takes numbers only, not numeric strings
     error("bad argument #2 to 'select_backend_server' (number expected, got " .. type(port) .. ")", 2)
   end
-  p = p >= 0 and math.floor(p) or math.ceil(p)
+  local p = port >= 0 and math.floor(port) or math.ceil(port)
   api.select_raw(tostring(server), p)
 end
 
