@@ -21,6 +21,8 @@ import { encodeLuaRequest } from './pipeline/lua-request';
 import { closeDbPools } from './lua/modules/db-pools';
 import { roundMs, type StageRecord } from './pipeline/trace';
 import { protocolLabeler } from './metric-labels';
+import { BackendServerMonitor } from './monitoring/backend-monitor';
+import { upstreamsFromEnv, type NginxUpstreams, type Upstream } from './http/nginx-upstream';
 
 export interface EngineOptions {
   logger?: Logger;
@@ -72,6 +74,10 @@ export class AuthEngine {
   private protocolLabel: (protocol: string) => string;
   /** The latest outcomes by session, for simulate and the studio (bounded). */
   private readonly recent = new Map<string, AuthOutcome>();
+  /** backend_server_monitoring: health checks every 10 s; the servers alive go to every pipeline thread. */
+  readonly backendMonitor: BackendServerMonitor;
+  /** nginx upstreams per protocol when monitoring is off (NAUTHILUS_*_BACKEND_* or Nauthilus' defaults). */
+  private readonly upstreamDefaults: Record<string, Upstream>;
 
   private constructor(config: AuthStudioConfig, services: EngineServices, opts: EngineOptions) {
     this.gen = { config, pools: { backends: new Map() }, checks: [], protection: { checks: [] } };
@@ -84,6 +90,11 @@ export class AuthEngine {
     // per-stage time as two counters (a histogram per stage costs more than the cheapest stages)
     this.stageSeconds = new Counter({ name: 'authstudio_stage_seconds_total', help: 'Time spent in each pipeline stage', labelNames: ['stage'], registers: [services.metrics] });
     this.stageRuns = new Counter({ name: 'authstudio_stage_runs_total', help: 'Pipeline stage runs', labelNames: ['stage'], registers: [services.metrics] });
+    this.backendMonitor = new BackendServerMonitor(services.logger, (alive) => {
+      this.services.aliveBackendServers = alive;
+      this.workers?.setBackendServers(alive);
+    }, services.metrics);
+    this.upstreamDefaults = upstreamsFromEnv(services.getenv, (msg) => services.logger.warn(msg));
     this.latency = new Histogram({ name: 'authstudio_auth_duration_seconds', help: 'Auth request latency', labelNames: ['decision'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [services.metrics] });
   }
 
@@ -111,6 +122,7 @@ export class AuthEngine {
       if (workers && opts.workers) {
         engine.workers = await PipelineWorkers.start(opts.workers, config, { redis: () => engine.services.redis, cache: services.cache, env, logger: services.logger, forwardLogs: opts.forwardWorkerLogs });
       }
+      engine.backendMonitor.start(config.backendServerMonitoring);
     } catch (e) {
       await engine.close();
       throw e;
@@ -155,6 +167,8 @@ export class AuthEngine {
       this.protocolLabel = protocolLabeler(config);
       this.generationId++;
       retirePools(old.pools);
+      // as Nauthilus does on reload: monitoring starts over with the new list (all listed until checked)
+      this.backendMonitor.start(config.backendServerMonitoring);
       const report = { duration_ms: roundMs(performance.now() - t0), generation: this.generationId };
       this.events.emit('reload', report);
       return report;
@@ -296,6 +310,15 @@ export class AuthEngine {
     return AggregatorRegistry.aggregate(all as Parameters<typeof AggregatorRegistry.aggregate>[0]).metrics();
   }
 
+  /** What decides Auth-Server/Auth-Port of a successful nginx answer now. */
+  nginxUpstreams(): NginxUpstreams {
+    return {
+      monitoring: this.config.backendServerMonitoring !== undefined,
+      aliveCount: this.backendMonitor.alive.length,
+      defaults: this.upstreamDefaults,
+    };
+  }
+
   /** How many pipeline worker threads serve auth requests (0: this thread). */
   get workerCount(): number {
     return this.workers?.size ?? 0;
@@ -308,6 +331,7 @@ export class AuthEngine {
   async close(opts: { deadline?: number } = {}): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.backendMonitor.stop();
     const deadline = opts.deadline ?? Infinity;
     let abandoned = await this.pipeline.drain(deadline);
     await this.reloading;

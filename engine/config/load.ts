@@ -10,6 +10,7 @@ import { expandDocument } from './env-expand';
 import { luaSection, emptyLuaConfig } from './lua-section';
 import { defaultServerConfig, serverSection } from './server-section';
 import { bruteForceSection, cleartextNetworksSection, rblSection, relayDomainsSection } from './policy-sections';
+import { backendServerMonitoringSection } from './backend-servers-section';
 import { parseRedisString, withConnection } from './redis-section';
 import { parseHostPort } from './net';
 
@@ -53,6 +54,7 @@ const topLevel = struct({
   realtime_blackhole_lists: opt(rblSection),
   relay_domains: opt(relayDomainsSection),
   cleartext_networks: opt(cleartextNetworksSection),
+  backend_server_monitoring: opt(backendServerMonitoringSection),
 });
 
 /**
@@ -114,6 +116,7 @@ export function parseConfigText(text: string, file: string, opts: LoadOptions = 
   if (top.brute_force) config.bruteForce = top.brute_force;
   if (top.realtime_blackhole_lists) config.rbl = top.realtime_blackhole_lists;
   if (top.relay_domains) config.relayDomains = top.relay_domains;
+  if (top.backend_server_monitoring) config.backendServerMonitoring = top.backend_server_monitoring;
   return config;
 }
 

@@ -131,6 +131,21 @@ export interface RblList {
 }
 export interface RblConfig { threshold: number; lists: RblList[]; ipWhitelist: string[] }
 
+/** One server of `backend_server_monitoring.backend_servers` (Nauthilus 1.10 config.BackendServer). */
+export interface BackendServerConfig {
+  protocol: 'imap' | 'pop3' | 'lmtp' | 'smtp' | 'sieve' | 'http';
+  host: string;
+  /** 0 when the config gives none (Nauthilus accepts that; the health check then fails). */
+  port: number;
+  deepCheck: boolean;
+  requestUri: string;
+  testUsername: string;
+  testPassword: string;
+  tls: boolean;
+  tlsSkipVerify: boolean;
+  haproxyV2: boolean;
+}
+
 export interface AuthStudioConfig {
   /** Absolute path of the config file. */
   file: string;
@@ -143,6 +158,11 @@ export interface AuthStudioConfig {
   relayDomains?: { staticDomains: string[] };
   /** Networks allowed to log in without TLS; when the key is absent the TLS check is off. */
   cleartextNetworks?: string[];
+  /**
+   * `backend_server_monitoring.backend_servers`: when the section is present, the servers are health-checked
+   * and nginx mail gets Auth-Server/Auth-Port from the one a filter selects (Nauthilus' backend_server_monitoring feature).
+   */
+  backendServerMonitoring?: BackendServerConfig[];
   /** The parsed YAML as written (after ${VAR} expansion), for export. */
   raw: unknown;
 }

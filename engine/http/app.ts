@@ -93,7 +93,7 @@ export async function buildHttpApp(engine: AuthEngine, opts: HttpAppOptions = {}
       if (authReq.fields.client_ip === '' && endpoint !== 'json') authReq.fields.client_ip = '';
       const out = await authenticateOrTempfail(engine, authReq);
       sendScriptHeaders(reply, out);
-      if (endpoint === 'nginx') return sendNginxReply(reply, authReq, out);
+      if (endpoint === 'nginx') return sendNginxReply(reply, authReq, out, engine.nginxUpstreams());
       return sendAuthReply(reply, authReq, out, req.headers.accept);
     };
 

@@ -3,9 +3,10 @@ import type { FastifyReply } from 'fastify';
 import type { AuthOutcome } from '../pipeline/pipeline';
 import type { AuthRequest } from '../pipeline/auth-request';
 
-const NGINX_DEFAULT_PORTS: Record<string, number> = { imap: 143, pop3: 110, smtp: 25 };
-
 import { headerSafe } from './errors';
+import { NAUTHILUS_DEFAULT_UPSTREAMS, nginxUpstreamHeaders, type NginxUpstreams } from './nginx-upstream';
+
+const NO_MONITORING: NginxUpstreams = { monitoring: false, aliveCount: 0, defaults: NAUTHILUS_DEFAULT_UPSTREAMS };
 
 function attributeHeaders(reply: FastifyReply, out: AuthOutcome): void {
   for (const [k, v] of Object.entries(out.attributes)) {
@@ -65,14 +66,16 @@ export function sendAuthReply(reply: FastifyReply, req: AuthRequest, out: AuthOu
   return reply.code(500).type('application/json; charset=utf-8').send(bytes({ ok: false, error: 'temporary failure', session: out.session }));
 }
 
-/** nginx mail auth_http: always 200; Auth-Status says what happened. */
-export function sendNginxReply(reply: FastifyReply, req: AuthRequest, out: AuthOutcome, upstream?: { host: string; port: number }): FastifyReply {
+/**
+ * nginx mail auth_http: always 200; Auth-Status says what happened. `upstreams` decides Auth-Server/Auth-Port
+ * (see nginx-upstream.ts); without it, Nauthilus' per-protocol defaults.
+ */
+export function sendNginxReply(reply: FastifyReply, req: AuthRequest, out: AuthOutcome, upstreams: NginxUpstreams = NO_MONITORING): FastifyReply {
   reply.header('X-Nauthilus-Session', out.session);
   const smtp = req.fields.protocol === 'smtp';
   if (out.decision === 'ok') {
     reply.header('Auth-Status', 'OK');
-    reply.header('Auth-Server', upstream?.host ?? '127.0.0.1');
-    reply.header('Auth-Port', String(upstream?.port ?? NGINX_DEFAULT_PORTS[req.fields.protocol] ?? 143));
+    for (const [k, v] of Object.entries(nginxUpstreamHeaders(upstreams, req.fields.protocol, out.backendServer))) reply.header(k, headerSafe(v));
     if (out.account && out.account !== req.fields.username) reply.header('Auth-User', headerSafe(out.account));
     return reply.code(200).type('text/plain; charset=utf-8').send(Buffer.alloc(0));
   }

@@ -1,6 +1,7 @@
 // Per-request state that host modules see while a script serves that request.
 import { StoreBudget } from './store-budget';
 import type { StageKind } from '../api/contract-types';
+import type { BackendServerConfig } from '../config/types';
 
 /** A trace event keeps at most this many characters of a string (a log line, a key). */
 const EVENT_TEXT_MAX = 512;
@@ -84,6 +85,20 @@ export function emptyHttpRequest(): HookHttpRequest {
 }
 
 /**
+ * What `nauthilus_backend` works on while filters run (Nauthilus 1.10 filter.Request): the backend servers
+ * monitoring lists as alive when the filters started, the server a filter selected for nginx, and the
+ * attributes filters add to or remove from the backend's result.
+ */
+export interface FilterBackend {
+  servers: BackendServerConfig[];
+  selected?: { host: string; port: number };
+  /** apply_backend_result: attributes merged in order (a later filter overwrites an earlier one's). */
+  apply: Record<string, string | string[]>;
+  /** remove_from_backend_result: attribute names to drop. */
+  remove: string[];
+}
+
+/**
  * The mutable state of one auth request (or hook call) that scripts may read or change through host
  * modules: custom log fields, the status message, the shared context table, and the events the trace shows.
  * One CallContext lives as long as the request; each stage runs with it as `host.call`.
@@ -106,6 +121,8 @@ export class CallContext {
   httpResponse: HookHttpResponse | undefined;
   /** The kind of stage running now (set by runLuaStage): what nauthilus_http_response may do depends on it. */
   stage: StageKind | undefined;
+  /** Set while filters run: what nauthilus_backend lists and collects (undefined elsewhere: its functions raise). */
+  backend: FilterBackend | undefined;
   /** Whether events (Redis commands, HTTP calls) should be recorded for the trace. */
   readonly recordEvents: boolean;
   /** What the request's scripts keep on the JS side, counted against lua_memory_limit (see store-budget.ts). */

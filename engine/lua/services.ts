@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { RedisStore } from '../redis/store';
+import type { BackendServerConfig } from '../config/types';
 
 /** Process-wide, in-memory key/value cache behind `nauthilus_cache` (shared by all VMs of an engine). */
 export interface SharedCache {
@@ -33,4 +34,9 @@ export interface EngineServices {
   dnsTimeoutMs?: number;
   /** server.password_nonce: mixed into password hashes kept in Redis. */
   passwordNonce?: string;
+  /**
+   * The backend servers backend_server_monitoring lists as alive now (replaced, never mutated, when a round of
+   * health checks changes the set); undefined or empty when monitoring is off. Filters see it via nauthilus_backend.
+   */
+  aliveBackendServers?: BackendServerConfig[];
 }

@@ -17,6 +17,7 @@ import { encodeLuaRequest, type LuaRequestFields } from './lua-request';
 import { runLuaStage } from './lua-stages';
 import { roundMs, type StageRecord } from './trace';
 import type { BuiltinCheck, BackendOutcome, PasswordCache } from './extensions';
+import { applyFilterBackend, filterBackendState } from './filter-backend';
 
 export type Decision = 'ok' | 'fail' | 'tempfail';
 
@@ -48,6 +49,8 @@ export interface AuthOutcome {
   authWaitSec: number;
   /** Headers scripts added to the answer (nauthilus_http_response), lower-case names; refused names never get here. */
   responseHeaders?: Record<string, string[]>;
+  /** The backend server a filter selected (nauthilus_backend.select_backend_server): nginx's Auth-Server/Auth-Port. */
+  backendServer?: { host: string; port: number };
 }
 
 export interface LuaPools {
@@ -187,6 +190,7 @@ export class AuthPipeline {
 
   private finish(state: StageState, t0: number): AuthOutcome {
     const { out, call } = state;
+    call.backend = undefined; // nauthilus_backend is the filters' alone: post actions do not get it
     out.latencyMs = roundMs(performance.now() - t0);
     if (out.decision === 'fail' && out.statusMessage === undefined) out.statusMessage = call.statusMessage ?? DEFAULT_FAIL_MESSAGE;
     // a built-in check may name the reason (TLS required); otherwise the generic text, never script details
@@ -324,6 +328,9 @@ export class AuthPipeline {
   private async runFilters(state: StageState): Promise<void> {
     const pool = state.pools.filters;
     if (!pool) return;
+    // nauthilus_backend: the servers alive now; what the filters select or change is applied after them
+    const backend = (state.call.backend = filterBackendState(this.deps.services.aliveBackendServers));
+    let rejected = false;
     for (const filter of state.config.lua.filters) {
       const r = await runLuaStage(pool, 'filter', filter.name, chunkName(filter.script), 'filter', encodeLuaRequest(state.base), state.call, state.timeout);
       state.out.trace.push(r.record);
@@ -338,11 +345,13 @@ export class AuthPipeline {
         this.tempfail(state, `filter ${filter.name} returned FILTER_RESULT_FAIL`);
         return;
       }
+      if (reject) rejected = true;
       if (reject && state.out.decision === 'ok') {
         state.out.decision = 'fail';
         state.base.authenticated = false;
       }
     }
+    applyFilterBackend(backend, state.out, !rejected);
   }
 
   /** Run every action of a type in order; their results never change the decision. */

@@ -55,7 +55,14 @@ export function exportReadme(report: ExportReport, doc: Document, sourceText: st
   if (studioKeys.length) {
     lines.push('', '## AuthStudio settings in the configuration', '', `\`server:\` holds AuthStudio engine settings (${studioKeys.map((k) => `\`${k}\``).join(', ')}). Remove them if your Nauthilus release rejects unknown keys.`);
   }
-  if (report.warnings.length) lines.push('', '## Check before deploying', '', ...report.warnings.map((w) => `- ${w}`));
+  const warnings = [...report.warnings];
+  // AuthStudio monitors backend servers when the section is there; Nauthilus only with the feature switched on too
+  const features = doc.getIn(['server', 'features']);
+  const featureList = features && typeof (features as { toJSON?: unknown }).toJSON === 'function' ? (features as { toJSON(): unknown }).toJSON() : features;
+  if (doc.getIn(['backend_server_monitoring']) !== undefined && !(Array.isArray(featureList) && featureList.includes('backend_server_monitoring'))) {
+    warnings.push('`backend_server_monitoring` is configured: Nauthilus monitors the servers (and gives nginx the one a filter selects) only with `backend_server_monitoring` listed in `server.features`; add it there.');
+  }
+  if (warnings.length) lines.push('', '## Check before deploying', '', ...warnings.map((w) => `- ${w}`));
   lines.push('', '## Checking the bundle with AuthStudio', '', `\`authstudio check --config ${EXPORT_CONFIG}\` works when the prefix is this folder (export with \`--prefix "$PWD"\`).`, '');
   return lines.join('\n');
 }

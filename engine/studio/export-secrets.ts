@@ -14,6 +14,7 @@ export const SECRET_KEYS: ReadonlyArray<ReadonlyArray<string>> = [
   ['server', 'redis', 'password'],
   ['server', 'redis', 'master', 'password'],
   ['server', 'redis', 'sentinels', 'password'],
+  ['backend_server_monitoring', 'backend_servers', '*', 'test_password'],
 ];
 
 export interface SecretReference {

@@ -7,12 +7,13 @@
 //   main --hook{id, location, req}--> worker runs the custom hook --hook-done{id, result}-->
 //   main --prepare{id, config}--> every worker builds the new version --ack-->, then commit (or abort) on all
 //   main --redis{id, settings}--> worker --ack{id, error?}-->
+//   main --backend-servers{servers}--> worker (the servers monitoring lists as alive; no answer)
 //   worker writes the deadline of the Lua run in progress to `beacon`: the main thread's watchdog ends a
 //   worker stuck past it (a C call such as string.find cannot be interrupted on its own thread)
 //   worker --redis-call{id, ...}--> main (embedded Redis lives on the main thread) --reply{id, ...}-->
 //   worker --cache-call on its own port, waits on a shared flag--> main: nauthilus_cache is synchronous in Lua
 import type { MessagePort } from 'node:worker_threads';
-import type { AuthStudioConfig, RedisSettings } from '../config/types';
+import type { AuthStudioConfig, BackendServerConfig, RedisSettings } from '../config/types';
 import type { AuthRequest } from '../pipeline/auth-request';
 import type { AuthOutcome } from '../pipeline/pipeline';
 import type { StageRecord } from '../pipeline/trace';
@@ -36,6 +37,8 @@ export interface WorkerInit {
   forwardLogs: boolean;
   /** One Float64: the deadline (epoch ms) of the Lua run in progress on the worker, 0 when none. */
   beacon: SharedArrayBuffer;
+  /** The backend servers monitoring lists as alive now (nauthilus_backend in filters). */
+  backendServers: BackendServerConfig[];
 }
 
 /** An outcome as it crosses threads: without its postActions promise. */
@@ -54,6 +57,8 @@ export type WorkerTask =
 export type ToWorker =
   | { t: 'auth'; id: number; req: AuthRequest; recordEvents: boolean }
   | { t: 'hook'; id: number; location: string; req: HookHttpRequest }
+  /** backend_server_monitoring changed the servers alive (no answer). */
+  | { t: 'backend-servers'; servers: BackendServerConfig[] }
   | (WorkerTask & { id: number })
   | { t: 'reply'; id: number; ok: boolean; value?: unknown; error?: string };
 

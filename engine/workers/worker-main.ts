@@ -51,6 +51,7 @@ const services: EngineServices = {
   dnsResolver: init.config.server.dnsResolver,
   dnsTimeoutMs: init.config.server.dnsTimeoutMs,
   passwordNonce: init.config.server.passwordNonce,
+  aliveBackendServers: init.backendServers,
 };
 let gen: EngineGeneration;
 /** A version built by `prepare`, waiting for commit or abort. */
@@ -85,6 +86,10 @@ async function handle(m: ToWorker): Promise<void> {
       const { postActions, ...wire } = outcome;
       send({ t: 'done', id: m.id, outcome: wire });
       postActions.then((records) => send({ t: 'post', id: m.id, records }));
+      return;
+    }
+    case 'backend-servers': {
+      services.aliveBackendServers = m.servers;
       return;
     }
     case 'hook': {

@@ -11,7 +11,7 @@
 import path from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { AuthStudioConfig, RedisSettings } from '../config/types';
+import type { AuthStudioConfig, BackendServerConfig, RedisSettings } from '../config/types';
 import type { SharedCache } from '../lua/services';
 import type { RedisStore } from '../redis/store';
 import { atomicScriptNamed } from '../redis/atomic-script';
@@ -73,6 +73,8 @@ export class PipelineWorkers {
 
   /** Workers the watchdog ended (for /healthz and logs). */
   killed = 0;
+  /** The backend servers alive now: sent to every thread, and to a new one at its start. */
+  private backendServers: BackendServerConfig[] = [];
 
   private constructor(config: AuthStudioConfig, private readonly ctx: WorkerContext) {
     this.config = config;
@@ -119,6 +121,12 @@ export class PipelineWorkers {
     return this.slots.length;
   }
 
+  /** backend_server_monitoring changed the servers alive: every thread's filters see the new list from now on. */
+  setBackendServers(servers: BackendServerConfig[]): void {
+    this.backendServers = servers;
+    for (const slot of this.live) if (!slot.exited) slot.worker.postMessage({ t: 'backend-servers', servers } satisfies ToWorker);
+  }
+
   private redisFor(): RedisSettings | null {
     const store = this.ctx.redis();
     return store.mode === 'mock' ? null : store.settings;
@@ -132,6 +140,7 @@ export class PipelineWorkers {
     const beacon = new SharedArrayBuffer(8);
     const init: WorkerInit = {
       config: this.config, redis: this.redisFor(), env: { ...this.ctx.env }, cachePort: port2, cacheFlag, beacon, sources: this.sources, forwardLogs: this.ctx.forwardLogs ?? false,
+      backendServers: this.backendServers,
     };
     const worker = new Worker(WORKER_FILE, { workerData: init, transferList: [port2] });
     const slot: Slot = { worker, inFlight: 0, waiting: new Map(), hooks: new Map(), acks: new Map(), exited: false, beacon: new Float64Array(beacon) };

@@ -81,7 +81,7 @@ test('nginx endpoint: 200 always, Auth-Server/Port on success, SMTP error codes'
   assert.equal(ok.statusCode, 200);
   assert.equal(ok.headers['auth-status'], 'OK');
   assert.equal(ok.headers['auth-server'], '127.0.0.1');
-  assert.equal(ok.headers['auth-port'], '143');
+  assert.equal(ok.headers['auth-port'], '9931'); // Nauthilus 1.10's IMAP backend port without backend_server_monitoring
   const fail = await fx.app.inject({
     method: 'GET', url: '/api/v1/auth/nginx',
     headers: { 'auth-user': 'alice', 'auth-pass': 'wrong%20pw', 'auth-protocol': 'smtp', 'client-ip': '198.51.100.7' },

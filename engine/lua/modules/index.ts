@@ -23,9 +23,10 @@ import { templateModule } from './template';
 import { yamlModule } from './yaml';
 import { gllHttpModule } from './gll-http';
 import { telegramModule } from './telegram';
+import { backendModule } from './backend';
 
 /** Every module `require` can load, in documentation order. */
-export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, gllHttpModule, telegramModule];
+export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, gllHttpModule, telegramModule];
 
 /**
  * Nauthilus 1.x `dynamic_loader` names. Every name is accepted (3.x treats the call as a no-op);
@@ -79,6 +80,7 @@ export const LEGACY_LOADER_NAMES: Record<string, string | null> = {
   nauthilus_brute_force: null,
   nauthilus_otel: null,
   nauthilus_util: 'nauthilus_util',
+  nauthilus_backend: 'nauthilus_backend',
   nauthilus_backend_result: 'nauthilus_backend_result',
   nauthilus_builtin: 'nauthilus_builtin',
 };

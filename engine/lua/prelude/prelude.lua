@@ -159,6 +159,8 @@ end
 -- every Nauthilus 1.x name and is a no-op (3.x behaviour), so `require` works with or without it.
 ---------------------------------------------------------------------------------------------------
 local module_names = host.module_names() -- { require_name = true }
+-- What a module's Lua part may use from the prelude (filled in below, before any script runs)
+local module_internals = {}
 for name in pairs(module_names) do
   package.preload[name] = function()
     local raw, async_names, lua_src = host.module_raw(name)
@@ -166,7 +168,7 @@ for name in pairs(module_names) do
     if lua_src and #lua_src > 0 then
       local f, err = rawload(lua_src, "=[" .. name .. "]", "t", _G)
       if not f then error(err) end
-      return f(api, wrap_host_table)
+      return f(api, wrap_host_table, module_internals)
     end
     return api
   end
@@ -237,6 +239,8 @@ end
 
 -- The fields of every nauthilus_backend_result object (set by its methods in builtin.lua), keyed by the object.
 local backend_fields = setmetatable({}, { __mode = "k" })
+-- nauthilus_backend.apply_backend_result reads a backend result's fields (nil for anything else)
+module_internals.backend_fields = function(b) return backend_fields[b] end
 
 -- Nauthilus 1.10 (backend/lua.go): anything but a backend result object is an error ("wrong user data").
 local function backend_result_plain(b)
