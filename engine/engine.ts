@@ -21,6 +21,7 @@ import { encodeLuaRequest } from './pipeline/lua-request';
 import { closeDbPools } from './lua/modules/db-pools';
 import { roundMs, type StageRecord } from './pipeline/trace';
 import { protocolLabeler } from './metric-labels';
+import { ipScopingOf } from './lua/modules/ip-scoper';
 
 export interface EngineOptions {
   logger?: Logger;
@@ -102,6 +103,7 @@ export class AuthEngine {
       dnsResolver: config.server.dnsResolver,
       dnsTimeoutMs: config.server.dnsTimeoutMs,
       passwordNonce: config.server.passwordNonce,
+      ipScoping: ipScopingOf(config),
     };
     const engine = new AuthEngine(config, services, opts);
     try {
@@ -152,6 +154,7 @@ export class AuthEngine {
       }
       const old = this.gen;
       this.gen = next;
+      this.services.ipScoping = ipScopingOf(config);
       this.protocolLabel = protocolLabeler(config);
       this.generationId++;
       retirePools(old.pools);

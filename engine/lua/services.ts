@@ -33,4 +33,14 @@ export interface EngineServices {
   dnsTimeoutMs?: number;
   /** server.password_nonce: mixed into password hashes kept in Redis. */
   passwordNonce?: string;
+  /** CIDRs of nauthilus_misc.scoped_ip by context (from the config in force); unset: addresses stay as they are. */
+  ipScoping?: IpScoping;
+}
+
+/** Networks scoped_ip reduces an address to, per context (Nauthilus 1.10's ip scoper settings). */
+export interface IpScoping {
+  luaV4?: number;
+  luaV6?: number;
+  rwpV6?: number;
+  tolerationsV6?: number;
 }

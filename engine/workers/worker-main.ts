@@ -12,6 +12,7 @@ import { closeDbPools } from '../lua/modules/db-pools';
 import { isAuthStudioError, type SourceLocation } from '../errors/registry';
 import { installSharedBeacon } from '../lua/run-beacon';
 import { runCustomHook } from '../pipeline/custom-hook';
+import { ipScopingOf } from '../lua/modules/ip-scoper';
 import { RemoteCache, RemoteRedisStore, type RedisRpc } from './remote-services';
 import type { FromWorker, RedisCallBody, ToWorker, WorkerInit } from './protocol';
 
@@ -51,6 +52,7 @@ const services: EngineServices = {
   dnsResolver: init.config.server.dnsResolver,
   dnsTimeoutMs: init.config.server.dnsTimeoutMs,
   passwordNonce: init.config.server.passwordNonce,
+  ipScoping: ipScopingOf(init.config),
 };
 let gen: EngineGeneration;
 /** A version built by `prepare`, waiting for commit or abort. */
@@ -112,6 +114,7 @@ async function handle(m: ToWorker): Promise<void> {
       if (prepared && m.t === 'commit') {
         const old = gen;
         gen = prepared;
+        services.ipScoping = ipScopingOf(gen.config);
         retirePools(old.pools);
       } else if (prepared) retirePools(prepared.pools);
       prepared = undefined;
