@@ -35,6 +35,8 @@ export interface WorkerInit {
   forwardLogs: boolean;
   /** One Float64: the deadline (epoch ms) of the Lua run in progress on the worker, 0 when none. */
   beacon: SharedArrayBuffer;
+  /** This thread logs the init scripts that fail (one thread does, so each failure is one log line). */
+  logInit: boolean;
 }
 
 /** An outcome as it crosses threads: without its postActions promise. */
@@ -42,7 +44,7 @@ export type WireOutcome = Omit<AuthOutcome, 'postActions'>;
 
 /** Requests a worker acknowledges (ack) when done. */
 export type WorkerTask =
-  | { t: 'prepare'; config: AuthStudioConfig; sources: Record<string, string> }
+  | { t: 'prepare'; config: AuthStudioConfig; sources: Record<string, string>; logInit: boolean }
   | { t: 'commit' }
   | { t: 'abort' }
   | { t: 'redis'; settings: RedisSettings | null }

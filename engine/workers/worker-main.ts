@@ -102,7 +102,7 @@ async function handle(m: ToWorker): Promise<void> {
       try {
         if (prepared) retirePools(prepared.pools);
         prepared = undefined;
-        prepared = await buildGeneration(m.config, { ...services, baseDir: m.config.baseDir }, { sources: m.sources });
+        prepared = await buildGeneration(m.config, { ...services, baseDir: m.config.baseDir }, { sources: m.sources, logInitErrors: m.logInit });
         send({ t: 'ack', id: m.id });
       } catch (e) {
         send({ t: 'ack', id: m.id, ...ackError(e) });
@@ -152,7 +152,7 @@ async function handle(m: ToWorker): Promise<void> {
   }
 }
 
-buildGeneration(init.config, services, { sources: init.sources }).then(
+buildGeneration(init.config, services, { sources: init.sources, logInitErrors: init.logInit }).then(
   (g) => {
     gen = g;
     port.on('message', (m: ToWorker) => void handle(m));
