@@ -46,7 +46,7 @@ export const bruteForceSection: Spec<BruteForceConfig> = andThen(bruteForceShape
     failedRequests: x.failed_requests,
     filterByProtocol: x.filter_by_protocol,
   })),
-  ipScoping: b.ip_scoping && { rwpIpv6Cidr: b.ip_scoping.rwp_ipv6_cidr, tolerationsIpv6Cidr: b.ip_scoping.tolerations_ipv6_cidr },
+  ...(b.ip_scoping ? { ipScoping: { rwpIpv6Cidr: b.ip_scoping.rwp_ipv6_cidr, tolerationsIpv6Cidr: b.ip_scoping.tolerations_ipv6_cidr } } : {}),
 }));
 
 const returnCode = andThen(str({ minLength: 1 }), (s, v) => (isIP(s) === 4 ? s : v.typeError('an IPv4 address such as "127.0.0.2"')));

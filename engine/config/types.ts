@@ -106,6 +106,8 @@ export interface ServerConfig {
   dnsResolver?: string;
   /** DNS query timeout in ms (`dns.timeout`); the resolver's default when unset. */
   dnsTimeoutMs?: number;
+  /** `server.insights.monitor_connections`: count nauthilus_psnet targets' connections every 5 s. */
+  monitorConnections?: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** The log_format the scripts see in `logging` ("json" by default). */
   logFormat: 'json' | 'default';

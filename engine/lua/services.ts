@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { RedisStore } from '../redis/store';
+import type { ConnectionTargets } from './connection-targets';
 
 /** Process-wide, in-memory key/value cache behind `nauthilus_cache` (shared by all VMs of an engine). */
 export interface SharedCache {
@@ -35,6 +36,8 @@ export interface EngineServices {
   passwordNonce?: string;
   /** CIDRs of nauthilus_misc.scoped_ip by context (from the config in force); unset: addresses stay as they are. */
   ipScoping?: IpScoping;
+  /** nauthilus_psnet's connection targets of this thread (one per engine thread, kept across reloads). */
+  connections?: ConnectionTargets;
 }
 
 /** Networks scoped_ip reduces an address to, per context (Nauthilus 1.10's ip scoper settings). */

@@ -13,6 +13,7 @@ import { isAuthStudioError, type SourceLocation } from '../errors/registry';
 import { installSharedBeacon } from '../lua/run-beacon';
 import { runCustomHook } from '../pipeline/custom-hook';
 import { ipScopingOf } from '../lua/modules/ip-scoper';
+import { ConnectionTargets } from '../lua/connection-targets';
 import { RemoteCache, RemoteRedisStore, type RedisRpc } from './remote-services';
 import type { FromWorker, RedisCallBody, ToWorker, WorkerInit } from './protocol';
 
@@ -54,6 +55,8 @@ const services: EngineServices = {
   passwordNonce: init.config.server.passwordNonce,
   ipScoping: ipScopingOf(init.config),
 };
+services.connections = new ConnectionTargets({ logger: services.logger, metrics: services.metrics, dnsResolver: services.dnsResolver, dnsTimeoutMs: services.dnsTimeoutMs });
+if (init.config.server.monitorConnections) services.connections.start();
 let gen: EngineGeneration;
 /** A version built by `prepare`, waiting for commit or abort. */
 let prepared: EngineGeneration | undefined;
@@ -141,6 +144,7 @@ async function handle(m: ToWorker): Promise<void> {
       // the deadline comes as milliseconds from now (each thread has its own clock origin)
       const deadline = m.deadlineMs === undefined ? Infinity : performance.now() + m.deadlineMs;
       const abandoned = await pipeline.drain(deadline);
+      services.connections?.stop();
       if (prepared) await closePools(prepared.pools);
       await closePools(gen.pools);
       await closeDbPools(services);

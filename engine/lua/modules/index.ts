@@ -21,9 +21,10 @@ import { cacheModule } from './cache';
 import { mailModule } from './mail';
 import { templateModule } from './template';
 import { yamlModule } from './yaml';
+import { psnetModule } from './psnet';
 
 /** Every module `require` can load, in documentation order. */
-export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule];
+export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, psnetModule];
 
 /**
  * Nauthilus 1.x `dynamic_loader` names. Every name is accepted (3.x treats the call as a no-op);
@@ -71,7 +72,7 @@ export const LEGACY_LOADER_NAMES: Record<string, string | null> = {
   nauthilus_cache: 'nauthilus_cache',
   nauthilus_mail: 'nauthilus_mail',
   nauthilus_ldap: 'nauthilus_ldap',
-  nauthilus_psnet: null,
+  nauthilus_psnet: 'nauthilus_psnet',
   nauthilus_neural: null,
   nauthilus_brute_force: null,
   nauthilus_otel: null,
