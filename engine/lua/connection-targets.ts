@@ -11,6 +11,11 @@ import { resolveRecord, DEFAULT_DNS_TIMEOUT_MS } from './modules/dns';
 /** Nauthilus counts every 5 s and re-resolves every target's name every minute. */
 export const COUNT_INTERVAL_MS = 5000;
 export const RESOLVE_INTERVAL_MS = 60_000;
+/**
+ * At most this many targets per thread (Nauthilus has no limit): each is a series on /metrics and a DNS lookup
+ * a minute, so a script registering request data (a client IP per login) cannot grow them without bound.
+ */
+export const MAX_TARGETS = 256;
 
 export interface ConnectionTarget { description: string; direction: string; count: number; ips: string[] }
 
@@ -48,6 +53,7 @@ export class ConnectionTargets {
   private readonly gauge?: Gauge<string>;
   private timers: NodeJS.Timeout[] = [];
   private warnedUnreadable = false;
+  private warnedFull = false;
   private readonly badPorts = new Set<string>();
 
   constructor(private readonly opts: ConnectionTargetsOptions) {
@@ -73,6 +79,11 @@ export class ConnectionTargets {
     const hp = splitHostPort(target);
     if (!hp) {
       this.opts.logger.error({ target }, `psnet: cannot register connection target "${target}": not host:port`);
+      return;
+    }
+    if (!known && this.targets.size >= MAX_TARGETS) {
+      if (!this.warnedFull) this.opts.logger.error({ target }, `psnet: cannot register connection target "${target}": ${MAX_TARGETS} targets are registered already (the most a thread keeps)`);
+      this.warnedFull = true;
       return;
     }
     let ips: string[];

@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { runLua, testServices } from '../helpers/lua-harness';
 import { connectionTargetsOf } from '../../engine/lua/modules/psnet';
-import { parseTcpTable, splitHostPort } from '../../engine/lua/connection-targets';
+import { MAX_TARGETS, parseTcpTable, splitHostPort } from '../../engine/lua/connection-targets';
 
 function servicesWithLog() {
   const lines: Array<Record<string, unknown>> = [];
@@ -123,4 +123,16 @@ test('targets split as Go net.SplitHostPort splits them', () => {
   assert.deepEqual(splitHostPort('host:'), { host: 'host', port: '' });
   assert.equal(splitHostPort('2001:db8::1:25'), undefined);
   assert.equal(splitHostPort('no-port'), undefined);
+});
+
+test(`at most ${MAX_TARGETS} targets: a script registering one per client cannot grow /metrics without bound (logged once)`, async () => {
+  const { services, lines } = servicesWithLog();
+  const [out] = await runLua(`
+    local psnet = require("nauthilus_psnet")
+    for i = 1, ${MAX_TARGETS + 50} do psnet.register_connection_target("10.0." .. (i // 256) .. "." .. (i % 256) .. ":443", "remote", "client") end
+    local first = psnet.get_connection_target("10.0.0.1:443")
+    local _, err = psnet.get_connection_target("10.0.1.${MAX_TARGETS + 50 - 256}:443")
+    return { first, err }`, { services });
+  assert.deepEqual(out, [0, 'Target not registered']);
+  assert.equal(lines.filter((l) => /targets are registered already/.test(String(l.msg))).length, 1);
 });
