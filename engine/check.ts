@@ -10,6 +10,7 @@ import { chunkName } from './lua/chunk-name';
 import { MemoryCache } from './lua/shared-cache';
 import { RedisStore } from './redis/store';
 import type { EngineServices } from './lua/services';
+import { runInitScript } from './generation';
 
 type Kind = 'feature' | 'filter' | 'action' | 'backend' | 'hook' | 'init';
 
@@ -49,7 +50,8 @@ export async function checkWorkspace(configFile: string): Promise<AuthStudioErro
 
 /**
  * Compile each script in a fresh VM (syntax), run its top level (load errors) and check its entry function.
- * The scripts' top level runs with the embedded Redis and no network expectations.
+ * The scripts' top level runs with the embedded Redis and no network expectations. Init scripts run whole, as the
+ * engine runs them; one that fails while running is a warning, since the engine logs it and serves anyway.
  */
 export async function checkScripts(config: AuthStudioConfig): Promise<AuthStudioError[]> {
   const problems: AuthStudioError[] = [];
@@ -66,6 +68,17 @@ export async function checkScripts(config: AuthStudioConfig): Promise<AuthStudio
       const name = chunkName(ref);
       const vm = await LuaVm.create({ poolName: 'check', services, memoryLimitBytes: config.server.luaMemoryLimitBytes, allowIo: config.server.luaAllowIo, packagePath: config.lua.config.packagePath });
       try {
+        if (kind === 'init') {
+          // run it as the engine does: a failure while it runs is a warning (the engine logs it and starts anyway)
+          const failure = await runInitScript(vm, config, ref);
+          if (failure) {
+            const which = failure.location?.file === name || !failure.location ? '' : ` ${name}`;
+            problems.push(new AuthStudioError('AS_ERR_LUA_INIT', `init script${which} failed when run by check (the engine logs this and starts without the rest of the script): ${failure.message}`, {
+              location: failure.location ?? { file: name }, severity: 'warning', cause: failure,
+            }));
+          }
+          continue;
+        }
         const script = await vm.loadScript(name, fs.readFileSync(ref.path, 'utf8'), config.server.luaScriptTimeoutMs);
         const defined = await vm.definedFunctions(script, ENTRY[kind]);
         if (!defined.some(Boolean)) {

@@ -221,9 +221,11 @@ function printTryIt(listen: string): void {
 
 async function check(args: Record<string, string | boolean | undefined>): Promise<number> {
   const problems = await checkWorkspace(String(args.config));
-  for (const p of problems) process.stderr.write(p.format() + '\n');
-  if (problems.length === 0) {
-    process.stdout.write(`${args.config}: configuration and scripts OK\n`);
+  for (const p of problems) process.stderr.write((p.severity === 'warning' ? 'warning: ' : '') + p.format() + '\n');
+  // warnings (an init script that fails when run here) do not stop the engine, so they do not fail the check
+  if (problems.every((p) => p.severity === 'warning')) {
+    const warned = problems.length ? ` (${problems.length} warning${problems.length === 1 ? '' : 's'})` : '';
+    process.stdout.write(`${args.config}: configuration and scripts OK${warned}\n`);
     return 0;
   }
   return 1;

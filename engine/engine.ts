@@ -23,6 +23,9 @@ import { roundMs, type StageRecord } from './pipeline/trace';
 import { protocolLabeler } from './metric-labels';
 import { BackendServerMonitor } from './monitoring/backend-monitor';
 import { upstreamsFromEnv, type NginxUpstreams, type Upstream } from './http/nginx-upstream';
+import { ipScopingOf } from './lua/modules/ip-scoper';
+import { ConnectionTargets } from './lua/connection-targets';
+import { formatHostPort } from './config/net';
 
 export interface EngineOptions {
   logger?: Logger;
@@ -113,7 +116,9 @@ export class AuthEngine {
       dnsResolver: config.server.dnsResolver,
       dnsTimeoutMs: config.server.dnsTimeoutMs,
       passwordNonce: config.server.passwordNonce,
+      ipScoping: ipScopingOf(config),
     };
+    services.connections = new ConnectionTargets({ logger: services.logger, metrics, dnsResolver: services.dnsResolver, dnsTimeoutMs: services.dnsTimeoutMs });
     const engine = new AuthEngine(config, services, opts);
     try {
       const workers = (opts.workers ?? 0) > 0;
@@ -126,6 +131,11 @@ export class AuthEngine {
     } catch (e) {
       await engine.close();
       throw e;
+    }
+    if (config.server.monitorConnections) {
+      // as Nauthilus: the HTTP server's own address is a target too, and counting starts
+      await services.connections.register(formatHostPort({ host: config.server.host, port: config.server.port }), 'local', 'HTTP server');
+      services.connections.start();
     }
     return engine;
   }
@@ -164,6 +174,7 @@ export class AuthEngine {
       }
       const old = this.gen;
       this.gen = next;
+      this.services.ipScoping = ipScopingOf(config);
       this.protocolLabel = protocolLabeler(config);
       this.generationId++;
       retirePools(old.pools);
@@ -337,6 +348,7 @@ export class AuthEngine {
     await this.reloading;
     abandoned += (await this.workers?.close(deadline)) ?? 0;
     if (abandoned > 0) this.logger.warn({ abandoned_post_actions: abandoned }, `shutdown deadline passed: abandoned ${abandoned} post action${abandoned === 1 ? '' : 's'} still running`);
+    this.services.connections?.stop();
     await closePools(this.gen.pools);
     await closeDbPools(this.services);
     // past the deadline, connections are dropped without waiting for Redis to answer QUIT

@@ -17,12 +17,14 @@ export type EngineGeneration = Generation & { protection: Protection };
 /**
  * Run the init scripts, compile every pool, build the checks: the running version is untouched until this succeeds.
  * `lua: false` builds only the checks: the engine's HTTP thread when pipeline worker threads run every script.
+ * An init script that fails while it runs (error, timeout) is logged and skipped, as Nauthilus does; one that
+ * does not compile fails the build. `logInitErrors: false`: another thread logs them (one line per version).
  */
 export async function buildGeneration(
-  config: AuthStudioConfig, services: EngineServices, opts: { lua?: boolean; sources?: Record<string, string> } = {},
+  config: AuthStudioConfig, services: EngineServices, opts: { lua?: boolean; sources?: Record<string, string>; logInitErrors?: boolean } = {},
 ): Promise<EngineGeneration> {
   const lua = opts.lua ?? true;
-  if (lua) await runInitScripts(config, services, opts.sources);
+  if (lua) await runInitScripts(config, services, opts.sources, opts.logInitErrors ?? true);
   const pools: LuaPools = lua ? await buildPools(config, services, opts.sources) : { backends: new Map() };
   const protection = buildProtection(config, () => services.redis);
   return { config, pools, checks: protection.checks, passwordCache: protection.passwordCache, protection };
@@ -96,24 +98,53 @@ async function buildPools(config: AuthStudioConfig, services: EngineServices, so
   return pools;
 }
 
-/** Run each init script once in its own VM (register pools, create metrics, warm caches). */
-async function runInitScripts(config: AuthStudioConfig, services: EngineServices, sources?: Record<string, string>): Promise<void> {
+/**
+ * Run each init script once in its own VM (register pools, create metrics, warm caches). Nauthilus 1.10 logs an
+ * init script's runtime error or timeout and starts anyway (what the script did before it failed stays); a
+ * script that does not compile stops it, as any script that does not compile does.
+ */
+async function runInitScripts(config: AuthStudioConfig, services: EngineServices, sources: Record<string, string> | undefined, log: boolean): Promise<void> {
   for (const ref of config.lua.config.initScripts) {
     const vm = await LuaVm.create({
       poolName: 'init', services, memoryLimitBytes: config.server.luaMemoryLimitBytes, allowIo: config.server.luaAllowIo,
       packagePath: config.lua.config.packagePath, scriptTimeoutMs: config.server.luaScriptTimeoutMs,
     });
     try {
-      const src = sources?.[ref.path] ?? fs.readFileSync(ref.path, 'utf8');
-      const script = await vm.loadScript(chunkName(ref), src, config.server.luaScriptTimeoutMs);
-      const call = new CallContext('init');
-      await vm.dispatch('init', script, '', [loggingTable(config)], call, config.server.luaScriptTimeoutMs);
-    } catch (e) {
-      const err = e instanceof AuthStudioError ? e : new AuthStudioError('AS_ERR_LUA_INIT', String(e));
-      throw new AuthStudioError('AS_ERR_LUA_INIT', `init script failed: ${err.format()}`, { location: err.location, cause: e });
+      const failure = await runInitScript(vm, config, ref, sources);
+      if (failure && log) {
+        const name = chunkName(ref);
+        // the error's file:line, and the init script's name when the error was raised in a module it required
+        const which = failure.location?.file === name ? '' : ` ${name}`;
+        services.logger.error({ script: name, code: failure.code, error: failure.format() }, `init script${which} failed: ${failure.format()} (the engine goes on without the rest of it)`);
+      }
     } finally {
       vm.close();
     }
+  }
+}
+
+/**
+ * Run one init script: undefined when it ran, else why not (a runtime error, timeout or memory error with its
+ * file:line). Throws AS_ERR_LUA_INIT only when it does not compile or cannot be read.
+ */
+export async function runInitScript(vm: LuaVm, config: AuthStudioConfig, ref: ScriptRef, sources?: Record<string, string>): Promise<AuthStudioError | undefined> {
+  let src: string;
+  try {
+    src = sources?.[ref.path] ?? fs.readFileSync(ref.path, 'utf8');
+  } catch (e) {
+    throw new AuthStudioError('AS_ERR_LUA_INIT', `init script ${chunkName(ref)} cannot be read: ${(e as Error).message}`, { location: { file: chunkName(ref) }, cause: e });
+  }
+  try {
+    const script = await vm.loadScript(chunkName(ref), src, config.server.luaScriptTimeoutMs);
+    const call = new CallContext('init');
+    await vm.dispatch('init', script, '', [loggingTable(config)], call, config.server.luaScriptTimeoutMs);
+    return undefined;
+  } catch (e) {
+    if (e instanceof AuthStudioError && e.code === 'AS_ERR_LUA_SYNTAX') {
+      throw new AuthStudioError('AS_ERR_LUA_INIT', `init script does not compile: ${e.message}`, { location: e.location, cause: e });
+    }
+    if (e instanceof AuthStudioError) return e.location ? e : new AuthStudioError(e.code, e.message, { location: { file: chunkName(ref) }, cause: e });
+    return new AuthStudioError('AS_ERR_LUA_RUNTIME', String((e as Error)?.message ?? e), { location: { file: chunkName(ref) }, cause: e });
   }
 }
 

@@ -32,6 +32,8 @@ const runtime = struct(
     init_script_paths: def(list(scriptPath), [] as ScriptRef[]),
     package_path: opt(packagePath),
     number_of_workers: def(int({ min: 1 }), DEFAULT_LUA_WORKERS),
+    ip_scoping_v4_cidr: opt(int({ min: 1, max: 32 })),
+    ip_scoping_v6_cidr: opt(int({ min: 1, max: 128 })),
   },
   (c, v) => {
     if (c.backend_script_path && c.script_path) {
@@ -100,6 +102,8 @@ export const luaSection: Spec<LuaConfig> = andThen(luaShape, (l) => {
       initScripts,
       packagePath: c?.package_path,
       numberOfWorkers: workers,
+      ...(c?.ip_scoping_v4_cidr ? { ipScopingV4Cidr: c.ip_scoping_v4_cidr } : {}),
+      ...(c?.ip_scoping_v6_cidr ? { ipScopingV6Cidr: c.ip_scoping_v6_cidr } : {}),
     },
     optionalBackends,
     search: l.search.map((s) => ({ protocols: s.protocol, cacheName: s.cache_name, backendName: s.backend_name })),

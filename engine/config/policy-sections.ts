@@ -31,6 +31,7 @@ const bucket = struct(
 const bruteForceShape = struct({
   ip_whitelist: def(ipList, [] as string[]),
   buckets: def(list(bucket, { unique: { key: (b) => b.name, at: 'name', what: 'bucket name' } }), []),
+  ip_scoping: opt(struct({ rwp_ipv6_cidr: opt(int({ min: 1, max: 128 })), tolerations_ipv6_cidr: opt(int({ min: 1, max: 128 })) })),
 });
 
 /** `brute_force:` converted to `BruteForceConfig` (periods in seconds, rounded up). */
@@ -45,6 +46,7 @@ export const bruteForceSection: Spec<BruteForceConfig> = andThen(bruteForceShape
     failedRequests: x.failed_requests,
     filterByProtocol: x.filter_by_protocol,
   })),
+  ...(b.ip_scoping ? { ipScoping: { rwpIpv6Cidr: b.ip_scoping.rwp_ipv6_cidr, tolerationsIpv6Cidr: b.ip_scoping.tolerations_ipv6_cidr } } : {}),
 }));
 
 const returnCode = andThen(str({ minLength: 1 }), (s, v) => (isIP(s) === 4 ? s : v.typeError('an IPv4 address such as "127.0.0.2"')));

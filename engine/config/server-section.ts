@@ -76,6 +76,8 @@ const serverShape = struct({
   password_nonce: def(str({ minLength: 1 }), SERVER_DEFAULTS.passwordNonce),
   trusted_proxies: def(list(ipOrCidr), [...SERVER_DEFAULTS.trustedProxies]),
   dns: opt(struct({ resolver: opt(andThen(hostPort({ defaultPort: 53 }), formatHostPort)), timeout: opt(duration({ positive: true })) })),
+  // Nauthilus's profiling switches have no meaning here and are accepted as no-ops; monitor_connections counts psnet targets
+  insights: opt(struct({ enable_pprof: def(bool(), false), enable_block_profile: def(bool(), false), monitor_connections: def(bool(), false) })),
   log: def(struct({ level: def(oneOf(['debug', 'info', 'warn', 'error'] as const, { ignoreCase: true }), 'info'), json: def(bool(), true) }), { level: 'info' as const, json: true }),
 });
 
@@ -105,6 +107,7 @@ export const serverSection: Spec<ServerConfig> = andThen(serverShape, (s) => {
   if (s.lua_cache_memory_limit !== undefined) out.luaCacheMemoryBytes = s.lua_cache_memory_limit;
   if (s.dns?.resolver !== undefined) out.dnsResolver = s.dns.resolver;
   if (s.dns?.timeout !== undefined) out.dnsTimeoutMs = s.dns.timeout;
+  if (s.insights?.monitor_connections) out.monitorConnections = true;
   return out;
 });
 

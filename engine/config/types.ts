@@ -29,6 +29,9 @@ export interface LuaRuntimeConfig {
   /** `package_path`, resolved: `;`-separated templates with `?`. */
   packagePath?: string;
   numberOfWorkers: number;
+  /** `ip_scoping_v4_cidr` / `ip_scoping_v6_cidr`: the networks nauthilus_misc.scoped_ip gives for "lua_generic". */
+  ipScopingV4Cidr?: number;
+  ipScopingV6Cidr?: number;
 }
 
 export interface SearchConfig { protocols: string[]; cacheName?: string; backendName?: string }
@@ -104,6 +107,8 @@ export interface ServerConfig {
   dnsResolver?: string;
   /** DNS query timeout in ms (`dns.timeout`); the resolver's default when unset. */
   dnsTimeoutMs?: number;
+  /** `server.insights.monitor_connections`: count nauthilus_psnet targets' connections every 5 s. */
+  monitorConnections?: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** The log_format the scripts see in `logging` ("json" by default). */
   logFormat: 'json' | 'default';
@@ -118,7 +123,12 @@ export interface BruteForceBucket {
   failedRequests: number;
   filterByProtocol: string[];
 }
-export interface BruteForceConfig { ipWhitelist: string[]; buckets: BruteForceBucket[] }
+export interface BruteForceConfig {
+  ipWhitelist: string[];
+  buckets: BruteForceBucket[];
+  /** `ip_scoping`: IPv6 networks for the repeating-wrong-password and tolerations contexts (scoped_ip). */
+  ipScoping?: { rwpIpv6Cidr?: number; tolerationsIpv6Cidr?: number };
+}
 
 export interface RblList {
   name: string;

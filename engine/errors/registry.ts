@@ -25,7 +25,7 @@ export const ERRORS = {
   AS_ERR_LUA_RUNTIME: { status: 500, summary: 'A Lua script raised an error while it ran.' },
   AS_ERR_LUA_TIMEOUT: { status: 500, summary: 'A Lua script ran longer than lua_script_timeout.' },
   AS_ERR_LUA_MEMORY: { status: 500, summary: 'A Lua script used more memory than its VM may.' },
-  AS_ERR_LUA_INIT: { status: 500, summary: 'An init script failed.' },
+  AS_ERR_LUA_INIT: { status: 500, summary: 'An init script does not compile, or failed while it ran (logged; the engine goes on).' },
   AS_ERR_POOL_BUSY: { status: 503, summary: 'Too many requests are in flight (max_concurrent_requests).' },
   AS_ERR_REDIS: { status: 500, summary: 'Redis did not answer or answered with an error.' },
   AS_ERR_BACKEND: { status: 500, summary: 'The authentication backend failed.' },
@@ -63,14 +63,17 @@ export class AuthStudioError extends Error {
   readonly location?: SourceLocation;
   /** Key path in the configuration (`lua.features[0].script_path`) or request field name. */
   readonly path?: string;
+  /** 'warning': reported by checks, but the engine runs with it (a failing init script). */
+  readonly severity: 'error' | 'warning';
 
-  constructor(code: ErrorCode, message: string, opts: { location?: SourceLocation; path?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, opts: { location?: SourceLocation; path?: string; cause?: unknown; severity?: 'error' | 'warning' } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'AuthStudioError';
     this.code = code;
     this.status = ERRORS[code].status;
     this.location = opts.location;
     this.path = opts.path;
+    this.severity = opts.severity ?? 'error';
   }
 
   /** `file:line:column: message` as editors and compilers print it. */

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { RedisStore } from '../redis/store';
 import type { BackendServerConfig } from '../config/types';
+import type { ConnectionTargets } from './connection-targets';
 
 /** Process-wide, in-memory key/value cache behind `nauthilus_cache` (shared by all VMs of an engine). */
 export interface SharedCache {
@@ -39,4 +40,16 @@ export interface EngineServices {
    * health checks changes the set); undefined or empty when monitoring is off. Filters see it via nauthilus_backend.
    */
   aliveBackendServers?: BackendServerConfig[];
+  /** CIDRs of nauthilus_misc.scoped_ip by context (from the config in force); unset: addresses stay as they are. */
+  ipScoping?: IpScoping;
+  /** nauthilus_psnet's connection targets of this thread (one per engine thread, kept across reloads). */
+  connections?: ConnectionTargets;
+}
+
+/** Networks scoped_ip reduces an address to, per context (Nauthilus 1.10's ip scoper settings). */
+export interface IpScoping {
+  luaV4?: number;
+  luaV6?: number;
+  rwpV6?: number;
+  tolerationsV6?: number;
 }

@@ -48,7 +48,7 @@ export function toDiagnostics(e: unknown, root: string, known?: () => string[]):
   return errors.map((err) => {
     const loc = err.location;
     const file = loc?.file ? workspaceFile(loc.file, root, known) : '';
-    const d: Diagnostic = { file, message: err.message, code: err.code, severity: 'error' };
+    const d: Diagnostic = { file, message: err.message, code: err.code, severity: err.severity };
     if (loc?.line !== undefined) d.line = loc.line;
     const column = loc?.column ?? guessColumn(root, file, loc?.line, err.message);
     if (column !== undefined) d.column = column;

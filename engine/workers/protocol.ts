@@ -39,6 +39,8 @@ export interface WorkerInit {
   beacon: SharedArrayBuffer;
   /** The backend servers monitoring lists as alive now (nauthilus_backend in filters). */
   backendServers: BackendServerConfig[];
+  /** This thread logs the init scripts that fail (one thread does, so each failure is one log line). */
+  logInit: boolean;
 }
 
 /** An outcome as it crosses threads: without its postActions promise. */
@@ -46,7 +48,7 @@ export type WireOutcome = Omit<AuthOutcome, 'postActions'>;
 
 /** Requests a worker acknowledges (ack) when done. */
 export type WorkerTask =
-  | { t: 'prepare'; config: AuthStudioConfig; sources: Record<string, string> }
+  | { t: 'prepare'; config: AuthStudioConfig; sources: Record<string, string>; logInit: boolean }
   | { t: 'commit' }
   | { t: 'abort' }
   | { t: 'redis'; settings: RedisSettings | null }

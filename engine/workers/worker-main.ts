@@ -12,6 +12,8 @@ import { closeDbPools } from '../lua/modules/db-pools';
 import { isAuthStudioError, type SourceLocation } from '../errors/registry';
 import { installSharedBeacon } from '../lua/run-beacon';
 import { runCustomHook } from '../pipeline/custom-hook';
+import { ipScopingOf } from '../lua/modules/ip-scoper';
+import { ConnectionTargets } from '../lua/connection-targets';
 import { RemoteCache, RemoteRedisStore, type RedisRpc } from './remote-services';
 import type { FromWorker, RedisCallBody, ToWorker, WorkerInit } from './protocol';
 
@@ -52,7 +54,10 @@ const services: EngineServices = {
   dnsTimeoutMs: init.config.server.dnsTimeoutMs,
   passwordNonce: init.config.server.passwordNonce,
   aliveBackendServers: init.backendServers,
+  ipScoping: ipScopingOf(init.config),
 };
+services.connections = new ConnectionTargets({ logger: services.logger, metrics: services.metrics, dnsResolver: services.dnsResolver, dnsTimeoutMs: services.dnsTimeoutMs });
+if (init.config.server.monitorConnections) services.connections.start();
 let gen: EngineGeneration;
 /** A version built by `prepare`, waiting for commit or abort. */
 let prepared: EngineGeneration | undefined;
@@ -105,7 +110,7 @@ async function handle(m: ToWorker): Promise<void> {
       try {
         if (prepared) retirePools(prepared.pools);
         prepared = undefined;
-        prepared = await buildGeneration(m.config, { ...services, baseDir: m.config.baseDir }, { sources: m.sources });
+        prepared = await buildGeneration(m.config, { ...services, baseDir: m.config.baseDir }, { sources: m.sources, logInitErrors: m.logInit });
         send({ t: 'ack', id: m.id });
       } catch (e) {
         send({ t: 'ack', id: m.id, ...ackError(e) });
@@ -117,6 +122,7 @@ async function handle(m: ToWorker): Promise<void> {
       if (prepared && m.t === 'commit') {
         const old = gen;
         gen = prepared;
+        services.ipScoping = ipScopingOf(gen.config);
         retirePools(old.pools);
       } else if (prepared) retirePools(prepared.pools);
       prepared = undefined;
@@ -143,6 +149,7 @@ async function handle(m: ToWorker): Promise<void> {
       // the deadline comes as milliseconds from now (each thread has its own clock origin)
       const deadline = m.deadlineMs === undefined ? Infinity : performance.now() + m.deadlineMs;
       const abandoned = await pipeline.drain(deadline);
+      services.connections?.stop();
       if (prepared) await closePools(prepared.pools);
       await closePools(gen.pools);
       await closeDbPools(services);
@@ -154,7 +161,7 @@ async function handle(m: ToWorker): Promise<void> {
   }
 }
 
-buildGeneration(init.config, services, { sources: init.sources }).then(
+buildGeneration(init.config, services, { sources: init.sources, logInitErrors: init.logInit }).then(
   (g) => {
     gen = g;
     port.on('message', (m: ToWorker) => void handle(m));

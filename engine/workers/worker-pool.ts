@@ -109,7 +109,7 @@ export class PipelineWorkers {
   static async start(count: number, config: AuthStudioConfig, ctx: WorkerContext): Promise<PipelineWorkers> {
     const pool = new PipelineWorkers(config, ctx);
     try {
-      await Promise.all(Array.from({ length: count }, () => pool.spawn()));
+      await Promise.all(Array.from({ length: count }, (_, i) => pool.spawn(i === 0)));
     } catch (e) {
       await pool.close();
       throw e;
@@ -132,14 +132,15 @@ export class PipelineWorkers {
     return store.mode === 'mock' ? null : store.settings;
   }
 
-  private spawn(): Promise<void> {
+  /** Start a thread; `logInit`: it logs failing init scripts (the first thread; a replacement stays quiet). */
+  private spawn(logInit = false): Promise<void> {
     const { port1, port2 } = new MessageChannel();
     const cacheFlag = new SharedArrayBuffer(4);
     serveCache(this.ctx.cache, port1, cacheFlag);
     port1.unref();
     const beacon = new SharedArrayBuffer(8);
     const init: WorkerInit = {
-      config: this.config, redis: this.redisFor(), env: { ...this.ctx.env }, cachePort: port2, cacheFlag, beacon, sources: this.sources, forwardLogs: this.ctx.forwardLogs ?? false,
+      config: this.config, redis: this.redisFor(), env: { ...this.ctx.env }, cachePort: port2, cacheFlag, beacon, sources: this.sources, forwardLogs: this.ctx.forwardLogs ?? false, logInit,
       backendServers: this.backendServers,
     };
     const worker = new Worker(WORKER_FILE, { workerData: init, transferList: [port2] });
@@ -336,7 +337,7 @@ export class PipelineWorkers {
     if (slots.length === 0) throw new AuthStudioError('AS_ERR_POOL_BUSY', 'no pipeline worker is running (one is restarting): reload again in a moment');
     const sources = readScriptSources(config);
     try {
-      await Promise.all(slots.map((s) => this.ask(s, { t: 'prepare', config, sources })));
+      await Promise.all(slots.map((s, i) => this.ask(s, { t: 'prepare', config, sources, logInit: i === 0 })));
     } catch (e) {
       await Promise.all(slots.map((s) => this.ask(s, { t: 'abort' }).catch(() => undefined)));
       throw e;

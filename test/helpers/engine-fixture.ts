@@ -1,6 +1,6 @@
 // Test helper: an engine + fastify app on a fixture workspace, driven with inject() (no port).
 import path from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { loadConfigFile } from '../../engine/config/load';
 import { AuthEngine } from '../../engine/engine';
@@ -15,9 +15,9 @@ export interface EngineFixture {
 }
 
 /** Start an engine on `test/fixtures/<name>/authstudio.yml`; `redis` overrides the config's Redis. */
-export async function startFixture(name: string, opts: { redis?: string; env?: Record<string, string>; configFile?: string } = {}): Promise<EngineFixture> {
+export async function startFixture(name: string, opts: { redis?: string; env?: Record<string, string>; configFile?: string; logger?: Logger } = {}): Promise<EngineFixture> {
   const config = loadConfigFile(opts.configFile ?? path.join(FIXTURES, name, 'authstudio.yml'), { redisOverride: opts.redis, env: { ...process.env, ...opts.env } });
-  const engine = await AuthEngine.create(config, { logger: pino({ level: 'silent' }), env: { ...process.env, ...opts.env } });
+  const engine = await AuthEngine.create(config, { logger: opts.logger ?? pino({ level: 'silent' }), env: { ...process.env, ...opts.env } });
   const app = await buildHttpApp(engine);
   return {
     engine,

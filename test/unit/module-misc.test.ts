@@ -1,7 +1,7 @@
 // nauthilus_misc against real Lua: country names and the bounded, non-blocking random wait.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runLua } from '../helpers/lua-harness';
+import { runLua, testServices } from '../helpers/lua-harness';
 
 test('get_country_name gives English names for ISO codes (and names), "Unknown" otherwise', async () => {
   const [out] = await runLua(`
@@ -57,6 +57,52 @@ test('a wait is cut short when the script call times out', async () => {
 });
 
 test('wrong argument types raise errors naming the function', async () => {
-  await assert.rejects(runLua('return require("nauthilus_misc").get_country_name(nil)'), /bad argument #1 to 'get_country_name' \(string expected, got nil\)/);
+  await assert.rejects(runLua('return require("nauthilus_misc").get_country_name(nil)'), /bad argument #1 to 'get_country_name' \(string or number expected, got nil\)/);
   await assert.rejects(runLua('return require("nauthilus_misc").wait_random("1", 2)'), /bad argument #1 to 'wait_random' \(number expected, got string\)/);
+});
+
+test('Nauthilus 1.10: get_country_name resolves 3-letter codes as well as 2-letter ones, and returns one value', async () => {
+  const [out, count] = await runLua(`
+    local m = require("nauthilus_misc")
+    local out = {}
+    for _, c in ipairs({"DEU", "deu", "USA", "GBR", "UK", "KOR", "kr", " d.e ", "Iran (Islamic Republic of)", "South Korea", "QQQ", "DEUX"}) do
+      out[#out + 1] = m.get_country_name(c)
+    end
+    return out, select("#", m.get_country_name("DE"))`);
+  assert.deepEqual(out, ['Germany', 'Germany', 'United States', 'United Kingdom', 'United Kingdom', 'Republic of Korea', 'Republic of Korea', 'Germany', 'Iran (Islamic Republic of)', 'Republic of Korea', 'Unknown', 'Unknown']);
+  assert.equal(count, 1);
+});
+
+const scoping = { luaV4: 24, luaV6: 64, rwpV6: 56, tolerationsV6: 48 };
+
+test('Nauthilus 1.10: scoped_ip(ctx, ip) gives the configured network per context; IPv4 is scoped only for lua_generic', async () => {
+  const services = { ...testServices(), ipScoping: scoping };
+  const [out] = await runLua(`
+    local m = require("nauthilus_misc")
+    return {
+      m.scoped_ip("lua_generic", "203.0.113.77"),
+      m.scoped_ip("203.0.113.77"),
+      m.scoped_ip("metrics", "2001:db8:1:2:3:4:5:6"),
+      m.scoped_ip("rwp", "2001:db8:1:2:3:4:5:6"),
+      m.scoped_ip("repeating_wrong_password", "2001:db8:1:2ff:3:4:5:6"),
+      m.scoped_ip("tolerations", "2001:db8:1:2ff:3:4:5:6"),
+      m.scoped_ip("rwp", "203.0.113.77"),
+      m.scoped_ip("no-such-context", "198.51.100.9"),
+      m.scoped_ip(nil, "198.51.100.9"),
+    }`, { services });
+  assert.deepEqual(out, [
+    '203.0.113.0/24', '203.0.113.0/24', '2001:db8:1:2::/64', '2001:db8:1::/56', '2001:db8:1:200::/56',
+    '2001:db8:1::/48', '203.0.113.77', '198.51.100.0/24', '198.51.100.0/24',
+  ]);
+});
+
+test('Nauthilus 1.10: scoped_ip returns the address unchanged without a CIDR, and any non-address text as given', async () => {
+  const [out] = await runLua(`
+    local m = require("nauthilus_misc")
+    return { m.scoped_ip("lua_generic", "2001:db8::1"), m.scoped_ip("192.0.2.1"), m.scoped_ip("not an ip"), m.scoped_ip(""), m.scoped_ip("fe80::1%eth0") }`);
+  assert.deepEqual(out, ['2001:db8::1', '192.0.2.1', 'not an ip', '', 'fe80::1%eth0']);
+  const services = { ...testServices(), ipScoping: scoping };
+  const [scoped] = await runLua('return { require("nauthilus_misc").scoped_ip("not an ip"), require("nauthilus_misc").scoped_ip("01.2.3.4") }', { services });
+  assert.deepEqual(scoped, ['not an ip', '01.2.3.4']);
+  await assert.rejects(runLua('return require("nauthilus_misc").scoped_ip()'), /bad argument #1 to 'scoped_ip' \(string or number expected, got nil\)/);
 });
