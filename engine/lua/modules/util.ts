@@ -1,9 +1,30 @@
 // `nauthilus_util`: the helper library Nauthilus scripts load without dynamic_loader.
 import crypto from 'node:crypto';
+import net from 'node:net';
 import type { LuaModule } from '../module';
 import { checkArg } from '../values';
 import { goFormat, loadLocation } from './time-layout';
 import { luaNumberText } from '../go-number';
+
+const NON_ROUTABLE = new net.BlockList();
+for (const [addr, prefix] of [
+  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
+  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24],
+  ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
+] as const) NON_ROUTABLE.addSubnet(addr, prefix, 'ipv4');
+for (const [addr, prefix] of [
+  ['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['2001:db8::', 32], ['64:ff9b:1::', 48],
+] as const) NON_ROUTABLE.addSubnet(addr, prefix, 'ipv6');
+
+/** True for a syntactically valid, globally routable unicast address (the engine's own RBL check uses it). */
+export function isRoutableIp(ip: string): boolean {
+  let addr = ip.trim();
+  const v4mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr);
+  if (v4mapped) addr = v4mapped[1];
+  const family = net.isIP(addr);
+  if (family === 0) return false;
+  return !NON_ROUTABLE.check(addr, family === 4 ? 'ipv4' : 'ipv6');
+}
 
 /**
  * Nauthilus 1.10's is_routable_ip (share/nauthilus_util.lua): a dotted quad of digit groups is checked against
@@ -23,7 +44,7 @@ const NON_ROUTABLE_V4: Array<(o: number[]) => boolean> = [
   (o) => o[0] >= 224 && o[0] <= 255,
 ];
 
-export function isRoutableIp(ip: string): boolean {
+export function luaIsRoutableIp(ip: string): boolean {
   const quad = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
   if (quad) {
     const o = quad.slice(1).map(Number);
@@ -44,7 +65,7 @@ export const utilModule: LuaModule = {
         numstr: (n: number) => luaNumberText(n),
         is_routable_ip: (ip: unknown) => {
           checkArg('is_routable_ip', 1, ip, 'string');
-          return isRoutableIp(ip as string);
+          return luaIsRoutableIp(ip as string);
         },
         generate_random_string: (len: unknown) => {
           checkArg('generate_random_string', 1, len, 'number');
