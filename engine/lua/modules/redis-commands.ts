@@ -1,8 +1,8 @@
 // `nauthilus_redis` key, string and hash commands: one host function each, first argument the pool name.
 import type { HostFunction } from '../module';
-import { checkArg, fail } from '../values';
+import { checkArg } from '../values';
 import {
-  type RedisRunner, notNil, strArg, valueArg, numArg, intArg, restArgs, invalidArgCount, toNumber, listValues,
+  type RedisRunner, notNil, strArg, valueArg, numArg, intArg, restArgs, invalidArgCount, toNumber, listValues, goString, tableEntries,
 } from './redis-runner';
 
 /** ioredis and ioredis-mock share these method names; variadic calls need the loose signature. */
@@ -45,10 +45,10 @@ function setOptions(opts: Record<string, unknown>): string[] {
   return out;
 }
 
-/** Fields of a call given either as varargs or as one Lua list. */
+/** Fields of a call given either as varargs or (Nauthilus 1.12) as one Lua list, whose items are taken as text. */
 function fieldsOf(fn: string, first: number, args: unknown[]): string[] {
   if (args.length === 1 && typeof args[0] === 'object' && args[0] !== null) {
-    return listValues(fn, first, args[0]).map((v, i) => strArg(fn, first + i, v));
+    return listValues(fn, first, args[0]).map(goString);
   }
   return restArgs(fn, first, args, strArg);
 }
@@ -71,8 +71,8 @@ export function keyCommands(r: RedisRunner): Record<string, HostFunction> {
         // options path: a nil reply (NX/XX not met, GET without old value) is a plain nil, not an error
         return r.reply(pool, 'SET', [k], (c) => cmds(c).set(k, v, ...extra), (res) => res ?? undefined);
       }
+      // Nauthilus: a zero or negative expiration sets the key without one (go-redis sends no EX)
       const ttl = typeof expire === 'number' ? Math.trunc(expire) : 0;
-      if (ttl < 0) return Promise.resolve(fail('expiration seconds must be >= 0'));
       return r.reply(pool, 'SET', [k], (c) => (ttl > 0 ? c.set(k, v, 'EX', ttl) : c.set(k, v)));
     },
     redis_incr: (pool: string, key: unknown) => {
@@ -105,7 +105,8 @@ export function keyCommands(r: RedisRunner): Record<string, HostFunction> {
     },
     redis_mset: (pool: string, ...kv: unknown[]) => {
       if (kv.length < 2 || kv.length % 2 !== 0) return Promise.resolve(invalidArgCount());
-      const args = kv.map((v, i) => (i % 2 === 0 ? strArg('redis_mset', i + 2, v) : valueArg('redis_mset', i + 2, v)));
+      // Nauthilus converts keys and values alike (convert.LuaValue): a boolean key is "1"/"0"
+      const args = kv.map((v, i) => valueArg('redis_mset', i + 2, v));
       return r.reply(pool, 'MSET', args.filter((_, i) => i % 2 === 0), (c) => cmds(c).mset(...args));
     },
     redis_keys: (pool: string, pattern: unknown) => {
@@ -137,8 +138,9 @@ export function hashCommands(r: RedisRunner): Record<string, HostFunction> {
     redis_hset: (pool: string, key: unknown, ...rest: unknown[]) => {
       const k = strArg('redis_hset', 2, key);
       let args: string[];
-      if (rest.length === 1 && typeof rest[0] === 'object' && rest[0] !== null && !Array.isArray(rest[0])) {
-        args = Object.entries(rest[0] as Record<string, unknown>).flatMap(([f, v]) => [f, valueArg('redis_hset', 3, v)]);
+      if (rest.length === 1 && typeof rest[0] === 'object' && rest[0] !== null) {
+        // Nauthilus 1.12: one table of field = value (a list's fields are its indices 1, 2, ...)
+        args = tableEntries(rest[0]).flatMap(([f, v]) => [f, valueArg('redis_hset', 3, v)]);
         if (args.length === 0) return Promise.resolve(invalidArgCount());
       } else {
         if (rest.length < 2 || rest.length % 2 !== 0) return Promise.resolve(invalidArgCount());

@@ -2,7 +2,7 @@
 import type { LuaModule, HostFunction } from '../module';
 import type { RedisSettings } from '../../config/types';
 import { checkArg, fail, ret } from '../values';
-import { RedisRunner, errorText, listValues } from './redis-runner';
+import { RedisRunner, errorText, listValues, LuaValueConversionError } from './redis-runner';
 import { keyCommands, hashCommands } from './redis-commands';
 import { setCommands, sortedSetCommands, listCommands, hyperLogLogCommands } from './redis-collections';
 import { scriptCommands } from './redis-scripts';
@@ -103,6 +103,17 @@ export const redisModule: LuaModule = {
       ...scriptCommands(runner),
       ...pipelineCommands(runner),
     };
+    // a value Nauthilus cannot convert (a table where a string belongs) is the command's error, not a raise
+    for (const [name, fn] of Object.entries(commands)) {
+      commands[name] = (...args: unknown[]) => {
+        try {
+          return fn(...args);
+        } catch (e) {
+          if (e instanceof LuaValueConversionError) return Promise.resolve(fail(e.message));
+          throw e;
+        }
+      };
+    }
     return {
       functions: {
         ...commands,
