@@ -1,4 +1,5 @@
 // `nauthilus_redis`: Redis commands for scripts, on the engine's connection ("default") or on pools they register.
+import { LuaMultiReturn } from 'wasmoon';
 import type { LuaModule, HostFunction } from '../module';
 import type { RedisSettings } from '../../config/types';
 import { checkArg, fail, ret } from '../values';
@@ -126,6 +127,8 @@ export const redisModule: LuaModule = {
           checkArg('register_redis_pool', 2, mode, 'string');
           checkArg('register_redis_pool', 3, cfg, 'table');
           const settings = poolSettings(mode as string, cfg as Record<string, unknown>, host.services.redis.settings);
+          // Nauthilus 1.10 answers an unknown mode with the message as the first value and no error
+          if (typeof settings === 'string' && settings.startsWith('Unknown mode')) return LuaMultiReturn.from([settings, undefined]);
           if (typeof settings === 'string') return fail(settings);
           try {
             host.services.redis.registerPool(name as string, settings);
