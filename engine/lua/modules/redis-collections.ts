@@ -62,8 +62,7 @@ const ZADD_TABLE = 'Expected a table of string-number pairs';
  */
 function zaddArgs(rest: unknown[]): string[] | string {
   let pairs: Array<[string, number]>;
-  if (rest.length === 1) {
-    checkArg('redis_zadd', 3, rest[0], 'table');
+  if (rest.length === 1 && typeof rest[0] === 'object' && rest[0] !== null) {
     pairs = tableEntries(rest[0]).map(([member, score]) => {
       if (member === '') throw new Error(`bad argument #1 to 'redis_zadd' (${ZADD_TABLE})`);
       return [member, lvAsNumber(score)];

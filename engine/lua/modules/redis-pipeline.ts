@@ -91,8 +91,8 @@ function buildOp(row: Row, mock: boolean, uploads: Map<string, UploadedScript>):
       if (rest.length === 0) rest.push('');
       return one(row.name, [key(), ...rest]);
     }
-    case 'sadd': return one('sadd', [key(), row.val(3)]);
-    case 'sismember': return one('sismember', [key(), row.val(3)], asBool);
+    case 'sadd': return one('sadd', [key(), row.str(3)]);
+    case 'sismember': return one('sismember', [key(), row.str(3)], asBool);
     case 'zadd': return one('zadd', [key(), goRedisFloat(row.num(3)), row.str(4)]);
     case 'zrem': return one('zrem', [key(), row.str(3)]);
     case 'zscore': return one('zscore', [key(), row.str(3)], nums);
