@@ -107,6 +107,8 @@ for (const kind of ['mock', 'real'] as const) {
         local hl = r.redis_hset("default", "ft:hl", {"first", "second"})
         return s, l, h, hl, r.redis_sadd("default", "ft:s"), r.redis_rpush("default", "ft:l"), (r.redis_srem("default", "ft:s"))`);
       assert.deepEqual(res, [3, 2, 2, 2, 0, 0, 0]);
+      const empty = await lua('return r.redis_hset("default", "ft:h", {}), r.redis_hdel("default", "ft:h", {}), (r.redis_hlen("default", "ft:h"))');
+      assert.deepEqual(empty, [0, 0, 2]);
       assert.deepEqual(await store.client.hgetall('ft:hl'), { 1: 'first', 2: 'second' });
     });
 

@@ -1,6 +1,6 @@
 // `nauthilus_redis` key, string and hash commands: one host function each, first argument the pool name.
 import type { HostFunction } from '../module';
-import { checkArg } from '../values';
+import { checkArg, ret } from '../values';
 import {
   type RedisRunner, notNil, strArg, valueArg, numArg, intArg, restArgs, invalidArgCount, toNumber, listValues, goString, tableEntries,
 } from './redis-runner';
@@ -141,7 +141,7 @@ export function hashCommands(r: RedisRunner): Record<string, HostFunction> {
       if (rest.length === 1 && typeof rest[0] === 'object' && rest[0] !== null) {
         // Nauthilus 1.12: one table of field = value (a list's fields are its indices 1, 2, ...)
         args = tableEntries(rest[0]).flatMap(([f, v]) => [f, valueArg('redis_hset', 3, v)]);
-        if (args.length === 0) return Promise.resolve(invalidArgCount());
+        if (args.length === 0) return Promise.resolve(ret(0)); // Nauthilus 1.12: an empty table adds nothing
       } else {
         if (rest.length < 2 || rest.length % 2 !== 0) return Promise.resolve(invalidArgCount());
         args = rest.map((v, i) => (i % 2 === 0 ? strArg('redis_hset', i + 3, v) : valueArg('redis_hset', i + 3, v)));
@@ -151,7 +151,8 @@ export function hashCommands(r: RedisRunner): Record<string, HostFunction> {
     redis_hdel: (pool: string, key: unknown, ...fields: unknown[]) => {
       const k = strArg('redis_hdel', 2, key);
       const fs = fieldsOf('redis_hdel', 3, fields);
-      if (fs.length === 0) return Promise.resolve(invalidArgCount());
+      // 1.10: no field at all is "Invalid number of arguments"; 1.12: an empty table removes nothing
+      if (fs.length === 0) return Promise.resolve(fields.length === 1 ? ret(0) : invalidArgCount());
       return r.reply(pool, 'HDEL', [k], (c) => c.hdel(k, ...fs));
     },
     redis_hlen: (pool: string, key: unknown) => {
@@ -165,7 +166,7 @@ export function hashCommands(r: RedisRunner): Record<string, HostFunction> {
     redis_hmget: (pool: string, key: unknown, ...fields: unknown[]) => {
       const k = strArg('redis_hmget', 2, key);
       const fs = fieldsOf('redis_hmget', 3, fields);
-      if (fs.length === 0) return Promise.resolve(invalidArgCount());
+      if (fs.length === 0) return Promise.resolve(fields.length === 1 ? ret({}) : invalidArgCount());
       return r.reply(pool, 'HMGET', [k], (c) => c.hmget(k, ...fs), (vals: Array<string | null>) => Object.fromEntries(fs.map((f, i) => [f, vals[i]])));
     },
     redis_hincrby: (pool: string, key: unknown, field: unknown, by: unknown) => {
