@@ -92,6 +92,16 @@ for (const kind of ['mock', 'real'] as const) {
       assert.equal(await store.client.hget('fb:h', 'nil'), '');
     });
 
+    test('Nauthilus 1.10: redis_get(h, key, "number") parses as Go\'s strconv.ParseFloat (no spaces, no bare hex)', async () => {
+      await store.client.mset('fg:a', '1.5e3', 'fg:b', ' 5', 'fg:c', '0x10');
+      const [a, b, berr, c, cerr] = await lua(`
+        local a = r.redis_get("default", "fg:a", "number")
+        local b, berr = r.redis_get("default", "fg:b", "number")
+        local c, cerr = r.redis_get("default", "fg:c", "number")
+        return a, b, berr, c, cerr`);
+      assert.deepEqual([a, b, berr, c, cerr], [1500, null, 'strconv.ParseFloat: parsing " 5": invalid syntax', null, 'strconv.ParseFloat: parsing "0x10": invalid syntax']);
+    });
+
     test('Nauthilus 1.10: a zero or negative redis_set expiry stores the key without one', async () => {
       const res = await lua('return r.redis_set("default", "fe:neg", "x", -5), (r.redis_set("default", "fe:zero", "x", 0))');
       assert.deepEqual(res, ['OK', 'OK']);

@@ -21,9 +21,12 @@ export function typedReply(v: string, type: string): unknown {
   if (v === '') return undefined;
   if (type === 'string') return v;
   if (type === 'number') {
-    const n = Number(v);
-    if (v.trim() === '' || Number.isNaN(n)) throw new Error(`strconv.ParseFloat: parsing "${v}": invalid syntax`);
-    return n;
+    // Go's strconv.ParseFloat: decimal, inf/infinity/nan; no spaces, no bare hex
+    const t = v;
+    if (/^[+-]?(inf|infinity)$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
+    if (/^nan$/i.test(t)) return NaN;
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) throw new Error(`strconv.ParseFloat: parsing "${v}": invalid syntax`);
+    return Number(t);
   }
   if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v)) return true;
   if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(v)) return false;
