@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runLua } from '../helpers/lua-harness';
+import { CallContext } from '../../engine/lua/call-context';
 
 test('Nauthilus 1.10: toboolean is false only for "false", "0" and "" (any case); numbers by their text', async () => {
   const [out] = await runLua(`
@@ -48,4 +49,13 @@ test('Nauthilus 1.10: get_current_timestamp is "YYYY-MM-DDTHH:MM:SS -07:00" in $
   assert.match(bogus as string, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d \+00:00$/);
   const parsed = Date.parse((utc as string).replace(' ', '').replace('+00:00', 'Z')) / 1000;
   assert.ok(parsed >= before && parsed <= before + 5, `${utc} is not now`);
+});
+
+test('Nauthilus 1.10: print_result stamps the line with ts (get_current_timestamp)', async () => {
+  const call = new CallContext('s', { recordEvents: true });
+  await runLua('require("nauthilus_util").print_result({ log_format = "json" }, { caller = "x.lua" }) return 1', { call });
+  const log = call.events.find((e) => e.kind === 'log');
+  const line = JSON.parse(String(log?.detail.line));
+  assert.equal(line.caller, 'x.lua');
+  assert.match(line.ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d \+00:00$/);
 });

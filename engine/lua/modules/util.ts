@@ -174,6 +174,7 @@ end
 function M.print_result(logging, result, err_string)
   local r = {}
   if type(result) == "table" then for k, v in pairs(result) do r[k] = v end end
+  r.ts = M.get_current_timestamp() -- Nauthilus 1.10 stamps every line
   local level = "info"
   if err_string ~= nil and err_string ~= "" then
     r.level = "error"
