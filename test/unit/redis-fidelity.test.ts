@@ -80,6 +80,12 @@ for (const kind of ['mock', 'real'] as const) {
       assert.deepEqual(res, ['3', '0.0000001', '1180591620717411303424', '0.5', '3.5']);
     });
 
+    test('Nauthilus 1.10: math.huge as a score bound is "+Inf" (gopher-lua\'s text), which Redis accepts', async () => {
+      await store.client.zadd('fn:z', 1, 'a', 2, 'b');
+      const [n] = await lua('return r.redis_zcount("default", "fn:z", -math.huge, math.huge)');
+      assert.equal(n, 2);
+    });
+
     test('Nauthilus 1.10: booleans are stored as "1"/"0" and nil as ""', async () => {
       const res = await lua(`
         r.redis_set("default", "fb:t", true)
