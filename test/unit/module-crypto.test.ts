@@ -69,6 +69,7 @@ test('gluacrypto (Nauthilus 1.10): encrypt/decrypt des-ecb, des-cbc, aes-cbc (he
     put(c.encrypt("hello world", "des-ecb", "12345678"))
     put(c.encrypt("hello world", "aes-cbc", "0123456789abcdef", nil, "0000000000000000"))
     put(c.decrypt("28dba02eb5f6dd475d82e3681c83bb77", "des-ecb", "12345678"))
+    put(c.decrypt("8fc3abb8f108d61aacda4c368308a125", "des-cbc", "12345678", 0, "\\1\\2\\3\\4\\5\\6\\7\\8"))
     local raw = c.encrypt("hello world", "aes-cbc", "0123456789abcdef", c.RAW_DATA, "0000000000000000")
     put(#raw)
     put(c.decrypt(raw, "aes-cbc", "0123456789abcdef", c.RAW_DATA, "0000000000000000"))
@@ -81,6 +82,7 @@ test('gluacrypto (Nauthilus 1.10): encrypt/decrypt des-ecb, des-cbc, aes-cbc (he
     '8fc3abb8f108d61aacda4c368308a125',
     '28dba02eb5f6dd475d82e3681c83bb77',
     'f47bd259ee818e8742eee1727e8dc704',
+    'hello world',
     'hello world',
     16,
     'hello world',

@@ -1,6 +1,6 @@
 // gluacrypto's (the `crypto` Nauthilus loads with dynamic_loader("nauthilus_gluacrypto")) encrypt, decrypt and crc32.
 import nodeCrypto from 'node:crypto';
-import { desSubkeys, desBlock } from './crypto-des';
+import { desSubkeys, desWords } from './crypto-des';
 
 /** gluacrypto's error texts (its own and Go's). */
 const NOT_SUPPORTED = 'unsupported encrypt method';
@@ -26,21 +26,21 @@ function desCrypt(data: Buffer, key: Buffer, iv: Buffer | null, decrypt: boolean
   const keys = desSubkeys(key);
   if (iv && iv.length !== 8) throw new GoPanic(`cipher.NewCBC${decrypt ? 'Decrypter' : 'Encrypter'}: IV length must equal block size`);
   const out = Buffer.alloc(data.length);
-  let prev: Buffer | null = iv ? Buffer.from(iv) : null;
+  let ph = iv ? iv.readUInt32BE(0) : 0;
+  let pl = iv ? iv.readUInt32BE(4) : 0;
   for (let i = 0; i < data.length; i += 8) {
-    const block = data.subarray(i, i + 8);
+    const h = data.readUInt32BE(i);
+    const l = data.readUInt32BE(i + 4);
+    let oh: number, ol: number;
     if (decrypt) {
-      const plain = desBlock(keys, block, true);
-      if (prev) for (let j = 0; j < 8; j++) plain[j] ^= prev[j];
-      plain.copy(out, i);
-      prev = prev ? Buffer.from(block) : null;
+      [oh, ol] = desWords(keys, h, l, true);
+      if (iv) [oh, ol, ph, pl] = [(oh ^ ph) >>> 0, (ol ^ pl) >>> 0, h, l];
     } else {
-      const x = Buffer.from(block);
-      if (prev) for (let j = 0; j < 8; j++) x[j] ^= prev[j];
-      const enc = desBlock(keys, x, false);
-      enc.copy(out, i);
-      prev = prev ? enc : null;
+      [oh, ol] = desWords(keys, iv ? (h ^ ph) >>> 0 : h, iv ? (l ^ pl) >>> 0 : l, false);
+      [ph, pl] = [oh, ol];
     }
+    out.writeUInt32BE(oh, i);
+    out.writeUInt32BE(ol, i + 4);
   }
   return out;
 }
