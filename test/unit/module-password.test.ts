@@ -188,6 +188,14 @@ test('check_password_policy counts length, upper, lower, digits and specials as 
   assert.deepEqual([weak, strong, noNum, noSpecial, unicode, bytes, empty], [false, true, false, false, true, true, true]);
 });
 
+test('Nauthilus 1.10: check_password_policy returns the boolean alone; a number password is its text', async () => {
+  const [n, digits, strNum] = await runLua(`
+    local p = require("nauthilus_password")
+    return select("#", p.check_password_policy({min_length = 1}, "x")), p.check_password_policy({min_number = 6}, 123456),
+      p.check_password_policy({min_length = 1}, "x", "ignored") == true`);
+  assert.deepEqual([n, digits, strNum], [1, true, true]);
+});
+
 test('wrong argument types raise errors naming the function', async () => {
   await assert.rejects(runLua('return require("nauthilus_password").compare_passwords(nil, "x")'), /bad argument #1 to 'compare_passwords' \(string expected, got nil\)/);
   await assert.rejects(runLua('return require("nauthilus_password").compare_passwords("x", 5)'), /bad argument #2 to 'compare_passwords'/);

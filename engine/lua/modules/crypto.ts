@@ -1,7 +1,10 @@
-// `crypto` (nauthilus_gll_crypto): gopher-lua-libs' crypto (md5, sha256, AES GCM/CBC/CTR) plus sha1, sha512, hmac.
+// `crypto`: gopher-lua-libs' crypto (nauthilus_gll_crypto: AES GCM/CBC/CTR) and gluacrypto (nauthilus_gluacrypto:
+// digests with a raw flag, hmac, crc32, base64, DES/AES-CBC encrypt/decrypt); Nauthilus gives both the name `crypto`.
 import nodeCrypto from 'node:crypto';
 import type { LuaModule } from '../module';
 import { ret, fail } from '../values';
+import { luaNumberText } from '../go-number';
+import { crc32, gluaDecrypt, gluaEncrypt, GoPanic } from './crypto-gluacrypto';
 
 const HASHES = new Set(['md5', 'sha1', 'sha256', 'sha512']);
 
@@ -67,14 +70,34 @@ function aes(encrypt: boolean, modeArg: unknown, key: Buffer, iv: Buffer, data: 
 export const cryptoModule: LuaModule = {
   name: 'crypto',
   legacyLoaderName: 'nauthilus_gll_crypto',
-  summary: 'Hex digests (md5, sha1, sha256, sha512), hmac, AES (GCM, CBC, CTR) with raw or hex arguments.',
+  summary: 'gluacrypto and gopher-lua-libs crypto: md5/sha1/sha256/sha512/crc32 (hex or raw), hmac, base64, DES/AES-CBC encrypt/decrypt, AES GCM/CBC/CTR.',
   install() {
     return {
       functions: {
-        hash: (alg: string, s: string, isHex: boolean) => nodeCrypto.createHash(alg).update(bytesOf(s, isHex)).digest('hex'),
-        hmac: (alg: string, key: string, keyHex: boolean, msg: string, msgHex: boolean) => {
-          if (!HASHES.has(alg)) return fail(`hmac: unsupported algorithm ${alg} (md5, sha1, sha256, sha512)`);
+        hash: (alg: string, s: string, isHex: boolean) => (alg === 'crc32'
+          ? crc32(bytesOf(s, isHex)).toString('hex')
+          : nodeCrypto.createHash(alg).update(bytesOf(s, isHex)).digest('hex')),
+        // gluacrypto: hmac(algorithm, message, key); the algorithm name is matched exactly
+        hmac: (alg: string, msg: string, msgHex: boolean, key: string, keyHex: boolean) => {
+          if (!HASHES.has(alg)) return fail('unsupported algorithm');
           return ret(nodeCrypto.createHmac(alg, bytesOf(key, keyHex)).update(bytesOf(msg, msgHex)).digest('hex'));
+        },
+        numstr: (n: number) => luaNumberText(n),
+        // gluacrypto encrypt/decrypt; data, key and iv cross as hex (ciphertext given as hex text is decoded here)
+        glua: (encrypt: boolean, method: string, data: string, dataIsHexText: boolean, key: string, iv: string) => {
+          let d: Buffer;
+          try {
+            d = dataIsHexText ? hexDecode(data) : Buffer.from(data, 'hex');
+          } catch (e) {
+            return fail((e as Error).message);
+          }
+          try {
+            const out = (encrypt ? gluaEncrypt : gluaDecrypt)(d, method, Buffer.from(key, 'hex'), Buffer.from(iv, 'hex'));
+            return ret(out.toString('hex'));
+          } catch (e) {
+            if (e instanceof GoPanic) throw e; // a Go panic: a Lua error in Nauthilus as well
+            return fail((e as Error).message);
+          }
         },
         // key, iv and data always arrive as hex (the script's own, or made from raw bytes in Lua)
         aes: (encrypt: boolean, mode: unknown, key: string, iv: string, data: string) => {
@@ -123,18 +146,77 @@ local function cross(s)
   return s, false
 end
 
-for _, alg in ipairs({ "md5", "sha1", "sha256", "sha512" }) do
-  M[alg] = function(s)
-    local x, hex = cross(str(alg, 1, s))
-    return api.hash(alg, x, hex)
-  end
+-- gopher-lua's LVAsString (gluacrypto's argument reading): strings and numbers as text, anything else ""
+local function gostr(v)
+  local t = type(v)
+  if t == "string" then return v end
+  if t == "number" then return api.numstr(v) end
+  return ""
 end
 
-function M.hmac(alg, key, msg)
-  alg = str("hmac", 1, alg):lower()
-  local k, kh = cross(str("hmac", 2, key))
-  local m, mh = cross(str("hmac", 3, msg))
-  return api.hmac(alg, k, kh, m, mh)
+-- gopher-lua's LVAsBool: only nil and false are false
+local function truthy(v) return v ~= nil and v ~= false end
+
+local function digest(alg, s, raw)
+  local x, hex = cross(gostr(s))
+  local h = api.hash(alg, x, hex)
+  if truthy(raw) then return fromhex(h) end
+  return h
+end
+
+for _, alg in ipairs({ "md5", "sha1", "sha256", "sha512", "crc32" }) do
+  M[alg] = function(s, raw) return digest(alg, s, raw) end
+end
+
+-- gluacrypto: hmac(algorithm, message, key [, raw])
+function M.hmac(alg, msg, key, raw)
+  local m, mh = cross(gostr(msg))
+  local k, kh = cross(gostr(key))
+  local h, err = api.hmac(gostr(alg), m, mh, k, kh)
+  if h == nil then return nil, err end
+  if truthy(raw) then return fromhex(h) end
+  return h
+end
+
+local function b64(enc) return require("base64")[enc] end
+function M.base64_encode(s) return b64("StdEncoding"):encode_to_string(gostr(s)) end
+function M.base64_decode(s) return b64("StdEncoding"):decode_string(gostr(s)) end
+function M.base64_url_encode(s) return b64("URLEncoding"):encode_to_string(gostr(s)) end
+function M.base64_url_decode(s) return b64("URLEncoding"):decode_string(gostr(s)) end
+
+-- gopher-lua's ToInt for the options argument: a number, or a string holding one; else 0
+local function options_of(v)
+  if type(v) == "string" then v = tonumber(v) end
+  if type(v) ~= "number" or v ~= v or v == math.huge or v == -math.huge then return 0 end
+  return math.tointeger(v < 0 and math.ceil(v) or math.floor(v)) or 0
+end
+
+M.RAW_DATA = 1
+M.ZERO_PADDING = 2
+M._DEBUG = false
+M._VERSION = "0.0.0"
+
+-- gluacrypto: encrypt(data, method, key, options, iv): hex unless options has RAW_DATA
+function M.encrypt(s, method, key, options, iv)
+  local raw = options_of(options) & 1 == 1
+  local r, err = api.glua(true, gostr(method), tohex(gostr(s)), false, tohex(gostr(key)), tohex(gostr(iv)))
+  if r == nil then return nil, err end
+  if raw then return fromhex(r) end
+  return r
+end
+
+-- gluacrypto: decrypt(data, method, key, options, iv): data is hex unless options has RAW_DATA
+function M.decrypt(s, method, key, options, iv)
+  local raw = options_of(options) & 1 == 1
+  local data = gostr(s)
+  local r, err
+  if raw then
+    r, err = api.glua(false, gostr(method), tohex(data), false, tohex(gostr(key)), tohex(gostr(iv)))
+  else
+    r, err = api.glua(false, gostr(method), data, true, tohex(gostr(key)), tohex(gostr(iv)))
+  end
+  if r == nil then return nil, err end
+  return fromhex(r)
 end
 
 local function mode_arg(fn, m)

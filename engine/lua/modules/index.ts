@@ -48,6 +48,7 @@ export const LEGACY_LOADER_NAMES: Record<string, string | null> = {
   nauthilus_gll_strings: 'strings',
   nauthilus_gll_base64: 'base64',
   nauthilus_gll_crypto: 'crypto',
+  nauthilus_gluacrypto: 'crypto',
   nauthilus_gll_template: 'template',
   nauthilus_gll_yaml: 'yaml',
   nauthilus_gll_argparse: null,

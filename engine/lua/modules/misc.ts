@@ -2,9 +2,16 @@
 import crypto from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LuaModule } from '../module';
-import { checkArg, pair } from '../values';
+import { checkArg } from '../values';
 import { COUNTRY_CODES } from './country-codes';
 import { scopeIp } from './ip-scoper';
+
+/** gopher-lua's CheckNumber: a number, or a string holding one. */
+function checkNumber(fn: string, n: number, v: unknown): number {
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  checkArg(fn, n, v, 'number');
+  return v as number;
+}
 
 /** wait_random refuses a longer maximum: a script's stage timeout would end the call anyway. */
 export const MAX_WAIT_MS = 60_000;
@@ -73,20 +80,19 @@ export const miscModule: LuaModule = {
           checkArg('scoped_ip', two ? 2 : 1, ip, 'string', 'number');
           return scopeIp(host.services.ipScoping, String(ctx), String(ip));
         },
-        // sleeps without blocking other requests; returns the milliseconds waited
+        // Nauthilus 1.10: returns the milliseconds waited, or a single nil (no error text) when the range is
+        // invalid (negative, min >= max, or empty once truncated to whole milliseconds); numeric strings count
         wait_random: (minMs: unknown, maxMs: unknown) => {
-          checkArg('wait_random', 1, minMs, 'number');
-          checkArg('wait_random', 2, maxMs, 'number');
-          const lo = Math.trunc(minMs as number);
-          const hi = Math.trunc(maxMs as number);
-          if (lo < 0 || hi < 0 || lo >= hi) return Promise.resolve(pair(undefined, 'wait_random: need 0 <= min_ms < max_ms'));
-          if (hi > MAX_WAIT_MS) return Promise.resolve(pair(undefined, `wait_random: max_ms must not exceed ${MAX_WAIT_MS}`));
-          const ms = crypto.randomInt(lo, hi);
+          const lo = checkNumber('wait_random', 1, minMs);
+          const hi = checkNumber('wait_random', 2, maxMs);
+          if (lo < 0 || hi < 0 || lo >= hi || Math.trunc(hi) - Math.trunc(lo) <= 0) return Promise.resolve(undefined);
+          if (hi > MAX_WAIT_MS) {
+            host.services.logger.warn({ pool: host.poolName, max_ms: hi }, `wait_random: max_ms above ${MAX_WAIT_MS} is refused (nil)`);
+            return Promise.resolve(undefined);
+          }
+          const ms = crypto.randomInt(Math.trunc(lo), Math.trunc(hi));
           const signal = host.call?.abortSignal?.signal;
-          return sleep(ms, undefined, signal ? { signal } : undefined).then(
-            () => pair(ms, undefined),
-            () => pair(undefined, 'wait_random: aborted'),
-          );
+          return sleep(ms, undefined, signal ? { signal } : undefined).then(() => ms, () => undefined);
         },
       },
       async: ['wait_random'],

@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { LuaModule } from '../module';
+import { luaNumberText } from '../go-number';
 import { checkArg, pair } from '../values';
 import { HASHER_ROLE, verifyPassword, generateHash, type HasherAnswer, type HasherJob } from './password-schemes';
 
@@ -130,8 +131,9 @@ export const passwordModule: LuaModule = {
         },
         check_password_policy: (policy: unknown, password: unknown) => {
           checkArg('check_password_policy', 1, policy, 'table');
-          checkArg('check_password_policy', 2, password, 'string');
-          return pair(meetsPolicy(policy as PasswordPolicy, password as string), undefined);
+          checkArg('check_password_policy', 2, password, 'string', 'number');
+          // Nauthilus 1.10 returns the boolean alone (no error value)
+          return meetsPolicy(policy as PasswordPolicy, typeof password === 'number' ? luaNumberText(password) : (password as string));
         },
       },
       async: ['compare_passwords', 'generate_password_hash'],

@@ -1,18 +1,25 @@
 // `nauthilus_redis` set, sorted-set, list and HyperLogLog commands.
 import type { HostFunction } from '../module';
-import { checkArg, fail } from '../values';
-import { type RedisRunner, notNil, strArg, valueArg, numArg, intArg, restArgs, toNumber, listValues, formatNumber } from './redis-runner';
+import { checkArg, fail, ret } from '../values';
+import {
+  type RedisRunner, notNil, strArg, valueArg, numArg, intArg, restArgs, toNumber, listValues, goString, lvAsNumber, tableEntries,
+} from './redis-runner';
+import { goRedisFloat } from '../go-number';
 import { cmds } from './redis-commands';
 
-/** Values given as varargs, or (an AuthStudio convenience) as one Lua list. */
+/**
+ * Values given as varargs (Nauthilus 1.10: convert.LuaValue, a table is the command's error), or as one Lua
+ * list (Nauthilus 1.12: each item converted, a nested table taken as text).
+ */
 function valuesOf(fn: string, first: number, args: unknown[]): string[] {
   if (args.length === 1 && typeof args[0] === 'object' && args[0] !== null) {
-    return listValues(fn, first, args[0]).map((v) => valueArg(fn, first, v));
+    return listValues(fn, first, args[0]).map((v) => (typeof v === 'object' && v !== null ? goString(v) : valueArg(fn, first, v)));
   }
   return restArgs(fn, first, args, valueArg);
 }
 
-const noValues = (fn: string) => Promise.resolve(fail(`${fn}: at least one value required`));
+/** Nauthilus 1.12 answers a call without values with 0 and sends nothing. */
+const noValues = () => Promise.resolve(ret(0));
 
 /** SADD, SISMEMBER, SMEMBERS, SREM, SCARD. */
 export function setCommands(r: RedisRunner): Record<string, HostFunction> {
@@ -20,7 +27,7 @@ export function setCommands(r: RedisRunner): Record<string, HostFunction> {
     redis_sadd: (pool: string, key: unknown, ...values: unknown[]) => {
       const k = strArg('redis_sadd', 2, key);
       const vs = valuesOf('redis_sadd', 3, values);
-      if (vs.length === 0) return noValues('redis_sadd');
+      if (vs.length === 0) return noValues();
       return r.reply(pool, 'SADD', [k], (c) => c.sadd(k, ...vs));
     },
     redis_sismember: (pool: string, key: unknown, value: unknown) => {
@@ -35,7 +42,7 @@ export function setCommands(r: RedisRunner): Record<string, HostFunction> {
     redis_srem: (pool: string, key: unknown, ...values: unknown[]) => {
       const k = strArg('redis_srem', 2, key);
       const vs = valuesOf('redis_srem', 3, values);
-      if (vs.length === 0) return noValues('redis_srem');
+      if (vs.length === 0) return noValues();
       return r.reply(pool, 'SREM', [k], (c) => c.srem(k, ...vs));
     },
     redis_scard: (pool: string, key: unknown) => {
@@ -45,14 +52,29 @@ export function setCommands(r: RedisRunner): Record<string, HostFunction> {
   };
 }
 
-/** `{member = score, ...}` (Nauthilus) or `score, member` (as ZADD takes them) -> ZADD arguments, members sorted. */
-function zaddArgs(rest: unknown[]): string[] {
-  if (rest.length === 1) {
-    checkArg('redis_zadd', 3, rest[0], 'table');
-    const entries = Object.entries(rest[0] as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return entries.flatMap(([member, score]) => [formatNumber(numArg('redis_zadd', 3, score)), member]);
+const ZADD_TABLE = 'Expected a table of string-number pairs';
+
+/**
+ * ZADD arguments, members sorted by name as Nauthilus sorts them. One table (Nauthilus 1.10):
+ * `{member = score}`, each key's text is the member (a list's are its indices "1", "2", ...) and each
+ * value is read with LVAsNumber (a number, a numeric string, else 0). Varargs (Nauthilus 1.12):
+ * `member, score, member, score, ...`. A string is returned for `nil, err` answers.
+ */
+function zaddArgs(rest: unknown[]): string[] | string {
+  let pairs: Array<[string, number]>;
+  if (rest.length === 1 && typeof rest[0] === 'object' && rest[0] !== null) {
+    pairs = tableEntries(rest[0]).map(([member, score]) => {
+      if (member === '') throw new Error(`bad argument #1 to 'redis_zadd' (${ZADD_TABLE})`);
+      return [member, lvAsNumber(score)];
+    });
+    if (pairs.length === 0) return "ERR wrong number of arguments for 'zadd' command";
+  } else {
+    if (rest.length < 2 || rest.length % 2 !== 0) return 'Invalid number of arguments';
+    pairs = [];
+    for (let i = 0; i < rest.length; i += 2) pairs.push([strArg('redis_zadd', i + 3, rest[i]), numArg('redis_zadd', i + 4, rest[i + 1])]);
   }
-  return rest.map((v, i) => (i % 2 === 0 ? formatNumber(numArg('redis_zadd', i + 3, v)) : strArg('redis_zadd', i + 3, v)));
+  pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return pairs.flatMap(([member, score]) => [goRedisFloat(score), member]);
 }
 
 /** ZRANGEBYSCORE's LIMIT as go-redis sends it: only when offset or count is non-zero. */
@@ -60,8 +82,8 @@ function limitArgs(opts: unknown): string[] {
   checkArg('redis_zrangebyscore', 5, opts, 'table', 'nil');
   if (!opts) return [];
   const o = opts as Record<string, unknown>;
-  const offset = typeof o.offset === 'number' ? Math.trunc(o.offset) : 0;
-  const count = typeof o.count === 'number' ? Math.trunc(o.count) : 0;
+  const offset = Math.trunc(lvAsNumber(o.offset));
+  const count = Math.trunc(lvAsNumber(o.count));
   return offset !== 0 || count !== 0 ? ['LIMIT', String(offset), String(count)] : [];
 }
 
@@ -82,15 +104,20 @@ export function sortedSetCommands(r: RedisRunner): Record<string, HostFunction> 
     redis_zadd: (pool: string, key: unknown, ...rest: unknown[]) => {
       const k = strArg('redis_zadd', 2, key);
       const args = zaddArgs(rest);
-      if (args.length === 0 || args.length % 2 !== 0) return Promise.resolve(fail('Expected a table of string-number pairs'));
+      if (typeof args === 'string') return Promise.resolve(fail(args));
       return r.reply(pool, 'ZADD', [k], (c) => cmds(c).zadd(k, ...args));
     },
     redis_zrem: (pool: string, key: unknown, ...members: unknown[]) => {
       const k = strArg('redis_zrem', 2, key);
+      // one table (Nauthilus 1.10): every value as text, an empty one raises; varargs (1.12): strings or numbers
       const ms = members.length === 1 && typeof members[0] === 'object' && members[0] !== null
-        ? listValues('redis_zrem', 3, members[0]).map((v) => strArg('redis_zrem', 3, v))
+        ? tableEntries(members[0]).map(([, v]) => {
+          const m = goString(v);
+          if (m === '') throw new Error("bad argument #1 to 'redis_zrem' (Expected a table of string values)");
+          return m;
+        })
         : restArgs('redis_zrem', 3, members, strArg);
-      if (ms.length === 0) return noValues('redis_zrem');
+      if (ms.length === 0) return noValues();
       return r.reply(pool, 'ZREM', [k], (c) => c.zrem(k, ...ms));
     },
     redis_zrank: rank('redis_zrank', 'zrank'),
@@ -141,7 +168,7 @@ export function listCommands(r: RedisRunner): Record<string, HostFunction> {
   const push = (fn: string, cmd: 'lpush' | 'rpush') => (pool: string, key: unknown, ...values: unknown[]) => {
     const k = strArg(fn, 2, key);
     const vs = valuesOf(fn, 3, values);
-    if (vs.length === 0) return noValues(fn);
+    if (vs.length === 0) return noValues();
     return r.reply(pool, cmd.toUpperCase(), [k], (c) => cmds(c)[cmd](k, ...vs));
   };
   const pop = (fn: string, cmd: 'lpop' | 'rpop') => (pool: string, key: unknown) => {
@@ -174,7 +201,7 @@ export function hyperLogLogCommands(r: RedisRunner): Record<string, HostFunction
   return {
     redis_pfadd: (pool: string, key: unknown, ...values: unknown[]) => {
       const k = strArg('redis_pfadd', 2, key);
-      const vs = restArgs('redis_pfadd', 3, values, valueArg);
+      const vs = valuesOf('redis_pfadd', 3, values);
       if (r.isMock(pool)) {
         return r.reply(pool, 'PFADD', [k], async (c) => (vs.length ? await c.sadd(k, ...vs) : 0), (n) => (n > 0 ? 1 : 0));
       }

@@ -1,8 +1,8 @@
 // `nauthilus_redis` key, string and hash commands: one host function each, first argument the pool name.
 import type { HostFunction } from '../module';
-import { checkArg, fail } from '../values';
+import { checkArg, ret } from '../values';
 import {
-  type RedisRunner, notNil, strArg, valueArg, numArg, intArg, restArgs, invalidArgCount, toNumber, listValues,
+  type RedisRunner, notNil, strArg, valueArg, numArg, intArg, restArgs, invalidArgCount, toNumber, listValues, goString, tableEntries,
 } from './redis-runner';
 
 /** ioredis and ioredis-mock share these method names; variadic calls need the loose signature. */
@@ -21,9 +21,12 @@ export function typedReply(v: string, type: string): unknown {
   if (v === '') return undefined;
   if (type === 'string') return v;
   if (type === 'number') {
-    const n = Number(v);
-    if (v.trim() === '' || Number.isNaN(n)) throw new Error(`strconv.ParseFloat: parsing "${v}": invalid syntax`);
-    return n;
+    // Go's strconv.ParseFloat: decimal, inf/infinity/nan; no spaces, no bare hex
+    const t = v;
+    if (/^[+-]?(inf|infinity)$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
+    if (/^nan$/i.test(t)) return NaN;
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) throw new Error(`strconv.ParseFloat: parsing "${v}": invalid syntax`);
+    return Number(t);
   }
   if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v)) return true;
   if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(v)) return false;
@@ -45,10 +48,10 @@ function setOptions(opts: Record<string, unknown>): string[] {
   return out;
 }
 
-/** Fields of a call given either as varargs or as one Lua list. */
+/** Fields of a call given either as varargs or (Nauthilus 1.12) as one Lua list, whose items are taken as text. */
 function fieldsOf(fn: string, first: number, args: unknown[]): string[] {
   if (args.length === 1 && typeof args[0] === 'object' && args[0] !== null) {
-    return listValues(fn, first, args[0]).map((v, i) => strArg(fn, first + i, v));
+    return listValues(fn, first, args[0]).map(goString);
   }
   return restArgs(fn, first, args, strArg);
 }
@@ -71,8 +74,8 @@ export function keyCommands(r: RedisRunner): Record<string, HostFunction> {
         // options path: a nil reply (NX/XX not met, GET without old value) is a plain nil, not an error
         return r.reply(pool, 'SET', [k], (c) => cmds(c).set(k, v, ...extra), (res) => res ?? undefined);
       }
+      // Nauthilus: a zero or negative expiration sets the key without one (go-redis sends no EX)
       const ttl = typeof expire === 'number' ? Math.trunc(expire) : 0;
-      if (ttl < 0) return Promise.resolve(fail('expiration seconds must be >= 0'));
       return r.reply(pool, 'SET', [k], (c) => (ttl > 0 ? c.set(k, v, 'EX', ttl) : c.set(k, v)));
     },
     redis_incr: (pool: string, key: unknown) => {
@@ -105,7 +108,8 @@ export function keyCommands(r: RedisRunner): Record<string, HostFunction> {
     },
     redis_mset: (pool: string, ...kv: unknown[]) => {
       if (kv.length < 2 || kv.length % 2 !== 0) return Promise.resolve(invalidArgCount());
-      const args = kv.map((v, i) => (i % 2 === 0 ? strArg('redis_mset', i + 2, v) : valueArg('redis_mset', i + 2, v)));
+      // Nauthilus converts keys and values alike (convert.LuaValue): a boolean key is "1"/"0"
+      const args = kv.map((v, i) => valueArg('redis_mset', i + 2, v));
       return r.reply(pool, 'MSET', args.filter((_, i) => i % 2 === 0), (c) => cmds(c).mset(...args));
     },
     redis_keys: (pool: string, pattern: unknown) => {
@@ -137,9 +141,10 @@ export function hashCommands(r: RedisRunner): Record<string, HostFunction> {
     redis_hset: (pool: string, key: unknown, ...rest: unknown[]) => {
       const k = strArg('redis_hset', 2, key);
       let args: string[];
-      if (rest.length === 1 && typeof rest[0] === 'object' && rest[0] !== null && !Array.isArray(rest[0])) {
-        args = Object.entries(rest[0] as Record<string, unknown>).flatMap(([f, v]) => [f, valueArg('redis_hset', 3, v)]);
-        if (args.length === 0) return Promise.resolve(invalidArgCount());
+      if (rest.length === 1 && typeof rest[0] === 'object' && rest[0] !== null) {
+        // Nauthilus 1.12: one table of field = value (a list's fields are its indices 1, 2, ...)
+        args = tableEntries(rest[0]).flatMap(([f, v]) => [f, valueArg('redis_hset', 3, v)]);
+        if (args.length === 0) return Promise.resolve(ret(0)); // Nauthilus 1.12: an empty table adds nothing
       } else {
         if (rest.length < 2 || rest.length % 2 !== 0) return Promise.resolve(invalidArgCount());
         args = rest.map((v, i) => (i % 2 === 0 ? strArg('redis_hset', i + 3, v) : valueArg('redis_hset', i + 3, v)));
@@ -149,7 +154,8 @@ export function hashCommands(r: RedisRunner): Record<string, HostFunction> {
     redis_hdel: (pool: string, key: unknown, ...fields: unknown[]) => {
       const k = strArg('redis_hdel', 2, key);
       const fs = fieldsOf('redis_hdel', 3, fields);
-      if (fs.length === 0) return Promise.resolve(invalidArgCount());
+      // 1.10: no field at all is "Invalid number of arguments"; 1.12: an empty table removes nothing
+      if (fs.length === 0) return Promise.resolve(fields.length === 1 ? ret(0) : invalidArgCount());
       return r.reply(pool, 'HDEL', [k], (c) => c.hdel(k, ...fs));
     },
     redis_hlen: (pool: string, key: unknown) => {
@@ -163,7 +169,7 @@ export function hashCommands(r: RedisRunner): Record<string, HostFunction> {
     redis_hmget: (pool: string, key: unknown, ...fields: unknown[]) => {
       const k = strArg('redis_hmget', 2, key);
       const fs = fieldsOf('redis_hmget', 3, fields);
-      if (fs.length === 0) return Promise.resolve(invalidArgCount());
+      if (fs.length === 0) return Promise.resolve(fields.length === 1 ? ret({}) : invalidArgCount());
       return r.reply(pool, 'HMGET', [k], (c) => c.hmget(k, ...fs), (vals: Array<string | null>) => Object.fromEntries(fs.map((f, i) => [f, vals[i]])));
     },
     redis_hincrby: (pool: string, key: unknown, field: unknown, by: unknown) => {

@@ -1,7 +1,8 @@
 // `nauthilus_redis.redis_pipeline`: many commands in one round trip, one {ok, value | err} entry per command.
 import type { HostFunction } from '../module';
-import { checkArg, fail, ret, luaTypeOf } from '../values';
-import { type RedisRunner, errorText, formatNumber, listValues, toNumber } from './redis-runner';
+import { checkArg, fail, ret } from '../values';
+import { type RedisRunner, errorText, listValues, toNumber, goString, valueArg, lvAsNumber } from './redis-runner';
+import { goRedisFloat } from '../go-number';
 import { cmds } from './redis-commands';
 import { evalUploaded, uploadedScripts, type UploadedScript } from './redis-scripts';
 
@@ -23,44 +24,36 @@ class Row {
     return String(this.items[0]).toLowerCase();
   }
 
-  private bad(i: number, want: string): Error {
-    return new Error(`pipeline command ${this.index} (${this.name}): item ${i} must be ${want}, got ${luaTypeOf(this.items[i - 1])}`);
-  }
+  // Nauthilus reads row items leniently (gopher-lua's String() and LVAsNumber): nothing here raises
 
+  /** An item as text (LValue.String(): numbers as in Lua 5.1, booleans "true"/"false", nil "nil"). */
   str(i: number): string {
-    const v = this.items[i - 1];
-    if (typeof v === 'string') return v;
-    if (typeof v === 'number') return formatNumber(v);
-    throw this.bad(i, 'a string');
+    return goString(this.items[i - 1]);
   }
 
-  /** A value to store: booleans as "1"/"0", nil as "" (go-redis' encoding). */
+  /** A value to store (convert.LuaValue, its error ignored): booleans "1"/"0", nil and tables "". */
   val(i: number): string {
     const v = this.items[i - 1];
-    if (v === undefined || v === null) return '';
-    if (typeof v === 'boolean') return v ? '1' : '0';
-    if (typeof v === 'object') throw this.bad(i, 'a string, number or boolean');
-    return this.str(i);
+    return typeof v === 'object' && v !== null ? '' : valueArg('redis_pipeline', 3, v);
   }
 
+  /** LVAsNumber: a number or numeric string, else 0; `dflt` when the item is nil. */
   num(i: number, dflt?: number): number {
     const v = this.items[i - 1];
     if ((v === undefined || v === null) && dflt !== undefined) return dflt;
-    if (typeof v === 'number') return v;
-    if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
-    throw this.bad(i, 'a number');
+    return lvAsNumber(v);
   }
 
   int(i: number, dflt?: number): number {
     return Math.trunc(this.num(i, dflt));
   }
 
-  /** Items from position i on, or the list at position i. */
+  /** Items from position i on (up to the first nil), or the list at position i, each as text. */
   list(i: number): string[] {
     const v = this.items[i - 1];
-    if (typeof v === 'object' && v !== null) return listValues('redis_pipeline', 3, v).map((x) => (typeof x === 'number' ? formatNumber(x) : String(x)));
+    if (typeof v === 'object' && v !== null) return listValues('redis_pipeline', 3, v).map(goString);
     const out: string[] = [];
-    for (let j = i; j <= this.items.length && this.items[j - 1] !== undefined && this.items[j - 1] !== null; j++) out.push(this.val(j));
+    for (let j = i; j <= this.items.length && this.items[j - 1] !== undefined && this.items[j - 1] !== null; j++) out.push(this.str(j));
     return out;
   }
 
@@ -98,19 +91,19 @@ function buildOp(row: Row, mock: boolean, uploads: Map<string, UploadedScript>):
       if (rest.length === 0) rest.push('');
       return one(row.name, [key(), ...rest]);
     }
-    case 'sadd': return one('sadd', [key(), row.val(3)]);
-    case 'sismember': return one('sismember', [key(), row.val(3)], asBool);
-    case 'zadd': return one('zadd', [key(), formatNumber(row.num(3)), row.str(4)]);
+    case 'sadd': return one('sadd', [key(), row.str(3)]);
+    case 'sismember': return one('sismember', [key(), row.str(3)], asBool);
+    case 'zadd': return one('zadd', [key(), goRedisFloat(row.num(3)), row.str(4)]);
     case 'zrem': return one('zrem', [key(), row.str(3)]);
     case 'zscore': return one('zscore', [key(), row.str(3)], nums);
-    case 'zincrby': return one('zincrby', [key(), formatNumber(row.num(3)), row.str(4)], nums);
+    case 'zincrby': return one('zincrby', [key(), goRedisFloat(row.num(3)), row.str(4)], nums);
     case 'zrank': case 'zrevrank': return one(row.name, [key(), row.str(3)]);
     case 'zcount': case 'zremrangebyscore': return one(row.name, [key(), row.str(3), row.str(4)]);
     case 'zremrangebyrank': case 'zrange': case 'zrevrange': case 'lrange': return one(row.name, [key(), row.int(3), row.int(4)]);
     case 'zrangebyscore': {
       const o = row.table(5) ?? {};
-      const offset = typeof o.offset === 'number' ? Math.trunc(o.offset) : 0;
-      const count = typeof o.count === 'number' ? Math.trunc(o.count) : 0;
+      const offset = Math.trunc(lvAsNumber(o.offset));
+      const count = Math.trunc(lvAsNumber(o.count));
       return one('zrangebyscore', [key(), row.str(3), row.str(4), ...(offset || count ? ['LIMIT', offset, count] : [])]);
     }
     case 'mget': return one('mget', row.list(2));

@@ -3,6 +3,7 @@ import type { LuaMultiReturn } from 'wasmoon';
 import type { ModuleHost } from '../module';
 import type { RedisClient } from '../../redis/store';
 import { checkArg, fail, ret } from '../values';
+import { goRedisFloat, luaNumberText } from '../go-number';
 
 /** go-redis' text for a nil reply; Nauthilus scripts (and its if_error_raise) compare against it. */
 export const REDIS_NIL = 'redis: nil';
@@ -111,24 +112,64 @@ export function formatNumber(n: number): string {
   return String(n);
 }
 
-/** A key, field or member: a string, or a number used as one (gopher-lua's CheckString accepts both). */
+/**
+ * Nauthilus' convert.LuaValue refused a value (a table or function where a string, number, boolean or nil
+ * belongs): the command answers `nil, "unable to convert Lua value of type table"` instead of raising.
+ */
+export class LuaValueConversionError extends Error {}
+
+/** A key, field or member: a string, or a number as gopher-lua's CheckString gives it (`3` for 6/2). */
 export function strArg(fn: string, n: number, v: unknown): string {
   checkArg(fn, n, v, 'string', 'number');
-  return typeof v === 'number' ? formatNumber(v) : (v as string);
+  return typeof v === 'number' ? luaNumberText(v) : (v as string);
 }
 
-/** A value to store: string, number, boolean ("1"/"0" as go-redis sends them) or nil (""). */
-export function valueArg(fn: string, n: number, v: unknown): string {
-  checkArg(fn, n, v, 'string', 'number', 'boolean', 'nil');
+/**
+ * A value as Nauthilus' convert.LuaValue passes it to go-redis: strings as they are, numbers as float64
+ * (`3`, `0.5`, never an exponent), booleans as "1"/"0", nil as "". A table or function is not raised but
+ * returned as the command's error (LuaValueConversionError).
+ */
+export function valueArg(_fn: string, _n: number, v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'boolean') return v ? '1' : '0';
-  if (typeof v === 'number') return formatNumber(v);
-  return v as string;
+  if (typeof v === 'number') return goRedisFloat(v);
+  if (typeof v === 'string') return v;
+  throw new LuaValueConversionError(`unable to convert Lua value of type ${typeof v === 'function' ? 'function' : 'table'}`);
+}
+
+/**
+ * gopher-lua's LValue.String(), which Nauthilus uses for table elements (redis_zrem's list, run_script's
+ * keys and args, pipeline rows): numbers as in Lua 5.1, booleans "true"/"false", nil "nil".
+ */
+export function goString(v: unknown): string {
+  if (v === null || v === undefined) return 'nil';
+  if (typeof v === 'number') return luaNumberText(v);
+  if (typeof v === 'string') return v;
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return typeof v === 'function' ? 'function: builtin' : 'table: 0x0';
+}
+
+/** Lua 5.1's number syntax for strings (decimal with exponent, or hex), as gopher-lua parses them. */
+function parseLuaNumber(s: string): number | undefined {
+  const t = s.trim();
+  if (/^[+-]?0[xX][0-9a-fA-F]+$/.test(t)) return (t.startsWith('-') ? -1 : 1) * parseInt(t.replace(/^[+-]?0[xX]/, ''), 16);
+  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return Number(t);
+  return undefined;
+}
+
+/** gopher-lua's LVAsNumber: a number, a string holding one, else 0 (no error). */
+export function lvAsNumber(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string') return parseLuaNumber(v) ?? 0;
+  return 0;
 }
 
 /** A number, or a string holding one (as gopher-lua's CheckNumber accepts). */
 export function numArg(fn: string, n: number, v: unknown): number {
-  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  if (typeof v === 'string') {
+    const x = parseLuaNumber(v);
+    if (x !== undefined) return x;
+  }
   checkArg(fn, n, v, 'number');
   return v as number;
 }
@@ -136,6 +177,12 @@ export function numArg(fn: string, n: number, v: unknown): number {
 /** A number argument truncated to an integer (go's int64 conversion). */
 export function intArg(fn: string, n: number, v: unknown): number {
   return Math.trunc(numArg(fn, n, v));
+}
+
+/** A Lua table's entries with the keys as Lua wrote them (wasmoon gives a sequence as a 0-based JS array). */
+export function tableEntries(v: unknown): Array<[string, unknown]> {
+  if (Array.isArray(v)) return v.map((x, i) => [String(i + 1), x]);
+  return Object.entries(v as Record<string, unknown>);
 }
 
 /** Arguments from position `first` (1-based, as the script counts them) to the end. */

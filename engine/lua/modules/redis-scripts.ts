@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import type { HostFunction } from '../module';
 import type { RedisStore } from '../../redis/store';
 import { checkArg, fail, ret } from '../values';
-import { type RedisRunner, errorText, formatNumber, listValues, notNil } from './redis-runner';
+import { type RedisRunner, errorText, goString, listValues, notNil } from './redis-runner';
 import { cmds } from './redis-commands';
 
 /** A script uploaded by name: its SHA1 and its source (to EVAL when the server forgot it). */
@@ -25,11 +25,9 @@ export function uploadedScripts(store: RedisStore): Map<string, UploadedScript> 
   return m;
 }
 
-/** KEYS and ARGV items as Nauthilus sends them (gopher-lua's tostring: true/false, numbers without exponent). */
-export function scriptArg(fn: string, n: number, v: unknown): string {
-  checkArg(fn, n, v, 'string', 'number', 'boolean');
-  if (typeof v === 'number') return formatNumber(v);
-  return String(v);
+/** KEYS and ARGV items as Nauthilus sends them: LValue.String() (true/false, numbers as Lua 5.1 prints them). */
+export function scriptArg(_fn: string, _n: number, v: unknown): string {
+  return goString(v);
 }
 
 /** EVALSHA the uploaded script, EVAL its source when the server answers NOSCRIPT (restart, or ioredis-mock). */

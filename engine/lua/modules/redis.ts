@@ -1,8 +1,9 @@
 // `nauthilus_redis`: Redis commands for scripts, on the engine's connection ("default") or on pools they register.
+import { LuaMultiReturn } from 'wasmoon';
 import type { LuaModule, HostFunction } from '../module';
 import type { RedisSettings } from '../../config/types';
 import { checkArg, fail, ret } from '../values';
-import { RedisRunner, errorText, listValues } from './redis-runner';
+import { RedisRunner, errorText, listValues, LuaValueConversionError } from './redis-runner';
 import { keyCommands, hashCommands } from './redis-commands';
 import { setCommands, sortedSetCommands, listCommands, hyperLogLogCommands } from './redis-collections';
 import { scriptCommands } from './redis-scripts';
@@ -103,6 +104,17 @@ export const redisModule: LuaModule = {
       ...scriptCommands(runner),
       ...pipelineCommands(runner),
     };
+    // a value Nauthilus cannot convert (a table where a string belongs) is the command's error, not a raise
+    for (const [name, fn] of Object.entries(commands)) {
+      commands[name] = (...args: unknown[]) => {
+        try {
+          return fn(...args);
+        } catch (e) {
+          if (e instanceof LuaValueConversionError) return Promise.resolve(fail(e.message));
+          throw e;
+        }
+      };
+    }
     return {
       functions: {
         ...commands,
@@ -115,6 +127,8 @@ export const redisModule: LuaModule = {
           checkArg('register_redis_pool', 2, mode, 'string');
           checkArg('register_redis_pool', 3, cfg, 'table');
           const settings = poolSettings(mode as string, cfg as Record<string, unknown>, host.services.redis.settings);
+          // Nauthilus 1.10 answers an unknown mode with the message as the first value and no error
+          if (typeof settings === 'string' && settings.startsWith('Unknown mode')) return LuaMultiReturn.from([settings, undefined]);
           if (typeof settings === 'string') return fail(settings);
           try {
             host.services.redis.registerPool(name as string, settings);

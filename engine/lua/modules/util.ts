@@ -3,6 +3,8 @@ import crypto from 'node:crypto';
 import net from 'node:net';
 import type { LuaModule } from '../module';
 import { checkArg } from '../values';
+import { goFormat, loadLocation } from './time-layout';
+import { luaNumberText } from '../go-number';
 
 const NON_ROUTABLE = new net.BlockList();
 for (const [addr, prefix] of [
@@ -14,7 +16,7 @@ for (const [addr, prefix] of [
   ['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['2001:db8::', 32], ['64:ff9b:1::', 48],
 ] as const) NON_ROUTABLE.addSubnet(addr, prefix, 'ipv6');
 
-/** True for a syntactically valid, globally routable unicast address. */
+/** True for a syntactically valid, globally routable unicast address (the engine's own RBL check uses it). */
 export function isRoutableIp(ip: string): boolean {
   let addr = ip.trim();
   const v4mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr);
@@ -22,6 +24,34 @@ export function isRoutableIp(ip: string): boolean {
   const family = net.isIP(addr);
   if (family === 0) return false;
   return !NON_ROUTABLE.check(addr, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/**
+ * Nauthilus 1.10's is_routable_ip (share/nauthilus_util.lua): a dotted quad of digit groups is checked against
+ * a fixed list of IPv4 ranges (octets are not range-checked: "999.1.1.1" counts as routable); anything else
+ * containing ":" is routable unless it starts like fc00::/7 or fe80::/10 or is "::1" or "::"; the rest is not.
+ */
+const NON_ROUTABLE_V4: Array<(o: number[]) => boolean> = [
+  (o) => o[0] === 0 || o[0] === 10 || o[0] === 127,
+  (o) => o[0] === 172 && o[1] >= 16 && o[1] <= 31,
+  (o) => o[0] === 192 && o[1] === 168,
+  (o) => o[0] === 169 && o[1] === 254,
+  (o) => o[0] === 100 && o[1] >= 64 && o[1] <= 127,
+  (o) => o[0] === 192 && o[1] === 0 && (o[2] === 0 || o[2] === 2),
+  (o) => o[0] === 198 && o[1] === 51 && o[2] === 100,
+  (o) => o[0] === 203 && o[1] === 0 && o[2] === 113,
+  (o) => o[0] === 192 && o[1] === 88 && o[2] === 99,
+  (o) => o[0] >= 224 && o[0] <= 255,
+];
+
+export function luaIsRoutableIp(ip: string): boolean {
+  const quad = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
+  if (quad) {
+    const o = quad.slice(1).map(Number);
+    return !NON_ROUTABLE_V4.some((inRange) => inRange(o));
+  }
+  if (/^[fF][cCdD]/.test(ip) || /^[fF][eE][89abAB]/.test(ip) || ip === '::1' || ip === '::') return false;
+  return ip.includes(':');
 }
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -32,9 +62,10 @@ export const utilModule: LuaModule = {
   install(host) {
     return {
       functions: {
+        numstr: (n: number) => luaNumberText(n),
         is_routable_ip: (ip: unknown) => {
           checkArg('is_routable_ip', 1, ip, 'string');
-          return isRoutableIp(ip as string);
+          return luaIsRoutableIp(ip as string);
         },
         generate_random_string: (len: unknown) => {
           checkArg('generate_random_string', 1, len, 'number');
@@ -53,7 +84,16 @@ export const utilModule: LuaModule = {
           host.services.logger[lvl]({ pool: host.poolName, session: host.call?.session, script_log: String(line) }, 'script');
           host.call?.record('log', { level: lvl, line: String(line) });
         },
-        timestamp_raw: () => new Date().toISOString(),
+        // Nauthilus 1.10: "2006-01-02T15:04:05 -07:00" in the zone $TZ names (UTC when unset or unknown)
+        timestamp_raw: () => {
+          const now = Math.floor(Date.now() / 1000);
+          const tz = host.services.getenv('TZ');
+          try {
+            return goFormat(now, '2006-01-02T15:04:05 -07:00', loadLocation(tz ? tz : 'UTC'));
+          } catch {
+            return goFormat(now, '2006-01-02T15:04:05 -07:00', loadLocation('UTC'));
+          }
+        },
       },
       lua: `
 local api = ...
@@ -88,14 +128,16 @@ function M.is_table(v) return type(v) == "table" end
 function M.is_string(v) return type(v) == "string" end
 function M.is_number(v) return type(v) == "number" end
 
+-- Nauthilus 1.10: false only for "false", "0" and "" (any case), true for every other string or number;
+-- anything else raises, as string.lower does there
 function M.toboolean(v)
-  if type(v) == "boolean" then return v end
-  if type(v) == "number" then return v ~= 0 end
-  if type(v) == "string" then
-    local s = string.lower(v)
-    return s == "true" or s == "1" or s == "yes" or s == "on"
+  local t = type(v)
+  if t == "number" then return api.numstr(v) ~= "0" end
+  if t ~= "string" then
+    error("bad argument #1 to 'lower' (string expected, got " .. t .. ")", 2)
   end
-  return false
+  local s = string.lower(v)
+  return not (s == "false" or s == "0" or s == "")
 end
 
 M.generate_random_string = api.generate_random_string
@@ -132,6 +174,7 @@ end
 function M.print_result(logging, result, err_string)
   local r = {}
   if type(result) == "table" then for k, v in pairs(result) do r[k] = v end end
+  r.ts = M.get_current_timestamp() -- Nauthilus 1.10 stamps every line
   local level = "info"
   if err_string ~= nil and err_string ~= "" then
     r.level = "error"
