@@ -242,7 +242,7 @@ export class AuthPipeline {
       const r = await runLuaStage(pool, 'feature', feature.name, chunkName(feature.script), 'feature', stageRequest(state), state.call, state.timeout);
       state.out.trace.push(r.record);
       if (r.error) return this.tempfail(state, r.error.format()) && 'decided';
-      const [t, a, result, skipped] = r.values as [boolean, boolean, number, boolean];
+      const [t, a, result, skipped] = r.values as [boolean, boolean, number, boolean | undefined];
       if (skipped) {
         r.record.result = 'skipped (no nauthilus_call_feature)';
         continue;
@@ -360,7 +360,7 @@ export class AuthPipeline {
         this.tempfail(state, r.error.format());
         return;
       }
-      const [reject, result, skipped] = r.values as [boolean, number, boolean];
+      const [reject, result, skipped] = r.values as [boolean, number, boolean | undefined];
       if (skipped) {
         r.record.result = 'skipped (no nauthilus_call_filter)';
         continue;

@@ -274,7 +274,7 @@ local math_type, rawget, pairs = math.type, rawget, pairs
 
 -- Nauthilus 1.10 calls a feature's, filter's or action's entry function only when the script defines it
 -- (lualib/feature/feature.go, lualib/filter/filter.go, lualib/action/action.go): without it the script runs its
--- top level and counts as "not triggered" / "accept" / "ok". The last value tells the pipeline it was skipped.
+-- top level and counts as "not triggered" / "accept" / "ok". Then an extra last value `true` tells the pipeline.
 local function optional_entry(env, name, alt)
   local fn = env[name]
   if type(fn) ~= "function" and alt then fn = env[alt] end
@@ -286,20 +286,20 @@ function dispatch.feature(env, req)
   local fn = optional_entry(env, "nauthilus_call_feature", "nauthilus_call_environment")
   if not fn then return false, false, 0, true end
   local triggered, abort, result = fn(req)
-  return to_bool(triggered), to_bool(abort), to_int(result), false
+  return to_bool(triggered), to_bool(abort), to_int(result)
 end
 
 function dispatch.filter(env, req)
   local fn = optional_entry(env, "nauthilus_call_filter", "nauthilus_call_subject")
   if not fn then return false, 0, true end
   local reject, result = fn(req)
-  return to_bool(reject), to_int(result), false
+  return to_bool(reject), to_int(result)
 end
 
 function dispatch.action(env, req)
   local fn = optional_entry(env, "nauthilus_call_action")
   if not fn then return 0, true end
-  return to_int(fn(req)), false
+  return to_int(fn(req))
 end
 
 function dispatch.verify(env, req)
