@@ -167,15 +167,20 @@ export class AuthPipeline {
     }
     // Nauthilus 1.10 (core/rest.go ProcessFeatures, core/features.go isLocalOrEmptyIP): features, Lua and built-in,
     // are skipped for no-auth requests and for an empty or local client address
+    const builtin = state.checks.filter((c) => c.phase === 'after_features');
     if (state.req.mode === 'auth' && !isLocalOrEmptyIp(state.req.fields.client_ip)) {
       const features = await this.runFeatures(state);
       if (features === 'decided') return;
       // core/features.go HandleFeatures: an abort without a trigger skips the built-in features
       if (features === 'go') {
-        for (const check of state.checks.filter((c) => c.phase === 'after_features')) {
+        for (const check of builtin) {
           if (await this.runCheck(check, state)) return;
         }
       }
+    } else if (state.req.mode === 'auth') {
+      // core/features.go logAddLocalhost: the log line says which features a local client skipped
+      const skipped = [...(state.config.lua.features.length ? ['lua'] : []), ...builtin.map((c) => c.name)];
+      for (const name of skipped) state.call.customLogs.push([`feature_${name}`, 'localhost']);
     }
     if (state.req.mode === 'auth' && state.req.fields.password === '') return this.refuseEmptyPassword(state);
     if (!(await this.runBackends(state))) return;

@@ -199,9 +199,11 @@ test('Nauthilus 1.10: features (Lua and built-in) are skipped for no-auth reques
 
 test('Nauthilus 1.10: features are skipped for an empty client address, 127.0.0.1 and ::1 (isLocalOrEmptyIP), not for 127.0.0.2', async () => {
   for (const client_ip of ['', '127.0.0.1', '::1', '[::1]']) {
-    const { res, trace } = await login({ username: 'trigger', client_ip, ssl: '' });
+    const { res, out, trace } = await login({ username: 'trigger', client_ip, ssl: '' });
     assert.equal(res.statusCode, 200, `client_ip "${client_ip}"`);
     assert.deepEqual(trace.filter((r) => r.stage === 'feature' || r.stage === 'tls_encryption'), []);
+    // as Nauthilus logs it (logAddLocalhost)
+    assert.deepEqual(out.customLogs.filter(([k]) => k.startsWith('feature_')), [['feature_lua', 'localhost'], ['feature_tls_encryption', 'localhost']]);
   }
   const other = await login({ username: 'trigger', client_ip: '127.0.0.2' });
   assert.equal(other.res.statusCode, 403);
