@@ -31,9 +31,9 @@ const FIELD_DOCS = {
   authenticated: 'Whether the backend accepted the password (filters and actions).', user_found: 'Whether the backend knows the user.',
   repeating: 'True when this client repeats a wrong password it already sent (not counted again).',
   brute_force_counter: 'The failure count of the bucket that blocked the client.', brute_force_bucket: 'The name of the bucket that blocked the client.',
-  feature: 'The feature running (features) or the one that triggered (actions).', environment: '3.x name of `feature`.', status_message: 'The text sent in Auth-Status on failure.',
+  feature: '"" until a feature decides; then "lua" for the Lua features, or the built-in feature\'s name (actions).', environment: '3.x name of `feature`.', status_message: 'The text sent in Auth-Status on failure.',
   unique_user_id: 'The backend\'s unique user id attribute.', display_name: 'The backend\'s display name attribute.',
-  totp_secret: 'The backend\'s TOTP secret attribute.', oidc_cid: 'The OpenID Connect client id.',
+  totp_secret: 'The TOTP secret to store (only in nauthilus_backend_add_totp).', oidc_cid: 'The OpenID Connect client id.',
   ssl: 'Set (e.g. "on") when the client used TLS.', ssl_protocol: 'TLS version, e.g. TLSv1.3.', ssl_cipher: 'TLS cipher suite.',
 };
 
@@ -214,7 +214,10 @@ async function generate({ write = true } = {}) {
     methods: pages[n].methods,
   }));
   const seen = await requestKeys();
-  const fieldNames = [...new Set([...seen, ...CLIENT_FIELDS, ...Object.keys(FIELD_DOCS)])].filter((k) => !k.startsWith('_')).sort();
+  // client fields Nauthilus does not put in the request table are not offered (they are nil in scripts)
+  const { CLIENT_FIELDS_NOT_IN_LUA } = require(path.join(DIST, 'pipeline', 'lua-request'));
+  const fieldNames = [...new Set([...seen, ...CLIENT_FIELDS, ...Object.keys(FIELD_DOCS)])]
+    .filter((k) => !k.startsWith('_') && !CLIENT_FIELDS_NOT_IN_LUA.includes(k)).sort();
   const data = {
     generated_from: 'scripts/gen-lua-api.js: a real VM, a real request and docs/lua-api/*.md',
     modules,

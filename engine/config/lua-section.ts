@@ -1,7 +1,7 @@
 // The `lua:` section (Nauthilus' format): features, filters, actions, custom hooks, runtime config, search.
 
 import { ACTION_TYPES, HTTP_METHODS, type LuaConfig, type ScriptRef } from './types';
-import { andThen, def, int, list, mapOf, oneOf, opt, req, str, struct, type Spec } from './schema';
+import { andThen, bool, def, int, list, mapOf, oneOf, opt, req, str, struct, type Spec } from './schema';
 import { packagePath, scriptPath } from './script-paths';
 import { didYouMean } from './suggest';
 import type { Val } from './yaml-source';
@@ -13,6 +13,15 @@ export const DEFAULT_LUA_WORKERS = 2;
 const scriptName = str({ minLength: 1, pattern: /^[A-Za-z0-9._-]+$/, patternText: 'a name of letters, digits, "-", "_" and "."' });
 
 const namedScript = struct({ name: req(scriptName), script_path: req(scriptPath) });
+
+// Nauthilus 1.10 (config/lua.go LuaFilter): in which request states a filter runs
+const filterScript = struct({
+  name: req(scriptName),
+  script_path: req(scriptPath),
+  when_authenticated: opt(bool()),
+  when_unauthenticated: opt(bool()),
+  when_no_auth: opt(bool()),
+});
 
 const action = struct({ type: req(oneOf(ACTION_TYPES)), name: req(str({ minLength: 1 })), script_path: req(scriptPath) });
 
@@ -64,7 +73,7 @@ const search = struct({
 const luaShape = struct(
   {
     features: def(list(namedScript, { unique: { key: (f) => f.name, at: 'name', what: 'feature name' } }), []),
-    filters: def(list(namedScript, { unique: { key: (f) => f.name, at: 'name', what: 'filter name' } }), []),
+    filters: def(list(filterScript, { unique: { key: (f) => f.name, at: 'name', what: 'filter name' } }), []),
     actions: def(list(action, { unique: { key: (a) => `${a.type}/${a.name}`, at: 'name', what: 'action (type/name)' } }), []),
     custom_hooks: def(list(hook, { unique: { key: (h) => `${h.http_method} ${h.http_location}`, at: 'http_location', what: 'hook (method location)' } }), []),
     config: opt(runtime),
@@ -94,7 +103,7 @@ export const luaSection: Spec<LuaConfig> = andThen(luaShape, (l) => {
   for (const [name, b] of Object.entries(l.optional_lua_backends)) optionalBackends[name] = { numberOfWorkers: b.number_of_workers ?? workers };
   return {
     features: l.features.map((f) => ({ name: f.name, script: f.script_path })),
-    filters: l.filters.map((f) => ({ name: f.name, script: f.script_path })),
+    filters: l.filters.map((f) => ({ name: f.name, script: f.script_path, ...filterWhen(f) })),
     actions: l.actions.map((a) => ({ type: a.type, name: a.name, script: a.script_path })),
     customHooks: l.custom_hooks.map((h) => ({ location: h.http_location, method: h.http_method, script: h.script_path, roles: h.roles })),
     config: {
@@ -109,6 +118,18 @@ export const luaSection: Spec<LuaConfig> = andThen(luaShape, (l) => {
     search: l.search.map((s) => ({ protocols: s.protocol, cacheName: s.cache_name, backendName: s.backend_name })),
   };
 });
+
+/**
+ * Nauthilus 1.10 (lualib/filter/filter.go PreCompileLuaFilters): a filter without any `when_*` key runs for
+ * authenticated and unauthenticated requests, not for no-auth ones; once one key is set, unset keys are false.
+ */
+function filterWhen(f: { when_authenticated?: boolean; when_unauthenticated?: boolean; when_no_auth?: boolean }): Pick<LuaConfig['filters'][number], 'whenAuthenticated' | 'whenUnauthenticated' | 'whenNoAuth'> {
+  const a = f.when_authenticated === true;
+  const u = f.when_unauthenticated === true;
+  const n = f.when_no_auth === true;
+  if (!a && !u && !n) return { whenAuthenticated: true, whenUnauthenticated: true, whenNoAuth: false };
+  return { whenAuthenticated: a, whenUnauthenticated: u, whenNoAuth: n };
+}
 
 /** An empty `lua:` section (no scripts, default workers). */
 export function emptyLuaConfig(): LuaConfig {

@@ -11,7 +11,11 @@ export interface ScriptRef {
 }
 
 export interface FeatureConfig { name: string; script: ScriptRef }
-export interface FilterConfig { name: string; script: ScriptRef }
+/**
+ * A Lua filter and the request states it runs in (Nauthilus 1.10 `when_authenticated`, `when_unauthenticated`,
+ * `when_no_auth`; none set means authenticated and unauthenticated, not no-auth).
+ */
+export interface FilterConfig { name: string; script: ScriptRef; whenAuthenticated: boolean; whenUnauthenticated: boolean; whenNoAuth: boolean }
 
 export const ACTION_TYPES = ['brute_force', 'rbl', 'tls_encryption', 'relay_domains', 'lua', 'post'] as const;
 export type ActionType = (typeof ACTION_TYPES)[number];

@@ -45,7 +45,8 @@ export async function runCustomHook(gen: Generation, logger: Logger, location: s
   const json = r.values[0] as string | null | undefined;
   const body = response.body ?? (json ?? '');
   return {
-    status: response.status ?? (body === '' ? 204 : 200),
+    // Nauthilus 1.10 (handler/custom/custom.go): a hook that returns nothing answers 200 with an empty body
+    status: response.status ?? 200,
     headers: response.headers,
     body,
     contentType: response.contentType ?? 'application/json; charset=utf-8',

@@ -4,6 +4,36 @@
 export type LuaRequestFields = Record<string, string | number | boolean | undefined>;
 
 /**
+ * The fields Nauthilus 1.10 sets in every stage's request table that the client does not send (lualib/request.go
+ * SetupRequest): present from the start with the value they have while unknown. `environment` is the 3.x name
+ * of `feature`. Fields SetupRequest does not set (`totp_secret`, ...) are not in the table.
+ */
+export const DERIVED_FIELD_DEFAULTS: Readonly<LuaRequestFields> = Object.freeze({
+  debug: false,
+  repeating: false,
+  user_found: false,
+  authenticated: false,
+  no_auth: false,
+  brute_force_counter: 0,
+  service: '',
+  session: '',
+  client_net: '',
+  account: '',
+  account_field: '',
+  unique_user_id: '',
+  display_name: '',
+  brute_force_bucket: '',
+  feature: '',
+  environment: '',
+  status_message: '',
+  log_format: '',
+  log_level: '',
+});
+
+/** Client fields AuthStudio reads but Nauthilus does not put in the request table. */
+export const CLIENT_FIELDS_NOT_IN_LUA: readonly string[] = ['method', 'auth_login_attempt'];
+
+/**
  * Encode fields as "<t><key>=<value>" joined by \x01 (t: s string, n number, b boolean) — decoded by the
  * prelude's decode_request. wasmoon strings end at \0 (replaced); \x01 and \x02 in values are escaped.
  */

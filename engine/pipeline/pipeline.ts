@@ -1,9 +1,11 @@
 // One auth request through the pipeline, in Nauthilus 1.x order:
 //
-//   request -> brute force -> features (first trigger+abort stops: `lua` actions, fail)
+//   request -> brute force -> features (all run; any trigger: `lua` actions, fail; any abort: skip the next line)
 //           -> built-in checks (tls_encryption, relay_domains, rbl) -> backends (cache, lua)
-//           -> filters (a reject turns success into failure) -> counters/cache -> response
-//           -> `post` actions in the background
+//           -> filters (those whose `when_*` matches; any reject turns success into failure)
+//           -> counters/cache -> response -> `post` actions in the background
+//
+// Features (Lua and built-in) do not run for no-auth requests nor for client addresses "", 127.0.0.1, ::1.
 //
 // Any Lua error, timeout or backend failure is a temporary failure: never a success.
 import type { AuthStudioConfig } from '../config/types';
@@ -13,7 +15,7 @@ import type { ScriptPool } from '../lua/script-pool';
 import { chunkName } from '../lua/chunk-name';
 import type { AuthRequest } from './auth-request';
 import { networkOf } from './auth-request';
-import { encodeLuaRequest, type LuaRequestFields } from './lua-request';
+import { CLIENT_FIELDS_NOT_IN_LUA, DERIVED_FIELD_DEFAULTS, encodeLuaRequest, type LuaRequestFields } from './lua-request';
 import { runLuaStage } from './lua-stages';
 import { roundMs, type StageRecord } from './trace';
 import type { BuiltinCheck, BackendOutcome, PasswordCache } from './extensions';
@@ -129,6 +131,7 @@ export class AuthPipeline {
     call.httpResponse = { headers: (out.responseHeaders = {}) };
 
     const base: LuaRequestFields = {
+      ...DERIVED_FIELD_DEFAULTS,
       debug: config.server.logLevel === 'debug',
       log_format: config.server.logFormat,
       log_level: config.server.logLevel,
@@ -144,6 +147,7 @@ export class AuthPipeline {
     // every client field is a string, "" when not sent (as Nauthilus builds its request table): an empty
     // password is "", never nil, so `request.password == <nil from a failed lookup>` cannot match
     Object.assign(base, f);
+    for (const k of CLIENT_FIELDS_NOT_IN_LUA) delete base[k];
     const state: StageState = { call, base, out, timeout, pools, req, config, checks: gen.checks, passwordCache: gen.passwordCache };
 
     try {
@@ -169,9 +173,22 @@ export class AuthPipeline {
     for (const check of state.checks.filter((c) => c.phase === 'before_features')) {
       if (await this.runCheck(check, state)) return;
     }
-    if (await this.runFeatures(state)) return;
-    for (const check of state.checks.filter((c) => c.phase === 'after_features')) {
-      if (await this.runCheck(check, state)) return;
+    // Nauthilus 1.10 (core/rest.go ProcessFeatures, core/features.go isLocalOrEmptyIP): features, Lua and built-in,
+    // are skipped for no-auth requests and for an empty or local client address
+    const builtin = state.checks.filter((c) => c.phase === 'after_features');
+    if (state.req.mode === 'auth' && !isLocalOrEmptyIp(state.req.fields.client_ip)) {
+      const features = await this.runFeatures(state);
+      if (features === 'decided') return;
+      // core/features.go HandleFeatures: an abort without a trigger skips the built-in features
+      if (features === 'go') {
+        for (const check of builtin) {
+          if (await this.runCheck(check, state)) return;
+        }
+      }
+    } else if (state.req.mode === 'auth') {
+      // core/features.go logAddLocalhost: the log line says which features a local client skipped
+      const skipped = [...(state.config.lua.features.length ? ['lua'] : []), ...builtin.map((c) => c.name)];
+      for (const name of skipped) state.call.customLogs.push([`feature_${name}`, 'localhost']);
     }
     if (state.req.mode === 'auth' && state.req.fields.password === '') return this.refuseEmptyPassword(state);
     if (!(await this.runBackends(state))) return;
@@ -211,6 +228,8 @@ export class AuthPipeline {
     state.out.trace.push(record);
     if (r.luaFields) Object.assign(state.base, r.luaFields);
     if (r.decision) {
+      // Nauthilus 1.10 (core/features.go processFeatureAction): actions see which feature decided
+      if (check.actionType) state.base.feature = state.base.environment = check.name;
       state.out.decision = r.decision;
       state.out.statusMessage = r.statusMessage;
       if (r.decision === 'tempfail') state.out.error = r.error ?? r.statusMessage;
@@ -222,32 +241,42 @@ export class AuthPipeline {
     return false;
   }
 
-  /** Features in order; the first that triggers with abort fails the request. Returns true when decided. */
-  private async runFeatures(state: StageState): Promise<boolean> {
+  /**
+   * The Lua features. Nauthilus 1.10 (lualib/feature/feature.go executeScripts, core/features.go HandleFeatures)
+   * runs every feature and then decides: an error is a temporary failure; any trigger fails the login and runs the
+   * `lua` actions (with `request.feature` "lua"); otherwise any abort skips the built-in features.
+   * FEATURE_RESULT_FAIL is only logged. Here they run one after another, in the configured order.
+   */
+  private async runFeatures(state: StageState): Promise<'go' | 'abort' | 'decided'> {
     const pool = state.pools.features;
-    if (!pool) return false;
+    if (!pool) return 'go';
+    let triggered = false;
+    let abort = false;
     for (const feature of state.config.lua.features) {
-      const encoded = encodeLuaRequest({ ...state.base, feature: feature.name, environment: feature.name });
-      const r = await runLuaStage(pool, 'feature', feature.name, chunkName(feature.script), 'feature', encoded, state.call, state.timeout);
+      const r = await runLuaStage(pool, 'feature', feature.name, chunkName(feature.script), 'feature', stageRequest(state), state.call, state.timeout);
       state.out.trace.push(r.record);
-      if (r.error) return this.tempfail(state, r.error.format());
-      const [triggered, abort, result] = r.values as [boolean, boolean, number];
-      r.record.triggered = triggered;
-      r.record.abort = abort;
-      r.record.result = result === 0 ? (triggered ? 'triggered' : 'ok') : 'fail';
-      if (result !== 0) return this.tempfail(state, `feature ${feature.name} returned FEATURE_RESULT_FAIL`);
-      if (triggered) {
-        // 1.x calls it `feature`, 3.x `environment`
-        state.base.feature = feature.name;
-        state.base.environment = feature.name;
-        if (abort) {
-          state.out.decision = 'fail';
-          await this.runActions('lua', state);
-          return true;
-        }
+      if (r.error) return this.tempfail(state, r.error.format()) && 'decided';
+      const [t, a, result, skipped] = r.values as [boolean, boolean, number, boolean | undefined];
+      if (skipped) {
+        r.record.result = 'skipped (no nauthilus_call_feature)';
+        continue;
       }
+      r.record.triggered = t;
+      r.record.abort = a;
+      r.record.result = [t ? 'triggered' : result === 0 ? 'ok' : '', result === 0 ? '' : resultText(result)].filter(Boolean).join(', ');
+      if (result !== 0) this.deps.services.logger.debug({ session: state.req.session, feature: feature.name, result: resultText(result) }, 'Lua feature finished');
+      triggered ||= t;
+      abort ||= a;
     }
-    return false;
+    if (triggered) {
+      state.base.feature = state.base.environment = 'lua';
+      state.out.decision = 'fail';
+      await this.runActions('lua', state);
+      // core/features.go checkLuaFeature: after an abort the request no longer names the feature
+      if (abort) state.base.feature = state.base.environment = '';
+      return 'decided';
+    }
+    return abort ? 'abort' : 'go';
   }
 
   private tempfail(state: StageState, error: string): true {
@@ -283,7 +312,7 @@ export class AuthPipeline {
       // optional Lua backends are further worker pools running the same backend script
       const script = config.lua.config.backendScript;
       if (!pool || !script) return this.tempfail(state, `no Lua backend "${backendName}" is configured`) && false;
-      const r = await runLuaStage(pool, 'backend', backendName === 'default' ? 'lua' : backendName, chunkName(script), 'verify', encodeLuaRequest(state.base), state.call, state.timeout);
+      const r = await runLuaStage(pool, 'backend', backendName === 'default' ? 'lua' : backendName, chunkName(script), 'verify', stageRequest(state), state.call, state.timeout);
       state.out.trace.push(r.record);
       if (r.error) return this.tempfail(state, r.error.format()) && false;
       const [code, br] = r.values as [number, BackendOutcome | null];
@@ -313,43 +342,53 @@ export class AuthPipeline {
     state.out.account = Array.isArray(account) ? account[0] : account;
     const ok = state.req.mode === 'no-auth' ? result.user_found : result.authenticated;
     state.out.decision = ok ? 'ok' : 'fail';
+    // Nauthilus 1.10 (core/auth.go verifyPassword): in no-auth mode a found user counts as authenticated;
+    // unknown values stay "" (lualib/request.go SetupRequest has no totp_secret)
     Object.assign(state.base, {
-      authenticated: result.authenticated,
+      authenticated: state.req.mode === 'no-auth' ? result.user_found : result.authenticated,
       user_found: result.user_found,
-      account: state.out.account,
-      account_field: accountField,
-      totp_secret: state.out.totpSecretField ? strAttr(attributes[state.out.totpSecretField]) : undefined,
-      unique_user_id: result.unique_user_id_field ? strAttr(attributes[result.unique_user_id_field]) : undefined,
-      display_name: result.display_name_field ? strAttr(attributes[result.display_name_field]) : undefined,
+      account: state.out.account ?? '',
+      account_field: accountField ?? '',
+      unique_user_id: (result.unique_user_id_field ? strAttr(attributes[result.unique_user_id_field]) : undefined) ?? '',
+      display_name: (result.display_name_field ? strAttr(attributes[result.display_name_field]) : undefined) ?? '',
     });
     return true;
   }
 
+  /**
+   * The Lua filters whose `when_*` key matches the request (Nauthilus 1.10 lualib/filter/filter.go CallFilterLua:
+   * no-auth, else authenticated, else unauthenticated). All of them run; any reject fails the login; an error is
+   * a temporary failure; FILTER_RESULT_FAIL is only logged.
+   */
   private async runFilters(state: StageState): Promise<void> {
     const pool = state.pools.filters;
     if (!pool) return;
     // nauthilus_backend: the servers alive now; what the filters select or change is applied after them
     const backend = (state.call.backend = filterBackendState(this.deps.services.aliveBackendServers));
+    const noAuth = state.req.mode === 'no-auth';
+    const authenticated = state.base.authenticated === true;
+    const filters = state.config.lua.filters.filter((f) => (noAuth ? f.whenNoAuth : authenticated ? f.whenAuthenticated : f.whenUnauthenticated));
     let rejected = false;
-    for (const filter of state.config.lua.filters) {
-      const r = await runLuaStage(pool, 'filter', filter.name, chunkName(filter.script), 'filter', encodeLuaRequest(state.base), state.call, state.timeout);
+    for (const filter of filters) {
+      const r = await runLuaStage(pool, 'filter', filter.name, chunkName(filter.script), 'filter', stageRequest(state), state.call, state.timeout);
       state.out.trace.push(r.record);
       if (r.error) {
         this.tempfail(state, r.error.format());
         return;
       }
-      const [reject, result] = r.values as [boolean, number];
+      const [reject, result, skipped] = r.values as [boolean, number, boolean | undefined];
+      if (skipped) {
+        r.record.result = 'skipped (no nauthilus_call_filter)';
+        continue;
+      }
       r.record.reject = reject;
-      r.record.result = result !== 0 ? 'fail' : reject ? 'reject' : 'accept';
-      if (result !== 0) {
-        this.tempfail(state, `filter ${filter.name} returned FILTER_RESULT_FAIL`);
-        return;
-      }
-      if (reject) rejected = true;
-      if (reject && state.out.decision === 'ok') {
-        state.out.decision = 'fail';
-        state.base.authenticated = false;
-      }
+      r.record.result = [reject ? 'reject' : result === 0 ? 'accept' : '', result === 0 ? '' : resultText(result)].filter(Boolean).join(', ');
+      if (result !== 0) this.deps.services.logger.debug({ session: state.req.session, filter: filter.name, result: resultText(result) }, 'Lua filter finished');
+      rejected ||= reject;
+    }
+    if (rejected && state.out.decision === 'ok') {
+      state.out.decision = 'fail';
+      state.base.authenticated = false;
     }
     applyFilterBackend(backend, state.out, !rejected);
   }
@@ -361,8 +400,8 @@ export class AuthPipeline {
     for (const action of state.config.lua.actions) {
       if (action.type !== type) continue;
       if (stage === 'post_action' && this.postAbandoned) break;
-      const r = await runLuaStage(pool, stage, action.name, chunkName(action.script), 'action', encodeLuaRequest(state.base), state.call, state.timeout);
-      if (!r.error) r.record.result = (r.values[0] as number) === 0 ? 'ok' : 'fail';
+      const r = await runLuaStage(pool, stage, action.name, chunkName(action.script), 'action', stageRequest(state), state.call, state.timeout);
+      if (!r.error) r.record.result = r.values[1] === true ? 'skipped (no nauthilus_call_action)' : (r.values[0] as number) === 0 ? 'ok' : 'fail';
       if (r.error) this.deps.services.logger.warn({ session: state.req.session, action: action.name, err: r.record.error }, 'action failed');
       into.push(r.record);
     }
@@ -389,7 +428,9 @@ export class AuthPipeline {
       this.tempfail(state, 'no Lua backend is configured');
       return;
     }
-    const r = await runLuaStage(pool, 'backend', 'lua', chunkName(script), 'list_accounts', encodeLuaRequest(state.base), state.call, state.timeout);
+    // Nauthilus 1.10 (backend/lua.go setLuaRequestParameters): this request has only `debug` and `session`
+    const request = encodeLuaRequest({ debug: state.base.debug, session: state.base.session });
+    const r = await runLuaStage(pool, 'backend', 'lua', chunkName(script), 'list_accounts', request, state.call, state.timeout);
     state.out.trace.push(r.record);
     if (r.error) {
       this.tempfail(state, r.error.format());
@@ -411,6 +452,22 @@ function clientCidr(config: AuthStudioConfig, ip: string): number {
   const v6 = ip.includes(':');
   const bucket = config.bruteForce?.buckets.find((b) => (v6 ? b.ipv6 : b.ipv4));
   return bucket ? bucket.cidr : v6 ? 64 : 24;
+}
+
+/** Nauthilus 1.10 (core/features.go isLocalOrEmptyIP): no features for these client addresses. */
+export function isLocalOrEmptyIp(ip: string): boolean {
+  return ip === '' || ip === '127.0.0.1' || ip === '::1';
+}
+
+/** A stage's request table: the shared fields and the status message as a script set it so far ("" before). */
+function stageRequest(state: StageState): string {
+  state.base.status_message = state.call.statusMessage ?? '';
+  return encodeLuaRequest(state.base);
+}
+
+/** How Nauthilus logs a feature's or filter's result code (ok, fail, unknown(n)). */
+function resultText(result: number): string {
+  return result === 0 ? 'ok' : result === 1 ? 'fail' : `unknown(${result})`;
 }
 
 function strAttr(v: string | string[] | undefined): string | undefined {

@@ -42,13 +42,13 @@ test('json: `service` is accepted as alias of protocol (filter rejects bob on po
   assert.equal(ok.statusCode, 200);
 });
 
-test('a triggered feature fails the login before the backend and runs the lua actions', async () => {
+test('a triggered feature fails the login before the backend and runs the lua actions (Nauthilus 1.10: every feature runs, actions see feature "lua")', async () => {
   const res = await jsonLogin(fx.app, { username: 'alice', password: 'alice-secret', client_ip: '203.0.113.9' });
   assert.equal(res.statusCode, 403);
   assert.equal(res.headers['auth-status'], 'IP address blocked');
   const out = fx.engine.lastTrace(String(res.headers['x-nauthilus-session']))!;
-  assert.deepEqual(out.trace.map((r) => `${r.stage}:${r.name}:${r.result}`), ['feature:blocklist:triggered', 'action:note-block:ok']);
-  assert.equal(out.trace[1].logs.blocked_by, 'blocklist');
+  assert.deepEqual(out.trace.map((r) => `${r.stage}:${r.name}:${r.result}`), ['feature:blocklist:triggered', 'feature:faults:ok', 'action:note-block:ok']);
+  assert.equal(out.trace[2].logs.blocked_by, 'lua');
 });
 
 test('header endpoint reads Auth-* headers and returns X-Nauthilus-<attr>', async () => {

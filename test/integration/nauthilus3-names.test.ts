@@ -41,9 +41,10 @@ const CASES: Case[] = [
   { name: 'unknown user', fields: { username: 'mallory', password: 'x' }, status: 403, authStatus: 'Invalid login or password', stages: ['feature:abuse_check:ok', 'backend:lua:user_not_found', 'filter:protocol_policy:reject'] },
   { name: 'blocked network', fields: { username: 'bob', password: 'bob-secret', client_ip: '203.0.113.50' }, status: 403, authStatus: 'Network blocked', stages: ['feature:abuse_check:triggered'] },
   { name: 'denied protocol', fields: { username: 'bob', password: 'bob-secret', protocol: 'pop3' }, status: 403, authStatus: 'Protocol pop3 not allowed', stages: ['feature:abuse_check:ok', 'backend:lua:authenticated', 'filter:protocol_policy:reject'] },
-  { name: 'feature result fail', fields: { username: 'fail-me', password: 'x' }, status: 500, stages: ['feature:abuse_check:fail'] },
-  { name: 'filter result fail', fields: { username: 'carol', password: 'carol-secret', protocol: 'sieve' }, status: 500, stages: ['feature:abuse_check:ok', 'backend:lua:authenticated', 'filter:protocol_policy:fail'] },
-  { name: 'no-auth', fields: { username: 'bob' }, mode: 'no-auth', status: 200, authStatus: 'OK', stages: ['feature:abuse_check:ok', 'backend:lua:not_authenticated', 'filter:protocol_policy:accept'] },
+  // Nauthilus 1.10 logs FEATURE_RESULT_FAIL / FILTER_RESULT_FAIL and goes on; no features and no default filters for no-auth
+  { name: 'feature result fail (Nauthilus 1.10: logged, the login goes on)', fields: { username: 'fail-me', password: 'x' }, status: 403, stages: ['feature:abuse_check:fail', 'backend:lua:user_not_found', 'filter:protocol_policy:reject'] },
+  { name: 'filter result fail (Nauthilus 1.10: logged, the login goes on)', fields: { username: 'carol', password: 'carol-secret', protocol: 'sieve' }, status: 200, stages: ['feature:abuse_check:ok', 'backend:lua:authenticated', 'filter:protocol_policy:fail'] },
+  { name: 'no-auth (Nauthilus 1.10: no features, no filter without when_no_auth)', fields: { username: 'bob' }, mode: 'no-auth', status: 200, authStatus: 'OK', stages: ['backend:lua:not_authenticated'] },
 ];
 
 /** The trace without timings (stage durations, event times and command latencies). */

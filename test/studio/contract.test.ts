@@ -252,7 +252,8 @@ for (const transport of TRANSPORTS) {
         assert.equal(smtp.decision, 'fail');
         assert.equal(smtp.headers['auth-error-code'], '535 5.7.8');
         assert.equal(smtp.trace.find((s) => s.name === 'blocklist')?.triggered, true);
-        assert.equal(smtp.trace.find((s) => s.name === 'note-block')?.logs.blocked_by, 'blocklist');
+        // Nauthilus 1.10 (core/features.go processFeatureAction): the lua actions see request.feature "lua"
+        assert.equal(smtp.trace.find((s) => s.name === 'note-block')?.logs.blocked_by, 'lua');
 
         const postfix = await h.client.simulate({ preset: 'postfix-submission', username: 'bob', password: 'bob-secret' });
         assert.equal(postfix.decision, 'ok');

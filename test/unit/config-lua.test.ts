@@ -198,3 +198,27 @@ test('optional_lua_backends and search.backend_name', () => {
   ]);
   assert.deepEqual(linesOf(yml('lua:', '  search:', '    - {cache_name: x}')), [`${FILE}:3:7: missing required key "protocol" at lua.search[0]`]);
 });
+
+test('Nauthilus 1.10: filters take when_authenticated / when_unauthenticated / when_no_auth; none set means authenticated and unauthenticated', () => {
+  const text = yml(
+    'lua:',
+    '  filters:',
+    '    - { name: plain, script_path: a.lua }',
+    '    - { name: no-auth-only, script_path: a.lua, when_no_auth: true }',
+    '    - { name: auth-off, script_path: a.lua, when_authenticated: false, when_unauthenticated: true }',
+    '    - { name: all-false, script_path: a.lua, when_authenticated: false }',
+  );
+  const cfg = parseConfigText(text, FILE, { checkFiles: false, env: {} });
+  assert.deepEqual(cfg.lua.filters.map((f) => [f.name, f.whenAuthenticated, f.whenUnauthenticated, f.whenNoAuth]), [
+    ['plain', true, true, false],
+    ['no-auth-only', false, false, true],
+    ['auth-off', false, true, false],
+    // as in filter.go: no key true is the same as no key set
+    ['all-false', true, true, false],
+  ]);
+  const errs = errorsOf(yml('lua:', '  filters:', '    - { name: x, script_path: a.lua, when_no_auth: "yes" }'));
+  assert.deepEqual(errs.map((e) => [e.code, e.path]), [['AS_ERR_CONFIG_TYPE', 'lua.filters[0].when_no_auth']]);
+  const unknown = errorsOf(yml('lua:', '  filters:', '    - { name: x, script_path: a.lua, when_authenticatd: true }'));
+  assert.equal(unknown.length, 1);
+  assert.match(unknown[0].message, /when_authenticatd/);
+});

@@ -273,21 +273,35 @@ local function backend_result_plain(b)
 end
 
 local dispatch = {}
+local math_type, rawget, pairs = math.type, rawget, pairs
+
+-- Nauthilus 1.10 calls a feature's, filter's or action's entry function only when the script defines it
+-- (lualib/feature/feature.go, lualib/filter/filter.go, lualib/action/action.go): without it the script runs its
+-- top level and counts as "not triggered" / "accept" / "ok". Then an extra last value `true` tells the pipeline.
+local function optional_entry(env, name, alt)
+  local fn = env[name]
+  if type(fn) ~= "function" and alt then fn = env[alt] end
+  if type(fn) ~= "function" then return nil end
+  return fn
+end
 
 function dispatch.feature(env, req)
-  local fn = entry(env, "nauthilus_call_feature", "nauthilus_call_environment")
+  local fn = optional_entry(env, "nauthilus_call_feature", "nauthilus_call_environment")
+  if not fn then return false, false, 0, true end
   local triggered, abort, result = fn(req)
   return to_bool(triggered), to_bool(abort), to_int(result)
 end
 
 function dispatch.filter(env, req)
-  local fn = entry(env, "nauthilus_call_filter", "nauthilus_call_subject")
+  local fn = optional_entry(env, "nauthilus_call_filter", "nauthilus_call_subject")
+  if not fn then return false, 0, true end
   local reject, result = fn(req)
   return to_bool(reject), to_int(result)
 end
 
 function dispatch.action(env, req)
-  local fn = entry(env, "nauthilus_call_action")
+  local fn = optional_entry(env, "nauthilus_call_action")
+  if not fn then return 0, true end
   return to_int(fn(req))
 end
 
@@ -300,7 +314,9 @@ function dispatch.verify(env, req)
 end
 
 function dispatch.list_accounts(env, req)
-  local fn = entry(env, "nauthilus_backend_list_accounts")
+  -- Nauthilus 1.10 (backend/lua.go): without the function the account list is empty, not an error
+  local fn = optional_entry(env, "nauthilus_backend_list_accounts")
+  if not fn then return 0, {} end
   local result, accounts = fn(req)
   local out = {}
   if type(accounts) == "table" then
@@ -310,14 +326,29 @@ function dispatch.list_accounts(env, req)
 end
 
 function dispatch.add_totp(env, req)
-  local fn = entry(env, "nauthilus_backend_add_totp")
+  local fn = optional_entry(env, "nauthilus_backend_add_totp")
+  if not fn then return 0 end -- Nauthilus 1.10 (backend/lua.go): nothing to call is no failure
   return to_int(fn(req))
 end
 
 function dispatch.hook(env, logging, session)
   local fn = entry(env, "nauthilus_run_hook")
   local result = fn(logging, session)
-  if result == nil then return nil end
+  -- Nauthilus 1.10 (lualib/hook/hook.go, handler/custom/custom.go): only a table with keys is sent (as JSON);
+  -- nil, a string, a number, a boolean or an empty table answer 200 with an empty body; an array is an error (500)
+  if type(result) ~= "table" then return nil end
+  local n, array = 0, true
+  for k in pairs(result) do
+    n = n + 1
+    if array and (math_type(k) ~= "integer" or k < 1) then array = false end
+  end
+  if n == 0 then return nil end
+  if array then
+    for i = 1, n do
+      if rawget(result, i) == nil then array = false break end
+    end
+  end
+  if array then error("nauthilus_run_hook returned an array: a table with keys is expected", 0) end
   local json = require("json")
   local s, err = json.encode(result)
   if err then error(err, 0) end
