@@ -48,6 +48,20 @@ export const contextModule: LuaModule = {
           sizes(host.call!).delete(key as string);
         },
       },
+      lua: CONTEXT_LUA,
     };
   },
 };
+
+// gopher-lua pushes LNil for a missing key: context_get always gives one value, so tostring(context_get(k)) works
+const CONTEXT_LUA = `
+local api = ...
+local get = api.context_get
+api.context_get = function(key)
+  if type(key) ~= "string" then error("bad argument #1 to 'context_get' (string expected, got " .. type(key) .. ")", 2) end
+  local value = get(key)
+  return value
+end
+return api
+`;
+
