@@ -96,7 +96,8 @@ function login(url: string, username: string, password: string) {
 function assertPingsFast(pings: number[]): void {
   const slow = pings.filter((ms) => ms >= PING_MAX_MS);
   const detail = `${slow.length} of ${pings.length} pings >= ${PING_MAX_MS} ms: ${pings.map(Math.round).join(',')}`;
-  assert.ok(slow.length <= pings.length * 0.1 && Math.max(0, ...pings) < 500, detail);
+  // one slow ping is scheduling noise even in a short sample (a reload can finish after a single ping)
+  assert.ok(slow.length <= Math.max(1, Math.floor(pings.length * 0.1)) && Math.max(0, ...pings) < 500, detail);
 }
 
 /** Ping every 10 ms until `until` settles; returns every ping's latency. */
