@@ -24,6 +24,7 @@ import { protocolLabeler } from './metric-labels';
 import { BackendServerMonitor } from './monitoring/backend-monitor';
 import { upstreamsFromEnv, type NginxUpstreams, type Upstream } from './http/nginx-upstream';
 import { ipScopingOf } from './lua/modules/ip-scoper';
+import { softWhitelistSeedsOf } from './protection/soft-whitelist';
 import { ConnectionTargets } from './lua/connection-targets';
 import { formatHostPort } from './config/net';
 
@@ -117,6 +118,7 @@ export class AuthEngine {
       dnsTimeoutMs: config.server.dnsTimeoutMs,
       passwordNonce: config.server.passwordNonce,
       ipScoping: ipScopingOf(config),
+      softWhitelistSeeds: softWhitelistSeedsOf(config),
     };
     services.connections = new ConnectionTargets({ logger: services.logger, metrics, dnsResolver: services.dnsResolver, dnsTimeoutMs: services.dnsTimeoutMs });
     const engine = new AuthEngine(config, services, opts);
@@ -175,6 +177,7 @@ export class AuthEngine {
       const old = this.gen;
       this.gen = next;
       this.services.ipScoping = ipScopingOf(config);
+      this.services.softWhitelistSeeds = softWhitelistSeedsOf(config);
       this.protocolLabel = protocolLabeler(config);
       this.generationId++;
       retirePools(old.pools);

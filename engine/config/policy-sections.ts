@@ -2,7 +2,7 @@
 
 import { isIP } from 'node:net';
 import type { BruteForceConfig, RblConfig } from './types';
-import { andThen, bool, def, duration, int, list, opt, req, str, struct, type Spec } from './schema';
+import { andThen, bool, def, duration, int, list, mapOf, opt, req, str, struct, type Spec } from './schema';
 import { ipOrCidr } from './net';
 import { msToSeconds } from './durations';
 
@@ -11,6 +11,9 @@ export const POLICY_DEFAULTS = { rblThreshold: 10, rblReturnCode: '127.0.0.2', r
 
 const domainName = str({ minLength: 1, pattern: /^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$/, patternText: 'a domain name' });
 const ipList = list(ipOrCidr);
+/** `soft_whitelist:` username -> IP addresses / CIDR networks (Nauthilus 1.10's config.SoftWhitelist). */
+const softWhitelist = mapOf(list(ipOrCidr), (key, v) => (key === '' ? (v.typeError('a non-empty username'), false) : true));
+const softWhitelistOf = (m: Record<string, string[]> | undefined) => (m && Object.keys(m).length > 0 ? { softWhitelist: m } : {});
 
 const bucket = struct(
   {
@@ -32,6 +35,7 @@ const bruteForceShape = struct({
   ip_whitelist: def(ipList, [] as string[]),
   buckets: def(list(bucket, { unique: { key: (b) => b.name, at: 'name', what: 'bucket name' } }), []),
   ip_scoping: opt(struct({ rwp_ipv6_cidr: opt(int({ min: 1, max: 128 })), tolerations_ipv6_cidr: opt(int({ min: 1, max: 128 })) })),
+  soft_whitelist: opt(softWhitelist),
 });
 
 /** `brute_force:` converted to `BruteForceConfig` (periods in seconds, rounded up). */
@@ -47,6 +51,7 @@ export const bruteForceSection: Spec<BruteForceConfig> = andThen(bruteForceShape
     filterByProtocol: x.filter_by_protocol,
   })),
   ...(b.ip_scoping ? { ipScoping: { rwpIpv6Cidr: b.ip_scoping.rwp_ipv6_cidr, tolerationsIpv6Cidr: b.ip_scoping.tolerations_ipv6_cidr } } : {}),
+  ...softWhitelistOf(b.soft_whitelist),
 }));
 
 const returnCode = andThen(str({ minLength: 1 }), (s, v) => (isIP(s) === 4 ? s : v.typeError('an IPv4 address such as "127.0.0.2"')));
@@ -70,6 +75,7 @@ const rblShape = struct({
   threshold: def(int({ min: 0 }), POLICY_DEFAULTS.rblThreshold),
   lists: def(list(rblList, { unique: { key: (l) => l.name, at: 'name', what: 'list name' } }), []),
   ip_whitelist: def(ipList, [] as string[]),
+  soft_whitelist: opt(softWhitelist),
 });
 
 /** `realtime_blackhole_lists:` converted to `RblConfig`. */
@@ -85,11 +91,13 @@ export const rblSection: Spec<RblConfig> = andThen(rblShape, (r) => ({
     weight: l.weight,
     allowFailure: l.allow_failure,
   })),
+  ...softWhitelistOf(r.soft_whitelist),
 }));
 
 /** `relay_domains:` -> `{staticDomains}`, lower-cased, without trailing dots, de-duplicated. */
-export const relayDomainsSection: Spec<{ staticDomains: string[] }> = andThen(struct({ static: opt(list(domainName)) }), (r) => ({
+export const relayDomainsSection: Spec<{ staticDomains: string[]; softWhitelist?: Record<string, string[]> }> = andThen(struct({ static: opt(list(domainName)), soft_whitelist: opt(softWhitelist) }), (r) => ({
   staticDomains: [...new Set((r.static ?? []).map((d) => d.replace(/\.$/, '').toLowerCase()))],
+  ...softWhitelistOf(r.soft_whitelist),
 }));
 
 /** `cleartext_networks:` a list of IP addresses and CIDR networks. */

@@ -132,7 +132,12 @@ export interface BruteForceConfig {
   buckets: BruteForceBucket[];
   /** `ip_scoping`: IPv6 networks for the repeating-wrong-password and tolerations contexts (scoped_ip). */
   ipScoping?: { rwpIpv6Cidr?: number; tolerationsIpv6Cidr?: number };
+  /** `soft_whitelist`: username -> IP addresses and networks exempt from the brute-force check (Nauthilus 1.10). */
+  softWhitelist?: SoftWhitelistMap;
 }
+
+/** A `soft_whitelist` section: username -> the IP addresses and CIDR networks that user is exempt from. */
+export type SoftWhitelistMap = Record<string, string[]>;
 
 export interface RblList {
   name: string;
@@ -143,7 +148,7 @@ export interface RblList {
   weight: number;
   allowFailure: boolean;
 }
-export interface RblConfig { threshold: number; lists: RblList[]; ipWhitelist: string[] }
+export interface RblConfig { threshold: number; lists: RblList[]; ipWhitelist: string[]; softWhitelist?: SoftWhitelistMap }
 
 /** One server of `backend_server_monitoring.backend_servers` (Nauthilus 1.10 config.BackendServer). */
 export interface BackendServerConfig {
@@ -169,7 +174,7 @@ export interface AuthStudioConfig {
   lua: LuaConfig;
   bruteForce?: BruteForceConfig;
   rbl?: RblConfig;
-  relayDomains?: { staticDomains: string[] };
+  relayDomains?: { staticDomains: string[]; softWhitelist?: SoftWhitelistMap };
   /** Networks allowed to log in without TLS; when the key is absent the TLS check is off. */
   cleartextNetworks?: string[];
   /**

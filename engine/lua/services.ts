@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { RedisStore } from '../redis/store';
 import type { BackendServerConfig } from '../config/types';
 import type { ConnectionTargets } from './connection-targets';
+import type { SoftWhitelistSeeds } from '../protection/soft-whitelist';
 
 /** Process-wide, in-memory key/value cache behind `nauthilus_cache` (shared by all VMs of an engine). */
 export interface SharedCache {
@@ -42,6 +43,8 @@ export interface EngineServices {
   aliveBackendServers?: BackendServerConfig[];
   /** CIDRs of nauthilus_misc.scoped_ip by context (from the config in force); unset: addresses stay as they are. */
   ipScoping?: IpScoping;
+  /** The config's soft whitelists by feature (nauthilus_soft_whitelist starts from them). */
+  softWhitelistSeeds?: SoftWhitelistSeeds;
   /** nauthilus_psnet's connection targets of this thread (one per engine thread, kept across reloads). */
   connections?: ConnectionTargets;
 }

@@ -11,6 +11,9 @@
 // So under any concurrency at most failed_requests new wrong passwords per bucket reach a backend per period,
 // and right passwords wait for a slot instead of being refused while wrong ones are in flight.
 // A request without a client address has a bucket of its own ("no-client-ip") under every rule.
+// Soft whitelist (Nauthilus 1.10): a username whose brute_force soft whitelist holds the client address skips
+// the check (nothing held, never blocked), but its wrong passwords still count for the network, as Nauthilus's
+// UpdateBruteForceBucketsCounter does not consult the soft whitelist.
 // All state is in Redis, so engines sharing one Redis server share their counters.
 import crypto from 'node:crypto';
 import net from 'node:net';
@@ -22,6 +25,7 @@ import type { BuiltinCheck, CheckResult } from '../pipeline/extensions';
 import type { AuthOutcome, StageState } from '../pipeline/pipeline';
 import { IpList } from './ip-list';
 import { COUNT_SLOT, GIVE_BACK_SLOT, TAKE_SLOT } from './brute-force-scripts';
+import type { SoftWhitelist } from './soft-whitelist';
 
 const BLOCKED_INDEX = 'bf:blocked';
 /** Failed-password hashes kept per account and network (enough to recognise a repeating client). */
@@ -59,10 +63,12 @@ export class BruteForceProtection implements BuiltinCheck {
   private readonly allow: IpList;
   private readonly historyTtl: number;
   private readonly held = new WeakMap<StageState, HeldSlots>();
+  /** Requests the soft whitelist let through: their wrong passwords count without a slot. */
+  private readonly softExempt = new WeakSet<StageState>();
   /** Requests of this engine (thread) waiting for a slot: woken when one is given back or counted here. */
   private readonly sleepers = new Set<() => void>();
 
-  constructor(private readonly config: BruteForceConfig, private readonly redis: () => RedisStore, private readonly nonce: string) {
+  constructor(private readonly config: BruteForceConfig, private readonly redis: () => RedisStore, private readonly nonce: string, private readonly soft?: SoftWhitelist) {
     this.allow = new IpList(config.ipWhitelist);
     this.historyTtl = Math.max(60, ...config.buckets.map((b) => b.periodSec));
   }
@@ -89,6 +95,10 @@ export class BruteForceProtection implements BuiltinCheck {
   async run(state: StageState): Promise<CheckResult | undefined> {
     const ip = state.req.fields.client_ip;
     if (state.req.mode !== 'auth') return undefined;
+    if (this.soft && (await this.soft.covers('brute_force', state.req.fields.username, ip))) {
+      this.softExempt.add(state);
+      return { result: 'soft whitelisted' };
+    }
     if (ip && this.allow.has(ip)) return { result: 'allowlisted' };
     const buckets = this.bucketsFor(ip, state.req.fields.protocol);
     if (buckets.length === 0) return undefined;
@@ -171,8 +181,10 @@ export class BruteForceProtection implements BuiltinCheck {
    * they go back. `state.passwordJudged` says whether a backend (or the empty-password rule) judged it.
    */
   async afterDecision(out: AuthOutcome, state: StageState): Promise<void> {
-    const held = this.held.get(state);
+    let held = this.held.get(state);
     this.held.delete(state);
+    const soft = this.softExempt.has(state);
+    this.softExempt.delete(state);
     const ip = state.req.fields.client_ip;
     const failedLogin = out.decision === 'fail' && state.passwordJudged === true && state.req.mode === 'auth' && !(ip && this.allow.has(ip));
     if (!failedLogin) {
@@ -186,6 +198,8 @@ export class BruteForceProtection implements BuiltinCheck {
     const pwHash = this.passwordHash(state.req.fields.password);
     const [added, , size] = (await redis.batch([['sadd', histKey, pwHash], ['expire', histKey, this.historyTtl], ['scard', histKey]], true)) as number[];
     if (size > HISTORY_MAX) await redis.client.spop(histKey);
+    // a soft-whitelisted request holds no slot: counting one that was never taken only increments the counter
+    if (soft && !held) held = { member: state.req.session, buckets, networks: buckets.map((b) => this.networkFor(ip, b)) };
     if (added === 0 || !held) {
       // the same wrong password again (maybe a parallel twin got here first): it counts once
       if (held) await this.giveBack(held);

@@ -7,6 +7,7 @@ import { RedisPasswordCache } from './password-cache';
 import { TlsCheck } from './tls-check';
 import { RelayDomainsCheck } from './relay-domains';
 import { RblCheck } from './rbl';
+import { SoftWhitelist, softWhitelistSeedsOf } from './soft-whitelist';
 
 export interface Protection {
   checks: BuiltinCheck[];
@@ -18,13 +19,14 @@ export interface Protection {
 export function buildProtection(config: AuthStudioConfig, redis: () => RedisStore): Protection {
   const s = config.server;
   const out: Protection = { checks: [] };
+  const soft = new SoftWhitelist(redis, softWhitelistSeedsOf(config));
   if (config.bruteForce && config.bruteForce.buckets.length > 0) {
-    out.bruteForce = new BruteForceProtection(config.bruteForce, redis, s.passwordNonce);
+    out.bruteForce = new BruteForceProtection(config.bruteForce, redis, s.passwordNonce, soft);
     out.checks.push(out.bruteForce);
   }
   if (config.cleartextNetworks) out.checks.push(new TlsCheck(config.cleartextNetworks));
-  if (config.relayDomains && config.relayDomains.staticDomains.length > 0) out.checks.push(new RelayDomainsCheck(config.relayDomains.staticDomains));
-  if (config.rbl && config.rbl.lists.length > 0) out.checks.push(new RblCheck(config.rbl, s.dnsResolver, s.dnsTimeoutMs));
+  if (config.relayDomains && config.relayDomains.staticDomains.length > 0) out.checks.push(new RelayDomainsCheck(config.relayDomains.staticDomains, soft));
+  if (config.rbl && config.rbl.lists.length > 0) out.checks.push(new RblCheck(config.rbl, s.dnsResolver, s.dnsTimeoutMs, soft));
   if (s.backends.includes('cache')) out.passwordCache = new RedisPasswordCache(redis, s.passwordNonce, s.redis.positiveCacheTtlSec);
   return out;
 }

@@ -5,6 +5,7 @@ import type { RblConfig, RblList } from '../config/types';
 import type { BuiltinCheck, CheckResult } from '../pipeline/extensions';
 import type { StageState } from '../pipeline/pipeline';
 import { IpList } from './ip-list';
+import type { SoftWhitelist } from './soft-whitelist';
 import { isRoutableIp } from '../lua/modules/util';
 
 /** The DNS name to look up for `ip` in `zone` (reversed octets, or nibbles for IPv6). */
@@ -25,7 +26,7 @@ export class RblCheck implements BuiltinCheck {
   private readonly allow: IpList;
   private readonly resolver: dns.Resolver;
 
-  constructor(private readonly config: RblConfig, resolverAddress: string | undefined, timeoutMs = 2000) {
+  constructor(private readonly config: RblConfig, resolverAddress: string | undefined, timeoutMs = 2000, private readonly soft?: SoftWhitelist) {
     this.allow = new IpList(config.ipWhitelist);
     this.resolver = new dns.Resolver({ timeout: timeoutMs, tries: 1 });
     if (resolverAddress) this.resolver.setServers([resolverAddress]);
@@ -45,6 +46,8 @@ export class RblCheck implements BuiltinCheck {
   async run(state: StageState): Promise<CheckResult | undefined> {
     const ip = state.req.fields.client_ip;
     if (!ip || state.req.mode !== 'auth' || !isRoutableIp(ip)) return undefined;
+    // Nauthilus 1.10: a user soft-whitelisted for rbl from this address skips the lookups
+    if (this.soft && (await this.soft.covers('rbl', state.req.fields.username, ip))) return { result: 'soft whitelisted' };
     if (this.allow.has(ip)) return { result: 'allowlisted' };
     const v6 = net.isIP(ip) === 6;
     const lists = this.config.lists.filter((l) => (v6 ? l.ipv6 : l.ipv4));

@@ -13,6 +13,7 @@ import { isAuthStudioError, type SourceLocation } from '../errors/registry';
 import { installSharedBeacon } from '../lua/run-beacon';
 import { runCustomHook } from '../pipeline/custom-hook';
 import { ipScopingOf } from '../lua/modules/ip-scoper';
+import { softWhitelistSeedsOf } from '../protection/soft-whitelist';
 import { ConnectionTargets } from '../lua/connection-targets';
 import { RemoteCache, RemoteRedisStore, type RedisRpc } from './remote-services';
 import type { FromWorker, RedisCallBody, ToWorker, WorkerInit } from './protocol';
@@ -55,6 +56,7 @@ const services: EngineServices = {
   passwordNonce: init.config.server.passwordNonce,
   aliveBackendServers: init.backendServers,
   ipScoping: ipScopingOf(init.config),
+  softWhitelistSeeds: softWhitelistSeedsOf(init.config),
 };
 services.connections = new ConnectionTargets({ logger: services.logger, metrics: services.metrics, dnsResolver: services.dnsResolver, dnsTimeoutMs: services.dnsTimeoutMs });
 if (init.config.server.monitorConnections) services.connections.start();
@@ -123,6 +125,7 @@ async function handle(m: ToWorker): Promise<void> {
         const old = gen;
         gen = prepared;
         services.ipScoping = ipScopingOf(gen.config);
+        services.softWhitelistSeeds = softWhitelistSeedsOf(gen.config);
         retirePools(old.pools);
       } else if (prepared) retirePools(prepared.pools);
       prepared = undefined;

@@ -25,9 +25,10 @@ import { gllHttpModule } from './gll-http';
 import { telegramModule } from './telegram';
 import { backendModule } from './backend';
 import { psnetModule } from './psnet';
+import { softWhitelistModule } from './soft-whitelist';
 
 /** Every module `require` can load, in documentation order. */
-export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, gllHttpModule, telegramModule];
+export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, softWhitelistModule, gllHttpModule, telegramModule];
 
 /**
  * Nauthilus 1.x `dynamic_loader` names. Every name is accepted (3.x treats the call as a no-op);
@@ -78,6 +79,7 @@ export const LEGACY_LOADER_NAMES: Record<string, string | null> = {
   nauthilus_mail: 'nauthilus_mail',
   nauthilus_ldap: 'nauthilus_ldap',
   nauthilus_psnet: 'nauthilus_psnet',
+  nauthilus_soft_whitelist: 'nauthilus_soft_whitelist',
   nauthilus_neural: null,
   nauthilus_brute_force: null,
   nauthilus_otel: null,
