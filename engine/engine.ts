@@ -119,6 +119,7 @@ export class AuthEngine {
       passwordNonce: config.server.passwordNonce,
       ipScoping: ipScopingOf(config),
       softWhitelistSeeds: softWhitelistSeedsOf(config),
+      bruteForceBuckets: config.bruteForce?.buckets,
     };
     services.connections = new ConnectionTargets({ logger: services.logger, metrics, dnsResolver: services.dnsResolver, dnsTimeoutMs: services.dnsTimeoutMs });
     const engine = new AuthEngine(config, services, opts);
@@ -178,6 +179,7 @@ export class AuthEngine {
       this.gen = next;
       this.services.ipScoping = ipScopingOf(config);
       this.services.softWhitelistSeeds = softWhitelistSeedsOf(config);
+      this.services.bruteForceBuckets = config.bruteForce?.buckets;
       this.protocolLabel = protocolLabeler(config);
       this.generationId++;
       retirePools(old.pools);

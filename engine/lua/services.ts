@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { RedisStore } from '../redis/store';
-import type { BackendServerConfig } from '../config/types';
+import type { BackendServerConfig, BruteForceBucket } from '../config/types';
 import type { ConnectionTargets } from './connection-targets';
 import type { SoftWhitelistSeeds } from '../protection/soft-whitelist';
 
@@ -45,6 +45,8 @@ export interface EngineServices {
   ipScoping?: IpScoping;
   /** The config's soft whitelists by feature (nauthilus_soft_whitelist starts from them). */
   softWhitelistSeeds?: SoftWhitelistSeeds;
+  /** The brute_force buckets in force (nauthilus_brute_force.is_ip_address_blocked reads their counters). */
+  bruteForceBuckets?: BruteForceBucket[];
   /** nauthilus_psnet's connection targets of this thread (one per engine thread, kept across reloads). */
   connections?: ConnectionTargets;
 }

@@ -55,6 +55,23 @@ interface HeldSlots {
 
 type SlotReply = [number, number];
 
+/** The Redis key of a bucket's wrong-password counter for one network (without the key prefix). */
+export function bruteForceCounterKey(bucket: string, network: string): string {
+  return `bf:${bucket}:${network}`;
+}
+
+/**
+ * The buckets that block `ip` right now (their counter for its network reached failed_requests), in config
+ * order; what Nauthilus 1.10's nauthilus_brute_force.is_ip_address_blocked reports.
+ */
+export async function blockedBucketsOf(redis: RedisStore, buckets: readonly BruteForceBucket[], ip: string): Promise<string[]> {
+  const family = net.isIP(ip);
+  if (family === 0) return [];
+  const mine = buckets.filter((b) => (family === 6 ? b.ipv6 : b.ipv4));
+  const counts = await Promise.all(mine.map((b) => redis.client.get(bruteForceCounterKey(b.name, networkOf(ip, b.cidr)))));
+  return mine.filter((b, i) => Number(counts[i] ?? 0) >= b.failedRequests).map((b) => b.name);
+}
+
 export class BruteForceProtection implements BuiltinCheck {
   readonly name = 'brute_force';
   readonly stage = 'brute_force' as const;
@@ -84,7 +101,7 @@ export class BruteForceProtection implements BuiltinCheck {
   }
 
   private counterKey(b: BruteForceBucket, network: string): string {
-    return `bf:${b.name}:${network}`;
+    return bruteForceCounterKey(b.name, network);
   }
 
   /** Same Redis Cluster slot as the counter: the counter's full name (key prefix included) is the hash tag. */
@@ -239,7 +256,7 @@ export class BruteForceProtection implements BuiltinCheck {
       const [bucketName, network] = m.split('|');
       const bucket = this.config.buckets.find((b) => b.name === bucketName);
       if (!bucket) continue;
-      const key = `bf:${bucketName}:${network}`;
+      const key = bruteForceCounterKey(bucketName, network);
       const [count, ttl] = await Promise.all([client.get(key), client.ttl(key)]);
       if (count === null) {
         await client.zrem(BLOCKED_INDEX, m);

@@ -57,6 +57,7 @@ const services: EngineServices = {
   aliveBackendServers: init.backendServers,
   ipScoping: ipScopingOf(init.config),
   softWhitelistSeeds: softWhitelistSeedsOf(init.config),
+  bruteForceBuckets: init.config.bruteForce?.buckets,
 };
 services.connections = new ConnectionTargets({ logger: services.logger, metrics: services.metrics, dnsResolver: services.dnsResolver, dnsTimeoutMs: services.dnsTimeoutMs });
 if (init.config.server.monitorConnections) services.connections.start();
@@ -126,6 +127,7 @@ async function handle(m: ToWorker): Promise<void> {
         gen = prepared;
         services.ipScoping = ipScopingOf(gen.config);
         services.softWhitelistSeeds = softWhitelistSeedsOf(gen.config);
+        services.bruteForceBuckets = gen.config.bruteForce?.buckets;
         retirePools(old.pools);
       } else if (prepared) retirePools(prepared.pools);
       prepared = undefined;

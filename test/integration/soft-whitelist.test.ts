@@ -60,6 +60,17 @@ for (const kind of ['embedded store', 'real redis-server'] as const) {
       assert.equal(bad.json().error, 'invalid feature category');
     });
 
+    test('Nauthilus 1.10: nauthilus_brute_force.is_ip_address_blocked names the buckets whose counter blocks the address; nil once flushed', async () => {
+      const blocked = (ip: string) => fx.app.inject({ method: 'POST', url: '/api/v1/custom/bf-blocked', payload: { ip } });
+      const inNet = await blocked('198.51.100.200');
+      assert.equal(inNet.statusCode, 200, inNet.body);
+      assert.deepEqual(inNet.json(), { blocked: 'b_24' });
+      assert.deepEqual((await blocked('203.0.113.5')).json(), { blocked: '' });
+      assert.deepEqual((await blocked('not-an-ip')).json(), { blocked: '' });
+      await fx.engine.protection.bruteForce!.flush('198.51.100.1', '*');
+      assert.deepEqual((await blocked('198.51.100.200')).json(), { blocked: '' });
+    });
+
     test('Nauthilus 1.10: relay_domains.soft_whitelist skips the relay-domains check for that user and network only', async () => {
       const exempt = await login({ username: 'alice@elsewhere.test', password: 'x', client_ip: '192.0.2.9' });
       assert.equal(stage(exempt, 'relay_domains')?.result, 'soft whitelisted');

@@ -26,9 +26,10 @@ import { telegramModule } from './telegram';
 import { backendModule } from './backend';
 import { psnetModule } from './psnet';
 import { softWhitelistModule } from './soft-whitelist';
+import { bruteForceModule } from './brute-force';
 
 /** Every module `require` can load, in documentation order. */
-export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, softWhitelistModule, gllHttpModule, telegramModule];
+export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, softWhitelistModule, bruteForceModule, gllHttpModule, telegramModule];
 
 /**
  * Nauthilus 1.x `dynamic_loader` names. Every name is accepted (3.x treats the call as a no-op);
@@ -81,7 +82,7 @@ export const LEGACY_LOADER_NAMES: Record<string, string | null> = {
   nauthilus_psnet: 'nauthilus_psnet',
   nauthilus_soft_whitelist: 'nauthilus_soft_whitelist',
   nauthilus_neural: null,
-  nauthilus_brute_force: null,
+  nauthilus_brute_force: 'nauthilus_brute_force',
   nauthilus_otel: null,
   nauthilus_util: 'nauthilus_util',
   nauthilus_backend: 'nauthilus_backend',
