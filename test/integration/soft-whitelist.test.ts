@@ -2,7 +2,12 @@
 // checkRelayDomainsFeature): on the embedded store and a real redis-server.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFixture, jsonLogin, type EngineFixture } from '../helpers/engine-fixture';
+import path from 'node:path';
+import pino from 'pino';
+import { startFixture, jsonLogin, FIXTURES, type EngineFixture } from '../helpers/engine-fixture';
+import { loadConfigFile } from '../../engine/config/load';
+import { AuthEngine } from '../../engine/engine';
+import { buildHttpApp } from '../../engine/http/app';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 
 let server: RedisServer;
@@ -80,3 +85,21 @@ for (const kind of ['embedded store', 'real redis-server'] as const) {
     });
   });
 }
+
+test('Nauthilus 1.10: with pipeline worker threads, a soft whitelist a script sets in one thread exempts logins served by every thread', async () => {
+  const config = loadConfigFile(path.join(FIXTURES, 'ws-softwl', 'authstudio.yml'), { redisOverride: 'mock', env: process.env });
+  const engine = await AuthEngine.create(config, { logger: pino({ level: 'silent' }), workers: 2 });
+  const app = await buildHttpApp(engine);
+  try {
+    for (let i = 0; i < 3; i++) await jsonLogin(app, { protocol: 'imap', username: 'bob', password: `guess-${i}`, client_ip: '198.51.100.20' });
+    const set = await app.inject({ method: 'POST', url: '/api/v1/custom/soft-whitelist', payload: { op: 'set', user: 'bob', network: '198.51.100.0/24', feature: 'brute_force' } });
+    assert.equal(set.statusCode, 200, set.body);
+    const codes = await Promise.all(Array.from({ length: 6 }, () => jsonLogin(app, { protocol: 'imap', username: 'bob', password: 'bob-secret', client_ip: '198.51.100.21' }).then((r) => r.statusCode)));
+    assert.deepEqual(codes, [200, 200, 200, 200, 200, 200]);
+    const blocked = await app.inject({ method: 'POST', url: '/api/v1/custom/bf-blocked', payload: { ip: '198.51.100.21' } });
+    assert.deepEqual(blocked.json(), { blocked: 'b_24' });
+  } finally {
+    await app.close();
+    await engine.close();
+  }
+});
