@@ -87,7 +87,8 @@ export function inNetworks(networks: readonly string[], ip: string): boolean {
 export class SoftWhitelist {
   constructor(private readonly redis: () => RedisStore, private readonly seeds: SoftWhitelistSeeds) {}
 
-  private key(feature: SoftWhitelistFeature): string {
+  /** The Redis hash of a feature's changed lists (without the key prefix). */
+  keyOf(feature: SoftWhitelistFeature): string {
     return `sw:${feature}`;
   }
 
@@ -98,20 +99,29 @@ export class SoftWhitelist {
 
   /** The user's networks for a feature (empty when none). */
   async get(feature: SoftWhitelistFeature, user: string): Promise<string[]> {
-    const stored = await this.redis().client.hget(this.key(feature), user);
+    return this.listOf(feature, user, await this.redis().client.hget(this.keyOf(feature), user));
+  }
+
+  /** The user's networks given the field read from `keyOf(feature)` (null: none stored, the config's list). */
+  private listOf(feature: SoftWhitelistFeature, user: string, stored: string | null): string[] {
     const text = stored ?? this.seed(feature, user);
     return text === '' ? [] : text.split(SEP);
+  }
+
+  /** covers() for a field already read from `keyOf(feature)` (for callers batching it with other reads). */
+  coversStored(feature: SoftWhitelistFeature, user: string, ip: string, stored: string | null): boolean {
+    return ip !== '' && inNetworks(this.listOf(feature, user, stored), ip);
   }
 
   /** Add a network (Nauthilus: ignored unless the username is non-empty and the network a valid CIDR). */
   async set(feature: SoftWhitelistFeature, user: string, network: string): Promise<void> {
     if (user === '' || !isCidr(network)) return;
-    await this.redis().runScript(SW_SET, [this.key(feature)], [user, this.seed(feature, user), network]);
+    await this.redis().runScript(SW_SET, [this.keyOf(feature)], [user, this.seed(feature, user), network]);
   }
 
   /** Remove the first entry equal to `network` (nothing when the user has no such entry). */
   async delete(feature: SoftWhitelistFeature, user: string, network: string): Promise<void> {
-    await this.redis().runScript(SW_DELETE, [this.key(feature)], [user, this.seed(feature, user), network]);
+    await this.redis().runScript(SW_DELETE, [this.keyOf(feature)], [user, this.seed(feature, user), network]);
   }
 
   /** Nauthilus's util.IsSoftWhitelisted: one of the user's networks holds `ip`. */
