@@ -9,12 +9,16 @@ import { loadConfigFile } from '../../engine/config/load';
 import { AuthEngine } from '../../engine/engine';
 import { buildHttpApp } from '../../engine/http/app';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
+import { startDnsServer, type DnsServer } from '../helpers/dns-server';
 
 let server: RedisServer;
+let dns: DnsServer;
 before(async () => {
   server = await startRedisServer();
+  dns = await startDnsServer({ '4.4.8.8.rbl.test': { A: ['127.0.0.2'] } });
 });
 after(async () => {
+  await dns.stop();
   await server.stop();
 });
 
@@ -22,7 +26,7 @@ for (const kind of ['embedded store', 'real redis-server'] as const) {
   describe(`soft whitelist on the ${kind}`, () => {
     let fx: EngineFixture;
     before(async () => {
-      fx = await startFixture('ws-softwl', { redis: kind === 'embedded store' ? 'mock' : `redis://${server.address}` });
+      fx = await startFixture('ws-softwl', { redis: kind === 'embedded store' ? 'mock' : `redis://${server.address}`, env: { DNS_RESOLVER: dns.address } });
     });
     after(async () => {
       await fx.close();
@@ -76,6 +80,15 @@ for (const kind of ['embedded store', 'real redis-server'] as const) {
       assert.deepEqual((await blocked('198.51.100.200')).json(), { blocked: '' });
     });
 
+    test('Nauthilus 1.10: realtime_blackhole_lists.soft_whitelist skips the RBL lookups for that user only', async () => {
+      const alice = await login({ username: 'alice', password: 'alice-secret', client_ip: '8.8.4.4' });
+      assert.equal(alice.statusCode, 200);
+      assert.equal(stage(alice, 'rbl')?.result, 'soft whitelisted');
+      const bob = await login({ username: 'bob', password: 'bob-secret', client_ip: '8.8.4.4' });
+      assert.equal(bob.statusCode, 403);
+      assert.match(String(stage(bob, 'rbl')?.result), /^listed/);
+    });
+
     test('Nauthilus 1.10: relay_domains.soft_whitelist skips the relay-domains check for that user and network only', async () => {
       const exempt = await login({ username: 'alice@elsewhere.test', password: 'x', client_ip: '192.0.2.9' });
       assert.equal(stage(exempt, 'relay_domains')?.result, 'soft whitelisted');
@@ -87,7 +100,7 @@ for (const kind of ['embedded store', 'real redis-server'] as const) {
 }
 
 test('Nauthilus 1.10: with pipeline worker threads, a soft whitelist a script sets in one thread exempts logins served by every thread', async () => {
-  const config = loadConfigFile(path.join(FIXTURES, 'ws-softwl', 'authstudio.yml'), { redisOverride: 'mock', env: process.env });
+  const config = loadConfigFile(path.join(FIXTURES, 'ws-softwl', 'authstudio.yml'), { redisOverride: 'mock', env: { ...process.env, DNS_RESOLVER: dns.address } });
   const engine = await AuthEngine.create(config, { logger: pino({ level: 'silent' }), workers: 2 });
   const app = await buildHttpApp(engine);
   try {
