@@ -98,6 +98,10 @@ export class LuaVm implements ModuleHost {
   /** The real `tostring`, anchored: turns an error object into text in protected mode. */
   private tostringRef = 0;
 
+  get allowIo(): boolean {
+    return this.options.allowIo;
+  }
+
   private constructor(engine: LuaEngine, options: VmOptions) {
     this.global = engine.global;
     this.options = options;
