@@ -23,7 +23,7 @@ local OPTION_KEYS = { "timeout", "headers", "cookies", "query", "auth", "body", 
 local function host_options(o)
   if type(o) ~= "table" then return nil end
   local c = {}
-  for _, k in ipairs(OPTION_KEYS) do c[k] = o[k] end
+  for _, k in ipairs(OPTION_KEYS) do c[k] = rawget(o, k) end -- gluahttp reads options with RawGet
   for _, k in ipairs({ "body", "form" }) do
     if type(c[k]) == "string" and binary(c[k]) then c[k .. "_hex"], c[k] = c[k]:gsub(".", HEXENC), nil end
   end
@@ -79,8 +79,8 @@ end
 function M.request_batch(requests)
   check("request_batch", 1, requests, "table")
   local list = {}
-  for _, r in pairs(requests) do
-    if type(r) == "table" then list[#list + 1] = { r[1], r[2], host_options(r[3]) } else list[#list + 1] = false end
+  for _, r in next, requests do -- raw, as gluahttp's ForEach
+    if type(r) == "table" then list[#list + 1] = { rawget(r, 1), rawget(r, 2), host_options(rawget(r, 3)) } else list[#list + 1] = false end
   end
   local raws, errs = api.request_batch_raw(list)
   local out = {}
