@@ -1,7 +1,12 @@
 // `json` encoder and decoder objects on readers and writers, as gopher-lua-libs v0.7.0 (Nauthilus 1.10) has them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runLua } from '../helpers/lua-harness';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runLua, testServices } from '../helpers/lua-harness';
+import { LuaVm } from '../../engine/lua/vm';
+import { CallContext } from '../../engine/lua/call-context';
 
 test('gopher-lua-libs v0.7.0 (Nauthilus 1.10): json.new_encoder writes one value and a newline per encode; set_indent indents as Go', async () => {
   const r = await runLua(`
@@ -75,4 +80,37 @@ test('gopher-lua-libs v0.7.0 (Nauthilus 1.10): a decoder reads a large stream th
 test('gopher-lua-libs v0.7.0 (Nauthilus 1.10): json.encode escapes <, > and & as Go json.Marshal does', async () => {
   const [text] = await runLua('local json = require("json")\nreturn json.encode({ "<a href=\\"x\\">&</a>" })');
   assert.equal(text, '["\\u003ca href=\\"x\\"\\u003e\\u0026\\u003c/a\\u003e"]');
+});
+
+test('gopher-lua-libs v0.7.0 (Nauthilus 1.10): with lua_allow_io, encoders write to and decoders read from io files', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-jsonio-'));
+  const vm = await LuaVm.create({ poolName: 'jsonio', services: testServices({ baseDir: dir }), memoryLimitBytes: 16 << 20, allowIo: true });
+  try {
+    const script = await vm.loadScript('io.lua', `function run()
+      local json, yaml = require("json"), require("yaml")
+      local f = assert(io.open("out.json", "w"))
+      local enc = json.new_encoder(f)
+      enc:encode({ n = 1 })
+      enc:encode({ n = 2 })
+      f:close()
+      local y = assert(io.open("out.yaml", "w"))
+      yaml.new_encoder(y):encode({ k = "v" })
+      y:close()
+      local r = assert(io.open("out.json", "r"))
+      local d = json.new_decoder(r)
+      local a, b = d:decode(), d:decode()
+      local _, eof = d:decode()
+      r:close()
+      local ry = assert(io.open("out.yaml", "r"))
+      local doc = yaml.new_decoder(ry):decode()
+      ry:close()
+      return a.n, b.n, eof, doc.k
+    end`, 2000);
+    const r = await vm.evalEnv(script, 'run', new CallContext('jsonio'), 2000);
+    assert.deepEqual(r, [1, 2, 'EOF', 'v']);
+    assert.equal(fs.readFileSync(path.join(dir, 'out.json'), 'utf8'), '{"n":1}\n{"n":2}\n');
+  } finally {
+    vm.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
