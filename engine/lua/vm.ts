@@ -20,6 +20,7 @@ import { moduleByName, resolveLegacyLoaderName } from './modules/index';
 import { parseLuaError } from './lua-error';
 import { runBeacon } from './run-beacon';
 import { HostFiles } from './host-files';
+import { nauthilusPackagePath, searchTemplates } from './package-path';
 
 // the builtin globals run inside the prelude's scope, where `host` is still visible
 const PRELUDE =
@@ -97,6 +98,10 @@ export class LuaVm implements ModuleHost {
   /** The real `tostring`, anchored: turns an error object into text in protected mode. */
   private tostringRef = 0;
 
+  get allowIo(): boolean {
+    return this.options.allowIo;
+  }
+
   private constructor(engine: LuaEngine, options: VmOptions) {
     this.global = engine.global;
     this.options = options;
@@ -153,16 +158,17 @@ export class LuaVm implements ModuleHost {
     // capped from the start: a script that allocates at its top level (or an init script) is stopped too;
     // sealMemory() re-bases the cap once the scripts are loaded
     this.memoryCap = this.global.getMemoryUsed() + this.options.memoryLimitBytes;
-    if (this.options.packagePath) {
-      // user modules are read from disk by the host, not by Lua's io (which is sandboxed)
-      this.installPackageSearcher(this.options.packagePath);
-    }
+    // user modules are read from disk by the host, not by Lua's io (which is sandboxed)
+    this.installPackageSearcher(this.options.packagePath);
   }
 
-  private installPackageSearcher(templates: string): void {
+  private installPackageSearcher(configured: string | undefined): void {
+    const templates = searchTemplates(configured, this.options.allowIo);
+    this.global.set('__as_package_path', nauthilusPackagePath(configured));
+    this.runSyncChunk('package.path = __as_package_path; __as_package_path = nil', '=[authstudio package_path]');
+    if (templates.length === 0) return;
     this.global.set('__as_read_module', (name: string) => {
-      for (const tpl of templates.split(';')) {
-        if (!tpl) continue;
+      for (const tpl of templates) {
         const file = tpl.replace(/\?/g, String(name).replace(/\./g, '/'));
         try {
           const src = fs.readFileSync(file, 'utf8');

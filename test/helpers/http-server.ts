@@ -9,6 +9,8 @@ export interface RecordedRequest {
   url: string;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** The body's bytes (for binary bodies). */
+  raw: Buffer;
 }
 
 export interface TestHttpServer {
@@ -37,7 +39,8 @@ export async function startHttpServer(handler: TestHandler): Promise<TestHttpSer
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const rec = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString() };
+      const raw = Buffer.concat(chunks);
+      const rec = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: raw.toString(), raw };
       requests.push(rec);
       handler(rec, res);
     });

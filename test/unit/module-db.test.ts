@@ -388,3 +388,27 @@ test('a handle the script never closes releases its connection when the VM goes 
     await closeDbPools(services);
   }
 });
+
+test('gopher-lua-libs v0.7.0 (Nauthilus 1.10): db:command runs any statement and returns {rows, columns} on mysql, postgres and sqlite3', async () => {
+  const out = await lua(`
+    local db = require("db")
+    local out = {}
+    for _, spec in ipairs({ { "mysql", "${MY}" }, { "postgres", "${PG}" }, { "sqlite3", ":memory:" } }) do
+      local c = assert(db.open(spec[1], spec[2]))
+      local ddl, e1 = c:command("CREATE TABLE cmd_t (name VARCHAR(20), n INT)")
+      local ins = assert(c:command("INSERT INTO cmd_t (name, n) VALUES ('a', 1), ('b', 2)"))
+      local sel = assert(c:command("SELECT name, n FROM cmd_t ORDER BY n"))
+      local none, e2 = c:command("SELECT * FROM cmd_missing")
+      c:command("DROP TABLE cmd_t")
+      c:close()
+      local closed, e3 = c:command("SELECT 1")
+      out[#out + 1] = table.concat({ spec[1], #ddl.rows, #ddl.columns, tostring(e1), #ins.rows, table.concat(sel.columns, ","),
+        sel.rows[2][1], sel.rows[2][2], tostring(none), type(e2), tostring(closed), e3 }, "|")
+    end
+    return out`);
+  assert.deepEqual(out[0], [
+    'mysql|0|0|nil|0|name,n|b|2|nil|string|nil|sql: database is closed',
+    'postgres|0|0|nil|0|name,n|b|2|nil|string|nil|sql: database is closed',
+    'sqlite3|0|0|nil|0|name,n|b|2|nil|string|nil|sql: database is closed',
+  ]);
+});

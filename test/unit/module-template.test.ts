@@ -1,7 +1,12 @@
 // The `template` module: mustache rendering as gopher-lua-libs (cbroglie/mustache) does it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runLua } from '../helpers/lua-harness';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runLua, testServices } from '../helpers/lua-harness';
+import { LuaVm } from '../../engine/lua/vm';
+import { CallContext } from '../../engine/lua/call-context';
 
 test('the gopher-lua-libs examples render', async () => {
   const r = await runLua(`
@@ -63,4 +68,61 @@ test('bad templates and unknown engines are error returns; wrong arguments raise
   ]);
   await assert.rejects(runLua('local m = require("template").choose("mustache")\nm:render({}, {})\nreturn 1'), (e: Error & { format(): string }) => /test\.lua:4: bad argument #2 to 'render' \(string expected, got table\)/.test(e.format()));
   await assert.rejects(runLua('local m = require("template").choose("mustache")\nm.render("x", {})\nreturn 1'), (e: Error & { format(): string }) => /test\.lua:4: bad argument #1 to 'render' \(template expected\)/.test(e.format()));
+});
+
+test('gopher-lua-libs v0.7.0 (Nauthilus 1.10): render_file renders a file (relative to the config directory); an unreadable file is nil, err as Go words it', async () => {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'as-tpl-'));
+  try {
+    fs.mkdirSync(path.join(ws, 'templates'));
+    fs.writeFileSync(path.join(ws, 'templates', 'mail.mustache'), 'Hello {{user}}, {{#ips}}[{{.}}]{{/ips}}\n');
+    const r = await runLua(`
+      local m = require("template").choose("mustache")
+      local a, e0 = m:render_file("templates/mail.mustache", { user = "<alice>", ips = { "10.0.0.1", "10.0.0.2" } })
+      local b, e1 = m:render_file("templates/none.mustache", {})
+      local c, e2 = m:render_file("templates", {})
+      local ok, e3 = pcall(m.render_file, m, nil, {})
+      return a, tostring(e0), tostring(b), e1, tostring(c), e2, ok, e3`, { baseDir: ws });
+    assert.deepEqual(r.slice(0, 7), [
+      'Hello &lt;alice&gt;, [10.0.0.1][10.0.0.2]\n', 'nil',
+      'nil', 'open templates/none.mustache: no such file or directory',
+      'nil', 'read templates: is a directory', false,
+    ]);
+    assert.match(r[7] as string, /bad argument #2 to 'render_file' \(string expected, got nil\)/);
+  } finally {
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+});
+
+test('render_file reads files outside the config directory (.., absolute, a link out) only with lua_allow_io', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'as-tpl-'));
+  const ws = path.join(root, 'ws');
+  fs.mkdirSync(ws);
+  const outside = path.join(root, 'outside.mustache');
+  fs.writeFileSync(outside, 'secret {{x}}');
+  fs.symlinkSync(outside, path.join(ws, 'link.mustache'));
+  const body = `
+    local m = require("template").choose("mustache")
+    local out = {}
+    for _, f in ipairs({ "../outside.mustache", ${JSON.stringify(outside)}, "link.mustache" }) do
+      local text, err = m:render_file(f, { x = 1 })
+      out[#out + 1] = text or err
+    end
+    return table.concat(out, "|")`;
+  const run = async (allowIo: boolean) => {
+    const vm = await LuaVm.create({ poolName: 'tpl', services: testServices({ baseDir: ws }), memoryLimitBytes: 16 << 20, allowIo });
+    try {
+      const script = await vm.loadScript('tpl.lua', `function run()\n${body}\nend`, 2000);
+      return (await vm.evalEnv(script, 'run', new CallContext('tpl'), 2000))[0] as string;
+    } finally {
+      vm.close();
+    }
+  };
+  try {
+    const refused = (await run(false)).split('|');
+    assert.equal(refused.length, 3);
+    for (const e of refused) assert.match(e, /^open .*: outside the config directory/);
+    assert.equal(await run(true), 'secret 1|secret 1|secret 1');
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 });

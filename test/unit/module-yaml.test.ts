@@ -39,3 +39,32 @@ test('functions and self-containing tables are error returns; no argument raises
   await assert.rejects(runLua('local yaml = require("yaml")\nyaml.encode()\nreturn 1'), (e: Error & { format(): string }) => /test\.lua:4: bad argument #1 to 'encode' \(value expected\)/.test(e.format()));
   await assert.rejects(runLua('local yaml = require("yaml")\nyaml.decode()\nreturn 1'), (e: Error & { format(): string }) => /test\.lua:4: bad argument #1 to 'decode' \(string expected, got nil\)/.test(e.format()));
 });
+
+test('gopher-lua-libs v0.7.0 (Nauthilus 1.10): yaml.new_encoder separates later documents with ---; new_decoder reads one document per call', async () => {
+  const r = await runLua(`
+    local yaml, strings = require("yaml"), require("strings")
+    local w = strings.new_builder()
+    local enc = yaml.new_encoder(w)
+    local e1 = enc:encode({ a = 1 })
+    enc:encode({ "x", "y" })
+    local d = yaml.new_decoder(strings.new_reader(w:string()))
+    local first, second = d:decode(), d:decode()
+    local none, eof = d:decode()
+    local _, bad = pcall(yaml.new_decoder, 42)
+    return w:string(), e1, first.a, second, tostring(none), eof, bad`);
+  assert.deepEqual(r.slice(0, 6), ['a: 1\n---\n- x\n- "y"\n', null, 1, ['x', 'y'], 'nil', 'EOF']);
+  assert.match(r[6] as string, /bad argument #1 to 'new_decoder' \(expected reader\)/);
+});
+
+test('yaml.v2 (gopher-lua-libs v0.7.0, Nauthilus 1.10): a repeated key is no error (the last wins) unless the decoder is strict', async () => {
+  const r = await runLua(`
+    local yaml, strings = require("yaml"), require("strings")
+    local v = yaml.decode("k: 1\\nk: 2\\n")
+    local d = yaml.new_decoder(strings.new_reader("k: 1\\nk: 2\\n"))
+    d:set_strict(true)
+    local none, err = d:decode()
+    return v.k, tostring(none), err`);
+  assert.equal(r[0], 2);
+  assert.equal(r[1], 'nil');
+  assert.match(r[2] as string, /^yaml: .*[Uu]nique|^yaml: .*key/);
+});

@@ -52,13 +52,13 @@ const MAX_SHARED_DBS = 64;
 export const dbModule: LuaModule = {
   name: 'db',
   legacyLoaderName: 'nauthilus_gll_db',
-  summary: 'SQL databases (mysql, postgres, sqlite3): open, query, exec, prepared statements, shared pools.',
+  summary: 'SQL databases (mysql, postgres, sqlite3): open, query, exec, command, prepared statements, shared pools.',
   install(host) {
     const handles = new Map<number, Handle>();
     const sharedIds = new Map<string, number>();
     let nextId = 0;
 
-    const run = async (op: 'query' | 'exec', id: number, sql: string, rawArgs: unknown) => {
+    const run = async (op: 'query' | 'exec' | 'command', id: number, sql: string, rawArgs: unknown) => {
       const h = handles.get(id);
       if (!h || h.db.isClosed) return fail('sql: database is closed');
       if (op === 'exec' && h.readOnly) return fail('db: exec refused: the database was opened with read_only = true');
@@ -66,9 +66,9 @@ export const dbModule: LuaModule = {
       const detail: Record<string, unknown> = { driver: h.driver, op, sql: sql.slice(0, 200) };
       try {
         const params = unpackArgs(rawArgs);
-        const work = h.db.use<unknown>((pool) => (op === 'query' ? pool.query(sql, params) : pool.exec(sql, params)));
+        const work = h.db.use<unknown>((pool) => (op === 'exec' ? pool.exec(sql, params) : pool.query(sql, params)));
         const res = await withDeadline(work, h.db.queryTimeoutMs + 2000, `${h.driver}: ${op}`);
-        if (op === 'query') detail.rows = (res as { rows: unknown[] }).rows.length;
+        if (op !== 'exec') detail.rows = (res as { rows: unknown[] }).rows.length;
         else detail.rows_affected = (res as { rows_affected?: number }).rows_affected;
         return ret(res);
       } catch (e) {
@@ -117,6 +117,8 @@ export const dbModule: LuaModule = {
         },
         query_raw: (id: number, sql: string, args: unknown) => run('query', id, sql, args),
         exec_raw: (id: number, sql: string, args: unknown) => run('exec', id, sql, args),
+        // gopher-lua-libs: command runs the statement on the pool outside a transaction and returns rows and columns
+        command_raw: (id: number, sql: string) => run('command', id, sql, undefined),
         // close() of an own handle, or Lua collected it: a shared pool lives on for the engine
         release_raw: (id: number) => {
           const h = handles.get(id);
@@ -125,7 +127,7 @@ export const dbModule: LuaModule = {
           h.db.close().catch(() => undefined);
         },
       },
-      async: ['query_raw', 'exec_raw'],
+      async: ['query_raw', 'exec_raw', 'command_raw'],
       lua: DB_LUA,
     };
   },
@@ -194,6 +196,12 @@ end
 function methods.exec(self, sql)
   checkdb("exec", self)
   return run("exec_raw", self, checkstr("exec", 2, sql))
+end
+
+-- any statement (DDL, SET, INSERT, SELECT): {rows = {...}, columns = {...}}, empty for one that returns no rows
+function methods.command(self, sql)
+  checkdb("command", self)
+  return run("command_raw", self, checkstr("command", 2, sql))
 end
 
 function methods.stmt(self, sql)

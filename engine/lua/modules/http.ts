@@ -1,8 +1,9 @@
 // `glua_http` (nauthilus_gluahttp): gluahttp's HTTP client API for scripts; every call has a timeout.
 import { LuaMultiReturn } from 'wasmoon';
 import type { LuaModule, ModuleHost } from '../module';
-import { checkArg, pair, toLua } from '../values';
+import { pair, toLua } from '../values';
 import { parseDuration } from '../../config/durations';
+import { GLUA_HTTP_LUA } from './http-lua';
 
 /** Timeout of a call whose options give none (Nauthilus' client has 60 s; the script timeout usually ends it first). */
 export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
@@ -16,13 +17,19 @@ interface HttpOptions {
   cookies?: Record<string, unknown>;
   body?: unknown;
   form?: unknown;
+  /** A binary body (a \0 or bytes that are not UTF-8) hex-encoded by the Lua half, as body or as form. */
+  body_hex?: unknown;
+  form_hex?: unknown;
   query?: unknown;
+  auth?: { user?: unknown; pass?: unknown };
 }
 
-/** What a script gets back: gluahttp's response fields as a plain table. */
+/** gluahttp's response fields; the Lua half makes the `http.response` object of them. */
 export interface HttpResponseTable {
   status_code: number;
-  body: string;
+  /** The body when it is UTF-8 text without \0; else body_hex carries its bytes (wasmoon strings are not binary safe). */
+  body?: string;
+  body_hex?: string;
   body_size: number;
   headers: Record<string, string>;
   cookies: Record<string, string>;
@@ -62,12 +69,23 @@ function timeoutMs(v: unknown): number {
   return ms;
 }
 
-function buildHeaders(opts: HttpOptions, body: string | undefined): Headers {
+const isFalse = (v: unknown): boolean => v === undefined || v === null || v === false;
+
+/** Go's LValue.String() of a user or password: numbers and booleans as text. */
+const goString = (v: unknown): string => (typeof v === 'string' ? v : String(v));
+
+function buildHeaders(opts: HttpOptions, usesForm: boolean): Headers {
   const h = new Headers();
-  if (body !== undefined && typeof opts.body !== 'string') h.set('Content-Type', 'application/x-www-form-urlencoded');
+  if (usesForm) h.set('Content-Type', 'application/x-www-form-urlencoded');
   if (opts.cookies && typeof opts.cookies === 'object') {
     const parts = Object.entries(opts.cookies).map(([k, v]) => `${k}=${String(v)}`);
     if (parts.length) h.set('Cookie', parts.join('; '));
+  }
+  // gluahttp: auth = { user = ..., pass = ... } is Basic auth; a nil or false field is an error return
+  if (opts.auth && typeof opts.auth === 'object') {
+    const { user, pass } = opts.auth;
+    if (isFalse(user) || isFalse(pass)) throw new Error('auth table must contain no nil user and pass fields');
+    h.set('Authorization', 'Basic ' + Buffer.from(`${goString(user)}:${goString(pass)}`).toString('base64'));
   }
   // set last, as gluahttp does, so they win over what the options above added
   if (opts.headers && typeof opts.headers === 'object') {
@@ -97,6 +115,29 @@ function describe(e: unknown, ms: number): string {
   return err?.cause?.message ?? err?.message ?? String(e);
 }
 
+/** body (a string), else form (a string, sent as urlencoded), as gluahttp picks them; binary ones come hex-encoded. */
+function requestBody(opts: HttpOptions): [string | Buffer | undefined, boolean] {
+  if (typeof opts.body === 'string') return [opts.body, false];
+  if (typeof opts.body_hex === 'string') return [Buffer.from(opts.body_hex, 'hex'), false];
+  if (typeof opts.form === 'string') return [opts.form, true];
+  if (typeof opts.form_hex === 'string') return [Buffer.from(opts.form_hex, 'hex'), true];
+  return [undefined, false];
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** A body a Lua string can take as it is (UTF-8 without \0), else its bytes as hex for the Lua half to rebuild. */
+function bodyFields(raw: Buffer): { body: string } | { body_hex: string } {
+  if (!raw.includes(0)) {
+    try {
+      return { body: UTF8.decode(raw) };
+    } catch {
+      // not UTF-8: pass the bytes
+    }
+  }
+  return { body_hex: raw.toString('hex') };
+}
+
 /** One request as gluahttp does it. Throws an Error whose message is the script's `err`. */
 async function doRequest(host: ModuleHost, method: string, url: string, options: unknown): Promise<HttpResponseTable> {
   const opts = (options && typeof options === 'object' ? options : {}) as HttpOptions;
@@ -109,9 +150,9 @@ async function doRequest(host: ModuleHost, method: string, url: string, options:
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`${m} ${traceUrl(url)}: unsupported protocol scheme "${u.protocol.slice(0, -1)}"`);
   if (typeof opts.query === 'string') u.search = opts.query; // gluahttp replaces the URL's query
-  const body = typeof opts.body === 'string' ? opts.body : typeof opts.form === 'string' ? opts.form : undefined;
+  const [body, usesForm] = requestBody(opts);
   if (body !== undefined && (m === 'GET' || m === 'HEAD')) throw new Error(`${m} ${traceUrl(u.toString())}: a ${m} request cannot carry a body here`);
-  const headers = buildHeaders(opts, body);
+  const headers = buildHeaders(opts, usesForm);
   if (u.username || u.password) {
     // as Go's client does: user info in the URL becomes Basic auth unless a header sets Authorization
     if (!headers.has('Authorization')) {
@@ -142,7 +183,7 @@ async function doRequest(host: ModuleHost, method: string, url: string, options:
       if (eq > 0) cookies[c.slice(0, eq).trim()] = c.slice(eq + 1).split(';')[0];
     }
     record({ status: res.status });
-    return { status_code: res.status, body: raw.toString('utf8'), body_size: raw.length, headers: resHeaders, cookies, url: res.url || u.toString() };
+    return { status_code: res.status, ...bodyFields(raw), body_size: raw.length, headers: resHeaders, cookies, url: res.url || u.toString() };
   } catch (e) {
     const msg = `${m} ${traceUrl(u.toString())}: ${describe(e, ms)}`;
     record({ error: msg });
@@ -157,30 +198,12 @@ export const httpModule: LuaModule = {
   install(host) {
     const call = (method: string, url: string, options: unknown) =>
       doRequest(host, method, url, options).then((r) => pair(r, undefined), (e: Error) => pair(undefined, e.message));
-    const verb = (fn: string, method: string) => (url: unknown, options: unknown) => {
-      checkArg(fn, 1, url, 'string');
-      checkArg(fn, 2, options, 'table', 'nil');
-      return call(method, url as string, options);
-    };
     return {
       functions: {
-        get: verb('get', 'GET'),
-        post: verb('post', 'POST'),
-        put: verb('put', 'PUT'),
-        delete: verb('delete', 'DELETE'),
-        patch: verb('patch', 'PATCH'),
-        head: verb('head', 'HEAD'),
-        request: (method: unknown, url: unknown, options: unknown) => {
-          checkArg('request', 1, method, 'string');
-          checkArg('request', 2, url, 'string');
-          checkArg('request', 3, options, 'table', 'nil');
-          return call(method as string, url as string, options);
-        },
+        request_raw: call,
         // {{method, url, options}, ...} -> responses[, errors]; the requests run concurrently
-        request_batch: (requests: unknown) => {
-          checkArg('request_batch', 1, requests, 'table');
-          const list = Array.isArray(requests) ? requests : Object.values(requests as object);
-          return Promise.all(
+        request_batch_raw: (list: unknown[]) =>
+          Promise.all(
             list.map((r) => {
               if (!Array.isArray(r) || typeof r[0] !== 'string' || typeof r[1] !== 'string') {
                 return Promise.resolve({ error: 'Request must be a table {method, url, options}' });
@@ -190,10 +213,10 @@ export const httpModule: LuaModule = {
           ).then((out) => {
             const errors = out.some((o) => 'error' in o) ? out.map((o) => ('error' in o ? o.error : undefined)) : undefined;
             return LuaMultiReturn.from([toLua(out.map((o) => ('res' in o ? o.res : undefined))), toLua(errors)]);
-          });
-        },
+          }),
       },
-      async: ['get', 'post', 'put', 'delete', 'patch', 'head', 'request', 'request_batch'],
+      async: ['request_raw', 'request_batch_raw'],
+      lua: GLUA_HTTP_LUA,
     };
   },
 };

@@ -1,18 +1,51 @@
 // `template` (nauthilus_gll_template): template.choose("mustache"):render(text, values), in pure Lua.
-import type { LuaModule } from '../module';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { LuaModule, ModuleHost } from '../module';
+import { ret, fail } from '../values';
+import { goError } from '../host-files';
+
+/** A larger template file is an error return rather than a Lua string of that size. */
+export const MAX_TEMPLATE_FILE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The text of a template file for render_file. gopher-lua-libs reads any path (ioutil.ReadFile); here a
+ * relative path resolves against the config directory, and without lua_allow_io the file must lie inside it
+ * (after following links), as every other host file a script reaches.
+ */
+function readTemplateFile(host: ModuleHost, file: string) {
+  const base = host.services.baseDir;
+  const full = path.resolve(base, file);
+  try {
+    if (!host.allowIo) {
+      const realBase = fs.realpathSync(base);
+      const real = fs.realpathSync(full);
+      if (real !== realBase && !real.startsWith(realBase + path.sep)) {
+        return fail(`open ${file}: outside the config directory (other files need server.lua_allow_io)`);
+      }
+    }
+    const st = fs.statSync(full);
+    if (st.isDirectory()) return fail(`read ${file}: is a directory`);
+    if (st.size > MAX_TEMPLATE_FILE_BYTES) return fail(`read ${file}: larger than ${MAX_TEMPLATE_FILE_BYTES} bytes`);
+    return ret(fs.readFileSync(full, 'utf8'));
+  } catch (e) {
+    return fail(goError('open', file, e));
+  }
+}
 
 export const templateModule: LuaModule = {
   name: 'template',
   legacyLoaderName: 'nauthilus_gll_template',
-  summary: 'Mustache templates: template.choose("mustache") then engine:render(text, values) -> string, err.',
-  install() {
-    return { functions: {}, lua: TEMPLATE_LUA };
+  summary: 'Mustache templates: template.choose("mustache") then engine:render(text, values) or engine:render_file(file, values) -> string, err.',
+  install(host) {
+    return { functions: { read_file_raw: (file: string) => readTemplateFile(host, file) }, lua: TEMPLATE_LUA };
   },
 };
 
 // Mustache as cbroglie/mustache renders it: escaped {{x}}, raw {{{x}}} / {{& x}}, sections, inverted
 // sections, comments, dotted names, {{.}}, set delimiters and standalone tag lines. Partials render empty.
 const TEMPLATE_LUA = `
+local api = ...
 local M = {}
 local ENGINE = { __name = "template_ud" }
 ENGINE.__index = ENGINE
@@ -140,6 +173,22 @@ function ENGINE.render(self, text, values)
   end
   local tree, err = parse(text)
   if not tree then return nil, err end
+  local out = {}
+  render(tree, { values or {} }, out)
+  return table.concat(out)
+end
+
+-- gopher-lua-libs v0.7.0: the file's text rendered as render does; a file that cannot be read is nil, err
+function ENGINE.render_file(self, file, values)
+  if getmetatable(self) ~= ENGINE then error("bad argument #1 to 'render_file' (template expected)", 2) end
+  if type(file) ~= "string" then error("bad argument #2 to 'render_file' (string expected, got " .. type(file) .. ")", 2) end
+  if values ~= nil and type(values) ~= "table" then
+    error("bad argument #3 to 'render_file' (table expected, got " .. type(values) .. ")", 2)
+  end
+  local text, err = api.read_file_raw(file)
+  if text == nil then return nil, err end
+  local tree, perr = parse(text)
+  if not tree then return nil, perr end
   local out = {}
   render(tree, { values or {} }, out)
   return table.concat(out)

@@ -4,8 +4,10 @@ import type { LuaModule } from '../module';
 import { ret, fail, toLua } from '../values';
 
 // yaml.v2 reads YAML 1.1 (yes/no/on/off are booleans) and leaves timestamps as strings
+// yaml.Unmarshal is not strict: a repeated key is no error, the last one wins
 const PARSE_OPTIONS = {
   version: '1.1' as const,
+  uniqueKeys: false,
   customTags: (tags: YAML.Tags) => tags.filter((t) => (t as { tag?: string }).tag !== 'tag:yaml.org,2002:timestamp'),
 };
 
@@ -39,7 +41,7 @@ function build(doc: YAML.Document, v: unknown): unknown {
 export const yamlModule: LuaModule = {
   name: 'yaml',
   legacyLoaderName: 'nauthilus_gll_yaml',
-  summary: 'YAML decode(text) -> value, err and encode(value) -> text, err (YAML 1.1 as Go yaml.v2).',
+  summary: 'YAML decode(text) -> value, err and encode(value) -> text, err (YAML 1.1 as Go yaml.v2); stream encoders and decoders.',
   install() {
     return {
       functions: {
@@ -48,6 +50,18 @@ export const yamlModule: LuaModule = {
             const docs = YAML.parseAllDocuments(text, PARSE_OPTIONS);
             const doc = Array.isArray(docs) ? docs[0] : undefined;
             if (!doc) return ret(undefined);
+            if (doc.errors.length) return fail(`yaml: ${doc.errors[0].message.split('\n')[0]}`);
+            return ret(toLua(doc.toJS({ maxAliasCount: 1000 })));
+          } catch (e) {
+            return fail(`yaml: ${(e as Error).message.split('\n')[0]}`);
+          }
+        },
+        // document `index` (0-based) of a stream, as yaml.v2's Decoder reads one per call; "EOF" after the last
+        decode_doc_raw: (text: string, index: number, strict: boolean) => {
+          try {
+            const docs = YAML.parseAllDocuments(text, { ...PARSE_OPTIONS, uniqueKeys: strict });
+            const doc = Array.isArray(docs) ? docs[index] : undefined;
+            if (!doc) return fail('EOF');
             if (doc.errors.length) return fail(`yaml: ${doc.errors[0].message.split('\n')[0]}`);
             return ret(toLua(doc.toJS({ maxAliasCount: 1000 })));
           } catch (e) {
@@ -107,6 +121,58 @@ end
 function M.decode(text)
   if type(text) ~= "string" then error("bad argument #1 to 'decode' (string expected, got " .. type(text) .. ")", 2) end
   return api.decode_raw(text)
+end
+
+-- gopher-lua-libs v0.7.0 readers and writers: anything with a read / write method (strings.new_reader, io files)
+local function method(obj, name, fn, what)
+  local ok, m = pcall(function() return obj[name] end)
+  if not ok or type(m) ~= "function" then error("bad argument #1 to '" .. fn .. "' (expected " .. what .. ")", 3) end
+  return m
+end
+
+local Encoder = {}
+Encoder.__index = Encoder
+function M.new_encoder(writer)
+  local write = method(writer, "write", "new_encoder", "writer")
+  return setmetatable({ writer = writer, write = write, count = 0 }, Encoder)
+end
+-- yaml.v2's Encoder: the second and later documents start with "---"; the error is the only return value
+function Encoder:encode(...)
+  if select("#", ...) == 0 then error("bad argument #1 to 'encode' (value expected)", 2) end
+  local text, err = M.encode((...))
+  if err then return err end
+  if self.count > 0 then text = "---\\n" .. text end
+  local ok, werr = pcall(self.write, self.writer, text)
+  if not ok then return tostring(werr) end
+  self.count = self.count + 1
+end
+
+local Decoder = {}
+Decoder.__index = Decoder
+function M.new_decoder(reader)
+  local read = method(reader, "read", "new_decoder", "reader")
+  return setmetatable({ reader = reader, read = read, index = 0, strict = false }, Decoder)
+end
+-- the stream is read to its end once; then one document per call, nil, "EOF" after the last
+function Decoder:decode()
+  if not self.text then
+    local parts = {}
+    while true do
+      local ok, chunk = pcall(self.read, self.reader, 4096)
+      if not ok then return nil, tostring(chunk) end
+      if chunk == nil then break end
+      parts[#parts + 1] = tostring(chunk)
+    end
+    self.text = table.concat(parts)
+  end
+  local v, err = api.decode_doc_raw(self.text, self.index, self.strict)
+  if err ~= "EOF" then self.index = self.index + 1 end
+  return v, err
+end
+-- yaml.v2 strict mode: a repeated mapping key is an error
+function Decoder:set_strict(on)
+  if type(on) ~= "boolean" then error("bad argument #1 to 'set_strict' (boolean expected, got " .. type(on) .. ")", 2) end
+  self.strict = on
 end
 
 return M
