@@ -24,6 +24,7 @@ import { protocolLabeler } from './metric-labels';
 import { BackendServerMonitor } from './monitoring/backend-monitor';
 import { upstreamsFromEnv, type NginxUpstreams, type Upstream } from './http/nginx-upstream';
 import { ipScopingOf } from './lua/modules/ip-scoper';
+import { LdapPools } from './ldap/pools';
 import { ConnectionTargets } from './lua/connection-targets';
 import { formatHostPort } from './config/net';
 
@@ -117,6 +118,7 @@ export class AuthEngine {
       dnsTimeoutMs: config.server.dnsTimeoutMs,
       passwordNonce: config.server.passwordNonce,
       ipScoping: ipScopingOf(config),
+      ldap: new LdapPools(config.ldapPools),
     };
     services.connections = new ConnectionTargets({ logger: services.logger, metrics, dnsResolver: services.dnsResolver, dnsTimeoutMs: services.dnsTimeoutMs });
     const engine = new AuthEngine(config, services, opts);
@@ -175,6 +177,7 @@ export class AuthEngine {
       const old = this.gen;
       this.gen = next;
       this.services.ipScoping = ipScopingOf(config);
+      this.services.ldap?.configure(config.ldapPools);
       this.protocolLabel = protocolLabeler(config);
       this.generationId++;
       retirePools(old.pools);
@@ -349,6 +352,7 @@ export class AuthEngine {
     abandoned += (await this.workers?.close(deadline)) ?? 0;
     if (abandoned > 0) this.logger.warn({ abandoned_post_actions: abandoned }, `shutdown deadline passed: abandoned ${abandoned} post action${abandoned === 1 ? '' : 's'} still running`);
     this.services.connections?.stop();
+    this.services.ldap?.close();
     await closePools(this.gen.pools);
     await closeDbPools(this.services);
     // past the deadline, connections are dropped without waiting for Redis to answer QUIT

@@ -14,6 +14,7 @@ import { installSharedBeacon } from '../lua/run-beacon';
 import { runCustomHook } from '../pipeline/custom-hook';
 import { ipScopingOf } from '../lua/modules/ip-scoper';
 import { ConnectionTargets } from '../lua/connection-targets';
+import { LdapPools } from '../ldap/pools';
 import { RemoteCache, RemoteRedisStore, type RedisRpc } from './remote-services';
 import type { FromWorker, RedisCallBody, ToWorker, WorkerInit } from './protocol';
 
@@ -55,6 +56,7 @@ const services: EngineServices = {
   passwordNonce: init.config.server.passwordNonce,
   aliveBackendServers: init.backendServers,
   ipScoping: ipScopingOf(init.config),
+  ldap: new LdapPools(init.config.ldapPools),
 };
 services.connections = new ConnectionTargets({ logger: services.logger, metrics: services.metrics, dnsResolver: services.dnsResolver, dnsTimeoutMs: services.dnsTimeoutMs });
 if (init.config.server.monitorConnections) services.connections.start();
@@ -123,6 +125,7 @@ async function handle(m: ToWorker): Promise<void> {
         const old = gen;
         gen = prepared;
         services.ipScoping = ipScopingOf(gen.config);
+        services.ldap?.configure(gen.config.ldapPools);
         retirePools(old.pools);
       } else if (prepared) retirePools(prepared.pools);
       prepared = undefined;
@@ -150,6 +153,7 @@ async function handle(m: ToWorker): Promise<void> {
       const deadline = m.deadlineMs === undefined ? Infinity : performance.now() + m.deadlineMs;
       const abandoned = await pipeline.drain(deadline);
       services.connections?.stop();
+      services.ldap?.close();
       if (prepared) await closePools(prepared.pools);
       await closePools(gen.pools);
       await closeDbPools(services);
