@@ -42,6 +42,23 @@ export const bool = (b: boolean): Buffer => tlv(0x01, Buffer.from([b ? 0xff : 0]
 export const seq = (items: Buffer[], tag = 0x30): Buffer => tlv(tag, items);
 
 /**
+ * The total size (tag, length and content) of the element at the start of `buf`, or undefined while its
+ * header is incomplete.
+ * @throws Error on lengths this client refuses (indefinite, or more than 4 length bytes).
+ */
+export function elementSize(buf: Buffer): number | undefined {
+  if (buf.length < 2) return undefined;
+  const first = buf[1];
+  if (!(first & 0x80)) return 2 + first;
+  const n = first & 0x7f;
+  if (n === 0 || n > 4) throw new Error('ber: unsupported length encoding');
+  if (buf.length < 2 + n) return undefined;
+  let len = 0;
+  for (let i = 0; i < n; i++) len = len * 256 + buf[2 + i];
+  return 2 + n + len;
+}
+
+/**
  * Reads the element at `offset`; undefined when `buf` does not hold all of it yet.
  * @throws Error on lengths this client refuses (indefinite, or more than 4 length bytes).
  */

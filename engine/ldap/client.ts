@@ -1,7 +1,7 @@
 // A small LDAPv3 client over node:net/tls: simple bind, search, modify and unbind (what nauthilus_ldap needs).
 import net from 'node:net';
 import tls from 'node:tls';
-import { bool, children, int, readElement, readInt, seq, str, type BerElement } from './ber';
+import { bool, children, elementSize, int, readElement, readInt, seq, str, type BerElement } from './ber';
 import { compileFilter, FilterError } from './filter';
 
 const RESULT_NAMES: Record<number, string> = {
@@ -39,6 +39,8 @@ interface Pending { resolve: (msgs: BerElement[]) => void; reject: (e: Error) =>
 
 const SCOPES: Record<SearchScope, number> = { base: 0, one: 1, sub: 2 };
 const MOD_OPS: Record<ModifyOperation, number> = { add: 0, delete: 1, replace: 2 };
+/** A response larger than this ends the connection (a server's or an attacker's runaway length). */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 // response tags that end an operation (all others are intermediate, e.g. search entries)
 const FINAL_TAGS = new Set([0x61, 0x65, 0x67, 0x78]);
 
@@ -55,7 +57,10 @@ export function parseLdapUri(uri: string): { secure: boolean; host: string; port
 /** One LDAP connection; requests are multiplexed by message ID. */
 export class LdapConnection {
   private socket!: net.Socket;
-  private buf: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private bytes = 0;
+  /** Bytes the next message needs in all (0: its header is not complete yet). */
+  private need = 0;
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
   closed = false;
@@ -90,27 +95,42 @@ export class LdapConnection {
   }
 
   private onData(d: Buffer): void {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
-    for (;;) {
-      let msg: BerElement | undefined;
-      try {
-        msg = readElement(this.buf);
-      } catch (e) {
-        this.fail(new LdapError(200, (e as Error).message));
-        return;
+    this.chunks.push(d);
+    this.bytes += d.length;
+    // large answers arrive in many chunks: join them once the message is complete, not per chunk
+    if (this.need > 0 && this.bytes < this.need) return;
+    let buf = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    // whatever the peer sends (a server that is not LDAP, a broken one) ends this connection, never the engine
+    try {
+      for (;;) {
+        this.need = 0;
+        if (buf.length > 0 && buf[0] !== 0x30) throw new Error('ldap: the server does not speak LDAP');
+        const size = elementSize(buf);
+        if (size !== undefined && size > MAX_MESSAGE_BYTES) throw new Error(`ldap: a response of more than ${MAX_MESSAGE_BYTES} bytes`);
+        const msg = size !== undefined && size <= buf.length ? readElement(buf) : undefined;
+        if (!msg) {
+          this.need = size ?? 0;
+          break;
+        }
+        buf = buf.subarray(msg.end);
+        const [idEl, op] = children(msg.content);
+        if (!idEl || idEl.tag !== 0x02 || !op) throw new Error('ldap: malformed response');
+        const id = readInt(idEl.content);
+        const p = this.pending.get(id);
+        if (!p) continue; // an unsolicited notification: the close that follows fails everything pending
+        p.msgs.push(op);
+        if (FINAL_TAGS.has(op.tag)) {
+          this.pending.delete(id);
+          clearTimeout(p.timer);
+          p.resolve(p.msgs);
+        }
       }
-      if (!msg) return;
-      this.buf = this.buf.subarray(msg.end);
-      const [idEl, op] = children(msg.content);
-      const p = this.pending.get(readInt(idEl.content));
-      if (!p) continue; // an unsolicited notification: the close that follows fails everything pending
-      p.msgs.push(op);
-      if (FINAL_TAGS.has(op.tag)) {
-        this.pending.delete(readInt(idEl.content));
-        clearTimeout(p.timer);
-        p.resolve(p.msgs);
-      }
+    } catch (e) {
+      buf = Buffer.alloc(0);
+      this.fail(new LdapError(200, (e as Error).message));
     }
+    this.chunks = buf.length ? [buf] : [];
+    this.bytes = buf.length;
   }
 
   private fail(e: Error): void {
@@ -155,6 +175,7 @@ export class LdapConnection {
     checkResult(reply[reply.length - 1]);
     return reply.filter((m) => m.tag === 0x64).map((m) => {
       const [dn, attrs] = children(m.content);
+      if (!dn || !attrs) throw new LdapError(2, 'ldap: malformed search entry');
       return {
         dn: dn.content.toString('utf8'),
         attributes: children(attrs.content).map((a) => {
@@ -207,6 +228,7 @@ function dial(make: () => net.Socket, readyEvent: string, opts: ConnectOptions):
 function checkResult(res: BerElement | undefined): void {
   if (!res) throw new LdapError(2, 'ldap: empty response');
   const [code, , diag] = children(res.content);
+  if (!code) throw new LdapError(2, 'ldap: malformed response');
   const rc = readInt(code.content);
   if (rc !== 0) throw new LdapError(rc, diag ? diag.content.toString('utf8') : '');
 }

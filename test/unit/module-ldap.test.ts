@@ -1,6 +1,7 @@
 // nauthilus_ldap (Nauthilus 1.10 backend/ldap.go) against a real slapd started on a free loopback port.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { runLua, testServices } from '../helpers/lua-harness';
 import { ADMIN_DN, ADMIN_PW, READER_DN, READER_PW, SUFFIX, slapdMissing, startSlapd, type Slapd } from '../helpers/slapd';
 import { LdapPools } from '../../engine/ldap/pools';
@@ -184,3 +185,49 @@ test('ldap_search with no ldap: section says the default pool is not configured'
 });
 
 if (skip) test(`nauthilus_ldap slapd tests skipped: ${skip}`, { skip }, () => undefined);
+
+/** A TCP server that answers every connection's first bytes with `reply`. */
+async function fakeServer(reply: Buffer): Promise<{ uri: string; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => undefined); // the client hangs up mid-answer: that is the point
+    s.once('data', () => s.write(reply));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    uri: `ldap://127.0.0.1:${(server.address() as net.AddressInfo).port}/`,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
+}
+
+test('ldap_search against a server that does not speak LDAP, or announces a huge answer, is an error return; the VM goes on', async () => {
+  const http = await fakeServer(Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n'));
+  // a SEQUENCE announcing 4 GiB - 1: the client must not wait to buffer it
+  const huge = await fakeServer(Buffer.concat([Buffer.from([0x30, 0x84, 0xff, 0xff, 0xff, 0xff]), Buffer.alloc(70 * 1024 * 1024)]));
+  const services = testServices();
+  services.ldap = new LdapPools({
+    __meta_default__: pool('__meta_default__', http.uri, '', ''),
+    huge: pool('huge', huge.uri, '', ''),
+  });
+  try {
+    const [r1, e1, r2, e2, after] = await runLua(`local ldap = require("nauthilus_ldap")
+      local function s(p) return ldap.ldap_search({ pool_name = p, session = "s", basedn = "dc=x", filter = "(uid=a)", scope = "sub", attributes = {} }) end
+      local r1, e1 = s("default")
+      local r2, e2 = s("huge")
+      return r1, e1, r2, e2, "still running"`, { services });
+    assert.equal(r1, null);
+    assert.equal(e1, 'LDAP Result Code 200 "Network Error": ldap: the server does not speak LDAP');
+    assert.equal(r2, null);
+    assert.equal(e2, `LDAP Result Code 200 "Network Error": ldap: a response of more than ${64 * 1024 * 1024} bytes`);
+    assert.equal(after, 'still running');
+  } finally {
+    services.ldap.close();
+    await http.close();
+    await huge.close();
+  }
+});
