@@ -72,9 +72,9 @@ export class LdapConnection {
     const target = parseLdapUri(opts.uri);
     if (typeof target === 'string') throw new LdapError(200, target);
     const c = new LdapConnection();
-    const tlsOpts = { servername: net.isIP(target.host) ? undefined : target.host, rejectUnauthorized: !opts.tlsSkipVerify, ca: opts.ca, cert: opts.cert, key: opts.key };
+    const tlsOpts = { host: target.host, servername: net.isIP(target.host) ? undefined : target.host, rejectUnauthorized: !opts.tlsSkipVerify, ca: opts.ca, cert: opts.cert, key: opts.key };
     const raw = await dial(target.secure
-      ? () => tls.connect({ host: target.host, port: target.port, ...tlsOpts })
+      ? () => tls.connect({ ...tlsOpts, port: target.port })
       : () => net.connect({ host: target.host, port: target.port }), target.secure ? 'secureConnect' : 'connect', opts);
     c.attach(raw);
     if (opts.startTls && !target.secure) {

@@ -38,6 +38,9 @@ function canConnect(port: number): Promise<boolean> {
 export interface Slapd {
   uri: string;
   port: number;
+  /** With `tls`: the ldaps:// URI and the self-signed certificate (PEM file) both listeners present. */
+  ldapsUri?: string;
+  certFile?: string;
   stop(): Promise<void>;
 }
 
@@ -45,8 +48,15 @@ export interface Slapd {
  * Starts slapd with an mdb database for SUFFIX, loaded with `ldif` (entries below the suffix; the suffix entry,
  * ou=people and the reader are added here). The admin (rootdn) may write; the reader may only read.
  */
-export async function startSlapd(ldif: string): Promise<Slapd> {
+export async function startSlapd(ldif: string, opts: { tls?: boolean } = {}): Promise<Slapd> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'as-slapd-'));
+  const certFile = path.join(dir, 'cert.pem');
+  const keyFile = path.join(dir, 'key.pem');
+  if (opts.tls) {
+    const gen = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile], { encoding: 'utf8' });
+    if (gen.status !== 0) throw new Error(`openssl failed: ${gen.stderr}`);
+  }
   const db = path.join(dir, 'db');
   mkdirSync(db);
   const conf = path.join(dir, 'slapd.conf');
@@ -56,6 +66,7 @@ export async function startSlapd(ldif: string): Promise<Slapd> {
     'include /etc/ldap/schema/nis.schema',
     'include /etc/ldap/schema/inetorgperson.schema',
     `pidfile ${path.join(dir, 'slapd.pid')}`,
+    ...(opts.tls ? [`TLSCertificateFile ${certFile}`, `TLSCertificateKeyFile ${keyFile}`] : []),
     'modulepath /usr/lib/ldap',
     'moduleload back_mdb',
     'database mdb',
@@ -82,14 +93,16 @@ export async function startSlapd(ldif: string): Promise<Slapd> {
   }
   const port = await freePort();
   const uri = `ldap://127.0.0.1:${port}/`;
+  const tlsPort = opts.tls ? await freePort() : 0;
+  const ldapsUri = opts.tls ? `ldaps://127.0.0.1:${tlsPort}/` : undefined;
   // -d 0: stay in the foreground (the test owns the process) and log nothing
-  const child: ChildProcess = spawn(SLAPD_BIN, ['-f', conf, '-h', uri, '-d', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(SLAPD_BIN, ['-f', conf, '-h', ldapsUri ? `${uri} ${ldapsUri}` : uri, '-d', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d) => { stderr += d; });
   let exited = false;
   child.once('exit', () => { exited = true; });
   const deadline = Date.now() + 10_000;
-  while (!(await canConnect(port))) {
+  while (!(await canConnect(port)) || (tlsPort && !(await canConnect(tlsPort)))) {
     if (exited || Date.now() > deadline) {
       child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
@@ -100,6 +113,8 @@ export async function startSlapd(ldif: string): Promise<Slapd> {
   return {
     uri,
     port,
+    ldapsUri,
+    certFile: opts.tls ? certFile : undefined,
     stop: async () => {
       if (!exited) {
         const gone = new Promise((r) => child.once('exit', r));

@@ -231,3 +231,41 @@ test('ldap_search against a server that does not speak LDAP, or announces a huge
     await huge.close();
   }
 });
+
+describe('nauthilus_ldap over TLS (ldaps:// and StartTLS) against slapd', { skip }, () => {
+  let slapd: Slapd;
+  let services: EngineServices;
+
+  before(async () => {
+    slapd = await startSlapd(USERS, { tls: true });
+    const tlsPool = (name: string, uri: string, more: Partial<LdapPoolConfig>) => ({ ...pool(name, uri, READER_DN, READER_PW), ...more });
+    services = testServices();
+    services.ldap = new LdapPools({
+      ldaps: tlsPool('ldaps', slapd.ldapsUri!, { tlsCaCert: slapd.certFile }),
+      starttls: tlsPool('starttls', slapd.uri, { startTls: true, tlsCaCert: slapd.certFile }),
+      untrusted: tlsPool('untrusted', slapd.ldapsUri!, {}),
+      starttls_untrusted: tlsPool('starttls_untrusted', slapd.uri, { startTls: true }),
+      skipverify: tlsPool('skipverify', slapd.ldapsUri!, { tlsSkipVerify: true }),
+    });
+  });
+  after(async () => {
+    services?.ldap?.close();
+    await slapd?.stop();
+  });
+
+  test('Nauthilus 1.10: ldap_search over ldaps:// and StartTLS with tls_ca_cert; an untrusted certificate fails unless tls_skip_verify', async () => {
+    const [a, b, c, cerr, d, e, eerr] = await runLua(`local ldap = require("nauthilus_ldap")
+      local function uid(p)
+        return ldap.ldap_search({ pool_name = p, session = "s", basedn = "${SUFFIX}", filter = "(uid=alice)", scope = "sub", attributes = { "uid" } })
+      end
+      local a = uid("ldaps")
+      local b = uid("starttls")
+      local c, cerr = uid("untrusted")
+      local d = uid("skipverify")
+      local e, eerr = uid("starttls_untrusted")
+      return a.uid[1], b.uid[1], c, cerr, d.uid[1], e, eerr`, { services });
+    assert.deepEqual([a, b, c, d], ['alice', 'alice', null, 'alice']);
+    assert.match(String(cerr), /^LDAP Result Code 200 "Network Error": .*self[- ]signed certificate/);
+    assert.deepEqual([e, String(eerr).match(/self[- ]signed certificate/) !== null], [null, true], 'StartTLS really negotiates TLS');
+  });
+});
