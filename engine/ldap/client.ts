@@ -11,7 +11,7 @@ const RESULT_NAMES: Record<number, string> = {
   32: 'No Such Object', 34: 'Invalid DN Syntax', 48: 'Inappropriate Authentication', 49: 'Invalid Credentials',
   50: 'Insufficient Access Rights', 51: 'Busy', 52: 'Unavailable', 53: 'Unwilling To Perform', 64: 'Naming Violation',
   65: 'Object Class Violation', 66: 'Not Allowed On Non Leaf', 67: 'Not Allowed On RDN', 68: 'Entry Already Exists',
-  80: 'Other', 200: 'Network Error', 201: 'Filter Compile Error',
+  80: 'Other', 85: 'Timeout', 200: 'Network Error', 201: 'Filter Compile Error',
 };
 
 /** An LDAP failure, worded as go-ldap words it: `LDAP Result Code 32 "No Such Object": <server text>`. */
@@ -150,7 +150,7 @@ export class LdapConnection {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new LdapError(85, `ldap: no answer within ${timeoutMs / 1000}s`));
+        reject(new LdapError(85, `ldap: connection timed out (no answer within ${timeoutMs / 1000}s)`));
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, msgs: [], timer });
       this.socket.write(seq([int(id), op]));
@@ -163,13 +163,7 @@ export class LdapConnection {
   }
 
   async search(base: string, scope: SearchScope, filter: string, attributes: string[], sizeLimit: number, timeLimitSec: number, timeoutMs: number): Promise<LdapEntry[]> {
-    let f: Buffer;
-    try {
-      f = compileFilter(filter);
-    } catch (e) {
-      if (e instanceof FilterError) throw new LdapError(201, e.message);
-      throw e;
-    }
+    const f = compileSearchFilter(filter);
     const op = seq([str(base), int(SCOPES[scope], 0x0a), int(0, 0x0a), int(sizeLimit), int(timeLimitSec), bool(false), f, seq(attributes.map((a) => str(a)))], 0x63);
     const reply = await this.request(op, timeoutMs);
     checkResult(reply[reply.length - 1]);
@@ -203,6 +197,19 @@ export class LdapConnection {
       p.reject(new LdapError(200, 'ldap: connection closed'));
     }
     this.pending.clear();
+  }
+}
+
+/**
+ * The BER form of an RFC 4515 filter.
+ * @throws LdapError 201 "Filter Compile Error" (go-ldap's code) when it does not compile.
+ */
+export function compileSearchFilter(filter: string): Buffer {
+  try {
+    return compileFilter(filter);
+  } catch (e) {
+    if (e instanceof FilterError) throw new LdapError(201, e.message);
+    throw e;
   }
 }
 

@@ -1,6 +1,6 @@
 // An LDAP connection pool of one `ldap:` config entry: bound connections, opened on first use, shared by requests.
 import { readFileSync } from 'node:fs';
-import { LdapConnection, LdapError, type LdapEntry, type ModifyOperation, type SearchScope } from './client';
+import { compileSearchFilter, LdapConnection, LdapError, type LdapEntry, type ModifyOperation, type SearchScope } from './client';
 import type { LdapPoolConfig } from '../config/types';
 
 /** An idle pool closes its connections after this long and reconnects on the next request. */
@@ -80,6 +80,12 @@ export class LdapPool {
   }
 
   search(base: string, scope: SearchScope, filter: string, attributes: string[]): Promise<LdapEntry[]> {
+    // as go-ldap: a filter that does not compile is an error before anything is sent (or connected)
+    try {
+      compileSearchFilter(filter);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return this.use((c) => c.search(base, scope, filter, attributes, this.config.searchSizeLimit, this.config.searchTimeLimitSec, this.config.searchTimeoutMs));
   }
 

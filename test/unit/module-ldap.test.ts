@@ -187,13 +187,13 @@ test('ldap_search with no ldap: section says the default pool is not configured'
 if (skip) test(`nauthilus_ldap slapd tests skipped: ${skip}`, { skip }, () => undefined);
 
 /** A TCP server that answers every connection's first bytes with `reply`. */
-async function fakeServer(reply: Buffer): Promise<{ uri: string; close(): Promise<void> }> {
+async function fakeServer(reply: Buffer | undefined): Promise<{ uri: string; close(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
     s.on('error', () => undefined); // the client hangs up mid-answer: that is the point
-    s.once('data', () => s.write(reply));
+    if (reply) s.once('data', () => s.write(reply));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
@@ -268,4 +268,38 @@ describe('nauthilus_ldap over TLS (ldaps:// and StartTLS) against slapd', { skip
     assert.match(String(cerr), /^LDAP Result Code 200 "Network Error": .*self[- ]signed certificate/);
     assert.deepEqual([e, String(eerr).match(/self[- ]signed certificate/) !== null], [null, true], 'StartTLS really negotiates TLS');
   });
+});
+
+test('ldap_search against a server that never answers returns a timeout after search_timeout (go-ldap result code 85)', async () => {
+  const silent = await fakeServer(undefined);
+  const services = testServices();
+  services.ldap = new LdapPools({ __meta_default__: { ...pool('__meta_default__', silent.uri, '', ''), searchTimeoutMs: 300 } });
+  try {
+    const started = Date.now();
+    const [r, err] = await runLua(`return require("nauthilus_ldap").ldap_search({ pool_name = "default", session = "s", basedn = "dc=x", filter = "(uid=a)", scope = "sub", attributes = {} })`, { services });
+    assert.equal(r, null);
+    assert.equal(err, 'LDAP Result Code 85 "Timeout": ldap: connection timed out (no answer within 0.3s)');
+    assert.ok(Date.now() - started < 5000, 'the search timeout applies, not the script timeout');
+  } finally {
+    services.ldap.close();
+    await silent.close();
+  }
+});
+
+test('RFC 4515 filters that do not compile are go-ldap\'s result code 201', async () => {
+  const services = testServices();
+  services.ldap = new LdapPools({ __meta_default__: pool('__meta_default__', 'ldap://127.0.0.1:1/', '', '') });
+  try {
+    const [a, b, c, d] = await runLua(`local ldap = require("nauthilus_ldap")
+      local function e(f) local _, err = ldap.ldap_search({ pool_name = "default", session = "s", basedn = "dc=x", filter = f, scope = "sub", attributes = {} }) return err end
+      return e("(uid=a)(uid=b)"), e("(uid=a"), e("(uid=" .. string.char(92) .. "zz)"), e("")`, { services });
+    assert.deepEqual([a, b, c, d], [
+      'LDAP Result Code 201 "Filter Compile Error": ldap: finished compiling filter with extra at end',
+      'LDAP Result Code 201 "Filter Compile Error": ldap: unexpected end of filter',
+      'LDAP Result Code 201 "Filter Compile Error": ldap: invalid characters for escape in filter',
+      'LDAP Result Code 201 "Filter Compile Error": ldap: filter does not start with an \'(\'',
+    ]);
+  } finally {
+    services.ldap.close();
+  }
 });
