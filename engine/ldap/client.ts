@@ -78,17 +78,24 @@ export class LdapConnection {
       : () => net.connect({ host: target.host, port: target.port }), target.secure ? 'secureConnect' : 'connect', opts);
     c.attach(raw);
     if (opts.startTls && !target.secure) {
-      const reply = await c.request(seq([str('1.3.6.1.4.1.1466.20037', 0x80)], 0x77), opTimeoutMs);
-      checkResult(reply[reply.length - 1]);
-      raw.removeAllListeners('data');
-      const secured = await dial(() => tls.connect({ socket: raw, ...tlsOpts }), 'secureConnect', opts);
-      c.attach(secured);
+      try {
+        const reply = await c.request(seq([str('1.3.6.1.4.1.1466.20037', 0x80)], 0x77), opTimeoutMs);
+        checkResult(reply[reply.length - 1]);
+        raw.removeAllListeners('data');
+        const secured = await dial(() => tls.connect({ socket: raw, ...tlsOpts }), 'secureConnect', opts);
+        c.attach(secured);
+      } catch (e) {
+        raw.destroy();
+        throw e;
+      }
     }
     return c;
   }
 
   private attach(socket: net.Socket): void {
     this.socket = socket;
+    // an idle pooled connection does not keep the process alive; a request's timer does while it waits
+    socket.unref();
     socket.on('data', (d) => this.onData(d));
     socket.on('error', (e) => this.fail(new LdapError(200, e.message)));
     socket.on('close', () => this.fail(new LdapError(200, 'ldap: connection closed')));
