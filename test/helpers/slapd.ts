@@ -13,9 +13,10 @@ export const ADMIN_PW = 'admin-secret';
 export const READER_DN = `cn=reader,${SUFFIX}`;
 export const READER_PW = 'reader-secret';
 
-/** Why slapd cannot run here, or undefined when it can. */
-export function slapdMissing(): string | undefined {
+/** Why slapd cannot run here (with `tls`: with a certificate made by openssl), or undefined when it can. */
+export function slapdMissing(opts: { tls?: boolean } = {}): string | undefined {
   if (!existsSync(SLAPD_BIN) || !existsSync(SLAPADD_BIN)) return `slapd is not installed (${SLAPD_BIN}): apt-get install -y slapd ldap-utils`;
+  if (opts.tls && spawnSync('openssl', ['version']).status !== 0) return 'openssl is not installed: apt-get install -y openssl';
   return undefined;
 }
 

@@ -232,7 +232,7 @@ test('ldap_search against a server that does not speak LDAP, or announces a huge
   }
 });
 
-describe('nauthilus_ldap over TLS (ldaps:// and StartTLS) against slapd', { skip }, () => {
+describe('nauthilus_ldap over TLS (ldaps:// and StartTLS) against slapd', { skip: slapdMissing({ tls: true }) }, () => {
   let slapd: Slapd;
   let services: EngineServices;
 
