@@ -25,6 +25,7 @@ import { BackendServerMonitor } from './monitoring/backend-monitor';
 import { upstreamsFromEnv, type NginxUpstreams, type Upstream } from './http/nginx-upstream';
 import { ipScopingOf } from './lua/modules/ip-scoper';
 import { softWhitelistSeedsOf } from './protection/soft-whitelist';
+import { LdapPools } from './ldap/pools';
 import { ConnectionTargets } from './lua/connection-targets';
 import { formatHostPort } from './config/net';
 
@@ -120,6 +121,7 @@ export class AuthEngine {
       ipScoping: ipScopingOf(config),
       softWhitelistSeeds: softWhitelistSeedsOf(config),
       bruteForceBuckets: config.bruteForce?.buckets,
+      ldap: new LdapPools(config.ldapPools),
     };
     services.connections = new ConnectionTargets({ logger: services.logger, metrics, dnsResolver: services.dnsResolver, dnsTimeoutMs: services.dnsTimeoutMs });
     const engine = new AuthEngine(config, services, opts);
@@ -180,6 +182,7 @@ export class AuthEngine {
       this.services.ipScoping = ipScopingOf(config);
       this.services.softWhitelistSeeds = softWhitelistSeedsOf(config);
       this.services.bruteForceBuckets = config.bruteForce?.buckets;
+      this.services.ldap?.configure(config.ldapPools);
       this.protocolLabel = protocolLabeler(config);
       this.generationId++;
       retirePools(old.pools);
@@ -354,6 +357,7 @@ export class AuthEngine {
     abandoned += (await this.workers?.close(deadline)) ?? 0;
     if (abandoned > 0) this.logger.warn({ abandoned_post_actions: abandoned }, `shutdown deadline passed: abandoned ${abandoned} post action${abandoned === 1 ? '' : 's'} still running`);
     this.services.connections?.stop();
+    this.services.ldap?.close();
     await closePools(this.gen.pools);
     await closeDbPools(this.services);
     // past the deadline, connections are dropped without waiting for Redis to answer QUIT

@@ -11,6 +11,7 @@ import { luaSection, emptyLuaConfig } from './lua-section';
 import { defaultServerConfig, serverSection } from './server-section';
 import { bruteForceSection, cleartextNetworksSection, rblSection, relayDomainsSection } from './policy-sections';
 import { backendServerMonitoringSection } from './backend-servers-section';
+import { ldapSection } from './ldap-section';
 import { parseRedisString, withConnection } from './redis-section';
 import { parseHostPort } from './net';
 
@@ -55,6 +56,7 @@ const topLevel = struct({
   relay_domains: opt(relayDomainsSection),
   cleartext_networks: opt(cleartextNetworksSection),
   backend_server_monitoring: opt(backendServerMonitoringSection),
+  ldap: opt(ldapSection),
 });
 
 /**
@@ -117,6 +119,7 @@ export function parseConfigText(text: string, file: string, opts: LoadOptions = 
   if (top.realtime_blackhole_lists) config.rbl = top.realtime_blackhole_lists;
   if (top.relay_domains) config.relayDomains = top.relay_domains;
   if (top.backend_server_monitoring) config.backendServerMonitoring = top.backend_server_monitoring;
+  if (top.ldap) config.ldapPools = top.ldap;
   return config;
 }
 

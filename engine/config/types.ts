@@ -165,6 +165,29 @@ export interface BackendServerConfig {
   haproxyV2: boolean;
 }
 
+/** One LDAP pool of the `ldap:` section (Nauthilus 1.10 config.LDAPConf, the keys nauthilus_ldap uses). */
+export interface LdapPoolConfig {
+  /** "__meta_default__" for `ldap.config`, else the key under `optional_ldap_pools`. */
+  name: string;
+  serverUris: string[];
+  bindDn: string;
+  bindPw: string;
+  startTls: boolean;
+  tlsSkipVerify: boolean;
+  /** Absolute paths. */
+  tlsCaCert?: string;
+  tlsClientCert?: string;
+  tlsClientKey?: string;
+  lookupPoolSize: number;
+  connectTimeoutMs: number;
+  bindTimeoutMs: number;
+  searchTimeoutMs: number;
+  modifyTimeoutMs: number;
+  /** 0: the server's limit. */
+  searchSizeLimit: number;
+  searchTimeLimitSec: number;
+}
+
 export interface AuthStudioConfig {
   /** Absolute path of the config file. */
   file: string;
@@ -182,6 +205,8 @@ export interface AuthStudioConfig {
    * and nginx mail gets Auth-Server/Auth-Port from the one a filter selects (Nauthilus' backend_server_monitoring feature).
    */
   backendServerMonitoring?: BackendServerConfig[];
+  /** `ldap:` pools by name (the default one is "__meta_default__"), for nauthilus_ldap. */
+  ldapPools?: Record<string, LdapPoolConfig>;
   /** The parsed YAML as written (after ${VAR} expansion), for export. */
   raw: unknown;
 }

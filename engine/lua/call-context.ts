@@ -8,7 +8,7 @@ const EVENT_TEXT_MAX = 512;
 
 /** One thing a script did that the trace shows (a Redis command, an HTTP call, a log line). */
 export interface CallEvent {
-  kind: 'redis' | 'http' | 'log' | 'dns' | 'db' | 'tcp' | 'mail';
+  kind: 'redis' | 'http' | 'log' | 'dns' | 'db' | 'tcp' | 'mail' | 'ldap';
   /** ms since the request started */
   at_ms: number;
   detail: Record<string, unknown>;

@@ -5,6 +5,7 @@ import type { RedisStore } from '../redis/store';
 import type { BackendServerConfig, BruteForceBucket } from '../config/types';
 import type { ConnectionTargets } from './connection-targets';
 import type { SoftWhitelistSeeds } from '../protection/soft-whitelist';
+import type { LdapPools } from '../ldap/pools';
 
 /** Process-wide, in-memory key/value cache behind `nauthilus_cache` (shared by all VMs of an engine). */
 export interface SharedCache {
@@ -49,6 +50,8 @@ export interface EngineServices {
   bruteForceBuckets?: BruteForceBucket[];
   /** nauthilus_psnet's connection targets of this thread (one per engine thread, kept across reloads). */
   connections?: ConnectionTargets;
+  /** The `ldap:` section's pools for nauthilus_ldap (unset or empty: no LDAP configured). */
+  ldap?: LdapPools;
 }
 
 /** Networks scoped_ip reduces an address to, per context (Nauthilus 1.10's ip scoper settings). */

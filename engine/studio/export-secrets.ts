@@ -3,9 +3,9 @@
 // The variable is named after the key path as Nauthilus' own environment overrides are (prefix NAUTHILUS_, "." -> "_",
 // upper case): server.basic_auth.password -> NAUTHILUS_SERVER_BASIC_AUTH_PASSWORD; list items carry their index
 // (server.jwt_auth.users[0].password -> NAUTHILUS_SERVER_JWT_AUTH_USERS_0_PASSWORD).
-import { isScalar, isSeq, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, type Document } from 'yaml';
 
-/** Every key of the schema that holds a secret ('*' is any list index). The schema rejects unknown keys, so this is all. */
+/** Every key of the schema that holds a secret ('*' is any list index or map key). The schema rejects unknown keys, so this is all. */
 export const SECRET_KEYS: ReadonlyArray<ReadonlyArray<string>> = [
   ['server', 'password_nonce'],
   ['server', 'basic_auth', 'password'],
@@ -15,6 +15,8 @@ export const SECRET_KEYS: ReadonlyArray<ReadonlyArray<string>> = [
   ['server', 'redis', 'master', 'password'],
   ['server', 'redis', 'sentinels', 'password'],
   ['backend_server_monitoring', 'backend_servers', '*', 'test_password'],
+  ['ldap', 'config', 'bind_pw'],
+  ['ldap', 'optional_ldap_pools', '*', 'bind_pw'],
 ];
 
 export interface SecretReference {
@@ -42,8 +44,9 @@ function expand(doc: Document, pattern: ReadonlyArray<string>): Array<Array<stri
       continue;
     }
     paths = paths.flatMap((p) => {
-      const seq = doc.getIn(p, true);
-      return isSeq(seq) ? seq.items.map((_item, i) => [...p, i]) : [];
+      const node = doc.getIn(p, true);
+      if (isMap(node)) return node.items.flatMap((item) => (isScalar(item.key) ? [[...p, String(item.key.value)]] : []));
+      return isSeq(node) ? node.items.map((_item, i) => [...p, i]) : [];
     });
   }
   return paths;

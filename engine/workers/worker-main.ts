@@ -15,6 +15,7 @@ import { runCustomHook } from '../pipeline/custom-hook';
 import { ipScopingOf } from '../lua/modules/ip-scoper';
 import { softWhitelistSeedsOf } from '../protection/soft-whitelist';
 import { ConnectionTargets } from '../lua/connection-targets';
+import { LdapPools } from '../ldap/pools';
 import { RemoteCache, RemoteRedisStore, type RedisRpc } from './remote-services';
 import type { FromWorker, RedisCallBody, ToWorker, WorkerInit } from './protocol';
 
@@ -58,6 +59,7 @@ const services: EngineServices = {
   ipScoping: ipScopingOf(init.config),
   softWhitelistSeeds: softWhitelistSeedsOf(init.config),
   bruteForceBuckets: init.config.bruteForce?.buckets,
+  ldap: new LdapPools(init.config.ldapPools),
 };
 services.connections = new ConnectionTargets({ logger: services.logger, metrics: services.metrics, dnsResolver: services.dnsResolver, dnsTimeoutMs: services.dnsTimeoutMs });
 if (init.config.server.monitorConnections) services.connections.start();
@@ -128,6 +130,7 @@ async function handle(m: ToWorker): Promise<void> {
         services.ipScoping = ipScopingOf(gen.config);
         services.softWhitelistSeeds = softWhitelistSeedsOf(gen.config);
         services.bruteForceBuckets = gen.config.bruteForce?.buckets;
+        services.ldap?.configure(gen.config.ldapPools);
         retirePools(old.pools);
       } else if (prepared) retirePools(prepared.pools);
       prepared = undefined;
@@ -155,6 +158,7 @@ async function handle(m: ToWorker): Promise<void> {
       const deadline = m.deadlineMs === undefined ? Infinity : performance.now() + m.deadlineMs;
       const abandoned = await pipeline.drain(deadline);
       services.connections?.stop();
+      services.ldap?.close();
       if (prepared) await closePools(prepared.pools);
       await closePools(gen.pools);
       await closeDbPools(services);

@@ -27,9 +27,10 @@ import { backendModule } from './backend';
 import { psnetModule } from './psnet';
 import { softWhitelistModule } from './soft-whitelist';
 import { bruteForceModule } from './brute-force';
+import { ldapModule } from './ldap';
 
 /** Every module `require` can load, in documentation order. */
-export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, softWhitelistModule, bruteForceModule, gllHttpModule, telegramModule];
+export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, ldapModule, softWhitelistModule, bruteForceModule, gllHttpModule, telegramModule];
 
 /**
  * Nauthilus 1.x `dynamic_loader` names. Every name is accepted (3.x treats the call as a no-op);

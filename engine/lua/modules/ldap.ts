@@ -1,0 +1,154 @@
+// `nauthilus_ldap`: ldap_search and ldap_modify against the `ldap:` section's pools, as Nauthilus 1.10 offers them.
+import type { LuaModule } from '../module';
+import { ret, fail } from '../values';
+import type { LdapEntry, ModifyOperation, SearchScope } from '../../ldap/client';
+import { DEFAULT_LDAP_POOL } from '../../config/ldap-section';
+
+/** A Lua sequence as wasmoon hands it over (an array, or an object with keys 1..n). */
+function sequence(t: unknown): string[] {
+  if (Array.isArray(t)) return t.map(String);
+  if (t && typeof t === 'object') {
+    const o = t as Record<string, unknown>;
+    const out: string[] = [];
+    for (let i = 1; o[i] !== undefined; i++) out.push(String(o[i]));
+    return out;
+  }
+  return [];
+}
+
+/**
+ * Nauthilus' result: each requested attribute (exact name, as go-ldap's GetAttributeValues matches) with the
+ * values of every entry, and "dn" with every entry's DN; attributes no entry has are left out.
+ */
+function attributeMapping(entries: LdapEntry[], requested: string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const e of entries) {
+    for (const name of requested) {
+      const values = e.attributes.find((a) => a.name === name)?.values ?? [];
+      if (values.length) (out[name] ??= []).push(...values);
+    }
+    (out.dn ??= []).push(e.dn);
+  }
+  return out;
+}
+
+function rawEntries(entries: LdapEntry[]): unknown[] {
+  return entries.map((e) => ({ dn: e.dn, attributes: Object.fromEntries(e.attributes.map((a) => [a.name, a.values])) }));
+}
+
+export const ldapModule: LuaModule = {
+  name: 'nauthilus_ldap',
+  legacyLoaderName: 'nauthilus_ldap',
+  summary: 'LDAP from Lua: ldap_search and ldap_modify over the pools of the ldap: config section.',
+  install(host) {
+    const poolFor = (name: string) => {
+      const internal = name === 'default' ? DEFAULT_LDAP_POOL : name;
+      const pool = host.services.ldap?.get(internal);
+      if (pool) return pool;
+      const what = internal === DEFAULT_LDAP_POOL ? 'the default LDAP pool (ldap.config)' : `LDAP pool "${name}" (ldap.optional_ldap_pools)`;
+      return `ldap: ${what} is not configured`;
+    };
+    return {
+      functions: {
+        search_raw: async (poolName: string, session: string, base: string, scope: SearchScope, filter: string, attrs: unknown, raw: boolean) => {
+          const pool = poolFor(poolName);
+          if (typeof pool === 'string') return fail(pool);
+          const attributes = sequence(attrs).filter((a) => a !== '');
+          const started = performance.now();
+          const detail: Record<string, unknown> = { op: 'search', pool: poolName, session, basedn: base, scope, filter, attributes };
+          try {
+            const entries = await pool.search(base, scope, filter, attributes);
+            detail.entries = entries.length;
+            return ret(raw && entries.length > 0 ? rawEntries(entries) : attributeMapping(entries, attributes));
+          } catch (e) {
+            detail.error = (e as Error).message;
+            return fail((e as Error).message);
+          } finally {
+            detail.ms = Math.round(performance.now() - started);
+            host.call?.record('ldap', detail);
+          }
+        },
+        modify_raw: async (poolName: string, session: string, operation: ModifyOperation, dn: string, names: unknown, values: unknown) => {
+          const pool = poolFor(poolName);
+          if (typeof pool === 'string') return fail(pool);
+          const keys = sequence(names);
+          const vals = sequence(values);
+          const attributes: Record<string, string[]> = {};
+          keys.forEach((k, i) => { attributes[k] = [vals[i]]; });
+          const detail: Record<string, unknown> = { op: 'modify', pool: poolName, session, operation, dn, attributes: keys };
+          try {
+            // Nauthilus looks an empty dn up with the request's filter, which a modify never has
+            if (dn === '') return fail(`LDAP Result Code 201 "Filter Compile Error": ldap: filter does not start with an '('`);
+            await pool.modify(dn, operation, attributes);
+            return ret('OK');
+          } catch (e) {
+            detail.error = (e as Error).message;
+            return fail((e as Error).message);
+          } finally {
+            host.call?.record('ldap', detail);
+          }
+        },
+      },
+      async: ['search_raw', 'modify_raw'],
+      lua: LDAP_LUA,
+    };
+  },
+};
+
+const LDAP_LUA = `
+local api = ...
+local M = {}
+
+local function check(t, field, want)
+  local v = t[field]
+  if type(v) ~= want then error(field .. " should be a " .. want, 3) end
+  return v
+end
+
+-- gopher-lua's LValue.String(): integral numbers without a fraction
+local function gostring(v)
+  if type(v) == "number" and v == math.floor(v) and v > -2^53 and v < 2^53 then return string.format("%d", v) end
+  return tostring(v)
+end
+
+function M.ldap_search(t)
+  if type(t) ~= "table" then error("bad argument #1 to 'ldap_search' (table expected, got " .. type(t) .. ")", 2) end
+  local pool = check(t, "pool_name", "string")
+  local session = check(t, "session", "string")
+  local basedn = check(t, "basedn", "string")
+  local filter = check(t, "filter", "string")
+  local scope = check(t, "scope", "string")
+  local attributes = check(t, "attributes", "table")
+  local raw = t.raw_result
+  if raw ~= nil and type(raw) ~= "boolean" then error("raw_result should be a boolean", 2) end
+  local s = scope:match("^%s*(.-)%s*$")
+  if scope == "" then s = "sub"
+  elseif s ~= "base" and s ~= "one" and s ~= "sub" then error("LDAP scope not detected: " .. scope, 2) end
+  local attrs = {}
+  for _, v in pairs(attributes) do attrs[#attrs + 1] = gostring(v) end
+  return api.search_raw(pool, session, basedn, s, filter, attrs, raw == true)
+end
+
+local OPERATIONS = { add = true, delete = true, replace = true }
+
+function M.ldap_modify(t)
+  if type(t) ~= "table" then error("bad argument #1 to 'ldap_modify' (table expected, got " .. type(t) .. ")", 2) end
+  local pool = check(t, "pool_name", "string")
+  local session = check(t, "session", "string")
+  local operation = check(t, "operation", "string")
+  local dn = check(t, "dn", "string")
+  local attributes = check(t, "attributes", "table")
+  if not OPERATIONS[operation] then error("unknown operation " .. operation, 2) end
+  local names, values = {}, {}
+  for k, v in pairs(attributes) do
+    if type(v) == "table" or type(v) == "function" or type(v) == "userdata" or type(v) == "thread" then
+      error("attributes." .. gostring(k) .. " should be a string (one value per attribute)", 2)
+    end
+    names[#names + 1] = gostring(k)
+    values[#values + 1] = gostring(v)
+  end
+  return api.modify_raw(pool, session, operation, dn, names, values)
+end
+
+return M
+`;
