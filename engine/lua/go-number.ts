@@ -14,10 +14,10 @@ function goShortestG(n: number): string {
 
 /**
  * gopher-lua's LNumber.String (what CheckString, tostring and `..` give in Nauthilus): integral values
- * that fit an int64 print without a fraction (`3`, not `3.0`); others use Go's %v (`1.5`, `1e-05`, `1.2345675e+06`).
+ * that fit an int64 print (gopher-lua's isInteger: float64(int64(n)) == n) without a fraction (`3`, not `3.0`); others use Go's %v (`1.5`, `1e-05`, `1.2345675e+06`).
  */
 export function luaNumberText(n: number): string {
-  if (Number.isInteger(n) && Math.abs(n) < 2 ** 63) return Object.is(n, -0) ? '0' : BigInt(n).toString();
+  if (Number.isInteger(n) && n >= -(2 ** 63) && n < 2 ** 63) return Object.is(n, -0) ? '0' : BigInt(n).toString();
   return goShortestG(n);
 }
 

@@ -20,6 +20,7 @@ import { moduleByName, resolveLegacyLoaderName } from './modules/index';
 import { parseLuaError } from './lua-error';
 import { runBeacon } from './run-beacon';
 import { HostFiles } from './host-files';
+import { luaNumberText } from './go-number';
 
 // the builtin globals run inside the prelude's scope, where `host` is still visible
 const PRELUDE =
@@ -122,6 +123,7 @@ export class LuaVm implements ModuleHost {
       custom_log_add: (key: string, value: string) => {
         this.call?.addLog(String(key), String(value));
       },
+      number_text: (n: number) => luaNumberText(Number(n)),
       status_message_set: (msg: string) => {
         if (this.call) this.call.statusMessage = String(msg);
       },

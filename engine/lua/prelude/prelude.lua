@@ -33,6 +33,17 @@ package.cpath = ""
 package.searchers[3] = nil
 package.searchers[4] = nil
 string.dump = nil
+-- Numbers print as in Nauthilus' gopher-lua (Lua 5.1, every number a float64): tostring(6/2) is "3", not "3.0";
+-- other floats as Go's %v (1.5, 1e-05, 1e+21). tostring, print and string.format("%s") honour __tostring on
+-- the number metatable; `..` does not (authstudio check warns about divisions that flow into a concatenation).
+do
+  local math_type, math_floor, string_format, number_text = math.type, math.floor, string.format, host.number_text
+  debug.setmetatable(0, { __tostring = function(n)
+    if math_type(n) == "integer" then return string_format("%d", n) end
+    if n == math_floor(n) and n >= -2^63 and n < 2^63 then return string_format("%d", n) end
+    return number_text(n)
+  end })
+end
 debug = { traceback = debug.traceback, getinfo = debug.getinfo }
 package.loaded.debug = debug
 dofile = nil
