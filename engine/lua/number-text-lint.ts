@@ -1,0 +1,110 @@
+// Where a script concatenates a float: Nauthilus' Lua 5.1 writes `"k" .. 6/2` as "k3", our Lua 5.4 as "k3.0".
+//
+// tostring, string.format("%s") and every host module already print numbers as gopher-lua does; only `..` cannot be
+// changed from outside the VM. This is a heuristic over the source text (no parser), line by line:
+//   1. strings and comments are blanked (line numbers stay);
+//   2. a "float" is a `/` or `^` operator, or a name last assigned from an expression holding a float
+//      (`local avg = total / n`), unless it stands inside math.floor/ceil/tointeger, tostring, string.format or
+//      a `:format(...)` call, which all give 5.1's text;
+//   3. a line with `..` and a float is reported (once per line), naming the Redis key when the line calls redis_*.
+// Names are tracked per file, without scopes: a name reassigned from a float-free expression is clean again.
+
+/** One place where a float may be concatenated. */
+export interface NumberTextFinding {
+  line: number;
+  message: string;
+}
+
+const SAFE_CALLS = /(?:math\s*\.\s*(?:floor|ceil|tointeger)|tostring|format)\s*$/;
+const CONCAT = /(?<!\.)\.\.(?!\.)/;
+
+/** The source with string literals and comments replaced by spaces (newlines kept, quotes kept). */
+export function blankStringsAndComments(src: string): string {
+  const out = src.split('');
+  let i = 0;
+  const blank = (from: number, to: number): void => {
+    for (let k = from; k < to && k < out.length; k++) if (out[k] !== '\n') out[k] = ' ';
+  };
+  const longClose = (at: number): { end: number } | undefined => {
+    const m = /^\[(=*)\[/.exec(src.slice(at, at + 64));
+    if (!m) return undefined;
+    const close = src.indexOf(`]${m[1]}]`, at + m[0].length);
+    return { end: close < 0 ? src.length : close + m[1].length + 2 };
+  };
+  while (i < src.length) {
+    const c = src[i];
+    if (c === '-' && src[i + 1] === '-') {
+      const long = longClose(i + 2);
+      const end = long ? long.end : (src.indexOf('\n', i) < 0 ? src.length : src.indexOf('\n', i));
+      blank(i, end);
+      i = end;
+    } else if (c === '[' && longClose(i)) {
+      const { end } = longClose(i)!;
+      blank(i + 1, end - 1);
+      i = end;
+    } else if (c === '"' || c === "'") {
+      let j = i + 1;
+      while (j < src.length && src[j] !== c && src[j] !== '\n') j += src[j] === '\\' ? 2 : 1;
+      blank(i + 1, j);
+      i = j + 1;
+    } else {
+      i++;
+    }
+  }
+  return out.join('');
+}
+
+/** Whether the token at `pos` of `line` stands inside a call that prints 5.1's text (math.floor(...), tostring(...)). */
+function insideSafeCall(line: string, pos: number): boolean {
+  let depth = 0;
+  for (let k = pos - 1; k >= 0; k--) {
+    if (line[k] === ')') depth++;
+    else if (line[k] === '(') {
+      if (depth > 0) depth--;
+      else if (SAFE_CALLS.test(line.slice(0, k))) return true;
+    }
+  }
+  return false;
+}
+
+/** Positions of float-producing tokens in a (blanked) line: `/`, `^` and tainted names. */
+function floatTokens(line: string, tainted: Set<string>): number[] {
+  const found: number[] = [];
+  for (let k = 0; k < line.length; k++) {
+    const c = line[k];
+    if ((c === '/' && line[k + 1] !== '/' && line[k - 1] !== '/') || c === '^') found.push(k);
+  }
+  for (const m of line.matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)) {
+    const before = line[m.index! - 1];
+    if (tainted.has(m[0]) && before !== '.' && before !== ':') found.push(m.index!);
+  }
+  return found.filter((k) => !insideSafeCall(line, k));
+}
+
+/** Every line where a division's (or a float name's) value may flow into `..`. */
+export function findFloatConcatenations(src: string): NumberTextFinding[] {
+  const lines = blankStringsAndComments(src).split('\n');
+  const tainted = new Set<string>();
+  const findings: NumberTextFinding[] = [];
+  lines.forEach((line, idx) => {
+    const floats = floatTokens(line, tainted);
+    if (CONCAT.test(line) && floats.length > 0) {
+      const redis = /\bredis_\w+\s*\(/.test(line) ? ' (this line builds a Redis key or value)' : '';
+      findings.push({
+        line: idx + 1,
+        message: `a division's result is concatenated with ..${redis}: Nauthilus (Lua 5.1) writes 6/2 as "3", this engine (Lua 5.4) as "3.0" in a concatenation; wrap the number in tostring(), math.floor() or string.format("%d", ...)`,
+      });
+    }
+    // `local a, b = expr` / `a = expr` (not ==, <=, >=, ~=): the names are floats when the expression holds one
+    const assign = /^\s*(?:local\s+)?([A-Za-z_][\w]*(?:\s*,\s*[A-Za-z_][\w]*)*)\s*=(?!=)(.*)$/.exec(line);
+    if (assign) {
+      const rhsStart = line.length - assign[2].length;
+      const isFloat = floats.some((k) => k >= rhsStart);
+      for (const name of assign[1].split(',').map((s) => s.trim())) {
+        if (isFloat) tainted.add(name);
+        else tainted.delete(name);
+      }
+    }
+  });
+  return findings;
+}
