@@ -20,7 +20,7 @@ import { moduleByName, resolveLegacyLoaderName } from './modules/index';
 import { parseLuaError } from './lua-error';
 import { runBeacon } from './run-beacon';
 import { HostFiles } from './host-files';
-import { luaNumberText } from './go-number';
+import { goShortestG, luaNumberText } from './go-number';
 
 // the builtin globals run inside the prelude's scope, where `host` is still visible
 const PRELUDE =
@@ -124,6 +124,7 @@ export class LuaVm implements ModuleHost {
         this.call?.addLog(String(key), String(value));
       },
       number_text: (n: number) => luaNumberText(Number(n)),
+      float_text: (n: number) => goShortestG(Number(n)),
       status_message_set: (msg: string) => {
         if (this.call) this.call.statusMessage = String(msg);
       },

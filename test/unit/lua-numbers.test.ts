@@ -1,7 +1,9 @@
 // Numbers as text at the host boundaries: Nauthilus 1.10 runs gopher-lua (Lua 5.1, every number a float64).
-import { test } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { runLua } from '../helpers/lua-harness';
+import { startHttpServer, type TestHttpServer } from '../helpers/http-server';
+import { CallContext } from '../../engine/lua/call-context';
 import { luaNumberText } from '../../engine/lua/go-number';
 
 test('Nauthilus 1.10 (gopher-lua, Lua 5.1): tostring(6/2) is "3"', async () => {
@@ -46,4 +48,70 @@ test('luaNumberText: gopher-lua LNumber.String for int64 edges', () => {
   assert.equal(luaNumberText(2 ** 63), '9.223372036854776e+18');
   assert.equal(luaNumberText(1e20), '1e+20');
   assert.equal(luaNumberText(1e18), '1000000000000000000');
+});
+
+let srv: TestHttpServer;
+before(async () => {
+  srv = await startHttpServer((req, res) => res.end(JSON.stringify({ headers: req.headers, url: req.url })));
+});
+after(() => srv.close());
+
+test('gopher-lua-libs v0.7.0 yaml (Nauthilus 1.10): yaml.encode writes 6/2 as 3 and other floats with strconv \'g\' (1.2345675e+06, .inf)', async () => {
+  const [out] = await runLua('return require("yaml").encode({a = 6/2, b = 1.5, c = 1234567.5, d = 1/0, e = {10/5}})');
+  assert.equal(out, 'a: 3\nb: 1.5\nc: 1.2345675e+06\nd: .inf\ne:\n- 2\n');
+});
+
+test('gopher-lua-libs v0.7.0 json (Nauthilus 1.10): json.encode writes 6/2 as 3 (encoding/json of a float64)', async () => {
+  const [out] = await runLua('return require("json").encode({n = 6/2, list = {9/3, 0.5}, big = 1e21})');
+  assert.deepEqual(JSON.parse(String(out)), { n: 3, list: [3, 0.5], big: 1e21 });
+  assert.match(String(out), /"n":3[,}]/);
+  assert.match(String(out), /"list":\[3,0\.5\]/);
+});
+
+test('gopher-lua-libs v0.7.0 template (Nauthilus 1.10, mustache via gluamapper float64 and fmt.Sprint): {{n}} of 6/2 is 3, 1234567 is 1.234567e+06', async () => {
+  const [out] = await runLua('local t = require("template").choose("mustache"); return t:render("{{a}} {{b}} {{c}} {{d}}", {a = 6/2, b = 2.5, c = 1234567, d = 1/100000})');
+  assert.equal(out, '3 2.5 1.234567e+06 1e-05');
+});
+
+test('Nauthilus 1.10: custom_log_add of 6/2 logs 3 (a float64 in slog\'s text handler: strconv \'g\')', async () => {
+  const call = new CallContext('numbers', { recordEvents: true });
+  await runLua('nauthilus_builtin.custom_log_add("avg", 6/2); nauthilus_builtin.custom_log_add("big", 1234567); nauthilus_builtin.custom_log_add("third", 1/3); nauthilus_builtin.custom_log_add(10/2, "v"); return 0', { call });
+  assert.deepEqual(call.customLogs, [['avg', '3'], ['big', '1.234567e+06'], ['third', '0.3333333333333333'], ['5', 'v']]);
+});
+
+test('Nauthilus 1.10 nauthilus_util.print_result: a result value of 6/2 is logged as 3', async () => {
+  const call = new CallContext('numbers', { recordEvents: true });
+  await runLua('require("nauthilus_util").print_result({log_format = "logfmt"}, {caller = "t", rate = 6/2}); return 0', { call });
+  const line = JSON.stringify(call.events);
+  assert.match(line, /rate=3[ "]/);
+  assert.doesNotMatch(line, /rate=3\.0/);
+});
+
+test('cjoudrey/gluahttp (Nauthilus 1.10): glua_http header and cookie values of 6/2 are sent as "3", 1234567.5 as "1.2345675e+06" (LValue.String)', async () => {
+  const [body] = await runLua(`local http = require("glua_http")
+    local res, err = http.get("${srv.url}/h", { headers = { ["X-Count"] = 6/2, ["X-Big"] = 2469135/2 }, cookies = { n = 8/2 } })
+    return res and res.body or err`);
+  const seen = JSON.parse(String(body)) as { headers: Record<string, string> };
+  assert.equal(seen.headers['x-count'], '3');
+  assert.equal(seen.headers['x-big'], '1.2345675e+06');
+  assert.equal(seen.headers.cookie, 'n=4');
+});
+
+test('gopher-lua-libs v0.7.0 http (Nauthilus 1.10): request header and body of 6/2 are "3"', async () => {
+  const [body] = await runLua(`local http = require("http")
+    local req = http.request("POST", "${srv.url}/g", 6/2)
+    req:header_set("X-Half", 6/2)
+    local res, err = http.client():do_request(req)
+    return res and res.body or err`);
+  const seen = JSON.parse(String(body)) as { headers: Record<string, string> };
+  assert.equal(seen.headers['x-half'], '3');
+  assert.equal(seen.headers['content-length'], '1');
+});
+
+test('Nauthilus 1.10 nauthilus_http_response: a header or body of 6/2 is written as "3" (CheckString of a number)', async () => {
+  const call = new CallContext('numbers', { recordEvents: true });
+  call.stage = 'hook';
+  call.httpRequest = { method: 'GET', path: '/x', query: {}, headers: {}, body: '' } as unknown as CallContext['httpRequest'];
+  await runLua('local w = require("nauthilus_http_response"); w.set_http_response_header("X-N", 6/2); w.set_http_response_header("X-Big", 2469135/2); w.write_http_response_body(9/3); return 0', { call });
+  assert.deepEqual([call.httpResponse?.headers, call.httpResponse?.body], [{ 'x-n': ['3'], 'x-big': ['1.2345675e+06'] }, '3']);
 });

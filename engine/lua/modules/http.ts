@@ -3,6 +3,7 @@ import { LuaMultiReturn } from 'wasmoon';
 import type { LuaModule, ModuleHost } from '../module';
 import { checkArg, pair, toLua } from '../values';
 import { parseDuration } from '../../config/durations';
+import { luaNumberText } from '../go-number';
 
 /** Timeout of a call whose options give none (Nauthilus' client has 60 s; the script timeout usually ends it first). */
 export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
@@ -62,17 +63,22 @@ function timeoutMs(v: unknown): number {
   return ms;
 }
 
+/** gluahttp sets header and cookie values with gopher-lua's LValue.String(): 6/2 is "3", not "3.0". */
+function lvString(v: unknown): string {
+  return typeof v === 'number' ? luaNumberText(v) : String(v);
+}
+
 function buildHeaders(opts: HttpOptions, body: string | undefined): Headers {
   const h = new Headers();
   if (body !== undefined && typeof opts.body !== 'string') h.set('Content-Type', 'application/x-www-form-urlencoded');
   if (opts.cookies && typeof opts.cookies === 'object') {
-    const parts = Object.entries(opts.cookies).map(([k, v]) => `${k}=${String(v)}`);
+    const parts = Object.entries(opts.cookies).map(([k, v]) => `${k}=${lvString(v)}`);
     if (parts.length) h.set('Cookie', parts.join('; '));
   }
   // set last, as gluahttp does, so they win over what the options above added
   if (opts.headers && typeof opts.headers === 'object') {
     for (const [k, v] of Object.entries(opts.headers)) {
-      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') h.set(k, String(v));
+      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') h.set(k, lvString(v));
     }
   }
   return h;
