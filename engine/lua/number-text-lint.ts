@@ -6,7 +6,9 @@
 //   2. a "float" is a `/` or `^` operator, or a name last assigned from an expression holding a float
 //      (`local avg = total / n`), unless it stands inside math.floor/ceil/tointeger, tostring, string.format or
 //      a `:format(...)` call, which all give 5.1's text;
-//   3. a line with `..` and a float is reported (once per line), naming the Redis key when the line calls redis_*.
+//   3. a float that is an operand of `..` (inside the concatenation's expression: bounded by `,`, `;`, `=`, a
+//      comparison, a keyword or an unmatched bracket) is reported, once per line, naming the Redis key when the line
+//      calls redis_*.
 // Names are tracked per file, without scopes: a name reassigned from a float-free expression is clean again.
 
 /** One place where a float may be concatenated. */
@@ -81,6 +83,38 @@ function floatTokens(line: string, tainted: Set<string>): number[] {
   return found.filter((k) => !insideSafeCall(line, k));
 }
 
+const KEYWORDS = /\b(?:and|or|not|return|local|if|then|else|elseif|do|while|until|repeat|for|in|end|function)\b|==|~=|<=|>=|[<>]/g;
+
+/** The [from, to) spans of the expressions each `..` of a (blanked) line concatenates. */
+function concatSpans(line: string): Array<[number, number]> {
+  // keywords and comparisons end an expression: mark them as separators, keeping positions
+  const sep = line.replace(KEYWORDS, (m) => ';'.repeat(m.length));
+  const spans: Array<[number, number]> = [];
+  const stops = (ch: string) => ch === ',' || ch === ';' || ch === '=';
+  for (const m of sep.matchAll(/(?<!\.)\.\.(?!\.)/g)) {
+    let from = m.index!;
+    for (let depth = 0; from > 0; from--) {
+      const ch = sep[from - 1];
+      if (ch === ')' || ch === ']' || ch === '}') depth++;
+      else if (ch === '(' || ch === '[' || ch === '{') {
+        if (depth === 0) break;
+        depth--;
+      } else if (depth === 0 && stops(ch)) break;
+    }
+    let to = m.index! + 2;
+    for (let depth = 0; to < sep.length; to++) {
+      const ch = sep[to];
+      if (ch === '(' || ch === '[' || ch === '{') depth++;
+      else if (ch === ')' || ch === ']' || ch === '}') {
+        if (depth === 0) break;
+        depth--;
+      } else if (depth === 0 && stops(ch)) break;
+    }
+    spans.push([from, to]);
+  }
+  return spans;
+}
+
 /** Every line where a division's (or a float name's) value may flow into `..`. */
 export function findFloatConcatenations(src: string): NumberTextFinding[] {
   const lines = blankStringsAndComments(src).split('\n');
@@ -88,7 +122,8 @@ export function findFloatConcatenations(src: string): NumberTextFinding[] {
   const findings: NumberTextFinding[] = [];
   lines.forEach((line, idx) => {
     const floats = floatTokens(line, tainted);
-    if (CONCAT.test(line) && floats.length > 0) {
+    const spans = CONCAT.test(line) ? concatSpans(line) : [];
+    if (floats.some((k) => spans.some(([from, to]) => k >= from && k < to))) {
       const redis = /\bredis_\w+\s*\(/.test(line) ? ' (this line builds a Redis key or value)' : '';
       findings.push({
         line: idx + 1,

@@ -15,7 +15,7 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 const lines = (src: string) => findFloatConcatenations(src).map((f) => f.line);
 
 test('number-text check: a division or ^ concatenated on one line is found, with its line', () => {
-  assert.deepEqual(lines('local a = 1\nlocal k = "rate:" .. hits / window\nlocal p = "p" .. 2^3'), [2, 3]);
+  assert.deepEqual(lines('local a = 1\nlocal k = "rate:" .. hits / window\nlocal p = "p" .. 2^3\nf("x", "k" .. (a / b) .. "z")\nif key == "a" .. n / 2 then end'), [2, 3, 4, 5]);
 });
 
 test('number-text check: a name assigned from a division and later concatenated is found; reassigned clean is not', () => {
@@ -42,6 +42,9 @@ test('number-text check: tostring, math.floor, string.format, strings, comments 
     'local f = "k" .. [[ 1/2 ]]',
     'local function g(...) return select("#", ...) / 2 end',
     'local h = 7 // 2 .. ""',
+    'local ratio = a / b',
+    'nauthilus_builtin.custom_log_add(N .. "_ratio", ratio)', // ratio is an argument, not an operand of ..
+    'if x / y > 2 then s = "a" .. "b" end',
   ].join('\n');
   assert.deepEqual(lines(src), []);
 });
