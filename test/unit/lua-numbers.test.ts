@@ -32,6 +32,25 @@ test('Nauthilus 1.10 (gopher-lua, Lua 5.1): string.format %d, %g, %.2f and %5.1f
   assert.equal(out, '3 3 3.00   2.2 ff');
 });
 
+test('Nauthilus 1.10 (gopher-lua string.format is Go fmt.Sprintf): %d of 7/2 is "3", %x of 255.9 is "ff", %d of -7/2 is "-3"', async () => {
+  const [out, pct] = await runLua('return string.format("%d|%5i|%x|%d|%s|%.1f", 7/2, 9.99, 255.9, -7/2, 7/2, 7/2), ("%d%%"):format(99.5)');
+  assert.equal(out, '3|    9|ff|-3|3.5|3.5');
+  assert.equal(pct, '99%');
+});
+
+test('string.format errors still name \'format\' and point at the script line', async () => {
+  for (const [src, msg] of [
+    ['local s = string.format("%d", "x")\nreturn s', "bad argument #2 to 'format' (number expected, got string)"],
+    ['local s = string.format("%d %d", 1.5, {})\nreturn s', "bad argument #3 to 'format' (number expected, got table)"],
+  ]) {
+    await assert.rejects(runLua(src), (e: Error & { location?: { file: string; line?: number } }) => {
+      assert.equal(e.message, msg);
+      assert.deepEqual(e.location, { file: 'test.lua', line: 3 });
+      return true;
+    });
+  }
+});
+
 test('Nauthilus 1.10 (gopher-lua, Lua 5.1): a script\'s tostring in its own environment and getmetatable(0) is nil', async () => {
   // each script runs in its own environment (script-env.lua): the number text is VM-wide, a script cannot change it
   const [a, b, c] = await runLua('local t = tostring; tostring = function(x) return "x" end; local r = t(8/4); tostring = t; return r, getmetatable(0), tostring(8/4)');

@@ -43,6 +43,44 @@ do
     if n == math_floor(n) and n >= -2^63 and n < 2^63 then return string_format("%d", n) end
     return number_text(n)
   end })
+  -- gopher-lua's string.format is Go's fmt.Sprintf: %d, %i, %x, %X, %o and %c of 7/2 truncate it to 3, where Lua 5.4
+  -- raises "number has no integer representation". Only when an argument is such a float is the format walked.
+  local string_find, table_pack, table_unpack, select = string.find, table.pack, table.unpack, select
+  local INT_CONV = { d = true, i = true, x = true, X = true, o = true, c = true }
+  -- the C function runs under pcall so that an error names 'format' and points at the script's line (error level 2)
+  local function format(f, ...)
+    local ok, r = pcall(string_format, f, ...)
+    if ok then return r end
+    if type(r) == "string" then r = string.gsub(r, "^bad argument (#%d+) to '[^']*'", "bad argument %1 to 'format'") end
+    error(r, 3)
+  end
+  string.format = function(f, ...)
+    local fraction = false
+    for i = 1, select("#", ...) do
+      local v = select(i, ...)
+      if math_type(v) == "float" and v ~= math_floor(v) and v == v then fraction = true break end
+    end
+    if not fraction or type(f) ~= "string" then local r = format(f, ...) return r end
+    local args, ai, pos = table_pack(...), 0, 1
+    while true do
+      local at = string_find(f, "%", pos, true)
+      if not at then break end
+      if string.sub(f, at + 1, at + 1) == "%" then
+        pos = at + 2
+      else
+        local _, e, conv = string_find(f, "^[-+ #0]*%d*%.?%d*(%a)", at + 1)
+        if not e then break end
+        ai = ai + 1
+        local v = args[ai]
+        if INT_CONV[conv] and math_type(v) == "float" and v ~= math_floor(v) and v == v then
+          args[ai] = v >= 0 and math_floor(v) or -math_floor(-v)
+        end
+        pos = e + 1
+      end
+    end
+    local r = format(f, table_unpack(args, 1, args.n))
+    return r
+  end
 end
 debug = { traceback = debug.traceback, getinfo = debug.getinfo }
 package.loaded.debug = debug
