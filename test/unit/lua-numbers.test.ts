@@ -38,6 +38,11 @@ test('Nauthilus 1.10 (gopher-lua string.format is Go fmt.Sprintf): %d of 7/2 is 
   assert.equal(pct, '99%');
 });
 
+test('Nauthilus 1.10 (gopher-lua string.format is Go fmt.Sprintf): %g is Go\'s shortest text (1/3 is 0.3333333333333333, 1234567 is 1.234567e+06); %.3g stays C\'s', async () => {
+  const [out] = await runLua('return string.format("%g|%g|%g|%-4g|%6g|%G|%.3g|%g%%", 1/3, 1234567, 6/2, 2, 0.5, 1e-7, 1/3, 50)');
+  assert.equal(out, '0.3333333333333333|1.234567e+06|3|2   |   0.5|1E-07|0.333|50%');
+});
+
 test('string.format errors still name \'format\' and point at the script line', async () => {
   for (const [src, msg] of [
     ['local s = string.format("%d", "x")\nreturn s', "bad argument #2 to 'format' (number expected, got string)"],

@@ -54,31 +54,45 @@ do
     if type(r) == "string" then r = string.gsub(r, "^bad argument (#%d+) to '[^']*'", "bad argument %1 to 'format'") end
     error(r, 3)
   end
+  -- Go's %g without a precision is the shortest text (1/3 is 0.3333333333333333, 1234567 is 1.234567e+06), C's
+  -- keeps 6 digits: such a %g (flags '-' and a width only) is written as %s of Go's text.
+  local float_text, string_upper, string_sub, table_concat = host.float_text, string.upper, string.sub, table.concat
   string.format = function(f, ...)
-    local fraction = false
-    for i = 1, select("#", ...) do
-      local v = select(i, ...)
-      if math_type(v) == "float" and v ~= math_floor(v) and v == v then fraction = true break end
+    local walk = type(f) == "string" and string_find(f, "%%%-?%d*[gG]") ~= nil
+    if not walk then
+      for i = 1, select("#", ...) do
+        local v = select(i, ...)
+        if math_type(v) == "float" and v ~= math_floor(v) and v == v then walk = true break end
+      end
     end
-    if not fraction or type(f) ~= "string" then local r = format(f, ...) return r end
-    local args, ai, pos = table_pack(...), 0, 1
+    if not walk or type(f) ~= "string" then local r = format(f, ...) return r end
+    local args, ai, pos, out = table_pack(...), 0, 1, {}
     while true do
       local at = string_find(f, "%", pos, true)
       if not at then break end
-      if string.sub(f, at + 1, at + 1) == "%" then
+      if string_sub(f, at + 1, at + 1) == "%" then
+        out[#out + 1] = string_sub(f, pos, at + 1)
         pos = at + 2
       else
-        local _, e, conv = string_find(f, "^[-+ #0]*%d*%.?%d*(%a)", at + 1)
+        local _, e, flags, width, prec, conv = string_find(f, "^([-+ #0]*)(%d*)(%.?%d*)(%a)", at + 1)
         if not e then break end
         ai = ai + 1
         local v = args[ai]
+        local spec = string_sub(f, at, e)
         if INT_CONV[conv] and math_type(v) == "float" and v ~= math_floor(v) and v == v then
           args[ai] = v >= 0 and math_floor(v) or -math_floor(-v)
+        elseif (conv == "g" or conv == "G") and prec == "" and (flags == "" or flags == "-") and type(v) == "number" then
+          local text = float_text(v + 0.0)
+          args[ai] = conv == "G" and string_upper(text) or text
+          spec = "%" .. flags .. width .. "s"
         end
+        out[#out + 1] = string_sub(f, pos, at - 1)
+        out[#out + 1] = spec
         pos = e + 1
       end
     end
-    local r = format(f, table_unpack(args, 1, args.n))
+    out[#out + 1] = string_sub(f, pos)
+    local r = format(table_concat(out), table_unpack(args, 1, args.n))
     return r
   end
 end
