@@ -98,6 +98,21 @@ export async function checkScripts(config: AuthStudioConfig): Promise<AuthStudio
   return problems;
 }
 
+/**
+ * The number-text warnings of every configured script (no VM: the source text only). The studio shows them after
+ * each successful reload, as `authstudio check` does.
+ */
+export function numberTextProblems(config: AuthStudioConfig): AuthStudioError[] {
+  const problems: AuthStudioError[] = [];
+  const seen = new Set<string>();
+  for (const { ref } of scriptsOf(config)) {
+    if (seen.has(ref.path)) continue;
+    seen.add(ref.path);
+    numberTextWarnings(ref.path, chunkName(ref), problems);
+  }
+  return problems;
+}
+
 /** Warnings where a script concatenates a division's result (Lua 5.1 "3" vs Lua 5.4 "3.0"): number-text-lint.ts. */
 function numberTextWarnings(file: string, name: string, problems: AuthStudioError[]): void {
   let src: string;

@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { findFloatConcatenations } from '../../engine/lua/number-text-lint';
 import { checkWorkspace } from '../../engine/check';
 import { toDiagnostics } from '../../engine/studio/diagnostics';
+import { startStudio } from '../studio/studio-fixture';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -95,5 +96,21 @@ test('authstudio check and the studio\'s diagnostics: a division concatenated in
     assert.deepEqual(await checkWorkspace(path.join(dir, 'authstudio.yml')), []);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('studio: a save whose script concatenates a division is live and shows the number-text warning at file:line', async () => {
+  const h = await startStudio('in-process');
+  try {
+    const src = fs.readFileSync(path.join(h.dir, 'features/blocklist.lua'), 'utf8')
+      .replace('function nauthilus_call_feature(request)\n', 'function nauthilus_call_feature(request)\n  local tag = "half:" .. 6 / 2\n');
+    const saved = await h.client.saveFile({ path: 'features/blocklist.lua', content: src });
+    assert.equal(saved.reload?.ok, true);
+    assert.deepEqual(saved.reload!.diagnostics.map((d) => [d.file, d.line, d.severity, d.code]), [['features/blocklist.lua', 3, 'warning', 'AS_ERR_LUA_NUMBER_TEXT']]);
+    assert.deepEqual((await h.client.checkWorkspace()).map((d) => [d.file, d.line, d.code]), [['features/blocklist.lua', 3, 'AS_ERR_LUA_NUMBER_TEXT']]);
+    const fixed = await h.client.saveFile({ path: 'features/blocklist.lua', content: src.replace('6 / 2', 'tostring(6 / 2)') });
+    assert.deepEqual(fixed.reload?.diagnostics, []);
+  } finally {
+    await h.close();
   }
 });
