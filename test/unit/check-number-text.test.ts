@@ -46,6 +46,8 @@ test('number-text check: tostring, math.floor, string.format, strings, comments 
     'local ratio = a / b',
     'nauthilus_builtin.custom_log_add(N .. "_ratio", ratio)', // ratio is an argument, not an operand of ..
     'if x / y > 2 then s = "a" .. "b" end',
+    'for i = 8, 1, -1 do bits = bits .. (b % 2 ^ i - b % 2 ^ (i - 1) > 0 and "1" or "0") end',
+    'local t = "n=" .. #list .. f(a / b) .. g(x, y / 2)',
   ].join('\n');
   assert.deepEqual(lines(src), []);
 });
