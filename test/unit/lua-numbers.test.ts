@@ -67,6 +67,17 @@ test('Lua 5.4 difference that stays: `..` of a division keeps "3.0" (authstudio 
   assert.equal(out, 'k3.0');
 });
 
+test('Nauthilus 1.10 (gopher-lua, Lua 5.1): tostring of 3000 random floats equals Go\'s strconv \'g\' text (go-number.ts)', async () => {
+  const values: number[] = [0.1, 0.2 + 0.1, 1 / 3, 2 / 3, 5e-324, 1.7976931348623157e308, 123456.7, 999999.5, 1e-4, 1.5e-5, -2.5e-7, 1e21, 1e22 / 3];
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let i = 0; i < 3000; i++) values.push((rnd() - 0.5) * 10 ** Math.floor(rnd() * 40 - 20));
+  const lua = `local v = {${values.map((v) => v.toPrecision(17)).join(',')}} local out = {} for i, x in ipairs(v) do out[i] = tostring(x) end return table.concat(out, " ")`;
+  const [out] = await runLua(lua);
+  const got = String(out).split(' ');
+  values.forEach((v, i) => assert.equal(got[i], luaNumberText(v), `tostring(${v.toPrecision(17)})`));
+});
+
 test('luaNumberText: gopher-lua LNumber.String for int64 edges', () => {
   assert.equal(luaNumberText(-(2 ** 63)), '-9223372036854775808');
   assert.equal(luaNumberText(2 ** 63), '9.223372036854776e+18');
