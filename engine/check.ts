@@ -11,6 +11,7 @@ import { MemoryCache } from './lua/shared-cache';
 import { RedisStore } from './redis/store';
 import type { EngineServices } from './lua/services';
 import { runInitScript } from './generation';
+import { findFloatConcatenations } from './lua/number-text-lint';
 
 type Kind = 'feature' | 'filter' | 'action' | 'backend' | 'hook' | 'init';
 
@@ -66,6 +67,7 @@ export async function checkScripts(config: AuthStudioConfig): Promise<AuthStudio
       if (seen.has(key)) continue;
       seen.add(key);
       const name = chunkName(ref);
+      numberTextWarnings(ref.path, name, problems);
       const vm = await LuaVm.create({ poolName: 'check', services, memoryLimitBytes: config.server.luaMemoryLimitBytes, allowIo: config.server.luaAllowIo, packagePath: config.lua.config.packagePath });
       try {
         if (kind === 'init') {
@@ -94,4 +96,32 @@ export async function checkScripts(config: AuthStudioConfig): Promise<AuthStudio
     await services.redis.close();
   }
   return problems;
+}
+
+/**
+ * The number-text warnings of every configured script (no VM: the source text only). The studio shows them after
+ * each successful reload, as `authstudio check` does.
+ */
+export function numberTextProblems(config: AuthStudioConfig): AuthStudioError[] {
+  const problems: AuthStudioError[] = [];
+  const seen = new Set<string>();
+  for (const { ref } of scriptsOf(config)) {
+    if (seen.has(ref.path)) continue;
+    seen.add(ref.path);
+    numberTextWarnings(ref.path, chunkName(ref), problems);
+  }
+  return problems;
+}
+
+/** Warnings where a script concatenates a division's result (Lua 5.1 "3" vs Lua 5.4 "3.0"): number-text-lint.ts. */
+function numberTextWarnings(file: string, name: string, problems: AuthStudioError[]): void {
+  let src: string;
+  try {
+    src = fs.readFileSync(file, 'utf8');
+  } catch {
+    return; // an unreadable script is reported when it is loaded
+  }
+  for (const f of findFloatConcatenations(src)) {
+    problems.push(new AuthStudioError('AS_ERR_LUA_NUMBER_TEXT', f.message, { location: { file: name, line: f.line }, severity: 'warning' }));
+  }
 }

@@ -1,10 +1,11 @@
 // Numbers as text the way Nauthilus' Go side writes them: gopher-lua's LNumber.String and go-redis' float64 arguments.
 
-/** Go's %v (strconv 'g', shortest) for a float64 that gopher-lua does not treat as an integer. */
-function goShortestG(n: number): string {
+/** Go's %v (strconv 'g', shortest) of a float64: `3`, `1.5`, `1.234567e+06`, `1e-05`, `+Inf`, `NaN`. */
+export function goShortestG(n: number): string {
   if (Number.isNaN(n)) return 'NaN';
   if (n === Infinity) return '+Inf';
   if (n === -Infinity) return '-Inf';
+  if (Object.is(n, -0)) return '-0';
   const [mant, e] = n.toExponential().split('e');
   const exp = Number(e);
   // Go switches to the exponent form below 1e-4 and from 1e6 on (precision 6 for the shortest form)
@@ -14,10 +15,10 @@ function goShortestG(n: number): string {
 
 /**
  * gopher-lua's LNumber.String (what CheckString, tostring and `..` give in Nauthilus): integral values
- * that fit an int64 print without a fraction (`3`, not `3.0`); others use Go's %v (`1.5`, `1e-05`, `1.2345675e+06`).
+ * that fit an int64 print (gopher-lua's isInteger: float64(int64(n)) == n) without a fraction (`3`, not `3.0`); others use Go's %v (`1.5`, `1e-05`, `1.2345675e+06`).
  */
 export function luaNumberText(n: number): string {
-  if (Number.isInteger(n) && Math.abs(n) < 2 ** 63) return Object.is(n, -0) ? '0' : BigInt(n).toString();
+  if (Number.isInteger(n) && n >= -(2 ** 63) && n < 2 ** 63) return Object.is(n, -0) ? '0' : BigInt(n).toString();
   return goShortestG(n);
 }
 

@@ -21,6 +21,7 @@ import { parseLuaError } from './lua-error';
 import { runBeacon } from './run-beacon';
 import { HostFiles } from './host-files';
 import { nauthilusPackagePath, searchTemplates } from './package-path';
+import { goShortestG, luaNumberText } from './go-number';
 
 // the builtin globals run inside the prelude's scope, where `host` is still visible
 const PRELUDE =
@@ -127,6 +128,8 @@ export class LuaVm implements ModuleHost {
       custom_log_add: (key: string, value: string) => {
         this.call?.addLog(String(key), String(value));
       },
+      number_text: (n: number) => luaNumberText(Number(n)),
+      float_text: (n: number) => goShortestG(Number(n)),
       status_message_set: (msg: string) => {
         if (this.call) this.call.statusMessage = String(msg);
       },

@@ -11,6 +11,7 @@ import type { Diagnostic, ReloadResult } from '../api/contract';
 import type { AuthEngine } from '../engine';
 import { loadConfigFile } from '../config/load';
 import { toDiagnostics } from './diagnostics';
+import { numberTextProblems } from '../check';
 import type { StudioEventBus } from './event-bus';
 import { versionOf, type Workspace } from './workspace';
 
@@ -107,7 +108,10 @@ export class HotReloader {
     try {
       const config = loadConfigFile(workspace.configFile, { redisOverride: this.deps.redisOverride(), env: this.deps.env });
       const report = await engine.reload(config);
-      result = { ok: true, trigger, files, generation: report.generation, duration_ms: ms(t0), diagnostics: [] };
+      // warnings that do not stop a reload (a division's result concatenated: Lua 5.1 "3", Lua 5.4 "3.0")
+      const known = () => workspace.list().filter((x) => x.kind === 'file').map((x) => x.path);
+      const diagnostics = numberTextProblems(config).flatMap((p) => toDiagnostics(p, workspace.root, known));
+      result = { ok: true, trigger, files, generation: report.generation, duration_ms: ms(t0), diagnostics };
       logger.info({ trigger, files, duration_ms: result.duration_ms, generation: result.generation }, 'reloaded');
     } catch (e) {
       const known = () => workspace.list().filter((x) => x.kind === 'file').map((x) => x.path);

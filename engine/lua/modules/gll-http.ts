@@ -10,6 +10,7 @@ import { buildUrl, encodeQuery, parseUrl, queryEscape, unescape } from './go-url
 import { send } from './gll-http-send';
 import { traceUrl } from './http';
 import { GLL_HTTP_LUA } from './gll-http-lua';
+import { luaNumberText } from '../go-number';
 
 interface RawOptions {
   timeout?: number;
@@ -33,7 +34,7 @@ function readPem(host: ModuleHost, file: string | undefined): Buffer | undefined
 
 async function doRaw(host: ModuleHost, method: string, url: string, body: string, headers: Record<string, unknown>, opts: RawOptions, jar: Record<string, unknown>) {
   const hdrs: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers ?? {})) hdrs[k] = String(v);
+  for (const [k, v] of Object.entries(headers ?? {})) hdrs[k] = typeof v === 'number' ? luaNumberText(v) : String(v);
   const hostOf = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?([^/?#]*)/i.exec(url)?.[1] ?? '';
   const jarLine = jar && typeof jar[hostOf] === 'string' ? (jar[hostOf] as string) : '';
   if (jarLine) hdrs.Cookie = hdrs.Cookie ? `${hdrs.Cookie}; ${jarLine}` : jarLine;
@@ -113,7 +114,7 @@ export const gllHttpModule: LuaModule = {
           let rawQuery = '';
           if (query && typeof query === 'object') {
             for (const [k, v] of Object.entries(query as Record<string, unknown>)) {
-              values[k] = (Array.isArray(v) ? v : Object.values(v as object)).map((x) => String(x));
+              values[k] = (Array.isArray(v) ? v : Object.values(v as object)).map((x) => (typeof x === 'number' ? luaNumberText(x) : String(x)));
             }
             rawQuery = encodeQuery(values);
           }

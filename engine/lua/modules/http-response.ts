@@ -4,6 +4,7 @@ import type { LuaModule, ModuleHost } from '../module';
 import type { CallContext, HookHttpResponse } from '../call-context';
 import { checkArg } from '../values';
 import { MAX_SCRIPT_HEADER_BYTES, headerSetBytes, refusedOnAuthAnswer } from '../response-headers';
+import { luaNumberText } from '../go-number';
 
 /**
  * What the running stage may do with the answer (Nauthilus 1.10 gives the module to features, filters and custom
@@ -38,10 +39,10 @@ const STATUS_CODES: Record<string, number> = {
 
 // Content-Type lives in HookHttpResponse.contentType (the hook route sets it last), never in `headers`.
 
-/** gopher-lua's CheckString also takes numbers. */
+/** gopher-lua's CheckString also takes numbers, as LNumber.String() gives them (6/2 is "3"). */
 function str(fn: string, n: number, v: unknown): string {
   checkArg(fn, n, v, 'string', 'number');
-  return String(v);
+  return typeof v === 'number' ? luaNumberText(v) : String(v);
 }
 
 function status(fn: string, n: number, v: unknown): number {

@@ -4,6 +4,7 @@ import type { LuaModule, ModuleHost } from '../module';
 import { pair, toLua } from '../values';
 import { parseDuration } from '../../config/durations';
 import { GLUA_HTTP_LUA } from './http-lua';
+import { luaNumberText } from '../go-number';
 
 /** Timeout of a call whose options give none (Nauthilus' client has 60 s; the script timeout usually ends it first). */
 export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
@@ -74,11 +75,16 @@ const isFalse = (v: unknown): boolean => v === undefined || v === null || v === 
 /** Go's LValue.String() of a user or password: numbers and booleans as text. */
 const goString = (v: unknown): string => (typeof v === 'string' ? v : String(v));
 
+/** gluahttp sets header and cookie values with gopher-lua's LValue.String(): 6/2 is "3", not "3.0". */
+function lvString(v: unknown): string {
+  return typeof v === 'number' ? luaNumberText(v) : String(v);
+}
+
 function buildHeaders(opts: HttpOptions, usesForm: boolean): Headers {
   const h = new Headers();
   if (usesForm) h.set('Content-Type', 'application/x-www-form-urlencoded');
   if (opts.cookies && typeof opts.cookies === 'object') {
-    const parts = Object.entries(opts.cookies).map(([k, v]) => `${k}=${String(v)}`);
+    const parts = Object.entries(opts.cookies).map(([k, v]) => `${k}=${lvString(v)}`);
     if (parts.length) h.set('Cookie', parts.join('; '));
   }
   // gluahttp: auth = { user = ..., pass = ... } is Basic auth; a nil or false field is an error return
@@ -90,7 +96,7 @@ function buildHeaders(opts: HttpOptions, usesForm: boolean): Headers {
   // set last, as gluahttp does, so they win over what the options above added
   if (opts.headers && typeof opts.headers === 'object') {
     for (const [k, v] of Object.entries(opts.headers)) {
-      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') h.set(k, String(v));
+      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') h.set(k, lvString(v));
     }
   }
   return h;

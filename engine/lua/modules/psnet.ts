@@ -4,6 +4,7 @@ import type { LuaModule } from '../module';
 import type { EngineServices } from '../services';
 import { ConnectionTargets } from '../connection-targets';
 import { pair } from '../values';
+import { luaNumberText } from '../go-number';
 
 /** Threads built without an engine (tests, tools) get one set of targets per services object. */
 const fallback = new WeakMap<EngineServices, ConnectionTargets>();
@@ -22,7 +23,7 @@ export function connectionTargetsOf(services: EngineServices): ConnectionTargets
 /** gopher-lua's L.ToString: strings and numbers as text (integral numbers without ".0"), anything else "". */
 function luaText(v: unknown): string {
   if (typeof v === 'string') return v;
-  if (typeof v === 'number') return String(v);
+  if (typeof v === 'number') return luaNumberText(v);
   return '';
 }
 

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LuaModule, ModuleHost } from '../module';
+import { goShortestG } from '../go-number';
 import { ret, fail } from '../values';
 import { goError } from '../host-files';
 
@@ -38,7 +39,8 @@ export const templateModule: LuaModule = {
   legacyLoaderName: 'nauthilus_gll_template',
   summary: 'Mustache templates: template.choose("mustache") then engine:render(text, values) or engine:render_file(file, values) -> string, err.',
   install(host) {
-    return { functions: { read_file_raw: (file: string) => readTemplateFile(host, file) }, lua: TEMPLATE_LUA };
+    // gluamapper hands mustache every number as a float64, which it prints with fmt.Sprint (Go's %v)
+    return { functions: { read_file_raw: (file: string) => readTemplateFile(host, file), number_text: (n: number) => goShortestG(Number(n)) }, lua: TEMPLATE_LUA };
   },
 };
 
@@ -46,6 +48,7 @@ export const templateModule: LuaModule = {
 // sections, comments, dotted names, {{.}}, set delimiters and standalone tag lines. Partials render empty.
 const TEMPLATE_LUA = `
 local api = ...
+local number_text = api.number_text
 local M = {}
 local ENGINE = { __name = "template_ud" }
 ENGINE.__index = ENGINE
@@ -128,8 +131,9 @@ local function text_of(v)
   local t = type(v)
   if t == "string" then return v end
   if t == "number" then
-    if math.type(v) == "float" and v == math.floor(v) and math.abs(v) < 1e15 then return string.format("%d", v) end
-    return tostring(v)
+    -- Go's %v of a float64: 3, 1.5, 1.234567e+06 (an integral 1234567 too), 1e-05; small integers without a call
+    if v == math.floor(v) and v > -1e6 and v < 1e6 then return string.format("%d", v) end
+    return number_text(v)
   end
   if t == "boolean" then return tostring(v) end
   return ""

@@ -2,6 +2,7 @@
 import YAML from 'yaml';
 import type { LuaModule } from '../module';
 import { ret, fail, toLua } from '../values';
+import { luaNumberText } from '../go-number';
 
 // yaml.v2 reads YAML 1.1 (yes/no/on/off are booleans) and leaves timestamps as strings
 // yaml.Unmarshal is not strict: a repeated key is no error, the last one wins
@@ -10,6 +11,26 @@ const PARSE_OPTIONS = {
   uniqueKeys: false,
   customTags: (tags: YAML.Tags) => tags.filter((t) => (t as { tag?: string }).tag !== 'tag:yaml.org,2002:timestamp'),
 };
+
+/**
+ * gopher-lua-libs' yaml.encode turns an integral number into an int64 and any other into a float64, which yaml.v2
+ * writes with strconv 'g' (3, 1.5, 1.2345675e+06, 1e+21, .inf, .nan): gopher-lua's number text. Put first, and with a
+ * `test` (never matching: encoding only), so the stringifier picks it for every number.
+ */
+const GO_NUMBER_TAG = {
+  identify: (v: unknown) => typeof v === 'number',
+  default: true,
+  tag: 'tag:yaml.org,2002:float',
+  test: /(?!)/,
+  resolve: (s: string) => Number(s),
+  stringify: ({ value }: { value: unknown }) => {
+    const n = Number(value);
+    if (n === Infinity) return '.inf';
+    if (n === -Infinity) return '-.inf';
+    return Number.isNaN(n) ? '.nan' : luaNumberText(n);
+  },
+};
+const ENCODE_OPTIONS = { version: '1.1' as const, customTags: (tags: YAML.Tags) => [GO_NUMBER_TAG as unknown as YAML.Tags[number], ...tags] };
 
 /** yaml.v2 orders keys numbers first (numerically), then strings. */
 function keyOrder(ka: unknown, kb: unknown): number {
@@ -70,7 +91,7 @@ export const yamlModule: LuaModule = {
         },
         encode_raw: (tagged: unknown) => {
           try {
-            const doc = new YAML.Document(null, { version: '1.1' });
+            const doc = new YAML.Document(null, ENCODE_OPTIONS);
             doc.contents = build(doc, tagged) as YAML.Document['contents'];
             return ret(doc.toString({ indentSeq: false }));
           } catch (e) {

@@ -20,13 +20,17 @@ nauthilus_builtin = {
 
 local custom_log_add, status_message_set = host.custom_log_add, host.status_message_set
 
--- gopher-lua's CheckString: strings, and numbers as their text (integers without ".0", as Lua 5.1 prints them)
+-- gopher-lua's CheckString: strings, and numbers as their text (LNumber.String: the number __tostring of prelude.lua)
 local function lua51_string(v)
-  if type(v) == "number" then
-    if v == math.floor(v) and v > -2^53 and v < 2^53 then return string.format("%d", v) end
-    return string.format("%.14g", v)
-  end
+  if type(v) == "number" then return tostring(v) end
   return v
+end
+-- custom_log_add keeps a number as a float64, which Nauthilus' slog text handler writes with strconv 'g':
+-- 3, 1.5, 1.234567e+06 (an integral 1234567 too), 1e-05
+local float_text = host.float_text
+local function log_number(v)
+  if v == math.floor(v) and v > -1e6 and v < 1e6 and v ~= 0 then return string.format("%d", v) end
+  return float_text(v)
 end
 local function check_string(fn, n, v, level)
   local t = type(v)
@@ -41,7 +45,7 @@ end
 function nauthilus_builtin.custom_log_add(key, value)
   key = check_string("custom_log_add", 1, key, 2)
   local t = type(value)
-  if t == "number" then value = lua51_string(value)
+  if t == "number" then value = log_number(value)
   elseif t == "boolean" then value = tostring(value)
   elseif t ~= "string" then value = "UNSUPPORTED"
   end

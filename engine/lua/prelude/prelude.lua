@@ -33,6 +33,69 @@ package.cpath = ""
 package.searchers[3] = nil
 package.searchers[4] = nil
 string.dump = nil
+-- Numbers print as in Nauthilus' gopher-lua (Lua 5.1, every number a float64): tostring(6/2) is "3", not "3.0";
+-- other floats as Go's %v (1.5, 1e-05, 1e+21). tostring, print and string.format("%s") honour __tostring on
+-- the number metatable; `..` does not (authstudio check warns about divisions that flow into a concatenation).
+do
+  local math_type, math_floor, string_format, number_text = math.type, math.floor, string.format, host.number_text
+  debug.setmetatable(0, { __tostring = function(n)
+    if math_type(n) == "integer" then return string_format("%d", n) end
+    if n == math_floor(n) and n >= -2^63 and n < 2^63 then return string_format("%d", n) end
+    return number_text(n)
+  end })
+  -- gopher-lua's string.format is Go's fmt.Sprintf: %d, %i, %x, %X, %o and %c of 7/2 truncate it to 3, where Lua 5.4
+  -- raises "number has no integer representation". Only when an argument is such a float is the format walked.
+  local string_find, table_pack, table_unpack, select = string.find, table.pack, table.unpack, select
+  local INT_CONV = { d = true, i = true, x = true, X = true, o = true, c = true }
+  -- the C function runs under pcall so that an error names 'format' and points at the script's line (error level 2)
+  local function format(f, ...)
+    local ok, r = pcall(string_format, f, ...)
+    if ok then return r end
+    if type(r) == "string" then r = string.gsub(r, "^bad argument (#%d+) to '[^']*'", "bad argument %1 to 'format'") end
+    error(r, 3)
+  end
+  -- Go's %g without a precision is the shortest text (1/3 is 0.3333333333333333, 1234567 is 1.234567e+06), C's
+  -- keeps 6 digits: such a %g (flags '-' and a width only) is written as %s of Go's text.
+  local float_text, string_upper, string_sub, table_concat = host.float_text, string.upper, string.sub, table.concat
+  string.format = function(f, ...)
+    local walk = type(f) == "string" and string_find(f, "%%%-?%d*[gG]") ~= nil
+    if not walk then
+      for i = 1, select("#", ...) do
+        local v = select(i, ...)
+        if math_type(v) == "float" and v ~= math_floor(v) and v == v then walk = true break end
+      end
+    end
+    if not walk or type(f) ~= "string" then local r = format(f, ...) return r end
+    local args, ai, pos, out = table_pack(...), 0, 1, {}
+    while true do
+      local at = string_find(f, "%", pos, true)
+      if not at then break end
+      if string_sub(f, at + 1, at + 1) == "%" then
+        out[#out + 1] = string_sub(f, pos, at + 1)
+        pos = at + 2
+      else
+        local _, e, flags, width, prec, conv = string_find(f, "^([-+ #0]*)(%d*)(%.?%d*)(%a)", at + 1)
+        if not e then break end
+        ai = ai + 1
+        local v = args[ai]
+        local spec = string_sub(f, at, e)
+        if INT_CONV[conv] and math_type(v) == "float" and v ~= math_floor(v) and v == v then
+          args[ai] = v >= 0 and math_floor(v) or -math_floor(-v)
+        elseif (conv == "g" or conv == "G") and prec == "" and (flags == "" or flags == "-") and type(v) == "number" then
+          local text = float_text(v + 0.0)
+          args[ai] = conv == "G" and string_upper(text) or text
+          spec = "%" .. flags .. width .. "s"
+        end
+        out[#out + 1] = string_sub(f, pos, at - 1)
+        out[#out + 1] = spec
+        pos = e + 1
+      end
+    end
+    out[#out + 1] = string_sub(f, pos)
+    local r = format(table_concat(out), table_unpack(args, 1, args.n))
+    return r
+  end
+end
 debug = { traceback = debug.traceback, getinfo = debug.getinfo }
 package.loaded.debug = debug
 dofile = nil

@@ -39,6 +39,8 @@ end
 
 local function script_getmetatable(...)
   if select("#", ...) == 0 then error("bad argument #1 to 'getmetatable' (value expected)", 2) end
+  -- numbers have no metatable in gopher-lua; ours only carries the 5.1 __tostring (prelude.lua)
+  if type((...)) == "number" then return nil end
   local mt = real_getmetatable((...))
   if type(mt) ~= "table" or script_metatables[mt] then return mt end
   local c = copy(mt)
