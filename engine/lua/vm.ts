@@ -97,6 +97,11 @@ export class LuaVm implements ModuleHost {
   /** The real `tostring`, anchored: turns an error object into text in protected mode. */
   private tostringRef = 0;
 
+  /** server.lua_allow_io, for modules (ModuleHost). */
+  get allowIo(): boolean {
+    return this.options.allowIo;
+  }
+
   private constructor(engine: LuaEngine, options: VmOptions) {
     this.global = engine.global;
     this.options = options;

@@ -25,9 +25,13 @@ import { gllHttpModule } from './gll-http';
 import { telegramModule } from './telegram';
 import { backendModule } from './backend';
 import { psnetModule } from './psnet';
+import { gllStatsModule } from './gll-stats';
+import { gllRuntimeModule } from './gll-runtime';
+import { gllGoosModule } from './gll-goos';
+import { gllIoutilModule } from './gll-ioutil';
 
 /** Every module `require` can load, in documentation order. */
-export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, gllHttpModule, telegramModule];
+export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, gllHttpModule, telegramModule, gllStatsModule, gllRuntimeModule, gllGoosModule, gllIoutilModule];
 
 /**
  * Nauthilus 1.x `dynamic_loader` names. Every name is accepted (3.x treats the call as a no-op);
@@ -54,16 +58,16 @@ export const LEGACY_LOADER_NAMES: Record<string, string | null> = {
   nauthilus_gll_argparse: null,
   nauthilus_gll_cmd: null,
   nauthilus_gll_filepath: null,
-  nauthilus_gll_goos: null,
+  nauthilus_gll_goos: 'goos',
   nauthilus_gll_http: 'http',
   nauthilus_gll_telegram: 'telegram',
-  nauthilus_gll_ioutil: null,
+  nauthilus_gll_ioutil: 'ioutil',
   nauthilus_gll_pb: null,
   nauthilus_gll_pprof: null,
   nauthilus_gll_regexp: null,
-  nauthilus_gll_runtime: null,
+  nauthilus_gll_runtime: 'runtime',
   nauthilus_gll_shellescape: null,
-  nauthilus_gll_stats: null,
+  nauthilus_gll_stats: 'stats',
   nauthilus_gll_storage: null,
   nauthilus_gll_xmlpath: null,
   nauthilus_gll_zabbix: null,
