@@ -1,7 +1,7 @@
 // Numbers as text the way Nauthilus' Go side writes them: gopher-lua's LNumber.String and go-redis' float64 arguments.
 
 /** Go's %v (strconv 'g', shortest) for a float64 that gopher-lua does not treat as an integer. */
-function goShortestG(n: number): string {
+export function goShortestG(n: number): string {
   if (Number.isNaN(n)) return 'NaN';
   if (n === Infinity) return '+Inf';
   if (n === -Infinity) return '-Inf';

@@ -67,7 +67,7 @@ test('gopher-lua-libs v0.7.0 (Nauthilus 1.10): goos.hostname is the host name; s
   const r = await runLua('local goos = require("goos"); return goos.hostname(), pcall(goos.stat)');
   assert.equal(r[0], os.hostname());
   assert.equal(r[1], false);
-  assert.match(String(r[2]), /bad argument #1 to 'stat' \(string expected, got no value\)/);
+  assert.match(String(r[2]), /bad argument #1 to 'stat' \(string expected, got nil\)/);
 });
 
 test("Go's FileMode.String letters for special files", () => {

@@ -81,7 +81,7 @@ local function str(fn, v)
   local t = type(v)
   if t == "string" then return v end
   if t == "number" then return tostring(v) end
-  error(string.format("bad argument #1 to '%s' (string expected, got %s)", fn, t == "nil" and "no value" or t), 3)
+  error(string.format("bad argument #1 to '%s' (string expected, got %s)", fn, t), 3)
 end
 function M.stat(name) return api.stat(str("stat", name)) end
 function M.hostname() return api.hostname() end

@@ -29,7 +29,7 @@ local function str(fn, n, v)
   local t = type(v)
   if t == "string" then return v end
   if t == "number" then return tostring(v) end
-  error(string.format("bad argument #%d to '%s' (string expected, got %s)", n, fn, t == "nil" and "no value" or t), 3)
+  error(string.format("bad argument #%d to '%s' (string expected, got %s)", n, fn, t), 3)
 end
 
 function M.read_file(name)
@@ -96,7 +96,7 @@ function M.copyn(writer, reader, n)
   check_io("copyn", 2, reader, "read")
   local count = tonumber(n)
   if count == nil then
-    error(string.format("bad argument #3 to 'copyn' (number expected, got %s)", n == nil and "no value" or type(n)), 2)
+    error(string.format("bad argument #3 to 'copyn' (number expected, got %s)", type(n)), 2)
   end
   count = math.floor(count)
   local written, err = copy(writer, reader, count)

@@ -29,9 +29,10 @@ import { gllStatsModule } from './gll-stats';
 import { gllRuntimeModule } from './gll-runtime';
 import { gllGoosModule } from './gll-goos';
 import { gllIoutilModule } from './gll-ioutil';
+import { gllLogModule, gllLogLevelModule } from './gll-log';
 
 /** Every module `require` can load, in documentation order. */
-export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, gllHttpModule, telegramModule, gllStatsModule, gllRuntimeModule, gllGoosModule, gllIoutilModule];
+export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, gllHttpModule, telegramModule, gllStatsModule, gllRuntimeModule, gllGoosModule, gllIoutilModule, gllLogModule, gllLogLevelModule];
 
 /**
  * Nauthilus 1.x `dynamic_loader` names. Every name is accepted (3.x treats the call as a no-op);
@@ -62,6 +63,7 @@ export const LEGACY_LOADER_NAMES: Record<string, string | null> = {
   nauthilus_gll_http: 'http',
   nauthilus_gll_telegram: 'telegram',
   nauthilus_gll_ioutil: 'ioutil',
+  nauthilus_gll_log: 'log',
   nauthilus_gll_pb: null,
   nauthilus_gll_pprof: null,
   nauthilus_gll_regexp: null,
