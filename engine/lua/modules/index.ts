@@ -31,9 +31,10 @@ import { gllGoosModule } from './gll-goos';
 import { gllIoutilModule } from './gll-ioutil';
 import { gllLogModule, gllLogLevelModule } from './gll-log';
 import { gllCmdModule } from './gll-cmd';
+import { gllStorageModule } from './gll-storage';
 
 /** Every module `require` can load, in documentation order. */
-export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, gllHttpModule, telegramModule, gllStatsModule, gllRuntimeModule, gllGoosModule, gllIoutilModule, gllLogModule, gllLogLevelModule, gllCmdModule];
+export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, gllHttpModule, telegramModule, gllStatsModule, gllRuntimeModule, gllGoosModule, gllIoutilModule, gllLogModule, gllLogLevelModule, gllCmdModule, gllStorageModule];
 
 /**
  * Nauthilus 1.x `dynamic_loader` names. Every name is accepted (3.x treats the call as a no-op);
@@ -71,7 +72,7 @@ export const LEGACY_LOADER_NAMES: Record<string, string | null> = {
   nauthilus_gll_runtime: 'runtime',
   nauthilus_gll_shellescape: null,
   nauthilus_gll_stats: 'stats',
-  nauthilus_gll_storage: null,
+  nauthilus_gll_storage: 'storage',
   nauthilus_gll_xmlpath: null,
   nauthilus_gll_zabbix: null,
   nauthilus_gll_aws_cloudwatch: null,
