@@ -32,9 +32,10 @@ import { gllIoutilModule } from './gll-ioutil';
 import { gllLogModule, gllLogLevelModule } from './gll-log';
 import { gllCmdModule } from './gll-cmd';
 import { gllStorageModule } from './gll-storage';
+import { gllCertUtilModule } from './gll-cert-util';
 
 /** Every module `require` can load, in documentation order. */
-export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, gllHttpModule, telegramModule, gllStatsModule, gllRuntimeModule, gllGoosModule, gllIoutilModule, gllLogModule, gllLogLevelModule, gllCmdModule, gllStorageModule];
+export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, gllHttpModule, telegramModule, gllStatsModule, gllRuntimeModule, gllGoosModule, gllIoutilModule, gllLogModule, gllLogLevelModule, gllCmdModule, gllStorageModule, gllCertUtilModule];
 
 /**
  * Nauthilus 1.x `dynamic_loader` names. Every name is accepted (3.x treats the call as a no-op);
@@ -59,6 +60,7 @@ export const LEGACY_LOADER_NAMES: Record<string, string | null> = {
   nauthilus_gll_template: 'template',
   nauthilus_gll_yaml: 'yaml',
   nauthilus_gll_argparse: null,
+  nauthilus_gll_cert_util: 'cert_util',
   nauthilus_gll_cmd: 'cmd',
   nauthilus_gll_filepath: null,
   nauthilus_gll_goos: 'goos',
