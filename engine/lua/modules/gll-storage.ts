@@ -17,6 +17,10 @@ const STORES = new Map<string, Store>();
 /** At most this many stores and keys per store: a script in a loop cannot grow the engine's heap without bound. */
 const MAX_STORES = 256;
 const MAX_KEYS = 100_000;
+/** At most this many bytes of keys and JSON values in all stores of a thread. */
+export const MAX_STORAGE_BYTES = 64 * 1024 * 1024;
+let usedBytes = 0;
+const entryBytes = (key: string, e: Entry) => key.length + e.json.length + 32;
 
 const nowNs = () => BigInt(Date.now()) * 1_000_000n;
 // Go: a TTL <= 0 is 10^13 s, times 10^9 in int64 (it wraps to about 59 years)
@@ -44,7 +48,12 @@ function parseFile(text: string): Map<string, Entry> {
 
 function sync(s: Store): string | undefined {
   const now = nowNs();
-  for (const [k, e] of s.entries) if (e.validUntilNs <= now) s.entries.delete(k);
+  for (const [k, e] of s.entries) {
+    if (e.validUntilNs <= now) {
+      s.entries.delete(k);
+      usedBytes -= entryBytes(k, e);
+    }
+  }
   if (!s.file) return undefined;
   const tmp = s.file + '.tmp';
   try {
@@ -76,7 +85,14 @@ function install(host: ModuleHost) {
         const s: Store = { entries: new Map(), file };
         if (file) {
           try {
-            if (fs.existsSync(file)) s.entries = parseFile(fs.readFileSync(file, 'utf8'));
+            if (fs.existsSync(file)) {
+              const entries = parseFile(fs.readFileSync(file, 'utf8'));
+              let bytes = 0;
+              for (const [k, e] of entries) bytes += entryBytes(k, e);
+              if (usedBytes + bytes > MAX_STORAGE_BYTES) return LuaMultiReturn.from([undefined, `storage: ${name} would take more than ${MAX_STORAGE_BYTES} bytes`]);
+              s.entries = entries;
+              usedBytes += bytes;
+            }
             else fs.closeSync(fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644));
           } catch (e) {
             return LuaMultiReturn.from([undefined, e instanceof SyntaxError ? e.message : goError('open', name, e)]);
@@ -89,8 +105,13 @@ function install(host: ModuleHost) {
       set: (id: string, key: string, json: string, ttl: number) => {
         const s = store(id);
         if (!s.entries.has(key) && s.entries.size >= MAX_KEYS) return `storage: more than ${MAX_KEYS} keys`;
-        const t = BigInt(Math.trunc(ttl));
-        s.entries.set(key, { json, validUntilNs: nowNs() + (t > 0n ? BigInt.asIntN(64, t * 1_000_000_000n) : NO_TTL_NS) });
+        const t = Number.isFinite(ttl) ? BigInt(Math.trunc(ttl)) : 0n;
+        const e: Entry = { json, validUntilNs: nowNs() + (t > 0n ? BigInt.asIntN(64, t * 1_000_000_000n) : NO_TTL_NS) };
+        const old = s.entries.get(key);
+        const delta = entryBytes(key, e) - (old ? entryBytes(key, old) : 0);
+        if (usedBytes + delta > MAX_STORAGE_BYTES) return `storage: more than ${MAX_STORAGE_BYTES} bytes stored`;
+        s.entries.set(key, e);
+        usedBytes += delta;
         return undefined;
       },
       get: (id: string, key: string) => {
