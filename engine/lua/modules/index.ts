@@ -33,9 +33,10 @@ import { gllLogModule, gllLogLevelModule } from './gll-log';
 import { gllCmdModule } from './gll-cmd';
 import { gllStorageModule } from './gll-storage';
 import { gllCertUtilModule } from './gll-cert-util';
+import { gllXmlpathModule } from './gll-xmlpath';
 
 /** Every module `require` can load, in documentation order. */
-export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, gllHttpModule, telegramModule, gllStatsModule, gllRuntimeModule, gllGoosModule, gllIoutilModule, gllLogModule, gllLogLevelModule, gllCmdModule, gllStorageModule, gllCertUtilModule];
+export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, gllHttpModule, telegramModule, gllStatsModule, gllRuntimeModule, gllGoosModule, gllIoutilModule, gllLogModule, gllLogLevelModule, gllCmdModule, gllStorageModule, gllCertUtilModule, gllXmlpathModule];
 
 /**
  * Nauthilus 1.x `dynamic_loader` names. Every name is accepted (3.x treats the call as a no-op);
@@ -75,7 +76,7 @@ export const LEGACY_LOADER_NAMES: Record<string, string | null> = {
   nauthilus_gll_shellescape: null,
   nauthilus_gll_stats: 'stats',
   nauthilus_gll_storage: 'storage',
-  nauthilus_gll_xmlpath: null,
+  nauthilus_gll_xmlpath: 'xmlpath',
   nauthilus_gll_zabbix: null,
   nauthilus_gll_aws_cloudwatch: null,
   nauthilus_gll_aws_dynamodb: null,
