@@ -29,8 +29,18 @@ import { softWhitelistModule } from './soft-whitelist';
 import { bruteForceModule } from './brute-force';
 import { ldapModule } from './ldap';
 
+import { gllStatsModule } from './gll-stats';
+import { gllRuntimeModule } from './gll-runtime';
+import { gllGoosModule } from './gll-goos';
+import { gllIoutilModule } from './gll-ioutil';
+import { gllLogModule, gllLogLevelModule } from './gll-log';
+import { gllCmdModule } from './gll-cmd';
+import { gllStorageModule } from './gll-storage';
+import { gllCertUtilModule } from './gll-cert-util';
+import { gllXmlpathModule } from './gll-xmlpath';
+
 /** Every module `require` can load, in documentation order. */
-export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, ldapModule, softWhitelistModule, bruteForceModule, gllHttpModule, telegramModule];
+export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, ldapModule, softWhitelistModule, bruteForceModule, gllHttpModule, telegramModule, gllStatsModule, gllRuntimeModule, gllGoosModule, gllIoutilModule, gllLogModule, gllLogLevelModule, gllCmdModule, gllStorageModule, gllCertUtilModule, gllXmlpathModule];
 
 /**
  * Nauthilus 1.x `dynamic_loader` names. Every name is accepted (3.x treats the call as a no-op);
@@ -55,20 +65,22 @@ export const LEGACY_LOADER_NAMES: Record<string, string | null> = {
   nauthilus_gll_template: 'template',
   nauthilus_gll_yaml: 'yaml',
   nauthilus_gll_argparse: null,
-  nauthilus_gll_cmd: null,
+  nauthilus_gll_cert_util: 'cert_util',
+  nauthilus_gll_cmd: 'cmd',
   nauthilus_gll_filepath: null,
-  nauthilus_gll_goos: null,
+  nauthilus_gll_goos: 'goos',
   nauthilus_gll_http: 'http',
   nauthilus_gll_telegram: 'telegram',
-  nauthilus_gll_ioutil: null,
+  nauthilus_gll_ioutil: 'ioutil',
+  nauthilus_gll_log: 'log',
   nauthilus_gll_pb: null,
   nauthilus_gll_pprof: null,
   nauthilus_gll_regexp: null,
-  nauthilus_gll_runtime: null,
+  nauthilus_gll_runtime: 'runtime',
   nauthilus_gll_shellescape: null,
-  nauthilus_gll_stats: null,
-  nauthilus_gll_storage: null,
-  nauthilus_gll_xmlpath: null,
+  nauthilus_gll_stats: 'stats',
+  nauthilus_gll_storage: 'storage',
+  nauthilus_gll_xmlpath: 'xmlpath',
   nauthilus_gll_zabbix: null,
   nauthilus_gll_aws_cloudwatch: null,
   nauthilus_gll_aws_dynamodb: null,

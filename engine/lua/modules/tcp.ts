@@ -26,7 +26,7 @@ export const MAX_TCP_BUFFERED_BYTES = 8 * 1024 * 1024;
 /** Connections (open or being opened) one VM may hold. */
 export const MAX_TCP_CONNECTIONS = 256;
 
-function splitAddress(address: string): { host: string; port: number } | string {
+export function splitAddress(address: string): { host: string; port: number } | string {
   const m = /^(?:\[([^\]]*)\]|([^:]*)):(\d+)$/.exec(address);
   if (!m) return `dial tcp: address ${address}: missing port in address`;
   const port = Number(m[3]);
@@ -34,7 +34,7 @@ function splitAddress(address: string): { host: string; port: number } | string 
   return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
 }
 
-function dialError(address: string, host: string, e: NodeJS.ErrnoException): string {
+export function dialError(address: string, host: string, e: NodeJS.ErrnoException): string {
   if (e.code === 'ECONNREFUSED') return `dial tcp ${address}: connect: connection refused`;
   if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return `dial tcp: lookup ${host}: no such host`;
   if (e.code === 'ETIMEDOUT') return `dial tcp ${address}: i/o timeout`;
