@@ -25,9 +25,12 @@ import { gllHttpModule } from './gll-http';
 import { telegramModule } from './telegram';
 import { backendModule } from './backend';
 import { psnetModule } from './psnet';
+import { gllHexModule } from './gll-hex';
+import { gllBitModule } from './gll-bit';
+import { gllShellescapeModule } from './gll-shellescape';
 
 /** Every module `require` can load, in documentation order. */
-export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, gllHttpModule, telegramModule];
+export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, gllHttpModule, telegramModule, gllHexModule, gllBitModule, gllShellescapeModule];
 
 /**
  * Nauthilus 1.x `dynamic_loader` names. Every name is accepted (3.x treats the call as a no-op);
@@ -51,6 +54,8 @@ export const LEGACY_LOADER_NAMES: Record<string, string | null> = {
   nauthilus_gluacrypto: 'crypto',
   nauthilus_gll_template: 'template',
   nauthilus_gll_yaml: 'yaml',
+  nauthilus_gll_hex: 'hex',
+  nauthilus_gll_bit: 'bit',
   nauthilus_gll_argparse: null,
   nauthilus_gll_cmd: null,
   nauthilus_gll_filepath: null,
@@ -62,7 +67,7 @@ export const LEGACY_LOADER_NAMES: Record<string, string | null> = {
   nauthilus_gll_pprof: null,
   nauthilus_gll_regexp: null,
   nauthilus_gll_runtime: null,
-  nauthilus_gll_shellescape: null,
+  nauthilus_gll_shellescape: 'shellescape',
   nauthilus_gll_stats: null,
   nauthilus_gll_storage: null,
   nauthilus_gll_xmlpath: null,
