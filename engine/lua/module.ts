@@ -24,6 +24,8 @@ export interface ModuleHost {
   readonly services: EngineServices;
   /** Name of the VM's pool (features, filters, backend:default, ...), for logs. */
   readonly poolName: string;
+  /** server.lua_allow_io: whether modules may touch the host file system. */
+  readonly allowIo: boolean;
 }
 
 /** A Lua host module. `name` is what `require` takes; `legacyLoaderName` is the 1.x `dynamic_loader` name. */

@@ -73,6 +73,10 @@ export class LuaVm implements ModuleHost {
   readonly id = ++vmCounter;
   readonly poolName: string;
   readonly services: EngineServices;
+  /** server.lua_allow_io (ModuleHost): modules that touch host files check it. */
+  get allowIo(): boolean {
+    return this.options.allowIo;
+  }
   call: CallContext | null = null;
   /** Set after an error, timeout or OOM: the VM must not serve again. */
   broken = false;

@@ -16,6 +16,8 @@ export interface HarnessOptions {
   timeoutMs?: number;
   /** The CallContext the snippet runs with (to preset httpRequest or read recorded events); a fresh one by default. */
   call?: CallContext;
+  /** server.lua_allow_io (off by default). */
+  allowIo?: boolean;
 }
 
 export const MOCK_REDIS: RedisSettings = {
@@ -44,7 +46,7 @@ export function testServices(opts: HarnessOptions = {}): EngineServices {
  */
 export async function runLua(body: string, opts: HarnessOptions & { services?: EngineServices; request?: Record<string, string> } = {}): Promise<unknown[]> {
   const services = opts.services ?? testServices(opts);
-  const vm = await LuaVm.create({ poolName: 'test', services, memoryLimitBytes: 64 << 20, allowIo: false });
+  const vm = await LuaVm.create({ poolName: 'test', services, memoryLimitBytes: 64 << 20, allowIo: opts.allowIo ?? false });
   try {
     const src = `function nauthilus_call_action(request)\n__as_test_result = table.pack((function()\n${body}\nend)())\nreturn 0\nend\nfunction __as_test_get() return table.unpack(__as_test_result, 1, __as_test_result.n) end`;
     const script = await vm.loadScript('test.lua', src, opts.timeoutMs ?? 10000);
