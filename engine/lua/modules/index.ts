@@ -30,9 +30,10 @@ import { gllBitModule } from './gll-bit';
 import { gllShellescapeModule } from './gll-shellescape';
 import { gllHumanizeModule } from './gll-humanize';
 import { gllFilepathModule } from './gll-filepath';
+import { gllInspectModule } from './gll-inspect';
 
 /** Every module `require` can load, in documentation order. */
-export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, gllHttpModule, telegramModule, gllHexModule, gllBitModule, gllShellescapeModule, gllHumanizeModule, gllFilepathModule];
+export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, gllHttpModule, telegramModule, gllHexModule, gllBitModule, gllShellescapeModule, gllHumanizeModule, gllFilepathModule, gllInspectModule];
 
 /**
  * Nauthilus 1.x `dynamic_loader` names. Every name is accepted (3.x treats the call as a no-op);
@@ -59,6 +60,7 @@ export const LEGACY_LOADER_NAMES: Record<string, string | null> = {
   nauthilus_gll_hex: 'hex',
   nauthilus_gll_bit: 'bit',
   nauthilus_gll_humanize: 'humanize',
+  nauthilus_gll_inspect: 'inspect',
   nauthilus_gll_argparse: null,
   nauthilus_gll_cmd: null,
   nauthilus_gll_filepath: 'filepath',
