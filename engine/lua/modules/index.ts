@@ -31,9 +31,10 @@ import { gllShellescapeModule } from './gll-shellescape';
 import { gllHumanizeModule } from './gll-humanize';
 import { gllFilepathModule } from './gll-filepath';
 import { gllInspectModule } from './gll-inspect';
+import { gllRegexpModule } from './gll-regexp';
 
 /** Every module `require` can load, in documentation order. */
-export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, gllHttpModule, telegramModule, gllHexModule, gllBitModule, gllShellescapeModule, gllHumanizeModule, gllFilepathModule, gllInspectModule];
+export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, gllHttpModule, telegramModule, gllHexModule, gllBitModule, gllShellescapeModule, gllHumanizeModule, gllFilepathModule, gllInspectModule, gllRegexpModule];
 
 /**
  * Nauthilus 1.x `dynamic_loader` names. Every name is accepted (3.x treats the call as a no-op);
@@ -70,7 +71,7 @@ export const LEGACY_LOADER_NAMES: Record<string, string | null> = {
   nauthilus_gll_ioutil: null,
   nauthilus_gll_pb: null,
   nauthilus_gll_pprof: null,
-  nauthilus_gll_regexp: null,
+  nauthilus_gll_regexp: 'regexp',
   nauthilus_gll_runtime: null,
   nauthilus_gll_shellescape: 'shellescape',
   nauthilus_gll_stats: null,
