@@ -75,6 +75,10 @@ export class LuaVm implements ModuleHost {
   readonly id = ++vmCounter;
   readonly poolName: string;
   readonly services: EngineServices;
+  /** server.lua_allow_io (ModuleHost): modules that touch host files check it. */
+  get allowIo(): boolean {
+    return this.options.allowIo;
+  }
   call: CallContext | null = null;
   /** Set after an error, timeout or OOM: the VM must not serve again. */
   broken = false;
@@ -98,10 +102,6 @@ export class LuaVm implements ModuleHost {
   private files: HostFiles | undefined;
   /** The real `tostring`, anchored: turns an error object into text in protected mode. */
   private tostringRef = 0;
-
-  get allowIo(): boolean {
-    return this.options.allowIo;
-  }
 
   private constructor(engine: LuaEngine, options: VmOptions) {
     this.global = engine.global;

@@ -38,9 +38,16 @@ import { gllCmdModule } from './gll-cmd';
 import { gllStorageModule } from './gll-storage';
 import { gllCertUtilModule } from './gll-cert-util';
 import { gllXmlpathModule } from './gll-xmlpath';
+import { gllHexModule } from './gll-hex';
+import { gllBitModule } from './gll-bit';
+import { gllShellescapeModule } from './gll-shellescape';
+import { gllHumanizeModule } from './gll-humanize';
+import { gllFilepathModule } from './gll-filepath';
+import { gllInspectModule } from './gll-inspect';
+import { gllRegexpModule } from './gll-regexp';
 
 /** Every module `require` can load, in documentation order. */
-export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, ldapModule, softWhitelistModule, bruteForceModule, gllHttpModule, telegramModule, gllStatsModule, gllRuntimeModule, gllGoosModule, gllIoutilModule, gllLogModule, gllLogLevelModule, gllCmdModule, gllStorageModule, gllCertUtilModule, gllXmlpathModule];
+export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, ldapModule, softWhitelistModule, bruteForceModule, gllHttpModule, telegramModule, gllHexModule, gllBitModule, gllShellescapeModule, gllHumanizeModule, gllFilepathModule, gllInspectModule, gllRegexpModule, gllStatsModule, gllRuntimeModule, gllGoosModule, gllIoutilModule, gllLogModule, gllLogLevelModule, gllCmdModule, gllStorageModule, gllCertUtilModule, gllXmlpathModule];
 
 /**
  * Nauthilus 1.x `dynamic_loader` names. Every name is accepted (3.x treats the call as a no-op);
@@ -64,10 +71,14 @@ export const LEGACY_LOADER_NAMES: Record<string, string | null> = {
   nauthilus_gluacrypto: 'crypto',
   nauthilus_gll_template: 'template',
   nauthilus_gll_yaml: 'yaml',
+  nauthilus_gll_hex: 'hex',
+  nauthilus_gll_bit: 'bit',
+  nauthilus_gll_humanize: 'humanize',
+  nauthilus_gll_inspect: 'inspect',
   nauthilus_gll_argparse: null,
   nauthilus_gll_cert_util: 'cert_util',
   nauthilus_gll_cmd: 'cmd',
-  nauthilus_gll_filepath: null,
+  nauthilus_gll_filepath: 'filepath',
   nauthilus_gll_goos: 'goos',
   nauthilus_gll_http: 'http',
   nauthilus_gll_telegram: 'telegram',
@@ -75,9 +86,9 @@ export const LEGACY_LOADER_NAMES: Record<string, string | null> = {
   nauthilus_gll_log: 'log',
   nauthilus_gll_pb: null,
   nauthilus_gll_pprof: null,
-  nauthilus_gll_regexp: null,
+  nauthilus_gll_regexp: 'regexp',
   nauthilus_gll_runtime: 'runtime',
-  nauthilus_gll_shellescape: null,
+  nauthilus_gll_shellescape: 'shellescape',
   nauthilus_gll_stats: 'stats',
   nauthilus_gll_storage: 'storage',
   nauthilus_gll_xmlpath: 'xmlpath',

@@ -48,9 +48,12 @@ local function script_getmetatable(...)
   return c
 end
 
--- A module table for one script: its own top level, and its own copies of the objects directly in it.
+-- A module table for one script: its own top level (with the module's metatable: `inspect(v)` calls one),
+-- and its own copies of the objects directly in it.
 local function copy_module(m)
   local c = copy(m)
+  local own = real_getmetatable(m)
+  if own ~= nil then real_setmetatable(c, own) end
   for k, v in next, c do
     if type(v) == "table" then
       local o = copy(v)
