@@ -16,12 +16,7 @@ local M = {}
 local ENC = { __name = "base64.Encoding" }
 ENC.__index = ENC
 
-local function str(fn, n, v, level)
-  local t = type(v)
-  if t == "string" then return v end
-  if t == "number" then return tostring(v) end
-  error(string.format("bad argument #%d to '%s' (string expected, got %s)", n, fn, t), level or 3)
-end
+local str = select(3, ...).check_string -- gopher-lua CheckString (prelude)
 
 local function new_encoding(alphabet, pad)
   local e = { alphabet = alphabet, pad = pad, dec = {}, chars = {} }

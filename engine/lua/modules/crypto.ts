@@ -130,12 +130,7 @@ const CRYPTO_LUA = `
 local api = ...
 local M = {}
 
-local function str(fn, n, v)
-  local t = type(v)
-  if t == "string" then return v end
-  if t == "number" then return tostring(v) end
-  error(string.format("bad argument #%d to '%s' (string expected, got %s)", n, fn, t), 3)
-end
+local str = select(3, ...).check_string -- gopher-lua CheckString (prelude)
 
 local function tohex(s) return (s:gsub(".", function(c) return string.format("%02x", c:byte()) end)) end
 local function fromhex(h) return (h:gsub("..", function(x) return string.char(tonumber(x, 16)) end)) end

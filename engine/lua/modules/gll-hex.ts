@@ -15,12 +15,7 @@ const HEX_LUA = `
 local M = {}
 local DIGITS = "0123456789abcdef"
 
-local function str(fn, n, v)
-  local t = type(v)
-  if t == "string" then return v end
-  if t == "number" then return tostring(v) end
-  error(string.format("bad argument #%d to '%s' (string expected, got %s)", n, fn, t), 3)
-end
+local str = select(3, ...).check_string -- gopher-lua CheckString (prelude)
 
 local function encode(s)
   return (s:gsub(".", function(c)

@@ -25,12 +25,7 @@ local host_io = io
 local M = {}
 local CHUNK = 32 * 1024
 
-local function str(fn, n, v)
-  local t = type(v)
-  if t == "string" then return v end
-  if t == "number" then return tostring(v) end
-  error(string.format("bad argument #%d to '%s' (string expected, got %s)", n, fn, t), 3)
-end
+local str = select(3, ...).check_string -- gopher-lua CheckString (prelude)
 
 function M.read_file(name)
   name = str("read_file", 1, name)

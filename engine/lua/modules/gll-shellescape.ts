@@ -30,12 +30,7 @@ const SHELLESCAPE_LUA = `
 local api = ...
 local M = {}
 
-local function str(fn, n, v)
-  local t = type(v)
-  if t == "string" then return v end
-  if t == "number" then return tostring(v) end
-  error(string.format("bad argument #%d to '%s' (string expected, got %s)", n, fn, t), 3)
-end
+local str = select(3, ...).check_string -- gopher-lua CheckString (prelude)
 
 -- a word is safe bare when it has only ASCII letters, digits and _@%+=:,./-
 local function quote(s)

@@ -145,12 +145,7 @@ local M = {}
 local ST = { __name = "storage_ud" }
 ST.__index = ST
 
-local function str(fn, n, v)
-  local t = type(v)
-  if t == "string" then return v end
-  if t == "number" then return tostring(v) end
-  error(string.format("bad argument #%d to '%s' (string expected, got %s)", n, fn, t), 3)
-end
+local str = select(3, ...).check_string -- gopher-lua CheckString (prelude)
 
 -- the handle lives in self._id: the copies of module tables each script gets share it
 local function check(fn, self)

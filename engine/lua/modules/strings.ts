@@ -16,12 +16,7 @@ local M = {}
 local CHAR = utf8.charpattern
 
 -- Go's L.CheckString: numbers are accepted as their string form
-local function str(fn, n, v)
-  local t = type(v)
-  if t == "string" then return v end
-  if t == "number" then return tostring(v) end
-  error(string.format("bad argument #%d to '%s' (string expected, got %s)", n, fn, t), 3)
-end
+local str = select(3, ...).check_string -- gopher-lua CheckString (prelude)
 
 local function chars(s)
   local out = {}

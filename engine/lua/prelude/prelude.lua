@@ -300,6 +300,15 @@ local function entry(env, name, alt)
   return fn
 end
 
+-- gopher-lua's CheckString for modules' Lua parts: a string, or a number as its text; otherwise the error names the
+-- function and argument at the script's line (level 3: the module function's caller; a wrapper passes more).
+module_internals.check_string = function(fn, n, v, level)
+  local t = type(v)
+  if t == "string" then return v end
+  if t == "number" then return tostring(v) end
+  error(string.format("bad argument #%d to '%s' (string expected, got %s)", n, fn, t), level or 3)
+end
+
 -- The fields of every nauthilus_backend_result object (set by its methods in builtin.lua), keyed by the object.
 local backend_fields = setmetatable({}, { __mode = "k" })
 -- nauthilus_backend.apply_backend_result reads a backend result's fields (nil for anything else)
