@@ -61,12 +61,8 @@ function M.decode(s)
   return api.decode_raw(s)
 end
 
--- gopher-lua-libs v0.7.0 readers and writers: anything with a read / write method (strings.new_reader, io files)
-local function method(obj, name, fn, what)
-  local ok, m = pcall(function() return obj[name] end)
-  if not ok or type(m) ~= "function" then error("bad argument #1 to '" .. fn .. "' (expected " .. what .. ")", 3) end
-  return m
-end
+-- readers and writers: anything with a read / write method (prelude, shared with the other module)
+local method = select(3, ...).io_method
 
 local Encoder = {}
 Encoder.__index = Encoder

@@ -309,6 +309,14 @@ module_internals.check_string = function(fn, n, v, level)
   error(string.format("bad argument #%d to '%s' (string expected, got %s)", n, fn, t), level or 3)
 end
 
+-- gopher-lua-libs v0.7.0 readers and writers (json/yaml encoders and decoders): anything with a `name` method
+-- (strings.new_reader, io files); the error names the function at the script's line.
+module_internals.io_method = function(obj, name, fn, what)
+  local ok, m = pcall(function() return obj[name] end)
+  if not ok or type(m) ~= "function" then error("bad argument #1 to '" .. fn .. "' (expected " .. what .. ")", 3) end
+  return m
+end
+
 -- The fields of every nauthilus_backend_result object (set by its methods in builtin.lua), keyed by the object.
 local backend_fields = setmetatable({}, { __mode = "k" })
 -- nauthilus_backend.apply_backend_result reads a backend result's fields (nil for anything else)
