@@ -196,7 +196,8 @@ function tryStudio(args: string[], env: Record<string, string>): Promise<{ start
       process.kill(child.pid!, 'SIGTERM');
     }
   });
-  return new Promise((resolve) => child.once('exit', (code) => {
+  // 'close', not 'exit': 'exit' can come before the child's last stderr bytes reach us
+  return new Promise((resolve) => child.once('close', (code) => {
     fs.rmSync(dir, { recursive: true, force: true });
     resolve({ started, code, stderr });
   }));
