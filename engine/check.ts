@@ -46,7 +46,7 @@ export async function checkWorkspace(configFile: string): Promise<AuthStudioErro
     if (e instanceof AuthStudioError) return [e];
     throw e;
   }
-  return checkScripts(config);
+  return [...(config.warnings ?? []), ...(await checkScripts(config))];
 }
 
 /**

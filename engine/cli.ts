@@ -121,6 +121,7 @@ function reportFatal(e: unknown): number {
 async function serve(args: Record<string, string | boolean | undefined>): Promise<number> {
   const config = loadConfigFile(String(args.config), { redisOverride: args.redis as string | undefined, listenOverride: args.listen as string | undefined });
   const logger = pino({ level: config.server.logLevel });
+  for (const w of config.warnings ?? []) logger.warn({ code: w.code, path: w.path, line: w.location?.line }, w.message);
   const workers = workerCount(args.workers as string | undefined);
   const shutdownMs = shutdownTimeout(args['shutdown-timeout'] as string | undefined);
   const engine = await AuthEngine.create(config, { logger, workers });

@@ -12,6 +12,7 @@ import { defaultServerConfig, serverSection } from './server-section';
 import { bruteForceSection, cleartextNetworksSection, rblSection, relayDomainsSection } from './policy-sections';
 import { backendServerMonitoringSection } from './backend-servers-section';
 import { ldapSection } from './ldap-section';
+import { applyServerFeatures } from './server-features';
 import { parseRedisString, withConnection } from './redis-section';
 import { parseHostPort } from './net';
 
@@ -120,6 +121,12 @@ export function parseConfigText(text: string, file: string, opts: LoadOptions = 
   if (top.relay_domains) config.relayDomains = top.relay_domains;
   if (top.backend_server_monitoring) config.backendServerMonitoring = top.backend_server_monitoring;
   if (top.ldap) config.ldapPools = top.ldap;
+  const warnings = applyServerFeatures(config, server.features, (keyPath) => {
+    let v: Val | undefined = root;
+    for (const k of keyPath.split('.')) v = v?.child(k);
+    return v === undefined ? undefined : ctx.locate(v.keyOffset ?? v.offset);
+  });
+  if (warnings.length) config.warnings = warnings;
   return config;
 }
 

@@ -5,6 +5,7 @@ import { andThen, bool, def, duration, int, list, oneOf, opt, req, size, str, st
 import { defaultRedisSettings, redisSection } from './redis-section';
 import { formatHostPort, hostPort, ipOrCidr } from './net';
 import { msToSeconds } from './durations';
+import { serverFeatures } from './server-features';
 
 /** Defaults of `server:` keys (durations in ms, sizes in bytes). */
 export const SERVER_DEFAULTS = {
@@ -72,6 +73,7 @@ const serverShape = struct({
   lua_cache_memory_limit: opt(size()),
   max_body_size: def(size(), SERVER_DEFAULTS.maxBodyBytes),
   lua_allow_io: def(bool(), false),
+  features: opt(serverFeatures),
   auth_wait: def(duration(), 0),
   password_nonce: def(str({ minLength: 1 }), SERVER_DEFAULTS.passwordNonce),
   trusted_proxies: def(list(ipOrCidr), [...SERVER_DEFAULTS.trustedProxies]),
@@ -108,6 +110,7 @@ export const serverSection: Spec<ServerConfig> = andThen(serverShape, (s) => {
   if (s.dns?.resolver !== undefined) out.dnsResolver = s.dns.resolver;
   if (s.dns?.timeout !== undefined) out.dnsTimeoutMs = s.dns.timeout;
   if (s.insights?.monitor_connections) out.monitorConnections = true;
+  if (s.features !== undefined) out.features = s.features;
   return out;
 });
 

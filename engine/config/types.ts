@@ -1,4 +1,6 @@
 // The validated, resolved configuration the engine runs on (what engine/config/load.ts produces).
+import type { AuthStudioError } from '../errors/registry';
+import type { ServerFeature } from './server-features';
 
 /** A script named by the config, resolved to an absolute path, with its name for chunk names. */
 export interface ScriptRef {
@@ -84,6 +86,11 @@ export interface ServerConfig {
   port: number;
   backends: BackendKind[];
   redis: RedisSettings;
+  /**
+   * `features` (Nauthilus 1.x): when set, only the listed protection features run (brute_force, rbl, relay_domains,
+   * tls_encryption, lua, backend_server_monitoring); when absent, each runs when its section is present.
+   */
+  features?: ServerFeature[];
   basicAuth?: BasicAuthConfig;
   jwtAuth?: JwtConfig;
   /** Per-call Lua timeout in ms (`lua_script_timeout`, Go duration). */
@@ -209,4 +216,6 @@ export interface AuthStudioConfig {
   ldapPools?: Record<string, LdapPoolConfig>;
   /** The parsed YAML as written (after ${VAR} expansion), for export. */
   raw: unknown;
+  /** Problems that do not stop the engine (e.g. a section server.features switches off); `check` reports them. */
+  warnings?: AuthStudioError[];
 }

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { isMap, isScalar, parseDocument, type Document } from 'yaml';
 import type { ExportReport } from '../api/contract';
 import { loadConfigFile } from '../config/load';
+import type { AuthStudioConfig } from '../config/types';
+import { featuresOfSections } from '../config/server-features';
 import { parseRedisString, type RedisConnection } from '../config/redis-section';
 import { AuthStudioError } from '../errors/registry';
 import { pathNodes, packageDirs } from './config-paths';
@@ -117,6 +119,7 @@ export function exportBundle(input: ExportInput): ExportReport {
     doc.setIn(node.at, rewritePackagePath(node.written, baseDir, prefix, out, place, report));
   }
   rewriteRedis(doc, input.studioRedisUrl, report);
+  writeServerFeatures(doc, config, report);
   const secrets = input.includeSecrets ? [] : replaceSecrets(doc);
   if (secrets.length) report.warnings.push(`secrets were replaced by environment references (${secrets.map((r) => r.variable).join(', ')}): set them on the target, see README.md`);
   if (input.includeSecrets) report.warnings.push(`${EXPORT_CONFIG} holds secrets as written (include secrets): keep it private`);
@@ -126,6 +129,18 @@ export function exportBundle(input: ExportInput): ExportReport {
   writePrivate(path.join(out, 'README.md'), exportReadme(report, doc, fs.readFileSync(config.file, 'utf8'), secrets));
   ownerOnly(out);
   return report;
+}
+
+/**
+ * AuthStudio runs a protection feature when its section is there; Nauthilus 1.x only when `server.features` lists it.
+ * An export without that list gets one naming what ran here, so the target decides the same.
+ */
+function writeServerFeatures(doc: Document, config: AuthStudioConfig, report: ExportReport): void {
+  if (config.server.features !== undefined) return;
+  const features = featuresOfSections(config);
+  if (features.length === 0) return;
+  doc.setIn(['server', 'features'], doc.createNode(features, { flow: true }));
+  report.warnings.push(`server.features was added (${features.join(', ')}): Nauthilus 1.x runs only the features listed there; these are the ones whose sections are configured`);
 }
 
 /** package_path templates inside the workspace move under the prefix; the modules they load are copied along. */
