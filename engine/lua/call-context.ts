@@ -109,6 +109,8 @@ export class CallContext {
   /** custom_log_add pairs, in order. */
   readonly customLogs: Array<[string, string]> = [];
   statusMessage: string | undefined;
+  /** How many times a script called status_message_set (so a stage sees a set even when the text is unchanged). */
+  statusSets = 0;
   /** nauthilus_context: values shared by all stages of one request. */
   readonly context = new Map<string, unknown>();
   readonly events: CallEvent[] = [];

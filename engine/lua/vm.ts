@@ -131,7 +131,9 @@ export class LuaVm implements ModuleHost {
       number_text: (n: number) => luaNumberText(Number(n)),
       float_text: (n: number) => goShortestG(Number(n)),
       status_message_set: (msg: string) => {
-        if (this.call) this.call.statusMessage = String(msg);
+        if (!this.call) return;
+        this.call.statusMessage = String(msg);
+        this.call.statusSets++;
       },
       take: () => {
         const settled = this.settled;

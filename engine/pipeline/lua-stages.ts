@@ -23,7 +23,7 @@ export async function runLuaStage(
   const t0 = performance.now();
   call.stageLogs = [];
   call.stage = stage;
-  const statusBefore = call.statusMessage;
+  const setsBefore = call.statusSets;
   const eventsBefore = call.events.length;
   const record: StageRecord = { stage, name, duration_ms: 0, result: 'ok', logs: {} };
   let values: unknown[] = [];
@@ -37,7 +37,25 @@ export async function runLuaStage(
   }
   record.duration_ms = roundMs(performance.now() - t0);
   for (const [k, v] of call.stageLogs) record.logs[k] = v;
-  if (call.statusMessage !== statusBefore && call.statusMessage !== undefined) record.status_message = call.statusMessage;
+  if (call.statusSets !== setsBefore && call.statusMessage !== undefined) record.status_message = call.statusMessage;
   if (call.recordEvents && call.events.length > eventsBefore) record.events = call.events.slice(eventsBefore);
   return { record, values, error };
+}
+
+/**
+ * The status message of a stage whose scripts Nauthilus 1.10 runs side by side and then merges
+ * (lualib.MergeStatusAndLogs): the first script that set one keeps it; within one script its last call counts.
+ * Features and filters each start afresh, so a filter's message replaces a feature's.
+ */
+export class StageStatus {
+  private first: string | undefined;
+
+  constructor(private readonly call: CallContext) {}
+
+  /** After each script of the stage: a later script's message gives way to the first one's. */
+  settle(record: StageRecord): void {
+    if (record.status_message === undefined) return;
+    if (this.first === undefined) this.first = record.status_message;
+    else this.call.statusMessage = this.first;
+  }
 }

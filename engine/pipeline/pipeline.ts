@@ -16,7 +16,7 @@ import { chunkName } from '../lua/chunk-name';
 import type { AuthRequest } from './auth-request';
 import { networkOf } from './auth-request';
 import { CLIENT_FIELDS_NOT_IN_LUA, DERIVED_FIELD_DEFAULTS, encodeLuaRequest, type LuaRequestFields } from './lua-request';
-import { runLuaStage } from './lua-stages';
+import { runLuaStage, StageStatus } from './lua-stages';
 import { roundMs, type StageRecord } from './trace';
 import type { BuiltinCheck, BackendOutcome, PasswordCache } from './extensions';
 import { applyFilterBackend, filterBackendState } from './filter-backend';
@@ -245,16 +245,19 @@ export class AuthPipeline {
    * The Lua features. Nauthilus 1.10 (lualib/feature/feature.go executeScripts, core/features.go HandleFeatures)
    * runs every feature and then decides: an error is a temporary failure; any trigger fails the login and runs the
    * `lua` actions (with `request.feature` "lua"); otherwise any abort skips the built-in features.
-   * FEATURE_RESULT_FAIL is only logged. Here they run one after another, in the configured order.
+   * FEATURE_RESULT_FAIL is only logged. Here they run one after another, in the configured order; as there, the
+   * first feature that set a status message keeps it.
    */
   private async runFeatures(state: StageState): Promise<'go' | 'abort' | 'decided'> {
     const pool = state.pools.features;
     if (!pool) return 'go';
     let triggered = false;
     let abort = false;
+    const status = new StageStatus(state.call);
     for (const feature of state.config.lua.features) {
       const r = await runLuaStage(pool, 'feature', feature.name, chunkName(feature.script), 'feature', stageRequest(state), state.call, state.timeout);
       state.out.trace.push(r.record);
+      status.settle(r.record);
       if (r.error) return this.tempfail(state, r.error.format()) && 'decided';
       const [t, a, result, skipped] = r.values as [boolean, boolean, number, boolean | undefined];
       if (skipped) {
@@ -369,9 +372,11 @@ export class AuthPipeline {
     const authenticated = state.base.authenticated === true;
     const filters = state.config.lua.filters.filter((f) => (noAuth ? f.whenNoAuth : authenticated ? f.whenAuthenticated : f.whenUnauthenticated));
     let rejected = false;
+    const status = new StageStatus(state.call);
     for (const filter of filters) {
       const r = await runLuaStage(pool, 'filter', filter.name, chunkName(filter.script), 'filter', stageRequest(state), state.call, state.timeout);
       state.out.trace.push(r.record);
+      status.settle(r.record);
       if (r.error) {
         this.tempfail(state, r.error.format());
         return;

@@ -80,19 +80,34 @@ function nauthilus_call_feature(request)
   if u == "trigger-abort" then return true, true, 0 end
   if u == "abort-only" then return false, true, 0 end
   if u == "feature-fail" then return false, false, nauthilus_builtin.FEATURE_RESULT_FAIL end
+  if u == "filter-status" then nauthilus_builtin.status_message_set("the feature's message") end
   return false, false, 0
 end
 `,
-  'features/later.lua': 'function nauthilus_call_feature(request)\n  nauthilus_builtin.custom_log_add("ran", true)\n  return false, false, 0\nend\n',
+  'features/later.lua': `function nauthilus_call_feature(request)
+  nauthilus_builtin.custom_log_add("ran", true)
+  if request.username == "trigger" then nauthilus_builtin.status_message_set("a later feature's message") end
+  return false, false, 0
+end
+`,
   'features/no_entry.lua': '-- defines no nauthilus_call_feature\nlocal loaded = true\n',
   'filters/default.lua': `${RECORD}
 function nauthilus_call_filter(request)
   record(request)
   if request.username == "filter-fail" then return nauthilus_builtin.FILTER_ACCEPT, nauthilus_builtin.FILTER_RESULT_FAIL end
+  if request.username == "filter-status" then
+    nauthilus_builtin.status_message_set("draft")
+    nauthilus_builtin.status_message_set("the first filter's message")
+    return nauthilus_builtin.FILTER_REJECT, nauthilus_builtin.FILTER_RESULT_OK
+  end
   return nauthilus_builtin.FILTER_ACCEPT, nauthilus_builtin.FILTER_RESULT_OK
 end
 `,
-  'filters/seen.lua': 'function nauthilus_call_filter(request)\n  return false, 0\nend\n',
+  'filters/seen.lua': `function nauthilus_call_filter(request)
+  if request.username == "filter-status" then nauthilus_builtin.status_message_set("a later filter's message") end
+  return false, 0
+end
+`,
   'filters/no_entry.lua': 'local nothing = nil\n',
   'actions/record.lua': `${RECORD}
 function nauthilus_call_action(request)
@@ -164,6 +179,16 @@ test('Nauthilus 1.10: a feature that triggers without abort fails the login, run
   assert.equal(action.logs.status_message, 'the feature says no');
   assert.equal(post[0].logs.feature, 'lua');
   assert.equal(post[0].logs.authenticated, 'false');
+});
+
+test("Nauthilus 1.10 MergeStatusAndLogs: the first feature that set a status message keeps it; a filter's replaces a feature's; within a script the last call counts", async () => {
+  const features = await login({ username: 'trigger' });
+  assert.equal(features.res.headers['auth-status'], 'the feature says no');
+  assert.equal(find(features.trace, 'feature', 'later')?.status_message, "a later feature's message", 'the trace still shows what each script set');
+  const filters = await login({ username: 'filter-status' });
+  assert.equal(filters.res.statusCode, 403);
+  assert.equal(filters.res.headers['auth-status'], "the first filter's message");
+  assert.equal(find(filters.trace, 'filter', 'authenticated-and-no-auth')?.status_message, "a later filter's message");
 });
 
 test('Nauthilus 1.10: every feature runs even after one triggered; trigger with abort fails too, and the post action sees no feature', async () => {
