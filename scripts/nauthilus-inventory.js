@@ -307,15 +307,41 @@ function ownAndBundled(files, tag) {
     }
   }
 
-  // request fields (and the hook's logging table)
+  // request fields (and the hook's logging table), with the entry points that get each: a field set in a
+  // `case` that picks the backend command goes to that command; a field set in a function (SetupRequest) goes
+  // to every entry point of the places that call it
   const fields = { request: new Map(), logging: new Map() };
+  /** The entry points a position of `src` serves: its case's `luaCommand = X`, else the file's GetGlobal(X)s. */
+  const entriesAt = (src, at) => {
+    const caseStart = src.lastIndexOf('case ', at);
+    const funcStart = src.lastIndexOf('\nfunc ', at);
+    if (caseStart > funcStart) {
+      const next = src.slice(caseStart + 5).search(/\n\s*(?:case |default:|\})/);
+      const seg = src.slice(caseStart, next < 0 ? undefined : caseStart + 5 + next);
+      const cmd = /luaCommand = ([\w.]+)/.exec(seg);
+      if (cmd) return [stringArg(cmd[1], consts)];
+    }
+    return [...src.matchAll(/GetGlobal\(([\w.]+)\)/g)].map((g) => stringArg(g[1], consts)).filter((v) => v && v.startsWith('nauthilus_'));
+  };
+  const setters = new Map(); // function name -> entry points of its call sites
+  for (const [, src] of server) {
+    for (const c of src.matchAll(/\.(\w*Request)\(request\)/g)) {
+      const list = setters.get(c[1]) ?? new Set();
+      for (const e of entriesAt(src, c.index)) list.add(e);
+      setters.set(c[1], list);
+    }
+  }
   for (const [, src] of server) {
     for (const m of src.matchAll(/(\w+)\.RawSet(?:String)?\((?:lua\.LString\()?definitions\.(LuaRequest\w+)\)?,\s*(?:lua\.)?(\w+)/g)) {
       const table = m[1] === 'request' ? 'request' : m[1] === 'logTable' ? 'logging' : undefined;
       const name = consts.get(m[2]);
       if (!table || !name) continue;
       const type = { LBool: 'boolean', LNumber: 'number', LString: 'string' }[m[3]] ?? 'value';
-      fields[table].set(name, type);
+      const fn = /^func (?:\([^)]*\) )?(\w+)/m.exec(src.slice(src.lastIndexOf('\nfunc ', m.index) + 1))?.[1];
+      const entries = table === 'logging' ? entriesAt(src, m.index) : setters.has(fn) ? [...setters.get(fn)] : entriesAt(src, m.index);
+      const f = fields[table].get(name) ?? { type, entry_points: new Set() };
+      for (const e of entries) f.entry_points.add(e);
+      fields[table].set(name, f);
     }
   }
 
@@ -334,8 +360,8 @@ function ownAndBundled(files, tag) {
     own: {
       globals: [...globals].map(([name, items]) => ({ name, items: list(items) })).sort((a, b) => a.name.localeCompare(b.name)),
       entry_points: [...entryPoints].sort(),
-      request_fields: list(fields.request).map(({ name, kind }) => ({ name, type: kind })),
-      hook_logging_fields: list(fields.logging).map(({ name, kind }) => ({ name, type: kind })),
+      request_fields: list(fields.request).map(({ name, kind }) => ({ name, type: kind.type, entry_points: [...kind.entry_points].sort() })),
+      hook_logging_fields: list(fields.logging).map(({ name, kind }) => ({ name, type: kind.type, entry_points: [...kind.entry_points].sort() })),
       modules: [...own.values()].map((e) => ({ module: e.module, loader_name: e.loader_name, items: list(e.items) })).sort((a, b) => a.module.localeCompare(b.module)),
     },
     bundled: bundled.sort((a, b) => a.loader_name.localeCompare(b.loader_name) || a.module.localeCompare(b.module)),

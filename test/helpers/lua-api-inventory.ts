@@ -29,8 +29,8 @@ interface Inventory {
   own: {
     globals: Array<{ name: string; items: Item[] }>;
     entry_points: string[];
-    request_fields: Array<{ name: string; type: string }>;
-    hook_logging_fields: Array<{ name: string; type: string }>;
+    request_fields: Array<{ name: string; type: string; entry_points: string[] }>;
+    hook_logging_fields: Array<{ name: string; type: string; entry_points: string[] }>;
     modules: Array<{ module: string; loader_name: string; items: Item[] }>;
   };
   bundled: Array<{ module: string; loader_name: string; library: string; version: string; items: Item[] }>;
@@ -238,15 +238,13 @@ export async function classify(): Promise<Row[]> {
   for (const l of loaders) push('own', 'dynamic_loader', 'global', l, 'loader name', resolveLegacyLoaderName(l), loaderNotes, 'unknown to dynamic_loader (logged as a script mistake)');
   const builtinNotes = pageNotes('nauthilus_builtin');
   for (const e of inv.own.entry_points) push('own', 'entry points', '', e, 'entry point', seen.entries.has(e), builtinNotes, 'the engine never called it');
-  const stageOf = ['nauthilus_call_feature', 'nauthilus_call_filter', 'nauthilus_call_action', 'nauthilus_backend_verify_password', 'nauthilus_backend_add_totp'];
-  for (const f of inv.own.request_fields) {
-    const type = stageOf.map((e) => seen.entries.get(e)?.get(f.name)).find((t) => t !== undefined);
-    push('own', 'request', '', f.name, `field (${f.type})`, type === f.type, builtinNotes, type ? `a ${type}` : 'not set');
-  }
-  for (const f of inv.own.hook_logging_fields) {
-    const type = seen.entries.get('nauthilus_run_hook')?.get(f.name);
-    push('own', 'hook logging', '', f.name, `field (${f.type})`, type === f.type, builtinNotes, type ? `a ${type}` : 'not set');
-  }
+  // a field must reach every entry point Nauthilus gives it to, with Nauthilus's Lua type
+  const fieldCheck = (group: string, f: { name: string; type: string; entry_points: string[] }) => {
+    const wrong = f.entry_points.map((e) => [e, seen.entries.get(e)?.get(f.name)] as const).filter(([, t]) => t !== f.type);
+    push('own', group, '', f.name, `field (${f.type})`, wrong.length === 0, builtinNotes, wrong.map(([e, t]) => `${e}: ${t ?? 'not set'}`).join('; '));
+  };
+  for (const f of inv.own.request_fields) fieldCheck('request', f);
+  for (const f of inv.own.hook_logging_fields) fieldCheck('hook logging', f);
   for (const m of inv.own.modules) {
     const notes = pageNotes(m.module);
     push('own', m.module, m.loader_name, '', 'module', vm.get(`${m.module}\t`) === 'table', notes, 'not provided');
