@@ -93,6 +93,14 @@ function literalKeys(body, consts) {
   return keys;
 }
 
+/** The Lua value of a Go expression such as lua.LBool(true), lua.LNumber(1), lua.LString("x"), 200; else undefined. */
+function goValue(expr) {
+  const e = expr.trim().replace(/[,)]*\s*$/, (t) => (t.startsWith(')') ? ')' : ''));
+  const m = /^(?:lua\.L(Bool|Number|String)\()?\s*(true|false|-?\d+(?:\.\d+)?|"[^"]*")\s*\)?$/.exec(e);
+  if (!m) return undefined;
+  return m[2] === 'true' ? true : m[2] === 'false' ? false : m[2].startsWith('"') ? m[2].slice(1, -1) : Number(m[2]);
+}
+
 /** A string argument: "lit", `lit` or a (qualified) constant. */
 function stringArg(expr, consts) {
   const s = expr.trim();
@@ -140,6 +148,18 @@ function loaderItems(body, pkgSrc, consts) {
     }
     return [];
   };
+  /** key -> value of a map literal named `name` whose values are literals. */
+  const namedMapValues = (name) => {
+    const out = new Map();
+    for (const text of [body, pkgSrc]) {
+      const m = new RegExp(`(?:^var |\\b)${name}\\s*:?=\\s*map\\[`, 'm').exec(text);
+      if (!m) continue;
+      const open = text.indexOf('{', m.index + m[0].length);
+      for (const e of text.slice(open + 1, matchBrace(text, open) - 1).matchAll(/^\s*"([^"]*)"\s*:\s*([^,\n]+),/gm)) out.set(e[1], goValue(e[2]));
+      return out;
+    }
+    return out;
+  };
   const funcsInto = new RegExp(`(?:${t}\\s*:?=\\s*L\\.SetFuncs\\(L\\.NewTable\\(\\),|L\\.SetFuncs\\(${t},)\\s*(map\\[string\\]lua\\.LGFunction\\{|\\w+\\))`, 'g');
   for (const m of body.matchAll(funcsInto)) {
     const keys = m[1].startsWith('map') ? keysAt(body, m.index + m[0].length - 1) : namedMap(m[1].slice(0, -1));
@@ -148,11 +168,14 @@ function loaderItems(body, pkgSrc, consts) {
   const fieldSet = new RegExp(`(?:L\\.SetField\\(${t},\\s*|${t}\\.RawSetString\\()("[^"]*"|\x60[^\x60]*\x60|\\w+\\.\\w+),\\s*([^\\n]*)`, 'g');
   for (const m of body.matchAll(fieldSet)) {
     const name = stringArg(m[1], consts);
-    add(name, /NewFunction/.test(m[2]) ? 'function' : /^lua\.L(?:Number|String|Bool)/.test(m[2]) ? 'constant' : 'field');
+    add(name, /NewFunction/.test(m[2]) ? 'function' : /^lua\.L(?:Number|String|Bool)/.test(m[2]) ? { kind: 'constant', value: goValue(m[2]) } : 'field');
   }
-  // for k, v := range someMap { t.RawSetString(k, ...) }: the map's keys
-  const loop = new RegExp(`for (\\w+)(?:,\\s*\\w+)? := range (\\w+) \\{\\s*\\n\\s*${t}\\.RawSetString\\(\\1,`, 'g');
-  for (const m of body.matchAll(loop)) for (const k of namedMap(m[2])) add(k, 'constant');
+  // for k, v := range someMap { t.RawSetString(k, ...(v) or (k)) }: the map's keys, with their values
+  const loop = new RegExp(`for (\\w+)(?:,\\s*(\\w+))? := range (\\w+) \\{\\s*\\n\\s*${t}\\.RawSetString\\(\\1,\\s*lua\\.L\\w+\\((\\w+)\\)`, 'g');
+  for (const m of body.matchAll(loop)) {
+    const values = namedMapValues(m[3]);
+    for (const k of namedMap(m[3])) add(k, { kind: 'constant', value: m[4] === m[1] ? k : values.get(k) });
+  }
   return items;
 }
 
@@ -217,7 +240,7 @@ function ownAndBundled(files, tag) {
     bundled.push({
       module, loader_name: loaderName, ...versionOf(importPath), package: importPath,
       implemented_in: luaSource ? 'lua' : 'go',
-      items: [...items].map(([name, kind]) => ({ name, kind })).sort((a, b) => a.name.localeCompare(b.name)),
+      items: [...items].map(([name, kind]) => (typeof kind === 'string' ? { name, kind } : { name, ...kind })).sort((a, b) => a.name.localeCompare(b.name)),
     });
   };
 
@@ -278,9 +301,9 @@ function ownAndBundled(files, tag) {
       if (gname === 'dynamic_loader') { addGlobal(gname, undefined); continue; }
       addGlobal(gname, undefined);
       const v = m[2];
-      for (const r of src.matchAll(new RegExp(`${v}\\.RawSet(?:String)?\\((?:lua\\.LString\\()?([\\w."]+)\\)?,\\s*(\\w+\\.\\w+)`, 'g'))) {
+      for (const r of src.matchAll(new RegExp(`${v}\\.RawSet(?:String)?\\((?:lua\\.LString\\()?([\\w."]+)\\)?,\\s*(\\w+\\.\\w+(?:\\([^)]*\\))?)`, 'g'))) {
         const name = stringArg(r[1], consts);
-        const kind = /NewFunction/.test(r[2]) ? 'function' : /LBool|LNumber|LString/.test(r[2]) ? 'constant' : 'field';
+        const kind = /NewFunction/.test(r[2]) ? 'function' : /LBool|LNumber|LString/.test(r[2]) ? { kind: 'constant', value: goValue(r[2]) } : 'field';
         if (name) addGlobal(gname, name, kind);
       }
       for (const r of src.matchAll(new RegExp(`L\\.SetField\\(${v},\\s*("[^"]*"),\\s*L\\.NewFunction`, 'g'))) addGlobal(gname, stringArg(r[1], consts), 'function');
@@ -351,7 +374,7 @@ function ownAndBundled(files, tag) {
   const util = new Map([...utilSrc.matchAll(/^function nauthilus_util\.(\w+)\(/gm)].map((m) => [m[1], 'function']));
   own.set('nauthilus_util', { module: 'nauthilus_util', loader_name: 'nauthilus_util', items: util });
 
-  const list = (m) => [...m].map(([name, kind]) => ({ name, kind })).sort((a, b) => a.name.localeCompare(b.name));
+  const list = (m) => [...m].map(([name, kind]) => (typeof kind === 'object' && !(kind.entry_points) ? { name, ...kind } : { name, kind })).sort((a, b) => a.name.localeCompare(b.name));
   const { version } = versionOf('github.com/yuin/gopher-lua');
   return {
     generated_by: 'scripts/nauthilus-inventory.js (names and kinds read from the Nauthilus Go source; no code or text copied)',

@@ -23,7 +23,7 @@ const ROOT = path.join(__dirname, '..', '..', '..');
 export const INVENTORY_FILE = path.join(ROOT, 'docs', 'lua-api', 'inventory-nauthilus-1.10.json');
 const PAGES = path.join(ROOT, 'docs', 'lua-api');
 
-interface Item { name: string; kind: string }
+interface Item { name: string; kind: string; value?: string | number | boolean }
 interface Inventory {
   nauthilus: string;
   own: {
@@ -70,7 +70,7 @@ function loaderRowNote(loader: string): string {
   const file = path.join(PAGES, 'dynamic_loader.md');
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
     const cells = line.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
-    if (cells[0] === `\`${loader}\``) return cells.slice(1).join(' ').replace(/\s+/g, ' ');
+    if (cells[0] === `\`${loader}\``) return cells.slice(1).join(' ').replace(/\s+/g, ' ').replace(/^— /, '');
   }
   return '';
 }
@@ -82,12 +82,17 @@ async function probeVm(inv: Inventory): Promise<Map<string, string>> {
   const mods = [...inv.own.modules, ...inv.bundled].map((m) => ({ module: m.module, loader: m.loader_name, items: m.items.map((i) => i.name).filter((n) => !n.includes('.')) }));
   const lua = `
     local out = {}
+    local function show(v)
+      local t = type(v)
+      if t == "number" or t == "boolean" or t == "string" then return t .. "\\t" .. tostring(v) end
+      return t
+    end
     local function probe(loader, module, items)
       pcall(dynamic_loader, loader)
       local ok, t = pcall(require, module)
       if not ok or type(t) ~= "table" then out[#out + 1] = module .. "\\t\\tmissing" return end
       out[#out + 1] = module .. "\\t\\ttable"
-      for _, name in ipairs(items) do out[#out + 1] = module .. "\\t" .. name .. "\\t" .. type(rawget(t, name) or t[name]) end
+      for _, name in ipairs(items) do out[#out + 1] = module .. "\\t" .. name .. "\\t" .. show(t[name]) end
     end
     ${mods.map((m) => `probe(${JSON.stringify(m.loader)}, ${JSON.stringify(m.module)}, { ${m.items.map((n) => JSON.stringify(n)).join(', ')} })`).join('\n')}
     local g = { ${inv.own.globals.map((g) => `[${JSON.stringify(g.name)}] = { ${g.items.map((i) => JSON.stringify(i.name)).join(', ')} }`).join(', ')} }
@@ -98,15 +103,16 @@ async function probeVm(inv: Inventory): Promise<Map<string, string>> {
       for _, item in ipairs(items) do
         local v
         if item:sub(1, 1) == ":" then v = obj and obj[item:sub(2)] elseif type(t) == "table" then v = t[item] end
-        out[#out + 1] = name .. "\\t" .. item .. "\\t" .. type(v)
+        out[#out + 1] = name .. "\\t" .. item .. "\\t" .. show(v)
       end
     end
     return table.concat(out, "\\n")`;
   const [dump] = await runLua(lua);
   const types = new Map<string, string>();
   for (const line of String(dump).split('\n')) {
-    const [mod, item, type] = line.split('\t');
+    const [mod, item, type, ...value] = line.split('\t');
     types.set(`${mod}\t${item}`, type);
+    if (value.length) types.set(`${mod}\t${item}\tvalue`, value.join('\t'));
   }
   return types;
 }
@@ -213,6 +219,20 @@ const LUA_TYPE_OF_KIND = (kind: string, type: string) =>
     : kind === 'constant' ? ['number', 'boolean', 'string'].includes(type)
       : type !== 'nil' && type !== 'missing' && type !== undefined;
 
+const kindText = (i: Item) => (i.kind === 'constant' && i.value !== undefined ? `constant (${JSON.stringify(i.value)})` : i.kind);
+
+/** What is wrong with a constant that is there with another value. */
+function wrongValue(vm: Map<string, string>, module: string, i: Item): string {
+  const v = vm.get(`${module}\t${i.name}\tvalue`);
+  return i.kind === 'constant' && v !== undefined && v !== String(i.value) ? `is ${v}` : '';
+}
+
+/** True when an item is there with the right kind (and, for a constant, Nauthilus's value). */
+function present(vm: Map<string, string>, module: string, i: Item): boolean {
+  if (!LUA_TYPE_OF_KIND(i.kind, vm.get(`${module}\t${i.name}`) ?? 'missing')) return false;
+  return i.kind !== 'constant' || i.value === undefined || vm.get(`${module}\t${i.name}\tvalue`) === String(i.value);
+}
+
 /** Every item of the inventory with its status in this engine. */
 export async function classify(): Promise<Row[]> {
   const inv = loadInventory();
@@ -230,7 +250,7 @@ export async function classify(): Promise<Row[]> {
   for (const g of inv.own.globals) {
     const notes = pageNotes(g.name);
     push('own', g.name, 'global', '', g.name === 'dynamic_loader' ? 'function' : 'table', LUA_TYPE_OF_KIND(g.name === 'dynamic_loader' ? 'function' : 'table', vm.get(`${g.name}\t`) ?? 'missing'), notes);
-    for (const i of g.items) push('own', g.name, 'global', i.name, i.kind, LUA_TYPE_OF_KIND(i.kind, vm.get(`${g.name}\t${i.name}`) ?? 'missing'), notes);
+    for (const i of g.items) push('own', g.name, 'global', i.name, kindText(i), present(vm, g.name, i), notes, wrongValue(vm, g.name, i));
   }
   // every 1.10 loader name is one dynamic_loader knows (an unknown name is logged as a script mistake)
   const loaderNotes = pageNotes('dynamic_loader');
@@ -249,9 +269,9 @@ export async function classify(): Promise<Row[]> {
     const notes = pageNotes(m.module);
     push('own', m.module, m.loader_name, '', 'module', vm.get(`${m.module}\t`) === 'table', notes, 'not provided');
     for (const i of m.items) {
-      const present = i.kind === 'object field' ? seen.backendServer.get(i.name.split('.')[1]) !== undefined && seen.backendServer.get(i.name.split('.')[1]) !== 'nil'
-        : LUA_TYPE_OF_KIND(i.kind, vm.get(`${m.module}\t${i.name}`) ?? 'missing');
-      push('own', m.module, m.loader_name, i.name, i.kind, present, notes);
+      const ok = i.kind === 'object field' ? seen.backendServer.get(i.name.split('.')[1]) !== undefined && seen.backendServer.get(i.name.split('.')[1]) !== 'nil'
+        : present(vm, m.module, i);
+      push('own', m.module, m.loader_name, i.name, kindText(i), ok, notes, wrongValue(vm, m.module, i));
     }
   }
   for (const m of inv.bundled) {
@@ -261,7 +281,7 @@ export async function classify(): Promise<Row[]> {
     const provided = vm.get(`${m.module}\t`) === 'table';
     const absent = LEGACY_LOADER_NAMES[m.loader_name] === null ? loaderRowNote(m.loader_name) : 'not provided';
     push('bundled', m.module, m.loader_name, '', 'module', provided, notes, absent);
-    for (const i of m.items) push('bundled', m.module, m.loader_name, i.name, i.kind, LUA_TYPE_OF_KIND(i.kind, vm.get(`${m.module}\t${i.name}`) ?? 'missing'), notes, provided ? '' : 'module not provided');
+    for (const i of m.items) push('bundled', m.module, m.loader_name, i.name, kindText(i), present(vm, m.module, i), provided ? notes : new Map(), provided ? wrongValue(vm, m.module, i) : 'module not provided');
   }
   return rows;
 }
