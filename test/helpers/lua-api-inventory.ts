@@ -249,13 +249,13 @@ export async function classify(): Promise<Row[]> {
 
   for (const g of inv.own.globals) {
     const notes = pageNotes(g.name);
-    push('own', g.name, 'global', '', g.name === 'dynamic_loader' ? 'function' : 'table', LUA_TYPE_OF_KIND(g.name === 'dynamic_loader' ? 'function' : 'table', vm.get(`${g.name}\t`) ?? 'missing'), notes);
-    for (const i of g.items) push('own', g.name, 'global', i.name, kindText(i), present(vm, g.name, i), notes, wrongValue(vm, g.name, i));
+    push('own', g.name, '', '', g.name === 'dynamic_loader' ? 'global function' : 'global table', LUA_TYPE_OF_KIND(g.name === 'dynamic_loader' ? 'function' : 'global', vm.get(`${g.name}\t`) ?? 'missing'), notes);
+    for (const i of g.items) push('own', g.name, '', i.name, kindText(i), present(vm, g.name, i), notes, wrongValue(vm, g.name, i));
   }
   // every 1.10 loader name is one dynamic_loader knows (an unknown name is logged as a script mistake)
   const loaderNotes = pageNotes('dynamic_loader');
   const loaders = [...new Set([...inv.own.modules, ...inv.bundled].map((m) => m.loader_name))].sort();
-  for (const l of loaders) push('own', 'dynamic_loader', 'global', l, 'loader name', resolveLegacyLoaderName(l), loaderNotes, 'unknown to dynamic_loader (logged as a script mistake)');
+  for (const l of loaders) push('own', 'dynamic_loader', '', l, 'loader name', resolveLegacyLoaderName(l), loaderNotes, 'unknown to dynamic_loader (logged as a script mistake)');
   const builtinNotes = pageNotes('nauthilus_builtin');
   for (const e of inv.own.entry_points) push('own', 'entry points', '', e, 'entry point', seen.entries.has(e), builtinNotes, 'the engine never called it');
   // a field must reach every entry point Nauthilus gives it to, with Nauthilus's Lua type
@@ -305,7 +305,8 @@ export function renderInventory(rows: Row[]): string {
     'source (`docs/lua-api/inventory-nauthilus-1.10.json`), checked against this engine by',
     '`test/unit/lua-api-inventory.test.ts`: modules through `dynamic_loader` and `require` in a real VM, entry points',
     'and request fields by a real request through the pipeline. yes: provided; partial: provided, with what is',
-    'missing on the module\'s page; no: not provided.',
+    'missing on the module\'s page; no: not provided. The notes come from the `| item | Nauthilus 1.10 inventory |`',
+    'table of the module\'s page (or, for a module not provided at all, its row on the `dynamic_loader` page).',
     '',
     `Nauthilus's own API: ${own.yes} of ${own.total} yes. Bundled libraries: ${bundled.yes} of ${bundled.total} yes` +
       `${bundled.partial ? `, ${bundled.partial} partial` : ''}, ${bundled.no} no (module functions and fields; methods of the objects they return are not counted).`,
@@ -313,7 +314,7 @@ export function renderInventory(rows: Row[]): string {
   const section = (title: string, group: Row['group']) => {
     out.push('', `### ${title}`, '', '| module | 1.x loader name | item | kind | status | note |', '|---|---|---|---|---|---|');
     for (const r of rows.filter((x) => x.group === group)) {
-      out.push(`| \`${r.module}\` | ${r.loader ? `\`${r.loader}\`` : ''} | ${r.item ? `\`${r.item}\`` : '(the module)'} | ${r.kind} | ${r.status} | ${cell(r.note)} |`);
+      out.push(`| \`${r.module}\` | ${r.loader ? `\`${r.loader}\`` : ''} | ${r.item ? `\`${r.item}\`` : r.kind.startsWith('global') ? '(the global)' : '(the module)'} | ${r.kind} | ${r.status} | ${cell(r.note)} |`);
     }
   };
   section('Nauthilus\'s own API', 'own');
