@@ -409,9 +409,16 @@ if (require.main === module) {
     process.exit(2);
   }
   const inv = ownAndBundled(readTree(gitDir, tag), tag);
+  // the extraction follows the 1.10 layout (loader switch in server/lualib/loader.go, modules in server/lualib):
+  // a release that registers modules another way yields a near-empty list, which must not pass for an inventory
+  if (inv.own.modules.length < 10 || inv.bundled.length < 10) {
+    process.stderr.write(`nauthilus-inventory: ${tag} registers its Lua modules in a way this tool does not read (found ${inv.own.modules.length} own and ${inv.bundled.length} bundled modules); it reads the 1.10 layout\n`);
+    process.exit(1);
+  }
   const minor = /^v(\d+\.\d+)/.exec(tag)?.[1] ?? tag;
   const out = outArg ?? path.join(__dirname, '..', 'docs', 'lua-api', `inventory-nauthilus-${minor}.json`);
   fs.writeFileSync(out, JSON.stringify(inv, null, 1) + '\n');
   const c = counts(inv);
-  process.stdout.write(`${path.basename(out)}: own API ${c.own} items, bundled libraries ${c.bundled} items (${inv.bundled.length} modules)\n`);
+  const loaders = new Set([...inv.own.modules, ...inv.bundled].map((m) => m.loader_name)).size;
+  process.stdout.write(`${path.basename(out)}: own API ${c.own} items and ${loaders} dynamic_loader names, bundled libraries ${c.bundled} items (${inv.bundled.length} modules)\n`);
 }
