@@ -179,6 +179,30 @@ function loaderItems(body, pkgSrc, consts) {
   return items;
 }
 
+/**
+ * Methods of the objects a loader registers: `mt := L.NewTypeMetatable(<type>)` whose `__index` is a table of
+ * LGFunctions, in the loader and in the package's register functions it calls. Names are `<type>:<method>`.
+ */
+function objectMethods(body, pkgSrc, serverConsts) {
+  const consts = new Map([...serverConsts, ...stringConsts([pkgSrc])]);
+  const out = new Map();
+  const bodies = [body];
+  for (const c of body.matchAll(/\b(register\w*)\(L\)/g)) {
+    const b = funcBody(pkgSrc, c[1]);
+    if (b) bodies.push(b);
+  }
+  for (const b of bodies) {
+    for (const m of b.matchAll(/(\w+) := L\.NewTypeMetatable\(([^)]+)\)/g)) {
+      const type = stringArg(m[2], consts);
+      const idx = new RegExp(`L\\.SetField\\(${m[1]},\\s*"__index",\\s*L\\.SetFuncs\\(L\\.NewTable\\(\\),\\s*map\\[string\\]lua\\.LGFunction\\{`).exec(b);
+      if (!type || !idx) continue;
+      const open = idx.index + idx[0].length - 1;
+      for (const k of literalKeys(b.slice(open + 1, matchBrace(b, open) - 1), consts)) out.set(`${type}:${k}`, 'method');
+    }
+  }
+  return out;
+}
+
 /** The `case <const>:` segments of every switch in `src` that preload something. */
 function preloadCases(src) {
   const out = [];
@@ -236,6 +260,7 @@ function ownAndBundled(files, tag) {
     const where = [...files].filter(([f]) => path.dirname(f) === dir || f.startsWith(`${dir}/`));
     const found = findFunc(loaderFn, where.filter(([f]) => path.dirname(f) === dir)) ?? findFunc(loaderFn, where);
     const items = found ? loaderItems(found.body, found.pkgSrc, consts) : new Map();
+    if (found) for (const [name, kind] of objectMethods(found.body, found.pkgSrc, consts)) if (!items.has(name)) items.set(name, kind);
     const luaSource = found && /DoString\(/.test(found.body);
     bundled.push({
       module, loader_name: loaderName, ...versionOf(importPath), package: importPath,

@@ -5,6 +5,7 @@
 // How an item is checked:
 //   modules, their functions, constants, fields   a real VM: dynamic_loader(1.x name), then require(module)
 //   nauthilus_builtin, nauthilus_backend_result    the same VM (globals, and the methods of a new() object)
+//   methods of bundled objects (`type:method`)     the same VM, on an object made as a script makes it (OBJECTS)
 //   entry points, request fields, hook logging     a real engine: each entry point is defined by a script of
 //   fields, backend server fields                  its kind and called through the real pipeline (auth request,
 //                                                  list-accounts, add_totp, a custom hook); each records what it saw
@@ -77,9 +78,39 @@ function loaderRowNote(loader: string): string {
 
 // ---- the VM probe ----------------------------------------------------------------------------------------
 
+/**
+ * How a script gets each object type whose methods the bundled libraries list (`type:method` items): a Lua
+ * expression, run in the probe VM. A type not listed here (its module is not provided, or no object can be made
+ * here) has its methods checked as absent.
+ */
+const OBJECTS: Record<string, string> = {
+  'base64.Encoding': 'require("base64").StdEncoding',
+  db_ud: 'require("db").open("sqlite3", ":memory:")',
+  stmt_ud: 'require("db").open("sqlite3", ":memory:"):stmt("select 1")',
+  http_client_ud: 'require("http").client()',
+  http_request_ud: 'require("http").request("GET", "http://127.0.0.1/")',
+  'json.Decoder': 'require("json").new_decoder(require("strings").new_reader("{}"))',
+  'json.Encoder': 'require("json").new_encoder(require("strings").new_builder())',
+  logger_ud: 'require("log").new()',
+  regexp_ud: 'require("regexp").compile("a")',
+  storage_ud: 'require("storage").open("inventory-probe.db")',
+  telegram_bot_ud: 'require("telegram").bot("token", require("http").client())',
+  template_ud: 'require("template").choose("mustache")',
+  xmlpath_node_ud: 'require("xmlpath").load("<a/>")',
+  xmlpath_path_ud: 'require("xmlpath").compile("/a")',
+  xmlpath_iter_ud: 'require("xmlpath").compile("/a"):iter(require("xmlpath").load("<a/>"))',
+  'yaml.Decoder': 'require("yaml").new_decoder(require("strings").new_reader(""))',
+  'yaml.Encoder': 'require("yaml").new_encoder(require("strings").new_builder())',
+};
+
 /** Lua type (or "missing") of every item of every module and global, keyed `module\titem`. */
 async function probeVm(inv: Inventory): Promise<Map<string, string>> {
-  const mods = [...inv.own.modules, ...inv.bundled].map((m) => ({ module: m.module, loader: m.loader_name, items: m.items.map((i) => i.name).filter((n) => !n.includes('.')) }));
+  const mods = [...inv.own.modules, ...inv.bundled].map((m) => ({ module: m.module, loader: m.loader_name, items: m.items.map((i) => i.name).filter((n) => !n.includes('.') && !n.includes(':')) }));
+  const methods = new Map<string, Set<string>>();
+  for (const m of inv.bundled) for (const i of m.items.filter((x) => x.kind === 'method')) {
+    const [type, name] = i.name.split(':');
+    if (OBJECTS[type]) methods.set(type, (methods.get(type) ?? new Set()).add(name));
+  }
   const lua = `
     local out = {}
     local function show(v)
@@ -95,6 +126,15 @@ async function probeVm(inv: Inventory): Promise<Map<string, string>> {
       for _, name in ipairs(items) do out[#out + 1] = module .. "\\t" .. name .. "\\t" .. show(t[name]) end
     end
     ${mods.map((m) => `probe(${JSON.stringify(m.loader)}, ${JSON.stringify(m.module)}, { ${m.items.map((n) => JSON.stringify(n)).join(', ')} })`).join('\n')}
+    local function methods(otype, make, names)
+      local ok, o = pcall(make)
+      if not ok or o == nil then return end
+      for _, name in ipairs(names) do
+        local okm, v = pcall(function() return o[name] end)
+        out[#out + 1] = "object\\t" .. otype .. ":" .. name .. "\\t" .. (okm and type(v) or "nil")
+      end
+    end
+    ${[...methods].map(([type, names]) => `methods(${JSON.stringify(type)}, function() return ${OBJECTS[type]} end, { ${[...names].map((n) => JSON.stringify(n)).join(', ')} })`).join('\n')}
     local g = { ${inv.own.globals.map((g) => `[${JSON.stringify(g.name)}] = { ${g.items.map((i) => JSON.stringify(i.name)).join(', ')} }`).join(', ')} }
     for name, items in pairs(g) do
       local t = _G[name]
@@ -241,7 +281,7 @@ export async function classify(): Promise<Row[]> {
   const seen = await probePipeline(serverFields);
   const rows: Row[] = [];
   const push = (group: Row['group'], module: string, loader: string, item: string, kind: string, present: boolean, notes: Map<string, { status: Status; note: string }>, absentNote = '') => {
-    const n = notes.get(item || module);
+    const n = notes.get(item || module) ?? notes.get(item.split(':')[0]);
     const status: Status = !present ? 'no' : n?.status === 'partial' ? 'partial' : 'yes';
     const note = status === 'yes' ? '' : n?.note ?? absentNote;
     rows.push({ group, module, loader, item, kind, status, note });
@@ -281,7 +321,11 @@ export async function classify(): Promise<Row[]> {
     const provided = vm.get(`${m.module}\t`) === 'table';
     const absent = LEGACY_LOADER_NAMES[m.loader_name] === null ? loaderRowNote(m.loader_name) : 'not provided';
     push('bundled', m.module, m.loader_name, '', 'module', provided, notes, absent);
-    for (const i of m.items) push('bundled', m.module, m.loader_name, i.name, kindText(i), present(vm, m.module, i), provided ? notes : new Map(), provided ? wrongValue(vm, m.module, i) : 'module not provided');
+    for (const i of m.items) {
+      const ok = i.kind === 'method' ? vm.get(`object\t${i.name}`) === 'function' : present(vm, m.module, i);
+      const absent = !provided ? 'module not provided' : i.kind === 'method' ? 'the object is not available here' : wrongValue(vm, m.module, i);
+      push('bundled', m.module, m.loader_name, i.name, kindText(i), ok, provided ? notes : new Map(), absent);
+    }
   }
   return rows;
 }
@@ -303,13 +347,14 @@ export function renderInventory(rows: Row[]): string {
     '',
     `Every name Nauthilus ${inv.nauthilus} registers for Lua, as \`scripts/nauthilus-inventory.js\` reads them from its Go`,
     'source (`docs/lua-api/inventory-nauthilus-1.10.json`), checked against this engine by',
-    '`test/unit/lua-api-inventory.test.ts`: modules through `dynamic_loader` and `require` in a real VM, entry points',
+    '`test/unit/lua-api-inventory.test.ts`: modules through `dynamic_loader` and `require` in a real VM (methods on',
+    'an object made as a script makes it), entry points',
     'and request fields by a real request through the pipeline. yes: provided; partial: provided, with what is',
     'missing on the module\'s page; no: not provided. The notes come from the `| item | Nauthilus 1.10 inventory |`',
     'table of the module\'s page (or, for a module not provided at all, its row on the `dynamic_loader` page).',
     '',
     `Nauthilus's own API: ${own.yes} of ${own.total} yes. Bundled libraries: ${bundled.yes} of ${bundled.total} yes` +
-      `${bundled.partial ? `, ${bundled.partial} partial` : ''}, ${bundled.no} no (module functions and fields; methods of the objects they return are not counted).`,
+      `${bundled.partial ? `, ${bundled.partial} partial` : ''}, ${bundled.no} no (module functions, fields, and the methods of the objects they return, as \`type:method\`).`,
   ];
   const section = (title: string, group: Row['group']) => {
     out.push('', `### ${title}`, '', '| module | 1.x loader name | item | kind | status | note |', '|---|---|---|---|---|---|');
