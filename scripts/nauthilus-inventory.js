@@ -238,6 +238,10 @@ function ownAndBundled(files, tag) {
     return best ? { library: best[0], version: best[1] } : { library: importPath, version: '' };
   };
 
+  /** The entry points a stage's file calls: GetGlobal(X) and, for the backend, luaCommand = X. */
+  const fileEntries = (src) => [...src.matchAll(/GetGlobal\(([\w.]+)\)|luaCommand = ([\w.]+)/g)]
+    .map((g) => stringArg(g[1] ?? g[2], consts)).filter((v) => v && v.startsWith('nauthilus_'));
+  const allEntries = () => [...new Set(server.flatMap(([, src]) => fileEntries(src)))];
   const own = new Map();
   const bundled = [];
   const seenBundled = new Set();
@@ -293,7 +297,12 @@ function ownAndBundled(files, tag) {
       const where = recv && imps.has(recv) ? server.filter(([f]) => f.includes(imps.get(recv).replace(/^github\.com\/croessner\/nauthilus\//, ''))) : server;
       const found = findFunc(fn, where) ?? findFunc(fn, server);
       if (!found) throw new Error(`${file}: loader ${pre[2]} of ${modName} not found`);
-      const entry = own.get(modName) ?? { module: modName, loader_name: loaderName, items: new Map(), file: found.file };
+      const entry = own.get(modName) ?? { module: modName, loader_name: loaderName, items: new Map(), file: found.file, entries: new Set() };
+      // the entry points whose VMs can load it: this file's (a stage's own switch), or every stage for the
+      // common loader (RegisterCommonLuaLibraries, which every stage's dynamic_loader calls)
+      for (const e of /func RegisterCommonLuaLibraries/.test(src) ? allEntries() : fileEntries(src)) entry.entries.add(e);
+      // loaded only under a condition (nauthilus_ldap: only with an LDAP backend), else a Lua error
+      if (/RaiseError/.test(seg)) entry.conditional = true;
       for (const [k, v] of loaderItems(found.body, found.pkgSrc, consts)) entry.items.set(k, v);
       own.set(modName, entry);
     }
@@ -397,7 +406,7 @@ function ownAndBundled(files, tag) {
   const utilFile = [...files.keys()].find((f) => f.endsWith('share/nauthilus_util.lua'));
   const utilSrc = utilFile ? files.get(utilFile) : '';
   const util = new Map([...utilSrc.matchAll(/^function nauthilus_util\.(\w+)\(/gm)].map((m) => [m[1], 'function']));
-  own.set('nauthilus_util', { module: 'nauthilus_util', loader_name: 'nauthilus_util', items: util });
+  own.set('nauthilus_util', { module: 'nauthilus_util', loader_name: 'nauthilus_util', file: utilFile, entries: new Set(allEntries()), items: util });
 
   const list = (m) => [...m].map(([name, kind]) => (typeof kind === 'object' && !(kind.entry_points) ? { name, ...kind } : { name, kind })).sort((a, b) => a.name.localeCompare(b.name));
   const { version } = versionOf('github.com/yuin/gopher-lua');
@@ -410,7 +419,7 @@ function ownAndBundled(files, tag) {
       entry_points: [...entryPoints].sort(),
       request_fields: list(fields.request).map(({ name, kind }) => ({ name, type: kind.type, entry_points: [...kind.entry_points].sort() })),
       hook_logging_fields: list(fields.logging).map(({ name, kind }) => ({ name, type: kind.type, entry_points: [...kind.entry_points].sort() })),
-      modules: [...own.values()].map((e) => ({ module: e.module, loader_name: e.loader_name, items: list(e.items) })).sort((a, b) => a.module.localeCompare(b.module)),
+      modules: [...own.values()].map((e) => ({ module: e.module, loader_name: e.loader_name, ...(e.file ? { source: e.file } : {}), entry_points: e.entries ? [...e.entries].sort() : [], ...(e.conditional ? { conditional: true } : {}), items: list(e.items) })).sort((a, b) => a.module.localeCompare(b.module)),
     },
     bundled: bundled.sort((a, b) => a.loader_name.localeCompare(b.loader_name) || a.module.localeCompare(b.module)),
   };

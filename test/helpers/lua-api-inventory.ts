@@ -32,7 +32,7 @@ interface Inventory {
     entry_points: string[];
     request_fields: Array<{ name: string; type: string; entry_points: string[] }>;
     hook_logging_fields: Array<{ name: string; type: string; entry_points: string[] }>;
-    modules: Array<{ module: string; loader_name: string; items: Item[] }>;
+    modules: Array<{ module: string; loader_name: string; entry_points: string[]; conditional?: boolean; items: Item[] }>;
   };
   bundled: Array<{ module: string; loader_name: string; library: string; version: string; items: Item[] }>;
 }
@@ -166,9 +166,15 @@ export interface PipelineSeen {
   backendServer: Map<string, string>;
 }
 
-const RECORD = `
+const RECORD = (modules: Array<{ module: string; loader_name: string }>) => `
+local __inventory_modules = { ${modules.map((m) => `{ ${JSON.stringify(m.loader_name)}, ${JSON.stringify(m.module)} }`).join(', ')} }
 local function __inventory_record(entry, t, extra)
   local parts = {}
+  for _, m in ipairs(__inventory_modules) do
+    pcall(dynamic_loader, m[1])
+    local ok, mod = pcall(require, m[2])
+    parts[#parts + 1] = "require:" .. m[2] .. "=" .. (ok and type(mod) or "error")
+  end
   for k, v in pairs(t or {}) do parts[#parts + 1] = k .. "=" .. type(v) end
   for k, v in pairs(extra or {}) do parts[#parts + 1] = k .. "=" .. v end
   nauthilus_cache.cache_set("inventory:" .. entry, table.concat(parts, ","), 0)
@@ -176,9 +182,9 @@ end
 `;
 
 /** Runs every entry point through a real engine and returns what each saw. */
-export async function probePipeline(serverFields: string[]): Promise<PipelineSeen> {
+export async function probePipeline(serverFields: string[], modules: Array<{ module: string; loader_name: string }>): Promise<PipelineSeen> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-inventory-'));
-  const write = (name: string, body: string) => fs.writeFileSync(path.join(dir, name), `local nauthilus_cache = require("nauthilus_cache")\n${RECORD}\n${body}\n`);
+  const write = (name: string, body: string) => fs.writeFileSync(path.join(dir, name), `local nauthilus_cache = require("nauthilus_cache")\n${RECORD(modules)}\n${body}\n`);
   const serverProbe = serverFields.map((f) => `["server.${f}"] = type(s and s.${f})`).join(', ');
   write('feature.lua', 'function nauthilus_call_feature(request) __inventory_record("nauthilus_call_feature", request) return false, false, 0 end');
   write('filter.lua', `local b = require("nauthilus_backend")
@@ -278,7 +284,7 @@ export async function classify(): Promise<Row[]> {
   const inv = loadInventory();
   const vm = await probeVm(inv);
   const serverFields = inv.own.modules.flatMap((m) => m.items.filter((i) => i.kind === 'object field').map((i) => i.name.split('.')[1]));
-  const seen = await probePipeline(serverFields);
+  const seen = await probePipeline(serverFields, inv.own.modules);
   const rows: Row[] = [];
   const push = (group: Row['group'], module: string, loader: string, item: string, kind: string, present: boolean, notes: Map<string, { status: Status; note: string }>, absentNote = '') => {
     const n = notes.get(item || module) ?? notes.get(item.split(':')[0]);
@@ -307,7 +313,10 @@ export async function classify(): Promise<Row[]> {
   for (const f of inv.own.hook_logging_fields) fieldCheck('hook logging', f);
   for (const m of inv.own.modules) {
     const notes = pageNotes(m.module);
-    push('own', m.module, m.loader_name, '', 'module', vm.get(`${m.module}\t`) === 'table', notes, 'not provided');
+    // loadable in every entry point's VM Nauthilus loads it in (nauthilus_ldap only with an LDAP backend: not checked)
+    const missingIn = m.conditional ? [] : m.entry_points.filter((e) => seen.entries.get(e)?.get(`require:${m.module}`) !== 'table');
+    push('own', m.module, m.loader_name, '', 'module', vm.get(`${m.module}\t`) === 'table' && missingIn.length === 0, notes,
+      vm.get(`${m.module}\t`) === 'table' ? `require fails in ${missingIn.join(', ')}` : 'not provided');
     for (const i of m.items) {
       const ok = i.kind === 'object field' ? seen.backendServer.get(i.name.split('.')[1]) !== undefined && seen.backendServer.get(i.name.split('.')[1]) !== 'nil'
         : present(vm, m.module, i);
