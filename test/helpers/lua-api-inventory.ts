@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LEGACY_LOADER_NAMES, resolveLegacyLoaderName } from '../../engine/lua/modules/index';
-import { loadInventory, probePipeline, probeVm, type Item } from './lua-api-inventory-probes';
+import { loadInventory, probePipeline, probeVm, type Inventory, type Item } from './lua-api-inventory-probes';
 
 export { loadInventory, INVENTORY_FILE } from './lua-api-inventory-probes';
 
@@ -76,8 +76,7 @@ function present(vm: Map<string, string>, module: string, i: Item): boolean {
 }
 
 /** Every item of the inventory with its status in this engine. */
-export async function classify(): Promise<Row[]> {
-  const inv = loadInventory();
+export async function classify(inv: Inventory = loadInventory()): Promise<Row[]> {
   const vm = await probeVm(inv);
   const serverFields = inv.own.modules.flatMap((m) => m.items.filter((i) => i.kind === 'object field').map((i) => i.name.split('.')[1]));
   const seen = await probePipeline(serverFields, inv.own.modules);

@@ -32,6 +32,29 @@ test('Nauthilus 1.10: every item of Nauthilus\'s own Lua API is provided (global
   assert.deepEqual(missing, []);
 });
 
+test('the inventory check can fail: a missing function, field, constant value, entry point and loader name are "no"', async () => {
+  const inv = loadInventory();
+  const redis = inv.own.modules.find((m) => m.module === 'nauthilus_redis')!;
+  const fake = {
+    ...inv,
+    own: {
+      globals: [{ name: 'nauthilus_builtin', items: [{ name: 'FILTER_ACCEPT', kind: 'constant', value: true }, { name: 'NO_SUCH_CONSTANT', kind: 'constant', value: 0 }] }],
+      entry_points: ['nauthilus_call_feature', 'nauthilus_call_nothing'],
+      request_fields: [{ name: 'client_ip', type: 'number', entry_points: ['nauthilus_call_filter'] }, { name: 'no_such_field', type: 'string', entry_points: ['nauthilus_call_feature'] }],
+      hook_logging_fields: [],
+      modules: [{ ...redis, items: [{ name: 'redis_get', kind: 'function' }, { name: 'redis_no_such_command', kind: 'function' }] },
+        { module: 'nauthilus_no_such_module', loader_name: 'nauthilus_no_such_module', entry_points: [], items: [] }],
+    },
+    bundled: [],
+  };
+  const got = (await classify(fake)).filter((r) => r.status !== 'yes').map((r) => `${r.module}.${r.item}`).sort();
+  assert.deepEqual(got, [
+    'dynamic_loader.nauthilus_no_such_module', 'entry points.nauthilus_call_nothing', 'nauthilus_builtin.FILTER_ACCEPT',
+    'nauthilus_builtin.NO_SUCH_CONSTANT', 'nauthilus_no_such_module.', 'nauthilus_redis.redis_no_such_command',
+    'request.client_ip', 'request.no_such_field',
+  ]);
+});
+
 test('every bundled library item that is not fully provided says why (the module\'s page or the dynamic_loader page)', () => {
   const bundled = tally(rows, 'bundled');
   assert.ok(bundled.yes > 0 && bundled.total === bundled.yes + bundled.partial + bundled.no);
