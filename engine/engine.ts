@@ -265,7 +265,9 @@ export class AuthEngine {
     if (this.workers) throw new AuthStudioError('AS_ERR_BACKEND', 'adding a TOTP secret runs the backend on this thread: not available with pipeline worker threads');
     if (!pool || !script) throw new AuthStudioError('AS_ERR_BACKEND', 'no Lua backend is configured (lua.config.backend_script_path)');
     const call = new CallContext(`totp-${Date.now().toString(36)}`);
-    const encoded = encodeLuaRequest({ username, totp_secret: totpSecret, session: call.session, no_auth: true });
+    // Nauthilus 1.10 (backend/lua.go setLuaRequestParameters) gives totp_secret, debug and session; username is
+    // kept because its shipped backend.lua reads request.username here
+    const encoded = encodeLuaRequest({ username, totp_secret: totpSecret, debug: this.config.server.logLevel === 'debug', session: call.session, no_auth: true });
     const r = await runLuaStage(pool, 'backend', 'lua', chunkName(script), 'add_totp', encoded, call, this.config.server.luaScriptTimeoutMs);
     if (r.error) throw r.error;
     if (r.values[0] !== 0) throw new AuthStudioError('AS_ERR_BACKEND', 'nauthilus_backend_add_totp returned BACKEND_RESULT_FAIL');

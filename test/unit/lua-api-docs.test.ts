@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { runLua } from '../helpers/lua-harness';
 import { MODULES, LEGACY_LOADER_NAMES, moduleByName } from '../../engine/lua/modules/index';
+import { classify, renderInventory, type Row } from '../helpers/lua-api-inventory';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const PAGES = path.join(ROOT, 'docs', 'lua-api');
@@ -66,7 +67,13 @@ function readPage(name: string): string | undefined {
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
 }
 
-/** docs/lua-api.md: an index generated from the module registry, then every page, headings one level down. */
+/** The inventory of Nauthilus 1.10's Lua API against this engine (test/helpers/lua-api-inventory.ts). */
+let inventory: Row[] = [];
+
+/**
+ * docs/lua-api.md: an index generated from the module registry, then every page, headings one level down,
+ * then the generated "Nauthilus 1.10 API inventory" table.
+ */
 function assemble(): string {
   const index = [...CORE, ...MODULES];
   const loaders = (name: string) => Object.keys(LEGACY_LOADER_NAMES).filter((k) => LEGACY_LOADER_NAMES[k] === name).map((k) => `\`${k}\``).join(', ') || '—';
@@ -85,6 +92,9 @@ function assemble(): string {
     '| module | 1.x `dynamic_loader` name | what it is for |',
     '|---|---|---|',
     ...index.map((e) => `| [\`${e.name}\`](lua-api/${e.name}.md) | ${loaders(e.name)} | ${e.summary.replace(/\|/g, '\\|')} |`),
+    '',
+    'The [Nauthilus 1.10 API inventory](#nauthilus-110-api-inventory) at the end lists every name Nauthilus 1.10 gives',
+    'scripts, its own and its bundled libraries\', and whether AuthStudio provides it.',
   ];
   for (const e of index) {
     const page = readPage(e.name);
@@ -96,6 +106,7 @@ function assemble(): string {
     });
     parts.push('', ...body);
   }
+  parts.push('', renderInventory(inventory).trimEnd());
   return parts.join('\n') + '\n';
 }
 
@@ -105,6 +116,7 @@ let backendMethods: string[] = [];
 let globals: Record<string, string> = {};
 
 before(async () => {
+  inventory = await classify();
   const names = [...MODULES.map((m) => m.name), ...CORE_TABLES];
   const [dump, methods, globalTypes] = await runLua(`
     local lines = {}

@@ -157,3 +157,14 @@ test('wrong argument types raise Lua errors', async () => {
     });
   }
 });
+
+test('Nauthilus 1.10 (gopher-lua-libs v0.7.0): crypto.GCM, crypto.CBC and crypto.CTR name the AES modes', async () => {
+  const [names, same] = await runLua(`
+    local crypto = require("crypto")
+    local key, iv = string.rep("k", 16), string.rep("i", 16)
+    local a = crypto.aes_encrypt(crypto.CBC, key, iv, "secret")
+    local b = crypto.aes_encrypt("cbc", key, iv, "secret")
+    return crypto.GCM .. "," .. crypto.CBC .. "," .. crypto.CTR, a == b and #a == 16`);
+  assert.equal(names, 'GCM,CBC,CTR');
+  assert.equal(same, true);
+});

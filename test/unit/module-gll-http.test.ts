@@ -148,3 +148,19 @@ test('http.server, serve_static and file_request load but answer (nil, err): scr
   assert.match(String(r[3]), /http\.file_request is not available/);
   assert.equal(srv.requests.some((q) => q.body.includes('root:')), false);
 });
+
+test('Nauthilus 1.10 (gopher-lua-libs v0.7.0): nauthilus_gll_http also preloads http_client and http_util, http\'s client functions and URL helpers', async () => {
+  const [same, escaped, parsedHost, clientFns] = await runLua(`
+    dynamic_loader("nauthilus_gll_http")
+    local http, http_client, http_util = require("http"), require("http_client"), require("http_util")
+    local u = http_util.parse_url("http://user:pw@example.test:8080/p?q=1")
+    local fns = {}
+    for k, v in pairs(http_client) do fns[#fns + 1] = k .. "=" .. type(v) end
+    table.sort(fns)
+    return http_util.build_url == http.build_url and http_client.request == http.request,
+      http_util.query_escape("a b&c"), u.host, table.concat(fns, ",")`);
+  assert.equal(same, true);
+  assert.equal(escaped, 'a+b%26c');
+  assert.equal(parsedHost, 'example.test:8080');
+  assert.equal(clientFns, 'client=function,file_request=function,request=function');
+});

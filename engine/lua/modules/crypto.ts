@@ -190,6 +190,8 @@ M.RAW_DATA = 1
 M.ZERO_PADDING = 2
 M._DEBUG = false
 M._VERSION = "0.0.0"
+-- gopher-lua-libs v0.7.0: the AES mode names, each field holding its own name
+M.GCM, M.CBC, M.CTR = "GCM", "CBC", "CTR"
 
 -- gluacrypto: encrypt(data, method, key, options, iv): hex unless options has RAW_DATA
 function M.encrypt(s, method, key, options, iv)

@@ -131,3 +131,20 @@ export const gllHttpModule: LuaModule = {
   },
 };
 
+
+/** A table of some of `http`'s functions, as gopher-lua-libs' sub-modules give them. */
+const subset = (names: string[]) => `local http = require("http")\nreturn { ${names.map((n) => `${n} = http.${n}`).join(', ')} }`;
+
+/** `http_client` (gopher-lua-libs v0.7.0, preloaded with nauthilus_gll_http): the client part of `http`. */
+export const gllHttpClientModule: LuaModule = {
+  name: 'http_client',
+  summary: "The client functions of `http` on their own: client, request, file_request (gopher-lua-libs v0.7.0).",
+  install: () => ({ functions: {}, lua: subset(['client', 'request', 'file_request']) }),
+};
+
+/** `http_util` (gopher-lua-libs v0.7.0, preloaded with nauthilus_gll_http): the URL helpers of `http`. */
+export const gllHttpUtilModule: LuaModule = {
+  name: 'http_util',
+  summary: "The URL helpers of `http` on their own: query_escape, query_unescape, parse_url, build_url (gopher-lua-libs v0.7.0).",
+  install: () => ({ functions: {}, lua: subset(['query_escape', 'query_unescape', 'parse_url', 'build_url']) }),
+};

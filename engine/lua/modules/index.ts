@@ -21,7 +21,7 @@ import { cacheModule } from './cache';
 import { mailModule } from './mail';
 import { templateModule } from './template';
 import { yamlModule } from './yaml';
-import { gllHttpModule } from './gll-http';
+import { gllHttpModule, gllHttpClientModule, gllHttpUtilModule } from './gll-http';
 import { telegramModule } from './telegram';
 import { backendModule } from './backend';
 import { psnetModule } from './psnet';
@@ -47,7 +47,7 @@ import { gllInspectModule } from './gll-inspect';
 import { gllRegexpModule } from './gll-regexp';
 
 /** Every module `require` can load, in documentation order. */
-export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, ldapModule, softWhitelistModule, bruteForceModule, gllHttpModule, telegramModule, gllHexModule, gllBitModule, gllShellescapeModule, gllHumanizeModule, gllFilepathModule, gllInspectModule, gllRegexpModule, gllStatsModule, gllRuntimeModule, gllGoosModule, gllIoutilModule, gllLogModule, gllLogLevelModule, gllCmdModule, gllStorageModule, gllCertUtilModule, gllXmlpathModule];
+export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, ldapModule, softWhitelistModule, bruteForceModule, gllHttpModule, gllHttpClientModule, gllHttpUtilModule, telegramModule, gllHexModule, gllBitModule, gllShellescapeModule, gllHumanizeModule, gllFilepathModule, gllInspectModule, gllRegexpModule, gllStatsModule, gllRuntimeModule, gllGoosModule, gllIoutilModule, gllLogModule, gllLogLevelModule, gllCmdModule, gllStorageModule, gllCertUtilModule, gllXmlpathModule];
 
 /**
  * Nauthilus 1.x `dynamic_loader` names. Every name is accepted (3.x treats the call as a no-op);
@@ -93,6 +93,11 @@ export const LEGACY_LOADER_NAMES: Record<string, string | null> = {
   nauthilus_gll_storage: 'storage',
   nauthilus_gll_xmlpath: 'xmlpath',
   nauthilus_gll_zabbix: null,
+  nauthilus_gll_chef: null,
+  nauthilus_gll_cloudwatch: null,
+  nauthilus_gll_plugin: null,
+  nauthilus_gll_prometheus: null,
+  nauthilus_gll_tac: null,
   nauthilus_gll_aws_cloudwatch: null,
   nauthilus_gll_aws_dynamodb: null,
   nauthilus_gll_aws_s3: null,
