@@ -59,7 +59,7 @@ export class LdapPool {
       try {
         return await fn(conn);
       } catch (e) {
-        const transport = e instanceof LdapError && e.resultCode === 200;
+        const transport = e instanceof LdapError && e.resultCode === 200 && !e.timedOut;
         if (transport && this.conns[i] === p) this.conns[i] = undefined;
         if (!transport || attempt > 0) throw e;
       }
