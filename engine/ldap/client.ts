@@ -211,9 +211,17 @@ export class LdapConnection {
 
   async search(base: string, scope: SearchScope, filter: string, attributes: string[], sizeLimit: number, timeLimitSec: number, timeoutMs: number): Promise<LdapEntry[]> {
     const f = compileSearchFilter(filter);
+    // ldapts keeps the entries of a search that hit its size limit; go-ldap fails it ("Size Limit Exceeded").
+    // One entry more is asked for: getting it means the limit was exceeded.
     const { searchEntries } = await this.operation(timeoutMs, () => this.client.search(base, {
-      scope, filter: f, attributes, sizeLimit, timeLimit: timeLimitSec, derefAliases: 'never', explicitBufferAttributes: attributes,
+      scope, filter: f, attributes, sizeLimit: sizeLimit > 0 ? sizeLimit + 1 : 0, timeLimit: timeLimitSec, derefAliases: 'never',
+      explicitBufferAttributes: attributes,
     }));
+    if (sizeLimit > 0 && searchEntries.length > sizeLimit) {
+      const e = new LdapError(4, '');
+      e.inOperation = true;
+      throw e;
+    }
     return searchEntries.map(({ dn, ...attrs }) => ({
       dn,
       attributes: Object.entries(attrs).map(([name, v]) => ({ name, values: (Array.isArray(v) ? v : [v]).map(value) }))

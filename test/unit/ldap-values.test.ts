@@ -89,6 +89,26 @@ describe('nauthilus_ldap values and filters against slapd', { skip }, () => {
     assert.deepEqual([exact, wrongCase, dn], [1, 0, 2]);
   });
 
+  test('Nauthilus 1.10: more entries than search_size_limit is an error (go-ldap "Size Limit Exceeded", its inner text), not a partial result', async () => {
+    const pools = new LdapPools({
+      __meta_default__: { ...services.ldap!.get('__meta_default__')!.config, searchSizeLimit: 1 },
+      two: { ...services.ldap!.get('__meta_default__')!.config, name: 'two', searchSizeLimit: 2 },
+    });
+    try {
+      const [r, err, two] = await runLua(`local ldap = require("nauthilus_ldap")
+        local function s(p) return ldap.ldap_search({ pool_name = p, session = "s", basedn = "ou=people,${SUFFIX}",
+          filter = "(objectClass=inetOrgPerson)", scope = "sub", attributes = { "uid" } }) end
+        local r, err = s("default")
+        local two = s("two")
+        return r, err, #two.uid`, { services: { ...services, ldap: pools } });
+      assert.equal(r, null);
+      assert.equal(typeof err, 'string');
+      assert.equal(two, 2, 'exactly as many entries as the limit is no error');
+    } finally {
+      pools.close();
+    }
+  });
+
   test('a closed connection refuses requests (ldapts never redials it unbound); the pool goes on with another', async () => {
     const c = await LdapConnection.open({ uri: slapd.uri, timeoutMs: 5000 });
     await c.bind(READER_DN, READER_PW, 5000);
