@@ -14,6 +14,8 @@ const USERS = [
   `dn: uid=jurgen,ou=people,${SUFFIX}`, 'objectClass: inetOrgPerson', 'uid: jurgen', `cn:: ${b64('Jürgen')}`, 'sn: Stern',
   `jpegPhoto:: ${PHOTO.toString('base64')}`, `description:: ${b64('\uFEFFbom first')}`, '',
   `dn: uid=star,ou=people,${SUFFIX}`, 'objectClass: inetOrgPerson', 'uid: star', 'cn: a*b(c)\\d', 'sn: Star', '',
+  `dn: ou=many,${SUFFIX}`, 'objectClass: organizationalUnit', 'ou: many', '',
+  ...Array.from({ length: 520 }, (_, i) => [`dn: uid=u${i},ou=many,${SUFFIX}`, 'objectClass: inetOrgPerson', `uid: u${i}`, `cn: U ${i}`, 'sn: U', '']).flat(),
 ].join('\n');
 
 const skip = slapdMissing();
@@ -107,6 +109,17 @@ describe('nauthilus_ldap values and filters against slapd', { skip }, () => {
     } finally {
       pools.close();
     }
+  });
+
+  test('Nauthilus 1.10 searches without paging: more entries than the server\'s size limit (slapd: 500) is an error, not a partial list', async () => {
+    const [r, err, fits] = await runLua(`local ldap = require("nauthilus_ldap")
+      local function s(f) return ldap.ldap_search({ pool_name = "default", session = "s", basedn = "ou=many,${SUFFIX}", filter = f, scope = "one", attributes = { "uid" } }) end
+      local r, err = s("(objectClass=inetOrgPerson)")
+      local fits = s("(uid=u1*)")
+      return r, err, #fits.uid`, { services });
+    assert.equal(r, null);
+    assert.equal(typeof err, 'string');
+    assert.equal(fits, 111, 'u1, u10..u19, u100..u199');
   });
 
   test('a closed connection refuses requests (ldapts never redials it unbound); the pool goes on with another', async () => {
