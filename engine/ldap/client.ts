@@ -238,9 +238,11 @@ export class LdapConnection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.client.unbind().catch(() => undefined);
+    const destroy = () => { for (const s of this.sockets) s.destroy(); };
+    if (!this.client.isConnected) return destroy(); // never used by ldapts: nothing to unbind
+    this.client.unbind().catch(() => undefined).finally(destroy);
     // a server that does not read the unbind must not hold the socket
-    setTimeout(() => { for (const s of this.sockets) s.destroy(); }, 1000).unref();
+    setTimeout(destroy, 1000).unref();
   }
 }
 
