@@ -114,12 +114,13 @@ test('gopher-lua-libs v0.7.0: load and compile check their argument (gopher-lua 
   assert.equal(r[6], '42');
 });
 
-test('the flattened document is xmlpath.v2\'s node list: nameless root, html element, leading comments inside html, template contents as children', () => {
-  const d = flattenHtml('<!-- lead --><template><i>t</i></template>');
+test('the flattened document is xmlpath.v2\'s node list: nameless root, html element, comments before and after html inside it, template contents as children', () => {
+  const d = flattenHtml('<!-- lead --><template><i>t</i></template></html><!-- tail -->');
   assert.deepEqual(d.kind.slice(0, 3), [1, 1, 5]);
   assert.equal(d.name[1], 'html');
   assert.equal(d.val[2], ' lead ');
   const i = d.name.indexOf('i');
   assert.ok(i > 0 && d.name[d.up[i]] === 'template');
   assert.equal(d.fin[0], d.kind.length - 1);
+  assert.deepEqual([d.kind[d.kind.length - 3], d.val[d.kind.length - 3], d.up[d.kind.length - 3]], [5, ' tail ', 1], 'the last child of html');
 });

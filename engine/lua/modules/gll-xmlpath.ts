@@ -31,14 +31,18 @@ interface P5Node {
 
 /**
  * The tree xmlpath.ParseHTML builds: a nameless root holding the <html> element as x/net/html's ParseFragment
- * with no context leaves it (comments before <html> inside it, no doctype, template contents as children).
+ * with no context leaves it (comments before <html> and after </html> inside it, no doctype, template contents
+ * as children).
  */
 export function flattenHtml(html: string): FlatDocument {
   // a doctype first: no quirks mode, as in x/net/html's fragment parsing (a doctype of the input is then ignored)
   const doc = parse(`<!DOCTYPE html>${html}`) as unknown as P5Node;
   const top = doc.childNodes ?? [];
   const root = top.find((n) => n.nodeName === 'html');
-  const leading = top.slice(0, root ? top.indexOf(root) : 0).filter((n) => n.nodeName === '#comment');
+  const at = root ? top.indexOf(root) : top.length;
+  // x/net/html keeps the fragment's html element open: comments before it and after </html> are its children
+  const leading = top.slice(0, at).filter((n) => n.nodeName === '#comment');
+  const trailing = top.slice(at + 1).filter((n) => n.nodeName === '#comment');
   const d: FlatDocument = { kind: [], name: [], val: [], up: [], fin: [], down: [] };
   const push = (kind: number, name: string, val: string, up: number): number => {
     const pos = d.kind.length;
@@ -63,8 +67,7 @@ export function flattenHtml(html: string): FlatDocument {
       const pos = push(START, n.tagName, '', up);
       for (const a of n.attrs ?? []) push(ATTR, a.name, a.value, pos);
       const kids = n.tagName === 'template' && n.content ? n.content.childNodes : n.childNodes ?? [];
-      if (n === root) for (const c of leading) walk(c, pos);
-      for (const c of kids) walk(c, pos);
+      for (const c of n === root ? [...leading, ...kids, ...trailing] : kids) walk(c, pos);
       closeAt(pos);
     }
   };
