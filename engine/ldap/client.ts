@@ -229,8 +229,11 @@ export class LdapConnection {
     }));
   }
 
-  modify(dn: string, operation: ModifyOperation, attributes: Record<string, string[]>, timeoutMs: number): Promise<void> {
-    const changes = Object.entries(attributes).map(([type, values]) => new Change({ operation, modification: new Attribute({ type, values }) }));
+  modify(dn: string, operation: ModifyOperation, attributes: Record<string, LdapValue[]>, timeoutMs: number): Promise<void> {
+    const changes = Object.entries(attributes).map(([type, values]) => new Change({
+      operation,
+      modification: new Attribute({ type, values: values.every((v) => typeof v === 'string') ? values as string[] : values.map((v) => Buffer.from(v)) }),
+    }));
     return this.operation(timeoutMs, () => this.client.modify(dn, changes));
   }
 

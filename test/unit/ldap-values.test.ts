@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runLua, testServices } from '../helpers/lua-harness';
-import { READER_DN, READER_PW, SUFFIX, slapdMissing, startSlapd, type Slapd } from '../helpers/slapd';
+import { ADMIN_DN, ADMIN_PW, READER_DN, READER_PW, SUFFIX, slapdMissing, startSlapd, type Slapd } from '../helpers/slapd';
 import { LdapPools } from '../../engine/ldap/pools';
 import { LdapConnection } from '../../engine/ldap/client';
 import type { EngineServices } from '../../engine/lua/services';
@@ -33,6 +33,11 @@ describe('nauthilus_ldap values and filters against slapd', { skip }, () => {
         lookupPoolSize: 1, connectTimeoutMs: 5000, bindTimeoutMs: 5000, searchTimeoutMs: 5000, modifyTimeoutMs: 5000,
         searchSizeLimit: 0, searchTimeLimitSec: 0, includeRawResult: true,
       },
+      writer: {
+        name: 'writer', serverUris: [slapd.uri], bindDn: ADMIN_DN, bindPw: ADMIN_PW, startTls: false, tlsSkipVerify: false,
+        lookupPoolSize: 1, connectTimeoutMs: 5000, bindTimeoutMs: 5000, searchTimeoutMs: 5000, modifyTimeoutMs: 5000,
+        searchSizeLimit: 0, searchTimeLimitSec: 0,
+      },
     });
   });
   after(async () => {
@@ -59,6 +64,20 @@ describe('nauthilus_ldap values and filters against slapd', { skip }, () => {
     assert.equal(mapped, PHOTO.toString('hex'));
     assert.equal(raw, PHOTO.toString('hex'));
     assert.equal(text, 'Jürgen', 'text values stay text');
+  });
+
+  test('Nauthilus 1.10: ldap_modify writes a binary Lua string as its bytes; a search reads the same bytes back', async () => {
+    const [ok, back, text] = await lua(`
+      local bytes = {}
+      for i = 255, 0, -1 do bytes[#bytes + 1] = string.char(i) end
+      local ok, err = ldap.ldap_modify({ pool_name = "writer", session = "s", operation = "replace",
+        dn = "uid=star,ou=people,${SUFFIX}", attributes = { jpegPhoto = table.concat(bytes), description = "Grüße" } })
+      if err then error(err) end
+      local r = search("(uid=star)", { "jpegPhoto", "description" })
+      return ok, hex(r.jpegPhoto[1]), r.description[1]`);
+    assert.equal(ok, 'OK');
+    assert.equal(back, Buffer.from(PHOTO).reverse().toString('hex'));
+    assert.equal(text, 'Grüße');
   });
 
   test('Nauthilus 1.10: a requested value keeps a leading byte order mark (bytes as the server sent them)', async () => {

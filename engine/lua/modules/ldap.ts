@@ -95,13 +95,14 @@ export const ldapModule: LuaModule = {
             host.call?.record('ldap', detail);
           }
         },
-        modify_raw: async (poolName: string, session: string, operation: ModifyOperation, dn: string, names: unknown, values: unknown) => {
+        modify_raw: async (poolName: string, session: string, operation: ModifyOperation, dn: string, names: unknown, values: unknown, binaries: unknown) => {
           const pool = poolFor(poolName);
           if (typeof pool === 'string') return fail(pool);
           const keys = sequence(names);
           const vals = sequence(values);
-          const attributes: Record<string, string[]> = {};
-          keys.forEach((k, i) => { attributes[k] = [vals[i]]; });
+          const binary = new Set(sequence(binaries));
+          const attributes: Record<string, LdapValue[]> = {};
+          keys.forEach((k, i) => { attributes[k] = [binary.has(k) ? Buffer.from(vals[i], 'hex') : vals[i]]; });
           const detail: Record<string, unknown> = { op: 'modify', pool: poolName, session, operation, dn, attributes: keys };
           try {
             // Nauthilus looks an empty dn up with the request's filter, which a modify never has
@@ -177,15 +178,21 @@ function M.ldap_modify(t)
   local dn = check(t, "dn", "string")
   local attributes = check(t, "attributes", "table")
   if not OPERATIONS[operation] then error("unknown operation " .. operation, 2) end
-  local names, values = {}, {}
+  local names, values, binaries = {}, {}, {}
   for k, v in pairs(attributes) do
     if type(v) == "table" or type(v) == "function" or type(v) == "userdata" or type(v) == "thread" then
       error("attributes." .. gostring(k) .. " should be a string (one value per attribute)", 2)
     end
-    names[#names + 1] = gostring(k)
-    values[#values + 1] = gostring(v)
+    local name, value = gostring(k), gostring(v)
+    -- bytes that are not UTF-8 text (or hold a NUL) cross to the host hex-encoded, so they are written as they are
+    if value:find("\\0", 1, true) or utf8.len(value) == nil then
+      value = value:gsub(".", function(c) return string.format("%02x", c:byte()) end)
+      binaries[#binaries + 1] = name
+    end
+    names[#names + 1] = name
+    values[#values + 1] = value
   end
-  return api.modify_raw(pool, session, operation, dn, names, values)
+  return api.modify_raw(pool, session, operation, dn, names, values, binaries)
 end
 
 return M
