@@ -124,3 +124,14 @@ test('the flattened document is xmlpath.v2\'s node list: nameless root, html ele
   assert.equal(d.fin[0], d.kind.length - 1);
   assert.deepEqual([d.kind[d.kind.length - 3], d.val[d.kind.length - 3], d.up[d.kind.length - 3]], [5, ' tail ', 1], 'the last child of html');
 });
+
+test('xmlpath: a large page (2,000 table rows) loads and every row is found in document order', async () => {
+  const rows = Array.from({ length: 2000 }, (_, i) => `<tr><td class="n">${i}</td><td><a href="/item/${i}">Item ${i} ✓</a></td></tr>`).join('');
+  const started = Date.now();
+  const [n, first, last, text] = await xp(`
+    local node = xmlpath.load(${JSON.stringify(`<table>${rows}</table>`)})
+    local r = xmlpath.compile("//tr[td/@class='n']/td/a/@href"):iter(node)
+    return #r, r[1]:string(), r[#r]:string(), xmlpath.compile("//tr[2000]/td[2]"):iter(node)[1]:string()`);
+  assert.deepEqual([n, first, last, text], [2000, '/item/0', '/item/1999', 'Item 1999 ✓']);
+  assert.ok(Date.now() - started < 10_000);
+});

@@ -213,9 +213,35 @@ end
 ${XMLPATH_COMPILER_LUA}
 local function node(doc, pos) return setmetatable({ doc = doc, pos = pos }, NODE) end
 
+-- the node list from its two-string form (see encodeFlat): parents (up), ends (fin) and children (down) follow
+-- from the order of start, end and other nodes
+local function decode(head, body)
+  local kind, up, fin, name, val, down = {}, {}, {}, {}, {}, {}
+  local stack, top, n, at = {}, -1, 0, 1
+  for k, nl, vl in head:gmatch("(%d)(%d*),(%d*);") do
+    k = k + 0
+    n = n + 1
+    local pos = n - 1
+    kind[n], fin[n], down[n] = k, n, EMPTY
+    if nl ~= "" then name[n] = body:sub(at, at + nl - 1) at = at + nl else name[n] = "" end
+    if vl ~= "" then val[n] = body:sub(at, at + vl - 1) at = at + vl else val[n] = "" end
+    if k == END then
+      up[n] = -1
+      fin[top + 1] = pos
+      stack[#stack] = nil
+      top = stack[#stack] or -1
+    else
+      up[n] = top
+      if k ~= ATTR and top >= 0 then local d = down[top + 1] d[#d + 1] = pos end
+      if k == START then stack[#stack + 1], top, down[n] = pos, pos, {} end
+    end
+  end
+  return { kind = kind, up = up, fin = fin, name = name, val = val, down = down }
+end
+
 function M.load(text)
   text = str("load", 1, text)
-  return node(api.parse_html(text), 0)
+  return node(decode(api.parse_html(text)), 0)
 end
 
 function M.compile(path)

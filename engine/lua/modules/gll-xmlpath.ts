@@ -3,6 +3,7 @@
 // here with parse5, a WHATWG HTML parser like x/net/html (implied html/head/body, the same error recovery), and
 // handed to Lua as xmlpath.v2's flat node list; compiling and running paths is Lua (gll-xmlpath-lua.ts).
 import { parse } from 'parse5';
+import { LuaMultiReturn } from 'wasmoon';
 import type { LuaModule } from '../module';
 import { XMLPATH_LUA } from './gll-xmlpath-lua';
 
@@ -77,11 +78,28 @@ export function flattenHtml(html: string): FlatDocument {
   return d;
 }
 
+/**
+ * The node list as two strings, which cross into Lua at once (a table per node would take seconds on a large page):
+ * "<kind><name bytes>,<value bytes>;" per node (parents and ends follow from the order), and every name and
+ * value one after the other.
+ */
+export function encodeFlat(d: FlatDocument): [string, string] {
+  const head: string[] = [];
+  const body: string[] = [];
+  for (let i = 0; i < d.kind.length; i++) {
+    const name = d.name[i], val = d.val[i];
+    head.push(`${d.kind[i]}${name ? Buffer.byteLength(name) : ''},${val ? Buffer.byteLength(val) : ''};`);
+    if (name) body.push(name);
+    if (val) body.push(val);
+  }
+  return [head.join(''), body.join('')];
+}
+
 export const gllXmlpathModule: LuaModule = {
   name: 'xmlpath',
   legacyLoaderName: 'nauthilus_gll_xmlpath',
   summary: 'XPath subset over HTML (gopher-lua-libs v0.7.0, gopkg.in/xmlpath.v2): load(html), compile(path), path:iter(node), node:string().',
   install() {
-    return { functions: { parse_html: (html: string) => flattenHtml(String(html)) }, lua: XMLPATH_LUA };
+    return { functions: { parse_html: (html: string) => LuaMultiReturn.from(encodeFlat(flattenHtml(String(html)))) }, lua: XMLPATH_LUA };
   },
 };
