@@ -104,6 +104,7 @@ function toPool(name: string, c: NonNullable<ReturnType<typeof poolConf>>): Ldap
     modifyTimeoutMs: c.modify_timeout || DEFAULT_OP_MS,
     searchSizeLimit: c.search_size_limit,
     searchTimeLimitSec: Math.floor((c.search_time_limit ?? 0) / 1000),
+    includeRawResult: c.include_raw_result,
   };
 }
 

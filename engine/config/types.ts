@@ -193,6 +193,8 @@ export interface LdapPoolConfig {
   /** 0: the server's limit. */
   searchSizeLimit: number;
   searchTimeLimitSec: number;
+  /** include_raw_result: ldap_search's raw_result = true gets the entries only with it (Nauthilus 1.10). */
+  includeRawResult?: boolean;
 }
 
 export interface AuthStudioConfig {

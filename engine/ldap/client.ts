@@ -1,7 +1,11 @@
-// A small LDAPv3 client over node:net/tls: simple bind, search, modify and unbind (what nauthilus_ldap needs).
+// One LDAP connection over the ldapts client: connect (ldap://, ldaps://, StartTLS), simple bind, search, modify,
+// unbind. This file owns the socket ldapts talks over, to give it what ldapts leaves open: per-operation timeouts,
+// a connection that never reconnects behind the pool's back (unbound, or without its StartTLS), idle sockets that
+// do not keep the process alive, and a stop for peers that do not speak LDAP or announce runaway answers.
 import net from 'node:net';
 import tls from 'node:tls';
-import { bool, children, elementSize, int, readElement, readInt, seq, str, type BerElement } from './ber';
+import { TextDecoder } from 'node:util';
+import { Attribute, Change, Client, ResultCodeError } from 'ldapts';
 import { compileFilter, FilterError } from './filter';
 
 const RESULT_NAMES: Record<number, string> = {
@@ -14,14 +18,20 @@ const RESULT_NAMES: Record<number, string> = {
   80: 'Other', 85: 'Timeout', 200: 'Network Error', 201: 'Filter Compile Error',
 };
 
-/** An LDAP failure, worded as go-ldap words it: `LDAP Result Code 32 "No Such Object": <server text>`. */
+/** An LDAP failure, worded as go-ldap's Error() words it: `LDAP Result Code 32 "No Such Object": <detail>`. */
 export class LdapError extends Error {
-  constructor(readonly resultCode: number, detail: string) {
+  /** Set on failures of the operation itself (not of connecting or binding the pooled connection). */
+  inOperation = false;
+  /** Set when no answer came in time (a network error to go-ldap, but not one worth a retry). */
+  timedOut = false;
+  constructor(readonly resultCode: number, readonly detail: string) {
     super(`LDAP Result Code ${resultCode} "${RESULT_NAMES[resultCode] ?? 'Unknown'}": ${detail}`);
   }
 }
 
-export interface LdapEntry { dn: string; attributes: { name: string; values: string[] }[] }
+/** An attribute value: text when it is UTF-8 without NUL, else its bytes. */
+export type LdapValue = string | Buffer;
+export interface LdapEntry { dn: string; attributes: { name: string; values: LdapValue[] }[] }
 export type SearchScope = 'base' | 'one' | 'sub';
 export type ModifyOperation = 'add' | 'delete' | 'replace';
 
@@ -35,14 +45,8 @@ export interface ConnectOptions {
   startTls?: boolean;
 }
 
-interface Pending { resolve: (msgs: BerElement[]) => void; reject: (e: Error) => void; msgs: BerElement[]; timer: NodeJS.Timeout }
-
-const SCOPES: Record<SearchScope, number> = { base: 0, one: 1, sub: 2 };
-const MOD_OPS: Record<ModifyOperation, number> = { add: 0, delete: 1, replace: 2 };
 /** A response larger than this ends the connection (a server's or an attacker's runaway length). */
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-// response tags that end an operation (all others are intermediate, e.g. search entries)
-const FINAL_TAGS = new Set([0x61, 0x65, 0x67, 0x78]);
 
 /** Host and port of an ldap:// or ldaps:// URI (ports 389 and 636 by default). */
 export function parseLdapUri(uri: string): { secure: boolean; host: string; port: number } | string {
@@ -54,168 +58,211 @@ export function parseLdapUri(uri: string): { secure: boolean; host: string; port
   return { secure, host: m[2] ?? (m[3] || '127.0.0.1'), port };
 }
 
-/** One LDAP connection; requests are multiplexed by message ID. */
+/**
+ * Watches what a server sends: a stream of LDAP messages (SEQUENCE, definite length of at most
+ * MAX_MESSAGE_BYTES). Only message headers are looked at; contents are skipped. Calls `bad` once otherwise.
+ */
+function frameGuard(bad: (why: string) => void): (d: Buffer) => void {
+  let skip = 0;
+  let head: number[] = [];
+  let failed = false;
+  return (d) => {
+    for (let pos = 0; pos < d.length && !failed;) {
+      if (skip > 0) {
+        const n = Math.min(skip, d.length - pos);
+        skip -= n;
+        pos += n;
+        continue;
+      }
+      head.push(d[pos++]);
+      if (head[0] !== 0x30) return void (failed = true, bad('ldap: the server does not speak LDAP'));
+      if (head.length < 2) continue;
+      const n = head[1] & 0x80 ? head[1] & 0x7f : 0;
+      if (head[1] & 0x80 && (n === 0 || n > 4)) return void (failed = true, bad('ldap: the server does not speak LDAP'));
+      if (head.length < 2 + n) continue;
+      const len = n ? head.slice(2).reduce((a, b) => a * 256 + b, 0) : head[1];
+      if (2 + n + len > MAX_MESSAGE_BYTES) return void (failed = true, bad(`ldap: a response of more than ${MAX_MESSAGE_BYTES} bytes`));
+      skip = len;
+      head = [];
+    }
+  };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function value(v: string | Buffer): LdapValue {
+  if (typeof v === 'string') return v.includes('\0') ? Buffer.from(v, 'utf8') : v;
+  if (v.includes(0)) return v;
+  try {
+    return utf8.decode(v);
+  } catch {
+    return v;
+  }
+}
+
+/** One connection; ldapts multiplexes its requests by message ID. */
 export class LdapConnection {
-  private socket!: net.Socket;
-  private chunks: Buffer[] = [];
-  private bytes = 0;
-  /** Bytes the next message needs in all (0: its header is not complete yet). */
-  private need = 0;
-  private nextId = 0;
-  private readonly pending = new Map<number, Pending>();
+  private readonly client: Client;
+  /** The sockets this connection dialed or wrapped (the TCP one, then a StartTLS one). */
+  private readonly sockets: net.Socket[] = [];
+  /** Why the connection ended (a socket error, a guard's verdict, a timeout). */
+  private failure: LdapError | undefined;
   closed = false;
 
-  private constructor() {}
+  private constructor(socket: net.Socket, tlsOpts: tls.ConnectionOptions) {
+    this.own(socket);
+    let handedOver = false;
+    // ldapts talks over the socket dialed here, once: it never reconnects on its own (unbound, or in plain text)
+    this.client = new Client({
+      url: 'ldap://127.0.0.1', strictDN: false,
+      createConnection: (() => {
+        if (handedOver) throw new LdapError(200, 'ldap: connection closed');
+        handedOver = true;
+        return socket;
+      }) as typeof net.connect,
+      createSecureConnection: ((o: tls.ConnectionOptions) => this.own(tls.connect({ ...tlsOpts, socket: o.socket }))) as typeof tls.connect,
+    });
+  }
 
   /** Opens (and, for ldaps:// or startTls, secures) a connection; `opTimeoutMs` bounds the StartTLS exchange. */
   static async open(opts: ConnectOptions, opTimeoutMs = opts.timeoutMs): Promise<LdapConnection> {
     const target = parseLdapUri(opts.uri);
     if (typeof target === 'string') throw new LdapError(200, target);
-    const c = new LdapConnection();
-    const tlsOpts = { host: target.host, servername: net.isIP(target.host) ? undefined : target.host, rejectUnauthorized: !opts.tlsSkipVerify, ca: opts.ca, cert: opts.cert, key: opts.key };
+    const tlsOpts: tls.ConnectionOptions = {
+      host: target.host, servername: net.isIP(target.host) ? undefined : target.host,
+      rejectUnauthorized: !opts.tlsSkipVerify, ca: opts.ca, cert: opts.cert, key: opts.key,
+    };
     const raw = await dial(target.secure
       ? () => tls.connect({ ...tlsOpts, port: target.port })
       : () => net.connect({ host: target.host, port: target.port }), target.secure ? 'secureConnect' : 'connect', opts);
-    c.attach(raw);
+    const c = new LdapConnection(raw, tlsOpts);
     if (opts.startTls && !target.secure) {
       try {
-        const reply = await c.request(seq([str('1.3.6.1.4.1.1466.20037', 0x80)], 0x77), opTimeoutMs);
-        checkResult(reply[reply.length - 1]);
-        raw.removeAllListeners('data');
-        const secured = await dial(() => tls.connect({ socket: raw, ...tlsOpts }), 'secureConnect', opts);
-        c.attach(secured);
+        await c.run(opTimeoutMs, () => c.client.startTLS());
       } catch (e) {
-        raw.destroy();
+        c.close();
         throw e;
       }
     }
     return c;
   }
 
-  private attach(socket: net.Socket): void {
-    this.socket = socket;
-    // an idle pooled connection does not keep the process alive; a request's timer does while it waits
-    socket.unref();
-    socket.on('data', (d) => this.onData(d));
-    socket.on('error', (e) => this.fail(new LdapError(200, e.message)));
-    socket.on('close', () => this.fail(new LdapError(200, 'ldap: connection closed')));
-  }
-
-  private onData(d: Buffer): void {
-    this.chunks.push(d);
-    this.bytes += d.length;
-    // large answers arrive in many chunks: join them once the message is complete, not per chunk
-    if (this.need > 0 && this.bytes < this.need) return;
-    let buf = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-    // whatever the peer sends (a server that is not LDAP, a broken one) ends this connection, never the engine
-    try {
-      for (;;) {
-        this.need = 0;
-        if (buf.length > 0 && buf[0] !== 0x30) throw new Error('ldap: the server does not speak LDAP');
-        const size = elementSize(buf);
-        if (size !== undefined && size > MAX_MESSAGE_BYTES) throw new Error(`ldap: a response of more than ${MAX_MESSAGE_BYTES} bytes`);
-        const msg = size !== undefined && size <= buf.length ? readElement(buf) : undefined;
-        if (!msg) {
-          this.need = size ?? 0;
-          break;
-        }
-        buf = buf.subarray(msg.end);
-        const [idEl, op] = children(msg.content);
-        if (!idEl || idEl.tag !== 0x02 || !op) throw new Error('ldap: malformed response');
-        const id = readInt(idEl.content);
-        const p = this.pending.get(id);
-        if (!p) continue; // an unsolicited notification: the close that follows fails everything pending
-        p.msgs.push(op);
-        if (FINAL_TAGS.has(op.tag)) {
-          this.pending.delete(id);
-          clearTimeout(p.timer);
-          p.resolve(p.msgs);
-        }
-      }
-    } catch (e) {
-      buf = Buffer.alloc(0);
-      this.fail(new LdapError(200, (e as Error).message));
-    }
-    this.chunks = buf.length ? [buf] : [];
-    this.bytes = buf.length;
-  }
-
-  private fail(e: Error): void {
-    this.closed = true;
-    for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
-      p.reject(e);
-    }
-    this.pending.clear();
-    this.socket.destroy();
-  }
-
-  /** Sends one protocol operation and collects every response to it up to the final one. */
-  request(op: Buffer, timeoutMs: number): Promise<BerElement[]> {
-    if (this.closed) return Promise.reject(new LdapError(200, 'ldap: connection closed'));
-    const id = ++this.nextId;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new LdapError(85, `ldap: connection timed out (no answer within ${timeoutMs / 1000}s)`));
-      }, timeoutMs);
-      this.pending.set(id, { resolve, reject, msgs: [], timer });
-      this.socket.write(seq([int(id), op]));
+  /** Adopts a socket ldapts will talk over: unref'd, guarded, its failures remembered. */
+  private own<S extends net.Socket>(s: S): S {
+    const previous = this.sockets[this.sockets.length - 1];
+    if (previous) previous.removeListener('data', this.guard); // StartTLS: the TLS socket reads from now on
+    this.sockets.push(s);
+    s.unref();
+    this.guard = frameGuard((why) => this.fail(new LdapError(200, why)));
+    s.on('data', this.guard);
+    s.on('error', (e) => { this.failure ??= new LdapError(200, e.message); });
+    s.on('close', () => {
+      this.closed = true;
+      this.failure ??= new LdapError(200, 'ldap: connection closed');
     });
+    return s;
   }
 
-  async bind(dn: string, password: string, timeoutMs: number): Promise<void> {
-    const reply = await this.request(seq([int(3), str(dn), str(password, 0x80)], 0x60), timeoutMs);
-    checkResult(reply[reply.length - 1]);
+  private guard: (d: Buffer) => void = () => undefined;
+
+  private fail(e: LdapError): void {
+    this.failure ??= e;
+    this.closed = true;
+    for (const s of this.sockets) s.destroy();
+  }
+
+  /** Runs one ldapts operation under a timeout; its errors become LdapErrors. */
+  private async run<T>(timeoutMs: number, op: () => Promise<T>): Promise<T> {
+    if (this.closed) throw this.failure ?? new LdapError(200, 'ldap: connection closed');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // go-ldap's words and code for a request that got no answer within its timeout
+        const e = new LdapError(200, 'ldap: connection timed out');
+        e.timedOut = true;
+        this.fail(e);
+        reject(e);
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([op(), timeout]);
+    } catch (e) {
+      if (e instanceof LdapError) throw e;
+      if (e instanceof ResultCodeError) throw new LdapError(e.code, e.message.replace(/ ?Code: 0x[0-9a-f]+$/, ''));
+      throw this.failure ?? new LdapError(200, (e as Error).message);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** As run(), for the request proper: its errors are marked as the operation's own. */
+  private async operation<T>(timeoutMs: number, op: () => Promise<T>): Promise<T> {
+    try {
+      return await this.run(timeoutMs, op);
+    } catch (e) {
+      (e as LdapError).inOperation = true;
+      throw e;
+    }
+  }
+
+  bind(dn: string, password: string, timeoutMs: number): Promise<void> {
+    return this.run(timeoutMs, () => this.client.bind(dn, password));
   }
 
   async search(base: string, scope: SearchScope, filter: string, attributes: string[], sizeLimit: number, timeLimitSec: number, timeoutMs: number): Promise<LdapEntry[]> {
     const f = compileSearchFilter(filter);
-    const op = seq([str(base), int(SCOPES[scope], 0x0a), int(0, 0x0a), int(sizeLimit), int(timeLimitSec), bool(false), f, seq(attributes.map((a) => str(a)))], 0x63);
-    const reply = await this.request(op, timeoutMs);
-    checkResult(reply[reply.length - 1]);
-    return reply.filter((m) => m.tag === 0x64).map((m) => {
-      const [dn, attrs] = children(m.content);
-      if (!dn || !attrs) throw new LdapError(2, 'ldap: malformed search entry');
-      return {
-        dn: dn.content.toString('utf8'),
-        attributes: children(attrs.content).map((a) => {
-          const [type, vals] = children(a.content);
-          return { name: type.content.toString('utf8'), values: children(vals.content).map((v) => v.content.toString('utf8')) };
-        }),
-      };
-    });
+    // ldapts keeps the entries of a search that hit its size limit; go-ldap fails it ("Size Limit Exceeded").
+    // One entry more is asked for: getting it means the limit was exceeded.
+    const { searchEntries } = await this.operation(timeoutMs, () => this.client.search(base, {
+      scope, filter: f, attributes, sizeLimit: sizeLimit > 0 ? sizeLimit + 1 : 0, timeLimit: timeLimitSec, derefAliases: 'never',
+      explicitBufferAttributes: attributes,
+    }));
+    if (sizeLimit > 0 && searchEntries.length > sizeLimit) {
+      const e = new LdapError(4, '');
+      e.inOperation = true;
+      throw e;
+    }
+    return searchEntries.map(({ dn, ...attrs }) => ({
+      dn,
+      attributes: Object.entries(attrs).map(([name, v]) => ({ name, values: (Array.isArray(v) ? v : [v]).map(value) }))
+        .filter((a) => a.values.length > 0), // ldapts lists requested attributes the entry lacks as []
+    }));
   }
 
-  async modify(dn: string, operation: ModifyOperation, attributes: Record<string, string[]>, timeoutMs: number): Promise<void> {
-    const changes = Object.entries(attributes).map(([name, values]) =>
-      seq([int(MOD_OPS[operation], 0x0a), seq([str(name), seq(values.map((v) => str(v)), 0x31)])]));
-    const reply = await this.request(seq([str(dn), seq(changes)], 0x66), timeoutMs);
-    checkResult(reply[reply.length - 1]);
+  modify(dn: string, operation: ModifyOperation, attributes: Record<string, LdapValue[]>, timeoutMs: number): Promise<void> {
+    const changes = Object.entries(attributes).map(([type, values]) => new Change({
+      operation,
+      modification: new Attribute({ type, values: values.every((v) => typeof v === 'string') ? values as string[] : values.map((v) => Buffer.from(v)) }),
+    }));
+    return this.operation(timeoutMs, () => this.client.modify(dn, changes));
   }
 
   /** Sends an unbind and closes the socket. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.socket.end(seq([int(++this.nextId), Buffer.from([0x42, 0x00])]));
-    for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
-      p.reject(new LdapError(200, 'ldap: connection closed'));
-    }
-    this.pending.clear();
+    const destroy = () => { for (const s of this.sockets) s.destroy(); };
+    if (!this.client.isConnected) return destroy(); // never used by ldapts: nothing to unbind
+    this.client.unbind().catch(() => undefined).finally(destroy);
+    // a server that does not read the unbind must not hold the socket
+    setTimeout(destroy, 1000).unref();
   }
 }
 
 /**
- * The BER form of an RFC 4515 filter.
+ * The filter object of an RFC 4515 filter string, after Nauthilus' clean-up (line breaks and the blanks
+ * around them removed, util.RemoveCRLFFromQueryOrFilter).
  * @throws LdapError 201 "Filter Compile Error" (go-ldap's code) when it does not compile.
  */
-export function compileSearchFilter(filter: string): Buffer {
+export function compileSearchFilter(filter: string): ReturnType<typeof compileFilter> {
   try {
-    return compileFilter(filter);
+    return compileFilter(filter.replace(/[\t\n\f\r ]*[\r\n]+[\t\n\f\r ]*/g, ''));
   } catch (e) {
-    if (e instanceof FilterError) throw new LdapError(201, e.message);
+    if (e instanceof FilterError) {
+      const err = new LdapError(201, e.message);
+      err.inOperation = true;
+      throw err;
+    }
     throw e;
   }
 }
@@ -237,12 +284,4 @@ function dial(make: () => net.Socket, readyEvent: string, opts: ConnectOptions):
       resolve(s);
     });
   });
-}
-
-function checkResult(res: BerElement | undefined): void {
-  if (!res) throw new LdapError(2, 'ldap: empty response');
-  const [code, , diag] = children(res.content);
-  if (!code) throw new LdapError(2, 'ldap: malformed response');
-  const rc = readInt(code.content);
-  if (rc !== 0) throw new LdapError(rc, diag ? diag.content.toString('utf8') : '');
 }

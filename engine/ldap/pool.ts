@@ -1,6 +1,6 @@
 // An LDAP connection pool of one `ldap:` config entry: bound connections, opened on first use, shared by requests.
 import { readFileSync } from 'node:fs';
-import { compileSearchFilter, LdapConnection, LdapError, type LdapEntry, type ModifyOperation, type SearchScope } from './client';
+import { compileSearchFilter, LdapConnection, LdapError, type LdapEntry, type LdapValue, type ModifyOperation, type SearchScope } from './client';
 import type { LdapPoolConfig } from '../config/types';
 
 /** An idle pool closes its connections after this long and reconnects on the next request. */
@@ -59,7 +59,7 @@ export class LdapPool {
       try {
         return await fn(conn);
       } catch (e) {
-        const transport = e instanceof LdapError && e.resultCode === 200;
+        const transport = e instanceof LdapError && e.resultCode === 200 && !e.timedOut;
         if (transport && this.conns[i] === p) this.conns[i] = undefined;
         if (!transport || attempt > 0) throw e;
       }
@@ -89,7 +89,7 @@ export class LdapPool {
     return this.use((c) => c.search(base, scope, filter, attributes, this.config.searchSizeLimit, this.config.searchTimeLimitSec, this.config.searchTimeoutMs));
   }
 
-  modify(dn: string, op: ModifyOperation, attributes: Record<string, string[]>): Promise<void> {
+  modify(dn: string, op: ModifyOperation, attributes: Record<string, LdapValue[]>): Promise<void> {
     return this.use((c) => c.modify(dn, op, attributes, this.config.modifyTimeoutMs));
   }
 

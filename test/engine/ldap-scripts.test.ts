@@ -85,7 +85,7 @@ async function description(uid: string): Promise<string | undefined> {
   try {
     await c.bind(ADMIN_DN, ADMIN_PW, 5000);
     const [e] = await c.search(`uid=${uid},ou=people,${SUFFIX}`, 'base', '(objectClass=*)', ['description'], 0, 0, 5000);
-    return e?.attributes.find((a) => a.name === 'description')?.values[0];
+    return e?.attributes.find((a) => a.name === 'description')?.values[0]?.toString();
   } finally {
     c.close();
   }

@@ -2,6 +2,7 @@
 // loads every module as a 1.x script would and reports what it finds, and a real engine that calls every entry
 // point through the pipeline and reports what each saw.
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -170,9 +171,13 @@ function nauthilus_run_hook(logging, session)
   for _, k in ipairs(nauthilus_cache.cache_keys()) do out[k] = nauthilus_cache.cache_get(k) end
   return out
 end`);
+  // a backend server that passes the health check, so the filter sees it whenever the check has run
+  const imap = net.createServer((socket) => socket.end());
+  await new Promise<void>((resolve) => imap.listen(0, '127.0.0.1', resolve));
+  const imapPort = (imap.address() as net.AddressInfo).port;
   const yml = [
     'server:', '  backends: [lua]', '  redis: mock',
-    'backend_server_monitoring:', '  backend_servers:', '    - { protocol: imap, host: 192.0.2.10, port: 993, tls: true }',
+    'backend_server_monitoring:', '  backend_servers:', `    - { protocol: imap, host: 127.0.0.1, port: ${imapPort}, tls: false }`,
     'lua:',
     '  features: [{ name: f, script_path: ./feature.lua }]',
     '  filters: [{ name: x, script_path: ./filter.lua }]',
@@ -208,6 +213,7 @@ end`);
   } finally {
     await app.close();
     await engine.close();
+    await new Promise((resolve) => imap.close(resolve));
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

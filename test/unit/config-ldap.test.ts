@@ -27,6 +27,7 @@ test('Nauthilus 1.10: ldap.config is the default pool, ldap.optional_ldap_pools 
     '      starttls: true',
     '      tls_skip_verify: true',
     '      lookup_pool_size: 1',
+    '      include_raw_result: true',
     '  search:',
     '    - protocol: [imap]',
     '      cache_name: imap',
@@ -35,9 +36,10 @@ test('Nauthilus 1.10: ldap.config is the default pool, ldap.optional_ldap_pools 
   assert.deepEqual(d && { uris: d.serverUris, dn: d.bindDn, pw: d.bindPw, size: d.lookupPoolSize, search: d.searchTimeoutMs, limit: d.searchSizeLimit, modify: d.modifyTimeoutMs },
     { uris: ['ldap://127.0.0.1:389/'], dn: 'cn=reader,dc=example,dc=test', pw: 'secret', size: 4, search: 5000, limit: 50, modify: 30000 });
   const w = c.ldapPools?.writer;
-  assert.deepEqual(w && { uris: w.serverUris, startTls: w.startTls, skip: w.tlsSkipVerify, dn: w.bindDn }, {
-    uris: ['ldaps://ldap1.example.test', 'ldap://ldap2.example.test:10389'], startTls: true, skip: true, dn: '',
+  assert.deepEqual(w && { uris: w.serverUris, startTls: w.startTls, skip: w.tlsSkipVerify, dn: w.bindDn, raw: w.includeRawResult }, {
+    uris: ['ldaps://ldap1.example.test', 'ldap://ldap2.example.test:10389'], startTls: true, skip: true, dn: '', raw: true,
   });
+  assert.equal(d?.includeRawResult, false, 'include_raw_result is off unless set (Nauthilus 1.10)');
   assert.equal(load(yml('server: {}')).ldapPools, undefined);
 });
 

@@ -1,7 +1,8 @@
 // `nauthilus_ldap`: ldap_search and ldap_modify against the `ldap:` section's pools, as Nauthilus 1.10 offers them.
 import type { LuaModule } from '../module';
-import { ret, fail } from '../values';
-import type { LdapEntry, ModifyOperation, SearchScope } from '../../ldap/client';
+import { LuaMultiReturn } from 'wasmoon';
+import { ret, fail, toLua } from '../values';
+import { LdapError, type LdapEntry, type LdapValue, type ModifyOperation, type SearchScope } from '../../ldap/client';
 import { DEFAULT_LDAP_POOL } from '../../config/ldap-section';
 
 /** A Lua sequence as wasmoon hands it over (an array, or an object with keys 1..n). */
@@ -20,8 +21,8 @@ function sequence(t: unknown): string[] {
  * Nauthilus' result: each requested attribute (exact name, as go-ldap's GetAttributeValues matches) with the
  * values of every entry, and "dn" with every entry's DN; attributes no entry has are left out.
  */
-function attributeMapping(entries: LdapEntry[], requested: string[]): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+function attributeMapping(entries: LdapEntry[], requested: string[]): Record<string, LdapValue[]> {
+  const out: Record<string, LdapValue[]> = {};
   for (const e of entries) {
     for (const name of requested) {
       const values = e.attributes.find((a) => a.name === name)?.values ?? [];
@@ -34,6 +35,26 @@ function attributeMapping(entries: LdapEntry[], requested: string[]): Record<str
 
 function rawEntries(entries: LdapEntry[]): unknown[] {
   return entries.map((e) => ({ dn: e.dn, attributes: Object.fromEntries(e.attributes.map((a) => [a.name, a.values])) }));
+}
+
+/**
+ * wasmoon hands strings to Lua as UTF-8 text: a binary value (jpegPhoto, objectGUID) crosses as { hex = "..." },
+ * which the Lua half turns back into the raw bytes Nauthilus returns. The second result says whether any did.
+ */
+function crossable(entries: LdapEntry[]): [LdapEntry[], boolean] {
+  let binary = false;
+  const out = entries.map((e) => ({
+    dn: e.dn,
+    attributes: e.attributes.map((a) => ({
+      name: a.name,
+      values: a.values.map((v) => {
+        if (typeof v === 'string') return v;
+        binary = true;
+        return { hex: v.toString('hex') } as unknown as string;
+      }),
+    })),
+  }));
+  return [out, binary];
 }
 
 export const ldapModule: LuaModule = {
@@ -57,24 +78,31 @@ export const ldapModule: LuaModule = {
           const started = performance.now();
           const detail: Record<string, unknown> = { op: 'search', pool: poolName, session, basedn: base, scope, filter, attributes };
           try {
-            const entries = await pool.search(base, scope, filter, attributes);
+            const [entries, binary] = crossable(await pool.search(base, scope, filter, attributes));
             detail.entries = entries.length;
-            return ret(raw && entries.length > 0 ? rawEntries(entries) : attributeMapping(entries, attributes));
+            // raw entries only from a pool with include_raw_result (Nauthilus 1.10 ldappool)
+            const result = raw && pool.config.includeRawResult && entries.length > 0 ? rawEntries(entries) : attributeMapping(entries, attributes);
+            return LuaMultiReturn.from([toLua(result), undefined, binary]);
           } catch (e) {
             detail.error = (e as Error).message;
+            // Nauthilus 1.10 ldappool: a search that fails at the server answers go-ldap's inner error (the server's
+            // text, or the filter's), a missing base ("No Such Object") an empty result; connecting or binding the
+            // pool's connection answers the whole "LDAP Result Code ..." text
+            if (e instanceof LdapError && e.inOperation) return e.resultCode === 32 ? ret({}) : fail(e.detail);
             return fail((e as Error).message);
           } finally {
             detail.ms = Math.round(performance.now() - started);
             host.call?.record('ldap', detail);
           }
         },
-        modify_raw: async (poolName: string, session: string, operation: ModifyOperation, dn: string, names: unknown, values: unknown) => {
+        modify_raw: async (poolName: string, session: string, operation: ModifyOperation, dn: string, names: unknown, values: unknown, binaries: unknown) => {
           const pool = poolFor(poolName);
           if (typeof pool === 'string') return fail(pool);
           const keys = sequence(names);
           const vals = sequence(values);
-          const attributes: Record<string, string[]> = {};
-          keys.forEach((k, i) => { attributes[k] = [vals[i]]; });
+          const binary = new Set(sequence(binaries));
+          const attributes: Record<string, LdapValue[]> = {};
+          keys.forEach((k, i) => { attributes[k] = [binary.has(k) ? Buffer.from(vals[i], 'hex') : vals[i]]; });
           const detail: Record<string, unknown> = { op: 'modify', pool: poolName, session, operation, dn, attributes: keys };
           try {
             // Nauthilus looks an empty dn up with the request's filter, which a modify never has
@@ -126,7 +154,18 @@ function M.ldap_search(t)
   elseif s ~= "base" and s ~= "one" and s ~= "sub" then error("LDAP scope not detected: " .. scope, 2) end
   local attrs = {}
   for _, v in pairs(attributes) do attrs[#attrs + 1] = gostring(v) end
-  return api.search_raw(pool, session, basedn, s, filter, attrs, raw == true)
+  local r, err, binary = api.search_raw(pool, session, basedn, s, filter, attrs, raw == true)
+  if binary then
+    local function bytes(values)
+      for i, v in ipairs(values) do
+        if type(v) == "table" then values[i] = (v.hex:gsub("%x%x", function(h) return string.char(tonumber(h, 16)) end)) end
+      end
+    end
+    for k, v in pairs(r) do
+      if type(k) == "number" then for _, vs in pairs(v.attributes) do bytes(vs) end else bytes(v) end
+    end
+  end
+  return r, err
 end
 
 local OPERATIONS = { add = true, delete = true, replace = true }
@@ -139,15 +178,21 @@ function M.ldap_modify(t)
   local dn = check(t, "dn", "string")
   local attributes = check(t, "attributes", "table")
   if not OPERATIONS[operation] then error("unknown operation " .. operation, 2) end
-  local names, values = {}, {}
+  local names, values, binaries = {}, {}, {}
   for k, v in pairs(attributes) do
     if type(v) == "table" or type(v) == "function" or type(v) == "userdata" or type(v) == "thread" then
       error("attributes." .. gostring(k) .. " should be a string (one value per attribute)", 2)
     end
-    names[#names + 1] = gostring(k)
-    values[#values + 1] = gostring(v)
+    local name, value = gostring(k), gostring(v)
+    -- bytes that are not UTF-8 text (or hold a NUL) cross to the host hex-encoded, so they are written as they are
+    if value:find("\\0", 1, true) or utf8.len(value) == nil then
+      value = value:gsub(".", function(c) return string.format("%02x", c:byte()) end)
+      binaries[#binaries + 1] = name
+    end
+    names[#names + 1] = name
+    values[#values + 1] = value
   end
-  return api.modify_raw(pool, session, operation, dn, names, values)
+  return api.modify_raw(pool, session, operation, dn, names, values, binaries)
 end
 
 return M
