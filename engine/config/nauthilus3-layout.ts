@@ -182,7 +182,26 @@ function servicesEnabled(e: MapEntry, b: LayoutBuilder): void {
   for (const iv of e.val.isSeq ? e.val.items() : [e.val]) seq.items.push(withRange(new Scalar('backend_server_monitoring'), iv.node));
 }
 
-const ROOT = nauthilus3Root(controlsEnabled, servicesEnabled);
+/**
+ * auth.backends.order -> server.backends. Nauthilus 3.x's `remote` backends (other Nauthilus instances over gRPC)
+ * are left out with a warning; every other name goes to the 1.x validator as written.
+ */
+function backendOrder(e: MapEntry, b: LayoutBuilder): void {
+  if (!e.val.isSeq) {
+    b.put({ map: b.root }, '/server.backends', e, e.val.node);
+    return;
+  }
+  const seq = new YAMLSeq();
+  if (e.val.node?.range) seq.range = [...e.val.node.range];
+  for (const iv of e.val.items()) {
+    if (typeof iv.scalar === 'string' && /^remote(\(.*\))?$/.test(iv.scalar.trim())) {
+      b.unsupported.push({ path: iv.path, offset: iv.offset, why: `backend "${iv.scalar}" (a remote Nauthilus authority over gRPC) is not served by AuthStudio: left out` });
+    } else seq.items.push(iv.node);
+  }
+  b.put({ map: b.root }, '/server.backends', e, seq);
+}
+
+const ROOT = nauthilus3Root(controlsEnabled, servicesEnabled, backendOrder);
 
 /** True when the root map has a 3.x section. */
 export function isNauthilus3Layout(root: Val): boolean {
@@ -234,8 +253,11 @@ function warningsOf(b: LayoutBuilder, ctx: ConfigContext): AuthStudioError[] {
       path: first.path, location: ctx.locate(first.offset), severity: 'warning',
     }));
   }
-  for (const u of b.unsupported) {
-    out.push(new AuthStudioError('AS_ERR_CONFIG_CONFLICT', `${u.path}: ${u.why}`, { path: u.path, location: ctx.locate(u.offset), severity: 'warning' }));
+  // one warning per reason, naming every key it covers (five toleration keys are one thing not done)
+  const byWhy = new Map<string, typeof b.unsupported>();
+  for (const u of b.unsupported) byWhy.set(u.why, [...(byWhy.get(u.why) ?? []), u]);
+  for (const [why, us] of byWhy) {
+    out.push(new AuthStudioError('AS_ERR_CONFIG_CONFLICT', `${us.map((u) => u.path).join(', ')}: ${why}`, { path: us[0].path, location: ctx.locate(us[0].offset), severity: 'warning' }));
   }
   return out;
 }

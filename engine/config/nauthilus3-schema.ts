@@ -93,8 +93,8 @@ const NAMED_LUA: Layout = {
 // ldap.go LDAPConf has the 1.x keys plus encryption_secret
 const LDAP_CONF: Layout = { keys: { encryption_secret: IGNORE }, passRest: true };
 
-const BACKENDS: Rule = group({
-  order: to('server.backends'),
+const BACKENDS = (order: CustomApply): Rule => group({
+  order: { kind: 'custom', apply: order },
   ldap: mapTo('ldap', { keys: { default: mapTo('config', LDAP_CONF), pools: valuesTo('optional_ldap_pools', LDAP_CONF), search: to('search') }, required: ['default'] }),
   lua: group({
     backend: group({ default: mapTo('lua.config', LUA_CONF), named_backends: valuesTo('lua.optional_lua_backends', NAMED_LUA), search: to('lua.search') }),
@@ -140,12 +140,12 @@ const HOOK: Layout = {
 
 const POLICY_WHY = 'the declarative policy layer is not evaluated by AuthStudio yet';
 
-const AUTH = (features: Rule, services: Rule): Rule => group({
+const AUTH = (features: Rule, services: Rule, backendOrder: CustomApply): Rule => group({
   request: IGNORE,
   backchannel: group({ basic_auth: to('server.basic_auth'), oidc_bearer: unsupported('OIDC bearer tokens are not checked by AuthStudio (use basic_auth)') }),
   pipeline: group({ max_concurrent_requests: to('server.max_concurrent_requests'), ...ignored('max_login_attempts', 'wait_delay', 'local_cache_ttl', 'password_history', 'master_user') }),
   upstreams: IGNORE,
-  backends: BACKENDS,
+  backends: BACKENDS(backendOrder),
   controls: group({
     enabled: features,
     tls_encryption: group({ allow_cleartext_networks: to('cleartext_networks') }),
@@ -172,13 +172,13 @@ const AUTH = (features: Rule, services: Rule): Rule => group({
 });
 
 /** The top level of a 3.x file; `features`/`services` fill server.features from auth.controls/services.enabled. */
-export function nauthilus3Root(features: CustomApply, services: CustomApply): Layout {
+export function nauthilus3Root(features: CustomApply, services: CustomApply, backendOrder: CustomApply): Layout {
   return {
     keys: {
       runtime: RUNTIME,
       observability: OBSERVABILITY,
       storage: group({ redis: mapTo('server.redis', REDIS, { scalarOk: true }) }),
-      auth: AUTH({ kind: 'custom', apply: features }, { kind: 'custom', apply: services }),
+      auth: AUTH({ kind: 'custom', apply: features }, { kind: 'custom', apply: services }, backendOrder),
       identity: NOT_SERVED,
       // Nauthilus 3.1: signed Go plugins
       plugins: NOT_SERVED,
