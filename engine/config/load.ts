@@ -97,7 +97,7 @@ export function parseConfigText(text: string, file: string, opts: LoadOptions = 
   const original = Val.root(ctx);
   const v3 = isNauthilus3Layout(original) ? materializeNauthilus3(original) : undefined;
   const layout = v3 ? '3.x' : '1.x';
-  const { profile, warnings: profileWarnings } = readProfile(original, layout, v3?.uses31 ?? false);
+  const { profile, explicit, warnings: profileWarnings } = readProfile(original, layout, v3?.uses31 ?? false);
   const root = v3?.root ?? original;
   const top = topLevel(root);
   const server = top?.server ?? defaultServerConfig();
@@ -125,6 +125,7 @@ export function parseConfigText(text: string, file: string, opts: LoadOptions = 
     cleartextNetworks: top.cleartext_networks,
     raw: doc.toJS() ?? {},
     profile,
+    profileExplicit: explicit,
     layout,
   };
   if (top.brute_force) config.bruteForce = top.brute_force;

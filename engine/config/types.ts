@@ -223,6 +223,8 @@ export interface AuthStudioConfig {
    * the layout (3.x sections -> "3.0", or "3.1" with its `plugins:` section; otherwise "1.10").
    */
   profile?: NauthilusProfile;
+  /** True when `nauthilus:` names the profile (false: detected from the layout). */
+  profileExplicit?: boolean;
   /** The config file's layout: Nauthilus 1.x sections (server, lua, ...) or 3.x ones (runtime, storage, auth, ...). */
   layout?: ConfigLayout;
   /** Problems that do not stop the engine (e.g. a section server.features switches off); `check` reports them. */
