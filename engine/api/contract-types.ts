@@ -58,7 +58,7 @@ export interface StudioStatus {
   last_reload?: ReloadResult;
   redis: RedisStatus;
   in_flight: number;
-  /** The Nauthilus version the workspace targets and its config file's layout (see docs/configuration.md). */
+  /** The Nauthilus version the workspace targets and its config file's layout (see docs/nauthilus-3-config.md). */
   profile: StudioProfile;
 }
 
