@@ -168,16 +168,19 @@ const serviceName = list(oneOf(SERVICE_NAMES), { scalarOk: true });
 
 /** auth.controls.enabled: Nauthilus 3.x control names are 1.x feature names. */
 function controlsEnabled(e: MapEntry, b: LayoutBuilder): void {
+  // `enabled:` without a value is the same as no list
+  if (e.val.isNull) return;
   b.controlsListed = true;
-  if (e.val.isNull || controlName(e.val) === undefined) return;
+  if (controlName(e.val) === undefined) return;
   const seq = b.featureList(e.keyOffset);
   for (const iv of e.val.isSeq ? e.val.items() : [e.val]) seq.items.push(iv.node);
 }
 
 /** auth.services.enabled: backend_health_checks is 1.x's backend_server_monitoring feature. */
 function servicesEnabled(e: MapEntry, b: LayoutBuilder): void {
+  if (e.val.isNull) return;
   b.servicesListed = true;
-  if (e.val.isNull || serviceName(e.val) === undefined) return;
+  if (serviceName(e.val) === undefined) return;
   const seq = b.featureList(e.keyOffset);
   for (const iv of e.val.isSeq ? e.val.items() : [e.val]) seq.items.push(withRange(new Scalar('backend_server_monitoring'), iv.node));
 }
