@@ -134,6 +134,8 @@ const HOOK: Layout = {
     ...same('http_location', 'http_method', 'script_path'),
     http_alias_location: unsupported(`${NOT_YET}: the hook answers at http_location only`),
     content_type: IGNORE,
+    // Nauthilus 3.1: a hook without any authentication (AuthStudio's 3.x hooks are open anyway)
+    public: IGNORE,
     scopes: unsupported('OIDC bearer scopes are not checked by AuthStudio: the hook is open'),
   },
 };
@@ -157,7 +159,7 @@ const AUTH = (features: Rule, services: Rule, backendOrder: CustomApply): Rule =
   services: group({
     enabled: services,
     backend_health_checks: mapTo('backend_server_monitoring', {
-      keys: { targets: itemsTo('backend_servers', { keys: { ...same('protocol', 'host', 'port', 'deep_check', 'request_uri', 'test_username', 'test_password', 'tls', 'tls_skip_verify', 'haproxy_v2'), ...ignored('auth_mechanism', 'connect_timeout', 'tls_timeout', 'deep_timeout') } }), ...ignored('connect_timeout', 'tls_timeout', 'deep_timeout', 'connect_interval', 'deep_interval', 'failure_threshold', 'recovery_threshold') },
+      keys: { targets: itemsTo('backend_servers', { keys: { ...same('protocol', 'host', 'port', 'deep_check', 'request_uri', 'test_username', 'test_password', 'tls', 'tls_skip_verify', 'haproxy_v2'), ...ignored('auth_mechanism', 'connect_timeout', 'tls_timeout', 'deep_timeout'), tls_mode: unsupported(`${NOT_YET} (Nauthilus 3.1 tls_mode): use tls: true for implicit TLS`) } }), ...ignored('connect_timeout', 'tls_timeout', 'deep_timeout', 'connect_interval', 'deep_interval', 'failure_threshold', 'recovery_threshold') },
       required: ['targets'],
     }),
   }),
