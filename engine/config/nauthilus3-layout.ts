@@ -45,9 +45,9 @@ export class LayoutBuilder {
     }
     const entries = v.entries();
     for (const e of entries) {
-      const rule = layout.keys[e.key];
+      const rule = Object.prototype.hasOwnProperty.call(layout.keys, e.key) ? layout.keys[e.key] : undefined;
       if (rule !== undefined) this.apply(rule, e, target);
-      else if (layout.passRest) this.put(target, e.key, e, e.val.node);
+      else if (layout.passRest) this.put(target, [e.key], e, e.val.node);
       else {
         const hint = closest(e.key, Object.keys(layout.keys).filter((k) => !layout.hidden?.includes(k)));
         const r = hint === undefined ? undefined : layout.keys[hint];
@@ -124,12 +124,13 @@ export class LayoutBuilder {
   }
 
   /**
-   * Puts `value` at the 1.x path `to` (relative to `target`, or to the root with a leading "/"), under a key that
+   * Puts `value` at the 1.x path `to` (relative to `target`, or to the root with a leading "/"; an array is one
+   * key per item, as written), under a key that
    * points at the 3.x key `e` and carries its 3.x path. Maps on the way are created. Returns the value put.
    */
-  put(target: Place, to: string, e: Pick<MapEntry, 'keyOffset' | 'val'>, value: YamlNode | null): YamlNode | null {
-    const segs = to.replace(/^\//, '').split('.');
-    let map = to.startsWith('/') ? this.root : target.map;
+  put(target: Place, to: string | string[], e: Pick<MapEntry, 'keyOffset' | 'val'>, value: YamlNode | null): YamlNode | null {
+    const segs = Array.isArray(to) ? to : to.replace(/^\//, '').split('.');
+    let map = typeof to === 'string' && to.startsWith('/') ? this.root : target.map;
     for (const seg of segs.slice(0, -1)) {
       const found = map.items.find((p) => isScalar(p.key) && p.key.value === seg);
       if (found && found.value instanceof YAMLMap) {
