@@ -58,6 +58,15 @@ export interface StudioStatus {
   last_reload?: ReloadResult;
   redis: RedisStatus;
   in_flight: number;
+  /** The Nauthilus version the workspace targets and its config file's layout (see docs/nauthilus-3-config.md). */
+  profile: StudioProfile;
+}
+
+/** `nauthilus:` in the config, or what its layout implies; `detected` is true when the key is absent. */
+export interface StudioProfile {
+  nauthilus: '1.10' | '1.12' | '3.0' | '3.1';
+  layout: '1.x' | '3.x';
+  detected: boolean;
 }
 
 // ---- simulator -------------------------------------------------------------------------------------

@@ -15,6 +15,9 @@ import { ldapSection } from './ldap-section';
 import { applyServerFeatures } from './server-features';
 import { parseRedisString, withConnection } from './redis-section';
 import { parseHostPort } from './net';
+import { isNauthilus3Layout, materializeNauthilus3 } from './nauthilus3-layout';
+import { readProfile } from './profile';
+import { FEATURE_NAMING_3X } from './server-features';
 
 export { parseDuration, parseSize } from './durations';
 
@@ -58,6 +61,8 @@ const topLevel = struct({
   cleartext_networks: opt(cleartextNetworksSection),
   backend_server_monitoring: opt(backendServerMonitoringSection),
   ldap: opt(ldapSection),
+  // AuthStudio's own key (read by readProfile)
+  nauthilus: opt((v: Val) => v),
 });
 
 /**
@@ -89,7 +94,11 @@ export function parseConfigText(text: string, file: string, opts: LoadOptions = 
   const ctx = new ConfigContext(file, doc, lineCounter, baseDir, opts.checkFiles ?? true);
   expandDocument(ctx, text, opts.env ?? process.env);
 
-  const root = Val.root(ctx);
+  const original = Val.root(ctx);
+  const v3 = isNauthilus3Layout(original) ? materializeNauthilus3(original) : undefined;
+  const layout = v3 ? '3.x' : '1.x';
+  const { profile, explicit, warnings: profileWarnings } = readProfile(original, layout, v3?.uses31 ?? false);
+  const root = v3?.root ?? original;
   const top = topLevel(root);
   const server = top?.server ?? defaultServerConfig();
 
@@ -115,17 +124,21 @@ export function parseConfigText(text: string, file: string, opts: LoadOptions = 
     lua: top.lua ?? emptyLuaConfig(),
     cleartextNetworks: top.cleartext_networks,
     raw: doc.toJS() ?? {},
+    profile,
+    profileExplicit: explicit,
+    layout,
   };
   if (top.brute_force) config.bruteForce = top.brute_force;
   if (top.realtime_blackhole_lists) config.rbl = top.realtime_blackhole_lists;
   if (top.relay_domains) config.relayDomains = top.relay_domains;
   if (top.backend_server_monitoring) config.backendServerMonitoring = top.backend_server_monitoring;
   if (top.ldap) config.ldapPools = top.ldap;
-  const warnings = applyServerFeatures(config, server.features, (keyPath) => {
+  const featureWarnings = applyServerFeatures(config, server.features, (keyPath) => {
     let v: Val | undefined = root;
     for (const k of keyPath.split('.')) v = v?.child(k);
     return v === undefined ? undefined : ctx.locate(v.keyOffset ?? v.offset);
-  });
+  }, v3 ? FEATURE_NAMING_3X : undefined);
+  const warnings = [...profileWarnings, ...(v3?.warnings ?? []), ...featureWarnings];
   if (warnings.length) config.warnings = warnings;
   return config;
 }

@@ -68,8 +68,10 @@ const redisShape = struct(
   },
   (r, v) => {
     const chosen: string[] = [...(r.mock ? ['mock'] : []), ...(['master', 'sentinels', 'cluster'] as const).filter((k) => r[k] !== undefined)];
+    // the key as written: a Nauthilus 3.x file calls master "primary"
+    const written = (k: string) => v.child(k)?.path.split('.').pop() ?? k;
     if (chosen.length > 1) {
-      v.child(chosen[1])?.failAtKey('AS_ERR_CONFIG_CONFLICT', `${v.where()} names both "${chosen[0]}" and "${chosen[1]}": choose one Redis setup`);
+      v.child(chosen[1])?.failAtKey('AS_ERR_CONFIG_CONFLICT', `${v.where()} names both "${written(chosen[0])}" and "${written(chosen[1])}": choose one Redis setup`);
     } else if (chosen.length === 0 && r.mock === false) {
       v.fail('AS_ERR_CONFIG_MISSING', `${v.where()} has "mock: false" but no "master", "sentinels" or "cluster"`);
     }

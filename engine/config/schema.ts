@@ -60,7 +60,7 @@ export function struct<S extends Shape>(shape: S, refine?: (out: StructOut<S>, v
         if (field.kind === 'req') {
           ok = false;
           // A misspelt key was already reported with this key as the suggestion: no second error.
-          if (suggested.has(name)) continue;
+          if (suggested.has(name) || (v.node !== null && v.ctx.suggestedKeys.get(v.node)?.has(name))) continue;
           if (entry) entry.val.fail('AS_ERR_CONFIG_MISSING', `required key "${name}" at ${v.where()} has no value`);
           else v.fail('AS_ERR_CONFIG_MISSING', `missing required key "${name}" at ${v.where()}`);
         } else {

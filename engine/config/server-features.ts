@@ -30,6 +30,38 @@ export function featuresOfSections(config: AuthStudioConfig): ServerFeature[] {
   return SERVER_FEATURES.filter((f) => on[f]);
 }
 
+/** How warnings name sections, lists and features: the 1.x names, or those of the layout the user wrote. */
+export interface FeatureNaming {
+  /** The section's key path as written (argument: its 1.x path). */
+  section(path: string): string;
+  /** The list that switches `feature` on. */
+  list(feature: ServerFeature): string;
+  /** The feature's name in that list. */
+  name(feature: ServerFeature): string;
+  /** "Nauthilus 1.x" or "Nauthilus 3.x". */
+  version: string;
+}
+
+const NAMING_1X: FeatureNaming = { section: (p) => p, list: () => 'server.features', name: (f) => f, version: 'Nauthilus 1.x' };
+
+// Nauthilus 3.x (config/schema_v2.go applyAuthSection): auth.controls.enabled and auth.services.enabled
+const SECTIONS_3X: Record<string, string> = {
+  brute_force: 'auth.controls.brute_force',
+  realtime_blackhole_lists: 'auth.controls.rbl',
+  relay_domains: 'auth.controls.relay_domains',
+  backend_server_monitoring: 'auth.services.backend_health_checks',
+  'lua.features': 'auth.policy.attribute_sources.lua.environment',
+  cleartext_networks: 'auth.controls.tls_encryption.allow_cleartext_networks',
+};
+
+/** Names in a Nauthilus 3.x file. */
+export const FEATURE_NAMING_3X: FeatureNaming = {
+  section: (p) => SECTIONS_3X[p] ?? p,
+  list: (f) => (f === 'backend_server_monitoring' ? 'auth.services.enabled' : 'auth.controls.enabled'),
+  name: (f) => (f === 'backend_server_monitoring' ? 'backend_health_checks' : f),
+  version: 'Nauthilus 3.x',
+};
+
 /**
  * Switches off what `server.features` does not list (Nauthilus 1.10 `FileSettings.HasFeature`): the sections stay
  * in `raw` for export, the engine no longer runs them, and each dropped section comes back as a warning.
@@ -39,6 +71,7 @@ export function applyServerFeatures(
   config: AuthStudioConfig,
   features: readonly ServerFeature[] | undefined,
   locate: (keyPath: string) => SourceLocation | undefined = () => undefined,
+  naming: FeatureNaming = NAMING_1X,
 ): AuthStudioError[] {
   if (features === undefined) return [];
   const listed = new Set(features);
@@ -46,8 +79,9 @@ export function applyServerFeatures(
   const drop = (feature: ServerFeature, section: string, present: boolean, off: () => void) => {
     if (listed.has(feature)) return;
     if (present) {
-      warnings.push(new AuthStudioError('AS_ERR_CONFIG_CONFLICT', `${section} is configured but server.features does not list "${feature}": it does not run (Nauthilus 1.x runs only the features listed there)`, {
-        location: locate(section) ?? { file: config.file }, path: section, severity: 'warning',
+      const shown = naming.section(section);
+      warnings.push(new AuthStudioError('AS_ERR_CONFIG_CONFLICT', `${shown} is configured but ${naming.list(feature)} does not list "${naming.name(feature)}": it does not run (${naming.version} runs only the features listed there)`, {
+        location: locate(section) ?? { file: config.file }, path: shown, severity: 'warning',
       }));
     }
     off();

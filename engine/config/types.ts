@@ -152,6 +152,8 @@ export interface RblList {
   ipv4: boolean;
   ipv6: boolean;
   returnCode: string;
+  /** Every answer that marks a listing: return_code and return_codes together (Nauthilus 1.10 core/rbl.go). */
+  returnCodes?: string[];
   weight: number;
   allowFailure: boolean;
 }
@@ -218,6 +220,20 @@ export interface AuthStudioConfig {
   ldapPools?: Record<string, LdapPoolConfig>;
   /** The parsed YAML as written (after ${VAR} expansion), for export. */
   raw: unknown;
+  /**
+   * Which Nauthilus the workspace targets: the top-level `nauthilus:` key (AuthStudio's own), else detected from
+   * the layout (3.x sections -> "3.0", or "3.1" with its `plugins:` section; otherwise "1.10").
+   */
+  profile?: NauthilusProfile;
+  /** True when `nauthilus:` names the profile (false: detected from the layout). */
+  profileExplicit?: boolean;
+  /** The config file's layout: Nauthilus 1.x sections (server, lua, ...) or 3.x ones (runtime, storage, auth, ...). */
+  layout?: ConfigLayout;
   /** Problems that do not stop the engine (e.g. a section server.features switches off); `check` reports them. */
   warnings?: AuthStudioError[];
 }
+
+/** The Nauthilus versions a workspace can target (`nauthilus:` in the config). */
+export const NAUTHILUS_PROFILES = ['1.10', '1.12', '3.0', '3.1'] as const;
+export type NauthilusProfile = (typeof NAUTHILUS_PROFILES)[number];
+export type ConfigLayout = '1.x' | '3.x';

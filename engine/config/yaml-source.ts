@@ -11,6 +11,13 @@ export class ConfigContext {
   readonly expanded = new WeakSet<Scalar>();
   /** Scalars with a bad `${VAR}` (already reported): further complaints about them are noise. */
   readonly envBroken = new WeakSet<Scalar>();
+  /**
+   * Key paths of map keys that were moved by a layout rewrite (Nauthilus 3.x -> the engine's 1.x layout): the
+   * key's path as the user wrote it, so errors name `auth.controls.brute_force`, not `brute_force`.
+   */
+  readonly keyPaths = new WeakMap<object, string>();
+  /** Per rewritten map: keys already offered as a did-you-mean for a misspelt key (no "missing key" error then). */
+  readonly suggestedKeys = new WeakMap<object, Set<string>>();
   private readonly reported = new Set<string>();
 
   constructor(
@@ -134,7 +141,8 @@ export class Val {
       const v = pair.value;
       const vNode = isScalar(v) || isMap(v) || isSeq(v) || isAlias(v) ? v : null;
       const valOffset = vNode?.range?.[0] ?? k.range?.[1];
-      out.push({ key, keyOffset, val: new Val(this.ctx, resolve(this.ctx, vNode), childPath(this.path, key), valOffset, keyOffset) });
+      const path = this.ctx.keyPaths.get(k) ?? childPath(this.path, key);
+      out.push({ key, keyOffset, val: new Val(this.ctx, resolve(this.ctx, vNode), path, valOffset, keyOffset) });
     }
     return out;
   }

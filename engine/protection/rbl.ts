@@ -35,7 +35,9 @@ export class RblCheck implements BuiltinCheck {
   private async listed(list: RblList, ip: string): Promise<boolean> {
     try {
       const answers = await this.resolver.resolve4(rblQueryName(ip, list.rbl));
-      return answers.includes(list.returnCode);
+      // Nauthilus 1.10 core/rbl.go: an answer equal to return_code or to any of return_codes is a listing
+      const codes = list.returnCodes ?? [list.returnCode];
+      return answers.some((a) => codes.includes(a));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOTFOUND' || code === 'ENODATA') return false;

@@ -5,7 +5,10 @@
 // (server.jwt_auth.users[0].password -> NAUTHILUS_SERVER_JWT_AUTH_USERS_0_PASSWORD).
 import { isMap, isScalar, isSeq, type Document } from 'yaml';
 
-/** Every key of the schema that holds a secret ('*' is any list index or map key). The schema rejects unknown keys, so this is all. */
+/**
+ * Every key of the schema that holds a secret ('*' is any list index or map key). The schema rejects unknown keys, so this
+ * is all, except in a 3.x file's `identity` section, which AuthStudio does not read (exported as written).
+ */
 export const SECRET_KEYS: ReadonlyArray<ReadonlyArray<string>> = [
   ['server', 'password_nonce'],
   ['server', 'basic_auth', 'password'],
@@ -17,6 +20,17 @@ export const SECRET_KEYS: ReadonlyArray<ReadonlyArray<string>> = [
   ['backend_server_monitoring', 'backend_servers', '*', 'test_password'],
   ['ldap', 'config', 'bind_pw'],
   ['ldap', 'optional_ldap_pools', '*', 'bind_pw'],
+  // the same secrets in a Nauthilus 3.x file (config/schema_v2.go), plus its Redis encryption secret
+  ['storage', 'redis', 'password_nonce'],
+  ['storage', 'redis', 'encryption_secret'],
+  ['storage', 'redis', 'primary', 'password'],
+  ['storage', 'redis', 'sentinels', 'password'],
+  ['storage', 'redis', 'cluster', 'password'],
+  ['auth', 'backchannel', 'basic_auth', 'password'],
+  ['auth', 'backchannel', 'oidc_bearer', 'client_secret'],
+  ['auth', 'services', 'backend_health_checks', 'targets', '*', 'test_password'],
+  ['auth', 'backends', 'ldap', 'default', 'bind_pw'],
+  ['auth', 'backends', 'ldap', 'pools', '*', 'bind_pw'],
 ];
 
 export interface SecretReference {

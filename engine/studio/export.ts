@@ -10,7 +10,7 @@ import type { AuthStudioConfig } from '../config/types';
 import { featuresOfSections } from '../config/server-features';
 import { parseRedisString, type RedisConnection } from '../config/redis-section';
 import { AuthStudioError } from '../errors/registry';
-import { pathNodes, packageDirs } from './config-paths';
+import { layoutOf, pathNodes, packageDirs } from './config-paths';
 import { exportReadme } from './export-readme';
 import { credentialLines, replaceSecrets } from './export-secrets';
 import { isInside, realPathSoFar } from './workspace-paths';
@@ -118,8 +118,10 @@ export function exportBundle(input: ExportInput): ExportReport {
     }
     doc.setIn(node.at, rewritePackagePath(node.written, baseDir, prefix, out, place, report));
   }
-  rewriteRedis(doc, input.studioRedisUrl, report);
-  writeServerFeatures(doc, config, report);
+  const layout = layoutOf(doc);
+  rewriteRedis(doc, input.studioRedisUrl, report, REDIS_AT[layout]);
+  if (layout === '3.x') writeControls(doc, config, report);
+  else writeServerFeatures(doc, config, report);
   const secrets = input.includeSecrets ? [] : replaceSecrets(doc);
   if (secrets.length) report.warnings.push(`secrets were replaced by environment references (${secrets.map((r) => r.variable).join(', ')}): set them on the target, see README.md`);
   if (input.includeSecrets) report.warnings.push(`${EXPORT_CONFIG} holds secrets as written (include secrets): keep it private`);
@@ -177,44 +179,69 @@ function luaFilesUnder(dir: string): string[] {
   });
 }
 
-/** server.redis in Nauthilus' own form (a map with master/sentinels/cluster); Nauthilus has no embedded store. */
-function rewriteRedis(doc: Document, studioUrl: string | undefined, report: ExportReport): void {
-  const node = doc.getIn(['server', 'redis'], true);
-  const placeholder = () => report.warnings.push('server.redis: AuthStudio ran on its embedded Redis; the export points at 127.0.0.1:6379: set master.address to your Redis');
+/** Where each layout keeps its Redis settings and the primary's key (Nauthilus 3.x: storage.redis.primary). */
+const REDIS_AT = {
+  '1.x': { at: ['server', 'redis'], primary: 'master' },
+  '3.x': { at: ['storage', 'redis'], primary: 'primary' },
+} as const;
+type RedisAt = (typeof REDIS_AT)[keyof typeof REDIS_AT];
+
+/** The Redis settings in Nauthilus' own form (a map with master/sentinels/cluster); Nauthilus has no embedded store. */
+function rewriteRedis(doc: Document, studioUrl: string | undefined, report: ExportReport, where: RedisAt = REDIS_AT['1.x']): void {
+  const at = [...where.at];
+  const name = at.join('.');
+  const node = doc.getIn(at, true);
+  const placeholder = () => report.warnings.push(`${name}: AuthStudio ran on its embedded Redis; the export points at 127.0.0.1:6379: set ${where.primary}.address to your Redis`);
   if (studioUrl !== undefined) {
     const conn = parseRedisString(studioUrl);
     if (typeof conn !== 'string' && conn.mode !== 'mock') {
       const keep = isMap(node) ? (node.toJSON() as Record<string, unknown>) : {};
-      doc.setIn(['server', 'redis'], doc.createNode({ ...connectionMap(conn, report), ...pick(keep, ['prefix', 'positive_cache_ttl', 'negative_cache_ttl', 'pool_size', 'idle_pool_size']) }));
-      report.warnings.push('server.redis: written from the studio settings (include_secrets): the file holds the Redis password if the URL had one');
+      doc.setIn(at, doc.createNode({ ...connectionMap(conn, report, where), ...pick(keep, ['prefix', 'positive_cache_ttl', 'negative_cache_ttl', 'pool_size', 'idle_pool_size', 'password_nonce', 'encryption_secret']) }));
+      report.warnings.push(`${name}: written from the studio settings (include_secrets): the file holds the Redis password if the URL had one`);
       return;
     }
   }
   if (node === undefined || (isScalar(node) && String(node.value).trim().toLowerCase() === 'mock')) {
-    if (doc.getIn(['server']) === undefined) doc.set('server', {});
-    doc.setIn(['server', 'redis'], { master: { address: '127.0.0.1:6379' } });
+    if (doc.getIn([at[0]]) === undefined) doc.set(at[0], {});
+    doc.setIn(at, { [where.primary]: { address: '127.0.0.1:6379' } });
     placeholder();
     return;
   }
   if (isScalar(node) && typeof node.value === 'string') {
     const conn = parseRedisString(node.value);
     // a node, not a plain object: the secrets in it are found and replaced afterwards
-    if (typeof conn !== 'string') doc.setIn(['server', 'redis'], doc.createNode(connectionMap(conn, report)));
+    if (typeof conn !== 'string') doc.setIn(at, doc.createNode(connectionMap(conn, report, where)));
     return;
   }
   if (isMap(node) && node.get('mock') === true) {
     node.delete('mock');
-    if (!node.has('master') && !node.has('sentinels') && !node.has('cluster')) node.set('master', { address: '127.0.0.1:6379' });
+    if (!node.has(where.primary) && !node.has('sentinels') && !node.has('cluster')) node.set(where.primary, { address: '127.0.0.1:6379' });
     placeholder();
   }
 }
 
-function connectionMap(conn: RedisConnection, report: ExportReport): Record<string, unknown> {
-  const m: Record<string, unknown> = { master: { address: conn.addresses[0] ?? '127.0.0.1:6379' } };
-  if (conn.username) m.username = conn.username;
-  if (conn.password) m.password = conn.password;
+/**
+ * The 3.x form of writeServerFeatures: auth.controls.enabled and auth.services.enabled name what ran here, when the
+ * file has neither (Nauthilus 3.x runs only the controls and services listed there).
+ */
+function writeControls(doc: Document, config: AuthStudioConfig, report: ExportReport): void {
+  if (config.server.features !== undefined) return;
+  const features = featuresOfSections(config);
+  const controls = features.filter((f) => f !== 'backend_server_monitoring');
+  if (controls.length) doc.setIn(['auth', 'controls', 'enabled'], doc.createNode(controls, { flow: true }));
+  if (features.includes('backend_server_monitoring')) doc.setIn(['auth', 'services', 'enabled'], doc.createNode(['backend_health_checks'], { flow: true }));
+  if (features.length) report.warnings.push(`auth.controls.enabled / auth.services.enabled were added (${features.join(', ')}): Nauthilus 3.x runs only the controls and services listed there; these are the ones whose sections are configured`);
+}
+
+function connectionMap(conn: RedisConnection, report: ExportReport, where: RedisAt = REDIS_AT['1.x']): Record<string, unknown> {
+  const primary: Record<string, unknown> = { address: conn.addresses[0] ?? '127.0.0.1:6379' };
+  const m: Record<string, unknown> = { [where.primary]: primary };
+  // Nauthilus 3.x has the credentials on the primary only (server.go Master)
+  const creds = where.primary === 'primary' ? primary : m;
+  if (conn.username) creds.username = conn.username;
+  if (conn.password) creds.password = conn.password;
   if (conn.database) m.database_number = conn.database;
-  if (conn.tls) report.warnings.push('server.redis: the connection used TLS (rediss://): configure TLS for Redis on the target');
+  if (conn.tls) report.warnings.push(`${where.at.join('.')}: the connection used TLS (rediss://): configure TLS for Redis on the target`);
   return m;
 }
 

@@ -1,4 +1,4 @@
-// Import a Nauthilus 1.x config and its scripts as a new workspace: copy them in and rewrite paths relative.
+// Import a Nauthilus 1.x or 3.x config and its scripts as a new workspace: copy them in and rewrite paths relative.
 // Only files inside the bundle (the config's folder, and --scripts-root when given) are read, symlinks resolved:
 // a crafted config cannot pull a host file into the new workspace.
 import fs from 'node:fs';

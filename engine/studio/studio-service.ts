@@ -6,9 +6,10 @@ import type { Logger } from 'pino';
 import type {
   Diagnostic, ExportOptions, ExportReport, FileContent, FileEntry, ImportOptions, ImportReport, KeyPage, KeyValue, PresetInfo,
   RedisStatus, RedisTestResult, ReloadResult, SaveResult, SimulateInput, SimulationResult, StudioErrorInfo, StudioMethods,
-  StudioStatus, TrafficOptions, TrafficSummary,
+  StudioProfile, StudioStatus, TrafficOptions, TrafficSummary,
 } from '../api/contract';
 import type { AuthEngine } from '../engine';
+import type { AuthStudioConfig } from '../config/types';
 import { checkWorkspace } from '../check';
 import { AuthStudioError } from '../errors/registry';
 import { errorInfo, toDiagnostics } from './diagnostics';
@@ -102,6 +103,7 @@ export class StudioService implements StudioMethods {
     const status: StudioStatus = {
       workspace: this.workspace.root, config_file: this.workspace.configRel, generation: this.engine.generation,
       healthy: this.reloader.healthy, diagnostics: this.reloader.diagnostics, redis: await this.getRedis(), in_flight: this.engine.busy,
+      profile: profileOf(this.engine.config),
     };
     if (this.reloader.last) status.last_reload = this.reloader.last;
     return status;
@@ -270,4 +272,9 @@ export class StudioService implements StudioMethods {
     await this.traffic.closeAll();
     this.events.removeAll();
   }
+}
+
+/** The workspace's target Nauthilus version as the status shows it (the serving config's, kept while a reload fails). */
+function profileOf(config: AuthStudioConfig): StudioProfile {
+  return { nauthilus: config.profile ?? '1.10', layout: config.layout ?? '1.x', detected: config.profileExplicit !== true };
 }

@@ -31,10 +31,19 @@ export class StatusBar {
       h('span', { class: `sb-item${r.ok ? '' : ' bad'}`, 'data-sb': 'redis', title: r.target },
         h('span', { class: `dot ${r.ok ? 'ok' : 'bad'}` }), `Redis: ${r.mode === 'mock' ? 'embedded' : `${r.mode} ${r.target}`}${r.ok ? '' : ' (not answering)'}`),
       h('span', { class: 'sb-item', 'data-sb': 'workers' }, workersText(s)),
+      profileItem(s),
       h('span', { class: `sb-item${last && !last.ok ? ' bad' : ''}`, 'data-sb': 'reload' },
         last ? `${last.ok ? 'reloaded' : 'reload failed'}${this.state.lastReloadAt ? ` ${clock(this.state.lastReloadAt)}` : ''} · ${last.trigger}${last.ok ? ` · ${ms(last.duration_ms)}` : ` · ${last.diagnostics.length} problem(s)`}` : 'no reload yet'),
       h('span', { class: 'sb-item right', 'data-sb': 'generation' }, `generation ${s.generation}`));
   }
+}
+
+/** The Nauthilus version the workspace targets (`nauthilus:` in the config, or detected from its layout). */
+function profileItem(s: StudioStatus): HTMLElement {
+  const p = s.profile;
+  if (!p) return h('span', { class: 'sb-item', 'data-sb': 'profile' }, 'Nauthilus ?');
+  const how = p.detected ? `detected from the ${p.layout} config layout; set nauthilus: in the config to choose` : `nauthilus: "${p.nauthilus}" in the config (${p.layout} layout)`;
+  return h('span', { class: 'sb-item', 'data-sb': 'profile', title: `Target: Nauthilus ${p.nauthilus}, ${how}` }, `Nauthilus ${p.nauthilus}${p.detected ? '' : ' (set)'}`);
 }
 
 /** Worker pools when the status carries them, else the requests in flight. */

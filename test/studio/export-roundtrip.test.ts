@@ -50,9 +50,43 @@ async function decisions(configFile: string): Promise<string[]> {
   }
 }
 
-for (const workspace of ['ws-basic', 'lua-plugins.d']) {
+// ws-basic's config written the Nauthilus 3.0 way (our own text; key names from v3.0.1 server/config/schema_v2.go)
+const WS_BASIC_3X = [
+  'runtime:',
+  '  servers: { http: { address: "127.0.0.1:0" } }',
+  '  timeouts: { lua_script: 500ms }',
+  'storage:',
+  '  redis: mock',
+  'auth:',
+  '  pipeline: { max_concurrent_requests: 200 }',
+  '  backends:',
+  '    order: [lua]',
+  '    lua:',
+  '      backend:',
+  '        default: { backend_script_path: ./backend/backend.lua, number_of_workers: 2 }',
+  '  controls:',
+  '    lua:',
+  '      hooks: [{ http_location: status, http_method: GET, script_path: ./hooks/status.lua }]',
+  '  policy:',
+  '    attribute_sources:',
+  '      lua:',
+  '        environment:',
+  '          - { name: blocklist, script_path: ./features/blocklist.lua }',
+  '          - { name: faults, script_path: ./features/faults.lua }',
+  '        subject:',
+  '          - { name: no-pop3-for-bob, script_path: ./filters/no_pop3_for_bob.lua }',
+  '    obligation_targets:',
+  '      lua:',
+  '        actions:',
+  '          - { type: lua, name: note-block, script_path: ./actions/note_block.lua }',
+  '          - { type: post, name: audit, script_path: ./actions/audit.lua }',
+  '',
+].join('\n');
+
+for (const workspace of ['ws-basic', 'lua-plugins.d', 'ws-basic (Nauthilus 3.0 layout)']) {
+  const v3 = workspace.includes('3.0');
   test(`export round-trips (${workspace}): same decisions on the same requests`, async () => {
-    const dir = tempWorkspace(workspace);
+    const dir = v3 ? tempWorkspace('ws-basic', (d) => fs.writeFileSync(path.join(d, 'authstudio.yml'), WS_BASIC_3X)) : tempWorkspace(workspace);
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'as-bundle-'));
     try {
       const run = spawnSync(process.execPath, [CLI, 'export', '--config', path.join(dir, 'authstudio.yml'), '--out', out, '--prefix', out], { encoding: 'utf8' });
@@ -60,7 +94,12 @@ for (const workspace of ['ws-basic', 'lua-plugins.d']) {
       assert.match(run.stdout, /exported \d+ scripts to /);
       const exported = fs.readFileSync(path.join(out, 'nauthilus.yml'), 'utf8');
       assert.match(exported, new RegExp(`script_path: ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/features/blocklist\\.lua`));
-      assert.match(exported, /master:\n\s+address: 127\.0\.0\.1:6379/, 'server.redis is in Nauthilus form');
+      if (v3) {
+        // the bundle keeps the 3.x layout: storage.redis.primary, no 1.x section added
+        assert.match(exported, /primary:\n\s+address: 127\.0\.0\.1:6379/, 'storage.redis is in Nauthilus 3.x form');
+        assert.doesNotMatch(exported, /^server:/m);
+        assert.match(exported, new RegExp(`backend_script_path: ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/backend/backend\\.lua`));
+      } else assert.match(exported, /master:\n\s+address: 127\.0\.0\.1:6379/, 'server.redis is in Nauthilus form');
       assert.ok(fs.existsSync(path.join(out, 'README.md')));
 
       const check = spawnSync(process.execPath, [CLI, 'check', '--config', path.join(out, 'nauthilus.yml')], { encoding: 'utf8' });

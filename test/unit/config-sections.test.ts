@@ -244,8 +244,8 @@ test('realtime_blackhole_lists, relay_domains and cleartext_networks', () => {
     threshold: 5,
     ipWhitelist: ['192.168.0.0/16'],
     lists: [
-      { name: 'spamhaus', rbl: 'zen.spamhaus.org', ipv4: true, ipv6: true, returnCode: '127.0.0.2', weight: 10, allowFailure: true },
-      { name: 'dnswl', rbl: 'list.dnswl.org', ipv4: true, ipv6: false, returnCode: '127.0.10.0', weight: -10, allowFailure: false },
+      { name: 'spamhaus', rbl: 'zen.spamhaus.org', ipv4: true, ipv6: true, returnCode: '127.0.0.2', returnCodes: ['127.0.0.2'], weight: 10, allowFailure: true },
+      { name: 'dnswl', rbl: 'list.dnswl.org', ipv4: true, ipv6: false, returnCode: '127.0.10.0', returnCodes: ['127.0.10.0'], weight: -10, allowFailure: false },
     ],
   });
   assert.deepEqual(cfg.relayDomains, { staticDomains: ['example.com', 'example.org'] });
