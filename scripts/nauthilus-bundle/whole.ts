@@ -1,0 +1,121 @@
+// The CSV test site (testing_csv_backend.lua + testing_csv_loader.lua) and the whole bundle through
+// `authstudio serve`; plus the lists of known Nauthilus-same behaviours and out-of-scope scripts.
+import pino from 'pino';
+import { loadConfigFile } from '../../engine/config/load';
+import { AuthEngine } from '../../engine/engine';
+import { buildHttpApp } from '../../engine/http/app';
+import { spawnServe } from '../../test/helpers/spawn-serve';
+import { USERS, BF_LIMIT } from './site';
+import type { StandIns } from './standins';
+
+/**
+ * Failures where Nauthilus itself does the same (key: "tag:script" or "script"), with why. A script listed here
+ * still shows its failure in the table; it does not fail the run.
+ */
+export const KNOWN: Record<string, string> = {};
+
+/** Scripts the tool does not run, with why. */
+export const OUT_OF_SCOPE: Record<string, string> = {
+  'examples/otel_demo.lua': 'needs nauthilus_opentelemetry (Nauthilus 3.x, issue 15)',
+};
+
+export async function csvChecks(configFile: string, _s: StandIns): Promise<{ errors: string[]; failures: Record<string, string | undefined> }> {
+  const config = loadConfigFile(configFile, { env: { ...process.env } });
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
+  const engine = await AuthEngine.create(config, { logger, env: { ...process.env } });
+  const app = await buildHttpApp(engine);
+  const errors: string[] = [];
+  const login = async (username: string, password: string) => {
+    const res = await app.inject({ method: 'POST', url: '/api/v1/auth/json', payload: { username, password, client_ip: '81.2.71.1', protocol: 'imap', ssl: 'on' } });
+    const out = engine.lastTrace(String(res.headers['x-nauthilus-session']));
+    for (const r of out?.trace ?? []) if (r.error) errors.push(r.error);
+    return out;
+  };
+  try {
+    const ok = await login(USERS[0].username, USERS[0].password);
+    const expectedBad = await login('carol', 'carol-secret');
+    const unknown = await login('nobody', 'x');
+    const initFailed = lines.some((l) => /init script.*failed/.test(l));
+    return {
+      errors: initFailed ? [...errors, 'init script failed'] : errors,
+      failures: {
+        'backend/testing_csv_backend.lua': ok?.decision !== 'ok' ? `a CSV user with expected_ok=true was refused (${ok?.decision})`
+          : expectedBad?.decision !== 'fail' ? 'a CSV user with expected_ok=false was accepted'
+            : unknown?.decision !== 'fail' ? 'a user not in the CSV was accepted' : undefined,
+        'init/testing_csv_loader.lua': initFailed ? 'the loader failed at start' : ok?.decision === 'ok' ? undefined : 'the CSV was not loaded',
+      },
+    };
+  } finally {
+    await app.close();
+    await engine.close();
+  }
+}
+
+export interface ServeResult { what: string; ok: boolean; note?: string }
+
+/** The whole bundle as a Nauthilus site, through `authstudio serve` and real HTTP. */
+export async function serveRun(configFile: string, s: StandIns, env: Record<string, string>): Promise<ServeResult[]> {
+  const out: ServeResult[] = [];
+  const serve = await spawnServe(['--config', configFile], env);
+  const alice = USERS[0];
+  const post = async (payload: Record<string, string>, query = '') => {
+    const res = await fetch(`${serve.url}/api/v1/auth/json${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ protocol: 'imap', ssl: 'on', ...payload }) });
+    return { status: res.status, headers: res.headers, body: await res.text() };
+  };
+  const step = async (what: string, f: () => Promise<string | undefined>) => {
+    try {
+      const note = await f();
+      out.push({ what, ok: note === undefined, note });
+    } catch (e) {
+      out.push({ what, ok: false, note: (e as Error).message.slice(0, 200) });
+    }
+  };
+  try {
+    await step('good login ok', async () => {
+      const r = await post({ username: alice.username, password: alice.password, client_ip: '81.2.72.1' });
+      return r.status === 200 && r.headers.get('auth-status') === 'OK' ? undefined : `HTTP ${r.status} ${r.body.slice(0, 120)}`;
+    });
+    await step('wrong password refused', async () => {
+      const r = await post({ username: alice.username, password: 'wrong', client_ip: '81.2.72.2' });
+      return r.status === 403 ? undefined : `HTTP ${r.status} ${r.body.slice(0, 120)}`;
+    });
+    await step(`brute force blocks after ${BF_LIMIT} failures`, async () => {
+      const before = s.haproxy.lines.length;
+      for (let i = 0; i < BF_LIMIT + 1; i++) await post({ username: alice.username, password: `w${i}`, client_ip: '81.2.72.3' });
+      const r = await post({ username: alice.username, password: alice.password, client_ip: '81.2.72.3' });
+      if (r.status === 200) return 'the right password still logs in from the blocked address';
+      if (r.headers.get('x-nauthilus-bruteforce') !== 'true') return 'no X-Nauthilus-Bruteforce header on the blocked answer';
+      return s.haproxy.lines.length > before ? undefined : 'bruteforce.lua did not tell HAProxy';
+    });
+    await step('no-auth lookup finds the user', async () => {
+      const r = await post({ username: alice.username, client_ip: '81.2.72.4' }, '?mode=no-auth');
+      return r.status === 200 ? undefined : `HTTP ${r.status} ${r.body.slice(0, 120)}`;
+    });
+    await step('list-accounts lists the MariaDB accounts', async () => {
+      const r = await post({}, '?mode=list-accounts');
+      return r.status === 200 && r.body.includes(alice.account) ? undefined : `HTTP ${r.status} ${r.body.slice(0, 120)}`;
+    });
+    await step('hooks answer (hello-world, head-get, textmap, dbf-admin)', async () => {
+      for (const [m, loc] of [['GET', 'hello-world-request-dump'], ['GET', 'http-head-get-demo'], ['HEAD', 'http-head-get-demo'], ['GET', 'dynamic-textmap-demo'], ['POST', 'distributed-brute-force-admin']]) {
+        const r = await fetch(`${serve.url}/api/v1/custom/${loc}`, { method: m });
+        if (r.status >= 400) return `${m} ${loc}: HTTP ${r.status} ${(await r.text()).slice(0, 120)}`;
+      }
+      return undefined;
+    });
+    await step('Dovecot logout event clears the session (dovecot-session-cleaner)', async () => {
+      const r = await fetch(`${serve.url}/api/v1/custom/dovecot-session-cleaner`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ event: 'imap_command_finished', fields: { user: alice.account, session: 'serve-session', cmd_name: 'LOGOUT' } }),
+      });
+      return r.status < 400 ? undefined : `HTTP ${r.status} ${(await r.text()).slice(0, 120)}`;
+    });
+    await step('no Lua error in the serve log', async () => {
+      const bad = serve.lines.filter((l) => /"level":(50|60)/.test(l) || /init script.*failed/.test(l));
+      return bad.length ? bad[0].slice(0, 240) : undefined;
+    });
+  } finally {
+    await serve.stop();
+  }
+  return out;
+}
