@@ -13,7 +13,7 @@ import { AuthEngine } from '../../engine/engine';
 import { buildHttpApp } from '../../engine/http/app';
 import { checkWorkspace } from '../../engine/check';
 import { startStandIns, type StandIns } from './standins';
-import { extractBundle, bundleScripts, prepareMariaDb, writeCsv, writeSiteConfig, siteEnv, USERS } from './site';
+import { softDelayReturnsOneValue, extractBundle, bundleScripts, prepareMariaDb, writeCsv, writeSiteConfig, siteEnv, USERS } from './site';
 import { Driver } from './scenario';
 import { CHECKS, IP, runScenario, runErrors, type CheckContext } from './checks';
 import { KNOWN, OUT_OF_SCOPE, csvChecks, serveRun } from './whole';
@@ -62,8 +62,8 @@ async function main(): Promise<void> {
     const csv = writeCsv(path.dirname(bundle));
     const env = siteEnv(s, csv);
     Object.assign(process.env, env);
-    const siteFile = writeSiteConfig({ bundle, scripts, backend: 'mysql', redisAddress: s.redis.address, imapPort: s.imap.port });
-    const csvFile = writeSiteConfig({ bundle, scripts, backend: 'csv', redisAddress: s.redis.address, imapPort: s.imap.port });
+    const siteFile = writeSiteConfig({ bundle, scripts, backend: 'mysql', redisAddress: s.redis.address, imapPort: s.imap.port, softDelayUnauthenticatedOnly: softDelayReturnsOneValue(bundle) });
+    const csvFile = writeSiteConfig({ bundle, scripts, backend: 'csv', redisAddress: s.redis.address, imapPort: s.imap.port, softDelayUnauthenticatedOnly: softDelayReturnsOneValue(bundle) });
 
     // 1. compiles: `authstudio check` of each site (syntax, top level, entry function)
     const problems = [...await checkWorkspace(siteFile), ...await checkWorkspace(csvFile)]
@@ -74,7 +74,9 @@ async function main(): Promise<void> {
     const redis = new IORedis(s.redis.url, { lazyConnect: false, maxRetriesPerRequest: 1 });
     const alice = USERS[0];
     // Redis already knows alice's password as leaked (the HIBP API host is fixed in the script; see notes)
-    await redis.hset(`ntc:HAVEIBEENPWND:${createHash('md5').update(alice.account).digest('hex')}`, createHash('sha1').update(alice.password).digest('hex').slice(0, 5), '3');
+    for (const u of USERS) {
+      await redis.hset(`ntc:HAVEIBEENPWND:${createHash('md5').update(u.account).digest('hex')}`, createHash('sha1').update(u.password).digest('hex').slice(0, 5), u === alice ? '3' : '0');
+    }
     s.blocklist.blocked.add(IP.blocked);
     s.geoip.rejected.add(IP.geoReject);
     const logs: Array<Record<string, unknown>> = [];
@@ -86,6 +88,17 @@ async function main(): Promise<void> {
     try {
       await runScenario(driver);
       const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      // FIDELITY_DEBUG=<label>: print that login's or hook call's whole record (for finding a difference)
+      const dbg = process.env.FIDELITY_DEBUG;
+      if (dbg) {
+        for (const x of [...driver.obs.logins, ...driver.obs.hooks].filter((l) => l.label === dbg)) console.log(JSON.stringify(x, null, 1));
+        for (const l of logs.filter((l) => Number(l.level) >= 40)) console.log(JSON.stringify(l).slice(0, 400));
+        if (dbg === 'standins') {
+          for (const r of s.telegram.requests) console.log('telegram', r.method, r.url, r.body.slice(0, 300));
+          console.log('haproxy', s.haproxy.lines);
+          for (const l of driver.obs.logins.filter((x) => x.label.startsWith('brute'))) console.log(l.label, l.status, JSON.stringify(l.headers), l.trace.map((r) => `${r.name}:${r.result}`).join(','), l.post.map((r) => `${r.name}:${r.result}:${r.error ?? ''}`).join(','));
+        }
+      }
       ctx = { obs: driver.obs, s, redis, metrics, tag };
       const csvResult = await csvChecks(csvFile, s);
       for (const script of scripts) {

@@ -90,6 +90,8 @@ export interface SiteOptions {
   redisAddress: string;
   /** Port of the IMAP stand-in backend_server_monitoring checks. */
   imapPort: number;
+  /** Run filters/soft_delay.lua only for failed logins (see writeSiteConfig). */
+  softDelayUnauthenticatedOnly?: boolean;
 }
 
 /** Write the site's authstudio.yml next to lua-plugins.d and return its path. */
@@ -123,7 +125,10 @@ export function writeSiteConfig(o: SiteOptions): string {
     lines.push('  filters:');
     for (const f of o.scripts.filter((s) => s.startsWith('filters/'))) {
       // monitoring.lua says it should not run unauthenticated "per config"
-      const when = name(f) === 'monitoring' ? ', when_authenticated: true' : '';
+      let when = name(f) === 'monitoring' ? ', when_authenticated: true' : '';
+      // Nauthilus 1.10's soft_delay.lua ends with one value (ACTION_RESULT_OK = 0), which Nauthilus reads as "reject"
+      // (gopher-lua ToBool(0) is true): a 1.10 site can only run it where a reject changes nothing
+      if (name(f) === 'soft_delay' && o.softDelayUnauthenticatedOnly) when = ', when_unauthenticated: true';
       lines.push(`    - { name: ${name(f)}, script_path: ${rel(f)}${when} }`);
     }
     lines.push('  actions:');
@@ -198,6 +203,14 @@ export function siteEnv(s: StandIns, csvFile: string): Record<string, string> {
     INIT_REDIS_WAIT_TIMEOUT_SEC: '5',
     SECURITY_METRICS_PER_USER_ENABLED: 'true',
     SECURITY_METRICS_SAMPLE_RATE: '1',
-    FAILED_LOGIN_HOT_THRESHOLD: '1',
   };
+}
+
+/** True when the bundle's filters/soft_delay.lua ends its filter with the one-value action result (Nauthilus 1.10). */
+export function softDelayReturnsOneValue(bundle: string): boolean {
+  const file = path.join(bundle, 'filters', 'soft_delay.lua');
+  if (!fs.existsSync(file)) return false;
+  const body = fs.readFileSync(file, 'utf8');
+  const lastReturn = [...body.matchAll(/^\s*return\s+(.+)$/gm)].pop();
+  return !!lastReturn && /ACTION_RESULT_OK\s*$/.test(lastReturn[1]);
 }

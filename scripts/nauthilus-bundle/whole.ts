@@ -111,7 +111,8 @@ export async function serveRun(configFile: string, s: StandIns, env: Record<stri
       return r.status < 400 ? undefined : `HTTP ${r.status} ${(await r.text()).slice(0, 120)}`;
     });
     await step('no Lua error in the serve log', async () => {
-      const bad = serve.lines.filter((l) => /"level":(50|60)/.test(l) || /init script.*failed/.test(l));
+      // (a connection target's DNS name that does not resolve here is the machine's network, not a script's doing)
+      const bad = serve.lines.filter((l) => (/"level":(50|60)/.test(l) && !/unable to resolve DNS name/.test(l)) || /(script|action|hook|feature|filter).* failed/.test(l));
       return bad.length ? bad[0].slice(0, 240) : undefined;
     });
   } finally {
