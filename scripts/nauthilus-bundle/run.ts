@@ -55,6 +55,18 @@ async function main(): Promise<void> {
   const bundle = extractBundle(git, tag);
   const scripts = bundleScripts(bundle);
   console.log(`Nauthilus ${tag}: ${scripts.length} scripts in lua-plugins.d (extracted to a temp dir)`);
+  // what the scripts print() (Nauthilus writes it to stdout) is kept out of the table: counted, shown with FIDELITY_PRINT=1
+  const write = process.stdout.write.bind(process.stdout);
+  let printed = 0;
+  if (!process.env.FIDELITY_PRINT) {
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      if (String(chunk).startsWith('{')) {
+        printed++;
+        return true;
+      }
+      return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof process.stdout.write;
+  }
   const s: StandIns = await startStandIns();
   const rows: Row[] = [];
   try {
@@ -142,6 +154,8 @@ async function main(): Promise<void> {
     await s.close();
     fs.rmSync(path.dirname(bundle), { recursive: true, force: true });
   }
+  process.stdout.write = write;
+  if (printed) console.log(`(${printed} lines the scripts printed to stdout are not shown; FIDELITY_PRINT=1 shows them)`);
   printTable(rows, tag);
   process.exit(rows.some((r) => r.failed) ? 1 : 0);
 }
