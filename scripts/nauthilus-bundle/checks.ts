@@ -1,11 +1,28 @@
 // What each script Nauthilus ships says it does (read from its source), in our words, and how we see it done.
 // The scenario below drives the whole site; each check then reads the answers, trace records, Redis and stand-ins.
+import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
 import { USERS, BF_LIMIT } from './site';
 import { errorsOf, logged, type Driver, type Observed } from './scenario';
 import type { StandIns } from './standins';
 
-export interface CheckContext { obs: Observed; s: StandIns; redis: Redis; metrics: string; tag: string }
+export interface CheckContext {
+  obs: Observed; s: StandIns; redis: Redis; metrics: string; tag: string;
+  /** A Redis key as the release's scripts spell it: `key('hll:acct:', 'bob', ':ips:86400')`. */
+  key: (before: string, user?: string, after?: string) => string;
+}
+
+/**
+ * Key spelling of a bundle: 1.10 writes "ntc:" + name with the bare username; 1.12 (share/nauthilus_keys.lua)
+ * writes request.redis_prefix ("nt:" by default) + name, the username led by its hash tag "{acm-<md5>}".
+ */
+export function keySpelling(hasKeysModule: boolean): CheckContext['key'] {
+  return (before, user, after = '') => {
+    if (!hasKeysModule) return `ntc:${before}${user ?? ''}${after}`;
+    const tag = user ? `{acm-${createHash('md5').update(user).digest('hex')}}` : '';
+    return `nt:${before}${user ? tag + user : ''}${after}`;
+  };
+}
 /** undefined: does what it says; a string: what differs. */
 export type Check = (c: CheckContext) => Promise<string | undefined> | string | undefined;
 
@@ -63,13 +80,13 @@ export const CHECKS: Record<string, Check> = {
     fail(L(c, 'good').decision === 'ok', 'a client not on the list was refused'),
   ),
   'features/account_longwindow_metrics.lua': async (c) => first(
-    fail(Number(await c.redis.pfcount(`ntc:hll:acct:${bob.username}:ips:86400`)) >= 8, 'no per-account unique-IP HyperLogLog for the sprayed account'),
-    fail(Number(await c.redis.hget(`ntc:acct:${bob.username}:longwindow`, 'fails_24h') ?? 0) >= 5, 'no long-window snapshot with the failures'),
+    fail(Number(await c.redis.pfcount(c.key('hll:acct:', bob.username, ':ips:86400'))) >= 8, 'no per-account unique-IP HyperLogLog for the sprayed account'),
+    fail(Number(await c.redis.hget(c.key('acct:', bob.username, ':longwindow'), 'fails_24h') ?? 0) >= 5, 'no long-window snapshot with the failures'),
   ),
   'features/failed_login_hotspot.lua': (c) => fail(logged(c.obs, 'failed_login_hotspot', 'failed_login_count').length > 0, 'no failed_login_count logged for a user in ntc:top_failed_logins'),
-  'features/global_pattern_monitoring.lua': async (c) => fail((await c.redis.keys('ntc:multilayer:global:*')).length > 0, 'no ntc:multilayer:global:* keys written'),
+  'features/global_pattern_monitoring.lua': async (c) => fail((await c.redis.keys(c.key('multilayer:global:*'))).length > 0, `no ${c.key('multilayer:global:*')} keys written`),
   'features/security_metrics.lua': (c) => fail(/security_unique_ips_per_user\{/.test(c.metrics), 'no security_unique_ips_per_user series on /metrics'),
-  'filters/account_centric_monitoring.lua': async (c) => fail((await c.redis.keys('ntc:multilayer:account:*')).length > 0, 'no ntc:multilayer:account:* keys written'),
+  'filters/account_centric_monitoring.lua': async (c) => fail((await c.redis.keys(c.key('multilayer:account:*'))).length > 0, `no ${c.key('multilayer:account:*')} keys written`),
   'filters/account_protection_mode.lua': (c) => fail(L(c, 'bob-after-spray').decision === 'ok', 'protection mode refused a login while PROTECT_ENFORCE_REJECT is off (dry run)'),
   'filters/soft_delay.lua': (c) => fail(logged(c.obs, 'soft_delay', 'soft_delay_delay_ms').some((v) => Number(v) > 0), 'no soft delay applied to the sprayed account'),
   'filters/geoip.lua': (c) => first(
@@ -95,7 +112,7 @@ export const CHECKS: Record<string, Check> = {
     );
   },
   'actions/dynamic_response.lua': (c) => fail(logged(c.obs, 'dynamic_response', 'dynamic_response_response').length > 0, 'no dynamic_response_response logged'),
-  'actions/failed_login_tracker.lua': async (c) => fail(Number(await c.redis.zscore('ntc:top_failed_logins', 'mallory')) >= 2, 'the unknown user is not counted in ntc:top_failed_logins'),
+  'actions/failed_login_tracker.lua': async (c) => fail(Number(await c.redis.zscore(c.key('top_failed_logins'), 'mallory')) >= 2, 'the unknown user is not counted in ntc:top_failed_logins'),
   'actions/haveibeenpwnd.lua': (c) => fail(logged(c.obs, 'haveibeenpwnd', 'haveibeenpwnd_result').includes('leaked'), 'a password Redis knows as leaked was not logged as leaked'),
   'actions/telegram.lua': (c) => {
     const sent = c.s.telegram.requests.filter((r) => r.url.includes('/sendMessage'));

@@ -15,7 +15,7 @@ import { checkWorkspace } from '../../engine/check';
 import { startStandIns, type StandIns } from './standins';
 import { softDelayReturnsOneValue, extractBundle, bundleScripts, prepareMariaDb, writeCsv, writeSiteConfig, siteEnv, USERS } from './site';
 import { Driver } from './scenario';
-import { CHECKS, IP, runScenario, runErrors, type CheckContext } from './checks';
+import { CHECKS, IP, keySpelling, runScenario, runErrors, type CheckContext } from './checks';
 import { KNOWN, OUT_OF_SCOPE, csvChecks, serveRun } from './whole';
 
 interface Row { script: string; compiles: string; runs: string; does: string; note: string; failed: boolean }
@@ -86,8 +86,9 @@ async function main(): Promise<void> {
     const redis = new IORedis(s.redis.url, { lazyConnect: false, maxRetriesPerRequest: 1 });
     const alice = USERS[0];
     // Redis already knows alice's password as leaked (the HIBP API host is fixed in the script; see notes)
+    const key = keySpelling(scripts.includes('share/nauthilus_keys.lua'));
     for (const u of USERS) {
-      await redis.hset(`ntc:HAVEIBEENPWND:${createHash('md5').update(u.account).digest('hex')}`, createHash('sha1').update(u.password).digest('hex').slice(0, 5), u === alice ? '3' : '0');
+      await redis.hset(`${key('HAVEIBEENPWND:')}${createHash('md5').update(u.account).digest('hex')}`, createHash('sha1').update(u.password).digest('hex').slice(0, 5), u === alice ? '3' : '0');
     }
     s.blocklist.blocked.add(IP.blocked);
     s.geoip.rejected.add(IP.geoReject);
@@ -111,7 +112,7 @@ async function main(): Promise<void> {
           for (const l of driver.obs.logins.filter((x) => x.label.startsWith('brute'))) console.log(l.label, l.status, JSON.stringify(l.headers), l.trace.map((r) => `${r.name}:${r.result}`).join(','), l.post.map((r) => `${r.name}:${r.result}:${r.error ?? ''}`).join(','));
         }
       }
-      ctx = { obs: driver.obs, s, redis, metrics, tag };
+      ctx = { obs: driver.obs, s, redis, metrics, tag, key };
       const csvResult = await csvChecks(csvFile, s);
       for (const script of scripts) {
         const compiled = compileProblem(script);
