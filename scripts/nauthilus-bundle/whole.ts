@@ -74,7 +74,9 @@ export async function serveRun(configFile: string, s: StandIns, env: Record<stri
   try {
     await step('good login ok', async () => {
       const r = await post({ username: alice.username, password: alice.password, client_ip: '81.2.72.1' });
-      return r.status === 200 && r.headers.get('auth-status') === 'OK' ? undefined : `HTTP ${r.status} ${r.body.slice(0, 120)}`;
+      if (r.status === 200 && r.headers.get('auth-status') === 'OK') return undefined;
+      const why = serve.lines.filter((l) => /"level":(40|50)/.test(l) && !/resolve DNS name/.test(l)).pop() ?? '';
+      return `HTTP ${r.status} ${r.body.slice(0, 120)} ${why.slice(0, 400)}`;
     });
     await step('wrong password refused', async () => {
       const r = await post({ username: alice.username, password: 'wrong', client_ip: '81.2.72.2' });
