@@ -16,7 +16,7 @@ import { startStandIns, type StandIns } from './standins';
 import { softDelayReturnsOneValue, extractBundle, bundleScripts, prepareMariaDb, writeCsv, writeSiteConfig, siteEnv, USERS } from './site';
 import { Driver } from './scenario';
 import { CHECKS, IP, keySpelling, runScenario, runErrors, type CheckContext } from './checks';
-import { KNOWN, OUT_OF_SCOPE, csvChecks, serveRun } from './whole';
+import { KNOWN, NOTES, OUT_OF_SCOPE, csvChecks, runExampleChunk, serveRun } from './whole';
 
 interface Row { script: string; compiles: string; runs: string; does: string; note: string; failed: boolean }
 
@@ -122,7 +122,11 @@ async function main(): Promise<void> {
           rows.push({ script, compiles: compiled.length ? 'no' : 'yes', runs: '-', does: '-', note: OUT_OF_SCOPE[script], failed: false });
           continue;
         }
-        if (script.includes('testing_csv')) {
+        if (script.startsWith('examples/')) {
+          const r = await runExampleChunk(path.join(bundle, script), path.dirname(bundle));
+          runErr = r.errors;
+          does = r.does;
+        } else if (script.includes('testing_csv')) {
           runErr = csvResult.errors;
           does = csvResult.failures[script];
         } else {
@@ -138,7 +142,8 @@ async function main(): Promise<void> {
         const bad = compiled.length > 0 || runErr.length > 0 || does !== undefined;
         rows.push({
           script, compiles: compiled.length ? 'no' : 'yes', runs: runErr.length ? 'no' : 'yes', does: does === undefined ? 'yes' : 'no',
-          note: [compiled[0], runErr[0], does, bad && known ? `known: ${known}` : ''].filter(Boolean).join('; ').slice(0, 300),
+          note: [compiled[0], runErr[0], does, bad && known ? `known: ${known}` : '', bad ? '' : NOTES[`${tag}:${script}`] ?? NOTES[script] ?? '']
+            .filter(Boolean).join('; ').slice(0, 300),
           failed: bad && !known,
         });
       }
