@@ -45,6 +45,9 @@ export async function runScenario(d: Driver): Promise<void> {
   await d.login('geo-reject', { username: alice.username, password: alice.password, client_ip: IP.geoReject });
   // bob's password is sprayed from many addresses: long-window metrics grow, soft delay and protection take note
   for (let i = 0; i < 8; i++) await d.login(`spray-${i}`, { username: bob.username, password: `guess-${i}`, client_ip: IP.spray(i) });
+  // 1.12's soft_delay keeps an account's metrics 5 s in nauthilus_cache: the spray ran within them, so wait them out
+  await new Promise((resolve) => setTimeout(resolve, 5500));
+  await d.login('spray-late', { username: bob.username, password: 'guess-late', client_ip: IP.spray(9) });
   await d.login('bob-after-spray', { username: bob.username, password: bob.password, client_ip: IP.spray(20) });
   for (let i = 0; i <= BF_LIMIT + 1; i++) await d.login(`brute-${i}`, { username: alice.username, password: `brute-${i}`, client_ip: IP.brute });
   await d.login('brute-then-right', { username: alice.username, password: alice.password, client_ip: IP.brute });

@@ -154,7 +154,7 @@ async function main(): Promise<void> {
     }
 
     // 3. the whole bundle through `authstudio serve`
-    const serve = await serveRun(siteFile, s, env);
+    const serve = await serveRun(siteFile, s, env, keySpelling(scripts.includes('share/nauthilus_keys.lua')));
     for (const r of serve) rows.push({ script: `serve: ${r.what}`, compiles: '-', runs: r.ok ? 'yes' : 'no', does: r.ok ? 'yes' : 'no', note: r.note ?? '', failed: !r.ok });
   } finally {
     await s.close();

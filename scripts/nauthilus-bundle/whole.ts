@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
+import IORedis from 'ioredis';
 import { LuaVm } from '../../engine/lua/vm';
 import { testServices } from '../../test/helpers/lua-harness';
 import { loadConfigFile } from '../../engine/config/load';
@@ -11,6 +12,8 @@ import { buildHttpApp } from '../../engine/http/app';
 import { spawnServe } from '../../test/helpers/spawn-serve';
 import { USERS, BF_LIMIT } from './site';
 import type { StandIns } from './standins';
+
+type KeySpelling = (before: string, user?: string, after?: string) => string;
 
 /**
  * Failures where Nauthilus itself does the same (key: "tag:script" or "script"), with why. A script listed here
@@ -85,8 +88,9 @@ export async function csvChecks(configFile: string, _s: StandIns): Promise<{ err
 export interface ServeResult { what: string; ok: boolean; note?: string }
 
 /** The whole bundle as a Nauthilus site, through `authstudio serve` and real HTTP. */
-export async function serveRun(configFile: string, s: StandIns, env: Record<string, string>): Promise<ServeResult[]> {
+export async function serveRun(configFile: string, s: StandIns, env: Record<string, string>, key: KeySpelling): Promise<ServeResult[]> {
   const out: ServeResult[] = [];
+  const redis = new IORedis(s.redis.url, { maxRetriesPerRequest: 1 });
   const serve = await spawnServe(['--config', configFile], env);
   const alice = USERS[0];
   const post = async (payload: Record<string, string>, query = '') => {
@@ -135,12 +139,25 @@ export async function serveRun(configFile: string, s: StandIns, env: Record<stri
       }
       return undefined;
     });
-    await step('Dovecot logout event clears the session (dovecot-session-cleaner)', async () => {
-      const r = await fetch(`${serve.url}/api/v1/custom/dovecot-session-cleaner`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ event: 'imap_command_finished', fields: { user: alice.account, session: 'serve-session', cmd_name: 'LOGOUT' } }),
+    await step('Dovecot login records its session, the disconnect event clears it (monitoring + dovecot-session-cleaner)', async () => {
+      const target = '81.2.72.9:51000';
+      const r = await fetch(`${serve.url}/api/v1/auth/json`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'X-Nauthilus-Service': 'Dovecot', 'X-Dovecot-Proxy-Target': target },
+        body: JSON.stringify({ username: alice.username, password: alice.password, client_ip: '81.2.72.9', protocol: 'imap', ssl: 'on' }),
       });
-      return r.status < 400 ? undefined : `HTTP ${r.status} ${(await r.text()).slice(0, 120)}`;
+      if (r.status !== 200) return `Dovecot login: HTTP ${r.status}`;
+      const sessions = key('DS:', undefined, alice.account);
+      const accounts = key('DS_ACCOUNT');
+      if (await redis.hget(sessions, target) !== '127.0.0.1') return `no session ${target} in ${sessions} after the login`;
+      if (await redis.hget(accounts, target) !== alice.account) return `no ${target} in ${accounts} after the login`;
+      const ev = await fetch(`${serve.url}/api/v1/custom/dovecot-session-cleaner`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ categories: ['service:imap-login'], event: 'proxy_session_finished', fields: { user: alice.account, remote_ip: '81.2.72.9', remote_port: 51000 } }),
+      });
+      if (ev.status >= 400) return `cleaner: HTTP ${ev.status} ${(await ev.text()).slice(0, 120)}`;
+      if (await redis.hget(sessions, target) !== null) return `session ${target} still in ${sessions} after the disconnect event`;
+      return (await redis.hget(accounts, target)) === null ? undefined : `${target} still in ${accounts}`;
     });
     await step('no Lua error in the serve log', async () => {
       // (a connection target's DNS name that does not resolve here is the machine's network, not a script's doing)
@@ -149,6 +166,7 @@ export async function serveRun(configFile: string, s: StandIns, env: Record<stri
     });
   } finally {
     await serve.stop();
+    redis.disconnect();
   }
   return out;
 }
