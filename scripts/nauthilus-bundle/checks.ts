@@ -8,6 +8,8 @@ import type { StandIns } from './standins';
 
 export interface CheckContext {
   obs: Observed; s: StandIns; redis: Redis; metrics: string; tag: string;
+  /** Lines the scripts printed (print_result) while the site ran. */
+  printed: number;
   /** A Redis key as the release's scripts spell it: `key('hll:acct:', 'bob', ':ips:86400')`. */
   key: (before: string, user?: string, after?: string) => string;
 }
@@ -105,7 +107,11 @@ export const CHECKS: Record<string, Check> = {
     const blocked = c.obs.logins.filter((l) => l.label.startsWith('brute') && l.headers['x-nauthilus-bruteforce'] === 'true');
     return fail(blocked.length > 0, 'no X-Nauthilus-Bruteforce header once brute force triggered');
   },
-  'actions/analytics.lua': () => undefined,
+  // rejected logins count by what caused them (init.lua creates the counter): the blocklisted one and brute force
+  'actions/analytics.lua': (c) => first(
+    fail(/analytics_count\{feature="blocklist"\} [1-9]/.test(c.metrics), 'no analytics_count{feature="blocklist"} for the blocklisted login'),
+    fail(/analytics_count\{feature="brute_force"\} [1-9]/.test(c.metrics), 'no analytics_count{feature="brute_force"} for the brute-force blocks'),
+  ),
   'actions/clickhouse.lua': (c) => {
     const inserts = c.s.clickhouse.requests.filter((r) => r.method === 'POST' && decodeURIComponent(r.url).includes('INSERT'));
     return first(
@@ -154,8 +160,13 @@ export const CHECKS: Record<string, Check> = {
     fail(c.s.clickhouse.requests.some((r) => /SELECT/i.test(decodeURIComponent(r.url) + r.body)), 'no SELECT sent to ClickHouse'),
     fail(/alice/.test(H(c, 'ch-query').body), 'the rows ClickHouse answered are not in the hook answer')),
   'hooks/dovecot-session-cleaner.lua': (c) => hookOk(c, 'session-cleaner'),
-  'share/nauthilus_util.lua': () => undefined,
-  'share/nauthilus_keys.lua': () => undefined,
+  // the scripts log through its print_result (JSON lines on stdout)
+  'share/nauthilus_util.lua': (c) => fail(c.printed > 0, 'no print_result line was printed'),
+  // account keys carry the account's hash tag {acm-<md5(username)>}
+  'share/nauthilus_keys.lua': async (c) => {
+    const tag = `{acm-${createHash('md5').update(bob.username).digest('hex')}}`;
+    return fail((await c.redis.keys(`*${tag.replace(/[{}]/g, '\\$&')}${bob.username}*`)).length > 0, `no key with ${tag}${bob.username}`);
+  },
 };
 
 /** Stage names under which a script's records appear (config names: the file's base name). */

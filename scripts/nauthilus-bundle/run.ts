@@ -112,7 +112,7 @@ async function main(): Promise<void> {
           for (const l of driver.obs.logins.filter((x) => x.label.startsWith('brute'))) console.log(l.label, l.status, JSON.stringify(l.headers), l.trace.map((r) => `${r.name}:${r.result}`).join(','), l.post.map((r) => `${r.name}:${r.result}:${r.error ?? ''}`).join(','));
         }
       }
-      ctx = { obs: driver.obs, s, redis, metrics, tag, key };
+      ctx = { obs: driver.obs, s, redis, metrics, tag, key, printed: printed + (process.env.FIDELITY_PRINT ? 1 : 0) };
       const csvResult = await csvChecks(csvFile, s);
       for (const script of scripts) {
         const compiled = compileProblem(script);
