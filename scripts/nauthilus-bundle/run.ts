@@ -54,6 +54,8 @@ async function main(): Promise<void> {
   const { git, tag } = args(process.argv.slice(2));
   const bundle = extractBundle(git, tag);
   const scripts = bundleScripts(bundle);
+  // the release line by its files: 1.12 ships share/nauthilus_keys.lua
+  const line = scripts.includes('share/nauthilus_keys.lua') ? '1.12' : '1.10';
   console.log(`Nauthilus ${tag}: ${scripts.length} scripts in lua-plugins.d (extracted to a temp dir)`);
   // what the scripts print() (Nauthilus writes it to stdout) is kept out of the table: counted, shown with FIDELITY_PRINT=1
   const write = process.stdout.write.bind(process.stdout);
@@ -142,7 +144,7 @@ async function main(): Promise<void> {
         const bad = compiled.length > 0 || runErr.length > 0 || does !== undefined;
         rows.push({
           script, compiles: compiled.length ? 'no' : 'yes', runs: runErr.length ? 'no' : 'yes', does: does === undefined ? 'yes' : 'no',
-          note: [compiled[0], runErr[0], does, bad && known ? `known: ${known}` : '', bad ? '' : NOTES[`${tag}:${script}`] ?? NOTES[script] ?? '']
+          note: [compiled[0], runErr[0], does, bad && known ? `known: ${known}` : '', bad ? '' : NOTES[`${line}:${script}`] ?? NOTES[script] ?? '']
             .filter(Boolean).join('; ').slice(0, 300),
           failed: bad && !known,
         });
