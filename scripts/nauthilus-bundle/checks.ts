@@ -10,6 +10,7 @@ export interface CheckContext {
   obs: Observed; s: StandIns; redis: Redis; metrics: string; tag: string;
   /** Lines the scripts printed (print_result) while the site ran. */
   printed: number;
+  printedLines: string[];
   /** A Redis key as the release's scripts spell it: `key('hll:acct:', 'bob', ':ips:86400')`. */
   key: (before: string, user?: string, after?: string) => string;
 }
@@ -140,7 +141,16 @@ export const CHECKS: Record<string, Check> = {
     fail(L(c, 'wrong').decision === 'fail', 'a wrong password was accepted'),
     fail(L(c, 'unknown').decision === 'fail', 'an unknown user was accepted'),
   ),
-  'init/init.lua': (c) => fail(!c.obs.logs.some((l) => /init script.*failed/.test(String(l.msg))), 'the init script failed'),
+  // it uploads the Redis scripts the others run by name and prints their SHA1s: each must be loaded in Redis
+  'init/init.lua': async (c) => {
+    if (c.obs.logs.some((l) => /init script.*failed/.test(String(l.msg)))) return 'the init script failed';
+    const report = c.printedLines.map((l) => { try { return JSON.parse(l) as Record<string, unknown>; } catch { return {}; } })
+      .find((j) => j.caller === 'init.lua' && j.status === 'finished');
+    if (!report) return 'no "finished" result printed by init.lua';
+    const shas = Object.values(report).filter((v): v is string => typeof v === 'string' && /^[0-9a-f]{40}$/.test(v));
+    const loaded = (await c.redis.call('SCRIPT', 'EXISTS', ...shas)) as number[];
+    return fail(shas.length >= 5 && loaded.every((x) => x === 1), `uploaded scripts not all in Redis (${shas.length} reported, loaded ${JSON.stringify(loaded)})`);
+  },
   'hooks/hello-world-request-dump.lua': (c) => first(hookOk(c, 'hello-world'), fail(/X-Test|x-test/.test(H(c, 'hello-world').body), 'the dump does not show the request header')),
   'hooks/http-head-get-demo.lua': (c) => first(hookOk(c, 'head-get GET'), hookOk(c, 'head-get HEAD'),
     fail(H(c, 'head-get GET').body.length > 0 && H(c, 'head-get HEAD').body.length === 0, 'GET without a body or HEAD with one'),

@@ -60,10 +60,12 @@ async function main(): Promise<void> {
   // what the scripts print() (Nauthilus writes it to stdout) is kept out of the table: counted, shown with FIDELITY_PRINT=1
   const write = process.stdout.write.bind(process.stdout);
   let printed = 0;
+  const printedLines: string[] = [];
   if (!process.env.FIDELITY_PRINT) {
     process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
       if (String(chunk).startsWith('{')) {
         printed++;
+        printedLines.push(String(chunk));
         return true;
       }
       return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
@@ -114,7 +116,7 @@ async function main(): Promise<void> {
           for (const l of driver.obs.logins.filter((x) => x.label.startsWith('brute'))) console.log(l.label, l.status, JSON.stringify(l.headers), l.trace.map((r) => `${r.name}:${r.result}`).join(','), l.post.map((r) => `${r.name}:${r.result}:${r.error ?? ''}`).join(','));
         }
       }
-      ctx = { obs: driver.obs, s, redis, metrics, tag, key, printed: printed + (process.env.FIDELITY_PRINT ? 1 : 0) };
+      ctx = { obs: driver.obs, s, redis, metrics, tag, key, printed: printed + (process.env.FIDELITY_PRINT ? 1 : 0), printedLines };
       const csvResult = await csvChecks(csvFile, s);
       for (const script of scripts) {
         const compiled = compileProblem(script);
