@@ -10,6 +10,7 @@ import { chunkName } from './lua/chunk-name';
 import type { LuaPools, Generation } from './pipeline/pipeline';
 import { AuthStudioError } from './errors/registry';
 import { buildProtection, type Protection } from './protection/index';
+import { scriptRedisPrefix } from './pipeline/lua-request';
 
 /** A generation with the protection objects the admin endpoints use. */
 export type EngineGeneration = Generation & { protection: Protection };
@@ -137,7 +138,7 @@ export async function runInitScript(vm: LuaVm, config: AuthStudioConfig, ref: Sc
   try {
     const script = await vm.loadScript(chunkName(ref), src, config.server.luaScriptTimeoutMs);
     const call = new CallContext('init');
-    await vm.dispatch('init', script, '', [loggingTable(config)], call, config.server.luaScriptTimeoutMs);
+    await vm.dispatch('init', script, '', [loggingTable(config), undefined, scriptRedisPrefix(config)], call, config.server.luaScriptTimeoutMs);
     return undefined;
   } catch (e) {
     if (e instanceof AuthStudioError && e.code === 'AS_ERR_LUA_SYNTAX') {
@@ -151,6 +152,7 @@ export async function runInitScript(vm: LuaVm, config: AuthStudioConfig, ref: Sc
 export function loggingTable(config: AuthStudioConfig): Record<string, string> {
   return { log_level: config.server.logLevel, log_format: config.server.logFormat };
 }
+
 
 export function retirePools(pools: LuaPools): void {
   for (const p of [pools.features, pools.filters, pools.actions, pools.hooks, ...pools.backends.values()]) p?.retire();

@@ -45,6 +45,9 @@ export function registerHookRoutes(app: FastifyInstance, engine: AuthEngine): vo
           const safe = values.map((v) => headerSafe(String(v)));
           reply.header(k, safe.length === 1 ? safe[0] : safe);
         }
+        // HEAD: Go's server (Nauthilus) sends the written bytes' length as Content-Length and no Content-Length at
+        // all when the hook wrote nothing; node drops a HEAD body itself
+        if (req.method === 'HEAD' && result.body === '') return reply.code(result.status).type(headerSafe(result.contentType)).send();
         // a Buffer body: with a string body node re-encodes the header block, garbling UTF-8 header bytes
         return reply.code(result.status).type(headerSafe(result.contentType)).send(Buffer.from(result.body, 'utf8'));
       },

@@ -560,7 +560,7 @@ let namesCache: Record<string, boolean> | undefined;
 function moduleNamesTable(): Record<string, boolean> {
   if (!namesCache) {
     namesCache = {};
-    for (const m of require('./modules/index').MODULES as Array<{ name: string }>) namesCache[m.name] = true;
+    for (const n of (require('./modules/index') as typeof import('./modules/index')).requireNames()) namesCache[n] = true;
   }
   return namesCache;
 }

@@ -5,6 +5,7 @@ import type { CustomHookConfig } from '../config/types';
 import { CallContext, type HookHttpRequest, type HookHttpResponse } from '../lua/call-context';
 import { chunkName } from '../lua/chunk-name';
 import { loggingTable } from '../generation';
+import { scriptRedisPrefix } from './lua-request';
 import type { Generation } from './pipeline';
 import { runLuaStage } from './lua-stages';
 import type { StageRecord } from './trace';
@@ -37,7 +38,7 @@ export async function runCustomHook(gen: Generation, logger: Logger, location: s
   call.httpRequest = req;
   call.httpResponse = response;
   const timeout = gen.config.server.luaScriptTimeoutMs;
-  const r = await runLuaStage(pool, 'hook', hook.location, chunkName(hook.script), 'hook', '', call, timeout, [loggingTable(gen.config), call.session]);
+  const r = await runLuaStage(pool, 'hook', hook.location, chunkName(hook.script), 'hook', '', call, timeout, [loggingTable(gen.config), call.session, scriptRedisPrefix(gen.config)]);
   if (r.error) {
     logger.warn({ hook: hook.location, err: r.record.error }, 'custom hook failed');
     return hookFailed(call.session, [r.record]);

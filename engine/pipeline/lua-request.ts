@@ -30,6 +30,14 @@ export const DERIVED_FIELD_DEFAULTS: Readonly<LuaRequestFields> = Object.freeze(
   log_level: '',
 });
 
+/**
+ * `request.redis_prefix` (Nauthilus 1.12, lualib/request.go): the configured server.redis.prefix, "nt:" when none
+ * is set (config Redis.GetPrefix); scripts build their keys with it (nauthilus_util.get_redis_key).
+ */
+export function scriptRedisPrefix(config: { server: { redis: { prefix: string } } }): string {
+  return config.server.redis.prefix || 'nt:';
+}
+
 /** Client fields AuthStudio reads but Nauthilus does not put in the request table. */
 export const CLIENT_FIELDS_NOT_IN_LUA: readonly string[] = ['method', 'auth_login_attempt'];
 

@@ -15,7 +15,7 @@ import type { ScriptPool } from '../lua/script-pool';
 import { chunkName } from '../lua/chunk-name';
 import type { AuthRequest } from './auth-request';
 import { networkOf } from './auth-request';
-import { CLIENT_FIELDS_NOT_IN_LUA, DERIVED_FIELD_DEFAULTS, encodeLuaRequest, type LuaRequestFields } from './lua-request';
+import { CLIENT_FIELDS_NOT_IN_LUA, DERIVED_FIELD_DEFAULTS, encodeLuaRequest, type LuaRequestFields, scriptRedisPrefix } from './lua-request';
 import { runLuaStage, StageStatus } from './lua-stages';
 import { roundMs, type StageRecord } from './trace';
 import type { BuiltinCheck, BackendOutcome, PasswordCache } from './extensions';
@@ -135,6 +135,7 @@ export class AuthPipeline {
       debug: config.server.logLevel === 'debug',
       log_format: config.server.logFormat,
       log_level: config.server.logLevel,
+      redis_prefix: scriptRedisPrefix(config),
       no_auth: req.mode !== 'auth',
       service: req.endpoint,
       session: req.session,

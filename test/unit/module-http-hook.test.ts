@@ -89,7 +89,7 @@ test('a Content-Type set as a header lands in contentType, where the hook route 
   assert.equal(call.httpResponse?.contentType, undefined);
 });
 
-test('string, data, html and redirect helpers; a HEAD request gets no body', async () => {
+test('string, data, html and redirect helpers; on HEAD the written bytes are kept for Content-Length (the HTTP layer sends no body)', async () => {
   const call = hookCall();
   await runLua(`require("nauthilus_http_response").html(403, "<b>no</b>") return 1`, { call });
   assert.deepEqual([call.httpResponse?.status, call.httpResponse?.contentType, call.httpResponse?.body], [403, 'text/html; charset=utf-8', '<b>no</b>']);
@@ -98,7 +98,7 @@ test('string, data, html and redirect helpers; a HEAD request gets no body', asy
   assert.deepEqual([call2.httpResponse?.status, call2.httpResponse?.contentType, call2.httpResponse?.body, call2.httpResponse?.headers.location], [302, 'application/x-test', 'raw', ['/elsewhere']]);
   const head = hookCall({ method: 'HEAD' });
   await runLua(`require("nauthilus_http_response").string(200, "body") return 1`, { call: head });
-  assert.deepEqual([head.httpResponse?.status, head.httpResponse?.body], [200, undefined]);
+  assert.deepEqual([head.httpResponse?.status, head.httpResponse?.body], [200, 'body']);
 });
 
 test('with no HTTP request (an init script) getters return nil and an error; setters raise', async () => {

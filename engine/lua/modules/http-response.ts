@@ -108,9 +108,10 @@ export const httpResponseModule: LuaModule = {
       if (charge) c.budget.charge(fn, charge);
       apply(response(c), (c.httpRequest?.method ?? '').toUpperCase());
     };
-    // like Go's ResponseWriter: writes append, and a HEAD response has no body
-    const write = (r: HookHttpResponse, method: string, data: string) => {
-      if (method !== 'HEAD') r.body = (r.body ?? '') + data;
+    // like Go's ResponseWriter: writes append; on HEAD the bytes only count for Content-Length (the HTTP layer
+    // sends no body)
+    const write = (r: HookHttpResponse, _method: string, data: string) => {
+      r.body = (r.body ?? '') + data;
     };
     return {
       functions: {

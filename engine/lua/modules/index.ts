@@ -28,6 +28,7 @@ import { psnetModule } from './psnet';
 import { softWhitelistModule } from './soft-whitelist';
 import { bruteForceModule } from './brute-force';
 import { ldapModule } from './ldap';
+import { opentelemetryModule } from './opentelemetry';
 
 import { gllStatsModule } from './gll-stats';
 import { gllRuntimeModule } from './gll-runtime';
@@ -47,7 +48,7 @@ import { gllInspectModule } from './gll-inspect';
 import { gllRegexpModule } from './gll-regexp';
 
 /** Every module `require` can load, in documentation order. */
-export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, ldapModule, softWhitelistModule, bruteForceModule, gllHttpModule, gllHttpClientModule, gllHttpUtilModule, telegramModule, gllHexModule, gllBitModule, gllShellescapeModule, gllHumanizeModule, gllFilepathModule, gllInspectModule, gllRegexpModule, gllStatsModule, gllRuntimeModule, gllGoosModule, gllIoutilModule, gllLogModule, gllLogLevelModule, gllCmdModule, gllStorageModule, gllCertUtilModule, gllXmlpathModule];
+export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, ldapModule, softWhitelistModule, bruteForceModule, opentelemetryModule, gllHttpModule, gllHttpClientModule, gllHttpUtilModule, telegramModule, gllHexModule, gllBitModule, gllShellescapeModule, gllHumanizeModule, gllFilepathModule, gllInspectModule, gllRegexpModule, gllStatsModule, gllRuntimeModule, gllGoosModule, gllIoutilModule, gllLogModule, gllLogLevelModule, gllCmdModule, gllStorageModule, gllCertUtilModule, gllXmlpathModule];
 
 /**
  * Nauthilus 1.x `dynamic_loader` names. Every name is accepted (3.x treats the call as a no-op);
@@ -119,10 +120,22 @@ export const LEGACY_LOADER_NAMES: Record<string, string | null> = {
   nauthilus_builtin: 'nauthilus_builtin',
 };
 
+/**
+ * Further `require` names of a module: Nauthilus 1.12 preloads gluacrypto as "glua_crypto" too (luapool/runtime.go);
+ * each name loads its own copy of the module, as a Go preload does.
+ */
+export const REQUIRE_ALIASES: Record<string, string> = { glua_crypto: 'crypto' };
+
 const byName = new Map<string, LuaModule>();
 for (const m of MODULES) {
   if (byName.has(m.name)) throw new Error(`duplicate Lua module ${m.name}`);
   byName.set(m.name, m);
+}
+for (const [alias, target] of Object.entries(REQUIRE_ALIASES)) byName.set(alias, byName.get(target)!);
+
+/** Every name `require` takes: the modules' names and their aliases. */
+export function requireNames(): string[] {
+  return [...byName.keys()];
 }
 
 export function moduleByName(name: string): LuaModule | undefined {

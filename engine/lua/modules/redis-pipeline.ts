@@ -1,4 +1,5 @@
 // `nauthilus_redis.redis_pipeline`: many commands in one round trip, one {ok, value | err} entry per command.
+import { createHash } from 'node:crypto';
 import type { HostFunction } from '../module';
 import { checkArg, fail, ret } from '../values';
 import { type RedisRunner, errorText, listValues, toNumber, goString, valueArg, lvAsNumber } from './redis-runner';
@@ -127,6 +128,22 @@ function buildOp(row: Row, mock: boolean, uploads: Map<string, UploadedScript>):
       return mock ? one('sunionstore', [dest, dest, ...sources], () => 'OK') : one('pfmerge', [dest, ...sources]);
     }
     case 'run_script': case 'evalsha': {
+      // Nauthilus 1.10: {"run_script", upload_name, {keys}, {args}}; Nauthilus 1.12 (redislib/pipeline.go) takes
+      // redis_run_script's order, {"run_script", script, upload_name, {keys}, {args}}: told apart by item 3, a
+      // table in the 1.10 form and the upload name (a string) in the 1.12 one
+      if (row.name === 'run_script' && !row.table(3) && row.items[2] !== undefined && row.items[2] !== null) {
+        const source = row.str(2);
+        const name = row.str(3);
+        const keys = row.table(4) ? row.list(4) : [];
+        const args = row.table(5) ? row.list(5) : [];
+        if (name === '') {
+          const raw = { sha: createHash('sha1').update(source).digest('hex'), source };
+          return { method: 'eval', args: [source, keys.length, ...keys, ...args], key: keys[0], script: raw };
+        }
+        const script = uploads.get(name);
+        if (!script) throw new Error(`could not find script with name ${name}`);
+        return { method: 'eval', args: [script.source, keys.length, ...keys, ...args], key: keys[0], script };
+      }
       const name = row.str(2);
       const script = uploads.get(name);
       if (!script) throw new Error(`unknown uploaded script name: ${name}`);

@@ -411,9 +411,21 @@ function dispatch.add_totp(env, req)
   return to_int(fn(req))
 end
 
-function dispatch.hook(env, logging, session)
+-- Hooks and init scripts get Nauthilus 1.10's (logging, session); that first table also carries what
+-- Nauthilus 1.12 passes as its one request table (request.logging, request.session, log_format, log_level), so
+-- scripts written for either release find what they read.
+local function hook_request(logging, session, redis_prefix)
+  local t = {}
+  for k, v in pairs(logging) do t[k] = v end
+  t.logging = logging
+  t.session = session
+  t.redis_prefix = redis_prefix
+  return t
+end
+
+function dispatch.hook(env, logging, session, redis_prefix)
   local fn = entry(env, "nauthilus_run_hook")
-  local result = fn(logging, session)
+  local result = fn(hook_request(logging, session, redis_prefix), session)
   -- Nauthilus 1.10 (lualib/hook/hook.go, handler/custom/custom.go): only a table with keys is sent (as JSON);
   -- nil, a string, a number, a boolean or an empty table answer 200 with an empty body; an array is an error (500)
   if type(result) ~= "table" then return nil end
@@ -435,9 +447,9 @@ function dispatch.hook(env, logging, session)
   return s
 end
 
-function dispatch.init(env, logging)
+function dispatch.init(env, logging, session, redis_prefix)
   local fn = entry(env, "nauthilus_run_hook")
-  fn(logging)
+  fn(hook_request(logging, session, redis_prefix))
   return 0
 end
 

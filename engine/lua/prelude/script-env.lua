@@ -65,6 +65,26 @@ local function copy_module(m)
   return c
 end
 
+-- Host modules that are Lua files in Nauthilus (share/nauthilus_util.lua on package.path): a file of that name
+-- found on package.path is loaded instead of the built-in module, so each release's scripts get their own copy.
+local FILE_FIRST = { nauthilus_util = true }
+
+-- The package.path searchers (not the C-file one): a loader and its extra value, or nil and the "no file" lines.
+local function search_path(g, name, msg)
+  for i = 2, #real_searchers do
+    local s = real_searchers[i]
+    if s ~= c_file_searcher then
+      loading_env = g
+      local ok, l, x = pcall(s, name)
+      loading_env = nil
+      if not ok then error(l, 3) end
+      if type(l) == "function" then return l, x end
+      if type(l) == "string" then msg[#msg + 1] = l end
+    end
+  end
+  return nil
+end
+
 -- `require` for one script: host modules are built once per VM and copied; user modules (package_path) load
 -- once per script, in the script's globals. Module code runs where a host call cannot wait (as in Lua's require).
 local function make_require(g, loaded)
@@ -78,24 +98,17 @@ local function make_require(g, loaded)
     local loader, extra
     if type(preload) == "table" and preload[name] ~= nil then
       loader, extra = preload[name], ":preload:"
-    elseif module_names[name] then
+    end
+    if not loader and FILE_FIRST[name] then loader, extra = search_path(g, name, {}) end
+    if not loader and module_names[name] then
       m = real_require(name)
       if type(m) == "table" then m = copy_module(m) end
       loaded[name] = m
       return m
-    else
+    end
+    if not loader then
       local msg = { "module '" .. name .. "' not found:", "\n\tno field package.preload['" .. name .. "']" }
-      for i = 2, #real_searchers do
-        local s = real_searchers[i]
-        if s ~= c_file_searcher then
-          loading_env = g
-          local ok, l, x = pcall(s, name)
-          loading_env = nil
-          if not ok then error(l, 2) end
-          if type(l) == "function" then loader, extra = l, x break end
-          if type(l) == "string" then msg[#msg + 1] = l end
-        end
-      end
+      loader, extra = search_path(g, name, msg)
       if not loader then error(table.concat(msg), 2) end
     end
     local outer = can_wait
