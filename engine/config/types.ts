@@ -65,8 +65,16 @@ export interface RedisSettings {
   positiveCacheTtlSec: number;
   negativeCacheTtlSec: number;
   commandTimeoutMs?: number;
-  /** True for `rediss://` URLs: connect with TLS. */
+  /** True for `rediss://` URLs or `tls.enabled`: connect with TLS (to the sentinels too, as go-redis does). */
   tls?: boolean;
+  /** PEM files: a client certificate and its key (both or neither), and CAs to trust instead of the system's. */
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  tlsCaFile?: string;
+  /** Accept any server certificate (Nauthilus' `tls.skip_verify`). */
+  tlsSkipVerify?: boolean;
+  /** Sentinel mode only: connect to a replica the sentinels name (go-redis ReplicaOnly), not to the master. */
+  sentinelReplica?: boolean;
   /** Credentials for the sentinels themselves (`sentinels.username` / `sentinels.password`). */
   sentinelUsername?: string;
   sentinelPassword?: string;
