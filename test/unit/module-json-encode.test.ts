@@ -85,3 +85,18 @@ test('gopher-lua-libs v0.7.0 (Nauthilus 1.10): deep nesting encodes; json.encode
   assert.equal(deep, `${'['.repeat(100)}"x"${']'.repeat(100)}`);
   assert.match(String(err), /bad argument #1 to encode \(value expected\)/);
 });
+
+test('Go encoding/json (Nauthilus 1.10 json.encode): 3000 random float64 of every magnitude in Go\'s shortest form', async () => {
+  // Go's float64 text and JavaScript's String(n) agree: shortest digits, exponent below 1e-6 and from 1e21 on
+  let seed = 42;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const numbers = Array.from({ length: 3000 }, () => (rnd() - 0.5) * 10 ** Math.floor(rnd() * 60 - 30));
+  const [joined] = await runLua(`local json = require("json")
+    local src = {${numbers.map((n) => String(n)).join(',')}}
+    local out = {}
+    for i, n in ipairs(src) do out[i] = json.encode(n) end
+    return table.concat(out, " ")`, { timeoutMs: 30000 });
+  const got = String(joined).split(' ');
+  const wrong = numbers.map((n, i) => [String(n), got[i]]).filter(([want, have]) => want !== have);
+  assert.deepEqual(wrong.slice(0, 5), []);
+});

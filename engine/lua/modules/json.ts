@@ -24,14 +24,6 @@ export const jsonModule: LuaModule = {
   install() {
     return {
       functions: {
-        // a float64 as Go's encoding/json writes it (JavaScript's shortest form switches to exponents at the
-        // same 1e21 / 1e-6 bounds and writes them the same way); NaN and infinities are Go's error
-        number_raw: (value: unknown) => {
-          const n = typeof value === 'bigint' ? Number(value) : (value as number);
-          if (Number.isNaN(n)) return fail('json: unsupported value: NaN');
-          if (!Number.isFinite(n)) return fail(`json: unsupported value: ${n > 0 ? '+Inf' : '-Inf'}`);
-          return ret(Object.is(n, -0) ? '-0' : String(n));
-        },
         next_raw: (buf: string, eof: boolean) => {
           const r = nextJsonValue(buf, eof);
           return LuaMultiReturn.from(r[0] === 'ok' ? ['ok', toLua(markObjects(r[1])), r[2]] : r);
@@ -85,14 +77,38 @@ local function quote(s)
   return '"' .. table.concat(out) .. '"'
 end
 
+-- Go's float64 text: the shortest digits that read back as the same number, written plainly between 1e-6
+-- and 1e21 and as d.ddde+XX / d.ddde-X outside
+local function float(v)
+  local text
+  for p = 0, 16 do
+    text = string.format("%." .. p .. "e", v)
+    if tonumber(text) == v then break end
+  end
+  local sign, int, frac, exp = string.match(text, "^(-?)(%d)%.?(%d*)e([-+]%d+)$")
+  local digits = string.gsub(int .. frac, "0+$", "")
+  if digits == "" then digits = "0" end
+  local e = tonumber(exp)
+  local a = math.abs(v)
+  if a < 1e-6 or a >= 1e21 then
+    local m = #digits > 1 and (string.sub(digits, 1, 1) .. "." .. string.sub(digits, 2)) or digits
+    return sign .. m .. "e" .. (e < 0 and "-" or "+") .. math.abs(e)
+  end
+  if e < 0 then return sign .. "0." .. string.rep("0", -e - 1) .. digits end
+  if #digits <= e + 1 then return sign .. digits .. string.rep("0", e + 1 - #digits) end
+  return sign .. string.sub(digits, 1, e + 1) .. "." .. string.sub(digits, e + 2)
+end
+
 local function number(v)
+  if v ~= v then return nil, PREFIX .. "json: unsupported value: NaN" end
+  if v == math.huge then return nil, PREFIX .. "json: unsupported value: +Inf" end
+  if v == -math.huge then return nil, PREFIX .. "json: unsupported value: -Inf" end
   local i = math.tointeger(v)
   if i and i > -9007199254740992 and i < 9007199254740992 and not (i == 0 and 1 / v < 0) then
     return string.format('%d', i)
   end
-  local text, err = api.number_raw(v)
-  if text == nil then return nil, PREFIX .. err end
-  return text
+  if v == 0 then return "-0" end
+  return float(v + 0.0)
 end
 
 local function object_marked(t)
