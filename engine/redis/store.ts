@@ -125,6 +125,7 @@ export class RedisStore {
     this.client = client ?? createRedisClient(settings);
     // connection errors surface per command (tempfail); do not crash on the emitter
     this.client.on('error', (e: Error) => this.lastErrors.set(this.client, e));
+    this.client.on('ready', () => this.lastErrors.delete(this.client));
   }
 
   get mode(): RedisSettings['mode'] {
@@ -145,13 +146,15 @@ export class RedisStore {
     if (old) return; // registering again (init scripts re-run on reload) keeps the open connection
     const c = createRedisClient(settings);
     c.on('error', (e: Error) => this.lastErrors.set(c, e));
+    c.on('ready', () => this.lastErrors.delete(c));
     this.pools.set(name, c);
   }
 
-  /** Why the named connection last failed to connect (undefined when it never did). */
+  /** Why the named connection failed to connect, while it is not connected (undefined when it is). */
   connectionError(name: string): Error | undefined {
     const c = name === 'default' ? this.client : this.pools.get(name);
-    return c ? this.lastErrors.get(c) : undefined;
+    if (!c || c.status === 'ready') return undefined;
+    return this.lastErrors.get(c);
   }
 
   hasPool(name: string): boolean {

@@ -94,18 +94,19 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Send PING and resolve when +PONG comes back; reject on any socket error. */
-function ping(port: number, timeoutMs: number): Promise<void> {
+/** Send PING (after AUTH when the server has a password) and resolve when +PONG comes back; reject on any socket error. */
+function ping(port: number, timeoutMs: number, password?: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const sock = net.connect({ host: '127.0.0.1', port });
     let buf = '';
+    const lines = password ? 2 : 1;
     sock.setTimeout(timeoutMs, () => sock.destroy(new Error('PING timed out')));
-    sock.once('connect', () => sock.write('PING\r\n'));
+    sock.once('connect', () => sock.write(password ? `AUTH ${password}\r\nPING\r\n` : 'PING\r\n'));
     sock.on('data', (d) => {
       buf += d.toString('latin1');
-      if (buf.includes('\r\n')) {
+      if (buf.split('\r\n').length > lines) {
         sock.end();
-        if (buf.startsWith('+PONG')) resolve();
+        if (/(^|\r\n)\+PONG/.test(buf) && !buf.startsWith('-')) resolve();
         else reject(new Error(`unexpected reply to PING: ${buf.trim()}`));
       }
     });
@@ -141,6 +142,8 @@ function startOn(port: number, tlsPort: number, dir: string, opts: RedisServerOp
   const args = serverArgs(port, tlsPort, dir, opts);
   // a data server logs "Ready to accept connections"; a Sentinel logs its ID once it listens
   const ready = opts.sentinel ? /Sentinel ID is/ : /Ready to accept connections/;
+  const pw = (opts.args ?? []).indexOf('--requirepass');
+  const requirepass = pw >= 0 ? (opts.args ?? [])[pw + 1] : undefined;
   return new Promise((resolve, reject) => {
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -165,7 +168,7 @@ function startOn(port: number, tlsPort: number, dir: string, opts: RedisServerOp
       if (settled) return; // keep draining the pipe, stop collecting
       output += d.toString();
       // the server logs this line once it listens; then one PING proves it answers
-      if (ready.test(output) && !settled) ping(port, 2000).then(() => finish(), (e) => finish(e));
+      if (ready.test(output) && !settled) ping(port, 2000, requirepass).then(() => finish(), (e) => finish(e));
     };
     child.stdout.on('data', onOutput);
     child.stderr.on('data', onOutput);
@@ -286,6 +289,8 @@ export interface SentinelGroupOptions {
   args?: string[];
   /** Extra arguments for every sentinel. */
   sentinelArgs?: string[];
+  /** The sentinels demand this password (`requirepass`); clients give it as sentinel_password / sentinels.password. */
+  sentinelPassword?: string;
   /** How long to wait for replication and the sentinels' view of it (default 15 s). */
   readyTimeoutMs?: number;
 }
@@ -316,11 +321,12 @@ export async function startSentinelGroup(opts: SentinelGroupOptions = {}): Promi
     }
     const sentinels: RedisServer[] = [];
     for (let i = 0; i < (opts.sentinels ?? 1); i++) {
-      const s = await startRedisServer({ sentinel: { masterName, masterAddress: master.address }, args: opts.sentinelArgs });
+      const auth = opts.sentinelPassword ? ['--requirepass', opts.sentinelPassword] : [];
+      const s = await startRedisServer({ sentinel: { masterName, masterAddress: master.address }, args: [...auth, ...(opts.sentinelArgs ?? [])] });
       started.push(s);
       sentinels.push(s);
     }
-    await waitForGroup(masterName, replicas, sentinels, opts.readyTimeoutMs ?? 15000);
+    await waitForGroup(masterName, replicas, sentinels, opts.readyTimeoutMs ?? 15000, opts.sentinelPassword);
     let stopped: Promise<void> | undefined;
     return {
       masterName, master, replicas, sentinels,
@@ -334,7 +340,7 @@ export async function startSentinelGroup(opts: SentinelGroupOptions = {}): Promi
 }
 
 /** One command on a fresh plain connection (RESP arrays of bulk strings), returning the raw reply text. */
-function rawCommand(port: number, args: string[], timeoutMs = 2000): Promise<string> {
+function rawCommand(port: number, args: string[], timeoutMs = 2000, password?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const sock = net.connect({ host: '127.0.0.1', port });
     let buf = '';
@@ -345,7 +351,8 @@ function rawCommand(port: number, args: string[], timeoutMs = 2000): Promise<str
       else resolve(buf);
     };
     const timer = setTimeout(() => done(), timeoutMs);
-    sock.once('connect', () => sock.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`));
+    const resp = (cmd: string[]) => `*${cmd.length}\r\n${cmd.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+    sock.once('connect', () => sock.write((password ? resp(['AUTH', password]) : '') + resp(args)));
     sock.on('data', (d) => {
       buf += d.toString('latin1');
       // replies here are short: a pause of 50 ms after data means the reply is complete
@@ -356,13 +363,13 @@ function rawCommand(port: number, args: string[], timeoutMs = 2000): Promise<str
   });
 }
 
-async function waitForGroup(masterName: string, replicas: RedisServer[], sentinels: RedisServer[], timeoutMs: number): Promise<void> {
+async function waitForGroup(masterName: string, replicas: RedisServer[], sentinels: RedisServer[], timeoutMs: number, sentinelPassword?: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
     const synced = await Promise.all(replicas.map(async (r) => /master_link_status:up/.test(await rawCommand(r.port, ['INFO', 'replication']))));
     const seen = await Promise.all(sentinels.map(async (s) => {
-      last = await rawCommand(s.port, ['SENTINEL', 'REPLICAS', masterName]);
+      last = await rawCommand(s.port, ['SENTINEL', 'REPLICAS', masterName], 2000, sentinelPassword);
       // every replica listed by port, and no flag but "slave" (not s_down / disconnected)
       return replicas.every((r) => last.includes(`\r\n${r.port}\r\n`)) && !/s_down|o_down|disconnected/.test(last);
     }));

@@ -227,3 +227,54 @@ ${group.sentinelAddresses.map((a) => `        - ${a}`).join('\n')}
     }
   });
 });
+
+describe('Redis Sentinel with a password on the sentinels (1 master, 1 replica, 1 sentinel)', () => {
+  let group: SentinelGroup;
+  let master: Redis;
+  before(async () => {
+    group = await startSentinelGroup({ replicas: 1, sentinels: 1, sentinelPassword: 'sentinel-secret' });
+    master = direct(group.master);
+  });
+  after(async () => {
+    master?.disconnect();
+    await group?.stop();
+  });
+
+  test('Nauthilus 1.10: register_redis_pool passes sentinel_username / sentinel_password to the sentinels', async () => {
+    const services = testServices();
+    try {
+      const res = await runLua(`
+        local r = require("nauthilus_redis")
+        r.register_redis_pool("authed", "sentinel", { addresses = { "${group.sentinelAddresses[0]}" }, master_name = "${group.masterName}",
+          sentinel_password = "sentinel-secret" })
+        r.register_redis_pool("anonymous", "sentinel", { addresses = { "${group.sentinelAddresses[0]}" }, master_name = "${group.masterName}" })
+        local set = r.redis_set(r.get_redis_connection("authed"), "auth:k", "v")
+        local v, err = r.redis_get(r.get_redis_connection("anonymous"), "auth:k")
+        return set, v, err`, { services }) as [string, unknown, string];
+      assert.equal(res[0], 'OK');
+      assert.equal(res[1], null);
+      assert.match(res[2], /^redis: cannot connect: .*(NOAUTH|Authentication)/i);
+      assert.equal(await master.get('auth:k'), 'v');
+    } finally {
+      await services.redis.close();
+    }
+  });
+
+  test('server.redis: sentinels.password reaches the sentinels', async () => {
+    const cfg = load(`
+server:
+  redis:
+    sentinels:
+      master: ${group.masterName}
+      addresses: [${group.sentinelAddresses[0]}]
+      password: sentinel-secret
+`);
+    const store = new RedisStore({ ...cfg.server.redis, commandTimeoutMs: 2000 });
+    try {
+      await store.client.set('engine:auth', 'ok');
+      assert.equal(await master.get('engine:auth'), 'ok');
+    } finally {
+      await store.close();
+    }
+  });
+});

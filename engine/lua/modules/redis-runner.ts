@@ -83,8 +83,9 @@ export class RedisRunner {
       });
       return await Promise.race([fn(client), timeout]);
     } catch (e) {
-      // ioredis answers a command that found no connection with its retry count: name the connection's failure
-      const cause = /max retries per request/.test(errorText(e)) ? this.host.services.redis.connectionError(pool) : undefined;
+      // ioredis answers a command that found no connection with its retry count (or it waits until it times
+      // out): name the connection's failure instead
+      const cause = /max retries per request|timed out after/.test(errorText(e)) ? this.host.services.redis.connectionError(pool) : undefined;
       const err = cause ? new Error(`redis: cannot connect: ${cause.message}`) : e;
       detail.error = errorText(err);
       throw err;
