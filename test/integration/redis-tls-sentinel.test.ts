@@ -8,9 +8,9 @@ import path from 'node:path';
 import Redis from 'ioredis';
 import { runLua, testServices } from '../helpers/lua-harness';
 import {
-  startRedisServer, startSentinelGroup, makeTestCertificates, redisTlsMissing, redisServerSettings,
-  type RedisServer, type SentinelGroup, type TestCertificates,
+  startRedisServer, makeTestCertificates, redisTlsMissing, redisServerSettings, type RedisServer, type TestCertificates,
 } from '../helpers/redis-server';
+import { startSentinelGroup, type SentinelGroup } from '../helpers/redis-sentinel';
 import { RedisStore } from '../../engine/redis/store';
 import { parseConfigText } from '../../engine/config/load';
 
