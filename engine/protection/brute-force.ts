@@ -243,17 +243,27 @@ export class BruteForceProtection implements BuiltinCheck {
    * they go back. `state.passwordJudged` says whether a backend (or the empty-password rule) judged it.
    */
   async afterDecision(out: AuthOutcome, state: StageState): Promise<void> {
+    const ip = state.req.fields.client_ip;
+    const judged = state.passwordJudged === true && state.req.mode === 'auth' && out.decision !== 'tempfail';
+    // Nauthilus counts every judged login for tolerations (an empty password is refused before that), alongside
+    // the slots below; a Redis error there only loses one count (Nauthilus logs it and goes on)
+    const recording = judged && ip && state.req.fields.password !== ''
+      ? this.tolerations.record(ip, this.tolerationScope(ip), state.req.fields.username, out.decision === 'ok', this.tolerationConfig).catch(() => undefined)
+      : undefined;
+    try {
+      await this.settle(out, state, judged);
+    } finally {
+      await recording;
+    }
+  }
+
+  /** The request's slots become counts (a new wrong password) or go back. */
+  private async settle(out: AuthOutcome, state: StageState, judged: boolean): Promise<void> {
     let held = this.held.get(state);
     this.held.delete(state);
     const soft = this.softExempt.has(state);
     this.softExempt.delete(state);
     const ip = state.req.fields.client_ip;
-    const judged = state.passwordJudged === true && state.req.mode === 'auth' && out.decision !== 'tempfail';
-    // Nauthilus counts every judged login for tolerations (an empty password is refused before that)
-    if (judged && ip && state.req.fields.password !== '') {
-      // a Redis error here only loses one count (Nauthilus logs it and goes on); the slots below must still go back
-      await this.tolerations.record(ip, this.tolerationScope(ip), state.req.fields.username, out.decision === 'ok', this.tolerationConfig).catch(() => undefined);
-    }
     const failedLogin = out.decision === 'fail' && judged && !(ip && this.allow.has(ip));
     if (!failedLogin) {
       if (held) await this.giveBack(held);
