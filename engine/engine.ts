@@ -121,6 +121,7 @@ export class AuthEngine {
       ipScoping: ipScopingOf(config),
       softWhitelistSeeds: softWhitelistSeedsOf(config),
       bruteForceBuckets: config.bruteForce?.buckets,
+      bruteForceTolerations: config.bruteForce?.tolerations?.custom,
       ldap: new LdapPools(config.ldapPools),
     };
     services.connections = new ConnectionTargets({ logger: services.logger, metrics, dnsResolver: services.dnsResolver, dnsTimeoutMs: services.dnsTimeoutMs });
@@ -182,6 +183,7 @@ export class AuthEngine {
       this.services.ipScoping = ipScopingOf(config);
       this.services.softWhitelistSeeds = softWhitelistSeedsOf(config);
       this.services.bruteForceBuckets = config.bruteForce?.buckets;
+      this.services.bruteForceTolerations = config.bruteForce?.tolerations?.custom;
       this.services.ldap?.configure(config.ldapPools);
       this.protocolLabel = protocolLabeler(config);
       this.generationId++;

@@ -1,7 +1,7 @@
 // Request policy sections: `brute_force`, `realtime_blackhole_lists`, `relay_domains` and `cleartext_networks`.
 
 import { isIP } from 'node:net';
-import type { BruteForceConfig, RblConfig } from './types';
+import type { BruteForceConfig, RblConfig, TolerationConfig } from './types';
 import { andThen, bool, def, duration, int, list, mapOf, opt, req, str, struct, type Spec } from './schema';
 import { ipOrCidr } from './net';
 import { msToSeconds } from './durations';
@@ -31,11 +31,35 @@ const bucket = struct(
   },
 );
 
+/** Nauthilus' scale_factor: a number from 0.1 to 10. */
+const scaleFactor: Spec<number> = (v) => {
+  const n = v.scalar;
+  if (typeof n !== 'number' || !(n >= 0.1 && n <= 10)) return v.typeError('a number from 0.1 to 10');
+  return n;
+};
+const percent = int({ min: 0, max: 100 });
+const customToleration = struct({
+  ip_address: req(ipOrCidr),
+  tolerate_percent: req(percent),
+  tolerate_ttl: req(duration({ positive: true })),
+  adaptive_toleration: def(bool(), false),
+  min_tolerate_percent: opt(percent),
+  max_tolerate_percent: opt(percent),
+  scale_factor: opt(scaleFactor),
+});
+
 const bruteForceShape = struct({
   ip_whitelist: def(ipList, [] as string[]),
   buckets: def(list(bucket, { unique: { key: (b) => b.name, at: 'name', what: 'bucket name' } }), []),
   ip_scoping: opt(struct({ rwp_ipv6_cidr: opt(int({ min: 1, max: 128 })), tolerations_ipv6_cidr: opt(int({ min: 1, max: 128 })) })),
   soft_whitelist: opt(softWhitelist),
+  tolerate_percent: def(percent, 0),
+  tolerate_ttl: opt(duration({ positive: true })),
+  adaptive_toleration: def(bool(), false),
+  min_tolerate_percent: opt(percent),
+  max_tolerate_percent: opt(percent),
+  scale_factor: opt(scaleFactor),
+  custom_tolerations: def(list(customToleration), []),
 });
 
 /** `brute_force:` converted to `BruteForceConfig` (periods in seconds, rounded up). */
@@ -52,7 +76,30 @@ export const bruteForceSection: Spec<BruteForceConfig> = andThen(bruteForceShape
   })),
   ...(b.ip_scoping ? { ipScoping: { rwpIpv6Cidr: b.ip_scoping.rwp_ipv6_cidr, tolerationsIpv6Cidr: b.ip_scoping.tolerations_ipv6_cidr } } : {}),
   ...softWhitelistOf(b.soft_whitelist),
+  ...(b.tolerate_ttl !== undefined || b.custom_tolerations.length > 0 ? { tolerations: tolerationsOf(b) } : {}),
 }));
+
+/** The toleration settings of a brute_force section (when it sets tolerate_ttl or custom_tolerations). */
+function tolerationsOf(b: NonNullable<ReturnType<typeof bruteForceShape>>): TolerationConfig {
+  return {
+    percent: b.tolerate_percent,
+    ttlNs: (b.tolerate_ttl ?? 0) * 1e6,
+    adaptive: b.adaptive_toleration,
+    // Nauthilus' getters: 0 (unset) means 10 %, 50 % and 1.0
+    minPercent: b.min_tolerate_percent || 10,
+    maxPercent: b.max_tolerate_percent || 50,
+    scaleFactor: b.scale_factor || 1,
+    custom: b.custom_tolerations.map((t) => ({
+      ipAddress: t.ip_address,
+      toleratePercent: t.tolerate_percent,
+      tolerateTtlNs: t.tolerate_ttl * 1e6,
+      adaptive: t.adaptive_toleration,
+      minPercent: t.min_tolerate_percent ?? 0,
+      maxPercent: t.max_tolerate_percent ?? 0,
+      scaleFactor: t.scale_factor ?? 0,
+    })),
+  };
+}
 
 const returnCode = andThen(str({ minLength: 1 }), (s, v) => (isIP(s) === 4 ? s : v.typeError('an IPv4 address such as "127.0.0.2"')));
 

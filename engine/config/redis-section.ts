@@ -11,7 +11,8 @@ export const DEFAULT_REDIS_PORT = 6379;
 export const DEFAULT_CACHE_TTL_SEC = 3600;
 
 /** The connection part of the settings: what `--redis` replaces. */
-export type RedisConnection = Pick<RedisSettings, 'mode' | 'addresses' | 'sentinelMaster' | 'username' | 'password' | 'database' | 'tls' | 'sentinelUsername' | 'sentinelPassword'>;
+export type RedisConnection = Pick<RedisSettings, 'mode' | 'addresses' | 'sentinelMaster' | 'username' | 'password' | 'database' | 'tls'
+  | 'tlsCertFile' | 'tlsKeyFile' | 'tlsCaFile' | 'tlsSkipVerify' | 'sentinelUsername' | 'sentinelPassword'>;
 
 /** Settings for the embedded in-memory Redis with default prefix and TTLs. */
 export function defaultRedisSettings(): RedisSettings {
@@ -65,6 +66,8 @@ const redisShape = struct(
     pool_size: opt(int({ min: 0 })),
     idle_pool_size: opt(int({ min: 0 })),
     command_timeout: opt(duration({ positive: true })),
+    // Nauthilus' TLS block (server.redis.tls): enabled, cert, key, ca_file, skip_verify
+    tls: opt(struct({ enabled: def(bool(), false), cert: opt(str()), key: opt(str()), ca_file: opt(str()), skip_verify: def(bool(), false) })),
   },
   (r, v) => {
     const chosen: string[] = [...(r.mock ? ['mock'] : []), ...(['master', 'sentinels', 'cluster'] as const).filter((k) => r[k] !== undefined)];
@@ -105,6 +108,13 @@ function connectionOf(r: NonNullable<ReturnType<typeof redisShape>>): RedisConne
   if (username !== undefined && username !== '') conn.username = username;
   if (password !== undefined && password !== '') conn.password = password;
   if (r.database_number !== undefined) conn.database = r.database_number;
+  if (r.tls?.enabled) {
+    conn.tls = true;
+    if (r.tls.cert) conn.tlsCertFile = r.tls.cert;
+    if (r.tls.key) conn.tlsKeyFile = r.tls.key;
+    if (r.tls.ca_file) conn.tlsCaFile = r.tls.ca_file;
+    if (r.tls.skip_verify) conn.tlsSkipVerify = true;
+  }
   return conn;
 }
 

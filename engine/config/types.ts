@@ -67,8 +67,16 @@ export interface RedisSettings {
   positiveCacheTtlSec: number;
   negativeCacheTtlSec: number;
   commandTimeoutMs?: number;
-  /** True for `rediss://` URLs: connect with TLS. */
+  /** True for `rediss://` URLs or `tls.enabled`: connect with TLS (to the sentinels too, as go-redis does). */
   tls?: boolean;
+  /** PEM files: a client certificate and its key (both or neither), and CAs to trust instead of the system's. */
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  tlsCaFile?: string;
+  /** Accept any server certificate (Nauthilus' `tls.skip_verify`). */
+  tlsSkipVerify?: boolean;
+  /** Sentinel mode only: connect to a replica the sentinels name (go-redis ReplicaOnly), not to the master. */
+  sentinelReplica?: boolean;
   /** Credentials for the sentinels themselves (`sentinels.username` / `sentinels.password`). */
   sentinelUsername?: string;
   sentinelPassword?: string;
@@ -141,6 +149,31 @@ export interface BruteForceConfig {
   ipScoping?: { rwpIpv6Cidr?: number; tolerationsIpv6Cidr?: number };
   /** `soft_whitelist`: username -> IP addresses and networks exempt from the brute-force check (Nauthilus 1.10). */
   softWhitelist?: SoftWhitelistMap;
+  /** tolerate_percent, tolerate_ttl, adaptive_toleration, min/max_tolerate_percent, scale_factor, custom_tolerations. */
+  tolerations?: TolerationConfig;
+}
+
+/** One custom toleration (brute_force.custom_tolerations, or set from Lua): its address or network and its rule. */
+export interface CustomToleration {
+  ipAddress: string;
+  toleratePercent: number;
+  /** Nanoseconds, as Go's time.Duration. */
+  tolerateTtlNs: number;
+  adaptive?: boolean;
+  minPercent?: number;
+  maxPercent?: number;
+  scaleFactor?: number;
+}
+
+/** Nauthilus 1.10's toleration settings (defaults: 0 %, no TTL = off, adaptive off, 10 %..50 %, scale 1). */
+export interface TolerationConfig {
+  percent: number;
+  ttlNs: number;
+  adaptive: boolean;
+  minPercent: number;
+  maxPercent: number;
+  scaleFactor: number;
+  custom: CustomToleration[];
 }
 
 /** A `soft_whitelist` section: username -> the IP addresses and CIDR networks that user is exempt from. */

@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { RedisStore } from '../redis/store';
-import type { BackendServerConfig, BruteForceBucket } from '../config/types';
+import type { BackendServerConfig, BruteForceBucket, CustomToleration } from '../config/types';
 import type { ConnectionTargets } from './connection-targets';
 import type { SoftWhitelistSeeds } from '../protection/soft-whitelist';
 import type { LdapPools } from '../ldap/pools';
@@ -48,6 +48,8 @@ export interface EngineServices {
   softWhitelistSeeds?: SoftWhitelistSeeds;
   /** The brute_force buckets in force (nauthilus_brute_force.is_ip_address_blocked reads their counters). */
   bruteForceBuckets?: BruteForceBucket[];
+  /** brute_force.custom_tolerations of the config in force (nauthilus_brute_force's list until a script sets one). */
+  bruteForceTolerations?: CustomToleration[];
   /** nauthilus_psnet's connection targets of this thread (one per engine thread, kept across reloads). */
   connections?: ConnectionTargets;
   /** The `ldap:` section's pools for nauthilus_ldap (unset or empty: no LDAP configured). */

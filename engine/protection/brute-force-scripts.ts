@@ -3,7 +3,9 @@
 // (a sorted set `{<prefix>bf:<bucket>:<network>}:inflight`, one Redis Cluster slot with the counter;
 // member = request, score = when the slot lapses).
 //
-//   take(counter, slots, limit, now, lapse_at, member, check_only)
+//   take(counter, slots, blocked, limit, now, lapse_at, member, check_only, tolerated)
+//       tolerated (Nauthilus 1.10 tolerations) and no "blocked" mark
+//                                        --> {1, counter}  go on past the limit (a slot unless check_only)
 //       counter >= limit                 --> {0, counter}  blocked: refuse
 //       check_only (a repeated password) --> {1, counter}  go on, nothing held
 //       counter + live slots >= limit    --> {2, counter}  full: wait for a slot (a verdict may free one)
@@ -11,6 +13,9 @@
 //   count(counter, slots, member, period) --> counter + 1: the slot became a wrong password (the first one
 //                                             starts the period)
 //   give_back(slots, member)               --> the slot is free again (right password, repeat, refused, error)
+//   mark_blocked(counter, blocked)         --> a request was refused: from now on the network is blocked even
+//                                             for tolerated addresses, until the counter expires (Nauthilus'
+//                                             "already triggered" pre-result)
 //
 // Checking and taking in one step is what stops parallel guesses from all passing a check made before any
 // of them was counted; the slots keep right passwords from being refused while wrong ones are in flight
@@ -22,23 +27,39 @@ export const TAKE_SLOT = defineAtomicScript({
   lua: `
 local n = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
 local limit = tonumber(ARGV[1])
-if n >= limit then return {0, n} end
+local tolerated = ARGV[6] == '1' and redis.call('EXISTS', KEYS[3]) == 0
+if n >= limit and not tolerated then return {0, n} end
 if ARGV[5] == '1' then return {1, n} end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[2])
-if n + redis.call('ZCARD', KEYS[2]) >= limit then return {2, n} end
+if n + redis.call('ZCARD', KEYS[2]) >= limit and not tolerated then return {2, n} end
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
 redis.call('PEXPIREAT', KEYS[2], ARGV[3])
 return {1, n}
 `,
-  async local(client, [counter, slots], [limit, now, lapseAt, member, checkOnly]) {
+  async local(client, [counter, slots, blocked], [limit, now, lapseAt, member, checkOnly, toleratedArg]) {
     const n = Number((await client.get(counter)) ?? 0) || 0;
-    if (n >= Number(limit)) return [0, n];
+    const tolerated = String(toleratedArg) === '1' && (await client.exists(blocked)) === 0;
+    if (n >= Number(limit) && !tolerated) return [0, n];
     if (String(checkOnly) === '1') return [1, n];
     await client.zremrangebyscore(slots, '-inf', now);
-    if (n + (await client.zcard(slots)) >= Number(limit)) return [2, n];
+    if (n + (await client.zcard(slots)) >= Number(limit) && !tolerated) return [2, n];
     await client.zadd(slots, lapseAt, String(member));
     await client.pexpireat(slots, Number(lapseAt));
     return [1, n];
+  },
+});
+
+export const MARK_BLOCKED = defineAtomicScript({
+  name: 'bf_mark_blocked',
+  lua: `
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then redis.call('SET', KEYS[2], '1', 'PX', ttl) end
+return ttl
+`,
+  async local(client, [counter, blocked]) {
+    const ttl = await client.pttl(counter);
+    if (ttl > 0) await client.set(blocked, '1', 'PX', ttl);
+    return ttl;
   },
 });
 

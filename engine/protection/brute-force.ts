@@ -14,6 +14,10 @@
 // Soft whitelist (Nauthilus 1.10): a username whose brute_force soft whitelist holds the client address skips
 // the check (nothing held, never blocked), but its wrong passwords still count for the network, as Nauthilus's
 // UpdateBruteForceBucketsCounter does not consult the soft whitelist.
+// Tolerations (Nauthilus 1.10, tolerations.ts): every judged password counts its user as a positive or negative
+// for the client address; a request a full bucket refuses is let through instead when its address is
+// tolerated, unless a refused request already marked the network blocked (Nauthilus' "already triggered").
+// Without tolerate_ttl / custom tolerations nothing is tolerated and the bound above holds as it is.
 // All state is in Redis, so engines sharing one Redis server share their counters.
 import crypto from 'node:crypto';
 import net from 'node:net';
@@ -24,8 +28,10 @@ import { networkOf } from '../pipeline/auth-request';
 import type { BuiltinCheck, CheckResult } from '../pipeline/extensions';
 import type { AuthOutcome, StageState } from '../pipeline/pipeline';
 import { IpList } from './ip-list';
-import { COUNT_SLOT, GIVE_BACK_SLOT, TAKE_SLOT } from './brute-force-scripts';
+import { COUNT_SLOT, GIVE_BACK_SLOT, MARK_BLOCKED, TAKE_SLOT } from './brute-force-scripts';
 import type { SoftWhitelist } from './soft-whitelist';
+import { Tolerations, defaultTolerationConfig } from './tolerations';
+import { scopeIp } from '../lua/modules/ip-scoper';
 
 const BLOCKED_INDEX = 'bf:blocked';
 /** Failed-password hashes kept per account and network (enough to recognise a repeating client). */
@@ -84,10 +90,21 @@ export class BruteForceProtection implements BuiltinCheck {
   private readonly softExempt = new WeakSet<StageState>();
   /** Requests of this engine (thread) waiting for a slot: woken when one is given back or counted here. */
   private readonly sleepers = new Set<() => void>();
+  private readonly tolerations: Tolerations;
 
   constructor(private readonly config: BruteForceConfig, private readonly redis: () => RedisStore, private readonly nonce: string, private readonly soft?: SoftWhitelist) {
     this.allow = new IpList(config.ipWhitelist);
     this.historyTtl = Math.max(60, ...config.buckets.map((b) => b.periodSec));
+    this.tolerations = new Tolerations(redis, () => config.tolerations?.custom ?? []);
+  }
+
+  private get tolerationConfig() {
+    return this.config.tolerations ?? defaultTolerationConfig();
+  }
+
+  /** The client address as toleration keys name it (brute_force.ip_scoping.tolerations_ipv6_cidr). */
+  private tolerationScope(ip: string): string {
+    return scopeIp({ tolerationsV6: this.config.ipScoping?.tolerationsIpv6Cidr }, 'tolerations', ip);
   }
 
   /** Buckets that apply to this client address (every family without one) and protocol. */
@@ -107,6 +124,11 @@ export class BruteForceProtection implements BuiltinCheck {
   /** Same Redis Cluster slot as the counter: the counter's full name (key prefix included) is the hash tag. */
   private slotsKey(b: BruteForceBucket, network: string): string {
     return `{${this.redis().settings.prefix}${this.counterKey(b, network)}}:inflight`;
+  }
+
+  /** Set once a request was refused by the bucket: tolerations no longer let the network through. */
+  private blockedKey(b: BruteForceBucket, network: string): string {
+    return `{${this.redis().settings.prefix}${this.counterKey(b, network)}}:blocked`;
   }
 
   async run(state: StageState): Promise<CheckResult | undefined> {
@@ -133,16 +155,20 @@ export class BruteForceProtection implements BuiltinCheck {
     const member = state.req.session;
     const lapseMs = Math.max(SLOT_LAPSE_MS, 4 * state.timeout);
     const giveUpAt = Date.now() + state.timeout;
+    // asked once, when a bucket first refuses the request (Nauthilus asks only when a rule triggered)
+    let tolerated: boolean | undefined;
+    let tolerations = true;
     for (let delay = WAIT_MIN_MS; ; delay = Math.min(delay * 2, WAIT_MAX_MS)) {
       const now = Date.now();
       const replies = await Promise.allSettled(buckets.map((b, i) => store.runScript(
-        TAKE_SLOT, [this.counterKey(b, networks[i]), this.slotsKey(b, networks[i])],
-        [b.failedRequests, now, now + lapseMs, member, repeating ? 1 : 0],
+        TAKE_SLOT, [this.counterKey(b, networks[i]), this.slotsKey(b, networks[i]), this.blockedKey(b, networks[i])],
+        [b.failedRequests, now, now + lapseMs, member, repeating ? 1 : 0, tolerated ? 1 : 0],
       ) as Promise<SlotReply>));
       const verdicts = replies.map((r) => (r.status === 'fulfilled' ? Number(r.value[0]) : -1));
       if (verdicts.every((v) => v === 1)) {
         if (!repeating) this.held.set(state, { member, buckets, networks });
-        return { result: repeating ? 'pass (repeating a known wrong password)' : 'pass', luaFields: { repeating } };
+        const how = tolerated ? ' (tolerated)' : repeating ? ' (repeating a known wrong password)' : '';
+        return { result: `pass${how}`, luaFields: { repeating } };
       }
       // not every bucket let it through: whatever it got goes back before it is refused or waits
       // (without waking other waiters: a request that will wait itself frees nothing for long, and waking
@@ -151,6 +177,18 @@ export class BruteForceProtection implements BuiltinCheck {
       const failed = replies.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       const blocked = verdicts.indexOf(0);
+      if (blocked >= 0 && tolerated === undefined && ip) {
+        const answer = await this.tolerations.isTolerated(ip, this.tolerationScope(ip), this.tolerationConfig);
+        tolerated = answer === 'yes';
+        tolerations = answer !== 'off';
+        if (tolerated) continue;
+      }
+      if (blocked >= 0 && tolerations) {
+        // from now on tolerations no longer open these networks (until their counters expire)
+        await Promise.all(buckets.map((b, i) => (verdicts[i] === 0
+          ? store.runScript(MARK_BLOCKED, [this.counterKey(b, networks[i]), this.blockedKey(b, networks[i])], [])
+          : undefined)));
+      }
       if (blocked >= 0) {
         const count = Number((replies[blocked] as PromiseFulfilledResult<SlotReply>).value[1]);
         return {
@@ -205,12 +243,28 @@ export class BruteForceProtection implements BuiltinCheck {
    * they go back. `state.passwordJudged` says whether a backend (or the empty-password rule) judged it.
    */
   async afterDecision(out: AuthOutcome, state: StageState): Promise<void> {
+    const ip = state.req.fields.client_ip;
+    const judged = state.passwordJudged === true && state.req.mode === 'auth' && out.decision !== 'tempfail';
+    // Nauthilus counts every judged login for tolerations (an empty password is refused before that), alongside
+    // the slots below; a Redis error there only loses one count (Nauthilus logs it and goes on)
+    const recording = judged && ip && state.req.fields.password !== ''
+      ? this.tolerations.record(ip, this.tolerationScope(ip), state.req.fields.username, out.decision === 'ok', this.tolerationConfig).catch(() => undefined)
+      : undefined;
+    try {
+      await this.settle(out, state, judged);
+    } finally {
+      await recording;
+    }
+  }
+
+  /** The request's slots become counts (a new wrong password) or go back. */
+  private async settle(out: AuthOutcome, state: StageState, judged: boolean): Promise<void> {
     let held = this.held.get(state);
     this.held.delete(state);
     const soft = this.softExempt.has(state);
     this.softExempt.delete(state);
     const ip = state.req.fields.client_ip;
-    const failedLogin = out.decision === 'fail' && state.passwordJudged === true && state.req.mode === 'auth' && !(ip && this.allow.has(ip));
+    const failedLogin = out.decision === 'fail' && judged && !(ip && this.allow.has(ip));
     if (!failedLogin) {
       if (held) await this.giveBack(held);
       return;
@@ -282,6 +336,7 @@ export class BruteForceProtection implements BuiltinCheck {
     for (const b of buckets) {
       const network = networkOf(ip, b.cidr);
       const removed = (await client.del(this.counterKey(b, network))) > 0;
+      await client.del(this.blockedKey(b, network));
       await client.zrem(BLOCKED_INDEX, `${b.name}|${network}`);
       out.push({ bucket: b.name, network, removed });
     }

@@ -1,4 +1,6 @@
 // The engine's Redis: a real server through ioredis, or the embedded ioredis-mock (the default).
+import fs from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import Redis, { type RedisOptions, Cluster } from 'ioredis';
 import type { RedisSettings } from '../config/types';
 import { AuthStudioError } from '../errors/registry';
@@ -29,6 +31,30 @@ export const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
 /** How long close() waits for Redis to answer QUIT before it drops the connection. */
 const QUIT_WAIT_MS = 1000;
 
+/**
+ * TLS options for `settings` (undefined without TLS). Like Nauthilus' RedisTLSOptions: an optional client
+ * certificate, an optional CA file replacing the system's CAs, verification unless skip-verify. A file that cannot
+ * be read is an error here (Nauthilus logs it and connects without TLS).
+ */
+export function redisTlsOptions(settings: RedisSettings): ConnectionOptions | undefined {
+  if (!settings.tls) return undefined;
+  const read = (what: string, file: string) => {
+    try {
+      return fs.readFileSync(file);
+    } catch (e) {
+      throw new AuthStudioError('AS_ERR_REDIS', `cannot read the Redis TLS ${what} "${file}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  };
+  const opts: ConnectionOptions = { rejectUnauthorized: !settings.tlsSkipVerify };
+  if (settings.tlsCaFile) opts.ca = read('CA file', settings.tlsCaFile);
+  // Go loads the pair only when both are named
+  if (settings.tlsCertFile && settings.tlsKeyFile) {
+    opts.cert = read('certificate', settings.tlsCertFile);
+    opts.key = read('key', settings.tlsKeyFile);
+  }
+  return opts;
+}
+
 /** Build a client for one Redis setting. `mock` gives a fresh, private in-memory database. */
 export function createRedisClient(settings: RedisSettings): RedisClient {
   if (settings.mode === 'mock') {
@@ -50,11 +76,22 @@ export function createRedisClient(settings: RedisSettings): RedisClient {
     retryStrategy: (times) => Math.min(times * 100, 2000),
     lazyConnect: false,
   };
+  const tls = redisTlsOptions(settings);
+  if (tls) base.tls = tls;
   let client: RedisClient;
   if (settings.mode === 'cluster') {
     client = new Cluster(settings.addresses.map(parseHostPort), { redisOptions: base, keyPrefix: base.keyPrefix });
   } else if (settings.mode === 'sentinel') {
-    client = new Redis({ ...base, sentinels: settings.addresses.map(parseHostPort), name: settings.sentinelMaster });
+    client = new Redis({
+      ...base,
+      sentinels: settings.addresses.map(parseHostPort),
+      name: settings.sentinelMaster,
+      role: settings.sentinelReplica ? 'slave' : 'master',
+      sentinelUsername: settings.sentinelUsername,
+      sentinelPassword: settings.sentinelPassword,
+      // go-redis uses the TLS config for the sentinels and the data nodes alike
+      ...(tls ? { enableTLSForSentinelMode: true, sentinelTLS: tls } : {}),
+    });
   } else {
     const { host, port } = parseHostPort(settings.addresses[0] ?? '127.0.0.1:6379');
     client = new Redis({ ...base, host, port });
@@ -79,13 +116,16 @@ export class RedisStore {
   readonly settings: RedisSettings;
   readonly client: RedisClient;
   private readonly pools = new Map<string, RedisClient>();
+  /** The last connection error of each client (a TLS or sentinel failure ioredis reports only as an event). */
+  private readonly lastErrors = new WeakMap<RedisClient, Error>();
   private readonly scriptQueue = new LocalScriptQueue();
 
   constructor(settings: RedisSettings, client?: RedisClient) {
     this.settings = settings;
     this.client = client ?? createRedisClient(settings);
     // connection errors surface per command (tempfail); do not crash on the emitter
-    this.client.on('error', () => undefined);
+    this.client.on('error', (e: Error) => this.lastErrors.set(this.client, e));
+    this.client.on('ready', () => this.lastErrors.delete(this.client));
   }
 
   get mode(): RedisSettings['mode'] {
@@ -105,8 +145,16 @@ export class RedisStore {
     const old = this.pools.get(name);
     if (old) return; // registering again (init scripts re-run on reload) keeps the open connection
     const c = createRedisClient(settings);
-    c.on('error', () => undefined);
+    c.on('error', (e: Error) => this.lastErrors.set(c, e));
+    c.on('ready', () => this.lastErrors.delete(c));
     this.pools.set(name, c);
+  }
+
+  /** Why the named connection failed to connect, while it is not connected (undefined when it is). */
+  connectionError(name: string): Error | undefined {
+    const c = name === 'default' ? this.client : this.pools.get(name);
+    if (!c || c.status === 'ready') return undefined;
+    return this.lastErrors.get(c);
   }
 
   hasPool(name: string): boolean {

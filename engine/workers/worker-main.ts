@@ -59,6 +59,7 @@ const services: EngineServices = {
   ipScoping: ipScopingOf(init.config),
   softWhitelistSeeds: softWhitelistSeedsOf(init.config),
   bruteForceBuckets: init.config.bruteForce?.buckets,
+  bruteForceTolerations: init.config.bruteForce?.tolerations?.custom,
   ldap: new LdapPools(init.config.ldapPools),
 };
 services.connections = new ConnectionTargets({ logger: services.logger, metrics: services.metrics, dnsResolver: services.dnsResolver, dnsTimeoutMs: services.dnsTimeoutMs });
@@ -130,6 +131,7 @@ async function handle(m: ToWorker): Promise<void> {
         services.ipScoping = ipScopingOf(gen.config);
         services.softWhitelistSeeds = softWhitelistSeedsOf(gen.config);
         services.bruteForceBuckets = gen.config.bruteForce?.buckets;
+        services.bruteForceTolerations = gen.config.bruteForce?.tolerations?.custom;
         services.ldap?.configure(gen.config.ldapPools);
         retirePools(old.pools);
       } else if (prepared) retirePools(prepared.pools);

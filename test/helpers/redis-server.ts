@@ -1,5 +1,6 @@
-// Test helper: a private redis-server on a free loopback port (nothing on disk), stopped by its PID.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Test helper: a private redis-server on a free loopback port (nothing on disk), stopped by its PID; optionally with a TLS
+// port (certificates from makeTestCertificates) or as a Sentinel (groups: redis-sentinel.ts).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -12,6 +13,9 @@ export interface RedisServer {
   url: string;
   /** `127.0.0.1:<port>`, as Nauthilus configs and register_redis_pool write addresses. */
   address: string;
+  /** With `tls`: the TLS port (the plain port stays open too) and `127.0.0.1:<tlsPort>`. */
+  tlsPort?: number;
+  tlsAddress?: string;
   /** PID of the running server (changes after restart()). */
   readonly pid: number;
   /** Stop the server (SIGTERM, SIGKILL after 5 s) and remove its temp directory. Safe to call twice. */
@@ -27,6 +31,45 @@ export interface RedisServerOptions {
   args?: string[];
   /** How long to wait for the server to answer PING (default 10 s). */
   startTimeoutMs?: number;
+  /** Also listen with TLS on a second free port, presenting `tls.certFile`; clients need no certificate unless `authClients`. */
+  tls?: TestCertificates & { authClients?: boolean };
+  /** Run as a Sentinel (`redis-server <conf> --sentinel`) watching this master. */
+  sentinel?: { masterName: string; masterAddress: string; quorum?: number; downAfterMs?: number };
+}
+
+/** PEM files made by openssl: a CA, a server certificate for IP 127.0.0.1 and a client certificate, both signed by the CA. */
+export interface TestCertificates {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  clientCertFile: string;
+  clientKeyFile: string;
+}
+
+/** Why TLS tests cannot run here (no openssl to make certificates), or undefined. Debian's redis-server has TLS. */
+export function redisTlsMissing(): string | undefined {
+  if (spawnSync('openssl', ['version']).status !== 0) return 'openssl is not installed: apt-get install -y openssl';
+  return undefined;
+}
+
+/** Make a CA plus server and client certificates in `dir` (created when missing). */
+export function makeTestCertificates(dir: string): TestCertificates {
+  fs.mkdirSync(dir, { recursive: true });
+  const f = (name: string) => path.join(dir, name);
+  const run = (args: string[]) => {
+    const r = spawnSync('openssl', args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
+  };
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=AuthStudio test CA', '-keyout', f('ca.key'), '-out', f('ca.pem')]);
+  const sign = (name: string, cn: string, ext: string) => {
+    run(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${cn}`, '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`)]);
+    fs.writeFileSync(f(`${name}.ext`), `${ext}\n`);
+    run(['x509', '-req', '-in', f(`${name}.csr`), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '1',
+      '-extfile', f(`${name}.ext`), '-out', f(`${name}.pem`)]);
+  };
+  sign('server', '127.0.0.1', 'subjectAltName=IP:127.0.0.1');
+  sign('client', 'authstudio-test-client', 'extendedKeyUsage=clientAuth');
+  return { caFile: f('ca.pem'), certFile: f('server.pem'), keyFile: f('server.key'), clientCertFile: f('client.pem'), clientKeyFile: f('client.key') };
 }
 
 const live = new Set<ChildProcess>();
@@ -52,18 +95,19 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Send PING and resolve when +PONG comes back; reject on any socket error. */
-function ping(port: number, timeoutMs: number): Promise<void> {
+/** Send PING (after AUTH when the server has a password) and resolve when +PONG comes back; reject on any socket error. */
+function ping(port: number, timeoutMs: number, password?: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const sock = net.connect({ host: '127.0.0.1', port });
     let buf = '';
+    const lines = password ? 2 : 1;
     sock.setTimeout(timeoutMs, () => sock.destroy(new Error('PING timed out')));
-    sock.once('connect', () => sock.write('PING\r\n'));
+    sock.once('connect', () => sock.write(password ? `AUTH ${password}\r\nPING\r\n` : 'PING\r\n'));
     sock.on('data', (d) => {
       buf += d.toString('latin1');
-      if (buf.includes('\r\n')) {
+      if (buf.split('\r\n').length > lines) {
         sock.end();
-        if (buf.startsWith('+PONG')) resolve();
+        if (/(^|\r\n)\+PONG/.test(buf) && !buf.startsWith('-')) resolve();
         else reject(new Error(`unexpected reply to PING: ${buf.trim()}`));
       }
     });
@@ -71,9 +115,36 @@ function ping(port: number, timeoutMs: number): Promise<void> {
   });
 }
 
+/** The command line for one start: a data server, or a Sentinel with its config file in `dir`. */
+function serverArgs(port: number, tlsPort: number, dir: string, opts: RedisServerOptions): string[] {
+  const common = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--logfile', ''];
+  if (opts.sentinel) {
+    const { masterName, masterAddress, quorum = 1, downAfterMs = 1000 } = opts.sentinel;
+    const [host, mport] = masterAddress.split(':');
+    const conf = path.join(dir, `sentinel-${port}.conf`);
+    // Sentinel rewrites its config file: it must be writable and its own
+    fs.writeFileSync(conf, [
+      `sentinel monitor ${masterName} ${host} ${mport} ${quorum}`,
+      `sentinel down-after-milliseconds ${masterName} ${downAfterMs}`,
+      `sentinel failover-timeout ${masterName} 10000`,
+      '',
+    ].join('\n'));
+    return [conf, '--sentinel', ...common, ...(opts.args ?? [])];
+  }
+  const tls = opts.tls
+    ? ['--tls-port', String(tlsPort), '--tls-cert-file', opts.tls.certFile, '--tls-key-file', opts.tls.keyFile,
+      '--tls-ca-cert-file', opts.tls.caFile, '--tls-auth-clients', opts.tls.authClients ? 'yes' : 'no']
+    : [];
+  return [...common, '--save', '', '--appendonly', 'no', ...tls, ...(opts.args ?? [])];
+}
+
 /** Start redis-server once on `port`; resolves when it answers PING, rejects with its output if it exits. */
-function startOn(port: number, dir: string, opts: RedisServerOptions): Promise<ChildProcess> {
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', '', ...(opts.args ?? [])];
+function startOn(port: number, tlsPort: number, dir: string, opts: RedisServerOptions): Promise<ChildProcess> {
+  const args = serverArgs(port, tlsPort, dir, opts);
+  // a data server logs "Ready to accept connections"; a Sentinel logs its ID once it listens
+  const ready = opts.sentinel ? /Sentinel ID is/ : /Ready to accept connections/;
+  const pw = (opts.args ?? []).indexOf('--requirepass');
+  const requirepass = pw >= 0 ? (opts.args ?? [])[pw + 1] : undefined;
   return new Promise((resolve, reject) => {
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -98,7 +169,7 @@ function startOn(port: number, dir: string, opts: RedisServerOptions): Promise<C
       if (settled) return; // keep draining the pipe, stop collecting
       output += d.toString();
       // the server logs this line once it listens; then one PING proves it answers
-      if (/Ready to accept connections/.test(output) && !settled) ping(port, 2000).then(() => finish(), (e) => finish(e));
+      if (ready.test(output) && !settled) ping(port, 2000, requirepass).then(() => finish(), (e) => finish(e));
     };
     child.stdout.on('data', onOutput);
     child.stderr.on('data', onOutput);
@@ -118,9 +189,10 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
   let lastError: Error | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
+    const tlsPort = opts.tls ? await freePort() : 0;
     let child: ChildProcess;
     try {
-      child = await startOn(port, dir, opts);
+      child = await startOn(port, tlsPort, dir, opts);
     } catch (e) {
       lastError = e as Error;
       if (/not installed/.test(lastError.message) || !/Address already in use/.test(lastError.message)) break;
@@ -175,10 +247,11 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
     const restart = async () => {
       if (stopped) throw new Error('restart() after stop()');
       if (!gone(current)) throw new Error('restart() needs the server killed first (kill())');
-      adopt(await startOn(port, dir, opts));
+      adopt(await startOn(port, tlsPort, dir, opts));
     };
     return {
       port, url: `redis://127.0.0.1:${port}`, address: `127.0.0.1:${port}`, stop, kill, restart,
+      ...(opts.tls ? { tlsPort, tlsAddress: `127.0.0.1:${tlsPort}` } : {}),
       get pid() {
         return current.pid as number;
       },
@@ -195,3 +268,4 @@ export function redisServerSettings(server: RedisServer, extra: Partial<RedisSet
     commandTimeoutMs: 2000, ...extra,
   };
 }
+

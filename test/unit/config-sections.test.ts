@@ -226,6 +226,28 @@ test('brute_force buckets', () => {
   );
 });
 
+test('Nauthilus 1.10 brute_force tolerations: tolerate_percent, tolerate_ttl, adaptive_toleration, custom_tolerations', () => {
+  const bucket = '    - {name: b1, period: 10m, cidr: 24, ipv4: true, failed_requests: 10}';
+  const bf = load(yml(
+    'brute_force:', '  buckets:', bucket, '  tolerate_percent: 20', '  tolerate_ttl: 30m', '  adaptive_toleration: true', '  max_tolerate_percent: 60',
+    '  custom_tolerations:', '    - {ip_address: 192.0.2.0/24, tolerate_percent: 50, tolerate_ttl: 1h}',
+    '    - {ip_address: "2001:db8::1", tolerate_percent: 5, tolerate_ttl: 10m, adaptive_toleration: true, scale_factor: 0.5}',
+  )).bruteForce;
+  assert.deepEqual(bf?.tolerations, {
+    percent: 20, ttlNs: 1800e9, adaptive: true, minPercent: 10, maxPercent: 60, scaleFactor: 1,
+    custom: [
+      { ipAddress: '192.0.2.0/24', toleratePercent: 50, tolerateTtlNs: 3600e9, adaptive: false, minPercent: 0, maxPercent: 0, scaleFactor: 0 },
+      { ipAddress: '2001:db8::1', toleratePercent: 5, tolerateTtlNs: 600e9, adaptive: true, minPercent: 0, maxPercent: 0, scaleFactor: 0.5 },
+    ],
+  });
+  // without tolerate_ttl and custom tolerations there is nothing to apply
+  assert.equal(load(yml('brute_force:', '  buckets:', bucket, '  tolerate_percent: 20')).bruteForce?.tolerations, undefined);
+  assert.deepEqual(
+    linesOf(yml('brute_force:', '  buckets:', bucket, '  tolerate_percent: 101', '  scale_factor: 20', '  custom_tolerations:', '    - {ip_address: nowhere, tolerate_percent: 5}')).length,
+    4,
+  );
+});
+
 test('realtime_blackhole_lists, relay_domains and cleartext_networks', () => {
   const cfg = load(
     yml(

@@ -30,11 +30,12 @@ test('gopher-lua-libs v0.7.0 (Nauthilus 1.10): json.new_encoder writes one value
   assert.equal(r[2], null);
   const indented = r[3] as string;
   assert.ok(indented.endsWith('\n'));
-  assert.deepEqual(JSON.parse(indented.replace(/\n>/g, '\n')), { list: [1, { x: true }], empty: {} });
+  // an empty table is an array to gopher-lua-libs (json.encode below)
+  assert.deepEqual(JSON.parse(indented.replace(/\n>/g, '\n')), { list: [1, { x: true }], empty: [] });
   assert.match(indented, /^\{\n> {2}"/);
   assert.match(indented, /\n> {4}1,\n> {4}\{\n> {6}"x": true\n> {4}\}\n/);
   assert.match(r[4] as string, /bad argument #1 to 'new_encoder' \(expected writer\)/);
-  assert.match(r[5] as string, /cannot encode a function/);
+  assert.equal(r[5], 'json: error calling MarshalJSON for type json.jsonValue: json: error calling MarshalJSON for type json.jsonValue: cannot encode function to JSON');
 });
 
 test('gopher-lua-libs v0.7.0 (Nauthilus 1.10): json.new_decoder reads value after value from a reader, then nil, "EOF"', async () => {

@@ -67,7 +67,7 @@ export const bruteForceModule: LuaModule = {
   legacyLoaderName: 'nauthilus_brute_force',
   summary: 'Custom tolerations (set/get/delete, get_tolerate_map) and is_ip_address_blocked(ip) on the engine\'s brute-force buckets.',
   install(host) {
-    const tolerations = new Tolerations(() => host.services.redis);
+    const tolerations = new Tolerations(() => host.services.redis, () => host.services.bruteForceTolerations ?? []);
     return {
       functions: {
         set_custom_tolerations: async (list: unknown) => {

@@ -83,8 +83,12 @@ export class RedisRunner {
       });
       return await Promise.race([fn(client), timeout]);
     } catch (e) {
-      detail.error = errorText(e);
-      throw e;
+      // ioredis answers a command that found no connection with its retry count (or it waits until it times
+      // out): name the connection's failure instead
+      const cause = /max retries per request|timed out after/.test(errorText(e)) ? this.host.services.redis.connectionError(pool) : undefined;
+      const err = cause ? new Error(`redis: cannot connect: ${cause.message}`) : e;
+      detail.error = errorText(err);
+      throw err;
     } finally {
       clearTimeout(timer);
       detail.ms = Math.round((performance.now() - started) * 1000) / 1000;

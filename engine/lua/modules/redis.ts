@@ -12,15 +12,19 @@ import { pipelineCommands } from './redis-pipeline';
 /** Pools registered from Lua get this timeout when the engine's own settings name none. */
 const POOL_COMMAND_TIMEOUT_MS = 5000;
 
-/** Nauthilus' `register_redis_pool(name, mode, cfg)` config table -> the store's settings. */
+/**
+ * Nauthilus' `register_redis_pool(name, mode, cfg)` config table -> the store's settings. Keys as Nauthilus 1.10
+ * reads them (address, addresses, master_name, sentinel_username, sentinel_password, username, password, db,
+ * tls_enabled, tls_cert_file, tls_key_file; pool_size and min_idle_conns are accepted and unused). AuthStudio adds
+ * tls_ca_file and tls_skip_verify: Nauthilus verifies pool servers against the system's CAs only.
+ */
 export function poolSettings(mode: string, cfg: Record<string, unknown>, base: RedisSettings): RedisSettings | string {
   const str = (k: string) => (typeof cfg[k] === 'string' && cfg[k] !== '' ? (cfg[k] as string) : undefined);
   const int = (k: string) => (typeof cfg[k] === 'number' ? Math.trunc(cfg[k] as number) : undefined);
   const list = typeof cfg.addresses === 'object' && cfg.addresses !== null
     ? listValues('register_redis_pool', 3, cfg.addresses).map(String)
     : [];
-  if (cfg.tls_enabled === true) return 'register_redis_pool: TLS connections are not supported by AuthStudio';
-  const common = {
+  const common: Omit<RedisSettings, 'mode' | 'addresses'> = {
     username: str('username'),
     password: str('password'),
     database: int('db'),
@@ -29,6 +33,14 @@ export function poolSettings(mode: string, cfg: Record<string, unknown>, base: R
     negativeCacheTtlSec: base.negativeCacheTtlSec,
     commandTimeoutMs: base.commandTimeoutMs ?? POOL_COMMAND_TIMEOUT_MS,
   };
+  // Nauthilus reads tls_enabled only when it is a boolean
+  if (cfg.tls_enabled === true) {
+    common.tls = true;
+    common.tlsCertFile = str('tls_cert_file');
+    common.tlsKeyFile = str('tls_key_file');
+    common.tlsCaFile = str('tls_ca_file');
+    common.tlsSkipVerify = cfg.tls_skip_verify === true;
+  }
   switch (mode) {
     case 'standalone': {
       const address = str('address') ?? list[0];
@@ -39,7 +51,11 @@ export function poolSettings(mode: string, cfg: Record<string, unknown>, base: R
     case 'sentinel_replica': {
       const master = str('master_name');
       if (list.length === 0 || !master) return `register_redis_pool: ${mode} mode needs cfg.addresses and cfg.master_name`;
-      return { ...common, mode: 'sentinel', addresses: list, sentinelMaster: master };
+      return {
+        ...common, mode: 'sentinel', addresses: list, sentinelMaster: master,
+        sentinelUsername: str('sentinel_username'), sentinelPassword: str('sentinel_password'),
+        sentinelReplica: mode === 'sentinel_replica',
+      };
     }
     case 'cluster':
       if (list.length === 0) return 'register_redis_pool: cluster mode needs cfg.addresses';
