@@ -114,7 +114,7 @@ const BRUTE_FORCE: Layout = {
     ip_scoping: to('ip_scoping'),
     protocols: unsupported(`${NOT_YET}: brute force applies to every protocol`),
     learning: IGNORE,
-    ...unsupportedAll(`${NOT_YET} (toleration)`, 'custom_tolerations', 'tolerate_ttl', 'tolerate_percent', 'min_tolerate_percent', 'max_tolerate_percent', 'adaptive_toleration', 'scale_factor'),
+    ...same('custom_tolerations', 'tolerate_ttl', 'tolerate_percent', 'min_tolerate_percent', 'max_tolerate_percent', 'adaptive_toleration', 'scale_factor'),
     ...ignored('rwp_window', 'rwp_allowed_unique_hashes', 'pw_history_for_known_accounts'),
   },
   required: ['buckets'],

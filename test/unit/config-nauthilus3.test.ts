@@ -143,9 +143,18 @@ test('Nauthilus 3.0: keys AuthStudio does not apply yet are accepted with one wa
     '      tolerate_percent: 20', '      tolerate_ttl: 1h', '  policy:', '    policies: [{ name: p }]'));
   assert.deepEqual(c.warnings?.map((w) => `${w.location?.line}: ${w.message}`), [
     '4: auth.controls.brute_force.buckets[0].ban_time: not applied by AuthStudio yet: a ban lasts the bucket\'s period',
-    '5: auth.controls.brute_force.tolerate_percent, auth.controls.brute_force.tolerate_ttl: not applied by AuthStudio yet (toleration)',
     '8: auth.policy.policies: the declarative policy layer is not evaluated by AuthStudio yet',
   ]);
+});
+
+test('Nauthilus 3.0: the toleration keys of auth.controls.brute_force are read as 1.x brute_force reads them', () => {
+  const c = load(yml('auth:', '  controls:', '    brute_force:', '      buckets: [{ name: b, period: 1h, cidr: 24, ipv4: true, failed_requests: 3 }]',
+    '      tolerate_percent: 20', '      tolerate_ttl: 1h', '      custom_tolerations: [{ ip_address: 192.0.2.0/24, tolerate_percent: 50, tolerate_ttl: 30m }]'));
+  assert.equal(c.warnings, undefined);
+  const t = c.bruteForce?.tolerations;
+  assert.equal(t?.percent, 20);
+  assert.equal(t?.ttlNs, 3600e9);
+  assert.deepEqual(t?.custom.map((x) => [x.ipAddress, x.toleratePercent, x.tolerateTtlNs]), [['192.0.2.0/24', 50, 1800e9]]);
 });
 
 test('Nauthilus 3.0: auth.controls.enabled and auth.services.enabled switch sections on; warnings use the 3.x names', () => {
