@@ -123,7 +123,16 @@ export const CHECKS: Record<string, Check> = {
   },
   'actions/dynamic_response.lua': (c) => fail(logged(c.obs, 'dynamic_response', 'dynamic_response_response').length > 0, 'no dynamic_response_response logged'),
   'actions/failed_login_tracker.lua': async (c) => fail(Number(await c.redis.zscore(c.key('top_failed_logins'), 'mallory')) >= 2, 'the unknown user is not counted in ntc:top_failed_logins'),
-  'actions/haveibeenpwnd.lua': (c) => fail(logged(c.obs, 'haveibeenpwnd', 'haveibeenpwnd_result').includes('leaked'), 'a password Redis knows as leaked was not logged as leaked'),
+  'actions/haveibeenpwnd.lua': async (c) => {
+    const sha = createHash('sha1').update(alice.password).digest('hex');
+    const asked = c.s.hibp.requests.filter((r) => r.url === `/range/${sha.slice(0, 5)}`);
+    const stored = await c.redis.hget(`${c.key('HAVEIBEENPWND:')}${createHash('md5').update(alice.account).digest('hex')}`, sha.slice(0, 5));
+    return first(
+      fail(asked.length > 0, "the breach-range API was not asked for the password hash's first five characters"),
+      fail(stored === '3', `the count the API gave (3) was not stored in Redis (found ${stored})`),
+      fail(logged(c.obs, 'haveibeenpwnd', 'haveibeenpwnd_result').includes('leaked'), 'a password the API knows as leaked was not logged as leaked'),
+    );
+  },
   'actions/telegram.lua': (c) => {
     const sent = c.s.telegram.requests.filter((r) => r.url.includes('/sendMessage'));
     return first(

@@ -183,6 +183,8 @@ export function siteEnv(s: StandIns, csvFile: string): Record<string, string> {
     CLICKHOUSE_PASSWORD: 'ch-pass',
     CLICKHOUSE_BATCH_SIZE: '1',
     AUTHSTUDIO_TELEGRAM_API: s.telegram.url,
+    // the breach-range API's host is fixed in haveibeenpwnd.lua: its requests go to the local stand-in
+    AUTHSTUDIO_HTTP_STANDINS: `https://api.pwnedpasswords.com=${s.hibp.url}`,
     TELEGRAM_PASSWORD: '123456:bundle-token',
     TELEGRAM_CHAT_ID: '4242',
     HAPROXY_STATS: `127.0.0.1:${s.haproxy.port}`,

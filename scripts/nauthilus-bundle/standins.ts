@@ -47,6 +47,8 @@ export interface StandIns {
   clickhouse: TestHttpServer;
   /** Telegram Bot API: every method answers ok with a message. */
   telegram: TestHttpServer;
+  /** The password-breach range API (GET /range/<5 hex>): `SUFFIX:COUNT` lines for the passwords in `leaked`. */
+  hibp: TestHttpServer & { leaked: Map<string, number> };
   /** HAProxy runtime API. */
   haproxy: LineServer;
   /** A mail backend that accepts TCP connections (backend_server_monitoring's plain check). */
@@ -99,13 +101,27 @@ export async function startStandIns(): Promise<StandIns> {
     messageId++;
     json(res, 200, { ok: true, result: { message_id: messageId, date: 1, chat: { id: 1, type: 'private' }, text: 'sent' } });
   });
+  // passwords by their upper-case SHA-1, with how often they were seen in breaches
+  const leaked = new Map<string, number>();
+  const hibp = Object.assign(await startHttpServer((req, res) => {
+    const prefix = /^\/range\/([0-9A-Fa-f]{5})$/.exec(req.url)?.[1]?.toUpperCase();
+    if (!prefix) {
+      res.writeHead(400);
+      return res.end('The hash prefix was not in a valid format');
+    }
+    const lines = [...leaked].filter(([sha]) => sha.startsWith(prefix)).map(([sha, n]) => `${sha.slice(5)}:${n}`);
+    // padding lines (count 0), as the real service may send
+    lines.push('0000000000000000000000000000000000A:0');
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(lines.join('\r\n'));
+  }), { leaked });
   const haproxy = await startLineServer();
   const imap = await startLineServer();
   const smtp = await startSmtpServer();
   return {
-    redis, blocklist, geoip, clickhouse, telegram, haproxy, imap, smtp,
+    redis, blocklist, geoip, clickhouse, telegram, hibp, haproxy, imap, smtp,
     async close() {
-      await Promise.allSettled([blocklist.close(), geoip.close(), clickhouse.close(), telegram.close(), haproxy.close(), imap.close(), smtp.close()]);
+      await Promise.allSettled([blocklist.close(), geoip.close(), clickhouse.close(), telegram.close(), hibp.close(), haproxy.close(), imap.close(), smtp.close()]);
       await redis.stop();
     },
   };

@@ -24,7 +24,7 @@ export const KNOWN: Record<string, string> = {};
 /** What the table says next to a script that passes (key: script, or "1.10:"/"1.12:" + script for one release line). */
 export const NOTES: Record<string, string> = {
   '1.10:filters/soft_delay.lua': 'Nauthilus-same: the filter returns one value (ACTION_RESULT_OK = 0), read as "reject" (gopher-lua ToBool(0) is true); the site runs it when_unauthenticated',
-  'actions/haveibeenpwnd.lua': 'the HIBP host is fixed in the script (no stand-in possible): its Redis-cached answer is checked, the HTTP path is not reached',
+  'actions/haveibeenpwnd.lua': "its fixed breach-range host is answered by a local stand-in (AUTHSTUDIO_HTTP_STANDINS). Nauthilus-same: it never mails (init.lua's script answers \"send_email\", the action waits for \"send_mail\"; in 1.10 that path would also call os.environ, which gopher-lua lacks)",
   'hooks/distributed-brute-force-test.lua': 'check_detection raises (toboolean(nil)) until the global settings hash exists, in Nauthilus too: run after reset_protection',
   '1.12:hooks/distributed-brute-force-test.lua': "its pipeline rows use 1.10's run_script form, which Nauthilus 1.12.5 reads as (script, name) and fails on; AuthStudio takes both forms",
   'hooks/dynamic-textmap-demo.lua': 'its README says HEAD carries Content-Length; the script sets none and Go sends none, nor do we',

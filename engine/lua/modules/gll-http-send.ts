@@ -19,6 +19,8 @@ export interface SendOptions {
   key?: Buffer;
   /** The running call's signal: the request stops when the call is given up. */
   signal?: AbortSignal;
+  /** Where a URL really goes (a local stand-in for an internet service); undefined: to the URL itself. */
+  route?: (u: URL) => URL | undefined;
 }
 
 export interface SendResult {
@@ -101,9 +103,15 @@ export async function send(o: SendOptions): Promise<SendResult> {
       throw new Error(`${op(method)} ${JSON.stringify(shown(url))}: invalid URL`);
     }
     if (!u.hostname) throw new Error(`${op(method)} ${JSON.stringify(shown(url))}: http: no Host in request URL`);
+    let target = u;
+    try {
+      target = o.route?.(u) ?? u;
+    } catch (e) {
+      throw new Error(`${op(method)} ${JSON.stringify(shown(url))}: ${(e as Error).message}`);
+    }
     let got: { res: http.IncomingMessage; data: Buffer };
     try {
-      got = await once({ ...o, signal }, u, method, body);
+      got = await once({ ...o, signal }, target, method, body);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       const why = timeout?.aborted

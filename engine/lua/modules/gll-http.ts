@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { LuaModule, ModuleHost } from '../module';
 import { checkArg, fail, pair, ret } from '../values';
+import { standInFor } from '../http-stand-ins';
 import { buildUrl, encodeQuery, parseUrl, queryEscape, unescape } from './go-url';
 import { send } from './gll-http-send';
 import { traceUrl } from './http';
@@ -41,8 +42,14 @@ async function doRaw(host: ModuleHost, method: string, url: string, body: string
   if (opts.proxy) throw new Error(`${method.slice(0, 1)}${method.slice(1).toLowerCase()} ${JSON.stringify(url)}: proxyconnect: the proxy option is not supported by AuthStudio`);
   if (opts.debug) host.services.logger.debug({ pool: host.poolName, method, url: shownUrl(url), headers: Object.keys(hdrs) }, 'http: send request');
   const started = performance.now();
+  let standIn: string | undefined;
+  const route = (u: URL) => {
+    const to = standInFor(u, host.services.getenv);
+    if (to) standIn = to.origin;
+    return to;
+  };
   const record = (detail: Record<string, unknown>) =>
-    host.call?.record('http', { method, url: shownUrl(url), ...detail, duration_ms: Math.round(performance.now() - started) });
+    host.call?.record('http', { method, url: shownUrl(url), ...(standIn ? { stand_in: standIn } : {}), ...detail, duration_ms: Math.round(performance.now() - started) });
   try {
     const r = await send({
       method, url, body: body ?? '', headers: hdrs,
@@ -52,6 +59,7 @@ async function doRaw(host: ModuleHost, method: string, url: string, body: string
       cert: readPem(host, opts.client_public_cert_pem_file),
       key: readPem(host, opts.client_private_key_pem_file),
       signal: host.call?.abortSignal?.signal,
+      route,
     });
     record({ status: r.code });
     return pair({ code: r.code, body: r.body, headers: r.headers, cookies: r.cookies }, undefined);

@@ -5,6 +5,7 @@ import { pair, toLua } from '../values';
 import { parseDuration } from '../../config/durations';
 import { GLUA_HTTP_LUA } from './http-lua';
 import { luaNumberText } from '../go-number';
+import { standInFor } from '../http-stand-ins';
 
 /** Timeout of a call whose options give none (Nauthilus' client has 60 s; the script timeout usually ends it first). */
 export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
@@ -168,15 +169,21 @@ async function doRequest(host: ModuleHost, method: string, url: string, options:
     u.username = '';
     u.password = '';
   }
+  let target: URL;
+  try {
+    target = standInFor(u, host.services.getenv) ?? u;
+  } catch (e) {
+    throw new Error(`${m} ${traceUrl(u.toString())}: ${(e as Error).message}`);
+  }
   const ms = timeoutMs(opts.timeout);
   const signals = [AbortSignal.timeout(ms)];
   if (host.call?.abortSignal) signals.push(host.call.abortSignal.signal);
   const signal = AbortSignal.any(signals);
   const started = performance.now();
   const record = (detail: Record<string, unknown>) =>
-    host.call?.record('http', { method: m, url: traceUrl(u.toString()), ...detail, duration_ms: Math.round(performance.now() - started) });
+    host.call?.record('http', { method: m, url: traceUrl(u.toString()), ...(target !== u ? { stand_in: target.origin } : {}), ...detail, duration_ms: Math.round(performance.now() - started) });
   try {
-    const res = await fetch(u, { method: m, headers, body, signal, redirect: 'follow' });
+    const res = await fetch(target, { method: m, headers, body, signal, redirect: 'follow' });
     const raw = await readBody(res);
     const resHeaders: Record<string, string> = {};
     res.headers.forEach((value, name) => {
