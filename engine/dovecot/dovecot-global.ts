@@ -133,8 +133,9 @@ export function hostFunctions(current: () => DovecotCall, files: ScriptFiles, se
       return (kind === 'userdb' ? c.userdbFields : c.passdbFields)[String(key)] ?? undefined;
     },
     password_verify: async (crypted?: string, plain?: string) => {
-      const r = await dovecotPasswordVerify(crypted ?? undefined, plain ?? undefined);
-      if (r.unsupported) current().note(r.err ?? '');
+      const c = current();
+      const r = await dovecotPasswordVerify(crypted ?? undefined, plain ?? undefined, c.vars.orig_user ?? c.vars.user ?? '');
+      if (r.note) c.note(r.note);
       return r.err === undefined ? { ret: r.ret } : { ret: r.ret, err: r.err };
     },
   };

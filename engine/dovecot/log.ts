@@ -77,9 +77,11 @@ export class DovecotLog {
 }
 
 /** `lua(user,rip,<session>): ` as auth_request_get_log_prefix builds it. */
-export function requestPrefix(user: string | undefined, rip: string | undefined, session: string | undefined): string {
+export function requestPrefix(user: string | undefined, rip: string | undefined, session: string | undefined, master = false): string {
   let s = `lua(${user ?? '?'}`;
   if (rip) s += `,${rip}`;
+  // a lookup in a `master = yes` passdb
+  if (master) s += ',master';
   if (session) s += `,<${session}>`;
   return `${s}): `;
 }

@@ -54,6 +54,8 @@ export interface DovecotLogin {
   /** "", "secured" or "TLS"; default "secured" when rip equals lip (Dovecot trusts loopback), else "". */
   secured?: '' | 'secured' | 'TLS';
   clientId?: string;
+  /** Set by the harness for a master passdb lookup: the user the master user logs in as (`req.login_user`). */
+  loginUser?: string;
   /** Fields earlier passdbs set (`req.passdb[k]`); for userdb lookups. */
   passdbFields?: Record<string, string>;
 }
@@ -70,6 +72,11 @@ export interface DovecotSettings {
   pathMap?: Record<string, string>;
   /** What `os.getenv` sees (default process.env). Dovecot only passes `import_environment` variables. */
   env?: Record<string, string | undefined>;
+  /**
+   * auth_master_user_separator (e.g. "*"): a login `user*master` is checked by the master passdb
+   * (`masterScript`) with the master's password, then logs in as `user`. Default "*" when a master script is given.
+   */
+  masterSeparator?: string;
   /** Give up on one call after this long (default 180 s: above Dovecot's 60 s HTTP timeout). */
   callTimeoutMs?: number;
 }

@@ -89,7 +89,7 @@ function imapSession(port: number, steps: (send: (line: string) => void, line: s
       while ((nl = buf.indexOf('\r\n')) >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 2);
-        const tagged = /^a (.*)$/.exec(line);
+        const tagged = /^a (.*)$/.exec(line) ?? /^(\* BYE .*)$/.exec(line);
         if (tagged) {
           clearTimeout(timer);
           sock.end('z LOGOUT\r\n');
@@ -219,7 +219,8 @@ async function waitForGreeting(port: number): Promise<void> {
       });
       s.once('data', (d) => {
         s.destroy();
-        resolve(d.toString().startsWith('* OK'));
+        // an auth process that failed to start makes the login process greet with `* BYE Auth process broken`
+        resolve(/^\* (OK|BYE)/.test(d.toString()));
       });
       s.once('error', () => resolve(false));
     });
