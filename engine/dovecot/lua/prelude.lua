@@ -90,6 +90,32 @@ loadfile = function(filename, mode, env)
   return rawload(src, chunkname, mode or "bt", env or _G)
 end
 
+-- io.open / io.lines read the host's files as Dovecot's auth process would (a path map applies); what
+-- a script writes stays in the Lua state's memory (the harness never changes the machine).
+local rawopen, rawlines = io.open, io.lines
+local function staged(fname, filename, mode)
+  local err, errno_or_path = host.stage_file(filename, mode)
+  if err then return nil, err, errno_or_path end
+  return errno_or_path
+end
+io.open = function(filename, mode)
+  local name = S.checkstring("open", 1, filename, true)
+  local m = mode == nil and "r" or S.checkstring("open", 2, mode, true)
+  if not m:match("^[rwa]%+?b?$") then error("bad argument #2 to 'open' (invalid mode)", 2) end
+  local target, err, errno = staged("open", name, m)
+  if not target then return nil, err, errno end
+  local f, e2, n2 = rawopen(target, m)
+  if not f then return nil, (e2 or ""):gsub("^" .. target:gsub("%p", "%%%0"), name, 1), n2 end
+  return f
+end
+io.lines = function(filename, ...)
+  if filename == nil then return rawlines() end
+  local name = S.checkstring("lines", 1, filename, true)
+  local target, err = staged("lines", name, "r")
+  if not target then error(err, 2) end
+  return rawlines(target, ...)
+end
+
 dofile = function(filename)
   local f, err = loadfile(filename)
   if not f then error(err, 2) end
