@@ -112,7 +112,12 @@ export class DovecotScript {
     const at = sep ? login.user.lastIndexOf(sep) : -1;
     if (this.master && at >= 0 && !this.initError) {
       // auth_request_set_username: `login*master` (the last separator) looks up the master in the master passdb
-      return this.master.passdb({ ...login, user: login.user.slice(at + 1), loginUser: login.user.slice(0, at) });
+      const masterUser = login.user.slice(at + 1);
+      return this.master.passdb({ ...login, user: masterUser, loginUser: login.user.slice(0, at) }).then((r) => {
+        // a failure names the master user it was about (`user=` of Dovecot's FAIL reply)
+        if (r.outcome !== 'ok' && r.status !== 'AUTH_PROCESS_BROKEN') r.fields = { user: masterUser.toLowerCase(), ...r.fields };
+        return r;
+      });
     }
     return this.serial(async () => {
       const reloaded = await this.ensureLoaded();

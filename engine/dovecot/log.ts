@@ -52,7 +52,11 @@ export class DovecotLog {
 
   /** A line exactly as given (multi-line text becomes one line per text line, as Dovecot writes it). */
   write(level: DovecotLogLine['level'], text: string, proc = this.worker): void {
-    for (const line of text.split('\n')) this.lines.push({ level, text: `${proc}: ${LEVEL_WORD[level]}: ${line}` });
+    text.split('\n').forEach((line, i) => {
+      // the log process writes the continuation lines of a fatal error as errors (observed on 2.3.19.1)
+      const lvl = i > 0 && level === 'fatal' ? 'error' : level;
+      this.lines.push({ level: lvl, text: `${proc}: ${LEVEL_WORD[lvl]}: ${line}` });
+    });
   }
 
   /** dovecot.i_* and events without a request: always logged (Dovecot logs i_debug too). */

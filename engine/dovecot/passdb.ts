@@ -49,7 +49,11 @@ export async function finishPassdb(call: DovecotCall, ret: ScriptReturn, ctx: Pa
     return { code: INTERNAL, fields: {}, scriptStatus };
   }
   if (v.code === INTERNAL && v.error !== undefined) call.log.request('error', label + v.error);
-  for (const err of v.exported?.errors ?? []) call.log.request('error', err);
+  for (const err of v.exported?.errors ?? []) {
+    call.log.request('error', err);
+    // with blocking=yes the auth process sets the worker's fields again and logs the same error
+    if (call.log.worker !== 'auth') call.log.request('error', err, 'auth');
+  }
   const e = v.exported;
   const fields = e?.fields ?? {};
   let code = v.code;

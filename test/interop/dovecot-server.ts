@@ -33,6 +33,8 @@ export interface PassdbSpec {
 
 export interface DovecotOptions {
   passdbs: PassdbSpec[];
+  /** Lua userdbs instead of the static userdb (Dovecot 2.3 userdbs have no username_filter: they answer everyone). */
+  userdbs?: PassdbSpec[];
   /** import_environment entries (KEY=VALUE), e.g. AUTHSTUDIO_URL. */
   env?: Record<string, string>;
   mechanisms?: string;
@@ -53,6 +55,8 @@ export interface DovecotServer {
   imapLogin(user: string, password: string, originatingIp?: string): Promise<string>;
   /** `a AUTHENTICATE CRAM-MD5` with a correct answer for `password`. */
   imapCramMd5(user: string, password: string, originatingIp?: string): Promise<string>;
+  /** `doveadm user -x service=imap user`: the userdb fields, or the failure (exit 67: unknown, 75: temporary). */
+  userLookup(user: string): Promise<{ status: 'ok' | 'unknown' | 'tempfail'; fields: Record<string, string> }>;
   /** `doveadm auth test -x service=imap [-x rip=IP] user pass`. */
   authTest(user: string, password: string, rip?: string): Promise<{ ok: boolean; fields: Record<string, string> }>;
   stop(): Promise<void>;
@@ -118,6 +122,10 @@ export async function startDovecot(opts: DovecotOptions): Promise<DovecotServer>
     'passdb {', '  driver = lua', `  args = file=${p.file} blocking=yes`,
     ...(p.usernameFilter ? [`  username_filter = ${p.usernameFilter}`] : []), '}',
   ].join('\n'));
+  const userdbs = (opts.userdbs ?? []).map((p) => [
+    'userdb {', '  driver = lua', `  args = file=${p.file} blocking=yes`,
+    '}',
+  ].join('\n'));
   const conf = path.join(dir, 'dovecot.conf');
   fs.writeFileSync(conf, [
     `base_dir = ${dir}/run`, `state_dir = ${dir}/run`, `log_path = ${logPath}`,
@@ -128,7 +136,8 @@ export async function startDovecot(opts: DovecotOptions): Promise<DovecotServer>
     ...(env ? [`import_environment = TZ ${env}`] : []),
     'service imap-login {', '  inet_listener imap {', `    port = ${port}`, '  }', '}',
     ...passdbs,
-    'userdb {', '  driver = static', `  args = uid=1000 gid=1000 home=${dir}/home/%u allow_all_users=yes`, '}',
+    ...userdbs,
+    ...(userdbs.length ? [] : ['userdb {', '  driver = static', `  args = uid=1000 gid=1000 home=${dir}/home/%u allow_all_users=yes`, '}']),
     opts.extra ?? '', '',
   ].join('\n'));
   // the daemon keeps inherited pipes open: give it files, or waiting for the start would never end
@@ -173,6 +182,19 @@ export async function startDovecot(opts: DovecotOptions): Promise<DovecotServer>
           const digest = crypto.createHmac('md5', password).update(challenge, 'latin1').digest('hex');
           send(Buffer.from(`${user} ${digest}`).toString('base64'));
         }
+      });
+    },
+    userLookup(user) {
+      return new Promise((resolve) => {
+        execFile('doveadm', ['-c', conf, 'user', '-x', 'service=imap', user], (err, stdout) => {
+          const fields: Record<string, string> = {};
+          const code = err ? Number((err as { code?: number }).code) : 0;
+          for (const line of code === 0 ? stdout.split('\n').slice(1) : []) {
+            const m = /^(\S+)\t(.*)$/.exec(line);
+            if (m) fields[m[1]] = m[2];
+          }
+          resolve({ status: code === 0 ? 'ok' : code === 67 ? 'unknown' : 'tempfail', fields });
+        });
       });
     },
     authTest(user, password, rip) {
