@@ -180,8 +180,7 @@ describe('Dovecot Lua scripts: harness vs real Dovecot 2.3', { skip }, () => {
   });
 
   after(async () => {
-    await dovecot?.stop();
-    for (const d of Object.values(broken)) await d.stop();
+    await Promise.all([dovecot?.stop(), ...Object.values(broken).map((d) => d.stop())]);
     nextcloud?.close();
     if (work) fs.rmSync(work, { recursive: true, force: true });
     if (table.length) console.log(['', 'case | harness | real Dovecot | same', ...table].join('\n'));
