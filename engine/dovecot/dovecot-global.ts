@@ -92,10 +92,9 @@ export class ScriptFiles {
         } else bytes = fs.readFileSync(m.file);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        if (mode.startsWith('r')) {
-          if (code === 'EACCES') return LuaMultiReturn.from([`${name}: Permission denied`, 13]);
-          return LuaMultiReturn.from([`${name}: No such file or directory`, 2]);
-        }
+        if (code === 'EACCES') return LuaMultiReturn.from([`${name}: Permission denied`, 13]);
+        // not on the host: Lua opens what the script wrote to memory before, or reports ENOENT itself
+        if (mode.startsWith('r')) return LuaMultiReturn.from([undefined, target]);
       }
     }
     if (m.how !== 'real') call.note(`io.open("${name}"): read ${m.file}`);

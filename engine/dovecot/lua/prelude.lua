@@ -93,6 +93,7 @@ end
 -- io.open / io.lines read the host's files as Dovecot's auth process would (a path map applies); what
 -- a script writes stays in the Lua state's memory (the harness never changes the machine).
 local rawopen, rawlines = io.open, io.lines
+local LINUX_ERRNO = { [44] = 2, [2] = 13, [31] = 21, [54] = 20, [20] = 17, [28] = 22 }
 local function staged(fname, filename, mode)
   local err, errno_or_path = host.stage_file(filename, mode)
   if err then return nil, err, errno_or_path end
@@ -105,7 +106,8 @@ io.open = function(filename, mode)
   local target, err, errno = staged("open", name, m)
   if not target then return nil, err, errno end
   local f, e2, n2 = rawopen(target, m)
-  if not f then return nil, (e2 or ""):gsub("^" .. target:gsub("%p", "%%%0"), name, 1), n2 end
+  -- the in-memory file system reports emscripten's errno values: give Linux's as Dovecot's Lua does
+  if not f then return nil, (e2 or ""):gsub("^" .. target:gsub("%p", "%%%0"), name, 1), LINUX_ERRNO[n2] or n2 end
   return f
 end
 io.lines = function(filename, ...)
