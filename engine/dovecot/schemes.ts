@@ -61,6 +61,7 @@ export function hostCrypt(plain: Buffer, setting: string): { out?: string; note?
   if (sha) {
     const rounds = sha[2] === undefined ? undefined : Math.min(Math.max(Number(sha[2]), 1000), 999_999_999);
     if (sha[2] !== undefined && !/^[1-9]\d*$/.test(sha[2])) return {};
+    if (rounds !== undefined && rounds > MAX_ITERATIONS) return { note: `crypt(3) with rounds=${rounds} is above the harness' limit of ${MAX_ITERATIONS}; counted as a mismatch` };
     return { out: shaCrypt(pw, sha[1] as '5' | '6', sha[3].slice(0, 16), rounds) };
   }
   if (/^[./0-9A-Za-z]{2}/.test(setting) && !setting.startsWith('$')) return { out: desCrypt(plain, setting.slice(0, 2)) };
@@ -78,6 +79,7 @@ async function blowfish(plain: Buffer, raw: Buffer): Promise<SchemeResult> {
   if (!/^\$2[abxy]\$\d\d\$[./A-Za-z0-9]{53}$/.test(pw)) return { ret: 0 };
   const cost = Number(pw.slice(4, 6));
   if (cost < 4 || cost > 31) return { ret: -1, err: 'crypt_blowfish_rn failed: Invalid argument' };
+  if (cost > 20) return { ret: 0, note: `bcrypt cost ${cost} is above the harness' limit of 20; counted as a mismatch` };
   return result(await bcryptVerify({ password: plain, hash: '$2a$' + pw.slice(4) }));
 }
 
