@@ -176,7 +176,8 @@ export class DovecotScript {
       const call = this.begin({ user: '' }, undefined, reloaded);
       call.log.requestPrefix = 'lua(?): ';
       const entry = 'auth_userdb_iterate';
-      if (this.initError || !this.vm) return this.userdbResult(call, entry, U.USERDB_RESULT_INTERNAL_FAILURE, {});
+      if (this.initError) return this.broken(call, 'iterate');
+      if (!this.vm) return this.userdbResult(call, entry, U.USERDB_RESULT_INTERNAL_FAILURE, {});
       let values: unknown[];
       try {
         values = await this.vm.call('userdb_iterate', [], this.timeoutMs, () => call.abort.abort());

@@ -103,13 +103,20 @@ export interface DovecotResult {
   action: DovecotAction;
   /** The entry function called (auth_password_verify, auth_passdb_lookup, auth_userdb_lookup, auth_userdb_iterate). */
   entry: string;
-  /** Final result constant name after Dovecot's own checks (e.g. OK without password -> PASSDB_RESULT_PASSWORD_MISMATCH). */
+  /**
+   * Final result constant name after Dovecot's own checks (e.g. OK without password -> PASSDB_RESULT_PASSWORD_MISMATCH),
+   * or `AUTH_PROCESS_BROKEN` when loading or script_init failed (Dovecot's auth process never starts; `code` is -1).
+   */
   status: string;
   /** Its numeric value. */
   code: number;
   /** What the script itself returned as status (before Dovecot's checks), when it returned one. */
   scriptStatus?: number;
-  /** Extra fields Dovecot keeps (only on OK; `password` and `nopassword` are never shown). */
+  /**
+   * Extra fields Dovecot keeps (only on OK; `password`, `nopassword` and the other fields Dovecot acts on are never
+   * shown), plus what Dovecot's reply adds: `user` after a rename or a master login, `original_user` when the login
+   * as typed differs from the user, `auth_user` for a master login. A failed master login shows `user` (the master).
+   */
   fields: Record<string, string>;
   /** ok / fail / tempfail, as a client sees it. */
   outcome: 'ok' | 'fail' | 'tempfail';
