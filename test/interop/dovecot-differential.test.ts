@@ -71,6 +71,8 @@ const CASES: DiffCase[] = [
   { name: 'mixed-case login: original_user as typed', user: 'String_Fields@Ret.Test', password: 'any' },
   ...SCHEMES.map((s) => ({ name: `scheme ${s.toUpperCase()}: right password`, user: `${s}@schemes.test`, password: 'secret' })),
   ...['sha512-crypt', 'pbkdf2', 'cram-md5', 'scram-sha-256', 'des-crypt'].map((s) => ({ name: `scheme ${s.toUpperCase()}: wrong password`, user: `${s}@schemes.test`, password: 'Secret' })),
+  { name: 'CRAM-MD5 login against {CRAM-MD5} credentials', user: 'cram-md5@schemes.test', password: 'secret', cram: true },
+  { name: 'CRAM-MD5 login against {SHA256} credentials', user: 'sha256@schemes.test', password: 'secret', cram: true },
   { name: 'scheme {NOSUCH}: password mismatch, Unknown scheme', user: 'nosuch@schemes.test', password: 'secret', imap: true },
   { name: 'scheme SSHA with bad base64', user: 'bad-base64@schemes.test', password: 'secret' },
   { name: 'scheme PBKDF2 with a bad entry', user: 'bad-pbkdf2@schemes.test', password: 'secret' },
