@@ -5,6 +5,8 @@ import { PASSDB_RESULTS as P, USERDB_RESULTS as U } from './types';
 export type ScriptReturn =
   | { kind: 'error'; text: string }
   | { kind: 'panic'; text: string }
+  /** A Dovecot assertion the script tripped (the worker dies with exactly this panic text). */
+  | { kind: 'assert'; text: string }
   | { kind: 'status'; code: number; fieldsKind: 'string'; text: string }
   | { kind: 'status'; code: number; fieldsKind: 'table'; pairs: Array<[string, string]> | undefined };
 
@@ -20,6 +22,7 @@ export function decodeReturn(values: unknown[]): ScriptReturn {
     return { kind: 'status', code, fieldsKind: 'table', pairs };
   }
   if (tag === 'panic') return { kind: 'panic', text: String(a) };
+  if (tag === 'assert') return { kind: 'assert', text: String(a) };
   return { kind: 'error', text: String(a ?? '(null)') };
 }
 

@@ -160,6 +160,7 @@ export class DovecotScript {
       }
       if (ret.kind !== 'status') {
         if (ret.kind === 'panic') call.log.crash(`Lua script '${this.displayPath}': ${ret.text}`, vars.user);
+        else if (ret.kind === 'assert') call.log.crash(ret.text, vars.user, 'USER');
         else call.log.request('error', `userdb-lua: ${cleanTraceback(ret.text)}`);
         return this.userdbResult(call, entry, U.USERDB_RESULT_INTERNAL_FAILURE, {}, undefined);
       }

@@ -74,9 +74,9 @@ export class DovecotLog {
   }
 
   /** The auth worker died (a Dovecot assertion or a Lua panic): what the auth process logs then. */
-  crash(panic: string, user: string): void {
+  crash(panic: string, user: string, request = 'PASSV'): void {
     this.write('panic', panic);
-    this.write('error', `auth-worker: Aborted PASSV request for ${user}: Worker process died unexpectedly`, 'auth');
+    this.write('error', `auth-worker: Aborted ${request} request for ${user}: Worker process died unexpectedly`, 'auth');
   }
 }
 

@@ -34,8 +34,8 @@ export async function finishPassdb(call: DovecotCall, ret: ScriptReturn, ctx: Pa
     call.log.request('error', label + cleanTraceback(ret.text));
     return { code: INTERNAL, fields: {} };
   }
-  if (ret.kind === 'panic') {
-    call.log.crash(`Lua script '${ctx.scriptPath}': ${ret.text}`, ctx.user);
+  if (ret.kind === 'panic' || ret.kind === 'assert') {
+    call.log.crash(ret.kind === 'assert' ? ret.text : `Lua script '${ctx.scriptPath}': ${ret.text}`, ctx.user);
     return { code: INTERNAL, fields: {} };
   }
   const scriptStatus = ret.code;

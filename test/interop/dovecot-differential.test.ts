@@ -68,6 +68,7 @@ const CASES: DiffCase[] = [
   { name: 'user= empty fails the login', user: 'rename_empty@ret.test', password: 'any' },
   { name: 'fail field', user: 'fail_field@ret.test', password: 'any' },
   { name: 'login_user field: a master login', user: 'login_user@ret.test', password: 'any' },
+  { name: 'add_header with a newline: the worker dies on an assertion', user: 'header_newline@ret.test', password: 'any' },
   { name: 'mixed-case login: original_user as typed', user: 'String_Fields@Ret.Test', password: 'any' },
   ...SCHEMES.map((s) => ({ name: `scheme ${s.toUpperCase()}: right password`, user: `${s}@schemes.test`, password: 'secret' })),
   ...['sha512-crypt', 'pbkdf2', 'cram-md5', 'scram-sha-256', 'des-crypt'].map((s) => ({ name: `scheme ${s.toUpperCase()}: wrong password`, user: `${s}@schemes.test`, password: 'Secret' })),
@@ -104,7 +105,7 @@ interface View {
 const HIDDEN = new Set(['code', 'reason']);
 
 function normaliseLog(line: string): string | undefined {
-  if (/^(master|imap-login|imap\(|doveadm)/.test(line) || /Raw backtrace/.test(line)) return undefined;
+  if (/^(master|imap-login|imap\(|doveadm)/.test(line) || /Raw backtrace|Fatal: master: service\(/.test(line)) return undefined;
   return line
     .replace(/^(auth(?:-worker)?)\(\d+\)/, '$1')
     .replace(/conn unix:auth-worker \(pid=\d+,uid=\d+\): auth-worker<\d+>: /, '')

@@ -47,6 +47,10 @@ function S.checkstring(fname, argn, v, present)
   error(string.format("bad argument #%d to '%s' (string expected, got %s)", argn, fname, got), 3)
 end
 
+-- A Dovecot assertion the script trips: the auth worker dies (dispatch.lua reports it as "assert").
+S.PANIC = {}
+function S.panic(text) error(setmetatable({ text = text }, S.PANIC), 0) end
+
 -- DLUA_REQUIRE_ARGS: Dovecot's message carries no position.
 function S.require_args(n, got)
   if n ~= got then error(string.format("expected %d arguments, got %d", n, got), 0) end
