@@ -24,7 +24,7 @@ export class DovecotCall {
     });
     if (vars) {
       this.vars = vars;
-      this.log.requestPrefix = requestPrefix(vars.user, vars.rip, vars.session);
+      this.log.requestPrefix = requestPrefix(vars.user, vars.rip, vars.session, vars.login_user !== undefined);
     }
     if (login?.passdbFields) this.passdbFields = { ...login.passdbFields };
   }

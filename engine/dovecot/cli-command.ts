@@ -17,6 +17,8 @@ export const DOVECOT_OPTIONS: Record<string, OptionSpec> = {
   session: { type: 'string', description: 'session id (req.session; nil when omitted)' },
   mode: { type: 'string', description: 'passdb (default), userdb or iterate' },
   map: { type: 'string', description: 'FROM=TO[,FROM=TO]: read script paths under FROM from TO (e.g. /etc/dovecot/lua=.)' },
+  'master-script': { type: 'string', description: 'a second Lua passdb with master = yes: logins USER*MASTER check MASTER there, then log in as USER' },
+  'master-separator': { type: 'string', description: 'auth_master_user_separator (default * with --master-script)' },
   'auth-debug': { type: 'boolean', description: 'auth_debug=yes: log req:log_debug lines' },
   json: { type: 'boolean', description: 'print one JSON object' },
 };
@@ -43,6 +45,8 @@ export async function dovecotCommand(args: Record<string, string | boolean | und
     action: mode as DovecotAction,
     pathMap,
     authDebug: args['auth-debug'] === true,
+    ...(typeof args['master-script'] === 'string' ? { masterScript: { file: args['master-script'] } } : {}),
+    ...(typeof args['master-separator'] === 'string' ? { masterSeparator: args['master-separator'] } : {}),
     login: {
       user: String(args.user ?? ''),
       password: args.password as string | undefined,

@@ -5,6 +5,7 @@ import { LuaMultiReturn } from 'wasmoon';
 import type { DovecotCall } from './call';
 import { httpUrlError, submitHttp, type HttpSubmitSpec } from './dovecot-http';
 import { dovecotPasswordVerify } from './password';
+import { mountInLuaFs } from './dovecot-vm';
 import { expandTemplate, varExpand, type ExpandContext } from './req';
 import { PASSDB_RESULTS, USERDB_RESULTS, type DovecotLogLine, type DovecotSettings } from './types';
 
@@ -74,6 +75,34 @@ export class ScriptFiles {
     return LuaMultiReturn.from([src, '@' + name]);
   }
 
+  /**
+   * io.open / io.lines: copy the host file (path map applied, relative names next to the script) into the
+   * Lua file system under the name the script used. Reads see the host file; writes stay in memory.
+   * Returns Lua's error text and errno when the host file cannot be read for a mode that needs it.
+   */
+  stage(call: DovecotCall, name: string, mode: string): LuaMultiReturn {
+    const m = this.map(name);
+    const target = path.posix.resolve('/', name);
+    const reads = mode.startsWith('r') || mode.startsWith('a') || mode.includes('+');
+    let bytes: Buffer | undefined;
+    if (reads) {
+      try {
+        if (fs.statSync(m.file).isDirectory()) {
+          if (mode.startsWith('r') && !mode.includes('+')) return LuaMultiReturn.from([`${name}: Is a directory`, 21]);
+        } else bytes = fs.readFileSync(m.file);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EACCES') return LuaMultiReturn.from([`${name}: Permission denied`, 13]);
+        // not on the host: Lua opens what the script wrote to memory before, or reports ENOENT itself
+        if (mode.startsWith('r')) return LuaMultiReturn.from([undefined, target]);
+      }
+    }
+    if (m.how !== 'real') call.note(`io.open("${name}"): read ${m.file}`);
+    if (!mode.startsWith('r') || mode.includes('+')) call.note(`io.open("${name}", "${mode}"): writes stay in the harness' memory; a real Dovecot writes the file (as its auth user)`);
+    mountInLuaFs(target, bytes ?? new Uint8Array());
+    return LuaMultiReturn.from([undefined, target]);
+  }
+
   private read(file: string): string | undefined {
     try {
       if (!fs.statSync(file).isFile()) return undefined;
@@ -115,6 +144,7 @@ export function hostFunctions(current: () => DovecotCall, files: ScriptFiles, se
     getenv: (name: string) => env[String(name)] ?? undefined,
     find_module: (name: string, packagePath: string) => files.findModule(current(), name, packagePath),
     read_file: (name: string) => files.readFile(name),
+    stage_file: (name: string, mode: string) => files.stage(current(), String(name), String(mode)),
     http_url_error: (url: string) => httpUrlError(String(url)),
     http_submit: async (spec: HttpSubmitSpec) => {
       const c = current();
@@ -133,8 +163,9 @@ export function hostFunctions(current: () => DovecotCall, files: ScriptFiles, se
       return (kind === 'userdb' ? c.userdbFields : c.passdbFields)[String(key)] ?? undefined;
     },
     password_verify: async (crypted?: string, plain?: string) => {
-      const r = await dovecotPasswordVerify(crypted ?? undefined, plain ?? undefined);
-      if (r.unsupported) current().note(r.err ?? '');
+      const c = current();
+      const r = await dovecotPasswordVerify(crypted ?? undefined, plain ?? undefined, c.vars.orig_user ?? c.vars.user ?? '');
+      if (r.note) c.note(r.note);
       return r.err === undefined ? { ret: r.ret } : { ret: r.ret, err: r.err };
     },
   };

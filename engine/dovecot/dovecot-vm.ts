@@ -10,7 +10,7 @@ import path from 'node:path';
 import { LuaFactory, LUA_REGISTRYINDEX } from 'wasmoon';
 import type { LuaEngine, LuaGlobal } from 'wasmoon';
 
-const CHUNKS = ['prelude.lua', 'dovecot-global.lua', 'dovecot-http.lua', 'req.lua', 'dispatch.lua'];
+const CHUNKS = ['prelude.lua', 'cjson.lua', 'dovecot-global.lua', 'dovecot-http.lua', 'req.lua', 'dispatch.lua'];
 
 /** The .lua files stay in engine/dovecot/lua/ (tsc does not copy them next to the compiled JS). */
 function luaSource(name: string): string {
@@ -21,6 +21,16 @@ function luaSource(name: string): string {
 
 let sources: Array<[string, string]> | undefined;
 let sharedFactory: LuaFactory | undefined;
+let sharedModule: Awaited<ReturnType<LuaFactory['getLuaModule']>> | undefined;
+
+/**
+ * Put a host file's bytes at `file` in the Lua states' in-memory file system (shared by every Dovecot VM of
+ * this process), so `io.open` reads what the host file holds now. Parent folders are created.
+ */
+export function mountInLuaFs(file: string, content: Uint8Array): void {
+  if (!sharedFactory || !sharedModule) throw new Error('no Dovecot Lua state has been created yet');
+  sharedFactory.mountFileSync(sharedModule, file, content);
+}
 
 /** Names of the entry functions in dispatch.lua. */
 export type DovecotEntry = 'chunk' | 'init' | 'deinit' | 'has' | 'password_verify' | 'passdb_lookup' | 'userdb_lookup' | 'userdb_iterate';
@@ -46,6 +56,7 @@ export class DovecotVm {
   static async create(host: Record<string, unknown>): Promise<DovecotVm> {
     sources ??= CHUNKS.map((n) => [n, luaSource(n)]);
     sharedFactory ??= new LuaFactory();
+    sharedModule ??= await sharedFactory.getLuaModule();
     const engine = await sharedFactory.createEngine({ traceAllocations: true, enableProxy: false, injectObjects: false });
     const g = engine.global;
     g.set('__dv_host', host);

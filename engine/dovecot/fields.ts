@@ -5,6 +5,8 @@ import { PASSDB_RESULTS as P, USERDB_RESULTS as U } from './types';
 export type ScriptReturn =
   | { kind: 'error'; text: string }
   | { kind: 'panic'; text: string }
+  /** A Dovecot assertion the script tripped (the worker dies with exactly this panic text). */
+  | { kind: 'assert'; text: string }
   | { kind: 'status'; code: number; fieldsKind: 'string'; text: string }
   | { kind: 'status'; code: number; fieldsKind: 'table'; pairs: Array<[string, string]> | undefined };
 
@@ -20,6 +22,7 @@ export function decodeReturn(values: unknown[]): ScriptReturn {
     return { kind: 'status', code, fieldsKind: 'table', pairs };
   }
   if (tag === 'panic') return { kind: 'panic', text: String(a) };
+  if (tag === 'assert') return { kind: 'assert', text: String(a) };
   return { kind: 'error', text: String(a ?? '(null)') };
 }
 
@@ -34,30 +37,69 @@ export function splitFieldString(text: string): Array<[string, string]> {
   return out;
 }
 
-/** The exported fields of a lookup, with `password` taken apart (the lookup's credentials). */
+/** The exported fields of a lookup, with the fields Dovecot acts on taken apart (auth_request_set_field). */
 export interface ExportedFields {
   fields: Record<string, string>;
   /** `password` field value (scheme prefix included), when the script returned one. */
   password?: string;
   nopassword: boolean;
+  /** `noauthenticate`: the passdb only adds fields; an OK becomes NEXT. */
+  noauthenticate: boolean;
+  /** `fail`, or a rename to an empty name: an OK becomes USER_UNKNOWN. */
+  failed: boolean;
+  /** The user name after `user=`, `username=`, `domain=` (undefined: unchanged). */
+  user?: string;
+  /** `login_user=`: log in as this user, the looked-up one becoming the master user. */
+  loginUser?: string;
+  /** Error lines Dovecot logs while setting the fields (with the db prefix). */
+  errors: string[];
   /** A key Dovecot asserts on (empty): the auth worker dies. */
   emptyKey: boolean;
 }
 
+/** get_updated_username: `user` replaces the name, `username` keeps the @domain, `domain` replaces or adds it. */
+export function updatedUsername(old: string, key: string, value: string): string | undefined {
+  if (key === 'user') return value;
+  const at = old.indexOf('@');
+  if (key === 'username') return value.includes('@') || at < 0 ? value : value + old.slice(at);
+  if (key === 'domain') return at < 0 ? `${old}@${value}` : old.slice(0, at + 1) + value;
+  return undefined;
+}
+
 /**
- * auth_lua_export_fields / export_table. For a passdb, `password` and `nopassword` are kept out of the
- * visible fields; a userdb keeps every field.
+ * auth_lua_export_fields / export_table. For a passdb, `password`, `nopassword`, `noauthenticate`, `fail`,
+ * `user`/`username`/`domain` and `login_user` act on the request and are kept out of the visible fields;
+ * a userdb keeps every field.
  */
-export function exportFields(pairs: Array<[string, string]>, db: 'passdb' | 'userdb' = 'passdb'): ExportedFields {
-  const out: ExportedFields = { fields: {}, nopassword: false, emptyKey: false };
+export function exportFields(pairs: Array<[string, string]>, db: 'passdb' | 'userdb' = 'passdb', user = ''): ExportedFields {
+  const out: ExportedFields = { fields: {}, nopassword: false, noauthenticate: false, failed: false, errors: [], emptyKey: false };
+  let current = user;
   for (const [k, v] of pairs) {
     if (k === '') {
       out.emptyKey = true;
       break;
     }
-    if (db === 'passdb' && k === 'password') out.password = v;
-    else if (db === 'passdb' && k === 'nopassword') out.nopassword = true;
-    else out.fields[k] = v;
+    if (db === 'userdb') {
+      out.fields[k] = v;
+      continue;
+    }
+    const renamed = updatedUsername(current, k, v);
+    if (k === 'password') out.password = v;
+    else if (renamed !== undefined) {
+      if (renamed === '') {
+        out.errors.push('username attempted to be changed to empty');
+        out.failed = true;
+      } else if (renamed !== current) {
+        current = renamed;
+        out.user = renamed;
+      }
+    } else if (k === 'login_user') out.loginUser = v;
+    else if (k === 'fail') out.failed = true;
+    else if (k === 'nopassword') out.nopassword = true;
+    else if (k === 'noauthenticate') {
+      out.noauthenticate = true;
+      out.nopassword = true;
+    } else out.fields[k] = v;
   }
   return out;
 }
@@ -78,16 +120,16 @@ export interface LookupVerdict {
  * "userdb failed"), a string with OK or, for a passdb, NEXT (otherwise the string is the error). Dovecot
  * logs the error only for INTERNAL_FAILURE.
  */
-export function lookupVerdict(ret: Extract<ScriptReturn, { kind: 'status' }>, db: 'passdb' | 'userdb'): LookupVerdict {
+export function lookupVerdict(ret: Extract<ScriptReturn, { kind: 'status' }>, db: 'passdb' | 'userdb', user = ''): LookupVerdict {
   const ok = db === 'passdb' ? P.PASSDB_RESULT_OK : U.USERDB_RESULT_OK;
   const next = db === 'passdb' ? P.PASSDB_RESULT_NEXT : undefined;
   const internal = db === 'passdb' ? P.PASSDB_RESULT_INTERNAL_FAILURE : U.USERDB_RESULT_INTERNAL_FAILURE;
   if (ret.fieldsKind === 'table') {
     if (ret.code !== ok) return { code: ret.code, error: ret.code === internal ? `${db === 'passdb' ? 'passb' : 'userdb'} failed` : undefined };
-    return { code: ret.code, exported: exportFields(ret.pairs ?? [], db) };
+    return { code: ret.code, exported: exportFields(ret.pairs ?? [], db, user) };
   }
   if (ret.code !== ok && ret.code !== next) return { code: ret.code, error: ret.code === internal ? ret.text : undefined };
-  return { code: ret.code, exported: exportFields(splitFieldString(ret.text), db) };
+  return { code: ret.code, exported: exportFields(splitFieldString(ret.text), db, user) };
 }
 
 /** How a passdb result looks to the client (IMAP answer, doveadm's code= field). */

@@ -25,6 +25,8 @@ export interface DovecotScriptOptions extends DovecotSettings {
   displayPath?: string;
   /** Source to run instead of the file's content (an unsaved editor buffer). */
   source?: string;
+  /** A second Lua passdb with `master = yes` (master-user logins `user*master`, see `masterSeparator`). */
+  masterScript?: { file: string; source?: string; displayPath?: string };
 }
 
 const DEFAULT_CALL_TIMEOUT_MS = 180_000;
@@ -52,9 +54,22 @@ export class DovecotScript {
   /** Load a script (never throws for the script's own mistakes: see `initError`). */
   static async load(opts: DovecotScriptOptions): Promise<DovecotScript> {
     const s = new DovecotScript(opts);
+    if (opts.masterScript) {
+      // Dovecot initialises the master passdbs first
+      s.master = await DovecotScript.load({ ...opts, ...opts.masterScript, masterScript: undefined });
+      s.loadLogs.push(...s.master.loadLogs);
+      s.loadNotes.push(...s.master.loadNotes);
+      if (s.master.initError) {
+        s.initError = s.master.initError;
+        return s;
+      }
+    }
     await s.init();
     return s;
   }
+
+  /** The `master = yes` passdb, when one is configured. */
+  private master?: DovecotScript;
 
   private async init(): Promise<void> {
     this.call = new DovecotCall(this.opts);
@@ -87,16 +102,29 @@ export class DovecotScript {
 
   private fatal(msg: string): void {
     this.initError = msg;
-    this.call.log.write('fatal', `passdb-lua: initialization failed: ${msg}`);
+    // the auth process (not the worker) initialises the passdb; Dovecot's master keeps restarting it
+    this.call.log.write('fatal', `passdb-lua: initialization failed: ${msg}`, 'auth');
   }
 
   /** A login: the passdb lookup Dovecot runs for it, with Dovecot's verdict. */
   passdb(login: DovecotLogin): Promise<DovecotResult> {
+    const sep = (this.opts.masterSeparator ?? (this.master ? '*' : ''))[0];
+    const at = sep ? login.user.lastIndexOf(sep) : -1;
+    if (this.master && at >= 0 && !this.initError) {
+      // auth_request_set_username: `login*master` (the last separator) looks up the master in the master passdb
+      const masterUser = login.user.slice(at + 1);
+      return this.master.passdb({ ...login, user: masterUser, loginUser: login.user.slice(0, at) }).then((r) => {
+        // a failure names the master user it was about (`user=` of Dovecot's FAIL reply)
+        if (r.outcome !== 'ok' && r.status !== 'AUTH_PROCESS_BROKEN') r.fields = { user: masterUser.toLowerCase(), ...r.fields };
+        return r;
+      });
+    }
     return this.serial(async () => {
       const reloaded = await this.ensureLoaded();
       const vars = buildRequestVars(login, 'passdb');
       const call = this.begin(login, vars, reloaded);
-      if (this.initError || !this.vm) return this.result(call, 'passdb', '', P.PASSDB_RESULT_INTERNAL_FAILURE, {}, passdbClientView(-1));
+      if (this.initError) return this.broken(call, 'passdb');
+      if (!this.vm) return this.result(call, 'passdb', '', P.PASSDB_RESULT_INTERNAL_FAILURE, {}, passdbClientView(-1));
       const hasVerify = PLAINTEXT_MECHS.has(vars.mech) && (await this.vm.call('has', ['auth_password_verify'], this.timeoutMs))[0] === true;
       const entry = hasVerify ? 'auth_password_verify' : 'auth_passdb_lookup';
       let ret: ScriptReturn;
@@ -109,7 +137,7 @@ export class DovecotScript {
         ret = { kind: 'error', text: timeoutText(e, entry) };
         if (e instanceof DovecotCallTimeout) this.vm = undefined;
       }
-      const done = await finishPassdb(call, ret, { entry, login, mech: vars.mech, user: vars.user, scriptPath: this.displayPath });
+      const done = await finishPassdb(call, ret, { entry, login, mech: vars.mech, user: vars.user, scriptPath: this.displayPath, loginUser: vars.login_user });
       return this.result(call, 'passdb', entry, done.code, done.fields, passdbClientView(done.code), done.scriptStatus);
     });
   }
@@ -121,7 +149,8 @@ export class DovecotScript {
       const vars = buildRequestVars(login, 'userdb');
       const call = this.begin(login, vars, reloaded);
       const entry = 'auth_userdb_lookup';
-      if (this.initError || !this.vm) return this.userdbResult(call, entry, U.USERDB_RESULT_INTERNAL_FAILURE, {});
+      if (this.initError) return this.broken(call, 'userdb');
+      if (!this.vm) return this.userdbResult(call, entry, U.USERDB_RESULT_INTERNAL_FAILURE, {});
       let ret: ScriptReturn;
       try {
         ret = harnessStop(decodeReturn(await this.vm.call('userdb_lookup', [vars], this.timeoutMs, () => call.abort.abort())), entry, this.timeoutMs);
@@ -131,6 +160,7 @@ export class DovecotScript {
       }
       if (ret.kind !== 'status') {
         if (ret.kind === 'panic') call.log.crash(`Lua script '${this.displayPath}': ${ret.text}`, vars.user);
+        else if (ret.kind === 'assert') call.log.crash(ret.text, vars.user, 'USER');
         else call.log.request('error', `userdb-lua: ${cleanTraceback(ret.text)}`);
         return this.userdbResult(call, entry, U.USERDB_RESULT_INTERNAL_FAILURE, {}, undefined);
       }
@@ -147,7 +177,8 @@ export class DovecotScript {
       const call = this.begin({ user: '' }, undefined, reloaded);
       call.log.requestPrefix = 'lua(?): ';
       const entry = 'auth_userdb_iterate';
-      if (this.initError || !this.vm) return this.userdbResult(call, entry, U.USERDB_RESULT_INTERNAL_FAILURE, {});
+      if (this.initError) return this.broken(call, 'iterate');
+      if (!this.vm) return this.userdbResult(call, entry, U.USERDB_RESULT_INTERNAL_FAILURE, {});
       let values: unknown[];
       try {
         values = await this.vm.call('userdb_iterate', [], this.timeoutMs, () => call.abort.abort());
@@ -205,6 +236,17 @@ export class DovecotScript {
     return this.call;
   }
 
+  /**
+   * The auth service never started: the login process greets with `* BYE Auth process broken` and every
+   * restart of the auth process logs the fatal error again (no lookup runs; doveadm cannot connect).
+   */
+  private broken(call: DovecotCall, action: DovecotAction): DovecotResult {
+    call.log.write('fatal', `passdb-lua: initialization failed: ${this.initError}`, 'auth');
+    const r = this.result(call, action, '', P.PASSDB_RESULT_INTERNAL_FAILURE, {}, AUTH_BROKEN);
+    r.status = 'AUTH_PROCESS_BROKEN';
+    return r;
+  }
+
   private result(call: DovecotCall, action: DovecotAction, entry: string, code: number, fields: Record<string, string>, view: ReturnType<typeof passdbClientView>, scriptStatus?: number): DovecotResult {
     return {
       action, entry, status: passdbStatusName(code), code, scriptStatus, fields,
@@ -222,6 +264,8 @@ export class DovecotScript {
     };
   }
 }
+
+const AUTH_BROKEN = { outcome: 'tempfail' as const, imap: '* BYE Auth process broken' };
 
 /** A time-limit stop surfaces as a JS error inside Lua; report it as the harness' own verdict. */
 function harnessStop(ret: ScriptReturn, entry: string, timeoutMs: number): ScriptReturn {

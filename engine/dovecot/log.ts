@@ -52,7 +52,11 @@ export class DovecotLog {
 
   /** A line exactly as given (multi-line text becomes one line per text line, as Dovecot writes it). */
   write(level: DovecotLogLine['level'], text: string, proc = this.worker): void {
-    for (const line of text.split('\n')) this.lines.push({ level, text: `${proc}: ${LEVEL_WORD[level]}: ${line}` });
+    text.split('\n').forEach((line, i) => {
+      // the log process writes the continuation lines of a fatal error as errors (observed on 2.3.19.1)
+      const lvl = i > 0 && level === 'fatal' ? 'error' : level;
+      this.lines.push({ level: lvl, text: `${proc}: ${LEVEL_WORD[lvl]}: ${line}` });
+    });
   }
 
   /** dovecot.i_* and events without a request: always logged (Dovecot logs i_debug too). */
@@ -70,16 +74,18 @@ export class DovecotLog {
   }
 
   /** The auth worker died (a Dovecot assertion or a Lua panic): what the auth process logs then. */
-  crash(panic: string, user: string): void {
+  crash(panic: string, user: string, request = 'PASSV'): void {
     this.write('panic', panic);
-    this.write('error', `auth-worker: Aborted PASSV request for ${user}: Worker process died unexpectedly`, 'auth');
+    this.write('error', `auth-worker: Aborted ${request} request for ${user}: Worker process died unexpectedly`, 'auth');
   }
 }
 
 /** `lua(user,rip,<session>): ` as auth_request_get_log_prefix builds it. */
-export function requestPrefix(user: string | undefined, rip: string | undefined, session: string | undefined): string {
+export function requestPrefix(user: string | undefined, rip: string | undefined, session: string | undefined, master = false): string {
   let s = `lua(${user ?? '?'}`;
   if (rip) s += `,${rip}`;
+  // a lookup in a `master = yes` passdb
+  if (master) s += ',master';
   if (session) s += `,<${session}>`;
   return `${s}): `;
 }

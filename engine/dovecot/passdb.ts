@@ -3,7 +3,7 @@
 import type { DovecotCall } from './call';
 import { cleanTraceback } from './log';
 import { lookupVerdict, isKnownPassdbCode, EMPTY_KEY_PANIC, type ScriptReturn } from './fields';
-import { dovecotPasswordVerify, splitScheme } from './password';
+import { lookupPasswordCheck, splitScheme } from './password';
 import { PLAINTEXT_MECHS } from './req';
 import { PASSDB_RESULTS as P, type DovecotLogin } from './types';
 
@@ -20,6 +20,8 @@ interface PassdbCtx {
   user: string;
   /** The script path as Dovecot names it (in panic messages). */
   scriptPath: string;
+  /** A master passdb lookup: the user to log in as on success. */
+  loginUser?: string;
 }
 
 const INTERNAL = P.PASSDB_RESULT_INTERNAL_FAILURE;
@@ -32,8 +34,8 @@ export async function finishPassdb(call: DovecotCall, ret: ScriptReturn, ctx: Pa
     call.log.request('error', label + cleanTraceback(ret.text));
     return { code: INTERNAL, fields: {} };
   }
-  if (ret.kind === 'panic') {
-    call.log.crash(`Lua script '${ctx.scriptPath}': ${ret.text}`, ctx.user);
+  if (ret.kind === 'panic' || ret.kind === 'assert') {
+    call.log.crash(ret.kind === 'assert' ? ret.text : `Lua script '${ctx.scriptPath}': ${ret.text}`, ctx.user);
     return { code: INTERNAL, fields: {} };
   }
   const scriptStatus = ret.code;
@@ -41,25 +43,53 @@ export async function finishPassdb(call: DovecotCall, ret: ScriptReturn, ctx: Pa
     call.log.crash('file passdb.c: line 298: unreached', ctx.user);
     return { code: INTERNAL, fields: {}, scriptStatus };
   }
-  const v = lookupVerdict(ret, 'passdb');
+  const v = lookupVerdict(ret, 'passdb', ctx.user);
   if (v.exported?.emptyKey) {
     call.log.crash(EMPTY_KEY_PANIC, ctx.user);
     return { code: INTERNAL, fields: {}, scriptStatus };
   }
   if (v.code === INTERNAL && v.error !== undefined) call.log.request('error', label + v.error);
-  const fields = v.exported?.fields ?? {};
-  if (v.code === P.PASSDB_RESULT_NEXT) {
+  for (const err of v.exported?.errors ?? []) {
+    call.log.request('error', err);
+    // with blocking=yes the auth process sets the worker's fields again and logs the same error
+    if (call.log.worker !== 'auth') call.log.request('error', err, 'auth');
+  }
+  const e = v.exported;
+  const fields = e?.fields ?? {};
+  let code = v.code;
+  if (code === P.PASSDB_RESULT_OK && e) {
+    if (!verify) code = await checkLookupPassword(call, e, ctx);
+    // auth_request_verify_plain_callback, then auth_request_handle_passdb_callback
+    if (code === P.PASSDB_RESULT_OK && e.noauthenticate) code = P.PASSDB_RESULT_NEXT;
+    if (code === P.PASSDB_RESULT_OK && e.failed) code = P.PASSDB_RESULT_USER_UNKNOWN;
+  } else if (verify && code === P.PASSDB_RESULT_PASSWORD_MISMATCH) {
+    call.log.request('info', 'Password mismatch');
+  }
+  if (code === P.PASSDB_RESULT_NEXT) {
     // with this script as the only passdb there is nothing after it
     call.log.request('error', 'Last passdb had noauthenticate field, cannot authenticate user', 'auth');
     return { code: INTERNAL, fields, scriptStatus };
   }
-  if (v.code !== P.PASSDB_RESULT_OK) {
-    if (verify && v.code === P.PASSDB_RESULT_PASSWORD_MISMATCH) call.log.request('info', 'Password mismatch');
-    return { code: v.code, fields: {}, scriptStatus };
+  if (code !== P.PASSDB_RESULT_OK) return { code, fields: {}, scriptStatus };
+  // fields the script set itself (`original_user`, `auth_user`) win over the ones Dovecot adds
+  return { code, fields: { ...replyUserFields(call, { ...e!, loginUser: e!.loginUser ?? ctx.loginUser }, ctx), ...fields }, scriptStatus };
+}
+
+/**
+ * The user fields of Dovecot's success reply: `user` when a field renamed the user, `original_user` when the
+ * name differs from what the client typed, and for `login_user` a master login (`auth_user`).
+ */
+export function replyUserFields(call: DovecotCall, e: { user?: string; loginUser?: string }, ctx: { user: string; login: DovecotLogin; originalUser?: string }): Record<string, string> {
+  const typed = ctx.originalUser ?? ctx.login.user;
+  const user = e.user ?? ctx.user;
+  if (e.loginUser !== undefined) {
+    call.log.write('info', `Master user logging in as ${e.loginUser}`, 'auth');
+    return { user: e.loginUser, original_user: typed, auth_user: user };
   }
-  if (verify) return { code: P.PASSDB_RESULT_OK, fields, scriptStatus };
-  const code = await checkLookupPassword(call, v.exported!, ctx);
-  return { code, fields: code === P.PASSDB_RESULT_OK ? fields : {}, scriptStatus };
+  const out: Record<string, string> = {};
+  if (e.user !== undefined) out.user = e.user;
+  if (typed !== user) out.original_user = typed;
+  return out;
 }
 
 /**
@@ -91,13 +121,10 @@ async function checkLookupPassword(call: DovecotCall, e: { password?: string; no
     }
     call.note(`${ctx.mech}: the harness checks the given password against the returned credentials instead of running the mechanism`);
   }
-  const check = await dovecotPasswordVerify(e.password, ctx.login.password ?? '');
-  if (check.ret === 1) return P.PASSDB_RESULT_OK;
-  if (check.unsupported) call.note(check.err ?? '');
-  if (check.err === 'Password mismatch') {
-    call.log.request('info', 'Password mismatch');
-    return P.PASSDB_RESULT_PASSWORD_MISMATCH;
-  }
-  call.log.request('error', check.err ?? 'password check failed');
-  return check.err?.startsWith('Unknown scheme') ? P.PASSDB_RESULT_SCHEME_NOT_AVAILABLE : P.PASSDB_RESULT_PASSWORD_MISMATCH;
+  const check = await lookupPasswordCheck(e.password, ctx.login.password ?? '', ctx.login.user);
+  if (check.note) call.note(check.note);
+  if (check.ok) return P.PASSDB_RESULT_OK;
+  call.log.request(check.level!, check.line!);
+  // verify_plain: any failure of auth_request_password_verify is a mismatch
+  return P.PASSDB_RESULT_PASSWORD_MISMATCH;
 }

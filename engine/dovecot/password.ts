@@ -1,44 +1,41 @@
-// Dovecot's password check ({SCHEME} prefix, PLAIN by default) on top of the engine's scheme code.
-import { verifyPassword } from '../lua/modules/password-schemes';
-
-/** Schemes a Dovecot 2.3 build knows; the ones the harness cannot check are reported, not guessed. */
-const DOVECOT_SCHEMES = new Set([
-  'PLAIN', 'CLEARTEXT', 'PLAIN-TRUNC', 'SHA', 'SHA1', 'SHA256', 'SHA512', 'SSHA', 'SSHA256', 'SSHA512', 'SMD5',
-  'MD5', 'PLAIN-MD5', 'LDAP-MD5', 'MD5-CRYPT', 'CRYPT', 'DES-CRYPT', 'SHA256-CRYPT', 'SHA512-CRYPT', 'BLF-CRYPT',
-  'ARGON2I', 'ARGON2ID', 'PBKDF2', 'CRAM-MD5', 'DIGEST-MD5', 'SCRAM-SHA-1', 'SCRAM-SHA-256', 'NTLM', 'LANMAN',
-  'OTP', 'RPA', 'PLAIN-MD4', 'LDAP-MD4',
-]);
-const HARNESS_SCHEMES = new Set([
-  'PLAIN', 'CLEARTEXT', 'SHA', 'SHA1', 'SHA256', 'SHA512', 'SSHA', 'SSHA256', 'SSHA512', 'SMD5', 'MD5', 'PLAIN-MD5',
-  'LDAP-MD5', 'MD5-CRYPT', 'CRYPT', 'SHA256-CRYPT', 'SHA512-CRYPT', 'BLF-CRYPT', 'ARGON2I', 'ARGON2ID',
-]);
+// Dovecot's password checks on top of schemes.ts: `req:password_verify` and the check after a passdb lookup.
+import { decodeDovecotPassword, splitDovecotScheme, verifyDovecotPassword } from './schemes';
 
 /** What `req:password_verify` returns: 1 match, 0 mismatch or unknown scheme, -1 bad data; and the error text. */
 export interface PasswordCheck {
   ret: number;
   err?: string;
-  /** The scheme was one Dovecot knows but the harness cannot check. */
-  unsupported?: boolean;
+  /** A harness remark (a crypt(3) format it cannot compute). */
+  note?: string;
 }
 
-/** Split `{SCHEME}data`; no prefix means PLAIN (password_get_scheme). */
+/** Split `{SCHEME}data`; no prefix means PLAIN (the Lua passdb's default scheme). */
 export function splitScheme(crypted: string): { scheme: string; data: string } {
-  const m = /^\{([^}]*)\}([\s\S]*)$/.exec(crypted);
-  return m ? { scheme: m[1].toUpperCase(), data: m[2] } : { scheme: 'PLAIN', data: crypted };
+  const { scheme, data } = splitDovecotScheme(crypted);
+  return { scheme: scheme ?? 'PLAIN', data };
 }
 
-/** auth_request_lua_password_verify: the stored `crypted` (with or without a scheme) against `plain`. */
-export async function dovecotPasswordVerify(crypted: string | undefined, plain: string | undefined): Promise<PasswordCheck> {
+/**
+ * auth_request_lua_password_verify: the stored `crypted` (with or without a scheme) against `plain`.
+ * `user` is the login name as the client typed it (DIGEST-MD5 credentials contain it).
+ */
+export async function dovecotPasswordVerify(crypted: string | undefined, plain: string | undefined, user = ''): Promise<PasswordCheck> {
   const { scheme, data } = splitScheme(crypted ?? '');
-  if (!DOVECOT_SCHEMES.has(scheme.replace(/\.(HEX|B64)$/, ''))) return { ret: 0, err: `Unknown scheme ${scheme}` };
-  if (!HARNESS_SCHEMES.has(scheme.replace(/\.(HEX|B64)$/, ''))) {
-    return { ret: -1, err: `Scheme ${scheme} is not supported by the AuthStudio harness`, unsupported: true };
-  }
-  // the engine reads {MD5}/{CRYPT} bodies as crypt(3) strings, as Dovecot does
-  const stored = scheme === 'PLAIN' || scheme === 'CLEARTEXT' ? `{PLAIN}${data}` : `{${scheme}}${data}`;
-  try {
-    return (await verifyPassword(stored, plain ?? '')) ? { ret: 1 } : { ret: 0, err: 'Password mismatch' };
-  } catch (e) {
-    return { ret: -1, err: `Password data is not valid for scheme ${scheme}: ${(e as Error).message}` };
-  }
+  const d = decodeDovecotPassword(data, scheme);
+  if (d.ret < 0) return { ret: -1, err: `Password data is not valid for scheme ${scheme}: ${d.err}` };
+  if (d.ret === 0) return { ret: 0, err: `Unknown scheme ${scheme}` };
+  const v = await verifyDovecotPassword(plain ?? '', scheme, d.raw!, user);
+  return { ret: v.ret, ...(v.ret === 1 ? {} : { err: v.err }), ...(v.note ? { note: v.note } : {}) };
+}
+
+/** auth_request_password_verify after a lookup: the line Dovecot logs and whether the password matched. */
+export async function lookupPasswordCheck(crypted: string, plain: string, user: string): Promise<{ ok: boolean; level?: 'info' | 'error'; line?: string; note?: string }> {
+  const { scheme, data } = splitScheme(crypted);
+  const d = decodeDovecotPassword(data, scheme);
+  if (d.ret < 0) return { ok: false, level: 'error', line: `Password data is not valid for scheme ${scheme}: ${d.err}` };
+  if (d.ret === 0) return { ok: false, level: 'error', line: `Unknown scheme ${scheme}` };
+  const v = await verifyDovecotPassword(plain, scheme, d.raw!, user);
+  if (v.ret === 1) return { ok: true };
+  if (v.ret < 0) return { ok: false, level: 'error', line: `Invalid password in passdb: ${v.err}`, note: v.note };
+  return { ok: false, level: 'info', line: 'Password mismatch', note: v.note };
 }

@@ -40,6 +40,11 @@ export function buildRequestVars(login: DovecotLogin, action: DovecotAction): Re
     auth_user: orig, auth_username: o.username, auth_domain: o.domain,
   };
   if (action === 'passdb' && PLAINTEXT_MECHS.has(mech)) v.password = login.password ?? '';
+  if (login.loginUser !== undefined) {
+    // a master passdb lookup: req.user is the master user, req.login_user the user to log in as
+    const l = splitUser(login.loginUser.toLowerCase());
+    Object.assign(v, { login_user: login.loginUser.toLowerCase(), login_username: l.username, login_domain: l.domain });
+  }
   const out: Record<string, string> = {};
   for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = x;
   return out;

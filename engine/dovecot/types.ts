@@ -54,6 +54,8 @@ export interface DovecotLogin {
   /** "", "secured" or "TLS"; default "secured" when rip equals lip (Dovecot trusts loopback), else "". */
   secured?: '' | 'secured' | 'TLS';
   clientId?: string;
+  /** Set by the harness for a master passdb lookup: the user the master user logs in as (`req.login_user`). */
+  loginUser?: string;
   /** Fields earlier passdbs set (`req.passdb[k]`); for userdb lookups. */
   passdbFields?: Record<string, string>;
 }
@@ -70,6 +72,11 @@ export interface DovecotSettings {
   pathMap?: Record<string, string>;
   /** What `os.getenv` sees (default process.env). Dovecot only passes `import_environment` variables. */
   env?: Record<string, string | undefined>;
+  /**
+   * auth_master_user_separator (e.g. "*"): a login `user*master` is checked by the master passdb
+   * (`masterScript`) with the master's password, then logs in as `user`. Default "*" when a master script is given.
+   */
+  masterSeparator?: string;
   /** Give up on one call after this long (default 180 s: above Dovecot's 60 s HTTP timeout). */
   callTimeoutMs?: number;
 }
@@ -96,13 +103,20 @@ export interface DovecotResult {
   action: DovecotAction;
   /** The entry function called (auth_password_verify, auth_passdb_lookup, auth_userdb_lookup, auth_userdb_iterate). */
   entry: string;
-  /** Final result constant name after Dovecot's own checks (e.g. OK without password -> PASSDB_RESULT_PASSWORD_MISMATCH). */
+  /**
+   * Final result constant name after Dovecot's own checks (e.g. OK without password -> PASSDB_RESULT_PASSWORD_MISMATCH),
+   * or `AUTH_PROCESS_BROKEN` when loading or script_init failed (Dovecot's auth process never starts; `code` is -1).
+   */
   status: string;
   /** Its numeric value. */
   code: number;
   /** What the script itself returned as status (before Dovecot's checks), when it returned one. */
   scriptStatus?: number;
-  /** Extra fields Dovecot keeps (only on OK; `password` and `nopassword` are never shown). */
+  /**
+   * Extra fields Dovecot keeps (only on OK; `password`, `nopassword` and the other fields Dovecot acts on are never
+   * shown), plus what Dovecot's reply adds: `user` after a rename or a master login, `original_user` when the login
+   * as typed differs from the user, `auth_user` for a master login. A failed master login shows `user` (the master).
+   */
   fields: Record<string, string>;
   /** ok / fail / tempfail, as a client sees it. */
   outcome: 'ok' | 'fail' | 'tempfail';

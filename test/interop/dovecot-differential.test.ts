@@ -24,7 +24,16 @@ interface DiffCase {
   cram?: boolean;
   /** Also log in with IMAP LOGIN and compare the answer. */
   imap?: boolean;
+  /** A userdb lookup (`doveadm user`) instead of a login. */
+  userdb?: boolean;
+  /** The script's script_init fails: a Dovecot of its own, compared on what an IMAP client gets. */
+  init?: string;
 }
+
+const SCHEMES = ['sha1', 'ssha512', 'scram-sha-256', 'blf-crypt', 'hmac-md5', 'otp', 'sha512', 'sha', 'des-crypt', 'crypt', 'ssha',
+  'md5-crypt', 'plain-md4', 'plain-md5', 'scram-sha-1', 'sha512-crypt', 'clear', 'cleartext', 'argon2i', 'argon2id', 'ssha256',
+  'md5', 'pbkdf2', 'sha256', 'cram-md5', 'sha256-crypt', 'smd5', 'digest-md5', 'ldap-md5', 'plain-trunc', 'hex-suffix',
+  'crypt-md5', 'no-scheme'];
 
 const CASES: DiffCase[] = [
   { name: 'Nextcloud seed: right app password (PROPFIND 207)', user: 'alice@nc.test', password: 'app-password', imap: true },
@@ -51,6 +60,37 @@ const CASES: DiffCase[] = [
   { name: 'auth_password_verify: OK with fields', user: 'verify_ok@verify.test', password: 'secret' },
   { name: 'auth_password_verify: mismatch', user: 'verify_ok@verify.test', password: 'wrong' },
   { name: 'auth_password_verify: error', user: 'verify_error@verify.test', password: 'secret' },
+  { name: 'nopassword + noauthenticate as the only passdb', user: 'noauthenticate@ret.test', password: 'any', imap: true },
+  { name: 'noauthenticate alone', user: 'noauthenticate_only@ret.test', password: 'any' },
+  { name: 'user= renames (original_user)', user: 'rename_user@ret.test', password: 'any' },
+  { name: 'username= keeps the domain', user: 'rename_username@ret.test', password: 'any' },
+  { name: 'domain= replaces the domain', user: 'rename_domain@ret.test', password: 'any' },
+  { name: 'user= empty fails the login', user: 'rename_empty@ret.test', password: 'any' },
+  { name: 'fail field', user: 'fail_field@ret.test', password: 'any' },
+  { name: 'login_user field: a master login', user: 'login_user@ret.test', password: 'any' },
+  { name: 'add_header with a newline: the worker dies on an assertion', user: 'header_newline@ret.test', password: 'any' },
+  { name: 'mixed-case login: original_user as typed', user: 'String_Fields@Ret.Test', password: 'any' },
+  ...SCHEMES.map((s) => ({ name: `scheme ${s.toUpperCase()}: right password`, user: `${s}@schemes.test`, password: 'secret' })),
+  ...['sha512-crypt', 'pbkdf2', 'cram-md5', 'scram-sha-256', 'des-crypt'].map((s) => ({ name: `scheme ${s.toUpperCase()}: wrong password`, user: `${s}@schemes.test`, password: 'Secret' })),
+  { name: 'CRAM-MD5 login against {CRAM-MD5} credentials', user: 'cram-md5@schemes.test', password: 'secret', cram: true },
+  { name: 'CRAM-MD5 login against {SHA256} credentials', user: 'sha256@schemes.test', password: 'secret', cram: true },
+  { name: 'scheme {NOSUCH}: password mismatch, Unknown scheme', user: 'nosuch@schemes.test', password: 'secret', imap: true },
+  { name: 'scheme SSHA with bad base64', user: 'bad-base64@schemes.test', password: 'secret' },
+  { name: 'scheme PBKDF2 with a bad entry', user: 'bad-pbkdf2@schemes.test', password: 'secret' },
+  { name: 'req:password_verify on malformed stored values', user: 'malformed@schemes.test', password: 'secret' },
+  { name: 'cjson: encode, decode, null, errors, cjson.safe', user: 'cjson@modules.test', password: 'any' },
+  { name: 'io.open / io.lines read a file', user: 'io@modules.test', password: 'any' },
+  { name: 'master user: right master password', user: 'alice@ret.test*admin', password: 'master-secret', imap: true },
+  { name: 'master user: wrong master password', user: 'alice@ret.test*admin', password: 'wrong' },
+  { name: 'master user: disabled master', user: 'alice@ret.test*locked', password: 'x' },
+  { name: 'master user: unknown master', user: 'alice@ret.test*nobody', password: 'x' },
+  { name: 'userdb: table fields', user: 'table@users.test', password: '', userdb: true },
+  { name: 'userdb: string fields', user: 'string@users.test', password: '', userdb: true },
+  { name: 'userdb: unknown user', user: 'unknown@users.test', password: '', userdb: true },
+  { name: 'userdb: INTERNAL_FAILURE with a message', user: 'failing@users.test', password: '', userdb: true },
+  { name: 'userdb: script error', user: 'raising@users.test', password: '', userdb: true },
+  { name: 'script_init returns 1: auth process broken', user: 'alice', password: 'x', init: 'init-fails.lua' },
+  { name: 'script_init raises: auth process broken', user: 'alice', password: 'x', init: 'init-raises.lua' },
 ];
 
 /** What both sides are compared on. */
@@ -62,10 +102,10 @@ interface View {
   logs: string[];
 }
 
-const HIDDEN = new Set(['user', 'original_user', 'code', 'reason']);
+const HIDDEN = new Set(['code', 'reason']);
 
 function normaliseLog(line: string): string | undefined {
-  if (/^(master|imap-login|imap\(|doveadm)/.test(line) || /Raw backtrace/.test(line)) return undefined;
+  if (/^(master|imap-login|imap\(|doveadm)/.test(line) || /Raw backtrace|Fatal: master: service\(/.test(line)) return undefined;
   return line
     .replace(/^(auth(?:-worker)?)\(\d+\)/, '$1')
     .replace(/conn unix:auth-worker \(pid=\d+,uid=\d+\): auth-worker<\d+>: /, '')
@@ -86,6 +126,7 @@ function harnessView(r: DovecotResult): View {
 
 describe('Dovecot Lua scripts: harness vs real Dovecot 2.3', { skip }, () => {
   let dovecot: DovecotServer;
+  const broken: Record<string, DovecotServer> = {};
   let nextcloud: http.Server;
   let work: string;
   let luaPath: string;
@@ -120,30 +161,43 @@ describe('Dovecot Lua scripts: harness vs real Dovecot 2.3', { skip }, () => {
     }
     scripts.ret = path.join(FIXTURES, 'returns.lua');
     scripts.verify = path.join(FIXTURES, 'verify.lua');
+    scripts.schemes = path.join(FIXTURES, 'schemes.lua');
+    scripts.modules = path.join(FIXTURES, 'modules.lua');
+    scripts.users = path.join(FIXTURES, 'userdb.lua');
     // base64.lua comes from LUA_PATH in both (the seed's /etc/dovecot/lua does not exist here)
     luaPath = `${FIXTURES}/?.lua;;`;
-    dovecot = await startDovecot({
-      passdbs: Object.entries(scripts).map(([domain, file]) => ({ file, usernameFilter: `*@${domain}.test` })),
-      env: { LUA_PATH: luaPath },
-      mechanisms: 'plain login cram-md5',
-    });
+    // the Dovecots whose auth process cannot start run beside the main one
+    const inits = [...new Set(CASES.filter((c) => c.init).map((c) => c.init!))];
+    const started = await Promise.all([
+      startDovecot({
+        passdbs: Object.entries(scripts).map(([domain, file]) => ({ file, usernameFilter: `*@${domain}.test` })),
+        userdbs: [{ file: scripts.users }],
+        env: { LUA_PATH: luaPath },
+        mechanisms: 'plain login cram-md5',
+        extra: `auth_master_user_separator = *\npassdb {\n  driver = lua\n  args = file=${path.join(FIXTURES, 'master.lua')} blocking=yes\n  master = yes\n}\n`,
+      }),
+      ...inits.map((f) => startDovecot({ passdbs: [{ file: path.join(FIXTURES, f) }] })),
+    ]);
+    dovecot = started[0];
+    inits.forEach((f, i) => (broken[f] = started[i + 1]));
   });
 
   after(async () => {
-    await dovecot?.stop();
+    await Promise.all([dovecot?.stop(), ...Object.values(broken).map((d) => d.stop())]);
     nextcloud?.close();
     if (work) fs.rmSync(work, { recursive: true, force: true });
     if (table.length) console.log(['', 'case | harness | real Dovecot | same', ...table].join('\n'));
   });
 
-  const scriptFor = (user: string) => scripts[user.slice(user.indexOf('@') + 1).replace(/\.test$/i, '').toLowerCase()];
+  const scriptFor = (user: string) => scripts[user.replace(/\*.*$/, '').slice(user.indexOf('@') + 1).replace(/\.test$/i, '').toLowerCase()];
 
-  async function realLogs(expected: number): Promise<string[]> {
+  const realLogs = (expected: number) => realLogsOf(dovecot, expected);
+  async function realLogsOf(d: DovecotServer, expected: number): Promise<string[]> {
     // the log process writes asynchronously: wait until as many lines as the harness logged have arrived
     const deadline = Date.now() + 3000;
     let lines: string[] = [];
     for (;;) {
-      lines = lines.concat(dovecot.takeLog().map(normaliseLog).filter((l): l is string => l !== undefined));
+      lines = lines.concat(d.takeLog().map(normaliseLog).filter((l): l is string => l !== undefined));
       if (lines.length >= expected || Date.now() > deadline) return lines;
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -152,14 +206,37 @@ describe('Dovecot Lua scripts: harness vs real Dovecot 2.3', { skip }, () => {
   for (const c of CASES) {
     test(c.name, async () => {
       const ip = c.rip === null ? undefined : `192.0.2.${ipCounter++}`;
+      if (c.init) {
+        // no lookup runs: the login process greets with BYE, the auth process logs its fatal error at each restart
+        const d = broken[c.init];
+        d.takeLog();
+        const h = await runDovecotScript({ file: path.join(FIXTURES, c.init), login: { user: c.user, password: c.password, remoteIp: ip } });
+        const answer = await d.imapLogin(c.user, c.password, ip);
+        const mineLogs = [...new Set(harnessView(h).logs)];
+        const realLogs = [...new Set((await realLogsOf(d, mineLogs.length)))];
+        table.push(`${c.name} | ${h.status} [${h.imap}] | [${answer}] | ${h.imap === answer ? 'yes' : 'NO'}`);
+        assert.deepEqual({ outcome: h.outcome, imap: h.imap, logs: mineLogs }, { outcome: answer.startsWith('* BYE') ? 'tempfail' : 'ok', imap: answer, logs: realLogs });
+        return;
+      }
       dovecot.takeLog();
       const h = await runDovecotScript({
-        file: scriptFor(c.user), env: { LUA_PATH: luaPath },
-        login: { user: c.user, password: c.password, service: 'imap', remoteIp: ip, ...(c.cram ? { mech: 'CRAM-MD5', localIp: '127.0.0.1' } : {}) },
+        file: scriptFor(c.user), env: { LUA_PATH: luaPath }, action: c.userdb ? 'userdb' : 'passdb',
+        ...(c.user.includes('*') ? { masterScript: { file: path.join(FIXTURES, 'master.lua') } } : {}),
+        // doveadm user sends no client address
+        login: { user: c.user, password: c.password, service: 'imap', remoteIp: c.userdb ? undefined : ip, ...(c.cram ? { mech: 'CRAM-MD5', localIp: '127.0.0.1' } : {}) },
       });
       const mine = harnessView(h);
       let real: View;
-      if (c.cram) {
+      const dropUser = (fields: Record<string, string>) =>
+        Object.fromEntries(Object.entries(fields).filter(([k, v]) => !HIDDEN.has(k) && !(k === 'user' && v === c.user.toLowerCase())));
+      if (c.userdb) {
+        const r = await dovecot.userLookup(c.user);
+        // doveadm user also prints the mail_location setting as `mail` (empty here) when the userdb gave none
+        const fields = dropUser(r.fields);
+        if (fields.mail === '' && h.fields.mail === undefined) delete fields.mail;
+        real = { outcome: r.status === 'ok' ? 'ok' : r.status === 'unknown' ? 'fail' : 'tempfail', fields: r.status === 'ok' ? fields : {}, logs: [] };
+        delete mine.code;
+      } else if (c.cram) {
         const answer = normaliseImap(await dovecot.imapCramMd5(c.user, c.password, ip));
         real = { outcome: answer.startsWith('OK') ? 'ok' : /UNAVAILABLE/.test(answer) ? 'tempfail' : 'fail', fields: {}, imap: answer, logs: [] };
         // over IMAP there is no code= field and no field list to compare
@@ -168,8 +245,7 @@ describe('Dovecot Lua scripts: harness vs real Dovecot 2.3', { skip }, () => {
         mine.fields = {};
       } else {
         const r = await dovecot.authTest(c.user, c.password, ip);
-        const fields = Object.fromEntries(Object.entries(r.fields).filter(([k]) => !HIDDEN.has(k)));
-        real = { outcome: r.ok ? 'ok' : r.fields.code === 'temp_fail' ? 'tempfail' : 'fail', ...(r.fields.code ? { code: r.fields.code } : {}), fields, logs: [] };
+        real = { outcome: r.ok ? 'ok' : r.fields.code === 'temp_fail' ? 'tempfail' : 'fail', ...(r.fields.code ? { code: r.fields.code } : {}), fields: dropUser(r.fields), logs: [] };
       }
       real.logs = await realLogs(mine.logs.length);
       if (c.imap) {

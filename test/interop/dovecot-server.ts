@@ -20,6 +20,7 @@ export function dovecotUnavailable(): string | undefined {
   };
   if (!which('dovecot') || !which('doveadm')) return 'dovecot is not installed (apt-get install dovecot-imapd dovecot-auth-lua; .ci/run does it)';
   if (!fs.existsSync(LUA_MODULE)) return `the Dovecot Lua auth module is missing (${LUA_MODULE}: apt-get install dovecot-auth-lua)`;
+  if (!fs.existsSync('/usr/share/lua/5.4/cjson')) return 'lua-cjson is missing (apt-get install lua-cjson; .ci/run does it)';
   if (process.getuid?.() !== 0) return 'the test Dovecot runs as root (default_internal_user = root)';
   return undefined;
 }
@@ -33,6 +34,8 @@ export interface PassdbSpec {
 
 export interface DovecotOptions {
   passdbs: PassdbSpec[];
+  /** Lua userdbs instead of the static userdb (Dovecot 2.3 userdbs have no username_filter: they answer everyone). */
+  userdbs?: PassdbSpec[];
   /** import_environment entries (KEY=VALUE), e.g. AUTHSTUDIO_URL. */
   env?: Record<string, string>;
   mechanisms?: string;
@@ -53,6 +56,8 @@ export interface DovecotServer {
   imapLogin(user: string, password: string, originatingIp?: string): Promise<string>;
   /** `a AUTHENTICATE CRAM-MD5` with a correct answer for `password`. */
   imapCramMd5(user: string, password: string, originatingIp?: string): Promise<string>;
+  /** `doveadm user -x service=imap user`: the userdb fields, or the failure (exit 67: unknown, 75: temporary). */
+  userLookup(user: string): Promise<{ status: 'ok' | 'unknown' | 'tempfail'; fields: Record<string, string> }>;
   /** `doveadm auth test -x service=imap [-x rip=IP] user pass`. */
   authTest(user: string, password: string, rip?: string): Promise<{ ok: boolean; fields: Record<string, string> }>;
   stop(): Promise<void>;
@@ -89,7 +94,7 @@ function imapSession(port: number, steps: (send: (line: string) => void, line: s
       while ((nl = buf.indexOf('\r\n')) >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 2);
-        const tagged = /^a (.*)$/.exec(line);
+        const tagged = /^a (.*)$/.exec(line) ?? /^(\* BYE .*)$/.exec(line);
         if (tagged) {
           clearTimeout(timer);
           sock.end('z LOGOUT\r\n');
@@ -118,6 +123,10 @@ export async function startDovecot(opts: DovecotOptions): Promise<DovecotServer>
     'passdb {', '  driver = lua', `  args = file=${p.file} blocking=yes`,
     ...(p.usernameFilter ? [`  username_filter = ${p.usernameFilter}`] : []), '}',
   ].join('\n'));
+  const userdbs = (opts.userdbs ?? []).map((p) => [
+    'userdb {', '  driver = lua', `  args = file=${p.file} blocking=yes`,
+    '}',
+  ].join('\n'));
   const conf = path.join(dir, 'dovecot.conf');
   fs.writeFileSync(conf, [
     `base_dir = ${dir}/run`, `state_dir = ${dir}/run`, `log_path = ${logPath}`,
@@ -128,7 +137,8 @@ export async function startDovecot(opts: DovecotOptions): Promise<DovecotServer>
     ...(env ? [`import_environment = TZ ${env}`] : []),
     'service imap-login {', '  inet_listener imap {', `    port = ${port}`, '  }', '}',
     ...passdbs,
-    'userdb {', '  driver = static', `  args = uid=1000 gid=1000 home=${dir}/home/%u allow_all_users=yes`, '}',
+    ...userdbs,
+    ...(userdbs.length ? [] : ['userdb {', '  driver = static', `  args = uid=1000 gid=1000 home=${dir}/home/%u allow_all_users=yes`, '}']),
     opts.extra ?? '', '',
   ].join('\n'));
   // the daemon keeps inherited pipes open: give it files, or waiting for the start would never end
@@ -175,6 +185,19 @@ export async function startDovecot(opts: DovecotOptions): Promise<DovecotServer>
         }
       });
     },
+    userLookup(user) {
+      return new Promise((resolve) => {
+        execFile('doveadm', ['-c', conf, 'user', '-x', 'service=imap', user], (err, stdout) => {
+          const fields: Record<string, string> = {};
+          const code = err ? Number((err as { code?: number }).code) : 0;
+          for (const line of code === 0 ? stdout.split('\n').slice(1) : []) {
+            const m = /^(\S+)\t(.*)$/.exec(line);
+            if (m) fields[m[1]] = m[2];
+          }
+          resolve({ status: code === 0 ? 'ok' : code === 67 ? 'unknown' : 'tempfail', fields });
+        });
+      });
+    },
     authTest(user, password, rip) {
       const args = ['-c', conf, 'auth', 'test', '-x', 'service=imap', ...(rip ? ['-x', `rip=${rip}`] : []), user, password];
       return new Promise((resolve) => {
@@ -196,8 +219,9 @@ export async function startDovecot(opts: DovecotOptions): Promise<DovecotServer>
     async stop() {
       const pidFile = path.join(dir, 'run', 'master.pid');
       const pid = fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8').trim()) : undefined;
+      // SIGTERM to the master (what `doveadm stop` sends), without blocking the event loop
       try {
-        execFileSync('doveadm', ['-c', conf, 'stop'], { stdio: 'ignore' });
+        if (pid) process.kill(pid, 'SIGTERM');
       } catch {
         // already gone
       }
@@ -219,7 +243,8 @@ async function waitForGreeting(port: number): Promise<void> {
       });
       s.once('data', (d) => {
         s.destroy();
-        resolve(d.toString().startsWith('* OK'));
+        // an auth process that failed to start makes the login process greet with `* BYE Auth process broken`
+        resolve(/^\* (OK|BYE)/.test(d.toString()));
       });
       s.once('error', () => resolve(false));
     });

@@ -77,3 +77,21 @@ test('usage errors exit 2 and name the problem', async () => {
   assert.equal(mode.code, 2);
   assert.match(mode.stderr, /--mode must be passdb, userdb or iterate/);
 });
+
+test('Dovecot 2.3.19 master users from the command line: --master-script, USER*MASTER; a broken script_init exits 75 with the BYE', async () => {
+  const fx = path.join(ROOT, 'test', 'fixtures', 'dovecot-diff');
+  const r = await cli('--script', path.join(fx, 'returns.lua'), '--master-script', path.join(fx, 'master.lua'),
+    '--user', 'alice@ret.test*admin', '--password', 'master-secret');
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /^  user=alice@ret.test$/m);
+  assert.match(r.stdout, /^  auth_user=admin$/m);
+  assert.match(r.stdout, /^  auth: Info: Master user logging in as alice@ret.test$/m);
+  const sep = await cli('--script', path.join(fx, 'returns.lua'), '--master-script', path.join(fx, 'master.lua'), '--master-separator', '%',
+    '--user', 'alice@ret.test%admin', '--password', 'wrong');
+  assert.equal(sep.code, 1, sep.stdout);
+  assert.match(sep.stdout, /lua\(admin,master\): Password mismatch/);
+  const broken = await cli('--script', path.join(fx, 'init-fails.lua'), '--user', 'alice', '--password', 'x');
+  assert.equal(broken.code, 75);
+  assert.match(broken.stdout, /^status: AUTH_PROCESS_BROKEN$/m);
+  assert.match(broken.stdout, /^client: \* BYE Auth process broken$/m);
+});

@@ -3,6 +3,7 @@
 -- "users", name... | "ok". Errors carry debug.traceback, as dlua_pcall's message handler adds it.
 local host, S = __dv_host, __dv_shared
 __dv_host, __dv_shared = nil, nil
+local PANIC = S.PANIC
 
 local traceback = debug.traceback
 local rawload, pack, unpack = load, table.pack, table.unpack
@@ -10,6 +11,7 @@ local NULL = {} -- lua_tostring gave NULL: Dovecot prints "(null)"
 
 local function handler(e)
   local t = type(e)
+  if t == "table" and getmetatable(e) == PANIC then return e end
   if t == "string" or t == "number" or t == "nil" then return traceback(e, 2) end
   -- a JS error object: the harness stopped the script (time limit), not something Dovecot would see
   if t == "userdata" then return traceback("[harness] " .. tostring(e), 2) end
@@ -32,6 +34,7 @@ local function pcall_entry(name, nargs, nresults, ...)
   local fn = global_function(name)
   if not fn then return false, "'" .. name .. "' is not a function" end
   local r = pack(xpcall(fn, handler, ...))
+  if not r[1] and type(r[2]) == "table" and getmetatable(r[2]) == PANIC then return false, r[2] end
   if not r[1] then
     return false, string.format("lua_pcall(%s, %d, %d) failed: %s", name, nargs, nresults, errtext(r[2]))
   end
@@ -79,6 +82,12 @@ local function lookup_result(label, ok_code, a, b)
   return "status", code, "table", unpack(out)
 end
 
+-- an entry's failure: a Dovecot assertion ("assert", the panic text) or a Lua error ("error", the message)
+local function failed(e)
+  if type(e) == "table" and getmetatable(e) == PANIC then return "assert", e.text end
+  return "error", e
+end
+
 local E = {}
 
 function E.chunk(src, chunkname)
@@ -92,7 +101,7 @@ end
 function E.init()
   if type(rawget(_G, "script_init")) ~= "function" then return "ok" end
   local r = pack(pcall_entry("script_init", 0, 1))
-  if not r[1] then return "error", r[2] end
+  if not r[1] then return "error", select(2, failed(r[2])) end
   if not S.isnumber(r[2]) then return "error", "script_init() returned non-number" end
   if S.tointeger(r[2]) ~= 0 then return "error", "Script init failed" end
   return "ok"
@@ -101,7 +110,7 @@ end
 function E.deinit()
   if type(rawget(_G, "script_deinit")) ~= "function" then return "ok" end
   local ok, err = pcall_entry("script_deinit", 0, 0)
-  if not ok then return "error", "script_deinit() failed: " .. err end
+  if not ok then return "error", "script_deinit() failed: " .. select(2, failed(err)) end
   return "ok"
 end
 
@@ -111,26 +120,26 @@ end
 
 function E.password_verify(vars, password)
   local r = pack(pcall_entry("auth_password_verify", 2, 2, S.new_request(vars), password))
-  if not r[1] then return "error", r[2] end
+  if not r[1] then return failed(r[2]) end
   return lookup_result("auth_password_verify", 1, r[2], r[3])
 end
 
 function E.passdb_lookup(vars)
   local r = pack(pcall_entry("auth_passdb_lookup", 1, 2, S.new_request(vars)))
-  if not r[1] then return "error", r[2] end
+  if not r[1] then return failed(r[2]) end
   return lookup_result("auth_passdb_lookup(req)", 1, r[2], r[3])
 end
 
 function E.userdb_lookup(vars)
   local r = pack(pcall_entry("auth_userdb_lookup", 1, 2, S.new_request(vars)))
-  if not r[1] then return "error", r[2] end
+  if not r[1] then return failed(r[2]) end
   return lookup_result("auth_userdb_lookup(req)", 1, r[2], r[3])
 end
 
 function E.userdb_iterate()
   if type(rawget(_G, "auth_userdb_iterate")) ~= "function" then return "missing" end
   local r = pack(pcall_entry("auth_userdb_iterate", 0, 1))
-  if not r[1] then return "error", "db-lua: auth_userdb_iterate failed: " .. r[2] end
+  if not r[1] then return "error", "db-lua: auth_userdb_iterate failed: " .. select(2, failed(r[2])) end
   if type(r[2]) ~= "table" then return "error", "db-lua: Cannot iterate, return value is not table" end
   local users = {}
   for _, v in next, r[2] do

@@ -82,6 +82,13 @@ local REQUEST_METHODS = {
     local st = state_of(self, REQUEST_MT)
     name = S.checkstring("add_header", 1, name, true)
     value = S.checkstring("add_header", 2, value, true)
+    -- http_client_request_add_header_full asserts that neither can break the header block
+    if name:find("[:\r\n]") then
+      S.panic('file http-client-request.c: line 443 (http_client_request_add_header_full): assertion failed: (strpbrk(key, ":\\r\\n") == NULL)')
+    end
+    if value:find("[\r\n]") then
+      S.panic('file http-client-request.c: line 444 (http_client_request_add_header_full): assertion failed: (strpbrk(value, "\\r\\n") == NULL)')
+    end
     st.headers[#st.headers + 1] = { name, value }
   end,
   remove_header = function(...)

@@ -47,6 +47,10 @@ function S.checkstring(fname, argn, v, present)
   error(string.format("bad argument #%d to '%s' (string expected, got %s)", argn, fname, got), 3)
 end
 
+-- A Dovecot assertion the script trips: the auth worker dies (dispatch.lua reports it as "assert").
+S.PANIC = {}
+function S.panic(text) error(setmetatable({ text = text }, S.PANIC), 0) end
+
 -- DLUA_REQUIRE_ARGS: Dovecot's message carries no position.
 function S.require_args(n, got)
   if n ~= got then error(string.format("expected %d arguments, got %d", n, got), 0) end
@@ -88,6 +92,34 @@ loadfile = function(filename, mode, env)
   local src, chunkname = host.read_file(S.checkstring("loadfile", 1, filename, true))
   if not src then return nil, chunkname end
   return rawload(src, chunkname, mode or "bt", env or _G)
+end
+
+-- io.open / io.lines read the host's files as Dovecot's auth process would (a path map applies); what
+-- a script writes stays in the Lua state's memory (the harness never changes the machine).
+local rawopen, rawlines = io.open, io.lines
+local LINUX_ERRNO = { [44] = 2, [2] = 13, [31] = 21, [54] = 20, [20] = 17, [28] = 22 }
+local function staged(fname, filename, mode)
+  local err, errno_or_path = host.stage_file(filename, mode)
+  if err then return nil, err, errno_or_path end
+  return errno_or_path
+end
+io.open = function(filename, mode)
+  local name = S.checkstring("open", 1, filename, true)
+  local m = mode == nil and "r" or S.checkstring("open", 2, mode, true)
+  if not m:match("^[rwa]%+?b?$") then error("bad argument #2 to 'open' (invalid mode)", 2) end
+  local target, err, errno = staged("open", name, m)
+  if not target then return nil, err, errno end
+  local f, e2, n2 = rawopen(target, m)
+  -- the in-memory file system reports emscripten's errno values: give Linux's as Dovecot's Lua does
+  if not f then return nil, (e2 or ""):gsub("^" .. target:gsub("%p", "%%%0"), name, 1), LINUX_ERRNO[n2] or n2 end
+  return f
+end
+io.lines = function(filename, ...)
+  if filename == nil then return rawlines() end
+  local name = S.checkstring("lines", 1, filename, true)
+  local target, err = staged("lines", name, "r")
+  if not target then error(err, 2) end
+  return rawlines(target, ...)
 end
 
 dofile = function(filename)
