@@ -423,6 +423,47 @@ local function hook_request(logging, session, redis_prefix)
   return t
 end
 
+-- A hook's table as Nauthilus 1.10 sends it (convert.LuaValueToGo, ToGinH, then Go's encoding/json): keys 1..n
+-- make an array (an empty table too), any other table an object whose keys are Go's %v of the key; functions and
+-- other values that JSON has no form for are their text. Not json.encode's rules: a mixed table is no error here.
+local HOOK_JSON_DEPTH = 100
+local go_float_text = host.float_text
+local function go_key_text(k)
+  if type(k) == "string" then return k end
+  if type(k) == "number" then
+    if math_type(k) == "integer" or (k == math.floor(k) and k >= -2^63 and k < 2^63) then return string.format("%d", k) end
+    return go_float_text(k + 0.0)
+  end
+  return tostring(k)
+end
+local function hook_json_value(v, as_object, depth)
+  local t = type(v)
+  if t == "string" or t == "number" or t == "boolean" then return v end
+  if t ~= "table" then return tostring(v) end
+  if depth >= HOOK_JSON_DEPTH then error("nauthilus_run_hook: the result is nested more than " .. HOOK_JSON_DEPTH .. " tables deep", 0) end
+  local n, keys_are_index = 0, true
+  for k in pairs(v) do
+    n = n + 1
+    if keys_are_index and (math_type(k) ~= "integer" or k < 1) then keys_are_index = false end
+  end
+  if keys_are_index then
+    for i = 1, n do
+      if rawget(v, i) == nil then keys_are_index = false break end
+    end
+  end
+  if keys_are_index then
+    local out = {}
+    for i = 1, n do out[i] = hook_json_value(rawget(v, i), as_object, depth + 1) end
+    return out
+  end
+  local out = {}
+  for k, x in pairs(v) do
+    out[go_key_text(k)] = hook_json_value(x, as_object, depth + 1)
+  end
+  as_object(out)
+  return out
+end
+
 function dispatch.hook(env, logging, session, redis_prefix)
   local fn = entry(env, "nauthilus_run_hook")
   local result = fn(hook_request(logging, session, redis_prefix), session)
@@ -442,7 +483,7 @@ function dispatch.hook(env, logging, session, redis_prefix)
   end
   if array then error("nauthilus_run_hook returned an array: a table with keys is expected", 0) end
   local json = require("json")
-  local s, err = json.encode(result)
+  local s, err = json.encode(hook_json_value(result, json.tableIsObject, 0))
   if err then error(err, 0) end
   return s
 end
