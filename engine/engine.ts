@@ -122,6 +122,7 @@ export class AuthEngine {
       softWhitelistSeeds: softWhitelistSeedsOf(config),
       bruteForceBuckets: config.bruteForce?.buckets,
       ldap: new LdapPools(config.ldapPools),
+      profile: config.profile,
     };
     services.connections = new ConnectionTargets({ logger: services.logger, metrics, dnsResolver: services.dnsResolver, dnsTimeoutMs: services.dnsTimeoutMs });
     const engine = new AuthEngine(config, services, opts);
@@ -182,6 +183,7 @@ export class AuthEngine {
       this.services.ipScoping = ipScopingOf(config);
       this.services.softWhitelistSeeds = softWhitelistSeedsOf(config);
       this.services.bruteForceBuckets = config.bruteForce?.buckets;
+      this.services.profile = config.profile;
       this.services.ldap?.configure(config.ldapPools);
       this.protocolLabel = protocolLabeler(config);
       this.generationId++;

@@ -60,6 +60,7 @@ const services: EngineServices = {
   softWhitelistSeeds: softWhitelistSeedsOf(init.config),
   bruteForceBuckets: init.config.bruteForce?.buckets,
   ldap: new LdapPools(init.config.ldapPools),
+  profile: init.config.profile,
 };
 services.connections = new ConnectionTargets({ logger: services.logger, metrics: services.metrics, dnsResolver: services.dnsResolver, dnsTimeoutMs: services.dnsTimeoutMs });
 if (init.config.server.monitorConnections) services.connections.start();
@@ -130,6 +131,7 @@ async function handle(m: ToWorker): Promise<void> {
         services.ipScoping = ipScopingOf(gen.config);
         services.softWhitelistSeeds = softWhitelistSeedsOf(gen.config);
         services.bruteForceBuckets = gen.config.bruteForce?.buckets;
+        services.profile = gen.config.profile;
         services.ldap?.configure(gen.config.ldapPools);
         retirePools(old.pools);
       } else if (prepared) retirePools(prepared.pools);
