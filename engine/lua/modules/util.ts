@@ -121,9 +121,9 @@ end
 
 -- raise at the caller's line, so the error names the script, not this module. "redis: nil" (a missing
 -- key, as go-redis reports it) is not an error, as in Nauthilus; Nauthilus 3.0 also lets "OK" pass.
-local v3 = api.v3()
+local v3 = api.v3 -- asked when used: a reload may switch the profile after the module was loaded
 function M.if_error_raise(err)
-  if err ~= nil and err ~= false and err ~= "redis: nil" and not (v3 and err == "OK") then
+  if err ~= nil and err ~= false and err ~= "redis: nil" and not (err == "OK" and v3()) then
     error(tostring(err), 2)
   end
 end
@@ -199,9 +199,11 @@ end
 
 -- Nauthilus 3.0: log(logging, level, result[, err_string]) and log_<level>(logging, result): a print_result
 -- line when the level reaches logging.log_level (default info; an unknown name counts as info)
-if v3 then
+do
+  local L3 = {}
+  setmetatable(M, { __index = function(_, k) if v3() then return L3[k] end end })
   local rank = { debug = 0, info = 1, notice = 2, warn = 3, error = 4 }
-  function M.log(logging, level, result, err_string)
+  function L3.log(logging, level, result, err_string)
     local configured = type(logging) == "table" and type(logging.log_level) == "string" and logging.log_level or "info"
     level = tostring(level):lower()
     if (rank[level] or 1) < (rank[configured:lower()] or 1) then return end
@@ -210,9 +212,9 @@ if v3 then
     M.print_result(logging, result, err_string)
   end
   for _, name in ipairs({ "debug", "info", "notice", "warn" }) do
-    M["log_" .. name] = function(logging, result) M.log(logging, name, result) end
+    L3["log_" .. name] = function(logging, result) L3.log(logging, name, result) end
   end
-  function M.log_error(logging, result, err_string) M.log(logging, "error", result, err_string) end
+  function L3.log_error(logging, result, err_string) L3.log(logging, "error", result, err_string) end
 end
 
 return M
