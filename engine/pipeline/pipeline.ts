@@ -367,7 +367,10 @@ export class AuthPipeline {
     const pool = state.pools.filters;
     if (!pool) return;
     // nauthilus_backend: the servers alive now; what the filters select or change is applied after them
-    const backend = (state.call.backend = filterBackendState(this.deps.services.aliveBackendServers));
+    const backend = (state.call.backend = filterBackendState(this.deps.services.aliveBackendServers, {
+      authenticated: state.base.authenticated === true, userFound: state.base.user_found === true,
+      accountField: state.out.accountField, totpSecretField: state.out.totpSecretField, attributes: state.out.attributes,
+    }));
     const noAuth = state.req.mode === 'no-auth';
     const authenticated = state.base.authenticated === true;
     const filters = state.config.lua.filters.filter((f) => (noAuth ? f.whenNoAuth : authenticated ? f.whenAuthenticated : f.whenUnauthenticated));

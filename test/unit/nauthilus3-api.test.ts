@@ -1,7 +1,14 @@
 // Nauthilus 3.0 additions to existing modules and objects, with a 3.x profile (config.profile); 1.x unchanged.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
 import { runLua, testServices } from '../helpers/lua-harness';
+import { parseConfigText } from '../../engine/config/load';
+import { AuthEngine } from '../../engine/engine';
+import { buildHttpApp } from '../../engine/http/app';
 import type { NauthilusProfile } from '../../engine/config/types';
 
 function servicesFor(profile: NauthilusProfile | undefined) {
@@ -43,4 +50,59 @@ test('Nauthilus 3.0: backend result webauthn_credentials, groups and group_dns s
 test('Nauthilus 1.10: backend results have no groups method (1.x unchanged)', async () => {
   const [t] = await runLua('return type(nauthilus_backend_result.new().groups)', { services: servicesFor('1.10') });
   assert.equal(t, 'nil');
+});
+
+test('Nauthilus 3.0: a subject source sees the backend result so far, the removed attributes and the selected server', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-v3backend-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'backend.lua'), `
+function nauthilus_backend_verify_password(request)
+  local b = nauthilus_backend_result.new()
+  b:user_found(true):authenticated(true):account_field("uid"):attributes({ uid = request.username, mail = "u@example.org" })
+  return 0, b
+end`);
+    fs.writeFileSync(path.join(dir, 'first.lua'), `
+local backend = require("nauthilus_backend")
+function nauthilus_call_subject(request)
+  local seen = { backend.get_selected_backend_server() }
+  local b = nauthilus_backend_result.new()
+  b:attributes({ tier = "gold" })
+  backend.apply_backend_result(b)
+  backend.remove_from_backend_result({ "mail" })
+  backend.select_backend_server("192.0.2.7", 993)
+  require("nauthilus_cache").cache_set("before", tostring(seen[1]) .. "/" .. tostring(seen[2]), 0)
+  return nauthilus_builtin.SUBJECT_ACCEPT, nauthilus_builtin.SUBJECT_RESULT_OK
+end`);
+    fs.writeFileSync(path.join(dir, 'second.lua'), `
+local backend = require("nauthilus_backend")
+function nauthilus_call_subject(request)
+  local cur = backend.get_current_backend_result()
+  local attrs = cur:attributes()
+  local keys = {}
+  for k, v in pairs(attrs) do keys[#keys + 1] = k .. "=" .. tostring(v) end
+  table.sort(keys)
+  local host, port = backend.get_selected_backend_server()
+  require("nauthilus_cache").cache_set("after", table.concat(keys, ",") .. ";" .. table.concat(backend.get_removed_backend_attributes(), ",")
+    .. ";" .. host .. ":" .. port .. ";" .. tostring(cur:authenticated()) .. ";" .. cur:account_field(), 0)
+  return nauthilus_builtin.SUBJECT_ACCEPT, nauthilus_builtin.SUBJECT_RESULT_OK
+end`);
+    fs.writeFileSync(path.join(dir, 'hook.lua'), 'function nauthilus_run_hook() local c = require("nauthilus_cache") return { before = c.cache_get("before"), after = c.cache_get("after") } end');
+    const yml = ['nauthilus: "3.0"', 'server:', '  backends: [lua]', '  redis: mock', 'lua:',
+      '  filters: [{ name: first, script_path: ./first.lua }, { name: second, script_path: ./second.lua }]',
+      '  custom_hooks: [{ http_location: seen, http_method: GET, script_path: ./hook.lua }]',
+      '  config: { backend_script_path: ./backend.lua }', ''].join('\n');
+    const engine = await AuthEngine.create(parseConfigText(yml, path.join(dir, 'authstudio.yml'), {}), { logger: pino({ level: 'silent' }) });
+    const app = await buildHttpApp(engine);
+    try {
+      const auth = await app.inject({ method: 'POST', url: '/api/v1/auth/json', payload: { username: 'alice', password: 'p', client_ip: '192.0.2.1', protocol: 'imap' } });
+      assert.equal(auth.statusCode, 200);
+      const res = await app.inject({ method: 'GET', url: '/api/v1/custom/seen' });
+      assert.deepEqual(res.json(), { before: 'nil/nil', after: 'tier=gold,uid=alice;mail;192.0.2.7:993;true;uid' });
+    } finally {
+      await app.close();
+      await engine.close();
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
