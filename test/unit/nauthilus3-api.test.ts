@@ -9,7 +9,8 @@ import { runLua, testServices } from '../helpers/lua-harness';
 import { parseConfigText } from '../../engine/config/load';
 import { AuthEngine } from '../../engine/engine';
 import { buildHttpApp } from '../../engine/http/app';
-import type { NauthilusProfile } from '../../engine/config/types';
+import type { LdapPoolConfig, NauthilusProfile } from '../../engine/config/types';
+import { LdapPools } from '../../engine/ldap/pools';
 
 function servicesFor(profile: NauthilusProfile | undefined) {
   const services = testServices();
@@ -104,5 +105,35 @@ end`);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('Nauthilus 3.0: ldap_endpoint gives host and port of a pool\'s first server_uri (389/636 when absent), ldapi its socket path', async () => {
+  const pool = (name: string, ...serverUris: string[]): LdapPoolConfig => ({
+    name, serverUris, bindDn: '', bindPw: '', startTls: false, tlsSkipVerify: false, lookupPoolSize: 1, connectTimeoutMs: 1000,
+    bindTimeoutMs: 1000, searchTimeoutMs: 1000, modifyTimeoutMs: 1000, searchSizeLimit: 0, searchTimeLimitSec: 0,
+  });
+  const services = servicesFor('3.0');
+  services.ldap = new LdapPools({
+    __meta_default__: pool('__meta_default__', ' ldap://ldap1.example.org ', 'ldap://ldap2.example.org:1389'),
+    secure: pool('secure', 'LDAPS://[2001:db8::1]'), port: pool('port', 'ldap://127.0.0.1:3389'), sock: pool('sock', 'ldapi:///run/slapd/ldapi'),
+    none: pool('none'),
+  });
+  try {
+    const [out] = await runLua(`
+      local ldap = require("nauthilus_ldap")
+      local out = {}
+      for _, name in ipairs({ "", "default", "secure", "port", "sock", "none", "missing" }) do
+        local h, p, err
+        if name == "" then h, p, err = ldap.ldap_endpoint() else h, p, err = ldap.ldap_endpoint(name) end
+        out[#out + 1] = tostring(h) .. "|" .. tostring(p) .. "|" .. tostring(err)
+      end
+      return table.concat(out, "\\n")`, { services });
+    assert.deepEqual(String(out).split('\n'), [
+      'ldap1.example.org|389|nil', 'ldap1.example.org|389|nil', '2001:db8::1|636|nil', '127.0.0.1|3389|nil', '/run/slapd/ldapi|0|nil',
+      'nil|nil|no LDAP server_uri configured for pool: none', 'nil|nil|ldap pool config not found: missing',
+    ]);
+  } finally {
+    services.ldap.close();
   }
 });
