@@ -1,6 +1,7 @@
 // Nauthilus 3.0 additions to existing modules and objects, with a 3.x profile (config.profile); 1.x unchanged.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -135,5 +136,15 @@ test('Nauthilus 3.0: ldap_endpoint gives host and port of a pool\'s first server
     ]);
   } finally {
     services.ldap.close();
+  }
+});
+
+test('Nauthilus 3.1: generate_password_hash gives the full SHA-256 (64 hex digits) of nonce NUL password; 3.0 and 1.10 its first 8', async () => {
+  const want = crypto.createHash('sha256').update('nonce-x\0s3cret').digest('hex');
+  for (const [profile, expected] of [['3.1', want], ['3.0', want.slice(0, 8)], ['1.10', want.slice(0, 8)]] as const) {
+    const services = servicesFor(profile);
+    services.passwordNonce = 'nonce-x';
+    const [h] = await runLua('return require("nauthilus_password").generate_password_hash("s3cret")', { services });
+    assert.equal(h, expected, profile);
   }
 });
