@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { classify, tally, loadInventory, type Row } from '../helpers/lua-api-inventory';
 
 /** Own-API items provided so far: raise it when more are; it must never fall. */
-const REACHED = 256;
+const REACHED = 290;
 
 let rows: Row[] = [];
 before(async () => {

@@ -148,3 +148,41 @@ test('Nauthilus 3.1: generate_password_hash gives the full SHA-256 (64 hex digit
     assert.equal(h, expected, profile);
   }
 });
+
+test('Nauthilus 3.x: the request table has the fields 3.0 adds (method from the client, redis_prefix, stage flags; auth_login_attempt a number in 3.1); 1.10 has none of them', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-v3fields-'));
+  const names = ['method', 'redis_prefix', 'external_session', 'rwp', 'health_check', 'http_status', 'latency', 'environment_rejected',
+    'environment_stage_expected', 'subject_stage_expected', 'mfa_completed', 'grant_type', 'webauthn_credential', 'auth_login_attempt'];
+  try {
+    fs.writeFileSync(path.join(dir, 'env.lua'), `
+function nauthilus_call_environment(request)
+  local out = {}
+  for _, k in ipairs({ ${names.map((n) => JSON.stringify(n)).join(', ')} }) do out[#out + 1] = k .. "=" .. type(request[k]) .. ":" .. tostring(request[k]) end
+  require("nauthilus_cache").cache_set("seen", table.concat(out, ","), 0)
+  return nauthilus_builtin.ENVIRONMENT_TRIGGER_NO, nauthilus_builtin.ENVIRONMENTS_ABORT_NO, nauthilus_builtin.ENVIRONMENT_RESULT_OK
+end`);
+    fs.writeFileSync(path.join(dir, 'hook.lua'), 'function nauthilus_run_hook() return { seen = require("nauthilus_cache").cache_get("seen") } end');
+    const seen: Record<string, string> = {};
+    for (const profile of ['1.10', '3.0', '3.1']) {
+      const yml = [`nauthilus: "${profile}"`, 'server:', '  backends: [cache]', '  redis: { mock: true, prefix: "as:" }', 'lua:',
+        '  features: [{ name: env, script_path: ./env.lua }]',
+        '  custom_hooks: [{ http_location: seen, http_method: GET, script_path: ./hook.lua }]', ''].join('\n');
+      const engine = await AuthEngine.create(parseConfigText(yml, path.join(dir, 'authstudio.yml'), {}), { logger: pino({ level: 'silent' }) });
+      const app = await buildHttpApp(engine);
+      try {
+        await app.inject({ method: 'POST', url: '/api/v1/auth/json', payload: { username: 'u', password: 'p', client_ip: '192.0.2.1', protocol: 'imap', method: 'plain', auth_login_attempt: '2' } });
+        seen[profile] = (await app.inject({ method: 'GET', url: '/api/v1/custom/seen' })).json().seen;
+      } finally {
+        await app.close();
+        await engine.close();
+      }
+    }
+    assert.equal(seen['1.10'], names.map((n) => `${n}=nil:nil`).join(','));
+    const v30 = 'method=string:plain,redis_prefix=string:as:,external_session=string:,rwp=boolean:false,health_check=boolean:false,http_status=number:0,latency=number:0,'
+      + 'environment_rejected=boolean:false,environment_stage_expected=boolean:true,subject_stage_expected=boolean:true,mfa_completed=boolean:false,grant_type=string:,webauthn_credential=string:';
+    assert.equal(seen['3.0'], `${v30},auth_login_attempt=nil:nil`);
+    assert.equal(seen['3.1'], `${v30},auth_login_attempt=number:2`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
