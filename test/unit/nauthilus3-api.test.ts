@@ -186,3 +186,10 @@ end`);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('Nauthilus 3.0: request-bound modules are globals without require (the table require gives); under 1.10 they are not', async () => {
+  const [t3, same, json3] = await runLua('return type(nauthilus_redis), nauthilus_context == require("nauthilus_context"), type(json)', { services: servicesFor('3.0') });
+  assert.deepEqual([t3, same, json3], ['table', true, 'nil']);
+  const [t1] = await runLua('return type(nauthilus_redis)', { services: servicesFor('1.10') });
+  assert.equal(t1, 'nil');
+});
