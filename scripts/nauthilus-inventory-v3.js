@@ -56,8 +56,9 @@ function v3EntryPoints(server, consts, stringArg) {
   const out = new Set();
   for (const [file, src] of server) {
     if (/_test\.go$|\/testing\//.test(file)) continue;
-    for (const m of src.matchAll(/(?:GetGlobal\(|GetField\(\w+,\s*)([\w.]+)\)|luaCommand\s*=\s*([\w.]+)/g)) {
-      const v = stringArg(m[1] ?? m[2], consts);
+    // 3.1: the backend's command table ({functionName: definitions.LuaFnBackend..., ...})
+    for (const m of src.matchAll(/(?:GetGlobal\(|GetField\(\w+,\s*)([\w.]+)\)|luaCommand\s*=\s*([\w.]+)|functionName:\s*([\w.]+)/g)) {
+      const v = stringArg(m[1] ?? m[2] ?? m[3], consts);
       if (v && /^nauthilus_(?:call_|backend_(?!result|server)|run_hook|cache_flush)/.test(v)) out.add(v);
     }
     // cacheflush: resolveLuaFunction(L, <entry>)

@@ -51,6 +51,24 @@ const { v3ModuleLoaders, v3EntryPoints, v3FieldEntries, loaderBodies, v3BuiltinC
 function loaderItems(body, pkgSrc, consts) {
   const items = new Map();
   const add = (name, kind) => { if (name !== undefined && !items.has(name)) items.set(name, kind); };
+  /** 3.1: keys of the maps a function returning map[string]lua.LGFunction builds, following the ones it merges. */
+  const mapFuncs = new Set([...pkgSrc.matchAll(/^func (\w+)\([^)]*\) map\[string\]lua\.LGFunction \{/gm)].map((m) => m[1]));
+  const mapOfFunc = (name, depth = 0) => {
+    const fb = mapFuncs.has(name) && depth < 5 ? funcBody(pkgSrc, name) : undefined;
+    if (!fb) return [];
+    const keys = [];
+    for (let at = fb.search(/map\[string\]lua\.LGFunction\{/); at >= 0;) {
+      const open = fb.indexOf('{', at);
+      keys.push(...literalKeys(fb.slice(open + 1, matchBrace(fb, open) - 1), consts));
+      const next = fb.slice(open + 1).search(/map\[string\]lua\.LGFunction\{/);
+      at = next < 0 ? -1 : open + 1 + next;
+    }
+    for (const c of fb.matchAll(/\b(\w+)\(/g)) if (c[1] !== name && mapFuncs.has(c[1])) keys.push(...mapOfFunc(c[1], depth + 1));
+    return keys;
+  };
+  // 3.1: pushLuaModule(L, groupA(m), groupB(m)): the functions of every group
+  const grouped = /\b(?:pushLuaModule|newLuaModuleTable)\(L,\s*([^\n]*)\)/.exec(body);
+  if (grouped) for (const c of grouped[1].matchAll(/\b(\w+)\(/g)) for (const k of mapOfFunc(c[1])) add(k, 'function');
   // 1.x pushes the module with L.Push(t); 3.x with stack.PushResult(t)
   const pushes = [...body.matchAll(/(?:L\.Push|\.PushResult)\((\w+)\)/g)];
   if (!pushes.length) return items;
@@ -81,12 +99,6 @@ function loaderItems(body, pkgSrc, consts) {
     return out;
   };
   const funcsInto = new RegExp(`(?:${t}\\s*:?=\\s*L\\.SetFuncs\\(L\\.NewTable\\(\\),|L\\.SetFuncs\\(${t},)\\s*(map\\[string\\]lua\\.LGFunction\\{|\\w+\\)|\\w+\\([^()]*\\)\\))`, 'g');
-  /** 3.1: SetFuncs(t, moduleFunctions(m)): the map literal that function returns. */
-  const mapOfFunc = (name) => {
-    const fb = funcBody(pkgSrc, name);
-    const at = fb ? fb.search(/map\[string\]lua\.LGFunction\{/) : -1;
-    return at < 0 ? [] : keysAt(fb, at);
-  };
   for (const m of body.matchAll(funcsInto)) {
     const keys = m[1].startsWith('map') ? keysAt(body, m.index + m[0].length - 1)
       : m[1].includes('(') ? mapOfFunc(m[1].slice(0, m[1].indexOf('('))) : namedMap(m[1].slice(0, -1));

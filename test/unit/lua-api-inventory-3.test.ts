@@ -28,6 +28,15 @@ test('the inventory names Nauthilus 3.0\'s own API as it registers it (preloads 
   assert.ok(inv.own.globals.find((g) => g.name === 'nauthilus_builtin')!.items.some((i) => i.name === 'SUBJECT_REJECT' && i.value === true));
 });
 
+test('the tool reads Nauthilus 3.1\'s registration too (grouped function maps, the backend command table)', () => {
+  const inv = loadInventory('3.1');
+  assert.equal(inv.nauthilus, 'v3.1.0-rc.6');
+  const redis = inv.own.modules.find((m) => m.module === 'nauthilus_redis')!;
+  assert.ok(redis.items.some((i) => i.name === 'redis_zrevrange_withscores'));
+  assert.ok(inv.own.entry_points.includes('nauthilus_backend_verify_password'));
+  assert.ok(inv.own.request_fields.some((f) => f.name === 'auth_login_attempt' && f.type === 'number'));
+});
+
 test('Nauthilus 3.0: own-API coverage (yes/partial/no) is reported, and does not fall', () => {
   const own = tally(rows, 'own');
   assert.equal(own.total, own.yes + own.partial + own.no);
