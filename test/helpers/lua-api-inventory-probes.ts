@@ -17,6 +17,8 @@ export const INVENTORY_FILE = path.join(ROOT, 'docs', 'lua-api', 'inventory-naut
 export const inventoryFile = (version: string) => path.join(ROOT, 'docs', 'lua-api', `inventory-nauthilus-${version}.json`);
 /** True for an inventory of Nauthilus 3.x (no dynamic_loader names; 3.x entry point names; profile 3.0). */
 export const isV3Inventory = (inv: { nauthilus: string }) => /^v3\./.test(inv.nauthilus);
+/** The profile a 3.x inventory is probed with ("3.0" or "3.1"). */
+export const profileOf = (inv: { nauthilus: string }): '3.0' | '3.1' => (/^v3\.1\./.test(inv.nauthilus) ? '3.1' : '3.0');
 
 export interface Item { name: string; kind: string; value?: string | number | boolean }
 export interface Inventory {
@@ -109,7 +111,7 @@ export async function probeVm(inv: Inventory): Promise<Map<string, string>> {
     return table.concat(out, "\\n")`;
   // a 3.x inventory is probed as a 3.0 workspace's scripts see the API (config.profile "3.0")
   const services = testServices();
-  if (v3) services.profile = '3.0';
+  if (v3) services.profile = profileOf(inv);
   const [dump] = await runLua(lua, { services });
   const types = new Map<string, string>();
   for (const line of String(dump).split('\n')) {
@@ -145,7 +147,8 @@ end
 `;
 
 /** Runs every entry point through a real engine and returns what each saw. */
-export async function probePipeline(serverFields: string[], modules: Array<{ module: string; loader_name: string }>, v3 = false): Promise<PipelineSeen> {
+export async function probePipeline(serverFields: string[], modules: Array<{ module: string; loader_name: string }>, profile?: '3.0' | '3.1'): Promise<PipelineSeen> {
+  const v3 = profile !== undefined;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-inventory-'));
   // a 3.x workspace's scripts use the 3.x entry point names (features are environment, filters subject sources)
   const feature = v3 ? 'nauthilus_call_environment' : 'nauthilus_call_feature';
@@ -187,7 +190,7 @@ end`);
   await new Promise<void>((resolve) => imap.listen(0, '127.0.0.1', resolve));
   const imapPort = (imap.address() as net.AddressInfo).port;
   const yml = [
-    ...(v3 ? ['nauthilus: "3.0"'] : []),
+    ...(v3 ? [`nauthilus: "${profile}"`] : []),
     'server:', '  backends: [lua]', '  redis: mock',
     'backend_server_monitoring:', '  backend_servers:', `    - { protocol: imap, host: 127.0.0.1, port: ${imapPort}, tls: false }`,
     'lua:',

@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LEGACY_LOADER_NAMES, resolveLegacyLoaderName } from '../../engine/lua/modules/index';
-import { isV3Inventory, loadInventory, probePipeline, probeVm, type Inventory, type Item } from './lua-api-inventory-probes';
+import { isV3Inventory, loadInventory, probePipeline, probeVm, profileOf, type Inventory, type Item } from './lua-api-inventory-probes';
 
 export { loadInventory, INVENTORY_FILE, isV3Inventory } from './lua-api-inventory-probes';
 
@@ -80,7 +80,7 @@ export async function classify(inv: Inventory = loadInventory()): Promise<Row[]>
   const vm = await probeVm(inv);
   const serverFields = inv.own.modules.flatMap((m) => m.items.filter((i) => i.kind === 'object field').map((i) => i.name.split('.')[1]));
   const v3 = isV3Inventory(inv);
-  const seen = await probePipeline(serverFields, inv.own.modules, v3);
+  const seen = await probePipeline(serverFields, inv.own.modules, v3 ? profileOf(inv) : undefined);
   const rows: Row[] = [];
   const push = (group: Row['group'], module: string, loader: string, item: string, kind: string, present: boolean, notes: Map<string, { status: Status; note: string }>, absentNote = '') => {
     const n = notes.get(item || module) ?? notes.get(item.split(':')[0]);
