@@ -123,6 +123,7 @@ export class AuthEngine {
       bruteForceBuckets: config.bruteForce?.buckets,
       bruteForceTolerations: config.bruteForce?.tolerations?.custom,
       ldap: new LdapPools(config.ldapPools),
+      profile: config.profile,
     };
     services.connections = new ConnectionTargets({ logger: services.logger, metrics, dnsResolver: services.dnsResolver, dnsTimeoutMs: services.dnsTimeoutMs });
     const engine = new AuthEngine(config, services, opts);
@@ -184,6 +185,7 @@ export class AuthEngine {
       this.services.softWhitelistSeeds = softWhitelistSeedsOf(config);
       this.services.bruteForceBuckets = config.bruteForce?.buckets;
       this.services.bruteForceTolerations = config.bruteForce?.tolerations?.custom;
+      this.services.profile = config.profile;
       this.services.ldap?.configure(config.ldapPools);
       this.protocolLabel = protocolLabeler(config);
       this.generationId++;

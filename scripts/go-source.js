@@ -80,7 +80,8 @@ function stringConsts(files) {
 /** Import alias -> import path of one Go file. */
 function imports(src) {
   const out = new Map();
-  const block = /^import \(([\s\S]*?)^\)/m.exec(src)?.[1] ?? '';
+  // every import block: `src` may be a whole package's files joined
+  const block = [...src.matchAll(/^import \(([\s\S]*?)^\)/gm)].map((m) => m[1]).join('\n');
   for (const m of block.matchAll(/^\s*(?:(\w+)\s+)?"([^"]+)"/gm)) out.set(m[1] ?? m[2].split('/').pop(), m[2]);
   return out;
 }

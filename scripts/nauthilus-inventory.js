@@ -4,6 +4,7 @@
 // Only names and kinds are written (facts); no code or text of Nauthilus is copied.
 //
 //   node scripts/nauthilus-inventory.js <nauthilus bare git dir> [tag, default v1.10.12] [output file]
+//   (1.10 registers modules through dynamic_loader's switch; 3.0 preloads them: scripts/nauthilus-inventory-v3.js)
 //
 // What counts as what:
 //   own API      globals (the builtin table, the backend result type, dynamic_loader), the entry points the
@@ -42,6 +43,7 @@ function readTree(gitDir, tag) {
 }
 
 const { matchBrace, funcBody, literalKeys, goValue, stringArg, stringConsts, imports } = require('./go-source');
+const { v3ModuleLoaders, v3EntryPoints, v3FieldEntries, loaderBodies, v3BuiltinConstants } = require('./nauthilus-inventory-v3');
 
 // ---- own modules ---------------------------------------------------------------------------------------
 
@@ -49,7 +51,26 @@ const { matchBrace, funcBody, literalKeys, goValue, stringArg, stringConsts, imp
 function loaderItems(body, pkgSrc, consts) {
   const items = new Map();
   const add = (name, kind) => { if (name !== undefined && !items.has(name)) items.set(name, kind); };
-  const pushes = [...body.matchAll(/L\.Push\((\w+)\)/g)];
+  /** 3.1: keys of the maps a function returning map[string]lua.LGFunction builds, following the ones it merges. */
+  const mapFuncs = new Set([...pkgSrc.matchAll(/^func (\w+)\([^)]*\) map\[string\]lua\.LGFunction \{/gm)].map((m) => m[1]));
+  const mapOfFunc = (name, depth = 0) => {
+    const fb = mapFuncs.has(name) && depth < 5 ? funcBody(pkgSrc, name) : undefined;
+    if (!fb) return [];
+    const keys = [];
+    for (let at = fb.search(/map\[string\]lua\.LGFunction\{/); at >= 0;) {
+      const open = fb.indexOf('{', at);
+      keys.push(...literalKeys(fb.slice(open + 1, matchBrace(fb, open) - 1), consts));
+      const next = fb.slice(open + 1).search(/map\[string\]lua\.LGFunction\{/);
+      at = next < 0 ? -1 : open + 1 + next;
+    }
+    for (const c of fb.matchAll(/\b(\w+)\(/g)) if (c[1] !== name && mapFuncs.has(c[1])) keys.push(...mapOfFunc(c[1], depth + 1));
+    return keys;
+  };
+  // 3.1: pushLuaModule(L, groupA(m), groupB(m)): the functions of every group
+  const grouped = /\b(?:pushLuaModule|newLuaModuleTable)\(L,\s*([^\n]*)\)/.exec(body);
+  if (grouped) for (const c of grouped[1].matchAll(/\b(\w+)\(/g)) for (const k of mapOfFunc(c[1])) add(k, 'function');
+  // 1.x pushes the module with L.Push(t); 3.x with stack.PushResult(t)
+  const pushes = [...body.matchAll(/(?:L\.Push|\.PushResult)\((\w+)\)/g)];
   if (!pushes.length) return items;
   const t = pushes[pushes.length - 1][1];
   /** Keys of `map[...]{` literal at index `at` of `text`. */
@@ -77,9 +98,10 @@ function loaderItems(body, pkgSrc, consts) {
     }
     return out;
   };
-  const funcsInto = new RegExp(`(?:${t}\\s*:?=\\s*L\\.SetFuncs\\(L\\.NewTable\\(\\),|L\\.SetFuncs\\(${t},)\\s*(map\\[string\\]lua\\.LGFunction\\{|\\w+\\))`, 'g');
+  const funcsInto = new RegExp(`(?:${t}\\s*:?=\\s*L\\.SetFuncs\\(L\\.NewTable\\(\\),|L\\.SetFuncs\\(${t},)\\s*(map\\[string\\]lua\\.LGFunction\\{|\\w+\\)|\\w+\\([^()]*\\)\\))`, 'g');
   for (const m of body.matchAll(funcsInto)) {
-    const keys = m[1].startsWith('map') ? keysAt(body, m.index + m[0].length - 1) : namedMap(m[1].slice(0, -1));
+    const keys = m[1].startsWith('map') ? keysAt(body, m.index + m[0].length - 1)
+      : m[1].includes('(') ? mapOfFunc(m[1].slice(0, m[1].indexOf('('))) : namedMap(m[1].slice(0, -1));
     for (const k of keys) add(k, 'function');
   }
   const fieldSet = new RegExp(`(?:L\\.SetField\\(${t},\\s*|${t}\\.RawSetString\\()("[^"]*"|\x60[^\x60]*\x60|\\w+\\.\\w+),\\s*([^\\n]*)`, 'g');
@@ -163,18 +185,24 @@ function ownAndBundled(files, tag) {
   const bundled = [];
   const seenBundled = new Set();
   /** Bundled modules a vendored package's Preload registers (following X.Preload(L) into sub-packages). */
-  const bundledPreload = (importPath, loaderName) => {
+  const preloadSeen = new Set();
+  const bundledPreload = (importPath, loaderName, fnName = 'Preload') => {
+    if (preloadSeen.has(`${loaderName}\t${importPath}\t${fnName}`)) return;
+    preloadSeen.add(`${loaderName}\t${importPath}\t${fnName}`);
     const dir = `vendor/${importPath}`;
     const src = pkgSource(dir);
-    const pre = funcBody(src, 'Preload');
+    const pre = funcBody(src, fnName);
     if (!pre) return;
     const imps = imports(src);
     for (const m of pre.matchAll(/PreloadModule\(("[^"]*"|`[^`]*`),\s*(?:\w+\.)?(\w+)\)/g)) {
       addBundled(stringArg(m[1], consts), importPath, m[2], loaderName, dir);
     }
-    for (const m of pre.matchAll(/(\w+)\.Preload\(L\)/g)) if (imps.has(m[1])) bundledPreload(imps.get(m[1]), loaderName);
+    for (const m of pre.matchAll(/(\w+)\.(Preload\w*)\(L\)/g)) if (imps.has(m[1])) bundledPreload(imps.get(m[1]), loaderName, m[2]);
+    // 3.x's gopher-lua-libs: PreloadAll calls its own package's Preload(L) besides the sub-packages'
+    if (fnName !== 'Preload' && /(?<![\w.])Preload\(L\)/.test(pre)) bundledPreload(importPath, loaderName, 'Preload');
   };
   const addBundled = (module, importPath, loaderFn, loaderName, dir) => {
+    loaderName = loaderName ?? module; // 3.x: no dynamic_loader, the module is preloaded under its own name
     const key = `${loaderName}\t${module}`;
     if (seenBundled.has(key)) return;
     seenBundled.add(key);
@@ -225,6 +253,34 @@ function ownAndBundled(files, tag) {
     }
   }
 
+  // 1.12+/3.x: no loader switch; every VM preloads the modules and binds the request-bound ones per request
+  const v3 = own.size === 0;
+  if (v3) {
+    const everyEntry = [...v3EntryPoints(server, consts, stringArg)];
+    for (const [module, { loaders }] of v3ModuleLoaders(server, consts, stringArg)) {
+      const bodies = loaderBodies(loaders, server, pkgSource, path);
+      const entry = { module, loader_name: module, items: new Map(), file: bodies[0]?.file, entries: new Set(everyEntry) };
+      if (module === 'nauthilus_ldap') entry.conditional = true; // bound only with an LDAP backend
+      for (const b of bodies) {
+        for (const [k, v] of loaderItems(b.body, b.pkgSrc, consts)) if (!entry.items.has(k)) entry.items.set(k, v);
+        for (const [k, v] of objectMethods(b.body, b.pkgSrc, consts)) if (!entry.items.has(k)) entry.items.set(k, v);
+      }
+      own.set(module, entry);
+    }
+    // the bundled libraries every VM preloads: gopher-lua-libs' Preload, glua_crypto, glua_http
+    for (const [file, src] of server) {
+      const pre = funcBody(src, 'NewLuaState');
+      if (!pre || /_test\.go$|\/testing\//.test(file)) continue;
+      const imps = imports(src);
+      for (const m of pre.matchAll(/(\w+)\.Preload\(L\)/g)) if (imps.has(m[1])) bundledPreload(imps.get(m[1]), null);
+      for (const m of pre.matchAll(/PreloadModule\(("[^"]*"),\s*(\w+)\.(\w+)\)/g)) {
+        const ctor = new RegExp(`${m[2]}\\s*:?=\\s*(\\w+)\\.\\w+`).exec(pre);
+        const ip = imps.get(m[2]) ?? (ctor && imps.get(ctor[1]));
+        if (ip) addBundled(stringArg(m[1], consts), ip, m[3], stringArg(m[1], consts), `vendor/${ip}`);
+      }
+    }
+  }
+
   // objects the own modules hand out whose fields come from an __index function (e.g. backend servers)
   for (const [file, src] of server) {
     for (const m of src.matchAll(/NewTypeMetatable\(([\w.]+)\)[\s\S]{0,200}?L\.SetField\(\w+,\s*"__index",\s*L\.NewFunction\((\w+)\)\)/g)) {
@@ -245,11 +301,24 @@ function ownAndBundled(files, tag) {
     if (name !== undefined && !g.has(name)) g.set(name, kind);
     globals.set(table, g);
   };
-  for (const [, src] of server) {
+  for (const [gfile, src] of server) {
+    if (v3 && /\/testing\//.test(gfile)) continue;
     for (const m of src.matchAll(/\w*\.SetGlobal\(([\w."]+),\s*(\w+)\)/g)) {
       const gname = stringArg(m[1], consts);
       if (!gname || m[2] === 'lua' || gname === '_G' || /lua\.LNil/.test(m[0])) continue;
+      if (v3 && (gname.startsWith('__') || gname === 'nauthilus_policy')) continue; // internals; policy registry scripts' global (the policy layer's)
       if (gname === 'dynamic_loader') { addGlobal(gname, undefined); continue; }
+      // 3.x: `pkg.LoaderX(...)(L)` then SetGlobal(name, mod): the loader's functions, its type's methods as `:m`
+      const made = [...src.slice(Math.max(0, m.index - 400), m.index).matchAll(/(?:\w+\.)?(Loader\w*)\([^()]*\)\(L\)/g)].pop();
+      if (made) {
+        const b = loaderBodies([made[1]], server, pkgSource, path)[0];
+        addGlobal(gname, undefined);
+        if (b) {
+          for (const [k, v] of loaderItems(b.body, b.pkgSrc, consts)) addGlobal(gname, k, v);
+          for (const [k] of objectMethods(b.body, b.pkgSrc, consts)) addGlobal(gname, `:${k.split(':')[1]}`, 'method');
+        }
+        continue;
+      }
       addGlobal(gname, undefined);
       const v = m[2];
       for (const r of src.matchAll(new RegExp(`${v}\\.RawSet(?:String)?\\((?:lua\\.LString\\()?([\\w."]+)\\)?,\\s*(\\w+\\.\\w+(?:\\([^)]*\\))?)`, 'g'))) {
@@ -268,12 +337,15 @@ function ownAndBundled(files, tag) {
     }
   }
 
+  if (v3) for (const [k, v] of v3BuiltinConstants(server, consts, goValue)) addGlobal('nauthilus_builtin', k, v);
+
   // entry points: globals the engine looks up and calls
   const entryPoints = new Set();
+  if (v3) for (const e of v3EntryPoints(server, consts, stringArg)) entryPoints.add(e);
   for (const [, src] of server) {
     for (const m of src.matchAll(/GetGlobal\(([\w.]+)\)/g)) {
       const v = stringArg(m[1], consts);
-      if (v && v.startsWith('nauthilus_')) entryPoints.add(v);
+      if (v && v.startsWith('nauthilus_') && v !== 'nauthilus_builtin') entryPoints.add(v);
     }
     for (const m of src.matchAll(/luaCommand = ([\w.]+)/g)) {
       const v = stringArg(m[1], consts);
@@ -305,14 +377,15 @@ function ownAndBundled(files, tag) {
       setters.set(c[1], list);
     }
   }
-  for (const [, src] of server) {
+  for (const [file, src] of server) {
+    if (v3 && /_test\.go$|\/testing\//.test(file)) continue;
     for (const m of src.matchAll(/(\w+)\.RawSet(?:String)?\((?:lua\.LString\()?definitions\.(LuaRequest\w+)\)?,\s*(?:lua\.)?(\w+)/g)) {
       const table = m[1] === 'request' ? 'request' : m[1] === 'logTable' ? 'logging' : undefined;
       const name = consts.get(m[2]);
       if (!table || !name) continue;
       const type = { LBool: 'boolean', LNumber: 'number', LString: 'string' }[m[3]] ?? 'value';
       const fn = /^func (?:\([^)]*\) )?(\w+)/m.exec(src.slice(src.lastIndexOf('\nfunc ', m.index) + 1))?.[1];
-      const entries = table === 'logging' ? entriesAt(src, m.index) : setters.has(fn) ? [...setters.get(fn)] : entriesAt(src, m.index);
+      const entries = v3 ? v3FieldEntries(file, entryPoints) : table === 'logging' ? entriesAt(src, m.index) : setters.has(fn) ? [...setters.get(fn)] : entriesAt(src, m.index);
       const f = fields[table].get(name) ?? { type, entry_points: new Set() };
       for (const e of entries) f.entry_points.add(e);
       fields[table].set(name, f);
@@ -323,7 +396,7 @@ function ownAndBundled(files, tag) {
   const utilFile = [...files.keys()].find((f) => f.endsWith('share/nauthilus_util.lua'));
   const utilSrc = utilFile ? files.get(utilFile) : '';
   const util = new Map([...utilSrc.matchAll(/^function nauthilus_util\.(\w+)\(/gm)].map((m) => [m[1], 'function']));
-  own.set('nauthilus_util', { module: 'nauthilus_util', loader_name: 'nauthilus_util', file: utilFile, entries: new Set(allEntries()), items: util });
+  own.set('nauthilus_util', { module: 'nauthilus_util', loader_name: 'nauthilus_util', file: utilFile, entries: new Set(v3 ? entryPoints : allEntries()), items: util });
 
   const list = (m) => [...m].map(([name, kind]) => (typeof kind === 'object' && !(kind.entry_points) ? { name, ...kind } : { name, kind })).sort((a, b) => a.name.localeCompare(b.name));
   const { version } = versionOf('github.com/yuin/gopher-lua');
@@ -360,10 +433,11 @@ if (require.main === module) {
     process.exit(2);
   }
   const inv = ownAndBundled(readTree(gitDir, tag), tag);
-  // the extraction follows the 1.10 layout (loader switch in server/lualib/loader.go, modules in server/lualib):
-  // a release that registers modules another way yields a near-empty list, which must not pass for an inventory
+  // the extraction reads the 1.10 layout (loader switch in server/lualib/loader.go) and the 3.x one (preloads in
+  // luapool.NewLuaState, per-request binds): a release that registers modules another way yields a near-empty
+  // list, which must not pass for an inventory
   if (inv.own.modules.length < 10 || inv.bundled.length < 10) {
-    process.stderr.write(`nauthilus-inventory: ${tag} registers its Lua modules in a way this tool does not read (found ${inv.own.modules.length} own and ${inv.bundled.length} bundled modules); it reads the 1.10 layout\n`);
+    process.stderr.write(`nauthilus-inventory: ${tag} registers its Lua modules in a way this tool does not read (found ${inv.own.modules.length} own and ${inv.bundled.length} bundled modules); it reads the 1.10 and 3.0 layouts\n`);
     process.exit(1);
   }
   const minor = /^v(\d+\.\d+)/.exec(tag)?.[1] ?? tag;
@@ -371,5 +445,6 @@ if (require.main === module) {
   fs.writeFileSync(out, JSON.stringify(inv, null, 1) + '\n');
   const c = counts(inv);
   const loaders = new Set([...inv.own.modules, ...inv.bundled].map((m) => m.loader_name)).size;
-  process.stdout.write(`${path.basename(out)}: own API ${c.own} items and ${loaders} dynamic_loader names, bundled libraries ${c.bundled} items (${inv.bundled.length} modules)\n`);
+  const names = /^v1\./.test(tag) ? `${loaders} dynamic_loader names` : `${inv.own.modules.length} modules`;
+  process.stdout.write(`${path.basename(out)}: own API ${c.own} items and ${names}, bundled libraries ${c.bundled} items (${inv.bundled.length} modules)\n`);
 }

@@ -80,6 +80,8 @@ export interface RedisSettings {
   /** Credentials for the sentinels themselves (`sentinels.username` / `sentinels.password`). */
   sentinelUsername?: string;
   sentinelPassword?: string;
+  /** Nauthilus 3.0 storage.redis.encryption_secret: redis_encrypt/redis_decrypt's secret (unset: they pass text through). */
+  encryptionSecret?: string;
 }
 
 export interface BasicAuthConfig { enabled: boolean; username: string; password: string }

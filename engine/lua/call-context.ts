@@ -96,6 +96,8 @@ export interface FilterBackend {
   apply: Record<string, string | string[]>;
   /** remove_from_backend_result: attribute names to drop. */
   remove: string[];
+  /** The backend's result as the filters start (Nauthilus 3.0 get_current_backend_result adds what they changed). */
+  current?: { authenticated: boolean; userFound: boolean; accountField?: string; totpSecretField?: string; attributes: Record<string, string | string[]> };
 }
 
 /**

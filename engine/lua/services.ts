@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { RedisStore } from '../redis/store';
-import type { BackendServerConfig, BruteForceBucket, CustomToleration } from '../config/types';
+import type { BackendServerConfig, BruteForceBucket, CustomToleration, NauthilusProfile } from '../config/types';
 import type { ConnectionTargets } from './connection-targets';
 import type { SoftWhitelistSeeds } from '../protection/soft-whitelist';
 import type { LdapPools } from '../ldap/pools';
@@ -54,6 +54,16 @@ export interface EngineServices {
   connections?: ConnectionTargets;
   /** The `ldap:` section's pools for nauthilus_ldap (unset or empty: no LDAP configured). */
   ldap?: LdapPools;
+  /**
+   * The Nauthilus version the workspace targets (config.profile; unset: 1.10). Where 3.x and 1.x differ for the
+   * same name, modules choose by it (isNauthilus3).
+   */
+  profile?: NauthilusProfile;
+}
+
+/** True when the services serve a workspace that targets Nauthilus 3.x. */
+export function isNauthilus3(services: { profile?: NauthilusProfile }): boolean {
+  return services.profile?.startsWith('3.') ?? false;
 }
 
 /** Networks scoped_ip reduces an address to, per context (Nauthilus 1.10's ip scoper settings). */

@@ -15,7 +15,7 @@ import type { LuaGlobal } from 'wasmoon';
 import { AuthStudioError } from '../errors/registry';
 import type { ModuleHost } from './module';
 import { StageAbort, type CallContext } from './call-context';
-import type { EngineServices } from './services';
+import { isNauthilus3, type EngineServices } from './services';
 import { moduleByName, resolveLegacyLoaderName } from './modules/index';
 import { parseLuaError } from './lua-error';
 import { runBeacon } from './run-beacon';
@@ -130,6 +130,8 @@ export class LuaVm implements ModuleHost {
       },
       number_text: (n: number) => luaNumberText(Number(n)),
       float_text: (n: number) => goShortestG(Number(n)),
+      // the workspace targets Nauthilus 3.x (config.profile): builtins that differ by version follow 3.0
+      nauthilus3: () => isNauthilus3(this.services),
       status_message_set: (msg: string) => {
         if (!this.call) return;
         this.call.statusMessage = String(msg);

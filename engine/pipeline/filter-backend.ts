@@ -6,8 +6,16 @@ import type { FilterBackend } from '../lua/call-context';
 import type { AuthOutcome } from './pipeline';
 
 /** A fresh per-request state for the filters, listing the servers alive now. */
-export function filterBackendState(alive: BackendServerConfig[] | undefined): FilterBackend {
-  return { servers: [...(alive ?? [])], apply: {}, remove: [] };
+export function filterBackendState(alive: BackendServerConfig[] | undefined, current?: FilterBackend['current']): FilterBackend {
+  return { servers: [...(alive ?? [])], apply: {}, remove: [], ...(current ? { current } : {}) };
+}
+
+/** The backend's attributes with what the filters so far removed and applied (Nauthilus 3.0's cumulative view). */
+export function currentAttributes(b: FilterBackend): Record<string, string | string[]> {
+  const attrs = { ...(b.current?.attributes ?? {}) };
+  for (const name of b.remove) delete attrs[name];
+  for (const [k, v] of Object.entries(b.apply)) if (!Object.prototype.hasOwnProperty.call(attrs, k)) attrs[k] = v;
+  return attrs;
 }
 
 /** Apply what the filters collected; `accepted` is false when a filter rejected the login. */

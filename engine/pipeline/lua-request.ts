@@ -38,6 +38,19 @@ export function scriptRedisPrefix(config: { server: { redis: { prefix: string } 
   return config.server.redis.prefix || 'nt:';
 }
 
+/**
+ * Fields Nauthilus 3.0 adds to every stage's request table (lualib/request.go SetupRequest), with their values for
+ * an auth request: the identity provider's (OIDC, SAML, MFA, WebAuthn) are empty, as they are for Nauthilus's own
+ * auth API. `method` is the client's; `auth_login_attempt` (3.1) a number; `redis_prefix` the Redis key prefix.
+ * environment_rejected / subject_stage_expected / environment_stage_expected follow an environment source's reject.
+ */
+export const V3_FIELD_DEFAULTS: Readonly<LuaRequestFields> = Object.freeze({
+  external_session: '', method: '', rwp: false, health_check: false, http_status: 0, latency: 0, redis_prefix: '',
+  environment_rejected: false, environment_stage_expected: true, subject_stage_expected: true,
+  grant_type: '', oidc_client_name: '', redirect_uri: '', saml_entity_id: '', mfa_method: '', mfa_completed: false,
+  webauthn_credential: '', webauthn_old_credential: '',
+});
+
 /** Client fields AuthStudio reads but Nauthilus does not put in the request table. */
 export const CLIENT_FIELDS_NOT_IN_LUA: readonly string[] = ['method', 'auth_login_attempt'];
 

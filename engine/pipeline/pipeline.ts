@@ -15,7 +15,8 @@ import type { ScriptPool } from '../lua/script-pool';
 import { chunkName } from '../lua/chunk-name';
 import type { AuthRequest } from './auth-request';
 import { networkOf } from './auth-request';
-import { CLIENT_FIELDS_NOT_IN_LUA, DERIVED_FIELD_DEFAULTS, encodeLuaRequest, type LuaRequestFields, scriptRedisPrefix } from './lua-request';
+import { CLIENT_FIELDS_NOT_IN_LUA, DERIVED_FIELD_DEFAULTS, V3_FIELD_DEFAULTS, encodeLuaRequest, type LuaRequestFields, scriptRedisPrefix } from './lua-request';
+import { isNauthilus3 } from '../lua/services';
 import { runLuaStage, StageStatus } from './lua-stages';
 import { roundMs, type StageRecord } from './trace';
 import type { BuiltinCheck, BackendOutcome, PasswordCache } from './extensions';
@@ -149,6 +150,11 @@ export class AuthPipeline {
     // password is "", never nil, so `request.password == <nil from a failed lookup>` cannot match
     Object.assign(base, f);
     for (const k of CLIENT_FIELDS_NOT_IN_LUA) delete base[k];
+    if (isNauthilus3(config)) {
+      // Nauthilus 3.x: its added fields; the client's method; auth_login_attempt a number (3.1)
+      Object.assign(base, V3_FIELD_DEFAULTS, { method: f.method ?? '', redis_prefix: scriptRedisPrefix(config) });
+      if (config.profile === '3.1') base.auth_login_attempt = f.auth_login_attempt ? Number(f.auth_login_attempt) : 0;
+    }
     const state: StageState = { call, base, out, timeout, pools, req, config, checks: gen.checks, passwordCache: gen.passwordCache };
 
     try {
@@ -231,6 +237,10 @@ export class AuthPipeline {
     if (r.decision) {
       // Nauthilus 1.10 (core/features.go processFeatureAction): actions see which feature decided
       if (check.actionType) state.base.feature = state.base.environment = check.name;
+      // Nauthilus 3.0 (core/auth.go): a reject by brute force expects neither stage, by another check no subjects
+      if (check.actionType && isNauthilus3(state.config)) {
+        Object.assign(state.base, { environment_rejected: true, subject_stage_expected: false, environment_stage_expected: check.name !== 'brute_force' });
+      }
       state.out.decision = r.decision;
       state.out.statusMessage = r.statusMessage;
       if (r.decision === 'tempfail') state.out.error = r.error ?? r.statusMessage;
@@ -274,6 +284,7 @@ export class AuthPipeline {
     }
     if (triggered) {
       state.base.feature = state.base.environment = 'lua';
+      if (isNauthilus3(state.config)) Object.assign(state.base, { environment_rejected: true, subject_stage_expected: false });
       state.out.decision = 'fail';
       await this.runActions('lua', state);
       // core/features.go checkLuaFeature: after an abort the request no longer names the feature
@@ -368,7 +379,10 @@ export class AuthPipeline {
     const pool = state.pools.filters;
     if (!pool) return;
     // nauthilus_backend: the servers alive now; what the filters select or change is applied after them
-    const backend = (state.call.backend = filterBackendState(this.deps.services.aliveBackendServers));
+    const backend = (state.call.backend = filterBackendState(this.deps.services.aliveBackendServers, {
+      authenticated: state.base.authenticated === true, userFound: state.base.user_found === true,
+      accountField: state.out.accountField, totpSecretField: state.out.totpSecretField, attributes: state.out.attributes,
+    }));
     const noAuth = state.req.mode === 'no-auth';
     const authenticated = state.base.authenticated === true;
     const filters = state.config.lua.filters.filter((f) => (noAuth ? f.whenNoAuth : authenticated ? f.whenAuthenticated : f.whenUnauthenticated));

@@ -61,6 +61,7 @@ const services: EngineServices = {
   bruteForceBuckets: init.config.bruteForce?.buckets,
   bruteForceTolerations: init.config.bruteForce?.tolerations?.custom,
   ldap: new LdapPools(init.config.ldapPools),
+  profile: init.config.profile,
 };
 services.connections = new ConnectionTargets({ logger: services.logger, metrics: services.metrics, dnsResolver: services.dnsResolver, dnsTimeoutMs: services.dnsTimeoutMs });
 if (init.config.server.monitorConnections) services.connections.start();
@@ -132,6 +133,7 @@ async function handle(m: ToWorker): Promise<void> {
         services.softWhitelistSeeds = softWhitelistSeedsOf(gen.config);
         services.bruteForceBuckets = gen.config.bruteForce?.buckets;
         services.bruteForceTolerations = gen.config.bruteForce?.tolerations?.custom;
+        services.profile = gen.config.profile;
         services.ldap?.configure(gen.config.ldapPools);
         retirePools(old.pools);
       } else if (prepared) retirePools(prepared.pools);

@@ -6,13 +6,19 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { runLua } from './lua-harness';
+import { runLua, testServices } from './lua-harness';
 import { parseConfigText } from '../../engine/config/load';
 import { AuthEngine } from '../../engine/engine';
 import { buildHttpApp } from '../../engine/http/app';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 export const INVENTORY_FILE = path.join(ROOT, 'docs', 'lua-api', 'inventory-nauthilus-1.10.json');
+/** The inventory file of a Nauthilus minor version ("1.10", "3.0"). */
+export const inventoryFile = (version: string) => path.join(ROOT, 'docs', 'lua-api', `inventory-nauthilus-${version}.json`);
+/** True for an inventory of Nauthilus 3.x (no dynamic_loader names; 3.x entry point names; profile 3.0). */
+export const isV3Inventory = (inv: { nauthilus: string }) => /^v3\./.test(inv.nauthilus);
+/** The profile a 3.x inventory is probed with ("3.0" or "3.1"). */
+export const profileOf = (inv: { nauthilus: string }): '3.0' | '3.1' => (/^v3\.1\./.test(inv.nauthilus) ? '3.1' : '3.0');
 
 export interface Item { name: string; kind: string; value?: string | number | boolean }
 export interface Inventory {
@@ -27,8 +33,8 @@ export interface Inventory {
   bundled: Array<{ module: string; loader_name: string; library: string; version: string; items: Item[] }>;
 }
 
-export function loadInventory(): Inventory {
-  return JSON.parse(fs.readFileSync(INVENTORY_FILE, 'utf8')) as Inventory;
+export function loadInventory(version = '1.10'): Inventory {
+  return JSON.parse(fs.readFileSync(inventoryFile(version), 'utf8')) as Inventory;
 }
 
 // ---- the VM probe ----------------------------------------------------------------------------------------
@@ -60,6 +66,7 @@ const OBJECTS: Record<string, string> = {
 
 /** Lua type (or "missing") of every item of every module and global, keyed `module\titem`. */
 export async function probeVm(inv: Inventory): Promise<Map<string, string>> {
+  const v3 = isV3Inventory(inv);
   const mods = [...inv.own.modules, ...inv.bundled].map((m) => ({ module: m.module, loader: m.loader_name, items: m.items.map((i) => i.name).filter((n) => !n.includes('.') && !n.includes(':')) }));
   const methods = new Map<string, Set<string>>();
   for (const m of inv.bundled) for (const i of m.items.filter((x) => x.kind === 'method')) {
@@ -74,13 +81,13 @@ export async function probeVm(inv: Inventory): Promise<Map<string, string>> {
       return t
     end
     local function probe(loader, module, items)
-      pcall(dynamic_loader, loader)
+      if loader ~= "" then pcall(dynamic_loader, loader) end
       local ok, t = pcall(require, module)
       if not ok or type(t) ~= "table" then out[#out + 1] = module .. "\\t\\tmissing" return end
       out[#out + 1] = module .. "\\t\\ttable"
       for _, name in ipairs(items) do out[#out + 1] = module .. "\\t" .. name .. "\\t" .. show(t[name]) end
     end
-    ${mods.map((m) => `probe(${JSON.stringify(m.loader)}, ${JSON.stringify(m.module)}, { ${m.items.map((n) => JSON.stringify(n)).join(', ')} })`).join('\n')}
+    ${mods.map((m) => `probe(${JSON.stringify(v3 ? '' : m.loader)}, ${JSON.stringify(m.module)}, { ${m.items.map((n) => JSON.stringify(n)).join(', ')} })`).join('\n')}
     local function methods(otype, make, names)
       local ok, o = pcall(make)
       if not ok or o == nil then return end
@@ -102,7 +109,10 @@ export async function probeVm(inv: Inventory): Promise<Map<string, string>> {
       end
     end
     return table.concat(out, "\\n")`;
-  const [dump] = await runLua(lua);
+  // a 3.x inventory is probed as a 3.0 workspace's scripts see the API (config.profile "3.0")
+  const services = testServices();
+  if (v3) services.profile = profileOf(inv);
+  const [dump] = await runLua(lua, { services });
   const types = new Map<string, string>();
   for (const line of String(dump).split('\n')) {
     const [mod, item, type, ...value] = line.split('\t');
@@ -121,12 +131,12 @@ export interface PipelineSeen {
   backendServer: Map<string, string>;
 }
 
-const RECORD = (modules: Array<{ module: string; loader_name: string }>) => `
-local __inventory_modules = { ${modules.map((m) => `{ ${JSON.stringify(m.loader_name)}, ${JSON.stringify(m.module)} }`).join(', ')} }
+const RECORD = (modules: Array<{ module: string; loader_name: string }>, v3: boolean) => `
+local __inventory_modules = { ${modules.map((m) => `{ ${JSON.stringify(v3 ? '' : m.loader_name)}, ${JSON.stringify(m.module)} }`).join(', ')} }
 local function __inventory_record(entry, t, extra)
   local parts = {}
   for _, m in ipairs(__inventory_modules) do
-    pcall(dynamic_loader, m[1])
+    if m[1] ~= "" then pcall(dynamic_loader, m[1]) end
     local ok, mod = pcall(require, m[2])
     parts[#parts + 1] = "require:" .. m[2] .. "=" .. (ok and type(mod) or "error")
   end
@@ -137,9 +147,13 @@ end
 `;
 
 /** Runs every entry point through a real engine and returns what each saw. */
-export async function probePipeline(serverFields: string[], modules: Array<{ module: string; loader_name: string }>): Promise<PipelineSeen> {
+export async function probePipeline(serverFields: string[], modules: Array<{ module: string; loader_name: string }>, profile?: '3.0' | '3.1'): Promise<PipelineSeen> {
+  const v3 = profile !== undefined;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-inventory-'));
-  const write = (name: string, body: string) => fs.writeFileSync(path.join(dir, name), `local nauthilus_cache = require("nauthilus_cache")\n${RECORD(modules)}\n${body}\n`);
+  // a 3.x workspace's scripts use the 3.x entry point names (features are environment, filters subject sources)
+  const feature = v3 ? 'nauthilus_call_environment' : 'nauthilus_call_feature';
+  const filter = v3 ? 'nauthilus_call_subject' : 'nauthilus_call_filter';
+  const write = (name: string, body: string) => fs.writeFileSync(path.join(dir, name), `local nauthilus_cache = require("nauthilus_cache")\n${RECORD(modules, v3)}\n${body.replace(/nauthilus_call_feature/g, feature).replace(/nauthilus_call_filter/g, filter)}\n`);
   const serverProbe = serverFields.map((f) => `["server.${f}"] = type(s and s.${f})`).join(', ');
   write('feature.lua', 'function nauthilus_call_feature(request) __inventory_record("nauthilus_call_feature", request) return false, false, 0 end');
   write('filter.lua', `local b = require("nauthilus_backend")
@@ -176,6 +190,7 @@ end`);
   await new Promise<void>((resolve) => imap.listen(0, '127.0.0.1', resolve));
   const imapPort = (imap.address() as net.AddressInfo).port;
   const yml = [
+    ...(v3 ? [`nauthilus: "${profile}"`] : []),
     'server:', '  backends: [lua]', '  redis: mock',
     'backend_server_monitoring:', '  backend_servers:', `    - { protocol: imap, host: 127.0.0.1, port: ${imapPort}, tls: false }`,
     'lua:',

@@ -13,9 +13,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LEGACY_LOADER_NAMES, resolveLegacyLoaderName } from '../../engine/lua/modules/index';
-import { loadInventory, probePipeline, probeVm, type Inventory, type Item } from './lua-api-inventory-probes';
+import { isV3Inventory, loadInventory, probePipeline, probeVm, profileOf, type Inventory, type Item } from './lua-api-inventory-probes';
 
-export { loadInventory, INVENTORY_FILE } from './lua-api-inventory-probes';
+export { loadInventory, INVENTORY_FILE, isV3Inventory } from './lua-api-inventory-probes';
 
 const PAGES = path.join(__dirname, '..', '..', '..', 'docs', 'lua-api');
 
@@ -79,7 +79,8 @@ function present(vm: Map<string, string>, module: string, i: Item): boolean {
 export async function classify(inv: Inventory = loadInventory()): Promise<Row[]> {
   const vm = await probeVm(inv);
   const serverFields = inv.own.modules.flatMap((m) => m.items.filter((i) => i.kind === 'object field').map((i) => i.name.split('.')[1]));
-  const seen = await probePipeline(serverFields, inv.own.modules);
+  const v3 = isV3Inventory(inv);
+  const seen = await probePipeline(serverFields, inv.own.modules, v3 ? profileOf(inv) : undefined);
   const rows: Row[] = [];
   const push = (group: Row['group'], module: string, loader: string, item: string, kind: string, present: boolean, notes: Map<string, { status: Status; note: string }>, absentNote = '') => {
     const n = notes.get(item || module) ?? notes.get(item.split(':')[0]);
@@ -96,7 +97,8 @@ export async function classify(inv: Inventory = loadInventory()): Promise<Row[]>
   // every 1.10 loader name is one dynamic_loader knows (an unknown name is logged as a script mistake)
   const loaderNotes = pageNotes('dynamic_loader');
   const loaders = [...new Set([...inv.own.modules, ...inv.bundled].map((m) => m.loader_name))].sort();
-  for (const l of loaders) push('own', 'dynamic_loader', '', l, 'loader name', resolveLegacyLoaderName(l), loaderNotes, 'unknown to dynamic_loader (logged as a script mistake)');
+  // (3.x has no dynamic_loader names: its dynamic_loader is a stub that only logs)
+  if (!v3) for (const l of loaders) push('own', 'dynamic_loader', '', l, 'loader name', resolveLegacyLoaderName(l), loaderNotes, 'unknown to dynamic_loader (logged as a script mistake)');
   const builtinNotes = pageNotes('nauthilus_builtin');
   for (const e of inv.own.entry_points) push('own', 'entry points', '', e, 'entry point', seen.entries.has(e), builtinNotes, 'the engine never called it');
   // a field must reach every entry point Nauthilus gives it to, with Nauthilus's Lua type
@@ -109,7 +111,8 @@ export async function classify(inv: Inventory = loadInventory()): Promise<Row[]>
   for (const m of inv.own.modules) {
     const notes = pageNotes(m.module);
     // loadable in every entry point's VM Nauthilus loads it in (nauthilus_ldap only with an LDAP backend: not checked)
-    const missingIn = m.conditional ? [] : m.entry_points.filter((e) => seen.entries.get(e)?.get(`require:${m.module}`) !== 'table');
+    // (3.x: entry points the engine never calls have their own "no" row and do not count here)
+    const missingIn = m.conditional ? [] : m.entry_points.filter((e) => (!v3 || seen.entries.has(e)) && seen.entries.get(e)?.get(`require:${m.module}`) !== 'table');
     push('own', m.module, m.loader_name, '', 'module', vm.get(`${m.module}\t`) === 'table' && missingIn.length === 0, notes,
       vm.get(`${m.module}\t`) === 'table' ? `require fails in ${missingIn.join(', ')}` : 'not provided');
     for (const i of m.items) {
@@ -141,8 +144,8 @@ export function tally(rows: Row[], group: Row['group']): { yes: number; partial:
 }
 
 /** The "Nauthilus 1.10 API inventory" section of docs/lua-api.md. */
-export function renderInventory(rows: Row[]): string {
-  const inv = loadInventory();
+export function renderInventory(rows: Row[], inv: Inventory = loadInventory()): string {
+  if (isV3Inventory(inv)) return renderInventory3(rows, inv);
   const own = tally(rows, 'own');
   const bundled = tally(rows, 'bundled');
   const cell = (s: string) => s.replace(/\|/g, '\\|');
@@ -168,5 +171,31 @@ export function renderInventory(rows: Row[]): string {
   };
   section('Nauthilus\'s own API', 'own');
   section('Bundled libraries', 'bundled');
+  return out.join('\n') + '\n';
+}
+
+/** The "Nauthilus 3.0 API inventory" section of docs/lua-api.md: Nauthilus's own 3.0 API only. */
+function renderInventory3(rows: Row[], inv: Inventory): string {
+  const own = tally(rows, 'own');
+  const cell = (s: string) => s.replace(/\|/g, '\\|');
+  const out = [
+    '## Nauthilus 3.0 API inventory',
+    '',
+    `Every name of its own API Nauthilus ${inv.nauthilus} gives scripts, as \`scripts/nauthilus-inventory.js\` reads them from its`,
+    'Go source (`docs/lua-api/inventory-nauthilus-3.0.json`), checked against this engine with a 3.0 profile by',
+    '`test/unit/lua-api-inventory-3.test.ts`, the same way as the 1.10 table below it: modules and globals in a real VM,',
+    'entry points and request fields by a real request through the pipeline (environment and subject sources under',
+    'their 3.x names). Nauthilus 3.0 has no `dynamic_loader` names (every module is preloaded). yes: provided;',
+    'partial: provided, with what is missing on the module\'s page; no: not provided. The bundled libraries of 3.0 are',
+    'those of 1.10 (see the 1.10 table).',
+    '',
+    `Nauthilus 3.0's own API: ${own.yes} of ${own.total} yes${own.partial ? `, ${own.partial} partial` : ''}, ${own.no} no.`,
+    '',
+    '| module | item | kind | status | note |',
+    '|---|---|---|---|---|',
+  ];
+  for (const r of rows.filter((x) => x.group === 'own')) {
+    out.push(`| \`${r.module}\` | ${r.item ? `\`${r.item}\`` : r.kind.startsWith('global') ? '(the global)' : '(the module)'} | ${r.kind} | ${r.status} | ${cell(r.note)} |`);
+  }
   return out.join('\n') + '\n';
 }

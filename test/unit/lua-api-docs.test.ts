@@ -5,9 +5,9 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { runLua } from '../helpers/lua-harness';
+import { runLua, testServices } from '../helpers/lua-harness';
 import { MODULES, LEGACY_LOADER_NAMES, moduleByName } from '../../engine/lua/modules/index';
-import { classify, renderInventory, type Row } from '../helpers/lua-api-inventory';
+import { classify, renderInventory, loadInventory, type Row } from '../helpers/lua-api-inventory';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const PAGES = path.join(ROOT, 'docs', 'lua-api');
@@ -69,6 +69,8 @@ function readPage(name: string): string | undefined {
 
 /** The inventory of Nauthilus 1.10's Lua API against this engine (test/helpers/lua-api-inventory.ts). */
 let inventory: Row[] = [];
+/** The same for Nauthilus 3.0's own API, probed with a 3.0 profile. */
+let inventory3: Row[] = [];
 
 /**
  * docs/lua-api.md: an index generated from the module registry, then every page, headings one level down,
@@ -93,8 +95,9 @@ function assemble(): string {
     '|---|---|---|',
     ...index.map((e) => `| [\`${e.name}\`](lua-api/${e.name}.md) | ${loaders(e.name)} | ${e.summary.replace(/\|/g, '\\|')} |`),
     '',
-    'The [Nauthilus 1.10 API inventory](#nauthilus-110-api-inventory) at the end lists every name Nauthilus 1.10 gives',
-    'scripts, its own and its bundled libraries\', and whether AuthStudio provides it.',
+    'The [Nauthilus 3.0 API inventory](#nauthilus-30-api-inventory) and the [Nauthilus 1.10 API inventory](#nauthilus-110-api-inventory)',
+    'at the end list every name Nauthilus 3.0 and 1.10 give scripts (1.10: its bundled libraries\' too), and whether',
+    'AuthStudio provides it.',
   ];
   for (const e of index) {
     const page = readPage(e.name);
@@ -106,6 +109,7 @@ function assemble(): string {
     });
     parts.push('', ...body);
   }
+  parts.push('', renderInventory(inventory3, loadInventory('3.0')).trimEnd());
   parts.push('', renderInventory(inventory).trimEnd());
   return parts.join('\n') + '\n';
 }
@@ -117,22 +121,39 @@ let globals: Record<string, string> = {};
 
 before(async () => {
   inventory = await classify();
+  inventory3 = await classify(loadInventory('3.0'));
   const names = [...MODULES.map((m) => m.name), ...CORE_TABLES];
+  // the VM runs with the 3.1 profile: pages document the names 3.x adds too (each says which profile has them)
+  const services = testServices();
+  services.profile = '3.1';
   const [dump, methods, globalTypes] = await runLua(`
+    local PROFILE_NAMES = {
+      nauthilus_util = { "log", "log_debug", "log_info", "log_notice", "log_warn", "log_error" },
+      nauthilus_backend_result = { "webauthn_credentials", "groups", "group_dns" },
+    }
     local lines = {}
     for _, name in ipairs({ ${names.map((n) => JSON.stringify(n)).join(', ')} }) do
       local ok, t = pcall(require, name)
       local keys = {}
-      if ok and type(t) == "table" then for k, v in pairs(t) do keys[#keys + 1] = k .. "=" .. type(v) end end
+      if ok and type(t) == "table" then
+        for k, v in pairs(t) do keys[#keys + 1] = k .. "=" .. type(v) end
+        -- names a 3.x profile adds behind the table's __index (not listed by pairs)
+        for _, k in ipairs(PROFILE_NAMES[name] or {}) do
+          if rawget(t, k) == nil and type(t[k]) == "function" then keys[#keys + 1] = k .. "=function" end
+        end
+      end
       lines[#lines + 1] = name .. "\\t" .. table.concat(keys, ",")
     end
     local methods = {}
     for k, v in pairs(getmetatable(nauthilus_backend_result.new()).__index) do
       if type(v) == "function" then methods[#methods + 1] = k end
     end
+    for _, k in ipairs(PROFILE_NAMES.nauthilus_backend_result) do
+      if type(nauthilus_backend_result.new()[k]) == "function" then methods[#methods + 1] = k end
+    end
     local g = {}
     for k, v in pairs(_G) do g[#g + 1] = k .. "=" .. type(v) end
-    return table.concat(lines, "\\n"), table.concat(methods, ","), table.concat(g, ",")`);
+    return table.concat(lines, "\\n"), table.concat(methods, ","), table.concat(g, ",")`, { services });
   tables = Object.fromEntries(String(dump).split('\n').map((l) => {
     const [name, keys] = l.split('\t');
     return [name, Object.fromEntries(keys ? keys.split(',').map((kv) => kv.split('=')) : [])];

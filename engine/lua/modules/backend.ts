@@ -4,6 +4,7 @@ import type { LuaModule, ModuleHost } from '../module';
 import type { FilterBackend } from '../call-context';
 import type { BackendServerConfig } from '../../config/types';
 import { checkBackendConnection } from '../../monitoring/backend-check';
+import { currentAttributes } from '../../pipeline/filter-backend';
 
 const ONLY_FILTERS = 'nauthilus_backend: only available while a filter runs (Nauthilus 1.10 gives this module to filters only)';
 
@@ -39,6 +40,13 @@ export const backendModule: LuaModule = {
         remove_raw: (names: string[] | undefined) => {
           const b = state(host);
           for (const n of names ?? []) if (!b.remove.includes(n)) b.remove.push(n);
+        },
+        // Nauthilus 3.0: what the subject sources (filters) see of the request's backend so far
+        selected_raw: () => state(host).selected,
+        removed_raw: () => [...state(host).remove],
+        current_raw: () => {
+          const b = state(host);
+          return { ...b.current, attributes: currentAttributes(b) };
         },
         check_raw: async (server: BackendServerConfig) => {
           state(host);
@@ -123,6 +131,33 @@ function M.remove_from_backend_result(t)
   local names = {}
   for _, v in pairs(t) do names[#names + 1] = text(v) end
   api.remove_raw(names)
+end
+
+-- Nauthilus 3.0: the selected server (host, port) or nil, nil; the attribute names removed so far; a new backend
+-- result object with the backend's result as it stands (the attributes with what filters applied and removed)
+function M.get_selected_backend_server()
+  local s = api.selected_raw()
+  if s == nil then return nil, nil end
+  return s.host, s.port
+end
+
+function M.get_removed_backend_attributes()
+  local out = {}
+  for i, n in ipairs(api.removed_raw()) do out[i] = n end
+  return out
+end
+
+function M.get_current_backend_result()
+  local c = api.current_raw()
+  local b = nauthilus_backend_result.new()
+  b:authenticated(c.authenticated == true)
+  b:user_found(c.userFound == true)
+  if c.accountField then b:account_field(c.accountField) end
+  if c.totpSecretField then b:totp_secret_field(c.totpSecretField) end
+  local attrs = {}
+  for k, v in pairs(c.attributes or {}) do attrs[k] = v end
+  b:attributes(attrs)
+  return b
 end
 
 -- the server is a table: protocol, ip_address, port, haproxy_v2, tls, tls_skip_verify, test_username,

@@ -53,6 +53,21 @@ export const httpRequestModule: LuaModule = {
           return ret(r.query[name as string]?.[0] ?? '');
         },
       },
+      // Nauthilus 3.0: url_partial_decode(s) decodes every valid %XX (bytes, any case) and keeps invalid or cut
+      // escapes and '+' as they are; it returns the text and nil. Pure Lua, so bytes stay bytes.
+      lua: `
+local api = ...
+local M = {}
+for k, v in pairs(api) do M[k] = v end
+function M.url_partial_decode(s)
+  if type(s) ~= "string" and type(s) ~= "number" then
+    error("bad argument #1 to 'url_partial_decode' (string expected, got " .. (s == nil and "no value" or type(s)) .. ")", 2)
+  end
+  s = tostring(s)
+  return (s:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end)), nil
+end
+return M
+`,
     };
   },
 };

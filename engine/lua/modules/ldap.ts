@@ -95,6 +95,14 @@ export const ldapModule: LuaModule = {
             host.call?.record('ldap', detail);
           }
         },
+        // Nauthilus 3.0 ldap_endpoint: host and port of the pool's first server_uri (ldapi: its socket path, 0)
+        endpoint_raw: (name: string) => {
+          const internal = name === '' || name === 'default' ? DEFAULT_LDAP_POOL : name;
+          const pool = host.services.ldap?.get(internal);
+          if (!pool && internal !== DEFAULT_LDAP_POOL) return LuaMultiReturn.from([undefined, undefined, `ldap pool config not found: ${name}`]);
+          if (!pool || pool.config.serverUris.length === 0) return LuaMultiReturn.from([undefined, undefined, `no LDAP server_uri configured for pool: ${internal}`]);
+          return LuaMultiReturn.from(ldapEndpoint(pool.config.serverUris[0].trim()));
+        },
         modify_raw: async (poolName: string, session: string, operation: ModifyOperation, dn: string, names: unknown, values: unknown, binaries: unknown) => {
           const pool = poolFor(poolName);
           if (typeof pool === 'string') return fail(pool);
@@ -122,6 +130,26 @@ export const ldapModule: LuaModule = {
     };
   },
 };
+
+/** host, port (389 or 636 when absent) and nil of an ldap/ldaps URI; the socket path and 0 of ldapi:///path. */
+export function ldapEndpoint(uri: string): [string | undefined, number | undefined, string | undefined] {
+  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)(\/[^?#]*)?/.exec(uri);
+  if (!m) return [undefined, undefined, `invalid LDAP server_uri: ${uri}`];
+  const scheme = m[1].toLowerCase();
+  if (scheme === 'ldapi') {
+    const p = m[3] ?? '';
+    return p.startsWith('/') ? [p, 0, undefined] : ['', 0, undefined];
+  }
+  const authority = m[2].replace(/^[^@]*@/, '');
+  if (authority === '') return [undefined, undefined, `invalid LDAP server_uri: ${uri}`];
+  const hp = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(authority);
+  if (!hp) return [undefined, undefined, `invalid LDAP server_uri: ${uri}`];
+  const host = hp[1].replace(/^\[|\]$/g, '');
+  let port = hp[2] ? Number(hp[2]) : 0;
+  if (!(port >= 0 && port <= 32767)) port = 0; // Go ParseInt(p, 10, 16): larger ports do not parse
+  if (port === 0) port = scheme === 'ldaps' ? 636 : 389; // Go's url.Parse lowercases the scheme
+  return [host, port, undefined];
+}
 
 const LDAP_LUA = `
 local api = ...
@@ -169,6 +197,20 @@ function M.ldap_search(t)
 end
 
 local OPERATIONS = { add = true, delete = true, replace = true }
+
+-- Nauthilus 3.0: ldap_endpoint([pool]) -> host, port, nil (ldapi: socket path, 0, nil); nil, nil, err when the
+-- pool or its server_uri is missing
+function M.ldap_endpoint(...)
+  local name = ""
+  if select("#", ...) >= 1 then
+    name = ...
+    if type(name) ~= "string" and type(name) ~= "number" then
+      error("bad argument #1 to 'ldap_endpoint' (string expected, got " .. type(name) .. ")", 2)
+    end
+    name = gostring(name)
+  end
+  return api.endpoint_raw(name)
+end
 
 function M.ldap_modify(t)
   if type(t) ~= "table" then error("bad argument #1 to 'ldap_modify' (table expected, got " .. type(t) .. ")", 2) end

@@ -74,8 +74,9 @@ const hasher = new HasherThread();
  * The short hash Nauthilus uses in its own Redis keys: the first 8 hex digits of
  * SHA-256(password_nonce + "\0" + password).
  */
-export function nauthilusPasswordHash(nonce: string, password: string): string {
-  return crypto.createHash('sha256').update(`${nonce}\0${password}`).digest('hex').slice(0, 8);
+export function nauthilusPasswordHash(nonce: string, password: string, full = false): string {
+  const hex = crypto.createHash('sha256').update(`${nonce}\0${password}`).digest('hex');
+  return full ? hex : hex.slice(0, 8);
 }
 
 /** Policy minimums; a missing or non-number key means 0. */
@@ -122,7 +123,8 @@ export const passwordModule: LuaModule = {
           checkArg('generate_password_hash', 2, scheme, 'string', 'nil');
           if (scheme === undefined || scheme === null) {
             const nonce = host.services.passwordNonce ?? '';
-            return Promise.resolve(pair(nauthilusPasswordHash(nonce, plain as string), undefined));
+            // Nauthilus 1.x and 3.0: the first 8 hex digits; 3.1 (pluginapi password.FullHash): all 64
+            return Promise.resolve(pair(nauthilusPasswordHash(nonce, plain as string, host.services.profile === '3.1'), undefined));
           }
           return hasher.run('generate', plain as string, scheme as string).then(
             (h) => pair(h, undefined),

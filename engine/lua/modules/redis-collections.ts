@@ -124,6 +124,17 @@ export function sortedSetCommands(r: RedisRunner): Record<string, HostFunction> 
     redis_zrevrank: rank('redis_zrevrank', 'zrevrank'),
     redis_zrange: range('redis_zrange', 'zrange'),
     redis_zrevrange: range('redis_zrevrange', 'zrevrange'),
+    // Nauthilus 3.1: rows { member = ..., score = <number> }, highest score first
+    redis_zrevrange_withscores: (pool: string, key: unknown, start: unknown, stop: unknown) => {
+      const k = strArg('redis_zrevrange_withscores', 2, key);
+      const a = intArg('redis_zrevrange_withscores', 3, start);
+      const b = intArg('redis_zrevrange_withscores', 4, stop);
+      return r.reply(pool, 'ZREVRANGE', [k], (c) => cmds(c).zrevrange(k, a, b, 'WITHSCORES'), (flat: string[]) => {
+        const rows: Array<{ member: string; score: number }> = [];
+        for (let i = 0; i + 1 < flat.length; i += 2) rows.push({ member: flat[i], score: toNumber(flat[i + 1]) as number });
+        return rows;
+      });
+    },
     redis_zrangebyscore: (pool: string, key: unknown, min: unknown, max: unknown, opts: unknown) => {
       const k = strArg('redis_zrangebyscore', 2, key);
       const lo = strArg('redis_zrangebyscore', 3, min);

@@ -1,4 +1,5 @@
 // `nauthilus_redis`: Redis commands for scripts, on the engine's connection ("default") or on pools they register.
+import { CRYPT_LUA, cryptFunctions } from './redis-crypt';
 import { LuaMultiReturn } from 'wasmoon';
 import type { LuaModule, HostFunction } from '../module';
 import type { RedisSettings } from '../../config/types';
@@ -100,6 +101,7 @@ function M.get_redis_connection(name)
 end
 
 M.register_redis_pool = api.register_redis_pool
+${CRYPT_LUA}
 return M
 `;
 
@@ -134,6 +136,7 @@ export const redisModule: LuaModule = {
     return {
       functions: {
         ...commands,
+        ...cryptFunctions(host),
         pool_exists: (name: string) => {
           if (host.services.redis.hasPool(name)) return ret(true);
           return fail(`No known redis configuration found with name '${name}'`);

@@ -5,6 +5,7 @@ import type { LuaModule } from '../module';
 import { checkArg } from '../values';
 import { goFormat, loadLocation } from './time-layout';
 import { luaNumberText } from '../go-number';
+import { isNauthilus3 } from '../services';
 
 const NON_ROUTABLE = new net.BlockList();
 for (const [addr, prefix] of [
@@ -63,6 +64,8 @@ export const utilModule: LuaModule = {
     return {
       functions: {
         numstr: (n: number) => luaNumberText(n),
+        // the workspace targets Nauthilus 3.x (config.profile): if_error_raise and the log functions follow 3.0
+        v3: () => isNauthilus3(host.services),
         is_routable_ip: (ip: unknown) => {
           checkArg('is_routable_ip', 1, ip, 'string');
           return luaIsRoutableIp(ip as string);
@@ -117,9 +120,10 @@ function M.table_length(tbl)
 end
 
 -- raise at the caller's line, so the error names the script, not this module. "redis: nil" (a missing
--- key, as go-redis reports it) is not an error, as in Nauthilus.
+-- key, as go-redis reports it) is not an error, as in Nauthilus; Nauthilus 3.0 also lets "OK" pass.
+local v3 = api.v3 -- asked when used: a reload may switch the profile after the module was loaded
 function M.if_error_raise(err)
-  if err ~= nil and err ~= false and err ~= "redis: nil" then
+  if err ~= nil and err ~= false and err ~= "redis: nil" and not (err == "OK" and v3()) then
     error(tostring(err), 2)
   end
 end
@@ -191,6 +195,26 @@ function M.print_result(logging, result, err_string)
     line = flatten(r)
   end
   api.log_raw(level, line)
+end
+
+-- Nauthilus 3.0: log(logging, level, result[, err_string]) and log_<level>(logging, result): a print_result
+-- line when the level reaches logging.log_level (default info; an unknown name counts as info)
+do
+  local L3 = {}
+  setmetatable(M, { __index = function(_, k) if v3() then return L3[k] end end })
+  local rank = { debug = 0, info = 1, notice = 2, warn = 3, error = 4 }
+  function L3.log(logging, level, result, err_string)
+    local configured = type(logging) == "table" and type(logging.log_level) == "string" and logging.log_level or "info"
+    level = tostring(level):lower()
+    if (rank[level] or 1) < (rank[configured:lower()] or 1) then return end
+    if type(result) ~= "table" then result = { msg = result } end
+    result.level = level
+    M.print_result(logging, result, err_string)
+  end
+  for _, name in ipairs({ "debug", "info", "notice", "warn" }) do
+    L3["log_" .. name] = function(logging, result) L3.log(logging, name, result) end
+  end
+  function L3.log_error(logging, result, err_string) L3.log(logging, "error", result, err_string) end
 end
 
 return M

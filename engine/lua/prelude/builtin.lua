@@ -96,6 +96,33 @@ for name, want in pairs(CHECKS) do
     return self -- AuthStudio lets setters chain (Nauthilus returns nothing)
   end
 end
+-- Nauthilus 3.0 adds list fields (webauthn_credentials, groups, group_dns): a table sets the field to its string
+-- values (others are skipped), no argument returns a new list of them. Looked up when used: a reload may switch
+-- the profile after this VM was made.
+local nauthilus3 = host.nauthilus3
+local BackendResult3 = {}
+setmetatable(BackendResult, { __index = function(_, k) if nauthilus3() then return BackendResult3[k] end end })
+do
+  for _, name in ipairs({ "webauthn_credentials", "groups", "group_dns" }) do
+    BackendResult3[name] = function(self, ...)
+      local f = backend_fields[self]
+      if f == nil then
+        error("bad argument #1 to '" .. name .. "' (nauthilus_backend_result expected, got " .. type(self) .. ")", 2)
+      end
+      if select("#", ...) ~= 1 then
+        local out = {}
+        for i, v in ipairs(f[name] or {}) do out[i] = v end
+        return out
+      end
+      local t = (...)
+      if type(t) ~= "table" then error("bad argument #2 to '" .. name .. "' (table expected, got " .. type(t) .. ")", 2) end
+      local list = {}
+      for _, v in pairs(t) do if type(v) == "string" then list[#list + 1] = v end end
+      f[name] = list
+      return self
+    end
+  end
+end
 local BackendResultMeta = {
   __index = BackendResult,
   __newindex = function(_, k) error("nauthilus_backend_result: cannot set field '" .. tostring(k) .. "' (use its methods)", 2) end,

@@ -122,6 +122,12 @@ local function make_require(g, loaded)
   end
 end
 
+-- Nauthilus 3.0's request-bound modules (luapool BindModuleIntoReq, luamod ModuleManager)
+local REQUEST_BOUND = {}
+for _, n in ipairs({ "nauthilus_context", "nauthilus_cbor", "nauthilus_http_request", "nauthilus_http_response", "nauthilus_redis",
+  "nauthilus_ldap", "nauthilus_psnet", "nauthilus_dns", "nauthilus_opentelemetry", "nauthilus_brute_force", "nauthilus_backend",
+  "nauthilus_i18n", "nauthilus_policy" }) do REQUEST_BOUND[n] = true end
+
 -- The globals of a newly compiled script.
 new_script_env = function()
   local g = copy(real_G)
@@ -143,5 +149,10 @@ new_script_env = function()
   g.load = function(chunk, name, mode, env) return rawget(real_G, "load")(chunk, name, mode, env or g) end
   g.loadstring = function(s, name) return rawget(real_G, "load")(s, name, "t", g) end
   g.getfenv = function() return g end
+  -- Nauthilus 3.x binds the request-bound modules into each request's environment: under a 3.x profile a script
+  -- may use them as globals without require (the same table require gives this script)
+  real_setmetatable(g, { __index = function(_, k)
+    if REQUEST_BOUND[k] and module_names[k] and host.nauthilus3() then return g.require(k) end
+  end })
   return g
 end
