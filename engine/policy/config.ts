@@ -1,0 +1,271 @@
+// Reads `auth.policy` of a Nauthilus 3.x config into PolicyConfig, reporting problems at their 3.x key paths the way
+// Nauthilus 3.0's policy compiler words them (server/policy/compiler/*.go, v3.0.1): "auth.policy.policies[0].stage
+// is invalid" becomes an AS_ERR_CONFIG_TYPE at that key. Attribute names are checked once registry scripts ran
+// (validate.ts); everything else is checked here.
+import { bool, def, list, oneOf, opt, str, struct } from '../config/schema';
+import { scriptPath } from '../config/script-paths';
+import type { Val } from '../config/yaml-source';
+import {
+  BUILTIN_DEFAULT_SET, CHECK_TYPES, DECISIONS, LUA_DISPATCH_ACTIONS, OBLIGATIONS, OPERATIONS, OPERATORS, STAGES, identifierSegment,
+  type Condition, type Effect, type Operator, type PolicyCheck, type PolicyConfig, type PolicyOperation, type PolicyRule,
+} from './types';
+
+const CONDITION_KEYS = ['not', 'always', 'attribute', 'detail', 'all', 'any', ...OPERATORS];
+
+/** Parses auth.policy (the map under `auth.policy`); undefined after reporting a problem. */
+export function parsePolicy(v: Val): PolicyConfig | undefined {
+  const before = v.ctx.errors.length;
+  const out: PolicyConfig = {
+    mode: 'enforce', defaultPolicy: BUILTIN_DEFAULT_SET, networks: {}, registryScripts: [], attributeExports: [], requestHeaders: [],
+    checks: [], policies: [], environmentSources: [], subjectSources: [],
+  };
+  const lua = v.child('attribute_sources')?.child('lua');
+  for (const [key, into] of [['environment', out.environmentSources], ['subject', out.subjectSources]] as const) {
+    for (const item of lua?.child(key)?.items() ?? []) {
+      const name = item.child('name')?.scalar;
+      if (typeof name === 'string') into.push(name);
+    }
+  }
+  const mode = v.child('mode');
+  if (mode && !mode.isNull) out.mode = oneOf(['enforce', 'observe'] as const)(mode) ?? 'enforce';
+  const dp = v.child('default_policy');
+  if (dp && !dp.isNull) {
+    const name = str()(dp);
+    // compiler.go: the only built-in policy set is standard_auth
+    if (name !== undefined && name !== BUILTIN_DEFAULT_SET) dp.fail('AS_ERR_CONFIG_TYPE', `${dp.path} references unknown built-in policy set "${name}" (Nauthilus 3.0 has "${BUILTIN_DEFAULT_SET}")`);
+    else if (name) out.defaultPolicy = name;
+  }
+  const networks = v.child('sets')?.child('networks');
+  for (const e of networks?.entries() ?? []) {
+    const cidrs = list(str({ minLength: 1 }), { scalarOk: true })(e.val);
+    if (cidrs === undefined) continue;
+    const bad = cidrs.find((c) => parseCidr(c) === undefined);
+    if (bad !== undefined) e.val.fail('AS_ERR_CONFIG_TYPE', `${e.val.path}: "${bad}" is not an IP address or CIDR`);
+    else out.networks[e.key] = cidrs;
+  }
+  for (const iv of v.child('registry_scripts')?.items() ?? []) {
+    const ref = scriptPath(iv);
+    if (ref) out.registryScripts.push({ path: ref.path, displayPath: ref.displayPath });
+  }
+  const exportSpec = struct({ name: opt(str()), attribute: opt(str()), type: opt(oneOf(['bool', 'string', 'string_list', 'number'] as const)), sensitivity: opt(oneOf(['public', 'internal', 'secret'] as const)) });
+  const seenExports = new Map<string, string>();
+  for (const iv of v.child('attribute_exports')?.items() ?? []) {
+    const x = exportSpec(iv);
+    if (!x) continue;
+    if (!x.name?.trim()) { iv.fail('AS_ERR_CONFIG_MISSING', `${iv.path}.name must not be empty`); continue; }
+    if (!x.attribute?.trim()) { iv.fail('AS_ERR_CONFIG_MISSING', `${iv.path}.attribute must not be empty`); continue; }
+    if (!x.type) { iv.fail('AS_ERR_CONFIG_MISSING', `${iv.path}.type must be one of bool, string, string_list, number`); continue; }
+    const id = identifierSegment(x.name);
+    const prev = seenExports.get(id);
+    if (prev !== undefined) { iv.child('name')?.fail('AS_ERR_CONFIG_CONFLICT', `${iv.path}.name normalizes to policy identifier "${id}" already used by attribute export "${prev}"`); continue; }
+    seenExports.set(id, x.name);
+    out.attributeExports.push({ id: `auth.subject.attribute.${id}`, attribute: x.attribute, type: x.type });
+  }
+  const headerSpec = struct({
+    header: opt(str({ minLength: 1 })), attribute: opt(str({ minLength: 1 })), visibility: opt(str()),
+    normalize: opt(struct({ trim: def(bool(), false), case: opt(oneOf(['lower', 'upper'] as const)), max_length: def((x: Val) => (typeof x.scalar === 'number' && x.scalar >= 0 ? x.scalar : x.typeError('an integer >= 0')), 0) })),
+  });
+  for (const iv of v.child('request_headers')?.items() ?? []) {
+    const h = headerSpec(iv);
+    if (!h) continue;
+    if (!h.header || !h.attribute) { iv.fail('AS_ERR_CONFIG_MISSING', `${iv.path} needs header and attribute`); continue; }
+    out.requestHeaders.push({ header: h.header.toLowerCase(), attribute: h.attribute, trim: h.normalize?.trim ?? false, case: h.normalize?.case, maxLength: h.normalize?.max_length ?? 0 });
+  }
+  const checkNames = new Set<string>();
+  for (const iv of v.child('checks')?.items() ?? []) {
+    const c = parseCheck(iv);
+    if (!c) continue;
+    if (checkNames.has(c.name)) { iv.child('name')?.fail('AS_ERR_CONFIG_CONFLICT', `${iv.path}.name must be unique`); continue; }
+    checkNames.add(c.name);
+    out.checks.push(c);
+  }
+  const policyNames = new Set<string>();
+  for (const iv of v.child('policies')?.items() ?? []) {
+    const p = parseRule(iv, out);
+    if (!p) continue;
+    if (policyNames.has(p.name)) { iv.child('name')?.fail('AS_ERR_CONFIG_CONFLICT', `${iv.path}.name must be unique`); continue; }
+    policyNames.add(p.name);
+    out.policies.push(p);
+  }
+  return v.ctx.errors.length > before ? undefined : out;
+}
+
+function parseOperations(v: Val | undefined, path: string): PolicyOperation[] | undefined {
+  if (v === undefined || v.isNull) return ['authenticate'];
+  const ops = list(oneOf(OPERATIONS))(v);
+  if (ops && ops.length === 0) return v.fail('AS_ERR_CONFIG_TYPE', `${path} must not be empty`);
+  if (ops && new Set(ops).size !== ops.length) return v.fail('AS_ERR_CONFIG_CONFLICT', `${path} entries must be unique`);
+  return ops;
+}
+
+function parseCheck(iv: Val): PolicyCheck | undefined {
+  const c = struct({
+    name: opt(str()), type: opt(str()), stage: opt(str()), operations: opt((x: Val) => x), after: opt(list(str())), skip_if: opt(list(str())),
+    run_if: opt(struct({ auth_state: opt(oneOf(['authenticated', 'unauthenticated', 'any'] as const)) })), observe_safe: opt(bool()), config_ref: opt(str()), output: opt(str()),
+  })(iv);
+  if (!c) return undefined;
+  if (!c.name?.trim()) return iv.fail('AS_ERR_CONFIG_MISSING', `${iv.path}.name must not be empty`);
+  const stageOf = c.type === undefined ? undefined : CHECK_TYPES[c.type];
+  if (stageOf === undefined) return (iv.child('type') ?? iv).fail('AS_ERR_CONFIG_TYPE', `${iv.path}.type is invalid (one of ${Object.keys(CHECK_TYPES).join(', ')})`);
+  if (!STAGES.includes(c.stage as never)) return (iv.child('stage') ?? iv).fail('AS_ERR_CONFIG_TYPE', `${iv.path}.stage is invalid (one of ${STAGES.join(', ')})`);
+  if (c.stage !== stageOf) return iv.child('stage')?.fail('AS_ERR_CONFIG_TYPE', `${iv.path}.stage does not match the check type (${c.type} runs in ${stageOf})`);
+  const operations = parseOperations(iv.child('operations'), `${iv.path}.operations`);
+  if (!operations) return undefined;
+  return { name: c.name, type: c.type!, stage: stageOf, operations, configRef: c.config_ref, observeSafe: c.observe_safe };
+}
+
+function parseRule(iv: Val, cfg: PolicyConfig): PolicyRule | undefined {
+  const r = struct({
+    name: opt(str()), stage: opt(str()), operations: opt((x: Val) => x), require_checks: opt(list(str())), if: opt((x: Val) => x), then: opt((x: Val) => x),
+  })(iv);
+  if (!r) return undefined;
+  if (!r.name?.trim()) return iv.fail('AS_ERR_CONFIG_MISSING', `${iv.path}.name must not be empty`);
+  if (!STAGES.includes(r.stage as never)) return (iv.child('stage') ?? iv).fail('AS_ERR_CONFIG_TYPE', `${iv.path}.stage is invalid (one of ${STAGES.join(', ')})`);
+  const stage = r.stage as PolicyRule['stage'];
+  const operations = parseOperations(iv.child('operations'), `${iv.path}.operations`);
+  if (!operations) return undefined;
+  const requireChecks = r.require_checks ?? [];
+  for (const [i, name] of requireChecks.entries()) {
+    const check = cfg.checks.find((c) => c.name === name);
+    const at = iv.child('require_checks')?.items()[i] ?? iv;
+    if (!check) return at.fail('AS_ERR_CONFIG_TYPE', `${at.path} references unknown check "${name}"`);
+    if (STAGES.indexOf(check.stage) > STAGES.indexOf(stage)) return at.fail('AS_ERR_CONFIG_TYPE', `${at.path} references a future-stage check`);
+  }
+  const ifVal = iv.child('if');
+  if (!ifVal || ifVal.isNull) return iv.fail('AS_ERR_CONFIG_MISSING', `${iv.path}.if must contain exactly one expression node`);
+  const when = parseCondition(ifVal, cfg);
+  const then = iv.child('then');
+  if (!when) return undefined;
+  if (!then || !then.isMap) return (then ?? iv).fail('AS_ERR_CONFIG_MISSING', `${iv.path}.then.decision is invalid (one of ${DECISIONS.join(', ')})`);
+  const t = struct({
+    decision: opt(str()), reason: opt(str()), outcome_marker: opt(str()), fsm_event_marker: opt(str()), response_marker: opt(str()),
+    response_message: opt(struct({ from: opt(str()), text: opt(str()), i18n_key: opt(str()), attribute: opt(str()), detail: opt(str()), fallback: opt(str()) })),
+    response_language: opt((x: Val) => x), control: opt(struct({ skip_remaining_stage_checks: def(bool(), false) })),
+    obligations: opt((x: Val) => x), advice: opt((x: Val) => x),
+  })(then);
+  if (!t) return undefined;
+  if (!DECISIONS.includes(t.decision as never)) return (then.child('decision') ?? then).fail('AS_ERR_CONFIG_TYPE', `${then.path}.decision is invalid (one of ${DECISIONS.join(', ')})`);
+  const decision = t.decision as PolicyRule['decision'];
+  if (stage === 'pre_auth' && decision === 'permit') return then.child('decision')?.fail('AS_ERR_CONFIG_TYPE', `${then.path}.decision is not allowed in pre_auth`);
+  const obligations = parseEffects(then.child('obligations'), true);
+  const advice = parseEffects(then.child('advice'), false);
+  if (!obligations || !advice) return undefined;
+  const msg = t.response_message;
+  return {
+    name: r.name, stage, operations, requireChecks, when, decision, reason: t.reason, obligations, advice,
+    responseMessage: msg?.text ?? msg?.fallback, skipRemainingStageChecks: t.control?.skip_remaining_stage_checks ?? false, path: iv.path,
+  };
+}
+
+function parseEffects(v: Val | undefined, registered: boolean): Effect[] | undefined {
+  if (v === undefined || v.isNull) return [];
+  if (!v.isSeq) return v.typeError('a list');
+  const out: Effect[] = [];
+  for (const iv of v.items()) {
+    const id = iv.child('id');
+    const name = id?.scalar;
+    if (typeof name !== 'string' || name === '') return (id ?? iv).fail('AS_ERR_CONFIG_TYPE', `${iv.path}.id references unknown registered effect`);
+    if (registered && !OBLIGATIONS.includes(name as never)) return id!.fail('AS_ERR_CONFIG_TYPE', `${iv.path}.id references unknown registered effect "${name}" (one of ${OBLIGATIONS.join(', ')})`);
+    const args: Record<string, unknown> = {};
+    for (const e of iv.child('args')?.entries() ?? []) args[e.key] = e.val.scalar;
+    if (name === 'auth.obligation.lua_action.dispatch') {
+      const bad = Object.keys(args).find((k) => !['action', 'environment', 'wait'].includes(k));
+      if (bad) return iv.child('args')!.child(bad)!.fail('AS_ERR_CONFIG_TYPE', `${iv.path}.args.${bad} is not supported`);
+      if (typeof args.action !== 'string') return (iv.child('args')?.child('action') ?? iv).fail('AS_ERR_CONFIG_MISSING', `${iv.path}.args.action is required`);
+      if (!LUA_DISPATCH_ACTIONS.includes(args.action as never)) return iv.child('args')!.child('action')!.fail('AS_ERR_CONFIG_TYPE', `${iv.path}.args.action must be an allowed Lua action (${LUA_DISPATCH_ACTIONS.join(', ')})`);
+    }
+    out.push({ id: name, args });
+  }
+  return out;
+}
+
+/** One condition node: exactly one of attribute/all/any/not/always (compiler/policies.go conditionKind). */
+export function parseCondition(v: Val, cfg: Pick<PolicyConfig, 'networks'>): Condition | undefined {
+  if (!v.isMap) return v.typeError('a condition map');
+  const keys = v.entries().map((e) => e.key);
+  const unknown = keys.find((k) => !CONDITION_KEYS.includes(k));
+  if (unknown) return v.child(unknown)!.failAtKey('AS_ERR_CONFIG_UNKNOWN_KEY', `unknown key "${unknown}" at ${v.where()}`);
+  const nodes = ['attribute', 'all', 'any', 'not', 'always'].filter((k) => keys.includes(k));
+  if (keys.includes('detail') && !keys.includes('attribute')) return v.child('detail')!.fail('AS_ERR_CONFIG_TYPE', `${v.path}.detail may only appear with attribute`);
+  if (nodes.length !== 1) return v.fail('AS_ERR_CONFIG_TYPE', `${v.path} must contain exactly one expression node`);
+  const kind = nodes[0];
+  const c = v.child(kind)!;
+  if (kind === 'always') return c.scalar === true ? { kind: 'always', path: v.path } : c.fail('AS_ERR_CONFIG_TYPE', `${c.path} must be true`);
+  if (kind === 'not') {
+    const child = parseCondition(c, cfg);
+    return child && { kind: 'not', child, path: v.path };
+  }
+  if (kind === 'all' || kind === 'any') {
+    if (!c.isSeq || c.items().length === 0) return c.fail('AS_ERR_CONFIG_TYPE', `${c.path} must contain at least one child`);
+    const children = c.items().map((x) => parseCondition(x, cfg));
+    return children.every((x) => x !== undefined) ? { kind, children: children as Condition[], path: v.path } : undefined;
+  }
+  const attribute = str({ minLength: 1 })(c);
+  if (attribute === undefined) return undefined;
+  const ops = keys.filter((k) => OPERATORS.includes(k as Operator)) as Operator[];
+  if (ops.length !== 1) return v.fail('AS_ERR_CONFIG_TYPE', `${v.path} must contain exactly one operator`);
+  const op = ops[0];
+  const ov = v.child(op)!;
+  const value = ov.isSeq ? ov.items().map((x) => x.scalar) : ov.scalar;
+  if (op === 'within_time_window') return ov.fail('AS_ERR_CONFIG_TYPE', `${ov.path}: within_time_window (auth.policy.sets.time_windows) is not evaluated by AuthStudio yet`);
+  if (op === 'cidr_contains') {
+    const s = typeof value === 'string' ? value : '';
+    if (s.startsWith('@network.')) {
+      if (!cfg.networks[s.slice(9)]) return ov.fail('AS_ERR_CONFIG_TYPE', `${ov.path} references unknown network set "${s.slice(9)}"`);
+    } else if (parseCidr(s) === undefined) return ov.fail('AS_ERR_CONFIG_TYPE', `${ov.path} must be an IP address, CIDR, or network set reference`);
+  }
+  if (op === 'matches') {
+    try {
+      new RegExp(String(value));
+    } catch (e) {
+      return ov.fail('AS_ERR_CONFIG_TYPE', `${ov.path} is not a valid pattern: ${(e as Error).message}`);
+    }
+  }
+  if (op === 'exists' && typeof value !== 'boolean') return ov.fail('AS_ERR_CONFIG_TYPE', `${ov.path} must be a boolean`);
+  if (['in', 'not_in', 'contains_any', 'contains_all', 'contains_none'].includes(op) && !Array.isArray(value)) return ov.typeError('a list');
+  const detail = v.child('detail')?.scalar;
+  return { kind: 'attribute', attribute, detail: typeof detail === 'string' ? detail : undefined, op, value, path: v.path };
+}
+
+/** An address or CIDR as [family, bytes, prefix length]; undefined when it is neither. */
+export function parseCidr(text: string): { v6: boolean; bytes: number[]; bits: number } | undefined {
+  const [addr, len, ...rest] = text.trim().split('/');
+  if (rest.length) return undefined;
+  const bytes = parseIp(addr);
+  if (!bytes) return undefined;
+  const max = bytes.length * 8;
+  const bits = len === undefined ? max : /^\d+$/.test(len) ? Number(len) : NaN;
+  if (!(bits >= 0 && bits <= max)) return undefined;
+  return { v6: bytes.length === 16, bytes, bits };
+}
+
+/** IPv4 or IPv6 text as bytes (an IPv4-mapped IPv6 address as its IPv4 bytes). */
+export function parseIp(text: string): number[] | undefined {
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(text)) {
+    const b = text.split('.').map(Number);
+    return b.every((x) => x <= 255) ? b : undefined;
+  }
+  if (!text.includes(':') || !/^[0-9a-fA-F:.]+$/.test(text)) return undefined;
+  let tail: number[] = [];
+  let t = text;
+  const v4 = /:(\d+\.\d+\.\d+\.\d+)$/.exec(t);
+  if (v4) {
+    const b = parseIp(v4[1]);
+    if (!b) return undefined;
+    tail = b;
+    t = t.slice(0, -v4[1].length) + '0:0';
+  }
+  const halves = t.split('::');
+  if (halves.length > 2) return undefined;
+  const part = (s: string) => (s === '' ? [] : s.split(':'));
+  const head = part(halves[0]);
+  const rest = halves.length === 2 ? part(halves[1]) : [];
+  const fill = 8 - head.length - rest.length;
+  if (fill < 0 || (halves.length === 1 && fill !== 0)) return undefined;
+  const groups = [...head, ...Array(halves.length === 2 ? fill : 0).fill('0'), ...rest];
+  if (groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
+  const bytes = groups.flatMap((g) => [parseInt(g, 16) >> 8, parseInt(g, 16) & 255]);
+  if (tail.length) bytes.splice(12, 4, ...tail);
+  const mapped = bytes.slice(0, 10).every((x) => x === 0) && bytes[10] === 255 && bytes[11] === 255;
+  return mapped ? bytes.slice(12) : bytes;
+}
