@@ -10,6 +10,7 @@ import { chunkName } from './lua/chunk-name';
 import type { LuaPools, Generation } from './pipeline/pipeline';
 import { AuthStudioError } from './errors/registry';
 import { buildProtection, type Protection } from './protection/index';
+import { buildPolicySnapshot } from './policy/registry';
 
 /** A generation with the protection objects the admin endpoints use. */
 export type EngineGeneration = Generation & { protection: Protection };
@@ -25,9 +26,11 @@ export async function buildGeneration(
 ): Promise<EngineGeneration> {
   const lua = opts.lua ?? true;
   if (lua) await runInitScripts(config, services, opts.sources, opts.logInitErrors ?? true);
+  // Nauthilus 3.x auth.policy: registry scripts run and rules checked before any pool is built
+  const policy = lua ? await buildPolicySnapshot(config, services, opts.sources) : undefined;
   const pools: LuaPools = lua ? await buildPools(config, services, opts.sources) : { backends: new Map() };
   const protection = buildProtection(config, () => services.redis);
-  return { config, pools, checks: protection.checks, passwordCache: protection.passwordCache, protection };
+  return { config, pools, checks: protection.checks, passwordCache: protection.passwordCache, protection, policy };
 }
 
 /** Script sets per pool, from the config. */
@@ -61,6 +64,7 @@ export function readScriptSources(config: AuthStudioConfig): Record<string, stri
   const backend = config.lua.config.backendScript;
   if (backend) paths.add(backend.path);
   for (const ref of config.lua.config.initScripts) paths.add(ref.path);
+  for (const ref of config.policy?.registryScripts ?? []) paths.add(ref.path);
   const out: Record<string, string> = {};
   for (const p of paths) {
     try {
