@@ -64,7 +64,9 @@ function emitter(host: ModuleHost, fn: string) {
   const call = host.call;
   const sink = call?.policy;
   if (!call || !sink) throw new Error(NOT_AVAILABLE);
+  // hooks, actions and post actions have no policy stage: lualib's stateless loader raises there
   const stage = call.stage ? STAGE_OF[call.stage] : undefined;
+  if (!stage) throw new Error(NOT_AVAILABLE);
   return {
     sink,
     /** validateRegisteredEmissionTarget: registered, right stage, right operation. */
@@ -72,7 +74,7 @@ function emitter(host: ModuleHost, fn: string) {
       const d = sink.definitions.get(id);
       if (!d) throw new Error(`policy attribute "${id}" is not registered`);
       if (d.source !== source) throw new Error(`policy attribute "${id}" is not ${source === 'lua' ? 'Lua-owned' : 'built-in'}`);
-      if (d.stage !== stage) throw new Error(`policy attribute "${id}" cannot be emitted from stage "${stage ?? call.stage ?? 'none'}" (${fn})`);
+      if (d.stage !== stage) throw new Error(`policy attribute "${id}" cannot be emitted from stage "${stage}" (${fn})`);
       if (d.operations && !d.operations.includes(sink.facts.operation)) throw new Error(`policy attribute "${id}" cannot be emitted for operation "${sink.facts.operation}"`);
       return d;
     },
