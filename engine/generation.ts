@@ -27,7 +27,8 @@ export async function buildGeneration(
   const lua = opts.lua ?? true;
   if (lua) await runInitScripts(config, services, opts.sources, opts.logInitErrors ?? true);
   // Nauthilus 3.x auth.policy: registry scripts run and rules checked before any pool is built
-  const policy = lua ? await buildPolicySnapshot(config, services, opts.sources) : undefined;
+  // (also without Lua pools: the HTTP thread refuses a config whose policies do not compile)
+  const policy = await buildPolicySnapshot(config, services, opts.sources);
   const pools: LuaPools = lua ? await buildPools(config, services, opts.sources) : { backends: new Map() };
   const protection = buildProtection(config, () => services.redis);
   return { config, pools, checks: protection.checks, passwordCache: protection.passwordCache, protection, policy };

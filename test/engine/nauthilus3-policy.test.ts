@@ -274,3 +274,16 @@ test('Nauthilus 3.0: auth.policy errors carry their 3.x key paths', async () => 
     /references a future-stage attribute/,
   );
 });
+
+test('Nauthilus 3.0: check runs the registry scripts and reports a rule naming an unknown attribute', async () => {
+  const { checkWorkspace } = await import('../../engine/check');
+  const good = workspace({ 'authstudio.yml': config(POLICIES), ...SCRIPTS });
+  assert.deepEqual((await checkWorkspace(path.join(good, 'authstudio.yml'))).filter((e) => e.severity !== 'warning').map((e) => e.message), []);
+  const bad = workspace({
+    'authstudio.yml': config(['registry_scripts: [./registry.lua]', 'policies:', '  - { name: p, stage: pre_auth, if: { attribute: custom.geo.country, gt: 3 }, then: { decision: deny } }']),
+    ...SCRIPTS,
+  });
+  const problems = await checkWorkspace(path.join(bad, 'authstudio.yml'));
+  const policy = problems.find((e) => e.code === 'AS_ERR_POLICY_CONFIG');
+  assert.equal(policy?.message, 'auth.policy.policies[0].if.gt is only supported for number and datetime attributes');
+});
