@@ -287,3 +287,26 @@ test('Nauthilus 3.0: check runs the registry scripts and reports a rule naming a
   const policy = problems.find((e) => e.code === 'AS_ERR_POLICY_CONFIG');
   assert.equal(policy?.message, 'auth.policy.policies[0].if.gt is only supported for number and datetime attributes');
 });
+
+test('Nauthilus 3.0: policies decide the same in pipeline worker threads, with the policy record in the trace', async () => {
+  const { loadConfigFile } = await import('../../engine/config/load');
+  const { AuthEngine } = await import('../../engine/engine');
+  const { buildHttpApp } = await import('../../engine/http/app');
+  const dir = workspace({ 'authstudio.yml': config(POLICIES), ...SCRIPTS });
+  const engine = await AuthEngine.create(loadConfigFile(path.join(dir, 'authstudio.yml'), { env: {} }), { logger: pino({ level: 'silent' }), workers: 1, env: {} });
+  const app = await buildHttpApp(engine);
+  try {
+    const fx = { engine, app } as unknown as EngineFixture;
+    const carolPop = await login(fx, { username: 'carol', password: 'carol-pw', client_ip: '192.0.2.1', protocol: 'pop3' });
+    assert.equal(carolPop.status, 403);
+    assert.equal(carolPop.policy?.name, 'sales_imap_only');
+    assert.equal(carolPop.policy?.policy?.attributes['auth.subject.attribute.department'], true);
+    const geo = await login(fx, { username: 'alice', password: 'alice-pw', client_ip: '203.0.113.5' });
+    assert.equal(geo.status, 403);
+    assert.equal(geo.policy?.name, 'geo_trigger');
+    assert.equal(geo.trace.find((t) => t.stage === 'action')?.logs.action_for, 'geo');
+  } finally {
+    await app.close();
+    await engine.close();
+  }
+});
