@@ -231,8 +231,10 @@ export function materializeNauthilus3(root: Val): Nauthilus3Result {
   b.walk(root, { keys: { ...ROOT.keys, ...ignoreV1 }, hidden: [...v1] }, { map: b.root });
   completeFeatures(b);
   const pv = root.child('auth')?.child('policy');
-  const policy = pv?.isMap ? parsePolicy(pv) : undefined;
-  return { root: new Val(root.ctx, b.root, '', root.offset), warnings: warningsOf(b, root.ctx), uses31: root.child('plugins') !== undefined, policy };
+  const uses31 = root.child('plugins') !== undefined;
+  const v31 = uses31 || root.child('nauthilus')?.sourceText === '3.1';
+  const policy = pv?.isMap ? parsePolicy(pv, { v31 }) : undefined;
+  return { root: new Val(root.ctx, b.root, '', root.offset), warnings: warningsOf(b, root.ctx), uses31, policy };
 }
 
 /**

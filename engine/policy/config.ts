@@ -12,11 +12,14 @@ import {
 
 const CONDITION_KEYS = ['not', 'always', 'attribute', 'detail', 'all', 'any', ...OPERATORS];
 
-/** Parses auth.policy (the map under `auth.policy`); undefined after reporting a problem. */
-export function parsePolicy(v: Val): PolicyConfig | undefined {
+/**
+ * Parses auth.policy (the map under `auth.policy`); undefined after reporting a problem. `v31`: the workspace targets
+ * Nauthilus 3.1, which adds string sets (`sets.strings`, `in: "@string.<name>"`).
+ */
+export function parsePolicy(v: Val, opts: { v31?: boolean } = {}): PolicyConfig | undefined {
   const before = v.ctx.errors.length;
   const out: PolicyConfig = {
-    mode: 'enforce', defaultPolicy: BUILTIN_DEFAULT_SET, networks: {}, registryScripts: [], attributeExports: [], requestHeaders: [],
+    mode: 'enforce', defaultPolicy: BUILTIN_DEFAULT_SET, networks: {}, strings: {}, registryScripts: [], attributeExports: [], requestHeaders: [],
     checks: [], policies: [], environmentSources: [], subjectSources: [],
   };
   const lua = v.child('attribute_sources')?.child('lua');
@@ -42,6 +45,14 @@ export function parsePolicy(v: Val): PolicyConfig | undefined {
     const bad = cidrs.find((c) => parseCidr(c) === undefined);
     if (bad !== undefined) e.val.fail('AS_ERR_CONFIG_TYPE', `${e.val.path}: "${bad}" is not an IP address or CIDR`);
     else out.networks[e.key] = cidrs;
+  }
+  const strings = v.child('sets')?.child('strings');
+  if (strings && !strings.isNull && !opts.v31) strings.failAtKey('AS_ERR_CONFIG_CONFLICT', `${strings.path} is a Nauthilus 3.1 key (string sets): set nauthilus: "3.1" to use it`);
+  else {
+    for (const e of strings?.entries() ?? []) {
+      const values = list(str())(e.val);
+      if (values) out.strings[e.key] = values;
+    }
   }
   for (const iv of v.child('registry_scripts')?.items() ?? []) {
     const ref = scriptPath(iv);
@@ -81,7 +92,7 @@ export function parsePolicy(v: Val): PolicyConfig | undefined {
   }
   const policyNames = new Set<string>();
   for (const iv of v.child('policies')?.items() ?? []) {
-    const p = parseRule(iv, out);
+    const p = parseRule(iv, out, opts.v31 ?? false);
     if (!p) continue;
     if (policyNames.has(p.name)) { iv.child('name')?.fail('AS_ERR_CONFIG_CONFLICT', `${iv.path}.name must be unique`); continue; }
     policyNames.add(p.name);
@@ -114,7 +125,7 @@ function parseCheck(iv: Val): PolicyCheck | undefined {
   return { name: c.name, type: c.type!, stage: stageOf, operations, configRef: c.config_ref, observeSafe: c.observe_safe };
 }
 
-function parseRule(iv: Val, cfg: PolicyConfig): PolicyRule | undefined {
+function parseRule(iv: Val, cfg: PolicyConfig, v31: boolean): PolicyRule | undefined {
   const r = struct({
     name: opt(str()), stage: opt(str()), operations: opt((x: Val) => x), require_checks: opt(list(str())), if: opt((x: Val) => x), then: opt((x: Val) => x),
   })(iv);
@@ -133,7 +144,7 @@ function parseRule(iv: Val, cfg: PolicyConfig): PolicyRule | undefined {
   }
   const ifVal = iv.child('if');
   if (!ifVal || ifVal.isNull) return iv.fail('AS_ERR_CONFIG_MISSING', `${iv.path}.if must contain exactly one expression node`);
-  const when = parseCondition(ifVal, cfg);
+  const when = parseCondition(ifVal, cfg, v31);
   const then = iv.child('then');
   if (!when) return undefined;
   if (!then || !then.isMap) return (then ?? iv).fail('AS_ERR_CONFIG_MISSING', `${iv.path}.then.decision is invalid (one of ${DECISIONS.join(', ')})`);
@@ -180,7 +191,7 @@ function parseEffects(v: Val | undefined, registered: boolean): Effect[] | undef
 }
 
 /** One condition node: exactly one of attribute/all/any/not/always (compiler/policies.go conditionKind). */
-export function parseCondition(v: Val, cfg: Pick<PolicyConfig, 'networks'>): Condition | undefined {
+export function parseCondition(v: Val, cfg: Pick<PolicyConfig, 'networks' | 'strings'>, v31 = false): Condition | undefined {
   if (!v.isMap) return v.typeError('a condition map');
   const keys = v.entries().map((e) => e.key);
   const unknown = keys.find((k) => !CONDITION_KEYS.includes(k));
@@ -192,12 +203,12 @@ export function parseCondition(v: Val, cfg: Pick<PolicyConfig, 'networks'>): Con
   const c = v.child(kind)!;
   if (kind === 'always') return c.scalar === true ? { kind: 'always', path: v.path } : c.fail('AS_ERR_CONFIG_TYPE', `${c.path} must be true`);
   if (kind === 'not') {
-    const child = parseCondition(c, cfg);
+    const child = parseCondition(c, cfg, v31);
     return child && { kind: 'not', child, path: v.path };
   }
   if (kind === 'all' || kind === 'any') {
     if (!c.isSeq || c.items().length === 0) return c.fail('AS_ERR_CONFIG_TYPE', `${c.path} must contain at least one child`);
-    const children = c.items().map((x) => parseCondition(x, cfg));
+    const children = c.items().map((x) => parseCondition(x, cfg, v31));
     return children.every((x) => x !== undefined) ? { kind, children: children as Condition[], path: v.path } : undefined;
   }
   const attribute = str({ minLength: 1 })(c);
@@ -222,7 +233,12 @@ export function parseCondition(v: Val, cfg: Pick<PolicyConfig, 'networks'>): Con
     }
   }
   if (op === 'exists' && typeof value !== 'boolean') return ov.fail('AS_ERR_CONFIG_TYPE', `${ov.path} must be a boolean`);
-  if (['in', 'not_in', 'contains_any', 'contains_all', 'contains_none'].includes(op) && !Array.isArray(value)) return ov.typeError('a list');
+  if ((op === 'in' || op === 'not_in') && typeof value === 'string' && v31) {
+    // Nauthilus 3.1 compileStringSetOperand
+    const name = value.startsWith('@string.') ? value.slice(8) : '';
+    if (!name) return ov.fail('AS_ERR_CONFIG_TYPE', `${ov.path} must be a list or @string.<name> string set reference`);
+    if (!cfg.strings[name]) return ov.fail('AS_ERR_CONFIG_TYPE', `${ov.path} references unknown string set "${name}"`);
+  } else if (['in', 'not_in', 'contains_any', 'contains_all', 'contains_none'].includes(op) && !Array.isArray(value)) return ov.typeError('a list');
   const detail = v.child('detail')?.scalar;
   return { kind: 'attribute', attribute, detail: typeof detail === 'string' ? detail : undefined, op, value, path: v.path };
 }

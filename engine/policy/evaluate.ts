@@ -104,7 +104,7 @@ function checkRan(check: PolicyCheck | undefined, facts: PolicyFacts): boolean {
 }
 
 /** observe.go exprMatches. */
-export function matches(c: Condition, facts: PolicyFacts, cfg: Pick<PolicyConfig, 'networks'>): boolean {
+export function matches(c: Condition, facts: PolicyFacts, cfg: Pick<PolicyConfig, 'networks' | 'strings'>): boolean {
   switch (c.kind) {
     case 'always':
       return true;
@@ -130,8 +130,8 @@ function same(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
-function operator(op: string, actual: unknown, expected: unknown, cfg: Pick<PolicyConfig, 'networks'>): boolean {
-  const list = Array.isArray(expected) ? expected : [];
+function operator(op: string, actual: unknown, expected: unknown, cfg: Pick<PolicyConfig, 'networks' | 'strings'>): boolean {
+  const list = Array.isArray(expected) ? expected : typeof expected === 'string' && expected.startsWith('@string.') ? cfg.strings[expected.slice(8)] ?? [] : [];
   const strings = Array.isArray(actual) ? actual.map(String) : undefined;
   switch (op) {
     case 'is':

@@ -95,7 +95,9 @@ function checkValue(c: Extract<Condition, { kind: 'attribute' }>, type: Attribut
       return;
     case 'in':
     case 'not_in':
-      if (type === 'string_list' || !(c.value as unknown[]).every(scalarOk)) fail(at, `must be a list of ${type} values`);
+      if (typeof c.value === 'string') {
+        if (type !== 'string') fail(at, 'requires a string attribute');
+      } else if (type === 'string_list' || !(c.value as unknown[]).every(scalarOk)) fail(at, `must be a list of ${type} values`);
       return;
     case 'matches':
       if (type !== 'string') fail(at, 'is only supported for string attributes');

@@ -67,6 +67,8 @@ export interface PolicyConfig {
   mode: 'enforce' | 'observe';
   defaultPolicy: string;
   networks: Record<string, string[]>;
+  /** Nauthilus 3.1 sets.strings, for `in: "@string.<name>"`. */
+  strings: Record<string, string[]>;
   registryScripts: Array<{ path: string; displayPath: string }>;
   attributeExports: AttributeExport[];
   requestHeaders: RequestHeaderAttribute[];

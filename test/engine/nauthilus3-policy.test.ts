@@ -310,3 +310,25 @@ test('Nauthilus 3.0: policies decide the same in pipeline worker threads, with t
     await engine.close();
   }
 });
+
+test('Nauthilus 3.1: string sets (sets.strings, in: "@string.<name>"); a 3.0 workspace refuses them', async () => {
+  const lines = [
+    'registry_scripts: [./registry.lua]',
+    'sets:',
+    '  strings:',
+    '    mail_protocols: [imap, smtp]',
+    'policies:',
+    '  - { name: other_protocols, stage: auth_decision, if: { attribute: request.protocol, not_in: "@string.mail_protocols" }, then: { decision: deny } }',
+    '  - { name: permit_authenticated, stage: auth_decision, if: { attribute: auth.authenticated, is: true }, then: { decision: permit } }',
+  ];
+  await withEngine('nauthilus: "3.1"\n' + config(lines), async (fx) => {
+    assert.equal((await login(fx, { username: 'alice', password: 'alice-pw', client_ip: '192.0.2.1', protocol: 'smtp' })).policy?.name, 'permit_authenticated');
+    const pop = await login(fx, { username: 'alice', password: 'alice-pw', client_ip: '192.0.2.1', protocol: 'pop3' });
+    assert.equal(pop.status, 403);
+    assert.equal(pop.policy?.name, 'other_protocols');
+  });
+  const errs = errorsOf(config(lines)).map((e) => `${e.path}: ${e.message}`);
+  assert.ok(errs.some((m) => m.includes('auth.policy.sets.strings is a Nauthilus 3.1 key')), errs.join('\n'));
+  assert.ok(errorsOf('nauthilus: "3.1"\n' + config([...lines.slice(0, 5), '  - { name: p, stage: auth_decision, if: { attribute: request.protocol, in: "@string.nope" }, then: { decision: deny } }']))
+    .some((e) => e.message.includes('references unknown string set "nope"')));
+});
