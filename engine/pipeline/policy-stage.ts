@@ -67,7 +67,7 @@ export class PolicyRun {
     const error = r.decision === 'tempfail';
     if (check.name === 'brute_force') {
       set('auth.brute_force.triggered', failed);
-      set('auth.brute_force.error', error && !failed && r.result === 'error');
+      set('auth.brute_force.error', error);
       if (typeof r.luaFields?.repeating === 'boolean') set('auth.brute_force.repeating', r.luaFields.repeating);
     } else if (check.name === 'tls_encryption') {
       set('auth.tls.secure', !r.decision);

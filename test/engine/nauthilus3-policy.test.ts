@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { startFixture, jsonLogin, type EngineFixture } from '../helpers/engine-fixture';
 import { workspace, yml, errorsOf } from '../helpers/config-text';
 import type { TraceStage } from '../../engine/api/contract-types';
+import { startRedisServer } from '../helpers/redis-server';
 
 const SCRIPTS: Record<string, string> = {
   'backend.lua': yml(
@@ -137,11 +138,11 @@ const POLICIES = [
   '    then: { decision: permit }',
 ];
 
-async function withEngine<T>(text: string, fn: (fx: EngineFixture, logs: string[]) => Promise<T>): Promise<T> {
+async function withEngine<T>(text: string, fn: (fx: EngineFixture, logs: string[]) => Promise<T>, env: Record<string, string> = {}): Promise<T> {
   const dir = workspace({ 'authstudio.yml': text, ...SCRIPTS });
   const logs: string[] = [];
   const logger = pino({ level: 'info' }, new Writable({ write(chunk, _e, cb) { logs.push(String(chunk)); cb(); } }));
-  const fx = await startFixture('', { configFile: path.join(dir, 'authstudio.yml'), logger });
+  const fx = await startFixture('', { configFile: path.join(dir, 'authstudio.yml'), logger, env });
   try {
     return await fn(fx, logs);
   } finally {
@@ -331,4 +332,45 @@ test('Nauthilus 3.1: string sets (sets.strings, in: "@string.<name>"); a 3.0 wor
   assert.ok(errs.some((m) => m.includes('auth.policy.sets.strings is a Nauthilus 3.1 key')), errs.join('\n'));
   assert.ok(errorsOf('nauthilus: "3.1"\n' + config([...lines.slice(0, 5), '  - { name: p, stage: auth_decision, if: { attribute: request.protocol, in: "@string.nope" }, then: { decision: deny } }']))
     .some((e) => e.message.includes('references unknown string set "nope"')));
+});
+
+test('Nauthilus 3.0: with pre_auth policies a blocked brute-force bucket is a fact; the policy decides and dispatches the action', async () => {
+  const redis = await startRedisServer();
+  try {
+    const text = config([
+      'registry_scripts: [./registry.lua]',
+      'policies:',
+      '  - name: brute_force_outside_office',
+      '    stage: pre_auth',
+      '    if:',
+      '      all:',
+      '        - { attribute: auth.brute_force.triggered, is: true }',
+      '        - not: { attribute: request.client.ip, cidr_contains: 198.51.100.0/24 }',
+      '    then:',
+      '      decision: deny',
+      '      obligations: [{ id: auth.obligation.lua_action.dispatch, args: { action: brute_force } }]',
+      '  - { name: permit_authenticated, stage: auth_decision, if: { attribute: auth.authenticated, is: true }, then: { decision: permit } }',
+    ], [
+      '  storage_placeholder: ~',
+    ]).replace('  storage_placeholder: ~\n', '')
+      .replace("    enabled: [lua]\n", "    enabled: [brute_force, lua]\n    brute_force:\n      buckets:\n        - { name: b16, period: 1h, cidr: 16, ipv4: true, failed_requests: 2 }\n")
+      .replace('auth:\n', 'storage:\n  redis:\n    primary:\n      address: ${REDIS_ADDRESS}\n    prefix: "pol:"\nauth:\n')
+      .replace("          - { type: lua, name: note, script_path: ./note.lua }\n", "          - { type: lua, name: note, script_path: ./note.lua }\n          - { type: brute_force, name: bf-note, script_path: ./note.lua }\n");
+    await withEngine(text, async (fx) => {
+      // two different wrong passwords (the same one again only counts once)
+      for (const [ip, pw] of [['198.51.7.1', 'wrong-1'], ['198.51.7.2', 'wrong-2']]) assert.equal((await login(fx, { username: 'alice', password: pw, client_ip: ip })).status, 403);
+      const blocked = await login(fx, { username: 'alice', password: 'alice-pw', client_ip: '198.51.8.1' });
+      assert.equal(blocked.status, 403);
+      assert.equal(blocked.policy?.name, 'brute_force_outside_office');
+      assert.equal(blocked.policy?.policy?.attributes['auth.brute_force.triggered'], true);
+      assert.match(blocked.trace.find((t) => t.stage === 'brute_force')?.result ?? '', /blocked \(fact for the pre_auth policies\)/);
+      assert.equal(blocked.trace.find((t) => t.stage === 'action')?.name, 'bf-note', 'the obligation ran the brute_force actions');
+      const office = await login(fx, { username: 'alice', password: 'alice-pw', client_ip: '198.51.100.9' });
+      assert.equal(office.status, 200, 'the same bucket blocks, but no policy denies the office network');
+      assert.equal(office.policy?.name, 'permit_authenticated');
+      assert.equal(office.policy?.policy?.attributes['auth.brute_force.triggered'], true);
+    }, { REDIS_ADDRESS: redis.address });
+  } finally {
+    await redis.stop();
+  }
 });
