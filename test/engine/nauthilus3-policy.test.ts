@@ -374,3 +374,11 @@ test('Nauthilus 3.0: with pre_auth policies a blocked brute-force bucket is a fa
     await redis.stop();
   }
 });
+
+test('Nauthilus 3.0: export and import see auth.policy.registry_scripts as script paths', async () => {
+  const { parseDocument } = await import('yaml');
+  const { pathNodes } = await import('../../engine/studio/config-paths');
+  const nodes = pathNodes(parseDocument(config(POLICIES))).map((n) => `${n.at.join('.')}=${n.written}`);
+  assert.ok(nodes.includes('auth.policy.registry_scripts.0=./registry.lua'), nodes.join('\n'));
+  assert.ok(nodes.includes('auth.policy.attribute_sources.lua.environment.0.script_path=./geo.lua'));
+});
