@@ -95,19 +95,15 @@ export function identifierSegment(input: string): string {
   let out = '';
   let prevUnderscore = false;
   for (const ch of input.trim()) {
-    let c = /[a-z0-9_]/.test(ch) ? ch : /[A-Z]/.test(ch) ? ch.toLowerCase() : '_';
+    const c = /[a-z0-9_]/.test(ch) ? ch : /[A-Z]/.test(ch) ? ch.toLowerCase() : '_';
     if (c === '_') {
-      if (out.length === 0 || prevUnderscore) {
-        prevUnderscore = true;
-        continue;
-      }
+      // a run of separators is one "_", none at the start
+      if (out.length > 0 && !prevUnderscore) out += c;
       prevUnderscore = true;
-      out += c;
       continue;
     }
     prevUnderscore = false;
     out += c;
-    c = '';
   }
   let result = out.replace(/^_+|_+$/g, '');
   if (result === '') result = 'bucket';
