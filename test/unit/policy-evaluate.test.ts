@@ -1,0 +1,75 @@
+// The policy layer's condition operators on facts (Nauthilus v3.0.1 server/policy/evaluation/observe.go exprMatches),
+// through the config reader so the conditions are written as in a 3.x file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConfigText } from '../../engine/config/load';
+import { PolicyFacts, matches, selectAuthDecision, selectInStage, selectObserved } from '../../engine/policy/evaluate';
+import { identifierSegment, type PolicyConfig } from '../../engine/policy/types';
+import { yml } from '../helpers/config-text';
+
+function policyOf(lines: string[]): PolicyConfig {
+  const c = parseConfigText(yml('auth:', '  policy:', ...lines.map((l) => `    ${l}`)), 'authstudio.yml', { checkFiles: false, env: {} });
+  assert.ok(c.policy);
+  return c.policy;
+}
+
+function facts(values: Record<string, unknown>, details: Record<string, Record<string, unknown>> = {}): PolicyFacts {
+  const f = new PolicyFacts('authenticate');
+  for (const [k, v] of Object.entries(values)) f.set(k, v, details[k]);
+  return f;
+}
+
+/** Whether the condition written as YAML flow text matches the facts. */
+function when(cond: string, f: PolicyFacts, sets: string[] = []): boolean {
+  const p = policyOf([...sets, 'policies:', `  - { name: p, stage: auth_decision, if: ${cond}, then: { decision: deny } }`]);
+  return matches(p.policies[0].when, f, p);
+}
+
+test('Nauthilus 3.0: policy operators compare facts as Nauthilus does', () => {
+  const f = facts({
+    'request.protocol': 'imap', 'auth.rbl.score': 7, 'auth.authenticated': true, 'request.client.ip': '2001:db8:1::5',
+    'auth.rbl.matched_lists': ['a', 'b'], 'request.time.now': new Date('2026-01-02T03:04:05Z'),
+  }, { 'auth.authenticated': { backend: 'lua' } });
+  assert.equal(when('{ attribute: request.protocol, eq: imap }', f), true);
+  assert.equal(when('{ attribute: request.protocol, ne: imap }', f), false);
+  assert.equal(when('{ attribute: request.protocol, in: [pop3, imap] }', f), true);
+  assert.equal(when('{ attribute: request.protocol, not_in: [pop3, imap] }', f), false);
+  assert.equal(when('{ attribute: request.protocol, matches: "^im" }', f), true);
+  assert.equal(when('{ attribute: auth.rbl.score, gte: 7 }', f), true);
+  assert.equal(when('{ attribute: auth.rbl.score, gt: 7 }', f), false);
+  assert.equal(when('{ attribute: auth.rbl.score, lt: 10 }', f), true);
+  assert.equal(when('{ attribute: request.time.now, lt: "2026-06-01T00:00:00Z" }', f), true);
+  assert.equal(when('{ attribute: auth.rbl.matched_lists, contains: b }', f), true);
+  assert.equal(when('{ attribute: auth.rbl.matched_lists, contains_all: [a, b] }', f), true);
+  assert.equal(when('{ attribute: auth.rbl.matched_lists, contains_any: [c, a] }', f), true);
+  assert.equal(when('{ attribute: auth.rbl.matched_lists, contains_none: [c, d] }', f), true);
+  assert.equal(when('{ attribute: request.client.ip, cidr_contains: "2001:db8::/32" }', f), true);
+  assert.equal(when('{ attribute: request.client.ip, cidr_contains: "@network.v6" }', f, ['sets:', '  networks:', '    v6: ["2001:db8:2::/48"]']), false);
+  assert.equal(when('{ attribute: auth.authenticated, detail: backend, eq: lua }', f), true);
+  // a missing fact matches nothing but `exists: false` (and its negation)
+  assert.equal(when('{ attribute: auth.tls.secure, is: false }', f), false);
+  assert.equal(when('{ attribute: auth.tls.secure, exists: false }', f), true);
+  assert.equal(when('{ not: { attribute: auth.tls.secure, is: true } }', f), true);
+  assert.equal(when('{ any: [{ attribute: auth.tls.secure, is: true }, { attribute: auth.authenticated, is: true }] }', f), true);
+  assert.equal(when('{ all: [{ always: true }, { attribute: auth.authenticated, is: false }] }', f), false);
+});
+
+test('Nauthilus 3.0: the first matching policy of a stage is selected; a neutral one does not end auth_decision', () => {
+  const p = policyOf([
+    'policies:',
+    '  - { name: note, stage: auth_decision, if: { always: true }, then: { decision: neutral } }',
+    '  - { name: ok, stage: auth_decision, if: { attribute: auth.authenticated, is: true }, then: { decision: permit } }',
+    '  - { name: also-ok, stage: auth_decision, if: { attribute: auth.authenticated, is: true }, then: { decision: deny } }',
+    '  - { name: pre, stage: pre_auth, if: { attribute: auth.tls.secure, is: false }, then: { decision: tempfail } }',
+  ]);
+  assert.equal(selectInStage(p, 'auth_decision', facts({ 'auth.authenticated': true }))?.policy, 'note');
+  assert.equal(selectAuthDecision(p, facts({ 'auth.authenticated': true })).policy, 'ok');
+  assert.equal(selectAuthDecision(p, facts({ 'auth.authenticated': false })).policy, 'custom_default_deny');
+  // observe: pre_auth first, then the auth decision
+  assert.equal(selectObserved(p, facts({ 'auth.tls.secure': false, 'auth.authenticated': true })).policy, 'pre');
+  assert.equal(selectObserved(p, facts({ 'auth.tls.secure': true, 'auth.authenticated': true })).policy, 'ok');
+});
+
+test('Nauthilus 3.0: source names become attribute segments as policy.IdentifierSegment does', () => {
+  assert.deepEqual(['no-pop3-for-bob', ' Geo IP ', '9lives', '---'].map(identifierSegment), ['no_pop3_for_bob', 'geo_ip', 'b_9lives', 'bucket']);
+});
