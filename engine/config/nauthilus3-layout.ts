@@ -233,8 +233,9 @@ export function materializeNauthilus3(root: Val): Nauthilus3Result {
   const pv = root.child('auth')?.child('policy');
   const uses31 = root.child('plugins') !== undefined;
   const v31 = uses31 || root.child('nauthilus')?.sourceText === '3.1';
-  const policy = pv?.isMap ? parsePolicy(pv, { v31 }) : undefined;
-  return { root: new Val(root.ctx, b.root, '', root.offset), warnings: warningsOf(b, root.ctx), uses31, policy };
+  const policyWarnings: AuthStudioError[] = [];
+  const policy = pv?.isMap ? parsePolicy(pv, { v31, warnings: policyWarnings }) : undefined;
+  return { root: new Val(root.ctx, b.root, '', root.offset), warnings: [...warningsOf(b, root.ctx), ...policyWarnings], uses31, policy };
 }
 
 /**

@@ -5,6 +5,7 @@
 import { bool, def, list, oneOf, opt, str, struct } from '../config/schema';
 import { scriptPath } from '../config/script-paths';
 import type { Val } from '../config/yaml-source';
+import { AuthStudioError } from '../errors/registry';
 import {
   BUILTIN_DEFAULT_SET, CHECK_TYPES, DECISIONS, LUA_DISPATCH_ACTIONS, OBLIGATIONS, OPERATIONS, OPERATORS, STAGES, identifierSegment,
   type Condition, type Effect, type Operator, type PolicyCheck, type PolicyConfig, type PolicyOperation, type PolicyRule,
@@ -16,7 +17,7 @@ const CONDITION_KEYS = ['not', 'always', 'attribute', 'detail', 'all', 'any', ..
  * Parses auth.policy (the map under `auth.policy`); undefined after reporting a problem. `v31`: the workspace targets
  * Nauthilus 3.1, which adds string sets (`sets.strings`, `in: "@string.<name>"`).
  */
-export function parsePolicy(v: Val, opts: { v31?: boolean } = {}): PolicyConfig | undefined {
+export function parsePolicy(v: Val, opts: { v31?: boolean; warnings?: AuthStudioError[] } = {}): PolicyConfig | undefined {
   const before = v.ctx.errors.length;
   const out: PolicyConfig = {
     mode: 'enforce', defaultPolicy: BUILTIN_DEFAULT_SET, networks: {}, strings: {}, registryScripts: [], attributeExports: [], requestHeaders: [],
@@ -97,6 +98,12 @@ export function parsePolicy(v: Val, opts: { v31?: boolean } = {}): PolicyConfig 
     if (policyNames.has(p.name)) { iv.child('name')?.fail('AS_ERR_CONFIG_CONFLICT', `${iv.path}.name must be unique`); continue; }
     policyNames.add(p.name);
     out.policies.push(p);
+    // Nauthilus applies a permit as written: one that never looks at the password lets a wrong one in
+    if (p.stage === 'auth_decision' && p.decision === 'permit' && !mentions(p.when, ['auth.authenticated', 'auth.identity.found'])) {
+      opts.warnings?.push(new AuthStudioError('AS_ERR_CONFIG_CONFLICT', `${iv.path} (${p.name}): permits without testing auth.authenticated: a wrong password matching it logs in`, {
+        path: iv.path, location: iv.location, severity: 'warning',
+      }));
+    }
   }
   return v.ctx.errors.length > before ? undefined : out;
 }
@@ -188,6 +195,14 @@ function parseEffects(v: Val | undefined, registered: boolean): Effect[] | undef
     out.push({ id: name, args });
   }
   return out;
+}
+
+/** Whether a condition tests one of `ids` anywhere (outside a `not`). */
+function mentions(c: Condition, ids: string[]): boolean {
+  if (c.kind === 'attribute') return ids.includes(c.attribute);
+  if (c.kind === 'all') return c.children.some((x) => mentions(x, ids));
+  if (c.kind === 'any') return c.children.every((x) => mentions(x, ids));
+  return false;
 }
 
 /** One condition node: exactly one of attribute/all/any/not/always (compiler/policies.go conditionKind). */

@@ -73,3 +73,10 @@ test('Nauthilus 3.0: the first matching policy of a stage is selected; a neutral
 test('Nauthilus 3.0: source names become attribute segments as policy.IdentifierSegment does', () => {
   assert.deepEqual(['no-pop3-for-bob', ' Geo IP ', '9lives', '---'].map(identifierSegment), ['no_pop3_for_bob', 'geo_ip', 'b_9lives', 'bucket']);
 });
+
+test('Nauthilus 3.0: a permit that never tests auth.authenticated loads with a warning', () => {
+  const load = (cond: string) => parseConfigText(yml('auth:', '  policy:', '    policies:', `      - { name: p, stage: auth_decision, if: ${cond}, then: { decision: permit } }`), 'authstudio.yml', { checkFiles: false, env: {} });
+  const w = load('{ always: true }').warnings ?? [];
+  assert.deepEqual(w.map((x) => `${x.location?.line}: ${x.message}`), ['4: auth.policy.policies[0] (p): permits without testing auth.authenticated: a wrong password matching it logs in']);
+  assert.deepEqual(load('{ all: [{ attribute: auth.authenticated, is: true }, { attribute: request.protocol, eq: imap }] }').warnings ?? [], []);
+});
