@@ -382,3 +382,16 @@ test('Nauthilus 3.0: export and import see auth.policy.registry_scripts as scrip
   assert.ok(nodes.includes('auth.policy.registry_scripts.0=./registry.lua'), nodes.join('\n'));
   assert.ok(nodes.includes('auth.policy.attribute_sources.lua.environment.0.script_path=./geo.lua'));
 });
+
+test('Nauthilus 3.0: authstudio simulate prints which policy decided and the policy attributes', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { ROOT } = await import('../helpers/spawn-serve');
+  const dir = workspace({ 'authstudio.yml': config(POLICIES), ...SCRIPTS });
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'authstudio'), 'simulate', '--config', path.join(dir, 'authstudio.yml'), '--user', 'carol', '--password', 'carol-pw', '--protocol', 'pop3', '--client-ip', '192.0.2.1'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^decision: fail \(HTTP 403/);
+  assert.match(r.stdout, /policy\s+sales_imap_only .*deny/);
+  assert.match(r.stdout, /policy sales_imap_only \(auth_decision, enforce\): deny/);
+  assert.match(r.stdout, /auth\.subject\.attribute\.department = true/);
+  assert.match(r.stdout, /request\.protocol = "pop3"/);
+});
