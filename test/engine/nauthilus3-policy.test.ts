@@ -16,6 +16,7 @@ const SCRIPTS: Record<string, string> = {
     '  alice = { password = "alice-pw", department = "eng" },',
     '  bob = { password = "bob-pw", department = "eng" },',
     '  carol = { password = "carol-pw", department = "sales" },',
+    '  dave = { password = "dave-pw", department = "eng", locked = true },',
     '}',
     'function nauthilus_backend_verify_password(request)',
     '  local b = nauthilus_backend_result.new()',
@@ -25,6 +26,9 @@ const SCRIPTS: Record<string, string> = {
     '  b:account_field("account")',
     '  b:attributes({ account = request.username .. "@example.test", department = u.department })',
     '  b:authenticated(request.password == u.password)',
+    '  if not request.no_auth then',
+    '    require("nauthilus_policy").emit_attribute({ id = "custom.account.locked", value = u.locked == true })',
+    '  end',
     '  return nauthilus_builtin.BACKEND_RESULT_OK, b',
     'end',
   ),
@@ -61,6 +65,7 @@ const SCRIPTS: Record<string, string> = {
     '  id = "custom.geo.country", stage = "pre_auth", type = "string", category = "environment",',
     '  operations = { "authenticate" }, details = { source = "string" },',
     '})',
+    'nauthilus_policy.register_attribute({ id = "custom.account.locked", stage = "auth_backend", type = "bool", category = "subject" })',
   ),
 };
 
@@ -131,6 +136,10 @@ const POLICIES = [
   '      all:',
   '        - { attribute: auth.subject.attribute.department, detail: value, eq: sales }',
   '        - { attribute: request.protocol, ne: imap }',
+  '    then: { decision: deny }',
+  '  - name: locked_accounts',
+  '    stage: auth_decision',
+  '    if: { attribute: custom.account.locked, is: true }',
   '    then: { decision: deny }',
   '  - name: permit_authenticated',
   '    stage: auth_decision',
@@ -204,6 +213,9 @@ test('Nauthilus 3.0: configured policies decide per rule in enforce mode (pre_au
     const carolPop = await login(fx, { username: 'carol', password: 'carol-pw', client_ip: '192.0.2.1', protocol: 'pop3' });
     assert.equal(carolPop.status, 403);
     assert.equal(carolPop.policy?.name, 'sales_imap_only');
+    const dave = await login(fx, { username: 'dave', password: 'dave-pw', client_ip: '192.0.2.1' });
+    assert.equal(dave.status, 403);
+    assert.equal(dave.policy?.name, 'locked_accounts', 'the attribute the Lua backend emitted');
     const carolImap = await login(fx, { username: 'carol', password: 'carol-pw', client_ip: '192.0.2.1' });
     assert.equal(carolImap.status, 200);
     assert.equal(carolImap.policy?.name, 'permit_authenticated');
