@@ -229,7 +229,7 @@ export class AuthPipeline {
   private async runCheck(check: BuiltinCheck, state: StageState): Promise<boolean> {
     const t0 = performance.now();
     const r = await check.run(state);
-    state.policy?.recordCheck(check, r);
+    state.policy?.recordCheck(check, r, state.req.fields.username);
     if (!r) return false;
     const record: StageRecord = { stage: check.stage, name: check.name, duration_ms: 0, result: r.result, logs: {} };
     if (r.statusMessage) record.status_message = r.statusMessage;

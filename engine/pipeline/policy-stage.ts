@@ -27,8 +27,12 @@ export class PolicyRun {
   /** Set once the pre-auth part let the request go on to the backends. */
   passedPreAuth = false;
 
+  /** realtime_blackhole_lists.threshold, for auth.rbl.threshold. */
+  private readonly threshold: number | undefined;
+
   constructor(readonly snapshot: PolicySnapshot, state: StageState) {
     const { req } = state;
+    this.threshold = state.config.rbl?.threshold;
     const op: PolicyOperation = req.mode === 'list-accounts' ? 'list_accounts' : req.mode === 'no-auth' ? 'lookup_identity' : 'authenticate';
     this.facts = new PolicyFacts(op);
     this.collectPreAuth = configuredStage(snapshot.config, 'pre_auth', op);
@@ -59,9 +63,15 @@ export class PolicyRun {
   }
 
   /** A built-in check ran (or did not apply: r undefined). */
-  recordCheck(check: BuiltinCheck, r: CheckResult | undefined): void {
+  recordCheck(check: BuiltinCheck, r: CheckResult | undefined, username = ''): void {
     const set = (id: string, v: unknown) => this.facts.set(id, v);
     this.facts.ran.add(`builtin.${check.name}`);
+    if (check.name === 'relay_domains') {
+      // the domain part of an e-mail login name (none: the check does not apply)
+      const at = username.lastIndexOf('@');
+      set('auth.relay_domain.present', at >= 0);
+      if (at >= 0) set('auth.relay_domain.value', username.slice(at + 1).toLowerCase());
+    }
     if (!r) return;
     const failed = r.decision === 'fail';
     const error = r.decision === 'tempfail';
@@ -72,13 +82,19 @@ export class PolicyRun {
     } else if (check.name === 'tls_encryption') {
       set('auth.tls.secure', !r.decision);
     } else if (check.name === 'relay_domains') {
-      set('auth.relay_domain.present', true);
       set('auth.relay_domain.known', !failed);
+      set('auth.relay_domain.static_match', r.result === 'served');
       set('auth.relay_domain.rejected', failed);
       set('auth.relay_domain.soft_allowlisted', r.result === 'soft whitelisted');
       set('auth.relay_domain.error', error);
     } else if (check.name === 'rbl') {
       set('auth.rbl.threshold_reached', failed);
+      // the check's result names the lists that matched and the score: "listed (a, b; score 20)"
+      const m = /\((.*); score (\d+)\)$/.exec(r.result);
+      set('auth.rbl.matched_lists', m ? m[1].split(', ') : []);
+      set('auth.rbl.matched_count', m ? m[1].split(', ').length : 0);
+      set('auth.rbl.score', m ? Number(m[2]) : 0);
+      if (this.threshold !== undefined) set('auth.rbl.threshold', this.threshold);
       set('auth.rbl.ip_allowlisted', r.result === 'allowlisted');
       set('auth.rbl.error', error);
     }

@@ -407,3 +407,46 @@ test('Nauthilus 3.0: authstudio simulate prints which policy decided and the pol
   assert.match(r.stdout, /auth\.subject\.attribute\.department = true/);
   assert.match(r.stdout, /request\.protocol = "pop3"/);
 });
+
+test('Nauthilus 3.0: RBL and relay-domain facts (score, lists, domain) decide pre_auth policies below the RBL threshold', async () => {
+  const { startDnsServer } = await import('../helpers/dns-server');
+  const dns = await startDnsServer({ '4.4.8.8.rbl.test': { A: ['127.0.0.2'] } });
+  try {
+    const text = config([
+      'registry_scripts: [./registry.lua]',
+      'policies:',
+      '  - { name: rbl_listed_at_all, stage: pre_auth, if: { attribute: auth.rbl.score, gte: 5 }, then: { decision: deny } }',
+      '  - name: unknown_domain',
+      '    stage: pre_auth',
+      '    if: { all: [{ attribute: auth.relay_domain.present, is: true }, { attribute: auth.relay_domain.known, is: false }] }',
+      '    then: { decision: deny }',
+      '  - { name: permit_authenticated, stage: auth_decision, if: { attribute: auth.authenticated, is: true }, then: { decision: permit } }',
+    ])
+      .replace('    enabled: [lua]\n', [
+        '    enabled: [rbl, relay_domains, lua]',
+        '    rbl:',
+        '      threshold: 10',
+        '      lists:',
+        '        - { name: testlist, rbl: rbl.test, ipv4: true, return_code: 127.0.0.2, weight: 5 }',
+        '    relay_domains:',
+        '      static: [example.test]',
+        '',
+      ].join('\n'))
+      .replace('runtime:\n', `runtime:\n  clients:\n    dns:\n      resolver: ${dns.address}\n      timeout: 1s\n`);
+    await withEngine(text, async (fx) => {
+      const listed = await login(fx, { username: 'alice', password: 'alice-pw', client_ip: '8.8.4.4' });
+      assert.equal(listed.status, 403);
+      assert.equal(listed.policy?.name, 'rbl_listed_at_all');
+      const a = listed.policy!.policy!.attributes;
+      assert.deepEqual([a['auth.rbl.score'], a['auth.rbl.threshold'], a['auth.rbl.threshold_reached'], a['auth.rbl.matched_lists']], [5, 10, false, ['testlist']]);
+      const domain = await login(fx, { username: 'alice@elsewhere.test', password: 'alice-pw', client_ip: '192.0.2.1' });
+      assert.equal(domain.policy?.name, 'unknown_domain');
+      assert.equal(domain.policy?.policy?.attributes['auth.relay_domain.value'], 'elsewhere.test');
+      const plain = await login(fx, { username: 'alice', password: 'alice-pw', client_ip: '192.0.2.1' });
+      assert.equal(plain.status, 200);
+      assert.equal(plain.policy?.policy?.attributes['auth.relay_domain.present'], false);
+    });
+  } finally {
+    await dns.stop();
+  }
+});
