@@ -20,7 +20,7 @@ const CONDITION_KEYS = ['not', 'always', 'attribute', 'detail', 'all', 'any', ..
 export function parsePolicy(v: Val, opts: { v31?: boolean; warnings?: AuthStudioError[] } = {}): PolicyConfig | undefined {
   const before = v.ctx.errors.length;
   const out: PolicyConfig = {
-    mode: 'enforce', defaultPolicy: BUILTIN_DEFAULT_SET, networks: {}, strings: {}, registryScripts: [], attributeExports: [], requestHeaders: [],
+    mode: 'enforce', defaultPolicy: BUILTIN_DEFAULT_SET, networks: {}, timeWindows: {}, strings: {}, registryScripts: [], attributeExports: [], requestHeaders: [],
     checks: [], policies: [], environmentSources: [], subjectSources: [],
   };
   const lua = v.child('attribute_sources')?.child('lua');
@@ -46,6 +46,10 @@ export function parsePolicy(v: Val, opts: { v31?: boolean; warnings?: AuthStudio
     const bad = cidrs.find((c) => parseCidr(c) === undefined);
     if (bad !== undefined) e.val.fail('AS_ERR_CONFIG_TYPE', `${e.val.path}: "${bad}" is not an IP address or CIDR`);
     else out.networks[e.key] = cidrs;
+  }
+  for (const e of v.child('sets')?.child('time_windows')?.entries() ?? []) {
+    const w = parseTimeWindow(e.key, e.val);
+    if (w) out.timeWindows[e.key] = w;
   }
   const strings = v.child('sets')?.child('strings');
   if (strings && !strings.isNull && !opts.v31) strings.failAtKey('AS_ERR_CONFIG_CONFLICT', `${strings.path} is a Nauthilus 3.1 key (string sets): set nauthilus: "3.1" to use it`);
@@ -206,7 +210,7 @@ function mentions(c: Condition, ids: string[]): boolean {
 }
 
 /** One condition node: exactly one of attribute/all/any/not/always (compiler/policies.go conditionKind). */
-export function parseCondition(v: Val, cfg: Pick<PolicyConfig, 'networks' | 'strings'>, v31 = false): Condition | undefined {
+export function parseCondition(v: Val, cfg: Pick<PolicyConfig, 'networks' | 'strings' | 'timeWindows'>, v31 = false): Condition | undefined {
   if (!v.isMap) return v.typeError('a condition map');
   const keys = v.entries().map((e) => e.key);
   const unknown = keys.find((k) => !CONDITION_KEYS.includes(k));
@@ -233,7 +237,11 @@ export function parseCondition(v: Val, cfg: Pick<PolicyConfig, 'networks' | 'str
   const op = ops[0];
   const ov = v.child(op)!;
   const value = ov.isSeq ? ov.items().map((x) => x.scalar) : ov.scalar;
-  if (op === 'within_time_window') return ov.fail('AS_ERR_CONFIG_TYPE', `${ov.path}: within_time_window (auth.policy.sets.time_windows) is not evaluated by AuthStudio yet`);
+  if (op === 'within_time_window') {
+    const s = typeof value === 'string' ? value : '';
+    if (!s.startsWith('@time_window.')) return ov.fail('AS_ERR_CONFIG_TYPE', `${ov.path} must reference a time-window set`);
+    if (!cfg.timeWindows[s.slice(13)]) return ov.fail('AS_ERR_CONFIG_TYPE', `${ov.path} references unknown time-window set "${s.slice(13)}"`);
+  }
   if (op === 'cidr_contains') {
     const s = typeof value === 'string' ? value : '';
     if (s.startsWith('@network.')) {
@@ -256,6 +264,43 @@ export function parseCondition(v: Val, cfg: Pick<PolicyConfig, 'networks' | 'str
   } else if (['in', 'not_in', 'contains_any', 'contains_all', 'contains_none'].includes(op) && !Array.isArray(value)) return ov.typeError('a list');
   const detail = v.child('detail')?.scalar;
   return { kind: 'attribute', attribute, detail: typeof detail === 'string' ? detail : undefined, op, value, path: v.path };
+}
+
+const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+
+/** compiler/sets.go compileTimeWindowSets: an IANA zone ("" is UTC), weekdays, HH:MM intervals within one day. */
+function parseTimeWindow(name: string, v: Val): PolicyConfig['timeWindows'][string] | undefined {
+  const w = struct({ timezone: opt(str()), days: opt(list(str())), intervals: opt(list(struct({ start: opt(str()), end: opt(str()) }))) })(v);
+  if (!w) return undefined;
+  if (!/^[a-z0-9_]+$/.test(name)) return v.failAtKey('AS_ERR_CONFIG_TYPE', `${v.path} must use lowercase letters, digits, and underscores`);
+  const timezone = w.timezone?.trim() || 'UTC';
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+  } catch {
+    return (v.child('timezone') ?? v).fail('AS_ERR_CONFIG_TYPE', `${v.path}.timezone must be an IANA timezone name`);
+  }
+  const days: number[] = [];
+  for (const [i, d] of (w.days ?? []).entries()) {
+    const n = WEEKDAYS.indexOf(d.trim().toLowerCase());
+    if (n < 0) return v.child('days')!.items()[i].fail('AS_ERR_CONFIG_TYPE', `${v.path}.days[${i}] must be one of mon, tue, wed, thu, fri, sat, or sun`);
+    days.push(n);
+  }
+  const minute = (t: string | undefined): number | undefined => {
+    const m = /^(\d+):(\d+)$/.exec((t ?? '').trim());
+    if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) return undefined;
+    return Number(m[1]) * 60 + Number(m[2]);
+  };
+  const intervals: Array<[number, number]> = [];
+  for (const [i, iv] of (w.intervals ?? []).entries()) {
+    const at = `${v.path}.intervals[${i}]`;
+    const start = minute(iv.start);
+    const end = minute(iv.end);
+    if (start === undefined) return v.fail('AS_ERR_CONFIG_TYPE', `${at}.start must use HH:MM`);
+    if (end === undefined) return v.fail('AS_ERR_CONFIG_TYPE', `${at}.end must use HH:MM`);
+    if (end <= start) return v.fail('AS_ERR_CONFIG_TYPE', `${at} must not cross midnight`);
+    intervals.push([start, end]);
+  }
+  return { timezone, days, intervals };
 }
 
 /** An address or CIDR as [family, bytes, prefix length]; undefined when it is neither. */

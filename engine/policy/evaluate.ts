@@ -104,7 +104,7 @@ function checkRan(check: PolicyCheck | undefined, facts: PolicyFacts): boolean {
 }
 
 /** observe.go exprMatches. */
-export function matches(c: Condition, facts: PolicyFacts, cfg: Pick<PolicyConfig, 'networks' | 'strings'>): boolean {
+export function matches(c: Condition, facts: PolicyFacts, cfg: Pick<PolicyConfig, 'networks' | 'strings' | 'timeWindows'>): boolean {
   switch (c.kind) {
     case 'always':
       return true;
@@ -130,7 +130,7 @@ function same(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
-function operator(op: string, actual: unknown, expected: unknown, cfg: Pick<PolicyConfig, 'networks' | 'strings'>): boolean {
+function operator(op: string, actual: unknown, expected: unknown, cfg: Pick<PolicyConfig, 'networks' | 'strings' | 'timeWindows'>): boolean {
   const list = Array.isArray(expected) ? expected : typeof expected === 'string' && expected.startsWith('@string.') ? cfg.strings[expected.slice(8)] ?? [] : [];
   const strings = Array.isArray(actual) ? actual.map(String) : undefined;
   switch (op) {
@@ -169,9 +169,24 @@ function operator(op: string, actual: unknown, expected: unknown, cfg: Pick<Poli
       const nets = text.startsWith('@network.') ? cfg.networks[text.slice(9)] ?? [] : [text];
       return nets.some((n) => inNet(ip, n));
     }
+    case 'within_time_window': {
+      const w = cfg.timeWindows[String(expected).slice(13)];
+      return actual instanceof Date && w !== undefined && withinTimeWindow(actual, w);
+    }
     default:
       return false;
   }
+}
+
+const DAY_INDEX: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
+
+/** observe.go withinTimeWindow: the local weekday is listed and the local minute is in [start, end) of an interval. */
+function withinTimeWindow(t: Date, w: PolicyConfig['timeWindows'][string]): boolean {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: w.timezone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(t);
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  if (!w.days.includes(DAY_INDEX[part('weekday')])) return false;
+  const minute = Number(part('hour')) * 60 + Number(part('minute'));
+  return w.intervals.some(([start, end]) => minute >= start && minute < end);
 }
 
 function inNet(ip: number[], net: string): boolean {

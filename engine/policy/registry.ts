@@ -114,6 +114,9 @@ function checkValue(c: Extract<Condition, { kind: 'attribute' }>, type: Attribut
     case 'lte':
       if ((type !== 'number' && type !== 'datetime') || !scalarOk(c.value)) fail(at, 'is only supported for number and datetime attributes');
       return;
+    case 'within_time_window':
+      if (type !== 'datetime') fail(at, 'is only supported for datetime attributes');
+      return;
     case 'cidr_contains':
       if (type !== 'ip') fail(at, 'is only supported for ip attributes');
       return;

@@ -67,6 +67,8 @@ export interface PolicyConfig {
   mode: 'enforce' | 'observe';
   defaultPolicy: string;
   networks: Record<string, string[]>;
+  /** sets.time_windows, for `within_time_window: "@time_window.<name>"`: IANA zone, weekdays (0 = Sunday), [start, end) minutes. */
+  timeWindows: Record<string, { timezone: string; days: number[]; intervals: Array<[number, number]> }>;
   /** Nauthilus 3.1 sets.strings, for `in: "@string.<name>"`. */
   strings: Record<string, string[]>;
   registryScripts: Array<{ path: string; displayPath: string }>;

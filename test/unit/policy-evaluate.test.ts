@@ -80,3 +80,24 @@ test('Nauthilus 3.0: a permit that never tests auth.authenticated loads with a w
   assert.deepEqual(w.map((x) => `${x.location?.line}: ${x.message}`), ['4: auth.policy.policies[0] (p): permits without testing auth.authenticated: a wrong password matching it logs in']);
   assert.deepEqual(load('{ all: [{ attribute: auth.authenticated, is: true }, { attribute: request.protocol, eq: imap }] }').warnings ?? [], []);
 });
+
+test('Nauthilus 3.0: within_time_window tests request.time.now in the window\'s zone, weekdays and [start, end) minutes', () => {
+  const sets = ['sets:', '  time_windows:', '    office: { timezone: Europe/Berlin, days: [mon, tue, wed, thu, fri], intervals: [{ start: "08:00", end: "18:00" }] }'];
+  const at = (iso: string) => facts({ 'request.time.now': new Date(iso) });
+  const cond = '{ attribute: request.time.now, within_time_window: "@time_window.office" }';
+  assert.equal(when(cond, at('2026-01-05T08:30:00Z'), sets), true, 'Monday 09:30 in Berlin');
+  assert.equal(when(cond, at('2026-01-05T06:59:00Z'), sets), false, 'Monday 07:59 in Berlin');
+  assert.equal(when(cond, at('2026-01-05T17:00:00Z'), sets), false, '18:00 is the end: not inside');
+  assert.equal(when(cond, at('2026-01-10T10:00:00Z'), sets), false, 'a Saturday');
+  const errs = (lines: string[]) => {
+    try {
+      policyOf(lines);
+      return [];
+    } catch (e) {
+      return (e as { errors: Array<{ message: string }> }).errors.map((x) => x.message);
+    }
+  };
+  assert.deepEqual(errs(['sets:', '  time_windows:', '    w: { days: [monday] }']), ['auth.policy.sets.time_windows.w.days[0] must be one of mon, tue, wed, thu, fri, sat, or sun']);
+  assert.deepEqual(errs(['sets:', '  time_windows:', '    w: { intervals: [{ start: "22:00", end: "02:00" }] }']), ['auth.policy.sets.time_windows.w.intervals[0] must not cross midnight']);
+  assert.deepEqual(errs(['sets:', '  time_windows:', '    w: { timezone: Mars/Base }']), ['auth.policy.sets.time_windows.w.timezone must be an IANA timezone name']);
+});
