@@ -172,11 +172,37 @@ function parseRule(iv: Val, cfg: PolicyConfig, v31: boolean): PolicyRule | undef
   const obligations = parseEffects(then.child('obligations'), true);
   const advice = parseEffects(then.child('advice'), false);
   if (!obligations || !advice) return undefined;
-  const msg = t.response_message;
+  const msgVal = then.child('response_message');
+  const responseMessage = t.response_message && msgVal ? parseResponseMessage(t.response_message, msgVal) : undefined;
+  if (t.response_message && msgVal && responseMessage === null) return undefined;
   return {
     name: r.name, stage, operations, requireChecks, when, decision, reason: t.reason, obligations, advice,
-    responseMessage: msg?.text ?? msg?.fallback, skipRemainingStageChecks: t.control?.skip_remaining_stage_checks ?? false, path: iv.path,
+    responseMessage: responseMessage ?? undefined, skipRemainingStageChecks: t.control?.skip_remaining_stage_checks ?? false, path: iv.path,
   };
+}
+
+type MessageFields = { from?: string; text?: string; i18n_key?: string; attribute?: string; detail?: string; fallback?: string };
+
+/** compiler/policies.go compileResponseMessage; null after reporting a problem, undefined for the default message. */
+function parseResponseMessage(m: MessageFields, v: Val): PolicyRule['responseMessage'] | null | undefined {
+  const from = (m.from ?? '').trim();
+  const any = !!(m.text || m.i18n_key || m.attribute || m.detail || m.fallback);
+  const bad = (msg: string): null => (v.fail('AS_ERR_CONFIG_TYPE', `${v.path} ${msg}`), null);
+  if (from === '') return any ? bad('must set from when message fields are configured') : undefined;
+  switch (from) {
+    case 'default':
+      return any ? bad('must not combine default with message fields') : undefined;
+    case 'literal':
+      return !m.text || m.i18n_key || m.attribute || m.detail ? bad('must contain only text for literal') : { from, text: m.text };
+    case 'attribute_detail':
+      if (!m.attribute || !m.detail) return bad('needs attribute and detail for attribute_detail');
+      return { from, attribute: m.attribute, detail: m.detail, fallback: m.fallback };
+    case 'i18n':
+      if (!m.i18n_key) return bad('needs i18n_key for i18n');
+      return { from, fallback: m.fallback };
+    default:
+      return (v.child('from')!.fail('AS_ERR_CONFIG_TYPE', `${v.path}.from is invalid (default, literal, attribute_detail or i18n)`), null);
+  }
 }
 
 function parseEffects(v: Val | undefined, registered: boolean): Effect[] | undefined {

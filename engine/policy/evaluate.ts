@@ -66,7 +66,7 @@ export function selectInStage(cfg: PolicyConfig, stage: PolicyStage, facts: Poli
     if (!rule.requireChecks.every((name) => checkRan(cfg.checks.find((c) => c.name === name), facts))) continue;
     if (!matches(rule.when, facts, cfg)) continue;
     return {
-      policy: rule.name, stage, decision: rule.decision, reason: rule.reason, responseMessage: rule.responseMessage,
+      policy: rule.name, stage, decision: rule.decision, reason: rule.reason, responseMessage: responseMessage(rule, facts),
       obligations: rule.obligations, advice: rule.advice, skipRemainingStageChecks: rule.skipRemainingStageChecks,
     };
   }
@@ -90,6 +90,20 @@ export function selectObserved(cfg: PolicyConfig, facts: PolicyFacts): PolicyDec
     if (d && stage === 'pre_auth' && (d.decision === 'deny' || d.decision === 'tempfail')) return d;
   }
   return CUSTOM_DEFAULT_DENY;
+}
+
+/** observe.go responseMessageFromPlan: the message text, at most 256 characters; undefined for the standard text. */
+function responseMessage(rule: PolicyRule, facts: PolicyFacts): string | undefined {
+  const m = rule.responseMessage;
+  if (!m) return undefined;
+  let text: string | undefined;
+  if (m.from === 'literal') text = m.text;
+  else if (m.from === 'i18n') text = m.fallback;
+  else {
+    const v = facts.attributes.get(m.attribute!)?.details?.[m.detail!];
+    text = typeof v === 'string' && v.trim() !== '' ? v : m.fallback;
+  }
+  return text ? [...text].slice(0, 256).join('') : undefined;
 }
 
 function checkRan(check: PolicyCheck | undefined, facts: PolicyFacts): boolean {

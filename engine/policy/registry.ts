@@ -76,6 +76,13 @@ function checkRule(rule: PolicyRule, defs: Map<string, AttributeDefinition>): vo
     }
   };
   visit(rule.when);
+  const m = rule.responseMessage;
+  if (m?.from === 'attribute_detail') {
+    const at = `${rule.path}.then.response_message`;
+    const d = defs.get(m.attribute!);
+    if (!d) fail(`${at}.attribute`, `references unknown attribute "${m.attribute}"`);
+    if (d.details?.[m.detail!] !== 'string') fail(`${at}.detail`, `references unknown string detail "${m.detail}" of "${m.attribute}"`);
+  }
 }
 
 /** compiler/policies.go compileExpectedValue, for the operators and types AuthStudio evaluates. */

@@ -49,7 +49,8 @@ export interface PolicyRule {
   when: Condition;
   decision: PolicyDecisionKind;
   reason?: string;
-  responseMessage?: string;
+  /** then.response_message: where the client-visible message comes from (default: the standard text). */
+  responseMessage?: { from: 'literal' | 'attribute_detail' | 'i18n'; text?: string; attribute?: string; detail?: string; fallback?: string };
   obligations: Effect[];
   advice: Effect[];
   skipRemainingStageChecks: boolean;

@@ -38,8 +38,11 @@ const SCRIPTS: Record<string, string> = {
     'function nauthilus_call_feature(request)',
     '  local country = "DE"',
     '  if string.sub(request.client_ip, 1, 11) == "198.51.100." then country = "XX" end',
-    '  policy.emit_attribute({ id = "custom.geo.country", value = country, details = { source = "test-table" } })',
-    '  if string.sub(request.client_ip, 1, 10) == "203.0.113." then',
+    '  local blocked = string.sub(request.client_ip, 1, 10) == "203.0.113."',
+    '  local details = { source = "test-table" }',
+    '  if blocked then details.message = "Logins from this network are blocked" end',
+    '  policy.emit_attribute({ id = "custom.geo.country", value = country, details = details })',
+    '  if blocked then',
     '    return nauthilus_builtin.FEATURE_TRIGGER_YES, nauthilus_builtin.FEATURES_ABORT_NO, nauthilus_builtin.FEATURE_RESULT_OK',
     '  end',
     '  return nauthilus_builtin.FEATURE_TRIGGER_NO, nauthilus_builtin.FEATURES_ABORT_NO, nauthilus_builtin.FEATURE_RESULT_OK',
@@ -63,7 +66,7 @@ const SCRIPTS: Record<string, string> = {
   'registry.lua': yml(
     'nauthilus_policy.register_attribute({',
     '  id = "custom.geo.country", stage = "pre_auth", type = "string", category = "environment",',
-    '  operations = { "authenticate" }, details = { source = "string" },',
+    '  operations = { "authenticate" }, details = { source = "string", message = { type = "string", sensitivity = "public", purpose = "response_message", max_length = 256 } },',
     '})',
     'nauthilus_policy.register_attribute({ id = "custom.account.locked", stage = "auth_backend", type = "bool", category = "subject" })',
   ),
@@ -120,6 +123,7 @@ const POLICIES = [
   '    if: { attribute: auth.lua.environment.geo.triggered, is: true }',
   '    then:',
   '      decision: deny',
+  '      response_message: { from: attribute_detail, attribute: custom.geo.country, detail: message, fallback: Blocked }',
   '      obligations:',
   '        - { id: auth.obligation.lua_action.dispatch, args: { action: lua, environment: geo } }',
   '  - name: country_xx_tempfail',
@@ -187,6 +191,7 @@ test('Nauthilus 3.0: configured policies decide per rule in enforce mode (pre_au
     const geo = await login(fx, { username: 'alice', password: 'alice-pw', client_ip: '203.0.113.5' });
     assert.equal(geo.status, 403);
     assert.equal(geo.policy?.name, 'geo_trigger');
+    assert.equal(geo.authStatus, 'Logins from this network are blocked', 'response_message from an attribute detail');
     assert.equal(geo.policy?.policy?.stage, 'pre_auth');
     assert.deepEqual(geo.policy?.policy?.obligations, ['auth.obligation.lua_action.dispatch']);
     const action = geo.trace.find((t) => t.stage === 'action');
