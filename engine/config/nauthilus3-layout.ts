@@ -234,7 +234,7 @@ export function materializeNauthilus3(root: Val): Nauthilus3Result {
   const uses31 = root.child('plugins') !== undefined;
   const v31 = uses31 || root.child('nauthilus')?.sourceText === '3.1';
   const policyWarnings: AuthStudioError[] = [];
-  const policy = pv?.isMap ? parsePolicy(pv, { v31, warnings: policyWarnings }) : undefined;
+  const policy = pv?.isMap ? parsePolicy(pv, { v31, plugins: uses31, warnings: policyWarnings }) : undefined;
   return { root: new Val(root.ctx, b.root, '', root.offset), warnings: [...warningsOf(b, root.ctx), ...policyWarnings], uses31, policy };
 }
 

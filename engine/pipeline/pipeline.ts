@@ -7,6 +7,8 @@
 //
 // Features (Lua and built-in) do not run for no-auth requests nor for client addresses "", 127.0.0.1, ::1.
 //
+// Nauthilus 3.x configs with auth.policy add the policy layer's facts and decisions (see policy-stage.ts).
+//
 // Any Lua error, timeout or backend failure is a temporary failure: never a success.
 import type { AuthStudioConfig } from '../config/types';
 import type { EngineServices } from '../lua/services';

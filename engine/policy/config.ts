@@ -17,11 +17,14 @@ const CONDITION_KEYS = ['not', 'always', 'attribute', 'detail', 'all', 'any', ..
  * Parses auth.policy (the map under `auth.policy`); undefined after reporting a problem. `v31`: the workspace targets
  * Nauthilus 3.1, which adds string sets (`sets.strings`, `in: "@string.<name>"`).
  */
-export function parsePolicy(v: Val, opts: { v31?: boolean; warnings?: AuthStudioError[] } = {}): PolicyConfig | undefined {
+export function parsePolicy(v: Val, opts: { v31?: boolean; plugins?: boolean; warnings?: AuthStudioError[] } = {}): PolicyConfig | undefined {
+  const plugin = (at: Val, what: string) => opts.warnings?.push(new AuthStudioError('AS_ERR_CONFIG_CONFLICT', `${at.path}: ${what}: Nauthilus 3.1 Go plugins are not served by AuthStudio, it never runs`, {
+    path: at.path, location: at.location, severity: 'warning',
+  }));
   const before = v.ctx.errors.length;
   const out: PolicyConfig = {
     mode: 'enforce', defaultPolicy: BUILTIN_DEFAULT_SET, networks: {}, timeWindows: {}, strings: {}, registryScripts: [], attributeExports: [], requestHeaders: [],
-    checks: [], policies: [], environmentSources: [], subjectSources: [],
+    checks: [], policies: [], environmentSources: [], subjectSources: [], pluginAttributes: opts.plugins ?? false,
   };
   const lua = v.child('attribute_sources')?.child('lua');
   for (const [key, into] of [['environment', out.environmentSources], ['subject', out.subjectSources]] as const) {
@@ -89,7 +92,7 @@ export function parsePolicy(v: Val, opts: { v31?: boolean; warnings?: AuthStudio
   }
   const checkNames = new Set<string>();
   for (const iv of v.child('checks')?.items() ?? []) {
-    const c = parseCheck(iv);
+    const c = parseCheck(iv, opts.v31 ? plugin : undefined);
     if (!c) continue;
     if (checkNames.has(c.name)) { iv.child('name')?.fail('AS_ERR_CONFIG_CONFLICT', `${iv.path}.name must be unique`); continue; }
     checkNames.add(c.name);
@@ -97,7 +100,7 @@ export function parsePolicy(v: Val, opts: { v31?: boolean; warnings?: AuthStudio
   }
   const policyNames = new Set<string>();
   for (const iv of v.child('policies')?.items() ?? []) {
-    const p = parseRule(iv, out, opts.v31 ?? false);
+    const p = parseRule(iv, out, opts.v31 ?? false, opts.v31 ? plugin : undefined);
     if (!p) continue;
     if (policyNames.has(p.name)) { iv.child('name')?.fail('AS_ERR_CONFIG_CONFLICT', `${iv.path}.name must be unique`); continue; }
     policyNames.add(p.name);
@@ -120,14 +123,19 @@ function parseOperations(v: Val | undefined, path: string): PolicyOperation[] | 
   return ops;
 }
 
-function parseCheck(iv: Val): PolicyCheck | undefined {
+/** Nauthilus 3.1 check types of Go plugins, and their stages. */
+const PLUGIN_CHECK_TYPES: Record<string, PolicyCheck['stage']> = { 'plugin.environment': 'pre_auth', 'backend.plugin': 'auth_backend', 'plugin.subject': 'subject_analysis' };
+
+function parseCheck(iv: Val, plugin?: (at: Val, what: string) => void): PolicyCheck | undefined {
   const c = struct({
     name: opt(str()), type: opt(str()), stage: opt(str()), operations: opt((x: Val) => x), after: opt(list(str())), skip_if: opt(list(str())),
     run_if: opt(struct({ auth_state: opt(oneOf(['authenticated', 'unauthenticated', 'any'] as const)) })), observe_safe: opt(bool()), config_ref: opt(str()), output: opt(str()),
   })(iv);
   if (!c) return undefined;
   if (!c.name?.trim()) return iv.fail('AS_ERR_CONFIG_MISSING', `${iv.path}.name must not be empty`);
-  const stageOf = c.type === undefined ? undefined : CHECK_TYPES[c.type];
+  const pluginStage = plugin && c.type !== undefined ? PLUGIN_CHECK_TYPES[c.type] : undefined;
+  if (pluginStage) plugin!(iv, `check type ${c.type} belongs to a Go plugin`);
+  const stageOf = c.type === undefined ? undefined : CHECK_TYPES[c.type] ?? pluginStage;
   if (stageOf === undefined) return (iv.child('type') ?? iv).fail('AS_ERR_CONFIG_TYPE', `${iv.path}.type is invalid (one of ${Object.keys(CHECK_TYPES).join(', ')})`);
   if (!STAGES.includes(c.stage as never)) return (iv.child('stage') ?? iv).fail('AS_ERR_CONFIG_TYPE', `${iv.path}.stage is invalid (one of ${STAGES.join(', ')})`);
   if (c.stage !== stageOf) return iv.child('stage')?.fail('AS_ERR_CONFIG_TYPE', `${iv.path}.stage does not match the check type (${c.type} runs in ${stageOf})`);
@@ -136,7 +144,7 @@ function parseCheck(iv: Val): PolicyCheck | undefined {
   return { name: c.name, type: c.type!, stage: stageOf, operations, configRef: c.config_ref, observeSafe: c.observe_safe };
 }
 
-function parseRule(iv: Val, cfg: PolicyConfig, v31: boolean): PolicyRule | undefined {
+function parseRule(iv: Val, cfg: PolicyConfig, v31: boolean, plugin?: (at: Val, what: string) => void): PolicyRule | undefined {
   const r = struct({
     name: opt(str()), stage: opt(str()), operations: opt((x: Val) => x), require_checks: opt(list(str())), if: opt((x: Val) => x), then: opt((x: Val) => x),
   })(iv);
@@ -169,7 +177,7 @@ function parseRule(iv: Val, cfg: PolicyConfig, v31: boolean): PolicyRule | undef
   if (!DECISIONS.includes(t.decision as never)) return (then.child('decision') ?? then).fail('AS_ERR_CONFIG_TYPE', `${then.path}.decision is invalid (one of ${DECISIONS.join(', ')})`);
   const decision = t.decision as PolicyRule['decision'];
   if (stage === 'pre_auth' && decision === 'permit') return then.child('decision')?.fail('AS_ERR_CONFIG_TYPE', `${then.path}.decision is not allowed in pre_auth`);
-  const obligations = parseEffects(then.child('obligations'), true);
+  const obligations = parseEffects(then.child('obligations'), true, plugin);
   const advice = parseEffects(then.child('advice'), false);
   if (!obligations || !advice) return undefined;
   const msgVal = then.child('response_message');
@@ -205,7 +213,7 @@ function parseResponseMessage(m: MessageFields, v: Val): PolicyRule['responseMes
   }
 }
 
-function parseEffects(v: Val | undefined, registered: boolean): Effect[] | undefined {
+function parseEffects(v: Val | undefined, registered: boolean, plugin?: (at: Val, what: string) => void): Effect[] | undefined {
   if (v === undefined || v.isNull) return [];
   if (!v.isSeq) return v.typeError('a list');
   const out: Effect[] = [];
@@ -213,6 +221,11 @@ function parseEffects(v: Val | undefined, registered: boolean): Effect[] | undef
     const id = iv.child('id');
     const name = id?.scalar;
     if (typeof name !== 'string' || name === '') return (id ?? iv).fail('AS_ERR_CONFIG_TYPE', `${iv.path}.id references unknown registered effect`);
+    // Nauthilus 3.1: Go plugins register further obligations
+    if (registered && !OBLIGATIONS.includes(name as never) && plugin) {
+      plugin(iv, `obligation "${name}" is not built in (a Go plugin's)`);
+      continue;
+    }
     if (registered && !OBLIGATIONS.includes(name as never)) return id!.fail('AS_ERR_CONFIG_TYPE', `${iv.path}.id references unknown registered effect "${name}" (one of ${OBLIGATIONS.join(', ')})`);
     const args: Record<string, unknown> = {};
     for (const e of iv.child('args')?.entries() ?? []) args[e.key] = e.val.scalar;

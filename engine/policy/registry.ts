@@ -49,7 +49,7 @@ export async function buildPolicySnapshot(config: AuthStudioConfig, services: En
       definitions.set(id, d);
     }
   }
-  for (const rule of policy.policies) checkRule(rule, definitions);
+  for (const rule of policy.policies) checkRule(rule, definitions, policy.pluginAttributes);
   return { config: policy, definitions };
 }
 
@@ -57,12 +57,14 @@ function fail(path: string, message: string): never {
   throw new AuthStudioError('AS_ERR_POLICY_CONFIG', `${path} ${message}`, { path });
 }
 
-function checkRule(rule: PolicyRule, defs: Map<string, AttributeDefinition>): void {
+function checkRule(rule: PolicyRule, defs: Map<string, AttributeDefinition>, pluginAttributes: boolean): void {
   const visit = (c: Condition): void => {
     if (c.kind === 'all' || c.kind === 'any') c.children.forEach(visit);
     else if (c.kind === 'not') visit(c.child);
     else if (c.kind === 'attribute') {
       const d = defs.get(c.attribute);
+      // Nauthilus 3.1 Go plugins register attributes AuthStudio cannot know: such a condition never matches
+      if (!d && pluginAttributes) return;
       if (!d) fail(`${c.path}.attribute`, `references unknown attribute "${c.attribute}"`);
       let type = d.type;
       if (c.detail !== undefined) {

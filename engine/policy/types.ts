@@ -80,6 +80,8 @@ export interface PolicyConfig {
   /** Names of the Lua environment and subject attribute sources (their generated attributes). */
   environmentSources: string[];
   subjectSources: string[];
+  /** A 3.1 file with a `plugins:` section: attributes AuthStudio does not know are taken as the plugins' (never set). */
+  pluginAttributes: boolean;
 }
 
 /** One attribute a rule may test. */

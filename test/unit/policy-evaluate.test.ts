@@ -101,3 +101,16 @@ test('Nauthilus 3.0: within_time_window tests request.time.now in the window\'s 
   assert.deepEqual(errs(['sets:', '  time_windows:', '    w: { intervals: [{ start: "22:00", end: "02:00" }] }']), ['auth.policy.sets.time_windows.w.intervals[0] must not cross midnight']);
   assert.deepEqual(errs(['sets:', '  time_windows:', '    w: { timezone: Mars/Base }']), ['auth.policy.sets.time_windows.w.timezone must be an IANA timezone name']);
 });
+
+test('Nauthilus 3.1: Go plugin check types and obligations load with a warning (plugins are not served); 3.0 refuses them', () => {
+  const text = (head: string) => yml(head, 'auth:', '  policy:', '    checks:', '      - { name: geo, type: plugin.environment, stage: pre_auth }', '    policies:',
+    '      - { name: p, stage: auth_decision, if: { attribute: plugin.geo.country, eq: DE }, then: { decision: deny, obligations: [{ id: geo.post_action }] } }');
+  const c = parseConfigText(text('plugins: { allowed_dirs: [/x] }'), 'authstudio.yml', { checkFiles: false, env: {} });
+  assert.equal(c.profile, '3.1');
+  assert.deepEqual(c.warnings?.filter((w) => w.path?.startsWith('auth.policy')).map((w) => w.message), [
+    'auth.policy.checks[0]: check type plugin.environment belongs to a Go plugin: Nauthilus 3.1 Go plugins are not served by AuthStudio, it never runs',
+    'auth.policy.policies[0].then.obligations[0]: obligation "geo.post_action" is not built in (a Go plugin\'s): Nauthilus 3.1 Go plugins are not served by AuthStudio, it never runs',
+  ]);
+  assert.equal(c.policy?.pluginAttributes, true, 'attributes AuthStudio does not know are the plugins\': never set');
+  assert.throws(() => parseConfigText(text('nauthilus: "3.0"'), 'authstudio.yml', { checkFiles: false, env: {} }), /auth\.policy\.checks\[0\]\.type is invalid/);
+});
