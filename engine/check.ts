@@ -6,6 +6,7 @@ import { loadConfigFile, ConfigValidationError } from './config/load';
 import type { AuthStudioConfig, ScriptRef } from './config/types';
 import { AuthStudioError } from './errors/registry';
 import { LuaVm } from './lua/vm';
+import { buildPolicySnapshot } from './policy/registry';
 import { chunkName } from './lua/chunk-name';
 import { MemoryCache } from './lua/shared-cache';
 import { RedisStore } from './redis/store';
@@ -91,6 +92,12 @@ export async function checkScripts(config: AuthStudioConfig): Promise<AuthStudio
       } finally {
         vm.close();
       }
+    }
+    // Nauthilus 3.x auth.policy: registry scripts run and every rule's attributes checked, as the engine does
+    try {
+      await buildPolicySnapshot(config, services);
+    } catch (e) {
+      problems.push(e instanceof AuthStudioError ? e : new AuthStudioError('AS_ERR_POLICY_CONFIG', String(e)));
     }
   } finally {
     await services.redis.close();

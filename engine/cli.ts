@@ -265,6 +265,12 @@ async function simulate(args: Record<string, string | boolean | undefined>): Pro
         const flags = [r.triggered ? 'triggered' : '', r.abort ? 'abort' : '', r.reject ? 'reject' : ''].filter(Boolean).join(',');
         process.stdout.write(`  ${r.stage.padEnd(12)} ${r.name.padEnd(20)} ${String(r.duration_ms).padStart(8)} ms  ${r.result}${flags ? ` [${flags}]` : ''}${r.error ? `  ${r.error}` : ''}\n`);
         for (const [k, v] of Object.entries(r.logs)) process.stdout.write(`      ${k}=${v}\n`);
+        // Nauthilus 3.x policy layer: which policy decided (or would have) and the attributes it saw
+        if (r.policy) {
+          const p = r.policy;
+          process.stdout.write(`      policy ${p.policy} (${p.stage}, ${p.mode}${p.enforced ? '' : ', not applied'}): ${p.decision}${p.obligations.length ? `; obligations ${p.obligations.join(', ')}` : ''}\n`);
+          for (const [k, v] of Object.entries(p.attributes)) process.stdout.write(`        ${k} = ${JSON.stringify(v)}\n`);
+        }
       }
     }
     return 0;

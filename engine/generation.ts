@@ -11,6 +11,7 @@ import type { LuaPools, Generation } from './pipeline/pipeline';
 import { AuthStudioError } from './errors/registry';
 import { buildProtection, type Protection } from './protection/index';
 import { scriptRedisPrefix } from './pipeline/lua-request';
+import { buildPolicySnapshot } from './policy/registry';
 
 /** A generation with the protection objects the admin endpoints use. */
 export type EngineGeneration = Generation & { protection: Protection };
@@ -26,9 +27,12 @@ export async function buildGeneration(
 ): Promise<EngineGeneration> {
   const lua = opts.lua ?? true;
   if (lua) await runInitScripts(config, services, opts.sources, opts.logInitErrors ?? true);
+  // Nauthilus 3.x auth.policy: registry scripts run and rules checked before any pool is built
+  // (also without Lua pools: the HTTP thread refuses a config whose policies do not compile)
+  const policy = await buildPolicySnapshot(config, services, opts.sources);
   const pools: LuaPools = lua ? await buildPools(config, services, opts.sources) : { backends: new Map() };
   const protection = buildProtection(config, () => services.redis);
-  return { config, pools, checks: protection.checks, passwordCache: protection.passwordCache, protection };
+  return { config, pools, checks: protection.checks, passwordCache: protection.passwordCache, protection, policy };
 }
 
 /** Script sets per pool, from the config. */
@@ -62,6 +66,7 @@ export function readScriptSources(config: AuthStudioConfig): Record<string, stri
   const backend = config.lua.config.backendScript;
   if (backend) paths.add(backend.path);
   for (const ref of config.lua.config.initScripts) paths.add(ref.path);
+  for (const ref of config.policy?.registryScripts ?? []) paths.add(ref.path);
   const out: Record<string, string> = {};
   for (const p of paths) {
     try {

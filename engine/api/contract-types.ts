@@ -134,7 +134,7 @@ export interface TraceEvent {
 
 export type StageKind =
   | 'brute_force' | 'feature' | 'tls_encryption' | 'relay_domains' | 'rbl' | 'cache' | 'backend'
-  | 'filter' | 'action' | 'post_action' | 'hook';
+  | 'filter' | 'action' | 'post_action' | 'hook' | 'policy';
 
 /**
  * One stage of a request, as `authstudio simulate --json` prints it: the engine's own trace record
@@ -155,8 +155,26 @@ export interface TraceStage {
   status_message?: string;
   /** `file:line: message` of a Lua error, or a description of what failed. */
   error?: string;
+  /** Nauthilus 3.x policy layer: which policy decided (or would have, in observe mode) and the attributes it saw. */
+  policy?: TracePolicy;
   /** Redis commands, HTTP calls and log lines made during this stage (studio traces only). */
   events?: Array<{ kind: string; at_ms: number; detail: Record<string, unknown> }>;
+}
+
+export interface TracePolicy {
+  mode: 'enforce' | 'observe';
+  /** The stage of the selected policy (pre_auth, auth_decision, ...). */
+  stage: string;
+  /** The selected policy's name ("custom_default_deny" when none matched). */
+  policy: string;
+  decision: 'permit' | 'deny' | 'tempfail' | 'neutral';
+  /** False in observe mode: logged, not applied. */
+  enforced: boolean;
+  reason?: string;
+  obligations: string[];
+  advice: string[];
+  /** Every policy attribute collected so far, by id. */
+  attributes: Record<string, unknown>;
 }
 
 export type Decision = 'ok' | 'fail' | 'tempfail';

@@ -133,6 +133,7 @@ export function parseConfigText(text: string, file: string, opts: LoadOptions = 
   if (top.relay_domains) config.relayDomains = top.relay_domains;
   if (top.backend_server_monitoring) config.backendServerMonitoring = top.backend_server_monitoring;
   if (top.ldap) config.ldapPools = top.ldap;
+  if (v3?.policy) config.policy = v3.policy;
   const featureWarnings = applyServerFeatures(config, server.features, (keyPath) => {
     let v: Val | undefined = root;
     for (const k of keyPath.split('.')) v = v?.child(k);

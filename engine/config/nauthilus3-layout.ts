@@ -10,6 +10,8 @@ import { list, oneOf } from './schema';
 import { closest } from './suggest';
 import { CONTROL_NAMES, SERVICE_NAMES, V1_SECTIONS, V3_SECTIONS, nauthilus3Root, type Layout, type Rule } from './nauthilus3-schema';
 import { Val, type ConfigContext, type MapEntry } from './yaml-source';
+import { parsePolicy } from '../policy/config';
+import type { PolicyConfig } from '../policy/types';
 
 /** Where one synthetic 1.x map sits. */
 interface Place { map: YAMLMap }
@@ -22,6 +24,8 @@ export interface Nauthilus3Result {
   warnings: AuthStudioError[];
   /** Whether the file has a 3.1-only section (`plugins`). */
   uses31: boolean;
+  /** auth.policy, read for the policy layer (undefined without one or after reporting a problem). */
+  policy?: PolicyConfig;
 }
 
 /** Builds the 1.x document from the 3.x one, rule by rule (see nauthilus3-schema.ts). */
@@ -226,7 +230,12 @@ export function materializeNauthilus3(root: Val): Nauthilus3Result {
   const ignoreV1 = Object.fromEntries(v1.map((k): [string, Rule] => [k, { kind: 'ignore' }]));
   b.walk(root, { keys: { ...ROOT.keys, ...ignoreV1 }, hidden: [...v1] }, { map: b.root });
   completeFeatures(b);
-  return { root: new Val(root.ctx, b.root, '', root.offset), warnings: warningsOf(b, root.ctx), uses31: root.child('plugins') !== undefined };
+  const pv = root.child('auth')?.child('policy');
+  const uses31 = root.child('plugins') !== undefined;
+  const v31 = uses31 || root.child('nauthilus')?.sourceText === '3.1';
+  const policyWarnings: AuthStudioError[] = [];
+  const policy = pv?.isMap ? parsePolicy(pv, { v31, plugins: uses31, warnings: policyWarnings }) : undefined;
+  return { root: new Val(root.ctx, b.root, '', root.offset), warnings: [...warningsOf(b, root.ctx), ...policyWarnings], uses31, policy };
 }
 
 /**

@@ -36,7 +36,6 @@ const group = (keys: Record<string, Rule>): Rule => ({ kind: 'group', layout: { 
 const unsupported = (why: string): Rule => ({ kind: 'unsupported', why });
 const same = (...names: string[]): Record<string, Rule> => Object.fromEntries(names.map((n) => [n, to(n)]));
 const ignored = (...names: string[]): Record<string, Rule> => Object.fromEntries(names.map((n) => [n, IGNORE]));
-const unsupportedAll = (why: string, ...names: string[]): Record<string, Rule> => Object.fromEntries(names.map((n) => [n, unsupported(why)]));
 
 /** Nauthilus 3.x control names (definitions.Control*) and its one service name. */
 export const CONTROL_NAMES = ['tls_encryption', 'rbl', 'relay_domains', 'lua', 'brute_force'] as const;
@@ -140,7 +139,7 @@ const HOOK: Layout = {
   },
 };
 
-const POLICY_WHY = 'the declarative policy layer is not evaluated by AuthStudio yet';
+const POLICY_WHY = 'not evaluated by AuthStudio\'s policy layer yet';
 
 const AUTH = (features: Rule, services: Rule, backendOrder: CustomApply): Rule => group({
   request: IGNORE,
@@ -168,8 +167,12 @@ const AUTH = (features: Rule, services: Rule, backendOrder: CustomApply): Rule =
       lua: group({ environment: itemsTo('lua.features', { keys: same('name', 'script_path') }), subject: itemsTo('lua.filters', { keys: same('name', 'script_path') }) }),
     }),
     obligation_targets: group({ lua: group({ actions: itemsTo('lua.actions', { keys: same('type', 'name', 'script_path') }) }) }),
-    ...ignored('report', 'mode'),
-    ...unsupportedAll(POLICY_WHY, 'sets', 'scheduler_guards', 'default_policy', 'registry_scripts', 'request_headers', 'request_metadata', 'attribute_exports', 'checks', 'policies', 'localization'),
+    // read by engine/policy/config.ts from the same nodes
+    ...ignored('report', 'mode', 'default_policy', 'registry_scripts', 'request_headers', 'attribute_exports', 'checks', 'policies'),
+    sets: group({ networks: IGNORE, strings: IGNORE, time_windows: IGNORE }),
+    scheduler_guards: unsupported(`${POLICY_WHY}: scheduler guards (checks always run)`),
+    request_metadata: unsupported(`${POLICY_WHY}: gRPC request metadata (AuthStudio serves HTTP only)`),
+    localization: unsupported(`${POLICY_WHY}: localized response messages`),
   }),
 });
 

@@ -1,4 +1,5 @@
 // The validated, resolved configuration the engine runs on (what engine/config/load.ts produces).
+import type { PolicyConfig } from '../policy/types';
 import type { AuthStudioError } from '../errors/registry';
 import type { ServerFeature } from './server-features';
 
@@ -264,6 +265,8 @@ export interface AuthStudioConfig {
   profileExplicit?: boolean;
   /** The config file's layout: Nauthilus 1.x sections (server, lua, ...) or 3.x ones (runtime, storage, auth, ...). */
   layout?: ConfigLayout;
+  /** Nauthilus 3.x `auth.policy`: the declarative policy layer (3.x layouts only). */
+  policy?: PolicyConfig;
   /** Problems that do not stop the engine (e.g. a section server.features switches off); `check` reports them. */
   warnings?: AuthStudioError[];
 }

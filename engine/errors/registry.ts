@@ -26,6 +26,7 @@ export const ERRORS = {
   AS_ERR_LUA_TIMEOUT: { status: 500, summary: 'A Lua script ran longer than lua_script_timeout.' },
   AS_ERR_LUA_MEMORY: { status: 500, summary: 'A Lua script used more memory than its VM may.' },
   AS_ERR_LUA_NUMBER_TEXT: { status: 400, summary: 'A script concatenates a division\'s result: Lua 5.1 (Nauthilus) writes "3", Lua 5.4 "3.0" (a check warning).' },
+  AS_ERR_POLICY_CONFIG: { status: 500, summary: 'A Nauthilus 3.x policy (auth.policy) cannot be built: a registry script failed, or a rule names an unknown attribute or compares it with a value of the wrong type.' },
   AS_ERR_LUA_INIT: { status: 500, summary: 'An init script does not compile, or failed while it ran (logged; the engine goes on).' },
   AS_ERR_POOL_BUSY: { status: 503, summary: 'Too many requests are in flight (max_concurrent_requests).' },
   AS_ERR_REDIS: { status: 500, summary: 'Redis did not answer or answered with an error.' },

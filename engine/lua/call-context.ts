@@ -2,6 +2,7 @@
 import { StoreBudget } from './store-budget';
 import type { StageKind } from '../api/contract-types';
 import type { BackendServerConfig } from '../config/types';
+import type { PolicySink } from '../policy/sink';
 
 /** A trace event keeps at most this many characters of a string (a log line, a key). */
 const EVENT_TEXT_MAX = 512;
@@ -127,6 +128,8 @@ export class CallContext {
   stage: StageKind | undefined;
   /** Set while filters run: what nauthilus_backend lists and collects (undefined elsewhere: its functions raise). */
   backend: FilterBackend | undefined;
+  /** Nauthilus 3.x: the request's policy facts, where nauthilus_policy.emit_attribute records (undefined: no policy layer). */
+  policy: PolicySink | undefined;
   /** Whether events (Redis commands, HTTP calls) should be recorded for the trace. */
   readonly recordEvents: boolean;
   /** What the request's scripts keep on the JS side, counted against lua_memory_limit (see store-budget.ts). */

@@ -7,6 +7,8 @@
 //
 // Features (Lua and built-in) do not run for no-auth requests nor for client addresses "", 127.0.0.1, ::1.
 //
+// Nauthilus 3.x configs with auth.policy add the policy layer's facts and decisions (see policy-stage.ts).
+//
 // Any Lua error, timeout or backend failure is a temporary failure: never a success.
 import type { AuthStudioConfig } from '../config/types';
 import type { EngineServices } from '../lua/services';
@@ -21,6 +23,8 @@ import { runLuaStage, StageStatus } from './lua-stages';
 import { roundMs, type StageRecord } from './trace';
 import type { BuiltinCheck, BackendOutcome, PasswordCache } from './extensions';
 import { applyFilterBackend, filterBackendState } from './filter-backend';
+import type { PolicySnapshot } from '../policy/registry';
+import { PolicyRun, policyAfterDecide, policyPreAuth } from './policy-stage';
 
 export type Decision = 'ok' | 'fail' | 'tempfail';
 
@@ -72,6 +76,8 @@ export interface Generation {
   /** Built-in checks, in pipeline order (brute force, TLS, relay domains, RBL). */
   checks: BuiltinCheck[];
   passwordCache?: PasswordCache;
+  /** Nauthilus 3.x auth.policy, built (registry scripts run) for this generation. */
+  policy?: PolicySnapshot;
 }
 
 export interface PipelineDeps {
@@ -156,6 +162,7 @@ export class AuthPipeline {
       if (config.profile === '3.1') base.auth_login_attempt = f.auth_login_attempt ? Number(f.auth_login_attempt) : 0;
     }
     const state: StageState = { call, base, out, timeout, pools, req, config, checks: gen.checks, passwordCache: gen.passwordCache };
+    if (gen.policy && req.mode !== 'list-accounts') state.policy = new PolicyRun(gen.policy, state);
 
     try {
       if (req.mode === 'list-accounts') {
@@ -163,6 +170,7 @@ export class AuthPipeline {
         return this.finish(state, t0);
       }
       await this.decide(state);
+      if (state.policy) await policyAfterDecide(this, state, this.deps.services.logger);
       // checks learn every decision (brute force keeps or gives back the slot it took)
       for (const check of state.checks) if (check.afterDecision) await check.afterDecision(state.out, state);
       return this.finish(state, t0);
@@ -197,6 +205,7 @@ export class AuthPipeline {
       const skipped = [...(state.config.lua.features.length ? ['lua'] : []), ...builtin.map((c) => c.name)];
       for (const name of skipped) state.call.customLogs.push([`feature_${name}`, 'localhost']);
     }
+    if (state.policy && (await policyPreAuth(this, state))) return;
     if (state.req.mode === 'auth' && state.req.fields.password === '') return this.refuseEmptyPassword(state);
     if (!(await this.runBackends(state))) return;
     await this.runFilters(state);
@@ -210,6 +219,7 @@ export class AuthPipeline {
     state.out.trace.push({ stage: 'backend', name: 'empty_password', duration_ms: 0, result: 'fail (empty password)', logs: {} });
     state.out.decision = 'fail';
     state.passwordJudged = true;
+    state.policy?.recordEmptyPassword();
   }
 
   private finish(state: StageState, t0: number): AuthOutcome {
@@ -228,13 +238,16 @@ export class AuthPipeline {
   private async runCheck(check: BuiltinCheck, state: StageState): Promise<boolean> {
     const t0 = performance.now();
     const r = await check.run(state);
+    state.policy?.recordCheck(check, r, state.req.fields.username);
     if (!r) return false;
     const record: StageRecord = { stage: check.stage, name: check.name, duration_ms: 0, result: r.result, logs: {} };
     if (r.statusMessage) record.status_message = r.statusMessage;
     if (r.error) record.error = r.error;
     state.out.trace.push(record);
     if (r.luaFields) Object.assign(state.base, r.luaFields);
-    if (r.decision) {
+    // Nauthilus 3.0: with pre_auth policies configured, the check only records its fact
+    if (r.decision && state.policy?.collectPreAuth) record.result += ' (fact for the pre_auth policies)';
+    else if (r.decision) {
       // Nauthilus 1.10 (core/features.go processFeatureAction): actions see which feature decided
       if (check.actionType) state.base.feature = state.base.environment = check.name;
       // Nauthilus 3.0 (core/auth.go): a reject by brute force expects neither stage, by another check no subjects
@@ -269,7 +282,10 @@ export class AuthPipeline {
       const r = await runLuaStage(pool, 'feature', feature.name, chunkName(feature.script), 'feature', stageRequest(state), state.call, state.timeout);
       state.out.trace.push(r.record);
       status.settle(r.record);
-      if (r.error) return this.tempfail(state, r.error.format()) && 'decided';
+      if (r.error) {
+        state.policy?.recordFeature(feature.name, false, false, true);
+        return this.tempfail(state, r.error.format()) && 'decided';
+      }
       const [t, a, result, skipped] = r.values as [boolean, boolean, number, boolean | undefined];
       if (skipped) {
         r.record.result = 'skipped (no nauthilus_call_feature)';
@@ -281,7 +297,9 @@ export class AuthPipeline {
       if (result !== 0) this.deps.services.logger.debug({ session: state.req.session, feature: feature.name, result: resultText(result) }, 'Lua feature finished');
       triggered ||= t;
       abort ||= a;
+      state.policy?.recordFeature(feature.name, t, a);
     }
+    if (state.policy?.collectPreAuth) return 'go';
     if (triggered) {
       state.base.feature = state.base.environment = 'lua';
       if (isNauthilus3(state.config)) Object.assign(state.base, { environment_rejected: true, subject_stage_expected: false });
@@ -329,9 +347,13 @@ export class AuthPipeline {
       if (!pool || !script) return this.tempfail(state, `no Lua backend "${backendName}" is configured`) && false;
       const r = await runLuaStage(pool, 'backend', backendName === 'default' ? 'lua' : backendName, chunkName(script), 'verify', stageRequest(state), state.call, state.timeout);
       state.out.trace.push(r.record);
-      if (r.error) return this.tempfail(state, r.error.format()) && false;
+      if (r.error) {
+        state.policy?.recordBackend(undefined, false);
+        return this.tempfail(state, r.error.format()) && false;
+      }
       const [code, br] = r.values as [number, BackendOutcome | null];
       if (code !== 0 || !br) {
+        state.policy?.recordBackend(undefined, false);
         r.record.result = 'fail';
         return this.tempfail(state, `backend ${backendName} returned BACKEND_RESULT_FAIL`) && false;
       }
@@ -346,6 +368,7 @@ export class AuthPipeline {
       break;
     }
     if (!result) return this.tempfail(state, 'no backend answered') && false;
+    state.policy?.recordBackend(result, state.req.mode === 'no-auth');
     state.passwordJudged = true;
     const attributes = result.attributes ?? {};
     const accountField = result.account_field ?? undefined;
@@ -393,6 +416,7 @@ export class AuthPipeline {
       state.out.trace.push(r.record);
       status.settle(r.record);
       if (r.error) {
+        state.policy?.recordFilter(filter.name, false, true);
         this.tempfail(state, r.error.format());
         return;
       }
@@ -405,6 +429,7 @@ export class AuthPipeline {
       r.record.result = [reject ? 'reject' : result === 0 ? 'accept' : '', result === 0 ? '' : resultText(result)].filter(Boolean).join(', ');
       if (result !== 0) this.deps.services.logger.debug({ session: state.req.session, filter: filter.name, result: resultText(result) }, 'Lua filter finished');
       rejected ||= reject;
+      state.policy?.recordFilter(filter.name, reject);
     }
     if (rejected && state.out.decision === 'ok') {
       state.out.decision = 'fail';
@@ -507,4 +532,6 @@ export interface StageState {
   passwordCache?: PasswordCache;
   /** Set once a backend (or the empty-password rule) judged the password: a failure then counts for brute force. */
   passwordJudged?: boolean;
+  /** Nauthilus 3.x policy layer of this request (3.x configs with auth.policy). */
+  policy?: PolicyRun;
 }

@@ -49,6 +49,9 @@ export function pathNodes(doc: Document): PathNode[] {
   const inits = doc.getIn([...luaConf, 'init_script_paths'], true);
   if (isSeq(inits)) inits.items.forEach((_item, i) => str([...luaConf, 'init_script_paths', i]));
   str([...luaConf, 'package_path'], 'package_path');
+  // Nauthilus 3.x auth.policy.registry_scripts: a list of script paths
+  const registry = layoutOf(doc) === '3.x' ? doc.getIn(['auth', 'policy', 'registry_scripts'], true) : undefined;
+  if (isSeq(registry)) registry.items.forEach((_item, i) => str(['auth', 'policy', 'registry_scripts', i]));
   return out;
 }
 

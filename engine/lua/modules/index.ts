@@ -30,6 +30,7 @@ import { bruteForceModule } from './brute-force';
 import { ldapModule } from './ldap';
 import { opentelemetryModule } from './opentelemetry';
 import { cborModule } from './cbor';
+import { policyModule } from './policy';
 
 import { gllStatsModule } from './gll-stats';
 import { gllRuntimeModule } from './gll-runtime';
@@ -49,7 +50,7 @@ import { gllInspectModule } from './gll-inspect';
 import { gllRegexpModule } from './gll-regexp';
 
 /** Every module `require` can load, in documentation order. */
-export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, ldapModule, softWhitelistModule, bruteForceModule, opentelemetryModule, cborModule, gllHttpModule, gllHttpClientModule, gllHttpUtilModule, telegramModule, gllHexModule, gllBitModule, gllShellescapeModule, gllHumanizeModule, gllFilepathModule, gllInspectModule, gllRegexpModule, gllStatsModule, gllRuntimeModule, gllGoosModule, gllIoutilModule, gllLogModule, gllLogLevelModule, gllCmdModule, gllStorageModule, gllCertUtilModule, gllXmlpathModule];
+export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, ldapModule, softWhitelistModule, bruteForceModule, opentelemetryModule, cborModule, policyModule, gllHttpModule, gllHttpClientModule, gllHttpUtilModule, telegramModule, gllHexModule, gllBitModule, gllShellescapeModule, gllHumanizeModule, gllFilepathModule, gllInspectModule, gllRegexpModule, gllStatsModule, gllRuntimeModule, gllGoosModule, gllIoutilModule, gllLogModule, gllLogLevelModule, gllCmdModule, gllStorageModule, gllCertUtilModule, gllXmlpathModule];
 
 /**
  * Nauthilus 1.x `dynamic_loader` names. Every name is accepted (3.x treats the call as a no-op);

@@ -83,6 +83,9 @@ export class TraceView {
       })),
       Object.keys(s.logs).length ? h('div', { class: 'stage-logs' }, ...Object.entries(s.logs).map(([k, v]) => h('code', { class: 'log-chip' }, `${k}=${v}`))) : null,
       s.status_message ? h('div', { class: 'stage-status' }, `status message: ${s.status_message}`) : null,
+      s.policy ? h('details', { class: 'stage-policy', 'data-policy': s.policy.policy },
+        h('summary', {}, `${s.policy.enforced ? 'decided' : 'observe mode, not applied'}: policy ${s.policy.policy} (${s.policy.stage}) → ${s.policy.decision}${s.policy.obligations.length ? ` · obligations ${s.policy.obligations.join(', ')}` : ''}`),
+        h('table', { class: 'events' }, h('tbody', {}, ...Object.entries(s.policy.attributes).map(([k, v]) => h('tr', {}, h('td', { class: 'mono' }, k), h('td', { class: 'mono' }, JSON.stringify(v))))))) : null,
       s.error ? h('div', { class: 'stage-error' }, s.error,
         place ? h('button', { class: 'link', onclick: () => this.openAt(place.file, place.line) }, ` open ${place.file}:${place.line}`) : null) : null);
   }

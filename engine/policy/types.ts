@@ -1,0 +1,117 @@
+// The Nauthilus 3.x declarative policy layer (auth.policy) as plain, serializable data: what the config says and
+// the attributes rules may test. Names follow Nauthilus v3.0.1 (server/policy/types.go, server/config/schema_v2.go).
+
+export const STAGES = ['pre_auth', 'auth_backend', 'subject_analysis', 'account_provider', 'auth_decision'] as const;
+export type PolicyStage = (typeof STAGES)[number];
+export const OPERATIONS = ['authenticate', 'lookup_identity', 'list_accounts'] as const;
+export type PolicyOperation = (typeof OPERATIONS)[number];
+export const DECISIONS = ['permit', 'deny', 'tempfail', 'neutral'] as const;
+export type PolicyDecisionKind = (typeof DECISIONS)[number];
+export const ATTRIBUTE_TYPES = ['bool', 'string', 'string_list', 'number', 'ip', 'cidr', 'datetime'] as const;
+export type AttributeType = (typeof ATTRIBUTE_TYPES)[number];
+export const OPERATORS = ['is', 'eq', 'ne', 'in', 'not_in', 'matches', 'exists', 'contains', 'contains_any', 'contains_all', 'contains_none', 'gt', 'gte', 'lt', 'lte', 'cidr_contains', 'within_time_window'] as const;
+export type Operator = (typeof OPERATORS)[number];
+
+/** The only built-in policy set (policy.BuiltinDefaultSet). */
+export const BUILTIN_DEFAULT_SET = 'standard_auth';
+
+/** Check types (policy.CheckType*) and the stage each belongs to. */
+export const CHECK_TYPES: Record<string, PolicyStage> = {
+  'builtin.brute_force': 'pre_auth',
+  'builtin.tls_encryption': 'pre_auth',
+  'builtin.relay_domains': 'pre_auth',
+  'builtin.rbl': 'pre_auth',
+  'lua.environment': 'pre_auth',
+  'backend.ldap': 'auth_backend',
+  'backend.lua': 'auth_backend',
+  'lua.subject': 'subject_analysis',
+  'backend.account_provider': 'account_provider',
+};
+
+/** Registered obligations (policy.Obligation*) and the actions lua_action.dispatch may name. */
+export const OBLIGATIONS = ['auth.obligation.brute_force.update', 'auth.obligation.lua_action.dispatch', 'auth.obligation.lua_post_action.enqueue'] as const;
+export const LUA_DISPATCH_ACTIONS = ['brute_force', 'lua', 'tls_encryption', 'relay_domains', 'rbl'] as const;
+
+/** One condition node, with the key path it was written at (for errors found after loading). */
+export type Condition =
+  | { kind: 'always'; path: string }
+  | { kind: 'all' | 'any'; children: Condition[]; path: string }
+  | { kind: 'not'; child: Condition; path: string }
+  | { kind: 'attribute'; attribute: string; detail?: string; op: Operator; value: unknown; path: string };
+
+export interface Effect { id: string; args: Record<string, unknown> }
+
+export interface PolicyRule {
+  name: string;
+  stage: PolicyStage;
+  operations: PolicyOperation[];
+  requireChecks: string[];
+  when: Condition;
+  decision: PolicyDecisionKind;
+  reason?: string;
+  /** then.response_message: where the client-visible message comes from (default: the standard text). */
+  responseMessage?: { from: 'literal' | 'attribute_detail' | 'i18n'; text?: string; attribute?: string; detail?: string; fallback?: string };
+  obligations: Effect[];
+  advice: Effect[];
+  skipRemainingStageChecks: boolean;
+  path: string;
+}
+
+export interface PolicyCheck { name: string; type: string; stage: PolicyStage; operations: PolicyOperation[]; configRef?: string; observeSafe?: boolean }
+
+export interface AttributeExport { id: string; attribute: string; type: 'bool' | 'string' | 'string_list' | 'number' }
+
+export interface RequestHeaderAttribute { header: string; attribute: string; trim: boolean; case?: 'lower' | 'upper'; maxLength: number }
+
+/** auth.policy as AuthStudio evaluates it. */
+export interface PolicyConfig {
+  mode: 'enforce' | 'observe';
+  defaultPolicy: string;
+  networks: Record<string, string[]>;
+  /** sets.time_windows, for `within_time_window: "@time_window.<name>"`: IANA zone, weekdays (0 = Sunday), [start, end) minutes. */
+  timeWindows: Record<string, { timezone: string; days: number[]; intervals: Array<[number, number]> }>;
+  /** Nauthilus 3.1 sets.strings, for `in: "@string.<name>"`. */
+  strings: Record<string, string[]>;
+  registryScripts: Array<{ path: string; displayPath: string }>;
+  attributeExports: AttributeExport[];
+  requestHeaders: RequestHeaderAttribute[];
+  checks: PolicyCheck[];
+  policies: PolicyRule[];
+  /** Names of the Lua environment and subject attribute sources (their generated attributes). */
+  environmentSources: string[];
+  subjectSources: string[];
+  /** A 3.1 file with a `plugins:` section: attributes AuthStudio does not know are taken as the plugins' (never set). */
+  pluginAttributes: boolean;
+}
+
+/** One attribute a rule may test. */
+export interface AttributeDefinition {
+  id: string;
+  type: AttributeType;
+  stage: PolicyStage;
+  details?: Record<string, AttributeType>;
+  /** Who may emit it: built-in facts, or Lua through nauthilus_policy.emit_attribute. */
+  source: 'builtin' | 'lua';
+  operations?: PolicyOperation[];
+}
+
+/** policy.IdentifierSegment: lower case, runs of other characters become one "_", trimmed; a leading digit gets "b_". */
+export function identifierSegment(input: string): string {
+  let out = '';
+  let prevUnderscore = false;
+  for (const ch of input.trim()) {
+    const c = /[a-z0-9_]/.test(ch) ? ch : /[A-Z]/.test(ch) ? ch.toLowerCase() : '_';
+    if (c === '_') {
+      // a run of separators is one "_", none at the start
+      if (out.length > 0 && !prevUnderscore) out += c;
+      prevUnderscore = true;
+      continue;
+    }
+    prevUnderscore = false;
+    out += c;
+  }
+  let result = out.replace(/^_+|_+$/g, '');
+  if (result === '') result = 'bucket';
+  if (/^[0-9]/.test(result)) result = 'b_' + result;
+  return result;
+}
