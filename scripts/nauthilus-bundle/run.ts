@@ -13,7 +13,7 @@ import { AuthEngine } from '../../engine/engine';
 import { buildHttpApp } from '../../engine/http/app';
 import { checkWorkspace } from '../../engine/check';
 import { startStandIns, type StandIns } from './standins';
-import { softDelayReturnsOneValue, extractBundle, bundleScripts, prepareMariaDb, writeCsv, writeSiteConfig, siteEnv, USERS } from './site';
+import { softDelayReturnsOneValue, extractBundle, bundleScripts, prepareMariaDb, dropMariaDb, writeCsv, writeSiteConfig, siteEnv, USERS } from './site';
 import { Driver } from './scenario';
 import { CHECKS, IP, keySpelling, runScenario, runErrors, type CheckContext } from './checks';
 import { KNOWN, NOTES, OUT_OF_SCOPE, csvChecks, runExampleChunk, serveRun } from './whole';
@@ -163,6 +163,7 @@ async function main(): Promise<void> {
     for (const r of serve) rows.push({ script: `serve: ${r.what}`, compiles: '-', runs: r.ok ? 'yes' : 'no', does: r.ok ? 'yes' : 'no', note: r.note ?? '', failed: !r.ok });
   } finally {
     await s.close();
+    await dropMariaDb().catch((e: Error) => console.error(`could not drop the nauthilus database and user: ${e.message}`));
     fs.rmSync(path.dirname(bundle), { recursive: true, force: true });
   }
   process.stdout.write = write;

@@ -72,6 +72,17 @@ export async function prepareMariaDb(): Promise<void> {
   }
 }
 
+/** Removes what prepareMariaDb made: the shared MariaDB keeps nothing of a run. */
+export async function dropMariaDb(): Promise<void> {
+  const root = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root' });
+  try {
+    await root.query('DROP DATABASE IF EXISTS nauthilus');
+    await root.query("DROP USER IF EXISTS 'nauthilus'@'localhost', 'nauthilus'@'127.0.0.1'");
+  } finally {
+    await root.end();
+  }
+}
+
 /** The CSV testing_csv_loader.lua reads: username, password, expected_ok and one extra attribute column. */
 export function writeCsv(dir: string): string {
   const file = path.join(dir, 'logins.csv');
