@@ -11,9 +11,15 @@ local USERS = {
   bob = { account = "bob@example.com", hash = "{SSHA256}ixSEO/oFa/ZlTBkYi7g8OwUfxlz10amcwM5IMdT9yvBzYWx0NTY3OA==", name = "Bob Example" },
 }
 
+-- account -> user: a login may name the account too, as with a real backend's
+-- `WHERE username = ? OR account = ?` (Dovecot looks the user up again by the Auth-User it was given)
+local BY_ACCOUNT = {}
+for _, user in pairs(USERS) do BY_ACCOUNT[string.lower(user.account)] = user end
+
 function nauthilus_backend_verify_password(request)
   local b = nauthilus_backend_result.new()
-  local user = USERS[string.lower(request.username)]
+  local login = string.lower(request.username)
+  local user = USERS[login] or BY_ACCOUNT[login]
   if user == nil then
     return nauthilus_builtin.BACKEND_RESULT_OK, b
   end

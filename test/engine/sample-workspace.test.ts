@@ -22,6 +22,18 @@ test('alice and bob log in with their sample passwords; wrong passwords fail', a
   assert.equal((await login({ username: 'nobody', password: 'x' })).statusCode, 403);
 });
 
+test('the sample backend finds a user by login name and by account name: the no-auth lookup Dovecot makes with the Auth-User it got succeeds', async () => {
+  const ok = await login({ username: 'alice', password: 'alice-secret' });
+  assert.equal(ok.statusCode, 200);
+  assert.equal(ok.headers['auth-user'], 'alice@example.com');
+  const lookup = await jsonLogin(fx.app, { username: 'alice@example.com', client_ip: '198.51.100.7', protocol: 'imap' }, '?mode=no-auth');
+  assert.equal(lookup.statusCode, 200, lookup.body);
+  assert.equal(lookup.headers['auth-user'], 'alice@example.com');
+  assert.equal((await login({ username: 'Alice@Example.com', password: 'alice-secret' })).statusCode, 200);
+  assert.equal((await login({ username: 'alice@example.com', password: 'bob-secret' })).statusCode, 403);
+  assert.equal((await jsonLogin(fx.app, { username: 'carol@example.com', client_ip: '198.51.100.7', protocol: 'imap' }, '?mode=no-auth')).statusCode, 403);
+});
+
 test('the blocklist feature refuses 203.0.113.0/24 and the lua action counts the network in Redis', async () => {
   const res = await login({ username: 'alice', password: 'alice-secret', client_ip: '203.0.113.77' });
   assert.equal(res.statusCode, 403);
