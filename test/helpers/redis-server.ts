@@ -6,6 +6,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { RedisSettings } from '../../engine/config/types';
+import { freePort } from './free-port';
+
+export { freePort };
 
 export interface RedisServer {
   port: number;
@@ -82,18 +85,6 @@ process.on('exit', () => {
     }
   }
 });
-
-/** A port that was free a moment ago (listen on port 0, read it, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Send PING (after AUTH when the server has a password) and resolve when +PONG comes back; reject on any socket error. */
 function ping(port: number, timeoutMs: number, password?: string): Promise<void> {

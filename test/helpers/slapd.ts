@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './free-port';
 
 export const SLAPD_BIN = '/usr/sbin/slapd';
 export const SLAPADD_BIN = '/usr/sbin/slapadd';
@@ -18,14 +19,6 @@ export function slapdMissing(opts: { tls?: boolean } = {}): string | undefined {
   if (!existsSync(SLAPD_BIN) || !existsSync(SLAPADD_BIN)) return `slapd is not installed (${SLAPD_BIN}): apt-get install -y slapd ldap-utils`;
   if (opts.tls && spawnSync('openssl', ['version']).status !== 0) return 'openssl is not installed: apt-get install -y openssl';
   return undefined;
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 function canConnect(port: number): Promise<boolean> {

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../helpers/free-port';
 
 const LUA_MODULE = '/usr/lib/dovecot/modules/auth/libauthdb_lua.so';
 
@@ -61,17 +62,6 @@ export interface DovecotServer {
   /** `doveadm auth test -x service=imap [-x rip=IP] user pass`. */
   authTest(user: string, password: string, rip?: string): Promise<{ ok: boolean; fields: Record<string, string> }>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function quote(s: string): string {

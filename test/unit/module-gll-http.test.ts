@@ -2,10 +2,10 @@
 // options, request objects, do_request results and errors, cookies, redirects, the URL helpers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { runLua } from '../helpers/lua-harness';
 import { startHttpServer, type TestHttpServer } from '../helpers/http-server';
 import { CallContext } from '../../engine/lua/call-context';
+import { freePort as closedPort } from '../helpers/free-port';
 
 let srv: TestHttpServer;
 
@@ -32,14 +32,6 @@ before(async () => {
   });
 });
 after(() => srv.close());
-
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 test('Nauthilus 1.10 (gopher-lua-libs http): dynamic_loader("nauthilus_gll_http"), http.request + client:do_request return code, body and headers', async () => {
   const [code, body, ctype, reply] = await runLua(`

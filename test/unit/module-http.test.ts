@@ -1,10 +1,10 @@
 // glua_http against a real local HTTP server: methods, headers, body, query, status, timeouts, refused ports, trace.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { runLua } from '../helpers/lua-harness';
 import { startHttpServer, type TestHttpServer } from '../helpers/http-server';
 import { CallContext } from '../../engine/lua/call-context';
+import { freePort as closedPort } from '../helpers/free-port';
 
 let srv: TestHttpServer;
 
@@ -27,15 +27,6 @@ before(async () => {
 });
 
 after(() => srv.close());
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 test('every method reaches the server and returns status_code, body, body_size and headers', async () => {
   const [out] = await runLua(`
