@@ -144,7 +144,7 @@ const POLICY_WHY = 'not evaluated by AuthStudio\'s policy layer yet';
 const AUTH = (features: Rule, services: Rule, backendOrder: CustomApply): Rule => group({
   request: IGNORE,
   backchannel: group({ basic_auth: to('server.basic_auth'), oidc_bearer: unsupported('OIDC bearer tokens are not checked by AuthStudio (use basic_auth)') }),
-  pipeline: group({ max_concurrent_requests: to('server.max_concurrent_requests'), ...ignored('max_login_attempts', 'wait_delay', 'local_cache_ttl', 'password_history', 'master_user') }),
+  pipeline: group({ max_concurrent_requests: to('server.max_concurrent_requests'), max_login_attempts: to('server.max_login_attempts'), wait_delay: to('server.nginx_wait_delay'), ...ignored('local_cache_ttl', 'password_history', 'master_user') }),
   upstreams: IGNORE,
   backends: BACKENDS(backendOrder),
   controls: group({

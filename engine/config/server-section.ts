@@ -75,6 +75,8 @@ const serverShape = struct({
   lua_allow_io: def(bool(), false),
   features: opt(serverFeatures),
   auth_wait: def(duration(), 0),
+  nginx_wait_delay: opt(int({ min: 0, max: 255 })),
+  max_login_attempts: opt(int({ min: 1, max: 255 })),
   password_nonce: def(str({ minLength: 1 }), SERVER_DEFAULTS.passwordNonce),
   trusted_proxies: def(list(ipOrCidr), [...SERVER_DEFAULTS.trustedProxies]),
   dns: opt(struct({ resolver: opt(andThen(hostPort({ defaultPort: 53 }), formatHostPort)), timeout: opt(duration({ positive: true })) })),
@@ -106,6 +108,8 @@ export const serverSection: Spec<ServerConfig> = andThen(serverShape, (s) => {
     const j = s.jwt_auth;
     out.jwtAuth = { enabled: j.enabled, secretKey: j.secret_key ?? '', tokenExpirySec: msToSeconds(j.token_expiry), refreshToken: j.refresh_token, users: j.users };
   }
+  if (s.nginx_wait_delay !== undefined) out.nginxWaitDelaySec = s.nginx_wait_delay;
+  if (s.max_login_attempts !== undefined) out.maxLoginAttempts = s.max_login_attempts;
   if (s.lua_cache_memory_limit !== undefined) out.luaCacheMemoryBytes = s.lua_cache_memory_limit;
   if (s.dns?.resolver !== undefined) out.dnsResolver = s.dns.resolver;
   if (s.dns?.timeout !== undefined) out.dnsTimeoutMs = s.dns.timeout;

@@ -116,8 +116,15 @@ export interface ServerConfig {
   maxBodyBytes: number;
   /** Let scripts use the `io` library (default false). */
   luaAllowIo: boolean;
-  /** Auth-Wait header value on failures, seconds (0 = none). */
+  /**
+   * `auth_wait` (AuthStudio's own key): a fixed Auth-Wait in seconds for every refused login; 0 (default) uses
+   * Nauthilus's curve from `nginxWaitDelaySec` (see engine/pipeline/auth-wait.ts).
+   */
   authWaitSec: number;
+  /** `nginx_wait_delay` (Nauthilus: NAUTHILUS_NGINX_WAIT_DELAY in 1.x, auth.pipeline.wait_delay in 3.x), seconds; 0 = no Auth-Wait. Default 10. */
+  nginxWaitDelaySec?: number;
+  /** `max_login_attempts` (auth.pipeline.max_login_attempts in 3.x): the attempt count Auth-Wait grows to. Default 15. */
+  maxLoginAttempts?: number;
   /** Nonce mixed into password hashes in the cache. */
   passwordNonce: string;
   /**

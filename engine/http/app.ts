@@ -147,7 +147,7 @@ async function authenticateOrTempfail(engine: AuthEngine, req: AuthRequest): Pro
     if (!isAuthStudioError(e)) throw e;
     return {
       decision: 'tempfail', session: req.session ?? newSessionId(), attributes: {}, fromCache: false, trace: [], customLogs: [],
-      latencyMs: 0, postActions: Promise.resolve([]), protocol: req.fields.protocol, authWaitSec: 0,
+      latencyMs: 0, postActions: Promise.resolve([]), protocol: req.fields.protocol,
       statusMessage: TEMPFAIL_MESSAGE, error: e.message,
     };
   }

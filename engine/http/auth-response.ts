@@ -60,7 +60,7 @@ export function sendAuthReply(reply: FastifyReply, req: AuthRequest, out: AuthOu
   }
   reply.header('Auth-Status', headerSafe(out.statusMessage ?? ''));
   if (out.decision === 'fail') {
-    if (out.authWaitSec > 0) reply.header('Auth-Wait', String(out.authWaitSec));
+    if (out.authWaitSec !== undefined && req.endpoint !== 'basic') reply.header('Auth-Wait', String(out.authWaitSec));
     return reply.code(403).type('application/json; charset=utf-8').send(bytes({ ok: false, status_message: out.statusMessage }));
   }
   return reply.code(500).type('application/json; charset=utf-8').send(bytes({ ok: false, error: 'temporary failure', session: out.session }));
@@ -81,10 +81,10 @@ export function sendNginxReply(reply: FastifyReply, req: AuthRequest, out: AuthO
   }
   reply.header('Auth-Status', headerSafe(out.statusMessage ?? ''));
   if (out.decision === 'fail') {
-    if (out.authWaitSec > 0) reply.header('Auth-Wait', String(out.authWaitSec));
+    if (out.authWaitSec !== undefined) reply.header('Auth-Wait', String(out.authWaitSec));
     if (smtp) reply.header('Auth-Error-Code', '535 5.7.8');
   } else {
-    reply.header('Auth-Wait', String(Math.max(out.authWaitSec, 3)));
+    // a temporary failure carries no Auth-Wait (Nauthilus 1.10/3.0 AuthTempFail): nginx answers the client and closes
     if (smtp) reply.header('Auth-Error-Code', '451 4.3.0');
   }
   return reply.code(200).type('text/plain; charset=utf-8').send(Buffer.alloc(0));

@@ -25,6 +25,7 @@ import type { BuiltinCheck, BackendOutcome, PasswordCache } from './extensions';
 import { applyFilterBackend, filterBackendState } from './filter-backend';
 import type { PolicySnapshot } from '../policy/registry';
 import { PolicyRun, policyAfterDecide, policyPreAuth } from './policy-stage';
+import { authWaitSeconds } from './auth-wait';
 
 export type Decision = 'ok' | 'fail' | 'tempfail';
 
@@ -52,8 +53,8 @@ export interface AuthOutcome {
   postActions: Promise<StageRecord[]>;
   /** For the protocol-specific failure responses (nginx SMTP codes). */
   protocol: string;
-  /** Auth-Wait seconds to send with a failure (0 = none). */
-  authWaitSec: number;
+  /** Auth-Wait seconds to send with a failure (undefined = no header; see auth-wait.ts). */
+  authWaitSec?: number;
   /** Headers scripts added to the answer (nauthilus_http_response), lower-case names; refused names never get here. */
   responseHeaders?: Record<string, string[]>;
   /** The backend server a filter selected (nauthilus_backend.select_backend_server): nginx's Auth-Server/Auth-Port. */
@@ -131,7 +132,7 @@ export class AuthPipeline {
     const f = req.fields;
     const out: AuthOutcome = {
       decision: 'fail', session: req.session, attributes: {}, fromCache: false, trace: [], customLogs: call.customLogs,
-      latencyMs: 0, postActions: Promise.resolve([]), protocol: f.protocol, authWaitSec: 0,
+      latencyMs: 0, postActions: Promise.resolve([]), protocol: f.protocol,
     };
     // scripts read the request the auth call came as and add headers to its answer (Nauthilus 1.10)
     call.httpRequest = req.http ?? emptyHttpRequest();
@@ -229,7 +230,7 @@ export class AuthPipeline {
     if (out.decision === 'fail' && out.statusMessage === undefined) out.statusMessage = call.statusMessage ?? DEFAULT_FAIL_MESSAGE;
     // a built-in check may name the reason (TLS required); otherwise the generic text, never script details
     if (out.decision === 'tempfail') out.statusMessage ??= TEMPFAIL_MESSAGE;
-    if (out.decision === 'fail') out.authWaitSec = state.config.server.authWaitSec;
+    if (out.decision === 'fail') out.authWaitSec = authWaitSeconds(state.config.server, state.config.profile, state.req);
     out.postActions = this.schedulePostActions(state);
     return out;
   }
