@@ -21,9 +21,14 @@ interface InventoryFile {
   bundled: InventoryModule[];
 }
 
-/** The names of one version: module -> member names and method names; fields, entry points, loader names. */
+/**
+ * The names of one version: module -> member names and method names; fields, entry points, loader names. A module
+ * the inventory lists without members (a library written in Lua: inspect, loglevel) is `opaque`: its members are
+ * not known one by one.
+ */
+interface ModuleNames { members: Set<string>; methods: Set<string>; opaque: boolean }
 interface VersionNames {
-  modules: Map<string, { members: Set<string>; methods: Set<string> }>;
+  modules: Map<string, ModuleNames>;
   requestFields: Set<string>;
   entryPoints: Set<string>;
   loaderNames: Set<string>;
@@ -32,7 +37,8 @@ interface VersionNames {
 function namesOf(inv: InventoryFile): VersionNames {
   const out: VersionNames = { modules: new Map(), requestFields: new Set(), entryPoints: new Set(inv.own.entry_points), loaderNames: new Set() };
   const add = (module: string, items: InventoryItem[]) => {
-    const m = out.modules.get(module) ?? { members: new Set<string>(), methods: new Set<string>() };
+    const m = out.modules.get(module) ?? { members: new Set<string>(), methods: new Set<string>(), opaque: true };
+    if (items.length) m.opaque = false;
     for (const i of items) {
       // `:name` (a method of the global's objects), `type:name` (of a bundled object), `type.field` (object field)
       if (i.name.includes(':')) m.methods.add(i.name.split(':').pop()!);
@@ -92,14 +98,23 @@ export class ApiVersions {
     return this.where((n) => n.modules.has(name));
   }
 
-  /** A function, constant or field of a module's table. */
+  /** A function, constant or field of a module's table (of a module written in Lua: the module's versions). */
   member(module: string, name: string): NauthilusVersion[] {
-    return this.where((n) => n.modules.get(module)?.members.has(name) ?? false);
+    return this.where((n) => {
+      const m = n.modules.get(module);
+      return m !== undefined && (m.members.has(name) || m.opaque);
+    });
   }
 
-  /** A method (`obj:name`) of an object the module hands out. */
+  /**
+   * A method (`obj:name`) of an object the module hands out. Where the inventory lists no method of the module at
+   * all (it does not read every way a library makes objects), the module's versions.
+   */
   method(module: string, name: string): NauthilusVersion[] {
-    return this.where((n) => n.modules.get(module)?.methods.has(name) ?? false);
+    return this.where((n) => {
+      const m = n.modules.get(module);
+      return m !== undefined && (m.methods.has(name) || m.methods.size === 0);
+    });
   }
 
   requestField(name: string): NauthilusVersion[] {

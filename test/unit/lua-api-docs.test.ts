@@ -8,6 +8,9 @@ import path from 'node:path';
 import { runLua, testServices } from '../helpers/lua-harness';
 import { MODULES, LEGACY_LOADER_NAMES, moduleByName } from '../../engine/lua/modules/index';
 import { classify, renderInventory, loadInventory, type Row } from '../helpers/lua-api-inventory';
+import { generatedApi, versionMarks, versionsCell } from '../helpers/lua-api-version-marks';
+import { ApiVersions, versionsText } from '../../scripts/lua-api-versions';
+import type { LuaApi } from '../../renderer/src/editor/lua-api-profile';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const PAGES = path.join(ROOT, 'docs', 'lua-api');
@@ -71,14 +74,21 @@ function readPage(name: string): string | undefined {
 let inventory: Row[] = [];
 /** The same for Nauthilus 3.0's own API, probed with a 3.0 profile. */
 let inventory3: Row[] = [];
+/** The editor's data (scripts/gen-lua-api.js): every item with the Nauthilus versions that have it. */
+let api: LuaApi;
+const versions = ApiVersions.load(ROOT);
 
 /**
- * docs/lua-api.md: an index generated from the module registry, then every page, headings one level down,
- * then the generated "Nauthilus 1.10 API inventory" table.
+ * docs/lua-api.md: an index generated from the module registry, then every page, headings one level down, each
+ * followed by its generated "Nauthilus versions" table, then the generated API inventory tables.
  */
 function assemble(): string {
   const index = [...CORE, ...MODULES];
   const loaders = (name: string) => Object.keys(LEGACY_LOADER_NAMES).filter((k) => LEGACY_LOADER_NAMES[k] === name).map((k) => `\`${k}\``).join(', ') || '—';
+  const versionsOf = (name: string) => {
+    const m = api.modules.find((x) => x.name === name);
+    return m ? versionsCell(m, api.profiles) : versionsText(versions.module(name));
+  };
   const parts = [
     '# The Lua API of AuthStudio',
     '',
@@ -91,9 +101,14 @@ function assemble(): string {
     'function and the argument. Network, Redis, database and DNS calls look blocking to the script, never block',
     'other requests, and always have a timeout.',
     '',
-    '| module | 1.x `dynamic_loader` name | what it is for |',
-    '|---|---|---|',
-    ...index.map((e) => `| [\`${e.name}\`](lua-api/${e.name}.md) | ${loaders(e.name)} | ${e.summary.replace(/\|/g, '\\|')} |`),
+    'Each module, function, constant, method, entry point and request field is marked with the Nauthilus versions',
+    '(1.10, 1.12, 3.0, 3.1) that have it, read from their inventories; "AuthStudio only" marks AuthStudio\'s own',
+    'additions. The studio\'s completion offers a name only when the workspace\'s profile (`nauthilus:` in',
+    '`authstudio.yml`, see [nauthilus-3-config.md](nauthilus-3-config.md)) is one of them; its hover names the versions.',
+    '',
+    '| module | Nauthilus versions | 1.x `dynamic_loader` name | what it is for |',
+    '|---|---|---|---|',
+    ...index.map((e) => `| [\`${e.name}\`](lua-api/${e.name}.md) | ${versionsOf(e.name)} | ${loaders(e.name)} | ${e.summary.replace(/\|/g, '\\|')} |`),
     '',
     'The [Nauthilus 3.0 API inventory](#nauthilus-30-api-inventory) and the [Nauthilus 1.10 API inventory](#nauthilus-110-api-inventory)',
     'at the end list every name Nauthilus 3.0 and 1.10 give scripts (1.10: its bundled libraries\' too), and whether',
@@ -108,6 +123,8 @@ function assemble(): string {
       return !fenced && /^#{1,5}\s/.test(l) ? '#' + l : l;
     });
     parts.push('', ...body);
+    const marks = versionMarks(api, e.name, versions);
+    if (marks.length) parts.push('', ...marks);
   }
   parts.push('', renderInventory(inventory3, loadInventory('3.0')).trimEnd());
   parts.push('', renderInventory(inventory).trimEnd());
@@ -122,6 +139,7 @@ let globals: Record<string, string> = {};
 before(async () => {
   inventory = await classify();
   inventory3 = await classify(loadInventory('3.0'));
+  api = await generatedApi();
   const names = [...MODULES.map((m) => m.name), ...CORE_TABLES];
   // the VM runs with the 3.1 profile: pages document the names 3.x adds too (each says which profile has them)
   const services = testServices();
