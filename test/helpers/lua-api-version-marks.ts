@@ -30,13 +30,10 @@ const kindOf = (type: string) => (type === 'function' ? 'function' : type === 't
 
 interface Row { name: string; kind: string; cell: string }
 
-function table(title: string, intro: string, rows: Row[]): string[] {
-  return [`### ${title}`, '', intro, '', '| name | kind | Nauthilus versions |', '|---|---|---|', ...rows.map((r) => `| \`${r.name}\` | ${r.kind} | ${r.cell} |`)];
+function table(page: string, rows: Row[], note = ''): string[] {
+  return [`### Nauthilus versions of \`${page}\``, '', ...(note ? [note, ''] : []), '| name | kind | Nauthilus versions |', '|---|---|---|',
+    ...rows.map((r) => `| \`${r.name}\` | ${r.kind} | ${r.cell} |`)];
 }
-
-const INTRO = 'Generated from the Nauthilus inventories (`docs/lua-api/inventory-nauthilus-*.json`) and the engine under each profile;'
-  + ' the editor offers a name only in a workspace whose profile (`nauthilus:`) is one of these versions. Members of a library'
-  + ' written in Lua, and methods of objects whose methods the inventory does not list, carry their module\'s versions.';
 
 /**
  * The section appended to a module's page in docs/lua-api.md: the module, each member and method (and, for
@@ -50,7 +47,7 @@ export function versionMarks(api: LuaApi, page: string, versions: ApiVersions): 
     for (const m of api.modules) {
       for (const l of m.loader_names) rows.push({ name: `dynamic_loader("${l}")`, kind: 'loader name', cell: versionsText(versions.loaderName(l)) });
     }
-    return table('Nauthilus versions', `${INTRO} 1.12 and 3.x preload every module: their \`dynamic_loader\` only logs the call.`, rows);
+    return table(page, rows, '1.12 and 3.x preload every module: their `dynamic_loader` only logs the call.');
   }
   for (const mod of api.modules.filter((m) => m.name === page || m.alias_of === page)) {
     rows.push({ name: mod.global ? mod.name : `require("${mod.name}")`, kind: mod.global ? 'global table' : 'module', cell: versionsCell(mod, all) });
@@ -66,5 +63,5 @@ export function versionMarks(api: LuaApi, page: string, versions: ApiVersions): 
     }
     for (const f of api.request_fields) rows.push({ name: `request.${f.name}`, kind: 'request field', cell: versionsCell(f, all) });
   }
-  return rows.length ? table('Nauthilus versions', INTRO, rows) : [];
+  return rows.length ? table(page, rows) : [];
 }

@@ -102,9 +102,14 @@ function assemble(): string {
     'other requests, and always have a timeout.',
     '',
     'Each module, function, constant, method, entry point and request field is marked with the Nauthilus versions',
-    '(1.10, 1.12, 3.0, 3.1) that have it, read from their inventories; "AuthStudio only" marks AuthStudio\'s own',
-    'additions. The studio\'s completion offers a name only when the workspace\'s profile (`nauthilus:` in',
-    '`authstudio.yml`, see [nauthilus-3-config.md](nauthilus-3-config.md)) is one of them; its hover names the versions.',
+    '(1.10, 1.12, 3.0, 3.1) that have it: the "Nauthilus versions of ..." table after each page, generated from the',
+    'inventories (`docs/lua-api/inventory-nauthilus-*.json`, read from Nauthilus\'s source by',
+    '`scripts/nauthilus-inventory.js`) and from the engine under each profile. "AuthStudio only" marks AuthStudio\'s own',
+    'additions; "AuthStudio: not yet with the ... profile" a name that version has and AuthStudio does not provide under',
+    'that profile yet. Members of a library written in Lua, and methods of objects whose methods the inventory does not',
+    'list, carry their module\'s versions. The studio\'s completion offers a name only when the workspace\'s profile',
+    '(`nauthilus:` in `authstudio.yml`, see [nauthilus-3-config.md](nauthilus-3-config.md)) is one of its versions; its',
+    'hover names the versions.',
     '',
     '| module | Nauthilus versions | 1.x `dynamic_loader` name | what it is for |',
     '|---|---|---|---|',
@@ -244,6 +249,27 @@ test('dynamic_loader: every 1.x loader name is listed with what require then giv
 
 test('every module of the registry has a summary for the index', () => {
   for (const m of MODULES) assert.ok(m.summary && m.summary.length > 10, m.name);
+});
+
+test('docs/lua-api.md marks every module, member, method, entry point and request field with its Nauthilus versions', () => {
+  const doc = assemble();
+  const row = (name: string) => new RegExp(`^\\| \`${name.replace(/[.()[\]"]/g, '\\$&')}\` \\| [^|]+ \\| ([^|]+) \\|$`, 'm').exec(doc)?.[1];
+  const missing: string[] = [];
+  for (const m of api.modules) {
+    if (row(m.global ? m.name : `require("${m.name}")`) === undefined) missing.push(m.name);
+    for (const x of m.members) if (row(`${m.name}.${x.name}`) === undefined) missing.push(`${m.name}.${x.name}`);
+    for (const x of m.methods) if (row(`${x.object}:${x.name}`) === undefined) missing.push(`${x.object}:${x.name}`);
+  }
+  for (const e of api.entry_points) if (row(e.name) === undefined) missing.push(e.name);
+  for (const f of api.request_fields) if (row(`request.${f.name}`) === undefined) missing.push(`request.${f.name}`);
+  assert.deepEqual(missing, [], 'items without a versions row');
+  assert.equal(row('require("nauthilus_policy")'), '3.0, 3.1');
+  assert.equal(row('require("glua_crypto")'), '1.12, 3.0, 3.1');
+  assert.equal(row('nauthilus_builtin.FEATURE_TRIGGER_YES'), '1.10, 1.12');
+  assert.equal(row('nauthilus_call_subject'), '3.0, 3.1');
+  assert.equal(row('request.mfa_completed'), '3.0, 3.1');
+  assert.equal(row('dynamic_loader("nauthilus_gluacrypto")'), '1.10');
+  assert.equal(row('nauthilus_builtin.ENVIRONMENTS_ABORT_YES'), 'AuthStudio only');
 });
 
 test('docs/lua-api.md is the index plus every page (regenerate with AS_UPDATE_DOCS=1)', () => {
