@@ -162,7 +162,9 @@ async function moduleTables(names, profile, hidden, methods) {
         lines[#lines + 1] = name .. "\\t\\ttable\\t"
         for k, v in pairs(t) do add(name, k, v) end
         for _, k in ipairs(hidden[name] or {}) do
-          if rawget(t, k) == nil and t[k] ~= nil then add(name, k, t[k]) end
+          -- (a module whose __index raises for unknown names just does not have it)
+          local found, v = pcall(function() return t[k] end)
+          if rawget(t, k) == nil and found and v ~= nil then add(name, k, v) end
         end
       end
     end
