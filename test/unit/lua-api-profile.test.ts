@@ -70,6 +70,15 @@ test('Nauthilus 3.0 workspace: nauthilus_policy, require("glua_crypto"), 3.x nam
   assert.ok(mod(v, 'nauthilus_backend_result')!.methods.some((m) => m.name === 'groups'));
 });
 
+test('the 1.12 inventory is Nauthilus v1.12.5\'s: preloaded modules (no dynamic_loader names), glua_crypto, opentelemetry', () => {
+  const inv = JSON.parse(fs.readFileSync(path.join(ROOT, 'docs', 'lua-api', 'inventory-nauthilus-1.12.json'), 'utf8'));
+  assert.equal(inv.nauthilus, 'v1.12.5');
+  const modules = [...inv.own.modules, ...inv.bundled];
+  assert.ok(modules.every((m: { module: string; loader_name: string }) => m.module === m.loader_name));
+  assert.ok(modules.some((m: { module: string }) => m.module === 'glua_crypto') && modules.some((m: { module: string }) => m.module === 'nauthilus_opentelemetry'));
+  assert.ok(!modules.some((m: { module: string }) => m.module === 'nauthilus_policy'));
+});
+
 test('Nauthilus 1.12 workspace: glua_crypto and redis_prefix (1.12 added them), still the 1.x entry points', () => {
   const v = apiForProfile(api, '1.12');
   assert.ok(requireNames(v).includes('glua_crypto') && !requireNames(v).includes('nauthilus_policy'));
