@@ -2,8 +2,14 @@
 // Writes renderer/src/generated/lua-api.json (the editor's completion and hover data) from the engine itself.
 //
 // What exists comes from a real Lua VM (every module's table as `require` returns it, the builtin constants with
-// their values) and from a real request through the pipeline (the fields of `request`); signatures and texts come
-// from docs/lua-api/*.md, which test/unit/lua-api-docs.test.ts keeps in step with the VM. Needs the compiled
+// their values) and from a real request through the pipeline (the fields of `request`), once per workspace profile
+// (1.10, 1.12, 3.0, 3.1: the engine gates some names by it); signatures and texts come from docs/lua-api/*.md, which
+// test/unit/lua-api-docs.test.ts keeps in step with the VM. Which Nauthilus versions have each name comes from the
+// inventories (scripts/lua-api-versions.ts). Every item carries
+//   nauthilus  the Nauthilus versions that have it ([] = an AuthStudio extension)
+//   profiles   the workspace profiles the editor offers it in: the engine provides it under that profile, and that
+//              Nauthilus version has it (an AuthStudio extension: every profile the engine provides it under)
+// test/unit/lua-api-docs.test.ts renders the same data as the version marks of docs/lua-api.md. Needs the compiled
 // engine in dist/ (run after `tsc -p tsconfig.json`).
 'use strict';
 const fs = require('node:fs');
@@ -111,8 +117,8 @@ function docFor(page, name) {
   return page.entries.get(name);
 }
 
-/** Run Lua in a real VM and return its first result. */
-async function runLua(body) {
+/** Run Lua in a real VM (the workspace profile `profile`) and return its first result. */
+async function runLua(body, profile) {
   const pino = require('pino');
   const { Registry } = require('prom-client');
   const { LuaVm } = require(path.join(DIST, 'lua', 'vm'));
@@ -122,6 +128,7 @@ async function runLua(body) {
   const services = {
     logger: pino({ level: 'silent' }), metrics: new Registry(), cache: new MemoryCache(), getenv: () => undefined, baseDir: ROOT,
     redis: new RedisStore({ mode: 'mock', addresses: [], prefix: '', positiveCacheTtlSec: 60, negativeCacheTtlSec: 60 }),
+    profile,
   };
   const vm = await LuaVm.create({ poolName: 'gen', services, memoryLimitBytes: 64 << 20, allowIo: false });
   try {
@@ -136,31 +143,48 @@ async function runLua(body) {
   }
 }
 
-/** name -> [{key, type, value}] for every module table. */
-async function moduleTables(names) {
+/**
+ * name -> [{key, type, value}] for every module table under `profile`, or null for a module `require` refuses.
+ * `hidden` (module -> keys) are asked for by name as well: a profile may add them behind the table's __index, where
+ * pairs does not see them. `methods` (keys of a new nauthilus_backend_result object) come back as `:key`.
+ */
+async function moduleTables(names, profile, hidden, methods) {
   const dump = await runLua(`
     local lines = {}
+    local hidden = { ${Object.entries(hidden).map(([m, ks]) => `[${JSON.stringify(m)}] = { ${ks.map((k) => JSON.stringify(k)).join(', ')} }`).join(', ')} }
+    local function add(name, k, v)
+      local shown = (type(v) == "boolean" or type(v) == "number" or type(v) == "string") and tostring(v) or ""
+      lines[#lines + 1] = name .. "\\t" .. k .. "\\t" .. type(v) .. "\\t" .. shown
+    end
     for _, name in ipairs({ ${names.map((n) => JSON.stringify(n)).join(', ')} }) do
       local ok, t = pcall(require, name)
       if ok and type(t) == "table" then
-        for k, v in pairs(t) do
-          local shown = (type(v) == "boolean" or type(v) == "number" or type(v) == "string") and tostring(v) or ""
-          lines[#lines + 1] = name .. "\\t" .. k .. "\\t" .. type(v) .. "\\t" .. shown
+        lines[#lines + 1] = name .. "\\t\\ttable\\t"
+        for k, v in pairs(t) do add(name, k, v) end
+        for _, k in ipairs(hidden[name] or {}) do
+          -- (a module whose __index raises for unknown names just does not have it)
+          local found, v = pcall(function() return t[k] end)
+          if rawget(t, k) == nil and found and v ~= nil then add(name, k, v) end
         end
       end
     end
-    return table.concat(lines, "\\n")`);
-  const out = Object.fromEntries(names.map((n) => [n, []]));
+    local b = nauthilus_backend_result.new()
+    for _, k in ipairs({ ${methods.map((k) => JSON.stringify(k)).join(', ')} }) do
+      if type(b[k]) == "function" then lines[#lines + 1] = "nauthilus_backend_result\\t:" .. k .. "\\tfunction\\t" end
+    end
+    return table.concat(lines, "\\n")`, profile);
+  const out = Object.fromEntries(names.map((n) => [n, null]));
   for (const line of String(dump).split('\n').filter(Boolean)) {
     const [name, key, type, value] = line.split('\t');
-    out[name].push({ key, type, value });
+    out[name] = out[name] ?? [];
+    if (key !== '') out[name].push({ key, type, value });
   }
-  for (const n of names) out[n].sort((a, b) => a.key.localeCompare(b.key));
+  for (const n of names) out[n]?.sort((a, b) => a.key.localeCompare(b.key));
   return out;
 }
 
-/** The keys of `request` a feature and a filter really see, from one request through the real pipeline. */
-async function requestKeys() {
+/** The keys of `request` a feature and a filter really see under `profile`, from one request through the real pipeline. */
+async function requestKeys(profile) {
   const pino = require('pino');
   const { parseConfigText } = require(path.join(DIST, 'config', 'load'));
   const { AuthEngine } = require(path.join(DIST, 'engine'));
@@ -170,7 +194,7 @@ async function requestKeys() {
   fs.writeFileSync(path.join(dir, 'f.lua'), `function nauthilus_call_feature(request) ${dumpKeys} return false, false, 0 end`);
   fs.writeFileSync(path.join(dir, 'x.lua'), `function nauthilus_call_filter(request) ${dumpKeys} return false, 0 end`);
   fs.writeFileSync(path.join(dir, 'b.lua'), 'function nauthilus_backend_verify_password(request) local b = nauthilus_backend_result.new() b:user_found(true):authenticated(true):account_field("a"):attributes({a = "u"}) return 0, b end');
-  const yml = 'server:\n  backends: [lua]\n  redis: mock\nlua:\n  features: [{name: f, script_path: ./f.lua}]\n  filters: [{name: x, script_path: ./x.lua}]\n  config: {backend_script_path: ./b.lua}\n';
+  const yml = `nauthilus: "${profile}"\n` + 'server:\n  backends: [lua]\n  redis: mock\nlua:\n  features: [{name: f, script_path: ./f.lua}]\n  filters: [{name: x, script_path: ./x.lua}]\n  config: {backend_script_path: ./b.lua}\n';
   const config = parseConfigText(yml, path.join(dir, 'authstudio.yml'), {});
   const engine = await AuthEngine.create(config, { logger: pino({ level: 'silent' }), recordEvents: true });
   try {
@@ -188,41 +212,90 @@ async function requestKeys() {
   }
 }
 
+/**
+ * The profiles an item is offered in: those the engine provides it under (`engine`) whose Nauthilus version has it;
+ * an AuthStudio extension (no version has it) in every profile the engine provides it under.
+ */
+function offeredIn(nauthilus, engine) {
+  return engine.filter((p) => nauthilus.length === 0 || nauthilus.includes(p));
+}
+
 /** Builds the completion data; returns it (and writes it unless `write` is false). */
 async function generate({ write = true } = {}) {
-  const { MODULES, LEGACY_LOADER_NAMES } = require(path.join(DIST, 'lua', 'modules', 'index'));
+  const { MODULES, LEGACY_LOADER_NAMES, REQUIRE_ALIASES } = require(path.join(DIST, 'lua', 'modules', 'index'));
   const { CLIENT_FIELDS } = require(path.join(DIST, 'pipeline', 'auth-request'));
+  const { ApiVersions, NAUTHILUS_VERSIONS } = require(path.join(ROOT, 'dist', 'scripts', 'lua-api-versions'));
+  const versions = ApiVersions.load(ROOT);
+  const profiles = [...NAUTHILUS_VERSIONS];
   const core = ['nauthilus_builtin', 'nauthilus_backend_result'];
-  const names = [...core, ...MODULES.map((m) => m.name)];
-  const tables = await moduleTables(names);
+  const names = [...core, ...MODULES.map((m) => m.name), ...Object.keys(REQUIRE_ALIASES)];
+  /** The module whose page documents `n` (an alias such as glua_crypto: its target's). */
+  const pageOf = (n) => REQUIRE_ALIASES[n] ?? n;
   const pages = Object.fromEntries(names.map((n) => {
-    const file = path.join(ROOT, 'docs', 'lua-api', `${n}.md`);
+    const file = path.join(ROOT, 'docs', 'lua-api', `${pageOf(n)}.md`);
     return [n, parsePage(fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '')];
   }));
-  const summaryOf = (n) => MODULES.find((m) => m.name === n)?.summary ?? pages[n].title;
-  const modules = names.map((n) => ({
-    name: n,
-    summary: summaryOf(n),
-    loader_names: Object.keys(LEGACY_LOADER_NAMES).filter((k) => LEGACY_LOADER_NAMES[k] === n),
-    global: core.includes(n),
-    members: tables[n].map(({ key, type, value }) => {
-      const doc = docFor(pages[n], key);
-      const member = { name: key, type, signature: doc?.signature ?? (type === 'function' ? `${key}(...)` : key), doc: doc?.text ?? '' };
-      if (value !== '') member.value = value;
-      return member;
-    }),
-    methods: pages[n].methods,
-  }));
-  const seen = await requestKeys();
+  // every name some Nauthilus version gives a module, asked for by name (a profile may add it behind __index)
+  const hidden = Object.fromEntries(names.map((n) => [n, [...new Set(versions.versions.flatMap((v) => versions.namesOfModule(v, n)))]]));
+  const backendMethods = pages.nauthilus_backend_result.methods.map((m) => m.name);
+  const byProfile = {};
+  for (const p of profiles) byProfile[p] = await moduleTables(names, p, hidden, backendMethods);
+  /** The profiles the engine provides a module member under. */
+  const engineHas = (n, key) => profiles.filter((p) => byProfile[p][n]?.some((e) => e.key === key));
+  const summaryOf = (n) => MODULES.find((m) => m.name === pageOf(n))?.summary ?? pages[n].title;
+  const modules = names.map((n) => {
+    const keys = new Map();
+    for (const p of profiles) for (const e of byProfile[p][n] ?? []) if (!e.key.startsWith(':') && !keys.has(e.key)) keys.set(e.key, e);
+    const nauthilus = versions.module(n);
+    const loaderNames = Object.keys(LEGACY_LOADER_NAMES).filter((k) => LEGACY_LOADER_NAMES[k] === n);
+    return {
+      name: n,
+      summary: REQUIRE_ALIASES[n] ? `The module \`${REQUIRE_ALIASES[n]}\` under another require name. ${summaryOf(n)}` : summaryOf(n),
+      ...(REQUIRE_ALIASES[n] ? { alias_of: REQUIRE_ALIASES[n] } : {}),
+      loader_names: loaderNames,
+      loader_profiles: profiles.filter((p) => loaderNames.some((l) => versions.loaderName(l).includes(p))),
+      global: core.includes(n),
+      nauthilus,
+      profiles: offeredIn(nauthilus, profiles.filter((p) => byProfile[p][n] !== null)),
+      members: [...keys.values()].sort((a, b) => a.key.localeCompare(b.key)).map(({ key, type, value }) => {
+        const doc = docFor(pages[n], key);
+        const member = { name: key, type, signature: doc?.signature ?? (type === 'function' ? `${key}(...)` : key), doc: doc?.text ?? '' };
+        if (value !== '') member.value = value;
+        member.nauthilus = versions.member(n, key);
+        member.profiles = offeredIn(member.nauthilus, engineHas(n, key));
+        return member;
+      }),
+      methods: pages[n].methods.map((m) => {
+        const nv = versions.method(n, m.name);
+        // nauthilus_backend_result's methods are probed per profile; other objects' methods do not depend on it
+        const engine = n === 'nauthilus_backend_result' ? engineHas(n, `:${m.name}`) : profiles;
+        return { ...m, nauthilus: nv, profiles: offeredIn(nv, engine) };
+      }),
+    };
+  });
+  const seen = {};
+  for (const p of profiles) seen[p] = await requestKeys(p);
   // client fields Nauthilus does not put in the request table are not offered (they are nil in scripts)
   const { CLIENT_FIELDS_NOT_IN_LUA } = require(path.join(DIST, 'pipeline', 'lua-request'));
-  const fieldNames = [...new Set([...seen, ...CLIENT_FIELDS, ...Object.keys(FIELD_DOCS)])]
+  const fieldNames = [...new Set([...profiles.flatMap((p) => [...seen[p]]), ...CLIENT_FIELDS, ...Object.keys(FIELD_DOCS)])]
     .filter((k) => !k.startsWith('_') && !CLIENT_FIELDS_NOT_IN_LUA.includes(k)).sort();
+  /** A field the probe request saw under no profile (e.g. totp_secret, set only for add_totp) counts for every one. */
+  const fieldProfiles = (name) => {
+    const under = profiles.filter((p) => seen[p].has(name));
+    return under.length ? under : profiles;
+  };
   const data = {
-    generated_from: 'scripts/gen-lua-api.js: a real VM, a real request and docs/lua-api/*.md',
+    generated_from: 'scripts/gen-lua-api.js: a real VM and a real request per profile, docs/lua-api/*.md and the Nauthilus inventories',
+    profiles,
     modules,
-    entry_points: pages.nauthilus_builtin.entryPoints,
-    request_fields: fieldNames.map((name) => ({ name, doc: FIELD_DOCS[name] ?? (name.startsWith('ssl_') ? 'TLS detail forwarded by the proxy.' : '') })),
+    entry_points: pages.nauthilus_builtin.entryPoints.map((e) => {
+      const nv = versions.entryPoint(e.name);
+      return { ...e, nauthilus: nv, profiles: offeredIn(nv, profiles) };
+    }),
+    request_fields: fieldNames.map((name) => {
+      const nv = versions.requestField(name);
+      return { name, doc: FIELD_DOCS[name] ?? (name.startsWith('ssl_') ? 'TLS detail forwarded by the proxy.' : ''), nauthilus: nv, profiles: offeredIn(nv, fieldProfiles(name)) };
+    }),
   };
   if (write) {
     fs.mkdirSync(path.dirname(OUT), { recursive: true });

@@ -4,7 +4,7 @@
 // Only names and kinds are written (facts); no code or text of Nauthilus is copied.
 //
 //   node scripts/nauthilus-inventory.js <nauthilus bare git dir> [tag, default v1.10.12] [output file]
-//   (1.10 registers modules through dynamic_loader's switch; 3.0 preloads them: scripts/nauthilus-inventory-v3.js)
+//   (1.10 registers modules through dynamic_loader's switch; 1.12 and 3.x preload them: scripts/nauthilus-inventory-v3.js)
 //
 // What counts as what:
 //   own API      globals (the builtin table, the backend result type, dynamic_loader), the entry points the
@@ -445,6 +445,8 @@ if (require.main === module) {
   fs.writeFileSync(out, JSON.stringify(inv, null, 1) + '\n');
   const c = counts(inv);
   const loaders = new Set([...inv.own.modules, ...inv.bundled].map((m) => m.loader_name)).size;
-  const names = /^v1\./.test(tag) ? `${loaders} dynamic_loader names` : `${inv.own.modules.length} modules`;
+  // 1.12 preloads like 3.x (dynamic_loader is a stub there): only the loader layout has loader names
+  const loaderLayout = [...inv.own.modules, ...inv.bundled].some((m) => m.loader_name !== m.module);
+  const names = loaderLayout ? `${loaders} dynamic_loader names` : `${inv.own.modules.length} modules`;
   process.stdout.write(`${path.basename(out)}: own API ${c.own} items and ${names}, bundled libraries ${c.bundled} items (${inv.bundled.length} modules)\n`);
 }

@@ -1,5 +1,6 @@
 // The workspace's target Nauthilus version: the top-level `nauthilus:` key (AuthStudio's own), else detected from
-// the config file's layout. Nothing else depends on it yet; it is reported by `check` and shown in the studio.
+// the config file's layout. Reported by `check` and shown in the studio; the Lua names and request fields scripts see
+// follow it (isNauthilus3 in engine/lua/services.ts), and so do the studio's completion and hover.
 
 import { AuthStudioError } from '../errors/registry';
 import { didYouMean } from './suggest';

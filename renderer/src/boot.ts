@@ -5,6 +5,7 @@ import { exportDialog } from './dialogs/export-dialog';
 import { newScriptDialog } from './dialogs/new-script-dialog';
 import { h, replace } from './dom';
 import type { ScriptKind } from './file-kinds';
+import { setApiProfile } from './editor/lua-api-index';
 import { registerLuaCompletion } from './editor/lua-completion';
 import { registerLuaHover } from './editor/lua-hover';
 import { WorkspaceEditor } from './editor/workspace-editor';
@@ -38,6 +39,9 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
       h('button', { class: 'primary', onclick: () => location.reload() }, 'Try again')));
     return;
   }
+  // completion and hover follow the workspace's profile; a reload that changes `nauthilus:` re-reads the status
+  setApiProfile(state.status?.profile?.nauthilus);
+  state.on('status', (s) => setApiProfile(s.profile?.nauthilus));
   registerLuaCompletion(monaco);
   registerLuaHover(monaco);
 

@@ -259,6 +259,46 @@ describe('studio UI in Chromium', { skip: missing, concurrency: false }, () => {
     }
   });
 
+  test('completion follows the profile: a 1.10 workspace is not offered nauthilus_policy; after nauthilus: 3.0 and a reload it is', async () => {
+    const { page } = browser;
+    /** Type `require("nauthilus_p` on a new line after line 3 of FILE and return the module names offered. */
+    const offered = async (expect: string): Promise<string[]> => {
+      await page.click(`.tab[data-path="${FILE}"]`);
+      await page.locator('.editor-header .editor-path', { hasText: FILE }).waitFor();
+      await waitForLine(page, 3, 'local N = "blocklist"');
+      await cursorToLineEnd(page, 3);
+      await page.keyboard.press('Enter');
+      await page.keyboard.type('local p = require("nauthilus_p', { delay: 10 });
+      await page.locator('.suggest-widget .monaco-list-row', { hasText: expect }).first().waitFor();
+      const rows = await page.locator('.suggest-widget .monaco-list-row .label-name').allInnerTexts();
+      return rows.map((r) => r.trim());
+    };
+    // the sample workspace has the 1.x layout and no `nauthilus:` key: profile 1.10
+    await page.locator('[data-sb=profile]', { hasText: 'Nauthilus 1.10' }).waitFor();
+    const under110 = await offered('nauthilus_password');
+    assert.ok(!under110.includes('nauthilus_policy'), `1.10 offers: ${under110.join(', ')}`);
+    await page.keyboard.press('Escape');
+    await deleteLine(page, 4);
+    await waitForLine(page, 4, '');
+
+    await page.click('.tree-file[data-path="authstudio.yml"]');
+    await page.locator('.editor-header .editor-path', { hasText: 'authstudio.yml' }).waitFor();
+    await insertLineAfter(page, 2, 'nauthilus: 3.0');
+    await waitForLine(page, 3, 'nauthilus: 3.0');
+    await page.keyboard.press('Control+s');
+    await page.locator('[data-sb=profile]', { hasText: 'Nauthilus 3.0 (set)' }).waitFor();
+
+    const under30 = await offered('nauthilus_policy');
+    assert.ok(under30.includes('nauthilus_policy'), `3.0 offers: ${under30.join(', ')}`);
+    // the details of the item name the versions that have it
+    await page.locator('.suggest-widget .monaco-list-row', { hasText: 'nauthilus_policy' }).first().click();
+    await page.keyboard.press('Control+Space');
+    await page.locator('.suggest-details', { hasText: 'Nauthilus 3.0, 3.1' }).waitFor();
+    await page.keyboard.press('Escape');
+    await deleteLine(page, 4);
+    await waitForLine(page, 4, '');
+  });
+
   test('the page raised no errors', () => {
     assert.deepEqual(browser.errors, []);
   });

@@ -8,6 +8,9 @@ import path from 'node:path';
 import { runLua, testServices } from '../helpers/lua-harness';
 import { MODULES, LEGACY_LOADER_NAMES, moduleByName } from '../../engine/lua/modules/index';
 import { classify, renderInventory, loadInventory, type Row } from '../helpers/lua-api-inventory';
+import { generatedApi, versionMarks, versionsCell } from '../helpers/lua-api-version-marks';
+import { ApiVersions, versionsText } from '../../scripts/lua-api-versions';
+import type { LuaApi } from '../../renderer/src/editor/lua-api-profile';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const PAGES = path.join(ROOT, 'docs', 'lua-api');
@@ -71,14 +74,21 @@ function readPage(name: string): string | undefined {
 let inventory: Row[] = [];
 /** The same for Nauthilus 3.0's own API, probed with a 3.0 profile. */
 let inventory3: Row[] = [];
+/** The editor's data (scripts/gen-lua-api.js): every item with the Nauthilus versions that have it. */
+let api: LuaApi;
+const versions = ApiVersions.load(ROOT);
 
 /**
- * docs/lua-api.md: an index generated from the module registry, then every page, headings one level down,
- * then the generated "Nauthilus 1.10 API inventory" table.
+ * docs/lua-api.md: an index generated from the module registry, then every page, headings one level down, each
+ * followed by its generated "Nauthilus versions" table, then the generated API inventory tables.
  */
 function assemble(): string {
   const index = [...CORE, ...MODULES];
   const loaders = (name: string) => Object.keys(LEGACY_LOADER_NAMES).filter((k) => LEGACY_LOADER_NAMES[k] === name).map((k) => `\`${k}\``).join(', ') || '—';
+  const versionsOf = (name: string) => {
+    const m = api.modules.find((x) => x.name === name);
+    return m ? versionsCell(m, api.profiles) : versionsText(versions.module(name));
+  };
   const parts = [
     '# The Lua API of AuthStudio',
     '',
@@ -91,9 +101,19 @@ function assemble(): string {
     'function and the argument. Network, Redis, database and DNS calls look blocking to the script, never block',
     'other requests, and always have a timeout.',
     '',
-    '| module | 1.x `dynamic_loader` name | what it is for |',
-    '|---|---|---|',
-    ...index.map((e) => `| [\`${e.name}\`](lua-api/${e.name}.md) | ${loaders(e.name)} | ${e.summary.replace(/\|/g, '\\|')} |`),
+    'Each module, function, constant, method, entry point and request field is marked with the Nauthilus versions',
+    '(1.10, 1.12, 3.0, 3.1) that have it: the "Nauthilus versions of ..." table after each page, generated from the',
+    'inventories (`docs/lua-api/inventory-nauthilus-*.json`, read from Nauthilus\'s source by',
+    '`scripts/nauthilus-inventory.js`) and from the engine under each profile. "AuthStudio only" marks AuthStudio\'s own',
+    'additions; "AuthStudio: not yet with the ... profile" a name that version has and AuthStudio does not provide under',
+    'that profile yet. Members of a library written in Lua, and methods of objects whose methods the inventory does not',
+    'list, carry their module\'s versions. The studio\'s completion offers a name only when the workspace\'s profile',
+    '(`nauthilus:` in `authstudio.yml`, see [nauthilus-3-config.md](nauthilus-3-config.md)) is one of its versions; its',
+    'hover names the versions.',
+    '',
+    '| module | Nauthilus versions | 1.x `dynamic_loader` name | what it is for |',
+    '|---|---|---|---|',
+    ...index.map((e) => `| [\`${e.name}\`](lua-api/${e.name}.md) | ${versionsOf(e.name)} | ${loaders(e.name)} | ${e.summary.replace(/\|/g, '\\|')} |`),
     '',
     'The [Nauthilus 3.0 API inventory](#nauthilus-30-api-inventory) and the [Nauthilus 1.10 API inventory](#nauthilus-110-api-inventory)',
     'at the end list every name Nauthilus 3.0 and 1.10 give scripts (1.10: its bundled libraries\' too), and whether',
@@ -108,6 +128,8 @@ function assemble(): string {
       return !fenced && /^#{1,5}\s/.test(l) ? '#' + l : l;
     });
     parts.push('', ...body);
+    const marks = versionMarks(api, e.name, versions);
+    if (marks.length) parts.push('', ...marks);
   }
   parts.push('', renderInventory(inventory3, loadInventory('3.0')).trimEnd());
   parts.push('', renderInventory(inventory).trimEnd());
@@ -122,6 +144,7 @@ let globals: Record<string, string> = {};
 before(async () => {
   inventory = await classify();
   inventory3 = await classify(loadInventory('3.0'));
+  api = await generatedApi();
   const names = [...MODULES.map((m) => m.name), ...CORE_TABLES];
   // the VM runs with the 3.1 profile: pages document the names 3.x adds too (each says which profile has them)
   const services = testServices();
@@ -226,6 +249,27 @@ test('dynamic_loader: every 1.x loader name is listed with what require then giv
 
 test('every module of the registry has a summary for the index', () => {
   for (const m of MODULES) assert.ok(m.summary && m.summary.length > 10, m.name);
+});
+
+test('docs/lua-api.md marks every module, member, method, entry point and request field with its Nauthilus versions', () => {
+  const doc = assemble();
+  const row = (name: string) => new RegExp(`^\\| \`${name.replace(/[.()[\]"]/g, '\\$&')}\` \\| [^|]+ \\| ([^|]+) \\|$`, 'm').exec(doc)?.[1];
+  const missing: string[] = [];
+  for (const m of api.modules) {
+    if (row(m.global ? m.name : `require("${m.name}")`) === undefined) missing.push(m.name);
+    for (const x of m.members) if (row(`${m.name}.${x.name}`) === undefined) missing.push(`${m.name}.${x.name}`);
+    for (const x of m.methods) if (row(`${x.object}:${x.name}`) === undefined) missing.push(`${x.object}:${x.name}`);
+  }
+  for (const e of api.entry_points) if (row(e.name) === undefined) missing.push(e.name);
+  for (const f of api.request_fields) if (row(`request.${f.name}`) === undefined) missing.push(`request.${f.name}`);
+  assert.deepEqual(missing, [], 'items without a versions row');
+  assert.equal(row('require("nauthilus_policy")'), '3.0, 3.1');
+  assert.equal(row('require("glua_crypto")'), '1.12, 3.0, 3.1');
+  assert.equal(row('nauthilus_builtin.FEATURE_TRIGGER_YES'), '1.10, 1.12');
+  assert.equal(row('nauthilus_call_subject'), '3.0, 3.1');
+  assert.equal(row('request.mfa_completed'), '3.0, 3.1');
+  assert.equal(row('dynamic_loader("nauthilus_gluacrypto")'), '1.10');
+  assert.equal(row('nauthilus_builtin.ENVIRONMENTS_ABORT_YES'), 'AuthStudio only');
 });
 
 test('docs/lua-api.md is the index plus every page (regenerate with AS_UPDATE_DOCS=1)', () => {

@@ -1,79 +1,79 @@
-// The Lua API as the editor knows it: generated/lua-api.json (built from the engine) plus which local names in a
-// script stand for which module (`local http = require("glua_http")`).
+// The Lua API as the editor knows it: generated/lua-api.json (built from the engine) seen through the workspace's
+// profile (lua-api-profile.ts), plus which local names in a script stand for which module
+// (`local http = require("glua_http")`).
 import data from '../generated/lua-api.json';
+import { apiForProfile, versionsNote, type ApiMember, type ApiMethod, type ApiModule, type LuaApi, type Versioned } from './lua-api-profile';
 
-export interface ApiMember {
-  name: string;
-  /** Lua type of the value: function, number, boolean, string, table. */
-  type: string;
-  signature: string;
-  doc: string;
-  value?: string;
-}
+export type { ApiMember, ApiMethod, ApiModule, LuaApi } from './lua-api-profile';
 
-export interface ApiMethod {
-  object: string;
-  name: string;
-  signature: string;
-  doc: string;
-}
-
-export interface ApiModule {
-  name: string;
-  summary: string;
-  loader_names: string[];
-  /** Present without require (nauthilus_builtin, nauthilus_backend_result). */
-  global: boolean;
-  members: ApiMember[];
-  methods: ApiMethod[];
-}
-
-export interface LuaApi {
-  modules: ApiModule[];
-  entry_points: Array<{ name: string; signature: string; kind: string; returns: string }>;
-  request_fields: Array<{ name: string; doc: string }>;
-}
-
-/** The generated data, typed. */
+/** The generated data, typed: every item of every profile. */
 export const API = data as LuaApi;
 
-const BY_NAME = new Map(API.modules.map((m) => [m.name, m]));
+let profile: string | undefined;
+let offered: LuaApi = API;
+
+/**
+ * Follow the workspace's profile (getStatus().profile.nauthilus): completion then offers only what that Nauthilus
+ * version has, and hovers say when an item is not in it. Called again after a reload that changed it.
+ */
+export function setApiProfile(next: string | undefined): void {
+  if (next === profile) return;
+  profile = next;
+  offered = apiForProfile(API, next);
+}
+
+/** The workspace's profile as last set (undefined until the studio said). */
+export function apiProfile(): string | undefined {
+  return profile;
+}
+
+/** What completion offers under the current profile. */
+export function offeredApi(): LuaApi {
+  return offered;
+}
+
 const REQUIRE = /(?:local\s+)?([A-Za-z_]\w*)\s*=\s*require\s*\(?\s*["']([\w.]+)["']/g;
 
 /** local name -> module name, for the `require` lines of a script; module names stand for themselves. */
-export function aliasesIn(text: string): Map<string, string> {
+export function aliasesIn(text: string, api: LuaApi = offered): Map<string, string> {
   const out = new Map<string, string>();
-  for (const m of API.modules) out.set(m.name, m.name);
-  for (const m of text.matchAll(REQUIRE)) if (BY_NAME.has(m[2])) out.set(m[1], m[2]);
+  for (const m of api.modules) out.set(m.name, m.name);
+  for (const m of text.matchAll(REQUIRE)) if (api.modules.some((x) => x.name === m[2])) out.set(m[1], m[2]);
   return out;
 }
 
-/** The module a name stands for in this script. */
-export function moduleFor(name: string, text: string): ApiModule | undefined {
-  const target = aliasesIn(text).get(name);
-  return target ? BY_NAME.get(target) : undefined;
+/** The module a name stands for in this script (`api`: the offered view by default, or the full API for hovers). */
+export function moduleFor(name: string, text: string, api: LuaApi = offered): ApiModule | undefined {
+  const target = aliasesIn(text, api).get(name);
+  return target ? api.modules.find((m) => m.name === target) : undefined;
 }
 
 /** Every `obj:method(...)` the docs name (db:query, conn:write, b:authenticated, ...). */
-export function allMethods(): Array<ApiMethod & { module: string }> {
-  return API.modules.flatMap((m) => m.methods.map((x) => ({ ...x, module: m.name })));
+export function allMethods(api: LuaApi = offered): Array<ApiMethod & { module: string }> {
+  return api.modules.flatMap((m) => m.methods.map((x) => ({ ...x, module: m.name })));
+}
+
+/** The version line shown under an item: which Nauthilus versions have it, and whether this workspace's does. */
+export function versionLine(item: Versioned): string {
+  return `*${versionsNote(item, profile)}*`;
 }
 
 /** Markdown shown for a member in hovers and completion details. */
 export function memberMarkdown(mod: ApiModule, m: ApiMember): string {
   const head = m.type === 'function' ? `${mod.name}.${m.signature}` : `${mod.name}.${m.name}${m.value !== undefined ? ` = ${m.value}` : ''}`;
-  return ['```lua', head, '```', '', m.doc || `(${m.type})`].join('\n');
+  return ['```lua', head, '```', '', m.doc || `(${m.type})`, '', versionLine(m)].join('\n');
 }
 
 /** Markdown for a module name. */
 export function moduleMarkdown(mod: ApiModule): string {
-  const loader = mod.loader_names.length ? `\n\n1.x: \`dynamic_loader("${mod.loader_names[0]}")\`, then \`require("${mod.name}")\`` : '';
+  const loads = mod.loader_names.length && (profile === undefined || mod.loader_profiles.includes(profile));
+  const loader = loads ? `\n\n1.x: \`dynamic_loader("${mod.loader_names[0]}")\`, then \`require("${mod.name}")\`` : '';
   const fns = mod.members.filter((m) => m.type === 'function').length;
-  return `**${mod.name}** — ${mod.summary}${loader}\n\n${fns} functions; type \`${mod.name}.\` for the list.`;
+  return `**${mod.name}** — ${mod.summary}${loader}\n\n${fns} functions; type \`${mod.name}.\` for the list.\n\n${versionLine(mod)}`;
 }
 
 /** Markdown for a field of `request`. */
 export function fieldMarkdown(name: string): string | undefined {
   const f = API.request_fields.find((x) => x.name === name);
-  return f ? `\`\`\`lua\nrequest.${f.name}\n\`\`\`\n\n${f.doc || 'A field of the request table.'}` : undefined;
+  return f ? `\`\`\`lua\nrequest.${f.name}\n\`\`\`\n\n${f.doc || 'A field of the request table.'}\n\n${versionLine(f)}` : undefined;
 }

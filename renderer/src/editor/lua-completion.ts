@@ -1,14 +1,17 @@
 // Completion for the AuthStudio Lua API: module members after `x.`, request fields after `request.`, methods after
-// `obj:`, module names inside require("..."), and the entry points as ready-to-fill functions.
+// `obj:`, module names inside require("..."), and the entry points as ready-to-fill functions; only what the
+// workspace's profile has (lua-api-index.ts setApiProfile).
 import type { monaco as Monaco } from '../monaco-env';
-import { API, aliasesIn, allMethods, fieldMarkdown, memberMarkdown, moduleFor, moduleMarkdown } from './lua-api-index';
+import { aliasesIn, allMethods, fieldMarkdown, memberMarkdown, moduleFor, moduleMarkdown, offeredApi, versionLine } from './lua-api-index';
 
 type M = typeof Monaco;
 type Item = Monaco.languages.CompletionItem;
 
 const ENTRY_BODIES: Record<string, string> = {
   nauthilus_call_feature: 'return nauthilus_builtin.FEATURE_TRIGGER_NO, nauthilus_builtin.FEATURES_ABORT_NO, nauthilus_builtin.FEATURE_RESULT_OK',
+  nauthilus_call_environment: 'return nauthilus_builtin.ENVIRONMENT_TRIGGER_NO, nauthilus_builtin.ENVIRONMENT_ABORT_NO, nauthilus_builtin.ENVIRONMENT_RESULT_OK',
   nauthilus_call_filter: 'return nauthilus_builtin.FILTER_ACCEPT, nauthilus_builtin.FILTER_RESULT_OK',
+  nauthilus_call_subject: 'return nauthilus_builtin.SUBJECT_ACCEPT, nauthilus_builtin.SUBJECT_RESULT_OK',
   nauthilus_call_action: 'return nauthilus_builtin.ACTION_RESULT_OK',
   nauthilus_backend_verify_password: 'local b = nauthilus_backend_result.new()\n\treturn nauthilus_builtin.BACKEND_RESULT_OK, b',
 };
@@ -18,6 +21,7 @@ export function completionsFor(monaco: M, before: string, fullText: string, rang
   const K = monaco.languages.CompletionItemKind;
   const snippet = monaco.languages.CompletionItemInsertTextRule.InsertAsSnippet;
   const md = (value: string) => ({ value });
+  const API = offeredApi();
 
   const req = /\b(require|dynamic_loader)\s*\(?\s*["']([\w.]*)$/.exec(before);
   if (req) {
@@ -45,7 +49,7 @@ export function completionsFor(monaco: M, before: string, fullText: string, rang
   if (/[A-Za-z_]\w*:(\w*)$/.test(before)) {
     return allMethods().map((x) => ({
       label: x.name, kind: K.Method, insertText: `${x.name}($0)`, insertTextRules: snippet, range,
-      detail: `${x.signature}  (${x.module})`, documentation: md(['```lua', x.signature, '```', '', x.doc].join('\n')),
+      detail: `${x.signature}  (${x.module})`, documentation: md(['```lua', x.signature, '```', '', x.doc, '', versionLine(x)].join('\n')),
     }));
   }
   if (!/(^|[^\w.:])\w*$/.test(before)) return [];
@@ -65,7 +69,7 @@ export function completionsFor(monaco: M, before: string, fullText: string, rang
       label: e.name, kind: K.Snippet, range, insertTextRules: snippet,
       insertText: `function ${e.name}(${params})\n\t$0${body ? `\n\t${body}` : ''}\nend`,
       detail: `${e.kind} entry point → ${e.returns}`,
-      documentation: md(`Defines the ${e.kind} entry point.\n\nReturns: ${e.returns}`),
+      documentation: md(`Defines the ${e.kind} entry point.\n\nReturns: ${e.returns}\n\n${versionLine(e)}`),
     });
   }
   return items;
