@@ -161,6 +161,9 @@ export class AuthPipeline {
       // Nauthilus 3.x: its added fields; the client's method; auth_login_attempt a number (3.1)
       Object.assign(base, V3_FIELD_DEFAULTS, { method: f.method ?? '', redis_prefix: scriptRedisPrefix(config) });
       if (config.profile === '3.1') base.auth_login_attempt = f.auth_login_attempt ? Number(f.auth_login_attempt) : 0;
+    } else if (config.profile === '1.12') {
+      // Nauthilus 1.12 (lualib/request.go): method, latency, http_status and redis_prefix join the request table
+      Object.assign(base, { method: f.method ?? '', http_status: 0, latency: 0, redis_prefix: scriptRedisPrefix(config) });
     }
     const state: StageState = { call, base, out, timeout, pools, req, config, checks: gen.checks, passwordCache: gen.passwordCache };
     if (gen.policy && req.mode !== 'list-accounts') state.policy = new PolicyRun(gen.policy, state);
@@ -458,6 +461,12 @@ export class AuthPipeline {
     if (!hasPost || state.req.mode === 'list-accounts') return Promise.resolve([]);
     // post actions see the final decision
     state.base.authenticated = state.out.decision === 'ok' ? state.base.authenticated : false;
+    if (state.config.profile !== '1.10' && state.config.profile !== undefined) {
+      // Nauthilus 1.12/3.x (core/auth.go FillCommonRequest): whole milliseconds so far, and the status code of the
+      // decision — 200 when authenticated, else the endpoint's failure code (403; nginx 200), a temporary failure too
+      state.base.latency = Math.floor(state.out.latencyMs);
+      state.base.http_status = state.base.authenticated === true ? 200 : state.req.endpoint === 'nginx' ? 200 : 403;
+    }
     const records: StageRecord[] = [];
     const p = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.runActions('post', state, 'post_action', records))

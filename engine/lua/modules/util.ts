@@ -64,8 +64,9 @@ export const utilModule: LuaModule = {
     return {
       functions: {
         numstr: (n: number) => luaNumberText(n),
-        // the workspace targets Nauthilus 3.x (config.profile): if_error_raise and the log functions follow 3.0
-        v3: () => isNauthilus3(host.services),
+        // the workspace targets Nauthilus 1.12 or 3.x (config.profile): if_error_raise ignores "OK" and the log
+        // functions exist, as in 1.12's and 3.0's share/nauthilus_util.lua (1.10's has neither)
+        v3: () => isNauthilus3(host.services) || host.services.profile === '1.12',
         is_routable_ip: (ip: unknown) => {
           checkArg('is_routable_ip', 1, ip, 'string');
           return luaIsRoutableIp(ip as string);
