@@ -188,10 +188,19 @@ export const CHECKS: Record<string, Check> = {
   },
 };
 
+/** The 1.x path of a 3.x script whose check is the same: environment/ sources were features/, subject/ ones filters/. */
+export function v1Name(script: string): string {
+  return script.replace(/^environment\//, 'features/').replace(/^subject\//, 'filters/');
+}
+
 /** Stage names under which a script's records appear (config names: the file's base name). */
 export function recordNames(script: string): string[] {
   const base = script.replace(/^.*\//, '').replace(/\.lua$/, '');
   if (script.startsWith('backend/')) return ['lua', 'backend', base];
+  // Nauthilus 3.x: environment and subject sources are the engine's feature and filter stages
+  if (script.startsWith('environment/')) return [`feature:${base}`];
+  if (script.startsWith('subject/')) return [`filter:${base}`, `post_action:${base}`];
+  if (script.startsWith('actions/')) return [`action:${base}`, `post_action:${base}`];
   return [base];
 }
 

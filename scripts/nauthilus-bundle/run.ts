@@ -15,7 +15,8 @@ import { checkWorkspace } from '../../engine/check';
 import { startStandIns, type StandIns } from './standins';
 import { softDelayReturnsOneValue, extractBundle, bundleScripts, prepareMariaDb, dropMariaDb, writeCsv, writeSiteConfig, siteEnv, USERS } from './site';
 import { Driver } from './scenario';
-import { CHECKS, IP, keySpelling, runScenario, runErrors, type CheckContext } from './checks';
+import { writeSiteConfig3, type Backend3 } from './site-v3';
+import { CHECKS, IP, v1Name, keySpelling, runScenario, runErrors, type CheckContext } from './checks';
 import { KNOWN, NOTES, OUT_OF_SCOPE, csvChecks, runExampleChunk, serveRun } from './whole';
 
 interface Row { script: string; compiles: string; runs: string; does: string; note: string; failed: boolean }
@@ -54,8 +55,9 @@ async function main(): Promise<void> {
   const { git, tag } = args(process.argv.slice(2));
   const bundle = extractBundle(git, tag);
   const scripts = bundleScripts(bundle);
-  // the release line by its files: 1.12 ships share/nauthilus_keys.lua
-  const line = scripts.includes('share/nauthilus_keys.lua') ? '1.12' : '1.10';
+  // the release line by its files: 1.12 ships share/nauthilus_keys.lua, 3.x environment/ and subject/ sources
+  const v3 = scripts.some((x) => x.startsWith('environment/'));
+  const line = v3 ? '3' : scripts.includes('share/nauthilus_keys.lua') ? '1.12' : '1.10';
   console.log(`Nauthilus ${tag}: ${scripts.length} scripts in lua-plugins.d (extracted to a temp dir)`);
   // what the scripts print() (Nauthilus writes it to stdout) is kept out of the table: counted, shown with FIDELITY_PRINT=1
   const write = process.stdout.write.bind(process.stdout);
@@ -78,8 +80,11 @@ async function main(): Promise<void> {
     const csv = writeCsv(path.dirname(bundle));
     const env = siteEnv(s, csv);
     Object.assign(process.env, env);
-    const siteFile = writeSiteConfig({ bundle, scripts, backend: 'mysql', redisAddress: s.redis.address, imapPort: s.imap.port, softDelayUnauthenticatedOnly: softDelayReturnsOneValue(bundle) });
-    const csvFile = writeSiteConfig({ bundle, scripts, backend: 'csv', redisAddress: s.redis.address, imapPort: s.imap.port, softDelayUnauthenticatedOnly: softDelayReturnsOneValue(bundle) });
+    const site = { bundle, scripts, redisAddress: s.redis.address, imapPort: s.imap.port, softDelayUnauthenticatedOnly: softDelayReturnsOneValue(bundle) };
+    // a 3.x bundle gets the 3.x layout a Nauthilus 3 site writes
+    const writeSite = (backend: Backend3) => (v3 ? writeSiteConfig3({ ...site, backend }) : writeSiteConfig({ ...site, backend: backend as 'mysql' | 'csv' }));
+    const siteFile = writeSite('mysql');
+    const csvFile = writeSite('csv');
 
     // 1. compiles: `authstudio check` of each site (syntax, top level, entry function)
     const problems = [...await checkWorkspace(siteFile), ...await checkWorkspace(csvFile)]
@@ -136,7 +141,7 @@ async function main(): Promise<void> {
           does = csvResult.failures[script];
         } else {
           runErr = runErrors(driver.obs, script);
-          const check = CHECKS[script];
+          const check = CHECKS[script] ?? (v3 ? CHECKS[v1Name(script)] : undefined);
           try {
             does = check ? await check(ctx) : 'no check written for this script';
           } catch (e) {
