@@ -24,6 +24,8 @@ export function writeSiteConfig3(o: Omit<SiteOptions, 'backend'> & { backend: Ba
     '      address: 127.0.0.1:0',
     '  timeouts:',
     '    lua_script: 20s',
+    // AuthStudio's own key: Nauthilus 3 always gives scripts io (testing_csv_loader.lua reads the CSV with it)
+    '  lua_allow_io: true',
     'observability:',
     '  log:',
     '    level: info',
