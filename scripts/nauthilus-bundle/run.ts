@@ -16,6 +16,8 @@ import { startStandIns, type StandIns } from './standins';
 import { softDelayReturnsOneValue, extractBundle, bundleScripts, prepareMariaDb, dropMariaDb, writeCsv, writeSiteConfig, siteEnv, USERS } from './site';
 import { Driver } from './scenario';
 import { writeSiteConfig3, type Backend3 } from './site-v3';
+import { CHECKS3 } from './checks-v3';
+import { proxyChecks, type ProxyResult } from './whole-v3';
 import { CHECKS, IP, v1Name, keySpelling, runScenario, runErrors, type CheckContext } from './checks';
 import { KNOWN, NOTES, OUT_OF_SCOPE, csvChecks, runExampleChunk, serveRun } from './whole';
 
@@ -109,7 +111,7 @@ async function main(): Promise<void> {
     const driver = new Driver(app, engine, logs);
     let ctx: CheckContext;
     try {
-      await runScenario(driver);
+      await runScenario(driver, v3);
       const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
       // FIDELITY_DEBUG=<label>: print that login's or hook call's whole record (for finding a difference)
       const dbg = process.env.FIDELITY_DEBUG;
@@ -124,6 +126,7 @@ async function main(): Promise<void> {
       }
       ctx = { obs: driver.obs, s, redis, metrics, tag, key, printed: printed + (process.env.FIDELITY_PRINT ? 1 : 0), printedLines };
       const csvResult = await csvChecks(csvFile, s);
+      const proxyResult: ProxyResult | undefined = v3 && scripts.includes('backend/proxy_backend.lua') ? await proxyChecks(writeSite('proxy'), csvFile) : undefined;
       for (const script of scripts) {
         const compiled = compileProblem(script);
         let runErr: string[] = [];
@@ -136,12 +139,15 @@ async function main(): Promise<void> {
           const r = await runExampleChunk(path.join(bundle, script), path.dirname(bundle));
           runErr = r.errors;
           does = r.does;
+        } else if (proxyResult && /proxy[-_]/.test(script)) {
+          runErr = proxyResult.errors;
+          does = proxyResult.failures[script];
         } else if (script.includes('testing_csv')) {
           runErr = csvResult.errors;
           does = csvResult.failures[script];
         } else {
           runErr = runErrors(driver.obs, script);
-          const check = CHECKS[script] ?? (v3 ? CHECKS[v1Name(script)] : undefined);
+          const check = v3 ? CHECKS3[script] ?? CHECKS[script] ?? CHECKS[v1Name(script)] : CHECKS[script];
           try {
             does = check ? await check(ctx) : 'no check written for this script';
           } catch (e) {

@@ -5,6 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BF_LIMIT, HOOK_METHODS, type SiteOptions } from './site';
 
+/** The observed policy of a 3.x site: deny what blocklist.lua says it matched. */
+export const OBSERVED_POLICY = 'deny_blocklisted';
+
 /** Which backend a 3.x site runs: 'proxy' is backend/proxy_backend.lua with init/proxy-init.lua. */
 export type Backend3 = SiteOptions['backend'] | 'proxy';
 
@@ -67,7 +70,20 @@ export function writeSiteConfig3(o: Omit<SiteOptions, 'backend'> & { backend: Ba
       `        - { protocol: imap, host: 127.0.0.1, port: ${o.imapPort} }`,
       '  policy:',
     );
-    if (has('policy/registry.lua')) lines.push('    registry_scripts:', `      - ${rel('policy/registry.lua')}`);
+    if (has('policy/registry.lua')) {
+      // the registry declares the lua.plugin.* attributes; one observed policy reads what blocklist.lua emits, with
+      // the check that produces it, as Nauthilus 3's compiler requires (observe: the standard rules still decide)
+      lines.push('    registry_scripts:', `      - ${rel('policy/registry.lua')}`);
+      if (has('environment/blocklist.lua')) {
+        lines.push(
+          '    mode: observe',
+          '    checks:',
+          '      - { name: blocklist, type: lua.environment, stage: pre_auth, config_ref: auth.policy.attribute_sources.lua.environment.blocklist }',
+          '    policies:',
+          `      - { name: ${OBSERVED_POLICY}, stage: pre_auth, require_checks: [blocklist], if: { attribute: lua.plugin.blocklist.matched, is: true }, then: { decision: deny } }`,
+        );
+      }
+    }
     lines.push('    attribute_sources:', '      lua:', '        environment:');
     for (const f of under('environment')) lines.push(`          - { name: ${name(f)}, script_path: ${rel(f)} }`);
     lines.push('        subject:');
