@@ -201,7 +201,8 @@ export function recordNames(script: string): string[] {
   if (script.startsWith('backend/')) return ['lua', 'backend', base];
   // Nauthilus 3.x: environment and subject sources are the engine's feature and filter stages
   if (script.startsWith('environment/')) return [`feature:${base}`];
-  if (script.startsWith('subject/')) return [`filter:${base}`, `post_action:${base}`];
+  // (subject/geoip.lua is also the site's geoip post action)
+  if (script.startsWith('subject/')) return base === 'geoip' ? [`filter:${base}`, `post_action:${base}`] : [`filter:${base}`];
   if (script.startsWith('actions/')) return [`action:${base}`, `post_action:${base}`];
   return [base];
 }

@@ -118,6 +118,9 @@ async function main(): Promise<void> {
       if (dbg) {
         for (const x of [...driver.obs.logins, ...driver.obs.hooks].filter((l) => l.label === dbg)) console.log(JSON.stringify(x, null, 1));
         for (const l of logs.filter((l) => Number(l.level) >= 40)) console.log(JSON.stringify(l).slice(0, 400));
+        if (dbg === 'errors') {
+          for (const l of driver.obs.logins) for (const r of [...l.trace, ...l.post].filter((x) => x.error)) console.log(l.label, `${r.stage}:${r.name}`, r.error?.slice(0, 200));
+        }
         if (dbg === 'standins') {
           for (const r of s.telegram.requests) console.log('telegram', r.method, r.url, r.body.slice(0, 300));
           console.log('haproxy', s.haproxy.lines);
