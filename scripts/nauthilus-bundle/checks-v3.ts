@@ -1,6 +1,6 @@
 // What each script of a Nauthilus 3.x bundle says it does, where it differs from its 1.x form (the other 3.x
 // environment/ and subject/ scripts are checked as their 1.x features/ and filters/ forms are, see v1Name).
-import type { Check, CheckContext } from './checks';
+import { IP, type Check, type CheckContext } from './checks';
 import { OBSERVED_POLICY } from './site-v3';
 import { USERS } from './site';
 
@@ -62,6 +62,15 @@ export const CHECKS3: Record<string, Check> = {
       fail(attrs['lua.plugin.blocklist.matched'] === true, `lua.plugin.blocklist.matched is not true among the policy attributes (${JSON.stringify(attrs['lua.plugin.blocklist.matched'])})`),
     );
   },
+  // Nauthilus 3.1: success/failure counters per client IP and per country the GeoIP policy service named
+  'subject/geoip_reputation.lua': async (c) => first(
+    fail(Number(await c.redis.hget(c.key(`geoip:reputation:ip:${IP.good}`), 'success')) >= 1, `no success counted for the good login's address in ${c.key(`geoip:reputation:ip:${IP.good}`)}`),
+    fail(Number(await c.redis.hget(c.key(`geoip:reputation:ip:${IP.spray(0)}`), 'failure')) >= 1, 'no failure counted for a sprayed address'),
+    fail(printed(c, 'geoip_reputation.lua').some((j) => j.message === 'GeoIP reputation updated' && j.outcome === 'success'), 'no "GeoIP reputation updated" log for a successful login'),
+  ),
+  // without native GeoIP data (a Go plugin, absent here) attach() hands over rt.geoip_info of subject/geoip.lua: the
+  // reputation then counts the country the policy service answered (DE)
+  'share/nauthilus_geoip_bridge.lua': async (c) => fail(Number(await c.redis.hget(c.key('geoip:reputation:country:DE'), 'success')) >= 1, `no success counted for the policy service's country in ${c.key('geoip:reputation:country:DE')}`),
   // only OIDC clients are judged: a plain IMAP login passes, an admin client without the admins group is rejected
   'subject/idp_policy.lua': (c) => first(
     fail(L(c, 'good').decision === 'ok', 'a login without an OIDC client was refused'),

@@ -84,7 +84,8 @@ async function main(): Promise<void> {
     Object.assign(process.env, env);
     const site = { bundle, scripts, redisAddress: s.redis.address, imapPort: s.imap.port, softDelayUnauthenticatedOnly: softDelayReturnsOneValue(bundle) };
     // a 3.x bundle gets the 3.x layout a Nauthilus 3 site writes
-    const writeSite = (backend: Backend3) => (v3 ? writeSiteConfig3({ ...site, backend }) : writeSiteConfig({ ...site, backend: backend as 'mysql' | 'csv' }));
+    const profile = /^v?3\.1\b/.test(tag) ? '3.1' : '3.0';
+    const writeSite = (backend: Backend3) => (v3 ? writeSiteConfig3({ ...site, backend, profile }) : writeSiteConfig({ ...site, backend: backend as 'mysql' | 'csv' }));
     const siteFile = writeSite('mysql');
     const csvFile = writeSite('csv');
 

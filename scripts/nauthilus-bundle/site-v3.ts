@@ -12,7 +12,7 @@ export const OBSERVED_POLICY = 'deny_blocklisted';
 export type Backend3 = SiteOptions['backend'] | 'proxy';
 
 /** Write the 3.x site's authstudio.yml next to lua-plugins.d and return its path. */
-export function writeSiteConfig3(o: Omit<SiteOptions, 'backend'> & { backend: Backend3 }): string {
+export function writeSiteConfig3(o: Omit<SiteOptions, 'backend'> & { backend: Backend3; profile?: '3.0' | '3.1' }): string {
   const has = (s: string) => o.scripts.includes(s);
   const rel = (s: string) => `./lua-plugins.d/${s}`;
   const name = (s: string) => path.basename(s, '.lua');
@@ -21,6 +21,8 @@ export function writeSiteConfig3(o: Omit<SiteOptions, 'backend'> & { backend: Ba
   const init = { mysql: ['init/init.lua'], csv: ['init/testing_csv_loader.lua'], proxy: ['init/proxy-init.lua'] }[o.backend].filter(has);
   const full = o.backend === 'mysql';
   const lines: string[] = [
+    // AuthStudio's own key: the release the site targets (3.1 changes generate_password_hash, string sets ...)
+    `nauthilus: "${o.profile ?? '3.0'}"`,
     'runtime:',
     '  servers:',
     '    http:',

@@ -20,7 +20,7 @@ type KeySpelling = (before: string, user?: string, after?: string) => string;
  * still shows its failure in the table; it does not fail the run.
  */
 export const KNOWN: Record<string, string> = {
-  // key "3:<script>": every 3.x tag (line numbers of v3.0.1; v3.1.0-rc.6 has the same code)
+  // key "3:<script>": every 3.x tag (line numbers of v3.0.1; v3.1.0-rc.6 has the same code, hook.go:953 there)
   '3:init/proxy-init.lua': "it defines no nauthilus_run_hook: Nauthilus 3 runs its top level (config, connection target, metrics), then fails the init script (lualib/hook/hook.go:800 \"entry function 'nauthilus_run_hook' is not defined\") and RunLuaInitScripts stops there (app/bootfx/boot.go:372)",
   '3:subject/soft_delay.lua': 'it reads acct:<tag><user>:longwindow (subject/soft_delay.lua:69), but 3.x environment/account_longwindow_metrics.lua writes acct:<tag><user>:proto:<protocol>:longwindow (its line 95): in Nauthilus the spray never makes the account risky either',
 };
@@ -32,7 +32,7 @@ export const KNOWN: Record<string, string> = {
  * actions/test_context_chain.lua:173 raises for every no-auth lookup there too.
  */
 export const KNOWN_SERVE: Record<string, Array<{ match: RegExp; why: string }>> = {
-  3: [{ match: /test_context_chain\/action: context key 'test_stage_subject' is nil/, why: "a no-auth lookup runs no subject source, yet the action asserts the subject's context key (Nauthilus 3: subject.go:285 modes, auth.go:2717, test_context_chain.lua:173)" }],
+  3: [{ match: /test_context_chain\/action: context key 'test_stage_subject' is nil/, why: "a no-auth lookup runs no subject source, yet the action asserts the subject's context key (Nauthilus 3.0.1: subject.go:285 modes, auth.go:2717 (3.1.0-rc.6: 2863), test_context_chain.lua:173)" }],
 };
 
 /** What the table says next to a script that passes (key: script, or "1.10:"/"1.12:" + script for one release line). */
