@@ -1,9 +1,11 @@
 // What each script of a Nauthilus 3.x bundle says it does, where it differs from its 1.x form (the other 3.x
 // environment/ and subject/ scripts are checked as their 1.x features/ and filters/ forms are, see v1Name).
-import { IP, type Check, type CheckContext } from './checks';
-import { OBSERVED_POLICY } from './site-v3';
+import { createHash } from 'node:crypto';
+import { CHECKS, IP, type Check, type CheckContext } from './checks';
+import { OBSERVED_POLICY, PASSWORD_NONCE } from './site-v3';
 import { USERS } from './site';
 
+const alice = USERS[0];
 const bob = USERS[1];
 const fail = (cond: boolean, what: string) => (cond ? undefined : what);
 const first = (...r: Array<string | undefined>) => r.find((x) => x !== undefined);
@@ -29,6 +31,16 @@ const chain = (caller: string, message: string): Check => (c) => {
 };
 
 export const CHECKS3: Record<string, Check> = {
+  // the row carries password_hash: generate_password_hash of the password, SHA-256 of nonce NUL password in hex, of
+  // which 3.0 gives the first 8 digits and 3.1 all 64, which 3.1's clickhouse.lua checks and cuts to 8
+  'actions/clickhouse.lua': async (c) => {
+    const general = await CHECKS['actions/clickhouse.lua'](c);
+    if (general) return general;
+    const want = createHash('sha256').update(`${PASSWORD_NONCE}\0${alice.password}`).digest('hex').slice(0, 8);
+    const rows = c.s.clickhouse.requests.filter((r) => r.method === 'POST').flatMap((r) => r.body.split('\n')).filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>).filter((j) => j.username === alice.username && j.client_ip === IP.good);
+    return fail(rows.some((j) => j.password_hash === want), `the good login's row has no password_hash ${want} (${JSON.stringify(rows.map((j) => j.password_hash))})`);
+  },
   // 3.x counts by environment (the label was "feature" in 1.x); the blocklist hit comes from policy_facts
   'actions/analytics.lua': (c) => first(
     fail(/analytics_count\{environment="blocklist"\} [1-9]/.test(c.metrics), 'no analytics_count{environment="blocklist"} for the blocklisted login'),

@@ -5,6 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BF_LIMIT, HOOK_METHODS, type SiteOptions } from './site';
 
+/** storage.redis.password_nonce of a 3.x site: generate_password_hash hashes nonce NUL password with it. */
+export const PASSWORD_NONCE = 'fidelity-site-nonce';
+
 /** The observed policy of a 3.x site: deny what blocklist.lua says it matched. */
 export const OBSERVED_POLICY = 'deny_blocklisted';
 
@@ -39,6 +42,7 @@ export function writeSiteConfig3(o: Omit<SiteOptions, 'backend'> & { backend: Ba
     '  redis:',
     '    primary:',
     `      address: ${o.redisAddress}`,
+    `    password_nonce: ${PASSWORD_NONCE}`,
     'auth:',
     '  backends:',
     '    order: [lua]',
