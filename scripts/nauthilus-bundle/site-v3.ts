@@ -78,13 +78,16 @@ export function writeSiteConfig3(o: Omit<SiteOptions, 'backend'> & { backend: Ba
     );
     if (has('policy/registry.lua')) {
       // the registry declares the lua.plugin.* attributes; one observed policy reads what blocklist.lua emits, with
-      // the check that produces it, as Nauthilus 3's compiler requires (observe: the standard rules still decide)
+      // the check that produces it, as Nauthilus 3's compiler requires (observe: the standard rules still decide).
+      // Once one lua.environment check is configured, Nauthilus 3 runs only the environment sources that have one
+      // (policy/collection/scripts.go scriptPlan): every source gets its check, in the order written
       lines.push('    registry_scripts:', `      - ${rel('policy/registry.lua')}`);
       if (has('environment/blocklist.lua')) {
+        lines.push('    mode: observe', '    checks:');
+        for (const f of under('environment')) {
+          lines.push(`      - { name: ${name(f)}, type: lua.environment, stage: pre_auth, config_ref: auth.policy.attribute_sources.lua.environment.${name(f)} }`);
+        }
         lines.push(
-          '    mode: observe',
-          '    checks:',
-          '      - { name: blocklist, type: lua.environment, stage: pre_auth, config_ref: auth.policy.attribute_sources.lua.environment.blocklist }',
           '    policies:',
           `      - { name: ${OBSERVED_POLICY}, stage: pre_auth, require_checks: [blocklist], if: { attribute: lua.plugin.blocklist.matched, is: true }, then: { decision: deny } }`,
         );

@@ -31,6 +31,8 @@ test('Nauthilus 3.x bundle: the fidelity site is a 3.x-layout config with source
     assert.equal(c.policy?.mode, 'observe');
     assert.deepEqual(c.policy?.registryScripts.map((r) => path.basename(r.path)), ['registry.lua']);
     assert.deepEqual(c.policy?.policies.map((p) => p.name), [OBSERVED_POLICY]);
+    // Nauthilus 3 runs only the environment sources that have a check once one has: each has one
+    assert.deepEqual(c.policy?.checks.map((k) => `${k.type}:${k.name}`), ['lua.environment:blocklist', 'lua.environment:test_context_chain']);
 
     const proxy = writeSiteConfig3({ bundle, scripts: SCRIPTS, backend: 'proxy', redisAddress: '127.0.0.1:6390', imapPort: 1143 });
     const p = parseConfigText(fs.readFileSync(proxy, 'utf8'), proxy, { checkFiles: false, env: {} });
