@@ -1,7 +1,9 @@
 // `npm run fidelity -- --nauthilus-git <bare git dir> --tag v1.10.12` (or `--nauthilus-git <checkout dir>`):
 // runs every script a Nauthilus release ships in server/lua-plugins.d against local stand-ins, checks that each
 // compiles, runs and does what its source says, prints a table, then runs the whole bundle through
-// `authstudio serve`. Exit 1 on any failure not listed in KNOWN (where Nauthilus does the same).
+// `authstudio serve`. Exit 1 on any failure not listed in KNOWN (where Nauthilus does the same). A 1.x bundle gets a
+// 1.x-layout site (site.ts), a 3.x bundle (environment/ and subject/ sources) the 3.x layout (site-v3.ts), its
+// checks from checks-v3.ts before the shared ones, and a proxy site in front of an upstream (whole-v3.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -114,7 +116,8 @@ async function main(): Promise<void> {
     try {
       await runScenario(driver, v3);
       const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
-      // FIDELITY_DEBUG=<label>: print that login's or hook call's whole record (for finding a difference)
+      // FIDELITY_DEBUG=<label>: print that login's or hook call's whole record (for finding a difference);
+      // FIDELITY_DEBUG=errors: every Lua error of every login, by login label and stage
       const dbg = process.env.FIDELITY_DEBUG;
       if (dbg) {
         for (const x of [...driver.obs.logins, ...driver.obs.hooks].filter((l) => l.label === dbg)) console.log(JSON.stringify(x, null, 1));
