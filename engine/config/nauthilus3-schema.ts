@@ -62,6 +62,8 @@ const REDIS: Layout = {
 
 const RUNTIME: Rule = group({
   ...ignored('instance_name', 'process'),
+  // AuthStudio's own: Nauthilus 3 always opens gopher-lua's io and os; here host files stay closed unless this is on
+  lua_allow_io: to('server.lua_allow_io'),
   servers: group({
     http: group({
       address: to('server.address'),

@@ -1,7 +1,7 @@
 // Build the `request` table scripts receive, encoded as one string (one JS->Lua crossing per stage).
 
 /** Values of the Lua request table: 1.x field names; undefined fields are left out (nil). */
-export type LuaRequestFields = Record<string, string | number | boolean | undefined>;
+export type LuaRequestFields = Record<string, string | number | boolean | readonly string[] | undefined>;
 
 /**
  * The fields Nauthilus 1.10 sets in every stage's request table that the client does not send (lualib/request.go
@@ -49,14 +49,17 @@ export const V3_FIELD_DEFAULTS: Readonly<LuaRequestFields> = Object.freeze({
   environment_rejected: false, environment_stage_expected: true, subject_stage_expected: true,
   grant_type: '', oidc_client_name: '', redirect_uri: '', saml_entity_id: '', mfa_method: '', mfa_completed: false,
   webauthn_credential: '', webauthn_old_credential: '',
+  // setStringSliceField: always a table, empty outside the identity provider (subject/idp_policy.lua iterates them)
+  requested_scopes: [], user_groups: [], allowed_client_scopes: [], allowed_client_grant_types: [],
 });
 
 /** Client fields AuthStudio reads but Nauthilus does not put in the request table. */
 export const CLIENT_FIELDS_NOT_IN_LUA: readonly string[] = ['method', 'auth_login_attempt'];
 
 /**
- * Encode fields as "<t><key>=<value>" joined by \x01 (t: s string, n number, b boolean) — decoded by the
- * prelude's decode_request. wasmoon strings end at \0 (replaced); \x01 and \x02 in values are escaped.
+ * Encode fields as "<t><key>=<value>" joined by \x01 (t: s string, n number, b boolean, l list of strings, each led
+ * by \x03) — decoded by the prelude's decode_request. wasmoon strings end at \0 (replaced); \x01, \x02 and \x03
+ * in values are escaped.
  */
 export function encodeLuaRequest(fields: LuaRequestFields): string {
   const parts: string[] = [];
@@ -65,11 +68,12 @@ export function encodeLuaRequest(fields: LuaRequestFields): string {
     if (v === undefined) continue;
     if (typeof v === 'string') parts.push('s' + key + '=' + (/[\0\x01\x02]/.test(v) ? escapeValue(v) : v));
     else if (typeof v === 'number') parts.push('n' + key + '=' + String(v));
+    else if (Array.isArray(v)) parts.push('l' + key + '=' + v.map((x: string) => '\x03' + (/[\0\x01\x02\x03]/.test(x) ? escapeValue(x) : x)).join(''));
     else parts.push('b' + key + '=' + (v ? '1' : '0'));
   }
   return parts.join('\x01');
 }
 
 function escapeValue(v: string): string {
-  return v.replace(/\0/g, '\uFFFD').replace(/\x02/g, '\x02b').replace(/\x01/g, '\x02a');
+  return v.replace(/\0/g, '\uFFFD').replace(/\x02/g, '\x02b').replace(/\x01/g, '\x02a').replace(/\x03/g, '\x02c');
 }

@@ -18,6 +18,7 @@ import { chunkName } from '../lua/chunk-name';
 import type { AuthRequest } from './auth-request';
 import { networkOf } from './auth-request';
 import { CLIENT_FIELDS_NOT_IN_LUA, DERIVED_FIELD_DEFAULTS, V3_FIELD_DEFAULTS, encodeLuaRequest, type LuaRequestFields, scriptRedisPrefix } from './lua-request';
+import { scheduledSources } from '../policy/script-plan';
 import { isNauthilus3 } from '../lua/services';
 import { runLuaStage, StageStatus } from './lua-stages';
 import { roundMs, type StageRecord } from './trace';
@@ -282,7 +283,7 @@ export class AuthPipeline {
     let triggered = false;
     let abort = false;
     const status = new StageStatus(state.call);
-    for (const feature of state.config.lua.features) {
+    for (const feature of scheduledSources('environment', state.config.lua.features, state.config.policy)) {
       const r = await runLuaStage(pool, 'feature', feature.name, chunkName(feature.script), 'feature', stageRequest(state), state.call, state.timeout);
       state.out.trace.push(r.record);
       status.settle(r.record);
@@ -412,7 +413,8 @@ export class AuthPipeline {
     }));
     const noAuth = state.req.mode === 'no-auth';
     const authenticated = state.base.authenticated === true;
-    const filters = state.config.lua.filters.filter((f) => (noAuth ? f.whenNoAuth : authenticated ? f.whenAuthenticated : f.whenUnauthenticated));
+    const filters = scheduledSources('subject', state.config.lua.filters, state.config.policy)
+      .filter((f) => (noAuth ? f.whenNoAuth : authenticated ? f.whenAuthenticated : f.whenUnauthenticated));
     let rejected = false;
     const status = new StageStatus(state.call);
     for (const filter of filters) {

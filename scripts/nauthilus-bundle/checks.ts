@@ -33,11 +33,11 @@ const alice = USERS[0];
 const bob = USERS[1];
 export const IP = {
   good: '81.2.69.10', wrong: '81.2.69.11', unknown: '81.2.69.12', blocked: '81.2.69.66', brute: '81.2.69.77',
-  geoReject: '81.2.69.88', dovecot: '81.2.69.20', spray: (i: number) => `81.2.70.${10 + i}`,
+  geoReject: '81.2.69.88', dovecot: '81.2.69.20', idp: '81.2.69.30', spray: (i: number) => `81.2.70.${10 + i}`,
 };
 
 /** The requests every run makes, in this order. */
-export async function runScenario(d: Driver): Promise<void> {
+export async function runScenario(d: Driver, v3 = false): Promise<void> {
   await d.login('good', { username: alice.username, password: alice.password, client_ip: IP.good });
   await d.login('good-dovecot', { username: alice.username, password: alice.password, client_ip: IP.dovecot },
     { 'X-Nauthilus-Service': 'Dovecot', 'X-Dovecot-Proxy-Target': 'session-1' });
@@ -46,6 +46,8 @@ export async function runScenario(d: Driver): Promise<void> {
   await d.login('unknown-again', { username: 'mallory', password: 'nope', client_ip: IP.unknown });
   await d.login('blocked', { username: alice.username, password: alice.password, client_ip: IP.blocked });
   await d.login('geo-reject', { username: alice.username, password: alice.password, client_ip: IP.geoReject });
+  // Nauthilus 3's subject/idp_policy.lua judges OIDC clients: the admin dashboard wants the admins group
+  if (v3) await d.login('idp-admin-client', { username: alice.username, password: alice.password, client_ip: IP.idp, oidc_cid: 'admin-dashboard' });
   // bob's password is sprayed from many addresses: long-window metrics grow, soft delay and protection take note
   for (let i = 0; i < 8; i++) await d.login(`spray-${i}`, { username: bob.username, password: `guess-${i}`, client_ip: IP.spray(i) });
   // 1.12's soft_delay keeps an account's metrics 5 s in nauthilus_cache: the spray ran within them, so wait them out
@@ -188,10 +190,20 @@ export const CHECKS: Record<string, Check> = {
   },
 };
 
+/** The 1.x path of a 3.x script whose check is the same: environment/ sources were features/, subject/ ones filters/. */
+export function v1Name(script: string): string {
+  return script.replace(/^environment\//, 'features/').replace(/^subject\//, 'filters/');
+}
+
 /** Stage names under which a script's records appear (config names: the file's base name). */
 export function recordNames(script: string): string[] {
   const base = script.replace(/^.*\//, '').replace(/\.lua$/, '');
   if (script.startsWith('backend/')) return ['lua', 'backend', base];
+  // Nauthilus 3.x: environment and subject sources are the engine's feature and filter stages
+  if (script.startsWith('environment/')) return [`feature:${base}`];
+  // (subject/geoip.lua is also the site's geoip post action)
+  if (script.startsWith('subject/')) return base === 'geoip' ? [`filter:${base}`, `post_action:${base}`] : [`filter:${base}`];
+  if (script.startsWith('actions/')) return [`action:${base}`, `post_action:${base}`];
   return [base];
 }
 

@@ -1,7 +1,9 @@
 // `npm run fidelity -- --nauthilus-git <bare git dir> --tag v1.10.12` (or `--nauthilus-git <checkout dir>`):
 // runs every script a Nauthilus release ships in server/lua-plugins.d against local stand-ins, checks that each
 // compiles, runs and does what its source says, prints a table, then runs the whole bundle through
-// `authstudio serve`. Exit 1 on any failure not listed in KNOWN (where Nauthilus does the same).
+// `authstudio serve`. Exit 1 on any failure not listed in KNOWN (where Nauthilus does the same). A 1.x bundle gets a
+// 1.x-layout site (site.ts), a 3.x bundle (environment/ and subject/ sources) the 3.x layout (site-v3.ts), its
+// checks from checks-v3.ts before the shared ones, and a proxy site in front of an upstream (whole-v3.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -15,8 +17,11 @@ import { checkWorkspace } from '../../engine/check';
 import { startStandIns, type StandIns } from './standins';
 import { softDelayReturnsOneValue, extractBundle, bundleScripts, prepareMariaDb, dropMariaDb, writeCsv, writeSiteConfig, siteEnv, USERS } from './site';
 import { Driver } from './scenario';
-import { CHECKS, IP, keySpelling, runScenario, runErrors, type CheckContext } from './checks';
-import { KNOWN, NOTES, OUT_OF_SCOPE, csvChecks, runExampleChunk, serveRun } from './whole';
+import { writeSiteConfig3, type Backend3 } from './site-v3';
+import { CHECKS3 } from './checks-v3';
+import { proxyChecks, type ProxyResult } from './whole-v3';
+import { CHECKS, IP, v1Name, keySpelling, runScenario, runErrors, type CheckContext } from './checks';
+import { KNOWN, KNOWN_SERVE, NOTES, OUT_OF_SCOPE, csvChecks, runExampleChunk, serveRun } from './whole';
 
 interface Row { script: string; compiles: string; runs: string; does: string; note: string; failed: boolean }
 
@@ -54,8 +59,9 @@ async function main(): Promise<void> {
   const { git, tag } = args(process.argv.slice(2));
   const bundle = extractBundle(git, tag);
   const scripts = bundleScripts(bundle);
-  // the release line by its files: 1.12 ships share/nauthilus_keys.lua
-  const line = scripts.includes('share/nauthilus_keys.lua') ? '1.12' : '1.10';
+  // the release line by its files: 1.12 ships share/nauthilus_keys.lua, 3.x environment/ and subject/ sources
+  const v3 = scripts.some((x) => x.startsWith('environment/'));
+  const line = v3 ? '3' : scripts.includes('share/nauthilus_keys.lua') ? '1.12' : '1.10';
   console.log(`Nauthilus ${tag}: ${scripts.length} scripts in lua-plugins.d (extracted to a temp dir)`);
   // what the scripts print() (Nauthilus writes it to stdout) is kept out of the table: counted, shown with FIDELITY_PRINT=1
   const write = process.stdout.write.bind(process.stdout);
@@ -78,8 +84,12 @@ async function main(): Promise<void> {
     const csv = writeCsv(path.dirname(bundle));
     const env = siteEnv(s, csv);
     Object.assign(process.env, env);
-    const siteFile = writeSiteConfig({ bundle, scripts, backend: 'mysql', redisAddress: s.redis.address, imapPort: s.imap.port, softDelayUnauthenticatedOnly: softDelayReturnsOneValue(bundle) });
-    const csvFile = writeSiteConfig({ bundle, scripts, backend: 'csv', redisAddress: s.redis.address, imapPort: s.imap.port, softDelayUnauthenticatedOnly: softDelayReturnsOneValue(bundle) });
+    const site = { bundle, scripts, redisAddress: s.redis.address, imapPort: s.imap.port, softDelayUnauthenticatedOnly: softDelayReturnsOneValue(bundle) };
+    // a 3.x bundle gets the 3.x layout a Nauthilus 3 site writes
+    const profile = /^v?3\.1\b/.test(tag) ? '3.1' : '3.0';
+    const writeSite = (backend: Backend3) => (v3 ? writeSiteConfig3({ ...site, backend, profile }) : writeSiteConfig({ ...site, backend: backend as 'mysql' | 'csv' }));
+    const siteFile = writeSite('mysql');
+    const csvFile = writeSite('csv');
 
     // 1. compiles: `authstudio check` of each site (syntax, top level, entry function)
     const problems = [...await checkWorkspace(siteFile), ...await checkWorkspace(csvFile)]
@@ -104,13 +114,17 @@ async function main(): Promise<void> {
     const driver = new Driver(app, engine, logs);
     let ctx: CheckContext;
     try {
-      await runScenario(driver);
+      await runScenario(driver, v3);
       const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
-      // FIDELITY_DEBUG=<label>: print that login's or hook call's whole record (for finding a difference)
+      // FIDELITY_DEBUG=<label>: print that login's or hook call's whole record (for finding a difference);
+      // FIDELITY_DEBUG=errors: every Lua error of every login, by login label and stage
       const dbg = process.env.FIDELITY_DEBUG;
       if (dbg) {
         for (const x of [...driver.obs.logins, ...driver.obs.hooks].filter((l) => l.label === dbg)) console.log(JSON.stringify(x, null, 1));
         for (const l of logs.filter((l) => Number(l.level) >= 40)) console.log(JSON.stringify(l).slice(0, 400));
+        if (dbg === 'errors') {
+          for (const l of driver.obs.logins) for (const r of [...l.trace, ...l.post].filter((x) => x.error)) console.log(l.label, `${r.stage}:${r.name}`, r.error?.slice(0, 200));
+        }
         if (dbg === 'standins') {
           for (const r of s.telegram.requests) console.log('telegram', r.method, r.url, r.body.slice(0, 300));
           console.log('haproxy', s.haproxy.lines);
@@ -119,6 +133,7 @@ async function main(): Promise<void> {
       }
       ctx = { obs: driver.obs, s, redis, metrics, tag, key, printed: printed + (process.env.FIDELITY_PRINT ? 1 : 0), printedLines };
       const csvResult = await csvChecks(csvFile, s);
+      const proxyResult: ProxyResult | undefined = v3 && scripts.includes('backend/proxy_backend.lua') ? await proxyChecks(writeSite('proxy'), csvFile) : undefined;
       for (const script of scripts) {
         const compiled = compileProblem(script);
         let runErr: string[] = [];
@@ -131,19 +146,22 @@ async function main(): Promise<void> {
           const r = await runExampleChunk(path.join(bundle, script), path.dirname(bundle));
           runErr = r.errors;
           does = r.does;
+        } else if (proxyResult && /proxy[-_]/.test(script)) {
+          runErr = script.startsWith('init/') ? proxyResult.initErrors : proxyResult.errors;
+          does = proxyResult.failures[script];
         } else if (script.includes('testing_csv')) {
           runErr = csvResult.errors;
           does = csvResult.failures[script];
         } else {
           runErr = runErrors(driver.obs, script);
-          const check = CHECKS[script];
+          const check = v3 ? CHECKS3[script] ?? CHECKS[script] ?? CHECKS[v1Name(script)] : CHECKS[script];
           try {
             does = check ? await check(ctx) : 'no check written for this script';
           } catch (e) {
             does = `check threw: ${(e as Error).message}`;
           }
         }
-        const known = KNOWN[`${tag}:${script}`] ?? KNOWN[script];
+        const known = KNOWN[`${tag}:${script}`] ?? KNOWN[`${line}:${script}`] ?? KNOWN[script];
         const bad = compiled.length > 0 || runErr.length > 0 || does !== undefined;
         rows.push({
           script, compiles: compiled.length ? 'no' : 'yes', runs: runErr.length ? 'no' : 'yes', does: does === undefined ? 'yes' : 'no',
@@ -159,8 +177,10 @@ async function main(): Promise<void> {
     }
 
     // 3. the whole bundle through `authstudio serve`
-    const serve = await serveRun(siteFile, s, env, keySpelling(scripts.includes('share/nauthilus_keys.lua')));
-    for (const r of serve) rows.push({ script: `serve: ${r.what}`, compiles: '-', runs: r.ok ? 'yes' : 'no', does: r.ok ? 'yes' : 'no', note: r.note ?? '', failed: !r.ok });
+    const serve = await serveRun(siteFile, s, env, keySpelling(scripts.includes('share/nauthilus_keys.lua')), [...KNOWN_SERVE[line] ?? [], ...KNOWN_SERVE[tag] ?? []]);
+    for (const r of serve) {
+      rows.push({ script: `serve: ${r.what}`, compiles: '-', runs: r.ok ? 'yes' : 'no', does: r.ok ? 'yes' : 'no', note: [r.note, r.known ? `known: ${r.known}` : ''].filter(Boolean).join('; '), failed: !r.ok && !r.known });
+    }
   } finally {
     await s.close();
     await dropMariaDb().catch((e: Error) => console.error(`could not drop the nauthilus database and user: ${e.message}`));

@@ -22,7 +22,7 @@ export interface HookCall { label: string; status: number; headers: Record<strin
 export interface Observed {
   logins: Login[];
   hooks: HookCall[];
-  /** Every trace record by script name (stage records of features, filters, actions, backend). */
+  /** Every trace record by script name and by "stage:name" (stage records of features, filters, actions, backend). */
   records: Map<string, StageRecord[]>;
   /** Engine log lines (JSON objects). */
   logs: Array<Record<string, unknown>>;
@@ -47,9 +47,12 @@ export class Driver {
       statusMessage: out?.statusMessage, attributes: out?.attributes ?? {}, trace: out?.trace ?? [], post,
     };
     for (const r of [...login.trace, ...post]) {
-      const list = this.obs.records.get(r.name) ?? [];
-      list.push(r);
-      this.obs.records.set(r.name, list);
+      // by name, and by stage kind and name (3.x ships an environment, a subject and an action of one name)
+      for (const k of [r.name, `${r.stage}:${r.name}`]) {
+        const list = this.obs.records.get(k) ?? [];
+        list.push(r);
+        this.obs.records.set(k, list);
+      }
     }
     this.obs.logins.push(login);
     return login;

@@ -455,3 +455,40 @@ test('Nauthilus 3.0: RBL and relay-domain facts (score, lists, domain) decide pr
     await dns.stop();
   }
 });
+
+test('Nauthilus 3.0: once a lua.environment (lua.subject) check is configured, only the sources a check names run (policy/collection/scripts.go scriptPlan)', async () => {
+  const source = (entry: string, ret: string) => yml(`function ${entry}(request)`, '  nauthilus_builtin.custom_log_add("ran", "yes")', `  return ${ret}`, 'end');
+  const env = source('nauthilus_call_environment', 'nauthilus_builtin.ENVIRONMENT_TRIGGER_NO, nauthilus_builtin.ENVIRONMENT_ABORT_NO, nauthilus_builtin.ENVIRONMENT_RESULT_OK');
+  const sub = source('nauthilus_call_subject', 'nauthilus_builtin.SUBJECT_ACCEPT, nauthilus_builtin.SUBJECT_RESULT_OK');
+  const text = (checks: string[]) => yml(
+    'auth:',
+    '  backends: { order: [lua], lua: { backend: { default: { backend_script_path: ./backend.lua } } } }',
+    '  policy:',
+    '    attribute_sources:',
+    '      lua:',
+    '        environment: [{ name: env_a, script_path: ./env_a.lua }, { name: env_b, script_path: ./env_b.lua }]',
+    '        subject: [{ name: sub_a, script_path: ./sub_a.lua }, { name: sub_b, script_path: ./sub_b.lua }]',
+    ...(checks.length ? ['    checks:', ...checks.map((c) => `      - ${c}`)] : []),
+  );
+  const ran = async (checks: string[]) => {
+    const backend = yml('function nauthilus_backend_verify_password(request)', '  local b = nauthilus_backend_result.new()',
+      '  b:user_found(true):authenticated(request.password == "alice-pw")', '  return nauthilus_builtin.BACKEND_RESULT_OK, b', 'end');
+    const dir = workspace({ 'authstudio.yml': text(checks), 'backend.lua': backend, 'env_a.lua': env, 'env_b.lua': env, 'sub_a.lua': sub, 'sub_b.lua': sub });
+    const fx = await startFixture('', { configFile: path.join(dir, 'authstudio.yml') });
+    try {
+      const r = await login(fx, { username: 'alice', password: 'alice-pw', client_ip: '192.0.2.1' });
+      assert.equal(r.status, 200);
+      return r.trace.filter((t) => t.logs.ran === 'yes').map((t) => t.name);
+    } finally {
+      await fx.close();
+    }
+  };
+  assert.deepEqual(await ran([]), ['env_a', 'env_b', 'sub_a', 'sub_b'], 'without checks every source runs');
+  // one check by config_ref, one by its name (lua_subject_<name>): the other source of each family does not run
+  assert.deepEqual(await ran([
+    '{ name: b_check, type: lua.environment, stage: pre_auth, config_ref: auth.policy.attribute_sources.lua.environment.env_b }',
+    '{ name: lua_subject_sub_a, type: lua.subject, stage: subject_analysis }',
+  ]), ['env_b', 'sub_a']);
+  // a check of one family leaves the other family's sources all running
+  assert.deepEqual(await ran(['{ name: a_check, type: lua.environment, stage: pre_auth, config_ref: auth.policy.attribute_sources.lua.environment.env_a }']), ['env_a', 'sub_a', 'sub_b']);
+});

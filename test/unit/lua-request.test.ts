@@ -37,3 +37,29 @@ test('random requests (separators, =, \\0, unicode, numbers, booleans) decode to
     assert.deepEqual(Object.keys(decoded[i] ?? {}).length === 0 ? {} : decoded[i], want, `request ${i}: ${JSON.stringify(req)}`);
   });
 });
+
+test('Nauthilus 3.0: string-list fields (requested_scopes, user_groups ...) arrive as Lua sequences, empty ones as {}', async () => {
+  const item = fc.string({ unit: fc.constantFrom('a', '=', '\x01', '\x02', '\x02c', '\x03', 'ä', ' ', 'z') });
+  const lists = fc.sample(fc.array(item, { maxLength: 5 }), { numRuns: 200, seed: 7 });
+  const vm = await LuaVm.create({ poolName: 'test', services: testServices(), memoryLimitBytes: 64 << 20, allowIo: false });
+  try {
+    const script = await vm.loadScript('lists.lua', [
+      'local json = require("json")',
+      'function nauthilus_call_action(r)',
+      '  local out = { kind = type(r.scopes), n = #r.scopes, items = {} }',
+      '  for i, v in ipairs(r.scopes) do out.items[i] = v end',
+      '  out.items[#out.items + 1] = "end"',
+      '  last = json.encode(out)',
+      '  return 0',
+      'end',
+      'function get() return last end',
+    ].join('\n'), 5000);
+    for (const list of lists) {
+      await vm.dispatch('action', script, encodeLuaRequest({ scopes: list, user: 'x' }), [], new CallContext('lists'), 5000);
+      const got = JSON.parse(String((await vm.evalEnv(script, 'get', new CallContext('lists'), 5000))[0])) as { kind: string; n: number; items: string[] };
+      assert.deepEqual(got, { kind: 'table', n: list.length, items: [...list, 'end'] }, JSON.stringify(list));
+    }
+  } finally {
+    vm.close();
+  }
+});

@@ -188,6 +188,49 @@ end`);
   }
 });
 
+test('Nauthilus 3.0: requested_scopes, user_groups, allowed_client_scopes and allowed_client_grant_types are tables, empty outside the identity provider (setStringSliceField); 1.x has none', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-v3lists-'));
+  try {
+    // iterating them as subject/idp_policy.lua does must not raise: a raise would be a temporary failure of the login
+    fs.writeFileSync(path.join(dir, 'subject.lua'), `
+function nauthilus_call_subject(request)
+  local out = {}
+  for _, k in ipairs({ "requested_scopes", "user_groups", "allowed_client_scopes", "allowed_client_grant_types" }) do
+    local n = 0
+    if type(request[k]) == "table" then for _ in pairs(request[k]) do n = n + 1 end end
+    out[#out + 1] = k .. "=" .. type(request[k]) .. ":" .. n
+  end
+  for _ in pairs(request.requested_scopes or {}) do end
+  nauthilus_builtin.custom_log_add("lists", table.concat(out, ","))
+  return 0, 0
+end`);
+    fs.writeFileSync(path.join(dir, 'backend.lua'), `
+function nauthilus_backend_verify_password(request)
+  local b = nauthilus_backend_result.new()
+  b:user_found(true):authenticated(true):account_field("uid"):attributes({ uid = request.username })
+  return 0, b
+end`);
+    const seen: Record<string, string> = {};
+    for (const profile of ['1.10', '3.0']) {
+      const yml = [`nauthilus: "${profile}"`, 'server:', '  backends: [lua]', '  redis: mock', 'lua:', '  filters: [{ name: lists, script_path: ./subject.lua }]', '  config: { backend_script_path: ./backend.lua }', ''].join('\n');
+      const engine = await AuthEngine.create(parseConfigText(yml, path.join(dir, 'authstudio.yml'), {}), { logger: pino({ level: 'silent' }) });
+      const app = await buildHttpApp(engine);
+      try {
+        const res = await app.inject({ method: 'POST', url: '/api/v1/auth/json', payload: { username: 'u', password: 'p', client_ip: '192.0.2.1', protocol: 'imap' } });
+        const out = engine.lastTrace(String(res.headers['x-nauthilus-session']))!;
+        seen[profile] = out.trace.find((r) => r.name === 'lists')?.logs.lists ?? `no record (${out.trace.map((r) => r.name).join(',')})`;
+      } finally {
+        await app.close();
+        await engine.close();
+      }
+    }
+    assert.equal(seen['3.0'], 'requested_scopes=table:0,user_groups=table:0,allowed_client_scopes=table:0,allowed_client_grant_types=table:0');
+    assert.equal(seen['1.10'], 'requested_scopes=nil:0,user_groups=nil:0,allowed_client_scopes=nil:0,allowed_client_grant_types=nil:0');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('Nauthilus 3.0: request-bound modules are globals without require (the table require gives); under 1.10 they are not', async () => {
   const [t3, same, json3] = await runLua('return type(nauthilus_redis), nauthilus_context == require("nauthilus_context"), type(json)', { services: servicesFor('3.0') });
   assert.deepEqual([t3, same, json3], ['table', true, 'nil']);

@@ -258,11 +258,11 @@ registry.__as_compile = function(src, chunkname)
 end
 
 -- Request tables arrive as one string (one crossing instead of one per field): fields separated by \1,
--- each "<t><key>=<value>" with t one of s (string), n (number), b (boolean: 1 or 0). wasmoon strings
--- stop at \0, so \1 and \2 inside values are escaped as \2a and \2b.
+-- each "<t><key>=<value>" with t one of s (string), n (number), b (boolean: 1 or 0), l (list of strings,
+-- each led by \3). wasmoon strings stop at \0, so \1, \2 and \3 inside values are escaped as \2a, \2b, \2c.
 local function unescape(v)
   if string_find(v, "\2", 1, true) then
-    v = v:gsub("\2a", "\1"):gsub("\2b", "\2")
+    v = v:gsub("\2a", "\1"):gsub("\2c", "\3"):gsub("\2b", "\2")
   end
   return v
 end
@@ -278,6 +278,12 @@ local function decode_request(s)
       t[key] = val
     elseif kind == "n" then t[key] = tonumber(val)
     elseif kind == "b" then t[key] = (val == "1")
+    elseif kind == "l" then
+      local list = {}
+      for item in string_gmatch(val, "\3([^\3]*)") do
+        list[#list + 1] = escaped and unescape(item) or item
+      end
+      t[key] = list
     end
   end
   return t
