@@ -43,7 +43,14 @@ export class DovecotLog {
   /** `lua(user,rip,<session>): ` for the request being served; empty outside a request. */
   requestPrefix = '';
 
-  constructor(private readonly opts: { blocking: boolean; authVerbose: boolean; authDebug: boolean }) {}
+  /** 2.4: the request a line is about (its prefix is `auth-worker(user,rip)<session>: request [1]: Level: NAME: `). */
+  request24?: { user?: string; rip?: string; session?: string };
+
+  constructor(private readonly opts: { blocking: boolean; authVerbose: boolean; authDebug: boolean; version?: '2.3' | '2.4'; passdbName?: string }) {}
+
+  get version(): '2.3' | '2.4' {
+    return this.opts.version ?? '2.3';
+  }
 
   /** The process that runs the script: auth-worker with blocking=yes, auth otherwise. */
   get worker(): string {
@@ -68,6 +75,13 @@ export class DovecotLog {
   request(level: DovecotLogLine['level'], msg: string, proc = this.worker): void {
     if (level === 'debug' && !this.opts.authDebug) return;
     if (level === 'info' && !this.opts.authVerbose) return;
+    if (this.version === '2.4' && this.request24) {
+      // 2.4 prefixes every line of the message (observed on 2.4.1); the request number counts per worker process
+      const r = this.request24;
+      const who = `${proc}(${r.user ?? ''}${r.rip ? `,${r.rip}` : ''})${r.session ? `<${r.session}>` : ''}`;
+      for (const line of msg.split('\n')) this.lines.push({ level, text: `${who}: request [1]: ${LEVEL_WORD[level]}: ${this.opts.passdbName ?? 'lua'}: ${line}` });
+      return;
+    }
     const [first, ...rest] = msg.split('\n');
     this.lines.push({ level, text: `${proc}: ${LEVEL_WORD[level]}: ${this.requestPrefix}${first}` });
     for (const line of rest) this.lines.push({ level, text: `${proc}: ${LEVEL_WORD[level]}: ${line}` });
@@ -75,8 +89,10 @@ export class DovecotLog {
 
   /** The auth worker died (a Dovecot assertion or a Lua panic): what the auth process logs then. */
   crash(panic: string, user: string, request = 'PASSV'): void {
-    this.write('panic', panic);
-    this.write('error', `auth-worker: Aborted ${request} request for ${user}: Worker process died unexpectedly`, 'auth');
+    // an empty text: the worker died on a signal (no panic line)
+    if (panic) this.write('panic', panic);
+    const how = this.version === '2.4' ? ': Connection closed' : '';
+    this.write('error', `auth-worker: Aborted ${request} request for ${user}: Worker process died unexpectedly${how}`, 'auth');
   }
 }
 

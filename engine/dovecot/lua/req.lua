@@ -68,7 +68,9 @@ local REQ_MT = { __name = "auth_request*" }
 REQ_MT.__index = function(t, k)
   k = S.checkstring("__index", 2, k, true)
   local vars = VARS[t]
-  if vars and VAR_KEYS[k] then return vars[k] end
+  -- a variable this version sets (2.4 renamed several: service -> protocol, rip -> remote_ip, mech -> mechanism)
+  if vars and vars[k] ~= nil then return vars[k] end
+  if VAR_KEYS[k] then return nil end
   if METHODS[k] then return METHODS[k] end
   return rawget(t, k)
 end
