@@ -26,7 +26,7 @@ export class DovecotCall {
     if (vars) {
       this.vars = vars;
       this.log.requestPrefix = requestPrefix(vars.user, vars.rip ?? vars.remote_ip, vars.session, vars.login_user !== undefined);
-      this.log.request24 = { user: vars.user, rip: vars.remote_ip, session: vars.session };
+      this.log.request24 = { user: vars.user, rip: vars.remote_ip, session: vars.session, mech: vars.mechanism };
     }
     if (login?.passdbFields) this.passdbFields = { ...login.passdbFields };
   }

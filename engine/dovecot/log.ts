@@ -44,7 +44,7 @@ export class DovecotLog {
   requestPrefix = '';
 
   /** 2.4: the request a line is about (its prefix is `auth-worker(user,rip)<session>: request [1]: Level: NAME: `). */
-  request24?: { user?: string; rip?: string; session?: string };
+  request24?: { user?: string; rip?: string; session?: string; mech?: string };
 
   constructor(private readonly opts: { blocking: boolean; authVerbose: boolean; authDebug: boolean; version?: '2.3' | '2.4'; passdbName?: string }) {}
 
@@ -61,7 +61,8 @@ export class DovecotLog {
   write(level: DovecotLogLine['level'], text: string, proc = this.worker): void {
     text.split('\n').forEach((line, i) => {
       // the log process writes the continuation lines of a fatal error as errors (observed on 2.3.19.1)
-      const lvl = i > 0 && level === 'fatal' ? 'error' : level;
+      // (2.4.1 keeps them fatal)
+      const lvl = i > 0 && level === 'fatal' && this.version === '2.3' ? 'error' : level;
       this.lines.push({ level: lvl, text: `${proc}: ${LEVEL_WORD[lvl]}: ${line}` });
     });
   }
@@ -77,9 +78,12 @@ export class DovecotLog {
     if (level === 'info' && !this.opts.authVerbose) return;
     if (this.version === '2.4' && this.request24) {
       // 2.4 prefixes every line of the message (observed on 2.4.1); the request number counts per worker process
+      // the auth process names the mechanism instead of the worker's request number
       const r = this.request24;
-      const who = `${proc}(${r.user ?? ''}${r.rip ? `,${r.rip}` : ''})${r.session ? `<${r.session}>` : ''}`;
-      for (const line of msg.split('\n')) this.lines.push({ level, text: `${who}: request [1]: ${LEVEL_WORD[level]}: ${this.opts.passdbName ?? 'lua'}: ${line}` });
+      const worker = proc !== 'auth';
+      const who = `${proc}(${r.user ?? ''}${r.rip ? `,${r.rip}` : ''}${!worker && r.mech ? `,sasl:${r.mech.toLowerCase()}` : ''})${r.session ? `<${r.session}>` : ''}`;
+      const num = worker ? ' request [1]:' : '';
+      for (const line of msg.split('\n')) this.lines.push({ level, text: `${who}:${num} ${LEVEL_WORD[level]}: ${this.opts.passdbName ?? 'lua'}: ${line}` });
       return;
     }
     const [first, ...rest] = msg.split('\n');
