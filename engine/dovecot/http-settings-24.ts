@@ -18,7 +18,7 @@ export const HTTP_CLIENT_SETTINGS_24: Record<string, Kind> = {
 };
 
 /** ssl_setting_defines of 2.4.1 (client side and shared): accepted under their own names. */
-const SSL_SETTINGS_24: Record<string, Kind> = {
+export const SSL_SETTINGS_24: Record<string, Kind> = {
   ssl_client_ca_file: 'str', ssl_client_ca_dir: 'str', ssl_client_cert_file: 'str', ssl_client_key_file: 'str',
   ssl_client_key_password: 'str', ssl_cipher_list: 'str', ssl_cipher_suites: 'str', ssl_curve_list: 'str',
   ssl_min_protocol: 'str', ssl_crypto_device: 'str', ssl_client_require_valid_cert: 'bool', ssl_options: 'str',
