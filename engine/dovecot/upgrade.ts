@@ -187,14 +187,16 @@ export function upgradeScript(source: string): UpgradeResult {
     if (tpl) manual.push({ line: n, text: `${tpl[1]}(): Dovecot 2.4 templates use %{name} and filters (%{user | username}, %{protocol}); %u, %n, %d, %s and the 2.3 names do not expand` });
 
     // return STATUS, "k=v ..." (2.4 takes a table on OK) / return NON_OK, {...} (2.4 takes nil or a string)
-    const ret = /^(\s*return\s+)([^,]+?),\s*(.+?)\s*$/.exec(code);
+    // `return STATUS, SECOND`, also after `then` and before a closing `end` on the same line
+    const ret = /^(.*?\breturn\s+)([^,]+?),\s*(.+?)(\s+end)?\s*$/.exec(code);
+    const tail = ret?.[4] ?? '';
     if (ret && /RESULT_[A-Z_]+/.test(ret[2])) {
       const isOk = /RESULT_OK\b/.test(ret[2]);
       const second = ret[3];
       if (isOk && /^["']/.test(second)) {
         const table = fieldStringToTable(second);
         if (table) {
-          code = `${ret[1]}${ret[2]}, ${table}`;
+          code = `${ret[1]}${ret[2]}, ${table}${tail}`;
           changed.push({ line: n, text: `string result ${second} -> table ${table} (2.4 refuses strings with OK: "invalid return value (expected nil or table, got string)")` });
         } else {
           manual.push({ line: n, text: `string result ${second}: turn it into a table of fields by hand (2.4 refuses strings with OK)` });
@@ -203,7 +205,7 @@ export function upgradeScript(source: string): UpgradeResult {
         manual.push({ line: n, text: `result ${second}: make sure it is a table (or nil), not a "k=v" string (2.4 refuses strings with OK)` });
       } else if (!isOk && /^\{/.test(second)) {
         const empty = /^\{\s*\}$/.test(second);
-        code = `${ret[1]}${ret[2]}, nil`;
+        code = `${ret[1]}${ret[2]}, nil${tail}`;
         changed.push({ line: n, text: `${second} with ${ret[2].trim()} -> nil (2.4 takes nil or an error string unless OK: "invalid error return value")${empty ? '' : '; the fields were dropped'}` });
       }
     }

@@ -62,7 +62,7 @@ export interface DovecotOptions {
   passdbs: PassdbSpec[];
   /** Lua userdbs instead of the static userdb (Dovecot 2.3 userdbs have no username_filter: they answer everyone). */
   userdbs?: PassdbSpec[];
-  /** import_environment entries (KEY=VALUE), e.g. AUTHSTUDIO_URL. */
+  /** import_environment entries (KEY=VALUE), e.g. AUTHSTUDIO_URL; `{dir}` in a value is the server's folder as Dovecot sees it. */
   env?: Record<string, string>;
   mechanisms?: string;
   /** Lines added to dovecot.conf (in the syntax of `version`). */
@@ -157,6 +157,7 @@ export async function startDovecot(opts: DovecotOptions): Promise<DovecotServer>
     mapped.set(file, inside);
     return inside;
   };
+  opts = { ...opts, env: Object.fromEntries(Object.entries(opts.env ?? {}).map(([k, v]) => [k, v.replaceAll('{dir}', inner)])) };
   const env = Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
   const conf = path.join(dir, 'dovecot.conf');
   fs.writeFileSync(conf, (v24 ? config24 : config23)(opts, { dir: inner, port, logPath: path.join(inner, 'dovecot.log'), env, scriptPath }));
@@ -268,7 +269,10 @@ function commonConf(opts: DovecotOptions, p: ConfPlaces): string[] {
     `auth_mechanisms = ${opts.mechanisms ?? 'plain login'}`, 'auth_failure_delay = 0', 'auth_verbose = yes',
     'default_internal_user = root', 'default_internal_group = root', 'default_login_user = dovenull',
     'login_trusted_networks = 127.0.0.0/8',
-    ...(p.env ? [`import_environment = TZ ${p.env}`] : []),
+    // 2.4 made import_environment a list of KEY = VALUE
+    ...(!p.env ? [] : opts.version === '2.4'
+      ? ['import_environment {', ...Object.entries(opts.env ?? {}).map(([k, v]) => `  ${k} = ${v}`), '}']
+      : [`import_environment = TZ ${p.env}`]),
     'service imap-login {', '  inet_listener imap {', `    port = ${p.port}`, '  }', '}',
   ];
 }
