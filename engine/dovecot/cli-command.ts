@@ -21,6 +21,7 @@ export const DOVECOT_OPTIONS: Record<string, OptionSpec> = {
   'master-separator': { type: 'string', description: 'auth_master_user_separator (default * with --master-script)' },
   'auth-debug': { type: 'boolean', description: 'auth_debug=yes: log req:log_debug lines' },
   dovecot: { type: 'string', description: 'the Dovecot to imitate: 2.3 (default) or 2.4' },
+  'passdb-name': { type: 'string', description: 'Dovecot 2.4: the passdb name of `passdb NAME { }`, shown in its log lines (default lua)' },
   'lua-setting': { type: 'string', description: 'Dovecot 2.4: KEY=VALUE[,KEY=VALUE] of lua_settings { } (script_init\'s argument)' },
   json: { type: 'boolean', description: 'print one JSON object' },
 };
@@ -57,6 +58,7 @@ export async function dovecotCommand(args: Record<string, string | boolean | und
     pathMap,
     dovecot: version,
     luaSettings,
+    ...(typeof args['passdb-name'] === 'string' ? { passdbName: args['passdb-name'] } : {}),
     authDebug: args['auth-debug'] === true,
     ...(typeof args['master-script'] === 'string' ? { masterScript: { file: args['master-script'] } } : {}),
     ...(typeof args['master-separator'] === 'string' ? { masterSeparator: args['master-separator'] } : {}),
