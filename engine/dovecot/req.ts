@@ -77,21 +77,43 @@ function buildRequestVars24(login: DovecotLogin, action: DovecotAction): Record<
   return out;
 }
 
-/** Dovecot 2.4 expansion, the common part: `%{name}` and `%{name | filter | ...}` with lower, upper, username, domain. */
-export function varExpand24(tpl: string, ctx: ExpandContext): string {
-  return tpl.replace(/%\{([^}]*)\}/g, (_, inner: string) => {
-    const [name, ...filters] = inner.split('|').map((x) => x.trim());
-    let value = name.startsWith('passdb:') ? ctx.passdb[name.slice(7)] : name.startsWith('userdb:') ? ctx.userdb[name.slice(7)]
-      : name.startsWith('env:') ? ctx.env[name.slice(4)] : ctx.vars[name];
-    value ??= '';
-    for (const f of filters) {
-      if (f === 'lower') value = value.toLowerCase();
-      else if (f === 'upper') value = value.toUpperCase();
-      else if (f === 'username') value = value.split('@')[0];
-      else if (f === 'domain') value = value.includes('@') ? value.slice(value.indexOf('@') + 1) : '';
+/** auth_request_var_expand_static_tab of 2.4.1: names var_expand knows (unset ones expand to ""). */
+const VAR_KEYS_24 = new Set(`user protocol home local_ip remote_ip client_pid password id mechanism secured local_port remote_port
+  cert login_user session real_local_ip real_remote_ip real_local_port real_remote_port domain_first domain_last master_user
+  session_pid original_user auth_user local_name client_id ssl_ja3_hash owner_user`.split(/\s+/));
+
+/**
+ * Dovecot 2.4 expansion, the common part: `%{name}` and `%{name | filter | ...}` with lower, upper, username, domain;
+ * `%%{` is `%{`, a lone `%` stays. An unknown name is an error. 2.4.1's lexer has a stray rule that swallows a
+ * text run of exactly "y" (`%{user}y` gives the user; fixed in 2.4.4): reproduced.
+ */
+export function varExpand24(tpl: string, ctx: ExpandContext): string | { error: string } {
+  let out = '';
+  const tokens = tpl.match(/%\{[^}]*\}|%%\{|%|[^%]+/g) ?? [];
+  for (const tok of tokens) {
+    if (tok === '%%{') out += '%{';
+    else if (tok === '%') out += '%';
+    else if (tok === 'y') continue;
+    else if (!tok.startsWith('%{')) out += tok;
+    else {
+      const [name, ...filters] = tok.slice(2, -1).split('|').map((x) => x.trim());
+      let value: string | undefined;
+      if (name.startsWith('passdb:')) value = ctx.passdb[name.slice(7)];
+      else if (name.startsWith('userdb:')) value = ctx.userdb[name.slice(7)];
+      else if (name.startsWith('env:')) value = ctx.env[name.slice(4)];
+      else if (VAR_KEYS_24.has(name)) value = ctx.vars[name];
+      else return { error: `var_expand(${tpl}) failed: Unknown variable '${name}'` };
+      value ??= '';
+      for (const f of filters) {
+        if (f === 'lower') value = value.toLowerCase();
+        else if (f === 'upper') value = value.toUpperCase();
+        else if (f === 'username') value = value.split('@')[0];
+        else if (f === 'domain') value = value.includes('@') ? value.slice(value.indexOf('@') + 1) : '';
+      }
+      out += value;
     }
-    return value;
-  });
+  }
+  return out;
 }
 
 const SHORT_KEYS: Record<string, string> = {

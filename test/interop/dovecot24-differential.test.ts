@@ -11,6 +11,7 @@ import { ROOT } from '../helpers/spawn-serve';
 import { dovecot24Gate, startDovecot, type DovecotServer } from './dovecot-server';
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'dovecot24-diff');
+const USERDB = path.join(FIXTURES, 'userdb.lua');
 const gate = dovecot24Gate();
 
 interface DiffCase {
@@ -19,6 +20,8 @@ interface DiffCase {
   password: string;
   /** Also log in with IMAP LOGIN and compare the answer. */
   imap?: boolean;
+  /** A userdb lookup (`doveadm user`) instead of a login. */
+  userdb?: boolean;
   /** The script's top level or script_init fails: a Dovecot of its own, compared on what an IMAP client gets. */
   init?: string;
 }
@@ -47,6 +50,10 @@ const CASES: DiffCase[] = [
   c('Dovecot 2.4: a field key with a TAB is skipped with a warning', 'tab_key@cases.test'),
   c('Dovecot 2.4: a table value is skipped with a warning', 'table_value@cases.test'),
   c('Dovecot 2.4: lua_settings reach script_init(args); its result 1 does not stop the service', 'setting@cases.test'),
+  c('Dovecot 2.4: var_expand with %{name | filter}', 'expand@cases.test'),
+  c('Dovecot 2.4: var_expand leaves 2.3 templates (%d/%n) as they are', 'expand_23@cases.test'),
+  c('Dovecot 2.4: var_expand of a 2.3 name (%{rip}) raises Unknown variable', 'expand_unknown@cases.test'),
+  c('Dovecot 2.4.1: var_expand drops a text run that is exactly "y"', 'expand_y@cases.test'),
   c('Dovecot 2.4: a script error (traceback)', 'script_error@cases.test', 'any', true),
   c('Dovecot 2.4: a status that is not a number', 'not_number@cases.test'),
   c('Dovecot 2.4: http client max_attempts (2.3 name) is an unknown setting', 'http_max_attempts@cases.test'),
@@ -60,6 +67,11 @@ const CASES: DiffCase[] = [
   c('Dovecot 2.4: auth_password_verify with a table, right password', 'verify_ok@verify.test', 'secret'),
   c('Dovecot 2.4: auth_password_verify, wrong password', 'verify_ok@verify.test', 'wrong'),
   c('Dovecot 2.4: auth_password_verify with a string result (2.3 style) is refused', 'verify_string@verify.test', 'secret'),
+  { name: 'Dovecot 2.4: userdb with a table', user: 'table@users.test', password: '', userdb: true },
+  { name: 'Dovecot 2.4: userdb with a string (2.3 style) is refused', user: 'string@users.test', password: '', userdb: true },
+  { name: 'Dovecot 2.4: userdb USER_UNKNOWN', user: 'unknown@users.test', password: '', userdb: true },
+  { name: 'Dovecot 2.4: userdb INTERNAL_FAILURE with a message', user: 'failing@users.test', password: '', userdb: true },
+  { name: 'Dovecot 2.4: userdb INTERNAL_FAILURE with nil', user: 'failing_nil@users.test', password: '', userdb: true },
   { name: 'Dovecot 2.4: script_init raises: auth process broken', user: 'alice', password: 'x', init: 'init-raises.lua' },
   { name: 'Dovecot 2.4: the top level raises: auth process broken', user: 'alice', password: 'x', init: 'top-level-error.lua' },
 ];
@@ -121,6 +133,7 @@ describe('Dovecot Lua scripts: harness (2.4 profile) vs real Dovecot 2.4', { ski
       startDovecot({
         version: '2.4', luaSettings,
         passdbs: Object.entries(scripts).map(([domain, file]) => ({ file, usernameFilter: `*@${domain}.test` })),
+        userdbs: [{ file: USERDB }],
       }),
       ...inits.map((f) => startDovecot({ version: '2.4', luaSettings, passdbs: [{ file: path.join(FIXTURES, f) }] })),
     ]);
@@ -165,6 +178,20 @@ describe('Dovecot Lua scripts: harness (2.4 profile) vs real Dovecot 2.4', { ski
         return;
       }
       dovecot.takeLog();
+      if (dc.userdb) {
+        const h = await runDovecotScript({ file: USERDB, displayPath: dovecot.scriptPath(USERDB), dovecot: '2.4', action: 'userdb', passdbName: 'lua0', login: { user: dc.user, service: 'imap' } });
+        const mine = harnessView(h);
+        delete mine.code;
+        const r = await dovecot.userLookup(dc.user);
+        const fields = Object.fromEntries(Object.entries(r.fields).filter(([k, v]) => !(k === 'user' && v === dc.user)));
+        // doveadm user also prints mail_path (empty here) when the userdb gave none
+        if (fields.mail_path === '' && h.fields.mail_path === undefined) delete fields.mail_path;
+        const real: View = { outcome: r.status === 'ok' ? 'ok' : r.status === 'unknown' ? 'fail' : 'tempfail', fields: r.status === 'ok' ? fields : {}, logs: [] };
+        real.logs = await realLogsOf(dovecot, mine.logs.length);
+        table.push(`${dc.name} | ${h.status} ${mine.outcome} | ${real.outcome} | ${isDeepStrictEqual(mine, real) ? 'yes' : 'NO'}`);
+        assert.deepEqual(mine, real);
+        return;
+      }
       const file = scripts[domainOf(dc.user)];
       const h = await runDovecotScript({
         file, displayPath: dovecot.scriptPath(file), dovecot: '2.4', luaSettings,

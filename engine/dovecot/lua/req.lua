@@ -35,7 +35,10 @@ end
 function METHODS.var_expand(self, ...)
   check_request(self)
   local tpl = S.checkstring("var_expand", 1, (...), select("#", ...) > 0)
-  return host.var_expand(tpl)
+  local r = host.var_expand(tpl)
+  -- 2.4: an expansion error is raised (luaL_error from C: no position)
+  if type(r) == "table" then error(r.error, 0) end
+  return r
 end
 
 function METHODS.response_from_template(self, ...)
