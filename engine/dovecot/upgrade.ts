@@ -133,6 +133,44 @@ export function fieldStringToTable(expr: string): string | undefined {
   return `{ ${entries.join(', ')} }`;
 }
 
+/** 2.3 template variables and their 2.4 form. */
+const TEMPLATE_24: Record<string, string> = {
+  u: 'user', user: 'user', n: 'user | username', username: 'user | username', d: 'user | domain', domain: 'user | domain',
+  s: 'protocol', service: 'protocol', r: 'remote_ip', rip: 'remote_ip', l: 'local_ip', lip: 'local_ip', m: 'mechanism',
+  mech: 'mechanism', a: 'local_port', lport: 'local_port', b: 'remote_port', rport: 'remote_port', h: 'home', home: 'home',
+  p: 'client_pid', pid: 'client_pid', w: 'password', password: 'password', c: 'secured', secured: 'secured', k: 'cert',
+  cert: 'cert', session: 'session', orig_user: 'original_user', original_user: 'original_user', auth_user: 'auth_user',
+  login_user: 'login_user', domain_first: 'domain_first', domain_last: 'domain_last', master_user: 'master_user',
+  client_id: 'client_id', local_ip: 'local_ip', remote_ip: 'remote_ip', local_port: 'local_port', remote_port: 'remote_port',
+  mechanism: 'mechanism', real_rip: 'real_remote_ip', real_lip: 'real_local_ip',
+};
+
+/** A 2.3 %-template in 2.4 syntax, or undefined when it uses what has no plain 2.4 form (widths, most modifiers). */
+export function template24(tpl: string): string | undefined {
+  let out = '';
+  for (let i = 0; i < tpl.length; i++) {
+    if (tpl[i] !== '%') {
+      out += tpl[i];
+      continue;
+    }
+    if (tpl[i + 1] === '%') {
+      out += '%';
+      i++;
+      continue;
+    }
+    const m = /^%([LU]?)(?:\{([a-z_:]+)\}|([a-z]))/.exec(tpl.slice(i));
+    if (!m) return undefined;
+    const name = m[2] ?? m[3];
+    let to = TEMPLATE_24[name];
+    if (!to && /^(passdb|userdb|env):/.test(name)) to = name;
+    if (!to) return undefined;
+    if (m[1]) to += m[1] === 'L' ? ' | lower' : ' | upper';
+    out += `%{${to}}`;
+    i += m[0].length - 1;
+  }
+  return out;
+}
+
 /** `N`, `"N"` of a 2.3 _msecs/_secs setting as a 2.4 interval string with a unit. */
 function intervalValue(value: string, unit: 'ms' | 's'): string {
   const v = value.trim();
@@ -183,8 +221,17 @@ export function upgradeScript(source: string): UpgradeResult {
     });
 
     // var_expand / response_from_template: 2.4 replaced %-variables with %{name | filter}
-    const tpl = /:(var_expand|response_from_template)\s*\(/.exec(code);
-    if (tpl) manual.push({ line: n, text: `${tpl[1]}(): Dovecot 2.4 templates use %{name} and filters (%{user | username}, %{protocol}); %u, %n, %d, %s and the 2.3 names do not expand` });
+    const tpl = /:(var_expand|response_from_template)\s*\(\s*(["'])((?:\\.|(?!\2).)*)\2\s*\)/.exec(code);
+    const converted = tpl ? template24(tpl[3]) : undefined;
+    if (tpl && converted !== undefined && tpl[1] === 'var_expand') {
+      if (converted !== tpl[3]) {
+        code = code.replace(tpl[0], `:var_expand(${tpl[2]}${converted}${tpl[2]})`);
+        changed.push({ line: n, text: `var_expand template "${tpl[3]}" -> "${converted}" (2.4 syntax)` });
+      }
+    } else if (/:(var_expand|response_from_template)\s*\(/.test(code)) {
+      const fn = /:(var_expand|response_from_template)/.exec(code)![1];
+      manual.push({ line: n, text: `${fn}(): Dovecot 2.4 templates use %{name} and filters (%{user | username}, %{protocol}); %u, %n, %d, %s and the 2.3 names do not expand, an unknown %{name} raises "Unknown variable"` });
+    }
 
     // return STATUS, "k=v ..." (2.4 takes a table on OK) / return NON_OK, {...} (2.4 takes nil or a string)
     // `return STATUS, SECOND`, also after `then` and before a closing `end` on the same line

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runDovecotScript } from '../../engine/dovecot';
-import { fieldStringToTable, upgradeScript } from '../../engine/dovecot/upgrade';
+import { fieldStringToTable, template24, upgradeScript } from '../../engine/dovecot/upgrade';
 import { ROOT } from '../helpers/spawn-serve';
 
 const SCRIPT_23 = [
@@ -55,11 +55,15 @@ test('Dovecot 2.4 upgrade: HTTP client settings get 2.4 names and units; debug a
   assert.ok(r.changed.some((c) => c.line === 5 && /timeout removed \(2\.3 ignored unknown settings/.test(c.text)));
 });
 
-test('Dovecot 2.4 upgrade: var_expand templates and results it cannot see into are listed for a person, with line numbers', () => {
+test('Dovecot 2.4 upgrade: var_expand templates get 2.4 syntax; what it cannot see into is listed for a person, with line numbers', () => {
   const r = upgradeScript(SCRIPT_23);
-  assert.deepEqual(r.manual.map((m) => m.line), [13, 13]);
-  assert.match(r.manual[0].text, /var_expand\(\): Dovecot 2\.4 templates use %\{name\}/);
-  assert.match(r.manual[1].text, /make sure it is a table/);
+  assert.match(r.source, /request:var_expand\("nopassword=y home=\/srv\/%\{user \| username\}"\)/);
+  assert.deepEqual(r.manual.map((m) => m.line), [13]);
+  assert.match(r.manual[0].text, /make sure it is a table/);
+  assert.equal(template24('%Lu/%{rip}/%d/%%'), '%{user | lower}/%{remote_ip}/%{user | domain}/%');
+  assert.equal(template24('%3n'), undefined);
+  const manual = upgradeScript('function auth_passdb_lookup(req) local h = req:var_expand(tpl) end').manual;
+  assert.match(manual[0].text, /var_expand\(\): Dovecot 2\.4 templates use %\{name\}/);
 });
 
 test('Dovecot 2.4 upgrade: the upgraded script logs in in the harness\' 2.4 profile, the original does not', async () => {
@@ -94,7 +98,8 @@ test('authstudio dovecot upgrade SCRIPT -o OUT writes the script and reports cha
     const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'authstudio'), 'dovecot', 'upgrade', path.join(dir, 'in.lua'), '-o', path.join(dir, 'out.lua'), '--lua-file', '/etc/dovecot/lua/in.lua'], { encoding: 'utf8' });
     assert.equal(r.status, 3, r.stderr);
     assert.match(r.stdout, /line 11: request\.service -> request\.protocol/);
-    assert.match(r.stdout, /could not change \(2\), do by hand:\n  line 13: var_expand/);
+    assert.match(r.stdout, /line 13: var_expand template "nopassword=y home=\/srv\/%n" -> "nopassword=y home=\/srv\/%\{user \| username\}"/);
+    assert.match(r.stdout, /could not change \(1\), do by hand:\n  line 13: result request:var_expand/);
     assert.match(r.stdout, /Dovecot 2\.4 config \(after\):\n  passdb lua \{\n    lua_file = \/etc\/dovecot\/lua\/in\.lua\n  \}/);
     assert.equal(fs.readFileSync(path.join(dir, 'out.lua'), 'utf8'), upgradeScript(SCRIPT_23).source);
     const missing = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'authstudio'), 'dovecot', 'upgrade'], { encoding: 'utf8' });
