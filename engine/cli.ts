@@ -11,6 +11,7 @@ import { parseDuration } from './config/durations';
 import { fromWireHeader } from './http/header-bytes';
 import { runStudio, runExport, STUDIO_DEFAULT_LISTEN } from './studio/studio-cli';
 import { DOVECOT_OPTIONS, dovecotCommand } from './dovecot/cli-command';
+import { UPGRADE_USAGE, dovecotUpgradeCommand } from './dovecot/upgrade-command';
 
 const SERVE: Record<string, OptionSpec> = {
   config: { type: 'string', required: true, description: 'the YAML config (e.g. lua-plugins.d/authstudio.yml)' },
@@ -74,6 +75,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'export':
         return await runExport(parseArgs(rest, EXPORT, 'export'));
       case 'dovecot':
+        if (rest[0] === 'upgrade') return await dovecotUpgradeCommand(rest.slice(1));
         return await dovecotCommand(parseArgs(rest, DOVECOT_OPTIONS, 'dovecot'));
       case undefined:
       case 'help':
@@ -100,6 +102,7 @@ function helpText(): string {
     usage('studio', STUDIO),
     usage('export', EXPORT),
     usage('dovecot', DOVECOT_OPTIONS),
+    UPGRADE_USAGE,
     'authstudio start   (the desktop app, or the studio on the bundled sample workspace and the embedded Redis in a browser)',
     '',
   ].join('\n');

@@ -21,10 +21,12 @@ export class DovecotCall {
       blocking: settings.blocking ?? true,
       authVerbose: settings.authVerbose ?? true,
       authDebug: settings.authDebug ?? false,
+      version: settings.dovecot, passdbName: settings.passdbName,
     });
     if (vars) {
       this.vars = vars;
-      this.log.requestPrefix = requestPrefix(vars.user, vars.rip, vars.session, vars.login_user !== undefined);
+      this.log.requestPrefix = requestPrefix(vars.user, vars.rip ?? vars.remote_ip, vars.session, vars.login_user !== undefined);
+      this.log.request24 = { user: vars.user, rip: vars.remote_ip, session: vars.session, mech: vars.mechanism };
     }
     if (login?.passdbFields) this.passdbFields = { ...login.passdbFields };
   }

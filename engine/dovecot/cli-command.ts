@@ -20,6 +20,9 @@ export const DOVECOT_OPTIONS: Record<string, OptionSpec> = {
   'master-script': { type: 'string', description: 'a second Lua passdb with master = yes: logins USER*MASTER check MASTER there, then log in as USER' },
   'master-separator': { type: 'string', description: 'auth_master_user_separator (default * with --master-script)' },
   'auth-debug': { type: 'boolean', description: 'auth_debug=yes: log req:log_debug lines' },
+  dovecot: { type: 'string', description: 'the Dovecot to imitate: 2.3 (default) or 2.4' },
+  'passdb-name': { type: 'string', description: 'Dovecot 2.4: the passdb name of `passdb NAME { }`, shown in its log lines (default lua)' },
+  'lua-setting': { type: 'string', description: 'Dovecot 2.4: KEY=VALUE[,KEY=VALUE] of lua_settings { } (script_init\'s argument)' },
   json: { type: 'boolean', description: 'print one JSON object' },
 };
 
@@ -34,6 +37,15 @@ export async function dovecotCommand(args: Record<string, string | boolean | und
     if (eq <= 0) throw new AuthStudioError('AS_ERR_CLI_USAGE', `dovecot: --map needs FROM=TO, got "${pair}"`);
     pathMap[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
+  const version = (args.dovecot as string | undefined) ?? '2.3';
+  if (version !== '2.3' && version !== '2.4') throw new AuthStudioError('AS_ERR_CLI_USAGE', `dovecot: --dovecot must be 2.3 or 2.4, got "${version}"`);
+  const luaSettings: Record<string, string> = {};
+  for (const pair of String(args['lua-setting'] ?? '').split(',').filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new AuthStudioError('AS_ERR_CLI_USAGE', `dovecot: --lua-setting needs KEY=VALUE, got "${pair}"`);
+    luaSettings[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  if (version === '2.3' && Object.keys(luaSettings).length) throw new AuthStudioError('AS_ERR_CLI_USAGE', 'dovecot: --lua-setting is Dovecot 2.4 only (2.3 calls script_init() without arguments); add --dovecot 2.4');
   const port = (name: string): number | undefined => {
     const v = args[name];
     if (v === undefined) return undefined;
@@ -44,6 +56,9 @@ export async function dovecotCommand(args: Record<string, string | boolean | und
     file: String(args.script),
     action: mode as DovecotAction,
     pathMap,
+    dovecot: version,
+    luaSettings,
+    ...(typeof args['passdb-name'] === 'string' ? { passdbName: args['passdb-name'] } : {}),
     authDebug: args['auth-debug'] === true,
     ...(typeof args['master-script'] === 'string' ? { masterScript: { file: args['master-script'] } } : {}),
     ...(typeof args['master-separator'] === 'string' ? { masterSeparator: args['master-separator'] } : {}),

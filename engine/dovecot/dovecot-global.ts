@@ -6,7 +6,8 @@ import type { DovecotCall } from './call';
 import { httpUrlError, submitHttp, type HttpSubmitSpec } from './dovecot-http';
 import { dovecotPasswordVerify } from './password';
 import { mountInLuaFs } from './dovecot-vm';
-import { expandTemplate, varExpand, type ExpandContext } from './req';
+import { expandTemplate, varExpand, varExpand24, type ExpandContext } from './req';
+import { parseHttpClientSettings24 } from './http-settings-24';
 import { PASSDB_RESULTS, USERDB_RESULTS, type DovecotLogLine, type DovecotSettings } from './types';
 
 /** Debian's liblua5.4 default package.path (what a Dovecot script starts with). */
@@ -125,7 +126,10 @@ export function hostFunctions(current: () => DovecotCall, files: ScriptFiles, se
     const c = current();
     return { vars: c.vars, passdb: c.passdbFields, userdb: c.userdbFields, env };
   };
+  const v24 = settings.dovecot === '2.4';
   return {
+    version: settings.dovecot ?? '2.3',
+    http_settings_24: (list: Array<[string, string | undefined]>) => parseHttpClientSettings24((list ?? []).map((kv) => [String(kv[0]), kv[1] ?? undefined])),
     constants: () => ({ ...PASSDB_RESULTS, ...USERDB_RESULTS }),
     // like liblua's setpath: LUA_PATH_5_4 or LUA_PATH, with ";;" standing for the default path
     default_package_path: () => {
@@ -156,7 +160,7 @@ export function hostFunctions(current: () => DovecotCall, files: ScriptFiles, se
       if (debug) c.log.global('debug', `http-client: request ${spec.method} ${spec.url}: Got ${r.status} response: ${r.reason}`);
       return { status: r.status, reason: r.reason, headers: r.headers, payload: r.payload };
     },
-    var_expand: (tpl: string) => varExpand(String(tpl), expandCtx()),
+    var_expand: (tpl: string) => (v24 ? varExpand24 : varExpand)(String(tpl), expandCtx()),
     template: (tpl: string) => expandTemplate(String(tpl), expandCtx()),
     extra_field: (kind: string, key: string) => {
       const c = current();
@@ -164,7 +168,7 @@ export function hostFunctions(current: () => DovecotCall, files: ScriptFiles, se
     },
     password_verify: async (crypted?: string, plain?: string) => {
       const c = current();
-      const r = await dovecotPasswordVerify(crypted ?? undefined, plain ?? undefined, c.vars.orig_user ?? c.vars.user ?? '');
+      const r = await dovecotPasswordVerify(crypted ?? undefined, plain ?? undefined, c.vars.orig_user ?? c.vars.original_user ?? c.vars.user ?? '');
       if (r.note) c.note(r.note);
       return r.err === undefined ? { ret: r.ret } : { ret: r.ret, err: r.err };
     },

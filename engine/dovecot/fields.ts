@@ -8,6 +8,8 @@ export type ScriptReturn =
   /** A Dovecot assertion the script tripped (the worker dies with exactly this panic text). */
   | { kind: 'assert'; text: string }
   | { kind: 'status'; code: number; fieldsKind: 'string'; text: string }
+  /** 2.4: a status other than OK with its error string (or none). */
+  | { kind: 'status'; code: number; fieldsKind: 'error'; text?: string }
   | { kind: 'status'; code: number; fieldsKind: 'table'; pairs: Array<[string, string]> | undefined };
 
 /** Decode the flat list an entry of dispatch.lua returns. */
@@ -16,6 +18,7 @@ export function decodeReturn(values: unknown[]): ScriptReturn {
   if (tag === 'status') {
     const code = Number(a);
     if (b === 'string') return { kind: 'status', code, fieldsKind: 'string', text: String(rest[0] ?? '') };
+    if (b === 'error') return { kind: 'status', code, fieldsKind: 'error', ...(typeof rest[0] === 'string' ? { text: rest[0] } : {}) };
     if (rest.length === 0) return { kind: 'status', code, fieldsKind: 'table', pairs: undefined };
     const pairs: Array<[string, string]> = [];
     for (let i = 0; i + 1 < rest.length; i += 2) pairs.push([String(rest[i]), String(rest[i + 1] ?? '')]);
@@ -124,6 +127,10 @@ export function lookupVerdict(ret: Extract<ScriptReturn, { kind: 'status' }>, db
   const ok = db === 'passdb' ? P.PASSDB_RESULT_OK : U.USERDB_RESULT_OK;
   const next = db === 'passdb' ? P.PASSDB_RESULT_NEXT : undefined;
   const internal = db === 'passdb' ? P.PASSDB_RESULT_INTERNAL_FAILURE : U.USERDB_RESULT_INTERNAL_FAILURE;
+  if (ret.fieldsKind === 'error') {
+    // 2.4: the string is the error; without one it reads "passdb failed" / "userdb failed" (the 2.3 typo is fixed)
+    return { code: ret.code, error: ret.code === internal ? ret.text ?? `${db} failed` : undefined };
+  }
   if (ret.fieldsKind === 'table') {
     if (ret.code !== ok) return { code: ret.code, error: ret.code === internal ? `${db === 'passdb' ? 'passb' : 'userdb'} failed` : undefined };
     return { code: ret.code, exported: exportFields(ret.pairs ?? [], db, user) };

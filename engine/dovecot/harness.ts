@@ -80,7 +80,7 @@ export class DovecotScript {
         try {
           src = fs.readFileSync(this.opts.file, 'utf8');
         } catch (e) {
-          return this.fatal(`access(${this.displayPath}) failed: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
+          return this.fatal(`${this.v24 ? `Lua script '${this.displayPath}': ` : ''}access(${this.displayPath}) failed: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
         }
       }
       // luaL_loadfile skips a BOM and a first line starting with '#' (keeping line numbers)
@@ -88,9 +88,11 @@ export class DovecotScript {
       const files = new ScriptFiles(path.dirname(path.resolve(this.opts.file)), this.opts.pathMap);
       this.vm = await DovecotVm.create(hostFunctions(() => this.call, files, this.opts));
       const [tag, msg] = await this.vm.call('chunk', [src, '@' + this.displayPath], this.timeoutMs, () => call.abort.abort());
-      if (tag === 'load_error') return this.fatal(`lua_load(${this.displayPath}) failed: ${msg}`);
-      if (tag === 'error') return this.fatal(`lua_pcall(${this.displayPath}) failed: ${cleanTraceback(String(msg))}`);
-      const [itag, imsg] = await this.vm.call('init', [], this.timeoutMs, () => call.abort.abort());
+      if (tag === 'load_error') return this.fatal(`${this.v24 ? `Lua script '${this.displayPath}': ` : ''}lua_load(${this.displayPath}) failed: ${msg}`);
+      // 2.4 runs the top level inside dlua_script_init
+      if (tag === 'error') return this.fatal(`${this.v24 ? 'script_init() failed: ' : ''}lua_pcall(${this.displayPath}) failed: ${cleanTraceback(String(msg))}`);
+      const settings = Object.entries(this.opts.luaSettings ?? {});
+      const [itag, imsg] = await this.vm.call('init', [settings], this.timeoutMs, () => call.abort.abort());
       if (itag === 'error') return this.fatal(cleanTraceback(String(imsg)));
     } catch (e) {
       this.fatal(e instanceof DovecotCallTimeout ? `the script's top level or script_init() did not finish: ${e.message}` : String(e));
@@ -100,10 +102,19 @@ export class DovecotScript {
     }
   }
 
+  private get v24(): boolean {
+    return this.opts.dovecot === '2.4';
+  }
+
+  /** What the auth process logs before it exits (2.3: passdb_lua_preinit; 2.4: i_fatal with the error as is). */
+  private fatalLine(): string {
+    return this.v24 ? `passdb-lua: ${this.initError}` : `passdb-lua: initialization failed: ${this.initError}`;
+  }
+
   private fatal(msg: string): void {
     this.initError = msg;
     // the auth process (not the worker) initialises the passdb; Dovecot's master keeps restarting it
-    this.call.log.write('fatal', `passdb-lua: initialization failed: ${msg}`, 'auth');
+    this.call.log.write('fatal', this.fatalLine(), 'auth');
   }
 
   /** A login: the passdb lookup Dovecot runs for it, with Dovecot's verdict. */
@@ -121,11 +132,11 @@ export class DovecotScript {
     }
     return this.serial(async () => {
       const reloaded = await this.ensureLoaded();
-      const vars = buildRequestVars(login, 'passdb');
+      const vars = buildRequestVars(login, 'passdb', this.opts.dovecot);
       const call = this.begin(login, vars, reloaded);
       if (this.initError) return this.broken(call, 'passdb');
       if (!this.vm) return this.result(call, 'passdb', '', P.PASSDB_RESULT_INTERNAL_FAILURE, {}, passdbClientView(-1));
-      const hasVerify = PLAINTEXT_MECHS.has(vars.mech) && (await this.vm.call('has', ['auth_password_verify'], this.timeoutMs))[0] === true;
+      const hasVerify = PLAINTEXT_MECHS.has(vars.mech ?? vars.mechanism) && (await this.vm.call('has', ['auth_password_verify'], this.timeoutMs))[0] === true;
       const entry = hasVerify ? 'auth_password_verify' : 'auth_passdb_lookup';
       let ret: ScriptReturn;
       try {
@@ -137,7 +148,7 @@ export class DovecotScript {
         ret = { kind: 'error', text: timeoutText(e, entry) };
         if (e instanceof DovecotCallTimeout) this.vm = undefined;
       }
-      const done = await finishPassdb(call, ret, { entry, login, mech: vars.mech, user: vars.user, scriptPath: this.displayPath, loginUser: vars.login_user });
+      const done = await finishPassdb(call, ret, { entry, login, mech: vars.mech ?? vars.mechanism, user: vars.user, scriptPath: this.displayPath, loginUser: vars.login_user });
       return this.result(call, 'passdb', entry, done.code, done.fields, passdbClientView(done.code), done.scriptStatus);
     });
   }
@@ -146,7 +157,7 @@ export class DovecotScript {
   userdb(login: DovecotLogin): Promise<DovecotResult> {
     return this.serial(async () => {
       const reloaded = await this.ensureLoaded();
-      const vars = buildRequestVars(login, 'userdb');
+      const vars = buildRequestVars(login, 'userdb', this.opts.dovecot);
       const call = this.begin(login, vars, reloaded);
       const entry = 'auth_userdb_lookup';
       if (this.initError) return this.broken(call, 'userdb');
@@ -241,7 +252,7 @@ export class DovecotScript {
    * restart of the auth process logs the fatal error again (no lookup runs; doveadm cannot connect).
    */
   private broken(call: DovecotCall, action: DovecotAction): DovecotResult {
-    call.log.write('fatal', `passdb-lua: initialization failed: ${this.initError}`, 'auth');
+    call.log.write('fatal', this.fatalLine(), 'auth');
     const r = this.result(call, action, '', P.PASSDB_RESULT_INTERNAL_FAILURE, {}, AUTH_BROKEN);
     r.status = 'AUTH_PROCESS_BROKEN';
     return r;

@@ -43,7 +43,14 @@ export class DovecotLog {
   /** `lua(user,rip,<session>): ` for the request being served; empty outside a request. */
   requestPrefix = '';
 
-  constructor(private readonly opts: { blocking: boolean; authVerbose: boolean; authDebug: boolean }) {}
+  /** 2.4: the request a line is about (its prefix is `auth-worker(user,rip)<session>: request [1]: Level: NAME: `). */
+  request24?: { user?: string; rip?: string; session?: string; mech?: string };
+
+  constructor(private readonly opts: { blocking: boolean; authVerbose: boolean; authDebug: boolean; version?: '2.3' | '2.4'; passdbName?: string }) {}
+
+  get version(): '2.3' | '2.4' {
+    return this.opts.version ?? '2.3';
+  }
 
   /** The process that runs the script: auth-worker with blocking=yes, auth otherwise. */
   get worker(): string {
@@ -54,7 +61,8 @@ export class DovecotLog {
   write(level: DovecotLogLine['level'], text: string, proc = this.worker): void {
     text.split('\n').forEach((line, i) => {
       // the log process writes the continuation lines of a fatal error as errors (observed on 2.3.19.1)
-      const lvl = i > 0 && level === 'fatal' ? 'error' : level;
+      // (2.4.1 keeps them fatal)
+      const lvl = i > 0 && level === 'fatal' && this.version === '2.3' ? 'error' : level;
       this.lines.push({ level: lvl, text: `${proc}: ${LEVEL_WORD[lvl]}: ${line}` });
     });
   }
@@ -68,6 +76,16 @@ export class DovecotLog {
   request(level: DovecotLogLine['level'], msg: string, proc = this.worker): void {
     if (level === 'debug' && !this.opts.authDebug) return;
     if (level === 'info' && !this.opts.authVerbose) return;
+    if (this.version === '2.4' && this.request24) {
+      // 2.4 prefixes every line of the message (observed on 2.4.1); the request number counts per worker process
+      // the auth process names the mechanism instead of the worker's request number
+      const r = this.request24;
+      const worker = proc !== 'auth';
+      const who = `${proc}(${r.user ?? ''}${r.rip ? `,${r.rip}` : ''}${!worker && r.mech ? `,sasl:${r.mech.toLowerCase()}` : ''})${r.session ? `<${r.session}>` : ''}`;
+      const num = worker ? ' request [1]:' : '';
+      for (const line of msg.split('\n')) this.lines.push({ level, text: `${who}:${num} ${LEVEL_WORD[level]}: ${this.opts.passdbName ?? 'lua'}: ${line}` });
+      return;
+    }
     const [first, ...rest] = msg.split('\n');
     this.lines.push({ level, text: `${proc}: ${LEVEL_WORD[level]}: ${this.requestPrefix}${first}` });
     for (const line of rest) this.lines.push({ level, text: `${proc}: ${LEVEL_WORD[level]}: ${line}` });
@@ -75,8 +93,10 @@ export class DovecotLog {
 
   /** The auth worker died (a Dovecot assertion or a Lua panic): what the auth process logs then. */
   crash(panic: string, user: string, request = 'PASSV'): void {
-    this.write('panic', panic);
-    this.write('error', `auth-worker: Aborted ${request} request for ${user}: Worker process died unexpectedly`, 'auth');
+    // an empty text: the worker died on a signal (no panic line)
+    if (panic) this.write('panic', panic);
+    const how = this.version === '2.4' ? ': Connection closed' : '';
+    this.write('error', `auth-worker: Aborted ${request} request for ${user}: Worker process died unexpectedly${how}`, 'auth');
   }
 }
 

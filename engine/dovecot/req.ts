@@ -1,7 +1,7 @@
-// The variables of a Dovecot 2.3 auth request (what `req.user`, `req.rip`, ... read) and %-variable expansion.
+// The variables of a Dovecot 2.3 / 2.4 auth request (what `req.user`, `req.rip`, ... read) and %-variable expansion.
 import crypto from 'node:crypto';
 import os from 'node:os';
-import type { DovecotAction, DovecotLogin } from './types';
+import type { DovecotAction, DovecotLogin, DovecotVersion } from './types';
 
 /** SASL mechanisms that carry the plaintext password (Dovecot calls verify_plain for them). */
 export const PLAINTEXT_MECHS = new Set(['PLAIN', 'LOGIN']);
@@ -18,7 +18,8 @@ function splitUser(user: string): { username: string; domain?: string; first?: s
  * (auth_username_format %Lu), ports as strings ("0" when unset), unset addresses nil, `cert` "",
  * `pid` "0", the password only for plaintext mechanisms of a passdb lookup.
  */
-export function buildRequestVars(login: DovecotLogin, action: DovecotAction): Record<string, string> {
+export function buildRequestVars(login: DovecotLogin, action: DovecotAction, version: DovecotVersion = '2.3'): Record<string, string> {
+  if (version === '2.4') return buildRequestVars24(login, action);
   const orig = login.user;
   const user = orig.toLowerCase();
   const u = splitUser(user);
@@ -47,6 +48,71 @@ export function buildRequestVars(login: DovecotLogin, action: DovecotAction): Re
   }
   const out: Record<string, string> = {};
   for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = x;
+  return out;
+}
+
+/**
+ * Dovecot 2.4.1's request variables (auth_request_var_expand_static_tab): `protocol`, `remote_ip`, `mechanism`, ...;
+ * the 2.3 names (service, rip, mech, lip, username, domain, orig_user, ...) are gone and read nil.
+ */
+function buildRequestVars24(login: DovecotLogin, action: DovecotAction): Record<string, string> {
+  const orig = login.user;
+  // auth_username_format's 2.4 default is %{user | lower}
+  const user = orig.toLowerCase();
+  const u = splitUser(user);
+  const mech = action === 'passdb' ? (login.mech ?? 'PLAIN').toUpperCase() : (login.mech ?? '').toUpperCase();
+  const secured = login.secured ?? (login.remoteIp && login.remoteIp === login.localIp ? 'secured' : '');
+  const v: Record<string, string | undefined> = {
+    user, protocol: login.service ?? 'imap', local_ip: login.localIp, remote_ip: login.remoteIp, client_pid: '0',
+    mechanism: mech || undefined, secured, local_port: String(login.localPort ?? 0), remote_port: String(login.remotePort ?? 0),
+    cert: '', session: login.session, real_local_ip: login.localIp, real_remote_ip: login.remoteIp,
+    real_local_port: String(login.localPort ?? 0), real_remote_port: String(login.remotePort ?? 0),
+    domain_first: u.first, domain_last: u.last, session_pid: '', original_user: orig, auth_user: orig,
+    client_id: login.clientId, owner_user: user,
+  };
+  if (action === 'passdb' && PLAINTEXT_MECHS.has(mech)) v.password = login.password ?? '';
+  if (login.loginUser !== undefined) v.login_user = login.loginUser.toLowerCase();
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = x;
+  return out;
+}
+
+/** auth_request_var_expand_static_tab of 2.4.1: names var_expand knows (unset ones expand to ""). */
+const VAR_KEYS_24 = new Set(`user protocol home local_ip remote_ip client_pid password id mechanism secured local_port remote_port
+  cert login_user session real_local_ip real_remote_ip real_local_port real_remote_port domain_first domain_last master_user
+  session_pid original_user auth_user local_name client_id ssl_ja3_hash owner_user`.split(/\s+/));
+
+/**
+ * Dovecot 2.4 expansion, the common part: `%{name}` and `%{name | filter | ...}` with lower, upper, username, domain;
+ * `%%{` is `%{`, a lone `%` stays. An unknown name is an error. 2.4.1's lexer has a stray rule that swallows a
+ * text run of exactly "y" (`%{user}y` gives the user; fixed in 2.4.4): reproduced.
+ */
+export function varExpand24(tpl: string, ctx: ExpandContext): string | { error: string } {
+  let out = '';
+  const tokens = tpl.match(/%\{[^}]*\}|%%\{|%|[^%]+/g) ?? [];
+  for (const tok of tokens) {
+    if (tok === '%%{') out += '%{';
+    else if (tok === '%') out += '%';
+    else if (tok === 'y') continue;
+    else if (!tok.startsWith('%{')) out += tok;
+    else {
+      const [name, ...filters] = tok.slice(2, -1).split('|').map((x) => x.trim());
+      let value: string | undefined;
+      if (name.startsWith('passdb:')) value = ctx.passdb[name.slice(7)];
+      else if (name.startsWith('userdb:')) value = ctx.userdb[name.slice(7)];
+      else if (name.startsWith('env:')) value = ctx.env[name.slice(4)];
+      else if (VAR_KEYS_24.has(name)) value = ctx.vars[name];
+      else return { error: `var_expand(${tpl}) failed: Unknown variable '${name}'` };
+      value ??= '';
+      for (const f of filters) {
+        if (f === 'lower') value = value.toLowerCase();
+        else if (f === 'upper') value = value.toUpperCase();
+        else if (f === 'username') value = value.split('@')[0];
+        else if (f === 'domain') value = value.includes('@') ? value.slice(value.indexOf('@') + 1) : '';
+      }
+      out += value;
+    }
+  }
   return out;
 }
 

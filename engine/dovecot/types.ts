@@ -1,4 +1,8 @@
-// The Dovecot harness' vocabulary: result codes of Dovecot 2.3, login options, and what one run reports.
+// The Dovecot harness' vocabulary: result codes of Dovecot 2.3/2.4 (the same values), login options, and what one
+// run reports.
+
+/** Which Dovecot the harness imitates: 2.3 (default, 2.3.19.1) or 2.4 (2.4.1, Debian 13). */
+export type DovecotVersion = '2.3' | '2.4';
 
 /** `dovecot.auth` constants with their Dovecot 2.3 values (pushed to Lua as floats, as Dovecot does). */
 export const PASSDB_RESULTS = {
@@ -77,6 +81,12 @@ export interface DovecotSettings {
    * (`masterScript`) with the master's password, then logs in as `user`. Default "*" when a master script is given.
    */
   masterSeparator?: string;
+  /** The Dovecot profile (default 2.3): Lua API, request fields, return rules and log lines of that version. */
+  dovecot?: DovecotVersion;
+  /** 2.4: the passdb's `lua_settings { }` (script_init's argument). */
+  luaSettings?: Record<string, string>;
+  /** 2.4: the passdb's name (`passdb NAME { driver = lua }`), shown in its log lines; default "lua". */
+  passdbName?: string;
   /** Give up on one call after this long (default 180 s: above Dovecot's 60 s HTTP timeout). */
   callTimeoutMs?: number;
 }

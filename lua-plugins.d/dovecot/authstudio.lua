@@ -4,6 +4,11 @@
 --   userdb { driver = lua  args = file=/etc/dovecot/lua/authstudio.lua blocking=yes }   (optional)
 --   import_environment = $import_environment AUTHSTUDIO_URL AUTHSTUDIO_AUTH
 --
+-- Dovecot 2.4 changed the Lua API: use authstudio-2.4.lua there (`authstudio dovecot upgrade` makes it from this file),
+--   passdb lua {
+--     lua_file = /etc/dovecot/lua/authstudio-2.4.lua
+--   }
+--
 -- AUTHSTUDIO_URL   engine base URL (default http://127.0.0.1:9080)
 -- AUTHSTUDIO_AUTH  "user:password" when the engine has server.basic_auth enabled
 -- AUTHSTUDIO_TIMEOUT_MS  per-request timeout (default 10000; Dovecot's own default would be 60 s)

@@ -65,8 +65,61 @@ local function export_table(t, out)
   return true
 end
 
+-- 2.4's auth_lua_export_table: empty keys and keys with CR/LF/TAB are skipped with a warning, so are values of
+-- other types (nothing is added for them).
+local function export_table_24(t, out)
+  for k, v in next, t do
+    if type(k) ~= "string" and type(k) ~= "number" then return false, "segmentation fault" end
+    if type(k) == "number" then return false, "invalid key to 'next'" end
+    if k == "" then
+      host.log("warning", "req", "db-lua: Field key cannot be empty - ignoring")
+    elseif k:find("[\t\n\r]") then
+      host.log("warning", "req", "db-lua: Field key cannot contain <CR>, <LF> or <TAB> - ignoring")
+    else
+      local tv, value = type(v), nil
+      if tv == "number" then
+        value = string.format("%d", math.tointeger(v) or 0)
+      elseif tv == "boolean" then
+        value = v and "yes" or "no"
+      elseif tv == "string" then
+        value = v
+      else
+        host.log("warning", "req", "db-lua: '" .. k .. "' has invalid value type no value - ignoring")
+      end
+      if value ~= nil then
+        out[#out + 1] = k
+        out[#out + 1] = value
+      end
+    end
+  end
+  return true
+end
+
+-- Dovecot 2.4's auth_lua_call_lookup: OK comes with a table or nil, anything else with nil or an error string.
+local function lookup_result_24(label, ok_code, a, b)
+  if not S.isnumber(a) then
+    return "error", string.format("db-lua: %s invalid return value (expected number got %s)", label, type(a))
+  end
+  local code = S.tointeger(a)
+  if code ~= ok_code then
+    if not S.isstring(b) and b ~= nil then
+      return "error", string.format("db-lua: %s invalid error return value (expected nil or string, got %s)", label, type(b))
+    end
+    return "status", code, "error", b ~= nil and tostring(b) or nil
+  end
+  if type(b) ~= "table" and b ~= nil then
+    return "error", string.format("db-lua: %s invalid return value (expected nil or table, got %s)", label, type(b))
+  end
+  if b == nil then return "status", code, "table" end
+  local out = {}
+  local fine, panic = export_table_24(b, out)
+  if not fine then return "panic", panic end
+  return "status", code, "table", unpack(out)
+end
+
 -- auth_lua_call_lookup's checks and auth_lua_call_lookup_finish's export.
 local function lookup_result(label, ok_code, a, b)
+  if host.version == "2.4" then return lookup_result_24(label, ok_code, a, b) end
   if not S.isnumber(a) then
     return "error", string.format("db-lua: %s invalid return value (expected number got %s)", label, type(a))
   end
@@ -98,8 +151,16 @@ function E.chunk(src, chunkname)
   return "ok"
 end
 
-function E.init()
+function E.init(settings)
   if type(rawget(_G, "script_init")) ~= "function" then return "ok" end
+  if host.version == "2.4" then
+    -- 2.4: script_init(lua_settings) with no result wanted; only an error stops the service
+    local args = {}
+    for _, kv in ipairs(settings or {}) do args[kv[1]] = kv[2] end
+    local r = pack(pcall_entry("script_init", 1, 0, args))
+    if not r[1] then return "error", "script_init() failed: " .. select(2, failed(r[2])) end
+    return "ok"
+  end
   local r = pack(pcall_entry("script_init", 0, 1))
   if not r[1] then return "error", select(2, failed(r[2])) end
   if not S.isnumber(r[2]) then return "error", "script_init() returned non-number" end

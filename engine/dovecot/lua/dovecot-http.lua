@@ -1,4 +1,4 @@
--- dovecot.http.client of Dovecot 2.3: clients, requests, responses as tables with an `item` and methods.
+-- dovecot.http.client of Dovecot 2.3 (and 2.4's settings, see http-settings-24.ts): clients, requests, responses as tables with an `item` and methods.
 -- Option rules: unknown keys are ignored, a known key of the wrong type is an error, and every error
 -- text is Dovecot's (messages from Dovecot's own checks carry no file:line, argument errors do).
 local host, S = __dv_host, __dv_shared
@@ -140,6 +140,18 @@ function dovecot.http.client(...)
   S.require_args(1, select("#", ...))
   local opts = ...
   if type(opts) ~= "table" then S.argerror("client", 1, "table", opts, true) end
+  if host.version == "2.4" then
+    -- 2.4: every key must be an http_client_ or ssl_ setting; values go through lua_tostring and the settings parser
+    local list = {}
+    for k, v in next, opts do
+      local tv = type(v)
+      list[#list + 1] = { tostring(k), (tv == "string" or tv == "number") and tostring(v) or nil }
+    end
+    local r = host.http_settings_24(list)
+    if r.crash then S.panic("") end
+    if r.error then error(r.error, 0) end
+    return new_object(CLIENT_MT, { settings = r.settings }, { request = request_new })
+  end
   local settings = {}
   for _, entry in ipairs(SETTINGS) do
     local key, kind = entry[1], entry[2]

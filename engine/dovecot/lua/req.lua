@@ -35,7 +35,10 @@ end
 function METHODS.var_expand(self, ...)
   check_request(self)
   local tpl = S.checkstring("var_expand", 1, (...), select("#", ...) > 0)
-  return host.var_expand(tpl)
+  local r = host.var_expand(tpl)
+  -- 2.4: an expansion error is raised (luaL_error from C: no position)
+  if type(r) == "table" then error(r.error, 0) end
+  return r
 end
 
 function METHODS.response_from_template(self, ...)
@@ -68,7 +71,9 @@ local REQ_MT = { __name = "auth_request*" }
 REQ_MT.__index = function(t, k)
   k = S.checkstring("__index", 2, k, true)
   local vars = VARS[t]
-  if vars and VAR_KEYS[k] then return vars[k] end
+  -- a variable this version sets (2.4 renamed several: service -> protocol, rip -> remote_ip, mech -> mechanism)
+  if vars and vars[k] ~= nil then return vars[k] end
+  if VAR_KEYS[k] then return nil end
   if METHODS[k] then return METHODS[k] end
   return rawget(t, k)
 end
