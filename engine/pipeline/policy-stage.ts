@@ -100,10 +100,11 @@ export class PolicyRun {
     }
   }
 
-  recordFeature(name: string, triggered: boolean, abort: boolean, error = false): void {
+  /** `statusMessage`: what the script set with nauthilus_builtin.status_message_set (collection/scripts.go statusMessageDetails). */
+  recordFeature(name: string, triggered: boolean, abort: boolean, error = false, statusMessage?: string): void {
     const p = `auth.lua.environment.${identifierSegment(name)}`;
     this.facts.ran.add(`lua.environment:${identifierSegment(name)}`);
-    this.facts.set(`${p}.triggered`, triggered);
+    this.facts.set(`${p}.triggered`, triggered, statusMessage ? { status_message: statusMessage } : undefined);
     this.facts.set(`${p}.abort`, abort);
     this.facts.set(`${p}.error`, error);
   }
@@ -133,10 +134,10 @@ export class PolicyRun {
     this.facts.set('auth.authenticated', false);
   }
 
-  recordFilter(name: string, rejected: boolean, error = false): void {
+  recordFilter(name: string, rejected: boolean, error = false, statusMessage?: string): void {
     const p = `auth.lua.subject.${identifierSegment(name)}`;
     this.facts.ran.add(`lua.subject:${identifierSegment(name)}`);
-    this.facts.set(`${p}.rejected`, rejected);
+    this.facts.set(`${p}.rejected`, rejected, statusMessage ? { status_message: statusMessage } : undefined);
     this.facts.set(`${p}.error`, error);
   }
 }

@@ -41,13 +41,14 @@ export function configAttributes(policy: Pick<PolicyConfig, 'environmentSources'
   add({ ...def('auth.account_provider.tempfail', 'bool', 'account_provider'), operations: ['list_accounts'] });
   for (const name of policy.environmentSources) {
     const p = `auth.lua.environment.${identifierSegment(name)}`;
-    add(def(`${p}.triggered`, 'bool', 'pre_auth'));
+    // compiler/checks.go generatedLuaAttribute: the script's status message is a public detail of the trigger
+    add({ ...def(`${p}.triggered`, 'bool', 'pre_auth'), details: { status_message: 'string' } });
     add(def(`${p}.abort`, 'bool', 'pre_auth'));
     add(def(`${p}.error`, 'bool', 'pre_auth'));
   }
   for (const name of policy.subjectSources) {
     const p = `auth.lua.subject.${identifierSegment(name)}`;
-    add(def(`${p}.rejected`, 'bool', 'subject_analysis'));
+    add({ ...def(`${p}.rejected`, 'bool', 'subject_analysis'), details: { status_message: 'string' } });
     add(def(`${p}.error`, 'bool', 'subject_analysis'));
   }
   // compiler/subject_attribute_registry.go: a bool "the backend returned it", the value as a detail
