@@ -16,6 +16,7 @@ import { roundMs, type StageRecord } from './trace';
 import type { PolicySnapshot } from '../policy/registry';
 import { PolicyFacts, configuredStage, selectAuthDecision, selectInStage, selectObserved, type PolicyDecision } from '../policy/evaluate';
 import { identifierSegment, type PolicyOperation } from '../policy/types';
+import { TLS_REQUIRED_MESSAGE } from '../protection/tls-check';
 
 const RESULT: Record<string, AuthOutcome['decision']> = { permit: 'ok', deny: 'fail', tempfail: 'tempfail' };
 
@@ -160,7 +161,11 @@ async function enforce(pipeline: AuthPipeline, state: StageState, d: PolicyDecis
   const out = state.out;
   out.decision = RESULT[d.decision];
   if (out.decision === 'fail') out.statusMessage = d.responseMessage ?? out.statusMessage;
-  if (out.decision === 'tempfail') out.error = `policy ${d.policy}${d.reason ? `: ${d.reason}` : ''}`;
+  if (out.decision === 'tempfail') {
+    out.error = `policy ${d.policy}${d.reason ? `: ${d.reason}` : ''}`;
+    // core/policy_authority.go tempFailReasonFromPolicy: the no_tls marker answers as the TLS rule does, else the message
+    out.statusMessage = d.responseMarker === 'auth.response.tempfail.no_tls' ? TLS_REQUIRED_MESSAGE : d.responseMessage ?? out.statusMessage;
+  }
   if (out.decision !== 'ok') state.base.authenticated = false;
   for (const o of d.obligations) {
     if (o.id !== 'auth.obligation.lua_action.dispatch') continue;

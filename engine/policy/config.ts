@@ -184,7 +184,7 @@ function parseRule(iv: Val, cfg: PolicyConfig, v31: boolean, plugin?: (at: Val, 
   const responseMessage = t.response_message && msgVal ? parseResponseMessage(t.response_message, msgVal) : undefined;
   if (t.response_message && msgVal && responseMessage === null) return undefined;
   return {
-    name: r.name, stage, operations, requireChecks, when, decision, reason: t.reason, obligations, advice,
+    name: r.name, stage, operations, requireChecks, when, decision, reason: t.reason, obligations, advice, responseMarker: t.response_marker,
     responseMessage: responseMessage ?? undefined, skipRemainingStageChecks: t.control?.skip_remaining_stage_checks ?? false, path: iv.path,
   };
 }

@@ -39,6 +39,7 @@ export interface PolicyDecision {
   decision: PolicyDecisionKind;
   reason?: string;
   responseMessage?: string;
+  responseMarker?: string;
   obligations: PolicyRule['obligations'];
   advice: PolicyRule['advice'];
   skipRemainingStageChecks: boolean;
@@ -66,7 +67,7 @@ export function selectInStage(cfg: PolicyConfig, stage: PolicyStage, facts: Poli
     if (!rule.requireChecks.every((name) => checkRan(cfg.checks.find((c) => c.name === name), facts))) continue;
     if (!matches(rule.when, facts, cfg)) continue;
     return {
-      policy: rule.name, stage, decision: rule.decision, reason: rule.reason, responseMessage: responseMessage(rule, facts),
+      policy: rule.name, stage, decision: rule.decision, reason: rule.reason, responseMessage: responseMessage(rule, facts), responseMarker: rule.responseMarker,
       obligations: rule.obligations, advice: rule.advice, skipRemainingStageChecks: rule.skipRemainingStageChecks,
     };
   }

@@ -51,6 +51,8 @@ export interface PolicyRule {
   reason?: string;
   /** then.response_message: where the client-visible message comes from (default: the standard text). */
   responseMessage?: { from: 'literal' | 'attribute_detail' | 'i18n'; text?: string; attribute?: string; detail?: string; fallback?: string };
+  /** then.response_marker: auth.response.tempfail.no_tls answers with the TLS message (core/policy_authority.go). */
+  responseMarker?: string;
   obligations: Effect[];
   advice: Effect[];
   skipRemainingStageChecks: boolean;
