@@ -111,7 +111,7 @@ function walk(map: YAMLMap, path: string[], top: YAMLMap, note: NoteSink): void 
     const move = moveOf(at);
     if (move === undefined) {
       carryComment(pair.key, map.items[map.items.indexOf(pair) + 1]?.key);
-      note({ path: dotted(at), node: (value ?? pair.key) as YamlNode, kind: 'dropped', why: 'no 3.x place for it (Nauthilus 3.0.1\'s converter has no rule for it either)' });
+      for (const [p, n] of leaves(value, at)) note({ path: dotted(p), node: n ?? (pair.key as YamlNode), kind: 'dropped', why: 'no 3.x place for it (Nauthilus 3.0.1\'s converter has no rule for it either)' });
       continue;
     }
     const target = [...move.to, ...at.slice(move.from.length)].map((s) => KEY_RENAMES[s] ?? s);
@@ -276,7 +276,7 @@ function addPolicy(top: YAMLMap, noAuthControls: Set<string>, note: NoteSink): v
         item.delete(k);
         const becomes = k === 'when_no_auth' ? 'operations' : k === 'depends_on' ? 'after' : 'run_if.auth_state';
         const applied = k === 'when_no_auth';
-        note({ path: `${what}[${i}].${k}`, kind: applied ? 'info' : 'changed', why: `becomes the check's ${becomes}${applied ? '' : ` (${JSON.stringify(value)}); AuthStudio's policy layer does not evaluate ${becomes} yet: the source runs for every request here, as scheduled in Nauthilus 3`}` });
+        note({ path: `${what}[${i}].${k}`, kind: applied ? 'info' : 'changed', why: `becomes the check's ${becomes}${applied ? '' : ` (${JSON.stringify(value)}) in Nauthilus 3; AuthStudio's policy layer does not evaluate ${becomes} yet, so here the source runs for authenticated and unauthenticated requests alike`}` });
       }
     });
   }
