@@ -15,7 +15,7 @@ import type { BackendOutcome, BuiltinCheck, CheckResult } from './extensions';
 import { roundMs, type StageRecord } from './trace';
 import type { PolicySnapshot } from '../policy/registry';
 import { PolicyFacts, configuredStage, selectAuthDecision, selectInStage, selectObserved, type PolicyDecision } from '../policy/evaluate';
-import { identifierSegment, type PolicyOperation } from '../policy/types';
+import { luaSourceSegment, type PolicyOperation } from '../policy/types';
 import { TLS_REQUIRED_MESSAGE } from '../protection/tls-check';
 
 const RESULT: Record<string, AuthOutcome['decision']> = { permit: 'ok', deny: 'fail', tempfail: 'tempfail' };
@@ -103,8 +103,8 @@ export class PolicyRun {
 
   /** `statusMessage`: what the script set with nauthilus_builtin.status_message_set (collection/scripts.go statusMessageDetails). */
   recordFeature(name: string, triggered: boolean, abort: boolean, error = false, statusMessage?: string): void {
-    const p = `auth.lua.environment.${identifierSegment(name)}`;
-    this.facts.ran.add(`lua.environment:${identifierSegment(name)}`);
+    const p = `auth.lua.environment.${luaSourceSegment(name)}`;
+    this.facts.ran.add(`lua.environment:${luaSourceSegment(name)}`);
     this.facts.set(`${p}.triggered`, triggered, statusMessage ? { status_message: statusMessage } : undefined);
     this.facts.set(`${p}.abort`, abort);
     this.facts.set(`${p}.error`, error);
@@ -136,8 +136,8 @@ export class PolicyRun {
   }
 
   recordFilter(name: string, rejected: boolean, error = false, statusMessage?: string): void {
-    const p = `auth.lua.subject.${identifierSegment(name)}`;
-    this.facts.ran.add(`lua.subject:${identifierSegment(name)}`);
+    const p = `auth.lua.subject.${luaSourceSegment(name)}`;
+    this.facts.ran.add(`lua.subject:${luaSourceSegment(name)}`);
     this.facts.set(`${p}.rejected`, rejected, statusMessage ? { status_message: statusMessage } : undefined);
     this.facts.set(`${p}.error`, error);
   }

@@ -6,7 +6,7 @@
 //   - auth_decision: the first selected permit/deny/tempfail decides; without one, "custom_default_deny" denies;
 //   - observe mode: the same over every stage in order (pre_auth, auth_backend, subject_analysis, auth_decision),
 //     compared with what the standard decision was, and only logged.
-import { CHECK_TYPES, identifierSegment, type Condition, type PolicyCheck, type PolicyConfig, type PolicyDecisionKind, type PolicyOperation, type PolicyRule, type PolicyStage } from './types';
+import { CHECK_TYPES, luaSourceSegment, type Condition, type PolicyCheck, type PolicyConfig, type PolicyDecisionKind, type PolicyOperation, type PolicyRule, type PolicyStage } from './types';
 import { parseCidr, parseIp } from './config';
 
 export interface FactValue { value: unknown; details?: Record<string, unknown> }
@@ -113,7 +113,7 @@ function checkRan(check: PolicyCheck | undefined, facts: PolicyFacts): boolean {
     // checks.go normalizeIdentifierFromConfigRef: the source named by config_ref, else the check's own name
     const prefix = `auth.policy.attribute_sources.lua.${check.type === 'lua.environment' ? 'environment' : 'subject'}.`;
     const name = check.configRef?.startsWith(prefix) ? check.configRef.slice(prefix.length) : check.name;
-    return facts.ran.has(`${check.type}:${identifierSegment(name)}`);
+    return facts.ran.has(`${check.type}:${luaSourceSegment(name)}`);
   }
   return facts.ran.has(check.type);
 }

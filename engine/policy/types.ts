@@ -97,6 +97,14 @@ export interface AttributeDefinition {
   operations?: PolicyOperation[];
 }
 
+/**
+ * The name segment of a Lua source's attributes (auth.lua.environment.<name>.triggered): the name as written, trimmed
+ * (Nauthilus 3.0.1 collection.go scriptAttributeID and compiler normalizeIdentifierFromConfigRef; no IdentifierSegment).
+ */
+export function luaSourceSegment(name: string): string {
+  return name.trim();
+}
+
 /** policy.IdentifierSegment: lower case, runs of other characters become one "_", trimmed; a leading digit gets "b_". */
 export function identifierSegment(input: string): string {
   let out = '';

@@ -81,6 +81,7 @@ export function convertTo3x(src: Document, note: NoteSink): Document {
   autoEnable(root, top, listed, note);
   addPolicy(top, noAuthControls, note);
   moveMasterUserDelimiter(top);
+  backendScriptPath(top, note);
   const doc = new Document();
   doc.commentBefore = out.commentBefore;
   doc.comment = out.comment;
@@ -289,6 +290,15 @@ function addPolicy(top: YAMLMap, noAuthControls: Set<string>, note: NoteSink): v
       note({ path: `lua.actions[${i}]`, kind: 'changed', why: `the generated pre_auth policies carry no auth.obligation.lua_action.dispatch, so this "${type}" action no longer runs when its control or source triggers (Nauthilus 3.0: actions run only as obligations); add { id: auth.obligation.lua_action.dispatch, args: { action: ${type} } } to the policy that should run it` });
     });
   }
+}
+
+/** lua.config.script_path is AuthStudio's other name for backend_script_path; Nauthilus 3 reads only the latter. */
+function backendScriptPath(top: YAMLMap, note: NoteSink): void {
+  const conf = getIn(top, ['auth', 'backends', 'lua', 'backend', 'default']);
+  const pair = isMap(conf) ? conf.items.find((p) => keyOf(p) === 'script_path') : undefined;
+  if (!isMap(conf) || !pair || conf.has('backend_script_path')) return;
+  (pair.key as Scalar).value = 'backend_script_path';
+  note({ path: 'lua.config.script_path', node: pair.key as YamlNode, kind: 'changed', why: 'written as backend_script_path (script_path is AuthStudio\'s other name for it; Nauthilus reads backend_script_path)' });
 }
 
 /** auth.pipeline.master_user.delimiter -> user_format "{user}<delimiter>{master_user}". */
