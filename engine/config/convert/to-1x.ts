@@ -16,6 +16,8 @@ const BACKWARD: Move[] = MOVES.filter((m) => !ALIASES.has(m.from.join('.')) && m
 
 /** 3.x key names -> 1.x (any depth below a moved key). */
 const KEY_BACK: Record<string, string> = { ip_allowlist: 'ip_whitelist', scopes: 'roles', environment_vm_pool_size: 'feature_vm_pool_size', subject_vm_pool_size: 'filter_vm_pool_size' };
+/** 1.x sections whose soft allowlist is 3.x's `allowlist`. */
+const SOFT_ALLOWLIST_SECTIONS = ['brute_force', 'relay_domains'];
 const FEATURE_OF: Record<string, string> = { backend_health_checks: 'backend_server_monitoring' };
 const V1_ORDER = ['nauthilus', 'server', 'realtime_blackhole_lists', 'cleartext_networks', 'relay_domains', 'brute_force', 'backend_server_monitoring', 'ldap', 'lua'];
 const POLICY_SOURCES = ['attribute_sources', 'obligation_targets'];
@@ -69,7 +71,7 @@ function walk(map: YAMLMap, path: string[], top: YAMLMap, note: NoteSink): void 
     const value = pair.value as YamlNode | null;
     if (where === 'auth.controls.enabled' || where === 'auth.services.enabled') continue;
     if (where === 'auth.policy') {
-      policy(value, top, note);
+      policy(value, pair.key as YamlNode, top, note);
       continue;
     }
     if (splitsBackward(at) && isMap(value)) {
@@ -81,7 +83,7 @@ function walk(map: YAMLMap, path: string[], top: YAMLMap, note: NoteSink): void 
       for (const [p, n] of leaves(value, at)) note({ path: dotted(p), node: n ?? (pair.key as YamlNode), kind: 'dropped', why: 'no 1.x place for it' });
       continue;
     }
-    const target = [...move.from, ...at.slice(move.to.length)].map((s) => KEY_BACK[s] ?? s);
+    const target = [...move.from, ...at.slice(move.to.length)].map((s, i, all) => (s === 'allowlist' && SOFT_ALLOWLIST_SECTIONS.includes(all[0]) ? 'soft_whitelist' : KEY_BACK[s] ?? s));
     renameBack(value, target[0]);
     put(top, target, value, pair.key as Scalar, () => undefined);
   }
@@ -95,7 +97,7 @@ function renameBack(node: unknown, section: string | undefined): void {
     if (isScalar(pair.key) && typeof pair.key.value === 'string') {
       const k = pair.key.value;
       if (KEY_BACK[k]) pair.key.value = KEY_BACK[k];
-      if (k === 'allowlist' && (section === 'brute_force' || section === 'relay_domains')) pair.key.value = 'soft_whitelist';
+      if (k === 'allowlist' && section !== undefined && SOFT_ALLOWLIST_SECTIONS.includes(section)) pair.key.value = 'soft_whitelist';
       if (k === 'user_format' && isScalar(pair.value) && typeof pair.value.value === 'string') {
         const m = /^\{user\}(.*)\{master_user\}$/.exec(pair.value.value);
         if (m) {
@@ -109,7 +111,7 @@ function renameBack(node: unknown, section: string | undefined): void {
 }
 
 /** auth.policy: the Lua sources and actions move back; the policy layer itself has no 1.x form. */
-function policy(value: YamlNode | null, top: YAMLMap, note: NoteSink): void {
+function policy(value: YamlNode | null, key: YamlNode, top: YAMLMap, note: NoteSink): void {
   if (!isMap(value)) return;
   for (const pair of value.items) {
     const k = keyOf(pair);
@@ -126,9 +128,9 @@ function policy(value: YamlNode | null, top: YAMLMap, note: NoteSink): void {
   if (value.get('mode') === 'observe' && custom.length) extra.push('mode: observe');
   if (custom.length || extra.length) {
     const names = custom.map((p) => (isMap(p) ? String(p.get('name')) : '?'));
-    note({ path: 'auth.policy', node: value, kind: 'dropped', why: `Nauthilus 1.x has no policy layer: ${[names.length ? `policies ${names.join(', ')}` : '', ...extra].filter(Boolean).join(', ')} left out; the 1.x file decides by the standard rules (brute force, features, TLS, relay domains, RBL, backend, filters)` });
+    note({ path: 'auth.policy', node: key, kind: 'dropped', why: `Nauthilus 1.x has no policy layer: ${[names.length ? `policies ${names.join(', ')}` : '', ...extra].filter(Boolean).join(', ')} left out; the 1.x file decides by the standard rules (brute force, features, TLS, relay domains, RBL, backend, filters)` });
   } else {
-    note({ path: 'auth.policy', node: value, kind: 'info', why: 'left out: its policies are the generated standard_auth ones, which are 1.x\'s own rules' });
+    note({ path: 'auth.policy', node: key, kind: 'info', why: 'left out: its policies are the generated standard_auth ones, which are 1.x\'s own rules' });
   }
 }
 

@@ -104,7 +104,12 @@ function walk(map: YAMLMap, path: string[], top: YAMLMap, note: NoteSink): void 
     }
     const splits = movesBelow(at) || DROPPED_1X.some((d) => d.length > at.length && startsWith(d, at));
     if ((splits || moveOf(at) === undefined) && isMap(value) && value.items.length) {
-      // the key goes away: its comment goes to the first key moved out of it
+      // the key goes away: its comment (and the map's own) goes to the first key moved out of it
+      if (value.commentBefore && isScalar(value.items[0]?.key)) {
+        const first = value.items[0].key as Scalar;
+        first.commentBefore = first.commentBefore ? `${value.commentBefore}\n${first.commentBefore}` : value.commentBefore;
+        value.commentBefore = undefined;
+      }
       carryComment(pair.key, value.items[0]?.key);
       walk(value, at, top, note);
       continue;
