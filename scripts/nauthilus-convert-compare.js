@@ -5,7 +5,7 @@
 // python3 and PyYAML (it reads YAML through `go run` otherwise; PyYAML reads YAML 1.1, go-yaml 1.2: our configs use
 // nothing where they differ). Not part of `npm test`: it needs the Nauthilus sources.
 //
-//   npm run build && node scripts/nauthilus-convert-compare.js --nauthilus-git DIR [--tag v3.0.1] [config.yml ...]
+//   npm run convert-compare -- --nauthilus-git DIR [--tag v3.0.1] [config.yml ...]
 //
 // Exit 0 when every config converts to what Nauthilus's converter writes, apart from the known differences listed
 // below; 1 otherwise; 2 on a usage problem.
