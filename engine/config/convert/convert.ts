@@ -2,10 +2,10 @@
 // studio's convertConfig. Text in, text out, with a note for everything that did not carry over as it was.
 
 import fs from 'node:fs';
-import { LineCounter, isMap, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { LineCounter, isMap, isScalar, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import { AuthStudioError } from '../../errors/registry';
 import type { ConfigLayout } from '../types';
-import { layoutOf } from '../../studio/config-paths';
+import { V3_SECTIONS } from '../nauthilus3-schema';
 import { convertTo1x } from './to-1x';
 import { convertTo3x } from './to-3x';
 import type { ConvertNote, NoteSink } from './yaml-nodes';
@@ -45,7 +45,7 @@ export function convertConfigText(text: string, file: string, to: ConfigLayout):
     const offset = (node as YamlNode | null | undefined)?.range?.[0];
     notes.push(offset === undefined ? n : { ...n, line: lineCounter.linePos(offset).line });
   };
-  const from = layoutOf(src);
+  const from: ConfigLayout = isMap(src.contents) && src.contents.items.some((p) => isScalar(p.key) && (V3_SECTIONS as readonly unknown[]).includes(p.key.value)) ? '3.x' : '1.x';
   if (from === to) return { from, to, doc: src, notes };
   const doc = to === '3.x' ? convertTo3x(src, note) : convertTo1x(src, note);
   return { from, to, doc, notes };
