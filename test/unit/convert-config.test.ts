@@ -85,6 +85,15 @@ test('the converted file loads, comments stay with their keys, nauthilus: "3.0" 
   }
 });
 
+test('Nauthilus 3.0.1 converter: a configured section server.features did not list is switched on, and the note says so', () => {
+  const { out, notes } = to3('server:\n  features: [lua]\nbrute_force:\n  buckets:\n    - { name: b, period: 1h, cidr: 24, ipv4: true, failed_requests: 3 }\n');
+  assert.deepEqual(out.auth.controls.enabled, ['lua', 'brute_force']);
+  const n = notes.find((x) => x.path === 'brute_force');
+  assert.equal(n?.kind, 'changed');
+  assert.equal(n?.line, 3);
+  assert.match(n?.why ?? '', /server\.features did not list it: Nauthilus 3 will run it/);
+});
+
 test('3.x -> 1.x: the generated policies go quietly, other policies are named as not expressible in 1.x', () => {
   const back = convertConfigText(to3(fs.readFileSync(SECTIONS, 'utf8')).text, 'v3.yml', '1.x');
   const out = back.doc.toJSON() as Record<string, any>;

@@ -74,6 +74,15 @@ export function convertTo3x(src: Document, note: NoteSink): Document {
       appendName(top, control ? ['auth', 'controls', 'enabled'] : ['auth', 'services', 'enabled'], control ?? service!, (item as YamlNode));
     });
   }
+  // the comment on server.features goes to auth.controls.enabled
+  const featuresKey = (getIn(root, ['server']) as YAMLMap | undefined)?.items?.find((p) => keyOf(p) === 'features')?.key;
+  const controlsMap = getIn(top, ['auth', 'controls']);
+  const enabled = isMap(controlsMap) ? controlsMap.items.find((p) => keyOf(p) === 'enabled') : undefined;
+  if (enabled && isScalar(featuresKey) && featuresKey.commentBefore) {
+    const key = isScalar(enabled.key) ? enabled.key : new Scalar('enabled');
+    key.commentBefore = featuresKey.commentBefore;
+    enabled.key = key;
+  }
   const luaFeatures = getIn(root, ['lua', 'features']);
   if (isSeq(luaFeatures)) for (const item of luaFeatures.items) appendItem(top, ENV_PATH, item as YamlNode);
 
@@ -210,7 +219,7 @@ function autoEnable(root: YAMLMap, top: YAMLMap, listed: Set<string>, note: Note
     if (seq.items.some((i) => isScalar(i) && i.value === control)) continue;
     seq.items.push(new Scalar(control));
     const was = Object.keys(CONTROL_OF_FEATURE).filter((f) => CONTROL_OF_FEATURE[f] === control).some((f) => listed.has(f));
-    note({ path: section, kind: explicit && !was ? 'changed' : 'info', why: explicit && !was
+    note({ path: section, node: root.items.find((p) => keyOf(p) === section)?.key as YamlNode | undefined, kind: explicit && !was ? 'changed' : 'info', why: explicit && !was
       ? `auth.controls.enabled gets "${control}" because the section is configured, but server.features did not list it: Nauthilus 3 will run it (remove it from the list to keep 1.x's behaviour)`
       : `auth.controls.enabled gets "${control}" (the section is configured)` });
   }
@@ -218,7 +227,7 @@ function autoEnable(root: YAMLMap, top: YAMLMap, listed: Set<string>, note: Note
     const seq = ensureSeq(top, ['auth', 'services', 'enabled']);
     if (!seq.items.some((i) => isScalar(i) && i.value === 'backend_health_checks')) {
       seq.items.push(new Scalar('backend_health_checks'));
-      note({ path: 'backend_server_monitoring', kind: explicit && !listed.has('backend_server_monitoring') ? 'changed' : 'info', why: 'auth.services.enabled gets "backend_health_checks" (the section is configured)' });
+      note({ path: 'backend_server_monitoring', node: root.items.find((p) => keyOf(p) === 'backend_server_monitoring')?.key as YamlNode | undefined, kind: explicit && !listed.has('backend_server_monitoring') ? 'changed' : 'info', why: 'auth.services.enabled gets "backend_health_checks" (the section is configured)' });
     }
   }
 }
