@@ -71,7 +71,7 @@ test('export --format 3.x writes a 1.x workspace in the Nauthilus 3.0 layout: se
     assert.match(r.text, /password: "?\$\{NAUTHILUS_AUTH_BACKCHANNEL_BASIC_AUTH_PASSWORD\}/);
     assert.match(r.text, /name: standard_auth_success/);
     assert.match(r.stdout, /written in the Nauthilus 3\.x layout \(the workspace uses 1\.x\)/);
-    assert.match(r.stdout, /warning: changed: lua\.actions\[0\]: .*auth\.obligation\.lua_action\.dispatch/);
+    assert.match(r.stdout, /warning: changed: lua\.actions\[0\] \(line \d+\): .*auth\.obligation\.lua_action\.dispatch/);
     assert.deepEqual(await decisions(path.join(out, 'nauthilus.yml'), SECRETS), await decisions(path.join(dir, 'authstudio.yml'), {}));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

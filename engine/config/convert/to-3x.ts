@@ -91,6 +91,7 @@ export function convertTo3x(src: Document, note: NoteSink): Document {
   addPolicy(top, noAuthControls, note);
   moveMasterUserDelimiter(top);
   backendScriptPath(top, note);
+  redisHints(top, note);
   const doc = new Document();
   doc.commentBefore = out.commentBefore;
   doc.comment = out.comment;
@@ -288,10 +289,11 @@ function addPolicy(top: YAMLMap, noAuthControls: Set<string>, note: NoteSink): v
       for (const k of SCHEDULER_KEYS) {
         if (!item.has(k)) continue;
         const value = item.get(k);
+        const keyNode = item.items.find((p) => keyOf(p) === k)?.key as YamlNode | undefined;
         item.delete(k);
         const becomes = k === 'when_no_auth' ? 'operations' : k === 'depends_on' ? 'after' : 'run_if.auth_state';
         const applied = k === 'when_no_auth';
-        note({ path: `${what}[${i}].${k}`, kind: applied ? 'info' : 'changed', why: `becomes the check's ${becomes}${applied ? '' : ` (${JSON.stringify(value)}) in Nauthilus 3; AuthStudio's policy layer does not evaluate ${becomes} yet, so here the source runs for authenticated and unauthenticated requests alike`}` });
+        note({ path: `${what}[${i}].${k}`, node: keyNode, kind: applied ? 'info' : 'changed', why: `becomes the check's ${becomes}${applied ? '' : ` (${JSON.stringify(value)}) in Nauthilus 3; AuthStudio's policy layer does not evaluate ${becomes} yet, so here the source runs for authenticated and unauthenticated requests alike`}` });
       }
     });
   }
@@ -301,9 +303,20 @@ function addPolicy(top: YAMLMap, noAuthControls: Set<string>, note: NoteSink): v
     actions.items.forEach((item, i) => {
       const type = isMap(item) ? item.get('type') : undefined;
       if (typeof type !== 'string' || type === 'post') return;
-      note({ path: `lua.actions[${i}]`, kind: 'changed', why: `the generated pre_auth policies carry no auth.obligation.lua_action.dispatch, so this "${type}" action no longer runs when its control or source triggers (Nauthilus 3.0: actions run only as obligations); add { id: auth.obligation.lua_action.dispatch, args: { action: ${type} } } to the policy that should run it` });
+      note({ path: `lua.actions[${i}]`, node: item as YamlNode, kind: 'changed', why: `the generated pre_auth policies carry no auth.obligation.lua_action.dispatch, so this "${type}" action no longer runs when its control or source triggers (Nauthilus 3.0: actions run only as obligations); add { id: auth.obligation.lua_action.dispatch, args: { action: ${type} } } to the policy that should run it` });
     });
   }
+}
+
+/** What Nauthilus 3.0.1's Redis settings (config/server.go Redis) need that a 1.x file does not say. */
+function redisHints(top: YAMLMap, note: NoteSink): void {
+  const redis = getIn(top, ['storage', 'redis']);
+  if (!isMap(redis)) return;
+  for (const k of ['username', 'password']) {
+    const pair = redis.items.find((p) => keyOf(p) === k);
+    if (pair) note({ path: `server.redis.${k}`, node: pair.key as YamlNode, kind: 'changed', why: `written as storage.redis.${k} (as Nauthilus's converter does), which Nauthilus 3 does not have: move it under storage.redis.primary (or sentinels)` });
+  }
+  if (!redis.has('encryption_secret')) note({ path: 'server.redis', kind: 'info', why: 'Nauthilus 3.0 requires storage.redis.encryption_secret (16+ characters), which 1.x does not have: set it before deploying' });
 }
 
 /** lua.config.script_path is AuthStudio's other name for backend_script_path; Nauthilus 3 reads only the latter. */
