@@ -7,13 +7,11 @@
 //   then: controls of configured sections switched on, auth.policy added, when_* / depends_on turned into checks
 
 import { Document, isMap, isScalar, isSeq, Pair, Scalar, YAMLMap, YAMLSeq, type Node as YamlNode } from 'yaml';
-import { CONTROL_OF_FEATURE, DROPPED_1X, KEY_RENAMES, SERVICE_OF_FEATURE, V3_ORDER, dotted, moveOf, movesBelow, startsWith, type KeyPath } from './layout-rules';
-import { standardPolicy } from './standard-policy';
-import { ensureMap, getIn, keyOf, leaves, put, reorder, type ConvertNote, type NoteSink } from './yaml-nodes';
+import { CONTROL_OF_FEATURE, DROPPED_1X, KEY_RENAMES, SERVICE_OF_FEATURE, V3_ORDER, dotted, moveOf, movesBelow, startsWith } from './layout-rules';
+import { addPolicy } from './to-3x-policy';
+import { ensureSeq, getIn, keyOf, leaves, nonEmpty, put, reorder, type ConvertNote, type NoteSink } from './yaml-nodes';
 
-const SCHEDULER_KEYS = ['when_no_auth', 'when_authenticated', 'when_unauthenticated', 'depends_on'];
 const ENV_PATH = ['auth', 'policy', 'attribute_sources', 'lua', 'environment'];
-const SUBJECT_PATH = ['auth', 'policy', 'attribute_sources', 'lua', 'subject'];
 
 /** Converts the 1.x document `src` (left unusable: its nodes move) into a new 3.x document. */
 export function convertTo3x(src: Document, note: NoteSink): Document {
@@ -185,24 +183,7 @@ function appendItem(top: YAMLMap, path: string[], item: YamlNode): void {
   ensureSeq(top, path, item).items.push(item);
 }
 
-function ensureSeq(top: YAMLMap, path: string[], from?: YamlNode): YAMLSeq {
-  const parent = ensureMap(top, path.slice(0, -1));
-  const last = path[path.length - 1];
-  const found: unknown = parent.get(last, true);
-  if (isSeq(found)) return found;
-  const seq = new YAMLSeq();
-  if (isSeq(from)) seq.flow = from.flow;
-  parent.set(last, seq);
-  return seq;
-}
 
-function nonEmpty(root: YAMLMap, path: KeyPath): boolean {
-  const v = getIn(root, path);
-  if (v === undefined || v === null) return false;
-  if (isScalar(v)) return v.value !== null && v.value !== '';
-  if (isMap(v) || isSeq(v)) return v.items.length > 0;
-  return true;
-}
 
 /** Nauthilus 3.x runs the controls listed in auth.controls.enabled: those of configured 1.x sections are added. */
 function autoEnable(root: YAMLMap, top: YAMLMap, listed: Set<string>, note: NoteSink): void {
@@ -230,81 +211,6 @@ function autoEnable(root: YAMLMap, top: YAMLMap, listed: Set<string>, note: Note
       seq.items.push(new Scalar('backend_health_checks'));
       note({ path: 'backend_server_monitoring', node: root.items.find((p) => keyOf(p) === 'backend_server_monitoring')?.key as YamlNode | undefined, kind: explicit && !listed.has('backend_server_monitoring') ? 'changed' : 'info', why: 'auth.services.enabled gets "backend_health_checks" (the section is configured)' });
     }
-  }
-}
-
-/** auth.policy: Nauthilus's defaults, the generated checks and policies; when_* and depends_on leave the sources. */
-function addPolicy(top: YAMLMap, noAuthControls: Set<string>, note: NoteSink): void {
-  const plain = (path: string[]): Array<Record<string, unknown>> => {
-    const v = getIn(top, path);
-    return isSeq(v) ? v.items.map((i) => (isMap(i) ? (i.toJSON() as Record<string, unknown>) : {})) : [];
-  };
-  const names = (path: string[]): string[] => {
-    const v = getIn(top, path);
-    return isSeq(v) ? v.items.flatMap((i) => (isScalar(i) && typeof i.value === 'string' ? [i.value] : [])) : [];
-  };
-  const protocolsHave = (path: string[], proto: string): boolean => JSON.stringify(getIn(top, path) ?? null).includes(JSON.stringify(proto));
-  const environment = plain(ENV_PATH);
-  const subject = plain(SUBJECT_PATH);
-  const { checks, policies } = standardPolicy({
-    controls: names(['auth', 'controls', 'enabled']),
-    noAuthControls,
-    environment,
-    subject,
-    backendOrder: names(['auth', 'backends', 'order']),
-    hasLdap: nonEmpty(top, ['auth', 'backends', 'ldap']),
-    hasLuaBackend: nonEmpty(top, ['auth', 'backends', 'lua', 'backend']),
-    hasAccountProvider: nonEmpty(top, ['auth', 'backends', 'ldap', 'pools']) || nonEmpty(top, ['auth', 'backends', 'lua', 'backend', 'named_backends'])
-      || protocolsHave(['auth', 'backends', 'ldap', 'search'], 'list-account') || protocolsHave(['auth', 'backends', 'lua', 'backend', 'search'], 'list-account'),
-  });
-  const policy = ensureMap(top, ['auth', 'policy']);
-  const setDefault = (m: YAMLMap, k: string, v: unknown) => {
-    if (!m.has(k)) m.set(k, new Document().createNode(v));
-  };
-  setDefault(policy, 'mode', 'enforce');
-  setDefault(policy, 'default_policy', 'standard_auth');
-  setDefault(policy, 'registry_scripts', []);
-  const sets = ensureMap(policy, ['sets']);
-  setDefault(sets, 'networks', {});
-  setDefault(sets, 'time_windows', {});
-  const report = ensureMap(policy, ['report']);
-  setDefault(report, 'enabled', false);
-  setDefault(report, 'include_fsm', true);
-  setDefault(report, 'include_checks', true);
-  setDefault(report, 'include_attributes', false);
-  for (const [key, generated] of [['checks', checks], ['policies', policies]] as const) {
-    const seq = ensureSeq(top, ['auth', 'policy', key]);
-    const seen = new Set(seq.items.map((i) => (isMap(i) ? i.get('name') : undefined)));
-    for (const g of generated) {
-      if (seen.has(g.name)) continue;
-      seq.items.push(new Document().createNode(g) as YamlNode);
-    }
-  }
-  // the scheduler keys of the sources became the checks' operations, run_if and after
-  for (const [path, what] of [[ENV_PATH, 'lua.features'], [SUBJECT_PATH, 'lua.filters']] as const) {
-    const seq = getIn(top, path);
-    if (!isSeq(seq)) continue;
-    seq.items.forEach((item, i) => {
-      if (!isMap(item)) return;
-      for (const k of SCHEDULER_KEYS) {
-        if (!item.has(k)) continue;
-        const value = item.get(k);
-        const keyNode = item.items.find((p) => keyOf(p) === k)?.key as YamlNode | undefined;
-        item.delete(k);
-        const becomes = k === 'when_no_auth' ? 'operations' : k === 'depends_on' ? 'after' : 'run_if.auth_state';
-        const applied = k === 'when_no_auth';
-        note({ path: `${what}[${i}].${k}`, node: keyNode, kind: applied ? 'info' : 'changed', why: `becomes the check's ${becomes}${applied ? '' : ` (${JSON.stringify(value)}) in Nauthilus 3; AuthStudio's policy layer does not evaluate ${becomes} yet, so here the source runs for authenticated and unauthenticated requests alike`}` });
-      }
-    });
-  }
-  // Nauthilus 3.0.1: pre_auth policies without auth.obligation.lua_action.dispatch run no synchronous Lua actions
-  const actions = getIn(top, ['auth', 'policy', 'obligation_targets', 'lua', 'actions']);
-  if (isSeq(actions)) {
-    actions.items.forEach((item, i) => {
-      const type = isMap(item) ? item.get('type') : undefined;
-      if (typeof type !== 'string' || type === 'post') return;
-      note({ path: `lua.actions[${i}]`, node: item as YamlNode, kind: 'changed', why: `the generated pre_auth policies carry no auth.obligation.lua_action.dispatch, so this "${type}" action no longer runs when its control or source triggers (Nauthilus 3.0: actions run only as obligations); add { id: auth.obligation.lua_action.dispatch, args: { action: ${type} } } to the policy that should run it` });
-    });
   }
 }
 

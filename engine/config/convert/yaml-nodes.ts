@@ -1,7 +1,7 @@
 // Small YAML node operations the layout converters share: find, create and put keys in a map tree, list the leaves
 // of a value (to name what was dropped), and the notes a conversion reports.
 
-import { isMap, isScalar, isSeq, Pair, Scalar, YAMLMap, type Node as YamlNode } from 'yaml';
+import { isMap, isScalar, isSeq, Pair, Scalar, YAMLMap, YAMLSeq, type Node as YamlNode } from 'yaml';
 
 /** One thing a conversion could not carry over as it was (or did on its own), named by the source key path. */
 export interface ConvertNote {
@@ -103,4 +103,25 @@ export function reorder(map: YAMLMap, order: readonly string[]): YAMLMap {
   const out = new YAMLMap();
   out.items = [...first, ...rest];
   return out;
+}
+
+/** The list at `path` under `top`, created (flow style like `from`) when missing. */
+export function ensureSeq(top: YAMLMap, path: string[], from?: YamlNode): YAMLSeq {
+  const parent = ensureMap(top, path.slice(0, -1));
+  const last = path[path.length - 1];
+  const found: unknown = parent.get(last, true);
+  if (isSeq(found)) return found;
+  const seq = new YAMLSeq();
+  if (isSeq(from)) seq.flow = from.flow;
+  parent.set(last, seq);
+  return seq;
+}
+
+/** True when `path` holds a value that is not null, "" or an empty map or list. */
+export function nonEmpty(root: YAMLMap, path: ReadonlyArray<string>): boolean {
+  const v = getIn(root, path);
+  if (v === undefined || v === null) return false;
+  if (isScalar(v)) return v.value !== null && v.value !== '';
+  if (isMap(v) || isSeq(v)) return v.items.length > 0;
+  return true;
 }
