@@ -1,4 +1,4 @@
-// `authstudio` command line: serve | check | simulate | studio | export | dovecot | start. Thin: every command drives the engine.
+// `authstudio` command line: serve | check | simulate | studio | export | convert | dovecot | start. Thin: every command drives the engine.
 import os from 'node:os';
 import pino from 'pino';
 import { loadConfigFile, ConfigValidationError } from './config/load';
@@ -12,6 +12,7 @@ import { fromWireHeader } from './http/header-bytes';
 import { runStudio, runExport, STUDIO_DEFAULT_LISTEN } from './studio/studio-cli';
 import { DOVECOT_OPTIONS, dovecotCommand } from './dovecot/cli-command';
 import { UPGRADE_USAGE, dovecotUpgradeCommand } from './dovecot/upgrade-command';
+import { CONVERT_USAGE, runConvert } from './config/convert/convert-cli';
 
 const SERVE: Record<string, OptionSpec> = {
   config: { type: 'string', required: true, description: 'the YAML config (e.g. lua-plugins.d/authstudio.yml)' },
@@ -50,6 +51,7 @@ const EXPORT: Record<string, OptionSpec> = {
   out: { type: 'string', required: true, description: 'folder to write nauthilus.yml, the scripts and a README to' },
   prefix: { type: 'string', description: 'where the scripts live on the target (default /etc/nauthilus/lua-plugins.d)' },
   'include-secrets': { type: 'boolean', description: "write secrets as they are (passwords, JWT key, the studio settings' Redis connection); otherwise they become ${NAUTHILUS_...} references" },
+  format: { type: 'string', description: 'layout of the exported nauthilus.yml: 1.x or 3.x (default: the workspace\'s own); what the other layout cannot express is listed' },
 };
 
 /** Entry point; returns the exit code. */
@@ -74,6 +76,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runStudio(parseArgs(rest, STUDIO, 'studio'));
       case 'export':
         return await runExport(parseArgs(rest, EXPORT, 'export'));
+      case 'convert':
+        return runConvert(rest);
       case 'dovecot':
         if (rest[0] === 'upgrade') return await dovecotUpgradeCommand(rest.slice(1));
         return await dovecotCommand(parseArgs(rest, DOVECOT_OPTIONS, 'dovecot'));
@@ -101,6 +105,7 @@ function helpText(): string {
     usage('simulate', SIMULATE),
     usage('studio', STUDIO),
     usage('export', EXPORT),
+    CONVERT_USAGE,
     usage('dovecot', DOVECOT_OPTIONS),
     UPGRADE_USAGE,
     'authstudio start   (the desktop app, or the studio on the bundled sample workspace and the embedded Redis in a browser)',

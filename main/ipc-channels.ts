@@ -43,7 +43,8 @@ export const ARG_CHECKS: Record<StudioMethodName, Check[]> = {
   scanKeys: [str('pattern', true), str('cursor', true), num('count')],
   getKey: [str('key')],
   deleteKey: [str('key')],
-  exportBundle: [str('out'), str('prefix', true), bool('include_secrets')],
+  exportBundle: [str('out'), str('prefix', true), bool('include_secrets'), oneOf('format', ['1.x', '3.x'])],
+  convertConfig: [str('to'), oneOf('to', ['1.x', '3.x'])],
   importConfig: [str('config'), str('into'), str('scripts_root', true)],
 };
 

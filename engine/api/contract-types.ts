@@ -289,6 +289,29 @@ export interface ExportOptions {
   prefix?: string;
   /** Write the Redis connection from the studio settings (with its password) instead of the config's. */
   include_secrets?: boolean;
+  /** The layout of the exported nauthilus.yml: "1.x" or "3.x" (default: the workspace's own). */
+  format?: '1.x' | '3.x';
+}
+
+export interface ConvertOptions {
+  /** The layout to convert the workspace's config file to. */
+  to: '1.x' | '3.x';
+}
+
+/** One thing a conversion did not carry over as it was, named by its key path in the source layout. */
+export interface ConvertNoteInfo {
+  path: string;
+  kind: 'dropped' | 'changed' | 'info';
+  why: string;
+  line?: number;
+}
+
+export interface ConvertReport {
+  from: '1.x' | '3.x';
+  to: '1.x' | '3.x';
+  /** The converted file's text (nothing is written). */
+  yaml: string;
+  notes: ConvertNoteInfo[];
 }
 
 export interface ExportReport {

@@ -45,7 +45,7 @@ export class StudioError extends Error {
 /** The data shapes live in contract-types.ts; importing from here gives all of them. */
 export type * from './contract-types';
 import type {
-  ExportOptions, ExportReport, FileContent, FileEntry, FilesChangedEvent, ImportOptions, ImportReport, KeyPage, KeyValue, LogLine,
+  ConvertOptions, ConvertReport, ExportOptions, ExportReport, FileContent, FileEntry, FilesChangedEvent, ImportOptions, ImportReport, KeyPage, KeyValue, LogLine,
   PresetInfo, RedisStatus, RedisTestResult, ReloadResult, SaveResult, SimulateInput, SimulationResult, StudioStatus,
   TrafficOptions, TrafficSummary,
 } from './contract-types';
@@ -84,6 +84,8 @@ export interface StudioMethods {
   flushNamespace(arg?: Record<string, never>): Promise<{ deleted: number }>;
 
   exportBundle(arg: ExportOptions): Promise<ExportReport>;
+  /** The workspace's config file in the other layout (Nauthilus 1.x <-> 3.x), and what did not carry over. Writes nothing. */
+  convertConfig(arg: ConvertOptions): Promise<ConvertReport>;
   importConfig(arg: ImportOptions): Promise<ImportReport>;
 }
 
@@ -94,7 +96,7 @@ export const STUDIO_METHODS = [
   'getStatus', 'listFiles', 'readFile', 'saveFile', 'createFile', 'renameFile', 'deleteFile', 'reload', 'checkWorkspace',
   'listPresets', 'simulate', 'startTraffic', 'cancelTraffic', 'getTraffic',
   'getRedis', 'testRedis', 'switchRedis', 'scanKeys', 'getKey', 'deleteKey', 'flushNamespace',
-  'exportBundle', 'importConfig',
+  'exportBundle', 'convertConfig', 'importConfig',
 ] as const satisfies readonly StudioMethodName[];
 
 /** Event name -> payload. */

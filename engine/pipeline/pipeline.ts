@@ -302,7 +302,7 @@ export class AuthPipeline {
       if (result !== 0) this.deps.services.logger.debug({ session: state.req.session, feature: feature.name, result: resultText(result) }, 'Lua feature finished');
       triggered ||= t;
       abort ||= a;
-      state.policy?.recordFeature(feature.name, t, a);
+      state.policy?.recordFeature(feature.name, t, a, false, r.record.status_message);
     }
     if (state.policy?.collectPreAuth) return 'go';
     if (triggered) {
@@ -435,7 +435,7 @@ export class AuthPipeline {
       r.record.result = [reject ? 'reject' : result === 0 ? 'accept' : '', result === 0 ? '' : resultText(result)].filter(Boolean).join(', ');
       if (result !== 0) this.deps.services.logger.debug({ session: state.req.session, filter: filter.name, result: resultText(result) }, 'Lua filter finished');
       rejected ||= reject;
-      state.policy?.recordFilter(filter.name, reject);
+      state.policy?.recordFilter(filter.name, reject, false, r.record.status_message);
     }
     if (rejected && state.out.decision === 'ok') {
       state.out.decision = 'fail';

@@ -15,7 +15,8 @@ import type { BackendOutcome, BuiltinCheck, CheckResult } from './extensions';
 import { roundMs, type StageRecord } from './trace';
 import type { PolicySnapshot } from '../policy/registry';
 import { PolicyFacts, configuredStage, selectAuthDecision, selectInStage, selectObserved, type PolicyDecision } from '../policy/evaluate';
-import { identifierSegment, type PolicyOperation } from '../policy/types';
+import { luaSourceSegment, type PolicyOperation } from '../policy/types';
+import { TLS_REQUIRED_MESSAGE } from '../protection/tls-check';
 
 const RESULT: Record<string, AuthOutcome['decision']> = { permit: 'ok', deny: 'fail', tempfail: 'tempfail' };
 
@@ -100,10 +101,11 @@ export class PolicyRun {
     }
   }
 
-  recordFeature(name: string, triggered: boolean, abort: boolean, error = false): void {
-    const p = `auth.lua.environment.${identifierSegment(name)}`;
-    this.facts.ran.add(`lua.environment:${identifierSegment(name)}`);
-    this.facts.set(`${p}.triggered`, triggered);
+  /** `statusMessage`: what the script set with nauthilus_builtin.status_message_set (collection/scripts.go statusMessageDetails). */
+  recordFeature(name: string, triggered: boolean, abort: boolean, error = false, statusMessage?: string): void {
+    const p = `auth.lua.environment.${luaSourceSegment(name)}`;
+    this.facts.ran.add(`lua.environment:${luaSourceSegment(name)}`);
+    this.facts.set(`${p}.triggered`, triggered, statusMessage ? { status_message: statusMessage } : undefined);
     this.facts.set(`${p}.abort`, abort);
     this.facts.set(`${p}.error`, error);
   }
@@ -133,10 +135,10 @@ export class PolicyRun {
     this.facts.set('auth.authenticated', false);
   }
 
-  recordFilter(name: string, rejected: boolean, error = false): void {
-    const p = `auth.lua.subject.${identifierSegment(name)}`;
-    this.facts.ran.add(`lua.subject:${identifierSegment(name)}`);
-    this.facts.set(`${p}.rejected`, rejected);
+  recordFilter(name: string, rejected: boolean, error = false, statusMessage?: string): void {
+    const p = `auth.lua.subject.${luaSourceSegment(name)}`;
+    this.facts.ran.add(`lua.subject:${luaSourceSegment(name)}`);
+    this.facts.set(`${p}.rejected`, rejected, statusMessage ? { status_message: statusMessage } : undefined);
     this.facts.set(`${p}.error`, error);
   }
 }
@@ -159,7 +161,11 @@ async function enforce(pipeline: AuthPipeline, state: StageState, d: PolicyDecis
   const out = state.out;
   out.decision = RESULT[d.decision];
   if (out.decision === 'fail') out.statusMessage = d.responseMessage ?? out.statusMessage;
-  if (out.decision === 'tempfail') out.error = `policy ${d.policy}${d.reason ? `: ${d.reason}` : ''}`;
+  if (out.decision === 'tempfail') {
+    out.error = `policy ${d.policy}${d.reason ? `: ${d.reason}` : ''}`;
+    // core/policy_authority.go tempFailReasonFromPolicy: the no_tls marker answers as the TLS rule does, else the message
+    out.statusMessage = d.responseMarker === 'auth.response.tempfail.no_tls' ? TLS_REQUIRED_MESSAGE : d.responseMessage ?? out.statusMessage;
+  }
   if (out.decision !== 'ok') state.base.authenticated = false;
   for (const o of d.obligations) {
     if (o.id !== 'auth.obligation.lua_action.dispatch') continue;

@@ -1,7 +1,7 @@
 // The attributes a Nauthilus 3.0 policy rule may test: the built-in ones (server/policy/registry/builtin.go, v3.0.1),
 // those generated from the config (Lua attribute sources, attribute_exports, request_headers) and those
 // registry scripts declare with nauthilus_policy.register_attribute.
-import { identifierSegment, type AttributeDefinition, type AttributeType, type PolicyConfig, type PolicyStage } from './types';
+import { luaSourceSegment, type AttributeDefinition, type AttributeType, type PolicyConfig, type PolicyStage } from './types';
 
 const def = (id: string, type: AttributeType, stage: PolicyStage): AttributeDefinition => ({ id, type, stage, source: 'builtin' });
 
@@ -40,14 +40,15 @@ export function configAttributes(policy: Pick<PolicyConfig, 'environmentSources'
   add({ ...def('auth.account_provider.completed', 'bool', 'account_provider'), operations: ['list_accounts'] });
   add({ ...def('auth.account_provider.tempfail', 'bool', 'account_provider'), operations: ['list_accounts'] });
   for (const name of policy.environmentSources) {
-    const p = `auth.lua.environment.${identifierSegment(name)}`;
-    add(def(`${p}.triggered`, 'bool', 'pre_auth'));
+    const p = `auth.lua.environment.${luaSourceSegment(name)}`;
+    // compiler/checks.go generatedLuaAttribute: the script's status message is a public detail of the trigger
+    add({ ...def(`${p}.triggered`, 'bool', 'pre_auth'), details: { status_message: 'string' } });
     add(def(`${p}.abort`, 'bool', 'pre_auth'));
     add(def(`${p}.error`, 'bool', 'pre_auth'));
   }
   for (const name of policy.subjectSources) {
-    const p = `auth.lua.subject.${identifierSegment(name)}`;
-    add(def(`${p}.rejected`, 'bool', 'subject_analysis'));
+    const p = `auth.lua.subject.${luaSourceSegment(name)}`;
+    add({ ...def(`${p}.rejected`, 'bool', 'subject_analysis'), details: { status_message: 'string' } });
     add(def(`${p}.error`, 'bool', 'subject_analysis'));
   }
   // compiler/subject_attribute_registry.go: a bool "the backend returned it", the value as a detail

@@ -105,8 +105,9 @@ export function parsePolicy(v: Val, opts: { v31?: boolean; plugins?: boolean; wa
     if (policyNames.has(p.name)) { iv.child('name')?.fail('AS_ERR_CONFIG_CONFLICT', `${iv.path}.name must be unique`); continue; }
     policyNames.add(p.name);
     out.policies.push(p);
-    // Nauthilus applies a permit as written: one that never looks at the password lets a wrong one in
-    if (p.stage === 'auth_decision' && p.decision === 'permit' && !mentions(p.when, ['auth.authenticated', 'auth.identity.found'])) {
+    // Nauthilus applies a permit as written: one that never looks at the password lets a wrong one in (listing
+    // accounts has no password: a permit there, as the generated standard_list_accounts_success, is no login)
+    if (p.stage === 'auth_decision' && p.decision === 'permit' && p.operations.some((op) => op !== 'list_accounts') && !mentions(p.when, ['auth.authenticated', 'auth.identity.found'])) {
       opts.warnings?.push(new AuthStudioError('AS_ERR_CONFIG_CONFLICT', `${iv.path} (${p.name}): permits without testing auth.authenticated: a wrong password matching it logs in`, {
         path: iv.path, location: iv.location, severity: 'warning',
       }));
@@ -184,7 +185,7 @@ function parseRule(iv: Val, cfg: PolicyConfig, v31: boolean, plugin?: (at: Val, 
   const responseMessage = t.response_message && msgVal ? parseResponseMessage(t.response_message, msgVal) : undefined;
   if (t.response_message && msgVal && responseMessage === null) return undefined;
   return {
-    name: r.name, stage, operations, requireChecks, when, decision, reason: t.reason, obligations, advice,
+    name: r.name, stage, operations, requireChecks, when, decision, reason: t.reason, obligations, advice, responseMarker: t.response_marker,
     responseMessage: responseMessage ?? undefined, skipRemainingStageChecks: t.control?.skip_remaining_stage_checks ?? false, path: iv.path,
   };
 }

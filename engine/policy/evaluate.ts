@@ -6,7 +6,7 @@
 //   - auth_decision: the first selected permit/deny/tempfail decides; without one, "custom_default_deny" denies;
 //   - observe mode: the same over every stage in order (pre_auth, auth_backend, subject_analysis, auth_decision),
 //     compared with what the standard decision was, and only logged.
-import { CHECK_TYPES, identifierSegment, type Condition, type PolicyCheck, type PolicyConfig, type PolicyDecisionKind, type PolicyOperation, type PolicyRule, type PolicyStage } from './types';
+import { CHECK_TYPES, luaSourceSegment, type Condition, type PolicyCheck, type PolicyConfig, type PolicyDecisionKind, type PolicyOperation, type PolicyRule, type PolicyStage } from './types';
 import { parseCidr, parseIp } from './config';
 
 export interface FactValue { value: unknown; details?: Record<string, unknown> }
@@ -39,6 +39,7 @@ export interface PolicyDecision {
   decision: PolicyDecisionKind;
   reason?: string;
   responseMessage?: string;
+  responseMarker?: string;
   obligations: PolicyRule['obligations'];
   advice: PolicyRule['advice'];
   skipRemainingStageChecks: boolean;
@@ -66,7 +67,7 @@ export function selectInStage(cfg: PolicyConfig, stage: PolicyStage, facts: Poli
     if (!rule.requireChecks.every((name) => checkRan(cfg.checks.find((c) => c.name === name), facts))) continue;
     if (!matches(rule.when, facts, cfg)) continue;
     return {
-      policy: rule.name, stage, decision: rule.decision, reason: rule.reason, responseMessage: responseMessage(rule, facts),
+      policy: rule.name, stage, decision: rule.decision, reason: rule.reason, responseMessage: responseMessage(rule, facts), responseMarker: rule.responseMarker,
       obligations: rule.obligations, advice: rule.advice, skipRemainingStageChecks: rule.skipRemainingStageChecks,
     };
   }
@@ -112,7 +113,7 @@ function checkRan(check: PolicyCheck | undefined, facts: PolicyFacts): boolean {
     // checks.go normalizeIdentifierFromConfigRef: the source named by config_ref, else the check's own name
     const prefix = `auth.policy.attribute_sources.lua.${check.type === 'lua.environment' ? 'environment' : 'subject'}.`;
     const name = check.configRef?.startsWith(prefix) ? check.configRef.slice(prefix.length) : check.name;
-    return facts.ran.has(`${check.type}:${identifierSegment(name)}`);
+    return facts.ran.has(`${check.type}:${luaSourceSegment(name)}`);
   }
   return facts.ran.has(check.type);
 }

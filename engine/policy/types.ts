@@ -51,6 +51,8 @@ export interface PolicyRule {
   reason?: string;
   /** then.response_message: where the client-visible message comes from (default: the standard text). */
   responseMessage?: { from: 'literal' | 'attribute_detail' | 'i18n'; text?: string; attribute?: string; detail?: string; fallback?: string };
+  /** then.response_marker: auth.response.tempfail.no_tls answers with the TLS message (core/policy_authority.go). */
+  responseMarker?: string;
   obligations: Effect[];
   advice: Effect[];
   skipRemainingStageChecks: boolean;
@@ -93,6 +95,14 @@ export interface AttributeDefinition {
   /** Who may emit it: built-in facts, or Lua through nauthilus_policy.emit_attribute. */
   source: 'builtin' | 'lua';
   operations?: PolicyOperation[];
+}
+
+/**
+ * The name segment of a Lua source's attributes (auth.lua.environment.<name>.triggered): the name as written, trimmed
+ * (Nauthilus 3.0.1 collection.go scriptAttributeID and compiler normalizeIdentifierFromConfigRef; no IdentifierSegment).
+ */
+export function luaSourceSegment(name: string): string {
+  return name.trim();
 }
 
 /** policy.IdentifierSegment: lower case, runs of other characters become one "_", trimmed; a leading digit gets "b_". */

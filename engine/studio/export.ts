@@ -6,7 +6,8 @@ import path from 'node:path';
 import { isMap, isScalar, parseDocument, type Document } from 'yaml';
 import type { ExportReport } from '../api/contract';
 import { loadConfigFile } from '../config/load';
-import type { AuthStudioConfig } from '../config/types';
+import type { AuthStudioConfig, ConfigLayout } from '../config/types';
+import { convertConfigText, formatNote } from '../config/convert/convert';
 import { featuresOfSections } from '../config/server-features';
 import { parseRedisString, type RedisConnection } from '../config/redis-section';
 import { AuthStudioError } from '../errors/registry';
@@ -28,10 +29,17 @@ export interface ExportInput {
   /** Write the config's secrets as they are (`--include-secrets`); otherwise they become ${NAUTHILUS_...} references. */
   includeSecrets?: boolean;
   env?: Record<string, string | undefined>;
+  /** The layout of the exported nauthilus.yml (default: the workspace's own). */
+  format?: ConfigLayout;
 }
 
 function bad(message: string, at: string): never {
   throw new AuthStudioError('AS_ERR_BAD_REQUEST', message, { path: at });
+}
+
+function checkFormat(format: unknown): ConfigLayout | undefined {
+  if (format === undefined || format === '1.x' || format === '3.x') return format;
+  return bad('format must be "1.x" or "3.x"', 'format');
 }
 
 function checkPrefix(prefix: unknown): string {
@@ -86,8 +94,17 @@ export function exportBundle(input: ExportInput): ExportReport {
   const prefix = checkPrefix(input.prefix ?? DEFAULT_PREFIX);
   const baseDir = config.baseDir;
   const out = prepareOut(input.out, baseDir);
-  const doc = parseDocument(fs.readFileSync(config.file, 'utf8'));
+  const format = checkFormat(input.format);
+  const text = fs.readFileSync(config.file, 'utf8');
   const report: ExportReport = { out, prefix, config: path.join(out, EXPORT_CONFIG), files: [], warnings: [] };
+  let doc: Document = parseDocument(text);
+  if (format !== undefined && format !== layoutOf(doc)) {
+    // the other layout: converted first, then paths, Redis and secrets are rewritten as for any export
+    const converted = convertConfigText(text, config.file, format);
+    doc = converted.doc;
+    report.warnings.push(`${EXPORT_CONFIG} is written in the Nauthilus ${format} layout (the workspace uses ${converted.from})`);
+    for (const n of converted.notes) if (n.kind !== 'info') report.warnings.push(formatNote(n));
+  }
   const placed = new Map<string, string>(); // source abs -> bundle-relative path
   const place = (abs: string): string => {
     let rel = placed.get(abs);
@@ -138,7 +155,7 @@ export function exportBundle(input: ExportInput): ExportReport {
  * An export without that list gets one naming what ran here, so the target decides the same.
  */
 function writeServerFeatures(doc: Document, config: AuthStudioConfig, report: ExportReport): void {
-  if (config.server.features !== undefined) return;
+  if (config.server.features !== undefined || doc.hasIn(['server', 'features'])) return;
   const features = featuresOfSections(config);
   if (features.length === 0) return;
   doc.setIn(['server', 'features'], doc.createNode(features, { flow: true }));
@@ -225,7 +242,7 @@ function rewriteRedis(doc: Document, studioUrl: string | undefined, report: Expo
  * file has neither (Nauthilus 3.x runs only the controls and services listed there).
  */
 function writeControls(doc: Document, config: AuthStudioConfig, report: ExportReport): void {
-  if (config.server.features !== undefined) return;
+  if (config.server.features !== undefined || doc.hasIn(['auth', 'controls', 'enabled']) || doc.hasIn(['auth', 'services', 'enabled'])) return;
   const features = featuresOfSections(config);
   const controls = features.filter((f) => f !== 'backend_server_monitoring');
   if (controls.length) doc.setIn(['auth', 'controls', 'enabled'], doc.createNode(controls, { flow: true }));

@@ -79,7 +79,7 @@ export async function runExport(args: Args): Promise<number> {
   const settings = args['include-secrets'] ? new StudioSettings(path.dirname(configFile)) : undefined;
   const report = exportBundle({
     configFile, out: path.resolve(String(args.out)), prefix: args.prefix as string | undefined, studioRedisUrl: settings?.redisUrl,
-    includeSecrets: args['include-secrets'] === true,
+    includeSecrets: args['include-secrets'] === true, format: args.format as '1.x' | '3.x' | undefined,
   });
   const lines = [
     `exported ${report.files.length} scripts to ${report.out} (scripts referenced under ${report.prefix})`,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type {
-  Diagnostic, ExportOptions, ExportReport, FileContent, FileEntry, ImportOptions, ImportReport, KeyPage, KeyValue, PresetInfo,
+  ConvertOptions, ConvertReport, Diagnostic, ExportOptions, ExportReport, FileContent, FileEntry, ImportOptions, ImportReport, KeyPage, KeyValue, PresetInfo,
   RedisStatus, RedisTestResult, ReloadResult, SaveResult, SimulateInput, SimulationResult, StudioErrorInfo, StudioMethods,
   StudioProfile, StudioStatus, TrafficOptions, TrafficSummary,
 } from '../api/contract';
@@ -15,6 +15,7 @@ import { AuthStudioError } from '../errors/registry';
 import { errorInfo, toDiagnostics } from './diagnostics';
 import { StudioEventBus } from './event-bus';
 import { exportBundle } from './export';
+import { convertConfigFile } from '../config/convert/convert';
 import { FileWatcher } from './file-watcher';
 import { HotReloader } from './hot-reload';
 import { importNauthilusConfig } from './import';
@@ -244,11 +245,18 @@ export class StudioService implements StudioMethods {
       return exportBundle({
         configFile: this.workspace.configFile, out: a.out, prefix: a.prefix, env: this.deps.env,
         studioRedisUrl: a.include_secrets === true ? this.deps.settings.redisUrl : undefined,
-        includeSecrets: a.include_secrets === true,
+        includeSecrets: a.include_secrets === true, format: a.format,
       });
     } catch (e) {
       return fsFailure(e, 'the export');
     }
+  }
+
+  async convertConfig(arg: ConvertOptions): Promise<ConvertReport> {
+    const a = argOf(arg);
+    if (a.to !== '1.x' && a.to !== '3.x') throw new AuthStudioError('AS_ERR_BAD_REQUEST', 'to must be "1.x" or "3.x"', { path: 'to' });
+    const r = convertConfigFile(this.workspace.configFile, a.to);
+    return { from: r.from, to: r.to, yaml: r.doc.toString(), notes: r.notes };
   }
 
   async importConfig(arg: ImportOptions): Promise<ImportReport> {

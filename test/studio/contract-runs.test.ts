@@ -149,6 +149,27 @@ for (const transport of TRANSPORTS) {
       }
     });
 
+    test('convertConfig and exportBundle({ format }): the workspace in the other layout, with what did not carry over', async () => {
+      const h = await startStudio(transport);
+      const out = fs.mkdtempSync(path.join(os.tmpdir(), 'as-export-'));
+      try {
+        const r = await h.client.convertConfig({ to: '3.x' });
+        assert.equal(r.from, '1.x');
+        assert.match(r.yaml, /^runtime:/m);
+        assert.match(r.yaml, /name: standard_default_deny/);
+        assert.ok(r.notes.some((n) => n.kind === 'changed' && n.path === 'lua.actions[0]'), JSON.stringify(r.notes));
+        assert.equal(fs.readFileSync(path.join(h.dir, 'authstudio.yml'), 'utf8').includes('runtime:'), false, 'nothing is written');
+        const report = await h.client.exportBundle({ out, format: '3.x' });
+        assert.match(fs.readFileSync(report.config, 'utf8'), /^auth:/m);
+        assert.ok(report.warnings.some((w) => /written in the Nauthilus 3\.x layout/.test(w)));
+        await assert.rejects(h.client.convertConfig({ to: '2.x' as '3.x' }), (e: StudioError) => e.code === 'AS_ERR_BAD_REQUEST');
+        await assert.rejects(h.client.exportBundle({ out, format: '2.x' as '3.x' }), (e: StudioError) => e.code === 'AS_ERR_BAD_REQUEST');
+      } finally {
+        await h.close();
+        fs.rmSync(out, { recursive: true, force: true });
+      }
+    });
+
     test('import: a Nauthilus config naming /etc/nauthilus paths becomes a workspace with relative paths', async () => {
       const h = await startStudio(transport);
       const host = fs.mkdtempSync(path.join(os.tmpdir(), 'as-nauthilus-host-'));

@@ -51,7 +51,7 @@ export const FIELDS: Record<StudioMethodName, string[]> = {
   simulate: ['preset', 'username', 'password', 'mode', 'fields', 'request'],
   startTraffic: ['profile', 'count', 'rate', 'concurrency', 'preset'], cancelTraffic: ['run_id'], getTraffic: ['run_id', 'wait'],
   testRedis: ['url'], switchRedis: ['url', 'save'], scanKeys: ['pattern', 'cursor', 'count'], getKey: ['key'], deleteKey: ['key'],
-  exportBundle: ['out', 'prefix', 'include_secrets'], importConfig: ['config', 'into', 'scripts_root'],
+  exportBundle: ['out', 'prefix', 'include_secrets', 'format'], convertConfig: ['to'], importConfig: ['config', 'into', 'scripts_root'],
 };
 
 /** Fields naming a place on the host by design (export/import): absolute values are kept away from real folders. */
