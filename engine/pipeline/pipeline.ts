@@ -40,6 +40,10 @@ export interface AuthOutcome {
   backend?: string;
   /** Auth-Status text on failure (the scripts' status message or the default). */
   statusMessage?: string;
+  /** Nauthilus 3.0: the i18n key of a policy's response message; statusMessage is its fallback text. */
+  statusMessageI18nKey?: string;
+  /** Nauthilus 3.0: the policy's response_language for that message. */
+  responseLanguage?: string;
   /** Temporary failure reason (for logs and the trace, not for the client). */
   error?: string;
   fromCache: boolean;

@@ -158,7 +158,12 @@ function record(run: PolicyRun, d: PolicyDecision, enforced: boolean, result: st
 async function enforce(pipeline: AuthPipeline, state: StageState, d: PolicyDecision): Promise<void> {
   const out = state.out;
   out.decision = RESULT[d.decision];
-  if (out.decision === 'fail') out.statusMessage = d.responseMessage ?? out.statusMessage;
+  if (out.decision === 'fail' && d.responseMessage) {
+    // core/policy_authority.go applyPolicyResponseMessage: the text, its i18n key and language go to the response
+    out.statusMessage = d.responseMessage;
+    out.statusMessageI18nKey = d.responseI18nKey;
+    out.responseLanguage = d.responseI18nKey ? d.responseLanguage : undefined;
+  }
   if (out.decision === 'tempfail') out.error = `policy ${d.policy}${d.reason ? `: ${d.reason}` : ''}`;
   if (out.decision !== 'ok') state.base.authenticated = false;
   for (const o of d.obligations) {

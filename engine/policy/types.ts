@@ -50,7 +50,9 @@ export interface PolicyRule {
   decision: PolicyDecisionKind;
   reason?: string;
   /** then.response_message: where the client-visible message comes from (default: the standard text). */
-  responseMessage?: { from: 'literal' | 'attribute_detail' | 'i18n'; text?: string; attribute?: string; detail?: string; fallback?: string };
+  responseMessage?: { from: 'literal' | 'attribute_detail' | 'i18n'; text?: string; i18nKey?: string; attribute?: string; detail?: string; fallback?: string };
+  /** then.response_language: the language an i18n response message is rendered in (a tag, or a string attribute's value). */
+  responseLanguage?: { from: 'literal' | 'attribute'; language?: string; attribute?: string; fallback?: string };
   obligations: Effect[];
   advice: Effect[];
   skipRemainingStageChecks: boolean;

@@ -455,3 +455,63 @@ test('Nauthilus 3.0: RBL and relay-domain facts (score, lists, domain) decide pr
     await dns.stop();
   }
 });
+
+test('Nauthilus 3.0: an i18n response message is rendered from the catalogs init scripts registered, in response_language, else Accept-Language (Content-Language set)', async () => {
+  const policies = [
+    ...POLICIES.slice(0, POLICIES.indexOf('policies:') + 1),
+    '  - name: sales_imap_only',
+    '    stage: auth_decision',
+    '    if: { attribute: request.protocol, ne: imap }',
+    '    then: { decision: deny, response_message: { from: i18n, i18n_key: auth.imap_only, fallback: IMAP only } }',
+    '  - name: locked_accounts',
+    '    stage: auth_decision',
+    '    if: { attribute: custom.account.locked, is: true }',
+    '    then:',
+    '      decision: deny',
+    '      response_message: { from: i18n, i18n_key: auth.locked, fallback: Account locked }',
+    '      response_language: { from: attribute, attribute: custom.geo.country, fallback: en }',
+    '  - name: permit_authenticated',
+    '    stage: auth_decision',
+    '    if: { attribute: auth.authenticated, is: true }',
+    '    then: { decision: permit }',
+  ];
+  const init = yml(
+    'local i18n = require("nauthilus_i18n")',
+    'function nauthilus_run_hook()',
+    '  i18n.register_catalog({ language = "de", namespace = "test", entries = { ["auth.locked"] = "Konto gesperrt", ["auth.imap_only"] = "Nur IMAP" } })',
+    '  i18n.register_catalog({ language = "en", namespace = "test", entries = { ["auth.imap_only"] = "Only IMAP, please" } })',
+    'end',
+  );
+  const text = config(policies).replace('          backend_script_path: ./backend.lua', '          backend_script_path: ./backend.lua\n          init_script_path: ./init.lua');
+  const dir = workspace({ 'authstudio.yml': text, ...SCRIPTS, 'init.lua': init });
+  const fx = await startFixture('', { configFile: path.join(dir, 'authstudio.yml'), logger: pino({ level: 'silent' }) });
+  try {
+    // dave is locked: the geo source says DE, so response_language (from the attribute) is de
+    const locked = await jsonLogin(fx.app, { protocol: 'imap', username: 'dave', password: 'dave-pw', client_ip: '192.0.2.1' });
+    assert.equal(locked.statusCode, 403);
+    assert.equal(locked.headers['auth-status'], 'Konto gesperrt');
+    assert.equal(locked.headers['content-language'], 'de');
+    assert.equal(locked.json().status_message, 'Konto gesperrt');
+    // no response_language: the client's Accept-Language picks among the catalog's languages
+    const asFr = await fx.app.inject({ method: 'POST', url: '/api/v1/auth/json', headers: { 'accept-language': 'fr;q=0.9, en;q=0.5' },
+      payload: { protocol: 'pop3', username: 'carol', password: 'carol-pw', client_ip: '192.0.2.1' } });
+    assert.equal(asFr.headers['auth-status'], 'Only IMAP, please');
+    assert.equal(asFr.headers['content-language'], 'en');
+    const asDe = await fx.app.inject({ method: 'POST', url: '/api/v1/auth/json', headers: { 'accept-language': 'de-CH' },
+      payload: { protocol: 'pop3', username: 'carol', password: 'carol-pw', client_ip: '192.0.2.1' } });
+    assert.equal(asDe.headers['auth-status'], 'Nur IMAP');
+    // no Accept-Language: the default language, en
+    const none = await jsonLogin(fx.app, { protocol: 'pop3', username: 'carol', password: 'carol-pw', client_ip: '192.0.2.1' });
+    assert.equal(none.headers['auth-status'], 'Only IMAP, please');
+  } finally {
+    await fx.close();
+  }
+});
+
+test('Nauthilus 3.0: response_language is checked as Nauthilus compiles it (from, a BCP 47 tag, a registered string attribute)', () => {
+  const msgs = (then: string) => errorsOf(config(['policies:', `  - { name: p, stage: auth_decision, if: { always: true }, then: ${then} }`])).map((e) => e.message).join('\n');
+  assert.match(msgs('{ decision: deny, response_language: { language: de } }'), /response_language must set from when language fields are configured/);
+  assert.match(msgs('{ decision: deny, response_language: { from: literal, language: "not a tag!" } }'), /response_language.language must be a valid BCP 47 language tag/);
+  assert.match(msgs('{ decision: deny, response_language: { from: attribute, attribute: x, language: de } }'), /response_language.attribute must contain attribute and optional fallback/);
+  assert.match(msgs('{ decision: deny, response_language: { from: header } }'), /response_language.from is invalid/);
+});
