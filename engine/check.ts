@@ -90,7 +90,7 @@ export async function checkScripts(config: AuthStudioConfig): Promise<AuthStudio
         const script = await vm.loadScript(name, fs.readFileSync(ref.path, 'utf8'), config.server.luaScriptTimeoutMs);
         const defined = await vm.definedFunctions(script, ENTRY[kind]);
         if (!defined.some(Boolean)) {
-          problems.push(new AuthStudioError('AS_ERR_LUA_ENTRY', `a ${kind} script must define ${ENTRY[kind].join(' or ')}()`, { location: { file: name } }));
+          problems.push(new AuthStudioError('AS_ERR_LUA_ENTRY', `a ${kind.replace('_', ' ')} script must define ${ENTRY[kind].join(' or ')}()`, { location: { file: name } }));
         }
       } catch (e) {
         problems.push(e instanceof AuthStudioError ? e : new AuthStudioError('AS_ERR_LUA_LOAD', String(e), { location: { file: name } }));

@@ -81,7 +81,10 @@ export async function runBackendCommand(t: BackendCommandTarget, cmd: BackendCom
   if (r.values[0] !== 0) throw new AuthStudioError('AS_ERR_BACKEND', `${BACKEND_COMMANDS[cmd]}: Lua script finished with an error (returned ${String(r.values[0])})`);
   if (cmd !== 'get_webauthn_credentials') return undefined;
   const out: unknown[] = [];
-  for (const s of (r.values[1] as string[] | undefined) ?? []) {
+  // (an empty Lua table arrives as {}, a list as an array)
+  const list = r.values[1];
+  for (const s of Array.isArray(list) ? list : Object.values((list as Record<string, unknown>) ?? {})) {
+    if (typeof s !== 'string') continue;
     try {
       out.push(JSON.parse(s));
     } catch {

@@ -232,3 +232,39 @@ test('Nauthilus 3.1: nauthilus_policy.emit_attributes exists (a batch emitter), 
     if (profile === '3.1') assert.match(String(err), /nauthilus_policy emitter is not available in this Lua runtime/);
   }
 });
+
+test('Nauthilus 3.0: export writes storage.redis.encryption_secret as ${NAUTHILUS_STORAGE_REDIS_ENCRYPTION_SECRET} and bundles the cache flush script', async () => {
+  const { exportBundle } = await import('../../engine/studio/export');
+  const dir = workspace({
+    'flush.lua': 'function nauthilus_cache_flush(request) return {} end',
+    'authstudio.yml': ['storage:', '  redis:', '    mock: true', '    encryption_secret: "enc-secret-0123456789"', 'auth:', '  backends:', '    lua:', '      backend:',
+      '        default: { cache_flush_script_path: ./flush.lua }', ''].join('\n'),
+  });
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'as-mfa-export-'));
+  try {
+    exportBundle({ configFile: path.join(dir, 'authstudio.yml'), out, env: {} });
+    const text = fs.readFileSync(path.join(out, 'nauthilus.yml'), 'utf8');
+    assert.match(text, /encryption_secret: "\$\{NAUTHILUS_STORAGE_REDIS_ENCRYPTION_SECRET\}"/);
+    assert.ok(!text.includes('enc-secret-0123456789'), 'the secret itself is not exported');
+    assert.match(text, /cache_flush_script_path: \/etc\/nauthilus\/lua-plugins\.d\/flush\.lua/);
+    assert.ok(fs.existsSync(path.join(out, 'flush.lua')));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('Nauthilus 3.0: check reports a cache flush script without nauthilus_cache_flush, and lets init scripts register catalogs', async () => {
+  const { checkWorkspace } = await import('../../engine/check');
+  const dir = workspace({
+    'flush.lua': 'function flush(request) return {} end',
+    'init.lua': 'function nauthilus_run_hook() require("nauthilus_i18n").register_catalog({ language = "de", entries = { a = "b" } }) end',
+    'authstudio.yml': ['nauthilus: "3.0"', 'server: { backends: [cache], redis: mock }', 'lua:', '  config: { cache_flush_script_path: ./flush.lua, init_script_path: ./init.lua }', ''].join('\n'),
+  });
+  try {
+    const problems = (await checkWorkspace(path.join(dir, 'authstudio.yml'))).filter((p) => p.severity !== 'warning' || /init/.test(p.message));
+    assert.deepEqual(problems.map((p) => `${path.basename(p.location?.file ?? '')}: ${p.message}`), ['flush.lua: a cache flush script must define nauthilus_cache_flush()']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -431,8 +431,8 @@ end
 -- Nauthilus 3.0 (lualib/cacheflush): the cache flush script's nauthilus_cache_flush(request) must exist; it returns
 -- a list of further Redis keys to delete (its strings) and an account name (a string, else none)
 function dispatch.cache_flush(env, req)
-  local fn = env.nauthilus_cache_flush
-  if type(fn) ~= "function" then error("entry function 'nauthilus_cache_flush' is not defined in the cache flush script", 0) end
+  local fn = optional_entry(env, "nauthilus_cache_flush")
+  if not fn then error("entry function 'nauthilus_cache_flush' is not defined in the cache flush script", 0) end
   local keys, account = fn(req)
   local out = {}
   if type(keys) == "table" then
