@@ -4,7 +4,7 @@ import type { AuthEngine } from '../engine';
 import { AuthStudioError, isAuthStudioError } from '../errors/registry';
 import { buildAuthRequest, newSessionId, type AuthRequest, type RequestMode } from '../pipeline/auth-request';
 import { parseBasicEndpoint, parseHeaderEndpoint, parseJsonEndpoint, parseNginxEndpoint } from './auth-parse';
-import { localizedStatus, sendAuthReply, sendNginxReply, sendScriptHeaders } from './auth-response';
+import { sendAuthReply, sendNginxReply, sendScriptHeaders } from './auth-response';
 import { authRequestView } from './request-view';
 import { registerRouteAccess, refuseApiRequest } from './route-access';
 import { registerJwtRoutes } from './jwt-routes';
@@ -91,7 +91,7 @@ export async function buildHttpApp(engine: AuthEngine, opts: HttpAppOptions = {}
       const authReq = buildAuthRequest(raw, mode, endpoint);
       authReq.http = authRequestView(req, endpoint, urlPath(req.url));
       if (authReq.fields.client_ip === '' && endpoint !== 'json') authReq.fields.client_ip = '';
-      const out = localizedStatus(engine, await authenticateOrTempfail(engine, authReq), req.headers['accept-language'], reply);
+      const out = await authenticateOrTempfail(engine, authReq);
       sendScriptHeaders(reply, out);
       if (endpoint === 'nginx') return sendNginxReply(reply, authReq, out, engine.nginxUpstreams());
       return sendAuthReply(reply, authReq, out, req.headers.accept);

@@ -1,6 +1,4 @@
 // Shape a pipeline outcome into each endpoint's HTTP answer (status codes and headers of product.md).
-import { catalogsOf } from '../lua/modules/i18n';
-import type { AuthEngine } from '../engine';
 import type { FastifyReply } from 'fastify';
 import type { AuthOutcome } from '../pipeline/pipeline';
 import type { AuthRequest } from '../pipeline/auth-request';
@@ -37,23 +35,11 @@ export function sendScriptHeaders(reply: FastifyReply, out: AuthOutcome): void {
     const safe = values.map((v) => headerSafe(v));
     reply.header(name, safe.length === 1 ? safe[0] : safe);
   }
+  // Nauthilus 3.0: the language a policy's i18n status message was rendered in
+  if (out.decision !== 'ok' && out.contentLanguage) reply.header('Content-Language', headerSafe(out.contentLanguage));
 }
 
 /** Send the answer for /json, /header, /basic (and simulate). */
-/**
- * Nauthilus 3.0 (core/response.go renderResponseStatusMessage): a status message with an i18n key is rendered from
- * the engine's catalogs in the policy's response_language, else the client's Accept-Language, else "en", with a
- * Content-Language header; without a catalog entry the policy's fallback text stays.
- */
-export function localizedStatus(engine: Pick<AuthEngine, 'services'>, out: AuthOutcome, acceptLanguage: string | undefined, reply: FastifyReply): AuthOutcome {
-  const key = out.statusMessageI18nKey;
-  if (!key || out.decision === 'ok') return out;
-  const fallback = out.statusMessage ?? '';
-  const r = catalogsOf(engine).active.resolve(key, fallback, { policy: out.responseLanguage, header: acceptLanguage });
-  if (r.language) reply.header('Content-Language', r.language);
-  return { ...out, statusMessage: r.message || fallback };
-}
-
 export function sendAuthReply(reply: FastifyReply, req: AuthRequest, out: AuthOutcome, accept: string | undefined): FastifyReply {
   reply.header('X-Nauthilus-Session', out.session);
   if (out.fromCache) reply.header('X-AuthStudio-Cache', 'hit');

@@ -456,7 +456,8 @@ test('Nauthilus 3.0: RBL and relay-domain facts (score, lists, domain) decide pr
   }
 });
 
-test('Nauthilus 3.0: an i18n response message is rendered from the catalogs init scripts registered, in response_language, else Accept-Language (Content-Language set)', async () => {
+for (const workers of [0, 1]) {
+test(`Nauthilus 3.0: an i18n response message is rendered from the catalogs init scripts registered, in response_language, else Accept-Language (Content-Language set)${workers ? ', in a pipeline worker thread' : ''}`, async () => {
   const policies = [
     ...POLICIES.slice(0, POLICIES.indexOf('policies:') + 1),
     '  - name: sales_imap_only',
@@ -484,7 +485,11 @@ test('Nauthilus 3.0: an i18n response message is rendered from the catalogs init
   );
   const text = config(policies).replace('          backend_script_path: ./backend.lua', '          backend_script_path: ./backend.lua\n          init_script_path: ./init.lua');
   const dir = workspace({ 'authstudio.yml': text, ...SCRIPTS, 'init.lua': init });
-  const fx = await startFixture('', { configFile: path.join(dir, 'authstudio.yml'), logger: pino({ level: 'silent' }) });
+  const { loadConfigFile } = await import('../../engine/config/load');
+  const { AuthEngine } = await import('../../engine/engine');
+  const { buildHttpApp } = await import('../../engine/http/app');
+  const engine = await AuthEngine.create(loadConfigFile(path.join(dir, 'authstudio.yml'), { env: {} }), { logger: pino({ level: 'silent' }), workers, env: {} });
+  const fx = { engine, app: await buildHttpApp(engine), close: async () => { await fx.app.close(); await engine.close(); } };
   try {
     // dave is locked: the geo source says DE, so response_language (from the attribute) is de
     const locked = await jsonLogin(fx.app, { protocol: 'imap', username: 'dave', password: 'dave-pw', client_ip: '192.0.2.1' });
@@ -507,6 +512,7 @@ test('Nauthilus 3.0: an i18n response message is rendered from the catalogs init
     await fx.close();
   }
 });
+}
 
 test('Nauthilus 3.0: response_language is checked as Nauthilus compiles it (from, a BCP 47 tag, a registered string attribute)', () => {
   const msgs = (then: string) => errorsOf(config(['policies:', `  - { name: p, stage: auth_decision, if: { always: true }, then: ${then} }`])).map((e) => e.message).join('\n');
