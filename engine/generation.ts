@@ -114,7 +114,7 @@ async function runInitScripts(config: AuthStudioConfig, services: EngineServices
   // Nauthilus 3.0 (bootfx RunLuaInitScripts): the catalogs init scripts register become active together, and only
   // when every init script ran
   const catalogs = catalogsOf({ services });
-  catalogs.reset();
+  catalogs.reset(config.policy?.catalogs);
   catalogs.begin();
   let failed = false;
   try {

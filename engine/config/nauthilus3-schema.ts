@@ -174,7 +174,8 @@ const AUTH = (features: Rule, services: Rule, backendOrder: CustomApply): Rule =
     sets: group({ networks: IGNORE, strings: IGNORE, time_windows: IGNORE }),
     scheduler_guards: unsupported(`${POLICY_WHY}: scheduler guards (checks always run)`),
     request_metadata: unsupported(`${POLICY_WHY}: gRPC request metadata (AuthStudio serves HTTP only)`),
-    localization: unsupported(`${POLICY_WHY}: localized response messages`),
+    // Nauthilus 3.1: read by engine/policy/localization.ts
+    localization: IGNORE,
   }),
 });
 

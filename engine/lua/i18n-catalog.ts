@@ -138,6 +138,8 @@ export class I18nCatalog {
 export class I18nCatalogs {
   active = I18nCatalog.build([]).catalog;
   private overlays: CatalogOverlay[] = [];
+  /** Nauthilus 3.1 auth.policy.localization.catalogs: layered over the init scripts' overlays. */
+  private operator: CatalogOverlay[] = [];
   private session: CatalogOverlay[] | undefined;
 
   /** An init run starts: register_catalog collects into it until commit() or discard(). */
@@ -153,7 +155,7 @@ export class I18nCatalogs {
   /** Validate an overlay against what is active and pending; returns the entries it overrides. */
   register(overlay: CatalogOverlay): CatalogOverride[] {
     if (!this.session) throw new Error('register_catalog is only available during startup Lua execution');
-    const { catalog: before } = I18nCatalog.build([...this.overlays, ...this.session]);
+    const { catalog: before } = I18nCatalog.build([...this.overlays, ...this.session, ...this.operator]);
     I18nCatalog.build([overlay]); // throws on a bad language
     this.session.push(overlay);
     const language = canonicalTag(overlay.language)!;
@@ -167,22 +169,22 @@ export class I18nCatalogs {
   /** Every init script ran: the collected overlays become active together. */
   commit(): void {
     if (!this.session) return;
-    if (this.session.length) {
-      this.overlays = [...this.overlays, ...this.session];
-      this.active = I18nCatalog.build(this.overlays).catalog;
-    }
+    this.overlays = [...this.overlays, ...this.session];
+    this.active = I18nCatalog.build([...this.overlays, ...this.operator]).catalog;
     this.session = undefined;
   }
 
-  /** An init script failed: nothing it (or the others) registered becomes active. */
+  /** An init script failed: nothing it (or the others) registered becomes active; the config's catalogs do. */
   discard(): void {
     this.session = undefined;
+    this.active = I18nCatalog.build([...this.overlays, ...this.operator]).catalog;
   }
 
-  /** A new config generation: catalogs come from its init scripts only. */
-  reset(): void {
+  /** A new config generation: catalogs come from its init scripts and its own catalogs (`operator`) only. */
+  reset(operator: CatalogOverlay[] = []): void {
     this.overlays = [];
-    this.active = I18nCatalog.build([]).catalog;
+    this.operator = operator;
+    this.active = I18nCatalog.build(operator).catalog;
     this.session = undefined;
   }
 }

@@ -3,6 +3,7 @@
 // is invalid" becomes an AS_ERR_CONFIG_TYPE at that key. Attribute names are checked once registry scripts ran
 // (validate.ts); everything else is checked here.
 import { canonicalTag } from '../lua/i18n-catalog';
+import { parsePolicyCatalogs } from './localization';
 import { bool, def, list, oneOf, opt, str, struct } from '../config/schema';
 import { scriptPath } from '../config/script-paths';
 import type { Val } from '../config/yaml-source';
@@ -25,8 +26,13 @@ export function parsePolicy(v: Val, opts: { v31?: boolean; plugins?: boolean; wa
   const before = v.ctx.errors.length;
   const out: PolicyConfig = {
     mode: 'enforce', defaultPolicy: BUILTIN_DEFAULT_SET, networks: {}, timeWindows: {}, strings: {}, registryScripts: [], attributeExports: [], requestHeaders: [],
-    checks: [], policies: [], environmentSources: [], subjectSources: [], pluginAttributes: opts.plugins ?? false,
+    checks: [], policies: [], environmentSources: [], subjectSources: [], pluginAttributes: opts.plugins ?? false, catalogs: [],
   };
+  const localization = v.child('localization');
+  if (localization && !localization.isNull) {
+    if (!opts.v31) localization.failAtKey('AS_ERR_CONFIG_CONFLICT', `${localization.path} is a Nauthilus 3.1 key (policy translation catalogs): set nauthilus: "3.1" to use it`);
+    else out.catalogs = parsePolicyCatalogs(localization);
+  }
   const lua = v.child('attribute_sources')?.child('lua');
   for (const [key, into] of [['environment', out.environmentSources], ['subject', out.subjectSources]] as const) {
     for (const item of lua?.child(key)?.items() ?? []) {

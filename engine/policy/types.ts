@@ -1,6 +1,8 @@
 // The Nauthilus 3.x declarative policy layer (auth.policy) as plain, serializable data: what the config says and
 // the attributes rules may test. Names follow Nauthilus v3.0.1 (server/policy/types.go, server/config/schema_v2.go).
 
+import type { CatalogOverlay } from '../lua/i18n-catalog';
+
 export const STAGES = ['pre_auth', 'auth_backend', 'subject_analysis', 'account_provider', 'auth_decision'] as const;
 export type PolicyStage = (typeof STAGES)[number];
 export const OPERATIONS = ['authenticate', 'lookup_identity', 'list_accounts'] as const;
@@ -84,6 +86,8 @@ export interface PolicyConfig {
   subjectSources: string[];
   /** A 3.1 file with a `plugins:` section: attributes AuthStudio does not know are taken as the plugins' (never set). */
   pluginAttributes: boolean;
+  /** Nauthilus 3.1 localization.catalogs: the operator's message catalogs, over the init scripts' ones. */
+  catalogs: CatalogOverlay[];
 }
 
 /** One attribute a rule may test. */

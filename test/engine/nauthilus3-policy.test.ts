@@ -521,3 +521,42 @@ test('Nauthilus 3.0: response_language is checked as Nauthilus compiles it (from
   assert.match(msgs('{ decision: deny, response_language: { from: attribute, attribute: x, language: de } }'), /response_language.attribute must contain attribute and optional fallback/);
   assert.match(msgs('{ decision: deny, response_language: { from: header } }'), /response_language.from is invalid/);
 });
+
+test('Nauthilus 3.1: auth.policy.localization.catalogs declare messages in the config, over what init scripts register; 3.0 refuses the key', async () => {
+  const policies = [
+    ...POLICIES.slice(0, POLICIES.indexOf('policies:')),
+    'localization:',
+    '  catalogs:',
+    '    - { language: de, namespace: ops, entries: { auth.imap_only: "Nur IMAP (Betrieb)" } }',
+    '    - { language: EN, namespace: ops, entries: { auth.imap_only: "IMAP only (ops)" } }',
+    'policies:',
+    '  - name: sales_imap_only',
+    '    stage: auth_decision',
+    '    if: { attribute: request.protocol, ne: imap }',
+    '    then: { decision: deny, response_message: { from: i18n, i18n_key: auth.imap_only, fallback: IMAP only } }',
+    '  - name: permit_authenticated',
+    '    stage: auth_decision',
+    '    if: { attribute: auth.authenticated, is: true }',
+    '    then: { decision: permit }',
+  ];
+  const init = yml('function nauthilus_run_hook()',
+    '  require("nauthilus_i18n").register_catalog({ language = "de", namespace = "lua", entries = { ["auth.imap_only"] = "Nur IMAP (Lua)" } })', 'end');
+  const text = 'nauthilus: "3.1"\n' + config(policies).replace('          backend_script_path: ./backend.lua', '          backend_script_path: ./backend.lua\n          init_script_path: ./init.lua');
+  const dir = workspace({ 'authstudio.yml': text, ...SCRIPTS, 'init.lua': init });
+  const fx = await startFixture('', { configFile: path.join(dir, 'authstudio.yml'), logger: pino({ level: 'silent' }) });
+  try {
+    const de = await fx.app.inject({ method: 'POST', url: '/api/v1/auth/json', headers: { 'accept-language': 'de' },
+      payload: { protocol: 'pop3', username: 'carol', password: 'carol-pw', client_ip: '192.0.2.1' } });
+    assert.equal(de.headers['auth-status'], 'Nur IMAP (Betrieb)', 'the config\'s catalog wins over the init script\'s');
+    const en = await jsonLogin(fx.app, { protocol: 'pop3', username: 'carol', password: 'carol-pw', client_ip: '192.0.2.1' });
+    assert.equal(en.headers['auth-status'], 'IMAP only (ops)');
+  } finally {
+    await fx.close();
+  }
+  const v30 = errorsOf(config(['localization: { catalogs: [{ language: de, namespace: ops, entries: { a: b } }] }'])).map((e) => e.message);
+  assert.ok(v30.some((m) => /auth.policy.localization is a Nauthilus 3.1 key/.test(m)), v30.join('\n'));
+  const bad = errorsOf('nauthilus: "3.1"\n' + config(['localization:', '  catalogs:', '    - { language: "not a tag!", namespace: ops, entries: { a: b } }',
+    '    - { language: de, namespace: ops, entries: { a: "  " } }', '    - { language: de, namespace: ops, entries: { a: b } }'])).map((e) => e.message);
+  assert.ok(bad.some((m) => /catalogs\[0\]\.language must be a valid BCP 47 language tag/.test(m)), bad.join('\n'));
+  assert.ok(bad.some((m) => /catalogs\[1\]\.entries\.a: message must not be blank/.test(m)), bad.join('\n'));
+});
