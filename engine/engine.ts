@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import pino, { type Logger } from 'pino';
 import { AggregatorRegistry, Registry, Counter, Histogram, collectDefaultMetrics } from 'prom-client';
 import type { AuthStudioConfig, CustomHookConfig, RedisSettings } from './config/types';
-import type { EngineServices } from './lua/services';
+import { isNauthilus3, type EngineServices } from './lua/services';
 import { MemoryCache } from './lua/shared-cache';
 import { RedisStore } from './redis/store';
 import { ScriptPool } from './lua/script-pool';
@@ -286,6 +286,7 @@ export class AuthEngine {
    */
   async backendCommand(cmd: BackendCommand, args: BackendCommandArgs): Promise<unknown[] | undefined> {
     if (this.workers) throw new AuthStudioError('AS_ERR_BACKEND', 'backend commands run the backend on this thread: not available with pipeline worker threads');
+    if (!isNauthilus3(this.services)) throw new AuthStudioError('AS_ERR_BACKEND', `${cmd} is a Nauthilus 3.x backend command; this workspace targets Nauthilus ${this.services.profile ?? '1.10'}`);
     return runBackendCommand({
       pool: this.gen.pools.backends.get('default'), script: this.config.lua.config.backendScript,
       debug: this.config.server.logLevel === 'debug', timeoutMs: this.config.server.luaScriptTimeoutMs,

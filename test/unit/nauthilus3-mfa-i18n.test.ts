@@ -268,3 +268,22 @@ test('Nauthilus 3.0: check reports a cache flush script without nauthilus_cache_
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('Nauthilus 1.10: no cache_flush_script_path (a config error naming the key) and no 3.x backend commands', async () => {
+  const file = 'lua-plugins.d/authstudio.yml';
+  let message = '';
+  try {
+    parseConfigText(['server: { backends: [cache], redis: mock }', 'lua:', '  config: { cache_flush_script_path: ./flush.lua }', ''].join('\n'), file, { checkFiles: false, env: {} });
+  } catch (e) {
+    message = (e as ConfigValidationError).message;
+  }
+  assert.match(message, /"cache_flush_script_path" at lua.config.cache_flush_script_path is a Nauthilus 3.x key, but this workspace targets Nauthilus 1.10/);
+  const dir = workspace({ 'backend.lua': MFA_BACKEND });
+  const w = await engineFor(dir, ['server: { backends: [lua], redis: mock }', 'lua:', '  config: { backend_script_path: ./backend.lua }']);
+  try {
+    await assert.rejects(w.engine.backendCommand('delete_totp', { username: 'alice' }), /delete_totp is a Nauthilus 3.x backend command; this workspace targets Nauthilus 1.10/);
+    assert.equal(w.engine.services.cache.get('delete_totp'), undefined, 'the script was not called');
+  } finally {
+    await w.close();
+  }
+});
