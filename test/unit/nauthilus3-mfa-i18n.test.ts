@@ -287,3 +287,23 @@ test('Nauthilus 1.10: no cache_flush_script_path (a config error naming the key)
     await w.close();
   }
 });
+
+test('Nauthilus 3.0: authstudio simulate --mode runs a backend command (credentials printed; a failing command exits 1 naming it)', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const ROOT = path.join(__dirname, '..', '..', '..');
+  const dir = workspace({
+    'backend.lua': MFA_BACKEND,
+    'authstudio.yml': ['nauthilus: "3.0"', 'server: { backends: [lua], redis: mock }', 'lua:', '  config: { backend_script_path: ./backend.lua }', ''].join('\n'),
+  });
+  try {
+    const run = (...a: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'authstudio'), 'simulate', '--config', path.join(dir, 'authstudio.yml'), '--user', 'alice', ...a], { cwd: ROOT, encoding: 'utf8' });
+    const get = run('--mode', 'get_webauthn_credentials', '--json');
+    assert.equal(get.status, 0, get.stderr);
+    assert.deepEqual(JSON.parse(get.stdout), { command: 'nauthilus_backend_get_webauthn_credentials', result: 'ok', credentials: [{ id: 'c1', sign_count: 3 }, { id: 'c2' }] });
+    const del = run('--mode', 'delete_webauthn_credential', '--credential', '{"id":"c1"}');
+    assert.equal(del.status, 1);
+    assert.match(del.stderr, /nauthilus_backend_delete_webauthn_credential: Lua script finished with an error/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
