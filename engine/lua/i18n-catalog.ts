@@ -180,11 +180,13 @@ export class I18nCatalogs {
     this.active = I18nCatalog.build([...this.overlays, ...this.operator]).catalog;
   }
 
-  /** A new config generation: catalogs come from its init scripts and its own catalogs (`operator`) only. */
+  /**
+   * A new config generation: catalogs come from its init scripts and its own catalogs (`operator`) only. What is
+   * active stays until its init run commits or fails, so requests served meanwhile (a reload) keep their messages.
+   */
   reset(operator: CatalogOverlay[] = []): void {
     this.overlays = [];
     this.operator = operator;
-    this.active = I18nCatalog.build(operator).catalog;
     this.session = undefined;
   }
 }

@@ -307,3 +307,25 @@ test('Nauthilus 3.0: authstudio simulate --mode runs a backend command (credenti
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('Nauthilus 3.0: a reload takes the catalogs of its own init run (new texts; none when an init script fails)', async () => {
+  const dir = workspace({
+    'init.lua': I18N_INIT,
+    'hook.lua': 'function nauthilus_run_hook() return { m = require("nauthilus_i18n").get_localized({ i18n_key = "auth.denied", fallback = "fb", language = "de" }).message } end',
+  });
+  const yml = ['nauthilus: "3.0"', 'server: { backends: [cache], redis: mock }', 'lua:',
+    '  config: { init_script_path: ./init.lua }', '  custom_hooks: [{ http_location: t, http_method: GET, script_path: ./hook.lua }]', ''].join('\n');
+  const w = await engineFor(dir, [yml]);
+  const message = async () => (await w.app.inject({ method: 'GET', url: '/api/v1/custom/t' })).json().m;
+  try {
+    assert.equal(await message(), 'Zugriff verweigert');
+    fs.writeFileSync(path.join(dir, 'init.lua'), I18N_INIT.replace('Zugriff verweigert', 'Kein Zugang'));
+    await w.engine.reload(parseConfigText(yml, path.join(dir, 'authstudio.yml'), {}));
+    assert.equal(await message(), 'Kein Zugang');
+    fs.writeFileSync(path.join(dir, 'init.lua'), I18N_INIT.replace(/end$/, '  error("broke after registering")\nend'));
+    await w.engine.reload(parseConfigText(yml, path.join(dir, 'authstudio.yml'), {}));
+    assert.equal(await message(), 'fb');
+  } finally {
+    await w.close();
+  }
+});
