@@ -7,6 +7,7 @@ import type { AuthStudioConfig, ScriptRef } from './config/types';
 import { AuthStudioError } from './errors/registry';
 import { LuaVm } from './lua/vm';
 import { buildPolicySnapshot } from './policy/registry';
+import { catalogsOf } from './lua/modules/i18n';
 import { chunkName } from './lua/chunk-name';
 import { MemoryCache } from './lua/shared-cache';
 import { RedisStore } from './redis/store';
@@ -14,7 +15,7 @@ import type { EngineServices } from './lua/services';
 import { runInitScript } from './generation';
 import { findFloatConcatenations } from './lua/number-text-lint';
 
-type Kind = 'feature' | 'filter' | 'action' | 'backend' | 'hook' | 'init';
+type Kind = 'feature' | 'filter' | 'action' | 'backend' | 'hook' | 'init' | 'cache_flush';
 
 /** The entry function each kind must define (1.x name first, then the 3.x alias). */
 const ENTRY: Record<Kind, string[]> = {
@@ -24,6 +25,7 @@ const ENTRY: Record<Kind, string[]> = {
   backend: ['nauthilus_backend_verify_password'],
   hook: ['nauthilus_run_hook'],
   init: ['nauthilus_run_hook'],
+  cache_flush: ['nauthilus_cache_flush'],
 };
 
 export function scriptsOf(config: AuthStudioConfig): Array<{ kind: Kind; ref: ScriptRef }> {
@@ -34,6 +36,7 @@ export function scriptsOf(config: AuthStudioConfig): Array<{ kind: Kind; ref: Sc
   for (const h of config.lua.customHooks) out.push({ kind: 'hook', ref: h.script });
   if (config.lua.config.backendScript) out.push({ kind: 'backend', ref: config.lua.config.backendScript });
   for (const i of config.lua.config.initScripts) out.push({ kind: 'init', ref: i });
+  if (config.lua.config.cacheFlushScript) out.push({ kind: 'cache_flush', ref: config.lua.config.cacheFlushScript });
   return out;
 }
 
@@ -59,8 +62,10 @@ export async function checkScripts(config: AuthStudioConfig): Promise<AuthStudio
   const problems: AuthStudioError[] = [];
   const services: EngineServices = {
     logger: pino({ level: 'silent' }), redis: new RedisStore({ ...config.server.redis, mode: 'mock' }), metrics: new Registry(),
-    cache: new MemoryCache(), getenv: (n) => process.env[n], baseDir: config.baseDir,
+    cache: new MemoryCache(), getenv: (n) => process.env[n], baseDir: config.baseDir, profile: config.profile,
   };
+  // init scripts may register message catalogs (nauthilus_i18n), as when the engine runs them
+  catalogsOf({ services }).begin();
   const seen = new Set<string>();
   try {
     for (const { kind, ref } of scriptsOf(config)) {
@@ -85,7 +90,7 @@ export async function checkScripts(config: AuthStudioConfig): Promise<AuthStudio
         const script = await vm.loadScript(name, fs.readFileSync(ref.path, 'utf8'), config.server.luaScriptTimeoutMs);
         const defined = await vm.definedFunctions(script, ENTRY[kind]);
         if (!defined.some(Boolean)) {
-          problems.push(new AuthStudioError('AS_ERR_LUA_ENTRY', `a ${kind} script must define ${ENTRY[kind].join(' or ')}()`, { location: { file: name } }));
+          problems.push(new AuthStudioError('AS_ERR_LUA_ENTRY', `a ${kind.replace('_', ' ')} script must define ${ENTRY[kind].join(' or ')}()`, { location: { file: name } }));
         }
       } catch (e) {
         problems.push(e instanceof AuthStudioError ? e : new AuthStudioError('AS_ERR_LUA_LOAD', String(e), { location: { file: name } }));

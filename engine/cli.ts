@@ -13,6 +13,7 @@ import { runStudio, runExport, STUDIO_DEFAULT_LISTEN } from './studio/studio-cli
 import { DOVECOT_OPTIONS, dovecotCommand } from './dovecot/cli-command';
 import { UPGRADE_USAGE, dovecotUpgradeCommand } from './dovecot/upgrade-command';
 import { CONVERT_USAGE, runConvert } from './config/convert/convert-cli';
+import { BACKEND_COMMANDS, type BackendCommand } from './pipeline/backend-commands';
 
 const SERVE: Record<string, OptionSpec> = {
   config: { type: 'string', required: true, description: 'the YAML config (e.g. lua-plugins.d/authstudio.yml)' },
@@ -33,7 +34,10 @@ const SIMULATE: Record<string, OptionSpec> = {
   password: { type: 'string', description: 'password (omit with --mode no-auth)' },
   protocol: { type: 'string', description: 'protocol (default imap)' },
   'client-ip': { type: 'string', description: 'client IP (default 127.0.0.1)' },
-  mode: { type: 'string', description: 'auth (default), no-auth or list-accounts' },
+  mode: { type: 'string', description: 'auth (default), no-auth or list-accounts; or (Nauthilus 3.x) a Lua backend command: delete_totp, add_totp_recovery_codes, delete_totp_recovery_codes, get_webauthn_credentials, save_webauthn_credential, delete_webauthn_credential, update_webauthn_credential' },
+  codes: { type: 'string', description: 'with --mode add_totp_recovery_codes: the codes, comma-separated' },
+  credential: { type: 'string', description: 'with the WebAuthn commands: the credential as JSON' },
+  'old-credential': { type: 'string', description: 'with --mode update_webauthn_credential: the credential it replaces, as JSON' },
   redis: { type: 'string', description: '"mock" or a redis:// URL' },
   json: { type: 'boolean', description: 'print one JSON object' },
 };
@@ -245,8 +249,9 @@ async function simulate(args: Record<string, string | boolean | undefined>): Pro
   const engine = await AuthEngine.create(config, { logger: pino({ level: 'silent' }), recordEvents: true });
   try {
     const mode = (args.mode as string | undefined) ?? 'auth';
+    if (Object.prototype.hasOwnProperty.call(BACKEND_COMMANDS, mode)) return await backendCommand(engine, mode as BackendCommand, args);
     if (mode !== 'auth' && mode !== 'no-auth' && mode !== 'list-accounts') {
-      throw new AuthStudioError('AS_ERR_CLI_USAGE', `simulate: --mode must be auth, no-auth or list-accounts`);
+      throw new AuthStudioError('AS_ERR_CLI_USAGE', `simulate: --mode must be auth, no-auth, list-accounts or a backend command (${Object.keys(BACKEND_COMMANDS).join(', ')})`);
     }
     const app = await buildHttpApp(engine);
     // through the real HTTP path, in-process (no port)
@@ -285,6 +290,17 @@ async function simulate(args: Record<string, string | boolean | undefined>): Pro
   } finally {
     await engine.close();
   }
+}
+
+/** simulate --mode <backend command>: run one of Nauthilus 3.0's MFA commands of the Lua backend. */
+async function backendCommand(engine: AuthEngine, cmd: BackendCommand, args: Record<string, string | boolean | undefined>): Promise<number> {
+  const text = (k: string) => (typeof args[k] === 'string' ? (args[k] as string) : undefined);
+  const codes = text('codes')?.split(',').map((c) => c.trim()).filter(Boolean);
+  const credentials = await engine.backendCommand(cmd, { username: String(args.user), codes, credential: text('credential'), oldCredential: text('old-credential') });
+  const result = { command: BACKEND_COMMANDS[cmd], result: 'ok', ...(credentials ? { credentials } : {}) };
+  if (args.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  else process.stdout.write(`${result.command}: ok${credentials ? `\n${credentials.map((c) => `  ${JSON.stringify(c)}`).join('\n')}` : ''}\n`);
+  return 0;
 }
 
 if (require.main === module) {

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import pino, { type Logger } from 'pino';
 import { AggregatorRegistry, Registry, Counter, Histogram, collectDefaultMetrics } from 'prom-client';
 import type { AuthStudioConfig, CustomHookConfig, RedisSettings } from './config/types';
-import type { EngineServices } from './lua/services';
+import { isNauthilus3, type EngineServices } from './lua/services';
 import { MemoryCache } from './lua/shared-cache';
 import { RedisStore } from './redis/store';
 import { ScriptPool } from './lua/script-pool';
@@ -17,6 +17,8 @@ import { PipelineWorkers } from './workers/worker-pool';
 import { buildGeneration, closePools, poolStats, retirePools, type EngineGeneration } from './generation';
 import { findHook, hookFailed, runCustomHook, type HookResult } from './pipeline/custom-hook';
 import { runLuaStage } from './pipeline/lua-stages';
+import { runBackendCommand, type BackendCommand, type BackendCommandArgs } from './pipeline/backend-commands';
+import { runCacheFlushScript, type CacheFlushResult } from './pipeline/cache-flush';
 import { encodeLuaRequest } from './pipeline/lua-request';
 import { closeDbPools } from './lua/modules/db-pools';
 import { roundMs, type StageRecord } from './pipeline/trace';
@@ -275,6 +277,44 @@ export class AuthEngine {
     const r = await runLuaStage(pool, 'backend', 'lua', chunkName(script), 'add_totp', encoded, call, this.config.server.luaScriptTimeoutMs);
     if (r.error) throw r.error;
     if (r.values[0] !== 0) throw new AuthStudioError('AS_ERR_BACKEND', 'nauthilus_backend_add_totp returned BACKEND_RESULT_FAIL');
+  }
+
+  /**
+   * Run one of Nauthilus 3.0's MFA commands of the Lua backend (nauthilus_backend_delete_totp, the TOTP recovery
+   * codes, the WebAuthn credentials; see pipeline/backend-commands.ts). get_webauthn_credentials resolves to the
+   * credentials. Throws AuthStudioError when no backend is configured, the script fails or returns a failure.
+   */
+  async backendCommand(cmd: BackendCommand, args: BackendCommandArgs): Promise<unknown[] | undefined> {
+    if (this.workers) throw new AuthStudioError('AS_ERR_BACKEND', 'backend commands run the backend on this thread: not available with pipeline worker threads');
+    if (!isNauthilus3(this.services)) throw new AuthStudioError('AS_ERR_BACKEND', `${cmd} is a Nauthilus 3.x backend command; this workspace targets Nauthilus ${this.services.profile ?? '1.10'}`);
+    return runBackendCommand({
+      pool: this.gen.pools.backends.get('default'), script: this.config.lua.config.backendScript,
+      debug: this.config.server.logLevel === 'debug', timeoutMs: this.config.server.luaScriptTimeoutMs,
+    }, cmd, args);
+  }
+
+  /**
+   * Nauthilus 3.0's cache flush callback for `user` (lua.config.cache_flush_script_path): deletes the Redis keys the
+   * script names and returns the ones that were there, and the account it gave. A failing script is logged and
+   * counts as none (as Nauthilus goes on with the flush).
+   */
+  async runCacheFlush(user: string): Promise<{ removedKeys: string[]; account?: string } | undefined> {
+    const session = `flush-${Date.now().toString(36)}`;
+    let result: CacheFlushResult | undefined;
+    try {
+      result = await runCacheFlushScript(this.config, this.services, user, session);
+    } catch (e) {
+      this.logger.error({ session, user, error: e instanceof AuthStudioError ? e.format() : String((e as Error)?.message ?? e) }, 'Error executing Lua cache flush script');
+      return undefined;
+    }
+    if (!result) return undefined;
+    const removedKeys: string[] = [];
+    if (result.additionalKeys.length) {
+      // core/rest.go: one UNLINK of them all; when it removed any, every key asked for counts as removed
+      const n = await this.services.redis.client.unlink(...result.additionalKeys);
+      if (n > 0) removedKeys.push(...result.additionalKeys);
+    }
+    return { removedKeys, ...(result.accountName ? { account: result.accountName } : {}) };
   }
 
   /** The custom hook configured for a location and method. */

@@ -6,6 +6,7 @@ import type { EngineServices } from './lua/services';
 import { ScriptPool, type PoolScript } from './lua/script-pool';
 import { LuaVm } from './lua/vm';
 import { CallContext } from './lua/call-context';
+import { catalogsOf } from './lua/modules/i18n';
 import { chunkName } from './lua/chunk-name';
 import type { LuaPools, Generation } from './pipeline/pipeline';
 import { AuthStudioError } from './errors/registry';
@@ -110,6 +111,21 @@ async function buildPools(config: AuthStudioConfig, services: EngineServices, so
  * script that does not compile stops it, as any script that does not compile does.
  */
 async function runInitScripts(config: AuthStudioConfig, services: EngineServices, sources: Record<string, string> | undefined, log: boolean): Promise<void> {
+  // Nauthilus 3.0 (bootfx RunLuaInitScripts): the catalogs init scripts register become active together, and only
+  // when every init script ran
+  const catalogs = catalogsOf({ services });
+  catalogs.reset(config.policy?.catalogs);
+  catalogs.begin();
+  let failed = false;
+  try {
+    await runEachInitScript(config, services, sources, log, () => { failed = true; });
+  } finally {
+    if (failed) catalogs.discard();
+    else catalogs.commit();
+  }
+}
+
+async function runEachInitScript(config: AuthStudioConfig, services: EngineServices, sources: Record<string, string> | undefined, log: boolean, onFailure: () => void): Promise<void> {
   for (const ref of config.lua.config.initScripts) {
     const vm = await LuaVm.create({
       poolName: 'init', services, memoryLimitBytes: config.server.luaMemoryLimitBytes, allowIo: config.server.luaAllowIo,
@@ -117,6 +133,7 @@ async function runInitScripts(config: AuthStudioConfig, services: EngineServices
     });
     try {
       const failure = await runInitScript(vm, config, ref, sources);
+      if (failure) onFailure();
       if (failure && log) {
         const name = chunkName(ref);
         // the error's file:line, and the init script's name when the error was raised in a module it required

@@ -101,6 +101,9 @@ export function parseConfigText(text: string, file: string, opts: LoadOptions = 
   const root = v3?.root ?? original;
   const top = topLevel(root);
   const server = top?.server ?? defaultServerConfig();
+  // Nauthilus 1.x has no cache flush callback (3.0 added lua.config.cache_flush_script_path)
+  const flushKey = root.child('lua')?.child('config')?.child('cache_flush_script_path');
+  if (flushKey && profile.startsWith('1.')) flushKey.failAtKey('AS_ERR_CONFIG_CONFLICT', `"cache_flush_script_path" at ${flushKey.path} is a Nauthilus 3.x key, but this workspace targets Nauthilus ${profile}: set nauthilus: "3.0" or remove it`);
 
   if (opts.listenOverride !== undefined) {
     const hp = parseHostPort(opts.listenOverride, { allowPortZero: true });

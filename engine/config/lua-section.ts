@@ -39,6 +39,8 @@ const runtime = struct(
     script_path: opt(scriptPath),
     init_script_path: opt(scriptPath),
     init_script_paths: def(list(scriptPath), [] as ScriptRef[]),
+    // Nauthilus 3.0
+    cache_flush_script_path: opt(scriptPath),
     package_path: opt(packagePath),
     number_of_workers: def(int({ min: 1 }), DEFAULT_LUA_WORKERS),
     ip_scoping_v4_cidr: opt(int({ min: 1, max: 32 })),
@@ -109,6 +111,7 @@ export const luaSection: Spec<LuaConfig> = andThen(luaShape, (l) => {
     config: {
       backendScript: c?.backend_script_path ?? c?.script_path,
       initScripts,
+      ...(c?.cache_flush_script_path ? { cacheFlushScript: c.cache_flush_script_path } : {}),
       packagePath: c?.package_path,
       numberOfWorkers: workers,
       ...(c?.ip_scoping_v4_cidr ? { ipScopingV4Cidr: c.ip_scoping_v4_cidr } : {}),

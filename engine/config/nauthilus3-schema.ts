@@ -56,7 +56,8 @@ const REDIS: Layout = {
     password_nonce: to('/server.password_nonce'),
     // AuthStudio's own: the embedded Redis
     mock: to('mock'),
-    ...ignored('encryption_secret', 'tls', 'replica', 'pool_timeout', 'dial_timeout', 'read_timeout', 'write_timeout', 'pool_fifo', 'conn_max_idle_time', 'max_retries', 'account_local_cache', 'batching', 'client_tracking', 'identity_enabled', 'maint_notifications_enabled', 'protocol'),
+    encryption_secret: to('encryption_secret'),
+    ...ignored('tls', 'replica', 'pool_timeout', 'dial_timeout', 'read_timeout', 'write_timeout', 'pool_fifo', 'conn_max_idle_time', 'max_retries', 'account_local_cache', 'batching', 'client_tracking', 'identity_enabled', 'maint_notifications_enabled', 'protocol'),
   },
 };
 
@@ -84,12 +85,13 @@ const OBSERVABILITY: Rule = group({
 });
 
 // lua.go LuaConf: the engine reads the scripts, package path, workers and IP scoping; the pool sizes are Nauthilus's own
-const LUA_CONF_IGNORED = ['backend_number_of_workers', 'queue_length', 'action_number_of_workers', 'environment_vm_pool_size', 'subject_vm_pool_size', 'hook_vm_pool_size', 'cache_flush_script_path'];
+const LUA_CONF_IGNORED = ['backend_number_of_workers', 'queue_length', 'action_number_of_workers', 'environment_vm_pool_size', 'subject_vm_pool_size', 'hook_vm_pool_size'];
 const LUA_CONF: Layout = {
-  keys: { ...same('number_of_workers', 'package_path', 'backend_script_path', 'init_script_path', 'init_script_paths', 'ip_scoping_v4_cidr', 'ip_scoping_v6_cidr'), ...ignored(...LUA_CONF_IGNORED) },
+  keys: { ...same('number_of_workers', 'package_path', 'backend_script_path', 'init_script_path', 'init_script_paths', 'ip_scoping_v4_cidr', 'ip_scoping_v6_cidr', 'cache_flush_script_path'), ...ignored(...LUA_CONF_IGNORED) },
 };
+// (cache_flush_script_path is read from the default backend's config only: GetLuaCacheFlushScriptPath)
 const NAMED_LUA: Layout = {
-  keys: { number_of_workers: to('number_of_workers'), ...ignored(...LUA_CONF_IGNORED, 'package_path', 'backend_script_path', 'init_script_path', 'init_script_paths', 'ip_scoping_v4_cidr', 'ip_scoping_v6_cidr') },
+  keys: { number_of_workers: to('number_of_workers'), ...ignored(...LUA_CONF_IGNORED, 'cache_flush_script_path', 'package_path', 'backend_script_path', 'init_script_path', 'init_script_paths', 'ip_scoping_v4_cidr', 'ip_scoping_v6_cidr') },
 };
 // ldap.go LDAPConf has the 1.x keys plus encryption_secret
 const LDAP_CONF: Layout = { keys: { encryption_secret: IGNORE }, passRest: true };
@@ -174,7 +176,8 @@ const AUTH = (features: Rule, services: Rule, backendOrder: CustomApply): Rule =
     sets: group({ networks: IGNORE, strings: IGNORE, time_windows: IGNORE }),
     scheduler_guards: unsupported(`${POLICY_WHY}: scheduler guards (checks always run)`),
     request_metadata: unsupported(`${POLICY_WHY}: gRPC request metadata (AuthStudio serves HTTP only)`),
-    localization: unsupported(`${POLICY_WHY}: localized response messages`),
+    // Nauthilus 3.1: read by engine/policy/localization.ts
+    localization: IGNORE,
   }),
 });
 

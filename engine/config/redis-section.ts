@@ -68,8 +68,15 @@ const redisShape = struct(
     command_timeout: opt(duration({ positive: true })),
     // Nauthilus' TLS block (server.redis.tls): enabled, cert, key, ca_file, skip_verify
     tls: opt(struct({ enabled: def(bool(), false), cert: opt(str()), key: opt(str()), ca_file: opt(str()), skip_verify: def(bool(), false) })),
+    // Nauthilus 3.0 storage.redis.encryption_secret (config/server.go Redis: secret_min=16, no spaces)
+    encryption_secret: opt(str()),
   },
   (r, v) => {
+    const es = v.child('encryption_secret');
+    if (r.encryption_secret !== undefined && es) {
+      if (!es.path.startsWith('storage.')) es.failAtKey('AS_ERR_CONFIG_TYPE', `"encryption_secret" at ${v.where()} is a Nauthilus 3.x key (storage.redis.encryption_secret): Nauthilus 1.x has no Redis encryption`);
+      else if ([...r.encryption_secret].length < 16 || /\s/.test(r.encryption_secret)) es.typeError('a secret of at least 16 characters without spaces');
+    }
     const chosen: string[] = [...(r.mock ? ['mock'] : []), ...(['master', 'sentinels', 'cluster'] as const).filter((k) => r[k] !== undefined)];
     // the key as written: a Nauthilus 3.x file calls master "primary"
     const written = (k: string) => v.child(k)?.path.split('.').pop() ?? k;
@@ -136,13 +143,15 @@ export const redisSection: Spec<RedisSettings> = (v) => {
     negativeCacheTtlSec: msToSeconds(r.negative_cache_ttl),
   };
   if (r.command_timeout !== undefined) settings.commandTimeoutMs = r.command_timeout;
+  if (r.encryption_secret) settings.encryptionSecret = r.encryption_secret;
   return settings;
 };
 
 /** Replaces the connection of `settings` with `conn` (the --redis override), keeping prefix, TTLs and timeout. */
 export function withConnection(settings: RedisSettings, conn: RedisConnection): RedisSettings {
-  const { prefix, positiveCacheTtlSec, negativeCacheTtlSec, commandTimeoutMs } = settings;
+  const { prefix, positiveCacheTtlSec, negativeCacheTtlSec, commandTimeoutMs, encryptionSecret } = settings;
   const out: RedisSettings = { ...conn, prefix, positiveCacheTtlSec, negativeCacheTtlSec };
   if (commandTimeoutMs !== undefined) out.commandTimeoutMs = commandTimeoutMs;
+  if (encryptionSecret !== undefined) out.encryptionSecret = encryptionSecret;
   return out;
 }

@@ -33,6 +33,8 @@ export interface LuaRuntimeConfig {
   /** `lua.config.backend_script_path` (or `script_path`); undefined when no Lua backend is configured. */
   backendScript?: ScriptRef;
   initScripts: ScriptRef[];
+  /** Nauthilus 3.0 `lua.config.cache_flush_script_path`: nauthilus_cache_flush runs when the cache flush endpoint does. */
+  cacheFlushScript?: ScriptRef;
   /** `package_path`, resolved: `;`-separated templates with `?`. */
   packagePath?: string;
   numberOfWorkers: number;

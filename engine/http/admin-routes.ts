@@ -35,10 +35,13 @@ export function registerAdminRoutes(app: FastifyInstance, engine: AuthEngine): v
 
   app.delete('/api/v1/cache/flush', async (req, reply) => {
     const cache = engine.protection.passwordCache;
-    if (!cache) return sendError(reply, new AuthStudioError('AS_ERR_NOT_FOUND', 'the password cache is not configured (server.backends: [cache, lua])'));
+    const script = engine.config.lua.config.cacheFlushScript;
+    if (!cache && !script) return sendError(reply, new AuthStudioError('AS_ERR_NOT_FOUND', 'the password cache is not configured (server.backends: [cache, lua])'));
     const user = (req.body as { user?: unknown } | undefined)?.user;
     if (typeof user !== 'string' || user === '') return sendError(reply, new AuthStudioError('AS_ERR_BAD_REQUEST', 'send {"user": "<login name or account>"}', { path: 'user' }));
-    const removed = await cache.flush(user);
-    return reply.send({ user, removed });
+    // Nauthilus 3.0 runs the Lua cache flush callback first (core/rest.go processUserCmd)
+    const lua = script ? await engine.runCacheFlush(user) : undefined;
+    const removed = cache ? await cache.flush(user) : 0;
+    return reply.send({ user, removed, ...(lua ? { removed_keys: lua.removedKeys, ...(lua.account ? { account: lua.account } : {}) } : {}) });
   });
 }

@@ -35,6 +35,8 @@ export function sendScriptHeaders(reply: FastifyReply, out: AuthOutcome): void {
     const safe = values.map((v) => headerSafe(v));
     reply.header(name, safe.length === 1 ? safe[0] : safe);
   }
+  // Nauthilus 3.0: the language a policy's i18n status message was rendered in
+  if (out.decision !== 'ok' && out.contentLanguage) reply.header('Content-Language', headerSafe(out.contentLanguage));
 }
 
 /** Send the answer for /json, /header, /basic (and simulate). */

@@ -65,7 +65,7 @@ export interface LoadedScript {
   envRef: number;
 }
 
-export type DispatchKind = 'feature' | 'filter' | 'action' | 'verify' | 'list_accounts' | 'add_totp' | 'hook' | 'init' | 'call';
+export type DispatchKind = 'feature' | 'filter' | 'action' | 'verify' | 'list_accounts' | 'add_totp' | 'backend_command' | 'cache_flush' | 'hook' | 'init' | 'call';
 
 let vmCounter = 0;
 /** A script running longer than this yields to the event loop, so other requests go on meanwhile. */

@@ -42,6 +42,8 @@ export interface AuthOutcome {
   backend?: string;
   /** Auth-Status text on failure (the scripts' status message or the default). */
   statusMessage?: string;
+  /** Nauthilus 3.0: the language a policy's i18n response message was rendered in (the Content-Language header). */
+  contentLanguage?: string;
   /** Temporary failure reason (for logs and the trace, not for the client). */
   error?: string;
   fromCache: boolean;
@@ -99,6 +101,11 @@ export class AuthPipeline {
 
   constructor(deps: PipelineDeps) {
     this.deps = deps;
+  }
+
+  /** The engine services of the thread this pipeline runs on. */
+  get services(): EngineServices {
+    return this.deps.services;
   }
 
   /**

@@ -9,6 +9,7 @@
 // source that would have failed the request only records its fact (Nauthilus 3.0 evaluation/enforce.go: configured
 // stages replace standard_auth's). In observe mode the standard decision stands; what the configured policies would
 // have decided is logged and traced. Any script error or backend failure stays a temporary failure: never a success.
+import { catalogsOf } from '../lua/modules/i18n';
 import type { Logger } from 'pino';
 import type { AuthOutcome, AuthPipeline, StageState } from './pipeline';
 import type { BackendOutcome, BuiltinCheck, CheckResult } from './extensions';
@@ -160,7 +161,17 @@ function record(run: PolicyRun, d: PolicyDecision, enforced: boolean, result: st
 async function enforce(pipeline: AuthPipeline, state: StageState, d: PolicyDecision): Promise<void> {
   const out = state.out;
   out.decision = RESULT[d.decision];
-  if (out.decision === 'fail') out.statusMessage = d.responseMessage ?? out.statusMessage;
+  if (out.decision === 'fail' && d.responseMessage) {
+    out.statusMessage = d.responseMessage;
+    if (d.responseI18nKey) {
+      // core/policy_authority.go applyPolicyResponseMessage, core/response.go renderResponseStatusMessage: the message
+      // in the catalogs of this thread's init scripts, in response_language, else the client's Accept-Language, else en
+      const header = state.req.http?.headers['accept-language']?.join(', ');
+      const r = catalogsOf(pipeline).active.resolve(d.responseI18nKey, d.responseMessage, { policy: d.responseLanguage, header });
+      out.statusMessage = r.message || d.responseMessage;
+      if (r.language) out.contentLanguage = r.language;
+    }
+  }
   if (out.decision === 'tempfail') {
     out.error = `policy ${d.policy}${d.reason ? `: ${d.reason}` : ''}`;
     // core/policy_authority.go tempFailReasonFromPolicy: the no_tls marker answers as the TLS rule does, else the message

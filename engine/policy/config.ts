@@ -2,6 +2,8 @@
 // Nauthilus 3.0's policy compiler words them (server/policy/compiler/*.go, v3.0.1): "auth.policy.policies[0].stage
 // is invalid" becomes an AS_ERR_CONFIG_TYPE at that key. Attribute names are checked once registry scripts ran
 // (validate.ts); everything else is checked here.
+import { canonicalTag } from '../lua/i18n-catalog';
+import { parsePolicyCatalogs } from './localization';
 import { bool, def, list, oneOf, opt, str, struct } from '../config/schema';
 import { scriptPath } from '../config/script-paths';
 import type { Val } from '../config/yaml-source';
@@ -24,8 +26,13 @@ export function parsePolicy(v: Val, opts: { v31?: boolean; plugins?: boolean; wa
   const before = v.ctx.errors.length;
   const out: PolicyConfig = {
     mode: 'enforce', defaultPolicy: BUILTIN_DEFAULT_SET, networks: {}, timeWindows: {}, strings: {}, registryScripts: [], attributeExports: [], requestHeaders: [],
-    checks: [], policies: [], environmentSources: [], subjectSources: [], pluginAttributes: opts.plugins ?? false,
+    checks: [], policies: [], environmentSources: [], subjectSources: [], pluginAttributes: opts.plugins ?? false, catalogs: [],
   };
+  const localization = v.child('localization');
+  if (localization && !localization.isNull) {
+    if (!opts.v31) localization.failAtKey('AS_ERR_CONFIG_CONFLICT', `${localization.path} is a Nauthilus 3.1 key (policy translation catalogs): set nauthilus: "3.1" to use it`);
+    else out.catalogs = parsePolicyCatalogs(localization);
+  }
   const lua = v.child('attribute_sources')?.child('lua');
   for (const [key, into] of [['environment', out.environmentSources], ['subject', out.subjectSources]] as const) {
     for (const item of lua?.child(key)?.items() ?? []) {
@@ -171,7 +178,7 @@ function parseRule(iv: Val, cfg: PolicyConfig, v31: boolean, plugin?: (at: Val, 
   const t = struct({
     decision: opt(str()), reason: opt(str()), outcome_marker: opt(str()), fsm_event_marker: opt(str()), response_marker: opt(str()),
     response_message: opt(struct({ from: opt(str()), text: opt(str()), i18n_key: opt(str()), attribute: opt(str()), detail: opt(str()), fallback: opt(str()) })),
-    response_language: opt((x: Val) => x), control: opt(struct({ skip_remaining_stage_checks: def(bool(), false) })),
+    response_language: opt(struct({ from: opt(str()), language: opt(str()), attribute: opt(str()), fallback: opt(str()) })), control: opt(struct({ skip_remaining_stage_checks: def(bool(), false) })),
     obligations: opt((x: Val) => x), advice: opt((x: Val) => x),
   })(then);
   if (!t) return undefined;
@@ -184,9 +191,12 @@ function parseRule(iv: Val, cfg: PolicyConfig, v31: boolean, plugin?: (at: Val, 
   const msgVal = then.child('response_message');
   const responseMessage = t.response_message && msgVal ? parseResponseMessage(t.response_message, msgVal) : undefined;
   if (t.response_message && msgVal && responseMessage === null) return undefined;
+  const langVal = then.child('response_language');
+  const responseLanguage = t.response_language && langVal ? parseResponseLanguage(t.response_language, langVal) : undefined;
+  if (responseLanguage === null) return undefined;
   return {
     name: r.name, stage, operations, requireChecks, when, decision, reason: t.reason, obligations, advice, responseMarker: t.response_marker,
-    responseMessage: responseMessage ?? undefined, skipRemainingStageChecks: t.control?.skip_remaining_stage_checks ?? false, path: iv.path,
+    responseMessage: responseMessage ?? undefined, ...(responseLanguage ? { responseLanguage } : {}), skipRemainingStageChecks: t.control?.skip_remaining_stage_checks ?? false, path: iv.path,
   };
 }
 
@@ -208,9 +218,33 @@ function parseResponseMessage(m: MessageFields, v: Val): PolicyRule['responseMes
       return { from, attribute: m.attribute, detail: m.detail, fallback: m.fallback };
     case 'i18n':
       if (!m.i18n_key) return bad('needs i18n_key for i18n');
-      return { from, fallback: m.fallback };
+      return { from, i18nKey: m.i18n_key.trim(), fallback: m.fallback };
     default:
       return (v.child('from')!.fail('AS_ERR_CONFIG_TYPE', `${v.path}.from is invalid (default, literal, attribute_detail or i18n)`), null);
+  }
+}
+
+type LanguageFields = { from?: string; language?: string; attribute?: string; fallback?: string };
+
+/** compiler/policies.go compileResponseLanguage (the attribute's registration is checked with the registry). */
+function parseResponseLanguage(l: LanguageFields, v: Val): PolicyRule['responseLanguage'] | null | undefined {
+  const from = (l.from ?? '').trim();
+  const bad = (at: string, msg: string): null => (v.fail('AS_ERR_CONFIG_TYPE', `${v.path}${at} ${msg}`), null);
+  if (from === '') return l.language || l.attribute || l.fallback ? bad('', 'must set from when language fields are configured') : undefined;
+  switch (from) {
+    case 'literal': {
+      if (!l.language || l.attribute || l.fallback) return bad('.language', 'must contain only language for literal');
+      const tag = canonicalTag(l.language);
+      return tag ? { from, language: tag } : bad('.language', 'must be a valid BCP 47 language tag');
+    }
+    case 'attribute': {
+      if (!l.attribute || l.language) return bad('.attribute', 'must contain attribute and optional fallback');
+      if (!l.fallback?.trim()) return { from, attribute: l.attribute };
+      const tag = canonicalTag(l.fallback);
+      return tag ? { from, attribute: l.attribute, fallback: tag } : bad('.fallback', 'must be a valid BCP 47 language tag');
+    }
+    default:
+      return bad('.from', 'is invalid');
   }
 }
 

@@ -6,6 +6,7 @@
 //   - auth_decision: the first selected permit/deny/tempfail decides; without one, "custom_default_deny" denies;
 //   - observe mode: the same over every stage in order (pre_auth, auth_backend, subject_analysis, auth_decision),
 //     compared with what the standard decision was, and only logged.
+import { canonicalTag } from '../lua/i18n-catalog';
 import { CHECK_TYPES, luaSourceSegment, type Condition, type PolicyCheck, type PolicyConfig, type PolicyDecisionKind, type PolicyOperation, type PolicyRule, type PolicyStage } from './types';
 import { parseCidr, parseIp } from './config';
 
@@ -40,6 +41,10 @@ export interface PolicyDecision {
   reason?: string;
   responseMessage?: string;
   responseMarker?: string;
+  /** The message's i18n key (response_message from: i18n), rendered in the response's language. */
+  responseI18nKey?: string;
+  /** response_language: the language the i18n message is rendered in (a BCP 47 tag). */
+  responseLanguage?: string;
   obligations: PolicyRule['obligations'];
   advice: PolicyRule['advice'];
   skipRemainingStageChecks: boolean;
@@ -66,8 +71,11 @@ export function selectInStage(cfg: PolicyConfig, stage: PolicyStage, facts: Poli
   for (const rule of stagePolicies(cfg, stage, facts.operation)) {
     if (!rule.requireChecks.every((name) => checkRan(cfg.checks.find((c) => c.name === name), facts))) continue;
     if (!matches(rule.when, facts, cfg)) continue;
+    const message = responseMessage(rule, facts);
+    const i18n = message && rule.responseMessage?.from === 'i18n' ? responseLanguage(rule, facts) : undefined;
     return {
-      policy: rule.name, stage, decision: rule.decision, reason: rule.reason, responseMessage: responseMessage(rule, facts), responseMarker: rule.responseMarker,
+      policy: rule.name, stage, decision: rule.decision, reason: rule.reason, responseMessage: message, responseMarker: rule.responseMarker,
+      ...(i18n ? { responseI18nKey: rule.responseMessage!.i18nKey, ...(i18n.language ? { responseLanguage: i18n.language } : {}) } : {}),
       obligations: rule.obligations, advice: rule.advice, skipRemainingStageChecks: rule.skipRemainingStageChecks,
     };
   }
@@ -105,6 +113,16 @@ function responseMessage(rule: PolicyRule, facts: PolicyFacts): string | undefin
     text = typeof v === 'string' && v.trim() !== '' ? v : m.fallback;
   }
   return text ? [...text].slice(0, 256).join('') : undefined;
+}
+
+/** observe.go responseLanguageFromPlan: the literal tag, the attribute's value when it is a tag, else the fallback. */
+function responseLanguage(rule: PolicyRule, facts: PolicyFacts): { language?: string } {
+  const l = rule.responseLanguage;
+  if (!l) return {};
+  if (l.from === 'literal') return { language: l.language };
+  const v = facts.attributes.get(l.attribute!)?.value;
+  const tag = typeof v === 'string' ? canonicalTag(v) : undefined;
+  return { language: tag ?? l.fallback };
 }
 
 function checkRan(check: PolicyCheck | undefined, facts: PolicyFacts): boolean {

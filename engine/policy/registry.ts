@@ -85,6 +85,13 @@ function checkRule(rule: PolicyRule, defs: Map<string, AttributeDefinition>, plu
     if (!d) fail(`${at}.attribute`, `references unknown attribute "${m.attribute}"`);
     if (d.details?.[m.detail!] !== 'string') fail(`${at}.detail`, `references unknown string detail "${m.detail}" of "${m.attribute}"`);
   }
+  const l = rule.responseLanguage;
+  if (l?.from === 'attribute') {
+    const at = `${rule.path}.then.response_language.attribute`;
+    const d = defs.get(l.attribute!);
+    if (!d) fail(at, 'references unknown attribute');
+    if (d.type !== 'string') fail(at, 'must reference a string attribute');
+  }
 }
 
 /** compiler/policies.go compileExpectedValue, for the operators and types AuthStudio evaluates. */

@@ -1,6 +1,8 @@
 // The Nauthilus 3.x declarative policy layer (auth.policy) as plain, serializable data: what the config says and
 // the attributes rules may test. Names follow Nauthilus v3.0.1 (server/policy/types.go, server/config/schema_v2.go).
 
+import type { CatalogOverlay } from '../lua/i18n-catalog';
+
 export const STAGES = ['pre_auth', 'auth_backend', 'subject_analysis', 'account_provider', 'auth_decision'] as const;
 export type PolicyStage = (typeof STAGES)[number];
 export const OPERATIONS = ['authenticate', 'lookup_identity', 'list_accounts'] as const;
@@ -50,7 +52,9 @@ export interface PolicyRule {
   decision: PolicyDecisionKind;
   reason?: string;
   /** then.response_message: where the client-visible message comes from (default: the standard text). */
-  responseMessage?: { from: 'literal' | 'attribute_detail' | 'i18n'; text?: string; attribute?: string; detail?: string; fallback?: string };
+  responseMessage?: { from: 'literal' | 'attribute_detail' | 'i18n'; text?: string; i18nKey?: string; attribute?: string; detail?: string; fallback?: string };
+  /** then.response_language: the language an i18n response message is rendered in (a tag, or a string attribute's value). */
+  responseLanguage?: { from: 'literal' | 'attribute'; language?: string; attribute?: string; fallback?: string };
   /** then.response_marker: auth.response.tempfail.no_tls answers with the TLS message (core/policy_authority.go). */
   responseMarker?: string;
   obligations: Effect[];
@@ -84,6 +88,8 @@ export interface PolicyConfig {
   subjectSources: string[];
   /** A 3.1 file with a `plugins:` section: attributes AuthStudio does not know are taken as the plugins' (never set). */
   pluginAttributes: boolean;
+  /** Nauthilus 3.1 localization.catalogs: the operator's message catalogs, over the init scripts' ones. */
+  catalogs: CatalogOverlay[];
 }
 
 /** One attribute a rule may test. */

@@ -26,7 +26,7 @@ const LAYOUT_PATHS: Record<ConfigLayout, { lists: string[][]; luaConf: string[] 
     luaConf: ['auth', 'backends', 'lua', 'backend', 'default'],
   },
 };
-const SINGLE = ['backend_script_path', 'script_path', 'init_script_path'] as const;
+const SINGLE = ['backend_script_path', 'script_path', 'init_script_path', 'cache_flush_script_path'] as const;
 
 /** The layout of a config document: 3.x when it has one of the 3.x top-level sections. */
 export function layoutOf(doc: Document): ConfigLayout {

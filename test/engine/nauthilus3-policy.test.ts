@@ -492,3 +492,108 @@ test('Nauthilus 3.0: once a lua.environment (lua.subject) check is configured, o
   // a check of one family leaves the other family's sources all running
   assert.deepEqual(await ran(['{ name: a_check, type: lua.environment, stage: pre_auth, config_ref: auth.policy.attribute_sources.lua.environment.env_a }']), ['env_a', 'sub_a', 'sub_b']);
 });
+
+for (const workers of [0, 1]) {
+test(`Nauthilus 3.0: an i18n response message is rendered from the catalogs init scripts registered, in response_language, else Accept-Language (Content-Language set)${workers ? ', in a pipeline worker thread' : ''}`, async () => {
+  const policies = [
+    ...POLICIES.slice(0, POLICIES.indexOf('policies:') + 1),
+    '  - name: sales_imap_only',
+    '    stage: auth_decision',
+    '    if: { attribute: request.protocol, ne: imap }',
+    '    then: { decision: deny, response_message: { from: i18n, i18n_key: auth.imap_only, fallback: IMAP only } }',
+    '  - name: locked_accounts',
+    '    stage: auth_decision',
+    '    if: { attribute: custom.account.locked, is: true }',
+    '    then:',
+    '      decision: deny',
+    '      response_message: { from: i18n, i18n_key: auth.locked, fallback: Account locked }',
+    '      response_language: { from: attribute, attribute: custom.geo.country, fallback: en }',
+    '  - name: permit_authenticated',
+    '    stage: auth_decision',
+    '    if: { attribute: auth.authenticated, is: true }',
+    '    then: { decision: permit }',
+  ];
+  const init = yml(
+    'local i18n = require("nauthilus_i18n")',
+    'function nauthilus_run_hook()',
+    '  i18n.register_catalog({ language = "de", namespace = "test", entries = { ["auth.locked"] = "Konto gesperrt", ["auth.imap_only"] = "Nur IMAP" } })',
+    '  i18n.register_catalog({ language = "en", namespace = "test", entries = { ["auth.imap_only"] = "Only IMAP, please" } })',
+    'end',
+  );
+  const text = config(policies).replace('          backend_script_path: ./backend.lua', '          backend_script_path: ./backend.lua\n          init_script_path: ./init.lua');
+  const dir = workspace({ 'authstudio.yml': text, ...SCRIPTS, 'init.lua': init });
+  const { loadConfigFile } = await import('../../engine/config/load');
+  const { AuthEngine } = await import('../../engine/engine');
+  const { buildHttpApp } = await import('../../engine/http/app');
+  const engine = await AuthEngine.create(loadConfigFile(path.join(dir, 'authstudio.yml'), { env: {} }), { logger: pino({ level: 'silent' }), workers, env: {} });
+  const fx = { engine, app: await buildHttpApp(engine), close: async () => { await fx.app.close(); await engine.close(); } };
+  try {
+    // dave is locked: the geo source says DE, so response_language (from the attribute) is de
+    const locked = await jsonLogin(fx.app, { protocol: 'imap', username: 'dave', password: 'dave-pw', client_ip: '192.0.2.1' });
+    assert.equal(locked.statusCode, 403);
+    assert.equal(locked.headers['auth-status'], 'Konto gesperrt');
+    assert.equal(locked.headers['content-language'], 'de');
+    assert.equal(locked.json().status_message, 'Konto gesperrt');
+    // no response_language: the client's Accept-Language picks among the catalog's languages
+    const asFr = await fx.app.inject({ method: 'POST', url: '/api/v1/auth/json', headers: { 'accept-language': 'fr;q=0.9, en;q=0.5' },
+      payload: { protocol: 'pop3', username: 'carol', password: 'carol-pw', client_ip: '192.0.2.1' } });
+    assert.equal(asFr.headers['auth-status'], 'Only IMAP, please');
+    assert.equal(asFr.headers['content-language'], 'en');
+    const asDe = await fx.app.inject({ method: 'POST', url: '/api/v1/auth/json', headers: { 'accept-language': 'de-CH' },
+      payload: { protocol: 'pop3', username: 'carol', password: 'carol-pw', client_ip: '192.0.2.1' } });
+    assert.equal(asDe.headers['auth-status'], 'Nur IMAP');
+    // no Accept-Language: the default language, en
+    const none = await jsonLogin(fx.app, { protocol: 'pop3', username: 'carol', password: 'carol-pw', client_ip: '192.0.2.1' });
+    assert.equal(none.headers['auth-status'], 'Only IMAP, please');
+  } finally {
+    await fx.close();
+  }
+});
+}
+
+test('Nauthilus 3.0: response_language is checked as Nauthilus compiles it (from, a BCP 47 tag, a registered string attribute)', () => {
+  const msgs = (then: string) => errorsOf(config(['policies:', `  - { name: p, stage: auth_decision, if: { always: true }, then: ${then} }`])).map((e) => e.message).join('\n');
+  assert.match(msgs('{ decision: deny, response_language: { language: de } }'), /response_language must set from when language fields are configured/);
+  assert.match(msgs('{ decision: deny, response_language: { from: literal, language: "not a tag!" } }'), /response_language.language must be a valid BCP 47 language tag/);
+  assert.match(msgs('{ decision: deny, response_language: { from: attribute, attribute: x, language: de } }'), /response_language.attribute must contain attribute and optional fallback/);
+  assert.match(msgs('{ decision: deny, response_language: { from: header } }'), /response_language.from is invalid/);
+});
+
+test('Nauthilus 3.1: auth.policy.localization.catalogs declare messages in the config, over what init scripts register; 3.0 refuses the key', async () => {
+  const policies = [
+    ...POLICIES.slice(0, POLICIES.indexOf('policies:')),
+    'localization:',
+    '  catalogs:',
+    '    - { language: de, namespace: ops, entries: { auth.imap_only: "Nur IMAP (Betrieb)" } }',
+    '    - { language: EN, namespace: ops, entries: { auth.imap_only: "IMAP only (ops)" } }',
+    'policies:',
+    '  - name: sales_imap_only',
+    '    stage: auth_decision',
+    '    if: { attribute: request.protocol, ne: imap }',
+    '    then: { decision: deny, response_message: { from: i18n, i18n_key: auth.imap_only, fallback: IMAP only } }',
+    '  - name: permit_authenticated',
+    '    stage: auth_decision',
+    '    if: { attribute: auth.authenticated, is: true }',
+    '    then: { decision: permit }',
+  ];
+  const init = yml('function nauthilus_run_hook()',
+    '  require("nauthilus_i18n").register_catalog({ language = "de", namespace = "lua", entries = { ["auth.imap_only"] = "Nur IMAP (Lua)" } })', 'end');
+  const text = 'nauthilus: "3.1"\n' + config(policies).replace('          backend_script_path: ./backend.lua', '          backend_script_path: ./backend.lua\n          init_script_path: ./init.lua');
+  const dir = workspace({ 'authstudio.yml': text, ...SCRIPTS, 'init.lua': init });
+  const fx = await startFixture('', { configFile: path.join(dir, 'authstudio.yml'), logger: pino({ level: 'silent' }) });
+  try {
+    const de = await fx.app.inject({ method: 'POST', url: '/api/v1/auth/json', headers: { 'accept-language': 'de' },
+      payload: { protocol: 'pop3', username: 'carol', password: 'carol-pw', client_ip: '192.0.2.1' } });
+    assert.equal(de.headers['auth-status'], 'Nur IMAP (Betrieb)', 'the config\'s catalog wins over the init script\'s');
+    const en = await jsonLogin(fx.app, { protocol: 'pop3', username: 'carol', password: 'carol-pw', client_ip: '192.0.2.1' });
+    assert.equal(en.headers['auth-status'], 'IMAP only (ops)');
+  } finally {
+    await fx.close();
+  }
+  const v30 = errorsOf(config(['localization: { catalogs: [{ language: de, namespace: ops, entries: { a: b } }] }'])).map((e) => e.message);
+  assert.ok(v30.some((m) => /auth.policy.localization is a Nauthilus 3.1 key/.test(m)), v30.join('\n'));
+  const bad = errorsOf('nauthilus: "3.1"\n' + config(['localization:', '  catalogs:', '    - { language: "not a tag!", namespace: ops, entries: { a: b } }',
+    '    - { language: de, namespace: ops, entries: { a: "  " } }', '    - { language: de, namespace: ops, entries: { a: b } }'])).map((e) => e.message);
+  assert.ok(bad.some((m) => /catalogs\[0\]\.language must be a valid BCP 47 language tag/.test(m)), bad.join('\n'));
+  assert.ok(bad.some((m) => /catalogs\[1\]\.entries\.a: message must not be blank/.test(m)), bad.join('\n'));
+});

@@ -10,6 +10,9 @@ import { runLua, testServices } from './lua-harness';
 import { parseConfigText } from '../../engine/config/load';
 import { AuthEngine } from '../../engine/engine';
 import { buildHttpApp } from '../../engine/http/app';
+import { BACKEND_COMMANDS, type BackendCommand } from '../../engine/pipeline/backend-commands';
+
+const BACKEND_COMMANDS_3 = Object.values(BACKEND_COMMANDS);
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 export const INVENTORY_FILE = path.join(ROOT, 'docs', 'lua-api', 'inventory-nauthilus-1.10.json');
@@ -177,7 +180,9 @@ end
 function nauthilus_backend_add_totp(request)
   __inventory_record("nauthilus_backend_add_totp", request)
   return 0
-end`);
+end
+${v3 ? BACKEND_COMMANDS_3.map((n) => `function ${n}(request) __inventory_record("${n}", request) return 0, {} end`).join('\n') : ''}`);
+  if (v3) write('flush.lua', 'function nauthilus_cache_flush(request) __inventory_record("nauthilus_cache_flush", request) return {} end');
   write('hook.lua', `
 function nauthilus_run_hook(logging, session)
   __inventory_record("nauthilus_run_hook", logging)
@@ -198,7 +203,7 @@ end`);
     '  filters: [{ name: x, script_path: ./filter.lua }]',
     '  actions: [{ type: post, name: a, script_path: ./action.lua }]',
     '  custom_hooks: [{ http_location: inventory, http_method: GET, script_path: ./hook.lua }]',
-    '  config: { backend_script_path: ./backend.lua }', '',
+    `  config: { backend_script_path: ./backend.lua${v3 ? ', cache_flush_script_path: ./flush.lua' : ''} }`, '',
   ].join('\n');
   const config = parseConfigText(yml, path.join(dir, 'authstudio.yml'), {});
   const engine = await AuthEngine.create(config, { logger: pino({ level: 'silent' }) });
@@ -208,6 +213,11 @@ end`);
     await engine.lastTrace(String(auth.headers['x-nauthilus-session']))?.postActions;
     await app.inject({ method: 'GET', url: '/api/v1/auth/json?mode=list-accounts', headers: { accept: 'application/json' } });
     await engine.addTotp('u', 'JBSWY3DPEHPK3PXP');
+    if (v3) {
+      // Nauthilus 3.0's MFA commands of the Lua backend, and the cache flush callback of the admin endpoint
+      for (const cmd of Object.keys(BACKEND_COMMANDS) as BackendCommand[]) await engine.backendCommand(cmd, { username: 'u', codes: ['c1'], credential: '{}', oldCredential: '{}' });
+      await app.inject({ method: 'DELETE', url: '/api/v1/cache/flush', payload: { user: 'u' } });
+    }
     const res = await app.inject({ method: 'GET', url: '/api/v1/custom/inventory' });
     const seen: PipelineSeen = { entries: new Map(), backendServer: new Map() };
     for (const [key, value] of Object.entries(res.json() as Record<string, string>)) {

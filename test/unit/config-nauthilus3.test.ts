@@ -54,7 +54,8 @@ test('Nauthilus 3.0: runtime/observability/storage/auth land where materializeLe
   assert.equal(c.server.luaScriptTimeoutMs, 3000);
   assert.deepEqual([c.server.dnsResolver, c.server.dnsTimeoutMs], ['127.0.0.1:5353', 2000]);
   assert.deepEqual([c.server.logLevel, c.server.logFormat, c.server.monitorConnections], ['debug', 'default', true]);
-  assert.deepEqual(c.server.redis, { mode: 'standalone', addresses: ['127.0.0.1:6390'], password: 'pw', database: 2, prefix: 'n:', positiveCacheTtlSec: 600, negativeCacheTtlSec: 3600 });
+  assert.deepEqual(c.server.redis, { mode: 'standalone', addresses: ['127.0.0.1:6390'], password: 'pw', database: 2, prefix: 'n:', positiveCacheTtlSec: 600, negativeCacheTtlSec: 3600,
+    encryptionSecret: 'secret-of-sixteen-chars' });
   assert.equal(c.server.passwordNonce, 'nonce-of-sixteen-chars');
   assert.deepEqual(c.server.basicAuth, { enabled: true, username: 'api', password: 'a-password-of-16-chars' });
   assert.equal(c.server.maxConcurrentRequests, 7);

@@ -29,6 +29,10 @@ const ENTRY_POINTS = [
   'nauthilus_call_feature', 'nauthilus_call_environment', 'nauthilus_call_filter', 'nauthilus_call_subject',
   'nauthilus_call_action', 'nauthilus_backend_verify_password', 'nauthilus_backend_list_accounts',
   'nauthilus_backend_add_totp', 'nauthilus_run_hook',
+  // Nauthilus 3.0: the Lua backend's MFA commands (engine/pipeline/backend-commands.ts) and the cache flush callback
+  'nauthilus_backend_delete_totp', 'nauthilus_backend_add_totp_recovery_codes', 'nauthilus_backend_delete_totp_recovery_codes',
+  'nauthilus_backend_get_webauthn_credentials', 'nauthilus_backend_save_webauthn_credential', 'nauthilus_backend_delete_webauthn_credential',
+  'nauthilus_backend_update_webauthn_credential', 'nauthilus_cache_flush',
 ];
 
 /** What a page names in its headings and in the first cell of its table rows (code blocks skipped). */
@@ -215,7 +219,8 @@ test('nauthilus_builtin: every constant and function is documented, and nothing 
 });
 
 test('the entry points the builtin page lists are the ones the dispatcher calls', () => {
-  const prelude = fs.readFileSync(path.join(ROOT, 'engine', 'lua', 'prelude', 'prelude.lua'), 'utf8');
+  const prelude = fs.readFileSync(path.join(ROOT, 'engine', 'lua', 'prelude', 'prelude.lua'), 'utf8')
+    + fs.readFileSync(path.join(ROOT, 'engine', 'pipeline', 'backend-commands.ts'), 'utf8').replace(/'/g, '"');
   const doc = named(readPage('nauthilus_builtin') ?? '');
   for (const e of ENTRY_POINTS) {
     assert.ok(prelude.includes(`"${e}"`), `prelude.lua does not dispatch ${e}`);

@@ -31,6 +31,7 @@ import { ldapModule } from './ldap';
 import { opentelemetryModule } from './opentelemetry';
 import { cborModule } from './cbor';
 import { policyModule } from './policy';
+import { i18nModule } from './i18n';
 
 import { gllStatsModule } from './gll-stats';
 import { gllRuntimeModule } from './gll-runtime';
@@ -50,7 +51,7 @@ import { gllInspectModule } from './gll-inspect';
 import { gllRegexpModule } from './gll-regexp';
 
 /** Every module `require` can load, in documentation order. */
-export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, ldapModule, softWhitelistModule, bruteForceModule, opentelemetryModule, cborModule, policyModule, gllHttpModule, gllHttpClientModule, gllHttpUtilModule, telegramModule, gllHexModule, gllBitModule, gllShellescapeModule, gllHumanizeModule, gllFilepathModule, gllInspectModule, gllRegexpModule, gllStatsModule, gllRuntimeModule, gllGoosModule, gllIoutilModule, gllLogModule, gllLogLevelModule, gllCmdModule, gllStorageModule, gllCertUtilModule, gllXmlpathModule];
+export const MODULES: LuaModule[] = [utilModule, contextModule, jsonModule, redisModule, prometheusModule, httpModule, httpRequestModule, httpResponseModule, passwordModule, dnsModule, miscModule, dbModule, tcpModule, timeModule, stringsModule, base64Module, cryptoModule, cacheModule, mailModule, templateModule, yamlModule, backendModule, psnetModule, ldapModule, softWhitelistModule, bruteForceModule, opentelemetryModule, cborModule, policyModule, i18nModule, gllHttpModule, gllHttpClientModule, gllHttpUtilModule, telegramModule, gllHexModule, gllBitModule, gllShellescapeModule, gllHumanizeModule, gllFilepathModule, gllInspectModule, gllRegexpModule, gllStatsModule, gllRuntimeModule, gllGoosModule, gllIoutilModule, gllLogModule, gllLogLevelModule, gllCmdModule, gllStorageModule, gllCertUtilModule, gllXmlpathModule];
 
 /**
  * Nauthilus 1.x `dynamic_loader` names. Every name is accepted (3.x treats the call as a no-op);

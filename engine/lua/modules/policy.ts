@@ -81,6 +81,26 @@ function emitter(host: ModuleHost, fn: string) {
   };
 }
 
+interface ParsedAttribute { id: string; value: unknown; details?: Record<string, unknown> }
+
+/** PolicyEmitter.parseAttribute: a registered Lua-owned attribute of this stage, its value and details typed. */
+function parseAttribute(e: ReturnType<typeof emitter>, fn: string, t: Record<string, unknown>): ParsedAttribute {
+  const id = typeof t.id === 'string' ? t.id.trim() : '';
+  if (!id) throw new Error(`bad argument #1 to ${fn} (id must be a non-empty string)`);
+  const d = e.target(id, 'lua');
+  const value = typed(t.value, d.type, `policy attribute "${id}"`);
+  let details: Record<string, unknown> | undefined;
+  if (t.details !== undefined && t.details !== null) {
+    details = {};
+    for (const [name, dv] of Object.entries(table(fn, t.details))) {
+      const dt = d.details?.[name];
+      if (!dt) throw new Error(`policy attribute "${id}" has no detail "${name}"`);
+      details[name] = typed(dv, dt, `policy attribute "${id}" detail "${name}"`);
+    }
+  }
+  return { id, value, details };
+}
+
 function registerAttribute(host: ModuleHost, arg: unknown): void {
   const into = REGISTRY_RUNS.get(host.poolName);
   if (!into) throw new Error('register_attribute is only available in auth.policy.registry_scripts');
@@ -123,22 +143,25 @@ export const policyModule: LuaModule = {
       functions: {
         emit_attribute: (arg: unknown) => {
           const e = emitter(host, 'emit_attribute');
-          const t = table('emit_attribute', arg);
-          const id = typeof t.id === 'string' ? t.id.trim() : '';
-          if (!id) throw new Error('bad argument #1 to emit_attribute (id must be a non-empty string)');
-          const d = e.target(id, 'lua');
-          const value = typed(t.value, d.type, `policy attribute "${id}"`);
-          let details: Record<string, unknown> | undefined;
-          if (t.details !== undefined && t.details !== null) {
-            details = {};
-            for (const [name, dv] of Object.entries(table('emit_attribute', t.details))) {
-              const dt = d.details?.[name];
-              if (!dt) throw new Error(`policy attribute "${id}" has no detail "${name}"`);
-              details[name] = typed(dv, dt, `policy attribute "${id}" detail "${name}"`);
-            }
-          }
-          e.sink.facts.set(id, value, details);
+          const a = parseAttribute(e, 'emit_attribute', table('emit_attribute', arg));
+          e.sink.facts.set(a.id, a.value, a.details);
         },
+        // Nauthilus 3.1: a batch, every entry validated before any is recorded
+        ...(host.services.profile === '3.1' ? {
+          emit_attributes: (arg: unknown) => {
+            const e = emitter(host, 'emit_attributes');
+            const list = table('emit_attributes', arg);
+            const parsed: ParsedAttribute[] = [];
+            // the sequence part 1..#t, as table.Len() counts it
+            const entries: unknown[] = Array.isArray(list) ? list : [];
+            if (!Array.isArray(list)) for (let i = 1; list[i] !== undefined; i++) entries.push(list[i]);
+            entries.forEach((entry, i) => {
+              if (entry === null || typeof entry !== 'object') throw new Error(`bad argument #1 to emit_attributes (entry ${i + 1} must be a table)`);
+              parsed.push(parseAttribute(e, 'emit_attributes', entry as Record<string, unknown>));
+            });
+            for (const a of parsed) e.sink.facts.set(a.id, a.value, a.details);
+          },
+        } : {}),
         emit_master_user: (arg: unknown) => {
           const e = emitter(host, 'emit_master_user');
           const t = table('emit_master_user', arg);

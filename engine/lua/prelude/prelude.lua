@@ -417,6 +417,36 @@ function dispatch.add_totp(env, req)
   return to_int(fn(req))
 end
 
+-- Nauthilus 3.0 (backend/lua.go): the MFA commands of a Lua backend (delete_totp, the TOTP recovery codes, the
+-- WebAuthn credentials). Without the function nothing is called and the command succeeds; the first return value
+-- is the result code; get_webauthn_credentials' second is a list whose strings are the credentials (JSON).
+function dispatch.backend_command(env, req, name, codes)
+  if type(codes) == "table" and #codes > 0 then req.totp_recovery_codes = codes end
+  local fn = optional_entry(env, name)
+  if not fn then return 0 end
+  local result, list = fn(req)
+  local code = to_int(result)
+  if name ~= "nauthilus_backend_get_webauthn_credentials" then return code end
+  local out = {}
+  if type(list) == "table" then
+    for _, v in ipairs(list) do if type(v) == "string" then out[#out + 1] = v end end
+  end
+  return code, out
+end
+
+-- Nauthilus 3.0 (lualib/cacheflush): the cache flush script's nauthilus_cache_flush(request) must exist; it returns
+-- a list of further Redis keys to delete (its strings) and an account name (a string, else none)
+function dispatch.cache_flush(env, req)
+  local fn = optional_entry(env, "nauthilus_cache_flush")
+  if not fn then error("entry function 'nauthilus_cache_flush' is not defined in the cache flush script", 0) end
+  local keys, account = fn(req)
+  local out = {}
+  if type(keys) == "table" then
+    for _, k in ipairs(keys) do if type(k) == "string" then out[#out + 1] = k end end
+  end
+  return out, type(account) == "string" and account or nil
+end
+
 -- Hooks and init scripts get Nauthilus 1.10's (logging, session); that first table also carries what
 -- Nauthilus 1.12 passes as its one request table (request.logging, request.session, log_format, log_level), so
 -- scripts written for either release find what they read.
@@ -518,5 +548,5 @@ registry.__as_dispatch = function(kind, env, encoded, ...)
     return d(env, ...)
   end
   local req = decode_request(encoded)
-  return d(env, req)
+  return d(env, req, ...)
 end

@@ -68,6 +68,8 @@ end
 -- Host modules that are Lua files in Nauthilus (share/nauthilus_util.lua on package.path): a file of that name
 -- found on package.path is loaded instead of the built-in module, so each release's scripts get their own copy.
 local FILE_FIRST = { nauthilus_util = true }
+-- Host modules only a 3.x profile has: under 1.x require looks for them on package.path like any other name
+local V3_ONLY = { nauthilus_i18n = true }
 
 -- The package.path searchers (not the C-file one): a loader and its extra value, or nil and the "no file" lines.
 local function search_path(g, name, msg)
@@ -100,7 +102,7 @@ local function make_require(g, loaded)
       loader, extra = preload[name], ":preload:"
     end
     if not loader and FILE_FIRST[name] then loader, extra = search_path(g, name, {}) end
-    if not loader and module_names[name] then
+    if not loader and module_names[name] and (not V3_ONLY[name] or host.nauthilus3()) then
       m = real_require(name)
       if type(m) == "table" then m = copy_module(m) end
       loaded[name] = m
