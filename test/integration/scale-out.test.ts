@@ -44,8 +44,8 @@ async function block(engine: ServeProcess, net: string): Promise<void> {
 }
 
 async function startEngines(config: string, env: Record<string, string>): Promise<ServeProcess[]> {
-  // three at once on a busy machine take longer than one alone
-  return Promise.all([0, 1, 2].map(() => spawnServe(['--config', config], { ...env, REDIS_PREFIX: PREFIX }, 60000)));
+  // one worker thread each keeps the start short; three at once on a busy machine take longer than one alone
+  return Promise.all([0, 1, 2].map(() => spawnServe(['--config', config, '--workers', '1'], { ...env, REDIS_PREFIX: PREFIX }, 60000)));
 }
 
 /** The tests every shared Redis setup must pass; `engines()` are the three serve processes. */
