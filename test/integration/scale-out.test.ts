@@ -10,6 +10,8 @@ import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster';
 import { startSentinelGroup, type SentinelGroup } from '../helpers/redis-sentinel';
 import { runLua, testServices } from '../helpers/lua-harness';
 import { RedisStore } from '../../engine/redis/store';
+import { RedisBrowser } from '../../engine/studio/redis-browser';
+import { Tolerations, defaultTolerationConfig } from '../../engine/protection/tolerations';
 import { bruteForceCounterKey } from '../../engine/protection/brute-force';
 import type { RedisSettings } from '../../engine/config/types';
 
@@ -197,6 +199,34 @@ describe('3 engines on a real Redis Cluster (3 masters, 3 replicas)', () => {
       assert.match(res[5], /CROSSSLOT/);
     } finally {
       await services.redis.close();
+    }
+  });
+
+  test('AuthStudio: on a Cluster a MULTI batch, SCAN and the studio\'s namespace flush cover keys of every slot', async () => {
+    const store = new RedisStore({ mode: 'cluster', addresses: cluster.addresses, prefix: 'browse:', positiveCacheTtlSec: 60, negativeCacheTtlSec: 60, commandTimeoutMs: 2000 });
+    try {
+      const replies = await store.batch(Array.from({ length: 20 }, (_, i) => ['set', `k${i}`, String(i)]), true);
+      assert.deepEqual(replies, Array(20).fill('OK'));
+      assert.equal((await store.scanKeys('k*')).length, 20, 'SCAN walked every master');
+      assert.deepEqual(await new RedisBrowser(() => store).flush(), { deleted: 20 });
+      assert.deepEqual(await store.scanKeys('k*'), []);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('Nauthilus 1.10: on a Cluster, toleration counts land in bf:TR:<ip> (the set and the hash live in different slots)', async () => {
+    const store = new RedisStore({ mode: 'cluster', addresses: cluster.addresses, prefix: 'tol:', positiveCacheTtlSec: 60, negativeCacheTtlSec: 60, commandTimeoutMs: 2000 });
+    try {
+      const tolerations = new Tolerations(() => store);
+      const cfg = { ...defaultTolerationConfig(), percent: 50, ttlNs: 3600e9 };
+      await tolerations.record('192.0.2.9', '192.0.2.9', 'alice', true, cfg);
+      await tolerations.record('192.0.2.9', '192.0.2.9', 'bob', true, cfg);
+      await tolerations.record('192.0.2.9', '192.0.2.9', 'carol', false, cfg);
+      assert.deepEqual(await store.client.hgetall('bf:TR:192.0.2.9'), { positive: '2', negative: '1' });
+      assert.equal(await tolerations.isTolerated('192.0.2.9', '192.0.2.9', cfg), 'yes');
+    } finally {
+      await store.close();
     }
   });
 
