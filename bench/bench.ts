@@ -1,6 +1,7 @@
 // `npm run bench [-- --quick] [-- --json]`: the engine's full Lua pipeline against a bare fastify route, side by side
 // on loopback with autocannon; scaling over pipeline worker threads; embedded and real Redis; the password-cache hit
-// path; a hot reload every second under load; Redis memory for brute-force state of many attacker addresses.
+// path; a hot reload every second under load; Redis memory for brute-force state of many attacker addresses; three
+// engines on one Redis Cluster (`-- --cluster-only` runs just that one).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,10 +9,12 @@ import { startRedisServer } from '../test/helpers/redis-server';
 import { BARE, CONNECTIONS, load as loadFor, loginBodies, serve, spawnAndWait, workspace, type Proc, type Run } from './common';
 import { hotReloadRun } from './hot-reload';
 import { bruteForceMemoryRun } from './bruteforce-memory';
+import { clusterRun, type ClusterRunResult } from './cluster';
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
 const JSON_OUT = args.has('--json');
+const CLUSTER_ONLY = args.has('--cluster-only');
 const DURATION = QUICK ? 2 : 10;
 const WARMUP = QUICK ? 1 : 3;
 const ATTACKERS = QUICK ? 20_000 : 1_000_000;
@@ -45,6 +48,12 @@ async function engineStats(url: string, pid: number): Promise<EngineStats> {
 const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
 
 async function main(): Promise<void> {
+  if (CLUSTER_ONLY) {
+    log('3 engines on a Redis Cluster (3 masters, 3 replicas)');
+    const c = await clusterRun({ durationSec: DURATION, warmupSec: WARMUP });
+    process.stdout.write(JSON_OUT ? JSON.stringify({ cluster: c }, null, 2) + '\n' : `${clusterLine(c)}\n`);
+    return;
+  }
   const bodies = loginBodies();
   const cacheBody = [JSON.stringify({ username: 'user42', password: 'pw42', client_ip: '198.51.100.7', protocol: 'imap' })];
   const plain = workspace(false);
@@ -110,6 +119,9 @@ async function main(): Promise<void> {
       bytes_per_address: bf.bytes_per_address, used_memory_mb: Math.round(bf.used_memory_delta / 2 ** 20), keys_without_ttl: bf.keys_without_ttl,
       max_ttl_s: bf.max_ttl_s, elapsed_s: bf.elapsed_s,
     };
+
+    log('3 engines on a Redis Cluster (3 masters, 3 replicas)');
+    results.cluster = await clusterRun({ durationSec: DURATION, warmupSec: WARMUP });
   } finally {
     bare.child.kill('SIGTERM');
     await redisServer.stop();
@@ -139,7 +151,13 @@ function table(r: Record<string, any>): string {
   lines.push(`hot reload: ${h.reloads} reloads under load, ${h.errors + h.non2xx + h.wrong_decisions} failed responses, new version serving after ${h.new_version_ms.mean} ms (max ${h.new_version_ms.max})`);
   const b = r.brute_force_memory;
   lines.push(`brute force: ${b.addresses} attacker addresses -> ${b.tracked_networks} tracked networks, ${b.bytes_per_tracked_network} bytes each, ${b.keys_without_ttl} keys without TTL`);
+  lines.push(clusterLine(r.cluster));
   return lines.join('\n') + '\n';
+}
+
+function clusterLine(c: ClusterRunResult): string {
+  return `${c.engines} engines on a Redis Cluster (${c.workers_per_engine} worker thread(s) each, ${CONNECTIONS} connections spread over them): `
+    + `${c.rps} req/s together (${c.rps_per_engine.join(' + ')}), p99 ${c.p99_ms} ms, ${c.errors} errors`;
 }
 
 main().catch((e) => {

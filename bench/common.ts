@@ -11,15 +11,18 @@ export const ROOT = path.join(__dirname, '..', '..');
 export const CONNECTIONS = 50;
 export const USERS = 10_000;
 
-/** A realistic workspace: one feature, a Lua backend with 10,000 users in memory, one filter, one post action, brute force on. */
-export function workspace(cache: boolean): string {
+/**
+ * A realistic workspace: one feature, a Lua backend with 10,000 users in memory, one filter, one post action, brute
+ * force on. `redis` is the server.redis block's YAML lines (default: the embedded store).
+ */
+export function workspace(cache: boolean, redis: string[] = ['  redis: mock']): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authstudio-bench-'));
   const w = (rel: string, text: string) => {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     fs.writeFileSync(path.join(dir, rel), text);
   };
   w('authstudio.yml', [
-    'server:', '  address: 127.0.0.1:0', `  backends: [${cache ? 'cache, ' : ''}lua]`, '  redis: mock', '  max_concurrent_requests: 5000',
+    'server:', '  address: 127.0.0.1:0', `  backends: [${cache ? 'cache, ' : ''}lua]`, ...redis, '  max_concurrent_requests: 5000',
     '  log: {level: error}',
     'brute_force:', '  buckets:', '    - {name: b24, period: 10m, cidr: 24, ipv4: true, failed_requests: 1000000}',
     'lua:', '  features:', '    - {name: blocklist, script_path: ./blocklist.lua}', '  filters:', '    - {name: policy, script_path: ./policy.lua}',
@@ -54,10 +57,13 @@ export const BARE = `const f = require(${JSON.stringify(path.join(ROOT, 'node_mo
 f.post('/', async () => ({ ok: true, account_field: 'account', backend: 'lua' }));
 f.listen({ host: '127.0.0.1', port: 0 }).then((a) => console.log('BARE ' + a));`;
 
-/** `authstudio serve` on a free port (its log level is "error", as a busy site would run it), ready when /ping answers. */
-export async function serve(config: string, redis: string, workers = 'auto'): Promise<Proc> {
+/**
+ * `authstudio serve` on a free port (its log level is "error", as a busy site would run it), ready when /ping answers.
+ * `redis` overrides the config's server.redis ("mock" or a URL); undefined keeps the config's.
+ */
+export async function serve(config: string, redis: string | undefined, workers = 'auto'): Promise<Proc> {
   const port = await freePort();
-  const argv = [path.join(ROOT, 'bin', 'authstudio'), 'serve', '--config', config, '--redis', redis, '--listen', `127.0.0.1:${port}`, '--workers', workers];
+  const argv = [path.join(ROOT, 'bin', 'authstudio'), 'serve', '--config', config, ...(redis ? ['--redis', redis] : []), '--listen', `127.0.0.1:${port}`, '--workers', workers];
   const child = spawn(process.execPath, argv, { cwd: ROOT, stdio: 'inherit' });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
@@ -75,9 +81,9 @@ export async function serve(config: string, redis: string, workers = 'auto'): Pr
 
 export interface Run { rps: number; p50: number; p99: number; errors: number; non2xx: number }
 
-export async function load(url: string, bodies: string[], duration: number): Promise<Run> {
+export async function load(url: string, bodies: string[], duration: number, connections = CONNECTIONS): Promise<Run> {
   const requests = bodies.map((body) => ({ method: 'POST' as const, path: url.endsWith('/') ? '/' : '/api/v1/auth/json', headers: { 'content-type': 'application/json' }, body }));
-  const r = await autocannon({ url, connections: CONNECTIONS, duration, requests });
+  const r = await autocannon({ url, connections, duration, requests });
   // autocannon's errors already include its timeouts
   return { rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
 }

@@ -340,15 +340,10 @@ export class BruteForceProtection implements BuiltinCheck {
       await client.zrem(BLOCKED_INDEX, `${b.name}|${network}`);
       out.push({ bucket: b.name, network, removed });
     }
-    // forget the failed-password history of the client's networks too
+    // forget the failed-password history of the client's networks too (every master of a Redis Cluster)
     for (const b of buckets) {
-      let cursor = '0';
-      const prefix = this.redis().settings.prefix;
-      do {
-        const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}bf:pw:${networkOf(ip, b.cidr)}:*`, 'COUNT', 200);
-        cursor = next;
-        if (keys.length) await client.del(...keys.map((k) => (prefix && k.startsWith(prefix) ? k.slice(prefix.length) : k)));
-      } while (cursor !== '0');
+      const keys = await this.redis().scanKeys(`bf:pw:${networkOf(ip, b.cidr)}:*`);
+      await this.redis().deleteKeys(keys);
     }
     return out;
   }

@@ -51,12 +51,12 @@ export class RedisPasswordCache implements PasswordCache {
 
   /** Remove every cached entry of a user (login name or account). Returns how many were removed. */
   async flush(user: string): Promise<number> {
-    const client = this.redis().client;
+    const store = this.redis();
     const index = `cache:index:${user.toLowerCase()}`;
-    const keys = await client.smembers(index);
-    let removed = 0;
-    if (keys.length) removed = await client.del(...keys);
-    await client.del(index);
+    const keys = await store.client.smembers(index);
+    // entries of several logins live in several Redis Cluster slots: one DEL per slot
+    const removed = await store.deleteKeys(keys);
+    await store.client.del(index);
     return removed;
   }
 }

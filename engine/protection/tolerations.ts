@@ -58,23 +58,23 @@ return 0
   },
 });
 
-// Nauthilus's ZAddCountAndExpire: the user joins the address's positive or negative set, the set's size is the count
+// Nauthilus's ZAddCountAndExpire: the user joins the address's positive or negative set, the set's size is the
+// count. The count goes to the hash `bf:TR:<ip>` in a second step: the set and the hash live in different Redis
+// Cluster slots (Nauthilus 1.10 gives both keys a common "{nauthilus}" tag on a Cluster and then reads the
+// untagged hash, so its tolerations never see the counts there). Between the two steps another engine may write
+// its count first; the hash then holds the smaller count until the next login of that address.
 const RECORD = defineAtomicScript({
   name: 'bf_toleration_record',
   lua: `
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
 local count = redis.call('ZCOUNT', KEYS[1], '-inf', '+inf')
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-redis.call('HSET', KEYS[2], ARGV[3], count)
-redis.call('EXPIRE', KEYS[2], ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
 return count
 `,
-  async local(client, [set, hash], [now, user, label, ttl]) {
+  async local(client, [set], [now, user, ttl]) {
     await client.zadd(set, now, String(user));
     const count = await client.zcard(set);
     await client.expire(set, Number(ttl));
-    await client.hset(hash, String(label), count);
-    await client.expire(hash, Number(ttl));
     return count;
   },
 });
@@ -164,9 +164,10 @@ export class Tolerations {
     const { ttlNs } = await this.ruleFor(ip, cfg);
     if (ttlNs === 0) return;
     const key = `bf:TR:${scopedIp}`;
-    await this.redis().runScript(RECORD, [`${key}:${authenticated ? 'P' : 'N'}`, key], [
-      Math.floor(Date.now() / 1000), username.toLowerCase(), authenticated ? 'positive' : 'negative', Math.trunc(ttlNs / 1e9),
-    ]);
+    const ttl = Math.trunc(ttlNs / 1e9);
+    const store = this.redis();
+    const count = await store.runScript(RECORD, [`${key}:${authenticated ? 'P' : 'N'}`], [Math.floor(Date.now() / 1000), username.toLowerCase(), ttl]);
+    await store.batch([['hset', key, authenticated ? 'positive' : 'negative', Number(count)], ['expire', key, ttl]], true);
   }
 
   /**

@@ -2,7 +2,7 @@
 //
 //   command --sent--> answer ............................ ok
 //          \--no answer within command_timeout--> "Command timed out" --> OPEN
-//   OPEN: every new command fails at once; a PING probe every PROBE_INTERVAL_MS --PONG--> closed again
+//   OPEN: every new command fails at once while the client is connected; a PING probe every PROBE_INTERVAL_MS --PONG--> closed again
 //
 // Without this, a frozen or partitioned Redis made each command of a request wait the full timeout in turn
 // (a feature, the backend, the cache, brute force: 5 s each), and requests queued for a Lua VM behind them
@@ -36,7 +36,7 @@ export interface FailFastState {
  * new commands fail at once with AS_ERR_REDIS until Redis answers a PING again.
  */
 export function failFastWhenUnresponsive(client: RedisClient, timeoutMs: number): FailFastState {
-  const target = client as unknown as { sendCommand: SendCommand; ping(): Promise<string> };
+  const target = client as unknown as { sendCommand: SendCommand; ping(): Promise<string>; status: string };
   const send = target.sendCommand.bind(client) as SendCommand;
   let open = false;
   let probing = false;
@@ -83,7 +83,10 @@ export function failFastWhenUnresponsive(client: RedisClient, timeoutMs: number)
 
   target.sendCommand = (command, ...rest) => {
     if (!probing && !open && oldestTooOld(performance.now())) trip();
-    if (open && !probing) {
+    // only a connected client fails fast: while it (re)connects, ioredis sends its own INFO ready check, SELECT
+    // and CLIENT SETNAME through here, and refusing those kept it reconnecting for ever (a Sentinel failover
+    // under load never recovered); callers' commands wait in the offline queue meanwhile, bounded by the timeout
+    if (open && !probing && target.status === 'ready') {
       command.reject(new AuthStudioError('AS_ERR_REDIS', `Redis is not answering (a command timed out after ${timeoutMs} ms); commands fail at once until it answers a PING again`));
       return command.promise;
     }

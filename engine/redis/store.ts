@@ -6,6 +6,7 @@ import type { RedisSettings } from '../config/types';
 import { AuthStudioError } from '../errors/registry';
 import { failFastWhenUnresponsive } from './fail-fast';
 import { evalOnServer, LocalScriptQueue, type AtomicScript, type ScriptArg } from './atomic-script';
+import { deleteKeys, execSplitBySlot, scanAll } from './cluster-slots';
 
 /** One command of a batch: its name (an ioredis method) and arguments. */
 export type RedisCommand = [string, ...Array<string | number>];
@@ -171,12 +172,25 @@ export class RedisStore {
   async batch(commands: RedisCommand[], atomic = false): Promise<unknown[]> {
     const c = this.client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
     if (this.settings.mode === 'mock') return Promise.all(commands.map(([cmd, ...args]) => c[cmd](...args)));
-    const p = (atomic ? this.client.multi() : this.client.pipeline()) as unknown as Record<string, (...args: unknown[]) => unknown> & { exec(): Promise<Array<[Error | null, unknown]> | null> };
-    for (const [cmd, ...args] of commands) p[cmd](...args);
-    const res = await p.exec();
-    if (!res) throw new AuthStudioError('AS_ERR_REDIS', 'the Redis transaction was aborted');
+    // on a Redis Cluster one MULTI per hash slot (cluster-slots.ts)
+    const res = await execSplitBySlot(this.client, commands, atomic);
     for (const [err] of res) if (err) throw err;
     return res.map(([, v]) => v);
+  }
+
+  /** DEL of several keys (one DEL per hash slot on a Redis Cluster); how many were removed. */
+  deleteKeys(keys: string[]): Promise<number> {
+    return deleteKeys(this.client, keys);
+  }
+
+  /**
+   * The keys matching a SCAN pattern written as scripts name keys (the key prefix is added to the pattern and
+   * stripped from the answers); every master of a Redis Cluster is scanned.
+   */
+  async scanKeys(pattern: string): Promise<string[]> {
+    const prefix = this.settings.prefix ?? '';
+    const keys = await scanAll(this.client, prefix + pattern);
+    return keys.map((k) => (prefix && k.startsWith(prefix) ? k.slice(prefix.length) : k));
   }
 
   /**

@@ -147,7 +147,7 @@ export class RedisBrowser {
     do {
       const page = await this.scanNames({ pattern: '*', cursor, count: 500 });
       cursor = page.cursor;
-      if (page.names.length) deleted += await wrap(store.client.del(...page.names));
+      if (page.names.length) deleted += await wrap(store.deleteKeys(page.names));
     } while (cursor !== '0');
     return { deleted };
   }

@@ -15,6 +15,7 @@ import type { AuthStudioConfig, BackendServerConfig, RedisSettings } from '../co
 import type { SharedCache } from '../lua/services';
 import type { RedisStore } from '../redis/store';
 import { atomicScriptNamed } from '../redis/atomic-script';
+import { execSplitBySlot } from '../redis/cluster-slots';
 import type { AuthRequest } from '../pipeline/auth-request';
 import type { AuthOutcome } from '../pipeline/pipeline';
 import type { StageRecord } from '../pipeline/trace';
@@ -256,8 +257,7 @@ export class PipelineWorkers {
       if (typeof client[m.cmd] !== 'function') throw new Error(`ERR unknown command '${m.cmd}'`);
       return client[m.cmd](...m.args);
     }
-    const p = (m.atomic ? client.multi(m.commands) : client.pipeline(m.commands)) as { exec(): Promise<Array<[Error | null, unknown]> | null> };
-    const res = (await p.exec()) ?? [];
+    const res = await execSplitBySlot(store.client, m.commands, m.atomic);
     return res.map(([err, v]) => [err ? err.message : null, v]);
   }
 

@@ -17,8 +17,11 @@ export interface ServeProcess {
   stop(): Promise<number | null>;
 }
 
-/** Spawn serve on a free port (listen 127.0.0.1:0) and wait for its "authstudio serving" line. */
-export async function spawnServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
+/**
+ * Spawn serve on a free port (listen 127.0.0.1:0) and wait for its "authstudio serving" line (at most
+ * `startTimeoutMs`, default 15 s; tests that start several engines at once on a busy machine give more).
+ */
+export async function spawnServe(args: string[], env: Record<string, string> = {}, startTimeoutMs = 15000): Promise<ServeProcess> {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'authstudio'), 'serve', '--listen', '127.0.0.1:0', ...args], {
     cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -31,8 +34,8 @@ export async function spawnServe(args: string[], env: Record<string, string> = {
     const timer = setTimeout(() => {
       // a server that never said it listens would otherwise outlive the test run
       child.kill('SIGKILL');
-      reject(new Error(`serve did not start in 15 s:\n${err}\n${lines.join('\n')}`));
-    }, 15000);
+      reject(new Error(`serve did not start in ${startTimeoutMs / 1000} s:\n${err}\n${lines.join('\n')}`));
+    }, startTimeoutMs);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`serve exited with ${code} before listening:\n${err}`));

@@ -6,6 +6,8 @@ import { type RedisRunner, errorText, listValues, toNumber, goString, valueArg, 
 import { goRedisFloat } from '../go-number';
 import { cmds } from './redis-commands';
 import { evalUploaded, uploadedScripts, type UploadedScript } from './redis-scripts';
+import { execSplitBySlot } from '../../redis/cluster-slots';
+import type { RedisCommand } from '../../redis/store';
 
 /** One queued command: the client method and its arguments, and how its reply becomes a Lua value. */
 interface PipelineOp {
@@ -190,7 +192,8 @@ export function pipelineCommands(r: RedisRunner): Record<string, HostFunction> {
       const detail = { mode, commands: ops.map((o) => o.method.toUpperCase()).slice(0, 50) };
       return r.run(pool, 'PIPELINE', keys, async (c) => {
         if (!mock) {
-          const res = (await c.pipeline(ops.map((o) => [o.method, ...o.args])).exec()) ?? [];
+          // on a Redis Cluster one pipeline per hash slot, as go-redis' cluster pipeline sends one per node
+          const res = await execSplitBySlot(c, ops.map((o) => [o.method, ...o.args] as RedisCommand), false);
           return res.map(([err, reply], i) => entry(ops[i], err, reply));
         }
         // ioredis-mock: in-process anyway, so run one by one (its pipelines have no EVAL)

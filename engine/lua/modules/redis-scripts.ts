@@ -5,6 +5,35 @@ import type { RedisStore } from '../../redis/store';
 import { checkArg, fail, ret } from '../values';
 import { type RedisRunner, errorText, goString, listValues, notNil } from './redis-runner';
 import { cmds } from './redis-commands';
+import { isCluster } from '../../redis/cluster-slots';
+
+/** The hash tag Nauthilus' Lua redis_run_script gives KEYS on a Redis Cluster (1.10 and 3.0 alike). */
+export const LUA_SCRIPT_HASH_TAG = '{lua-nauthilus}';
+
+/** The span of a key's first "{" up to its first "}" (braces included), when "{" comes first. */
+function tagSpan(key: string): [number, number] | undefined {
+  const open = key.indexOf('{');
+  const close = key.indexOf('}');
+  return open !== -1 && close !== -1 && open < close ? [open, close + 1] : undefined;
+}
+
+/**
+ * KEYS of a script run on a Redis Cluster, as Nauthilus sends them (its EnsureKeysInSameSlot): unchanged when
+ * there is one key or every key already carries the same hash tag; otherwise every key gets `tag`, in place of
+ * its own tag or in front ("<tag>:<key>"). A script that names its keys with one common tag keeps its names.
+ */
+export function keysInOneSlot(keys: string[], tag = LUA_SCRIPT_HASH_TAG): string[] {
+  if (keys.length <= 1) return keys;
+  const tags = keys.map((k) => {
+    const span = tagSpan(k);
+    return span && k.slice(span[0], span[1]);
+  });
+  if (tags[0] !== undefined && tags.every((t) => t === tags[0])) return keys;
+  return keys.map((k) => {
+    const span = tagSpan(k);
+    return span ? k.slice(0, span[0]) + tag + k.slice(span[1]) : `${tag}:${k}`;
+  });
+}
 
 /** A script uploaded by name: its SHA1 and its source (to EVAL when the server forgot it). */
 export interface UploadedScript {
@@ -66,9 +95,12 @@ export function scriptCommands(r: RedisRunner): Record<string, HostFunction> {
       if (name !== '') {
         const uploaded = uploadedScripts(r.host.services.redis).get(name as string);
         if (!uploaded) return Promise.resolve(fail(`could not find script with name ${name as string}`));
-        return r.reply(pool, 'EVALSHA', ks, (c) => evalUploaded(c, uploaded, ks, as), notNil, { script: name });
+        return r.reply(pool, 'EVALSHA', ks, (c) => evalUploaded(c, uploaded, isCluster(c) ? keysInOneSlot(ks) : ks, as), notNil, { script: name });
       }
-      return r.reply(pool, 'EVAL', ks, (c) => cmds(c).eval(script as string, ks.length, ...ks, ...as), notNil);
+      return r.reply(pool, 'EVAL', ks, (c) => {
+        const keys = isCluster(c) ? keysInOneSlot(ks) : ks;
+        return cmds(c).eval(script as string, keys.length, ...keys, ...as);
+      }, notNil);
     },
   };
 }
