@@ -25,6 +25,10 @@ function npm(args) {
 }
 
 function main() {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < 22 || (major === 22 && minor < 12)) {
+    process.stdout.write(`dist: note: electron-builder's rebuild step (@electron/rebuild, node-abi) supports Node 22.12 or newer; this is Node ${process.versions.node}\n`);
+  }
   if (run('building dist/ and renderer/dist/', ...npm(['run', 'build'])) !== 0) return 1;
   const builder = require.resolve('electron-builder/cli.js', { paths: [ROOT] });
   const packaged = run('packaging with electron-builder (Electron is downloaded on first use)', process.execPath, [builder, '--config', 'electron-builder.yml', ...process.argv.slice(2)]);
