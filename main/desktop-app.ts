@@ -92,7 +92,8 @@ export async function startDesktop(
   Menu.setApplicationMenu(Menu.buildFromTemplate(buildMenuTemplate(process.platform, app.getName(), {
     openWorkspaceFolder: () => void shell.openPath(workspace),
     openDocs: () => {
-      const docs = path.join(ROOT, 'docs', 'lua-api.md');
+      // packaged: an extra resource (a file inside app.asar cannot be opened by another program)
+      const docs = path.join(app.isPackaged ? resourcesPath : ROOT, 'docs', 'lua-api.md');
       if (fs.existsSync(docs)) void shell.openPath(docs);
     },
     quit: () => app.quit(),

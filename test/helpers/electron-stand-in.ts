@@ -2,7 +2,7 @@
 // main script (dist/main/electron-main.js) runs in plain Node. It behaves like a packaged app (isPackaged, a
 // resources folder, a user data folder from AS_STAND_IN_RESOURCES / AS_STAND_IN_USER_DATA) and reports what the app
 // did as lines `@stand-in {json}` on stdout: the page it loaded (fetched through the app's own app:// handler),
-// the IPC channels, errors shown, and the exit code. SIGTERM makes the app quit as Electron's would.
+// the IPC channels, the file Help > Lua API Reference opens, errors shown, and the exit code. SIGTERM makes the app quit as Electron's would.
 import fs from 'node:fs';
 import Module from 'node:module';
 
@@ -17,6 +17,8 @@ function report(event: Record<string, unknown>): void {
 const appListeners = new Map<string, Listener[]>();
 const protocolHandlers = new Map<string, ProtocolHandler>();
 const handled: string[] = [];
+type MenuItem = { label?: string; click?: () => void; submenu?: MenuItem[] };
+let menu: MenuItem[] = [];
 (process as NodeJS.Process & { resourcesPath?: string }).resourcesPath = process.env.AS_STAND_IN_RESOURCES;
 
 async function fetchApp(url: string): Promise<{ status: number; type: string | null; bytes: number; text: string }> {
@@ -69,6 +71,9 @@ const electron = {
         preload: { path: this.options.webPreferences.preload, exists: fs.existsSync(this.options.webPreferences.preload) }, sandbox: this.options.webPreferences.sandbox,
         ipc: [...handled].sort(),
       });
+      // what a user does next: Help > Lua API Reference (reported by shell.openPath)
+      const items = (m: MenuItem[]): MenuItem[] => m.flatMap((i) => [i, ...items(i.submenu ?? [])]);
+      items(menu).find((i) => i.label === 'Lua API Reference')?.click?.();
     }
 
     once() {}
@@ -83,8 +88,14 @@ const electron = {
     handle: (scheme: string, handler: ProtocolHandler) => void protocolHandlers.set(scheme, handler),
     registerSchemesAsPrivileged: () => undefined,
   },
-  Menu: { buildFromTemplate: (t: unknown) => t, setApplicationMenu: () => undefined },
-  shell: { openPath: async () => '', openExternal: async () => undefined },
+  Menu: { buildFromTemplate: (t: MenuItem[]) => t, setApplicationMenu: (m: MenuItem[]) => { menu = m; } },
+  shell: {
+    openPath: async (p: string) => {
+      report({ event: 'open-path', path: p, exists: fs.existsSync(p) });
+      return '';
+    },
+    openExternal: async () => undefined,
+  },
   dialog: { showErrorBox: (title: string, content: string) => report({ event: 'error-box', title, content }) },
 };
 

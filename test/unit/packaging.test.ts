@@ -121,11 +121,12 @@ test('issue 17: after the build every path electron-builder.yml packages exists'
     assert.ok(files.includes(needed), `${needed} is packaged`);
   }
   assert.ok(!files.some((f) => f.startsWith('dist/test/') || f.endsWith('.map')), 'tests and source maps stay out');
-  for (const r of config.extraResources ?? []) assert.ok(fs.statSync(path.join(ROOT, r.from)).isDirectory(), `extra resource ${r.from}`);
+  for (const r of config.extraResources ?? []) assert.ok(fs.existsSync(path.join(ROOT, r.from)), `extra resource ${r.from}`);
+  assert.ok((config.extraResources ?? []).some((r) => r.from === 'docs/lua-api.md'), 'the Lua API reference the Help menu opens is a real file');
   for (const u of config.asarUnpack ?? []) assert.ok(fs.existsSync(path.join(ROOT, u.replace(/\/\*\*.*$/, ''))), `asarUnpack ${u}`);
 });
 
-test('issue 17: the packaged main process starts against a stand-in of Electron: sample workspace copied, page and preload served, logins answered', async () => {
+test('issue 17: the packaged main process starts against a stand-in of Electron: sample workspace copied, page and preload served, Lua API reference opened, logins answered', async () => {
   ensureRendererBuilt();
   const config = await loadBuilderConfig();
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'as-packaged-'));
@@ -141,6 +142,7 @@ test('issue 17: the packaged main process starts against a stand-in of Electron:
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(app, 'node_modules'), 'dir');
     for (const r of config.extraResources ?? []) {
       const skip = (r.filter ?? []).filter((f) => f.startsWith('!')).map((f) => patternRegExp(f.slice(1)));
+      fs.mkdirSync(path.dirname(path.join(resources, r.to)), { recursive: true });
       fs.cpSync(path.join(ROOT, r.from), path.join(resources, r.to), { recursive: true, filter: (src) => !skip.some((re) => re.test(path.relative(path.join(ROOT, r.from), src).split(path.sep).join('/'))) });
     }
     const child = spawn(process.execPath, ['-r', STAND_IN, path.join(app, config.extraMetadata!.main!), '--listen', '127.0.0.1:0'], {
@@ -184,6 +186,8 @@ test('issue 17: the packaged main process starts against a stand-in of Electron:
       assert.equal(loaded.sandbox, true);
       assert.deepEqual(loaded.ipc, [...CALL_CHANNELS].sort());
       assert.ok(fs.existsSync(path.join(userData, 'workspace', 'authstudio.yml')), 'first start copies the sample workspace to the user data folder');
+      const docs = await waitFor('open-path');
+      assert.deepEqual(docs, { event: 'open-path', path: path.join(resources, 'docs', 'lua-api.md'), exists: true }, 'Help > Lua API Reference opens a real file');
       const listen = new URL(loaded.url).searchParams.get('listen')!;
       const res = await fetch(`http://${listen}/api/v1/auth/json`, {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'alice', password: 'alice-secret', client_ip: '198.51.100.7' }),
