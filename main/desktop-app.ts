@@ -17,7 +17,7 @@ import { denyPermissions, guardNavigation, isAppUrl } from './navigation-guard';
 import { buildWindowOptions, unsafeWindowOptions } from './window-options';
 
 const ROOT = path.join(__dirname, '..', '..');
-/** The built renderer (extra resource `renderer/dist` in a package). */
+/** The built renderer (inside app.asar in a package, next to dist/). */
 const RENDERER_DIST = path.join(ROOT, 'renderer', 'dist');
 const PRELOAD = path.join(__dirname, 'preload.bundle.js');
 const DEFAULT_LISTEN = '127.0.0.1:9080';
