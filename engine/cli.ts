@@ -14,6 +14,10 @@ import { DOVECOT_OPTIONS, dovecotCommand } from './dovecot/cli-command';
 import { UPGRADE_USAGE, dovecotUpgradeCommand } from './dovecot/upgrade-command';
 import { CONVERT_USAGE, runConvert } from './config/convert/convert-cli';
 import { BACKEND_COMMANDS, type BackendCommand } from './pipeline/backend-commands';
+import { addressError, claimablePort, listenErrorCode } from './listen-address';
+import { LOG_FORMAT_HELP, chooseLogFormat, logSink } from './log-output';
+
+const NEXT_FREE_PORT_HELP = 'when the --listen port is in use, take the next free one (up to 20 further) instead of stopping';
 
 const SERVE: Record<string, OptionSpec> = {
   config: { type: 'string', required: true, description: 'the YAML config (e.g. lua-plugins.d/authstudio.yml)' },
@@ -21,6 +25,8 @@ const SERVE: Record<string, OptionSpec> = {
   redis: { type: 'string', description: '"mock" for the embedded Redis or a redis:// URL' },
   workers: { type: 'string', description: 'pipeline worker threads that run every script: "auto" (default: one per core, at least one) or a number; 0 runs scripts on the HTTP thread (a runaway script then stalls every request)' },
   'shutdown-timeout': { type: 'string', description: 'after SIGTERM/SIGINT, how long requests and post actions may still run (default 10s); what is left then is abandoned and the process exits' },
+  'next-free-port': { type: 'boolean', description: NEXT_FREE_PORT_HELP },
+  'log-format': { type: 'string', description: LOG_FORMAT_HELP },
 };
 
 /** Default for serve --shutdown-timeout: twice the default Redis command timeout, so in-flight requests can end. */
@@ -49,6 +55,15 @@ const STUDIO: Record<string, OptionSpec> = {
   redis: { type: 'string', description: '"mock" or a redis:// URL for this run (default: the saved studio choice, else the config)' },
   import: { type: 'string', description: 'first import this Nauthilus 1.x config and its scripts into --workspace (a new folder)' },
   'scripts-root': { type: 'string', description: 'with --import: where the scripts named by absolute paths are on this machine' },
+  'next-free-port': { type: 'boolean', description: NEXT_FREE_PORT_HELP },
+  'log-format': { type: 'string', description: LOG_FORMAT_HELP },
+};
+/** `start` (`npm start`) when the desktop app cannot run: the studio in a browser, sample workspace, embedded Redis. */
+const START: Record<string, OptionSpec> = {
+  listen: { type: 'string', description: 'HOST:PORT for the auth endpoints and the studio (default: AUTHSTUDIO_LISTEN, else 127.0.0.1:9080)' },
+  'next-free-port': { type: 'boolean', description: NEXT_FREE_PORT_HELP },
+  workspace: { type: 'string', description: 'workspace folder with authstudio.yml (default: the bundled lua-plugins.d/)' },
+  'log-format': { type: 'string', description: LOG_FORMAT_HELP },
 };
 const EXPORT: Record<string, OptionSpec> = {
   config: { type: 'string', required: true, description: 'the workspace config (authstudio.yml)' },
@@ -58,19 +73,39 @@ const EXPORT: Record<string, OptionSpec> = {
   format: { type: 'string', description: 'layout of the exported nauthilus.yml: 1.x or 3.x (default: the workspace\'s own); what the other layout cannot express is listed' },
 };
 
+/** Every command, its options and what it does (for `--help`). */
+const COMMANDS: Record<string, { spec?: Record<string, OptionSpec>; usageText?: string; summary: string }> = {
+  start: { spec: START, summary: 'the desktop app when Electron can run here, otherwise the studio for your browser on the sample workspace with the embedded Redis (what `npm start` runs)' },
+  studio: { spec: STUDIO, summary: 'the studio: auth endpoints, studio API and UI on one listener, for a workspace folder' },
+  serve: { spec: SERVE, summary: 'the auth engine alone (Nauthilus-compatible HTTP endpoints) for a config file' },
+  check: { spec: CHECK, summary: 'validate a config and its scripts without starting anything' },
+  simulate: { spec: SIMULATE, summary: 'run one login through the pipeline in-process and print the decision and the per-stage trace' },
+  export: { spec: EXPORT, summary: 'write a production bundle (nauthilus.yml and the scripts) for Nauthilus' },
+  convert: { usageText: CONVERT_USAGE, summary: 'turn a Nauthilus 1.x config into the 3.x layout (or back), naming what could not be carried over' },
+  dovecot: { spec: DOVECOT_OPTIONS, summary: 'run a Dovecot Lua passdb/userdb script in the harness (2.3 or 2.4) and print status and fields' },
+  'dovecot upgrade': { usageText: UPGRADE_USAGE, summary: 'rewrite a Dovecot 2.3 Lua script for Dovecot 2.4 and list what changed' },
+};
+
+const usageOf = (name: string): string => COMMANDS[name].usageText ?? usage(name, COMMANDS[name].spec!);
+
 /** Entry point; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    // `authstudio <command> --help` prints that command's usage and starts nothing
+    if (command !== undefined && COMMANDS[command] && rest.some((a) => a === '--help' || a === '-h')) {
+      process.stdout.write(commandHelp(command === 'dovecot' && rest[0] === 'upgrade' ? 'dovecot upgrade' : command));
+      return 0;
+    }
     switch (command) {
       case 'serve':
         return await serve(parseArgs(rest, SERVE, 'serve'));
       case 'start': {
         // `npm start` without the desktop app (bin/authstudio tries Electron first): the studio on the bundled
         // workspace with the embedded Redis, opened in a browser when one can be started
-        const listen = process.env.AUTHSTUDIO_LISTEN ?? STUDIO_DEFAULT_LISTEN;
-        printTryIt(listen);
-        return await runStudio({ open: true, redis: 'mock', listen });
+        const args = parseArgs(rest, START, 'start');
+        const listen = (args.listen as string | undefined) ?? process.env.AUTHSTUDIO_LISTEN ?? STUDIO_DEFAULT_LISTEN;
+        return await runStudio({ ...args, open: true, redis: 'mock', listen }, process.env, { command: 'start', onListening: printTryIt });
       }
       case 'check':
         return await check(parseArgs(rest, CHECK, 'check'));
@@ -89,6 +124,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'help':
       case '--help':
       case '-h':
+        if (command === 'help' && rest[0] && COMMANDS[rest[0]]) {
+          process.stdout.write(commandHelp(rest[0]));
+          return 0;
+        }
         process.stdout.write(helpText());
         return command === undefined ? 2 : 0;
       default:
@@ -100,19 +139,20 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+function commandHelp(command: string): string {
+  const c = COMMANDS[command];
+  const text = c.usageText ? `authstudio ${command}: ${c.summary}\n${c.usageText}` : usage(command, c.spec!).replace(/^authstudio \S+/, (head) => `${head}: ${c.summary}`);
+  return `${text}\n  --help  print this help and exit\n`;
+}
+
 function helpText(): string {
   return [
     'AuthStudio: a Nauthilus-compatible auth engine for Lua-scripted mail authentication.',
     '',
-    usage('serve', SERVE),
-    usage('check', CHECK),
-    usage('simulate', SIMULATE),
-    usage('studio', STUDIO),
-    usage('export', EXPORT),
-    CONVERT_USAGE,
-    usage('dovecot', DOVECOT_OPTIONS),
-    UPGRADE_USAGE,
-    'authstudio start   (the desktop app, or the studio on the bundled sample workspace and the embedded Redis in a browser)',
+    'Commands (`authstudio COMMAND --help` or `authstudio help COMMAND` for one):',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(16)} ${c.summary}`),
+    '',
+    ...Object.keys(COMMANDS).map(usageOf),
     '',
   ].join('\n');
 }
@@ -132,13 +172,26 @@ function reportFatal(e: unknown): number {
 
 async function serve(args: Record<string, string | boolean | undefined>): Promise<number> {
   const config = loadConfigFile(String(args.config), { redisOverride: args.redis as string | undefined, listenOverride: args.listen as string | undefined });
-  const logger = pino({ level: config.server.logLevel });
-  for (const w of config.warnings ?? []) logger.warn({ code: w.code, path: w.path, line: w.location?.line }, w.message);
+  const logFormat = chooseLogFormat(args['log-format'], process.stdout, 'serve');
   const workers = workerCount(args.workers as string | undefined);
   const shutdownMs = shutdownTimeout(args['shutdown-timeout'] as string | undefined);
-  const engine = await AuthEngine.create(config, { logger, workers });
+  // a taken port is reported before the engine starts or anything is logged
+  const port = await claimablePort(config.server.host, config.server.port, { nextFree: args['next-free-port'] === true, command: 'serve' });
+  const logger = logFormat === 'json' ? pino({ level: config.server.logLevel }) : pino({ level: config.server.logLevel }, logSink(logFormat, process.stdout));
+  for (const w of config.warnings ?? []) logger.warn({ code: w.code, path: w.path, line: w.location?.line }, w.message);
+  // readable logs: the worker threads' lines go through this logger (as JSON they go straight to stdout)
+  const engine = await AuthEngine.create(config, { logger, workers, forwardWorkerLogs: logFormat !== 'json' });
   const app = await buildHttpApp(engine);
-  const address = await app.listen({ host: config.server.host, port: config.server.port });
+  let address: string;
+  try {
+    address = await app.listen({ host: config.server.host, port });
+  } catch (e) {
+    const code = listenErrorCode(e);
+    await app.close().catch(() => undefined);
+    await engine.close().catch(() => undefined);
+    throw code ? addressError(config.server.host, port, code, 'serve') : e;
+  }
+  if (port !== config.server.port) logger.warn({ asked: config.server.port, address }, 'the asked port is in use: listening on the next free port (--next-free-port)');
   logger.info({ address, config: config.file, redis: config.server.redis.mode, workers }, 'authstudio serving');
   if (workers === 0) logger.warn('--workers 0: scripts run on the HTTP thread; a script stuck in a long C call (string.find) stalls every request until it ends');
   let stopping = false;
@@ -214,8 +267,9 @@ function reloadError(e: unknown): string {
   return isAuthStudioError(e) ? e.format() : String((e as Error)?.message ?? e);
 }
 
-function printTryIt(listen: string): void {
-  const base = `http://${listen}`;
+/** The `start` banner, printed once the studio listens (never when the port is taken). */
+function printTryIt(address: string): void {
+  const base = address.replace(/\/$/, '');
   process.stdout.write([
     '',
     `AuthStudio studio: ${base}/  (the sample workspace lua-plugins.d/ with the embedded Redis; open it in a browser)`,

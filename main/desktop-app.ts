@@ -17,7 +17,7 @@ import { denyPermissions, guardNavigation, isAppUrl } from './navigation-guard';
 import { buildWindowOptions, unsafeWindowOptions } from './window-options';
 
 const ROOT = path.join(__dirname, '..', '..');
-/** The built renderer (extra resource `renderer/dist` in a package). */
+/** The built renderer (inside app.asar in a package, next to dist/). */
 const RENDERER_DIST = path.join(ROOT, 'renderer', 'dist');
 const PRELOAD = path.join(__dirname, 'preload.bundle.js');
 const DEFAULT_LISTEN = '127.0.0.1:9080';
@@ -92,7 +92,8 @@ export async function startDesktop(
   Menu.setApplicationMenu(Menu.buildFromTemplate(buildMenuTemplate(process.platform, app.getName(), {
     openWorkspaceFolder: () => void shell.openPath(workspace),
     openDocs: () => {
-      const docs = path.join(ROOT, 'docs', 'lua-api.md');
+      // packaged: an extra resource (a file inside app.asar cannot be opened by another program)
+      const docs = path.join(app.isPackaged ? resourcesPath : ROOT, 'docs', 'lua-api.md');
       if (fs.existsSync(docs)) void shell.openPath(docs);
     },
     quit: () => app.quit(),

@@ -1,5 +1,5 @@
 // `npm start` / `authstudio start`: the desktop app when Electron's binary is there and a display is available,
-// otherwise a message saying why (bin/authstudio then runs `authstudio start`, the studio in a browser).
+// otherwise one line saying which of the two is missing and what runs instead (bin/authstudio then runs `authstudio start`, the studio in a browser).
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -7,21 +7,25 @@ import { spawn } from 'node:child_process';
 /** Where Electron is, or why it cannot be used here. */
 export type ElectronLookup = { binary: string } | { reason: string };
 
+/** What to do about a missing Electron (its install script downloads the binary from Electron's releases). */
+const HOW_TO_GET_ELECTRON = 'run `npm install electron` where Electron\'s release downloads are reachable, or set ELECTRON_MIRROR';
+
 /**
- * Find Electron's binary. The `electron` package (an optional dependency) exports the binary's path, and throws
- * when its download failed; `resolve` is require for tests.
+ * Find Electron's binary, then a display for it. The `electron` package (an optional dependency) exports the
+ * binary's path and throws when its download failed; `resolve` is require for tests. A missing binary is reported
+ * as such even without a display: it is the first thing to fix.
  */
 export function findElectron(env: NodeJS.ProcessEnv = process.env, platform = process.platform, resolve: (id: string) => unknown = require): ElectronLookup {
   if (env.AUTHSTUDIO_NO_ELECTRON) return { reason: 'AUTHSTUDIO_NO_ELECTRON is set' };
-  if (platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY) return { reason: 'there is no display (DISPLAY and WAYLAND_DISPLAY are unset)' };
   let binary: unknown;
   try {
     binary = resolve('electron');
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException)?.code === 'MODULE_NOT_FOUND';
-    return { reason: missing ? 'the optional electron package is not installed' : `Electron's binary is missing (${String((e as Error)?.message ?? e).split('\n')[0]})` };
+    return { reason: missing ? `Electron is not installed (the optional electron package is missing: ${HOW_TO_GET_ELECTRON})` : `Electron's binary is missing (${String((e as Error)?.message ?? e).split('\n')[0]}: ${HOW_TO_GET_ELECTRON})` };
   }
-  if (typeof binary !== 'string' || !fs.existsSync(binary)) return { reason: "Electron's binary was not downloaded" };
+  if (typeof binary !== 'string' || !fs.existsSync(binary)) return { reason: `Electron's binary was not downloaded (${HOW_TO_GET_ELECTRON})` };
+  if (platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY) return { reason: 'there is no display (DISPLAY and WAYLAND_DISPLAY are unset)' };
   return { binary };
 }
 
@@ -35,7 +39,7 @@ export const ELECTRON_MAIN = path.join(__dirname, 'electron-main.js');
 export function launchDesktop(args: string[], out: { write(s: string): unknown } = process.stdout): boolean {
   const found = findElectron();
   if ('reason' in found) {
-    out.write(`authstudio: the desktop app is not available (${found.reason}): starting the studio for your browser instead.\n`);
+    out.write(`authstudio: no desktop app: ${found.reason}. Starting the studio for your browser instead (the same studio, served over HTTP).\n`);
     return false;
   }
   const child = spawn(found.binary, [ELECTRON_MAIN, ...args], { stdio: 'inherit' });

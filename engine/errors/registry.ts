@@ -44,6 +44,7 @@ export const ERRORS = {
   AS_ERR_FILE_CONFLICT: { status: 409, summary: 'The file changed on disk since it was opened; saving would overwrite that change.' },
   AS_ERR_STUDIO_UNREACHABLE: { status: 503, summary: 'The studio server cannot be reached (the client could not connect).' },
   AS_ERR_CLI_USAGE: { status: 400, summary: 'The command line is incomplete or names an unknown option.' },
+  AS_ERR_ADDRESS_IN_USE: { status: 500, summary: 'The address the server should listen on is taken by another process, or may not be used.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

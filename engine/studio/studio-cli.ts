@@ -3,6 +3,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { parseHostPort } from '../config/net';
 import { AuthStudioError } from '../errors/registry';
+import { addressError, claimablePort, formatHostPort, listenErrorCode } from '../listen-address';
+import { chooseLogFormat, logSink } from '../log-output';
 import { studioTokenProblem } from '../http/studio-guard';
 import { exportBundle } from './export';
 import { importNauthilusConfig } from './import';
@@ -23,17 +25,24 @@ export function isLoopbackHost(host: string): boolean {
  * `authstudio studio`: one listener for the auth endpoints, the studio API (and the UI). Loopback by default;
  * any other address needs a token so that nobody else on the network can rewrite the scripts.
  */
-export async function runStudio(args: Args, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const listen = (args.listen as string | undefined) ?? STUDIO_DEFAULT_LISTEN;
-  const hp = parseHostPort(listen, { allowPortZero: true });
-  if (typeof hp === 'string') throw new AuthStudioError('AS_ERR_CLI_USAGE', `studio: --listen "${listen}" is not HOST:PORT: ${hp}`);
+export async function runStudio(
+  args: Args, env: NodeJS.ProcessEnv = process.env, opts: { command?: string; onListening?: (address: string) => void } = {},
+): Promise<number> {
+  const command = opts.command ?? 'studio';
+  const asked = (args.listen as string | undefined) ?? STUDIO_DEFAULT_LISTEN;
+  const hp = parseHostPort(asked, { allowPortZero: true });
+  if (typeof hp === 'string') throw new AuthStudioError('AS_ERR_CLI_USAGE', `${command}: --listen "${asked}" is not HOST:PORT: ${hp}`);
+  const logFormat = chooseLogFormat(args['log-format'], process.stdout, command);
   const source = typeof args.token === 'string' ? '--token' : 'AUTHSTUDIO_TOKEN';
   const token = (args.token as string | undefined) ?? (env.AUTHSTUDIO_TOKEN || undefined);
   const weak = token === undefined ? undefined : studioTokenProblem(token, source);
   if (weak) throw new AuthStudioError('AS_ERR_CLI_USAGE', `studio: ${weak}`);
   if (!isLoopbackHost(hp.host) && !token) {
-    throw new AuthStudioError('AS_ERR_CLI_USAGE', `studio: listening on ${listen} would let other machines edit and run scripts: pass --token (or set AUTHSTUDIO_TOKEN), or listen on 127.0.0.1`);
+    throw new AuthStudioError('AS_ERR_CLI_USAGE', `${command}: listening on ${asked} would let other machines edit and run scripts: pass --token (or set AUTHSTUDIO_TOKEN), or listen on 127.0.0.1`);
   }
+  // a taken port is reported before anything is imported, started or printed
+  const port = await claimablePort(hp.host, hp.port, { nextFree: args['next-free-port'] === true, command });
+  const listen = formatHostPort(hp.host, port);
   let workspace = path.resolve((args.workspace as string | undefined) ?? BUNDLED_WORKSPACE);
   if (typeof args.import === 'string') {
     if (args.workspace === undefined) throw new AuthStudioError('AS_ERR_CLI_USAGE', 'studio: --import needs --workspace DIR (a new folder for the imported files)');
@@ -41,9 +50,19 @@ export async function runStudio(args: Args, env: NodeJS.ProcessEnv = process.env
     process.stdout.write(`imported ${report.files.length} files into ${report.workspace}${report.missing.length ? `; missing: ${report.missing.join(', ')}` : ''}${report.refused?.length ? `; refused (outside the imported folder and --scripts-root): ${report.refused.join(', ')}` : ''}\n`);
     workspace = report.workspace;
   }
-  const studio = await openStudio({ workspace, listen, redis: args.redis as string | undefined, echoLogs: process.stdout, token, env });
-  const address = await studio.app.listen({ host: studio.engine.config.server.host, port: studio.engine.config.server.port });
+  const studio = await openStudio({ workspace, listen, redis: args.redis as string | undefined, echoLogs: logSink(logFormat, process.stdout), token, env });
+  let address: string;
+  try {
+    address = await studio.app.listen({ host: studio.engine.config.server.host, port: studio.engine.config.server.port });
+  } catch (e) {
+    // taken between the check and now (another process was quicker)
+    const code = listenErrorCode(e);
+    await studio.close().catch(() => undefined);
+    throw code ? addressError(hp.host, port, code, command) : e;
+  }
   studio.logger.info({ address, workspace: studio.workspace.root, studio_api: `${address}/api/studio`, token: token ? 'required' : 'per launch (the studio page gets it from /api/studio/session)' }, 'authstudio studio ready');
+  if (port !== hp.port) studio.logger.warn({ asked: formatHostPort(hp.host, hp.port), address }, 'the asked port is in use: listening on the next free port (--next-free-port)');
+  opts.onListening?.(address);
   if (args.open) openBrowser(address);
   await new Promise<void>((resolve) => {
     let stopping = false;
