@@ -116,7 +116,7 @@ const BRUTE_FORCE: Layout = {
     ...same('custom_tolerations', 'tolerate_ttl', 'tolerate_percent', 'min_tolerate_percent', 'max_tolerate_percent', 'adaptive_toleration', 'scale_factor'),
     ...ignored('rwp_window', 'rwp_allowed_unique_hashes', 'pw_history_for_known_accounts'),
   },
-  required: ['buckets'],
+  // Nauthilus 3.0 requires buckets (validate:"required"); a file without them is warned about (nauthilus3-layout.ts)
 };
 
 const RBL: Layout = {
@@ -153,7 +153,10 @@ const AUTH = (features: Rule, services: Rule, backendOrder: CustomApply): Rule =
     rbl: mapTo('realtime_blackhole_lists', RBL),
     relay_domains: mapTo('relay_domains', { keys: { static: to('static'), allowlist: to('soft_whitelist') }, required: ['static'] }),
     brute_force: mapTo('brute_force', BRUTE_FORCE),
-    lua: group({ hooks: itemsTo('lua.custom_hooks', HOOK) }),
+    lua: group({
+      hooks: itemsTo('lua.custom_hooks', HOOK),
+      actions: unsupported('not a key of Nauthilus 3.x (it reads Lua actions from auth.policy.obligation_targets.lua.actions and ignores this one): ignored'),
+    }),
   }),
   services: group({
     enabled: services,

@@ -89,7 +89,8 @@ export interface BasicAuthConfig { enabled: boolean; username: string; password:
 export interface JwtUser { username: string; password: string; roles: string[] }
 export interface JwtConfig { enabled: boolean; secretKey: string; tokenExpirySec: number; refreshToken: boolean; users: JwtUser[] }
 
-export type BackendKind = 'cache' | 'lua';
+/** `test` is Nauthilus 3.x's in-memory backend (auth.backends.order only). */
+export type BackendKind = 'cache' | 'lua' | 'test';
 
 export interface ServerConfig {
   /** host and port to listen on (`address: 127.0.0.1:9080`). */

@@ -25,6 +25,7 @@ import type { BuiltinCheck, BackendOutcome, PasswordCache } from './extensions';
 import { applyFilterBackend, filterBackendState } from './filter-backend';
 import type { PolicySnapshot } from '../policy/registry';
 import { PolicyRun, policyAfterDecide, policyPreAuth } from './policy-stage';
+import { TestBackend } from './test-backend';
 
 export type Decision = 'ok' | 'fail' | 'tempfail';
 
@@ -94,6 +95,8 @@ export class AuthPipeline {
   private readonly inFlightPost = new Map<Promise<unknown>, CallContext>();
   /** Set when shutdown abandoned post actions: those still queued do not start. */
   private postAbandoned = false;
+  /** Nauthilus 3.x's in-memory `test` backend: its users outlive config reloads. */
+  readonly testBackend = new TestBackend();
 
   constructor(deps: PipelineDeps) {
     this.deps = deps;
@@ -341,6 +344,13 @@ export class AuthPipeline {
         }
         continue;
       }
+      if (kind === 'test') {
+        // Nauthilus 3.0 core/test_backend.go: every name is found, the first password it logs in with sticks
+        result = this.testBackend.passDb('default', state.req.fields.username, state.req.fields.password, state.req.mode === 'no-auth');
+        result.backend = 'test';
+        state.out.trace.push({ stage: 'backend', name: 'test', duration_ms: 0, result: result.authenticated ? 'authenticated' : result.user_found ? 'not_authenticated' : 'user_not_found', logs: {} });
+        break;
+      }
       const pool = state.pools.backends.get(backendName);
       // optional Lua backends are further worker pools running the same backend script
       const script = config.lua.config.backendScript;
@@ -467,6 +477,12 @@ export class AuthPipeline {
   }
 
   private async listAccounts(state: StageState): Promise<void> {
+    if (state.config.server.backends.find((k) => k !== 'cache') === 'test') {
+      state.out.accounts = this.testBackend.accounts('default');
+      state.out.trace.push({ stage: 'backend', name: 'test', duration_ms: 0, result: `${state.out.accounts.length} accounts`, logs: {} });
+      state.out.decision = 'ok';
+      return;
+    }
     const pool = state.pools.backends.get('default');
     const script = state.config.lua.config.backendScript;
     if (!pool || !script) {
