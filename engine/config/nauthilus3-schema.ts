@@ -171,9 +171,8 @@ const AUTH = (features: Rule, services: Rule, backendOrder: CustomApply): Rule =
     }),
     obligation_targets: group({ lua: group({ actions: itemsTo('lua.actions', { keys: same('type', 'name', 'script_path') }) }) }),
     // read by engine/policy/config.ts from the same nodes
-    ...ignored('report', 'mode', 'default_policy', 'registry_scripts', 'request_headers', 'attribute_exports', 'checks', 'policies'),
+    ...ignored('report', 'mode', 'default_policy', 'registry_scripts', 'request_headers', 'attribute_exports', 'checks', 'policies', 'scheduler_guards'),
     sets: group({ networks: IGNORE, strings: IGNORE, time_windows: IGNORE }),
-    scheduler_guards: unsupported(`${POLICY_WHY}: scheduler guards (checks always run)`),
     request_metadata: unsupported(`${POLICY_WHY}: gRPC request metadata (AuthStudio serves HTTP only)`),
     localization: unsupported(`${POLICY_WHY}: localized response messages`),
   }),

@@ -24,7 +24,7 @@ import { roundMs, type StageRecord } from './trace';
 import type { BuiltinCheck, BackendOutcome, PasswordCache } from './extensions';
 import { applyFilterBackend, filterBackendState } from './filter-backend';
 import type { PolicySnapshot } from '../policy/registry';
-import { PolicyRun, policyAfterDecide, policyPreAuth } from './policy-stage';
+import { PolicyRun, authStateOf, policyAfterDecide, policyPreAuth } from './policy-stage';
 import { TestBackend } from './test-backend';
 
 export type Decision = 'ok' | 'fail' | 'tempfail';
@@ -192,9 +192,10 @@ export class AuthPipeline {
       if (await this.runCheck(check, state)) return;
     }
     // Nauthilus 1.10 (core/rest.go ProcessFeatures, core/features.go isLocalOrEmptyIP): features, Lua and built-in,
-    // are skipped for no-auth requests and for an empty or local client address
+    // are skipped for no-auth requests and for an empty or local client address. Nauthilus 3.0 dropped the address
+    // rule (a deployment says which checks a local client skips with scheduler guards); no-auth still skips them.
     const builtin = state.checks.filter((c) => c.phase === 'after_features');
-    if (state.req.mode === 'auth' && !isLocalOrEmptyIp(state.req.fields.client_ip)) {
+    if (state.req.mode === 'auth' && (isNauthilus3(state.config) || !isLocalOrEmptyIp(state.req.fields.client_ip))) {
       const features = await this.runFeatures(state);
       if (features === 'decided') return;
       // core/features.go HandleFeatures: an abort without a trigger skips the built-in features
@@ -240,6 +241,14 @@ export class AuthPipeline {
   /** Returns true when the check decided the request. */
   private async runCheck(check: BuiltinCheck, state: StageState): Promise<boolean> {
     const t0 = performance.now();
+    // Nauthilus 3.0 (core/policy_collection.go policyCheckScheduled): the check configured for this control may be
+    // skipped by its run_if or a scheduler guard; then it neither runs nor records a fact
+    const scheduled = state.policy && state.req.mode === 'auth' ? state.policy.scheduler.builtin(check.name, authStateOf(state)) : undefined;
+    if (scheduled && !scheduled.run) {
+      state.out.trace.push({ stage: check.stage, name: check.name, duration_ms: 0, result: `skipped (${scheduled.check.reason}; check ${scheduled.check.name})`, logs: {} });
+      check.skipped?.(state);
+      return false;
+    }
     const r = await check.run(state);
     state.policy?.recordCheck(check, r, state.req.fields.username);
     if (!r) return false;
@@ -281,7 +290,7 @@ export class AuthPipeline {
     let triggered = false;
     let abort = false;
     const status = new StageStatus(state.call);
-    for (const feature of state.config.lua.features) {
+    for (const feature of this.scheduledSources('environment', state.config.lua.features, 'feature', state)) {
       const r = await runLuaStage(pool, 'feature', feature.name, chunkName(feature.script), 'feature', stageRequest(state), state.call, state.timeout);
       state.out.trace.push(r.record);
       status.settle(r.record);
@@ -418,7 +427,8 @@ export class AuthPipeline {
     }));
     const noAuth = state.req.mode === 'no-auth';
     const authenticated = state.base.authenticated === true;
-    const filters = state.config.lua.filters.filter((f) => (noAuth ? f.whenNoAuth : authenticated ? f.whenAuthenticated : f.whenUnauthenticated));
+    const byWhen = state.config.lua.filters.filter((f) => (noAuth ? f.whenNoAuth : authenticated ? f.whenAuthenticated : f.whenUnauthenticated));
+    const filters = this.scheduledSources('subject', byWhen, 'filter', state, state.config.lua.filters);
     let rejected = false;
     const status = new StageStatus(state.call);
     for (const filter of filters) {
@@ -446,6 +456,20 @@ export class AuthPipeline {
       state.base.authenticated = false;
     }
     applyFilterBackend(backend, state.out, !rejected);
+  }
+
+  /**
+   * The Lua sources of a kind to run. Nauthilus 3.0 (policy/collection/scripts.go ScriptPlan): once a check of their
+   * type is in the request's plan, the sources its checks name run, in `after` order, whatever the request mode
+   * (`all`: every configured source); skipped ones get a trace record saying why. Otherwise `fallback` as before.
+   */
+  private scheduledSources<T extends { name: string }>(kind: 'environment' | 'subject', fallback: T[], stage: 'feature' | 'filter', state: StageState, all: T[] = fallback): T[] {
+    const plan = state.policy?.scheduler.scripts(kind, authStateOf(state));
+    if (!plan) return fallback;
+    for (const s of plan.skipped) {
+      state.out.trace.push({ stage, name: s.source ?? s.name, duration_ms: 0, result: `skipped (${s.reason}; check ${s.name})`, logs: {} });
+    }
+    return plan.run.map((name) => all.find((x) => x.name === name)).filter((x): x is T => x !== undefined);
   }
 
   /** Run every action of a type in order; their results never change the decision. */

@@ -6,8 +6,9 @@ import { bool, def, list, oneOf, opt, str, struct } from '../config/schema';
 import { scriptPath } from '../config/script-paths';
 import type { Val } from '../config/yaml-source';
 import { AuthStudioError } from '../errors/registry';
+import { checkDependencies, parseSchedulerGuards } from './schedule-config';
 import {
-  BUILTIN_DEFAULT_SET, CHECK_TYPES, DECISIONS, LUA_DISPATCH_ACTIONS, OBLIGATIONS, OPERATIONS, OPERATORS, STAGES, identifierSegment,
+  BUILTIN_DEFAULT_SET, CHECK_TYPE_OPERATIONS, CHECK_TYPES, DECISIONS, LUA_DISPATCH_ACTIONS, OBLIGATIONS, OPERATIONS, OPERATORS, STAGES, identifierSegment,
   type Condition, type Effect, type Operator, type PolicyCheck, type PolicyConfig, type PolicyOperation, type PolicyRule,
 } from './types';
 
@@ -24,7 +25,7 @@ export function parsePolicy(v: Val, opts: { v31?: boolean; plugins?: boolean; wa
   const before = v.ctx.errors.length;
   const out: PolicyConfig = {
     mode: 'enforce', defaultPolicy: BUILTIN_DEFAULT_SET, networks: {}, timeWindows: {}, strings: {}, registryScripts: [], attributeExports: [], requestHeaders: [],
-    checks: [], policies: [], environmentSources: [], subjectSources: [], pluginAttributes: opts.plugins ?? false,
+    checks: [], schedulerGuards: {}, policies: [], environmentSources: [], subjectSources: [], pluginAttributes: opts.plugins ?? false,
   };
   const lua = v.child('attribute_sources')?.child('lua');
   for (const [key, into] of [['environment', out.environmentSources], ['subject', out.subjectSources]] as const) {
@@ -98,6 +99,16 @@ export function parsePolicy(v: Val, opts: { v31?: boolean; plugins?: boolean; wa
     checkNames.add(c.name);
     out.checks.push(c);
   }
+  if (v.ctx.errors.length === before) checkDependencies(out.checks, v.child('checks')!);
+  const guards = v.child('scheduler_guards');
+  if (guards && !guards.isNull) out.schedulerGuards = parseSchedulerGuards(guards, out, opts.v31 ?? false) ?? {};
+  for (const c of out.checks) {
+    for (const [j, g] of c.skipIf.entries()) {
+      const at = itemAt(v.child('checks'), c.path)!.child('skip_if')!.items()[j];
+      if (!out.schedulerGuards[g]) at.fail('AS_ERR_CONFIG_TYPE', `${at.path} references unknown scheduler guard "${g}"`);
+    }
+  }
+  if (v.ctx.errors.length === before) checkAfterGuards(out.checks, v.child('checks'));
   const policyNames = new Set<string>();
   for (const iv of v.child('policies')?.items() ?? []) {
     const p = parseRule(iv, out, opts.v31 ?? false, opts.v31 ? plugin : undefined);
@@ -115,8 +126,13 @@ export function parsePolicy(v: Val, opts: { v31?: boolean; plugins?: boolean; wa
   return v.ctx.errors.length > before ? undefined : out;
 }
 
-function parseOperations(v: Val | undefined, path: string): PolicyOperation[] | undefined {
-  if (v === undefined || v.isNull) return ['authenticate'];
+/** The item of a list whose path is `path`. */
+export function itemAt(list: Val | undefined, path: string): Val | undefined {
+  return list?.items().find((x) => x.path === path);
+}
+
+function parseOperations(v: Val | undefined, path: string, defaults: PolicyOperation[] = ['authenticate']): PolicyOperation[] | undefined {
+  if (v === undefined || v.isNull) return [...defaults];
   const ops = list(oneOf(OPERATIONS))(v);
   if (ops && ops.length === 0) return v.fail('AS_ERR_CONFIG_TYPE', `${path} must not be empty`);
   if (ops && new Set(ops).size !== ops.length) return v.fail('AS_ERR_CONFIG_CONFLICT', `${path} entries must be unique`);
@@ -139,9 +155,34 @@ function parseCheck(iv: Val, plugin?: (at: Val, what: string) => void): PolicyCh
   if (stageOf === undefined) return (iv.child('type') ?? iv).fail('AS_ERR_CONFIG_TYPE', `${iv.path}.type is invalid (one of ${Object.keys(CHECK_TYPES).join(', ')})`);
   if (!STAGES.includes(c.stage as never)) return (iv.child('stage') ?? iv).fail('AS_ERR_CONFIG_TYPE', `${iv.path}.stage is invalid (one of ${STAGES.join(', ')})`);
   if (c.stage !== stageOf) return iv.child('stage')?.fail('AS_ERR_CONFIG_TYPE', `${iv.path}.stage does not match the check type (${c.type} runs in ${stageOf})`);
-  const operations = parseOperations(iv.child('operations'), `${iv.path}.operations`);
+  // compiler/checks.go compileOperations: absent means the check type's operations
+  const operations = parseOperations(iv.child('operations'), `${iv.path}.operations`, CHECK_TYPE_OPERATIONS[c.type!] ?? ['authenticate']);
   if (!operations) return undefined;
-  return { name: c.name, type: c.type!, stage: stageOf, operations, configRef: c.config_ref, observeSafe: c.observe_safe };
+  const skipIf = c.skip_if ?? [];
+  const skipAt = iv.child('skip_if');
+  if (skipAt && !skipAt.isNull && skipIf.length === 0) return skipAt.fail('AS_ERR_CONFIG_TYPE', `${skipAt.path} must not be empty`);
+  for (const [j, g] of skipIf.entries()) {
+    const at = skipAt!.items()[j];
+    if (!/^[a-z][a-z0-9_]*$/.test(g.trim())) return at.fail('AS_ERR_CONFIG_TYPE', `${at.path} must be a scheduler guard name (lower case letters, digits and "_")`);
+    if (skipIf.indexOf(g) !== j) return at.fail('AS_ERR_CONFIG_CONFLICT', `${at.path} must be unique`);
+  }
+  return {
+    name: c.name, type: c.type!, stage: stageOf, operations, configRef: c.config_ref, observeSafe: c.observe_safe,
+    runIf: c.run_if?.auth_state ?? 'any', after: c.after ?? [], skipIf: skipIf.map((g) => g.trim()), path: iv.path,
+  };
+}
+
+/** scheduler_guards.go validateAfterSchedulerGuardCompatibility: a check after another shares its guards. */
+function checkAfterGuards(checks: PolicyCheck[], v: Val | undefined): void {
+  for (const c of checks) {
+    for (const [j, dep] of c.after.entries()) {
+      const d = checks.find((x) => x.name === dep);
+      const missing = d?.skipIf.find((g) => !c.skipIf.includes(g));
+      if (!missing) continue;
+      const at = itemAt(v, c.path)?.child('after')?.items()[j];
+      at?.fail('AS_ERR_CONFIG_TYPE', `${at.path} (auth.policy.checks.${c.name}.after[${j}]) must include scheduler guards used by the dependency: "${dep}" is skipped by "${missing}"`);
+    }
+  }
 }
 
 function parseRule(iv: Val, cfg: PolicyConfig, v31: boolean, plugin?: (at: Val, what: string) => void): PolicyRule | undefined {

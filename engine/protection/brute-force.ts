@@ -131,6 +131,14 @@ export class BruteForceProtection implements BuiltinCheck {
     return `{${this.redis().settings.prefix}${this.counterKey(b, network)}}:blocked`;
   }
 
+  /**
+   * A scheduler guard (or run_if) skipped the check: the request holds no slot, but a failed login still counts,
+   * as Nauthilus 3.0's UpdateBruteForceBucketsCounter counts without asking the scheduler.
+   */
+  skipped(state: StageState): void {
+    this.softExempt.add(state);
+  }
+
   async run(state: StageState): Promise<CheckResult | undefined> {
     const ip = state.req.fields.client_ip;
     if (state.req.mode !== 'auth') return undefined;

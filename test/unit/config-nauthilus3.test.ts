@@ -139,10 +139,10 @@ test('Nauthilus 3.0: the identity provider\'s sections give one warning "not ser
 
 test('Nauthilus 3.0: keys AuthStudio does not apply yet are accepted with one warning per reason', () => {
   const c = load(yml('auth:', '  controls:', '    brute_force:', '      buckets: [{ name: b, period: 1h, cidr: 24, ipv4: true, failed_requests: 3, ban_time: 4h }]',
-    '      tolerate_percent: 20', '      tolerate_ttl: 1h', '  policy:', '    scheduler_guards: { g: { if: { always: true } } }'));
+    '      tolerate_percent: 20', '      tolerate_ttl: 1h', '  policy:', '    localization: { catalogs: [] , default_language: en }'));
   assert.deepEqual(c.warnings?.map((w) => `${w.location?.line}: ${w.message}`), [
     '4: auth.controls.brute_force.buckets[0].ban_time: not applied by AuthStudio yet: a ban lasts the bucket\'s period',
-    '8: auth.policy.scheduler_guards: not evaluated by AuthStudio\'s policy layer yet: scheduler guards (checks always run)',
+    '8: auth.policy.localization: not evaluated by AuthStudio\'s policy layer yet: localized response messages',
   ]);
 });
 
