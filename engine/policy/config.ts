@@ -8,7 +8,7 @@ import type { Val } from '../config/yaml-source';
 import { AuthStudioError } from '../errors/registry';
 import { checkDependencies, parseSchedulerGuards } from './schedule-config';
 import {
-  BUILTIN_DEFAULT_SET, CHECK_TYPE_OPERATIONS, CHECK_TYPES, DECISIONS, LUA_DISPATCH_ACTIONS, OBLIGATIONS, OPERATIONS, OPERATORS, STAGES, identifierSegment,
+  BUILTIN_DEFAULT_SET, CHECK_TYPE_CONFIG_REF, CHECK_TYPE_OPERATIONS, CHECK_TYPES, DECISIONS, LUA_DISPATCH_ACTIONS, OBLIGATIONS, OPERATIONS, OPERATORS, STAGES, identifierSegment,
   type Condition, type Effect, type Operator, type PolicyCheck, type PolicyConfig, type PolicyOperation, type PolicyRule,
 } from './types';
 
@@ -100,6 +100,13 @@ export function parsePolicy(v: Val, opts: { v31?: boolean; plugins?: boolean; wa
     out.checks.push(c);
   }
   if (v.ctx.errors.length === before) checkDependencies(out.checks, v.child('checks')!);
+  for (const c of out.checks) {
+    // collection.go checkMatchesSelector: a control finds its check by type and exact config_ref
+    if (!c.type.startsWith('builtin.') || c.configRef === CHECK_TYPE_CONFIG_REF[c.type] || (c.runIf === 'any' && c.skipIf.length === 0)) continue;
+    opts.warnings?.push(new AuthStudioError('AS_ERR_CONFIG_CONFLICT', `${c.path} (${c.name}): its run_if and skip_if never apply: the ${c.type.slice(8)} control finds its check by config_ref "${CHECK_TYPE_CONFIG_REF[c.type]}" (Nauthilus 3.0 does the same)`, {
+      path: c.path, location: itemAt(v.child('checks'), c.path)?.location, severity: 'warning',
+    }));
+  }
   const guards = v.child('scheduler_guards');
   if (guards && !guards.isNull) out.schedulerGuards = parseSchedulerGuards(guards, out, opts.v31 ?? false) ?? {};
   for (const c of out.checks) {
@@ -155,6 +162,8 @@ function parseCheck(iv: Val, plugin?: (at: Val, what: string) => void): PolicyCh
   if (stageOf === undefined) return (iv.child('type') ?? iv).fail('AS_ERR_CONFIG_TYPE', `${iv.path}.type is invalid (one of ${Object.keys(CHECK_TYPES).join(', ')})`);
   if (!STAGES.includes(c.stage as never)) return (iv.child('stage') ?? iv).fail('AS_ERR_CONFIG_TYPE', `${iv.path}.stage is invalid (one of ${STAGES.join(', ')})`);
   if (c.stage !== stageOf) return iv.child('stage')?.fail('AS_ERR_CONFIG_TYPE', `${iv.path}.stage does not match the check type (${c.type} runs in ${stageOf})`);
+  const prefix = CHECK_TYPE_CONFIG_REF[c.type!];
+  if (prefix && c.config_ref && !c.config_ref.startsWith(prefix)) return iv.child('config_ref')!.fail('AS_ERR_CONFIG_TYPE', `${iv.path}.config_ref does not match the check type (${c.type}: ${prefix}${prefix.endsWith('.') ? '<name>' : ''})`);
   // compiler/checks.go compileOperations: absent means the check type's operations
   const operations = parseOperations(iv.child('operations'), `${iv.path}.operations`, CHECK_TYPE_OPERATIONS[c.type!] ?? ['authenticate']);
   if (!operations) return undefined;

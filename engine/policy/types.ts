@@ -41,6 +41,19 @@ export const CHECK_TYPE_OPERATIONS: Record<string, PolicyOperation[]> = {
   'backend.account_provider': ['list_accounts'],
 };
 
+/** What a check's config_ref must start with, per type (compiler/definitions.go ConfigRefPrefix). */
+export const CHECK_TYPE_CONFIG_REF: Record<string, string> = {
+  'builtin.brute_force': 'auth.controls.brute_force',
+  'builtin.tls_encryption': 'auth.controls.tls_encryption',
+  'builtin.relay_domains': 'auth.controls.relay_domains',
+  'builtin.rbl': 'auth.controls.rbl',
+  'lua.environment': 'auth.policy.attribute_sources.lua.environment.',
+  'backend.ldap': 'auth.backends.ldap',
+  'backend.lua': 'auth.backends.lua.backend',
+  'lua.subject': 'auth.policy.attribute_sources.lua.subject.',
+  'backend.account_provider': 'auth.backends',
+};
+
 /** Registered obligations (policy.Obligation*) and the actions lua_action.dispatch may name. */
 export const OBLIGATIONS = ['auth.obligation.brute_force.update', 'auth.obligation.lua_action.dispatch', 'auth.obligation.lua_post_action.enqueue'] as const;
 export const LUA_DISPATCH_ACTIONS = ['brute_force', 'lua', 'tls_encryption', 'relay_domains', 'rbl'] as const;

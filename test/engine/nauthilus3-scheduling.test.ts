@@ -191,6 +191,12 @@ test('Nauthilus 3.0: scheduler guards and check scheduling are checked when the 
     /auth\.policy\.checks contains cyclic after dependencies \(a -> b -> a\)/);
   assert.match(checks('{ name: a, type: lua.environment, stage: pre_auth, skip_if: [g] }', '{ name: b, type: lua.environment, stage: pre_auth, after: [a] }')[0],
     /checks\[1\]\.after\[0\] .*must include scheduler guards used by the dependency: "a" is skipped by "g"/);
+  assert.deepEqual(checks('{ name: a, type: builtin.rbl, stage: pre_auth, config_ref: auth.controls.tls_encryption }'),
+    ['auth.policy.checks[0].config_ref: auth.policy.checks[0].config_ref does not match the check type (builtin.rbl: auth.controls.rbl)']);
+  // Nauthilus 3.0 matches a control to its check by the exact config_ref: without it the guard is never asked
+  const c = parseConfigText(config(['scheduler_guards:', '  g: { if: { attribute: request.protocol, eq: pop3 } }', 'checks:', '  - { name: tls, type: builtin.tls_encryption, stage: pre_auth, skip_if: [g] }']), FILE, { checkFiles: false, env: {} });
+  assert.deepEqual(c.warnings?.map((w) => [w.path, w.location?.line]), [['auth.policy.checks[0]', 26]]);
+  assert.match(c.warnings![0].message, /\(tls\): its run_if and skip_if never apply: the tls_encryption control finds its check by config_ref "auth\.controls\.tls_encryption"/);
 });
 
 test('Nauthilus 3.0: a guard testing an attribute of the wrong type is refused by check, naming the key', async () => {
