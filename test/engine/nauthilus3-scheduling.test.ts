@@ -209,3 +209,40 @@ test('Nauthilus 3.0: a guard testing an attribute of the wrong type is refused b
   assert.equal(problems[0].path, 'auth.policy.scheduler_guards.g.if.eq');
   assert.match(problems[0].message, /requires a boolean or string scheduler guard attribute/);
 });
+
+test('Nauthilus 3.0: brute force skipped by a guard still counts the failed logins it let through', async () => {
+  const text = yml(
+    'runtime:',
+    '  servers:',
+    '    http:',
+    '      address: 127.0.0.1:0',
+    'auth:',
+    '  backends:',
+    '    order: [lua]',
+    '    lua:',
+    '      backend:',
+    '        default:',
+    '          backend_script_path: ./backend.lua',
+    '  controls:',
+    '    enabled: [brute_force]',
+    '    brute_force:',
+    '      buckets: [{ name: b24, period: 1h, cidr: 24, ipv4: true, failed_requests: 2 }]',
+    '  policy:',
+    '    scheduler_guards:',
+    '      pop3_clients: { if: { attribute: request.protocol, eq: pop3 } }',
+    '    checks:',
+    '      - { name: bf, type: builtin.brute_force, stage: pre_auth, config_ref: auth.controls.brute_force, skip_if: [pop3_clients] }',
+  );
+  await withEngine(text, async (fx) => {
+    for (let i = 0; i < 2; i++) {
+      const r = await login(fx, { client_ip: '192.0.2.9', protocol: 'pop3', password: `wrong-${i}` });
+      assert.equal(r.status, 403);
+      assert.deepEqual(rows(r.trace, 'brute_force'), ['brute_force: skipped (scheduler_guard:pop3_clients; check bf)']);
+    }
+    const pop3 = await login(fx, { client_ip: '192.0.2.9', protocol: 'pop3' });
+    assert.equal(pop3.status, 200, 'the guard keeps the bucket from being asked');
+    const imap = await login(fx, { client_ip: '192.0.2.9', protocol: 'imap' });
+    assert.equal(imap.status, 403, 'the two pop3 failures filled the bucket');
+    assert.deepEqual(rows(imap.trace, 'brute_force'), ['brute_force: blocked']);
+  });
+});
