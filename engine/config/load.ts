@@ -129,6 +129,8 @@ export function parseConfigText(text: string, file: string, opts: LoadOptions = 
     layout,
   };
   if (top.brute_force) config.bruteForce = top.brute_force;
+  // Nauthilus 3.0 (core/bruteforce.go): without auth.controls.brute_force.protocols no protocol is checked
+  if (v3 && config.bruteForce && !config.bruteForce.protocols) config.bruteForce.protocols = [];
   if (top.realtime_blackhole_lists) config.rbl = top.realtime_blackhole_lists;
   if (top.relay_domains) config.relayDomains = top.relay_domains;
   if (top.backend_server_monitoring) config.backendServerMonitoring = top.backend_server_monitoring;

@@ -244,6 +244,13 @@ export function materializeNauthilus3(root: Val): Nauthilus3Result {
   const v31 = uses31 || root.child('nauthilus')?.sourceText === '3.1';
   const policyWarnings: AuthStudioError[] = [];
   const bf = root.child('auth')?.child('controls')?.child('brute_force');
+  const protocols = bf?.child('protocols');
+  if (bf?.isMap && (protocols === undefined || protocols.isNull || (protocols.isSeq && protocols.items().length === 0))) {
+    const at = protocols ?? bf;
+    policyWarnings.push(new AuthStudioError('AS_ERR_CONFIG_CONFLICT', `${bf.path}.protocols: no protocols listed: brute force checks and counts no login (Nauthilus 3.0 applies it only to the protocols listed here, e.g. protocols: [imap, pop3, smtp])`, {
+      path: `${bf.path}.protocols`, location: root.ctx.locate(at.keyOffset ?? at.offset), severity: 'warning',
+    }));
+  }
   if (bf?.isMap && (bf.child('buckets') === undefined || bf.child('buckets')?.isNull)) {
     policyWarnings.push(new AuthStudioError('AS_ERR_CONFIG_CONFLICT', `${bf.path}: no "buckets": brute force counts nothing (Nauthilus 3.0 refuses this section without buckets; read as a fragment of a larger config)`, {
       path: bf.path, location: bf.location, severity: 'warning',

@@ -111,7 +111,8 @@ const BRUTE_FORCE: Layout = {
     ip_allowlist: to('ip_whitelist'),
     allowlist: to('soft_whitelist'),
     ip_scoping: to('ip_scoping'),
-    protocols: unsupported(`${NOT_YET}: brute force applies to every protocol`),
+    // Nauthilus 3.0 server.BruteForceProtocols: brute force applies to these protocols only (none without the list)
+    protocols: to('protocols'),
     learning: IGNORE,
     ...same('custom_tolerations', 'tolerate_ttl', 'tolerate_percent', 'min_tolerate_percent', 'max_tolerate_percent', 'adaptive_toleration', 'scale_factor'),
     ...ignored('rwp_window', 'rwp_allowed_unique_hashes', 'pw_history_for_known_accounts'),

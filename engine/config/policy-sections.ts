@@ -48,7 +48,17 @@ const customToleration = struct({
   scale_factor: opt(scaleFactor),
 });
 
+/**
+ * Nauthilus 3.x auth.controls.brute_force.protocols (its server.BruteForceProtocols): the protocols brute force
+ * applies to. A 3.x key: in a 1.x brute_force section it is unknown.
+ */
+const bruteForceProtocols: Spec<string[]> = (v) => {
+  if (!v.path.startsWith('auth.controls.brute_force.')) return v.failAtKey('AS_ERR_CONFIG_UNKNOWN_KEY', `unknown key "protocols" at ${v.path.replace(/\.protocols$/, '')} (a Nauthilus 3.x key of auth.controls.brute_force)`);
+  return list(str({ minLength: 1 }), { scalarOk: true })(v);
+};
+
 const bruteForceShape = struct({
+  protocols: opt(bruteForceProtocols),
   ip_whitelist: def(ipList, [] as string[]),
   buckets: def(list(bucket, { unique: { key: (b) => b.name, at: 'name', what: 'bucket name' } }), []),
   ip_scoping: opt(struct({ rwp_ipv6_cidr: opt(int({ min: 1, max: 128 })), tolerations_ipv6_cidr: opt(int({ min: 1, max: 128 })) })),
@@ -65,6 +75,7 @@ const bruteForceShape = struct({
 /** `brute_force:` converted to `BruteForceConfig` (periods in seconds, rounded up). */
 export const bruteForceSection: Spec<BruteForceConfig> = andThen(bruteForceShape, (b) => ({
   ipWhitelist: b.ip_whitelist,
+  ...(b.protocols ? { protocols: b.protocols } : {}),
   buckets: b.buckets.map((x) => ({
     name: x.name,
     periodSec: msToSeconds(x.period),

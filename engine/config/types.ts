@@ -148,6 +148,11 @@ export interface BruteForceBucket {
 }
 export interface BruteForceConfig {
   ipWhitelist: string[];
+  /**
+   * Nauthilus 3.x auth.controls.brute_force.protocols: the only protocols brute force checks and counts (a 3.x
+   * file without it: none, as in Nauthilus). Undefined in a 1.x file: every protocol.
+   */
+  protocols?: string[];
   buckets: BruteForceBucket[];
   /** `ip_scoping`: IPv6 networks for the repeating-wrong-password and tolerations contexts (scoped_ip). */
   ipScoping?: { rwpIpv6Cidr?: number; tolerationsIpv6Cidr?: number };

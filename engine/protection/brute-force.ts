@@ -109,6 +109,8 @@ export class BruteForceProtection implements BuiltinCheck {
 
   /** Buckets that apply to this client address (every family without one) and protocol. */
   private bucketsFor(ip: string, protocol: string): BruteForceBucket[] {
+    // Nauthilus 3.x: a protocol not in auth.controls.brute_force.protocols is neither checked nor counted
+    if (this.config.protocols && !this.config.protocols.includes(protocol)) return [];
     const family = net.isIP(ip);
     return this.config.buckets.filter((b) => (family === 0 || (family === 6 ? b.ipv6 : b.ipv4)) && (b.filterByProtocol.length === 0 || b.filterByProtocol.includes(protocol)));
   }

@@ -69,6 +69,7 @@ test('Nauthilus 3.0/3.1: ldap, remote and plugin backends in the order are left 
       '      actions: [{ type: brute_force, name: header, script_path: ./none.lua }]',
       '    brute_force:',
       '      allowlist: { monitoring: [192.0.2.0/24] }',
+      '      protocols: [imap]',
     ),
   });
   const problems = await checkWorkspace(path.join(dir, 'authstudio.yml'));

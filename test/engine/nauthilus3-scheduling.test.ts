@@ -226,6 +226,7 @@ test('Nauthilus 3.0: brute force skipped by a guard still counts the failed logi
     '  controls:',
     '    enabled: [brute_force]',
     '    brute_force:',
+    '      protocols: [imap, pop3]',
     '      buckets: [{ name: b24, period: 1h, cidr: 24, ipv4: true, failed_requests: 2 }]',
     '  policy:',
     '    scheduler_guards:',

@@ -138,16 +138,16 @@ test('Nauthilus 3.0: the identity provider\'s sections give one warning "not ser
 });
 
 test('Nauthilus 3.0: keys AuthStudio does not apply yet are accepted with one warning per reason', () => {
-  const c = load(yml('auth:', '  controls:', '    brute_force:', '      buckets: [{ name: b, period: 1h, cidr: 24, ipv4: true, failed_requests: 3, ban_time: 4h }]',
+  const c = load(yml('auth:', '  controls:', '    brute_force:', '      protocols: [imap]', '      buckets: [{ name: b, period: 1h, cidr: 24, ipv4: true, failed_requests: 3, ban_time: 4h }]',
     '      tolerate_percent: 20', '      tolerate_ttl: 1h', '  policy:', '    localization: { catalogs: [] , default_language: en }'));
   assert.deepEqual(c.warnings?.map((w) => `${w.location?.line}: ${w.message}`), [
-    '4: auth.controls.brute_force.buckets[0].ban_time: not applied by AuthStudio yet: a ban lasts the bucket\'s period',
-    '8: auth.policy.localization: not evaluated by AuthStudio\'s policy layer yet: localized response messages',
+    '5: auth.controls.brute_force.buckets[0].ban_time: not applied by AuthStudio yet: a ban lasts the bucket\'s period',
+    '9: auth.policy.localization: not evaluated by AuthStudio\'s policy layer yet: localized response messages',
   ]);
 });
 
 test('Nauthilus 3.0: the toleration keys of auth.controls.brute_force are read as 1.x brute_force reads them', () => {
-  const c = load(yml('auth:', '  controls:', '    brute_force:', '      buckets: [{ name: b, period: 1h, cidr: 24, ipv4: true, failed_requests: 3 }]',
+  const c = load(yml('auth:', '  controls:', '    brute_force:', '      protocols: [imap]', '      buckets: [{ name: b, period: 1h, cidr: 24, ipv4: true, failed_requests: 3 }]',
     '      tolerate_percent: 20', '      tolerate_ttl: 1h', '      custom_tolerations: [{ ip_address: 192.0.2.0/24, tolerate_percent: 50, tolerate_ttl: 30m }]'));
   assert.equal(c.warnings, undefined);
   const t = c.bruteForce?.tolerations;
@@ -157,7 +157,7 @@ test('Nauthilus 3.0: the toleration keys of auth.controls.brute_force are read a
 });
 
 test('Nauthilus 3.0: auth.controls.enabled and auth.services.enabled switch sections on; warnings use the 3.x names', () => {
-  const c = load(yml('auth:', '  controls:', '    enabled: [lua]', '    brute_force: { buckets: [{ name: b, period: 1h, cidr: 24, ipv4: true, failed_requests: 3 }] }',
+  const c = load(yml('auth:', '  controls:', '    enabled: [lua]', '    brute_force: { protocols: [imap], buckets: [{ name: b, period: 1h, cidr: 24, ipv4: true, failed_requests: 3 }] }',
     '  services:', '    enabled: [backend_health_checks]', '    backend_health_checks: { targets: [{ protocol: imap, host: 127.0.0.1, port: 143 }] }'));
   assert.deepEqual(c.server.features, ['lua', 'backend_server_monitoring']);
   assert.equal(c.bruteForce, undefined);

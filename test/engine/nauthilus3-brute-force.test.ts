@@ -1,0 +1,88 @@
+// auth.controls.brute_force.protocols of a Nauthilus 3.x config through the engine (our own configs): brute force
+// checks and counts only the protocols listed, none without the list, as Nauthilus v3.0.1 core/bruteforce.go does.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { startFixture, jsonLogin, type EngineFixture } from '../helpers/engine-fixture';
+import { workspace, yml, errorsOf, FILE } from '../helpers/config-text';
+import { parseConfigText } from '../../engine/config/load';
+
+const BACKEND = yml(
+  'function nauthilus_backend_verify_password(request)',
+  '  local b = nauthilus_backend_result.new()',
+  '  b:user_found(true)',
+  '  b:account_field("account")',
+  '  b:attributes({ account = request.username })',
+  '  b:authenticated(request.password == "right")',
+  '  return nauthilus_builtin.BACKEND_RESULT_OK, b',
+  'end',
+);
+
+const config = (protocols: string[]) => yml(
+  'runtime:',
+  '  servers:',
+  '    http:',
+  '      address: 127.0.0.1:0',
+  'auth:',
+  '  backends:',
+  '    order: [lua]',
+  '    lua:',
+  '      backend:',
+  '        default:',
+  '          backend_script_path: ./backend.lua',
+  '  controls:',
+  '    enabled: [brute_force]',
+  '    brute_force:',
+  ...protocols,
+  '      buckets: [{ name: b24, period: 1h, cidr: 24, ipv4: true, failed_requests: 2 }]',
+);
+
+async function withEngine<T>(text: string, fn: (fx: EngineFixture) => Promise<T>): Promise<T> {
+  const dir = workspace({ 'authstudio.yml': text, 'backend.lua': BACKEND });
+  const fx = await startFixture('', { configFile: path.join(dir, 'authstudio.yml') });
+  try {
+    return await fn(fx);
+  } finally {
+    await fx.close();
+  }
+}
+
+async function login(fx: EngineFixture, protocol: string, password: string): Promise<{ status: number; bf: string[] }> {
+  const res = await jsonLogin(fx.app, { username: 'alice', password, protocol, client_ip: '192.0.2.20' });
+  const trace = fx.engine.lastTrace(String(res.headers['x-nauthilus-session']))?.trace ?? [];
+  return { status: res.statusCode, bf: trace.filter((t) => t.stage === 'brute_force').map((t) => t.result) };
+}
+
+test('Nauthilus 3.0: brute force checks and counts only the protocols in auth.controls.brute_force.protocols', async () => {
+  await withEngine(config(['      protocols: [imap]']), async (fx) => {
+    for (let i = 0; i < 3; i++) {
+      const r = await login(fx, 'pop3', `wrong-${i}`);
+      assert.equal(r.status, 403);
+      assert.deepEqual(r.bf, [], 'pop3 is not listed: not checked');
+    }
+    assert.equal((await login(fx, 'pop3', 'right')).status, 200, 'three pop3 failures counted nothing');
+    for (let i = 0; i < 2; i++) assert.equal((await login(fx, 'imap', `wrong-${i}`)).status, 403);
+    const blocked = await login(fx, 'imap', 'right');
+    assert.equal(blocked.status, 403, 'two imap failures fill the bucket');
+    assert.deepEqual(blocked.bf, ['blocked']);
+  });
+});
+
+test('Nauthilus 3.0: without protocols brute force applies to none, with a warning naming the key', async () => {
+  const c = parseConfigText(config([]), FILE, { checkFiles: false, env: {} });
+  assert.deepEqual(c.bruteForce?.protocols, []);
+  assert.deepEqual(c.warnings?.map((w) => [w.path, w.location?.line]), [['auth.controls.brute_force.protocols', 14]]);
+  assert.match(c.warnings![0].message, /no protocols listed: brute force checks and counts no login/);
+  await withEngine(config([]), async (fx) => {
+    for (let i = 0; i < 3; i++) await login(fx, 'imap', `wrong-${i}`);
+    const r = await login(fx, 'imap', 'right');
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.bf, []);
+  });
+});
+
+test('Nauthilus 1.10: protocols is not a key of a 1.x brute_force section', () => {
+  const errs = errorsOf(yml('brute_force:', '  protocols: [imap]', '  buckets: [{ name: b, period: 1h, cidr: 24, ipv4: true, failed_requests: 2 }]'));
+  assert.deepEqual(errs.map((e) => [e.code, e.location?.line]), [['AS_ERR_CONFIG_UNKNOWN_KEY', 2]]);
+  assert.match(errs[0].message, /unknown key "protocols" at brute_force \(a Nauthilus 3\.x key of auth\.controls\.brute_force\)/);
+});
