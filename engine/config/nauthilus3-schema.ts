@@ -102,7 +102,7 @@ const BACKENDS = (order: CustomApply): Rule => group({
 });
 
 const BUCKET: Layout = {
-  keys: { ...same('name', 'period', 'cidr', 'ipv4', 'ipv6', 'failed_requests', 'filter_by_protocol'), ban_time: unsupported(`${NOT_YET}: a ban lasts the bucket's period`), filter_by_oidc_cid: IGNORE },
+  keys: { ...same('name', 'period', 'cidr', 'ipv4', 'ipv6', 'failed_requests', 'filter_by_protocol'), ban_time: to('ban_time'), filter_by_oidc_cid: IGNORE },
 };
 
 const BRUTE_FORCE: Layout = {

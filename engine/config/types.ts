@@ -145,6 +145,11 @@ export interface BruteForceBucket {
   ipv6: boolean;
   failedRequests: number;
   filterByProtocol: string[];
+  /**
+   * Nauthilus 3.x ban_time in seconds (8h when not written): a network a bucket refused stays refused this long,
+   * whatever its counter does. Undefined in a 1.x file: refused while the counter is at the limit (its period).
+   */
+  banTimeSec?: number;
 }
 export interface BruteForceConfig {
   ipWhitelist: string[];

@@ -1,5 +1,6 @@
-// auth.controls.brute_force.protocols of a Nauthilus 3.x config through the engine (our own configs): brute force
-// checks and counts only the protocols listed, none without the list, as Nauthilus v3.0.1 core/bruteforce.go does.
+// auth.controls.brute_force.protocols and bucket ban_time of a Nauthilus 3.x config through the engine (our own
+// configs): brute force checks and counts only the protocols listed, none without the list, and a refused network
+// stays banned for ban_time (8h by default), as Nauthilus v3.0.1 core/bruteforce.go and bruteforce/bruteforce.go do.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -18,7 +19,7 @@ const BACKEND = yml(
   'end',
 );
 
-const config = (protocols: string[]) => yml(
+const config = (protocols: string[], banTime = '') => yml(
   'runtime:',
   '  servers:',
   '    http:',
@@ -34,7 +35,7 @@ const config = (protocols: string[]) => yml(
   '    enabled: [brute_force]',
   '    brute_force:',
   ...protocols,
-  '      buckets: [{ name: b24, period: 1h, cidr: 24, ipv4: true, failed_requests: 2 }]',
+  `      buckets: [{ name: b24, period: 1h, cidr: 24, ipv4: true, failed_requests: 2${banTime} }]`,
 );
 
 async function withEngine<T>(text: string, fn: (fx: EngineFixture) => Promise<T>): Promise<T> {
@@ -85,4 +86,34 @@ test('Nauthilus 1.10: protocols is not a key of a 1.x brute_force section', () =
   const errs = errorsOf(yml('brute_force:', '  protocols: [imap]', '  buckets: [{ name: b, period: 1h, cidr: 24, ipv4: true, failed_requests: 2 }]'));
   assert.deepEqual(errs.map((e) => [e.code, e.location?.line]), [['AS_ERR_CONFIG_UNKNOWN_KEY', 2]]);
   assert.match(errs[0].message, /unknown key "protocols" at brute_force \(a Nauthilus 3\.x key of auth\.controls\.brute_force\)/);
+});
+
+test('Nauthilus 3.0: a network a bucket refused stays banned for ban_time, after its counter is gone', async () => {
+  await withEngine(config(['      protocols: [imap]'], ', ban_time: 2h'), async (fx) => {
+    const redis = fx.engine.services.redis.client;
+    for (let i = 0; i < 2; i++) assert.equal((await login(fx, 'imap', `wrong-${i}`)).status, 403);
+    const first = await login(fx, 'imap', 'right');
+    assert.deepEqual(first.bf, ['blocked'], 'the bucket refuses: the network is banned');
+    const ttl = await redis.ttl('bf:ban:192.0.2.0/24');
+    assert.ok(ttl > 7000 && ttl <= 7200, `ban for 2h, ttl ${ttl}`);
+    assert.equal(await redis.get('bf:ban:192.0.2.0/24'), 'b24');
+    // the counter expires after the bucket's period; the ban does not
+    await redis.del('bf:b24:192.0.2.0/24');
+    const later = await login(fx, 'imap', 'right');
+    assert.equal(later.status, 403);
+    assert.deepEqual(later.bf, ['blocked (banned)']);
+    await redis.del('bf:ban:192.0.2.0/24');
+    assert.equal((await login(fx, 'imap', 'right')).status, 200, 'the ban ended');
+  });
+  // no ban_time: Nauthilus 3.0's default of 8h
+  await withEngine(config(['      protocols: [imap]']), async (fx) => {
+    for (let i = 0; i < 3; i++) await login(fx, 'imap', `wrong-${i}`);
+    const ttl = await fx.engine.services.redis.client.ttl('bf:ban:192.0.2.0/24');
+    assert.ok(ttl > 8 * 3600 - 100 && ttl <= 8 * 3600, `ban for 8h, ttl ${ttl}`);
+  });
+});
+
+test('Nauthilus 1.10: ban_time is not a key of a 1.x bucket', () => {
+  const errs = errorsOf(yml('brute_force:', '  buckets: [{ name: b, period: 1h, cidr: 24, ipv4: true, failed_requests: 2, ban_time: 1h }]'));
+  assert.deepEqual(errs.map((e) => [e.code, e.path]), [['AS_ERR_CONFIG_UNKNOWN_KEY', 'brute_force.buckets[0].ban_time']]);
 });

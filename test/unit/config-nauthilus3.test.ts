@@ -137,13 +137,13 @@ test('Nauthilus 3.0: the identity provider\'s sections give one warning "not ser
   assert.match(w.message, /^identity: not served by AuthStudio/);
 });
 
-test('Nauthilus 3.0: keys AuthStudio does not apply yet are accepted with one warning per reason', () => {
+test('Nauthilus 3.0: keys AuthStudio does not apply yet are accepted with one warning per reason (bucket ban_time is applied)', () => {
   const c = load(yml('auth:', '  controls:', '    brute_force:', '      protocols: [imap]', '      buckets: [{ name: b, period: 1h, cidr: 24, ipv4: true, failed_requests: 3, ban_time: 4h }]',
     '      tolerate_percent: 20', '      tolerate_ttl: 1h', '  policy:', '    localization: { catalogs: [] , default_language: en }'));
   assert.deepEqual(c.warnings?.map((w) => `${w.location?.line}: ${w.message}`), [
-    '5: auth.controls.brute_force.buckets[0].ban_time: not applied by AuthStudio yet: a ban lasts the bucket\'s period',
     '9: auth.policy.localization: not evaluated by AuthStudio\'s policy layer yet: localized response messages',
   ]);
+  assert.equal(c.bruteForce?.buckets[0].banTimeSec, 4 * 3600);
 });
 
 test('Nauthilus 3.0: the toleration keys of auth.controls.brute_force are read as 1.x brute_force reads them', () => {
