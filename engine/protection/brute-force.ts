@@ -74,15 +74,18 @@ export function bruteForceCounterKey(bucket: string, network: string): string {
 }
 
 /**
- * The buckets that block `ip` right now (their counter for its network reached failed_requests), in config
- * order; what Nauthilus 1.10's nauthilus_brute_force.is_ip_address_blocked reports.
+ * The buckets that block `ip` right now, in config order; what nauthilus_brute_force.is_ip_address_blocked reports:
+ * Nauthilus 1.10, their counter for its network reached failed_requests; Nauthilus 3.0 (buckets with a ban time),
+ * its network is banned.
  */
 export async function blockedBucketsOf(redis: RedisStore, buckets: readonly BruteForceBucket[], ip: string): Promise<string[]> {
   const family = net.isIP(ip);
   if (family === 0) return [];
   const mine = buckets.filter((b) => (family === 6 ? b.ipv6 : b.ipv4));
-  const counts = await Promise.all(mine.map((b) => redis.client.get(bruteForceCounterKey(b.name, networkOf(ip, b.cidr)))));
-  return mine.filter((b, i) => Number(counts[i] ?? 0) >= b.failedRequests).map((b) => b.name);
+  const blocked = await Promise.all(mine.map(async (b) => (b.banTimeSec
+    ? (await redis.client.exists(bruteForceBanKey(networkOf(ip, b.cidr)))) > 0
+    : Number((await redis.client.get(bruteForceCounterKey(b.name, networkOf(ip, b.cidr)))) ?? 0) >= b.failedRequests)));
+  return mine.filter((_, i) => blocked[i]).map((b) => b.name);
 }
 
 export class BruteForceProtection implements BuiltinCheck {

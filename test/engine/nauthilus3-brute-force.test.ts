@@ -38,8 +38,18 @@ const config = (protocols: string[], banTime = '') => yml(
   `      buckets: [{ name: b24, period: 1h, cidr: 24, ipv4: true, failed_requests: 2${banTime} }]`,
 );
 
+// a brute_force action: what nauthilus_brute_force.is_ip_address_blocked says about the client
+const SEEN = yml(
+  'local bf = require("nauthilus_brute_force")',
+  'function nauthilus_call_action(request)',
+  '  local b = bf.is_ip_address_blocked(request.client_ip)',
+  '  nauthilus_builtin.custom_log_add("blocked_by", b and table.concat(b, ",") or "none")',
+  '  return nauthilus_builtin.ACTION_RESULT_OK',
+  'end',
+);
+
 async function withEngine<T>(text: string, fn: (fx: EngineFixture) => Promise<T>): Promise<T> {
-  const dir = workspace({ 'authstudio.yml': text, 'backend.lua': BACKEND });
+  const dir = workspace({ 'authstudio.yml': text, 'backend.lua': BACKEND, 'seen.lua': SEEN });
   const fx = await startFixture('', { configFile: path.join(dir, 'authstudio.yml') });
   try {
     return await fn(fx);
@@ -48,10 +58,10 @@ async function withEngine<T>(text: string, fn: (fx: EngineFixture) => Promise<T>
   }
 }
 
-async function login(fx: EngineFixture, protocol: string, password: string): Promise<{ status: number; bf: string[] }> {
+async function login(fx: EngineFixture, protocol: string, password: string): Promise<{ status: number; bf: string[]; seen?: string }> {
   const res = await jsonLogin(fx.app, { username: 'alice', password, protocol, client_ip: '192.0.2.20' });
   const trace = fx.engine.lastTrace(String(res.headers['x-nauthilus-session']))?.trace ?? [];
-  return { status: res.statusCode, bf: trace.filter((t) => t.stage === 'brute_force').map((t) => t.result) };
+  return { status: res.statusCode, bf: trace.filter((t) => t.stage === 'brute_force').map((t) => t.result), seen: trace.find((t) => t.stage === 'action')?.logs.blocked_by };
 }
 
 test('Nauthilus 3.0: brute force checks and counts only the protocols in auth.controls.brute_force.protocols', async () => {
@@ -89,11 +99,14 @@ test('Nauthilus 1.10: protocols is not a key of a 1.x brute_force section', () =
 });
 
 test('Nauthilus 3.0: a network a bucket refused stays banned for ban_time, after its counter is gone', async () => {
-  await withEngine(config(['      protocols: [imap]'], ', ban_time: 2h'), async (fx) => {
+  const withAction = config(['      protocols: [imap]'], ', ban_time: 2h')
+    + yml('  policy:', '    obligation_targets:', '      lua:', '        actions:', '          - { type: brute_force, name: seen, script_path: ./seen.lua }');
+  await withEngine(withAction, async (fx) => {
     const redis = fx.engine.services.redis.client;
     for (let i = 0; i < 2; i++) assert.equal((await login(fx, 'imap', `wrong-${i}`)).status, 403);
     const first = await login(fx, 'imap', 'right');
     assert.deepEqual(first.bf, ['blocked'], 'the bucket refuses: the network is banned');
+    assert.equal(first.seen, 'b24', 'is_ip_address_blocked names the bucket whose ban holds');
     const ttl = await redis.ttl('bf:ban:192.0.2.0/24');
     assert.ok(ttl > 7000 && ttl <= 7200, `ban for 2h, ttl ${ttl}`);
     assert.equal(await redis.get('bf:ban:192.0.2.0/24'), 'b24');
@@ -102,6 +115,7 @@ test('Nauthilus 3.0: a network a bucket refused stays banned for ban_time, after
     const later = await login(fx, 'imap', 'right');
     assert.equal(later.status, 403);
     assert.deepEqual(later.bf, ['blocked (banned)']);
+    assert.equal(later.seen, 'b24', 'Nauthilus 3.0 is_ip_address_blocked reads the ban, not the counter');
     await redis.del('bf:ban:192.0.2.0/24');
     assert.equal((await login(fx, 'imap', 'right')).status, 200, 'the ban ended');
   });
