@@ -109,9 +109,12 @@ function responseMessage(rule: PolicyRule, facts: PolicyFacts): string | undefin
 function checkRan(check: PolicyCheck | undefined, facts: PolicyFacts): boolean {
   if (!check || !CHECK_TYPES[check.type]) return false;
   if (check.type === 'lua.environment' || check.type === 'lua.subject') {
-    // checks.go normalizeIdentifierFromConfigRef: the source named by config_ref, else the check's own name
-    const prefix = `auth.policy.attribute_sources.lua.${check.type === 'lua.environment' ? 'environment' : 'subject'}.`;
-    const name = check.configRef?.startsWith(prefix) ? check.configRef.slice(prefix.length) : check.name;
+    // checks.go normalizeIdentifierFromConfigRef: the source named by config_ref, else the check's own name; a
+    // check named lua_<kind>_<source> is the one a source's result is recorded under (scripts.go selector)
+    const kind = check.type === 'lua.environment' ? 'environment' : 'subject';
+    const prefix = `auth.policy.attribute_sources.lua.${kind}.`;
+    const byName = check.name.startsWith(`lua_${kind}_`) ? check.name.slice(kind.length + 5) : check.name;
+    const name = check.configRef?.startsWith(prefix) ? check.configRef.slice(prefix.length) : byName;
     return facts.ran.has(`${check.type}:${identifierSegment(name)}`);
   }
   return facts.ran.has(check.type);

@@ -114,3 +114,17 @@ test('Nauthilus 3.1: Go plugin check types and obligations load with a warning (
   assert.equal(c.policy?.pluginAttributes, true, 'attributes AuthStudio does not know are the plugins\': never set');
   assert.throws(() => parseConfigText(text('nauthilus: "3.0"'), 'authstudio.yml', { checkFiles: false, env: {} }), /auth\.policy\.checks\[0\]\.type is invalid/);
 });
+
+test('Nauthilus 3.0: a check named lua_environment_<source> is met when that source ran (scripts.go records it so)', () => {
+  const p = policyOf([
+    'attribute_sources: { lua: { environment: [{ name: geo, script_path: ./geo.lua }] } }',
+    'checks:',
+    '  - { name: lua_environment_geo, type: lua.environment, stage: pre_auth }',
+    'policies:',
+    '  - { name: needs_geo, stage: pre_auth, require_checks: [lua_environment_geo], if: { always: true }, then: { decision: deny } }',
+  ]);
+  const f = facts({});
+  assert.equal(selectInStage(p, 'pre_auth', f), undefined, 'the source has not run: the rule does not apply');
+  f.ran.add('lua.environment:geo');
+  assert.equal(selectInStage(p, 'pre_auth', f)?.policy, 'needs_geo');
+});
