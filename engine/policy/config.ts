@@ -130,6 +130,15 @@ export function parsePolicy(v: Val, opts: { v31?: boolean; plugins?: boolean; wa
       }));
     }
   }
+  for (const c of out.checks) {
+    // collection.go BeginCheck: without that config_ref a control's result is recorded under the control's name
+    if (!c.type.startsWith('builtin.') || c.configRef === CHECK_TYPE_CONFIG_REF[c.type] || c.name === c.type.slice(8)) continue;
+    const rules = out.policies.filter((p) => p.requireChecks.includes(c.name)).map((p) => p.name);
+    if (rules.length === 0) continue;
+    opts.warnings?.push(new AuthStudioError('AS_ERR_CONFIG_CONFLICT', `${c.path} (${c.name}): require_checks naming it are never met (rules ${rules.join(', ')} never apply): set config_ref: ${CHECK_TYPE_CONFIG_REF[c.type]} or name it "${c.type.slice(8)}" (Nauthilus 3.0 records the control's result so)`, {
+      path: c.path, location: itemAt(v.child('checks'), c.path)?.location, severity: 'warning',
+    }));
+  }
   return v.ctx.errors.length > before ? undefined : out;
 }
 

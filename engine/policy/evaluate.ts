@@ -6,7 +6,7 @@
 //   - auth_decision: the first selected permit/deny/tempfail decides; without one, "custom_default_deny" denies;
 //   - observe mode: the same over every stage in order (pre_auth, auth_backend, subject_analysis, auth_decision),
 //     compared with what the standard decision was, and only logged.
-import { CHECK_TYPES, identifierSegment, type Condition, type PolicyCheck, type PolicyConfig, type PolicyDecisionKind, type PolicyOperation, type PolicyRule, type PolicyStage } from './types';
+import { CHECK_TYPE_CONFIG_REF, CHECK_TYPES, identifierSegment, type Condition, type PolicyCheck, type PolicyConfig, type PolicyDecisionKind, type PolicyOperation, type PolicyRule, type PolicyStage } from './types';
 import { parseCidr, parseIp } from './config';
 
 export interface FactValue { value: unknown; details?: Record<string, unknown> }
@@ -117,6 +117,9 @@ function checkRan(check: PolicyCheck | undefined, facts: PolicyFacts): boolean {
     const name = check.configRef?.startsWith(prefix) ? check.configRef.slice(prefix.length) : byName;
     return facts.ran.has(`${check.type}:${identifierSegment(name)}`);
   }
+  // collection.go BeginCheck: a control's result is recorded under its check when config_ref is
+  // auth.controls.<name>, else under the control's own name
+  if (check.type.startsWith('builtin.') && check.configRef !== CHECK_TYPE_CONFIG_REF[check.type] && check.name !== check.type.slice(8)) return false;
   return facts.ran.has(check.type);
 }
 
