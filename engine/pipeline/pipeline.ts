@@ -5,9 +5,11 @@
 //           -> filters (those whose `when_*` matches; any reject turns success into failure)
 //           -> counters/cache -> response -> `post` actions in the background
 //
-// Features (Lua and built-in) do not run for no-auth requests nor for client addresses "", 127.0.0.1, ::1.
+// Features (Lua and built-in) do not run for no-auth requests nor, with Nauthilus 1.x, for client addresses "",
+// 127.0.0.1, ::1 (Nauthilus 3.x has no such exemption).
 //
-// Nauthilus 3.x configs with auth.policy add the policy layer's facts and decisions (see policy-stage.ts).
+// Nauthilus 3.x configs with auth.policy add the policy layer's facts and decisions (see policy-stage.ts), and their
+// auth.policy.checks say which controls and Lua sources run, in which order (see policy/scheduler.ts).
 //
 // Any Lua error, timeout or backend failure is a temporary failure: never a success.
 import type { AuthStudioConfig } from '../config/types';
