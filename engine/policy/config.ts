@@ -155,6 +155,9 @@ function parseOperations(v: Val | undefined, path: string, defaults: PolicyOpera
   return ops;
 }
 
+/** Check types that are observe-safe or allow observe_safe: true (compiler/definitions.go). */
+const OBSERVE_SAFE_TYPES = ['builtin.tls_encryption', 'builtin.relay_domains', 'lua.environment', 'backend.lua', 'lua.subject'];
+
 /** Nauthilus 3.1 check types of Go plugins, and their stages. */
 const PLUGIN_CHECK_TYPES: Record<string, PolicyCheck['stage']> = { 'plugin.environment': 'pre_auth', 'backend.plugin': 'auth_backend', 'plugin.subject': 'subject_analysis' };
 
@@ -171,6 +174,8 @@ function parseCheck(iv: Val, plugin?: (at: Val, what: string) => void): PolicyCh
   if (stageOf === undefined) return (iv.child('type') ?? iv).fail('AS_ERR_CONFIG_TYPE', `${iv.path}.type is invalid (one of ${Object.keys(CHECK_TYPES).join(', ')})`);
   if (!STAGES.includes(c.stage as never)) return (iv.child('stage') ?? iv).fail('AS_ERR_CONFIG_TYPE', `${iv.path}.stage is invalid (one of ${STAGES.join(', ')})`);
   if (c.stage !== stageOf) return iv.child('stage')?.fail('AS_ERR_CONFIG_TYPE', `${iv.path}.stage does not match the check type (${c.type} runs in ${stageOf})`);
+  // checks.go: observe_safe: true only where the type is observe-safe already or allows the assertion
+  if (c.observe_safe === true && CHECK_TYPES[c.type!] && !OBSERVE_SAFE_TYPES.includes(c.type!)) return iv.child('observe_safe')!.fail('AS_ERR_CONFIG_TYPE', `${iv.path}.observe_safe cannot be asserted for this check type (${OBSERVE_SAFE_TYPES.join(', ')})`);
   const prefix = CHECK_TYPE_CONFIG_REF[c.type!];
   if (prefix && c.config_ref && !c.config_ref.startsWith(prefix)) return iv.child('config_ref')!.fail('AS_ERR_CONFIG_TYPE', `${iv.path}.config_ref does not match the check type (${c.type}: ${prefix}${prefix.endsWith('.') ? '<name>' : ''})`);
   // compiler/checks.go compileOperations: absent means the check type's operations

@@ -191,6 +191,7 @@ test('Nauthilus 3.0: scheduler guards and check scheduling are checked when the 
     /auth\.policy\.checks contains cyclic after dependencies \(a -> b -> a\)/);
   assert.match(checks('{ name: a, type: lua.environment, stage: pre_auth, skip_if: [g] }', '{ name: b, type: lua.environment, stage: pre_auth, after: [a] }')[0],
     /checks\[1\]\.after\[0\] .*must include scheduler guards used by the dependency: "a" is skipped by "g"/);
+  assert.match(checks('{ name: a, type: builtin.rbl, stage: pre_auth, observe_safe: true }')[0], /checks\[0\]\.observe_safe cannot be asserted for this check type/);
   assert.deepEqual(checks('{ name: a, type: builtin.rbl, stage: pre_auth, config_ref: auth.controls.tls_encryption }'),
     ['auth.policy.checks[0].config_ref: auth.policy.checks[0].config_ref does not match the check type (builtin.rbl: auth.controls.rbl)']);
   // Nauthilus 3.0 matches a control to its check by the exact config_ref: without it the guard is never asked
