@@ -157,8 +157,21 @@ test('Nauthilus 3.0: run_if.auth_state and guards skip subject sources; a rule r
       'env_first: ran', 'lua_environment_second: ran', 'tls: skipped (scheduler_guard:pre_auth_exempt_source)', 'groups_check: ran',
     ]);
 
+    const attrs = decided!.policy!.attributes;
+    assert.deepEqual([attrs['request.client.ip.source'], attrs['request.client.ip.trusted'], attrs['request.caller.ip']], ['direct_peer', true, '127.0.0.1']);
+
     const pop3 = await login(fx, { client_ip: '127.0.0.1', protocol: 'pop3' });
     assert.equal(pop3.status, 200, 'groups_check skipped by the guard: groups_reject does not apply, the next rule permits');
+    const facts = pop3.trace.find((t) => t.stage === 'policy')!.policy!.attributes;
+    assert.deepEqual([facts['request.client.ip.source'], facts['request.client.ip.trusted']], ['direct_peer', true]);
+    // core/policy_request_context_facts.go: the Client-IP header of a trusted proxy (the test client's 127.0.0.1)
+    const viaHeader = await fx.app.inject({ method: 'GET', url: '/api/v1/auth/header', headers: { 'auth-user': 'alice', 'auth-pass': 'alice-pw', 'auth-protocol': 'pop3', 'client-ip': '192.0.2.8', 'x-ssl': 'on' } });
+    const headerTrace = fx.engine.lastTrace(String(viaHeader.headers['x-nauthilus-session']))?.trace ?? [];
+    const h = headerTrace.find((t) => t.stage === 'policy')!.policy!.attributes;
+    assert.deepEqual([h['request.client.ip'], h['request.client.ip.source'], h['request.client.ip.trusted']], ['192.0.2.8', 'trusted_proxy_header', true]);
+    const metadata = await login(fx, { client_ip: '192.0.2.8', protocol: 'pop3', ssl: 'on' });
+    const m = metadata.trace.find((t) => t.stage === 'policy')!.policy!.attributes;
+    assert.deepEqual([m['request.client.ip.source'], m['request.client.ip.trusted']], ['metadata', false], 'an address in the JSON body is metadata');
     assert.deepEqual(rows(pop3.trace, 'filter'), ['groups: skipped (scheduler_guard:pop3_clients; check groups_check)']);
     assert.equal(pop3.trace.find((t) => t.stage === 'policy')?.name, 'permit_authenticated');
 
