@@ -215,6 +215,10 @@ function backendOrder(e: MapEntry, b: LayoutBuilder): void {
     else if (name !== undefined && /^test\(.*\)$/.test(name)) seq.items.push(withRange(new Scalar('test'), iv.node));
     else seq.items.push(iv.node);
   }
+  const passwordBackends = seq.items.filter((n) => !(isScalar(n) && n.value === 'cache'));
+  if (passwordBackends.length === 0 && e.val.items().length > 0) {
+    b.unsupported.push({ path: e.val.path, offset: e.keyOffset, why: 'no backend AuthStudio serves is left: every login is a temporary failure ("no backend answered")' });
+  }
   b.put({ map: b.root }, '/server.backends', e, seq);
 }
 

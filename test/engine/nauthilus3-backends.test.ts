@@ -82,3 +82,11 @@ test('Nauthilus 3.0/3.1: ldap, remote and plugin backends in the order are left 
   assert.match(byPath['auth.controls.brute_force'], /no "buckets": brute force counts nothing \(Nauthilus 3\.0 refuses this section without buckets/);
   assert.equal(problems.length, 5);
 });
+
+test('Nauthilus 3.0: an order with no backend AuthStudio serves says every login is a temporary failure', async () => {
+  const dir = workspace({ 'authstudio.yml': yml('auth:', '  backends:', '    order: [cache, remote]') });
+  const problems = await checkWorkspace(path.join(dir, 'authstudio.yml'));
+  assert.ok(problems.every((p) => p.severity === 'warning'));
+  assert.deepEqual(problems.map((p) => [p.path, p.location?.line]), [['auth.backends.order[1]', 3], ['auth.backends.order', 3]]);
+  assert.match(problems[1].message, /no backend AuthStudio serves is left: every login is a temporary failure/);
+});
