@@ -336,6 +336,7 @@ async function simulate(args: Record<string, string | boolean | undefined>): Pro
         if (r.policy) {
           const p = r.policy;
           process.stdout.write(`      policy ${p.policy} (${p.stage}, ${p.mode}${p.enforced ? '' : ', not applied'}): ${p.decision}${p.obligations.length ? `; obligations ${p.obligations.join(', ')}` : ''}\n`);
+          for (const c of p.checks ?? []) process.stdout.write(`        check ${c.name}: ${c.status}${c.reason ? ` (${c.reason})` : ''}\n`);
           for (const [k, v] of Object.entries(p.attributes)) process.stdout.write(`        ${k} = ${JSON.stringify(v)}\n`);
         }
       }

@@ -175,6 +175,8 @@ export interface TracePolicy {
   advice: string[];
   /** Every policy attribute collected so far, by id. */
   attributes: Record<string, unknown>;
+  /** The configured checks of the request's plans that ran or were skipped so far, and why a skipped one was. */
+  checks?: Array<{ name: string; type: string; stage: string; status: 'ran' | 'skipped'; reason?: string }>;
 }
 
 export type Decision = 'ok' | 'fail' | 'tempfail';

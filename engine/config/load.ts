@@ -132,6 +132,10 @@ export function parseConfigText(text: string, file: string, opts: LoadOptions = 
     layout,
   };
   if (top.brute_force) config.bruteForce = top.brute_force;
+  // Nauthilus 3.0 (core/bruteforce.go): without auth.controls.brute_force.protocols no protocol is checked
+  if (v3 && config.bruteForce && !config.bruteForce.protocols) config.bruteForce.protocols = [];
+  // Nauthilus 3.0 definitions.DefaultBanTime: a bucket without ban_time bans for 8h
+  if (v3 && config.bruteForce) for (const b of config.bruteForce.buckets) b.banTimeSec ??= 8 * 3600;
   if (top.realtime_blackhole_lists) config.rbl = top.realtime_blackhole_lists;
   if (top.relay_domains) config.relayDomains = top.relay_domains;
   if (top.backend_server_monitoring) config.backendServerMonitoring = top.backend_server_monitoring;

@@ -190,9 +190,16 @@ function servicesEnabled(e: MapEntry, b: LayoutBuilder): void {
   for (const iv of e.val.isSeq ? e.val.items() : [e.val]) seq.items.push(withRange(new Scalar('backend_server_monitoring'), iv.node));
 }
 
+/** Backends of auth.backends.order AuthStudio leaves out, with why (Nauthilus 3.x config/types.go Backend.Set names). */
+const LEFT_OUT: Array<[RegExp, string]> = [
+  [/^remote(\(.*\))?$/, 'a remote Nauthilus authority over gRPC'],
+  [/^ldap(\(.*\))?$/, 'the LDAP password backend with auth.backends.ldap.search; the LDAP pools only serve nauthilus_ldap in Lua'],
+  [/^plugin(\(.*\))?$/, 'a Nauthilus 3.1 Go plugin backend'],
+];
+
 /**
- * auth.backends.order -> server.backends. Nauthilus 3.x's `remote` backends (other Nauthilus instances over gRPC)
- * are left out with a warning; every other name goes to the 1.x validator as written.
+ * auth.backends.order -> server.backends. Backends AuthStudio does not serve (remote, ldap, Go plugins) are left out
+ * with a warning; `test(<name>)` is the in-memory test backend; every other name goes to the 1.x validator as written.
  */
 function backendOrder(e: MapEntry, b: LayoutBuilder): void {
   if (!e.val.isSeq) {
@@ -202,9 +209,15 @@ function backendOrder(e: MapEntry, b: LayoutBuilder): void {
   const seq = new YAMLSeq();
   if (e.val.node?.range) seq.range = [...e.val.node.range];
   for (const iv of e.val.items()) {
-    if (typeof iv.scalar === 'string' && /^remote(\(.*\))?$/.test(iv.scalar.trim())) {
-      b.unsupported.push({ path: iv.path, offset: iv.offset, why: `backend "${iv.scalar}" (a remote Nauthilus authority over gRPC) is not served by AuthStudio: left out` });
-    } else seq.items.push(iv.node);
+    const name = typeof iv.scalar === 'string' ? iv.scalar.trim() : undefined;
+    const out = name === undefined ? undefined : LEFT_OUT.find(([re]) => re.test(name));
+    if (out) b.unsupported.push({ path: iv.path, offset: iv.offset, why: `backend "${name}" is not served by AuthStudio (${out[1]}): left out of the order` });
+    else if (name !== undefined && /^test\(.*\)$/.test(name)) seq.items.push(withRange(new Scalar('test'), iv.node));
+    else seq.items.push(iv.node);
+  }
+  const passwordBackends = seq.items.filter((n) => !(isScalar(n) && n.value === 'cache'));
+  if (passwordBackends.length === 0 && e.val.items().length > 0) {
+    b.unsupported.push({ path: e.val.path, offset: e.keyOffset, why: 'no backend AuthStudio serves is left: every login is a temporary failure ("no backend answered")' });
   }
   b.put({ map: b.root }, '/server.backends', e, seq);
 }
@@ -234,6 +247,19 @@ export function materializeNauthilus3(root: Val): Nauthilus3Result {
   const uses31 = root.child('plugins') !== undefined;
   const v31 = uses31 || root.child('nauthilus')?.sourceText === '3.1';
   const policyWarnings: AuthStudioError[] = [];
+  const bf = root.child('auth')?.child('controls')?.child('brute_force');
+  const protocols = bf?.child('protocols');
+  if (bf?.isMap && (protocols === undefined || protocols.isNull || (protocols.isSeq && protocols.items().length === 0))) {
+    const at = protocols ?? bf;
+    policyWarnings.push(new AuthStudioError('AS_ERR_CONFIG_CONFLICT', `${bf.path}.protocols: no protocols listed: brute force checks and counts no login (Nauthilus 3.0 applies it only to the protocols listed here, e.g. protocols: [imap, pop3, smtp])`, {
+      path: `${bf.path}.protocols`, location: root.ctx.locate(at.keyOffset ?? at.offset), severity: 'warning',
+    }));
+  }
+  if (bf?.isMap && (bf.child('buckets') === undefined || bf.child('buckets')?.isNull)) {
+    policyWarnings.push(new AuthStudioError('AS_ERR_CONFIG_CONFLICT', `${bf.path}: no "buckets": brute force counts nothing (Nauthilus 3.0 refuses this section without buckets; read as a fragment of a larger config)`, {
+      path: bf.path, location: bf.location, severity: 'warning',
+    }));
+  }
   const policy = pv?.isMap ? parsePolicy(pv, { v31, plugins: uses31, warnings: policyWarnings }) : undefined;
   return { root: new Val(root.ctx, b.root, '', root.offset), warnings: [...warningsOf(b, root.ctx), ...policyWarnings], uses31, policy };
 }

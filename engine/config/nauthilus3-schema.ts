@@ -106,7 +106,7 @@ const BACKENDS = (order: CustomApply): Rule => group({
 });
 
 const BUCKET: Layout = {
-  keys: { ...same('name', 'period', 'cidr', 'ipv4', 'ipv6', 'failed_requests', 'filter_by_protocol'), ban_time: unsupported(`${NOT_YET}: a ban lasts the bucket's period`), filter_by_oidc_cid: IGNORE },
+  keys: { ...same('name', 'period', 'cidr', 'ipv4', 'ipv6', 'failed_requests', 'filter_by_protocol'), ban_time: to('ban_time'), filter_by_oidc_cid: IGNORE },
 };
 
 const BRUTE_FORCE: Layout = {
@@ -115,12 +115,13 @@ const BRUTE_FORCE: Layout = {
     ip_allowlist: to('ip_whitelist'),
     allowlist: to('soft_whitelist'),
     ip_scoping: to('ip_scoping'),
-    protocols: unsupported(`${NOT_YET}: brute force applies to every protocol`),
+    // Nauthilus 3.0 server.BruteForceProtocols: brute force applies to these protocols only (none without the list)
+    protocols: to('protocols'),
     learning: IGNORE,
     ...same('custom_tolerations', 'tolerate_ttl', 'tolerate_percent', 'min_tolerate_percent', 'max_tolerate_percent', 'adaptive_toleration', 'scale_factor'),
     ...ignored('rwp_window', 'rwp_allowed_unique_hashes', 'pw_history_for_known_accounts'),
   },
-  required: ['buckets'],
+  // Nauthilus 3.0 requires buckets (validate:"required"); a file without them is warned about (nauthilus3-layout.ts)
 };
 
 const RBL: Layout = {
@@ -157,7 +158,10 @@ const AUTH = (features: Rule, services: Rule, backendOrder: CustomApply): Rule =
     rbl: mapTo('realtime_blackhole_lists', RBL),
     relay_domains: mapTo('relay_domains', { keys: { static: to('static'), allowlist: to('soft_whitelist') }, required: ['static'] }),
     brute_force: mapTo('brute_force', BRUTE_FORCE),
-    lua: group({ hooks: itemsTo('lua.custom_hooks', HOOK) }),
+    lua: group({
+      hooks: itemsTo('lua.custom_hooks', HOOK),
+      actions: unsupported('not a key of Nauthilus 3.x (it reads Lua actions from auth.policy.obligation_targets.lua.actions and ignores this one): ignored'),
+    }),
   }),
   services: group({
     enabled: services,
@@ -172,9 +176,8 @@ const AUTH = (features: Rule, services: Rule, backendOrder: CustomApply): Rule =
     }),
     obligation_targets: group({ lua: group({ actions: itemsTo('lua.actions', { keys: same('type', 'name', 'script_path') }) }) }),
     // read by engine/policy/config.ts from the same nodes
-    ...ignored('report', 'mode', 'default_policy', 'registry_scripts', 'request_headers', 'attribute_exports', 'checks', 'policies'),
+    ...ignored('report', 'mode', 'default_policy', 'registry_scripts', 'request_headers', 'attribute_exports', 'checks', 'policies', 'scheduler_guards'),
     sets: group({ networks: IGNORE, strings: IGNORE, time_windows: IGNORE }),
-    scheduler_guards: unsupported(`${POLICY_WHY}: scheduler guards (checks always run)`),
     request_metadata: unsupported(`${POLICY_WHY}: gRPC request metadata (AuthStudio serves HTTP only)`),
     // Nauthilus 3.1: read by engine/policy/localization.ts
     localization: IGNORE,

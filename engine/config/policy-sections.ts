@@ -15,6 +15,14 @@ const ipList = list(ipOrCidr);
 const softWhitelist = mapOf(list(ipOrCidr), (key, v) => (key === '' ? (v.typeError('a non-empty username'), false) : true));
 const softWhitelistOf = (m: Record<string, string[]> | undefined) => (m && Object.keys(m).length > 0 ? { softWhitelist: m } : {});
 
+/** Nauthilus 3.x bucket ban_time (validate "gt=0,max=8760h"); a 3.x key: unknown in a 1.x bucket. */
+const banTime: Spec<number> = (v) => {
+  if (!v.path.startsWith('auth.controls.brute_force.')) return v.failAtKey('AS_ERR_CONFIG_UNKNOWN_KEY', `unknown key "ban_time" at ${v.path.replace(/\.ban_time$/, '')} (a Nauthilus 3.x bucket key)`);
+  const ms = duration({ positive: true })(v);
+  if (ms === undefined) return undefined;
+  return ms > 8760 * 3_600_000 ? v.typeError('a duration of at most 8760h') : ms;
+};
+
 const bucket = struct(
   {
     name: req(str({ minLength: 1 })),
@@ -24,6 +32,7 @@ const bucket = struct(
     ipv6: def(bool(), false),
     failed_requests: req(int({ min: 1 })),
     filter_by_protocol: def(list(str({ minLength: 1 }), { scalarOk: true }), [] as string[]),
+    ban_time: opt(banTime),
   },
   (b, v) => {
     if (!b.ipv4 && !b.ipv6) v.fail('AS_ERR_CONFIG_TYPE', `bucket "${b.name}" at ${v.where()} applies to no address family: set "ipv4: true" and/or "ipv6: true"`);
@@ -48,7 +57,17 @@ const customToleration = struct({
   scale_factor: opt(scaleFactor),
 });
 
+/**
+ * Nauthilus 3.x auth.controls.brute_force.protocols (its server.BruteForceProtocols): the protocols brute force
+ * applies to. A 3.x key: in a 1.x brute_force section it is unknown.
+ */
+const bruteForceProtocols: Spec<string[]> = (v) => {
+  if (!v.path.startsWith('auth.controls.brute_force.')) return v.failAtKey('AS_ERR_CONFIG_UNKNOWN_KEY', `unknown key "protocols" at ${v.path.replace(/\.protocols$/, '')} (a Nauthilus 3.x key of auth.controls.brute_force)`);
+  return list(str({ minLength: 1 }), { scalarOk: true })(v);
+};
+
 const bruteForceShape = struct({
+  protocols: opt(bruteForceProtocols),
   ip_whitelist: def(ipList, [] as string[]),
   buckets: def(list(bucket, { unique: { key: (b) => b.name, at: 'name', what: 'bucket name' } }), []),
   ip_scoping: opt(struct({ rwp_ipv6_cidr: opt(int({ min: 1, max: 128 })), tolerations_ipv6_cidr: opt(int({ min: 1, max: 128 })) })),
@@ -65,6 +84,7 @@ const bruteForceShape = struct({
 /** `brute_force:` converted to `BruteForceConfig` (periods in seconds, rounded up). */
 export const bruteForceSection: Spec<BruteForceConfig> = andThen(bruteForceShape, (b) => ({
   ipWhitelist: b.ip_whitelist,
+  ...(b.protocols ? { protocols: b.protocols } : {}),
   buckets: b.buckets.map((x) => ({
     name: x.name,
     periodSec: msToSeconds(x.period),
@@ -73,6 +93,7 @@ export const bruteForceSection: Spec<BruteForceConfig> = andThen(bruteForceShape
     ipv6: x.ipv6,
     failedRequests: x.failed_requests,
     filterByProtocol: x.filter_by_protocol,
+    ...(x.ban_time !== undefined ? { banTimeSec: msToSeconds(x.ban_time) } : {}),
   })),
   ...(b.ip_scoping ? { ipScoping: { rwpIpv6Cidr: b.ip_scoping.rwp_ipv6_cidr, tolerationsIpv6Cidr: b.ip_scoping.tolerations_ipv6_cidr } } : {}),
   ...softWhitelistOf(b.soft_whitelist),

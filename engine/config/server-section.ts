@@ -26,11 +26,13 @@ export const SERVER_DEFAULTS = {
 const BACKEND_KINDS = ['cache', 'lua'] as const;
 const backendKind = oneOf(BACKEND_KINDS);
 const backendObject = struct({ backend: req(backendKind) });
+/** Nauthilus 3.x's order adds the in-memory `test` backend (its path is the 3.x one: auth.backends.order[i]). */
+const backendKind3 = oneOf([...BACKEND_KINDS, 'test'] as const);
 
-/** A backends item: `lua` or Nauthilus' `{backend: lua}`. */
+/** A backends item: `lua` or Nauthilus' `{backend: lua}`; `test` only as written in a 3.x auth.backends.order. */
 const backendItem: Spec<BackendKind> = (v) => {
   if (v.isMap) return backendObject(v)?.backend;
-  return backendKind(v);
+  return v.path.startsWith('auth.backends.order') ? backendKind3(v) : backendKind(v);
 };
 
 const jwtUser = struct({

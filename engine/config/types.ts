@@ -91,7 +91,8 @@ export interface BasicAuthConfig { enabled: boolean; username: string; password:
 export interface JwtUser { username: string; password: string; roles: string[] }
 export interface JwtConfig { enabled: boolean; secretKey: string; tokenExpirySec: number; refreshToken: boolean; users: JwtUser[] }
 
-export type BackendKind = 'cache' | 'lua';
+/** `test` is Nauthilus 3.x's in-memory backend (auth.backends.order only). */
+export type BackendKind = 'cache' | 'lua' | 'test';
 
 export interface ServerConfig {
   /** host and port to listen on (`address: 127.0.0.1:9080`). */
@@ -153,9 +154,19 @@ export interface BruteForceBucket {
   ipv6: boolean;
   failedRequests: number;
   filterByProtocol: string[];
+  /**
+   * Nauthilus 3.x ban_time in seconds (8h when not written): a network a bucket refused stays refused this long,
+   * whatever its counter does. Undefined in a 1.x file: refused while the counter is at the limit (its period).
+   */
+  banTimeSec?: number;
 }
 export interface BruteForceConfig {
   ipWhitelist: string[];
+  /**
+   * Nauthilus 3.x auth.controls.brute_force.protocols: the only protocols brute force checks and counts (a 3.x
+   * file without it: none, as in Nauthilus). Undefined in a 1.x file: every protocol.
+   */
+  protocols?: string[];
   buckets: BruteForceBucket[];
   /** `ip_scoping`: IPv6 networks for the repeating-wrong-password and tolerations contexts (scoped_ip). */
   ipScoping?: { rwpIpv6Cidr?: number; tolerationsIpv6Cidr?: number };

@@ -9,7 +9,7 @@ import { authRequestView } from './request-view';
 import { registerRouteAccess, refuseApiRequest } from './route-access';
 import { registerJwtRoutes } from './jwt-routes';
 import { registerExpectContinue } from './expect-continue';
-import { believedFields } from './caller-trust';
+import { believedFields, peerAddress, peerIsTrustedProxy } from './caller-trust';
 import { registerAdminRoutes } from './admin-routes';
 import { sendError } from './errors';
 import { TEMPFAIL_MESSAGE, type AuthOutcome } from '../pipeline/pipeline';
@@ -90,6 +90,7 @@ export async function buildHttpApp(engine: AuthEngine, opts: HttpAppOptions = {}
       }
       const authReq = buildAuthRequest(raw, mode, endpoint);
       authReq.http = authRequestView(req, endpoint, urlPath(req.url));
+      authReq.peer = { ip: peerAddress(req), trustedProxy: peerIsTrustedProxy(engine, req) };
       if (authReq.fields.client_ip === '' && endpoint !== 'json') authReq.fields.client_ip = '';
       const out = await authenticateOrTempfail(engine, authReq);
       sendScriptHeaders(reply, out);

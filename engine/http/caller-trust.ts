@@ -27,7 +27,11 @@ export function peerAddress(req: FastifyRequest): string {
 
 /** True when the caller may set modes and client facts. */
 export function callerTrusted(engine: AuthEngine, req: FastifyRequest): boolean {
-  if (req.apiCredentials) return true;
+  return req.apiCredentials !== undefined || peerIsTrustedProxy(engine, req);
+}
+
+/** True when the peer's address is in server.trusted_proxies. */
+export function peerIsTrustedProxy(engine: AuthEngine, req: FastifyRequest): boolean {
   const server = engine.config.server;
   let list = lists.get(server);
   if (!list) {

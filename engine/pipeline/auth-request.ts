@@ -26,6 +26,8 @@ export interface AuthRequest {
   endpoint: 'json' | 'header' | 'basic' | 'nginx' | 'simulate';
   /** The HTTP request it came as (nauthilus_http_request in every stage); absent: stages see an empty one. */
   http?: HookHttpRequest;
+  /** The peer that connected (absent for simulated requests): its address and whether it is a trusted proxy. */
+  peer?: { ip: string; trustedProxy: boolean };
 }
 
 const MAX_FIELD = 4096;

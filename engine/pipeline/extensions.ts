@@ -38,6 +38,8 @@ export interface BuiltinCheck {
   actionType?: string;
   /** Returns undefined when the check does not apply (no trace record). */
   run(state: StageState): Promise<CheckResult | undefined>;
+  /** Called when a Nauthilus 3.x scheduler guard or run_if skipped the check for this request. */
+  skipped?(state: StageState): void;
   /** Called once the decision is known (e.g. to count a failed login). */
   afterDecision?(out: AuthOutcome, state: StageState): Promise<void>;
 }

@@ -5,9 +5,11 @@
 //           -> filters (those whose `when_*` matches; any reject turns success into failure)
 //           -> counters/cache -> response -> `post` actions in the background
 //
-// Features (Lua and built-in) do not run for no-auth requests nor for client addresses "", 127.0.0.1, ::1.
+// Features (Lua and built-in) do not run for no-auth requests nor, with Nauthilus 1.x, for client addresses "",
+// 127.0.0.1, ::1 (Nauthilus 3.x has no such exemption).
 //
-// Nauthilus 3.x configs with auth.policy add the policy layer's facts and decisions (see policy-stage.ts).
+// Nauthilus 3.x configs with auth.policy add the policy layer's facts and decisions (see policy-stage.ts), and their
+// auth.policy.checks say which controls and Lua sources run, in which order (see policy/scheduler.ts).
 //
 // Any Lua error, timeout or backend failure is a temporary failure: never a success.
 import type { AuthStudioConfig } from '../config/types';
@@ -18,15 +20,15 @@ import { chunkName } from '../lua/chunk-name';
 import type { AuthRequest } from './auth-request';
 import { networkOf } from './auth-request';
 import { CLIENT_FIELDS_NOT_IN_LUA, DERIVED_FIELD_DEFAULTS, V3_FIELD_DEFAULTS, encodeLuaRequest, type LuaRequestFields, scriptRedisPrefix } from './lua-request';
-import { scheduledSources } from '../policy/script-plan';
 import { isNauthilus3 } from '../lua/services';
 import { runLuaStage, StageStatus } from './lua-stages';
 import { roundMs, type StageRecord } from './trace';
 import type { BuiltinCheck, BackendOutcome, PasswordCache } from './extensions';
 import { applyFilterBackend, filterBackendState } from './filter-backend';
 import type { PolicySnapshot } from '../policy/registry';
-import { PolicyRun, policyAfterDecide, policyPreAuth } from './policy-stage';
+import { PolicyRun, authStateOf, policyAfterDecide, policyPreAuth } from './policy-stage';
 import { authWaitSeconds } from './auth-wait';
+import { TestBackend } from './test-backend';
 
 export type Decision = 'ok' | 'fail' | 'tempfail';
 
@@ -98,6 +100,8 @@ export class AuthPipeline {
   private readonly inFlightPost = new Map<Promise<unknown>, CallContext>();
   /** Set when shutdown abandoned post actions: those still queued do not start. */
   private postAbandoned = false;
+  /** Nauthilus 3.x's in-memory `test` backend: its users outlive config reloads. */
+  readonly testBackend = new TestBackend();
 
   constructor(deps: PipelineDeps) {
     this.deps = deps;
@@ -201,9 +205,10 @@ export class AuthPipeline {
       if (await this.runCheck(check, state)) return;
     }
     // Nauthilus 1.10 (core/rest.go ProcessFeatures, core/features.go isLocalOrEmptyIP): features, Lua and built-in,
-    // are skipped for no-auth requests and for an empty or local client address
+    // are skipped for no-auth requests and for an empty or local client address. Nauthilus 3.0 dropped the address
+    // rule (a deployment says which checks a local client skips with scheduler guards); no-auth still skips them.
     const builtin = state.checks.filter((c) => c.phase === 'after_features');
-    if (state.req.mode === 'auth' && !isLocalOrEmptyIp(state.req.fields.client_ip)) {
+    if (state.req.mode === 'auth' && (isNauthilus3(state.config) || !isLocalOrEmptyIp(state.req.fields.client_ip))) {
       const features = await this.runFeatures(state);
       if (features === 'decided') return;
       // core/features.go HandleFeatures: an abort without a trigger skips the built-in features
@@ -249,6 +254,14 @@ export class AuthPipeline {
   /** Returns true when the check decided the request. */
   private async runCheck(check: BuiltinCheck, state: StageState): Promise<boolean> {
     const t0 = performance.now();
+    // Nauthilus 3.0 (core/policy_collection.go policyCheckScheduled): the check configured for this control may be
+    // skipped by its run_if or a scheduler guard; then it neither runs nor records a fact
+    const scheduled = state.policy && state.req.mode === 'auth' ? state.policy.scheduler.builtin(check.name, authStateOf(state)) : undefined;
+    if (scheduled && !scheduled.run) {
+      state.out.trace.push({ stage: check.stage, name: check.name, duration_ms: 0, result: `skipped (${scheduled.check.reason}; check ${scheduled.check.name})`, logs: {} });
+      check.skipped?.(state);
+      return false;
+    }
     const r = await check.run(state);
     state.policy?.recordCheck(check, r, state.req.fields.username);
     if (!r) return false;
@@ -290,7 +303,7 @@ export class AuthPipeline {
     let triggered = false;
     let abort = false;
     const status = new StageStatus(state.call);
-    for (const feature of scheduledSources('environment', state.config.lua.features, state.config.policy)) {
+    for (const feature of this.scheduledSources('environment', state.config.lua.features, 'feature', state)) {
       const r = await runLuaStage(pool, 'feature', feature.name, chunkName(feature.script), 'feature', stageRequest(state), state.call, state.timeout);
       state.out.trace.push(r.record);
       status.settle(r.record);
@@ -352,6 +365,13 @@ export class AuthPipeline {
           break;
         }
         continue;
+      }
+      if (kind === 'test') {
+        // Nauthilus 3.0 core/test_backend.go: every name is found, the first password it logs in with sticks
+        result = this.testBackend.passDb('default', state.req.fields.username, state.req.fields.password, state.req.mode === 'no-auth');
+        result.backend = 'test';
+        state.out.trace.push({ stage: 'backend', name: 'test', duration_ms: 0, result: result.authenticated ? 'authenticated' : result.user_found ? 'not_authenticated' : 'user_not_found', logs: {} });
+        break;
       }
       const pool = state.pools.backends.get(backendName);
       // optional Lua backends are further worker pools running the same backend script
@@ -420,8 +440,8 @@ export class AuthPipeline {
     }));
     const noAuth = state.req.mode === 'no-auth';
     const authenticated = state.base.authenticated === true;
-    const filters = scheduledSources('subject', state.config.lua.filters, state.config.policy)
-      .filter((f) => (noAuth ? f.whenNoAuth : authenticated ? f.whenAuthenticated : f.whenUnauthenticated));
+    const byWhen = state.config.lua.filters.filter((f) => (noAuth ? f.whenNoAuth : authenticated ? f.whenAuthenticated : f.whenUnauthenticated));
+    const filters = this.scheduledSources('subject', byWhen, 'filter', state, state.config.lua.filters);
     let rejected = false;
     const status = new StageStatus(state.call);
     for (const filter of filters) {
@@ -449,6 +469,20 @@ export class AuthPipeline {
       state.base.authenticated = false;
     }
     applyFilterBackend(backend, state.out, !rejected);
+  }
+
+  /**
+   * The Lua sources of a kind to run. Nauthilus 3.0 (policy/collection/scripts.go ScriptPlan): once a check of their
+   * type is in the request's plan, the sources its checks name run, in `after` order, whatever the request mode
+   * (`all`: every configured source); skipped ones get a trace record saying why. Otherwise `fallback` as before.
+   */
+  private scheduledSources<T extends { name: string }>(kind: 'environment' | 'subject', fallback: T[], stage: 'feature' | 'filter', state: StageState, all: T[] = fallback): T[] {
+    const plan = state.policy?.scheduler.scripts(kind, authStateOf(state));
+    if (!plan) return fallback;
+    for (const s of plan.skipped) {
+      state.out.trace.push({ stage, name: s.source ?? s.name, duration_ms: 0, result: `skipped (${s.reason}; check ${s.name})`, logs: {} });
+    }
+    return plan.run.map((name) => all.find((x) => x.name === name)).filter((x): x is T => x !== undefined);
   }
 
   /** Run every action of a type in order; their results never change the decision. */
@@ -486,6 +520,12 @@ export class AuthPipeline {
   }
 
   private async listAccounts(state: StageState): Promise<void> {
+    if (state.config.server.backends.find((k) => k !== 'cache') === 'test') {
+      state.out.accounts = this.testBackend.accounts('default');
+      state.out.trace.push({ stage: 'backend', name: 'test', duration_ms: 0, result: `${state.out.accounts.length} accounts`, logs: {} });
+      state.out.decision = 'ok';
+      return;
+    }
     const pool = state.pools.backends.get('default');
     const script = state.config.lua.config.backendScript;
     if (!pool || !script) {

@@ -18,6 +18,7 @@ import type { PolicySnapshot } from '../policy/registry';
 import { PolicyFacts, configuredStage, selectAuthDecision, selectInStage, selectObserved, type PolicyDecision } from '../policy/evaluate';
 import { luaSourceSegment, type PolicyOperation } from '../policy/types';
 import { TLS_REQUIRED_MESSAGE } from '../protection/tls-check';
+import { CheckScheduler, type AuthState } from '../policy/scheduler';
 
 const RESULT: Record<string, AuthOutcome['decision']> = { permit: 'ok', deny: 'fail', tempfail: 'tempfail' };
 
@@ -28,6 +29,8 @@ export class PolicyRun {
   readonly collectPreAuth: boolean;
   /** Set once the pre-auth part let the request go on to the backends. */
   passedPreAuth = false;
+  /** Which configured checks run for this request (run_if, skip_if, after). */
+  readonly scheduler: CheckScheduler;
 
   /** realtime_blackhole_lists.threshold, for auth.rbl.threshold. */
   private readonly threshold: number | undefined;
@@ -39,15 +42,24 @@ export class PolicyRun {
     this.facts = new PolicyFacts(op);
     this.collectPreAuth = configuredStage(snapshot.config, 'pre_auth', op);
     state.call.policy = { definitions: snapshot.definitions, facts: this.facts };
+    this.scheduler = new CheckScheduler(snapshot.config, this.facts);
     const f = req.fields;
     const set = (id: string, v: unknown) => this.facts.set(id, v);
     set('request.operation', op);
     set('request.time.now', new Date());
     set('request.protocol', f.protocol);
     set('request.transport.kind', 'http');
+    set('request.listener.name', 'http');
+    set('request.initiator.kind', 'external_user');
     set('request.connection.tls', f.ssl !== '' && f.ssl !== undefined);
     set('request.client.ip.present', !!f.client_ip);
     if (f.client_ip) set('request.client.ip', f.client_ip);
+    const client = clientIpTrust(req.fields.client_ip, req.peer, req.http?.headers['client-ip']?.[0]);
+    set('request.client.ip.source', client.source);
+    set('request.client.ip.trusted', client.trusted);
+    set('request.caller.ip.present', !!req.peer?.ip);
+    if (req.peer?.ip) set('request.caller.ip', req.peer.ip);
+    set('request.caller.ip.source', 'direct_peer');
     set('request.local.ip.present', !!f.local_ip);
     if (f.local_ip) set('request.local.ip', f.local_ip);
     set('request.local.port.present', !!f.local_port);
@@ -144,6 +156,24 @@ export class PolicyRun {
   }
 }
 
+/**
+ * core/policy_request_context_facts.go requestClientIPTrust (HTTP): the client address is trusted when it is the
+ * peer itself, or came in the Client-IP header from a trusted proxy; one sent in a request body is metadata.
+ */
+function clientIpTrust(ip: string, peer: { ip: string; trustedProxy: boolean } | undefined, header: string | undefined): { source: string; trusted: boolean } {
+  if (!ip) return { source: 'unknown', trusted: false };
+  if (header !== undefined && header.split(',').some((h) => h.trim() === ip)) {
+    return peer?.trustedProxy ? { source: 'trusted_proxy_header', trusted: true } : { source: 'metadata', trusted: false };
+  }
+  if (peer && peer.ip === ip) return { source: 'direct_peer', trusted: true };
+  return { source: 'metadata', trusted: false };
+}
+
+/** run_if.auth_state of the request so far. */
+export function authStateOf(state: StageState): AuthState {
+  return state.base.authenticated === true ? 'authenticated' : 'unauthenticated';
+}
+
 /** The trace record of a policy decision (stage "policy"). */
 function record(run: PolicyRun, d: PolicyDecision, enforced: boolean, result: string, t0: number): StageRecord {
   return {
@@ -153,6 +183,7 @@ function record(run: PolicyRun, d: PolicyDecision, enforced: boolean, result: st
       ...(d.reason ? { reason: d.reason } : {}),
       obligations: d.obligations.map((o) => o.id), advice: d.advice.map((a) => a.id),
       attributes: run.facts.snapshot(),
+      checks: [...run.scheduler.report.values()],
     },
   };
 }

@@ -8,8 +8,9 @@ import { bool, def, list, oneOf, opt, str, struct } from '../config/schema';
 import { scriptPath } from '../config/script-paths';
 import type { Val } from '../config/yaml-source';
 import { AuthStudioError } from '../errors/registry';
+import { checkDependencies, parseSchedulerGuards } from './schedule-config';
 import {
-  BUILTIN_DEFAULT_SET, CHECK_TYPES, DECISIONS, LUA_DISPATCH_ACTIONS, OBLIGATIONS, OPERATIONS, OPERATORS, STAGES, identifierSegment,
+  BUILTIN_DEFAULT_SET, CHECK_TYPE_CONFIG_REF, CHECK_TYPE_OPERATIONS, CHECK_TYPES, DECISIONS, LUA_DISPATCH_ACTIONS, OBLIGATIONS, OPERATIONS, OPERATORS, STAGES, identifierSegment,
   type Condition, type Effect, type Operator, type PolicyCheck, type PolicyConfig, type PolicyOperation, type PolicyRule,
 } from './types';
 
@@ -26,7 +27,7 @@ export function parsePolicy(v: Val, opts: { v31?: boolean; plugins?: boolean; wa
   const before = v.ctx.errors.length;
   const out: PolicyConfig = {
     mode: 'enforce', defaultPolicy: BUILTIN_DEFAULT_SET, networks: {}, timeWindows: {}, strings: {}, registryScripts: [], attributeExports: [], requestHeaders: [],
-    checks: [], policies: [], environmentSources: [], subjectSources: [], pluginAttributes: opts.plugins ?? false, catalogs: [],
+    checks: [], schedulerGuards: {}, policies: [], environmentSources: [], subjectSources: [], pluginAttributes: opts.plugins ?? false, catalogs: [],
   };
   const localization = v.child('localization');
   if (localization && !localization.isNull) {
@@ -105,6 +106,23 @@ export function parsePolicy(v: Val, opts: { v31?: boolean; plugins?: boolean; wa
     checkNames.add(c.name);
     out.checks.push(c);
   }
+  if (v.ctx.errors.length === before) checkDependencies(out.checks, v.child('checks')!);
+  for (const c of out.checks) {
+    // collection.go checkMatchesSelector: a control finds its check by type and exact config_ref
+    if (!c.type.startsWith('builtin.') || c.configRef === CHECK_TYPE_CONFIG_REF[c.type] || (c.runIf === 'any' && c.skipIf.length === 0)) continue;
+    opts.warnings?.push(new AuthStudioError('AS_ERR_CONFIG_CONFLICT', `${c.path} (${c.name}): its run_if and skip_if never apply: the ${c.type.slice(8)} control finds its check by config_ref "${CHECK_TYPE_CONFIG_REF[c.type]}" (Nauthilus 3.0 does the same)`, {
+      path: c.path, location: itemAt(v.child('checks'), c.path)?.location, severity: 'warning',
+    }));
+  }
+  const guards = v.child('scheduler_guards');
+  if (guards && !guards.isNull) out.schedulerGuards = parseSchedulerGuards(guards, out, opts.v31 ?? false) ?? {};
+  for (const c of out.checks) {
+    for (const [j, g] of c.skipIf.entries()) {
+      const at = itemAt(v.child('checks'), c.path)!.child('skip_if')!.items()[j];
+      if (!out.schedulerGuards[g]) at.fail('AS_ERR_CONFIG_TYPE', `${at.path} references unknown scheduler guard "${g}"`);
+    }
+  }
+  if (v.ctx.errors.length === before) checkAfterGuards(out.checks, v.child('checks'));
   const policyNames = new Set<string>();
   for (const iv of v.child('policies')?.items() ?? []) {
     const p = parseRule(iv, out, opts.v31 ?? false, opts.v31 ? plugin : undefined);
@@ -120,16 +138,33 @@ export function parsePolicy(v: Val, opts: { v31?: boolean; plugins?: boolean; wa
       }));
     }
   }
+  for (const c of out.checks) {
+    // collection.go BeginCheck: without that config_ref a control's result is recorded under the control's name
+    if (!c.type.startsWith('builtin.') || c.configRef === CHECK_TYPE_CONFIG_REF[c.type] || c.name === c.type.slice(8)) continue;
+    const rules = out.policies.filter((p) => p.requireChecks.includes(c.name)).map((p) => p.name);
+    if (rules.length === 0) continue;
+    opts.warnings?.push(new AuthStudioError('AS_ERR_CONFIG_CONFLICT', `${c.path} (${c.name}): require_checks naming it are never met (rules ${rules.join(', ')} never apply): set config_ref: ${CHECK_TYPE_CONFIG_REF[c.type]} or name it "${c.type.slice(8)}" (Nauthilus 3.0 records the control's result so)`, {
+      path: c.path, location: itemAt(v.child('checks'), c.path)?.location, severity: 'warning',
+    }));
+  }
   return v.ctx.errors.length > before ? undefined : out;
 }
 
-function parseOperations(v: Val | undefined, path: string): PolicyOperation[] | undefined {
-  if (v === undefined || v.isNull) return ['authenticate'];
+/** The item of a list whose path is `path`. */
+export function itemAt(list: Val | undefined, path: string): Val | undefined {
+  return list?.items().find((x) => x.path === path);
+}
+
+function parseOperations(v: Val | undefined, path: string, defaults: PolicyOperation[] = ['authenticate']): PolicyOperation[] | undefined {
+  if (v === undefined || v.isNull) return [...defaults];
   const ops = list(oneOf(OPERATIONS))(v);
   if (ops && ops.length === 0) return v.fail('AS_ERR_CONFIG_TYPE', `${path} must not be empty`);
   if (ops && new Set(ops).size !== ops.length) return v.fail('AS_ERR_CONFIG_CONFLICT', `${path} entries must be unique`);
   return ops;
 }
+
+/** Check types that are observe-safe or allow observe_safe: true (compiler/definitions.go). */
+const OBSERVE_SAFE_TYPES = ['builtin.tls_encryption', 'builtin.relay_domains', 'lua.environment', 'backend.lua', 'lua.subject'];
 
 /** Nauthilus 3.1 check types of Go plugins, and their stages. */
 const PLUGIN_CHECK_TYPES: Record<string, PolicyCheck['stage']> = { 'plugin.environment': 'pre_auth', 'backend.plugin': 'auth_backend', 'plugin.subject': 'subject_analysis' };
@@ -147,9 +182,38 @@ function parseCheck(iv: Val, plugin?: (at: Val, what: string) => void): PolicyCh
   if (stageOf === undefined) return (iv.child('type') ?? iv).fail('AS_ERR_CONFIG_TYPE', `${iv.path}.type is invalid (one of ${Object.keys(CHECK_TYPES).join(', ')})`);
   if (!STAGES.includes(c.stage as never)) return (iv.child('stage') ?? iv).fail('AS_ERR_CONFIG_TYPE', `${iv.path}.stage is invalid (one of ${STAGES.join(', ')})`);
   if (c.stage !== stageOf) return iv.child('stage')?.fail('AS_ERR_CONFIG_TYPE', `${iv.path}.stage does not match the check type (${c.type} runs in ${stageOf})`);
-  const operations = parseOperations(iv.child('operations'), `${iv.path}.operations`);
+  // checks.go: observe_safe: true only where the type is observe-safe already or allows the assertion
+  if (c.observe_safe === true && CHECK_TYPES[c.type!] && !OBSERVE_SAFE_TYPES.includes(c.type!)) return iv.child('observe_safe')!.fail('AS_ERR_CONFIG_TYPE', `${iv.path}.observe_safe cannot be asserted for this check type (${OBSERVE_SAFE_TYPES.join(', ')})`);
+  const prefix = CHECK_TYPE_CONFIG_REF[c.type!];
+  if (prefix && c.config_ref && !c.config_ref.startsWith(prefix)) return iv.child('config_ref')!.fail('AS_ERR_CONFIG_TYPE', `${iv.path}.config_ref does not match the check type (${c.type}: ${prefix}${prefix.endsWith('.') ? '<name>' : ''})`);
+  // compiler/checks.go compileOperations: absent means the check type's operations
+  const operations = parseOperations(iv.child('operations'), `${iv.path}.operations`, CHECK_TYPE_OPERATIONS[c.type!] ?? ['authenticate']);
   if (!operations) return undefined;
-  return { name: c.name, type: c.type!, stage: stageOf, operations, configRef: c.config_ref, observeSafe: c.observe_safe };
+  const skipIf = c.skip_if ?? [];
+  const skipAt = iv.child('skip_if');
+  if (skipAt && !skipAt.isNull && skipIf.length === 0) return skipAt.fail('AS_ERR_CONFIG_TYPE', `${skipAt.path} must not be empty`);
+  for (const [j, g] of skipIf.entries()) {
+    const at = skipAt!.items()[j];
+    if (!/^[a-z][a-z0-9_]*$/.test(g.trim())) return at.fail('AS_ERR_CONFIG_TYPE', `${at.path} must be a scheduler guard name (lower case letters, digits and "_")`);
+    if (skipIf.indexOf(g) !== j) return at.fail('AS_ERR_CONFIG_CONFLICT', `${at.path} must be unique`);
+  }
+  return {
+    name: c.name, type: c.type!, stage: stageOf, operations, configRef: c.config_ref, observeSafe: c.observe_safe,
+    runIf: c.run_if?.auth_state ?? 'any', after: c.after ?? [], skipIf: skipIf.map((g) => g.trim()), path: iv.path,
+  };
+}
+
+/** scheduler_guards.go validateAfterSchedulerGuardCompatibility: a check after another shares its guards. */
+function checkAfterGuards(checks: PolicyCheck[], v: Val | undefined): void {
+  for (const c of checks) {
+    for (const [j, dep] of c.after.entries()) {
+      const d = checks.find((x) => x.name === dep);
+      const missing = d?.skipIf.find((g) => !c.skipIf.includes(g));
+      if (!missing) continue;
+      const at = itemAt(v, c.path)?.child('after')?.items()[j];
+      at?.fail('AS_ERR_CONFIG_TYPE', `${at.path} (auth.policy.checks.${c.name}.after[${j}]) must include scheduler guards used by the dependency: "${dep}" is skipped by "${missing}"`);
+    }
+  }
 }
 
 function parseRule(iv: Val, cfg: PolicyConfig, v31: boolean, plugin?: (at: Val, what: string) => void): PolicyRule | undefined {

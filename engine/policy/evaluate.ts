@@ -7,7 +7,7 @@
 //   - observe mode: the same over every stage in order (pre_auth, auth_backend, subject_analysis, auth_decision),
 //     compared with what the standard decision was, and only logged.
 import { canonicalTag } from '../lua/i18n-catalog';
-import { CHECK_TYPES, luaSourceSegment, type Condition, type PolicyCheck, type PolicyConfig, type PolicyDecisionKind, type PolicyOperation, type PolicyRule, type PolicyStage } from './types';
+import { CHECK_TYPE_CONFIG_REF, CHECK_TYPES, luaSourceSegment, type Condition, type PolicyCheck, type PolicyConfig, type PolicyDecisionKind, type PolicyOperation, type PolicyRule, type PolicyStage } from './types';
 import { parseCidr, parseIp } from './config';
 
 export interface FactValue { value: unknown; details?: Record<string, unknown> }
@@ -128,11 +128,17 @@ function responseLanguage(rule: PolicyRule, facts: PolicyFacts): { language?: st
 function checkRan(check: PolicyCheck | undefined, facts: PolicyFacts): boolean {
   if (!check || !CHECK_TYPES[check.type]) return false;
   if (check.type === 'lua.environment' || check.type === 'lua.subject') {
-    // checks.go normalizeIdentifierFromConfigRef: the source named by config_ref, else the check's own name
-    const prefix = `auth.policy.attribute_sources.lua.${check.type === 'lua.environment' ? 'environment' : 'subject'}.`;
-    const name = check.configRef?.startsWith(prefix) ? check.configRef.slice(prefix.length) : check.name;
+    // checks.go normalizeIdentifierFromConfigRef: the source named by config_ref, else the check's own name; a
+    // check named lua_<kind>_<source> is the one a source's result is recorded under (scripts.go selector)
+    const kind = check.type === 'lua.environment' ? 'environment' : 'subject';
+    const prefix = `auth.policy.attribute_sources.lua.${kind}.`;
+    const byName = check.name.startsWith(`lua_${kind}_`) ? check.name.slice(kind.length + 5) : check.name;
+    const name = check.configRef?.startsWith(prefix) ? check.configRef.slice(prefix.length) : byName;
     return facts.ran.has(`${check.type}:${luaSourceSegment(name)}`);
   }
+  // collection.go BeginCheck: a control's result is recorded under its check when config_ref is
+  // auth.controls.<name>, else under the control's own name
+  if (check.type.startsWith('builtin.') && check.configRef !== CHECK_TYPE_CONFIG_REF[check.type] && check.name !== check.type.slice(8)) return false;
   return facts.ran.has(check.type);
 }
 

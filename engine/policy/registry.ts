@@ -10,7 +10,7 @@ import { LuaVm } from '../lua/vm';
 import { AuthStudioError } from '../errors/registry';
 import { REGISTRY_RUNS } from '../lua/modules/policy';
 import { configAttributes } from './attributes';
-import { STAGES, type AttributeDefinition, type Condition, type PolicyConfig, type PolicyRule } from './types';
+import { STAGES, type AttributeDefinition, type Condition, type PolicyConfig, type PolicyRule, type SchedulerGuard } from './types';
 
 /** The policy layer of one generation. */
 export interface PolicySnapshot {
@@ -50,6 +50,7 @@ export async function buildPolicySnapshot(config: AuthStudioConfig, services: En
     }
   }
   for (const rule of policy.policies) checkRule(rule, definitions, policy.pluginAttributes);
+  for (const guard of Object.values(policy.schedulerGuards)) checkGuard(guard, definitions);
   return { config: policy, definitions };
 }
 
@@ -92,6 +93,34 @@ function checkRule(rule: PolicyRule, defs: Map<string, AttributeDefinition>, plu
     if (!d) fail(at, 'references unknown attribute');
     if (d.type !== 'string') fail(at, 'must reference a string attribute');
   }
+}
+
+/**
+ * scheduler_guards.go: a guard tests attributes known before the pre_auth checks, with operators typed for it
+ * (scalar operators on bool/string, cidr_contains on ip/cidr, within_time_window on datetime).
+ */
+function checkGuard(guard: SchedulerGuard, defs: Map<string, AttributeDefinition>): void {
+  const visit = (c: Condition): void => {
+    if (c.kind === 'all' || c.kind === 'any') c.children.forEach(visit);
+    else if (c.kind === 'not') visit(c.child);
+    else if (c.kind === 'attribute') {
+      const d = defs.get(c.attribute);
+      if (!d) fail(`${c.path}.attribute`, `references unknown attribute "${c.attribute}"`);
+      let type = d.type;
+      if (c.detail !== undefined) {
+        const dt = d.details?.[c.detail];
+        if (!dt) fail(`${c.path}.detail`, `references unknown detail "${c.detail}" of "${c.attribute}"`);
+        type = dt;
+      }
+      if (d.stage !== 'pre_auth' || d.source === 'lua') fail(`${c.path}.attribute`, 'must reference a request attribute known before the pre_auth checks');
+      const at = `${c.path}.${c.op}`;
+      if (['is', 'eq', 'ne', 'in', 'not_in'].includes(c.op) && type !== 'bool' && type !== 'string') fail(at, 'requires a boolean or string scheduler guard attribute');
+      if (c.op === 'cidr_contains' && type !== 'ip' && type !== 'cidr') fail(at, 'requires an IP or CIDR scheduler guard attribute');
+      if (c.op === 'within_time_window' && type !== 'datetime') fail(at, 'requires a datetime scheduler guard attribute');
+      checkValue(c, type);
+    }
+  };
+  visit(guard.when);
 }
 
 /** compiler/policies.go compileExpectedValue, for the operators and types AuthStudio evaluates. */

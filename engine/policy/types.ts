@@ -30,6 +30,32 @@ export const CHECK_TYPES: Record<string, PolicyStage> = {
   'backend.account_provider': 'account_provider',
 };
 
+/** The operations a check type runs for when its `operations` are not written (compiler/definitions.go). */
+export const CHECK_TYPE_OPERATIONS: Record<string, PolicyOperation[]> = {
+  'builtin.brute_force': ['authenticate'],
+  'builtin.tls_encryption': ['authenticate', 'lookup_identity'],
+  'builtin.relay_domains': ['authenticate'],
+  'builtin.rbl': ['authenticate', 'lookup_identity'],
+  'lua.environment': ['authenticate'],
+  'backend.ldap': ['authenticate', 'lookup_identity'],
+  'backend.lua': ['authenticate', 'lookup_identity'],
+  'lua.subject': ['authenticate'],
+  'backend.account_provider': ['list_accounts'],
+};
+
+/** What a check's config_ref must start with, per type (compiler/definitions.go ConfigRefPrefix). */
+export const CHECK_TYPE_CONFIG_REF: Record<string, string> = {
+  'builtin.brute_force': 'auth.controls.brute_force',
+  'builtin.tls_encryption': 'auth.controls.tls_encryption',
+  'builtin.relay_domains': 'auth.controls.relay_domains',
+  'builtin.rbl': 'auth.controls.rbl',
+  'lua.environment': 'auth.policy.attribute_sources.lua.environment.',
+  'backend.ldap': 'auth.backends.ldap',
+  'backend.lua': 'auth.backends.lua.backend',
+  'lua.subject': 'auth.policy.attribute_sources.lua.subject.',
+  'backend.account_provider': 'auth.backends',
+};
+
 /** Registered obligations (policy.Obligation*) and the actions lua_action.dispatch may name. */
 export const OBLIGATIONS = ['auth.obligation.brute_force.update', 'auth.obligation.lua_action.dispatch', 'auth.obligation.lua_post_action.enqueue'] as const;
 export const LUA_DISPATCH_ACTIONS = ['brute_force', 'lua', 'tls_encryption', 'relay_domains', 'rbl'] as const;
@@ -63,7 +89,26 @@ export interface PolicyRule {
   path: string;
 }
 
-export interface PolicyCheck { name: string; type: string; stage: PolicyStage; operations: PolicyOperation[]; configRef?: string; observeSafe?: boolean }
+/** run_if.auth_state: whether the backend must have authenticated the request for the check to run. */
+export type RunIfAuthState = 'any' | 'authenticated' | 'unauthenticated';
+
+export interface PolicyCheck {
+  name: string;
+  type: string;
+  stage: PolicyStage;
+  operations: PolicyOperation[];
+  configRef?: string;
+  observeSafe?: boolean;
+  runIf: RunIfAuthState;
+  /** Checks of the same plan that run first. */
+  after: string[];
+  /** Scheduler guards: when one matches, the check does not run. */
+  skipIf: string[];
+  path: string;
+}
+
+/** auth.policy.scheduler_guards.<name>: a request-only condition that skips the checks naming it in skip_if. */
+export interface SchedulerGuard { name: string; when: Condition; path: string }
 
 export interface AttributeExport { id: string; attribute: string; type: 'bool' | 'string' | 'string_list' | 'number' }
 
@@ -82,6 +127,7 @@ export interface PolicyConfig {
   attributeExports: AttributeExport[];
   requestHeaders: RequestHeaderAttribute[];
   checks: PolicyCheck[];
+  schedulerGuards: Record<string, SchedulerGuard>;
   policies: PolicyRule[];
   /** Names of the Lua environment and subject attribute sources (their generated attributes). */
   environmentSources: string[];

@@ -1,7 +1,9 @@
 // Brute-force detection: per-network failure counters in Redis (one per bucket), checked before features.
 //
 //   request --allowlisted?--> skip
-//           --any bucket's counter >= failed_requests--> fail at once ("brute_force" actions run)
+//           --Nauthilus 3.x: the network is banned (bf:ban:<network>)--> fail at once
+//           --any bucket's counter >= failed_requests--> fail at once ("brute_force" actions run); 3.x: the
+//             network is banned for the bucket's ban_time (8h by default), however its counter goes on
 //           --password already seen wrong for this account+network (repeating)--> go on, hold nothing
 //           --else take a slot in every bucket, atomically with the check (brute-force-scripts.ts); when
 //             counter + slots in use reach the limit, wait for a slot (at most one script timeout: tempfail)
@@ -61,21 +63,29 @@ interface HeldSlots {
 
 type SlotReply = [number, number];
 
+/** Nauthilus 3.x: the ban of one network (its value the bucket that banned it), kept for the bucket's ban_time. */
+export function bruteForceBanKey(network: string): string {
+  return `bf:ban:${network}`;
+}
+
 /** The Redis key of a bucket's wrong-password counter for one network (without the key prefix). */
 export function bruteForceCounterKey(bucket: string, network: string): string {
   return `bf:${bucket}:${network}`;
 }
 
 /**
- * The buckets that block `ip` right now (their counter for its network reached failed_requests), in config
- * order; what Nauthilus 1.10's nauthilus_brute_force.is_ip_address_blocked reports.
+ * The buckets that block `ip` right now, in config order; what nauthilus_brute_force.is_ip_address_blocked reports:
+ * Nauthilus 1.10, their counter for its network reached failed_requests; Nauthilus 3.0 (buckets with a ban time),
+ * its network is banned.
  */
 export async function blockedBucketsOf(redis: RedisStore, buckets: readonly BruteForceBucket[], ip: string): Promise<string[]> {
   const family = net.isIP(ip);
   if (family === 0) return [];
   const mine = buckets.filter((b) => (family === 6 ? b.ipv6 : b.ipv4));
-  const counts = await Promise.all(mine.map((b) => redis.client.get(bruteForceCounterKey(b.name, networkOf(ip, b.cidr)))));
-  return mine.filter((b, i) => Number(counts[i] ?? 0) >= b.failedRequests).map((b) => b.name);
+  const blocked = await Promise.all(mine.map(async (b) => (b.banTimeSec
+    ? (await redis.client.exists(bruteForceBanKey(networkOf(ip, b.cidr)))) > 0
+    : Number((await redis.client.get(bruteForceCounterKey(b.name, networkOf(ip, b.cidr)))) ?? 0) >= b.failedRequests)));
+  return mine.filter((_, i) => blocked[i]).map((b) => b.name);
 }
 
 export class BruteForceProtection implements BuiltinCheck {
@@ -85,6 +95,8 @@ export class BruteForceProtection implements BuiltinCheck {
   readonly actionType = 'brute_force';
   private readonly allow: IpList;
   private readonly historyTtl: number;
+  /** Seconds the blocked index lives after its last entry: the longest period or ban time. */
+  private readonly indexTtl: number;
   private readonly held = new WeakMap<StageState, HeldSlots>();
   /** Requests the soft whitelist let through: their wrong passwords count without a slot. */
   private readonly softExempt = new WeakSet<StageState>();
@@ -95,6 +107,7 @@ export class BruteForceProtection implements BuiltinCheck {
   constructor(private readonly config: BruteForceConfig, private readonly redis: () => RedisStore, private readonly nonce: string, private readonly soft?: SoftWhitelist) {
     this.allow = new IpList(config.ipWhitelist);
     this.historyTtl = Math.max(60, ...config.buckets.map((b) => b.periodSec));
+    this.indexTtl = Math.max(this.historyTtl, ...config.buckets.map((b) => b.banTimeSec ?? 0));
     this.tolerations = new Tolerations(redis, () => config.tolerations?.custom ?? []);
   }
 
@@ -109,6 +122,8 @@ export class BruteForceProtection implements BuiltinCheck {
 
   /** Buckets that apply to this client address (every family without one) and protocol. */
   private bucketsFor(ip: string, protocol: string): BruteForceBucket[] {
+    // Nauthilus 3.x: a protocol not in auth.controls.brute_force.protocols is neither checked nor counted
+    if (this.config.protocols && !this.config.protocols.includes(protocol)) return [];
     const family = net.isIP(ip);
     return this.config.buckets.filter((b) => (family === 0 || (family === 6 ? b.ipv6 : b.ipv4)) && (b.filterByProtocol.length === 0 || b.filterByProtocol.includes(protocol)));
   }
@@ -129,6 +144,14 @@ export class BruteForceProtection implements BuiltinCheck {
   /** Set once a request was refused by the bucket: tolerations no longer let the network through. */
   private blockedKey(b: BruteForceBucket, network: string): string {
     return `{${this.redis().settings.prefix}${this.counterKey(b, network)}}:blocked`;
+  }
+
+  /**
+   * A scheduler guard (or run_if) skipped the check: the request holds no slot, but a failed login still counts,
+   * as Nauthilus 3.0's UpdateBruteForceBucketsCounter counts without asking the scheduler.
+   */
+  skipped(state: StageState): void {
+    this.softExempt.add(state);
   }
 
   async run(state: StageState): Promise<CheckResult | undefined> {
@@ -152,6 +175,11 @@ export class BruteForceProtection implements BuiltinCheck {
       return { result: 'soft whitelisted' };
     }
     const repeating = seen === 1;
+    // Nauthilus 3.0 (CheckRepeatingBruteForcer): a banned network is refused for the ban time, tolerated or not
+    const banned = await this.banOf(buckets, networks);
+    if (banned) {
+      return { result: 'blocked (banned)', decision: 'fail', luaFields: { brute_force_bucket: banned.bucket.name, brute_force_counter: banned.counter, client_net: ip ? banned.network : '', repeating } };
+    }
     const member = state.req.session;
     const lapseMs = Math.max(SLOT_LAPSE_MS, 4 * state.timeout);
     const giveUpAt = Date.now() + state.timeout;
@@ -191,6 +219,7 @@ export class BruteForceProtection implements BuiltinCheck {
       }
       if (blocked >= 0) {
         const count = Number((replies[blocked] as PromiseFulfilledResult<SlotReply>).value[1]);
+        await this.ban(buckets[blocked], networks[blocked]);
         return {
           result: 'blocked',
           decision: 'fail',
@@ -201,6 +230,32 @@ export class BruteForceProtection implements BuiltinCheck {
       if (Date.now() + delay > giveUpAt) throw new AuthStudioError('AS_ERR_POOL_BUSY', `brute force: more logins of ${networks.join(', ')} are being verified at once than the bucket allows; none finished within ${state.timeout} ms`);
       await this.sleep(delay);
     }
+  }
+
+  /** The first ban among the networks of `buckets` (Nauthilus 3.x buckets only), with its bucket's counter. */
+  private async banOf(buckets: BruteForceBucket[], networks: string[]): Promise<{ bucket: BruteForceBucket; network: string; counter: number } | undefined> {
+    const idx = buckets.map((b, i) => (b.banTimeSec ? i : -1)).filter((i) => i >= 0);
+    if (idx.length === 0) return undefined;
+    const client = this.redis().client;
+    // one GET per network (on a Redis Cluster the keys live in different slots)
+    const bans = await Promise.all(idx.map((i) => client.get(bruteForceBanKey(networks[i]))));
+    const hit = bans.findIndex((v) => v !== null);
+    if (hit < 0) return undefined;
+    const i = idx[hit];
+    const bucket = this.config.buckets.find((b) => b.name === bans[hit]) ?? buckets[i];
+    return { bucket, network: networks[i], counter: Number((await client.get(this.counterKey(bucket, networks[i]))) ?? 0) };
+  }
+
+  /** Nauthilus 3.0 setPreResultBruteForceRedis: SET NX with the ban time, and the network in the blocked index. */
+  private async ban(b: BruteForceBucket, network: string): Promise<void> {
+    if (!b.banTimeSec) return;
+    const now = Date.now();
+    const redis = this.redis();
+    await redis.client.set(bruteForceBanKey(network), b.name, 'EX', b.banTimeSec, 'NX');
+    await redis.batch([
+      ['zadd', BLOCKED_INDEX, now + b.banTimeSec * 1000, `${b.name}|${network}`],
+      ['pexpire', BLOCKED_INDEX, this.indexTtl * 1000],
+    ], true);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -298,7 +353,7 @@ export class BruteForceProtection implements BuiltinCheck {
         await redis.batch([
           ['zremrangebyscore', BLOCKED_INDEX, '-inf', now],
           ['zadd', BLOCKED_INDEX, now + b.periodSec * 1000, `${b.name}|${held.networks[i]}`],
-          ['pexpire', BLOCKED_INDEX, this.historyTtl * 1000],
+          ['pexpire', BLOCKED_INDEX, this.indexTtl * 1000],
         ], true);
       }
     } finally {
@@ -318,12 +373,13 @@ export class BruteForceProtection implements BuiltinCheck {
       const bucket = this.config.buckets.find((b) => b.name === bucketName);
       if (!bucket) continue;
       const key = bruteForceCounterKey(bucketName, network);
-      const [count, ttl] = await Promise.all([client.get(key), client.ttl(key)]);
-      if (count === null) {
+      const [count, ttl, banTtl] = await Promise.all([client.get(key), client.ttl(key), bucket.banTimeSec ? client.ttl(bruteForceBanKey(network)) : -2]);
+      if (count === null && banTtl <= 0) {
         await client.zrem(BLOCKED_INDEX, m);
         continue;
       }
-      out.push({ bucket: bucketName, network, counter: Number(count), limit: bucket.failedRequests, ttl_seconds: ttl });
+      // a Nauthilus 3.x ban outlives the counter: its time left is the ban's
+      out.push({ bucket: bucketName, network, counter: Number(count ?? 0), limit: bucket.failedRequests, ttl_seconds: Math.max(ttl, banTtl) });
     }
     return out;
   }
@@ -335,7 +391,7 @@ export class BruteForceProtection implements BuiltinCheck {
     const out: Array<{ bucket: string; network: string; removed: boolean }> = [];
     for (const b of buckets) {
       const network = networkOf(ip, b.cidr);
-      const removed = (await client.del(this.counterKey(b, network))) > 0;
+      const removed = (await client.del(this.counterKey(b, network))) + (await client.del(bruteForceBanKey(network))) > 0;
       await client.del(this.blockedKey(b, network));
       await client.zrem(BLOCKED_INDEX, `${b.name}|${network}`);
       out.push({ bucket: b.name, network, removed });

@@ -80,6 +80,7 @@ const V3 = yml(
   '  controls:',
   '    enabled: [brute_force, rbl, lua]',
   '    brute_force:',
+  '      protocols: [imap, pop3]',
   '      ip_allowlist: [192.0.2.10]',
   '      buckets:',
   '        - { name: b24, period: 1h, cidr: 24, ipv4: true, failed_requests: 2 }',
@@ -179,5 +180,5 @@ test('authstudio check reads a 3.x config: OK, with the identity section reporte
   });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /configuration and scripts OK \(1 warning/);
-  assert.match(r.stderr + r.stdout, /v3\.yml:52:1: identity: not served by AuthStudio/);
+  assert.match(r.stderr + r.stdout, /v3\.yml:53:1: identity: not served by AuthStudio/);
 });

@@ -370,7 +370,7 @@ test('Nauthilus 3.0: with pre_auth policies a blocked brute-force bucket is a fa
     ], [
       '  storage_placeholder: ~',
     ]).replace('  storage_placeholder: ~\n', '')
-      .replace("    enabled: [lua]\n", "    enabled: [brute_force, lua]\n    brute_force:\n      buckets:\n        - { name: b16, period: 1h, cidr: 16, ipv4: true, failed_requests: 2 }\n")
+      .replace("    enabled: [lua]\n", "    enabled: [brute_force, lua]\n    brute_force:\n      protocols: [imap]\n      buckets:\n        - { name: b16, period: 1h, cidr: 16, ipv4: true, failed_requests: 2 }\n")
       .replace('auth:\n', 'storage:\n  redis:\n    primary:\n      address: ${REDIS_ADDRESS}\n    prefix: "pol:"\nauth:\n')
       .replace("          - { type: lua, name: note, script_path: ./note.lua }\n", "          - { type: lua, name: note, script_path: ./note.lua }\n          - { type: brute_force, name: bf-note, script_path: ./note.lua }\n");
     await withEngine(text, async (fx) => {

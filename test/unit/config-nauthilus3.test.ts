@@ -114,9 +114,8 @@ test('Nauthilus 3.0: errors in a 3.x file name the 3.x key path and the line wri
   // messages of the 1.x validators name keys as written: primary is 1.x's master
   assert.deepEqual(linesOf(yml('storage:', '  redis:', '    primary: { address: "127.0.0.1:1" }', '    sentinels: { master: m, addresses: ["127.0.0.1:2"] }')),
     [`${FILE}:4:5: storage.redis names both "primary" and "sentinels": choose one Redis setup`]);
-  // required by Nauthilus 3.x (validate:"required"), named by their 3.x keys
+  // required by Nauthilus 3.x (validate:"required"), named by their 3.x keys (brute_force without buckets: a warning)
   assert.deepEqual(linesOf(yml('auth:', '  controls:', '    brute_force: { ip_allowlist: [] }', '  backends:', '    ldap: { pools: {} }')), [
-    `${FILE}:3:18: missing required key "buckets" at auth.controls.brute_force`,
     `${FILE}:5:11: missing required key "default" at auth.backends.ldap`,
   ]);
 });
@@ -139,17 +138,17 @@ test('Nauthilus 3.0: the identity provider\'s sections give one warning "not ser
   assert.match(w.message, /^identity: not served by AuthStudio/);
 });
 
-test('Nauthilus 3.0: keys AuthStudio does not apply yet are accepted with one warning per reason', () => {
-  const c = load(yml('auth:', '  controls:', '    brute_force:', '      buckets: [{ name: b, period: 1h, cidr: 24, ipv4: true, failed_requests: 3, ban_time: 4h }]',
-    '      tolerate_percent: 20', '      tolerate_ttl: 1h', '  policy:', '    scheduler_guards: { g: { if: { always: true } } }'));
+test('Nauthilus 3.0: keys AuthStudio does not apply yet are accepted with one warning per reason (bucket ban_time is applied)', () => {
+  const c = load(yml('auth:', '  controls:', '    brute_force:', '      protocols: [imap]', '      buckets: [{ name: b, period: 1h, cidr: 24, ipv4: true, failed_requests: 3, ban_time: 4h }]',
+    '      tolerate_percent: 20', '      tolerate_ttl: 1h', '  policy:', '    localization: { catalogs: [] , default_language: en }'));
   assert.deepEqual(c.warnings?.map((w) => `${w.location?.line}: ${w.message}`), [
-    '4: auth.controls.brute_force.buckets[0].ban_time: not applied by AuthStudio yet: a ban lasts the bucket\'s period',
-    '8: auth.policy.scheduler_guards: not evaluated by AuthStudio\'s policy layer yet: scheduler guards (checks always run)',
+    '9: auth.policy.localization: not evaluated by AuthStudio\'s policy layer yet: localized response messages',
   ]);
+  assert.equal(c.bruteForce?.buckets[0].banTimeSec, 4 * 3600);
 });
 
 test('Nauthilus 3.0: the toleration keys of auth.controls.brute_force are read as 1.x brute_force reads them', () => {
-  const c = load(yml('auth:', '  controls:', '    brute_force:', '      buckets: [{ name: b, period: 1h, cidr: 24, ipv4: true, failed_requests: 3 }]',
+  const c = load(yml('auth:', '  controls:', '    brute_force:', '      protocols: [imap]', '      buckets: [{ name: b, period: 1h, cidr: 24, ipv4: true, failed_requests: 3 }]',
     '      tolerate_percent: 20', '      tolerate_ttl: 1h', '      custom_tolerations: [{ ip_address: 192.0.2.0/24, tolerate_percent: 50, tolerate_ttl: 30m }]'));
   assert.equal(c.warnings, undefined);
   const t = c.bruteForce?.tolerations;
@@ -159,7 +158,7 @@ test('Nauthilus 3.0: the toleration keys of auth.controls.brute_force are read a
 });
 
 test('Nauthilus 3.0: auth.controls.enabled and auth.services.enabled switch sections on; warnings use the 3.x names', () => {
-  const c = load(yml('auth:', '  controls:', '    enabled: [lua]', '    brute_force: { buckets: [{ name: b, period: 1h, cidr: 24, ipv4: true, failed_requests: 3 }] }',
+  const c = load(yml('auth:', '  controls:', '    enabled: [lua]', '    brute_force: { protocols: [imap], buckets: [{ name: b, period: 1h, cidr: 24, ipv4: true, failed_requests: 3 }] }',
     '  services:', '    enabled: [backend_health_checks]', '    backend_health_checks: { targets: [{ protocol: imap, host: 127.0.0.1, port: 143 }] }'));
   assert.deepEqual(c.server.features, ['lua', 'backend_server_monitoring']);
   assert.equal(c.bruteForce, undefined);

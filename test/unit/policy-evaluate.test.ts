@@ -114,3 +114,36 @@ test('Nauthilus 3.1: Go plugin check types and obligations load with a warning (
   assert.equal(c.policy?.pluginAttributes, true, 'attributes AuthStudio does not know are the plugins\': never set');
   assert.throws(() => parseConfigText(text('nauthilus: "3.0"'), 'authstudio.yml', { checkFiles: false, env: {} }), /auth\.policy\.checks\[0\]\.type is invalid/);
 });
+
+test('Nauthilus 3.0: a check named lua_environment_<source> is met when that source ran (scripts.go records it so)', () => {
+  const p = policyOf([
+    'attribute_sources: { lua: { environment: [{ name: geo, script_path: ./geo.lua }] } }',
+    'checks:',
+    '  - { name: lua_environment_geo, type: lua.environment, stage: pre_auth }',
+    'policies:',
+    '  - { name: needs_geo, stage: pre_auth, require_checks: [lua_environment_geo], if: { always: true }, then: { decision: deny } }',
+  ]);
+  const f = facts({});
+  assert.equal(selectInStage(p, 'pre_auth', f), undefined, 'the source has not run: the rule does not apply');
+  f.ran.add('lua.environment:geo');
+  assert.equal(selectInStage(p, 'pre_auth', f)?.policy, 'needs_geo');
+});
+
+test('Nauthilus 3.0: a built-in check is met by its control only with config_ref auth.controls.<name> or that name', () => {
+  const p = policyOf([
+    'checks:',
+    '  - { name: rbl_by_ref, type: builtin.rbl, stage: pre_auth, config_ref: auth.controls.rbl }',
+    '  - { name: rbl, type: builtin.rbl, stage: pre_auth }',
+    '  - { name: my_rbl, type: builtin.rbl, stage: pre_auth }',
+    'policies:',
+    '  - { name: by_other_name, stage: pre_auth, require_checks: [my_rbl], if: { always: true }, then: { decision: deny } }',
+    '  - { name: by_ref, stage: pre_auth, require_checks: [rbl_by_ref, rbl], if: { always: true }, then: { decision: tempfail } }',
+  ]);
+  const f = facts({});
+  f.ran.add('builtin.rbl');
+  assert.equal(selectInStage(p, 'pre_auth', f)?.policy, 'by_ref', 'my_rbl is never recorded: by_other_name does not apply');
+  const c = parseConfigText(yml('auth:', '  policy:', '    checks:', '      - { name: my_rbl, type: builtin.rbl, stage: pre_auth }', '    policies:',
+    '      - { name: by_other_name, stage: pre_auth, require_checks: [my_rbl], if: { always: true }, then: { decision: deny } }'), 'authstudio.yml', { checkFiles: false, env: {} });
+  assert.deepEqual(c.warnings?.map((w) => w.path), ['auth.policy.checks[0]']);
+  assert.match(c.warnings![0].message, /\(my_rbl\): require_checks naming it are never met \(rules by_other_name never apply\): set config_ref: auth\.controls\.rbl or name it "rbl"/);
+});

@@ -85,6 +85,8 @@ export class TraceView {
       s.status_message ? h('div', { class: 'stage-status' }, `status message: ${s.status_message}`) : null,
       s.policy ? h('details', { class: 'stage-policy', 'data-policy': s.policy.policy },
         h('summary', {}, `${s.policy.enforced ? 'decided' : 'observe mode, not applied'}: policy ${s.policy.policy} (${s.policy.stage}) → ${s.policy.decision}${s.policy.obligations.length ? ` · obligations ${s.policy.obligations.join(', ')}` : ''}`),
+        s.policy.checks?.length ? h('table', { class: 'events policy-checks' }, h('tbody', {}, ...s.policy.checks.map((c) => h('tr', { 'data-check': c.name },
+          h('td', { class: 'mono' }, `check ${c.name}`), h('td', { class: 'mono' }, `${c.status}${c.reason ? ` (${c.reason})` : ''}`))))) : null,
         h('table', { class: 'events' }, h('tbody', {}, ...Object.entries(s.policy.attributes).map(([k, v]) => h('tr', {}, h('td', { class: 'mono' }, k), h('td', { class: 'mono' }, JSON.stringify(v))))))) : null,
       s.error ? h('div', { class: 'stage-error' }, s.error,
         place ? h('button', { class: 'link', onclick: () => this.openAt(place.file, place.line) }, ` open ${place.file}:${place.line}`) : null) : null);
