@@ -18,6 +18,7 @@ import { parseHostPort } from './net';
 import { isNauthilus3Layout, materializeNauthilus3 } from './nauthilus3-layout';
 import { readProfile } from './profile';
 import { FEATURE_NAMING_3X } from './server-features';
+import { NO_BRUTE_FORCE_PROTOCOLS_WARNING } from './brute-force-protocols';
 
 export { parseDuration, parseSize } from './durations';
 
@@ -134,6 +135,17 @@ export function parseConfigText(text: string, file: string, opts: LoadOptions = 
   if (top.brute_force) config.bruteForce = top.brute_force;
   // Nauthilus 3.0 (core/bruteforce.go): without auth.controls.brute_force.protocols no protocol is checked
   if (v3 && config.bruteForce && !config.bruteForce.protocols) config.bruteForce.protocols = [];
+  // Nauthilus 1.x (core/bruteforce.go): server.brute_force_protocols; without it AuthStudio checks every protocol
+  const bfWarnings: AuthStudioError[] = [];
+  if (!v3 && config.bruteForce) {
+    if (server.bruteForceProtocols) config.bruteForce.protocols = server.bruteForceProtocols;
+    else {
+      const at = root.child('brute_force');
+      bfWarnings.push(new AuthStudioError('AS_ERR_CONFIG_CONFLICT', NO_BRUTE_FORCE_PROTOCOLS_WARNING, {
+        location: at ? ctx.locate(at.keyOffset ?? at.offset) : { file }, path: 'server.brute_force_protocols', severity: 'warning',
+      }));
+    }
+  }
   // Nauthilus 3.0 definitions.DefaultBanTime: a bucket without ban_time bans for 8h
   if (v3 && config.bruteForce) for (const b of config.bruteForce.buckets) b.banTimeSec ??= 8 * 3600;
   if (top.realtime_blackhole_lists) config.rbl = top.realtime_blackhole_lists;
@@ -146,7 +158,7 @@ export function parseConfigText(text: string, file: string, opts: LoadOptions = 
     for (const k of keyPath.split('.')) v = v?.child(k);
     return v === undefined ? undefined : ctx.locate(v.keyOffset ?? v.offset);
   }, v3 ? FEATURE_NAMING_3X : undefined);
-  const warnings = [...profileWarnings, ...(v3?.warnings ?? []), ...featureWarnings];
+  const warnings = [...profileWarnings, ...(v3?.warnings ?? []), ...featureWarnings, ...bfWarnings];
   if (warnings.length) config.warnings = warnings;
   return config;
 }

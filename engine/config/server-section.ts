@@ -78,6 +78,7 @@ const serverShape = struct({
   features: opt(serverFeatures),
   auth_wait: def(duration(), 0),
   nginx_wait_delay: opt(int({ min: 0, max: 255 })),
+  brute_force_protocols: opt(list(str({ minLength: 1 }))),
   max_login_attempts: opt(int({ min: 1, max: 255 })),
   password_nonce: def(str({ minLength: 1 }), SERVER_DEFAULTS.passwordNonce),
   trusted_proxies: def(list(ipOrCidr), [...SERVER_DEFAULTS.trustedProxies]),
@@ -111,6 +112,7 @@ export const serverSection: Spec<ServerConfig> = andThen(serverShape, (s) => {
     out.jwtAuth = { enabled: j.enabled, secretKey: j.secret_key ?? '', tokenExpirySec: msToSeconds(j.token_expiry), refreshToken: j.refresh_token, users: j.users };
   }
   if (s.nginx_wait_delay !== undefined) out.nginxWaitDelaySec = s.nginx_wait_delay;
+  if (s.brute_force_protocols !== undefined) out.bruteForceProtocols = s.brute_force_protocols.map((p) => p.toLowerCase());
   if (s.max_login_attempts !== undefined) out.maxLoginAttempts = s.max_login_attempts;
   if (s.lua_cache_memory_limit !== undefined) out.luaCacheMemoryBytes = s.lua_cache_memory_limit;
   if (s.dns?.resolver !== undefined) out.dnsResolver = s.dns.resolver;

@@ -126,6 +126,8 @@ export interface ServerConfig {
   authWaitSec: number;
   /** `nginx_wait_delay` (Nauthilus: NAUTHILUS_NGINX_WAIT_DELAY in 1.x, auth.pipeline.wait_delay in 3.x), seconds; 0 = no Auth-Wait. Default 10. */
   nginxWaitDelaySec?: number;
+  /** `brute_force_protocols` (Nauthilus 1.x): the only protocols brute force checks and counts (see brute-force-protocols.ts). */
+  bruteForceProtocols?: string[];
   /** `max_login_attempts` (auth.pipeline.max_login_attempts in 3.x): the attempt count Auth-Wait grows to. Default 15. */
   maxLoginAttempts?: number;
   /** Nonce mixed into password hashes in the cache. */

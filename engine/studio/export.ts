@@ -9,6 +9,7 @@ import { loadConfigFile } from '../config/load';
 import type { AuthStudioConfig, ConfigLayout } from '../config/types';
 import { convertConfigText, formatNote } from '../config/convert/convert';
 import { featuresOfSections } from '../config/server-features';
+import { BRUTE_FORCE_PROTOCOLS_WRITTEN } from '../config/brute-force-protocols';
 import { parseRedisString, type RedisConnection } from '../config/redis-section';
 import { AuthStudioError } from '../errors/registry';
 import { layoutOf, pathNodes, packageDirs } from './config-paths';
@@ -138,7 +139,10 @@ export function exportBundle(input: ExportInput): ExportReport {
   const layout = layoutOf(doc);
   rewriteRedis(doc, input.studioRedisUrl, report, REDIS_AT[layout]);
   if (layout === '3.x') writeControls(doc, config, report);
-  else writeServerFeatures(doc, config, report);
+  else {
+    writeServerFeatures(doc, config, report);
+    writeBruteForceProtocols(doc, config, report);
+  }
   const secrets = input.includeSecrets ? [] : replaceSecrets(doc);
   if (secrets.length) report.warnings.push(`secrets were replaced by environment references (${secrets.map((r) => r.variable).join(', ')}): set them on the target, see README.md`);
   if (input.includeSecrets) report.warnings.push(`${EXPORT_CONFIG} holds secrets as written (include secrets): keep it private`);
@@ -160,6 +164,16 @@ function writeServerFeatures(doc: Document, config: AuthStudioConfig, report: Ex
   if (features.length === 0) return;
   doc.setIn(['server', 'features'], doc.createNode(features, { flow: true }));
   report.warnings.push(`server.features was added (${features.join(', ')}): Nauthilus 1.x runs only the features listed there; these are the ones whose sections are configured`);
+}
+
+/**
+ * A 1.x brute_force without server.brute_force_protocols: AuthStudio checked every protocol, Nauthilus 1.x checks only
+ * the listed ones (none without the list), so the export lists the protocols mail clients use.
+ */
+function writeBruteForceProtocols(doc: Document, config: AuthStudioConfig, report: ExportReport): void {
+  if (!config.bruteForce || config.server.bruteForceProtocols !== undefined || doc.hasIn(['server', 'brute_force_protocols'])) return;
+  doc.setIn(['server', 'brute_force_protocols'], doc.createNode([...BRUTE_FORCE_PROTOCOLS_WRITTEN], { flow: true }));
+  report.warnings.push(`server.brute_force_protocols was added (${BRUTE_FORCE_PROTOCOLS_WRITTEN.join(', ')}): Nauthilus 1.x checks brute force only for the protocols listed there; AuthStudio checked every protocol`);
 }
 
 /** package_path templates inside the workspace move under the prefix; the modules they load are copied along. */

@@ -140,9 +140,9 @@ test('Nauthilus 3.0: the identity provider\'s sections give one warning "not ser
 
 test('Nauthilus 3.0: keys AuthStudio does not apply yet are accepted with one warning per reason (bucket ban_time is applied)', () => {
   const c = load(yml('auth:', '  controls:', '    brute_force:', '      protocols: [imap]', '      buckets: [{ name: b, period: 1h, cidr: 24, ipv4: true, failed_requests: 3, ban_time: 4h }]',
-    '      tolerate_percent: 20', '      tolerate_ttl: 1h', '  policy:', '    localization: { catalogs: [] , default_language: en }'));
+    '      tolerate_percent: 20', '      tolerate_ttl: 1h', '  backchannel:', '    oidc_bearer: { enabled: true }'));
   assert.deepEqual(c.warnings?.map((w) => `${w.location?.line}: ${w.message}`), [
-    '9: auth.policy.localization: not evaluated by AuthStudio\'s policy layer yet: localized response messages',
+    '9: auth.backchannel.oidc_bearer: OIDC bearer tokens are not checked by AuthStudio (use basic_auth)',
   ]);
   assert.equal(c.bruteForce?.buckets[0].banTimeSec, 4 * 3600);
 });

@@ -9,6 +9,7 @@
 import { Document, isMap, isScalar, isSeq, Pair, Scalar, YAMLMap, YAMLSeq, type Node as YamlNode } from 'yaml';
 import { CONTROL_OF_FEATURE, DROPPED_1X, KEY_RENAMES, SERVICE_OF_FEATURE, V3_ORDER, dotted, moveOf, movesBelow, startsWith } from './layout-rules';
 import { addPolicy } from './to-3x-policy';
+import { BRUTE_FORCE_PROTOCOLS_WRITTEN } from '../brute-force-protocols';
 import { ensureSeq, getIn, keyOf, leaves, nonEmpty, put, reorder, type ConvertNote, type NoteSink } from './yaml-nodes';
 
 const ENV_PATH = ['auth', 'policy', 'attribute_sources', 'lua', 'environment'];
@@ -86,6 +87,7 @@ export function convertTo3x(src: Document, note: NoteSink): Document {
 
   walk(root, [], top, note);
   autoEnable(root, top, listed, note);
+  bruteForceProtocols(root, top, note);
   addPolicy(top, noAuthControls, note);
   moveMasterUserDelimiter(top);
   backendScriptPath(top, note);
@@ -212,6 +214,19 @@ function autoEnable(root: YAMLMap, top: YAMLMap, listed: Set<string>, note: Note
       note({ path: 'backend_server_monitoring', node: root.items.find((p) => keyOf(p) === 'backend_server_monitoring')?.key as YamlNode | undefined, kind: explicit && !listed.has('backend_server_monitoring') ? 'changed' : 'info', why: 'auth.services.enabled gets "backend_health_checks" (the section is configured)' });
     }
   }
+}
+
+/**
+ * A 1.x brute_force without server.brute_force_protocols: AuthStudio checked every protocol, Nauthilus 3 checks only
+ * those auth.controls.brute_force.protocols lists (none without it), so the protocols are written out.
+ */
+function bruteForceProtocols(root: YAMLMap, top: YAMLMap, note: NoteSink): void {
+  if (!nonEmpty(root, ['brute_force']) || getIn(root, ['server', 'brute_force_protocols']) !== undefined) return;
+  const seq = ensureSeq(top, ['auth', 'controls', 'brute_force', 'protocols']);
+  seq.flow = true;
+  for (const p of BRUTE_FORCE_PROTOCOLS_WRITTEN) seq.items.push(new Scalar(p));
+  note({ path: 'brute_force', node: root.items.find((p) => keyOf(p) === 'brute_force')?.key as YamlNode | undefined, kind: 'changed',
+    why: `auth.controls.brute_force.protocols gets [${BRUTE_FORCE_PROTOCOLS_WRITTEN.join(', ')}]: the file names no server.brute_force_protocols and AuthStudio checked every protocol, while Nauthilus checks only the protocols listed` });
 }
 
 /** What Nauthilus 3.0.1's Redis settings (config/server.go Redis) need that a 1.x file does not say. */
