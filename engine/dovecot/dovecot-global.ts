@@ -155,7 +155,9 @@ export function hostFunctions(current: () => DovecotCall, files: ScriptFiles, se
       const headers = Array.isArray(spec.headers) ? spec.headers.map((h) => [String(h[0]), String(h[1])] as [string, string]) : [];
       const debug = spec.settings?.debug === true;
       if (debug) c.log.global('debug', `http-client: request ${spec.method} ${spec.url}: Submitted`);
-      const r = await submitHttp({ ...spec, headers }, c.abort.signal);
+      const sendTo = mappedUrl(String(spec.url), settings.urlMap);
+      if (sendTo) c.note(`${String(spec.url)} was answered by the stand-in at ${sendTo}`);
+      const r = await submitHttp({ ...spec, headers, ...(sendTo ? { sendTo } : {}) }, c.abort.signal);
       c.http.push(r.call);
       if (debug) c.log.global('debug', `http-client: request ${spec.method} ${spec.url}: Got ${r.status} response: ${r.reason}`);
       return { status: r.status, reason: r.reason, headers: r.headers, payload: r.payload };
@@ -173,4 +175,11 @@ export function hostFunctions(current: () => DovecotCall, files: ScriptFiles, se
       return r.err === undefined ? { ret: r.ret } : { ret: r.ret, err: r.err };
     },
   };
+}
+
+/** The URL a request goes to under `urlMap` (the longest matching prefix wins), or undefined when unmapped. */
+export function mappedUrl(url: string, urlMap: Record<string, string> | undefined): string | undefined {
+  if (!urlMap) return undefined;
+  const from = Object.keys(urlMap).filter((k) => url === k || url.startsWith(k.endsWith('/') ? k : `${k}/`)).sort((a, b) => b.length - a.length)[0];
+  return from === undefined ? undefined : urlMap[from].replace(/\/$/, '') + url.slice(from.replace(/\/$/, '').length);
 }
