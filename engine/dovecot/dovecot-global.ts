@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LuaMultiReturn } from 'wasmoon';
 import type { DovecotCall } from './call';
+import { standInFor, standInIn } from '../lua/http-stand-ins';
 import { httpUrlError, submitHttp, type HttpSubmitSpec } from './dovecot-http';
 import { dovecotPasswordVerify } from './password';
 import { mountInLuaFs } from './dovecot-vm';
@@ -155,7 +156,7 @@ export function hostFunctions(current: () => DovecotCall, files: ScriptFiles, se
       const headers = Array.isArray(spec.headers) ? spec.headers.map((h) => [String(h[0]), String(h[1])] as [string, string]) : [];
       const debug = spec.settings?.debug === true;
       if (debug) c.log.global('debug', `http-client: request ${spec.method} ${spec.url}: Submitted`);
-      const sendTo = mappedUrl(String(spec.url), settings.urlMap);
+      const sendTo = standInUrl(String(spec.url), settings.urlMap, env);
       if (sendTo) c.note(`${String(spec.url)} was answered by the stand-in at ${sendTo}`);
       const r = await submitHttp({ ...spec, headers, ...(sendTo ? { sendTo } : {}) }, c.abort.signal);
       c.http.push(r.call);
@@ -177,9 +178,17 @@ export function hostFunctions(current: () => DovecotCall, files: ScriptFiles, se
   };
 }
 
-/** The URL a request goes to under `urlMap` (the longest matching prefix wins), or undefined when unmapped. */
-export function mappedUrl(url: string, urlMap: Record<string, string> | undefined): string | undefined {
-  if (!urlMap) return undefined;
-  const from = Object.keys(urlMap).filter((k) => url === k || url.startsWith(k.endsWith('/') ? k : `${k}/`)).sort((a, b) => b.length - a.length)[0];
-  return from === undefined ? undefined : urlMap[from].replace(/\/$/, '') + url.slice(from.replace(/\/$/, '').length);
+/**
+ * Where a request really goes: the harness' `urlMap` (the studio's stand-ins) or AUTHSTUDIO_HTTP_STANDINS of the
+ * environment, as for the engine's HTTP modules; undefined when no stand-in covers the URL's origin.
+ */
+export function standInUrl(url: string, urlMap: Record<string, string> | undefined, env: Record<string, string | undefined>): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url.startsWith('//') ? `http:${url}` : url);
+  } catch {
+    return undefined;
+  }
+  const mapped = urlMap && Object.keys(urlMap).length ? standInIn(u, new Map(Object.entries(urlMap).map(([k, v]) => [new URL(k).origin, new URL(v)]))) : undefined;
+  return (mapped ?? standInFor(u, (name) => env[name]))?.toString();
 }
