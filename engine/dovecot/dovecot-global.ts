@@ -130,7 +130,8 @@ export function hostFunctions(current: () => DovecotCall, files: ScriptFiles, se
   const v24 = settings.dovecot === '2.4';
   return {
     version: settings.dovecot ?? '2.3',
-    http_settings_24: (list: Array<[string, string | undefined]>) => parseHttpClientSettings24((list ?? []).map((kv) => [String(kv[0]), kv[1] ?? undefined])),
+    // an empty Lua table arrives as {} rather than []
+    http_settings_24: (list: Array<[string, string | undefined]>) => parseHttpClientSettings24((Array.isArray(list) ? list : []).map((kv) => [String(kv[0]), kv[1] ?? undefined])),
     constants: () => ({ ...PASSDB_RESULTS, ...USERDB_RESULTS }),
     // like liblua's setpath: LUA_PATH_5_4 or LUA_PATH, with ";;" standing for the default path
     default_package_path: () => {
