@@ -125,7 +125,7 @@ export function shapeResult(r: DovecotResult, profile: DovecotProfile, lookup: D
     const error = r.outcome === 'tempfail' ? errorOf(r.logs) : undefined;
     trace.push({
       stage: lookup === 'userdb_lookup' ? 'userdb' : 'passdb', name: r.entry || '(no entry function)', duration_ms: r.durationMs, result: r.status,
-      logs: r.fields, ...(r.imap ? { status_message: r.imap } : {}), ...(error ? { error } : {}),
+      logs: r.fields, ...(error ? { error } : {}),
     });
   }
   const stageName = trace[trace.length - 1].name;
