@@ -85,8 +85,14 @@ export function checkDovecotInput(ws: Workspace, a: Record<string, unknown>) {
   };
 }
 
+/**
+ * What `os.getenv` sees: like Dovecot, which passes only `import_environment` (TZ by default), a script gets TZ and the
+ * AuthStudio bridge's variables, never the rest of the studio's environment (its token, Redis passwords, ...).
+ */
+export const DOVECOT_ENV = ['TZ', 'AUTHSTUDIO_URL', 'AUTHSTUDIO_AUTH', 'AUTHSTUDIO_TIMEOUT_MS', 'AUTHSTUDIO_HTTP_STANDINS'];
+
 /** Run one request (see checkDovecotInput for the fields). */
-export async function runDovecot(ws: Workspace, standIns: DovecotStandIns, arg: DovecotRunInput): Promise<DovecotRunResult> {
+export async function runDovecot(ws: Workspace, standIns: DovecotStandIns, arg: DovecotRunInput, env: Record<string, string | undefined> = process.env): Promise<DovecotRunResult> {
   const i = checkDovecotInput(ws, arg as unknown as Record<string, unknown>);
   const relDir = path.posix.dirname(i.script.rel);
   const urlMap = await standIns.urlMapFor(path.dirname(i.script.abs), relDir === '.' ? '' : relDir);
@@ -98,6 +104,7 @@ export async function runDovecot(ws: Workspace, standIns: DovecotStandIns, arg: 
     dovecot: i.profile,
     ...(i.luaSettings ? { luaSettings: i.luaSettings } : {}),
     urlMap,
+    env: Object.fromEntries(DOVECOT_ENV.filter((k) => env[k] !== undefined).map((k) => [k, env[k]])),
     ...(i.masterUser !== undefined ? { masterScript: { file: (i.masterScript ?? i.script).abs, displayPath: (i.masterScript ?? i.script).rel, ...(i.masterScript === undefined && i.source !== undefined ? { source: i.source } : {}) } } : {}),
     action: i.lookup === 'userdb_lookup' ? 'userdb' : 'passdb',
     login: {

@@ -200,7 +200,7 @@ export class StudioService implements StudioMethods {
   }
 
   async runDovecot(arg: DovecotRunInput): Promise<DovecotRunResult> {
-    return runDovecot(this.workspace, this.standIns, argOf(arg));
+    return runDovecot(this.workspace, this.standIns, argOf(arg), this.deps.env ?? process.env);
   }
 
   async startTraffic(arg: TrafficOptions): Promise<TrafficSummary> {

@@ -20,6 +20,7 @@ function auth_passdb_lookup(req)
   return dovecot.auth.PASSDB_RESULT_OK, { password = "{PLAIN}" .. pw }
 end
 function auth_userdb_lookup(req)
+  if req.user == "env" then return dovecot.auth.USERDB_RESULT_OK, { token = tostring(os.getenv("AUTHSTUDIO_TOKEN")), path = tostring(os.getenv("PATH")) } end
   if users[req.user] == nil then return dovecot.auth.USERDB_RESULT_USER_UNKNOWN, "" end
   return dovecot.auth.USERDB_RESULT_OK, { home = "/var/mail/" .. req.user, via = tostring(req.service) .. "/" .. tostring(req.protocol) }
 end
@@ -87,6 +88,10 @@ for (const transport of TRANSPORTS) {
         assert.deepEqual(u23.fields, { home: '/var/mail/alice', via: 'lmtp/nil' });
         const u24 = await h.client.runDovecot({ path: p, profile: '2.4', lookup: 'userdb_lookup', user: 'alice', protocol: 'lmtp' });
         assert.deepEqual(u24.fields, { home: '/var/mail/alice', via: 'nil/lmtp' }, 'Dovecot 2.4 renamed req.service to req.protocol');
+
+        // like Dovecot's import_environment, the studio's own environment stays out of the script's reach
+        const env = await h.client.runDovecot({ path: p, lookup: 'userdb_lookup', user: 'env' });
+        assert.deepEqual(env.fields, { token: "nil", path: "nil" }, JSON.stringify(env));
       } finally {
         await h.close();
       }

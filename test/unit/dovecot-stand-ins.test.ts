@@ -1,6 +1,7 @@
 // Stand-ins for Dovecot scripts: the harness' urlMap and AUTHSTUDIO_HTTP_STANDINS send a script's requests to a local
 // server while the script, its trace and its logs keep the URL it asked for; the studio's Nextcloud WebDAV stand-in
-// (stand-in.json) answers like Nextcloud; the generated dovecot.*/req completion data matches the harness.
+// (stand-in.json) answers like Nextcloud; the generated dovecot.*/req completion data matches the harness; two harness
+// fixes found on the way (2.4 client without settings, os.getenv of an unset variable).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -90,4 +91,16 @@ test('the editor\'s Dovecot API data is what the harness provides (gen-dovecot-a
   assert.deepEqual(profilesOf('auth', 'PASSDB_RESULT_OK'), ['2.3', '2.4']);
   assert.deepEqual(profilesOf('dovecot', 'i_info'), ['2.3', '2.4']);
   assert.deepEqual(data.methods.map((m) => m.name).sort(), ['add_header', 'header', 'payload', 'reason', 'remove_header', 'request', 'set_payload', 'status', 'submit']);
+});
+
+test('Lua 5.4 as Dovecot links it: os.getenv of an unset variable returns one nil (tostring(os.getenv(x)) is "nil")', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-dv-getenv-'));
+  try {
+    const file = path.join(dir, 's.lua');
+    fs.writeFileSync(file, 'function auth_userdb_lookup(req)\n  return dovecot.auth.USERDB_RESULT_OK, { n = tostring(select("#", os.getenv("AS_UNSET"))), v = tostring(os.getenv("AS_UNSET")), set = os.getenv("AS_SET") }\nend\n');
+    const r = await runDovecotScript({ file, action: 'userdb', env: { AS_SET: 'yes' }, login: { user: 'alice' } });
+    assert.deepEqual(r.fields, { n: '1', v: 'nil', set: 'yes' }, JSON.stringify(r.logs));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
