@@ -200,7 +200,13 @@ export class StudioService implements StudioMethods {
   }
 
   async runDovecot(arg: DovecotRunInput): Promise<DovecotRunResult> {
-    return runDovecot(this.workspace, this.standIns, argOf(arg), this.deps.env ?? process.env);
+    const env = { ...(this.deps.env ?? process.env) };
+    // the AuthStudio bridge script (dovecot/authstudio.lua) asks this studio's own engine unless told otherwise
+    const address = this.deps.app.server.listening ? this.deps.app.server.address() : null;
+    if (env.AUTHSTUDIO_URL === undefined && address && typeof address === 'object') {
+      env.AUTHSTUDIO_URL = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    }
+    return runDovecot(this.workspace, this.standIns, argOf(arg), env);
   }
 
   async startTraffic(arg: TrafficOptions): Promise<TrafficSummary> {

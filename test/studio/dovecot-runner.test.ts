@@ -97,6 +97,21 @@ for (const transport of TRANSPORTS) {
       }
     });
 
+    test('the AuthStudio bridge script logs in through this studio\'s own engine (2.3 and 2.4 bridges)', async () => {
+      const h = await startStudio(transport, { fixture: 'lua-plugins.d', listen: true });
+      try {
+        for (const [path, profile] of [['dovecot/authstudio.lua', '2.3'], ['dovecot/authstudio-2.4.lua', '2.4']] as const) {
+          const ok = await h.client.runDovecot({ path, profile, user: 'alice', password: 'alice-secret', ...IMAP });
+          assert.equal(ok.status, 'PASSDB_RESULT_OK', `${path}: ${JSON.stringify(ok.logs)}`);
+          assert.ok(ok.events.some((e) => e.kind === 'http' && String(e.detail.url).startsWith(h.url!)), JSON.stringify(ok.events));
+          const bad = await h.client.runDovecot({ path, profile, user: 'alice', password: 'wrong', ...IMAP });
+          assert.equal(bad.status, 'PASSDB_RESULT_PASSWORD_MISMATCH', `${path}: ${JSON.stringify(bad.logs)}`);
+        }
+      } finally {
+        await h.close();
+      }
+    });
+
     test('bad input is refused with an error naming the field', async () => {
       const h = await startStudio(transport, { fixture: 'lua-plugins.d' });
       try {
