@@ -51,7 +51,7 @@ describe('Dovecot scripts in the studio (Chromium)', { skip: missing, concurrenc
   /** Press Run and wait for a new verdict in the runner's trace; returns its decision. */
   async function run(): Promise<string> {
     const page = browser.page;
-    const trace = `${RUNNER} [data-testid=trace]`;
+    const trace = `[data-testid=dovecot-trace]`;
     const before = await page.locator(trace).innerText();
     await page.click(`${RUNNER} button[type=submit]`);
     await page.waitForFunction(([sel, prev]) => {
@@ -76,7 +76,7 @@ describe('Dovecot scripts in the studio (Chromium)', { skip: missing, concurrenc
     await page.fill(`${RUNNER} input[name=user]`, 'alice');
     await page.fill(`${RUNNER} input[name=password]`, 'alice-app-password');
     assert.equal(await run(), 'ok');
-    const trace = page.locator(`${RUNNER} [data-testid=trace]`);
+    const trace = page.locator(`[data-testid=dovecot-trace]`);
     assert.equal(await trace.locator('[data-decision]').getAttribute('data-status'), 'PASSDB_RESULT_OK');
     const text = await trace.innerText();
     assert.match(text, /OK Logged in/);
@@ -104,7 +104,7 @@ describe('Dovecot scripts in the studio (Chromium)', { skip: missing, concurrenc
     await page.click(`${RUNNER} button[data-profile="2.4"]`);
     assert.equal(await page.locator(`${RUNNER} button[data-profile="2.4"]`).getAttribute('aria-pressed'), 'true');
     assert.equal(await run(), 'tempfail');
-    const trace = page.locator(`${RUNNER} [data-testid=trace]`);
+    const trace = page.locator(`[data-testid=dovecot-trace]`);
     assert.equal(await trace.locator('[data-decision]').getAttribute('data-status'), 'AUTH_PROCESS_BROKEN');
     const text = await trace.innerText();
     assert.match(text, /\* BYE Auth process broken/);

@@ -37,10 +37,10 @@ export class DovecotRunnerPanel {
   private readonly form: HTMLFormElement;
 
   constructor(private readonly state: StudioState, openAt: (file: string, line?: number) => void) {
-    this.trace = new TraceView(openAt, (name) => workspacePath(name, state.status?.workspace ?? '', state.files));
+    this.trace = new TraceView(openAt, (name) => workspacePath(name, state.status?.workspace ?? '', state.files), 'dovecot-trace');
     for (const f of [...MAIN, ...MORE]) this.inputs.set(f, h('input', { name: f, autocomplete: 'off', spellcheck: 'false', 'aria-label': f.replace('_', ' ') }));
     this.presetSel.addEventListener('change', () => this.applyPreset());
-    this.form = h('form', { class: 'sim-form', onsubmit: (e: Event) => { e.preventDefault(); void this.run(); } },
+    this.form = h('form', { class: 'runner-form', onsubmit: (e: Event) => { e.preventDefault(); void this.run(); } },
       h('div', { class: 'row' }, h('span', { class: 'grow' }, 'Script ', this.scriptLabel), h('div', { class: 'segmented', role: 'group', 'aria-label': 'Dovecot version' }, ...this.profileBtns)),
       h('div', { class: 'row' }, h('label', { class: 'grow' }, 'Request', this.presetSel), h('label', {}, 'Lookup', this.lookup)),
       this.description,

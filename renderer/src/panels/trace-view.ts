@@ -22,9 +22,12 @@ export function describeEvent(e: Pick<TraceEvent, 'kind' | 'detail'>): string {
 }
 
 export class TraceView {
-  readonly el = h('div', { class: 'trace', 'data-testid': 'trace' });
+  readonly el: HTMLElement;
 
-  constructor(private readonly openAt: OpenAt, private readonly resolve: ResolveScript) {}
+  /** `testId`: the simulator's is "trace", the Dovecot runner's "dovecot-trace". */
+  constructor(private readonly openAt: OpenAt, private readonly resolve: ResolveScript, testId = 'trace') {
+    this.el = h('div', { class: 'trace', 'data-testid': testId });
+  }
 
   showEmpty(): void {
     replace(this.el, emptyState('No request sent yet', 'Pick a client, set the user and password, and press Send: every stage the request runs through shows up here.'));
