@@ -204,7 +204,9 @@ export class StudioService implements StudioMethods {
     // the AuthStudio bridge script (dovecot/authstudio.lua) asks this studio's own engine unless told otherwise
     const address = this.deps.app.server.listening ? this.deps.app.server.address() : null;
     if (env.AUTHSTUDIO_URL === undefined && address && typeof address === 'object') {
-      env.AUTHSTUDIO_URL = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+      // a wildcard listener is reached on loopback
+      const host = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
+      env.AUTHSTUDIO_URL = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
     }
     return runDovecot(this.workspace, this.standIns, argOf(arg), env);
   }
