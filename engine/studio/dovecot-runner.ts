@@ -1,5 +1,6 @@
 // runDovecot: a workspace's Dovecot Lua passdb/userdb script run once in the Dovecot harness (2.3 or 2.4 profile),
 // with the script folder's stand-in answering its HTTP calls, and the result shaped like a simulation's trace.
+import type http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import type { DovecotLookup, DovecotProfile, DovecotRunInput, DovecotRunResult, TraceEvent, TraceStage } from '../api/contract';
@@ -90,6 +91,18 @@ export function checkDovecotInput(ws: Workspace, a: Record<string, unknown>) {
  * AuthStudio bridge's variables, never the rest of the studio's environment (its token, Redis passwords, ...).
  */
 export const DOVECOT_ENV = ['TZ', 'AUTHSTUDIO_URL', 'AUTHSTUDIO_AUTH', 'AUTHSTUDIO_TIMEOUT_MS', 'AUTHSTUDIO_HTTP_STANDINS'];
+
+/**
+ * The environment with AUTHSTUDIO_URL set to the studio's own listener when it is not set, so the AuthStudio bridge
+ * script (dovecot/authstudio.lua) asks this studio's engine.
+ */
+export function withStudioUrl(env: Record<string, string | undefined>, server: http.Server): Record<string, string | undefined> {
+  const address = server.listening ? server.address() : null;
+  if (env.AUTHSTUDIO_URL !== undefined || !address || typeof address !== 'object') return env;
+  // a wildcard listener is reached on loopback
+  const host = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
+  return { ...env, AUTHSTUDIO_URL: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}` };
+}
 
 /** Run one request (see checkDovecotInput for the fields). */
 export async function runDovecot(ws: Workspace, standIns: DovecotStandIns, arg: DovecotRunInput, env: Record<string, string | undefined> = process.env): Promise<DovecotRunResult> {

@@ -14,7 +14,7 @@ import { checkWorkspace } from '../check';
 import { AuthStudioError } from '../errors/registry';
 import { errorInfo, toDiagnostics } from './diagnostics';
 import { listDovecotPresets } from './dovecot-presets';
-import { runDovecot } from './dovecot-runner';
+import { runDovecot, withStudioUrl } from './dovecot-runner';
 import { DovecotStandIns } from './dovecot-stand-ins';
 import { StudioEventBus } from './event-bus';
 import { exportBundle } from './export';
@@ -200,14 +200,7 @@ export class StudioService implements StudioMethods {
   }
 
   async runDovecot(arg: DovecotRunInput): Promise<DovecotRunResult> {
-    const env = { ...(this.deps.env ?? process.env) };
-    // the AuthStudio bridge script (dovecot/authstudio.lua) asks this studio's own engine unless told otherwise
-    const address = this.deps.app.server.listening ? this.deps.app.server.address() : null;
-    if (env.AUTHSTUDIO_URL === undefined && address && typeof address === 'object') {
-      // a wildcard listener is reached on loopback
-      const host = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
-      env.AUTHSTUDIO_URL = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
-    }
+    const env = withStudioUrl(this.deps.env ?? process.env, this.deps.app.server);
     return runDovecot(this.workspace, this.standIns, argOf(arg), env);
   }
 
