@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { browserMissing, openBrowser, screenshot, type Browser } from './browser';
-import { cursorToLineEnd, deleteLine } from './monaco-page';
+import { cursorToLineEnd, deleteLine, insertLineAfter, waitForLine } from './monaco-page';
 import { ensureRendererBuilt, startStudioProcess, tempWorkspace, type StudioProcess } from './studio-process';
 
 interface PageNode {
@@ -156,5 +156,23 @@ describe('Dovecot scripts in the studio (Chromium)', { skip: missing, concurrenc
     await page.locator('.monaco-hover', { hasText: 'request:add_header(name, value)' }).waitFor();
     await page.locator('.editor-host .view-line span', { hasText: /^remote_ip$/ }).first().hover();
     await page.locator('.monaco-hover', { hasText: 'The client address' }).waitFor();
+  });
+
+  test('an unsaved edit of a Dovecot script runs at once; saving it says it is a Dovecot script, never live in a generation', async () => {
+    const { page } = browser;
+    await page.click(`.tree-file[data-path="${NEXTCLOUD}"]`);
+    await page.locator('.editor-header .editor-path', { hasText: NEXTCLOUD }).waitFor();
+    await page.click(`${RUNNER} button[data-profile="2.3"]`);
+    await insertLineAfter(page, 23, 'req:log_info("e2e edit")');
+    await waitForLine(page, 24, 'req:log_info("e2e edit")');
+    assert.equal(await run(), 'ok');
+    assert.match(await page.locator('[data-testid=dovecot-trace] .dovecot-log').innerText(), /db-lua: e2e edit/);
+
+    await page.keyboard.press('Control+s');
+    await page.locator('.toast', { hasText: 'A Dovecot script: the engine does not serve it' }).waitFor();
+    const note = page.locator('.editor-header .live-note');
+    await page.locator('.editor-header .live-note[data-live="dovecot"]', { hasText: 'runs in Dovecot' }).waitFor();
+    assert.doesNotMatch(await note.innerText(), /Live in generation/);
+    assert.match(fs.readFileSync(path.join(workspace, NEXTCLOUD), 'utf8'), /req:log_info\("e2e edit"\)/);
   });
 });

@@ -171,7 +171,8 @@ export class WorkspaceEditor {
     f.changedOnDisk = false;
     if (result.version) f.version = result.version;
     const r = result.reload;
-    if (r?.ok) success(`Saved ${f.path}`, `Live: generation ${r.generation} (reloaded in ${ms(r.duration_ms)})`);
+    if (this.isDovecot(f.path)) success(`Saved ${f.path}`, 'A Dovecot script: the engine does not serve it; press Run in the Dovecot runner to try it');
+    else if (r?.ok) success(`Saved ${f.path}`, `Live: generation ${r.generation} (reloaded in ${ms(r.duration_ms)})`);
     else if (r) {
       const first = r.diagnostics[0];
       warning(`Saved ${f.path}, but it is not live`, `${r.diagnostics.length} problem(s), see Problems. Generation ${r.generation} keeps serving the previous version.`,
