@@ -89,6 +89,12 @@ for (const transport of TRANSPORTS) {
         const u24 = await h.client.runDovecot({ path: p, profile: '2.4', lookup: 'userdb_lookup', user: 'alice', protocol: 'lmtp' });
         assert.deepEqual(u24.fields, { home: '/var/mail/alice', via: 'nil/lmtp' }, 'Dovecot 2.4 renamed req.service to req.protocol');
 
+        // Dovecot 2.4 hands the passdb's lua_settings { } to script_init
+        const withSettings = PASSWD_SCRIPT.replace('function script_init() return 0 end', 'function script_init(args) GREETING = args and args.greeting return 0 end')
+          .replace('via = tostring(req.service)', 'greeting = tostring(GREETING), via = tostring(req.service)');
+        const s24 = await h.client.runDovecot({ path: p, source: withSettings, profile: '2.4', lookup: 'userdb_lookup', user: 'alice', lua_settings: { greeting: 'hello' } });
+        assert.equal(s24.fields.greeting, 'hello', JSON.stringify(s24));
+
         // like Dovecot's import_environment, the studio's own environment stays out of the script's reach
         const env = await h.client.runDovecot({ path: p, lookup: 'userdb_lookup', user: 'env' });
         assert.deepEqual(env.fields, { token: "nil", path: "nil" }, JSON.stringify(env));

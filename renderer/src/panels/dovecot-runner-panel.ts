@@ -1,6 +1,6 @@
 // The Dovecot runner: for a Dovecot Lua passdb/userdb script, pick a Dovecot request (IMAP login, master user, userdb
 // lookup, ...) and the Dovecot version (2.3 / 2.4), press Run, and read what Dovecot would do in the trace view.
-import type { DovecotLookup, DovecotPresetInfo, DovecotProfile, DovecotRunInput } from '../../../engine/api/contract';
+import { StudioError, type DovecotLookup, type DovecotPresetInfo, type DovecotProfile, type DovecotRunInput } from '../../../engine/api/contract';
 import { emptyState, h, replace } from '../dom';
 import { setDovecotProfile } from '../editor/dovecot-api';
 import { failure } from '../notify';
@@ -31,6 +31,10 @@ export class DovecotRunnerPanel {
     type: 'button', class: 'seg', 'data-profile': p, 'aria-pressed': String(p === '2.3'), title: `Run as Dovecot ${p} does`, onclick: () => this.setProfile(p),
   }, `Dovecot ${p}`));
   private readonly inputs = new Map<Field, HTMLInputElement>();
+  private readonly luaSettings = h('input', {
+    name: 'lua_settings', autocomplete: 'off', spellcheck: 'false', placeholder: 'key=value, key=value', disabled: true,
+    title: 'Dovecot 2.4: the passdb\'s lua_settings { } (script_init\'s argument); 2.3 has none',
+  });
   private readonly description = h('div', { class: 'preset-desc' });
   private readonly runBtn = h('button', { class: 'primary', type: 'submit' }, 'Run');
   private readonly trace: TraceView;
@@ -46,7 +50,8 @@ export class DovecotRunnerPanel {
       this.description,
       h('div', { class: 'grid2' }, ...MAIN.map((f) => h('label', {}, f.replace('_', ' '), this.inputs.get(f)!))),
       h('details', { class: 'more-fields' }, h('summary', {}, 'More fields'),
-        h('div', { class: 'grid2' }, ...MORE.map((f) => h('label', {}, f.replace('_', ' '), this.inputs.get(f)!)))),
+        h('div', { class: 'grid2' }, ...MORE.map((f) => h('label', {}, f.replace('_', ' '), this.inputs.get(f)!))),
+        h('label', {}, 'lua_settings (2.4)', this.luaSettings)),
       h('div', { class: 'row end' }, h('span', { class: 'hint' }, 'Runs the script in the Dovecot harness (unsaved edits included)'), this.runBtn));
     replace(this.el, h('div', { class: 'sim-head' }, h('h2', {}, 'Dovecot runner')), this.form, this.trace.el);
     replace(this.trace.el, emptyState('Not run yet', 'Pick a request and a Dovecot version, set the user and password, and press Run: Dovecot\'s verdict, the HTTP calls and its log lines show up here.'));
@@ -63,6 +68,7 @@ export class DovecotRunnerPanel {
   private setProfile(p: DovecotProfile): void {
     this.profile = p;
     setDovecotProfile(p);
+    this.luaSettings.disabled = p !== '2.4';
     for (const b of this.profileBtns) b.setAttribute('aria-pressed', String(b.dataset.profile === p));
   }
 
@@ -105,20 +111,31 @@ export class DovecotRunnerPanel {
     if (lookup !== 'userdb_lookup') input.password = this.inputs.get('password')!.value;
     for (const f of ['protocol', 'remote_ip', 'mechanism', 'master_user', 'local_ip'] as const) if (v(f)) input[f] = v(f);
     if (v('local_port')) input.local_port = Number(v('local_port'));
+    if (this.profile === '2.4' && this.luaSettings.value.trim()) input.lua_settings = parseSettings(this.luaSettings.value);
     return input;
   }
 
   async run(): Promise<void> {
-    const input = this.input();
-    if (!input) return;
+    if (!this.script) return;
     this.runBtn.disabled = true;
     this.trace.showBusy();
     try {
-      this.trace.showDovecot(await this.state.client.runDovecot(input));
+      this.trace.showDovecot(await this.state.client.runDovecot(this.input()!));
     } catch (e) {
       this.trace.showError(e);
     } finally {
       this.runBtn.disabled = false;
     }
   }
+}
+
+/** `key=value, key=value` -> an object (a pair without "=" is the user's mistake, named). */
+function parseSettings(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of text.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new StudioError({ code: 'AS_ERR_BAD_REQUEST', status: 400, path: 'lua_settings', message: `lua_settings: "${pair}" is not key=value` });
+    out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return out;
 }
