@@ -28,13 +28,16 @@ const oneOf = (k: string, values: string[]): Check => (a) => (a[k] === undefined
 
 /** The shape each method's argument must have (the service checks values; this keeps junk off the channel). */
 export const ARG_CHECKS: Record<StudioMethodName, Check[]> = {
-  getStatus: [], listFiles: [], reload: [], checkWorkspace: [], listPresets: [], getRedis: [], flushNamespace: [],
+  getStatus: [], listFiles: [], reload: [], checkWorkspace: [], listPresets: [], getRedis: [], flushNamespace: [], listDovecotPresets: [],
   readFile: [str('path')],
   saveFile: [str('path'), str('content'), str('base_version', true)],
   createFile: [str('path'), str('content', true), oneOf('kind', ['file', 'directory'])],
   renameFile: [str('from'), str('to')],
   deleteFile: [str('path'), bool('recursive')],
   simulate: [str('preset'), str('username', true), str('password', true), oneOf('mode', ['auth', 'no-auth', 'list-accounts']), obj('fields', true), obj('request', true)],
+  runDovecot: [str('path'), str('source', true), str('user'), str('password', true), str('protocol', true), str('remote_ip', true),
+    str('local_ip', true), num('local_port'), str('mechanism', true), str('master_user', true), str('master_script', true),
+    oneOf('profile', ['2.3', '2.4']), oneOf('lookup', ['passdb_verify', 'passdb_lookup', 'userdb_lookup']), obj('lua_settings', true)],
   startTraffic: [obj('profile'), num('count'), num('rate'), num('concurrency'), str('preset', true)],
   cancelTraffic: [str('run_id')],
   getTraffic: [str('run_id'), bool('wait')],

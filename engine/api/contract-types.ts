@@ -134,7 +134,9 @@ export interface TraceEvent {
 
 export type StageKind =
   | 'brute_force' | 'feature' | 'tls_encryption' | 'relay_domains' | 'rbl' | 'cache' | 'backend'
-  | 'filter' | 'action' | 'post_action' | 'hook' | 'policy';
+  | 'filter' | 'action' | 'post_action' | 'hook' | 'policy'
+  /** Dovecot script runs (runDovecot): Dovecot's auth process loading the script, and one lookup. */
+  | 'dovecot_init' | 'passdb' | 'userdb';
 
 /**
  * One stage of a request, as `authstudio simulate --json` prints it: the engine's own trace record
@@ -196,6 +198,82 @@ export interface SimulationResult {
   request: WireRequest;
   latency_ms: number;
   generation: number;
+}
+
+// ---- Dovecot scripts -------------------------------------------------------------------------------
+
+export type DovecotProfile = '2.3' | '2.4';
+/**
+ * passdb_verify: a login with the password (auth_password_verify when the script has it and the mechanism is
+ * plaintext, else auth_passdb_lookup and Dovecot's password check); passdb_lookup: a credentials lookup as a
+ * non-plaintext mechanism (CRAM-MD5, ...) does it, no password given to the script; userdb_lookup: auth_userdb_lookup.
+ */
+export type DovecotLookup = 'passdb_verify' | 'passdb_lookup' | 'userdb_lookup';
+
+/** One run of a Dovecot Lua passdb/userdb script in the harness (paths are workspace-relative). */
+export interface DovecotRunInput {
+  /** The script (a workspace file). */
+  path: string;
+  /** Run this text instead of the saved file (an unsaved editor buffer). */
+  source?: string;
+  /** The Dovecot to imitate; default 2.3. */
+  profile?: DovecotProfile;
+  /** Default passdb_verify. */
+  lookup?: DovecotLookup;
+  /** The login name as the client sends it (for a master login: the user to log in as). */
+  user: string;
+  password?: string;
+  /** imap, pop3, submission, lmtp, ... (`req.service` in 2.3, `req.protocol` in 2.4); default imap. */
+  protocol?: string;
+  /** The client address (`req.rip` / `req.remote_ip`); nil for the script when empty. */
+  remote_ip?: string;
+  local_ip?: string;
+  local_port?: number;
+  /** SASL mechanism; default PLAIN for passdb_verify, CRAM-MD5 for passdb_lookup. */
+  mechanism?: string;
+  /** A master-user login `user*master_user`: the master passdb checks `password` for the master user. */
+  master_user?: string;
+  /** The `master = yes` passdb's script; default the same script. */
+  master_script?: string;
+  /** 2.4 only: `lua_settings { }` (script_init's argument). */
+  lua_settings?: Record<string, string>;
+}
+
+/** A ready-made Dovecot request for the runner (IMAP login, master user, userdb lookup, ...). */
+export interface DovecotPresetInfo {
+  id: string;
+  label: string;
+  description: string;
+  /** The request fields it sets (the runner keeps the user, password and script chosen so far). */
+  input: Omit<DovecotRunInput, 'path' | 'source' | 'profile' | 'user' | 'password'> & { user?: string; password?: string };
+}
+
+/** What Dovecot would do with the request: its verdict, what the client sees, and what happened on the way. */
+export interface DovecotRunResult {
+  profile: DovecotProfile;
+  lookup: DovecotLookup;
+  /** The entry function called (auth_passdb_lookup, auth_password_verify, auth_userdb_lookup), "" when none ran. */
+  entry: string;
+  /** Dovecot's result constant (PASSDB_RESULT_OK, ...) or AUTH_PROCESS_BROKEN when the script did not load. */
+  status: string;
+  code: number;
+  decision: Decision;
+  /** The IMAP answer to `a LOGIN` (passdb lookups), e.g. `OK Logged in`. */
+  client?: string;
+  /** The `code=` doveadm shows on failure. */
+  fail_code?: string;
+  /** The extra fields Dovecot keeps (and those its reply adds: user, original_user, auth_user). */
+  fields: Record<string, string>;
+  /** Dovecot's log lines, without timestamps. */
+  logs: Array<{ level: string; text: string }>;
+  /** What the script printed (Dovecot discards it). */
+  stdout: string[];
+  /** Where the harness differs from a real Dovecot (a stand-in answered, a module path was mapped, ...). */
+  notes: string[];
+  /** The same shape as a simulation's: one stage for loading, one for the lookup. */
+  trace: TraceStage[];
+  events: TraceEvent[];
+  latency_ms: number;
 }
 
 // ---- traffic ---------------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ export class StudioError extends Error {
 /** The data shapes live in contract-types.ts; importing from here gives all of them. */
 export type * from './contract-types';
 import type {
-  ConvertOptions, ConvertReport, ExportOptions, ExportReport, FileContent, FileEntry, FilesChangedEvent, ImportOptions, ImportReport, KeyPage, KeyValue, LogLine,
+  ConvertOptions, ConvertReport, DovecotPresetInfo, DovecotRunInput, DovecotRunResult, ExportOptions, ExportReport, FileContent, FileEntry, FilesChangedEvent, ImportOptions, ImportReport, KeyPage, KeyValue, LogLine,
   PresetInfo, RedisStatus, RedisTestResult, ReloadResult, SaveResult, SimulateInput, SimulationResult, StudioStatus,
   TrafficOptions, TrafficSummary,
 } from './contract-types';
@@ -67,6 +67,11 @@ export interface StudioMethods {
 
   listPresets(arg?: Record<string, never>): Promise<PresetInfo[]>;
   simulate(arg: SimulateInput): Promise<SimulationResult>;
+
+  /** The Dovecot runner's requests (IMAP/POP3/submission logins, master user, userdb lookup, ...). */
+  listDovecotPresets(arg?: Record<string, never>): Promise<DovecotPresetInfo[]>;
+  /** Run a Dovecot Lua passdb/userdb script of the workspace in the Dovecot harness (2.3 or 2.4 profile). */
+  runDovecot(arg: DovecotRunInput): Promise<DovecotRunResult>;
 
   startTraffic(arg: TrafficOptions): Promise<TrafficSummary>;
   cancelTraffic(arg: { run_id: string }): Promise<TrafficSummary>;
@@ -94,7 +99,7 @@ export type StudioMethodName = keyof StudioMethods;
 /** The method names, for transports that route by name. */
 export const STUDIO_METHODS = [
   'getStatus', 'listFiles', 'readFile', 'saveFile', 'createFile', 'renameFile', 'deleteFile', 'reload', 'checkWorkspace',
-  'listPresets', 'simulate', 'startTraffic', 'cancelTraffic', 'getTraffic',
+  'listPresets', 'simulate', 'listDovecotPresets', 'runDovecot', 'startTraffic', 'cancelTraffic', 'getTraffic',
   'getRedis', 'testRedis', 'switchRedis', 'scanKeys', 'getKey', 'deleteKey', 'flushNamespace',
   'exportBundle', 'convertConfig', 'importConfig',
 ] as const satisfies readonly StudioMethodName[];

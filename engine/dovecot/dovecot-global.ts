@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LuaMultiReturn } from 'wasmoon';
 import type { DovecotCall } from './call';
+import { standInFor, standInIn } from '../lua/http-stand-ins';
 import { httpUrlError, submitHttp, type HttpSubmitSpec } from './dovecot-http';
 import { dovecotPasswordVerify } from './password';
 import { mountInLuaFs } from './dovecot-vm';
@@ -129,7 +130,8 @@ export function hostFunctions(current: () => DovecotCall, files: ScriptFiles, se
   const v24 = settings.dovecot === '2.4';
   return {
     version: settings.dovecot ?? '2.3',
-    http_settings_24: (list: Array<[string, string | undefined]>) => parseHttpClientSettings24((list ?? []).map((kv) => [String(kv[0]), kv[1] ?? undefined])),
+    // an empty Lua table arrives as {} rather than []
+    http_settings_24: (list: Array<[string, string | undefined]>) => parseHttpClientSettings24((Array.isArray(list) ? list : []).map((kv) => [String(kv[0]), kv[1] ?? undefined])),
     constants: () => ({ ...PASSDB_RESULTS, ...USERDB_RESULTS }),
     // like liblua's setpath: LUA_PATH_5_4 or LUA_PATH, with ";;" standing for the default path
     default_package_path: () => {
@@ -155,7 +157,9 @@ export function hostFunctions(current: () => DovecotCall, files: ScriptFiles, se
       const headers = Array.isArray(spec.headers) ? spec.headers.map((h) => [String(h[0]), String(h[1])] as [string, string]) : [];
       const debug = spec.settings?.debug === true;
       if (debug) c.log.global('debug', `http-client: request ${spec.method} ${spec.url}: Submitted`);
-      const r = await submitHttp({ ...spec, headers }, c.abort.signal);
+      const sendTo = standInUrl(String(spec.url), settings.urlMap, env);
+      if (sendTo) c.note(`${String(spec.url)} was answered by the stand-in at ${sendTo}`);
+      const r = await submitHttp({ ...spec, headers, ...(sendTo ? { sendTo } : {}) }, c.abort.signal);
       c.http.push(r.call);
       if (debug) c.log.global('debug', `http-client: request ${spec.method} ${spec.url}: Got ${r.status} response: ${r.reason}`);
       return { status: r.status, reason: r.reason, headers: r.headers, payload: r.payload };
@@ -173,4 +177,19 @@ export function hostFunctions(current: () => DovecotCall, files: ScriptFiles, se
       return r.err === undefined ? { ret: r.ret } : { ret: r.ret, err: r.err };
     },
   };
+}
+
+/**
+ * Where a request really goes: the harness' `urlMap` (the studio's stand-ins) or AUTHSTUDIO_HTTP_STANDINS of the
+ * environment, as for the engine's HTTP modules; undefined when no stand-in covers the URL's origin.
+ */
+export function standInUrl(url: string, urlMap: Record<string, string> | undefined, env: Record<string, string | undefined>): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url.startsWith('//') ? `http:${url}` : url);
+  } catch {
+    return undefined;
+  }
+  const mapped = urlMap && Object.keys(urlMap).length ? standInIn(u, new Map(Object.entries(urlMap).map(([k, v]) => [new URL(k).origin, new URL(v)]))) : undefined;
+  return (mapped ?? standInFor(u, (name) => env[name]))?.toString();
 }

@@ -50,6 +50,8 @@ export interface HttpSubmitSpec {
   headers?: Array<[string, string]>;
   payload?: string;
   settings?: Record<string, unknown>;
+  /** Where to send it instead of `url` (a stand-in); `url` is still what the call records. */
+  sendTo?: string;
 }
 
 /** What submit() gives back to Lua (a response object is built from it). */
@@ -100,7 +102,8 @@ function transportFailure(e: NodeJS.ErrnoException & { reason?: string }, host: 
  */
 export function submitHttp(spec: HttpSubmitSpec, signal?: AbortSignal): Promise<HttpSubmitResult & { call: DovecotHttpCall }> {
   const started = Date.now();
-  const u = new URL(spec.url.startsWith('//') ? `http:${spec.url}` : spec.url);
+  const target = spec.sendTo ?? spec.url;
+  const u = new URL(target.startsWith('//') ? `http:${target}` : target);
   const isHttps = u.protocol === 'https:';
   const host = u.hostname.replace(/^\[|\]$/g, '');
   const port = Number(u.port || (isHttps ? 443 : 80));

@@ -87,6 +87,11 @@ export interface DovecotSettings {
   luaSettings?: Record<string, string>;
   /** 2.4: the passdb's name (`passdb NAME { driver = lua }`), shown in its log lines; default "lua". */
   passdbName?: string;
+  /**
+   * Send requests for a URL prefix elsewhere: `{ "https://nextcloud.example.com": "http://127.0.0.1:8123" }`. The script,
+   * its logs and the recorded calls keep the URL it asked for; the result's notes say which stand-in answered.
+   */
+  urlMap?: Record<string, string>;
   /** Give up on one call after this long (default 180 s: above Dovecot's 60 s HTTP timeout). */
   callTimeoutMs?: number;
 }

@@ -45,8 +45,12 @@ export function parseStandIns(text: string): StandIns {
  */
 export function standInFor(u: URL, getenv: (name: string) => string | undefined): URL | undefined {
   const text = getenv(HTTP_STANDINS_ENV);
-  if (!text) return undefined;
-  const base = parseStandIns(text).get(u.origin);
+  return text ? standInIn(u, parseStandIns(text)) : undefined;
+}
+
+/** {@link standInFor} with the stand-ins given (the Dovecot harness' `urlMap`, already parsed). */
+export function standInIn(u: URL, standIns: StandIns): URL | undefined {
+  const base = standIns.get(u.origin);
   if (!base) return undefined;
   const to = new URL(base.toString());
   to.pathname = base.pathname.replace(/\/$/, '') + u.pathname;

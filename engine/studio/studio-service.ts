@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type {
-  ConvertOptions, ConvertReport, Diagnostic, ExportOptions, ExportReport, FileContent, FileEntry, ImportOptions, ImportReport, KeyPage, KeyValue, PresetInfo,
+  ConvertOptions, ConvertReport, Diagnostic, DovecotPresetInfo, DovecotRunInput, DovecotRunResult, ExportOptions, ExportReport, FileContent, FileEntry, ImportOptions, ImportReport, KeyPage, KeyValue, PresetInfo,
   RedisStatus, RedisTestResult, ReloadResult, SaveResult, SimulateInput, SimulationResult, StudioErrorInfo, StudioMethods,
   StudioProfile, StudioStatus, TrafficOptions, TrafficSummary,
 } from '../api/contract';
@@ -13,6 +13,9 @@ import type { AuthStudioConfig } from '../config/types';
 import { checkWorkspace } from '../check';
 import { AuthStudioError } from '../errors/registry';
 import { errorInfo, toDiagnostics } from './diagnostics';
+import { listDovecotPresets } from './dovecot-presets';
+import { runDovecot, withStudioUrl } from './dovecot-runner';
+import { DovecotStandIns } from './dovecot-stand-ins';
 import { StudioEventBus } from './event-bus';
 import { exportBundle } from './export';
 import { convertConfigFile } from '../config/convert/convert';
@@ -70,6 +73,7 @@ export class StudioService implements StudioMethods {
   private readonly traffic: TrafficRunner;
   private readonly redis: RedisBrowser;
   private readonly watcher: FileWatcher | undefined;
+  private readonly standIns = new DovecotStandIns();
   /** The Redis in use when it is not the config's: applied to server.redis on every reload. */
   private redisChoice: string | undefined;
 
@@ -192,6 +196,15 @@ export class StudioService implements StudioMethods {
     return this.simulator.simulate(argOf(arg));
   }
 
+  async listDovecotPresets(): Promise<DovecotPresetInfo[]> {
+    return listDovecotPresets();
+  }
+
+  async runDovecot(arg: DovecotRunInput): Promise<DovecotRunResult> {
+    const env = withStudioUrl(this.deps.env ?? process.env, this.deps.app.server);
+    return runDovecot(this.workspace, this.standIns, argOf(arg), env);
+  }
+
   async startTraffic(arg: TrafficOptions): Promise<TrafficSummary> {
     return this.traffic.start(argOf(arg));
   }
@@ -278,6 +291,7 @@ export class StudioService implements StudioMethods {
   async close(): Promise<void> {
     this.watcher?.close();
     await this.traffic.closeAll();
+    await this.standIns.close();
     this.events.removeAll();
   }
 }

@@ -14,6 +14,7 @@ import { LiveVersion } from './live-version';
 import { monaco } from './monaco-env';
 import { failure, info, initNotify, success, warning } from './notify';
 import { LogsPanel } from './panels/logs-panel';
+import { DovecotRunnerPanel } from './panels/dovecot-runner-panel';
 import { PanelDock } from './panels/panel-dock';
 import { ProblemsPanel } from './panels/problems-panel';
 import { RedisPanel } from './panels/redis-panel';
@@ -72,6 +73,16 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
     if (id === 'redis') void redis.scan();
   });
   const simulator = new SimulatorPanel(state, openAt);
+  // the right column shows the Dovecot runner for Dovecot scripts and the simulator for everything else
+  const runner = new DovecotRunnerPanel(state, openAt);
+  const showRunnerFor = (p: string | undefined) => {
+    const dovecot = p !== undefined && editor.isDovecot(p);
+    runner.setScript(dovecot ? { path: p, text: () => editor.textOf(p) ?? { content: '', dirty: false } } : undefined);
+    runner.el.hidden = !dovecot;
+    simulator.el.hidden = dovecot;
+  };
+  editor.onActive(showRunnerFor);
+  showRunnerFor(undefined);
   const live = new LiveVersion(state, () => dock.select('problems'));
 
   const reload = async () => {
@@ -99,6 +110,7 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
     h('aside', { class: 'sidebar' }, tree.el),
     h('main', { class: 'center' }, editor.el, dock.el),
     simulator.el,
+    runner.el,
     new StatusBar(state).el), toasts);
 
   client.onReload((r) => {

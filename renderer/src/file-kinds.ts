@@ -2,7 +2,7 @@
 import type { FileEntry } from '../../engine/api/contract';
 
 export type ScriptKind = 'feature' | 'filter' | 'action' | 'backend' | 'hook' | 'init';
-export type GroupId = ScriptKind | 'config' | 'other';
+export type GroupId = ScriptKind | 'dovecot' | 'config' | 'other';
 
 export interface FileGroup {
   id: GroupId;
@@ -20,6 +20,7 @@ export const GROUPS: Array<{ id: GroupId; label: string; folder?: string; folder
   { id: 'backend', label: 'Backend', folder: 'backend', folders: ['backend', 'backends'] },
   { id: 'hook', label: 'Hooks', folder: 'hooks', folders: ['hooks', 'hook'] },
   { id: 'init', label: 'Init', folder: 'init', folders: ['init'] },
+  { id: 'dovecot', label: 'Dovecot scripts', folders: ['dovecot'] },
   { id: 'config', label: 'Config', folders: [] },
   { id: 'other', label: 'Other files', folders: [] },
 ];
@@ -39,6 +40,18 @@ export function groupFiles(entries: FileEntry[]): FileGroup[] {
     id: g.id, label: g.label, folder: g.folder,
     files: files.filter((f) => groupOf(f.path) === g.id).sort((a, b) => a.path.localeCompare(b.path)),
   })).filter((g) => g.files.length > 0 || g.folder !== undefined || g.id === 'config');
+}
+
+const DOVECOT_ENTRY = /\bfunction\s+auth_(?:passdb_lookup|password_verify|userdb_lookup|userdb_iterate)\s*\(/;
+
+/**
+ * Whether a file is a Dovecot Lua passdb/userdb script (run in the Dovecot runner, never served by the engine): a Lua
+ * file under dovecot/, or one that defines a Dovecot entry function (auth_passdb_lookup, auth_password_verify, ...).
+ */
+export function isDovecotScript(path: string, text?: string): boolean {
+  if (!/\.lua$/i.test(path)) return false;
+  if (groupOf(path) === 'dovecot') return true;
+  return text !== undefined && DOVECOT_ENTRY.test(text) && !/\bnauthilus_/.test(text);
 }
 
 /** Monaco's language for a file. */

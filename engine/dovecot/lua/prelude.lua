@@ -13,7 +13,9 @@ os.getenv = function(name)
   if type(name) ~= "string" and type(name) ~= "number" then
     error("bad argument #1 to 'getenv' (string expected, got " .. (name == nil and "no value" or type(name)) .. ")", 2)
   end
-  return host.getenv(tostring(name))
+  -- exactly one result, as liblua's getenv: a JS undefined would come back as no value at all
+  local value = host.getenv(tostring(name))
+  return value
 end
 package.loadlib = nil
 package.cpath = ""

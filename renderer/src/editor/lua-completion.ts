@@ -2,6 +2,8 @@
 // `obj:`, module names inside require("..."), and the entry points as ready-to-fill functions; only what the
 // workspace's profile has (lua-api-index.ts setApiProfile).
 import type { monaco as Monaco } from '../monaco-env';
+import { isDovecotScript } from '../file-kinds';
+import { dovecotCompletionsFor } from './dovecot-api';
 import { aliasesIn, allMethods, fieldMarkdown, memberMarkdown, moduleFor, moduleMarkdown, offeredApi, versionLine } from './lua-api-index';
 
 type M = typeof Monaco;
@@ -83,7 +85,10 @@ export function registerLuaCompletion(monaco: M): Monaco.IDisposable {
       const before = model.getValueInRange({ startLineNumber: position.lineNumber, startColumn: 1, endLineNumber: position.lineNumber, endColumn: position.column });
       const word = model.getWordUntilPosition(position);
       const range = { startLineNumber: position.lineNumber, endLineNumber: position.lineNumber, startColumn: word.startColumn, endColumn: word.endColumn };
-      return { suggestions: completionsFor(monaco, before, model.getValue(), range) };
+      const text = model.getValue();
+      // Dovecot scripts get Dovecot's API (dovecot.*, req), never AuthStudio's
+      const dovecot = isDovecotScript(model.uri.path.replace(/^\//, ''), text);
+      return { suggestions: (dovecot ? dovecotCompletionsFor : completionsFor)(monaco, before, text, range) };
     },
   });
 }

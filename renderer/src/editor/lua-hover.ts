@@ -2,6 +2,8 @@
 // module names, with the Nauthilus versions that have each (and a note when the workspace's profile does not).
 // Hovers look in the whole API, not only what the profile offers: a 1.x name in a 3.0 workspace is explained too.
 import type { monaco as Monaco } from '../monaco-env';
+import { isDovecotScript } from '../file-kinds';
+import { dovecotHoverFor } from './dovecot-api';
 import { API, allMethods, fieldMarkdown, memberMarkdown, moduleFor, moduleMarkdown, versionLine } from './lua-api-index';
 
 /** The markdown for the word at `column` (1-based) of `line`, or undefined. */
@@ -31,7 +33,9 @@ export function registerLuaHover(monaco: typeof Monaco): Monaco.IDisposable {
     provideHover(model, position) {
       const word = model.getWordAtPosition(position);
       if (!word) return null;
-      const text = hoverFor(model.getLineContent(position.lineNumber), word, model.getValue());
+      const full = model.getValue();
+      const dovecot = isDovecotScript(model.uri.path.replace(/^\//, ''), full);
+      const text = (dovecot ? dovecotHoverFor : hoverFor)(model.getLineContent(position.lineNumber), word, full);
       if (!text) return null;
       return {
         contents: [{ value: text }],

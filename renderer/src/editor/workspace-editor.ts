@@ -1,7 +1,7 @@
 // The editor area: one Monaco editor, a model per open file, tabs, Ctrl/Cmd+S, markers, and which version is live.
 import type { SaveResult } from '../../../engine/api/contract';
 import { emptyState, h, replace } from '../dom';
-import { languageOf } from '../file-kinds';
+import { isDovecotScript, languageOf } from '../file-kinds';
 import { ms } from '../format';
 import { monaco } from '../monaco-env';
 import { failure, success, warning } from '../notify';
@@ -67,6 +67,18 @@ export class WorkspaceEditor {
 
   onActive(fn: (path: string | undefined) => void): void {
     this.activeListeners.add(fn);
+  }
+
+  /** The text of an open file as the editor has it, and whether it differs from the saved one. */
+  textOf(path: string): { content: string; dirty: boolean } | undefined {
+    const f = this.files.get(path);
+    return f ? { content: f.model.getValue(), dirty: this.isDirty(path) } : undefined;
+  }
+
+  /** Whether an open file is a Dovecot script (by folder, or by its Dovecot entry functions). */
+  isDovecot(path: string): boolean {
+    const f = this.files.get(path);
+    return isDovecotScript(path, f?.model.getValue());
   }
 
   isDirty(path: string): boolean {
@@ -159,7 +171,8 @@ export class WorkspaceEditor {
     f.changedOnDisk = false;
     if (result.version) f.version = result.version;
     const r = result.reload;
-    if (r?.ok) success(`Saved ${f.path}`, `Live: generation ${r.generation} (reloaded in ${ms(r.duration_ms)})`);
+    if (this.isDovecot(f.path)) success(`Saved ${f.path}`, 'A Dovecot script: the engine does not serve it; press Run in the Dovecot runner to try it');
+    else if (r?.ok) success(`Saved ${f.path}`, `Live: generation ${r.generation} (reloaded in ${ms(r.duration_ms)})`);
     else if (r) {
       const first = r.diagnostics[0];
       warning(`Saved ${f.path}, but it is not live`, `${r.diagnostics.length} problem(s), see Problems. Generation ${r.generation} keeps serving the previous version.`,
@@ -209,6 +222,12 @@ export class WorkspaceEditor {
     const problems = this.state.diagnostics.filter((d) => d.file === path).length;
     const gen = s?.generation ?? 0;
     if (f.changedOnDisk) return h('span', { class: 'live-note warn' }, 'Changed on disk while you edit: saving will ask what to keep');
+    // Dovecot scripts run in Dovecot (and in the runner), never in the engine: no generation to be live in
+    if (this.isDovecot(path)) {
+      return h('span', { class: 'live-note dovecot', 'data-live': 'dovecot' }, this.isDirty(path)
+        ? 'Dovecot script · unsaved changes (Run uses them; Ctrl+S saves)'
+        : 'Dovecot script · runs in Dovecot, not in the engine: try it in the Dovecot runner');
+    }
     if (this.isDirty(path)) return h('span', { class: 'live-note dirty' }, 'Unsaved changes — Ctrl+S saves and reloads');
     if (problems) return h('span', { class: 'live-note bad', 'data-live': 'no' }, `Saved, not live: ${problems} problem(s); generation ${gen} keeps serving the previous version`);
     if (s && !s.healthy) return h('span', { class: 'live-note warn' }, `Saved; other files have problems, generation ${gen} keeps serving`);

@@ -1,6 +1,6 @@
 // One simulated request, explained: the decision, a timeline of the stages (duration, result, custom logs, errors
 // linked to the script line), the Redis commands and HTTP calls the scripts made, and the response as sent.
-import type { SimulationResult, TraceEvent, TraceStage } from '../../../engine/api/contract';
+import type { DovecotRunResult, SimulationResult, TraceEvent, TraceStage } from '../../../engine/api/contract';
 import { emptyState, h, replace } from '../dom';
 import { explain } from '../errors';
 import { ms, preview } from '../format';
@@ -22,9 +22,12 @@ export function describeEvent(e: Pick<TraceEvent, 'kind' | 'detail'>): string {
 }
 
 export class TraceView {
-  readonly el = h('div', { class: 'trace', 'data-testid': 'trace' });
+  readonly el: HTMLElement;
 
-  constructor(private readonly openAt: OpenAt, private readonly resolve: ResolveScript) {}
+  /** `testId`: the simulator's is "trace", the Dovecot runner's "dovecot-trace". */
+  constructor(private readonly openAt: OpenAt, private readonly resolve: ResolveScript, testId = 'trace') {
+    this.el = h('div', { class: 'trace', 'data-testid': testId });
+  }
 
   showEmpty(): void {
     replace(this.el, emptyState('No request sent yet', 'Pick a client, set the user and password, and press Send: every stage the request runs through shows up here.'));
@@ -63,6 +66,32 @@ export class TraceView {
       h('pre', { class: 'response' }, responseText(r)),
       h('details', {}, h('summary', {}, `Request as sent: ${r.request.method} ${r.request.url}`),
         h('pre', { class: 'response' }, [...Object.entries(r.request.headers).map(([k, v]) => `${k}: ${v}`), '', r.request.body ?? ''].join('\n'))));
+  }
+
+  /** A Dovecot runner result: Dovecot's verdict and the client's answer, the stages, HTTP calls, fields and log lines. */
+  showDovecot(r: DovecotRunResult): void {
+    this.el.classList.remove('busy');
+    const total = Math.max(r.latency_ms, 0.001);
+    const http = r.events.filter((e) => e.kind === 'http');
+    const fields = Object.entries(r.fields);
+    replace(this.el,
+      h('div', { class: `decision ${r.decision}`, 'data-decision': r.decision, 'data-status': r.status },
+        h('strong', {}, r.decision === 'ok' ? 'OK' : r.decision === 'fail' ? 'FAIL' : 'TEMPFAIL'),
+        h('span', { class: 'mono' }, r.status),
+        r.client ? h('span', { class: 'status-msg' }, r.client) : null,
+        h('span', { class: 'muted' }, `${ms(r.latency_ms)} · Dovecot ${r.profile}${r.fail_code ? ` · code=${r.fail_code}` : ''}`)),
+      h('h3', {}, 'Stages'),
+      h('ol', { class: 'timeline' }, ...r.trace.map((s) => this.stageRow(s, 0, total))),
+      h('h3', {}, `Fields (${fields.length})`),
+      fields.length
+        ? h('table', { class: 'events dovecot-fields', 'data-testid': 'dovecot-fields' }, h('tbody', {}, ...fields.map(([k, v]) => h('tr', {}, h('td', { class: 'mono' }, k), h('td', { class: 'mono' }, v)))))
+        : h('div', { class: 'hint' }, r.decision === 'ok' ? 'Dovecot keeps no extra fields.' : 'Fields are kept only on success.'),
+      h('h3', {}, `HTTP calls (${http.length})`),
+      http.length ? this.eventTable(http) : h('div', { class: 'hint' }, 'The script made no HTTP call.'),
+      h('h3', {}, `Dovecot log (${r.logs.length})`),
+      r.logs.length ? h('pre', { class: 'response dovecot-log' }, r.logs.map((l) => l.text).join('\n')) : h('div', { class: 'hint' }, 'Dovecot logged nothing (auth_verbose on, auth_debug off).'),
+      r.stdout.length ? h('details', {}, h('summary', {}, `print() output (${r.stdout.length}; Dovecot discards it)`), h('pre', { class: 'response' }, r.stdout.join('\n'))) : null,
+      r.notes.length ? h('details', { class: 'harness-notes' }, h('summary', {}, `Harness notes (${r.notes.length})`), h('ul', {}, ...r.notes.map((n) => h('li', {}, n)))) : null);
   }
 
   private stageRow(s: TraceStage, offset: number, total: number): HTMLElement {

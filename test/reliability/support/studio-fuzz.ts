@@ -45,10 +45,11 @@ export async function openFuzzStudio(): Promise<FuzzStudio> {
 
 /** The argument fields each method reads (wrong types are tried on exactly these). */
 export const FIELDS: Record<StudioMethodName, string[]> = {
-  getStatus: [], listFiles: [], reload: [], checkWorkspace: [], listPresets: [], getRedis: [], flushNamespace: [],
+  getStatus: [], listFiles: [], reload: [], checkWorkspace: [], listPresets: [], getRedis: [], flushNamespace: [], listDovecotPresets: [],
   readFile: ['path'], saveFile: ['path', 'content', 'base_version'], createFile: ['path', 'content', 'kind'],
   renameFile: ['from', 'to'], deleteFile: ['path', 'recursive'],
   simulate: ['preset', 'username', 'password', 'mode', 'fields', 'request'],
+  runDovecot: ['path', 'source', 'profile', 'lookup', 'user', 'password', 'protocol', 'remote_ip', 'local_ip', 'local_port', 'mechanism', 'master_user', 'master_script', 'lua_settings'],
   startTraffic: ['profile', 'count', 'rate', 'concurrency', 'preset'], cancelTraffic: ['run_id'], getTraffic: ['run_id', 'wait'],
   testRedis: ['url'], switchRedis: ['url', 'save'], scanKeys: ['pattern', 'cursor', 'count'], getKey: ['key'], deleteKey: ['key'],
   exportBundle: ['out', 'prefix', 'include_secrets', 'format'], convertConfig: ['to'], importConfig: ['config', 'into', 'scripts_root'],
