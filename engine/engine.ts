@@ -28,6 +28,7 @@ import { softWhitelistSeedsOf } from './protection/soft-whitelist';
 import { LdapPools } from './ldap/pools';
 import { ConnectionTargets } from './lua/connection-targets';
 import { formatHostPort } from './config/net';
+import type { LineListener } from './lua/line-hook';
 
 export interface EngineOptions {
   logger?: Logger;
@@ -45,6 +46,8 @@ export interface EngineOptions {
   workers?: number;
   /** Worker threads' log lines go through `logger` (the studio's live log) instead of straight to stdout. */
   forwardWorkerLogs?: boolean;
+  /** Told about every workspace line the engine's scripts run (coverage; with workers 0 only). */
+  lineListener?: LineListener;
 }
 
 export type { HookResult };
@@ -124,6 +127,7 @@ export class AuthEngine {
       bruteForceTolerations: config.bruteForce?.tolerations?.custom,
       ldap: new LdapPools(config.ldapPools),
       profile: config.profile,
+      lineListener: opts.lineListener,
     };
     services.connections = new ConnectionTargets({ logger: services.logger, metrics, dnsResolver: services.dnsResolver, dnsTimeoutMs: services.dnsTimeoutMs });
     const engine = new AuthEngine(config, services, opts);

@@ -6,6 +6,7 @@ import type { BackendServerConfig, BruteForceBucket, CustomToleration, Nauthilus
 import type { ConnectionTargets } from './connection-targets';
 import type { SoftWhitelistSeeds } from '../protection/soft-whitelist';
 import type { LdapPools } from '../ldap/pools';
+import type { LineListener } from './line-hook';
 
 /** Process-wide, in-memory key/value cache behind `nauthilus_cache` (shared by all VMs of an engine). */
 export interface SharedCache {
@@ -59,6 +60,8 @@ export interface EngineServices {
    * same name, modules choose by it (isNauthilus3).
    */
   profile?: NauthilusProfile;
+  /** Told about every workspace line a VM of this engine runs (`authstudio test --coverage`); unset: no line hook. */
+  lineListener?: LineListener;
 }
 
 /** True when the services serve a workspace that targets Nauthilus 3.x. */
