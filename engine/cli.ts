@@ -1,4 +1,4 @@
-// `authstudio` command line: serve | check | simulate | studio | export | dovecot | start. Thin: every command drives the engine.
+// `authstudio` command line: serve | check | simulate | studio | export | dovecot | test | start. Thin: every command drives the engine.
 import os from 'node:os';
 import pino from 'pino';
 import { loadConfigFile, ConfigValidationError } from './config/load';
@@ -11,6 +11,7 @@ import { parseDuration } from './config/durations';
 import { fromWireHeader } from './http/header-bytes';
 import { runStudio, runExport, STUDIO_DEFAULT_LISTEN } from './studio/studio-cli';
 import { DOVECOT_OPTIONS, dovecotCommand } from './dovecot/cli-command';
+import { runTestSuite } from './testing/suite';
 
 const SERVE: Record<string, OptionSpec> = {
   config: { type: 'string', required: true, description: 'the YAML config (e.g. lua-plugins.d/authstudio.yml)' },
@@ -18,6 +19,12 @@ const SERVE: Record<string, OptionSpec> = {
   redis: { type: 'string', description: '"mock" for the embedded Redis or a redis:// URL' },
   workers: { type: 'string', description: 'pipeline worker threads that run every script: "auto" (default: one per core, at least one) or a number; 0 runs scripts on the HTTP thread (a runaway script then stalls every request)' },
   'shutdown-timeout': { type: 'string', description: 'after SIGTERM/SIGINT, how long requests and post actions may still run (default 10s); what is left then is abandoned and the process exits' },
+};
+
+const TEST: Record<string, OptionSpec> = {
+  workspace: { type: 'string', description: 'workspace folder with authstudio.yml and tests/*.test.yml (default: the current folder)' },
+  junit: { type: 'string', description: 'write JUnit XML of the results to this file' },
+  coverage: { type: 'string', description: 'record line coverage of the workspace scripts, print a per-file summary and write lcov to this file' },
 };
 
 /** Default for serve --shutdown-timeout: twice the default Redis command timeout, so in-flight requests can end. */
@@ -75,6 +82,11 @@ export async function main(argv: string[]): Promise<number> {
         return await runExport(parseArgs(rest, EXPORT, 'export'));
       case 'dovecot':
         return await dovecotCommand(parseArgs(rest, DOVECOT_OPTIONS, 'dovecot'));
+      case 'test': {
+        const a = parseArgs(rest, TEST, 'test');
+        const r = await runTestSuite({ workspace: (a.workspace as string | undefined) ?? '.', junit: a.junit as string | undefined, coverage: a.coverage as string | undefined });
+        return r.failed > 0 || r.cases.length === 0 ? 1 : 0;
+      }
       case undefined:
       case 'help':
       case '--help':
@@ -100,6 +112,7 @@ function helpText(): string {
     usage('studio', STUDIO),
     usage('export', EXPORT),
     usage('dovecot', DOVECOT_OPTIONS),
+    usage('test', TEST),
     'authstudio start   (the desktop app, or the studio on the bundled sample workspace and the embedded Redis in a browser)',
     '',
   ].join('\n');

@@ -44,6 +44,7 @@ export const ERRORS = {
   AS_ERR_FILE_CONFLICT: { status: 409, summary: 'The file changed on disk since it was opened; saving would overwrite that change.' },
   AS_ERR_STUDIO_UNREACHABLE: { status: 503, summary: 'The studio server cannot be reached (the client could not connect).' },
   AS_ERR_CLI_USAGE: { status: 400, summary: 'The command line is incomplete or names an unknown option.' },
+  AS_ERR_TEST_FILE: { status: 400, summary: 'A test file of `authstudio test` (tests/*.test.yml or a Nauthilus fixture) is malformed.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

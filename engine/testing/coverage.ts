@@ -36,6 +36,23 @@ export class CoverageRecorder {
     this.listener(this.relative(file), line);
   }
 
+  /**
+   * Hits keyed by workspace-relative path. Chunk names are relative to the workspace (a test VM) or to the
+   * process's folder (an engine's pools name scripts as the config does): a name that is a workspace file is
+   * taken as workspace-relative, any other as relative to the process's folder.
+   */
+  private byWorkspacePath(): Map<string, Map<number, number>> {
+    const out = new Map<string, Map<number, number>>();
+    for (const [source, byLine] of this.hits) {
+      const inWorkspace = path.resolve(this.workspace, source);
+      const file = this.relative(fs.existsSync(inWorkspace) ? inWorkspace : path.resolve(source));
+      const into = out.get(file) ?? new Map<number, number>();
+      for (const [l, n] of byLine) into.set(l, (into.get(l) ?? 0) + n);
+      out.set(file, into);
+    }
+    return out;
+  }
+
   relative(file: string): string {
     const rel = path.relative(this.workspace, path.resolve(this.workspace, file));
     return rel.split(path.sep).join('/');
@@ -46,8 +63,9 @@ export class CoverageRecorder {
    * other workspace file that ran. Files outside the workspace are left out.
    */
   report(files: string[]): FileCoverage[] {
+    const merged = this.byWorkspacePath();
     const names = new Set(files.map((f) => this.relative(f)));
-    for (const f of this.hits.keys()) if (!f.startsWith('..') && !path.isAbsolute(f)) names.add(f);
+    for (const f of merged.keys()) if (!f.startsWith('..') && !path.isAbsolute(f)) names.add(f);
     const out: FileCoverage[] = [];
     for (const file of [...names].sort()) {
       let source = '';
@@ -56,7 +74,7 @@ export class CoverageRecorder {
       } catch {
         continue;
       }
-      const hits = this.hits.get(file) ?? new Map<number, number>();
+      const hits = merged.get(file) ?? new Map<number, number>();
       const lines = [...new Set([...codeLines(source), ...hits.keys()])].sort((a, b) => a - b);
       const covered = lines.filter((l) => (hits.get(l) ?? 0) > 0).length;
       out.push({ file, lines, hits, covered, total: lines.length });

@@ -1,0 +1,115 @@
+-- Nauthilus --test-lua fixture support inside one AuthStudio VM (runs once, before the script under test loads).
+-- `__as_fixture_host` (fx) is the test runner: fx.record(module, method, args) checks expected_calls order and
+-- returns an error text or nil; fx.log / fx.status collect what the script logs; fx.mocks is the fixture's data
+-- for the modules it replaces. Modules the fixture does not replace stay the real host modules; those whose
+-- calls it checks are wrapped so each call is recorded first.
+local fx = __as_fixture_host
+local record, log_line, status_line = fx.record, fx.log, fx.status
+local mocks = require("json").decode(fx.mocks)
+local tracked = require("json").decode(fx.tracked) -- { require name = fixture key }
+local error, type, tostring, select, pairs, table_concat, string_lower, string_format =
+  error, type, tostring, select, pairs, table.concat, string.lower, string.format
+
+local function args_text(...)
+  local parts = {}
+  for i = 1, select("#", ...) do parts[#parts + 1] = tostring((select(i, ...))) end
+  return table_concat(parts, ",")
+end
+
+local function check(key, method, args)
+  local err = record(key, method, args)
+  if err then error(err, 3) end
+end
+
+-- the data mocks (what Nauthilus's test modules answer instead of the network)
+local replace = {}
+
+if mocks.http_client then
+  local responses, next_response = mocks.http_client.responses or {}, 1
+  local function respond(method, url, options)
+    local body = type(options) == "table" and type(options.body) == "string" and options.body or ""
+    local err = record("http_client", method, string_format("url=%s body=%s", tostring(url), body))
+    if err then return nil, err end
+    local r = responses[next_response]
+    next_response = next_response + 1
+    if r == nil then return { status_code = 200, body = "", headers = {} }, nil end
+    if type(r.error) == "string" and r.error ~= "" then return nil, r.error end
+    local code = tonumber(r.status_code) or 0
+    return { status_code = code ~= 0 and code or 200, body = r.body or "", headers = r.headers or {} }, nil
+  end
+  replace.glua_http = {
+    get = function(url, options) return respond("get", url, options) end,
+    post = function(url, options) return respond("post", url, options) end,
+    request = function(method, url, options) return respond(string_lower(tostring(method)), url, options) end,
+  }
+end
+
+if mocks.dns then
+  local answers = mocks.dns.lookup_result or {}
+  replace.nauthilus_dns = {
+    lookup = function(name)
+      if record("dns", "lookup", tostring(name)) then return nil end
+      local v = answers[name]
+      if v == nil then return {} end
+      return v
+    end,
+  }
+end
+
+-- nauthilus_ldap: search answers from the fixture; the rest of the module stays real
+local ldap_search
+if mocks.ldap then
+  local m = mocks.ldap
+  ldap_search = function()
+    local err = record("ldap", "search", "search")
+    if err then return nil, err end
+    if type(m.search_error) == "string" and m.search_error ~= "" then return nil, m.search_error end
+    return m.search_result or {}, nil
+  end
+end
+
+-- a module table whose functions record each call before running
+local function wrap(key, mod)
+  local out = {}
+  for name, v in pairs(mod) do
+    if type(v) == "function" and v ~= ldap_search then
+      out[name] = function(...)
+        check(key, name, args_text(...))
+        return v(...)
+      end
+    else
+      out[name] = v
+    end
+  end
+  return setmetatable(out, getmetatable(mod))
+end
+
+for name, mod in pairs(replace) do
+  package.preload[name] = function() return mod end
+end
+if ldap_search then
+  local base = package.preload.nauthilus_ldap
+  package.preload.nauthilus_ldap = function(...)
+    local m = base(...)
+    m.search = ldap_search
+    return m
+  end
+end
+for name, key in pairs(tracked) do
+  local base = package.preload[name]
+  if base and not replace[name] then
+    package.preload[name] = function(...) return wrap(key, base(...)) end
+  end
+end
+
+-- what the script logs: custom_log_add as "[CUSTOM] key: value", status messages as "[STATUS] text"
+local builtin = nauthilus_builtin
+local custom_log_add, status_message_set = builtin.custom_log_add, builtin.status_message_set
+builtin.custom_log_add = function(key, value, ...)
+  log_line("[CUSTOM] " .. tostring(key) .. ": " .. (value == nil and "" or tostring(value)))
+  return custom_log_add(key, value, ...)
+end
+builtin.status_message_set = function(msg, ...)
+  status_line(tostring(msg))
+  return status_message_set(msg, ...)
+end

@@ -1,0 +1,89 @@
+// A saved request test: the workspace's engine on a fresh embedded Redis (seeded as the test declares), one login
+// through the real HTTP path (in-process inject), then decision, status, headers, attributes and deciding stage compared.
+import pino from 'pino';
+import { AuthEngine } from '../engine';
+import { buildHttpApp } from '../http/app';
+import { RedisStore } from '../redis/store';
+import { fromWireHeader } from '../http/header-bytes';
+import type { AuthStudioConfig } from '../config/types';
+import type { LineListener } from '../lua/line-hook';
+import type { StageRecord } from '../pipeline/trace';
+import { seedRedis } from './redis-seed';
+import type { RequestTest } from './test-files';
+
+export interface CaseOutcome {
+  failures: string[];
+  /** The request's stage trace (printed for a failing test). */
+  trace?: StageRecord[];
+  /** Extra lines for the report (decision line, Dovecot status). */
+  summary?: string;
+}
+
+/** The stage that decided: the first that aborted or rejected, else the first with an error, else the backend. */
+export function decidingStage(trace: StageRecord[]): StageRecord | undefined {
+  return trace.find((r) => r.abort || r.reject) ?? trace.find((r) => r.error) ?? trace.find((r) => r.stage === 'backend' || r.stage === 'cache');
+}
+
+/** Build the workspace engine on a fresh embedded Redis with `redis` written to it. */
+export async function workspaceEngine(config: AuthStudioConfig, redis: Record<string, unknown> | undefined, lineListener?: LineListener): Promise<AuthEngine> {
+  const store = new RedisStore({ ...config.server.redis, mode: 'mock', addresses: [] });
+  await seedRedis(store, redis);
+  return AuthEngine.create(config, { logger: pino({ level: 'silent' }), redis: store, recordEvents: true, workers: 0, lineListener });
+}
+
+export async function runRequestTest(config: AuthStudioConfig, t: RequestTest, lineListener?: LineListener): Promise<CaseOutcome> {
+  const engine = await workspaceEngine(config, t.redis, lineListener);
+  try {
+    const app = await buildHttpApp(engine);
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/v1/auth/json${t.mode === 'auth' ? '' : `?mode=${t.mode}`}`,
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      payload: { protocol: 'imap', client_ip: '127.0.0.1', password: '', ...t.request },
+    });
+    const outcome = engine.lastTrace(res.headers['x-nauthilus-session'] as string | undefined);
+    const trace = [...(outcome?.trace ?? []), ...(outcome ? await outcome.postActions : [])];
+    await app.close();
+    const decision = res.statusCode === 200 ? 'ok' : res.statusCode === 403 ? 'fail' : 'tempfail';
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers[k.toLowerCase()] = fromWireHeader(v);
+    const failures: string[] = [];
+    const e = t.expect;
+    if (e.decision && e.decision !== decision) failures.push(`decision: expected ${e.decision}, got ${decision}`);
+    if (e.status !== undefined && e.status !== res.statusCode) failures.push(`status: expected ${e.status}, got ${res.statusCode}`);
+    for (const [k, want] of Object.entries(e.headers ?? {})) {
+      const got = headers[k.toLowerCase()];
+      if (got !== String(want)) failures.push(`header ${k}: expected ${JSON.stringify(String(want))}, got ${got === undefined ? 'no such header' : JSON.stringify(got)}`);
+    }
+    const attrs = outcome?.attributes ?? {};
+    for (const [k, want] of Object.entries(e.attributes ?? {})) {
+      const v = attrs[k];
+      const got = Array.isArray(v) ? v.join(',') : v;
+      if (got !== String(want)) failures.push(`attribute ${k}: expected ${JSON.stringify(String(want))}, got ${got === undefined ? 'not set' : JSON.stringify(got)}`);
+    }
+    if (e.status_message !== undefined && outcome?.statusMessage !== e.status_message) {
+      failures.push(`status message: expected ${JSON.stringify(e.status_message)}, got ${JSON.stringify(outcome?.statusMessage ?? '')}`);
+    }
+    if (e.decided_by) {
+      const d = decidingStage(outcome?.trace ?? []);
+      const got = d ? `${d.stage}:${d.name}` : 'no stage';
+      if (got !== e.decided_by && d?.stage !== e.decided_by) failures.push(`decided by: expected ${e.decided_by}, got ${got}`);
+    }
+    const summary = `decision ${decision} (HTTP ${res.statusCode}${outcome?.statusMessage ? `, ${outcome.statusMessage}` : ''})`;
+    return { failures, trace, summary };
+  } finally {
+    await engine.close();
+  }
+}
+
+/** The trace as `authstudio simulate` prints it, indented for a report. */
+export function formatTrace(trace: StageRecord[], indent = '      '): string {
+  const lines: string[] = [];
+  for (const r of trace) {
+    const flags = [r.triggered ? 'triggered' : '', r.abort ? 'abort' : '', r.reject ? 'reject' : ''].filter(Boolean).join(',');
+    lines.push(`${indent}${r.stage.padEnd(12)} ${r.name.padEnd(20)} ${r.result}${flags ? ` [${flags}]` : ''}${r.status_message ? `  status "${r.status_message}"` : ''}`);
+    if (r.error) lines.push(`${indent}  error: ${r.error}`);
+    for (const [k, v] of Object.entries(r.logs)) lines.push(`${indent}  ${k}=${v}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,156 @@
+// The workspace's test files: tests/**/*.test.yml, each one test (a mapping) or several (a list). Three kinds:
+//
+//   request:  {...fields}   a saved login through the whole pipeline   expect: decision, status, headers, attributes, decided_by
+//   lua_test: {script, callback, mock}   a Nauthilus --test-lua fixture (mock: its JSON file, read as it is)
+//   dovecot:  {script, action, login, env, serve_workspace}            expect: status, outcome, fields
+//
+// Every test may declare `redis:` (strings, hashes, sets, lists, zsets, ttl_seconds) written to a fresh embedded Redis.
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { AuthStudioError } from '../errors/registry';
+import { FIXTURE_CALLBACKS, type FixtureCallback } from './nauthilus-fixture';
+
+export interface TestBase {
+  name: string;
+  /** The test file, relative to the workspace, and the line the test starts on. */
+  file: string;
+  line: number;
+  redis?: Record<string, unknown>;
+}
+export interface RequestTest extends TestBase {
+  kind: 'request';
+  request: Record<string, string>;
+  mode: 'auth' | 'no-auth' | 'list-accounts';
+  expect: RequestExpect;
+}
+export interface RequestExpect {
+  decision?: 'ok' | 'fail' | 'tempfail';
+  status?: number;
+  headers?: Record<string, string>;
+  attributes?: Record<string, string>;
+  status_message?: string;
+  /** The stage that decided: a stage kind (`feature`) or kind and name (`feature:blocklist`). */
+  decided_by?: string;
+}
+export interface FixtureTest extends TestBase {
+  kind: 'lua_test';
+  script: string;
+  callback: FixtureCallback;
+  /** Host path of the fixture JSON. */
+  mock: string;
+}
+export interface DovecotTest extends TestBase {
+  kind: 'dovecot';
+  script: string;
+  action: 'passdb' | 'userdb';
+  login: { user: string; password?: string; service?: string; remoteIp?: string; localIp?: string; mech?: string };
+  env: Record<string, string>;
+  serveWorkspace: boolean;
+  expect: { status?: string; outcome?: string; fields?: Record<string, string> };
+}
+export type WorkspaceTest = RequestTest | FixtureTest | DovecotTest;
+
+/** Every *.test.yml under `dir` (recursively), sorted. */
+export function findTestFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...findTestFiles(p));
+    else if (e.name.endsWith('.test.yml') || e.name.endsWith('.test.yaml')) out.push(p);
+  }
+  return out.sort();
+}
+
+/** Parse one test file. Throws AS_ERR_TEST_FILE naming file:line and the key path of what is wrong. */
+export function parseTestFile(workspace: string, file: string): WorkspaceTest[] {
+  const rel = path.relative(workspace, file).split(path.sep).join('/');
+  const text = fs.readFileSync(file, 'utf8');
+  const doc = YAML.parseDocument(text);
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    throw new AuthStudioError('AS_ERR_TEST_FILE', e.message.split('\n')[0], { location: { file: rel, line: e.linePos?.[0]?.line } });
+  }
+  const lineOf = (node: unknown) => {
+    const r = (node as { range?: [number] } | undefined)?.range;
+    return r ? text.slice(0, r[0]).split('\n').length : 1;
+  };
+  const root = doc.contents;
+  const items = YAML.isSeq(root) ? root.items : [root];
+  return items.map((node, i) => {
+    const value = (node as { toJSON?: () => unknown })?.toJSON?.() ?? null;
+    const where = items.length > 1 ? `[${i}]` : '';
+    return parseTest(workspace, file, rel, lineOf(node), where, value);
+  });
+}
+
+function parseTest(workspace: string, file: string, rel: string, line: number, where: string, v: unknown): WorkspaceTest {
+  const fail = (key: string, msg: string): never => {
+    throw new AuthStudioError('AS_ERR_TEST_FILE', `${where}${where && key ? '.' : ''}${key}: ${msg}`, { location: { file: rel, line } });
+  };
+  if (!v || typeof v !== 'object' || Array.isArray(v)) fail('', 'a mapping expected (request:, lua_test: or dovecot:)');
+  const t = v as Record<string, unknown>;
+  const kinds = ['request', 'lua_test', 'dovecot'].filter((k) => k in t);
+  if (kinds.length !== 1) fail('', `exactly one of request:, lua_test:, dovecot: expected${kinds.length ? `, got ${kinds.join(' and ')}` : ''}`);
+  const known = new Set(['name', 'redis', 'expect', 'mode', ...kinds]);
+  for (const k of Object.keys(t)) if (!known.has(k)) fail(k, `unknown key (known: ${[...known].join(', ')})`);
+  const obj = (key: string, val: unknown): Record<string, unknown> => {
+    if (val === undefined || val === null) return {};
+    if (typeof val !== 'object' || Array.isArray(val)) fail(key, 'a mapping expected');
+    return val as Record<string, unknown>;
+  };
+  const str = (key: string, val: unknown, required = true): string => {
+    if (val === undefined && !required) return '';
+    if (typeof val !== 'string' || !val) fail(key, 'a non-empty string expected');
+    return val as string;
+  };
+  const base: TestBase = {
+    name: t.name === undefined ? path.basename(file).replace(/\.test\.ya?ml$/, '') + where : str('name', t.name),
+    file: rel, line, redis: t.redis === undefined ? undefined : obj('redis', t.redis),
+  };
+  const expect = obj('expect', t.expect);
+  const scriptIn = (key: string, p: string) => {
+    const abs = path.resolve(workspace, p);
+    if (!fs.existsSync(abs)) fail(key, `no such file in the workspace: ${p}`);
+    return path.relative(workspace, abs).split(path.sep).join('/');
+  };
+  if (kinds[0] === 'request') {
+    const request: Record<string, string> = {};
+    for (const [k, x] of Object.entries(obj('request', t.request))) {
+      if (typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean') fail(`request.${k}`, 'a string, number or boolean expected');
+      request[k] = String(x);
+    }
+    const mode = (t.mode ?? 'auth') as RequestTest['mode'];
+    if (!['auth', 'no-auth', 'list-accounts'].includes(mode)) fail('mode', 'auth, no-auth or list-accounts expected');
+    const known2 = ['decision', 'status', 'headers', 'attributes', 'status_message', 'decided_by'];
+    for (const k of Object.keys(expect)) if (!known2.includes(k)) fail(`expect.${k}`, `unknown key (known: ${known2.join(', ')})`);
+    if (expect.decision !== undefined && !['ok', 'fail', 'tempfail'].includes(expect.decision as string)) fail('expect.decision', 'ok, fail or tempfail expected');
+    if (expect.status !== undefined && !Number.isInteger(expect.status)) fail('expect.status', 'an HTTP status code expected');
+    return { ...base, kind: 'request', request, mode, expect: expect as RequestExpect };
+  }
+  if (kinds[0] === 'lua_test') {
+    const lt = obj('lua_test', t.lua_test);
+    const callback = str('lua_test.callback', lt.callback) as FixtureCallback;
+    if (!FIXTURE_CALLBACKS.includes(callback)) fail('lua_test.callback', `one of ${FIXTURE_CALLBACKS.join(', ')} expected, got "${callback}"`);
+    const mock = path.resolve(path.dirname(file), str('lua_test.mock', lt.mock));
+    if (!fs.existsSync(mock)) fail('lua_test.mock', `no such file: ${lt.mock} (relative to ${rel})`);
+    if (Object.keys(expect).length) fail('expect', 'a lua_test is checked by its fixture\'s expected_output, not by expect:');
+    return { ...base, kind: 'lua_test', script: scriptIn('lua_test.script', str('lua_test.script', lt.script)), callback, mock };
+  }
+  const d = obj('dovecot', t.dovecot);
+  const action = (d.action ?? 'passdb') as DovecotTest['action'];
+  if (action !== 'passdb' && action !== 'userdb') fail('dovecot.action', 'passdb or userdb expected');
+  const l = obj('dovecot.login', d.login);
+  const env: Record<string, string> = {};
+  for (const [k, x] of Object.entries(obj('dovecot.env', d.env))) env[k] = String(x);
+  return {
+    ...base, kind: 'dovecot', script: scriptIn('dovecot.script', str('dovecot.script', d.script)), action, env,
+    serveWorkspace: d.serve_workspace === true,
+    login: {
+      user: str('dovecot.login.user', l.user), password: l.password === undefined ? undefined : String(l.password),
+      service: l.service as string | undefined, remoteIp: l.remote_ip as string | undefined, localIp: l.local_ip as string | undefined, mech: l.mech as string | undefined,
+    },
+    expect: expect as DovecotTest['expect'],
+  };
+}
