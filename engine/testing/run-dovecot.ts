@@ -26,7 +26,7 @@ export async function runDovecotTest(config: AuthStudioConfig, t: DovecotTest, l
   try {
     const r = await runDovecotScript({
       file: path.join(config.baseDir, t.script), displayPath: t.script, env, action: t.action,
-      login: t.login, callTimeoutMs: 30_000,
+      login: t.login, callTimeoutMs: 30_000, lineListener,
     });
     const failures: string[] = [];
     const e = t.expect;
