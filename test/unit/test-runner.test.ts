@@ -1,0 +1,188 @@
+// The pieces of `authstudio test`: the shared Lua hook (timeout + line events), line scanning for coverage,
+// and Nauthilus --test-lua fixtures (mocks, call order, expected_output) run on real VMs with Lua we wrote.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LuaFactory } from 'wasmoon';
+import { LuaHookDispatcher } from '../../engine/lua/line-hook';
+import { LuaVm } from '../../engine/lua/vm';
+import { CallContext } from '../../engine/lua/call-context';
+import { loadConfigFile } from '../../engine/config/load';
+import { codeLines, CoverageRecorder, toLcov } from '../../engine/testing/coverage';
+import { CallExpectations, compareExpected, type FixtureResult } from '../../engine/testing/nauthilus-fixture';
+import { runNauthilusFixture, type FixtureRun } from '../../engine/testing/nauthilus-runner';
+import { testServices } from '../helpers/lua-harness';
+
+test('hook dispatcher: without a line listener the hook is the count hook alone; with one, lines of file chunks are reported', async () => {
+  const engine = await new LuaFactory().createEngine();
+  const g = engine.global;
+  let counts = 0;
+  const hook = new LuaHookDispatcher(g.lua, g.address, () => void counts++);
+  hook.install();
+  assert.equal(g.lua.lua_gethookmask(g.address), 8, 'LUA_MASKCOUNT only: no per-line crossing into JS when coverage is off');
+  const lines: string[] = [];
+  hook.setLineListener((src, line) => lines.push(`${src}:${line}`));
+  assert.equal(g.lua.lua_gethookmask(g.address), 12, 'LUA_MASKCOUNT | LUA_MASKLINE');
+  g.loadString('local s = 0\nfor i = 1, 3000 do\n  s = s + i\nend\nreturn s', '@scripts/sum.lua');
+  assert.equal(g.lua.lua_pcallk(g.address, 0, 1, 0, 0, null), 0);
+  assert.equal(g.getValue(-1), 4501500);
+  assert.deepEqual([...new Set(lines)], ['scripts/sum.lua:1', 'scripts/sum.lua:2', 'scripts/sum.lua:3', 'scripts/sum.lua:5']);
+  assert.ok(counts > 0, 'count events still reach the timeout handler');
+  lines.length = 0;
+  g.loadString('return 1', '=[prelude]');
+  g.lua.lua_pcallk(g.address, 0, 1, 0, 0, null);
+  assert.deepEqual(lines, [], 'chunks not loaded from a file (prelude, modules) are not reported');
+  engine.global.close();
+  hook.dispose();
+});
+
+test('coverage on: lua_script_timeout still stops a runaway script (one hook serves both)', async () => {
+  const seen = new Set<number>();
+  const vm = await LuaVm.create({ poolName: 't', services: testServices(), memoryLimitBytes: 64 << 20, allowIo: false, lineListener: (_s, l) => seen.add(l) });
+  try {
+    const script = await vm.loadScript('loop.lua', 'function nauthilus_call_action(r)\n  while true do\n  end\nend', 1000);
+    await assert.rejects(vm.dispatch('action', script, '', [], new CallContext('s'), 200), (e: Error & { code?: string }) => e.code === 'AS_ERR_LUA_TIMEOUT');
+    assert.ok(seen.has(2), 'the loop line was reported');
+  } finally {
+    vm.close();
+  }
+});
+
+test('coverage: code lines leave out blanks, comments, long comments and strings, and block ends; lcov lists them', () => {
+  const src = [
+    '-- header', // 1
+    'local x = [[', // 2
+    'text', // 3
+    ']]', // 4
+    '--[==[ long', // 5
+    'comment ]==]', // 6
+    '', // 7
+    'function f(a)', // 8
+    '  if a then', // 9
+    '    return 1 -- one', // 10
+    '  else', // 11
+    '    return 2', // 12
+    '  end', // 13
+    'end', // 14
+  ].join('\n');
+  assert.deepEqual(codeLines(src), [2, 8, 9, 10, 12]);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-cov-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'f.lua'), src);
+    const rec = new CoverageRecorder(dir);
+    rec.listener('f.lua', 8);
+    rec.listener('f.lua', 9);
+    rec.listener('f.lua', 9);
+    rec.listener('f.lua', 14); // the implicit return at `end` is not a code line
+    const [f] = rec.report(['f.lua']);
+    assert.equal(f.covered, 2);
+    assert.equal(f.total, 5);
+    assert.equal(toLcov([f]), 'TN:\nSF:f.lua\nDA:2,0\nDA:8,1\nDA:9,2\nDA:10,0\nDA:12,0\nLF:5\nLH:2\nend_of_record\n');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('Nauthilus 3.0 --test-lua: expected_calls match method names case-insensitively in order, arg_contains as a substring; the first mismatch sticks', () => {
+  const e = new CallExpectations('redis', [{ method: 'REDIS_GET', arg_contains: 'Key' }, { method: 'redis_set' }]);
+  assert.equal(e.record('redis_get', 'default,my:key:1'), undefined);
+  assert.equal(e.record('redis_hget', 'x'), 'redis call #2 method mismatch: expected=redis_set got=redis_hget');
+  assert.equal(e.record('redis_set', 'x'), 'redis call #2 method mismatch: expected=redis_set got=redis_hget');
+  const missing = new CallExpectations('dns', [{ method: 'lookup', arg_contains: 'example' }]);
+  assert.equal(missing.finish(), 'missing expected dns call #1: method=lookup arg_contains="example"');
+  const extra = new CallExpectations('dns', [{ method: 'lookup' }]);
+  extra.record('lookup', 'a');
+  assert.equal(extra.record('lookup', 'b'), 'unexpected dns call #2: method=lookup args="b"');
+  // no expectations listed: calls are not checked
+  assert.equal(new CallExpectations('misc', []).record('anything', ''), undefined);
+});
+
+test('Nauthilus 3.0 --test-lua: expected_output compares only values the callback produced, except the backend fields; error_expected needs an error', () => {
+  const base = (): FixtureResult => ({ success: true, environment_triggered: true, environment_abort: false, environment_result: 0, status_messages: [], logs: ['[CUSTOM] k: v'], errors: [] });
+  const r1 = base();
+  compareExpected({ subject_result: 1, environment_triggered: true, logs_contain: ['k: v'] }, r1);
+  assert.deepEqual([r1.success, r1.errors], [true, []]);
+  const r2 = base();
+  compareExpected({ backend_authenticated: true, environment_abort: true }, r2);
+  assert.deepEqual(r2.errors, ['environment abort mismatch: expected true, got false', 'backend authenticated mismatch: expected true, got <nil>']);
+  const r3 = base();
+  compareExpected({ error_expected: true }, r3);
+  assert.deepEqual([r3.success, r3.errors], [false, ['expected error but none occurred']]);
+});
+
+/** A temp workspace (ws-basic's config) holding `files`; returns the fixture-run base. */
+function workspaceWith(files: Record<string, string>): { base: Omit<FixtureRun, 'script' | 'callback' | 'fixture'>; dir: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-fx-'));
+  for (const [f, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+    fs.writeFileSync(path.join(dir, f), text);
+  }
+  const config = { ...loadConfigFile(path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'ws-basic', 'authstudio.yml')), baseDir: dir };
+  return { base: { config }, dir };
+}
+
+const HTTP_SCRIPT = `
+local http = require("glua_http")
+local dns = require("nauthilus_dns")
+local ctx = require("nauthilus_context")
+function nauthilus_call_subject(request)
+  local res, err = http.post("https://reputation.example/check", { body = "user=" .. request.username })
+  if err then
+    nauthilus_builtin.custom_log_add("reputation_error", err)
+    return false, 2
+  end
+  local addrs = dns.lookup("mx.example")
+  nauthilus_builtin.custom_log_add("tenant", tostring(ctx.context_get("tenant")))
+  nauthilus_builtin.custom_log_add("mx", tostring(addrs[1]))
+  if res.status_code == 200 and res.body == "bad" then
+    nauthilus_builtin.status_message_set("bad reputation")
+    return true, 0
+  end
+  return false, 0
+end
+`;
+
+test('Nauthilus 3.0 --test-lua: http_client responses, dns lookup_result and context attributes are what a subject script sees; calls are checked', async () => {
+  const fixture = {
+    context: { username: 'alice', client_ip: '198.51.100.7', attributes: { tenant: 'acme' } },
+    http_client: { responses: [{ status_code: 200, body: 'bad' }], expected_calls: [{ method: 'post', arg_contains: 'reputation.example' }] },
+    dns: { lookup_result: { 'mx.example': ['192.0.2.25'] }, expected_calls: [{ method: 'lookup', arg_contains: 'mx.example' }] },
+    expected_output: { subject_rejected: true, subject_result: 0, status_message_contain: ['bad reputation'], logs_contain: ['[CUSTOM] tenant: acme', '[CUSTOM] mx: 192.0.2.25'], error_expected: false },
+  };
+  const { base, dir } = workspaceWith({ 'subject/reputation.lua': HTTP_SCRIPT, 'tests/rep.json': JSON.stringify(fixture) });
+  try {
+    const r = await runNauthilusFixture({ ...base, script: 'subject/reputation.lua', callback: 'subject', fixture: path.join(dir, 'tests/rep.json') });
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.success, true);
+    assert.equal(r.subject_rejected, true);
+    // an HTTP error from the fixture reaches the script as the second return value
+    fixture.http_client.responses = [{ status_code: 0, body: '', error: 'connection refused' } as never];
+    fixture.expected_output = { subject_rejected: false, subject_result: 2, logs_contain: ['[CUSTOM] reputation_error: connection refused'] } as never;
+    (fixture as Record<string, unknown>).dns = undefined;
+    fs.writeFileSync(path.join(dir, 'tests/rep.json'), JSON.stringify(fixture));
+    const r2 = await runNauthilusFixture({ ...base, script: 'subject/reputation.lua', callback: 'subject', fixture: path.join(dir, 'tests/rep.json') });
+    assert.deepEqual([r2.success, r2.errors, r2.subject_result], [true, [], 2]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('Nauthilus 3.0 --test-lua: a missing entry function, wrong return types and a malformed fixture are errors naming what is wrong', async () => {
+  const { base, dir } = workspaceWith({
+    'env.lua': 'function nauthilus_call_environment(request) return "yes", false, 0 end',
+    'ok.json': '{ "expected_output": { "error_expected": false } }',
+    'bad.json': '{ "expected_output": { "subject_result": "1" } }',
+  });
+  try {
+    const run = (callback: FixtureRun['callback'], fixture: string) => runNauthilusFixture({ ...base, script: 'env.lua', callback, fixture: path.join(dir, fixture) });
+    assert.deepEqual((await run('subject', 'ok.json')).errors, ['nauthilus_call_subject function not found in script']);
+    assert.deepEqual((await run('environment', 'ok.json')).errors, ['environment source returned unexpected types: trigger=string abort=boolean result=number']);
+    const bad = await run('environment', 'bad.json');
+    assert.equal(bad.success, false);
+    assert.match(bad.errors[0], /bad\.json.*expected_output\.subject_result: a whole number expected, got "1"/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
