@@ -13,14 +13,15 @@ import type { DovecotTest } from './test-files';
 export async function runDovecotTest(config: AuthStudioConfig, t: DovecotTest, lineListener?: LineListener): Promise<CaseOutcome> {
   const env: Record<string, string> = { ...t.env };
   let stop: (() => Promise<void>) | undefined;
+  let world: Awaited<ReturnType<typeof workspaceEngine>> | undefined;
   if (t.serveWorkspace) {
-    const engine = await workspaceEngine(config, t.redis, lineListener);
-    const app = await buildHttpApp(engine);
+    world = await workspaceEngine(config, t, lineListener);
+    const app = await buildHttpApp(world.engine);
     await app.listen({ host: '127.0.0.1', port: 0 });
     env.AUTHSTUDIO_URL = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     stop = async () => {
       await app.close();
-      await engine.close();
+      await world?.close();
     };
   }
   try {
@@ -28,7 +29,7 @@ export async function runDovecotTest(config: AuthStudioConfig, t: DovecotTest, l
       file: path.join(config.baseDir, t.script), displayPath: t.script, env, action: t.action,
       login: t.login, callTimeoutMs: 30_000, lineListener,
     });
-    const failures: string[] = [];
+    const failures: string[] = [...(world?.unanswered() ?? [])];
     const e = t.expect;
     if (e.status && e.status !== r.status) failures.push(`status: expected ${e.status}, got ${r.status}`);
     if (e.outcome && e.outcome !== r.outcome) failures.push(`outcome: expected ${e.outcome}, got ${r.outcome}`);

@@ -9,7 +9,10 @@ import type { AuthStudioConfig } from '../config/types';
 import type { LineListener } from '../lua/line-hook';
 import type { StageRecord } from '../pipeline/trace';
 import { seedRedis } from './redis-seed';
-import type { RequestTest } from './test-files';
+import type { RequestTest, TestBase } from './test-files';
+import { startHttpAnswers } from './http-answers';
+import { startDnsServer } from './dns-answers';
+import { HTTP_STANDINS_ENV } from '../lua/http-stand-ins';
 
 export interface CaseOutcome {
   failures: string[];
@@ -24,15 +27,45 @@ export function decidingStage(trace: StageRecord[]): StageRecord | undefined {
   return trace.find((r) => r.abort || r.reject) ?? trace.find((r) => r.error) ?? trace.find((r) => r.stage === 'backend' || r.stage === 'cache');
 }
 
-/** Build the workspace engine on a fresh embedded Redis with `redis` written to it. */
-export async function workspaceEngine(config: AuthStudioConfig, redis: Record<string, unknown> | undefined, lineListener?: LineListener): Promise<AuthEngine> {
+/** The workspace engine a test runs against, with the Redis state, HTTP and DNS answers it declares. */
+export interface TestEngine {
+  engine: AuthEngine;
+  /** Failures the declared world saw (HTTP requests nothing was declared for). */
+  unanswered(): string[];
+  close(): Promise<void>;
+}
+
+/** Build the workspace engine on a fresh embedded Redis with the test's Redis state, HTTP and DNS answers. */
+export async function workspaceEngine(config: AuthStudioConfig, t: TestBase, lineListener?: LineListener): Promise<TestEngine> {
   const store = new RedisStore({ ...config.server.redis, mode: 'mock', addresses: [] });
-  await seedRedis(store, redis);
-  return AuthEngine.create(config, { logger: pino({ level: 'silent' }), redis: store, recordEvents: true, workers: 0, lineListener });
+  await seedRedis(store, t.redis);
+  const http = t.http?.length ? await startHttpAnswers(t.http) : undefined;
+  const dns = t.dns ? await startDnsServer(t.dns) : undefined;
+  const env: Record<string, string | undefined> = { ...process.env };
+  if (http) env[HTTP_STANDINS_ENV] = http.standIns;
+  const cfg = dns ? { ...config, server: { ...config.server, dnsResolver: dns.address } } : config;
+  let engine: AuthEngine;
+  try {
+    engine = await AuthEngine.create(cfg, { logger: pino({ level: 'silent' }), redis: store, recordEvents: true, workers: 0, lineListener, env });
+  } catch (e) {
+    await http?.stop();
+    await dns?.stop();
+    throw e;
+  }
+  return {
+    engine,
+    unanswered: () => (http?.unanswered ?? []).map((r) => `no HTTP answer declared for ${r}`),
+    close: async () => {
+      await engine.close();
+      await http?.stop();
+      await dns?.stop();
+    },
+  };
 }
 
 export async function runRequestTest(config: AuthStudioConfig, t: RequestTest, lineListener?: LineListener): Promise<CaseOutcome> {
-  const engine = await workspaceEngine(config, t.redis, lineListener);
+  const world = await workspaceEngine(config, t, lineListener);
+  const { engine } = world;
   try {
     const app = await buildHttpApp(engine);
     const res = await app.inject({
@@ -47,7 +80,7 @@ export async function runRequestTest(config: AuthStudioConfig, t: RequestTest, l
     const decision = res.statusCode === 200 ? 'ok' : res.statusCode === 403 ? 'fail' : 'tempfail';
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers[k.toLowerCase()] = fromWireHeader(v);
-    const failures: string[] = [];
+    const failures: string[] = [...world.unanswered()];
     const e = t.expect;
     if (e.decision && e.decision !== decision) failures.push(`decision: expected ${e.decision}, got ${decision}`);
     if (e.status !== undefined && e.status !== res.statusCode) failures.push(`status: expected ${e.status}, got ${res.statusCode}`);
@@ -72,7 +105,7 @@ export async function runRequestTest(config: AuthStudioConfig, t: RequestTest, l
     const summary = `decision ${decision} (HTTP ${res.statusCode}${outcome?.statusMessage ? `, ${outcome.statusMessage}` : ''})`;
     return { failures, trace, summary };
   } finally {
-    await engine.close();
+    await world.close();
   }
 }
 

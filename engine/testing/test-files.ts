@@ -4,12 +4,15 @@
 //   lua_test: {script, callback, mock}   a Nauthilus --test-lua fixture (mock: its JSON file, read as it is)
 //   dovecot:  {script, action, login, env, serve_workspace}            expect: status, outcome, fields
 //
-// Every test may declare `redis:` (strings, hashes, sets, lists, zsets, ttl_seconds) written to a fresh embedded Redis.
+// Every test may declare `redis:` (strings, hashes, sets, lists, zsets, ttl_seconds) written to a fresh embedded Redis;
+// request and dovecot tests also `http:` (answers by URL, served on a loopback port) and `dns:` (records by name).
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { AuthStudioError } from '../errors/registry';
 import { FIXTURE_CALLBACKS, type FixtureCallback } from './nauthilus-fixture';
+import type { HttpAnswer } from './http-answers';
+import type { DnsRecords } from './dns-answers';
 
 export interface TestBase {
   name: string;
@@ -17,6 +20,10 @@ export interface TestBase {
   file: string;
   line: number;
   redis?: Record<string, unknown>;
+  /** HTTP answers for the scripts' requests (request and dovecot tests). */
+  http?: HttpAnswer[];
+  /** DNS answers by name (request and dovecot tests): the engine's resolver is a DNS server answering them. */
+  dns?: DnsRecords;
 }
 export interface RequestTest extends TestBase {
   kind: 'request';
@@ -93,7 +100,7 @@ function parseTest(workspace: string, file: string, rel: string, line: number, w
   const t = v as Record<string, unknown>;
   const kinds = ['request', 'lua_test', 'dovecot'].filter((k) => k in t);
   if (kinds.length !== 1) fail('', `exactly one of request:, lua_test:, dovecot: expected${kinds.length ? `, got ${kinds.join(' and ')}` : ''}`);
-  const known = new Set(['name', 'redis', 'expect', 'mode', ...kinds]);
+  const known = new Set(['name', 'redis', 'expect', 'mode', 'http', 'dns', ...kinds]);
   for (const k of Object.keys(t)) if (!known.has(k)) fail(k, `unknown key (known: ${[...known].join(', ')})`);
   const obj = (key: string, val: unknown): Record<string, unknown> => {
     if (val === undefined || val === null) return {};
@@ -108,7 +115,11 @@ function parseTest(workspace: string, file: string, rel: string, line: number, w
   const base: TestBase = {
     name: t.name === undefined ? path.basename(file).replace(/\.test\.ya?ml$/, '') + where : str('name', t.name),
     file: rel, line, redis: t.redis === undefined ? undefined : obj('redis', t.redis),
+
+    http: t.http === undefined ? undefined : httpAnswers(t.http, fail),
+    dns: t.dns === undefined ? undefined : (obj('dns', t.dns) as DnsRecords),
   };
+  if (kinds[0] === 'lua_test' && (base.http || base.dns)) fail(base.http ? 'http' : 'dns', 'a lua_test declares its mocks in the fixture (http_client, dns)');
   const expect = obj('expect', t.expect);
   const scriptIn = (key: string, p: string) => {
     const abs = path.resolve(workspace, p);
@@ -139,6 +150,7 @@ function parseTest(workspace: string, file: string, rel: string, line: number, w
     return { ...base, kind: 'lua_test', script: scriptIn('lua_test.script', str('lua_test.script', lt.script)), callback, mock };
   }
   const d = obj('dovecot', t.dovecot);
+  if ((base.http || base.dns) && d.serve_workspace !== true) fail(base.http ? 'http' : 'dns', 'answers reach the workspace engine only: set dovecot.serve_workspace: true');
   const action = (d.action ?? 'passdb') as DovecotTest['action'];
   if (action !== 'passdb' && action !== 'userdb') fail('dovecot.action', 'passdb or userdb expected');
   const l = obj('dovecot.login', d.login);
@@ -153,4 +165,17 @@ function parseTest(workspace: string, file: string, rel: string, line: number, w
     },
     expect: expect as DovecotTest['expect'],
   };
+}
+
+function httpAnswers(v: unknown, fail: (key: string, msg: string) => never): HttpAnswer[] {
+  if (!Array.isArray(v)) fail('http', 'a list of answers expected ({url, method?, status?, headers?, body?})');
+  return (v as unknown[]).map((a, i) => {
+    const x = (a ?? {}) as Record<string, unknown>;
+    if (typeof x.url !== 'string' || !/^https?:\/\//.test(x.url)) fail(`http[${i}].url`, 'an http:// or https:// URL expected');
+    if (x.status !== undefined && !Number.isInteger(x.status)) fail(`http[${i}].status`, 'an HTTP status code expected');
+    if (x.body !== undefined && typeof x.body !== 'string') fail(`http[${i}].body`, 'a string expected (JSON bodies as text)');
+    const headers: Record<string, string> = {};
+    for (const [k, h] of Object.entries((x.headers ?? {}) as Record<string, unknown>)) headers[k] = String(h);
+    return { url: x.url as string, method: x.method as string | undefined, status: x.status as number | undefined, body: x.body as string | undefined, headers };
+  });
 }

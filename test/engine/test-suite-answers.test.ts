@@ -1,0 +1,98 @@
+// `authstudio test` saved requests with declared HTTP and DNS answers: a real loopback HTTP server and DNS server
+// answer what the test declares; a request nothing was declared for fails the test by name.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runTestSuite } from '../../engine/testing/suite';
+
+const FILES: Record<string, string> = {
+  'authstudio.yml': `server:
+  backends: [lua]
+  redis: mock
+  lua_script_timeout: 5s
+lua:
+  features:
+    - name: reputation
+      script_path: ./features/reputation.lua
+  config:
+    backend_script_path: ./backend/backend.lua
+`,
+  'features/reputation.lua': `local http = require("glua_http")
+local dns = require("nauthilus_dns")
+function nauthilus_call_feature(request)
+  local res, err = http.get("https://rep.example/v1/ip/" .. request.client_ip)
+  if err then error(err) end
+  if res.status_code ~= 200 then error("reputation service answered " .. res.status_code) end
+  local txt = dns.resolve("policy.example", "TXT")
+  nauthilus_builtin.custom_log_add("policy", txt and txt[1] or "none")
+  if res.body == "bad" or (txt and txt[1] == "closed") then
+    nauthilus_builtin.status_message_set("bad reputation")
+    return nauthilus_builtin.FEATURE_TRIGGER_YES, nauthilus_builtin.FEATURES_ABORT_YES, nauthilus_builtin.FEATURE_RESULT_OK
+  end
+  return nauthilus_builtin.FEATURE_TRIGGER_NO, nauthilus_builtin.FEATURES_ABORT_NO, nauthilus_builtin.FEATURE_RESULT_OK
+end
+`,
+  'backend/backend.lua': `function nauthilus_backend_verify_password(request)
+  local b = nauthilus_backend_result.new()
+  b:user_found(request.username == "u")
+  b:authenticated(request.username == "u" and request.password == "p")
+  b:account_field("account")
+  b:attributes({ account = "u@example.com" })
+  return nauthilus_builtin.BACKEND_RESULT_OK, b
+end
+`,
+  'tests/reputation.test.yml': `- name: a bad reputation refuses the login
+  http:
+    - { url: "https://rep.example/v1/ip/198.51.100.7", body: bad }
+  dns: { policy.example: { TXT: [open] } }
+  request: { username: u, password: p, client_ip: 198.51.100.7 }
+  expect: { decision: fail, status_message: bad reputation, decided_by: "feature:reputation" }
+
+- name: a good reputation and an open policy let the login through
+  http:
+    - { url: "https://rep.example/v1/ip/198.51.100.8", method: GET, body: good, headers: { content-type: text/plain } }
+  dns: { policy.example: { TXT: [open] } }
+  request: { username: u, password: p, client_ip: 198.51.100.8 }
+  expect: { decision: ok, attributes: { account: u@example.com }, decided_by: backend }
+
+- name: the DNS answer alone can refuse
+  http:
+    - { url: "https://rep.example/v1/ip/198.51.100.9", body: good }
+  dns: { policy.example: { TXT: [closed] } }
+  request: { username: u, password: p, client_ip: 198.51.100.9 }
+  expect: { decision: fail, decided_by: feature }
+
+- name: an undeclared request fails the test by name
+  http:
+    - { url: "https://rep.example/v1/ip/192.0.2.1", body: good }
+  request: { username: u, password: p, client_ip: 198.51.100.10 }
+  expect: { decision: ok }
+`,
+};
+
+test('authstudio test: saved requests get the HTTP and DNS answers they declare; an undeclared HTTP request fails the test', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-answers-'));
+  try {
+    for (const [f, text] of Object.entries(FILES)) {
+      fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+      fs.writeFileSync(path.join(dir, f), text);
+    }
+    let out = '';
+    const r = await runTestSuite({ workspace: dir, write: (s) => void (out += s) });
+    assert.deepEqual(r.cases.map((c) => [c.name, c.passed]), [
+      ['a bad reputation refuses the login', true],
+      ['a good reputation and an open policy let the login through', true],
+      ['the DNS answer alone can refuse', true],
+      ['an undeclared request fails the test by name', false],
+    ], out);
+    const last = r.cases[3];
+    assert.equal(last.failures[0], 'no HTTP answer declared for GET https://rep.example/v1/ip/198.51.100.10');
+    assert.equal(last.failures[1], 'decision: expected ok, got tempfail');
+    // the report shows the stage that failed, with the script's error
+    assert.match(out, /feature {6}reputation {11}error\n {8}error: [^\n]*reputation\.lua:6: reputation service answered 501/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
