@@ -56,6 +56,96 @@ if mocks.dns then
   }
 end
 
+-- db (gopher-lua-libs' SQL module): declarative answers; calls checked in order by method and query_contains
+if mocks.db then
+  local m = mocks.db
+  local db_record, db_last = fx.db_record, fx.db_last
+  local json_decode = require("json").decode
+  local function trim(s) return (tostring(s):gsub("^%s+", ""):gsub("%s+$", "")) end
+  local function starts(q, word) return string_lower(q):sub(1, #word) == word end
+  local last_insert = 0
+  local function matched() return json_decode(db_last()) end
+  local function query_result()
+    local c = matched()
+    local rows, columns = {}, {}
+    if type(c) == "table" then
+      rows = c.rows or {}
+      columns = c.columns or {}
+      if #columns == 0 and rows[1] then
+        for i = 1, #rows[1] do columns[i] = "col_" .. i end
+      end
+    end
+    return { rows = rows, columns = columns }
+  end
+  local function exec_result(q)
+    local c = matched()
+    local affected = starts(q, "create ") and 0 or 1
+    local id = 0
+    if starts(q, "insert ") then last_insert = last_insert + 1; id = last_insert end
+    if type(c) == "table" then
+      if c.rows_affected ~= nil then affected = c.rows_affected end
+      if c.last_insert_id ~= nil then id = c.last_insert_id end
+    end
+    return { rows_affected = affected, last_insert_id = id }
+  end
+  local function nonempty(s) return type(s) == "string" and s ~= "" end
+  local Stmt = {}
+  Stmt.__index = Stmt
+  function Stmt:query()
+    local err = db_record("query", self.query_text)
+    if err then return nil, err end
+    if self.closed then return nil, "invalid mock db statement" end
+    if nonempty(m.query_error) then return nil, m.query_error end
+    return query_result()
+  end
+  function Stmt:exec()
+    local err = db_record("exec", self.query_text)
+    if err then return nil, err end
+    if self.closed then return nil, "invalid mock db statement" end
+    if nonempty(m.exec_error) then return nil, m.exec_error end
+    return exec_result(self.query_text)
+  end
+  function Stmt:close() self.closed = true end
+  local Conn = {}
+  Conn.__index = Conn
+  function Conn:query(q)
+    q = trim(q)
+    local err = db_record("query", q)
+    if err then return nil, err end
+    if self.closed then return nil, "mock db connection is closed" end
+    if nonempty(m.query_error) then return nil, m.query_error end
+    return query_result()
+  end
+  function Conn:exec(q)
+    q = trim(q)
+    local err = db_record("exec", q)
+    if err then return nil, err end
+    if self.closed then return nil, "mock db connection is closed" end
+    if nonempty(m.exec_error) then return nil, m.exec_error end
+    return exec_result(q)
+  end
+  function Conn:stmt(q)
+    q = trim(q)
+    local err = db_record("stmt", q)
+    if err then return nil, err end
+    return setmetatable({ query_text = q }, Stmt)
+  end
+  function Conn:close()
+    local err = db_record("close", "")
+    if err then return nil, err end
+    self.closed = true
+    return true
+  end
+  replace.db = {
+    open = function()
+      local err = db_record("open", "")
+      if err then return nil, err end
+      if nonempty(m.open_error) then return nil, m.open_error end
+      return setmetatable({}, Conn)
+    end,
+  }
+end
+
 -- nauthilus_ldap: search answers from the fixture; the rest of the module stays real
 local ldap_search
 if mocks.ldap then

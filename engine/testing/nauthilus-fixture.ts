@@ -206,3 +206,60 @@ export function compareExpected(expected: Record<string, unknown>, r: FixtureRes
   if (expected.error_expected === true && r.errors.length === 0) failWith('expected error but none occurred');
   else if (expected.error_expected !== true && r.errors.length > 0) r.success = false;
 }
+
+/** One expected DB interaction of a fixture's `db.expected_calls` (Nauthilus 3.0 DBExpectedCall). */
+export interface DbExpectedCall {
+  method: string;
+  query_contains?: string;
+  rows_affected?: number;
+  last_insert_id?: number;
+  columns?: string[];
+  rows?: unknown[][];
+}
+
+/**
+ * The fixture's `db` mock (Nauthilus 3.0 DBMock, declarative): open/query/exec/stmt/close calls checked in order
+ * by method and query_contains; a query answers the rows of the call it matched.
+ */
+export class DbExpectations {
+  private index = 0;
+  private lastMatched = -1;
+  private failure = '';
+
+  constructor(private readonly expected: DbExpectedCall[]) {}
+
+  /** Record one call; returns the error text when it does not match. */
+  record(method: string, query: string): string | undefined {
+    if (this.failure) return this.failure;
+    if (this.expected.length === 0) return undefined;
+    if (this.index >= this.expected.length) {
+      this.failure = `unexpected db call #${this.index + 1}: method=${method} query=${JSON.stringify(query)}`;
+      return this.failure;
+    }
+    const want = this.expected[this.index];
+    if (want.method.trim().toLowerCase() !== method.trim().toLowerCase()) {
+      this.failure = `db call #${this.index + 1} method mismatch: expected=${want.method} got=${method}`;
+      return this.failure;
+    }
+    if (want.query_contains && !query.toLowerCase().includes(want.query_contains.toLowerCase())) {
+      this.failure = `db call #${this.index + 1} query mismatch: expected to contain ${JSON.stringify(want.query_contains)}, got ${JSON.stringify(query)}`;
+      return this.failure;
+    }
+    this.lastMatched = this.index++;
+    return undefined;
+  }
+
+  /** The expected call matched last (its rows answer a query), or undefined. */
+  lastMatchedCall(): DbExpectedCall | undefined {
+    return this.lastMatched >= 0 ? this.expected[this.lastMatched] : undefined;
+  }
+
+  finish(): string | undefined {
+    if (this.failure) return this.failure;
+    if (this.index < this.expected.length) {
+      const next = this.expected[this.index];
+      return `missing expected db call #${this.index + 1}: method=${next.method} query_contains=${JSON.stringify(next.query_contains ?? '')}`;
+    }
+    return undefined;
+  }
+}

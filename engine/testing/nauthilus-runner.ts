@@ -1,5 +1,5 @@
 // Run one Nauthilus `--test-lua` fixture against its script in a real AuthStudio VM: real host modules, the
-// fixture's Redis seed in a fresh embedded Redis, its data mocks (glua_http, nauthilus_dns, LDAP search) and its
+// fixture's Redis seed in a fresh embedded Redis, its data mocks (glua_http, nauthilus_dns, LDAP search, db) and its
 // expected_calls checked on the real modules; then expected_output compared as Nauthilus 3.0 compares it.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,7 +14,7 @@ import type { LineListener } from '../lua/line-hook';
 import type { AuthStudioConfig } from '../config/types';
 import { encodeLuaRequest } from '../pipeline/lua-request';
 import { isAuthStudioError } from '../errors/registry';
-import { CallExpectations, compareExpected, parseFixture, TRACKED_MODULES, type ExpectedCall, type FixtureCallback, type FixtureResult } from './nauthilus-fixture';
+import { CallExpectations, DbExpectations, compareExpected, type DbExpectedCall, parseFixture, TRACKED_MODULES, type ExpectedCall, type FixtureCallback, type FixtureResult } from './nauthilus-fixture';
 import { seedRedis } from './redis-seed';
 
 const MOCKS_LUA = fs.readFileSync(findSource('fixture-mocks.lua'), 'utf8');
@@ -62,6 +62,7 @@ export async function runNauthilusFixture(run: FixtureRun): Promise<FixtureResul
     const calls = data[key]?.expected_calls as ExpectedCall[] | undefined;
     if (calls?.length) expectations.set(key, new CallExpectations(key, calls));
   }
+  const db = new DbExpectations((data.db?.expected_calls ?? []) as DbExpectedCall[]);
   const { config } = run;
   const redis = new RedisStore({ ...config.server.redis, mode: 'mock', addresses: [] });
   const envs = (data.util?.envs ?? {}) as Record<string, string>;
@@ -88,7 +89,9 @@ export async function runNauthilusFixture(run: FixtureRun): Promise<FixtureResul
         result.status_messages.push(String(msg));
         result.logs.push(`[STATUS] ${msg}`);
       },
-      mocks: JSON.stringify({ http_client: data.http_client, dns: data.dns, ldap: data.ldap }),
+      mocks: JSON.stringify({ http_client: data.http_client, dns: data.dns, ldap: data.ldap, db: data.db }),
+      db_record: (method: string, query: string) => db.record(String(method), String(query)) ?? undefined,
+      db_last: () => JSON.stringify(db.lastMatchedCall() ?? null),
       tracked: JSON.stringify(tracked),
     });
     await callScript(vm, run, data.context ?? {}, result);
@@ -99,7 +102,7 @@ export async function runNauthilusFixture(run: FixtureRun): Promise<FixtureResul
     vm?.close();
     await redis.close(0).catch(() => undefined);
   }
-  for (const exp of expectations.values()) {
+  for (const exp of [db, ...expectations.values()]) {
     const err = exp.finish();
     if (err && !result.errors.includes(err)) {
       result.success = false;

@@ -186,3 +186,48 @@ test('Nauthilus 3.0 --test-lua: a missing entry function, wrong return types and
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+const DB_BACKEND = `
+local db = require("db")
+function nauthilus_backend_verify_password(request)
+  local b = nauthilus_backend_result.new()
+  local conn, err = db.open("mysql", "user:password@tcp(127.0.0.1)/mail", {})
+  if err then error(err) end
+  local res, qerr = conn:query("SELECT account, display FROM users WHERE login = ?", request.username)
+  if qerr then error(qerr) end
+  conn:close()
+  local row = res.rows[1]
+  if row == nil then return nauthilus_builtin.BACKEND_RESULT_OK, b end
+  b:user_found(true)
+  b:authenticated(request.password == "pw")
+  b:account_field("account")
+  b:display_name_field(row[2])
+  b:attributes({ account = row[1] })
+  return nauthilus_builtin.BACKEND_RESULT_OK, b
+end
+`;
+
+test('Nauthilus 3.0 --test-lua: a db fixture answers the rows of the expected call a query matched; order and query_contains are checked', async () => {
+  const fixture = (queryContains: string) => JSON.stringify({
+    context: { username: 'alice', password: 'pw' },
+    db: {
+      declarative_mode: true,
+      expected_calls: [
+        { method: 'open' },
+        { method: 'query', query_contains: queryContains, columns: ['account', 'display'], rows: [['alice@example.com', 'Alice']] },
+        { method: 'close' },
+      ],
+    },
+    expected_output: { backend_authenticated: true, backend_user_found: true, backend_account_field: 'account', backend_display_name: 'Alice' },
+  });
+  const { base, dir } = workspaceWith({ 'backend.lua': DB_BACKEND, 'good.json': fixture('from users'), 'bad.json': fixture('FROM accounts') });
+  try {
+    const good = await runNauthilusFixture({ ...base, script: 'backend.lua', callback: 'backend', fixture: path.join(dir, 'good.json') });
+    assert.deepEqual([good.success, good.errors], [true, []]);
+    const wrong = await runNauthilusFixture({ ...base, script: 'backend.lua', callback: 'backend', fixture: path.join(dir, 'bad.json') });
+    assert.equal(wrong.success, false);
+    assert.match(wrong.errors[0], /db call #2 query mismatch: expected to contain "FROM accounts", got "SELECT account, display FROM users WHERE login = \?"/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
