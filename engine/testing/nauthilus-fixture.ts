@@ -146,6 +146,8 @@ export interface FixtureResult {
   status_messages: string[];
   logs: string[];
   errors: string[];
+  /** Things the user should know that do not fail the test (fixture keys Nauthilus ignores). */
+  notes?: string[];
 }
 
 /**
@@ -191,6 +193,10 @@ export function compareExpected(expected: Record<string, unknown>, r: FixtureRes
     else keys.forEach((k, i) => k !== got[i] && failWith(`cache flush additional key mismatch at index ${i}: expected ${k}, got ${got[i]}`));
   }
   required('cache_flush_account_name', 'cache flush account name');
+  // Nauthilus fills these from its nauthilus_backend mock's server selection, which AuthStudio does not replace
+  for (const k of ['used_backend_address', 'used_backend_port']) {
+    if (expected[k] !== undefined && expected[k] !== null) failWith(`expected_output.${k} is not checked by AuthStudio (it comes from Nauthilus's nauthilus_backend test mock)`);
+  }
   for (const s of (expected.status_message_contain as string[] | undefined) ?? []) {
     if (!r.status_messages.some((m) => m.includes(s))) failWith(`expected status message not found: ${s}`);
   }

@@ -57,6 +57,7 @@ export async function runNauthilusFixture(run: FixtureRun): Promise<FixtureResul
     return result;
   }
   const data = fixture.data;
+  if (fixture.unknownKeys.length) result.notes = [`fixture keys Nauthilus does not know (ignored): ${fixture.unknownKeys.join(', ')}`];
   const expectations = new Map<string, CallExpectations>();
   for (const key of Object.keys(TRACKED_MODULES)) {
     const calls = data[key]?.expected_calls as ExpectedCall[] | undefined;

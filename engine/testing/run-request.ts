@@ -20,6 +20,8 @@ export interface CaseOutcome {
   trace?: StageRecord[];
   /** Extra lines for the report (decision line, Dovecot status). */
   summary?: string;
+  /** Printed under the test's line whether it passed or not. */
+  notes?: string[];
 }
 
 /** The stage that decided: the first that aborted or rejected, else the first with an error, else the backend. */

@@ -29,6 +29,7 @@ export interface CaseResult {
   failures: string[];
   durationMs: number;
   detail?: string;
+  notes?: string[];
 }
 
 export interface SuiteResult {
@@ -68,7 +69,7 @@ export async function runTestSuite(opts: SuiteOptions): Promise<SuiteResult> {
         out = { failures: [isAuthStudioError(e) ? e.format() : String((e as Error)?.message ?? e)] };
       }
       const detail = out.failures.length && out.trace?.length ? `${out.summary ?? ''}\n    trace:\n${formatTrace(out.trace)}` : out.failures.length ? out.summary : undefined;
-      const c: CaseResult = { name: t.name, kind: t.kind, file: t.file, line: t.line, passed: out.failures.length === 0, failures: out.failures, durationMs: performance.now() - t0, detail };
+      const c: CaseResult = { name: t.name, kind: t.kind, file: t.file, line: t.line, passed: out.failures.length === 0, failures: out.failures, durationMs: performance.now() - t0, detail, notes: out.notes };
       cases.push(c);
       report(write, c);
     }
@@ -98,6 +99,7 @@ function runOne(config: Parameters<typeof runRequestTest>[0], t: WorkspaceTest, 
     case 'lua_test':
       return runNauthilusFixture({ config, script: t.script, callback: t.callback, fixture: t.mock, lineListener: listener }).then((r) => ({
         failures: r.success ? [] : r.errors.length ? r.errors : ['the callback did not succeed'],
+        notes: r.notes,
         summary: r.logs.length ? 'logs:\n' + r.logs.map((l) => `      ${l}`).join('\n') : undefined,
       }));
   }
@@ -106,6 +108,7 @@ function runOne(config: Parameters<typeof runRequestTest>[0], t: WorkspaceTest, 
 function report(write: (s: string) => void, c: CaseResult): void {
   const ms = `${Math.round(c.durationMs)} ms`;
   write(`${c.passed ? 'ok  ' : 'FAIL'}  ${c.name}  (${c.file}:${c.line}, ${c.kind}, ${ms})\n`);
+  for (const n of c.notes ?? []) write(`    note: ${n}\n`);
   if (c.passed) return;
   for (const f of c.failures) write(`    ✗ ${f}\n`);
   if (c.detail) write(`    ${c.detail}\n`);

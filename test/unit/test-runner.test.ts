@@ -110,6 +110,9 @@ test('Nauthilus 3.0 --test-lua: expected_output compares only values the callbac
   const r3 = base();
   compareExpected({ error_expected: true }, r3);
   assert.deepEqual([r3.success, r3.errors], [false, ['expected error but none occurred']]);
+  const r4 = base();
+  compareExpected({ used_backend_port: 993 }, r4);
+  assert.deepEqual(r4.errors, ["expected_output.used_backend_port is not checked by AuthStudio (it comes from Nauthilus's nauthilus_backend test mock)"]);
 });
 
 /** A temp workspace (ws-basic's config) holding `files`; returns the fixture-run base. */
@@ -174,6 +177,7 @@ test('Nauthilus 3.0 --test-lua: a missing entry function, wrong return types and
     'env.lua': 'function nauthilus_call_environment(request) return "yes", false, 0 end',
     'ok.json': '{ "expected_output": { "error_expected": false } }',
     'bad.json': '{ "expected_output": { "subject_result": "1" } }',
+    'typo.json': '{ "expected_ouput": { "error_expected": true } }',
   });
   try {
     const run = (callback: FixtureRun['callback'], fixture: string) => runNauthilusFixture({ ...base, script: 'env.lua', callback, fixture: path.join(dir, fixture) });
@@ -182,6 +186,8 @@ test('Nauthilus 3.0 --test-lua: a missing entry function, wrong return types and
     const bad = await run('environment', 'bad.json');
     assert.equal(bad.success, false);
     assert.match(bad.errors[0], /bad\.json.*expected_output\.subject_result: a whole number expected, got "1"/);
+    // Nauthilus ignores unknown keys: so does the run, but it says so (a typo checks nothing)
+    assert.deepEqual((await run('environment', 'typo.json')).notes, ['fixture keys Nauthilus does not know (ignored): expected_ouput']);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
