@@ -48,6 +48,8 @@ export interface EngineOptions {
   forwardWorkerLogs?: boolean;
   /** Told about every workspace line the engine's scripts run (coverage; with workers 0 only). */
   lineListener?: LineListener;
+  /** The wall clock scripts see (ms since the epoch; with workers 0 only); unset: the real clock. */
+  clock?: () => number;
 }
 
 export type { HookResult };
@@ -128,6 +130,7 @@ export class AuthEngine {
       ldap: new LdapPools(config.ldapPools),
       profile: config.profile,
       lineListener: opts.lineListener,
+      clock: opts.clock,
     };
     services.connections = new ConnectionTargets({ logger: services.logger, metrics, dnsResolver: services.dnsResolver, dnsTimeoutMs: services.dnsTimeoutMs });
     const engine = new AuthEngine(config, services, opts);

@@ -60,6 +60,11 @@ export interface EngineServices {
    * same name, modules choose by it (isNauthilus3).
    */
   profile?: NauthilusProfile;
+  /**
+   * The wall clock scripts see, in ms since the epoch (os.time, os.date, time.unix, nauthilus_util timestamps);
+   * unset: the real clock. `authstudio test` sets it to a test's declared `time:`.
+   */
+  clock?: () => number;
   /** Told about every workspace line a VM of this engine runs (`authstudio test --coverage`); unset: no line hook. */
   lineListener?: LineListener;
 }

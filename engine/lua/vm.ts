@@ -155,6 +155,7 @@ export class LuaVm implements ModuleHost {
       },
     });
     this.runSyncChunk(PRELUDE, '=[authstudio prelude]');
+    if (this.services.clock) this.installClock(this.services.clock);
     if (this.options.allowIo) {
       this.files = new HostFiles(this.services.logger, this.poolName, this.options.memoryLimitBytes, this.services.baseDir);
       g.set('__as_io_host', this.files.api());
@@ -170,6 +171,18 @@ export class LuaVm implements ModuleHost {
     this.memoryCap = this.global.getMemoryUsed() + this.options.memoryLimitBytes;
     // user modules are read from disk by the host, not by Lua's io (which is sandboxed)
     this.installPackageSearcher(this.options.packagePath);
+  }
+
+  /** os.time() and os.date() without a time read `clock` (a test's declared time) instead of the real clock. */
+  private installClock(clock: () => number): void {
+    this.global.set('__as_clock', () => Math.floor(clock() / 1000));
+    this.runSyncChunk(
+      `local clock, real_time, real_date = __as_clock, os.time, os.date
+       __as_clock = nil
+       os.time = function(...) if select("#", ...) == 0 or (...) == nil then return clock() end return real_time(...) end
+       os.date = function(fmt, t) if t == nil then t = clock() end return real_date(fmt, t) end`,
+      '=[authstudio clock]',
+    );
   }
 
   private installPackageSearcher(configured: string | undefined): void {

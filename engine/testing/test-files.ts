@@ -24,6 +24,8 @@ export interface TestBase {
   http?: HttpAnswer[];
   /** DNS answers by name (request and dovecot tests): the engine's resolver is a DNS server answering them. */
   dns?: DnsRecords;
+  /** The time scripts see when the test starts (ms since the epoch; it runs on from there). */
+  time?: number;
 }
 export interface RequestTest extends TestBase {
   kind: 'request';
@@ -100,7 +102,7 @@ function parseTest(workspace: string, file: string, rel: string, line: number, w
   const t = v as Record<string, unknown>;
   const kinds = ['request', 'lua_test', 'dovecot'].filter((k) => k in t);
   if (kinds.length !== 1) fail('', `exactly one of request:, lua_test:, dovecot: expected${kinds.length ? `, got ${kinds.join(' and ')}` : ''}`);
-  const known = new Set(['name', 'redis', 'expect', 'mode', 'http', 'dns', ...kinds]);
+  const known = new Set(['name', 'redis', 'expect', 'mode', 'http', 'dns', 'time', ...kinds]);
   for (const k of Object.keys(t)) if (!known.has(k)) fail(k, `unknown key (known: ${[...known].join(', ')})`);
   const obj = (key: string, val: unknown): Record<string, unknown> => {
     if (val === undefined || val === null) return {};
@@ -118,8 +120,9 @@ function parseTest(workspace: string, file: string, rel: string, line: number, w
 
     http: t.http === undefined ? undefined : httpAnswers(t.http, fail),
     dns: t.dns === undefined ? undefined : (obj('dns', t.dns) as DnsRecords),
+    time: t.time === undefined ? undefined : testTime(t.time, fail),
   };
-  if (kinds[0] === 'lua_test' && (base.http || base.dns)) fail(base.http ? 'http' : 'dns', 'a lua_test declares its mocks in the fixture (http_client, dns)');
+  if (kinds[0] === 'lua_test' && (base.http || base.dns || base.time !== undefined)) fail(base.http ? 'http' : base.dns ? 'dns' : 'time', 'a lua_test declares its mocks in the fixture (http_client, dns); Nauthilus fixtures have no time');
   const expect = obj('expect', t.expect);
   const scriptIn = (key: string, p: string) => {
     const abs = path.resolve(workspace, p);
@@ -150,7 +153,7 @@ function parseTest(workspace: string, file: string, rel: string, line: number, w
     return { ...base, kind: 'lua_test', script: scriptIn('lua_test.script', str('lua_test.script', lt.script)), callback, mock };
   }
   const d = obj('dovecot', t.dovecot);
-  if ((base.http || base.dns) && d.serve_workspace !== true) fail(base.http ? 'http' : 'dns', 'answers reach the workspace engine only: set dovecot.serve_workspace: true');
+  if ((base.http || base.dns || base.time !== undefined) && d.serve_workspace !== true) fail(base.http ? 'http' : base.dns ? 'dns' : 'time', 'applies to the workspace engine only: set dovecot.serve_workspace: true');
   const action = (d.action ?? 'passdb') as DovecotTest['action'];
   if (action !== 'passdb' && action !== 'userdb') fail('dovecot.action', 'passdb or userdb expected');
   const l = obj('dovecot.login', d.login);
@@ -178,4 +181,11 @@ function httpAnswers(v: unknown, fail: (key: string, msg: string) => never): Htt
     for (const [k, h] of Object.entries((x.headers ?? {}) as Record<string, unknown>)) headers[k] = String(h);
     return { url: x.url as string, method: x.method as string | undefined, status: x.status as number | undefined, body: x.body as string | undefined, headers };
   });
+}
+
+/** `time:` an ISO 8601 date-time with a zone ("2026-03-01T08:00:00Z"), or a YAML timestamp. */
+function testTime(v: unknown, fail: (key: string, msg: string) => never): number {
+  const ms = v instanceof Date ? v.getTime() : typeof v === 'string' && /(Z|[+-]\d\d:?\d\d)$/.test(v) ? Date.parse(v) : NaN;
+  if (!Number.isFinite(ms)) fail('time', `an ISO 8601 date-time with a zone expected (e.g. "2026-03-01T08:00:00Z"), got ${JSON.stringify(v)}`);
+  return ms;
 }

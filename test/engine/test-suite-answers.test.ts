@@ -1,5 +1,5 @@
-// `authstudio test` saved requests with declared HTTP and DNS answers: a real loopback HTTP server and DNS server
-// answer what the test declares; a request nothing was declared for fails the test by name.
+// `authstudio test` saved requests with declared HTTP and DNS answers and a declared time: a real loopback HTTP server
+// and DNS server answer what the test declares; a request nothing was declared for fails the test by name.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -16,6 +16,8 @@ lua:
   features:
     - name: reputation
       script_path: ./features/reputation.lua
+    - name: office_hours
+      script_path: ./features/office_hours.lua
   config:
     backend_script_path: ./backend/backend.lua
 `,
@@ -33,6 +35,33 @@ function nauthilus_call_feature(request)
   end
   return nauthilus_builtin.FEATURE_TRIGGER_NO, nauthilus_builtin.FEATURES_ABORT_NO, nauthilus_builtin.FEATURE_RESULT_OK
 end
+`,
+  'features/office_hours.lua': `local time = require("time")
+function nauthilus_call_feature(request)
+  if request.username ~= "night" then
+    return nauthilus_builtin.FEATURE_TRIGGER_NO, nauthilus_builtin.FEATURES_ABORT_NO, nauthilus_builtin.FEATURE_RESULT_OK
+  end
+  local hour = tonumber(os.date("!%H"))
+  nauthilus_builtin.custom_log_add("hour", hour)
+  -- the time module and os.time agree on the declared time
+  if math.abs(time.unix() - os.time()) > 2 then error("time.unix and os.time disagree") end
+  if hour < 8 or hour >= 18 then
+    nauthilus_builtin.status_message_set("outside office hours")
+    return nauthilus_builtin.FEATURE_TRIGGER_YES, nauthilus_builtin.FEATURES_ABORT_YES, nauthilus_builtin.FEATURE_RESULT_OK
+  end
+  return nauthilus_builtin.FEATURE_TRIGGER_NO, nauthilus_builtin.FEATURES_ABORT_NO, nauthilus_builtin.FEATURE_RESULT_OK
+end
+`,
+  'tests/hours.test.yml': `- name: office hours - a login at 10:00 UTC gets past the feature
+  time: "2026-03-02T10:00:00Z"
+  http: [{ url: "https://rep.example/v1/ip/198.51.100.20", body: good }]
+  request: { username: night, password: p, client_ip: 198.51.100.20 }
+  expect: { decision: fail, decided_by: backend }
+- name: office hours - a login at 22:00 UTC is refused
+  time: "2026-03-02T22:00:00+00:00"
+  http: [{ url: "https://rep.example/v1/ip/198.51.100.20", body: good }]
+  request: { username: night, password: p, client_ip: 198.51.100.20 }
+  expect: { decision: fail, status_message: outside office hours, decided_by: "feature:office_hours" }
 `,
   'backend/backend.lua': `function nauthilus_backend_verify_password(request)
   local b = nauthilus_backend_result.new()
@@ -72,7 +101,7 @@ end
 `,
 };
 
-test('authstudio test: saved requests get the HTTP and DNS answers they declare; an undeclared HTTP request fails the test', async () => {
+test('authstudio test: saved requests get the HTTP and DNS answers and the time they declare; an undeclared HTTP request fails the test', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-answers-'));
   try {
     for (const [f, text] of Object.entries(FILES)) {
@@ -82,12 +111,15 @@ test('authstudio test: saved requests get the HTTP and DNS answers they declare;
     let out = '';
     const r = await runTestSuite({ workspace: dir, write: (s) => void (out += s) });
     assert.deepEqual(r.cases.map((c) => [c.name, c.passed]), [
+      // the user "night" does not exist: the first login fails in the backend, not in the feature
+      ['office hours - a login at 10:00 UTC gets past the feature', true],
+      ['office hours - a login at 22:00 UTC is refused', true],
       ['a bad reputation refuses the login', true],
       ['a good reputation and an open policy let the login through', true],
       ['the DNS answer alone can refuse', true],
       ['an undeclared request fails the test by name', false],
     ], out);
-    const last = r.cases[3];
+    const last = r.cases[5];
     assert.equal(last.failures[0], 'no HTTP answer declared for GET https://rep.example/v1/ip/198.51.100.10');
     assert.equal(last.failures[1], 'decision: expected ok, got tempfail');
     // the report shows the stage that failed, with the script's error
