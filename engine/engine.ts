@@ -50,6 +50,8 @@ export interface EngineOptions {
   lineListener?: LineListener;
   /** The wall clock scripts see (ms since the epoch; with workers 0 only); unset: the real clock. */
   clock?: () => number;
+  /** Run on each new VM before its scripts load (test mocks; with workers 0 only). */
+  vmSetup?: EngineServices['vmSetup'];
 }
 
 export type { HookResult };
@@ -131,6 +133,7 @@ export class AuthEngine {
       profile: config.profile,
       lineListener: opts.lineListener,
       clock: opts.clock,
+      vmSetup: opts.vmSetup,
     };
     services.connections = new ConnectionTargets({ logger: services.logger, metrics, dnsResolver: services.dnsResolver, dnsTimeoutMs: services.dnsTimeoutMs });
     const engine = new AuthEngine(config, services, opts);

@@ -65,6 +65,11 @@ export interface EngineServices {
    * unset: the real clock. `authstudio test` sets it to a test's declared `time:`.
    */
   clock?: () => number;
+  /**
+   * Called for each new VM after its prelude, before any script loads (`authstudio test` installs a test's
+   * mock modules here); unset: nothing.
+   */
+  vmSetup?: (vm: { installHostChunk(src: string, chunkname: string, api: Record<string, unknown>): void }) => void;
   /** Told about every workspace line a VM of this engine runs (`authstudio test --coverage`); unset: no line hook. */
   lineListener?: LineListener;
 }

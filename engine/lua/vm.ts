@@ -118,6 +118,7 @@ export class LuaVm implements ModuleHost {
     const engine = await factory().createEngine({ traceAllocations: true, enableProxy: false, injectObjects: false });
     const vm = new LuaVm(engine, options);
     vm.installPrelude();
+    options.services.vmSetup?.(vm);
     return vm;
   }
 

@@ -151,7 +151,7 @@ local ldap_search
 if mocks.ldap then
   local m = mocks.ldap
   ldap_search = function()
-    local err = record("ldap", "search", "search")
+    local err = record("ldap", "ldap_search", "search")
     if err then return nil, err end
     if type(m.search_error) == "string" and m.search_error ~= "" then return nil, m.search_error end
     return m.search_result or {}, nil
@@ -181,7 +181,7 @@ if ldap_search then
   local base = package.preload.nauthilus_ldap
   package.preload.nauthilus_ldap = function(...)
     local m = base(...)
-    m.search = ldap_search
+    m.ldap_search = ldap_search
     return m
   end
 end

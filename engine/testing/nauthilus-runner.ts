@@ -14,17 +14,9 @@ import type { LineListener } from '../lua/line-hook';
 import type { AuthStudioConfig } from '../config/types';
 import { encodeLuaRequest } from '../pipeline/lua-request';
 import { isAuthStudioError } from '../errors/registry';
-import { CallExpectations, DbExpectations, compareExpected, type DbExpectedCall, parseFixture, TRACKED_MODULES, type ExpectedCall, type FixtureCallback, type FixtureResult } from './nauthilus-fixture';
+import { compareExpected, parseFixture, type FixtureCallback, type FixtureResult } from './nauthilus-fixture';
+import { FixtureMocks } from './fixture-mocks';
 import { seedRedis } from './redis-seed';
-
-const MOCKS_LUA = fs.readFileSync(findSource('fixture-mocks.lua'), 'utf8');
-
-function findSource(name: string): string {
-  // engine/testing/*.ts compiles to dist/engine/testing/; the .lua file stays next to the sources
-  const candidates = [path.join(__dirname, name), path.join(__dirname, '..', '..', '..', 'engine', 'testing', name)];
-  for (const c of candidates) if (fs.existsSync(c)) return c;
-  throw new Error(`${name} not found (looked in ${candidates.join(', ')})`);
-}
 
 /** Entry function each callback type calls (Nauthilus 3.0 definitions; the 1.x names are accepted too). */
 const ENTRY: Record<FixtureCallback, string[]> = {
@@ -58,12 +50,7 @@ export async function runNauthilusFixture(run: FixtureRun): Promise<FixtureResul
   }
   const data = fixture.data;
   if (fixture.unknownKeys.length) result.notes = [`fixture keys Nauthilus does not know (ignored): ${fixture.unknownKeys.join(', ')}`];
-  const expectations = new Map<string, CallExpectations>();
-  for (const key of Object.keys(TRACKED_MODULES)) {
-    const calls = data[key]?.expected_calls as ExpectedCall[] | undefined;
-    if (calls?.length) expectations.set(key, new CallExpectations(key, calls));
-  }
-  const db = new DbExpectations((data.db?.expected_calls ?? []) as DbExpectedCall[]);
+  const mocks = new FixtureMocks(data);
   const { config } = run;
   const redis = new RedisStore({ ...config.server.redis, mode: 'mock', addresses: [] });
   const envs = (data.util?.envs ?? {}) as Record<string, string>;
@@ -81,20 +68,7 @@ export async function runNauthilusFixture(run: FixtureRun): Promise<FixtureResul
       poolName: 'test', services, memoryLimitBytes: config.server.luaMemoryLimitBytes, allowIo: config.server.luaAllowIo,
       packagePath: config.lua.config.packagePath, scriptTimeoutMs: config.server.luaScriptTimeoutMs, lineListener: run.lineListener,
     });
-    const tracked: Record<string, string> = {};
-    for (const key of expectations.keys()) tracked[TRACKED_MODULES[key]] = key;
-    vm.installHostChunk(MOCKS_LUA, '=[fixture mocks]', {
-      record: (key: string, method: string, args: string) => expectations.get(String(key))?.record(String(method), String(args)) ?? undefined,
-      log: (line: string) => void result.logs.push(String(line)),
-      status: (msg: string) => {
-        result.status_messages.push(String(msg));
-        result.logs.push(`[STATUS] ${msg}`);
-      },
-      mocks: JSON.stringify({ http_client: data.http_client, dns: data.dns, ldap: data.ldap, db: data.db }),
-      db_record: (method: string, query: string) => db.record(String(method), String(query)) ?? undefined,
-      db_last: () => JSON.stringify(db.lastMatchedCall() ?? null),
-      tracked: JSON.stringify(tracked),
-    });
+    mocks.install(vm);
     await callScript(vm, run, data.context ?? {}, result);
   } catch (e) {
     result.success = false;
@@ -103,12 +77,11 @@ export async function runNauthilusFixture(run: FixtureRun): Promise<FixtureResul
     vm?.close();
     await redis.close(0).catch(() => undefined);
   }
-  for (const exp of [db, ...expectations.values()]) {
-    const err = exp.finish();
-    if (err && !result.errors.includes(err)) {
-      result.success = false;
-      result.errors.push(err);
-    } else if (err) result.success = false;
+  result.logs.unshift(...mocks.logs);
+  result.status_messages.unshift(...mocks.statusMessages);
+  for (const err of mocks.finish()) {
+    result.success = false;
+    if (!result.errors.includes(err)) result.errors.push(err);
   }
   if (data.expected_output) compareExpected(data.expected_output, result);
   return result;

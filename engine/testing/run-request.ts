@@ -12,6 +12,7 @@ import { seedRedis } from './redis-seed';
 import type { RequestTest, TestBase } from './test-files';
 import { startHttpAnswers } from './http-answers';
 import { startDnsServer } from './dns-answers';
+import { FixtureMocks } from './fixture-mocks';
 import { HTTP_STANDINS_ENV } from '../lua/http-stand-ins';
 
 export interface CaseOutcome {
@@ -32,12 +33,12 @@ export function decidingStage(trace: StageRecord[]): StageRecord | undefined {
 /** The workspace engine a test runs against, with the Redis state, HTTP and DNS answers it declares. */
 export interface TestEngine {
   engine: AuthEngine;
-  /** Failures the declared world saw (HTTP requests nothing was declared for). */
+  /** Failures the declared world saw (HTTP requests nothing was declared for, expected calls that failed or never came). */
   unanswered(): string[];
   close(): Promise<void>;
 }
 
-/** Build the workspace engine on a fresh embedded Redis with the test's Redis state, HTTP and DNS answers. */
+/** Build the workspace engine on a fresh embedded Redis with the test's Redis state, HTTP/DNS answers, time and mocks. */
 export async function workspaceEngine(config: AuthStudioConfig, t: TestBase, lineListener?: LineListener): Promise<TestEngine> {
   const store = new RedisStore({ ...config.server.redis, mode: 'mock', addresses: [] });
   await seedRedis(store, t.redis);
@@ -46,12 +47,17 @@ export async function workspaceEngine(config: AuthStudioConfig, t: TestBase, lin
   const env: Record<string, string | undefined> = { ...process.env };
   if (http) env[HTTP_STANDINS_ENV] = http.standIns;
   const cfg = dns ? { ...config, server: { ...config.server, dnsResolver: dns.address } } : config;
+  // Nauthilus fixture sections (db rows, LDAP entries, call checks), installed into every VM of the engine
+  const mocks = t.mocks ? new FixtureMocks(t.mocks) : undefined;
   let engine: AuthEngine;
   try {
     // a declared time runs on from the moment the engine is built, so scripts that measure durations still can
     const start = Date.now();
     const clock = t.time === undefined ? undefined : () => (t.time as number) + (Date.now() - start);
-    engine = await AuthEngine.create(cfg, { logger: pino({ level: 'silent' }), redis: store, recordEvents: true, workers: 0, lineListener, env, clock });
+    engine = await AuthEngine.create(cfg, {
+      logger: pino({ level: 'silent' }), redis: store, recordEvents: true, workers: 0, lineListener, env, clock,
+      vmSetup: mocks ? (vm) => mocks.install(vm) : undefined,
+    });
   } catch (e) {
     await http?.stop();
     await dns?.stop();
@@ -59,7 +65,7 @@ export async function workspaceEngine(config: AuthStudioConfig, t: TestBase, lin
   }
   return {
     engine,
-    unanswered: () => (http?.unanswered ?? []).map((r) => `no HTTP answer declared for ${r}`),
+    unanswered: () => [...(http?.unanswered ?? []).map((r) => `no HTTP answer declared for ${r}`), ...(mocks?.finish() ?? [])],
     close: async () => {
       await engine.close();
       await http?.stop();

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { AuthStudioError } from '../errors/registry';
-import { FIXTURE_CALLBACKS, type FixtureCallback } from './nauthilus-fixture';
+import { FIXTURE_CALLBACKS, TRACKED_MODULES, type FixtureCallback } from './nauthilus-fixture';
 import type { HttpAnswer } from './http-answers';
 import type { DnsRecords } from './dns-answers';
 
@@ -26,6 +26,8 @@ export interface TestBase {
   dns?: DnsRecords;
   /** The time scripts see when the test starts (ms since the epoch; it runs on from there). */
   time?: number;
+  /** Nauthilus fixture sections (db, ldap, http_client, dns, any module's expected_calls) for every VM of the engine. */
+  mocks?: Record<string, Record<string, unknown>>;
 }
 export interface RequestTest extends TestBase {
   kind: 'request';
@@ -102,7 +104,7 @@ function parseTest(workspace: string, file: string, rel: string, line: number, w
   const t = v as Record<string, unknown>;
   const kinds = ['request', 'lua_test', 'dovecot'].filter((k) => k in t);
   if (kinds.length !== 1) fail('', `exactly one of request:, lua_test:, dovecot: expected${kinds.length ? `, got ${kinds.join(' and ')}` : ''}`);
-  const known = new Set(['name', 'redis', 'expect', 'mode', 'http', 'dns', 'time', ...kinds]);
+  const known = new Set(['name', 'redis', 'expect', 'mode', 'http', 'dns', 'time', 'mocks', ...kinds]);
   for (const k of Object.keys(t)) if (!known.has(k)) fail(k, `unknown key (known: ${[...known].join(', ')})`);
   const obj = (key: string, val: unknown): Record<string, unknown> => {
     if (val === undefined || val === null) return {};
@@ -121,8 +123,9 @@ function parseTest(workspace: string, file: string, rel: string, line: number, w
     http: t.http === undefined ? undefined : httpAnswers(t.http, fail),
     dns: t.dns === undefined ? undefined : (obj('dns', t.dns) as DnsRecords),
     time: t.time === undefined ? undefined : testTime(t.time, fail),
+    mocks: t.mocks === undefined ? undefined : mockSections(obj('mocks', t.mocks), fail),
   };
-  if (kinds[0] === 'lua_test' && (base.http || base.dns || base.time !== undefined)) fail(base.http ? 'http' : base.dns ? 'dns' : 'time', 'a lua_test declares its mocks in the fixture (http_client, dns); Nauthilus fixtures have no time');
+  if (kinds[0] === 'lua_test' && (base.http || base.dns || base.mocks || base.time !== undefined)) fail(base.http ? 'http' : base.dns ? 'dns' : base.mocks ? 'mocks' : 'time', 'a lua_test declares its mocks in the fixture (http_client, dns, db, ldap); Nauthilus fixtures have no time');
   const expect = obj('expect', t.expect);
   const scriptIn = (key: string, p: string) => {
     const abs = path.resolve(workspace, p);
@@ -153,7 +156,7 @@ function parseTest(workspace: string, file: string, rel: string, line: number, w
     return { ...base, kind: 'lua_test', script: scriptIn('lua_test.script', str('lua_test.script', lt.script)), callback, mock };
   }
   const d = obj('dovecot', t.dovecot);
-  if ((base.http || base.dns || base.time !== undefined) && d.serve_workspace !== true) fail(base.http ? 'http' : base.dns ? 'dns' : 'time', 'applies to the workspace engine only: set dovecot.serve_workspace: true');
+  if ((base.http || base.dns || base.mocks || base.time !== undefined) && d.serve_workspace !== true) fail(base.http ? 'http' : base.dns ? 'dns' : base.mocks ? 'mocks' : 'time', 'applies to the workspace engine only: set dovecot.serve_workspace: true');
   const action = (d.action ?? 'passdb') as DovecotTest['action'];
   if (action !== 'passdb' && action !== 'userdb') fail('dovecot.action', 'passdb or userdb expected');
   const l = obj('dovecot.login', d.login);
@@ -188,4 +191,18 @@ function testTime(v: unknown, fail: (key: string, msg: string) => never): number
   const ms = v instanceof Date ? v.getTime() : typeof v === 'string' && /(Z|[+-]\d\d:?\d\d)$/.test(v) ? Date.parse(v) : NaN;
   if (!Number.isFinite(ms)) fail('time', `an ISO 8601 date-time with a zone expected (e.g. "2026-03-01T08:00:00Z"), got ${JSON.stringify(v)}`);
   return ms;
+}
+
+/** `mocks:` sections in a Nauthilus fixture's format: the modules it may replace or check. */
+function mockSections(m: Record<string, unknown>, fail: (key: string, msg: string) => never): Record<string, Record<string, unknown>> {
+  const known = [...Object.keys(TRACKED_MODULES), 'db'];
+  for (const [k, v] of Object.entries(m)) {
+    if (!known.includes(k)) fail(`mocks.${k}`, `not a Nauthilus fixture module section (known: ${known.join(', ')})`);
+    if (!v || typeof v !== 'object' || Array.isArray(v)) fail(`mocks.${k}`, 'a mapping expected');
+    const calls = (v as Record<string, unknown>).expected_calls;
+    if (calls !== undefined && (!Array.isArray(calls) || calls.some((c) => typeof (c as { method?: unknown })?.method !== 'string'))) {
+      fail(`mocks.${k}.expected_calls`, 'a list of {method, arg_contains?} expected');
+    }
+  }
+  return m as Record<string, Record<string, unknown>>;
 }

@@ -128,3 +128,91 @@ test('authstudio test: saved requests get the HTTP and DNS answers and the time 
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('authstudio test: a saved request declares DB rows and LDAP entries in the Nauthilus fixture format; its expected_calls are checked across stages', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-mocks-'));
+  const files: Record<string, string> = {
+    'authstudio.yml': `server:
+  backends: [lua]
+  redis: mock
+lua:
+  filters:
+    - name: groups
+      script_path: ./filters/groups.lua
+  config:
+    backend_script_path: ./backend/sql.lua
+`,
+    'backend/sql.lua': `local db = require("db")
+function nauthilus_backend_verify_password(request)
+  local b = nauthilus_backend_result.new()
+  local conn, err = db.open("mysql", "user:password@tcp(127.0.0.1)/mail", {})
+  if err then error(err) end
+  local res, qerr = conn:query("SELECT account, password FROM mailbox WHERE login = ?", request.username)
+  if qerr then error(qerr) end
+  local row = res.rows[1]
+  if row == nil then return nauthilus_builtin.BACKEND_RESULT_OK, b end
+  b:user_found(true)
+  b:authenticated(row[2] == request.password)
+  b:account_field("account")
+  b:attributes({ account = row[1] })
+  return nauthilus_builtin.BACKEND_RESULT_OK, b
+end
+`,
+    'filters/groups.lua': `local ldap = require("nauthilus_ldap")
+function nauthilus_call_filter(request)
+  if not request.authenticated then return nauthilus_builtin.FILTER_REJECT, nauthilus_builtin.FILTER_RESULT_OK end
+  local r, err = ldap.ldap_search({ pool_name = "default", session = request.session, basedn = "ou=people,dc=example,dc=org", filter = "(uid=" .. request.username .. ")", scope = "sub", attributes = { "memberOf" } })
+  if err then error(err) end
+  for _, g in ipairs(r.memberOf or {}) do
+    if g == "cn=mail,ou=groups,dc=example,dc=org" then return nauthilus_builtin.FILTER_ACCEPT, nauthilus_builtin.FILTER_RESULT_OK end
+  end
+  nauthilus_builtin.status_message_set("not in the mail group")
+  return nauthilus_builtin.FILTER_REJECT, nauthilus_builtin.FILTER_RESULT_OK
+end
+`,
+    'tests/sql.test.yml': `- name: a mailbox row and the mail group let carol in
+  mocks:
+    db:
+      expected_calls:
+        - { method: open }
+        - { method: query, query_contains: "FROM mailbox", columns: [account, password], rows: [[carol@example.org, secret]] }
+    ldap:
+      search_result: { memberOf: ["cn=staff,ou=groups,dc=example,dc=org", "cn=mail,ou=groups,dc=example,dc=org"] }
+      expected_calls: [{ method: ldap_search }]
+  request: { username: carol, password: secret }
+  expect: { decision: ok, attributes: { account: carol@example.org } }
+
+- name: without the mail group the filter refuses
+  mocks:
+    db:
+      expected_calls:
+        - { method: open }
+        - { method: query, rows: [[carol@example.org, secret]] }
+    ldap:
+      search_result: { memberOf: ["cn=staff,ou=groups,dc=example,dc=org"] }
+  request: { username: carol, password: secret }
+  expect: { decision: fail, status_message: not in the mail group, decided_by: "filter:groups" }
+
+- name: a query the script does not make fails the test
+  mocks:
+    db:
+      expected_calls:
+        - { method: open }
+        - { method: query, query_contains: "FROM users" }
+  request: { username: carol, password: secret }
+  expect: { decision: fail }
+`,
+  };
+  try {
+    for (const [f, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+      fs.writeFileSync(path.join(dir, f), text);
+    }
+    let out = '';
+    const r = await runTestSuite({ workspace: dir, write: (s) => void (out += s) });
+    assert.deepEqual(r.cases.map((c) => c.passed), [true, true, false], out);
+    assert.equal(r.cases[2].failures[0], 'db call #2 query mismatch: expected to contain "FROM users", got "SELECT account, password FROM mailbox WHERE login = ?"');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
