@@ -237,3 +237,27 @@ test('Nauthilus 3.0 --test-lua: a db fixture answers the rows of the expected ca
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('Nauthilus 3.0 --test-lua: action, hook and cache_flush results are read as Nauthilus reads them', async () => {
+  const { base, dir } = workspaceWith({
+    'a.lua': 'function nauthilus_call_action(request) if request.username == "x" then return false end return nauthilus_builtin.ACTION_RESULT_FAIL end',
+    'h.lua': 'function nauthilus_run_hook(request) return { seen = request.username } end',
+    'c.lua': 'function nauthilus_cache_flush(request) return { "ucp:" .. request.username, "pw:" .. request.username }, request.username .. "@example.org" end',
+    'x.json': '{ "context": { "username": "x" }, "expected_output": { "action_result": false } }',
+    'y.json': '{ "context": { "username": "y" }, "expected_output": { "action_result": false, "cache_flush_additional_keys": ["ucp:y", "pw:y"], "cache_flush_account_name": "y@example.org" } }',
+  });
+  try {
+    const run = (script: string, callback: FixtureRun['callback'], fixture: string) => runNauthilusFixture({ ...base, script, callback, fixture: path.join(dir, fixture) });
+    const x = await run('a.lua', 'action', 'x.json');
+    assert.deepEqual([x.success, x.action_result], [true, false]);
+    // ACTION_RESULT_FAIL (1) is a failed action
+    const y = await run('a.lua', 'action', 'y.json');
+    assert.equal(y.action_result, false);
+    const h = await run('h.lua', 'hook', 'x.json');
+    assert.deepEqual([h.success, h.action_result, h.errors], [false, true, ['action result mismatch: expected false, got true']]);
+    const c = await run('c.lua', 'cache_flush', 'y.json');
+    assert.deepEqual([c.success, c.cache_flush_additional_keys, c.cache_flush_account_name, c.errors], [true, ['ucp:y', 'pw:y'], 'y@example.org', []]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
