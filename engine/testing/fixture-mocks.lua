@@ -7,8 +7,8 @@ local fx = __as_fixture_host
 local record, log_line, status_line = fx.record, fx.log, fx.status
 local mocks = require("json").decode(fx.mocks)
 local tracked = require("json").decode(fx.tracked) -- { require name = fixture key }
-local error, type, tostring, select, pairs, table_concat, string_lower, string_format =
-  error, type, tostring, select, pairs, table.concat, string.lower, string.format
+local error, type, tostring, select, pairs, ipairs, table_concat, string_lower, string_format =
+  error, type, tostring, select, pairs, ipairs, table.concat, string.lower, string.format
 
 local function args_text(...)
   local parts = {}
@@ -146,23 +146,65 @@ if mocks.db then
   }
 end
 
--- nauthilus_ldap: search answers from the fixture; the rest of the module stays real
-local ldap_search
+-- functions of a real module the fixture answers for; the rest of the module stays real
+local override = {} -- module name -> { function name = mock }
+local mocked = {}   -- the mock functions (recorded by themselves, not wrapped again)
+local function set_override(module, name, fn)
+  override[module] = override[module] or {}
+  override[module][name] = fn
+  mocked[fn] = true
+end
+local function has_any(t, keys)
+  for _, k in ipairs(keys) do if t[k] ~= nil then return true end end
+  return false
+end
+
 if mocks.ldap then
   local m = mocks.ldap
-  ldap_search = function()
+  set_override("nauthilus_ldap", "ldap_search", function()
     local err = record("ldap", "ldap_search", "search")
     if err then return nil, err end
     if type(m.search_error) == "string" and m.search_error ~= "" then return nil, m.search_error end
     return m.search_result or {}, nil
-  end
+  end)
+end
+
+-- nauthilus_password: answers only when the fixture gives them (compare_result, policy_result, generated_hash)
+if mocks.password and has_any(mocks.password, { "compare_result", "policy_result", "generated_hash" }) then
+  local m = mocks.password
+  set_override("nauthilus_password", "compare_passwords", function(hash, plain)
+    local err = record("password", "compare_passwords", tostring(hash) .. ":" .. tostring(plain))
+    if err then return false, err end
+    return m.compare_result == true, nil
+  end)
+  set_override("nauthilus_password", "check_password_policy", function(password)
+    local err = record("password", "check_password_policy", tostring(password))
+    if err then return false, err end
+    return m.policy_result == true, nil
+  end)
+  set_override("nauthilus_password", "generate_password_hash", function(password)
+    local err = record("password", "generate_password_hash", tostring(password))
+    if err then return nil, err end
+    return m.generated_hash or "", nil
+  end)
+end
+
+-- nauthilus_mail: a fixture with a mail section never sends; send_error is what send_mail answers
+if mocks.mail then
+  local m = mocks.mail
+  set_override("nauthilus_mail", "send_mail", function(opts)
+    local err = record("mail", "send_mail", tostring(type(opts) == "table" and opts.server or ""))
+    if err then return err end
+    if type(m.send_error) == "string" and m.send_error ~= "" then return m.send_error end
+    return nil
+  end)
 end
 
 -- a module table whose functions record each call before running
 local function wrap(key, mod)
   local out = {}
   for name, v in pairs(mod) do
-    if type(v) == "function" and v ~= ldap_search then
+    if type(v) == "function" and not mocked[v] then
       out[name] = function(...)
         check(key, name, args_text(...))
         return v(...)
@@ -177,12 +219,14 @@ end
 for name, mod in pairs(replace) do
   package.preload[name] = function() return mod end
 end
-if ldap_search then
-  local base = package.preload.nauthilus_ldap
-  package.preload.nauthilus_ldap = function(...)
-    local m = base(...)
-    m.ldap_search = ldap_search
-    return m
+for name, fns in pairs(override) do
+  local base = package.preload[name]
+  if base then
+    package.preload[name] = function(...)
+      local m = base(...)
+      for k, fn in pairs(fns) do m[k] = fn end
+      return m
+    end
   end
 end
 for name, key in pairs(tracked) do

@@ -1,4 +1,4 @@
-// The mock modules of a Nauthilus fixture's sections (http_client, dns, ldap, db) and its expected_calls checks,
+// The mock modules of a Nauthilus fixture's sections (http_client, dns, ldap, db, password, mail) and its expected_calls checks,
 // installed into any VM (fixture-mocks.lua): the one VM of a `lua_test`, or every VM of a saved request's engine.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -46,7 +46,7 @@ export class FixtureMocks {
         this.statusMessages.push(String(msg));
         this.logs.push(`[STATUS] ${msg}`);
       },
-      mocks: JSON.stringify({ http_client: d.http_client, dns: d.dns, ldap: d.ldap, db: d.db }),
+      mocks: JSON.stringify({ http_client: d.http_client, dns: d.dns, ldap: d.ldap, db: d.db, password: d.password, mail: d.mail }),
       db_record: (method: string, query: string) => this.db.record(String(method), String(query)) ?? undefined,
       db_last: () => JSON.stringify(this.db.lastMatchedCall() ?? null),
       tracked: JSON.stringify(tracked),

@@ -261,3 +261,29 @@ test('Nauthilus 3.0 --test-lua: action, hook and cache_flush results are read as
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('Nauthilus 3.0 --test-lua: a password section with compare_result answers compare_passwords; without answers the real module checks', async () => {
+  const script = `local pw = require("nauthilus_password")
+function nauthilus_backend_verify_password(request)
+  local b = nauthilus_backend_result.new()
+  local ok, err = pw.compare_passwords("{SSHA256}38E2T3LKaZ1P0r2JpZJno0LDEhbxVUeE4zdWOmXxN/lzYWx0MTIzNA==", request.password)
+  if err then error(err) end
+  b:user_found(true)
+  b:authenticated(ok)
+  return nauthilus_builtin.BACKEND_RESULT_OK, b
+end`;
+  const { base, dir } = workspaceWith({
+    'b.lua': script,
+    'mocked.json': '{ "context": { "password": "wrong" }, "password": { "compare_result": true, "expected_calls": [{ "method": "compare_passwords", "arg_contains": ":wrong" }] }, "expected_output": { "backend_authenticated": true } }',
+    'real.json': '{ "context": { "password": "wrong" }, "password": { "expected_calls": [{ "method": "compare_passwords" }] }, "expected_output": { "backend_authenticated": false } }',
+  });
+  try {
+    const run = (fixture: string) => runNauthilusFixture({ ...base, script: 'b.lua', callback: 'backend', fixture: path.join(dir, fixture) });
+    const mocked = await run('mocked.json');
+    assert.deepEqual([mocked.success, mocked.errors, mocked.backend_authenticated], [true, [], true]);
+    const real = await run('real.json');
+    assert.deepEqual([real.success, real.errors, real.backend_authenticated], [true, [], false]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
