@@ -8,7 +8,7 @@ import { Registry } from 'prom-client';
 import { LuaVm } from '../lua/vm';
 import { CallContext } from '../lua/call-context';
 import { MemoryCache } from '../lua/shared-cache';
-import { RedisStore } from '../redis/store';
+import { TestRedis } from './test-redis';
 import type { EngineServices } from '../lua/services';
 import type { LineListener } from '../lua/line-hook';
 import type { AuthStudioConfig } from '../config/types';
@@ -36,6 +36,8 @@ export interface FixtureRun {
   /** The fixture file (`--test-mock`), a host path. */
   fixture: string;
   lineListener?: LineListener;
+  /** Where the fixture's Redis state goes (default: a fresh embedded Redis). */
+  redis?: TestRedis;
 }
 
 /** Run a fixture; never throws for the script's or the fixture's mistakes (they are the result's errors). */
@@ -52,7 +54,8 @@ export async function runNauthilusFixture(run: FixtureRun): Promise<FixtureResul
   if (fixture.unknownKeys.length) result.notes = [`fixture keys Nauthilus does not know (ignored): ${fixture.unknownKeys.join(', ')}`];
   const mocks = new FixtureMocks(data);
   const { config } = run;
-  const redis = new RedisStore({ ...config.server.redis, mode: 'mock', addresses: [] });
+  const testRedis = run.redis ?? TestRedis.for(config, false);
+  const redis = testRedis.open();
   const envs = (data.util?.envs ?? {}) as Record<string, string>;
   const cache = new MemoryCache();
   for (const [k, v] of Object.entries((data.cache?.entries ?? {}) as Record<string, unknown>)) cache.set(k, v);
@@ -76,6 +79,7 @@ export async function runNauthilusFixture(run: FixtureRun): Promise<FixtureResul
   } finally {
     vm?.close();
     await redis.close(0).catch(() => undefined);
+    await testRedis.flush().catch(() => undefined);
   }
   result.logs.unshift(...mocks.logs);
   result.status_messages.unshift(...mocks.statusMessages);

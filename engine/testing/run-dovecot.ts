@@ -9,13 +9,14 @@ import type { AuthStudioConfig } from '../config/types';
 import type { LineListener } from '../lua/line-hook';
 import { workspaceEngine, type CaseOutcome } from './run-request';
 import type { DovecotTest } from './test-files';
+import type { TestRedis } from './test-redis';
 
-export async function runDovecotTest(config: AuthStudioConfig, t: DovecotTest, lineListener?: LineListener): Promise<CaseOutcome> {
+export async function runDovecotTest(config: AuthStudioConfig, t: DovecotTest, lineListener?: LineListener, redis?: TestRedis): Promise<CaseOutcome> {
   const env: Record<string, string> = { ...t.env };
   let stop: (() => Promise<void>) | undefined;
   let world: Awaited<ReturnType<typeof workspaceEngine>> | undefined;
   if (t.serveWorkspace) {
-    world = await workspaceEngine(config, t, lineListener);
+    world = await workspaceEngine(config, t, lineListener, redis);
     const app = await buildHttpApp(world.engine);
     await app.listen({ host: '127.0.0.1', port: 0 });
     env.AUTHSTUDIO_URL = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

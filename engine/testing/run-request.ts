@@ -3,7 +3,6 @@
 import pino from 'pino';
 import { AuthEngine } from '../engine';
 import { buildHttpApp } from '../http/app';
-import { RedisStore } from '../redis/store';
 import { fromWireHeader } from '../http/header-bytes';
 import type { AuthStudioConfig } from '../config/types';
 import type { LineListener } from '../lua/line-hook';
@@ -13,6 +12,7 @@ import type { RequestTest, TestBase } from './test-files';
 import { startHttpAnswers } from './http-answers';
 import { startDnsServer } from './dns-answers';
 import { FixtureMocks } from './fixture-mocks';
+import { TestRedis } from './test-redis';
 import { HTTP_STANDINS_ENV } from '../lua/http-stand-ins';
 
 export interface CaseOutcome {
@@ -39,8 +39,8 @@ export interface TestEngine {
 }
 
 /** Build the workspace engine on a fresh embedded Redis with the test's Redis state, HTTP/DNS answers, time and mocks. */
-export async function workspaceEngine(config: AuthStudioConfig, t: TestBase, lineListener?: LineListener): Promise<TestEngine> {
-  const store = new RedisStore({ ...config.server.redis, mode: 'mock', addresses: [] });
+export async function workspaceEngine(config: AuthStudioConfig, t: TestBase, lineListener?: LineListener, redis = TestRedis.for(config, false)): Promise<TestEngine> {
+  const store = redis.open();
   await seedRedis(store, t.redis);
   const http = t.http?.length ? await startHttpAnswers(t.http) : undefined;
   const dns = t.dns ? await startDnsServer(t.dns) : undefined;
@@ -59,6 +59,8 @@ export async function workspaceEngine(config: AuthStudioConfig, t: TestBase, lin
       vmSetup: mocks ? (vm) => mocks.install(vm) : undefined,
     });
   } catch (e) {
+    await store.close(0).catch(() => undefined);
+    await redis.flush().catch(() => undefined);
     await http?.stop();
     await dns?.stop();
     throw e;
@@ -68,14 +70,15 @@ export async function workspaceEngine(config: AuthStudioConfig, t: TestBase, lin
     unanswered: () => [...(http?.unanswered ?? []).map((r) => `no HTTP answer declared for ${r}`), ...(mocks?.finish() ?? [])],
     close: async () => {
       await engine.close();
+      await redis.flush();
       await http?.stop();
       await dns?.stop();
     },
   };
 }
 
-export async function runRequestTest(config: AuthStudioConfig, t: RequestTest, lineListener?: LineListener): Promise<CaseOutcome> {
-  const world = await workspaceEngine(config, t, lineListener);
+export async function runRequestTest(config: AuthStudioConfig, t: RequestTest, lineListener?: LineListener, redis?: TestRedis): Promise<CaseOutcome> {
+  const world = await workspaceEngine(config, t, lineListener, redis);
   const { engine } = world;
   try {
     const app = await buildHttpApp(engine);

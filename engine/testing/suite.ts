@@ -9,6 +9,7 @@ import { runRequestTest, formatTrace, type CaseOutcome } from './run-request';
 import { runDovecotTest } from './run-dovecot';
 import { findTestFiles, parseTestFile, type WorkspaceTest } from './test-files';
 import { toJunit } from './junit';
+import { TestRedis } from './test-redis';
 
 export interface SuiteOptions {
   /** Workspace folder (holds authstudio.yml and tests/). */
@@ -16,6 +17,8 @@ export interface SuiteOptions {
   /** Write lcov here (and print the per-file summary). */
   coverage?: string;
   junit?: string;
+  /** A real Redis (redis://HOST:PORT/DB, an empty database) instead of a fresh embedded one per test. */
+  redis?: string;
   /** Where the report goes (stdout by default). */
   write?: (text: string) => void;
 }
@@ -43,7 +46,9 @@ export interface SuiteResult {
 export async function runTestSuite(opts: SuiteOptions): Promise<SuiteResult> {
   const write = opts.write ?? ((s: string) => void process.stdout.write(s));
   const workspace = path.resolve(opts.workspace);
-  const config = loadConfigFile(path.join(workspace, 'authstudio.yml'));
+  const config = loadConfigFile(path.join(workspace, 'authstudio.yml'), { redisOverride: opts.redis });
+  const redis = TestRedis.for(config, opts.redis !== undefined);
+  await redis.check(opts.redis ?? '');
   const recorder = opts.coverage ? new CoverageRecorder(workspace) : undefined;
   const listener = recorder?.listener;
   const cases: CaseResult[] = [];
@@ -64,7 +69,7 @@ export async function runTestSuite(opts: SuiteOptions): Promise<SuiteResult> {
       const t0 = performance.now();
       let out: CaseOutcome;
       try {
-        out = await runOne(config, t, listener);
+        out = await runOne(config, t, listener, redis);
       } catch (e) {
         out = { failures: [isAuthStudioError(e) ? e.format() : String((e as Error)?.message ?? e)] };
       }
@@ -76,7 +81,7 @@ export async function runTestSuite(opts: SuiteOptions): Promise<SuiteResult> {
   }
   const passed = cases.filter((c) => c.passed).length;
   const result: SuiteResult = { cases, passed, failed: cases.length - passed };
-  write(`\n${passed} passed, ${result.failed} failed\n`);
+  write(`\n${passed} passed, ${result.failed} failed${redis.isReal ? ` (Redis: ${opts.redis})` : ''}\n`);
   if (recorder && opts.coverage) {
     result.coverage = recorder.report(luaFiles(workspace));
     write('\nLine coverage:\n' + formatSummary(result.coverage));
@@ -90,14 +95,14 @@ export async function runTestSuite(opts: SuiteOptions): Promise<SuiteResult> {
   return result;
 }
 
-function runOne(config: Parameters<typeof runRequestTest>[0], t: WorkspaceTest, listener: CoverageRecorder['listener'] | undefined): Promise<CaseOutcome> {
+function runOne(config: Parameters<typeof runRequestTest>[0], t: WorkspaceTest, listener: CoverageRecorder['listener'] | undefined, redis: TestRedis): Promise<CaseOutcome> {
   switch (t.kind) {
     case 'request':
-      return runRequestTest(config, t, listener);
+      return runRequestTest(config, t, listener, redis);
     case 'dovecot':
-      return runDovecotTest(config, t, listener);
+      return runDovecotTest(config, t, listener, redis);
     case 'lua_test':
-      return runNauthilusFixture({ config, script: t.script, callback: t.callback, fixture: t.mock, lineListener: listener }).then((r) => ({
+      return runNauthilusFixture({ config, script: t.script, callback: t.callback, fixture: t.mock, lineListener: listener, redis }).then((r) => ({
         failures: r.success ? [] : r.errors.length ? r.errors : ['the callback did not succeed'],
         notes: r.notes,
         summary: r.logs.length ? 'logs:\n' + r.logs.map((l) => `      ${l}`).join('\n') : undefined,

@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../helpers/spawn-serve';
+import { startRedisServer } from '../helpers/redis-server';
+import Redis from 'ioredis';
 
 function cli(...args: string[]) {
   return spawnSync(process.execPath, [path.join(ROOT, 'bin', 'authstudio'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
@@ -105,5 +107,34 @@ test('authstudio test: a malformed test file is one failed case naming file:line
     assert.match(r.stdout, /^9 passed, 2 failed$/m);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('authstudio test --redis: the sample suite runs on a real redis-server, which is left empty; a database holding keys is refused', async () => {
+  const server = await startRedisServer();
+  const client = new Redis(server.port, '127.0.0.1');
+  try {
+    const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      // asynchronously: the Redis client of this process must stay served while the CLI runs
+      const { spawn } = require('node:child_process') as typeof import('node:child_process');
+      const p = spawn(process.execPath, [path.join(ROOT, 'bin', 'authstudio'), 'test', '--workspace', 'lua-plugins.d', '--redis', `${server.url}/3`], { cwd: ROOT });
+      let stdout = '';
+      let stderr = '';
+      p.stdout.on('data', (d) => (stdout += d));
+      p.stderr.on('data', (d) => (stderr += d));
+      p.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, new RegExp(`^9 passed, 0 failed \\(Redis: redis://127\\.0\\.0\\.1:${server.port}/3\\)$`, 'm'));
+    await client.select(3);
+    assert.equal(await client.dbsize(), 0, 'every test flushed what it wrote (the locked-account set, login history)');
+    await client.set('someone:else', '1');
+    const refused = cli('test', '--workspace', 'lua-plugins.d', '--redis', `${server.url}/3`);
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /test: --redis redis:\/\/127\.0\.0\.1:\d+\/3: the database holds 1 key; give an empty one/);
+    assert.equal(await client.get('someone:else'), '1', 'nothing was flushed');
+  } finally {
+    client.disconnect();
+    await server.stop();
   }
 });
