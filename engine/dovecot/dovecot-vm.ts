@@ -77,7 +77,7 @@ export class DovecotVm {
         g.lua.lua_error(L);
       }
     });
-    vm.hook.setLineListener(lineListener);
+    if (lineListener) vm.hook.addLineListener(lineListener);
     vm.hook.install();
     return vm;
   }

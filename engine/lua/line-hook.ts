@@ -3,10 +3,10 @@
 //
 //   lua_sethook(state, dispatcher, mask, 1000)       threads made later inherit hook, mask and count
 //     count event (every 1000 instructions) -> onCount(L)            always installed (timeout, time slices)
-//     line event                            -> listener(source, line) only while a listener is set
+//     line event                            -> each line listener (coverage, debugger), only while one is added
 //
 // Without a line listener the mask is the count mask alone: no per-line crossing into JS, so coverage costs
-// nothing when it is off. Set the listener before the VM creates its threads (a thread keeps the mask it was
+// nothing when it is off. Add listeners before the VM creates its threads (a thread keeps the mask it was
 // made with).
 import type { LuaWasm } from 'wasmoon';
 
@@ -27,7 +27,7 @@ export type LineListener = (source: string, line: number) => void;
 /** The hook of one Lua state (a VM's main state; its threads inherit it). */
 export class LuaHookDispatcher {
   private ptr = 0;
-  private listener: LineListener | undefined;
+  private listeners: LineListener[] = [];
   /** Chunk names by the address of their interned string (a loaded function keeps its source string alive). */
   private readonly sources = new Map<number, string | null>();
   private readonly what: number;
@@ -46,18 +46,25 @@ export class LuaHookDispatcher {
     this.apply();
   }
 
-  /** Set or clear the line listener (coverage, debugger). Affects the main state and threads made after this. */
-  setLineListener(listener: LineListener | undefined): void {
-    this.listener = listener;
+  /**
+   * Add a line listener (coverage, debugger); returns its removal. Changes the mask of the main state and of the
+   * threads made after this.
+   */
+  addLineListener(listener: LineListener): () => void {
+    this.listeners = [...this.listeners, listener];
     if (this.ptr) this.apply();
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+      if (this.ptr) this.apply();
+    };
   }
 
   get hasLineListener(): boolean {
-    return this.listener !== undefined;
+    return this.listeners.length > 0;
   }
 
   private apply(): void {
-    const mask = LUA_MASKCOUNT | (this.listener ? LUA_MASKLINE : 0);
+    const mask = LUA_MASKCOUNT | (this.listeners.length ? LUA_MASKLINE : 0);
     this.lua.lua_sethook(this.state, this.ptr, mask, COUNT);
   }
 
@@ -68,7 +75,7 @@ export class LuaHookDispatcher {
       this.onCount(L);
       return;
     }
-    if (event !== LUA_HOOKLINE || !this.listener) return;
+    if (event !== LUA_HOOKLINE || this.listeners.length === 0) return;
     const line = heap[(ar + AR_CURRENTLINE) >> 2];
     // lua_getinfo with a string argument goes through cwrap's string copy: call the raw export with our pointer
     (this.lua.module as unknown as { _lua_getinfo(L: number, what: number, ar: number): number })._lua_getinfo(L, this.what, ar);
@@ -78,7 +85,7 @@ export class LuaHookDispatcher {
       source = this.readSource(srcPtr);
       this.sources.set(srcPtr, source);
     }
-    if (source !== null) this.listener(source, line);
+    if (source !== null) for (const l of this.listeners) l(source, line);
   }
 
   /** Only file chunks ('@path') are reported; the prelude's and modules' '=[name]' chunks are not. */

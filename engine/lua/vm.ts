@@ -280,7 +280,8 @@ export class LuaVm implements ModuleHost {
         lua.lua_yieldk(L, 0, 0, null); // in a hook this only marks the yield; Lua yields when the hook returns
       }
     });
-    this.hook.setLineListener(this.options.lineListener ?? this.services.lineListener);
+    const lines = this.options.lineListener ?? this.services.lineListener;
+    if (lines) this.hook.addLineListener(lines);
     this.hook.install();
   }
 
