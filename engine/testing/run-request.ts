@@ -111,6 +111,13 @@ export async function runRequestTest(config: AuthStudioConfig, t: RequestTest, l
     if (e.status_message !== undefined && outcome?.statusMessage !== e.status_message) {
       failures.push(`status message: expected ${JSON.stringify(e.status_message)}, got ${JSON.stringify(outcome?.statusMessage ?? '')}`);
     }
+    if (e.logs) {
+      const logs = new Map(outcome?.customLogs ?? []);
+      for (const [k, want] of Object.entries(e.logs)) {
+        const got = logs.get(k);
+        if (got !== String(want)) failures.push(`log ${k}: expected ${JSON.stringify(String(want))}, got ${got === undefined ? 'not logged' : JSON.stringify(got)}`);
+      }
+    }
     if (e.decided_by) {
       const d = decidingStage(outcome?.trace ?? []);
       const got = d ? `${d.stage}:${d.name}` : 'no stage';

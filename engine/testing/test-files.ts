@@ -43,6 +43,8 @@ export interface RequestExpect {
   status_message?: string;
   /** The stage that decided: a stage kind (`feature`) or kind and name (`feature:blocklist`). */
   decided_by?: string;
+  /** custom_log_add pairs the request's scripts made (the last value of a key counts). */
+  logs?: Record<string, string>;
 }
 export interface FixtureTest extends TestBase {
   kind: 'lua_test';
@@ -140,7 +142,7 @@ function parseTest(workspace: string, file: string, rel: string, line: number, w
     }
     const mode = (t.mode ?? 'auth') as RequestTest['mode'];
     if (!['auth', 'no-auth', 'list-accounts'].includes(mode)) fail('mode', 'auth, no-auth or list-accounts expected');
-    const known2 = ['decision', 'status', 'headers', 'attributes', 'status_message', 'decided_by'];
+    const known2 = ['decision', 'status', 'headers', 'attributes', 'status_message', 'decided_by', 'logs'];
     for (const k of Object.keys(expect)) if (!known2.includes(k)) fail(`expect.${k}`, `unknown key (known: ${known2.join(', ')})`);
     if (expect.decision !== undefined && !['ok', 'fail', 'tempfail'].includes(expect.decision as string)) fail('expect.decision', 'ok, fail or tempfail expected');
     if (expect.status !== undefined && !Number.isInteger(expect.status)) fail('expect.status', 'an HTTP status code expected');

@@ -102,7 +102,7 @@ test('authstudio test: a malformed test file is one failed case naming file:line
   try {
     const r = cli('test', '--workspace', dir);
     assert.equal(r.status, 1);
-    assert.match(r.stdout, /✗ tests\/typo\.test\.yml:1: expect\.decison: unknown key \(known: decision, status, headers, attributes, status_message, decided_by\)/);
+    assert.match(r.stdout, /✗ tests\/typo\.test\.yml:1: expect\.decison: unknown key \(known: decision, status, headers, attributes, status_message, decided_by, logs\)/);
     assert.match(r.stdout, /✗ tests\/callback\.test\.yml:1: lua_test\.callback: one of subject, environment, action, backend, hook, cache_flush expected, got "feature"/);
     assert.match(r.stdout, /^9 passed, 2 failed$/m);
   } finally {
