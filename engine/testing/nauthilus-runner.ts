@@ -13,10 +13,16 @@ import type { EngineServices } from '../lua/services';
 import type { LineListener } from '../lua/line-hook';
 import type { AuthStudioConfig } from '../config/types';
 import { encodeLuaRequest } from '../pipeline/lua-request';
+import type { StageKind } from '../pipeline/trace';
 import { isAuthStudioError } from '../errors/registry';
 import { compareExpected, parseFixture, type FixtureCallback, type FixtureResult } from './nauthilus-fixture';
 import { FixtureMocks } from './fixture-mocks';
 import { seedRedis } from './redis-seed';
+
+/** The pipeline stage each callback type stands for (what nauthilus_http_response allows depends on it). */
+const STAGE: Record<FixtureCallback, StageKind> = {
+  subject: 'filter', environment: 'feature', action: 'action', backend: 'backend', hook: 'hook', cache_flush: 'hook',
+};
 
 /** Entry function each callback type calls (Nauthilus 3.0 definitions; the 1.x names are accepted too). */
 const ENTRY: Record<FixtureCallback, string[]> = {
@@ -72,7 +78,7 @@ export async function runNauthilusFixture(run: FixtureRun): Promise<FixtureResul
       packagePath: config.lua.config.packagePath, scriptTimeoutMs: config.server.luaScriptTimeoutMs, lineListener: run.lineListener,
     });
     mocks.install(vm);
-    await callScript(vm, run, data.context ?? {}, result);
+    await callScript(vm, run, data, result);
   } catch (e) {
     result.success = false;
     result.errors.push(isAuthStudioError(e) ? e.format() : String((e as Error)?.message ?? e));
@@ -85,7 +91,8 @@ export async function runNauthilusFixture(run: FixtureRun): Promise<FixtureResul
   result.status_messages.unshift(...mocks.statusMessages);
   for (const err of mocks.finish()) {
     result.success = false;
-    if (!result.errors.includes(err)) result.errors.push(err);
+    // the script may have raised the same text already (then with its file:line in front)
+    if (!result.errors.some((e) => e.includes(err))) result.errors.push(err);
   }
   if (data.expected_output) compareExpected(data.expected_output, result);
   return result;
@@ -105,7 +112,8 @@ function requestFields(ctx: Record<string, unknown>): Record<string, string | nu
   return out;
 }
 
-async function callScript(vm: LuaVm, run: FixtureRun, ctx: Record<string, unknown>, result: FixtureResult): Promise<void> {
+async function callScript(vm: LuaVm, run: FixtureRun, data: Record<string, Record<string, unknown>>, result: FixtureResult): Promise<void> {
+  const ctx = data.context ?? {};
   const timeout = run.config.server.luaScriptTimeoutMs;
   const source = fs.readFileSync(path.join(run.config.baseDir, run.script), 'utf8');
   const script = await vm.loadScript(run.script, source, timeout);
@@ -117,6 +125,18 @@ async function callScript(vm: LuaVm, run: FixtureRun, ctx: Record<string, unknow
   const fields = requestFields(ctx);
   for (const [k, v] of Object.entries(fields)) call.context.set(k, v);
   for (const [k, v] of Object.entries((ctx.attributes ?? {}) as Record<string, unknown>)) call.context.set(k, v);
+  // http_request: the HTTP request a hook (or any stage) sees through nauthilus_http_request
+  const hr = data.http_request;
+  if (hr) {
+    const u = new URL(typeof hr.path === 'string' && hr.path ? hr.path : '/', 'http://fixture.invalid');
+    const headers: Record<string, string[]> = {};
+    for (const [k, v] of Object.entries((hr.headers ?? {}) as Record<string, unknown>)) headers[k.toLowerCase()] = [String(v)];
+    const query: Record<string, string[]> = {};
+    for (const [k, v] of u.searchParams) (query[k] ??= []).push(v);
+    call.httpRequest = { method: typeof hr.method === 'string' && hr.method ? hr.method.toUpperCase() : 'GET', path: u.pathname, query, headers, body: typeof hr.body === 'string' ? hr.body : '' };
+  }
+  call.httpResponse = { headers: {} };
+  call.stage = STAGE[run.callback];
   const nil = (v: unknown) => v === undefined || v === null;
   const type = (v: unknown) => (nil(v) ? 'nil' : typeof v === 'object' ? 'table' : typeof v);
   if (run.callback === 'backend') {

@@ -296,3 +296,26 @@ end`;
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('Nauthilus 3.0 --test-lua: http_request gives a hook the method, path, query, headers and body it reads', async () => {
+  const { base, dir } = workspaceWith({
+    'hook.lua': `local req = require("nauthilus_http_request")
+function nauthilus_run_hook(request)
+  nauthilus_builtin.custom_log_add("seen", req.get_http_method() .. " " .. req.get_http_path() .. " " .. tostring(req.get_http_query_param("user")) .. " " .. tostring(req.get_http_request_header("X-Token")[1]) .. " " .. req.get_http_request_body())
+  return { ok = true }
+end`,
+    'f.json': JSON.stringify({
+      http_request: { method: 'post', path: '/api/v1/custom/flush?user=alice', headers: { 'X-Token': 't0k' }, body: '{"a":1}', expected_calls: [
+        { method: 'get_http_method' }, { method: 'get_http_path' }, { method: 'get_http_query_param', arg_contains: 'user' },
+        { method: 'get_http_request_header', arg_contains: 'x-token' }, { method: 'get_http_request_body' },
+      ] },
+      expected_output: { action_result: true, logs_contain: ['[CUSTOM] seen: POST /api/v1/custom/flush alice t0k {"a":1}'] },
+    }),
+  });
+  try {
+    const r = await runNauthilusFixture({ ...base, script: 'hook.lua', callback: 'hook', fixture: path.join(dir, 'f.json') });
+    assert.deepEqual([r.success, r.errors], [true, []], r.logs.join('\n'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
