@@ -1,4 +1,4 @@
-// `authstudio` command line: serve | check | simulate | studio | export | convert | dovecot | start. Thin: every command drives the engine.
+// `authstudio` command line: serve | check | simulate | studio | export | convert | dovecot | test | start. Thin: every command drives the engine.
 import os from 'node:os';
 import pino from 'pino';
 import { loadConfigFile, ConfigValidationError } from './config/load';
@@ -18,6 +18,7 @@ import { addressError, claimablePort, listenErrorCode } from './listen-address';
 import { LOG_FORMAT_HELP, chooseLogFormat, logSink } from './log-output';
 
 const NEXT_FREE_PORT_HELP = 'when the --listen port is in use, take the next free one (up to 20 further) instead of stopping';
+import { runTestSuite } from './testing/suite';
 
 const SERVE: Record<string, OptionSpec> = {
   config: { type: 'string', required: true, description: 'the YAML config (e.g. lua-plugins.d/authstudio.yml)' },
@@ -27,6 +28,13 @@ const SERVE: Record<string, OptionSpec> = {
   'shutdown-timeout': { type: 'string', description: 'after SIGTERM/SIGINT, how long requests and post actions may still run (default 10s); what is left then is abandoned and the process exits' },
   'next-free-port': { type: 'boolean', description: NEXT_FREE_PORT_HELP },
   'log-format': { type: 'string', description: LOG_FORMAT_HELP },
+};
+
+const TEST: Record<string, OptionSpec> = {
+  workspace: { type: 'string', description: 'workspace folder with authstudio.yml and tests/*.test.yml (default: the current folder)' },
+  junit: { type: 'string', description: 'write JUnit XML of the results to this file' },
+  coverage: { type: 'string', description: 'record line coverage of the workspace scripts, print a per-file summary and write lcov to this file' },
+  redis: { type: 'string', description: 'run the tests on this real Redis (redis://HOST:PORT/DB; the database must be empty and is flushed after each test) instead of a fresh embedded one per test' },
 };
 
 /** Default for serve --shutdown-timeout: twice the default Redis command timeout, so in-flight requests can end. */
@@ -84,6 +92,7 @@ const COMMANDS: Record<string, { spec?: Record<string, OptionSpec>; usageText?: 
   convert: { usageText: CONVERT_USAGE, summary: 'turn a Nauthilus 1.x config into the 3.x layout (or back), naming what could not be carried over' },
   dovecot: { spec: DOVECOT_OPTIONS, summary: 'run a Dovecot Lua passdb/userdb script in the harness (2.3 or 2.4) and print status and fields' },
   'dovecot upgrade': { usageText: UPGRADE_USAGE, summary: 'rewrite a Dovecot 2.3 Lua script for Dovecot 2.4 and list what changed' },
+  test: { spec: TEST, summary: 'run the workspace\'s tests (saved requests, Nauthilus --test-lua fixtures, Dovecot tests); exit 1 on a failure' },
 };
 
 const usageOf = (name: string): string => COMMANDS[name].usageText ?? usage(name, COMMANDS[name].spec!);
@@ -120,6 +129,11 @@ export async function main(argv: string[]): Promise<number> {
       case 'dovecot':
         if (rest[0] === 'upgrade') return await dovecotUpgradeCommand(rest.slice(1));
         return await dovecotCommand(parseArgs(rest, DOVECOT_OPTIONS, 'dovecot'));
+      case 'test': {
+        const a = parseArgs(rest, TEST, 'test');
+        const r = await runTestSuite({ workspace: (a.workspace as string | undefined) ?? '.', junit: a.junit as string | undefined, coverage: a.coverage as string | undefined, redis: a.redis as string | undefined });
+        return r.failed > 0 || r.cases.length === 0 ? 1 : 0;
+      }
       case undefined:
       case 'help':
       case '--help':

@@ -30,6 +30,7 @@ import { softWhitelistSeedsOf } from './protection/soft-whitelist';
 import { LdapPools } from './ldap/pools';
 import { ConnectionTargets } from './lua/connection-targets';
 import { formatHostPort } from './config/net';
+import type { LineListener } from './lua/line-hook';
 
 export interface EngineOptions {
   logger?: Logger;
@@ -47,6 +48,12 @@ export interface EngineOptions {
   workers?: number;
   /** Worker threads' log lines go through `logger` (the studio's live log) instead of straight to stdout. */
   forwardWorkerLogs?: boolean;
+  /** Told about every workspace line the engine's scripts run (coverage; with workers 0 only). */
+  lineListener?: LineListener;
+  /** The wall clock scripts see (ms since the epoch; with workers 0 only); unset: the real clock. */
+  clock?: () => number;
+  /** Run on each new VM before its scripts load (test mocks; with workers 0 only). */
+  vmSetup?: EngineServices['vmSetup'];
 }
 
 export type { HookResult };
@@ -126,6 +133,9 @@ export class AuthEngine {
       bruteForceTolerations: config.bruteForce?.tolerations?.custom,
       ldap: new LdapPools(config.ldapPools),
       profile: config.profile,
+      lineListener: opts.lineListener,
+      clock: opts.clock,
+      vmSetup: opts.vmSetup,
     };
     services.connections = new ConnectionTargets({ logger: services.logger, metrics, dnsResolver: services.dnsResolver, dnsTimeoutMs: services.dnsTimeoutMs });
     const engine = new AuthEngine(config, services, opts);

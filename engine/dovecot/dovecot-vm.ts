@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LuaFactory, LUA_REGISTRYINDEX } from 'wasmoon';
 import type { LuaEngine, LuaGlobal } from 'wasmoon';
+import { LuaHookDispatcher, type LineListener } from '../lua/line-hook';
 
 const CHUNKS = ['prelude.lua', 'cjson.lua', 'dovecot-global.lua', 'dovecot-http.lua', 'req.lua', 'dispatch.lua'];
 
@@ -53,7 +54,7 @@ export class DovecotVm {
   }
 
   /** Create a state whose Lua side calls `host` (the JS functions named in the .lua files). */
-  static async create(host: Record<string, unknown>): Promise<DovecotVm> {
+  static async create(host: Record<string, unknown>, lineListener?: LineListener): Promise<DovecotVm> {
     sources ??= CHUNKS.map((n) => [n, luaSource(n)]);
     sharedFactory ??= new LuaFactory();
     sharedModule ??= await sharedFactory.getLuaModule();
@@ -67,8 +68,23 @@ export class DovecotVm {
     const ref = lua.luaL_ref(g.address, LUA_REGISTRYINDEX);
     lua.lua_pushnil(g.address);
     lua.lua_setglobal(g.address, '__dv_entries');
-    return new DovecotVm(engine, ref);
+    const vm = new DovecotVm(engine, ref);
+    // the state's one hook (inherited by each call's thread): the call's deadline, and coverage when asked for;
+    // wasmoon's run({timeout}) would set a hook of its own on the thread and silence the line events
+    vm.hook = new LuaHookDispatcher(g.lua, g.address, (L) => {
+      if (vm.deadline !== 0 && Date.now() > vm.deadline) {
+        g.lua.lua_pushstring(L, 'thread timeout exceeded');
+        g.lua.lua_error(L);
+      }
+    });
+    if (lineListener) vm.hook.addLineListener(lineListener);
+    vm.hook.install();
+    return vm;
   }
+
+  private hook: LuaHookDispatcher | undefined;
+  /** Wall-clock deadline of the running call (0: none); the hook's count handler raises past it. */
+  private deadline = 0;
 
   /** Run one entry of dispatch.lua; resolves with all its results (nil comes back as null). */
   async call(entry: DovecotEntry, args: unknown[], timeoutMs: number, abortHostWork?: () => void): Promise<unknown[]> {
@@ -85,12 +101,16 @@ export class DovecotVm {
       lua.lua_rotate(th.address, -2, 1);
       lua.lua_settop(th.address, -2); // drop the entries table, keep the function
       for (const a of args) th.pushValue(a === null ? undefined : a);
-      const run = th.run(args.length, { timeout: timeoutMs });
+      this.deadline = Date.now() + timeoutMs;
+      const run = th.run(args.length);
       const timedOut = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new DovecotCallTimeout(`the script ran longer than ${timeoutMs} ms`)), timeoutMs + 50);
       });
       try {
-        return [...(await Promise.race([run, timedOut]))];
+        const out = [...(await Promise.race([run, timedOut]))];
+        // the hook's timeout error is a script error the entry's xpcall catches: a call past its deadline failed
+        if (Date.now() > this.deadline) throw new DovecotCallTimeout(`the script ran longer than ${timeoutMs} ms`);
+        return out;
       } catch (e) {
         if (e instanceof DovecotCallTimeout || /timeout exceeded/i.test(String((e as Error)?.message))) {
           // host work (HTTP) rejects at once when aborted, so the thread stops before the state closes
@@ -103,6 +123,7 @@ export class DovecotVm {
       }
     } finally {
       clearTimeout(timer);
+      this.deadline = 0;
       this.running--;
       if (!this.closed) lua.luaL_unref(g.address, LUA_REGISTRYINDEX, thRef);
       else if (this.running === 0) this.finalClose();
@@ -122,6 +143,8 @@ export class DovecotVm {
     } catch {
       // closing an engine whose thread was abandoned mid-call can throw; the state is gone either way
     }
+    this.hook?.dispose();
+    this.hook = undefined;
   }
 }
 

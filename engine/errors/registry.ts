@@ -45,6 +45,7 @@ export const ERRORS = {
   AS_ERR_STUDIO_UNREACHABLE: { status: 503, summary: 'The studio server cannot be reached (the client could not connect).' },
   AS_ERR_CLI_USAGE: { status: 400, summary: 'The command line is incomplete or names an unknown option.' },
   AS_ERR_ADDRESS_IN_USE: { status: 500, summary: 'The address the server should listen on is taken by another process, or may not be used.' },
+  AS_ERR_TEST_FILE: { status: 400, summary: 'A test file of `authstudio test` (tests/*.test.yml or a Nauthilus fixture) is malformed.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -7,6 +7,7 @@ import type { ConnectionTargets } from './connection-targets';
 import type { SoftWhitelistSeeds } from '../protection/soft-whitelist';
 import type { LdapPools } from '../ldap/pools';
 import type { I18nCatalogs } from './i18n-catalog';
+import type { LineListener } from './line-hook';
 
 /** Process-wide, in-memory key/value cache behind `nauthilus_cache` (shared by all VMs of an engine). */
 export interface SharedCache {
@@ -62,6 +63,18 @@ export interface EngineServices {
   profile?: NauthilusProfile;
   /** nauthilus_i18n's message catalogs of this engine thread (made on first use; init scripts register into them). */
   i18n?: I18nCatalogs;
+  /**
+   * The wall clock scripts see, in ms since the epoch (os.time, os.date, time.unix, nauthilus_util timestamps);
+   * unset: the real clock. `authstudio test` sets it to a test's declared `time:`.
+   */
+  clock?: () => number;
+  /**
+   * Called for each new VM after its prelude, before any script loads (`authstudio test` installs a test's
+   * mock modules here); unset: nothing.
+   */
+  vmSetup?: (vm: { installHostChunk(src: string, chunkname: string, api: Record<string, unknown>): void }) => void;
+  /** Told about every workspace line a VM of this engine runs (`authstudio test --coverage`); unset: no line hook. */
+  lineListener?: LineListener;
 }
 
 /** True when the services serve a workspace that targets Nauthilus 3.x. */

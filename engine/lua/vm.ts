@@ -22,6 +22,7 @@ import { runBeacon } from './run-beacon';
 import { HostFiles } from './host-files';
 import { nauthilusPackagePath, searchTemplates } from './package-path';
 import { goShortestG, luaNumberText } from './go-number';
+import { LuaHookDispatcher, type LineListener } from './line-hook';
 
 // the builtin globals run inside the prelude's scope, where `host` is still visible
 const PRELUDE =
@@ -57,6 +58,8 @@ export interface VmOptions {
   packagePath?: string;
   /** lua_script_timeout: also bounds closing the VM (reported to the run beacon). Default 1000 ms. */
   scriptTimeoutMs?: number;
+  /** Told about every line of a workspace file this VM runs (coverage). Unset: no line events at all. */
+  lineListener?: LineListener;
 }
 
 /** A script compiled into this VM: its private environment lives in the Lua registry. */
@@ -93,7 +96,7 @@ export class LuaVm implements ModuleHost {
   private settled: { ok: true; value: unknown } | { ok: false; error: string } | undefined;
   /** Wall-clock deadline (ms) of the running call; the count hook raises once it passes. */
   private deadline = 0;
-  private hookPtr = 0;
+  private hook: LuaHookDispatcher | undefined;
   /** When the running call last got the CPU (start or last time-slice yield). */
   private sliceStart = 0;
   /** Heap cap while Lua runs (0: none yet). Host-side pushes run uncapped: an allocation failure there is unprotected. */
@@ -115,6 +118,7 @@ export class LuaVm implements ModuleHost {
     const engine = await factory().createEngine({ traceAllocations: true, enableProxy: false, injectObjects: false });
     const vm = new LuaVm(engine, options);
     vm.installPrelude();
+    options.services.vmSetup?.(vm);
     return vm;
   }
 
@@ -152,6 +156,7 @@ export class LuaVm implements ModuleHost {
       },
     });
     this.runSyncChunk(PRELUDE, '=[authstudio prelude]');
+    if (this.services.clock) this.installClock(this.services.clock);
     if (this.options.allowIo) {
       this.files = new HostFiles(this.services.logger, this.poolName, this.options.memoryLimitBytes, this.services.baseDir);
       g.set('__as_io_host', this.files.api());
@@ -167,6 +172,18 @@ export class LuaVm implements ModuleHost {
     this.memoryCap = this.global.getMemoryUsed() + this.options.memoryLimitBytes;
     // user modules are read from disk by the host, not by Lua's io (which is sandboxed)
     this.installPackageSearcher(this.options.packagePath);
+  }
+
+  /** os.time() and os.date() without a time read `clock` (a test's declared time) instead of the real clock. */
+  private installClock(clock: () => number): void {
+    this.global.set('__as_clock', () => Math.floor(clock() / 1000));
+    this.runSyncChunk(
+      `local clock, real_time, real_date = __as_clock, os.time, os.date
+       __as_clock = nil
+       os.time = function(...) if select("#", ...) == 0 or (...) == nil then return clock() end return real_time(...) end
+       os.date = function(fmt, t) if t == nil then t = clock() end return real_date(fmt, t) end`,
+      '=[authstudio clock]',
+    );
   }
 
   private installPackageSearcher(configured: string | undefined): void {
@@ -242,13 +259,14 @@ export class LuaVm implements ModuleHost {
   }
 
   /**
-   * One count hook per VM, inherited by every thread it creates: raises once the call's deadline passed,
-   * and lets a long-running script yield to the event loop every few ms so one busy script cannot stall
-   * every other request until its timeout.
+   * The VM's one debug hook (line-hook.ts), inherited by every thread it creates. Its count handler raises once
+   * the call's deadline passed, and lets a long-running script yield to the event loop every few ms so one busy
+   * script cannot stall every other request until its timeout. Line events reach `options.lineListener`
+   * (coverage) only when one is given.
    */
   private installTimeoutHook(): void {
     const lua = this.global.lua;
-    this.hookPtr = lua.module.addFunction((L: number) => {
+    this.hook = new LuaHookDispatcher(lua, this.global.address, (L: number) => {
       if (this.deadline === 0) return;
       const now = Date.now();
       if (now > this.deadline) {
@@ -261,8 +279,10 @@ export class LuaVm implements ModuleHost {
         this.sliceStart = now;
         lua.lua_yieldk(L, 0, 0, null); // in a hook this only marks the yield; Lua yields when the hook returns
       }
-    }, 'vii');
-    lua.lua_sethook(this.global.address, this.hookPtr, 8 /* LUA_MASKCOUNT */, 1000);
+    });
+    const lines = this.options.lineListener ?? this.services.lineListener;
+    if (lines) this.hook.addLineListener(lines);
+    this.hook.install();
   }
 
   private runSyncChunk(src: string, chunkname: string): void {
@@ -276,6 +296,20 @@ export class LuaVm implements ModuleHost {
       throw new Error(`${chunkname}: ${String(msg)}`);
     }
     g.setTop(top);
+  }
+
+  /**
+   * Run a trusted host chunk in the VM's real globals before any script loads (the test runner's fixture mocks):
+   * `api` is visible to it as the global `__as_fixture_host` during its top level only.
+   */
+  installHostChunk(src: string, chunkname: string, api: Record<string, unknown>): void {
+    if (this.scripts.size > 0) throw new Error('installHostChunk: scripts are already loaded');
+    this.global.set('__as_fixture_host', api);
+    try {
+      this.runSyncChunk(src, chunkname);
+    } finally {
+      this.global.set('__as_fixture_host', undefined);
+    }
   }
 
   /** Heap bytes in use by this VM's Lua state. */
@@ -547,8 +581,8 @@ export class LuaVm implements ModuleHost {
       this.services.logger.error({ pool: this.poolName, err: String((e as Error)?.message ?? e) }, 'closing a Lua VM failed');
     }
     this.files?.closeAll();
-    if (this.hookPtr) this.global.lua.module.removeFunction(this.hookPtr);
-    this.hookPtr = 0;
+    this.hook?.dispose();
+    this.hook = undefined;
   }
 }
 

@@ -10,8 +10,8 @@ export const timeModule: LuaModule = {
   install(host) {
     return {
       functions: {
-        unix: () => (performance.timeOrigin + performance.now()) / 1000,
-        unix_nano: () => Math.round((performance.timeOrigin + performance.now()) * 1e6),
+        unix: () => (host.services.clock?.() ?? performance.timeOrigin + performance.now()) / 1000,
+        unix_nano: () => Math.round((host.services.clock?.() ?? performance.timeOrigin + performance.now()) * 1e6),
         sleep: (seconds: unknown) => {
           checkArg('sleep', 1, seconds, 'number');
           const ms = Math.max(0, (seconds as number) * 1000);

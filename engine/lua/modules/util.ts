@@ -90,7 +90,7 @@ export const utilModule: LuaModule = {
         },
         // Nauthilus 1.10: "2006-01-02T15:04:05 -07:00" in the zone $TZ names (UTC when unset or unknown)
         timestamp_raw: () => {
-          const now = Math.floor(Date.now() / 1000);
+          const now = Math.floor((host.services.clock?.() ?? Date.now()) / 1000);
           const tz = host.services.getenv('TZ');
           try {
             return goFormat(now, '2006-01-02T15:04:05 -07:00', loadLocation(tz ? tz : 'UTC'));
