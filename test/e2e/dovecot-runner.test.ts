@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { browserMissing, openBrowser, screenshot, type Browser } from './browser';
-import { cursorToLineEnd, deleteLine, insertLineAfter, waitForLine } from './monaco-page';
+import { cursorToLineEnd, deleteLine, hoverShows, insertLineAfter, waitForLine } from './monaco-page';
 import { ensureRendererBuilt, startStudioProcess, tempWorkspace, type StudioProcess } from './studio-process';
 
 interface PageNode {
@@ -152,10 +152,8 @@ describe('Dovecot scripts in the studio (Chromium)', { skip: missing, concurrenc
     await deleteLine(page, 24);
     await page.click(`${RUNNER} button[data-profile="2.3"]`);
 
-    await page.locator('.editor-host .view-line span', { hasText: /^add_header$/ }).first().hover();
-    await page.locator('.monaco-hover', { hasText: 'request:add_header(name, value)' }).waitFor();
-    await page.locator('.editor-host .view-line span', { hasText: /^remote_ip$/ }).first().hover();
-    await page.locator('.monaco-hover', { hasText: 'The client address' }).waitFor();
+    await hoverShows(page, /^add_header$/, 'request:add_header(name, value)');
+    await hoverShows(page, /^remote_ip$/, 'The client address');
   });
 
   test('an unsaved edit of a Dovecot script runs at once; saving it says it is a Dovecot script, never live in a generation', async () => {

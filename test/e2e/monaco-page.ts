@@ -75,3 +75,22 @@ export function waitForLine(page: Page, n: number, text: string): Promise<void> 
 export function waitForSquiggles(page: Page, lines: number[]): Promise<void> {
   return waitForEditor(page, { line: 1, squiggles: lines });
 }
+
+/**
+ * Hover a word of the editor until Monaco's hover shows `text`. Monaco opens a hover only when the mouse moves onto
+ * the word, and a suggest widget or a hover still closing can swallow one move: the mouse leaves and comes back.
+ */
+export async function hoverShows(page: Page, word: RegExp, text: string): Promise<void> {
+  const span = page.locator('.editor-host .view-line span', { hasText: word }).first();
+  const hover = page.locator('.monaco-hover', { hasText: text });
+  for (let attempt = 0; ; attempt++) {
+    await page.mouse.move(1, 1);
+    await span.hover();
+    try {
+      await hover.waitFor({ timeout: 5000 });
+      return;
+    } catch (e) {
+      if (attempt >= 4) throw e;
+    }
+  }
+}

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { browserMissing, openBrowser, screenshot, type Browser } from './browser';
-import { cursorToLineEnd, deleteLine, insertLineAfter, waitForLine, waitForSquiggles } from './monaco-page';
+import { cursorToLineEnd, deleteLine, hoverShows, insertLineAfter, waitForLine, waitForSquiggles } from './monaco-page';
 import { ensureRendererBuilt, startStudioProcess, tempWorkspace, type StudioProcess } from './studio-process';
 
 // evaluate() callbacks run in the page (the test tsconfig has no DOM types)
@@ -79,8 +79,7 @@ describe('studio UI in Chromium', { skip: missing, concurrency: false }, () => {
     await page.keyboard.press('Escape');
     await deleteLine(page, 9);
     await waitForLine(page, 9, 'if request.no_auth or request.client_ip == nil then');
-    await page.locator('.editor-host .view-line span', { hasText: /^status_message_set$/ }).first().hover();
-    await page.locator('.monaco-hover', { hasText: 'status_message_set(message)' }).waitFor();
+    await hoverShows(page, /^status_message_set$/, 'status_message_set(message)');
     await page.mouse.move(5, 5);
 
     await page.keyboard.press('Control+s');
