@@ -12,6 +12,8 @@ import { ROOT } from '../helpers/spawn-serve';
 import { dovecotUnavailable, startDovecot, type DovecotServer } from './dovecot-server';
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'dovecot-diff');
+/** The seed's Nextcloud script and its base64 module, as the sample workspace ships them. */
+const NEXTCLOUD = path.join(ROOT, 'lua-plugins.d', 'dovecot', 'nextcloud');
 const skip = dovecotUnavailable();
 
 interface DiffCase {
@@ -152,7 +154,7 @@ describe('Dovecot Lua scripts: harness vs real Dovecot 2.3', { skip }, () => {
     });
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'authstudio-dovecot-diff-'));
     // the seed script verbatim except its URL line (it names nextcloud.example.com)
-    const seed = fs.readFileSync(path.join(FIXTURES, 'auth-httpbasic.lua'), 'utf8');
+    const seed = fs.readFileSync(path.join(NEXTCLOUD, 'auth-httpbasic.lua'), 'utf8');
     const withUrl = (url: string) => seed.replace(/^local http_url = .*$/m, `local http_url = "${url}"`);
     for (const [name, url] of [['nc', `http://127.0.0.1:${(nextcloud.address() as net.AddressInfo).port}/remote.php/dav/`], ['ncdown', `http://127.0.0.1:${deadPort}/remote.php/dav/`]]) {
       fs.mkdirSync(path.join(work, name));
@@ -165,7 +167,7 @@ describe('Dovecot Lua scripts: harness vs real Dovecot 2.3', { skip }, () => {
     scripts.modules = path.join(FIXTURES, 'modules.lua');
     scripts.users = path.join(FIXTURES, 'userdb.lua');
     // base64.lua comes from LUA_PATH in both (the seed's /etc/dovecot/lua does not exist here)
-    luaPath = `${FIXTURES}/?.lua;;`;
+    luaPath = `${FIXTURES}/?.lua;${NEXTCLOUD}/?.lua;;`;
     // the Dovecots whose auth process cannot start run beside the main one
     const inits = [...new Set(CASES.filter((c) => c.init).map((c) => c.init!))];
     const started = await Promise.all([

@@ -13,7 +13,8 @@ import { upgradeScript } from '../../engine/dovecot/upgrade';
 import { spawnServe, ROOT, type ServeProcess } from '../helpers/spawn-serve';
 import { dovecot24Gate, startDovecot, type DovecotServer } from './dovecot-server';
 
-const SEED_DIR = path.join(ROOT, 'test', 'fixtures', 'dovecot-diff');
+// the seed's Nextcloud script and its base64 module, as the sample workspace ships them
+const SEED_DIR = path.join(ROOT, 'lua-plugins.d', 'dovecot', 'nextcloud');
 const BRIDGE_24 = path.join(ROOT, 'lua-plugins.d', 'dovecot', 'authstudio-2.4.lua');
 const gate = dovecot24Gate();
 

@@ -8,6 +8,9 @@ import path from 'node:path';
 import { startHttpServer, type TestHttpServer } from '../helpers/http-server';
 import { ROOT } from '../helpers/spawn-serve';
 
+/** The seed's Nextcloud passdb script and its base64 module, as the sample workspace ships them. */
+const NEXTCLOUD = path.join(ROOT, 'lua-plugins.d', 'dovecot', 'nextcloud');
+
 let nextcloud: TestHttpServer;
 let dir: string;
 let script: string;
@@ -20,7 +23,7 @@ before(async () => {
   // the seed script with only its URL line changed; base64.lua sits in a folder mapped to /etc/dovecot/lua
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authstudio-dovecot-cli-'));
   script = path.join(dir, 'auth-httpbasic.lua');
-  const seed = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'dovecot-diff', 'auth-httpbasic.lua'), 'utf8');
+  const seed = fs.readFileSync(path.join(NEXTCLOUD, 'auth-httpbasic.lua'), 'utf8');
   fs.writeFileSync(script, seed.replace(/^local http_url = .*$/m, `local http_url = "${nextcloud.url}/remote.php/dav/"`));
 });
 after(async () => {
@@ -36,7 +39,7 @@ function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr:
   });
 }
 
-const MAP = `/etc/dovecot/lua=${path.join(ROOT, 'test', 'fixtures', 'dovecot-diff')}`;
+const MAP = `/etc/dovecot/lua=${NEXTCLOUD}`;
 
 test('the right app password: status, client answer, the PROPFIND call; exit 0', async () => {
   const r = await cli('--script', script, '--user', 'alice', '--password', 'app-password', '--remote-ip', '192.0.2.7', '--map', MAP);
@@ -63,7 +66,7 @@ test('--json: one object; a wrong password exits 1, a missing --remote-ip is the
 });
 
 test('without --map the seed\'s /etc/dovecot/lua is looked up next to the script, and the output says so', async () => {
-  fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'dovecot-diff', 'base64.lua'), path.join(dir, 'base64.lua'));
+  fs.copyFileSync(path.join(NEXTCLOUD, 'base64.lua'), path.join(dir, 'base64.lua'));
   const r = await cli('--script', script, '--user', 'alice', '--password', 'app-password', '--remote-ip', '192.0.2.8');
   assert.equal(r.code, 0, r.stdout);
   assert.match(r.stdout, /^harness notes:\n  require\("base64"\): \/etc\/dovecot\/lua\/ does not exist on this host; read .*base64\.lua/m);
