@@ -7,9 +7,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { runDovecotScript, type DovecotResult } from '../../engine/dovecot';
+import { runDovecotScript } from '../../engine/dovecot';
 import { ROOT } from '../helpers/spawn-serve';
 import { dovecotUnavailable, startDovecot, type DovecotServer } from './dovecot-server';
+import { fieldText, harnessView, normaliseImap, scriptFields, type View } from './dovecot-diff-view';
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'dovecot-diff');
 /** The seed's Nextcloud script and its base64 module, as the sample workspace ships them. */
@@ -95,35 +96,12 @@ const CASES: DiffCase[] = [
   { name: 'script_init raises: auth process broken', user: 'alice', password: 'x', init: 'init-raises.lua' },
 ];
 
-/** What both sides are compared on. */
-interface View {
-  outcome: string;
-  code?: string;
-  fields: Record<string, string>;
-  imap?: string;
-  logs: string[];
-}
-
-const HIDDEN = new Set(['code', 'reason']);
-
 function normaliseLog(line: string): string | undefined {
   if (/^(master|imap-login|imap\(|doveadm)/.test(line) || /Raw backtrace|Fatal: master: service\(/.test(line)) return undefined;
   return line
     .replace(/^(auth(?:-worker)?)\(\d+\)/, '$1')
     .replace(/conn unix:auth-worker \(pid=\d+,uid=\d+\): auth-worker<\d+>: /, '')
     .replace(/,<[^>]+>\): /, '): ');
-}
-
-function normaliseImap(answer: string): string {
-  if (answer.startsWith('OK ')) return 'OK Logged in';
-  return answer.replace(/ \[[^\]]*:\d{4}-[^\]]*\]$/, '');
-}
-
-function harnessView(r: DovecotResult): View {
-  return {
-    outcome: r.outcome, ...(r.failCode ? { code: r.failCode } : {}), fields: r.fields,
-    logs: r.logs.map((l) => normaliseLog(l.text)).filter((l): l is string => l !== undefined),
-  };
 }
 
 describe('Dovecot Lua scripts: harness vs real Dovecot 2.3', { skip }, () => {
@@ -214,7 +192,7 @@ describe('Dovecot Lua scripts: harness vs real Dovecot 2.3', { skip }, () => {
         d.takeLog();
         const h = await runDovecotScript({ file: path.join(FIXTURES, c.init), login: { user: c.user, password: c.password, remoteIp: ip } });
         const answer = await d.imapLogin(c.user, c.password, ip);
-        const mineLogs = [...new Set(harnessView(h).logs)];
+        const mineLogs = [...new Set(harnessView(h, normaliseLog).logs)];
         const realLogs = [...new Set((await realLogsOf(d, mineLogs.length)))];
         table.push(`${c.name} | ${h.status} [${h.imap}] | [${answer}] | ${h.imap === answer ? 'yes' : 'NO'}`);
         assert.deepEqual({ outcome: h.outcome, imap: h.imap, logs: mineLogs }, { outcome: answer.startsWith('* BYE') ? 'tempfail' : 'ok', imap: answer, logs: realLogs });
@@ -227,10 +205,9 @@ describe('Dovecot Lua scripts: harness vs real Dovecot 2.3', { skip }, () => {
         // doveadm user sends no client address
         login: { user: c.user, password: c.password, service: 'imap', remoteIp: c.userdb ? undefined : ip, ...(c.cram ? { mech: 'CRAM-MD5', localIp: '127.0.0.1' } : {}) },
       });
-      const mine = harnessView(h);
+      const mine = harnessView(h, normaliseLog);
       let real: View;
-      const dropUser = (fields: Record<string, string>) =>
-        Object.fromEntries(Object.entries(fields).filter(([k, v]) => !HIDDEN.has(k) && !(k === 'user' && v === c.user.toLowerCase())));
+      const dropUser = (fields: Record<string, string>) => scriptFields(fields, c.user);
       if (c.userdb) {
         const r = await dovecot.userLookup(c.user);
         // doveadm user also prints the mail_location setting as `mail` (empty here) when the userdb gave none
@@ -257,7 +234,6 @@ describe('Dovecot Lua scripts: harness vs real Dovecot 2.3', { skip }, () => {
         dovecot.takeLog();
       }
       const same = isDeepStrictEqual(mine, real);
-      const fieldText = (v: View) => Object.entries(v.fields).map(([k, x]) => (x === '' ? k : `${k}=${x}`)).sort().join(' ');
       table.push(`${c.name} | ${h.status} ${mine.outcome}${mine.code ? ` code=${mine.code}` : ''} ${fieldText(mine)}${mine.imap ? ` [${mine.imap}]` : ''} | ${real.outcome}${real.code ? ` code=${real.code}` : ''} ${fieldText(real)}${real.imap ? ` [${real.imap}]` : ''} | ${same ? 'yes' : 'NO'}`);
       assert.deepEqual(mine, real);
     });

@@ -6,9 +6,10 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { runDovecotScript, type DovecotResult } from '../../engine/dovecot';
+import { runDovecotScript } from '../../engine/dovecot';
 import { ROOT } from '../helpers/spawn-serve';
 import { dovecot24Gate, startDovecot, type DovecotServer } from './dovecot-server';
+import { fieldText, harnessView, normaliseImap, scriptFields, type View } from './dovecot-diff-view';
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'dovecot24-diff');
 const USERDB = path.join(FIXTURES, 'userdb.lua');
@@ -76,16 +77,6 @@ const CASES: DiffCase[] = [
   { name: 'Dovecot 2.4: the top level raises: auth process broken', user: 'alice', password: 'x', init: 'top-level-error.lua' },
 ];
 
-interface View {
-  outcome: string;
-  code?: string;
-  fields: Record<string, string>;
-  imap?: string;
-  logs: string[];
-}
-
-const HIDDEN = new Set(['code', 'reason']);
-
 /** The parts of a 2.4 log line that differ from run to run: process ids, the per-worker request number. */
 function normaliseLog(line: string): string | undefined {
   if (/^(master|imap-login|imap\(|doveadm)/.test(line) || /Fatal: master: service\(/.test(line)) return undefined;
@@ -93,18 +84,6 @@ function normaliseLog(line: string): string | undefined {
     .replace(/^(auth(?:-worker)?)\((\d+)\)/, '$1')
     .replace(/^(auth(?:-worker)?\([^)]*\))<\d+>/, '$1')
     .replace(/: request \[\d+\]: /, ': request [1]: ');
-}
-
-function normaliseImap(answer: string): string {
-  if (answer.startsWith('OK ')) return 'OK Logged in';
-  return answer.replace(/ \[[^\]]*:\d{4}-[^\]]*\]$/, '');
-}
-
-function harnessView(r: DovecotResult): View {
-  return {
-    outcome: r.outcome, ...(r.failCode ? { code: r.failCode } : {}), fields: r.fields,
-    logs: r.logs.map((l) => normaliseLog(l.text)).filter((l): l is string => l !== undefined),
-  };
 }
 
 describe('Dovecot Lua scripts: harness (2.4 profile) vs real Dovecot 2.4', { skip: gate.skip }, () => {
@@ -171,7 +150,7 @@ describe('Dovecot Lua scripts: harness (2.4 profile) vs real Dovecot 2.4', { ski
           login: { user: dc.user, password: dc.password, remoteIp: ip },
         });
         const answer = await d.imapLogin(dc.user, dc.password, ip);
-        const mineLogs = [...new Set(harnessView(h).logs)];
+        const mineLogs = [...new Set(harnessView(h, normaliseLog).logs)];
         const realLogs = [...new Set(await realLogsOf(d, mineLogs.length))];
         table.push(`${dc.name} | ${h.status} [${h.imap}] | [${answer}] | ${h.imap === answer ? 'yes' : 'NO'}`);
         assert.deepEqual({ outcome: h.outcome, imap: h.imap, logs: mineLogs }, { outcome: answer.startsWith('* BYE') ? 'tempfail' : 'ok', imap: answer, logs: realLogs });
@@ -180,7 +159,7 @@ describe('Dovecot Lua scripts: harness (2.4 profile) vs real Dovecot 2.4', { ski
       dovecot.takeLog();
       if (dc.userdb) {
         const h = await runDovecotScript({ file: USERDB, displayPath: dovecot.scriptPath(USERDB), dovecot: '2.4', action: 'userdb', passdbName: 'lua0', login: { user: dc.user, service: 'imap' } });
-        const mine = harnessView(h);
+        const mine = harnessView(h, normaliseLog);
         delete mine.code;
         const r = await dovecot.userLookup(dc.user);
         const fields = Object.fromEntries(Object.entries(r.fields).filter(([k, v]) => !(k === 'user' && v === dc.user)));
@@ -198,10 +177,9 @@ describe('Dovecot Lua scripts: harness (2.4 profile) vs real Dovecot 2.4', { ski
         passdbName: `lua${Object.keys(scripts).indexOf(domainOf(dc.user))}`,
         login: { user: dc.user, password: dc.password, service: 'imap', remoteIp: ip },
       });
-      const mine = harnessView(h);
+      const mine = harnessView(h, normaliseLog);
       const r = await dovecot.authTest(dc.user, dc.password, ip);
-      const dropUser = (fields: Record<string, string>) =>
-        Object.fromEntries(Object.entries(fields).filter(([k, v]) => !HIDDEN.has(k) && !(k === 'user' && v === dc.user.toLowerCase())));
+      const dropUser = (fields: Record<string, string>) => scriptFields(fields, dc.user);
       const real: View = { outcome: r.ok ? 'ok' : r.fields.code === 'temp_fail' ? 'tempfail' : 'fail', ...(r.fields.code ? { code: r.fields.code } : {}), fields: dropUser(r.fields), logs: [] };
       real.logs = await realLogsOf(dovecot, mine.logs.length);
       if (dc.imap) {
@@ -210,7 +188,6 @@ describe('Dovecot Lua scripts: harness (2.4 profile) vs real Dovecot 2.4', { ski
         dovecot.takeLog();
       }
       const same = isDeepStrictEqual(mine, real);
-      const fieldText = (v: View) => Object.entries(v.fields).map(([k, x]) => (x === '' ? k : `${k}=${x}`)).sort().join(' ');
       table.push(`${dc.name} | ${h.status} ${mine.outcome}${mine.code ? ` code=${mine.code}` : ''} ${fieldText(mine)}${mine.imap ? ` [${mine.imap}]` : ''} | ${real.outcome}${real.code ? ` code=${real.code}` : ''} ${fieldText(real)}${real.imap ? ` [${real.imap}]` : ''} | ${same ? 'yes' : 'NO'}`);
       assert.deepEqual(mine, real);
     });
