@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startFixture, jsonLogin, type EngineFixture } from '../helpers/engine-fixture';
-import { workspace, yml, errorsOf, FILE } from '../helpers/config-text';
+import { workspace, yml, errorsOf, FILE, v3LuaBackendHead } from '../helpers/config-text';
 import { parseConfigText } from '../../engine/config/load';
 
 const BACKEND = yml(
@@ -20,19 +20,7 @@ const BACKEND = yml(
 );
 
 const config = (protocols: string[], banTime = '') => yml(
-  'runtime:',
-  '  servers:',
-  '    http:',
-  '      address: 127.0.0.1:0',
-  'auth:',
-  '  backends:',
-  '    order: [lua]',
-  '    lua:',
-  '      backend:',
-  '        default:',
-  '          backend_script_path: ./backend.lua',
-  '  controls:',
-  '    enabled: [brute_force]',
+  ...v3LuaBackendHead('[brute_force]'),
   '    brute_force:',
   ...protocols,
   `      buckets: [{ name: b24, period: 1h, cidr: 24, ipv4: true, failed_requests: 2${banTime} }]`,

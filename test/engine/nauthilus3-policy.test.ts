@@ -6,7 +6,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { Writable } from 'node:stream';
 import { startFixture, jsonLogin, type EngineFixture } from '../helpers/engine-fixture';
-import { workspace, yml, errorsOf } from '../helpers/config-text';
+import { workspace, yml, errorsOf, v3LuaBackendHead } from '../helpers/config-text';
 import type { TraceStage } from '../../engine/api/contract-types';
 import { startRedisServer } from '../helpers/redis-server';
 
@@ -74,19 +74,7 @@ const SCRIPTS: Record<string, string> = {
 
 function config(policyLines: string[], extra: string[] = []): string {
   return yml(
-    'runtime:',
-    '  servers:',
-    '    http:',
-    '      address: 127.0.0.1:0',
-    'auth:',
-    '  backends:',
-    '    order: [lua]',
-    '    lua:',
-    '      backend:',
-    '        default:',
-    '          backend_script_path: ./backend.lua',
-    '  controls:',
-    '    enabled: [lua]',
+    ...v3LuaBackendHead('[lua]'),
     '  policy:',
     '    attribute_sources:',
     '      lua:',

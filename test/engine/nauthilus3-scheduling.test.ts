@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startFixture, jsonLogin, type EngineFixture } from '../helpers/engine-fixture';
-import { workspace, yml, errorsOf, FILE } from '../helpers/config-text';
+import { workspace, yml, errorsOf, FILE, v3LuaBackendHead } from '../helpers/config-text';
 import { parseConfigText } from '../../engine/config/load';
 import type { TraceStage } from '../../engine/api/contract-types';
 import { checkWorkspace } from '../../engine/check';
@@ -39,19 +39,7 @@ const SCRIPTS: Record<string, string> = {
 
 function config(policy: string[], controls = '[lua, tls_encryption]'): string {
   return yml(
-    'runtime:',
-    '  servers:',
-    '    http:',
-    '      address: 127.0.0.1:0',
-    'auth:',
-    '  backends:',
-    '    order: [lua]',
-    '    lua:',
-    '      backend:',
-    '        default:',
-    '          backend_script_path: ./backend.lua',
-    '  controls:',
-    `    enabled: ${controls}`,
+    ...v3LuaBackendHead(controls),
     '  policy:',
     '    attribute_sources:',
     '      lua:',
@@ -226,19 +214,7 @@ test('Nauthilus 3.0: a guard testing an attribute of the wrong type is refused b
 
 test('Nauthilus 3.0: brute force skipped by a guard still counts the failed logins it let through', async () => {
   const text = yml(
-    'runtime:',
-    '  servers:',
-    '    http:',
-    '      address: 127.0.0.1:0',
-    'auth:',
-    '  backends:',
-    '    order: [lua]',
-    '    lua:',
-    '      backend:',
-    '        default:',
-    '          backend_script_path: ./backend.lua',
-    '  controls:',
-    '    enabled: [brute_force]',
+    ...v3LuaBackendHead('[brute_force]'),
     '    brute_force:',
     '      protocols: [imap, pop3]',
     '      buckets: [{ name: b24, period: 1h, cidr: 24, ipv4: true, failed_requests: 2 }]',

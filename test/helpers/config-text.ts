@@ -47,3 +47,15 @@ export function errorsOf(text: string, opts: LoadOptions = {}, file = FILE): Aut
 export function linesOf(text: string, opts: LoadOptions = {}, file = FILE): string[] {
   return errorsOf(text, opts, file).map((e) => e.format());
 }
+
+/**
+ * The opening lines of a Nauthilus 3.x workspace on any free port with the Lua backend ./backend.lua, ending in
+ * `auth.controls.enabled`; callers go on with `auth` keys (indented two spaces).
+ */
+export function v3LuaBackendHead(controls: string): string[] {
+  return [
+    'runtime:', '  servers:', '    http:', '      address: 127.0.0.1:0',
+    'auth:', '  backends:', '    order: [lua]', '    lua:', '      backend:', '        default:', '          backend_script_path: ./backend.lua',
+    '  controls:', `    enabled: ${controls}`,
+  ];
+}
