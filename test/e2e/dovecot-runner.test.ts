@@ -5,9 +5,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { browserMissing, openBrowser, screenshot, type Browser } from './browser';
+import { browserMissing, screenshot, type Browser } from './browser';
 import { cursorToLineEnd, deleteLine, hoverShows, insertLineAfter, waitForLine } from './monaco-page';
-import { ensureRendererBuilt, startStudioProcess, tempWorkspace, type StudioProcess } from './studio-process';
+import { ensureRendererBuilt, closeStudio, openStudioPage, startStudioProcess, tempWorkspace, type StudioProcess } from './studio-process';
 
 interface PageNode {
   textContent: string | null;
@@ -37,16 +37,10 @@ describe('Dovecot scripts in the studio (Chromium)', { skip: missing, concurrenc
       '',
     ].join('\n'));
     studio = await startStudioProcess(workspace);
-    browser = await openBrowser();
-    await browser.page.goto(`${studio.url}/`);
-    await browser.page.locator('[data-testid=live-version][data-generation="1"]').waitFor();
+    browser = await openStudioPage(studio);
   });
 
-  after(async () => {
-    await browser?.close();
-    await studio?.stop();
-    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
-  });
+  after(() => closeStudio(browser, studio, workspace));
 
   /** Press Run and wait for a new verdict in the runner's trace; returns its decision. */
   async function run(): Promise<string> {

@@ -3,6 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { openBrowser, type Browser } from './browser';
 
 export const ROOT = path.join(__dirname, '..', '..', '..');
 const BIN = path.join(ROOT, 'bin', 'authstudio');
@@ -86,4 +87,19 @@ export async function startStudioProcess(workspace: string): Promise<StudioProce
       process.kill(child.pid!, 'SIGTERM');
     }),
   };
+}
+
+/** Chromium on the studio's page, once the first generation is live. */
+export async function openStudioPage(studio: StudioProcess): Promise<Browser> {
+  const browser = await openBrowser();
+  await browser.page.goto(`${studio.url}/`);
+  await browser.page.locator('[data-testid=live-version][data-generation="1"]').waitFor();
+  return browser;
+}
+
+/** Close the browser, stop the studio and remove its workspace (each may be missing when the setup failed). */
+export async function closeStudio(browser: Browser | undefined, studio: StudioProcess | undefined, workspace: string | undefined): Promise<void> {
+  await browser?.close();
+  await studio?.stop();
+  if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
 }

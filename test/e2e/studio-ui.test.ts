@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { browserMissing, openBrowser, screenshot, type Browser } from './browser';
+import { browserMissing, screenshot, type Browser } from './browser';
 import { cursorToLineEnd, deleteLine, hoverShows, insertLineAfter, waitForLine, waitForSquiggles } from './monaco-page';
-import { ensureRendererBuilt, startStudioProcess, tempWorkspace, type StudioProcess } from './studio-process';
+import { ensureRendererBuilt, closeStudio, openStudioPage, startStudioProcess, tempWorkspace, type StudioProcess } from './studio-process';
 
 // evaluate() callbacks run in the page (the test tsconfig has no DOM types)
 interface PageNode {
@@ -32,16 +32,10 @@ describe('studio UI in Chromium', { skip: missing, concurrency: false }, () => {
     ensureRendererBuilt();
     workspace = tempWorkspace();
     studio = await startStudioProcess(workspace);
-    browser = await openBrowser();
-    await browser.page.goto(`${studio.url}/`);
-    await browser.page.locator('[data-testid=live-version][data-generation="1"]').waitFor();
+    browser = await openStudioPage(studio);
   });
 
-  after(async () => {
-    await browser?.close();
-    await studio?.stop();
-    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
-  });
+  after(() => closeStudio(browser, studio, workspace));
 
   /** Send the simulator's request as it stands and wait for the trace. */
   async function send(): Promise<string> {
