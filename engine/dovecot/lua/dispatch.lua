@@ -41,26 +41,24 @@ local function pcall_entry(name, nargs, nresults, ...)
   return true, unpack(r, 2, 1 + nresults)
 end
 
+-- A field's value as Dovecot writes it (numbers as integers, booleans yes/no); any other type is logged and nil.
+local function field_value(k, v)
+  local tv = type(v)
+  if tv == "number" then return string.format("%d", math.tointeger(v) or 0) end
+  if tv == "boolean" then return v and "yes" or "no" end
+  if tv == "string" then return v end
+  host.log("warning", "req", "db-lua: '" .. k .. "' has invalid value type no value - ignoring")
+  return nil
+end
+
 -- auth_lua_export_table: keys must be strings (anything else crashes the auth worker in 2.3.19).
 local function export_table(t, out)
   for k, v in next, t do
     if type(k) ~= "string" then
       return false, type(k) == "number" and "invalid key to 'next'" or "segmentation fault"
     end
-    local tv = type(v)
-    local value
-    if tv == "number" then
-      value = string.format("%d", math.tointeger(v) or 0)
-    elseif tv == "boolean" then
-      value = v and "yes" or "no"
-    elseif tv == "string" then
-      value = v
-    else
-      host.log("warning", "req", "db-lua: '" .. k .. "' has invalid value type no value - ignoring")
-      value = ""
-    end
     out[#out + 1] = k
-    out[#out + 1] = value
+    out[#out + 1] = field_value(k, v) or ""
   end
   return true
 end
@@ -76,16 +74,7 @@ local function export_table_24(t, out)
     elseif k:find("[\t\n\r]") then
       host.log("warning", "req", "db-lua: Field key cannot contain <CR>, <LF> or <TAB> - ignoring")
     else
-      local tv, value = type(v), nil
-      if tv == "number" then
-        value = string.format("%d", math.tointeger(v) or 0)
-      elseif tv == "boolean" then
-        value = v and "yes" or "no"
-      elseif tv == "string" then
-        value = v
-      else
-        host.log("warning", "req", "db-lua: '" .. k .. "' has invalid value type no value - ignoring")
-      end
+      local value = field_value(k, v)
       if value ~= nil then
         out[#out + 1] = k
         out[#out + 1] = value
