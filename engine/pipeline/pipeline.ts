@@ -504,7 +504,7 @@ export class AuthPipeline {
     if (!hasPost || state.req.mode === 'list-accounts') return Promise.resolve([]);
     // post actions see the final decision
     state.base.authenticated = state.out.decision === 'ok' ? state.base.authenticated : false;
-    if (state.config.profile !== '1.10' && state.config.profile !== undefined) {
+    if (state.config.profile === '1.12' || isNauthilus3(state.config)) {
       // Nauthilus 1.12/3.x (core/auth.go FillCommonRequest): whole milliseconds so far, and the status code of the
       // decision — 200 when authenticated, else the endpoint's failure code (403; nginx 200), a temporary failure too
       state.base.latency = Math.floor(state.out.latencyMs);
