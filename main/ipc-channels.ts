@@ -41,6 +41,8 @@ export const ARG_CHECKS: Record<StudioMethodName, Check[]> = {
   startTraffic: [obj('profile'), num('count'), num('rate'), num('concurrency'), str('preset', true)],
   cancelTraffic: [str('run_id')],
   getTraffic: [str('run_id'), bool('wait')],
+  listBlocked: [],
+  unblock: [str('network', true), str('bucket', true), str('account', true)],
   testRedis: [str('url')],
   switchRedis: [str('url'), bool('save')],
   scanKeys: [str('pattern', true), str('cursor', true), num('count')],

@@ -296,6 +296,13 @@ export interface TrafficOptions {
   preset?: Exclude<PresetId, 'custom'>;
 }
 
+/**
+ * How a traffic login ended, as the pipeline decided it: ok; wrong_password (a backend said no); blocked
+ * (brute-force detection refused the network); refused (a check such as relay_domains or an RBL, a Lua feature,
+ * a filter or a policy refused it regardless of the password); tempfail.
+ */
+export type TrafficOutcome = 'ok' | 'wrong_password' | 'blocked' | 'refused' | 'tempfail';
+
 export interface TrafficSummary {
   run_id: string;
   state: 'running' | 'done' | 'cancelled';
@@ -304,12 +311,57 @@ export interface TrafficSummary {
   sent: number;
   completed: number;
   by_decision: Record<Decision, number>;
+  /** The same logins by what decided them (fail split into wrong_password, blocked and refused). */
+  by_outcome: Record<TrafficOutcome, number>;
   /** Auth-Status texts of failures, counted. */
   by_status_message: Record<string, number>;
   elapsed_ms: number;
   /** Achieved requests per second. */
   rate: number;
   latency_ms: { p50: number; p95: number; max: number };
+}
+
+// ---- protection (brute force) ---------------------------------------------------------------------
+
+/** A network a brute-force bucket blocks right now. */
+export interface BlockedNetwork {
+  /** The bucket's network of the client address, e.g. 198.18.7.0/24. */
+  network: string;
+  bucket: string;
+  /** Wrong passwords counted for the network in this bucket's period. */
+  counter: number;
+  /** The bucket's failed_requests. */
+  limit: number;
+  /** Seconds until the block lapses (the counter's TTL, or a 3.x ban's). */
+  ttl_seconds: number;
+  /** How long a block lasts: the bucket's ban_time (3.x) or its period (1.x). */
+  ban_time_seconds: number;
+  /** When the network reached the limit (epoch ms). */
+  blocked_at: number;
+}
+
+/** An account whose logins came from a blocked network (Nauthilus' AFFECTED_ACCOUNTS). */
+export interface BlockedAccount {
+  account: string;
+  /** Client addresses of the account's refused logins (PW_HIST_IPS:<account>). */
+  ip_addresses: string[];
+  /** Seconds until that address list lapses (-1: no expiry). */
+  ttl_seconds: number;
+}
+
+export interface ProtectionList {
+  /** False when the config has no brute_force buckets. */
+  enabled: boolean;
+  networks: BlockedNetwork[];
+  accounts: BlockedAccount[];
+}
+
+/** Unblock a network (all of its buckets, or one) or an account (every address it was refused from). */
+export type UnblockInput = { network: string; bucket?: string } | { account: string };
+
+export interface UnblockResult {
+  /** The Redis keys deleted (without the key prefix). */
+  removed_keys: string[];
 }
 
 // ---- redis -----------------------------------------------------------------------------------------

@@ -46,8 +46,8 @@ export class StudioError extends Error {
 export type * from './contract-types';
 import type {
   ConvertOptions, ConvertReport, DovecotPresetInfo, DovecotRunInput, DovecotRunResult, ExportOptions, ExportReport, FileContent, FileEntry, FilesChangedEvent, ImportOptions, ImportReport, KeyPage, KeyValue, LogLine,
-  PresetInfo, RedisStatus, RedisTestResult, ReloadResult, SaveResult, SimulateInput, SimulationResult, StudioStatus,
-  TrafficOptions, TrafficSummary,
+  PresetInfo, ProtectionList, RedisStatus, RedisTestResult, ReloadResult, SaveResult, SimulateInput, SimulationResult, StudioStatus,
+  TrafficOptions, TrafficSummary, UnblockInput, UnblockResult,
 } from './contract-types';
 
 // ---- the service -----------------------------------------------------------------------------------
@@ -78,6 +78,11 @@ export interface StudioMethods {
   /** With `wait`, resolves when the run has ended (over HTTP, follow long runs with onTrafficDone instead: proxies and clients time out). */
   getTraffic(arg: { run_id: string; wait?: boolean }): Promise<TrafficSummary>;
 
+  /** Networks and accounts brute-force detection blocks now, with counters and TTLs, read from Redis. */
+  listBlocked(arg?: Record<string, never>): Promise<ProtectionList>;
+  /** Delete a block's keys as Nauthilus' brute-force flush does (and an account's as its user flush does). */
+  unblock(arg: UnblockInput): Promise<UnblockResult>;
+
   getRedis(arg?: Record<string, never>): Promise<RedisStatus>;
   testRedis(arg: { url: string }): Promise<RedisTestResult>;
   /** "mock" for the embedded store or a redis:// URL; the connection is tested first. */
@@ -100,6 +105,7 @@ export type StudioMethodName = keyof StudioMethods;
 export const STUDIO_METHODS = [
   'getStatus', 'listFiles', 'readFile', 'saveFile', 'createFile', 'renameFile', 'deleteFile', 'reload', 'checkWorkspace',
   'listPresets', 'simulate', 'listDovecotPresets', 'runDovecot', 'startTraffic', 'cancelTraffic', 'getTraffic',
+  'listBlocked', 'unblock',
   'getRedis', 'testRedis', 'switchRedis', 'scanKeys', 'getKey', 'deleteKey', 'flushNamespace',
   'exportBundle', 'convertConfig', 'importConfig',
 ] as const satisfies readonly StudioMethodName[];

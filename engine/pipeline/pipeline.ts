@@ -48,6 +48,12 @@ export interface AuthOutcome {
   contentLanguage?: string;
   /** Temporary failure reason (for logs and the trace, not for the client). */
   error?: string;
+  /**
+   * What refused the login before or regardless of its password: a built-in check's stage (brute_force, rbl,
+   * relay_domains, tls_encryption), "feature" (a triggered Lua feature), "filter" or "policy". Unset when the
+   * password decided (or the login succeeded).
+   */
+  refusedBy?: string;
   fromCache: boolean;
   /** Accounts for mode=list-accounts. */
   accounts?: string[];
@@ -281,6 +287,7 @@ export class AuthPipeline {
       }
       state.out.decision = r.decision;
       state.out.statusMessage = r.statusMessage;
+      if (r.decision === 'fail') state.out.refusedBy = check.stage;
       if (r.decision === 'tempfail') state.out.error = r.error ?? r.statusMessage;
       record.duration_ms = roundMs(performance.now() - t0);
       if (check.actionType) await this.runActions(check.actionType, state);
@@ -329,6 +336,7 @@ export class AuthPipeline {
       state.base.feature = state.base.environment = 'lua';
       if (isNauthilus3(state.config)) Object.assign(state.base, { environment_rejected: true, subject_stage_expected: false });
       state.out.decision = 'fail';
+      state.out.refusedBy = 'feature';
       await this.runActions('lua', state);
       // core/features.go checkLuaFeature: after an abort the request no longer names the feature
       if (abort) state.base.feature = state.base.environment = '';
@@ -466,6 +474,7 @@ export class AuthPipeline {
     }
     if (rejected && state.out.decision === 'ok') {
       state.out.decision = 'fail';
+      state.out.refusedBy = 'filter';
       state.base.authenticated = false;
     }
     applyFilterBackend(backend, state.out, !rejected);

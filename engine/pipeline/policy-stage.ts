@@ -192,6 +192,8 @@ function record(run: PolicyRun, d: PolicyDecision, enforced: boolean, result: st
 async function enforce(pipeline: AuthPipeline, state: StageState, d: PolicyDecision): Promise<void> {
   const out = state.out;
   out.decision = RESULT[d.decision];
+  // a deny after a right password is the policy's refusal; after a wrong one the password decided
+  if (out.decision === 'fail' && state.base.authenticated === true) out.refusedBy = 'policy';
   if (out.decision === 'fail' && d.responseMessage) {
     out.statusMessage = d.responseMessage;
     if (d.responseI18nKey) {

@@ -36,6 +36,14 @@ import { Tolerations, defaultTolerationConfig } from './tolerations';
 import { scopeIp } from '../lua/modules/ip-scoper';
 
 const BLOCKED_INDEX = 'bf:blocked';
+/** Nauthilus 1.x/3.x: the hash of blocked networks (network -> bucket) that its list and flush read. */
+export const NAUTHILUS_BLOCKED_HASH = 'BRUTEFORCE';
+/** Nauthilus: the set of accounts whose logins came from a blocked network. */
+export const AFFECTED_ACCOUNTS = 'AFFECTED_ACCOUNTS';
+/** Nauthilus: the client addresses an account was refused from (`PW_HIST_IPS:<account>`). */
+export function pwHistIpsKey(account: string): string {
+  return `PW_HIST_IPS:${account}`;
+}
 /** Failed-password hashes kept per account and network (enough to recognise a repeating client). */
 const HISTORY_MAX = 32;
 /** The "network" of requests that name no client address: one bucket for all of them. */
@@ -51,6 +59,17 @@ export interface BlockedEntry {
   network: string;
   counter: number;
   limit: number;
+  ttl_seconds: number;
+  /** How long a block lasts: the bucket's ban_time (3.x) or its period. */
+  ban_time_seconds: number;
+  /** When the network reached the limit (epoch ms). */
+  blocked_at: number;
+}
+
+/** An account refused from a blocked network, with the addresses it was refused from. */
+export interface AffectedAccount {
+  account: string;
+  ip_addresses: string[];
   ttl_seconds: number;
 }
 
@@ -220,6 +239,7 @@ export class BruteForceProtection implements BuiltinCheck {
       if (blocked >= 0) {
         const count = Number((replies[blocked] as PromiseFulfilledResult<SlotReply>).value[1]);
         await this.ban(buckets[blocked], networks[blocked]);
+        if (ip) await this.recordRefusal(buckets[blocked], networks[blocked], ip, user);
         return {
           result: 'blocked',
           decision: 'fail',
@@ -256,6 +276,21 @@ export class BruteForceProtection implements BuiltinCheck {
       ['zadd', BLOCKED_INDEX, now + b.banTimeSec * 1000, `${b.name}|${network}`],
       ['pexpire', BLOCKED_INDEX, this.indexTtl * 1000],
     ], true);
+  }
+
+  /**
+   * What Nauthilus writes when a bucket refuses a login (bruteforce.go setPreResultBruteForceRedis,
+   * updateAffectedAccount): the network in the BRUTEFORCE hash, the account in AFFECTED_ACCOUNTS and the client
+   * address in PW_HIST_IPS:<account>, so its list and flush (and the Protection panel) find them. One command per
+   * key: on a Redis Cluster they live in different slots. Here the address list lapses with the longest period.
+   */
+  private async recordRefusal(b: BruteForceBucket, network: string, ip: string, user: string): Promise<void> {
+    const client = this.redis().client;
+    await client.hset(NAUTHILUS_BLOCKED_HASH, network, b.name);
+    if (!user) return;
+    await client.sadd(AFFECTED_ACCOUNTS, user);
+    await client.sadd(pwHistIpsKey(user), ip);
+    await client.expire(pwHistIpsKey(user), this.indexTtl);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -366,9 +401,11 @@ export class BruteForceProtection implements BuiltinCheck {
     const client = this.redis().client;
     const now = Date.now();
     await client.zremrangebyscore(BLOCKED_INDEX, '-inf', now);
-    const members = await client.zrangebyscore(BLOCKED_INDEX, now, '+inf');
+    const flat = await client.zrangebyscore(BLOCKED_INDEX, now, '+inf', 'WITHSCORES');
     const out: BlockedEntry[] = [];
-    for (const m of members) {
+    for (let j = 0; j < flat.length; j += 2) {
+      const m = flat[j];
+      const until = Number(flat[j + 1]);
       const [bucketName, network] = m.split('|');
       const bucket = this.config.buckets.find((b) => b.name === bucketName);
       if (!bucket) continue;
@@ -379,28 +416,72 @@ export class BruteForceProtection implements BuiltinCheck {
         continue;
       }
       // a Nauthilus 3.x ban outlives the counter: its time left is the ban's
-      out.push({ bucket: bucketName, network, counter: Number(count ?? 0), limit: bucket.failedRequests, ttl_seconds: Math.max(ttl, banTtl) });
+      const banTime = bucket.banTimeSec ?? bucket.periodSec;
+      out.push({
+        bucket: bucketName, network, counter: Number(count ?? 0), limit: bucket.failedRequests, ttl_seconds: Math.max(ttl, banTtl),
+        ban_time_seconds: banTime, blocked_at: until - banTime * 1000,
+      });
     }
     return out;
   }
 
-  /** Unblock `ip` for one rule (bucket name) or all (`*`). Returns the networks cleared. */
-  async flush(ip: string, rule: string): Promise<Array<{ bucket: string; network: string; removed: boolean }>> {
+  /**
+   * Unblock `ip` for one rule (bucket name) or all (`*`), as Nauthilus 1.10's brute-force flush does
+   * (core/rest.go processBruteForceRules): the bucket counters of the address's networks, their entry in the
+   * BRUTEFORCE hash when it names the rule (or the rule is `*`), and the toleration keys bf:TR:<ip>[:P|:N].
+   * Returns the networks cleared; the names of the keys deleted go to `removedKeys`.
+   */
+  async flush(ip: string, rule: string, removedKeys: string[] = []): Promise<Array<{ bucket: string; network: string; removed: boolean }>> {
     const client = this.redis().client;
     const buckets = this.config.buckets.filter((b) => (rule === '*' || b.name === rule) && (net.isIP(ip) === 6 ? b.ipv6 : b.ipv4));
     const out: Array<{ bucket: string; network: string; removed: boolean }> = [];
+    const del = async (key: string): Promise<boolean> => {
+      const n = await client.del(key);
+      if (n > 0) removedKeys.push(key);
+      return n > 0;
+    };
     for (const b of buckets) {
       const network = networkOf(ip, b.cidr);
-      const removed = (await client.del(this.counterKey(b, network))) + (await client.del(bruteForceBanKey(network))) > 0;
+      const counter = await del(this.counterKey(b, network));
+      const ban = await del(bruteForceBanKey(network));
       await client.del(this.blockedKey(b, network));
       await client.zrem(BLOCKED_INDEX, `${b.name}|${network}`);
-      out.push({ bucket: b.name, network, removed });
+      const named = await client.hget(NAUTHILUS_BLOCKED_HASH, network);
+      if (named !== null && (rule === '*' || named === rule) && (await client.hdel(NAUTHILUS_BLOCKED_HASH, network)) > 0) removedKeys.push(`${NAUTHILUS_BLOCKED_HASH}[${network}]`);
+      out.push({ bucket: b.name, network, removed: counter || ban });
     }
+    for (const suffix of ['', ':P', ':N']) await del(`bf:TR:${ip}${suffix}`);
     // forget the failed-password history of the client's networks too (every master of a Redis Cluster)
     for (const b of buckets) {
       const keys = await this.redis().scanKeys(`bf:pw:${networkOf(ip, b.cidr)}:*`);
       await this.redis().deleteKeys(keys);
     }
     return out;
+  }
+
+  /** Accounts refused from blocked networks (AFFECTED_ACCOUNTS) whose address list has not lapsed. */
+  async affectedAccounts(): Promise<AffectedAccount[]> {
+    const client = this.redis().client;
+    const out: AffectedAccount[] = [];
+    for (const account of (await client.smembers(AFFECTED_ACCOUNTS)).sort()) {
+      const [ips, ttl] = await Promise.all([client.smembers(pwHistIpsKey(account)), client.ttl(pwHistIpsKey(account))]);
+      if (ips.length === 0) {
+        await client.srem(AFFECTED_ACCOUNTS, account);
+        continue;
+      }
+      out.push({ account, ip_addresses: ips.sort(), ttl_seconds: ttl });
+    }
+    return out;
+  }
+
+  /**
+   * Unblock an account as Nauthilus 1.10's user flush does (core/rest.go processUserCmd): every address it was
+   * refused from is flushed for all buckets, then PW_HIST_IPS:<account> goes and the account leaves AFFECTED_ACCOUNTS.
+   */
+  async flushAccount(account: string, removedKeys: string[] = []): Promise<void> {
+    const client = this.redis().client;
+    for (const ip of await client.smembers(pwHistIpsKey(account))) if (net.isIP(ip)) await this.flush(ip, '*', removedKeys);
+    if ((await client.del(pwHistIpsKey(account))) > 0) removedKeys.push(pwHistIpsKey(account));
+    if ((await client.srem(AFFECTED_ACCOUNTS, account)) > 0) removedKeys.push(`${AFFECTED_ACCOUNTS}[${account}]`);
   }
 }

@@ -5,8 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type {
   ConvertOptions, ConvertReport, Diagnostic, DovecotPresetInfo, DovecotRunInput, DovecotRunResult, ExportOptions, ExportReport, FileContent, FileEntry, ImportOptions, ImportReport, KeyPage, KeyValue, PresetInfo,
-  RedisStatus, RedisTestResult, ReloadResult, SaveResult, SimulateInput, SimulationResult, StudioErrorInfo, StudioMethods,
-  StudioProfile, StudioStatus, TrafficOptions, TrafficSummary,
+  ProtectionList, RedisStatus, RedisTestResult, ReloadResult, SaveResult, SimulateInput, SimulationResult, StudioErrorInfo, StudioMethods,
+  StudioProfile, StudioStatus, TrafficOptions, TrafficSummary, UnblockInput, UnblockResult,
 } from '../api/contract';
 import type { AuthEngine } from '../engine';
 import type { AuthStudioConfig } from '../config/types';
@@ -23,6 +23,7 @@ import { FileWatcher } from './file-watcher';
 import { HotReloader } from './hot-reload';
 import { importNauthilusConfig } from './import';
 import { listPresets } from './presets';
+import { listBlocked, unblock } from './protection';
 import { RedisBrowser } from './redis-browser';
 import { redisSettingsFor, redisStatus, testRedis } from './redis-switch';
 import type { StudioSettings } from './settings';
@@ -87,7 +88,7 @@ export class StudioService implements StudioMethods {
     });
     if (deps.startup) this.reloader.last = deps.startup;
     this.simulator = new Simulator(deps.engine, deps.app);
-    this.traffic = new TrafficRunner(deps.app, this.events);
+    this.traffic = new TrafficRunner(deps.engine, deps.app, this.events);
     this.redis = new RedisBrowser(() => deps.engine.services.redis);
     this.reloader.snapshot();
     if (deps.watch ?? true) {
@@ -216,6 +217,14 @@ export class StudioService implements StudioMethods {
   async getTraffic(arg: { run_id: string; wait?: boolean }): Promise<TrafficSummary> {
     const a = argOf(arg);
     return this.traffic.get(a.run_id, a.wait === true);
+  }
+
+  async listBlocked(): Promise<ProtectionList> {
+    return listBlocked(this.engine);
+  }
+
+  async unblock(arg: UnblockInput): Promise<UnblockResult> {
+    return unblock(this.engine, argOf(arg));
   }
 
   async getRedis(): Promise<RedisStatus> {

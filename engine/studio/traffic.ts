@@ -1,13 +1,16 @@
 // Traffic replay: many requests from a profile at a rate, through the real HTTP path, with progress and a summary.
 import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { Decision, TrafficOptions, TrafficSummary } from '../api/contract';
+import type { Decision, TrafficOptions, TrafficOutcome, TrafficSummary } from '../api/contract';
+import type { AuthEngine } from '../engine';
+import type { AuthOutcome } from '../pipeline/pipeline';
 import { AuthStudioError } from '../errors/registry';
 import type { StudioEventBus } from './event-bus';
 import { buildWireRequest } from './presets';
 import { decisionOf, injectWire } from './simulator';
 import { fromWireHeader } from '../http/header-bytes';
 import { compileProfile, type TrafficAttempt } from './traffic-profiles';
+import { classifyOutcome } from './traffic-outcome';
 
 const MAX_COUNT = 1_000_000;
 const MAX_CONCURRENCY = 256;
@@ -35,8 +38,15 @@ function int(v: unknown, name: string, min: number, max: number, dflt: number): 
 /** Runs traffic replays; each run is identified by its run_id. */
 export class TrafficRunner {
   private readonly runs = new Map<string, Run>();
+  /** Outcomes of traffic requests in flight, by session, caught as the engine decides them. */
+  private readonly outcomes = new Map<string, TrafficOutcome>();
+  private listening = 0;
+  private readonly onAuth = (_req: unknown, out: AuthOutcome) => {
+    if (this.listening > 0) this.outcomes.set(out.session, classifyOutcome(out));
+  };
 
   constructor(
+    private readonly engine: AuthEngine,
     private readonly app: FastifyInstance,
     private readonly bus: StudioEventBus,
   ) {}
@@ -55,7 +65,7 @@ export class TrafficRunner {
     }
     const summary: TrafficSummary = {
       run_id: crypto.randomBytes(8).toString('hex'), state: 'running', profile: kind, total: count, sent: 0, completed: 0,
-      by_decision: { ok: 0, fail: 0, tempfail: 0 }, by_status_message: {}, elapsed_ms: 0, rate: 0, latency_ms: { p50: 0, p95: 0, max: 0 },
+      by_decision: { ok: 0, fail: 0, tempfail: 0 }, by_outcome: { ok: 0, wrong_password: 0, blocked: 0, refused: 0, tempfail: 0 }, by_status_message: {}, elapsed_ms: 0, rate: 0, latency_ms: { p50: 0, p95: 0, max: 0 },
     };
     const run: Run = { summary, latencies: [], cancelled: false, wake: undefined, done: Promise.resolve(), lastProgressAt: performance.now(), step: Math.max(1, Math.floor(count / 20)) };
     this.runs.set(summary.run_id, run);
@@ -98,6 +108,22 @@ export class TrafficRunner {
   private async loop(run: Run, count: number, rate: number, concurrency: number, wire: (i: number) => ReturnType<typeof buildWireRequest>): Promise<void> {
     const t0 = performance.now();
     const inflight = new Set<Promise<void>>();
+    if (this.listening++ === 0) this.engine.events.on('auth', this.onAuth);
+    try {
+      await this.send(run, count, rate, concurrency, wire, t0, inflight);
+    } finally {
+      if (--this.listening === 0) {
+        this.engine.events.off('auth', this.onAuth);
+        this.outcomes.clear();
+      }
+    }
+    run.summary.state = run.cancelled ? 'cancelled' : 'done';
+    this.update(run, t0);
+    this.bus.emit('trafficProgress', copy(run.summary));
+    this.bus.emit('trafficDone', copy(run.summary));
+  }
+
+  private async send(run: Run, count: number, rate: number, concurrency: number, wire: (i: number) => ReturnType<typeof buildWireRequest>, t0: number, inflight: Set<Promise<void>>): Promise<void> {
     for (let i = 0; i < count && !run.cancelled; i++) {
       if (rate > 0) await this.pace(run, t0 + (i * 1000) / rate);
       while (inflight.size >= concurrency) await Promise.race(inflight);
@@ -107,10 +133,6 @@ export class TrafficRunner {
       run.summary.sent++;
     }
     await Promise.all(inflight);
-    run.summary.state = run.cancelled ? 'cancelled' : 'done';
-    this.update(run, t0);
-    this.bus.emit('trafficProgress', copy(run.summary));
-    this.bus.emit('trafficDone', copy(run.summary));
   }
 
   /** Wait until `due` (rate limiting); a cancel wakes it at once. */
@@ -131,18 +153,26 @@ export class TrafficRunner {
   private async one(run: Run, wire: ReturnType<typeof buildWireRequest>, t0: number): Promise<void> {
     const start = performance.now();
     let decision: Decision;
+    let outcome: TrafficOutcome | undefined;
     let statusMessage: string | undefined;
     try {
       const res = await injectWire(this.app, wire);
       decision = decisionOf(res);
       const h = res.headers['auth-status'];
       if (decision !== 'ok' && h !== undefined) statusMessage = fromWireHeader(String(h));
+      const session = res.headers['x-nauthilus-session'];
+      if (typeof session === 'string') {
+        outcome = this.outcomes.get(session);
+        this.outcomes.delete(session);
+      }
     } catch {
       decision = 'tempfail';
     }
     const s = run.summary;
     s.completed++;
     s.by_decision[decision]++;
+    // the pipeline's word when the engine decided; a request refused before it (bad input) is as HTTP says
+    s.by_outcome[outcome ?? (decision === 'fail' ? 'refused' : decision)]++;
     if (statusMessage !== undefined) s.by_status_message[statusMessage] = (s.by_status_message[statusMessage] ?? 0) + 1;
     if (run.latencies.length < 200_000) run.latencies.push(performance.now() - start);
     const now = performance.now();

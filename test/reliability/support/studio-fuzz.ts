@@ -51,6 +51,7 @@ export const FIELDS: Record<StudioMethodName, string[]> = {
   simulate: ['preset', 'username', 'password', 'mode', 'fields', 'request'],
   runDovecot: ['path', 'source', 'profile', 'lookup', 'user', 'password', 'protocol', 'remote_ip', 'local_ip', 'local_port', 'mechanism', 'master_user', 'master_script', 'lua_settings'],
   startTraffic: ['profile', 'count', 'rate', 'concurrency', 'preset'], cancelTraffic: ['run_id'], getTraffic: ['run_id', 'wait'],
+  listBlocked: [], unblock: ['network', 'bucket', 'account'],
   testRedis: ['url'], switchRedis: ['url', 'save'], scanKeys: ['pattern', 'cursor', 'count'], getKey: ['key'], deleteKey: ['key'],
   exportBundle: ['out', 'prefix', 'include_secrets', 'format'], convertConfig: ['to'], importConfig: ['config', 'into', 'scripts_root'],
 };
