@@ -12,11 +12,12 @@ import { WorkspaceEditor } from './editor/workspace-editor';
 import { explain } from './errors';
 import { LiveVersion } from './live-version';
 import { monaco } from './monaco-env';
-import { failure, info, initNotify, success, warning } from './notify';
+import { dismissTopic, failure, info, initNotify, success, warning } from './notify';
 import { LogsPanel } from './panels/logs-panel';
 import { DovecotRunnerPanel } from './panels/dovecot-runner-panel';
 import { PanelDock } from './panels/panel-dock';
 import { ProblemsPanel } from './panels/problems-panel';
+import { ProtectionPanel } from './panels/protection-panel';
 import { RedisPanel } from './panels/redis-panel';
 import { SimulatorPanel } from './panels/simulator-panel';
 import { TrafficPanel } from './panels/traffic-panel';
@@ -50,6 +51,9 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
   const editor = new WorkspaceEditor(state);
   const openAt = (file: string, line?: number) => void editor.open(file, line);
   initNotify(toasts, openAt);
+  // a "not live" warning is about the last change: once a newer version is live (or the problems are gone), it goes
+  state.on('reload', (r) => r.ok && dismissTopic('not-live'));
+  state.on('status', (s) => s.healthy && dismissTopic('not-live'));
 
   const createScript = (kind?: ScriptKind) => void newScriptDialog(state, kind).then((p) => (p ? editor.open(p) : undefined));
   const tree = new FileTree(state, {
@@ -61,16 +65,20 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
 
   const problems = new ProblemsPanel(state, openAt);
   const redis = new RedisPanel(state);
+  const protection = new ProtectionPanel(state);
   const dock = new PanelDock([
     { id: 'problems', label: 'Problems', el: problems.el },
     { id: 'logs', label: 'Logs', el: new LogsPanel(state).el },
     { id: 'traffic', label: 'Traffic', el: new TrafficPanel(state).el },
+    { id: 'protection', label: 'Protection', el: protection.el },
     { id: 'redis', label: 'Redis', el: redis.el },
   ]);
   problems.onCount((n) => dock.setBadge('problems', n));
   problems.render();
+  protection.onCount((n) => dock.setBadge('protection', n));
   dock.onSelect((id) => {
     if (id === 'redis') void redis.scan();
+    if (id === 'protection') void protection.refresh();
   });
   const simulator = new SimulatorPanel(state, openAt);
   // the right column shows the Dovecot runner for Dovecot scripts and the simulator for everything else
@@ -90,7 +98,7 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
       const r = await client.reload();
       await state.applyReload(r);
       if (r.ok) success('Reloaded', `Live: generation ${r.generation}`);
-      else warning('Reload failed', `${r.diagnostics.length} problem(s); generation ${r.generation} keeps serving`);
+      else warning('Reload failed', `${r.diagnostics.length} problem(s); generation ${r.generation} keeps serving`, undefined, 'not-live');
     } catch (e) {
       failure(e, 'Reload');
     }
@@ -116,7 +124,7 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
   client.onReload((r) => {
     if (r.trigger === 'external') {
       if (r.ok) info(`Reloaded after an edit outside the studio`, `${r.files.join(', ')} · generation ${r.generation} is live`);
-      else warning('A change outside the studio does not load', `${r.diagnostics.length} problem(s); generation ${r.generation} keeps serving`);
+      else warning('A change outside the studio does not load', `${r.diagnostics.length} problem(s); generation ${r.generation} keeps serving`, undefined, 'not-live');
     }
     void state.applyReload(r);
   });

@@ -7,6 +7,8 @@ export class LiveVersion {
   readonly el = h('div', { class: 'live', 'data-testid': 'live-version', 'aria-live': 'polite' });
   constructor(private readonly state: StudioState, private readonly showProblems: () => void) {
     state.on('status', () => this.render());
+    // a stopped studio serves nothing: the header must not go on saying "Live"
+    state.on('connection', () => this.render());
     this.render();
   }
 
@@ -20,6 +22,12 @@ export class LiveVersion {
     const when = at ? ` · since ${clock(at)}` : '';
     this.el.dataset.healthy = String(s.healthy);
     this.el.dataset.generation = String(s.generation);
+    this.el.dataset.connected = String(this.state.connected);
+    if (!this.state.connected) {
+      replace(this.el, h('span', { class: 'live-badge bad', title: 'The studio does not answer: is `authstudio studio` still running?' },
+        h('span', { class: 'dot bad' }), `Not serving: studio unreachable (generation ${s.generation} was live)`));
+      return;
+    }
     if (s.healthy) {
       replace(this.el, h('span', { class: 'live-badge ok' }, h('span', { class: 'dot ok' }), `Live: generation ${s.generation}${when}`));
       return;

@@ -13,10 +13,16 @@ export function initNotify(container: HTMLElement, jump: OpenAt): void {
   openAt = jump;
 }
 
-function show(kind: 'info' | 'error' | 'ok' | 'warn', title: string, hint?: string, link?: { file: string; line?: number }, ms = 6000): void {
+/**
+ * Toasts about a state that can end ("not live": the last change did not load) carry a topic, so they go away once
+ * the state has ended instead of contradicting the header.
+ */
+export type ToastTopic = 'not-live';
+
+function show(kind: 'info' | 'error' | 'ok' | 'warn', title: string, hint?: string, link?: { file: string; line?: number }, ms = 6000, topic?: ToastTopic): void {
   if (!host) return;
   const close = () => toast.remove();
-  const toast = h('div', { class: `toast toast-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
+  const toast = h('div', { class: `toast toast-${kind}`, role: kind === 'error' ? 'alert' : 'status', 'data-topic': topic },
     h('div', { class: 'toast-title' }, title),
     hint ? h('div', { class: 'toast-hint' }, hint) : null,
     link && openAt ? h('button', { class: 'link', onclick: () => { openAt?.(link.file, link.line); close(); } }, `Open ${link.file}${link.line ? `:${link.line}` : ''}`) : null,
@@ -35,9 +41,14 @@ export function success(title: string, hint?: string): void {
   show('ok', title, hint, undefined, 3500);
 }
 
-/** Something the user should look at (stays until dismissed), with an optional jump to a file. */
-export function warning(title: string, hint: string, link?: { file: string; line?: number }): void {
-  show('warn', title, hint, link);
+/** Something the user should look at (stays until dismissed or its topic ends), with an optional jump to a file. */
+export function warning(title: string, hint: string, link?: { file: string; line?: number }, topic?: ToastTopic): void {
+  show('warn', title, hint, link, undefined, topic);
+}
+
+/** Remove the toasts of a state that has ended (e.g. a newer version went live). */
+export function dismissTopic(topic: ToastTopic): void {
+  host?.querySelectorAll(`.toast[data-topic="${topic}"]`).forEach((t) => t.remove());
 }
 
 /** An error that stays until dismissed: the message, what to do, and where. */

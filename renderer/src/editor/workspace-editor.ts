@@ -176,7 +176,7 @@ export class WorkspaceEditor {
     else if (r) {
       const first = r.diagnostics[0];
       warning(`Saved ${f.path}, but it is not live`, `${r.diagnostics.length} problem(s), see Problems. Generation ${r.generation} keeps serving the previous version.`,
-        first?.file ? { file: first.file, line: first.line } : undefined);
+        first?.file ? { file: first.file, line: first.line } : undefined, 'not-live');
     } else success(`Saved ${f.path}`);
     if (r) await this.state.applyReload(r);
     await this.state.refreshFiles().catch(() => undefined);

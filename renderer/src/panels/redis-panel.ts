@@ -16,6 +16,8 @@ export class RedisPanel {
   private readonly valueEl = h('div', { class: 'key-value' });
   private keys: KeyInfo[] = [];
   private cursor = '0';
+  /** The key the value pane shows: read again on every scan, so a deleted or expired key does not linger there. */
+  private shown: string | undefined;
 
   constructor(private readonly state: StudioState) {
     state.client.onRedisChanged((s) => this.renderStatus(s));
@@ -75,7 +77,9 @@ export class RedisPanel {
       this.renderKeys();
     } catch (e) {
       failure(e, 'Listing keys');
+      return;
     }
+    if (!more && this.shown !== undefined) await this.show(this.shown, true);
   }
 
   private renderKeys(): void {
@@ -92,14 +96,21 @@ export class RedisPanel {
       this.cursor !== '0' ? h('button', { class: 'link', onclick: () => void this.scan(true) }, 'Load more') : h('div', { class: 'muted' }, `${this.keys.length} key(s)`));
   }
 
-  private async show(key: string): Promise<void> {
+  /** Show a key's value; `again` re-reads the key already shown (quietly: it may be gone by now). */
+  private async show(key: string, again = false): Promise<void> {
     let v: KeyValue;
+    this.shown = key;
     try {
       v = await this.state.client.getKey({ key });
     } catch (e) {
-      failure(e, `Reading ${key}`);
+      if (this.shown !== key) return;
+      if ((e as { code?: string }).code === 'AS_ERR_NOT_FOUND') {
+        this.shown = undefined;
+        replace(this.valueEl, h('div', { 'data-gone': key }, emptyState('Key gone', `${key} no longer exists (deleted, expired or flushed).`)));
+      } else if (!again) failure(e, `Reading ${key}`);
       return;
     }
+    if (this.shown !== key) return;
     replace(this.valueEl,
       h('div', { class: 'key-head' }, h('code', {}, v.key), h('span', { class: 'muted' }, ` ${v.type} · ${ttl(v.ttl)}${v.truncated ? ' · cut' : ''}`),
         h('button', { onclick: () => void this.remove(v.key) }, 'Delete')),
@@ -110,6 +121,7 @@ export class RedisPanel {
     if (!window.confirm(`Delete the key ${key}?`)) return;
     try {
       await this.state.client.deleteKey({ key });
+      this.shown = undefined;
       replace(this.valueEl, emptyState('Deleted', `${key} is gone.`));
       await this.scan();
     } catch (e) {

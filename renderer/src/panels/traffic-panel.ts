@@ -5,7 +5,7 @@ import { emptyState, h, replace } from '../dom';
 import { count, ms } from '../format';
 import { failure } from '../notify';
 import type { StudioState } from '../studio-state';
-import { OutcomeChart } from './outcome-chart';
+import { OUTCOME_SERIES, OutcomeChart } from './outcome-chart';
 
 const list = (s: string) => s.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean);
 
@@ -46,7 +46,7 @@ export class TrafficPanel {
         h('div', { class: 'buttons' }, this.startBtn, this.cancelBtn)),
       h('div', { class: 'progress-row' }, this.progress, this.progressText),
       h('div', { class: 'traffic-body' }, this.chart.el, this.summary));
-    replace(this.summary, emptyState('No traffic yet', 'Choose a profile and press Start; with brute_force buckets in authstudio.yml, the attacking network gets blocked and its keys appear in the Redis panel.'));
+    replace(this.summary, emptyState('No traffic yet', 'Choose a profile and press Start; with brute_force buckets in authstudio.yml, the attacking network gets blocked: its logins count as "blocked" and the network appears in the Protection panel.'));
     this.syncInputs();
   }
 
@@ -108,13 +108,14 @@ export class TrafficPanel {
     this.progress.value = s.completed;
     this.progressText.textContent = `${count(s.completed)} / ${count(s.total)} ${running ? 'running' : s.state}`;
     this.el.dataset.state = s.state;
-    this.chart.add({ t_ms: s.elapsed_ms, ...s.by_decision });
+    this.chart.add({ t_ms: s.elapsed_ms, ...s.by_outcome });
     const messages = Object.entries(s.by_status_message).sort((a, b) => b[1] - a[1]);
     replace(this.summary,
       h('dl', { class: 'figures' },
-        h('dt', {}, 'ok'), h('dd', { class: 'ok' }, count(s.by_decision.ok)),
-        h('dt', {}, 'fail'), h('dd', { class: 'bad' }, count(s.by_decision.fail)),
-        h('dt', {}, 'tempfail'), h('dd', { class: 'warn' }, count(s.by_decision.tempfail)),
+        ...OUTCOME_SERIES.flatMap((x) => [
+          h('dt', {}, x.label),
+          h('dd', { class: `outcome-${x.id}`, 'data-outcome': x.id, style: `color:${x.color}` }, count(s.by_outcome[x.id])),
+        ]),
         h('dt', {}, 'rate'), h('dd', {}, `${Math.round(s.rate)}/s`),
         h('dt', {}, 'latency'), h('dd', {}, `p50 ${ms(s.latency_ms.p50)} · p95 ${ms(s.latency_ms.p95)} · max ${ms(s.latency_ms.max)}`)),
       messages.length ? h('table', { class: 'messages' }, ...messages.map(([m, n]) => h('tr', {}, h('td', {}, m), h('td', {}, count(n))))) : null);
