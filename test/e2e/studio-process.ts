@@ -29,21 +29,10 @@ export function ensureRendererBuilt(): void {
   if (r.status !== 0) throw new Error(`building the renderer failed:\n${r.stdout}\n${r.stderr}`);
 }
 
-/** A temp copy of lua-plugins.d/ with a brute-force bucket added (so an attack leaves keys to find). */
+/** A temp copy of lua-plugins.d/ (its brute_force buckets block an attack from one network, as the demo shows). */
 export function tempWorkspace(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-e2e-'));
   fs.cpSync(path.join(ROOT, 'lua-plugins.d'), dir, { recursive: true });
-  fs.appendFileSync(path.join(dir, 'authstudio.yml'), [
-    '',
-    'brute_force:',
-    '  buckets:',
-    '    - name: e2e_net',
-    '      period: 10m',
-    '      cidr: 24',
-    '      ipv4: true',
-    '      failed_requests: 5',
-    '',
-  ].join('\n'));
   return dir;
 }
 
