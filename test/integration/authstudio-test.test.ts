@@ -73,7 +73,7 @@ test('authstudio test: a broken feature script fails every test it touches, with
     assert.match(r.stdout, /✗ missing expected redis call #1: method=redis_sismember arg_contains="authstudio:locked"/);
     // a saved request shows what the client got and the stage trace with the error
     assert.match(r.stdout, /FAIL {2}alice logs in over IMAP[^\n]*\n {4}✗ decision: expected ok, got tempfail\n/);
-    assert.match(r.stdout, /trace:\n {6}feature {6}blocklist {12}ok\n {6}feature {6}account_lock {9}error\n {8}error: [^\n]*features\/account_lock\.lua:12: attempt to call a nil value/);
+    assert.match(r.stdout, /trace:\n {6}brute_force {2}brute_force {10}pass\n {6}feature {6}blocklist {12}ok\n {6}feature {6}account_lock {9}error\n {8}error: [^\n]*features\/account_lock\.lua:12: attempt to call a nil value/);
     const xml = fs.readFileSync(junit, 'utf8');
     assert.match(xml, /tests="9" failures="9"/);
     assert.match(xml, /<failure message="decision: expected ok, got tempfail">/);
