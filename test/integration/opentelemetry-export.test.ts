@@ -1,6 +1,6 @@
 // `authstudio serve` with Nauthilus 3.0.1's observability.tracing pointed at a real OTLP/HTTP receiver (a local node
 // server on a loopback port): the request span and the spans the Lua backend made arrive over POST /v1/traces, with
-// service.name, names, attributes and parent ids as a collector such as Jaeger shows them.
+// service.name, names, attributes and parent ids as a collector such as Jaeger shows them; a custom hook's too.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -29,6 +29,16 @@ function nauthilus_backend_verify_password(request)
 end
 `;
 
+const HOOK = `
+local otel = require("nauthilus_opentelemetry")
+function nauthilus_run_hook(logging, session)
+  return otel.default_tracer():with_span("status.collect", function(span)
+    span:set_attribute("healthy", true)
+    return { status = "up" }
+  end)
+end
+`;
+
 /** OTLP/JSON (ExportTraceServiceRequest) as far as the test reads it. */
 interface OtlpValue { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean }
 interface OtlpAttr { key: string; value: OtlpValue }
@@ -52,18 +62,20 @@ test('nauthilus_opentelemetry (3.0.1): serve exports the request span and the sc
       for (const ss of rs.scopeSpans) for (const s of ss.spans) spans.push({ ...s, service: attrs(rs.resource.attributes)['service.name'], scope: ss.scope.name });
     }
     res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    if (['POST /api/v1/auth/json', 'directory.lookup', 'password.check'].every((n) => spans.some((s) => s.name === n))) arrived();
+    if (['POST /api/v1/auth/json', 'directory.lookup', 'password.check', 'GET /api/v1/custom/status', 'status.collect'].every((n) => spans.some((s) => s.name === n))) arrived();
   });
   after(() => receiver.close());
 
   const dir = workspace({
     'authstudio.yml': yml(
-      ...v3LuaBackendHead('[]'),
+      ...v3LuaBackendHead('[lua]'),
+      '    lua:', '      hooks:', '        - { http_location: status, http_method: GET, script_path: ./status.lua }',
       'observability:', '  log: {level: info}', '  tracing:', '    enabled: true', '    exporter: otlphttp',
       `    endpoint: 127.0.0.1:${receiver.port}`, '    sampler_ratio: 1', '    service_name: mail-auth-test',
       'storage:', '  redis:', '    mock: true',
     ),
     'backend.lua': BACKEND,
+    'status.lua': HOOK,
   });
   const srv = await spawnServe(['--config', path.join(dir, 'authstudio.yml')]);
   try {
@@ -76,6 +88,9 @@ test('nauthilus_opentelemetry (3.0.1): serve exports the request span and the sc
       body: JSON.stringify({ username: 'alice', password: 'secret', client_ip: '198.51.100.7', protocol: 'imap' }),
     });
     assert.equal(res.status, 200);
+    // a custom hook's call has its request span too
+    const hook = await fetch(`${srv.url}/api/v1/custom/status`);
+    assert.deepEqual(await hook.json(), { status: 'up' });
     await allThere;
 
     const request = spans.find((s) => s.name === 'POST /api/v1/auth/json')!;
@@ -94,6 +109,13 @@ test('nauthilus_opentelemetry (3.0.1): serve exports the request span and the sc
     assert.equal(check.kind, 3); // SPAN_KIND_CLIENT
     assert.deepEqual(check.events?.map((e) => [e.name, attrs(e.attributes)]), [['compared', { matched: true }]]);
     assert.equal(check.status?.code, 1); // STATUS_CODE_OK
+
+    const hookSpan = spans.find((s) => s.name === 'GET /api/v1/custom/status')!;
+    const collect = spans.find((s) => s.name === 'status.collect')!;
+    assert.equal(collect.parentSpanId, hookSpan.spanId);
+    assert.equal(collect.scope, 'nauthilus/lua');
+    assert.deepEqual(attrs(collect.attributes), { healthy: true });
+    assert.notEqual(hookSpan.traceId, callerTrace); // its own trace: the hook call sent no traceparent
   } finally {
     const code = await srv.stop();
     assert.equal(code, 0, `exit code after SIGTERM; stderr: ${srv.stderr()}`);
