@@ -1,6 +1,6 @@
 // The trace of one request: its request span, the context scripts' spans start in (lualib/otel.go's manager Ctx),
 // the spans nauthilus_opentelemetry handed out by handle, and what the simulator's trace shows of them.
-import { SpanKind, SpanStatusCode, propagation, trace, type Attributes, type Context, type Link, type Span } from '@opentelemetry/api';
+import { SpanStatusCode, propagation, trace, type Attributes, type Context, type Link, type Span, type SpanKind } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { TraceSpan } from '../api/contract-types';
@@ -9,36 +9,7 @@ import type { WorkspaceTracer } from './workspace-tracer';
 /** Spans one request's scripts may open (a runaway loop gets no-op spans past this, never an error). */
 export const MAX_SPANS_PER_REQUEST = 1000;
 
-const KINDS: Record<string, SpanKind> = { client: SpanKind.CLIENT, server: SpanKind.SERVER, producer: SpanKind.PRODUCER, consumer: SpanKind.CONSUMER };
 const KIND_NAMES = ['internal', 'server', 'client', 'producer', 'consumer'] as const;
-
-/** lualib/otel.go spanKindFromOpts: client/server/producer/consumer (any case), else internal. */
-export function spanKindOf(name: unknown): SpanKind {
-  return (typeof name === 'string' && KINDS[name.toLowerCase()]) || SpanKind.INTERNAL;
-}
-
-/** lualib/otel.go attrsFromTable: string keys with string, number or boolean values; the rest is left out. */
-export function attributesOf(table: unknown): Attributes {
-  const out: Attributes = {};
-  if (table === null || typeof table !== 'object' || Array.isArray(table)) return out;
-  for (const [k, v] of Object.entries(table)) {
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
-  }
-  return out;
-}
-
-/** lualib/otel.go linksFromTable: `{trace_id, span_id, attributes}` items with valid hex ids. */
-export function linksOf(list: unknown): Link[] {
-  const items = Array.isArray(list) ? list : list && typeof list === 'object' ? Object.values(list) : [];
-  const links: Link[] = [];
-  for (const item of items) {
-    if (!item || typeof item !== 'object') continue;
-    const { trace_id: traceId, span_id: spanId, attributes } = item as Record<string, unknown>;
-    const ctx = { traceId: String(traceId ?? '').trim().toLowerCase(), spanId: String(spanId ?? '').trim().toLowerCase(), traceFlags: 0 };
-    if (trace.isSpanContextValid(ctx)) links.push({ context: ctx, attributes: attributesOf(attributes) });
-  }
-  return links;
-}
 
 export class RequestTrace {
   /** The context new spans start in: the request span's, moved by start_span and with_span. */

@@ -3,9 +3,9 @@
 // span, show in the trace and go to the OTLP receiver; with tracing off the tracers hand out spans that do nothing.
 // (Nauthilus itself binds an empty table when tracing is off, where `otel.is_enabled()` raises; AuthStudio keeps the
 // module's functions so a script runs the same either way.)
-import { SpanStatusCode } from '@opentelemetry/api';
 import type { LuaModule, ModuleHost } from '../module';
-import { attributesOf, linksOf, spanKindOf, type RequestTrace } from '../../tracing/request-trace';
+import type { RequestTrace } from '../../tracing/request-trace';
+import { STATUS, attributesOf, linksOf, spanKindOf } from '../../tracing/span-values';
 
 /** lualib/otel.go spanRecordError: these texts are no error (a nil Redis reply, a nil turned into text). */
 const NOT_AN_ERROR = new Set(['', 'redis: nil', 'nil']);
@@ -32,7 +32,7 @@ function otelFunctions(host: ModuleHost) {
     // lualib/otel.go spanSetStatus: "ok" and "error" (any case); anything else is unset
     span_set_status: (handle: unknown, code: unknown, desc: unknown) => {
       const c = String(code).toLowerCase();
-      const status = c === 'ok' ? SpanStatusCode.OK : c === 'error' ? SpanStatusCode.ERROR : SpanStatusCode.UNSET;
+      const status = c === 'ok' ? STATUS.ok : c === 'error' ? STATUS.error : STATUS.unset;
       span(handle)?.setStatus({ code: status, message: typeof desc === 'string' ? desc : undefined });
     },
     span_record_error: (handle: unknown, text: unknown) => {
@@ -41,7 +41,7 @@ function otelFunctions(host: ModuleHost) {
       const s = span(handle);
       // the exception event Go's RecordError writes for lualib's error type
       s?.recordException({ name: '*lualib.luaErr', message: msg });
-      s?.setStatus({ code: SpanStatusCode.ERROR, message: msg });
+      s?.setStatus({ code: STATUS.error, message: msg });
     },
     span_end: (handle: unknown) => { span(handle)?.end(); },
     baggage_set: (k: unknown, v: unknown) => { tr()?.setBaggage(String(k), String(v)); },

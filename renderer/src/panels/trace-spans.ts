@@ -46,6 +46,6 @@ export function spansBlock(spans: TraceSpan[]): HTMLElement {
           h('span', { class: 'stage-ms' }, s.duration_ms === undefined ? 'not ended' : ms(s.duration_ms))),
         h('div', { class: 'span-meta' }, `${s.scope}${under}`),
         attrs.length ? h('div', { class: 'stage-logs' }, ...attrs.map(([k, v]) => h('code', { class: 'log-chip' }, `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`))) : null,
-        ...s.events.map((e) => h('div', { class: 'span-event' }, `${ms(e.at_ms)} ${e.name}${Object.keys(e.attributes).length ? ` ${preview(e.attributes, 160)}` : ''}`)));
+        ...s.events.map((e) => h('div', { class: 'span-event' }, `at ${ms(e.at_ms)}: ${e.name}${Object.keys(e.attributes).length ? ` ${preview(e.attributes, 160)}` : ''}`)));
     })));
 }
