@@ -38,7 +38,29 @@ function nauthilus_backend_verify_password(request)
 end
 `;
 
-function ws(tracing: string[]): string {
+// propagation: headers carry the current span and baggage out; extracted headers start another trace's spans
+const PROPAGATE = `
+local otel = require("nauthilus_opentelemetry")
+function nauthilus_backend_verify_password(request)
+  local tr = otel.default_tracer()
+  local out = {}
+  tr:with_span("call.out", function(span)
+    otel.baggage_set("tenant", "blue")
+    otel.inject_headers(out)
+  end)
+  otel.extract_headers({ traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" })
+  local linked = tr:start_span("continued", { links = { { trace_id = "4bf92f3577b34da6a3ce929d0e0e4736", span_id = "00f067aa0ba902b7" }, { trace_id = "bad", span_id = "x" } } })
+  linked:finish()
+  local b = nauthilus_backend_result.new()
+  b:user_found(true)
+  b:account_field("account")
+  b:attributes({ account = request.username, traceparent = out.traceparent or "", baggage = out.baggage or "", tenant = otel.baggage_get("tenant") or "none" })
+  b:authenticated(true)
+  return nauthilus_builtin.BACKEND_RESULT_OK, b
+end
+`;
+
+function ws(tracing: string[], script = BACKEND): string {
   return workspace({
     'authstudio.yml': yml(
       'nauthilus: "1.12"',
@@ -46,7 +68,7 @@ function ws(tracing: string[]): string {
       ...(tracing.length ? ['  insights:', '    tracing:', ...tracing.map((l) => `      ${l}`)] : []),
       'lua:', '  config:', '    backend_script_path: ./backend.lua',
     ),
-    'backend.lua': BACKEND,
+    'backend.lua': script,
   });
 }
 
@@ -123,4 +145,20 @@ test('nauthilus_opentelemetry (1.12.5): with tracing off the tracer is a no-op: 
   assert.equal(backend?.result.startsWith('error'), false);
   assert.equal(backend?.spans, undefined);
   assert.equal((res.body as { attributes?: Record<string, unknown> })?.attributes?.tracing?.toString(), 'false');
+});
+
+test('nauthilus_opentelemetry (1.12.5, 3.0.1): inject_headers writes traceparent and baggage of the current span; extract_headers continues another trace', async () => {
+  const res = await simulate(ws(['enabled: true', 'sampler_ratio: 1'], PROPAGATE), 'secret');
+  assert.equal(res.decision, 'ok');
+  const spans = res.trace.find((s) => s.stage === 'backend')?.spans ?? [];
+  const out = byName(spans, 'call.out');
+  const attrs = (res.body as { attributes: Record<string, unknown> }).attributes;
+  // W3C trace context of the span that was current inside with_span, sampled
+  assert.equal(String(attrs.traceparent), `00-${out.trace_id}-${out.span_id}-01`);
+  assert.equal(String(attrs.baggage), 'tenant=blue');
+  // with_span restored the context before it: the baggage set inside it is gone
+  assert.equal(String(attrs.tenant), 'none');
+  const continued = byName(spans, 'continued');
+  assert.equal(continued.trace_id, '0af7651916cd43dd8448eb211c80319c');
+  assert.equal(continued.parent_span_id, 'b7ad6b7169203331');
 });
