@@ -48,7 +48,8 @@ async function buildTracer(config: AuthStudioConfig, services: EngineServices): 
     return new WorkspaceTracer(tracing, services.logger, config.baseDir);
   } catch (e) {
     // the TLS block's files (ca_file, cert, key) are read here
-    throw new AuthStudioError('AS_ERR_CONFIG_FILE', `tracing tls: ${(e as Error).message}`, { cause: e });
+    const at = config.layout === '3.x' ? 'observability.tracing.tls' : 'server.insights.tracing.tls';
+    throw new AuthStudioError('AS_ERR_CONFIG_FILE', `${at}: cannot read ${(e as Error).message.replace(/^[A-Z]+: /, '')}`, { cause: e });
   }
 }
 

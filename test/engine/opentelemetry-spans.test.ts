@@ -3,7 +3,11 @@
 // off the same script runs and makes no span.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
+import pino from 'pino';
 import { openStudio } from '../../engine/studio/open-studio';
+import { AuthEngine } from '../../engine/engine';
+import { loadConfigFile } from '../../engine/config/load';
 import { createInProcessClient } from '../../engine/api/in-process-client';
 import type { SimulationResult, TraceSpan } from '../../engine/api/contract';
 import { workspace, yml } from '../helpers/config-text';
@@ -161,4 +165,11 @@ test('nauthilus_opentelemetry (1.12.5, 3.0.1): inject_headers writes traceparent
   const continued = byName(spans, 'continued');
   assert.equal(continued.trace_id, '0af7651916cd43dd8448eb211c80319c');
   assert.equal(continued.parent_span_id, 'b7ad6b7169203331');
+});
+
+test('tracing (1.12.5): a TLS ca_file that cannot be read stops the engine with an error naming the key', async () => {
+  const dir = ws(['enabled: true', 'exporter: otlphttp', 'tls:', '  enabled: true', '  ca_file: ./missing-ca.pem']);
+  const config = loadConfigFile(path.join(dir, 'authstudio.yml'));
+  await assert.rejects(AuthEngine.create(config, { logger: pino({ level: 'silent' }), workers: 0 }),
+    (e: Error & { code?: string }) => e.code === 'AS_ERR_CONFIG_FILE' && /^server\.insights\.tracing\.tls: cannot read .*missing-ca\.pem/.test(e.message));
 });
