@@ -14,7 +14,7 @@ import type { AuthRequest } from './pipeline/auth-request';
 import { AuthStudioError } from './errors/registry';
 import type { Protection } from './protection/index';
 import { PipelineWorkers } from './workers/worker-pool';
-import { buildGeneration, closePools, poolStats, retirePools, type EngineGeneration } from './generation';
+import { buildGeneration, closePools, poolStats, retirePools, retireTracer, type EngineGeneration } from './generation';
 import { findHook, hookFailed, runCustomHook, type HookResult } from './pipeline/custom-hook';
 import { runLuaStage } from './pipeline/lua-stages';
 import { runBackendCommand, type BackendCommand, type BackendCommandArgs } from './pipeline/backend-commands';
@@ -189,6 +189,7 @@ export class AuthEngine {
         await this.workers?.reload(config);
       } catch (e) {
         retirePools(next.pools);
+        void retireTracer(next);
         throw e;
       }
       const old = this.gen;
@@ -202,6 +203,7 @@ export class AuthEngine {
       this.protocolLabel = protocolLabeler(config);
       this.generationId++;
       retirePools(old.pools);
+      void retireTracer(old);
       // as Nauthilus does on reload: monitoring starts over with the new list (all listed until checked)
       this.backendMonitor.start(config.backendServerMonitoring);
       const report = { duration_ms: roundMs(performance.now() - t0), generation: this.generationId };
@@ -415,6 +417,7 @@ export class AuthEngine {
     this.services.connections?.stop();
     this.services.ldap?.close();
     await closePools(this.gen.pools);
+    await retireTracer(this.gen);
     await closeDbPools(this.services);
     // past the deadline, connections are dropped without waiting for Redis to answer QUIT
     await this.services.redis.close(deadline === Infinity ? undefined : Math.min(1000, Math.max(0, deadline - performance.now())));

@@ -161,6 +161,28 @@ export interface TraceStage {
   policy?: TracePolicy;
   /** Redis commands, HTTP calls and log lines made during this stage (studio traces only). */
   events?: Array<{ kind: string; at_ms: number; detail: Record<string, unknown> }>;
+  /** OpenTelemetry spans the stage's scripts started (nauthilus_opentelemetry; tracing on and the request sampled). */
+  spans?: TraceSpan[];
+}
+
+/** One span a script made, as the trace shows it (and an OTLP receiver gets it). */
+export interface TraceSpan {
+  name: string;
+  /** The tracer's instrumentation scope (`otel.tracer(scope)`; "nauthilus/lua" for default_tracer). */
+  scope: string;
+  kind: 'internal' | 'server' | 'client' | 'producer' | 'consumer';
+  trace_id: string;
+  span_id: string;
+  /** The span it nests under: the request span, or a span the script started before. */
+  parent_span_id?: string;
+  parent_name?: string;
+  /** ms since the request span started. */
+  start_ms: number;
+  /** Absent while the span was not ended when its stage finished. */
+  duration_ms?: number;
+  attributes: Record<string, string | number | boolean | Array<string | number | boolean>>;
+  events: Array<{ name: string; at_ms: number; attributes: Record<string, unknown> }>;
+  status: { code: 'unset' | 'ok' | 'error'; message?: string };
 }
 
 export interface TracePolicy {

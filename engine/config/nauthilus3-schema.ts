@@ -81,7 +81,8 @@ const OBSERVABILITY: Rule = group({
   log: mapTo('server.log', { keys: { ...same('level', 'json'), ...ignored('color', 'add_source', 'debug_modules') } }),
   profiles: group({ pprof: group({ enabled: to('server.insights.enable_pprof') }), block: group({ enabled: to('server.insights.enable_block_profile') }) }),
   metrics: group({ monitor_connections: to('server.insights.monitor_connections'), ...ignored('prometheus_timer', 'endpoint_auth') }),
-  tracing: IGNORE,
+  // server.go Tracing, as 1.12's server.insights.tracing (the 1.x validator checks its keys)
+  tracing: mapTo('server.insights.tracing', { keys: {}, passRest: true }),
 });
 
 // lua.go LuaConf: the engine reads the scripts, package path, workers and IP scoping; the pool sizes are Nauthilus's own

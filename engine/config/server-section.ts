@@ -6,6 +6,7 @@ import { defaultRedisSettings, redisSection } from './redis-section';
 import { formatHostPort, hostPort, ipOrCidr } from './net';
 import { msToSeconds } from './durations';
 import { serverFeatures } from './server-features';
+import { tracingSection } from './tracing-section';
 
 /** Defaults of `server:` keys (durations in ms, sizes in bytes). */
 export const SERVER_DEFAULTS = {
@@ -83,8 +84,9 @@ const serverShape = struct({
   password_nonce: def(str({ minLength: 1 }), SERVER_DEFAULTS.passwordNonce),
   trusted_proxies: def(list(ipOrCidr), [...SERVER_DEFAULTS.trustedProxies]),
   dns: opt(struct({ resolver: opt(andThen(hostPort({ defaultPort: 53 }), formatHostPort)), timeout: opt(duration({ positive: true })) })),
-  // Nauthilus's profiling switches have no meaning here and are accepted as no-ops; monitor_connections counts psnet targets
-  insights: opt(struct({ enable_pprof: def(bool(), false), enable_block_profile: def(bool(), false), monitor_connections: def(bool(), false) })),
+  // Nauthilus's profiling switches have no meaning here and are accepted as no-ops; monitor_connections counts psnet
+  // targets; tracing makes request and script spans (engine/tracing/)
+  insights: opt(struct({ enable_pprof: def(bool(), false), enable_block_profile: def(bool(), false), monitor_connections: def(bool(), false), tracing: opt(tracingSection) })),
   log: def(struct({ level: def(oneOf(['debug', 'info', 'warn', 'error'] as const, { ignoreCase: true }), 'info'), json: def(bool(), true) }), { level: 'info' as const, json: true }),
 });
 
@@ -118,6 +120,7 @@ export const serverSection: Spec<ServerConfig> = andThen(serverShape, (s) => {
   if (s.dns?.resolver !== undefined) out.dnsResolver = s.dns.resolver;
   if (s.dns?.timeout !== undefined) out.dnsTimeoutMs = s.dns.timeout;
   if (s.insights?.monitor_connections) out.monitorConnections = true;
+  if (s.insights?.tracing?.enabled) out.tracing = s.insights.tracing;
   if (s.features !== undefined) out.features = s.features;
   return out;
 });

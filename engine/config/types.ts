@@ -143,9 +143,27 @@ export interface ServerConfig {
   dnsTimeoutMs?: number;
   /** `server.insights.monitor_connections`: count nauthilus_psnet targets' connections every 5 s. */
   monitorConnections?: boolean;
+  /** `server.insights.tracing` (1.12) / `observability.tracing` (3.x); unset: not written (tracing off). */
+  tracing?: TracingConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** The log_format the scripts see in `logging` ("json" by default). */
   logFormat: 'json' | 'default';
+}
+
+/** OpenTelemetry tracing as Nauthilus configures it (server/config/server.go Tracing). */
+export interface TracingConfig {
+  enabled: boolean;
+  /** `otlphttp` sends spans to `endpoint`; `none` (or unset) records them for the trace only. */
+  exporter: 'otlphttp' | 'none';
+  /** host:port of the OTLP/HTTP receiver (spans go to /v1/traces); unset: localhost:4318. */
+  endpoint?: string;
+  /** Share of requests traced when the caller sent no sampled trace context (0 when unset, as in Nauthilus). */
+  samplerRatio: number;
+  serviceName?: string;
+  propagators: string[];
+  logExportResults: boolean;
+  /** Set when `tls.enabled`: the exporter uses https. */
+  tls?: { skipVerify: boolean; caFile?: string; certFile?: string; keyFile?: string; minVersion?: 'TLSv1.2' | 'TLSv1.3' };
 }
 
 export interface BruteForceBucket {

@@ -3,6 +3,7 @@ import { StoreBudget } from './store-budget';
 import type { StageKind } from '../api/contract-types';
 import type { BackendServerConfig } from '../config/types';
 import type { PolicySink } from '../policy/sink';
+import type { RequestTrace } from '../tracing/request-trace';
 
 /** A trace event keeps at most this many characters of a string (a log line, a key). */
 const EVENT_TEXT_MAX = 512;
@@ -130,6 +131,8 @@ export class CallContext {
   backend: FilterBackend | undefined;
   /** Nauthilus 3.x: the request's policy facts, where nauthilus_policy.emit_attribute records (undefined: no policy layer). */
   policy: PolicySink | undefined;
+  /** With tracing on: the request span and the spans nauthilus_opentelemetry starts (undefined: tracing off). */
+  tracing: RequestTrace | undefined;
   /** Whether events (Redis commands, HTTP calls) should be recorded for the trace. */
   readonly recordEvents: boolean;
   /** What the request's scripts keep on the JS side, counted against lua_memory_limit (see store-budget.ts). */

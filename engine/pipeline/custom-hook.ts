@@ -37,8 +37,11 @@ export async function runCustomHook(gen: Generation, logger: Logger, location: s
   const response: HookHttpResponse = { headers: {} };
   call.httpRequest = req;
   call.httpResponse = response;
+  // with tracing on the hook's spans nest under its request span, named by the route as Nauthilus's middleware does
+  call.tracing = gen.tracer?.startRequest(`${req.method} /api/v1/custom/${hook.location}`, { 'http.request.method': req.method, 'url.path': req.path }, req.headers);
   const timeout = gen.config.server.luaScriptTimeoutMs;
   const r = await runLuaStage(pool, 'hook', hook.location, chunkName(hook.script), 'hook', '', call, timeout, [loggingTable(gen.config), call.session, scriptRedisPrefix(gen.config)]);
+  call.tracing?.end();
   if (r.error) {
     logger.warn({ hook: hook.location, err: r.record.error }, 'custom hook failed');
     return hookFailed(call.session, [r.record]);

@@ -25,6 +25,7 @@ export async function runLuaStage(
   call.stage = stage;
   const setsBefore = call.statusSets;
   const eventsBefore = call.events.length;
+  const spansBefore = call.tracing?.spanCount ?? 0;
   const record: StageRecord = { stage, name, duration_ms: 0, result: 'ok', logs: {} };
   let values: unknown[] = [];
   let error: AuthStudioError | undefined;
@@ -39,6 +40,10 @@ export async function runLuaStage(
   for (const [k, v] of call.stageLogs) record.logs[k] = v;
   if (call.statusSets !== setsBefore && call.statusMessage !== undefined) record.status_message = call.statusMessage;
   if (call.recordEvents && call.events.length > eventsBefore) record.events = call.events.slice(eventsBefore);
+  if (call.tracing && call.tracing.spanCount > spansBefore) {
+    const spans = call.tracing.spansSince(spansBefore);
+    if (spans.length) record.spans = spans;
+  }
   return { record, values, error };
 }
 

@@ -29,6 +29,8 @@ import type { PolicySnapshot } from '../policy/registry';
 import { PolicyRun, authStateOf, policyAfterDecide, policyPreAuth } from './policy-stage';
 import { authWaitSeconds } from './auth-wait';
 import { TestBackend } from './test-backend';
+import { startRequestSpan } from '../tracing/request-span';
+import type { WorkspaceTracer } from '../tracing/workspace-tracer';
 
 export type Decision = 'ok' | 'fail' | 'tempfail';
 
@@ -90,6 +92,8 @@ export interface Generation {
   passwordCache?: PasswordCache;
   /** Nauthilus 3.x auth.policy, built (registry scripts run) for this generation. */
   policy?: PolicySnapshot;
+  /** With tracing on: the tracer provider requests and scripts make spans with. */
+  tracer?: WorkspaceTracer;
 }
 
 export interface PipelineDeps {
@@ -155,6 +159,7 @@ export class AuthPipeline {
     // scripts read the request the auth call came as and add headers to its answer (Nauthilus 1.10)
     call.httpRequest = req.http ?? emptyHttpRequest();
     call.httpResponse = { headers: (out.responseHeaders = {}) };
+    if (gen.tracer) call.tracing = startRequestSpan(gen.tracer, req);
 
     const base: LuaRequestFields = {
       ...DERIVED_FIELD_DEFAULTS,
@@ -253,6 +258,8 @@ export class AuthPipeline {
     // a built-in check may name the reason (TLS required); otherwise the generic text, never script details
     if (out.decision === 'tempfail') out.statusMessage ??= TEMPFAIL_MESSAGE;
     if (out.decision === 'fail') out.authWaitSec = authWaitSeconds(state.config.server, state.config.profile, state.req);
+    // the answer is decided: the request span ends (post actions' spans still nest under it, as in Nauthilus)
+    call.tracing?.end();
     out.postActions = this.schedulePostActions(state);
     return out;
   }

@@ -7,7 +7,7 @@ import type { RedisSettings } from '../config/types';
 import type { EngineServices } from '../lua/services';
 import { RedisStore, type RedisCommand } from '../redis/store';
 import { AuthPipeline } from '../pipeline/pipeline';
-import { buildGeneration, closePools, poolStats, retirePools, type EngineGeneration } from '../generation';
+import { buildGeneration, closePools, poolStats, retirePools, retireTracer, type EngineGeneration } from '../generation';
 import { closeDbPools } from '../lua/modules/db-pools';
 import { isAuthStudioError, type SourceLocation } from '../errors/registry';
 import { installSharedBeacon } from '../lua/run-beacon';
@@ -116,6 +116,7 @@ async function handle(m: ToWorker): Promise<void> {
     case 'prepare': {
       try {
         if (prepared) retirePools(prepared.pools);
+        void retireTracer(prepared);
         prepared = undefined;
         prepared = await buildGeneration(m.config, { ...services, baseDir: m.config.baseDir }, { sources: m.sources, logInitErrors: m.logInit });
         send({ t: 'ack', id: m.id });
@@ -136,7 +137,11 @@ async function handle(m: ToWorker): Promise<void> {
         services.profile = gen.config.profile;
         services.ldap?.configure(gen.config.ldapPools);
         retirePools(old.pools);
-      } else if (prepared) retirePools(prepared.pools);
+        void retireTracer(old);
+      } else if (prepared) {
+        retirePools(prepared.pools);
+        void retireTracer(prepared);
+      }
       prepared = undefined;
       send({ t: 'ack', id: m.id });
       return;
@@ -165,6 +170,8 @@ async function handle(m: ToWorker): Promise<void> {
       services.ldap?.close();
       if (prepared) await closePools(prepared.pools);
       await closePools(gen.pools);
+      await retireTracer(prepared);
+      await retireTracer(gen);
       await closeDbPools(services);
       await services.redis.close(deadline === Infinity ? undefined : Math.min(1000, Math.max(0, deadline - performance.now())));
       send({ t: 'ack', id: m.id, value: abandoned });

@@ -1,10 +1,12 @@
 // One simulated request, explained: the decision, a timeline of the stages (duration, result, custom logs, errors
-// linked to the script line), the Redis commands and HTTP calls the scripts made, and the response as sent.
+// linked to the script line, OpenTelemetry spans), the Redis commands and HTTP calls the scripts made, and the response
+// as sent.
 import type { DovecotRunResult, SimulationResult, TraceEvent, TraceStage } from '../../../engine/api/contract';
 import { emptyState, h, replace } from '../dom';
 import { explain } from '../errors';
 import { ms, preview } from '../format';
 import { scriptPlaceIn } from '../script-paths';
+import { spansBlock } from './trace-spans';
 
 type OpenAt = (file: string, line?: number) => void;
 /** The workspace file a script name in an error stands for (undefined: not a workspace file). */
@@ -112,6 +114,7 @@ export class TraceView {
       })),
       Object.keys(s.logs).length ? h('div', { class: 'stage-logs' }, ...Object.entries(s.logs).map(([k, v]) => h('code', { class: 'log-chip' }, `${k}=${v}`))) : null,
       s.status_message ? h('div', { class: 'stage-status' }, `status message: ${s.status_message}`) : null,
+      s.spans?.length ? spansBlock(s.spans) : null,
       s.policy ? h('details', { class: 'stage-policy', 'data-policy': s.policy.policy },
         h('summary', {}, `${s.policy.enforced ? 'decided' : 'observe mode, not applied'}: policy ${s.policy.policy} (${s.policy.stage}) → ${s.policy.decision}${s.policy.obligations.length ? ` · obligations ${s.policy.obligations.join(', ')}` : ''}`),
         s.policy.checks?.length ? h('table', { class: 'events policy-checks' }, h('tbody', {}, ...s.policy.checks.map((c) => h('tr', { 'data-check': c.name },
