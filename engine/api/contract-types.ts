@@ -157,10 +157,20 @@ export interface TraceStage {
   status_message?: string;
   /** `file:line: message` of a Lua error, or a description of what failed. */
   error?: string;
+  /** A Lua error's call stack: the frames in workspace files (scripts and the modules they require), innermost first. */
+  traceback?: TraceFrame[];
   /** Nauthilus 3.x policy layer: which policy decided (or would have, in observe mode) and the attributes it saw. */
   policy?: TracePolicy;
   /** Redis commands, HTTP calls and log lines made during this stage (studio traces only). */
   events?: Array<{ kind: string; at_ms: number; detail: Record<string, unknown> }>;
+}
+
+/** One frame of a Lua traceback: a workspace-relative file and line, and what Lua calls the function. */
+export interface TraceFrame {
+  file: string;
+  line: number;
+  /** "function 'helper'", "local 'check'", "main chunk", "function <lib/x.lua:3>" */
+  function?: string;
 }
 
 export interface TracePolicy {

@@ -18,3 +18,37 @@ export function parseLuaError(text: string): ParsedLuaError {
   if (!m) return { message: firstBlock, raw };
   return { file: m[1], line: Number(m[2]), message: m[3].trim(), raw };
 }
+
+/** One frame of a Lua traceback that runs in a workspace file (a script or a module it required). */
+export interface LuaFrame {
+  /** Workspace-relative path, as the script's chunk name gives it. */
+  file: string;
+  line: number;
+  /** What Lua calls the frame: "function 'helper'", "local 'check'", "main chunk", "function <x.lua:3>". */
+  function?: string;
+}
+
+/** A traceback keeps at most this many frames (a deep recursion must not fill a trace). */
+const MAX_FRAMES = 20;
+const FRAME = /^\s*(.+?):(\d+): in (.*)$/;
+
+/**
+ * The workspace frames of `luaL_traceback` text, innermost first: C functions and the engine's own chunks
+ * (`[authstudio prelude]`, `[string "..."]`) are left out, so each frame is a place the user can open.
+ */
+export function parseTraceback(text: string): LuaFrame[] {
+  const frames: LuaFrame[] = [];
+  for (const line of text.split('\n')) {
+    const m = FRAME.exec(line);
+    if (!m || m[1].startsWith('[') || m[1].includes('"')) continue;
+    const fn = m[3].trim();
+    frames.push({ file: m[1], line: Number(m[2]), ...(fn && fn !== '?' ? { function: fn } : {}) });
+    if (frames.length >= MAX_FRAMES) break;
+  }
+  return frames;
+}
+
+/** `file:line` of each frame, one a line, as a Lua traceback prints it (logs, CLI). */
+export function formatFrames(frames: LuaFrame[]): string {
+  return frames.map((f) => `  ${f.file}:${f.line}${f.function ? `: in ${f.function}` : ''}`).join('\n');
+}
