@@ -60,6 +60,34 @@ export interface StudioStatus {
   in_flight: number;
   /** The Nauthilus version the workspace targets and its config file's layout (see docs/nauthilus-3-config.md). */
   profile: StudioProfile;
+  /** Scripts' runtime errors seen since their file's version went live (simulations, traffic runs, real traffic). */
+  runtime_errors?: RuntimeProblem[];
+}
+
+/**
+ * One runtime error of a script as Problems lists it: one entry per stage, place and message, counted. It goes away
+ * when a new version of its file goes live, or when its stage runs clean.
+ */
+export interface RuntimeProblem {
+  /** Workspace-relative file and line where the error was raised (absent when Lua named no place). */
+  file?: string;
+  line?: number;
+  message: string;
+  stage: string;
+  /** The script's configured name. */
+  name: string;
+  traceback: TraceFrame[];
+  count: number;
+  /** Epoch ms. */
+  first_seen: number;
+  last_seen: number;
+  /** The session of the last request that hit it. */
+  session?: string;
+}
+
+/** The runtimeErrors event: every current runtime problem (sent when the list changes). */
+export interface RuntimeErrorsEvent {
+  problems: RuntimeProblem[];
 }
 
 /** `nauthilus:` in the config, or what its layout implies; `detected` is true when the key is absent. */
