@@ -1,4 +1,5 @@
-// Which version is live: the engine generation serving requests, and whether the last change made it live.
+// Which version is live: the engine generation serving requests, whether the last change made it live, and whether
+// its scripts raise runtime errors.
 import { h, replace } from './dom';
 import { clock } from './format';
 import type { StudioState } from './studio-state';
@@ -20,6 +21,14 @@ export class LiveVersion {
     const when = at ? ` · since ${clock(at)}` : '';
     this.el.dataset.healthy = String(s.healthy);
     this.el.dataset.generation = String(s.generation);
+    const runtime = s.runtime_errors?.length ?? 0;
+    this.el.dataset.runtimeErrors = String(runtime);
+    if (s.healthy && runtime > 0) {
+      const hits = s.runtime_errors!.reduce((n, p) => n + p.count, 0);
+      replace(this.el, h('button', { class: 'live-badge warn', onclick: this.showProblems, title: 'Show the runtime errors in Problems' },
+        h('span', { class: 'dot warn' }), `Live: generation ${s.generation} · ${runtime} runtime error${runtime === 1 ? '' : 's'} (${hits} request${hits === 1 ? '' : 's'})`));
+      return;
+    }
     if (s.healthy) {
       replace(this.el, h('span', { class: 'live-badge ok' }, h('span', { class: 'dot ok' }), `Live: generation ${s.generation}${when}`));
       return;
