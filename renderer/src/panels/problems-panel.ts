@@ -12,6 +12,8 @@ export class ProblemsPanel {
   /** Extra diagnostics from an explicit "Check" (shown until the next reload). */
   private checked: Diagnostic[] | undefined;
   private countListeners = new Set<(n: number) => void>();
+  /** Runtime errors whose traceback the user unfolded (kept open while counts change). */
+  private readonly unfolded = new Set<string>();
 
   constructor(private readonly state: StudioState, private readonly openAt: (file: string, line?: number) => void) {
     state.on('status', () => this.render());
@@ -71,7 +73,12 @@ export class ProblemsPanel {
 
   /** Runtime errors: where, what, how often and when last, and the Lua traceback (each frame a link). */
   private runtimeList(problems: RuntimeProblem[]): HTMLElement {
-    return h('ul', { class: 'problem-list runtime', 'data-testid': 'runtime-problems' }, ...problems.map((p) => h('li', {
+    return h('ul', { class: 'problem-list runtime', 'data-testid': 'runtime-problems' }, ...problems.map((p) => this.runtimeItem(p)));
+  }
+
+  private runtimeItem(p: RuntimeProblem): HTMLElement {
+    const key = `${p.stage}\0${p.name}\0${p.file ?? ''}:${p.line ?? ''}\0${p.message}`;
+    return h('li', {
       class: 'problem error runtime', 'data-file': p.file ?? '', 'data-line': p.line === undefined ? '' : String(p.line),
     },
     h('div', { class: 'problem-row' },
@@ -80,8 +87,11 @@ export class ProblemsPanel {
       h('span', { class: 'problem-msg' }, p.message),
       h('span', { class: 'problem-count', title: `first seen ${clock(p.first_seen)}` }, `${p.count}× · last ${clock(p.last_seen)}`),
       h('span', { class: 'problem-code' }, `${p.stage} ${p.name}`)),
-    p.traceback.length ? h('details', { class: 'traceback' },
+    p.traceback.length ? h('details', {
+      class: 'traceback', open: this.unfolded.has(key),
+      ontoggle: (e: Event) => { if ((e.target as HTMLDetailsElement).open) this.unfolded.add(key); else this.unfolded.delete(key); },
+    },
       h('summary', {}, `Lua traceback (${p.traceback.length} frame${p.traceback.length === 1 ? '' : 's'})`),
-      h('ol', { class: 'frames' }, ...p.traceback.map((f) => h('li', {}, fileLink(f.file, f.line), f.function ? h('span', { class: 'frame-fn' }, ` in ${f.function}`) : null)))) : null)));
+      h('ol', { class: 'frames' }, ...p.traceback.map((f) => h('li', {}, fileLink(f.file, f.line), f.function ? h('span', { class: 'frame-fn' }, ` in ${f.function}`) : null)))) : null);
   }
 }
