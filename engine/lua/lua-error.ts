@@ -38,12 +38,15 @@ const FRAME = /^\s*(.+?):(\d+): in (.*)$/;
  */
 export function parseTraceback(text: string): LuaFrame[] {
   const frames: LuaFrame[] = [];
-  for (const line of text.split('\n')) {
-    const m = FRAME.exec(line);
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length && frames.length < MAX_FRAMES; i++) {
+    const m = FRAME.exec(lines[i]);
     if (!m || m[1].startsWith('[') || m[1].includes('"')) continue;
-    const fn = m[3].trim();
+    // Lua names a function by its caller's variable: an entry function called by the engine would read
+    // "local 'fn'" (the dispatcher's name for it), which is no name in the user's script
+    const calledByEngine = /^\s*\[authstudio /.test(lines[i + 1] ?? '');
+    const fn = calledByEngine ? '' : m[3].trim();
     frames.push({ file: m[1], line: Number(m[2]), ...(fn && fn !== '?' ? { function: fn } : {}) });
-    if (frames.length >= MAX_FRAMES) break;
   }
   return frames;
 }

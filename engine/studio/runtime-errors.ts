@@ -22,6 +22,13 @@ export function studioFile(file: string, root: string, baseDir: string): string 
   return workspaceFile(path.resolve(baseDir, file), root);
 }
 
+/** `file:line: message` with the file workspace-relative (other texts as they are). */
+export function studioErrorText(text: string, root: string, baseDir: string): string {
+  const parsed = parseLuaError(text);
+  if (parsed.file === undefined || !text.startsWith(`${parsed.file}:`)) return text;
+  return studioFile(parsed.file, root, baseDir) + text.slice(parsed.file.length);
+}
+
 /** The frames with workspace-relative files. */
 export function studioFrames(frames: TraceFrame[], root: string, baseDir: string): TraceFrame[] {
   return frames.map((f) => ({ ...f, file: studioFile(f.file, root, baseDir) }));

@@ -24,7 +24,7 @@ import { HotReloader } from './hot-reload';
 import { importNauthilusConfig } from './import';
 import { listPresets } from './presets';
 import { RedisBrowser } from './redis-browser';
-import { RuntimeErrorBook, studioFrames } from './runtime-errors';
+import { RuntimeErrorBook, studioErrorText, studioFrames } from './runtime-errors';
 import { redisSettingsFor, redisStatus, testRedis } from './redis-switch';
 import type { StudioSettings } from './settings';
 import { Simulator } from './simulator';
@@ -199,7 +199,10 @@ export class StudioService implements StudioMethods {
   async simulate(arg: SimulateInput): Promise<SimulationResult> {
     const r = await this.simulator.simulate(argOf(arg));
     // traceback frames as the editor opens them: workspace-relative
-    for (const s of r.trace) if (s.traceback) s.traceback = studioFrames(s.traceback, this.workspace.root, this.engine.config.baseDir);
+    for (const s of r.trace) {
+      if (s.traceback) s.traceback = studioFrames(s.traceback, this.workspace.root, this.engine.config.baseDir);
+      if (s.error) s.error = studioErrorText(s.error, this.workspace.root, this.engine.config.baseDir);
+    }
     return r;
   }
 

@@ -19,6 +19,7 @@ for (const transport of TRANSPORTS) {
         assert.equal(sim.decision, 'tempfail');
         const stage = sim.trace.find((s) => s.name === 'faults');
         assert.deepEqual(stage?.traceback?.map((f) => `${f.file}:${f.line}`), ['features/faults.lua:5']);
+        assert.match(stage?.error ?? '', /^features\/faults\.lua:5: attempt to index a nil value/, 'the trace names the file as the workspace does');
         const event = await first;
         const [p] = event.problems;
         assert.equal(event.problems.length, 1);

@@ -53,6 +53,8 @@ describe('a runtime error carries a Lua traceback with workspace paths', () => {
       assert.deepEqual(err.location, { file: 'lib/names.lua', line: 3 });
       assert.deepEqual(err.traceback?.map((f) => `${f.file}:${f.line}`), ['lib/names.lua:3', 'features/label.lua:3', 'features/label.lua:7']);
       assert.match(err.traceback?.[1].function ?? '', /label/);
+      // the entry function is called by the engine: Lua's name for it would be the dispatcher's variable, so none is given
+      assert.equal(err.traceback?.[2].function, undefined);
     } finally {
       vm.close();
     }
