@@ -66,7 +66,7 @@ export class ProblemsPanel {
       onkeydown: (e: Event) => { if ((e as KeyboardEvent).key === 'Enter' && d.file) this.openAt(d.file, d.line); },
     },
     h('span', { class: `sev ${d.severity}` }, d.severity === 'error' ? '✖' : '▲'),
-    h('span', { class: 'problem-loc' }, d.file ? `${d.file}${d.line ? `:${d.line}` : ''}${d.column ? `:${d.column}` : ''}` : '(workspace)'),
+    d.file ? fileLink(d.file, d.line, `${d.file}${d.line ? `:${d.line}` : ''}${d.column ? `:${d.column}` : ''}`) : h('span', { class: 'problem-loc' }, '(workspace)'),
     h('span', { class: 'problem-msg' }, d.message),
     h('span', { class: 'problem-code' }, d.code)))));
   }
