@@ -3,7 +3,6 @@ import { StoreBudget } from './store-budget';
 import type { StageKind } from '../api/contract-types';
 import type { BackendServerConfig } from '../config/types';
 import type { PolicySink } from '../policy/sink';
-
 import { logFields } from './log-fields';
 
 /** A trace event keeps at most this many characters of a string (a key, a URL). */
