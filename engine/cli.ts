@@ -19,6 +19,7 @@ import { LOG_FORMAT_HELP, chooseLogFormat, logSink } from './log-output';
 
 const NEXT_FREE_PORT_HELP = 'when the --listen port is in use, take the next free one (up to 20 further) instead of stopping';
 import { runTestSuite } from './testing/suite';
+import { formatFrames } from './lua/lua-error';
 
 const SERVE: Record<string, OptionSpec> = {
   config: { type: 'string', required: true, description: 'the YAML config (e.g. lua-plugins.d/authstudio.yml)' },
@@ -345,6 +346,7 @@ async function simulate(args: Record<string, string | boolean | undefined>): Pro
       for (const r of result.trace) {
         const flags = [r.triggered ? 'triggered' : '', r.abort ? 'abort' : '', r.reject ? 'reject' : ''].filter(Boolean).join(',');
         process.stdout.write(`  ${r.stage.padEnd(12)} ${r.name.padEnd(20)} ${String(r.duration_ms).padStart(8)} ms  ${r.result}${flags ? ` [${flags}]` : ''}${r.error ? `  ${r.error}` : ''}\n`);
+        if (r.traceback?.length) process.stdout.write(`      stack traceback:\n${formatFrames(r.traceback).replace(/^/gm, '    ')}\n`);
         for (const [k, v] of Object.entries(r.logs)) process.stdout.write(`      ${k}=${v}\n`);
         // Nauthilus 3.x policy layer: which policy decided (or would have) and the attributes it saw
         if (r.policy) {

@@ -60,6 +60,34 @@ export interface StudioStatus {
   in_flight: number;
   /** The Nauthilus version the workspace targets and its config file's layout (see docs/nauthilus-3-config.md). */
   profile: StudioProfile;
+  /** Scripts' runtime errors seen since their file's version went live (simulations, traffic runs, real traffic). */
+  runtime_errors?: RuntimeProblem[];
+}
+
+/**
+ * One runtime error of a script as Problems lists it: one entry per stage, place and message, counted. It goes away
+ * when a new version of its file goes live, or when its stage runs clean.
+ */
+export interface RuntimeProblem {
+  /** Workspace-relative file and line where the error was raised (absent when Lua named no place). */
+  file?: string;
+  line?: number;
+  message: string;
+  stage: string;
+  /** The script's configured name. */
+  name: string;
+  traceback: TraceFrame[];
+  count: number;
+  /** Epoch ms. */
+  first_seen: number;
+  last_seen: number;
+  /** The session of the last request that hit it. */
+  session?: string;
+}
+
+/** The runtimeErrors event: every current runtime problem (sent when the list changes). */
+export interface RuntimeErrorsEvent {
+  problems: RuntimeProblem[];
 }
 
 /** `nauthilus:` in the config, or what its layout implies; `detected` is true when the key is absent. */
@@ -157,6 +185,8 @@ export interface TraceStage {
   status_message?: string;
   /** `file:line: message` of a Lua error, or a description of what failed. */
   error?: string;
+  /** A Lua error's call stack: the frames in workspace files (scripts and the modules they require), innermost first. */
+  traceback?: TraceFrame[];
   /** Nauthilus 3.x policy layer: which policy decided (or would have, in observe mode) and the attributes it saw. */
   policy?: TracePolicy;
   /** Redis commands, HTTP calls and log lines made during this stage (studio traces only). */
@@ -183,6 +213,14 @@ export interface TraceSpan {
   attributes: Record<string, string | number | boolean | Array<string | number | boolean>>;
   events: Array<{ name: string; at_ms: number; attributes: Record<string, unknown> }>;
   status: { code: 'unset' | 'ok' | 'error'; message?: string };
+}
+
+/** One frame of a Lua traceback: a workspace-relative file and line, and what Lua calls the function. */
+export interface TraceFrame {
+  file: string;
+  line: number;
+  /** "function 'helper'", "local 'check'", "main chunk", "function <lib/x.lua:3>" */
+  function?: string;
 }
 
 export interface TracePolicy {

@@ -46,7 +46,7 @@ export class StudioError extends Error {
 export type * from './contract-types';
 import type {
   ConvertOptions, ConvertReport, DovecotPresetInfo, DovecotRunInput, DovecotRunResult, ExportOptions, ExportReport, FileContent, FileEntry, FilesChangedEvent, ImportOptions, ImportReport, KeyPage, KeyValue, LogLine,
-  PresetInfo, ProtectionList, RedisStatus, RedisTestResult, ReloadResult, SaveResult, SimulateInput, SimulationResult, StudioStatus,
+  PresetInfo, ProtectionList, RedisStatus, RedisTestResult, ReloadResult, RuntimeErrorsEvent, SaveResult, SimulateInput, SimulationResult, StudioStatus,
   TrafficOptions, TrafficSummary, UnblockInput, UnblockResult,
 } from './contract-types';
 
@@ -118,11 +118,12 @@ export interface StudioEventMap {
   trafficProgress: TrafficSummary;
   trafficDone: TrafficSummary;
   redis: RedisStatus;
+  runtimeErrors: RuntimeErrorsEvent;
 }
 
 export type StudioEventName = keyof StudioEventMap;
 
-export const STUDIO_EVENTS = ['reload', 'files', 'log', 'trafficProgress', 'trafficDone', 'redis'] as const satisfies readonly StudioEventName[];
+export const STUDIO_EVENTS = ['reload', 'files', 'log', 'trafficProgress', 'trafficDone', 'redis', 'runtimeErrors'] as const satisfies readonly StudioEventName[];
 
 export type Unsubscribe = () => void;
 
@@ -134,12 +135,15 @@ export interface StudioEvents {
   onTrafficProgress(listener: (e: TrafficSummary) => void): Unsubscribe;
   onTrafficDone(listener: (e: TrafficSummary) => void): Unsubscribe;
   onRedisChanged(listener: (e: RedisStatus) => void): Unsubscribe;
+  /** Scripts' runtime errors changed (a new one, a count, or some cleared): the whole current list. */
+  onRuntimeErrors(listener: (e: RuntimeErrorsEvent) => void): Unsubscribe;
 }
 
 /** onX method -> event name (transports subscribe generically). */
 export const EVENT_OF_SUBSCRIBER = {
   onReload: 'reload', onFilesChanged: 'files', onLog: 'log',
   onTrafficProgress: 'trafficProgress', onTrafficDone: 'trafficDone', onRedisChanged: 'redis',
+  onRuntimeErrors: 'runtimeErrors',
 } as const satisfies Record<keyof StudioEvents, StudioEventName>;
 
 /**

@@ -69,8 +69,13 @@ export class AuthStudioError extends Error {
   readonly path?: string;
   /** 'warning': reported by checks, but the engine runs with it (a failing init script). */
   readonly severity: 'error' | 'warning';
+  /** A Lua runtime error's call stack: the workspace frames, innermost first. */
+  readonly traceback?: Array<{ file: string; line: number; function?: string }>;
 
-  constructor(code: ErrorCode, message: string, opts: { location?: SourceLocation; path?: string; cause?: unknown; severity?: 'error' | 'warning' } = {}) {
+  constructor(code: ErrorCode, message: string, opts: {
+    location?: SourceLocation; path?: string; cause?: unknown; severity?: 'error' | 'warning';
+    traceback?: Array<{ file: string; line: number; function?: string }>;
+  } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'AuthStudioError';
     this.code = code;
@@ -78,6 +83,7 @@ export class AuthStudioError extends Error {
     this.location = opts.location;
     this.path = opts.path;
     this.severity = opts.severity ?? 'error';
+    if (opts.traceback?.length) this.traceback = opts.traceback;
   }
 
   /** `file:line:column: message` as editors and compilers print it. */

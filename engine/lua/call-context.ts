@@ -4,13 +4,16 @@ import type { StageKind } from '../api/contract-types';
 import type { BackendServerConfig } from '../config/types';
 import type { PolicySink } from '../policy/sink';
 import type { RequestTrace } from '../tracing/request-trace';
+import { logFields } from './log-fields';
 
-/** A trace event keeps at most this many characters of a string (a log line, a key). */
+/** A trace event keeps at most this many characters of a string (a key, a URL). */
 const EVENT_TEXT_MAX = 512;
+/** A log or print() line keeps more: the studio shows its start and expands the rest. */
+const LINE_TEXT_MAX = 8192;
 
 /** One thing a script did that the trace shows (a Redis command, an HTTP call, a log line). */
 export interface CallEvent {
-  kind: 'redis' | 'http' | 'log' | 'dns' | 'db' | 'tcp' | 'mail' | 'ldap';
+  kind: 'redis' | 'http' | 'log' | 'print' | 'dns' | 'db' | 'tcp' | 'mail' | 'ldap';
   /** ms since the request started */
   at_ms: number;
   detail: Record<string, unknown>;
@@ -156,8 +159,15 @@ export class CallContext {
     if (this.events.length >= 1000) return; // a runaway loop must not grow the trace without bound
     // long texts (a log line of megabytes) are cut: 1000 events stay small; the detail object may be
     // filled in later by its recorder (the Redis reply time), so it is cut in place
+    const lineEvent = kind === 'log' || kind === 'print';
+    // a structured log line (print_result's JSON, key=value text) is shown as its fields, not as escaped text
+    if (kind === 'log' && typeof detail.line === 'string' && detail.fields === undefined) {
+      const fields = logFields(detail.line);
+      if (fields) detail.fields = fields;
+    }
     for (const [k, v] of Object.entries(detail)) {
-      if (typeof v === 'string' && v.length > EVENT_TEXT_MAX) detail[k] = v.slice(0, EVENT_TEXT_MAX) + '…';
+      const max = lineEvent && k === 'line' ? LINE_TEXT_MAX : EVENT_TEXT_MAX;
+      if (typeof v === 'string' && v.length > max) detail[k] = v.slice(0, max) + '…';
       else if (Array.isArray(v)) detail[k] = v.map((x) => (typeof x === 'string' && x.length > EVENT_TEXT_MAX ? x.slice(0, EVENT_TEXT_MAX) + '…' : x));
     }
     this.events.push({ kind, at_ms: Math.round((performance.now() - this.startedAt) * 1000) / 1000, detail });

@@ -17,7 +17,7 @@ import type { ModuleHost } from './module';
 import { StageAbort, type CallContext } from './call-context';
 import { isNauthilus3, type EngineServices } from './services';
 import { moduleByName, resolveLegacyLoaderName } from './modules/index';
-import { parseLuaError } from './lua-error';
+import { parseLuaError, parseTraceback, type LuaFrame } from './lua-error';
 import { runBeacon } from './run-beacon';
 import { HostFiles } from './host-files';
 import { nauthilusPackagePath, searchTemplates } from './package-path';
@@ -131,6 +131,11 @@ export class LuaVm implements ModuleHost {
       module_raw: (name: string) => this.moduleRaw(name),
       custom_log_add: (key: string, value: string) => {
         this.call?.addLog(String(key), String(value));
+      },
+      print: (line: string) => {
+        const text = String(line);
+        process.stdout.write(text + '\n');
+        this.call?.record('print', { line: text });
       },
       number_text: (n: number) => luaNumberText(Number(n)),
       float_text: (n: number) => goShortestG(Number(n)),
@@ -384,7 +389,7 @@ export class LuaVm implements ModuleHost {
         lua.luaL_unref(g.address, LUA_REGISTRYINDEX, envRef);
         const err = this.classify(e, displayPath);
         throw new AuthStudioError(err.code === 'AS_ERR_LUA_RUNTIME' ? 'AS_ERR_LUA_LOAD' : err.code, err.message, {
-          location: err.location,
+          location: err.location, traceback: err.traceback,
         });
       }
       const script = { displayPath, envRef };
@@ -508,8 +513,26 @@ export class LuaVm implements ModuleHost {
       else await new Promise((resolve) => setImmediate(resolve));
       r = this.enterLua(this.deadline, () => th.resume(0));
     }
-    if (r.result !== LuaReturn.Ok) throw new Error(this.errorText(th.address, r.result));
+    if (r.result !== LuaReturn.Ok) {
+      // the failed coroutine's stack is not unwound: its traceback is read before anything else touches it
+      const frames = this.tracebackOf(th.address);
+      throw new LuaRunError(this.errorText(th.address, r.result), frames);
+    }
     return [...th.getStackValues()];
+  }
+
+  /** The workspace frames of the failed thread L's stack (luaL_traceback, run from the main state). */
+  private tracebackOf(L: number): LuaFrame[] {
+    const g = this.global;
+    const top = g.getTop();
+    try {
+      g.lua.luaL_traceback(g.address, L, null, 0);
+      return parseTraceback(String(g.lua.lua_tolstring(g.address, -1, null)));
+    } catch {
+      return []; // a traceback is a help, never a reason to fail differently
+    } finally {
+      g.setTop(top);
+    }
   }
 
   /**
@@ -544,9 +567,11 @@ export class LuaVm implements ModuleHost {
     if (e instanceof AuthStudioError) return e;
     // a script's error(string.rep("x", 1e7)) must not be kept (recent traces, logs) at that size
     const raw = (e instanceof Error ? e.message : String(e)).slice(0, 8192);
+    const traceback = e instanceof LuaRunError ? e.frames : undefined;
     if (e instanceof LuaCallTimeout || /thread timeout exceeded|lua_script_timeout exceeded/.test(raw)) {
       return new AuthStudioError('AS_ERR_LUA_TIMEOUT', 'the script ran longer than lua_script_timeout', {
-        location: { file: displayPath },
+        location: traceback?.length ? { file: traceback[0].file, line: traceback[0].line } : { file: displayPath },
+        traceback,
       });
     }
     if (/not enough memory/.test(raw)) {
@@ -555,8 +580,11 @@ export class LuaVm implements ModuleHost {
       });
     }
     const parsed = parseLuaError(raw);
+    // error(msg, 0) or an error object names no place: the innermost workspace frame is where it was raised
+    const top = parsed.file === undefined ? traceback?.[0] : undefined;
     return new AuthStudioError('AS_ERR_LUA_RUNTIME', parsed.message, {
-      location: { file: parsed.file ?? displayPath, line: parsed.line },
+      location: top ? { file: top.file, line: top.line } : { file: parsed.file ?? displayPath, line: parsed.line },
+      traceback,
     });
   }
 
@@ -583,6 +611,13 @@ export class LuaVm implements ModuleHost {
     this.files?.closeAll();
     this.hook?.dispose();
     this.hook = undefined;
+  }
+}
+
+/** A call that raised: the error's text and the workspace frames of the stack it raised on. */
+class LuaRunError extends Error {
+  constructor(message: string, readonly frames: LuaFrame[]) {
+    super(message);
   }
 }
 

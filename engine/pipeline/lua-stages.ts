@@ -35,6 +35,7 @@ export async function runLuaStage(
     error = e instanceof AuthStudioError ? e : new AuthStudioError('AS_ERR_LUA_RUNTIME', String((e as Error)?.message ?? e), { cause: e });
     record.result = 'error';
     record.error = error.format();
+    if (error.traceback) record.traceback = error.traceback;
   }
   record.duration_ms = roundMs(performance.now() - t0);
   for (const [k, v] of call.stageLogs) record.logs[k] = v;

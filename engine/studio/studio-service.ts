@@ -25,6 +25,7 @@ import { importNauthilusConfig } from './import';
 import { listPresets } from './presets';
 import { listBlocked, unblock } from './protection';
 import { RedisBrowser } from './redis-browser';
+import { RuntimeErrorBook, studioErrorText, studioFrames } from './runtime-errors';
 import { redisSettingsFor, redisStatus, testRedis } from './redis-switch';
 import type { StudioSettings } from './settings';
 import { Simulator } from './simulator';
@@ -75,6 +76,7 @@ export class StudioService implements StudioMethods {
   private readonly redis: RedisBrowser;
   private readonly watcher: FileWatcher | undefined;
   private readonly standIns = new DovecotStandIns();
+  private readonly runtimeErrors: RuntimeErrorBook;
   /** The Redis in use when it is not the config's: applied to server.redis on every reload. */
   private redisChoice: string | undefined;
 
@@ -90,6 +92,7 @@ export class StudioService implements StudioMethods {
     this.simulator = new Simulator(deps.engine, deps.app);
     this.traffic = new TrafficRunner(deps.engine, deps.app, this.events);
     this.redis = new RedisBrowser(() => deps.engine.services.redis);
+    this.runtimeErrors = new RuntimeErrorBook(deps.engine, this.events, deps.workspace.root);
     this.reloader.snapshot();
     if (deps.watch ?? true) {
       this.watcher = new FileWatcher(deps.workspace.root, (paths) => {
@@ -112,6 +115,7 @@ export class StudioService implements StudioMethods {
       profile: profileOf(this.engine.config),
     };
     if (this.reloader.last) status.last_reload = this.reloader.last;
+    status.runtime_errors = this.runtimeErrors.list();
     return status;
   }
 
@@ -194,7 +198,13 @@ export class StudioService implements StudioMethods {
   }
 
   async simulate(arg: SimulateInput): Promise<SimulationResult> {
-    return this.simulator.simulate(argOf(arg));
+    const r = await this.simulator.simulate(argOf(arg));
+    // traceback frames as the editor opens them: workspace-relative
+    for (const s of r.trace) {
+      if (s.traceback) s.traceback = studioFrames(s.traceback, this.workspace.root, this.engine.config.baseDir);
+      if (s.error) s.error = studioErrorText(s.error, this.workspace.root, this.engine.config.baseDir);
+    }
+    return r;
   }
 
   async listDovecotPresets(): Promise<DovecotPresetInfo[]> {
@@ -299,6 +309,7 @@ export class StudioService implements StudioMethods {
   /** Stop watching, cancel traffic runs, drop subscribers (the engine and app are closed by their owner). */
   async close(): Promise<void> {
     this.watcher?.close();
+    this.runtimeErrors.close();
     await this.traffic.closeAll();
     await this.standIns.close();
     this.events.removeAll();

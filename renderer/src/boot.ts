@@ -10,6 +10,7 @@ import { registerLuaCompletion } from './editor/lua-completion';
 import { registerLuaHover } from './editor/lua-hover';
 import { WorkspaceEditor } from './editor/workspace-editor';
 import { explain } from './errors';
+import { setFileLinks } from './file-links';
 import { LiveVersion } from './live-version';
 import { monaco } from './monaco-env';
 import { dismissTopic, failure, info, initNotify, success, warning } from './notify';
@@ -22,6 +23,7 @@ import { RedisPanel } from './panels/redis-panel';
 import { SimulatorPanel } from './panels/simulator-panel';
 import { TrafficPanel } from './panels/traffic-panel';
 import { FileTree } from './sidebar/file-tree';
+import { workspacePath } from './script-paths';
 import { StatusBar } from './status-bar';
 import { StudioState, type BootEnv } from './studio-state';
 import './styles/studio.css';
@@ -54,6 +56,8 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
   // a "not live" warning is about the last change: once a newer version is live (or the problems are gone), it goes
   state.on('reload', (r) => r.ok && dismissTopic('not-live'));
   state.on('status', (s) => s.healthy && dismissTopic('not-live'));
+  // every file:line the studio shows (trace, logs, problems, toasts) opens the file there
+  setFileLinks(openAt, (name) => workspacePath(name, state.status?.workspace ?? '', state.files));
 
   const createScript = (kind?: ScriptKind) => void newScriptDialog(state, kind).then((p) => (p ? editor.open(p) : undefined));
   const tree = new FileTree(state, {
@@ -130,6 +134,7 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
   });
   client.onFilesChanged(() => void state.refreshFiles().catch(() => undefined));
   client.onRedisChanged(() => void state.refreshStatus().catch(() => undefined));
+  client.onRuntimeErrors((e) => state.applyRuntimeErrors(e.problems));
   client.onTrafficDone(() => void state.refreshStatus().catch(() => undefined));
   setInterval(() => {
     state.refreshStatus().then(() => state.setConnected(true), () => state.setConnected(false));

@@ -1,4 +1,5 @@
-// Which version is live: the engine generation serving requests, and whether the last change made it live.
+// Which version is live: the engine generation serving requests, whether the last change made it live, and whether
+// its scripts raise runtime errors.
 import { h, replace } from './dom';
 import { clock } from './format';
 import type { StudioState } from './studio-state';
@@ -26,6 +27,14 @@ export class LiveVersion {
     if (!this.state.connected) {
       replace(this.el, h('span', { class: 'live-badge bad', title: 'The studio does not answer: is `authstudio studio` still running?' },
         h('span', { class: 'dot bad' }), `Not serving: studio unreachable (generation ${s.generation} was live)`));
+      return;
+    }
+    const runtime = s.runtime_errors?.length ?? 0;
+    this.el.dataset.runtimeErrors = String(runtime);
+    if (s.healthy && runtime > 0) {
+      const hits = s.runtime_errors!.reduce((n, p) => n + p.count, 0);
+      replace(this.el, h('button', { class: 'live-badge warn', onclick: this.showProblems, title: 'Show the runtime errors in Problems' },
+        h('span', { class: 'dot warn' }), `Live: generation ${s.generation} · ${runtime} runtime error${runtime === 1 ? '' : 's'} (${hits} request${hits === 1 ? '' : 's'})`));
       return;
     }
     if (s.healthy) {

@@ -1,6 +1,7 @@
 // Toasts: short messages in the corner, errors with what to do and an optional jump to the file and line.
 import { h } from './dom';
 import { explain } from './errors';
+import { linkify } from './file-links';
 
 export type OpenAt = (file: string, line?: number) => void;
 
@@ -23,8 +24,8 @@ function show(kind: 'info' | 'error' | 'ok' | 'warn', title: string, hint?: stri
   if (!host) return;
   const close = () => toast.remove();
   const toast = h('div', { class: `toast toast-${kind}`, role: kind === 'error' ? 'alert' : 'status', 'data-topic': topic },
-    h('div', { class: 'toast-title' }, title),
-    hint ? h('div', { class: 'toast-hint' }, hint) : null,
+    h('div', { class: 'toast-title' }, ...linkify(title)),
+    hint ? h('div', { class: 'toast-hint' }, ...linkify(hint)) : null,
     link && openAt ? h('button', { class: 'link', onclick: () => { openAt?.(link.file, link.line); close(); } }, `Open ${link.file}${link.line ? `:${link.line}` : ''}`) : null,
     h('button', { class: 'toast-close', title: 'Dismiss', 'aria-label': 'Dismiss', onclick: close }, '×'));
   host.appendChild(toast);

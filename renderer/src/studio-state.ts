@@ -1,5 +1,5 @@
 // What every part of the UI shares: the client, the studio status, the workspace files, and change notifications.
-import type { Diagnostic, FileEntry, ReloadResult, StudioClient, StudioStatus } from '../../engine/api/contract';
+import type { Diagnostic, FileEntry, ReloadResult, RuntimeProblem, StudioClient, StudioStatus } from '../../engine/api/contract';
 
 /** How the page was started (filled in by the entry: web page or Electron window). */
 export interface BootEnv {
@@ -45,6 +45,18 @@ export class StudioState {
   /** Problems of the workspace as the engine last saw them. */
   get diagnostics(): Diagnostic[] {
     return this.status?.diagnostics ?? [];
+  }
+
+  /** Scripts' runtime errors (simulations, traffic, real requests) since their file's version went live. */
+  get runtimeErrors(): RuntimeProblem[] {
+    return this.status?.runtime_errors ?? [];
+  }
+
+  /** The engine's runtimeErrors event: the list changed (redrawn as a status change). */
+  applyRuntimeErrors(problems: RuntimeProblem[]): void {
+    if (!this.status) return;
+    this.status = { ...this.status, runtime_errors: problems };
+    this.emit('status', this.status);
   }
 
   async refreshStatus(): Promise<StudioStatus> {

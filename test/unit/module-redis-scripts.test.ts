@@ -161,24 +161,29 @@ for (const kind of ['mock', 'real'] as const) {
       }
     });
 
-    test('the trace records command, key and pool of every call, never a value', async () => {
+    test('the studio trace records command, key, pool, arguments and reply of every call; a secret-named field\'s value is masked', async () => {
       const services = testServices({ redis: store });
       const { results, events } = await runTraced(`
         local r = require("nauthilus_redis")
-        r.redis_set("default", "tr:k", "s3cret-value")
+        r.redis_set("default", "tr:k", "plain-value")
         r.redis_hget("default", "tr:h", "f")
+        r.redis_hset("default", "tr:h", "password", "s3cret")
         r.redis_pipeline("default", "write", {{"get", "tr:k"}, {"del", "tr:k"}})
         return (r.redis_get("default", "tr:k"))`, services);
       assert.deepEqual(results, [null]);
       const redis = events.filter((e) => e.kind === 'redis').map((e) => ({ cmd: e.detail.cmd, key: e.detail.key, pool: e.detail.pool }));
       assert.deepEqual(redis, [
-        { cmd: 'SET', key: 'tr:k', pool: 'default' }, { cmd: 'HGET', key: 'tr:h', pool: 'default' },
+        { cmd: 'SET', key: 'tr:k', pool: 'default' }, { cmd: 'HGET', key: 'tr:h', pool: 'default' }, { cmd: 'HSET', key: 'tr:h', pool: 'default' },
         { cmd: 'PIPELINE', key: undefined, pool: 'default' }, { cmd: 'GET', key: 'tr:k', pool: 'default' },
       ]);
-      const miss = events.filter((e) => e.kind === 'redis')[3].detail;
+      const details = events.filter((e) => e.kind === 'redis').map((e) => e.detail);
+      assert.deepEqual((details[0].args as string[]).slice(0, 2), ['tr:k', 'plain-value']);
+      assert.equal(details[0].reply, 'OK');
+      assert.deepEqual(details[2].args, ['tr:h', 'password', '***']);
+      const miss = details[4];
       assert.equal(miss.nil, true, 'a missing key is shown as a nil reply');
       assert.equal(miss.error, undefined);
-      assert.ok(!JSON.stringify(events).includes('s3cret'), 'values must not reach the trace');
+      assert.ok(!JSON.stringify(events).includes('s3cret'), 'a secret-named value must not reach the trace');
     });
   });
 }

@@ -4,6 +4,7 @@ import type { ModuleHost } from '../module';
 import type { RedisClient } from '../../redis/store';
 import { checkArg, fail, ret } from '../values';
 import { goRedisFloat, luaNumberText } from '../go-number';
+import { recordingClient, traceReply } from './redis-trace';
 
 /** go-redis' text for a nil reply; Nauthilus scripts (and its if_error_raise) compare against it. */
 export const REDIS_NIL = 'redis: nil';
@@ -20,7 +21,7 @@ export class RedisNilReply extends Error {
 
 /**
  * Runs commands on the connection a Lua handle names, with a timeout, and records each on the trace
- * (command, key and pool; never values).
+ * (command, key, pool; in studio traces also its arguments and reply, bounded and with secrets masked).
  */
 export class RedisRunner {
   constructor(readonly host: ModuleHost) {}
@@ -64,7 +65,7 @@ export class RedisRunner {
     );
   }
 
-  /** The trace event of one command (command, key, pool; never values), filled in when the reply arrives. */
+  /** The trace event of one command (command, key, pool), filled in when the reply arrives. */
   private traceEvent(pool: string, cmd: string, keys: string[], extra?: Record<string, unknown>): Record<string, unknown> {
     const detail: Record<string, unknown> = { cmd, pool, ...extra };
     if (keys.length === 1) detail.key = keys[0];
@@ -77,11 +78,16 @@ export class RedisRunner {
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     try {
-      const client = this.client(pool);
+      const raw = this.client(pool);
+      // only a studio trace keeps arguments and replies: elsewhere the command runs on the client as it is
+      const recording = this.host.call?.recordEvents === true;
+      const client = recording ? recordingClient(raw, detail) : raw;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`redis: ${cmd} timed out after ${this.timeoutMs} ms`)), this.timeoutMs);
       });
-      return await Promise.race([fn(client), timeout]);
+      const reply = await Promise.race([fn(client), timeout]);
+      if (recording) detail.reply = traceReply(reply, [detail.key, ...((detail.args as string[] | undefined) ?? [])]);
+      return reply;
     } catch (e) {
       // ioredis answers a command that found no connection with its retry count (or it waits until it times
       // out): name the connection's failure instead

@@ -96,6 +96,15 @@ do
     return r
   end
 end
+-- print writes to the engine's stdout as gopher-lua's does, and the studio's trace keeps each line under its stage
+do
+  local host_print, table_concat = host.print, table.concat
+  print = function(...)
+    local n, parts = select("#", ...), {}
+    for i = 1, n do parts[i] = tostring((select(i, ...))) end
+    host_print(table_concat(parts, "\t"))
+  end
+end
 debug = { traceback = debug.traceback, getinfo = debug.getinfo }
 package.loaded.debug = debug
 dofile = nil

@@ -6,7 +6,7 @@ import { ms } from '../format';
 import { monaco } from '../monaco-env';
 import { failure, success, warning } from '../notify';
 import type { StudioState } from '../studio-state';
-import { applyMarkers } from './diagnostic-markers';
+import { applyMarkers, applyRuntimeMarkers } from './diagnostic-markers';
 import { resolveConflict } from './save-conflict';
 import { TabBar } from './tab-bar';
 
@@ -41,7 +41,7 @@ export class WorkspaceEditor {
     this.el = h('section', { class: 'editor-area' }, this.tabs.el, this.header, this.host, this.empty);
     this.editor = monaco.editor.create(this.host, {
       model: null, theme: 'authstudio', automaticLayout: true, minimap: { enabled: false }, fontSize: 13, tabSize: 2,
-      scrollBeyondLastLine: false, fixedOverflowWidgets: true, renderWhitespace: 'selection', 'semanticHighlighting.enabled': false,
+      scrollBeyondLastLine: false, fixedOverflowWidgets: true, glyphMargin: true, renderWhitespace: 'selection', 'semanticHighlighting.enabled': false,
     });
     this.editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => void this.save());
     // Ctrl/Cmd+S outside the editor (tree, panels) saves too, and never opens the browser's "save page"
@@ -207,8 +207,11 @@ export class WorkspaceEditor {
 
   private refresh(): void {
     const diags = this.state.diagnostics;
-    applyMarkers(monaco, new Map([...this.files].map(([p, f]) => [p, f.model])), diags);
-    this.tabs.render(this.order.map((p) => ({ path: p, dirty: this.isDirty(p), problems: diags.filter((d) => d.file === p).length })), this.active);
+    const runtime = this.state.runtimeErrors;
+    const models = new Map([...this.files].map(([p, f]) => [p, f.model]));
+    applyMarkers(monaco, models, diags);
+    applyRuntimeMarkers(monaco, models, runtime);
+    this.tabs.render(this.order.map((p) => ({ path: p, dirty: this.isDirty(p), problems: diags.filter((d) => d.file === p).length + runtime.filter((r) => r.file === p).length })), this.active);
     this.empty.hidden = this.active !== undefined;
     this.host.hidden = this.active === undefined;
     this.header.hidden = this.active === undefined;
@@ -231,6 +234,12 @@ export class WorkspaceEditor {
     if (this.isDirty(path)) return h('span', { class: 'live-note dirty' }, 'Unsaved changes — Ctrl+S saves and reloads');
     if (problems) return h('span', { class: 'live-note bad', 'data-live': 'no' }, `Saved, not live: ${problems} problem(s); generation ${gen} keeps serving the previous version`);
     if (s && !s.healthy) return h('span', { class: 'live-note warn' }, `Saved; other files have problems, generation ${gen} keeps serving`);
+    const runtime = this.state.runtimeErrors.filter((r) => r.file === path);
+    if (runtime.length) {
+      const lines = [...new Set(runtime.map((r) => r.line).filter((l): l is number => l !== undefined))].sort((a, b) => a - b);
+      return h('span', { class: 'live-note bad', 'data-live': 'runtime-error' },
+        `Live in generation ${gen} · runtime error${runtime.length === 1 ? '' : 's'}${lines.length ? ` at line ${lines.join(', ')}` : ''} (see Problems)`);
+    }
     return h('span', { class: 'live-note ok', 'data-live': 'yes' }, `Live in generation ${gen}`);
   }
 }

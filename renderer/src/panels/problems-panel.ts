@@ -1,6 +1,9 @@
-// Problems: every diagnostic of the last reload or check, with the file and line it points at (click to go there).
-import type { Diagnostic } from '../../../engine/api/contract';
+// Problems: every diagnostic of the last reload or check, and every runtime error scripts raised since their file's
+// version went live (with its count and traceback), each with the file and line it points at (click to go there).
+import type { Diagnostic, RuntimeProblem } from '../../../engine/api/contract';
 import { emptyState, h, replace } from '../dom';
+import { fileLink } from '../file-links';
+import { clock } from '../format';
 import { failure, success } from '../notify';
 import type { StudioState } from '../studio-state';
 
@@ -9,6 +12,8 @@ export class ProblemsPanel {
   /** Extra diagnostics from an explicit "Check" (shown until the next reload). */
   private checked: Diagnostic[] | undefined;
   private countListeners = new Set<(n: number) => void>();
+  /** Runtime errors whose traceback the user unfolded (kept open while counts change). */
+  private readonly unfolded = new Set<string>();
 
   constructor(private readonly state: StudioState, private readonly openAt: (file: string, line?: number) => void) {
     state.on('status', () => this.render());
@@ -45,23 +50,48 @@ export class ProblemsPanel {
 
   render(): void {
     const list = this.all();
-    for (const fn of this.countListeners) fn(list.length);
+    const runtime = this.state.runtimeErrors;
+    for (const fn of this.countListeners) fn(list.length + runtime.length);
     const toolbar = h('div', { class: 'panel-toolbar' },
       h('button', { onclick: () => void this.check(), title: 'Validate the config and compile every script without applying anything' }, 'Check workspace'));
-    if (list.length === 0) {
+    if (list.length === 0 && runtime.length === 0) {
       const gen = this.state.status?.generation;
       replace(this.el, toolbar, emptyState('No problems', gen ? `The configuration and scripts load; generation ${gen} is live.` : 'Waiting for the studio…'));
       return;
     }
-    replace(this.el, toolbar, h('ul', { class: 'problem-list' }, ...list.map((d) => h('li', {
+    replace(this.el, toolbar, runtime.length ? this.runtimeList(runtime) : null, list.length === 0 ? null : h('ul', { class: 'problem-list' }, ...list.map((d) => h('li', {
       class: `problem ${d.severity}`, 'data-file': d.file, 'data-line': d.line === undefined ? '' : String(d.line),
       tabindex: '0', role: 'button',
       onclick: () => d.file && this.openAt(d.file, d.line),
       onkeydown: (e: Event) => { if ((e as KeyboardEvent).key === 'Enter' && d.file) this.openAt(d.file, d.line); },
     },
     h('span', { class: `sev ${d.severity}` }, d.severity === 'error' ? '✖' : '▲'),
-    h('span', { class: 'problem-loc' }, d.file ? `${d.file}${d.line ? `:${d.line}` : ''}${d.column ? `:${d.column}` : ''}` : '(workspace)'),
+    d.file ? fileLink(d.file, d.line, `${d.file}${d.line ? `:${d.line}` : ''}${d.column ? `:${d.column}` : ''}`) : h('span', { class: 'problem-loc' }, '(workspace)'),
     h('span', { class: 'problem-msg' }, d.message),
     h('span', { class: 'problem-code' }, d.code)))));
+  }
+
+  /** Runtime errors: where, what, how often and when last, and the Lua traceback (each frame a link). */
+  private runtimeList(problems: RuntimeProblem[]): HTMLElement {
+    return h('ul', { class: 'problem-list runtime', 'data-testid': 'runtime-problems' }, ...problems.map((p) => this.runtimeItem(p)));
+  }
+
+  private runtimeItem(p: RuntimeProblem): HTMLElement {
+    const key = `${p.stage}\0${p.name}\0${p.file ?? ''}:${p.line ?? ''}\0${p.message}`;
+    return h('li', {
+      class: 'problem error runtime', 'data-file': p.file ?? '', 'data-line': p.line === undefined ? '' : String(p.line),
+    },
+    h('div', { class: 'problem-row' },
+      h('span', { class: 'sev runtime', title: 'Runtime error' }, '⚡'),
+      p.file ? fileLink(p.file, p.line) : h('span', { class: 'problem-loc' }, '(no place)'),
+      h('span', { class: 'problem-msg' }, p.message),
+      h('span', { class: 'problem-count', title: `first seen ${clock(p.first_seen)}` }, `${p.count}× · last ${clock(p.last_seen)}`),
+      h('span', { class: 'problem-code' }, `${p.stage} ${p.name}`)),
+    p.traceback.length ? h('details', {
+      class: 'traceback', open: this.unfolded.has(key),
+      ontoggle: (e: Event) => { if ((e.target as HTMLDetailsElement).open) this.unfolded.add(key); else this.unfolded.delete(key); },
+    },
+      h('summary', {}, `Lua traceback (${p.traceback.length} frame${p.traceback.length === 1 ? '' : 's'})`),
+      h('ol', { class: 'frames' }, ...p.traceback.map((f) => h('li', {}, fileLink(f.file, f.line), f.function ? h('span', { class: 'frame-fn' }, ` in ${f.function}`) : null)))) : null);
   }
 }

@@ -1,9 +1,11 @@
-// One simulated request, explained: the decision, a timeline of the stages (duration, result, custom logs, errors
-// linked to the script line, OpenTelemetry spans), the Redis commands and HTTP calls the scripts made, and the response
-// as sent.
+// One simulated request, explained: the decision, a timeline of the stages (duration, result, custom logs, print()
+// output, errors with their Lua traceback linked to the script lines, OpenTelemetry spans), the Redis commands
+// (arguments and replies), HTTP calls (with their duration) and log lines (as fields) the scripts made, and the
+// response as sent.
 import type { DovecotRunResult, SimulationResult, TraceEvent, TraceStage } from '../../../engine/api/contract';
 import { emptyState, h, replace } from '../dom';
 import { explain } from '../errors';
+import { fileLink, linkify } from '../file-links';
 import { ms, preview } from '../format';
 import { scriptPlaceIn } from '../script-paths';
 import { spansBlock } from './trace-spans';
@@ -12,12 +14,18 @@ type OpenAt = (file: string, line?: number) => void;
 /** The workspace file a script name in an error stands for (undefined: not a workspace file). */
 type ResolveScript = (name: string) => string | undefined;
 
-/** A one-line description of a recorded event (command and key, URL and status, log text). */
+/** A log or print() line longer than this shows its start; the rest expands on a click. */
+const LINE_PREVIEW = 160;
+
+/** A one-line description of a recorded event (command, arguments and reply; URL and status; log text). */
 export function describeEvent(e: Pick<TraceEvent, 'kind' | 'detail'>): string {
   const d = e.detail;
   const s = (k: string) => (d[k] === undefined ? '' : String(d[k]));
   switch (e.kind) {
-    case 'redis': return [s('cmd'), s('key') || (Array.isArray(d.keys) ? (d.keys as string[]).join(' ') : ''), d.error ? `→ ${s('error')}` : d.nil ? '→ nil' : ''].filter(Boolean).join(' ');
+    case 'redis': return [s('cmd'), Array.isArray(d.args) ? (d.args as string[]).join(' ') : s('key') || (Array.isArray(d.keys) ? (d.keys as string[]).join(' ') : ''),
+      d.error ? `→ ${s('error')}` : d.nil ? '→ nil' : 'reply' in d ? `→ ${replyText(d.reply)}` : ''].filter(Boolean).join(' ');
+    case 'print': return s('line');
+    case 'log': return d.fields ? Object.entries(d.fields as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(' ') : s('line');
     case 'http': return [s('method'), s('url'), d.status !== undefined ? `→ ${s('status')}` : '', d.error ? `→ ${s('error')}` : ''].filter(Boolean).join(' ');
     default: return preview(Object.fromEntries(Object.entries(d).filter(([k]) => k !== 'ms')), 160);
   }
@@ -62,8 +70,8 @@ export class TraceView {
         h('span', { class: 'muted' }, `${ms(r.latency_ms)} · generation ${r.generation}${r.session ? ` · session ${r.session}` : ''}`)),
       h('h3', {}, 'Stages'),
       rows.length ? h('ol', { class: 'timeline' }, ...rows) : h('div', { class: 'hint' }, 'No stage ran (the request was refused before the pipeline: see the response).'),
-      h('h3', {}, `Redis commands and HTTP calls (${r.events.length})`),
-      r.events.length ? this.eventTable(r.events) : h('div', { class: 'hint' }, 'The scripts made no Redis command or HTTP call.'),
+      h('h3', {}, `Redis commands, HTTP calls and output (${r.events.length})`),
+      r.events.length ? this.eventTable(r.events) : h('div', { class: 'hint' }, 'The scripts made no Redis command or HTTP call and wrote no log or print() line.'),
       h('h3', {}, 'Response'),
       h('pre', { class: 'response' }, responseText(r)),
       h('details', {}, h('summary', {}, `Request as sent: ${r.request.method} ${r.request.url}`),
@@ -91,12 +99,13 @@ export class TraceView {
       h('h3', {}, `HTTP calls (${http.length})`),
       http.length ? this.eventTable(http) : h('div', { class: 'hint' }, 'The script made no HTTP call.'),
       h('h3', {}, `Dovecot log (${r.logs.length})`),
-      r.logs.length ? h('pre', { class: 'response dovecot-log' }, r.logs.map((l) => l.text).join('\n')) : h('div', { class: 'hint' }, 'Dovecot logged nothing (auth_verbose on, auth_debug off).'),
+      r.logs.length ? h('pre', { class: 'response dovecot-log' }, ...linkify(r.logs.map((l) => l.text).join('\n'))) : h('div', { class: 'hint' }, 'Dovecot logged nothing (auth_verbose on, auth_debug off).'),
       r.stdout.length ? h('details', {}, h('summary', {}, `print() output (${r.stdout.length}; Dovecot discards it)`), h('pre', { class: 'response' }, r.stdout.join('\n'))) : null,
       r.notes.length ? h('details', { class: 'harness-notes' }, h('summary', {}, `Harness notes (${r.notes.length})`), h('ul', {}, ...r.notes.map((n) => h('li', {}, n)))) : null);
   }
 
   private stageRow(s: TraceStage, offset: number, total: number): HTMLElement {
+    const printed = (s.events ?? []).filter((e) => e.kind === 'print').map((e) => String(e.detail.line ?? ''));
     const flags = [s.triggered ? 'triggered' : '', s.abort ? 'abort' : '', s.reject ? 'reject' : ''].filter(Boolean);
     const raw = s.error ? scriptPlaceIn(s.error) : undefined;
     const file = raw ? this.resolve(raw.file) : undefined;
@@ -120,8 +129,17 @@ export class TraceView {
         s.policy.checks?.length ? h('table', { class: 'events policy-checks' }, h('tbody', {}, ...s.policy.checks.map((c) => h('tr', { 'data-check': c.name },
           h('td', { class: 'mono' }, `check ${c.name}`), h('td', { class: 'mono' }, `${c.status}${c.reason ? ` (${c.reason})` : ''}`))))) : null,
         h('table', { class: 'events' }, h('tbody', {}, ...Object.entries(s.policy.attributes).map(([k, v]) => h('tr', {}, h('td', { class: 'mono' }, k), h('td', { class: 'mono' }, JSON.stringify(v))))))) : null,
-      s.error ? h('div', { class: 'stage-error' }, s.error,
-        place ? h('button', { class: 'link', onclick: () => this.openAt(place.file, place.line) }, ` open ${place.file}:${place.line}`) : null) : null);
+      printed.length ? h('details', { class: 'stage-print', 'data-testid': 'stage-print', open: true },
+        h('summary', {}, `print() output (${printed.length} line${printed.length === 1 ? '' : 's'})`),
+        h('pre', { class: 'print-lines' }, ...linkify(printed.join('\n')))) : null,
+      s.error ? h('div', { class: 'stage-error' }, ...linkify(s.error),
+        place ? h('button', { class: 'link', onclick: () => this.openAt(place.file, place.line) }, ` open ${place.file}:${place.line}`) : null) : null,
+      s.traceback?.length ? h('details', { class: 'traceback', open: true },
+        h('summary', {}, 'Lua traceback'),
+        h('ol', { class: 'frames' }, ...s.traceback.map((f) => {
+          const file = this.resolve(f.file) ?? f.file;
+          return h('li', {}, fileLink(file, f.line), f.function ? h('span', { class: 'frame-fn' }, ` in ${f.function}`) : null);
+        }))) : null);
   }
 
   private eventTable(events: TraceEvent[]): HTMLElement {
@@ -130,9 +148,42 @@ export class TraceView {
       h('tbody', {}, ...events.map((e) => h('tr', { class: `ev ${e.kind}${e.detail.error ? ' bad' : ''}`, 'data-kind': e.kind },
         h('td', {}, ms(e.at_ms)),
         h('td', {}, e.kind),
-        h('td', { class: 'mono' }, describeEvent(e), h('span', { class: 'ev-stage' }, `${e.stage} · ${e.name}`)),
-        h('td', {}, typeof e.detail.ms === 'number' ? ms(e.detail.ms) : '')))));
+        h('td', { class: 'mono' }, eventBody(e), h('span', { class: 'ev-stage' }, `${e.stage} · ${e.name}`)),
+        h('td', { class: 'ev-took' }, tookOf(e))))));
   }
+}
+
+/** How long an event took: Redis commands carry `ms`, HTTP calls and DNS lookups `duration_ms`. */
+function tookOf(e: TraceEvent): string {
+  const t = typeof e.detail.ms === 'number' ? e.detail.ms : e.detail.duration_ms;
+  return typeof t === 'number' ? ms(t) : '';
+}
+
+/** A reply as one short text: strings quoted, lists and hashes as compact JSON. */
+function replyText(v: unknown): string {
+  if (v === null || v === undefined) return 'nil';
+  return preview(typeof v === 'string' ? JSON.stringify(v) : v, 200);
+}
+
+/** What the events table shows of one event: Redis arguments and reply apart, log fields as chips, long lines folded. */
+function eventBody(e: TraceEvent): HTMLElement {
+  const d = e.detail;
+  if (e.kind === 'redis' && Array.isArray(d.args)) {
+    return h('span', { class: 'ev-redis' },
+      h('span', { class: 'ev-cmd' }, String(d.cmd ?? '')), ' ',
+      h('span', { class: 'ev-args' }, (d.args as string[]).join(' ')),
+      d.error ? h('span', { class: 'ev-reply bad' }, ` → ${String(d.error)}`)
+        : 'reply' in d || d.nil ? h('span', { class: 'ev-reply' }, ` → ${d.nil ? 'nil' : replyText(d.reply)}`) : null);
+  }
+  if (e.kind === 'log' && d.fields && typeof d.fields === 'object') {
+    return h('span', { class: 'ev-fields' }, ...Object.entries(d.fields as Record<string, string>).map(([k, v]) =>
+      h('code', { class: 'log-chip', title: v }, h('span', { class: 'chip-key' }, k), '=', ...linkify(v.length > LINE_PREVIEW ? `${v.slice(0, LINE_PREVIEW)}…` : v))));
+  }
+  const text = describeEvent(e);
+  if ((e.kind === 'log' || e.kind === 'print') && text.length > LINE_PREVIEW) {
+    return h('details', { class: 'ev-long' }, h('summary', {}, `${text.slice(0, LINE_PREVIEW)}…`), h('pre', { class: 'ev-full' }, ...linkify(text)));
+  }
+  return h('span', {}, ...linkify(text));
 }
 
 function responseText(r: SimulationResult): string {

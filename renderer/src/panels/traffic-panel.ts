@@ -2,6 +2,7 @@
 // stuffing) through the live engine, with a progress bar, a live chart of outcomes and the final figures.
 import type { TrafficOptions, TrafficProfile, TrafficSummary } from '../../../engine/api/contract';
 import { emptyState, h, replace } from '../dom';
+import { linkify } from '../file-links';
 import { count, ms } from '../format';
 import { failure } from '../notify';
 import type { StudioState } from '../studio-state';
@@ -118,6 +119,6 @@ export class TrafficPanel {
         ]),
         h('dt', {}, 'rate'), h('dd', {}, `${Math.round(s.rate)}/s`),
         h('dt', {}, 'latency'), h('dd', {}, `p50 ${ms(s.latency_ms.p50)} · p95 ${ms(s.latency_ms.p95)} · max ${ms(s.latency_ms.max)}`)),
-      messages.length ? h('table', { class: 'messages' }, ...messages.map(([m, n]) => h('tr', {}, h('td', {}, m), h('td', {}, count(n))))) : null);
+      messages.length ? h('table', { class: 'messages' }, ...messages.map(([m, n]) => h('tr', {}, h('td', {}, ...linkify(m)), h('td', {}, count(n))))) : null);
   }
 }
