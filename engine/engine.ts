@@ -79,6 +79,8 @@ export class AuthEngine {
   private closing = false;
   /** Worker threads serving auth requests (absent: they run on this thread). */
   private workers?: PipelineWorkers;
+  /** The embedded Redis left by a switch to a real one, kept with its data for the switch back. */
+  private keptEmbedded?: RedisStore;
   private readonly requests: Counter<string>;
   private readonly latency: Histogram<string>;
   private readonly stageSeconds: Counter<string>;
@@ -354,18 +356,34 @@ export class AuthEngine {
 
   /**
    * Switch to another Redis (embedded or real) at runtime: the new connection is tested first; scripts
-   * use it from their next command on. Returns the old store, closed.
+   * use it from their next command on. Leaving the embedded store does not empty it: it is kept (brute-force
+   * blocks, script data) and is the store switched back to; a real Redis left is closed, never written to.
    */
   async switchRedis(settings: RedisSettings): Promise<void> {
-    const next = new RedisStore(settings);
+    const old = this.services.redis;
+    if (settings.mode === 'mock' && old.mode === 'mock' && old.settings.prefix === settings.prefix) return;
+    const kept = this.keptEmbedded;
+    const reuse = settings.mode === 'mock' && kept?.settings.prefix === settings.prefix;
+    const next = reuse ? kept! : new RedisStore(settings);
     if (!(await next.ping())) {
-      await next.close();
+      if (!reuse) await next.close();
       throw new AuthStudioError('AS_ERR_REDIS', `cannot reach Redis at ${settings.mode === 'mock' ? 'the embedded store' : settings.addresses.join(', ')}`);
     }
-    const old = this.services.redis;
     this.services.redis = next;
     await this.workers?.switchRedis();
-    await old.close();
+    if (reuse) this.keptEmbedded = undefined;
+    if (old.mode === 'mock') {
+      // the embedded store's state is the user's work: keep it for the switch back (one kept store at most)
+      if (this.keptEmbedded && this.keptEmbedded !== old) await this.keptEmbedded.close();
+      this.keptEmbedded = old;
+    } else {
+      await old.close();
+    }
+  }
+
+  /** The embedded store kept while a real Redis is in use (undefined while the embedded one runs). */
+  get keptEmbeddedStore(): RedisStore | undefined {
+    return this.keptEmbedded;
   }
 
   /** Pool statistics for /healthz and the studio's status bar. */
@@ -417,6 +435,7 @@ export class AuthEngine {
     await closePools(this.gen.pools);
     await closeDbPools(this.services);
     // past the deadline, connections are dropped without waiting for Redis to answer QUIT
+    await this.keptEmbedded?.close(0);
     await this.services.redis.close(deadline === Infinity ? undefined : Math.min(1000, Math.max(0, deadline - performance.now())));
   }
 }

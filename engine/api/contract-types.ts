@@ -322,6 +322,11 @@ export interface RedisStatus {
   ok: boolean;
   /** Whether the choice is saved in the workspace's studio settings. */
   saved: boolean;
+  /**
+   * While a real Redis is in use after the embedded one: how many keys the embedded store holds (kept, not
+   * copied anywhere; switching back to the embedded store brings them back). Absent otherwise.
+   */
+  kept_embedded_keys?: number;
 }
 
 export interface RedisTestResult {

@@ -219,7 +219,7 @@ export class StudioService implements StudioMethods {
   }
 
   async getRedis(): Promise<RedisStatus> {
-    return redisStatus(this.engine.services.redis, this.deps.settings.redisUrl !== undefined);
+    return redisStatus(this.engine.services.redis, this.deps.settings.redisUrl !== undefined, this.engine.keptEmbeddedStore);
   }
 
   async testRedis(arg: { url: string }): Promise<RedisTestResult> {
