@@ -279,7 +279,8 @@ export interface DovecotRunResult {
 // ---- traffic ---------------------------------------------------------------------------------------
 
 export type TrafficProfile =
-  | { kind: 'users'; users: Array<{ username: string; password: string }> }
+  /** Each user logs in from one address of `network` (default 198.51.100.0/24), as from one device. */
+  | { kind: 'users'; users: Array<{ username: string; password: string }>; network?: string }
   | { kind: 'attacker-network'; network: string; users: string[]; passwords: string[] }
   | { kind: 'password-spray'; users: string[]; password: string; network?: string }
   | { kind: 'credential-stuffing'; pairs: Array<{ username: string; password: string }>; network?: string };
