@@ -31,6 +31,7 @@ import { LdapPools } from './ldap/pools';
 import { ConnectionTargets } from './lua/connection-targets';
 import { formatHostPort } from './config/net';
 import type { LineListener } from './lua/line-hook';
+import type { LineHitList } from './lua/line-hits';
 
 export interface EngineOptions {
   logger?: Logger;
@@ -48,7 +49,7 @@ export interface EngineOptions {
   workers?: number;
   /** Worker threads' log lines go through `logger` (the studio's live log) instead of straight to stdout. */
   forwardWorkerLogs?: boolean;
-  /** Told about every workspace line the engine's scripts run (coverage; with workers 0 only). */
+  /** Told about every workspace line the engine's scripts run (coverage; see collectLines for worker threads). */
   lineListener?: LineListener;
   /** The wall clock scripts see (ms since the epoch; with workers 0 only); unset: the real clock. */
   clock?: () => number;
@@ -384,6 +385,22 @@ export class AuthEngine {
   /** The embedded store kept while a real Redis is in use (undefined while the embedded one runs). */
   get keptEmbeddedStore(): RedisStore | undefined {
     return this.keptEmbedded;
+  }
+
+  /**
+   * Coverage at runtime: count the workspace lines scripts run in the VMs built from now on (`listener` on this
+   * thread; worker threads count their own), or stop (undefined). Reload afterwards so every VM is rebuilt with
+   * or without the line hook (a VM without one pays nothing). Returns the hits worker threads counted since the
+   * last call.
+   */
+  async collectLines(listener: LineListener | undefined): Promise<LineHitList> {
+    this.services.lineListener = listener;
+    return (await this.workers?.lines(listener !== undefined)) ?? [];
+  }
+
+  /** The hits worker threads counted since the last call, collection going on (empty without workers). */
+  async takeLineHits(): Promise<LineHitList> {
+    return (await this.workers?.lines(this.services.lineListener !== undefined)) ?? [];
   }
 
   /** Pool statistics for /healthz and the studio's status bar. */

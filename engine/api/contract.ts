@@ -45,7 +45,7 @@ export class StudioError extends Error {
 /** The data shapes live in contract-types.ts; importing from here gives all of them. */
 export type * from './contract-types';
 import type {
-  ConvertOptions, ConvertReport, DovecotPresetInfo, DovecotRunInput, DovecotRunResult, ExportOptions, ExportReport, FileContent, FileEntry, FilesChangedEvent, ImportOptions, ImportReport, KeyPage, KeyValue, LogLine,
+  ConvertOptions, ConvertReport, CoverageReport, DovecotPresetInfo, DovecotRunInput, DovecotRunResult, ExportOptions, ExportReport, FileContent, FileEntry, FilesChangedEvent, ImportOptions, ImportReport, KeyPage, KeyValue, LogLine,
   PresetInfo, RedisStatus, RedisTestResult, ReloadResult, SaveResult, SimulateInput, SimulationResult, StudioStatus,
   TrafficOptions, TrafficSummary,
 } from './contract-types';
@@ -92,6 +92,18 @@ export interface StudioMethods {
   /** The workspace's config file in the other layout (Nauthilus 1.x <-> 3.x), and what did not carry over. Writes nothing. */
   convertConfig(arg: ConvertOptions): Promise<ConvertReport>;
   importConfig(arg: ImportOptions): Promise<ImportReport>;
+
+  /**
+   * Start recording which script lines run, from studio traffic, simulated requests and Dovecot runs (the scripts
+   * are reloaded with the line hook on); the figures so far come from getCoverage.
+   */
+  startCoverage(arg?: Record<string, never>): Promise<CoverageReport>;
+  /** Stop recording (scripts are reloaded without the line hook) and return what was recorded. */
+  stopCoverage(arg?: Record<string, never>): Promise<CoverageReport>;
+  /** The latest coverage: of the live collection (running or stopped) or of the last test-suite run. */
+  getCoverage(arg?: Record<string, never>): Promise<CoverageReport>;
+  /** Run the workspace's test suite (tests/*.test.yml) with coverage; writes lcov under .authstudio/. */
+  runTestsWithCoverage(arg?: Record<string, never>): Promise<CoverageReport>;
 }
 
 export type StudioMethodName = keyof StudioMethods;
@@ -101,7 +113,7 @@ export const STUDIO_METHODS = [
   'getStatus', 'listFiles', 'readFile', 'saveFile', 'createFile', 'renameFile', 'deleteFile', 'reload', 'checkWorkspace',
   'listPresets', 'simulate', 'listDovecotPresets', 'runDovecot', 'startTraffic', 'cancelTraffic', 'getTraffic',
   'getRedis', 'testRedis', 'switchRedis', 'scanKeys', 'getKey', 'deleteKey', 'flushNamespace',
-  'exportBundle', 'convertConfig', 'importConfig',
+  'exportBundle', 'convertConfig', 'importConfig', 'startCoverage', 'stopCoverage', 'getCoverage', 'runTestsWithCoverage',
 ] as const satisfies readonly StudioMethodName[];
 
 /** Event name -> payload. */
