@@ -13,6 +13,7 @@ import { explain } from './errors';
 import { LiveVersion } from './live-version';
 import { monaco } from './monaco-env';
 import { failure, info, initNotify, success, warning } from './notify';
+import { CoveragePanel } from './panels/coverage-panel';
 import { LogsPanel } from './panels/logs-panel';
 import { DovecotRunnerPanel } from './panels/dovecot-runner-panel';
 import { PanelDock } from './panels/panel-dock';
@@ -61,16 +62,19 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
 
   const problems = new ProblemsPanel(state, openAt);
   const redis = new RedisPanel(state);
+  const coverage = new CoveragePanel(state, openAt);
   const dock = new PanelDock([
     { id: 'problems', label: 'Problems', el: problems.el },
     { id: 'logs', label: 'Logs', el: new LogsPanel(state).el },
     { id: 'traffic', label: 'Traffic', el: new TrafficPanel(state).el },
     { id: 'redis', label: 'Redis', el: redis.el },
+    { id: 'coverage', label: 'Coverage', el: coverage.el },
   ]);
   problems.onCount((n) => dock.setBadge('problems', n));
   problems.render();
   dock.onSelect((id) => {
     if (id === 'redis') void redis.scan();
+    if (id === 'coverage') void coverage.refresh();
   });
   const simulator = new SimulatorPanel(state, openAt);
   // the right column shows the Dovecot runner for Dovecot scripts and the simulator for everything else
