@@ -64,11 +64,7 @@ export class StudioCoverage {
 
   stop(): Promise<CoverageReport> {
     return this.serial(async () => {
-      if (this.collecting && this.live) {
-        this.collecting = false;
-        this.live.addHits(await this.deps.engine.collectLines(undefined));
-        await this.deps.reload();
-      }
+      await this.stopLive();
       return this.report();
     });
   }
@@ -80,6 +76,7 @@ export class StudioCoverage {
   /** Run tests/*.test.yml with coverage; the report (and lcov) of that run becomes the latest. */
   runTests(): Promise<CoverageReport> {
     return this.serial(async () => {
+      await this.stopLive(); // a test run replaces a live recording: the engine stops paying for the line hook
       const root = this.deps.workspace.root;
       const lcov = path.join(root, LCOV_FILE);
       fs.mkdirSync(path.dirname(lcov), { recursive: true });
@@ -89,6 +86,13 @@ export class StudioCoverage {
       this.live = undefined;
       return this.last;
     });
+  }
+
+  private async stopLive(): Promise<void> {
+    if (!this.collecting || !this.live) return;
+    this.collecting = false;
+    this.live.addHits(await this.deps.engine.collectLines(undefined));
+    await this.deps.reload();
   }
 
   private async report(): Promise<CoverageReport> {

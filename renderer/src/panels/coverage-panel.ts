@@ -12,12 +12,14 @@ export class CoveragePanel {
   readonly el = h('div', { class: 'panel coverage', 'data-panel': 'coverage' });
   private readonly runBtn = h('button', { class: 'primary', onclick: () => void this.runTests(), title: 'Run tests/*.test.yml with line coverage and write lcov' }, 'Run tests with coverage');
   private readonly liveBtn = h('button', { onclick: () => void this.toggleLive(), title: 'Record the lines that simulated requests, traffic and Dovecot runs execute' }, 'Start recording');
+  private readonly refreshBtn = h('button', { onclick: () => void this.refresh(), title: 'Read the figures recorded so far' }, 'Refresh');
   private readonly clearBtn = h('button', { onclick: () => this.state.setCoverage(undefined), title: 'Remove the colours from the editor' }, 'Clear');
   private readonly body = h('div', { class: 'coverage-body' });
 
   constructor(private readonly state: StudioState, private readonly openAt: (file: string, line?: number) => void) {
     state.on('coverage', (r) => this.render(r));
-    replace(this.el, h('div', { class: 'panel-toolbar' }, this.runBtn, this.liveBtn, this.clearBtn), this.body);
+    state.client.onTrafficDone(() => void this.refresh());
+    replace(this.el, h('div', { class: 'panel-toolbar' }, this.runBtn, this.liveBtn, this.refreshBtn, this.clearBtn), this.body);
     this.render(undefined);
   }
 
@@ -71,6 +73,7 @@ export class CoveragePanel {
     this.liveBtn.textContent = recording ? 'Stop recording' : 'Start recording';
     this.liveBtn.classList.toggle('recording', recording);
     this.clearBtn.disabled = !r;
+    this.refreshBtn.hidden = !recording;
     this.el.dataset.source = r?.source ?? 'none';
     if (this.el.dataset.busy === 'true') return;
     if (!r || r.source === 'none') {
@@ -79,7 +82,7 @@ export class CoveragePanel {
     }
     const head = r.source === 'tests'
       ? `Tests: ${r.tests?.passed ?? 0} passed, ${r.tests?.failed ?? 0} failed${r.lcov_file ? ` · lcov: ${r.lcov_file}` : ''}`
-      : recording ? 'Recording: send requests, then look at the figures (they update when this panel is shown)' : 'Recorded from studio requests';
+      : recording ? 'Recording: send requests from the simulator, Traffic or the Dovecot runner; the figures update after traffic, on Refresh and when this panel is shown' : 'Recorded from studio requests';
     const files = [...r.files].sort((a, b) => a.file.localeCompare(b.file));
     replace(this.body,
       h('div', { class: 'coverage-head muted', 'data-testid': 'coverage-head' }, head),
