@@ -31,6 +31,7 @@ import { LdapPools } from './ldap/pools';
 import { ConnectionTargets } from './lua/connection-targets';
 import { formatHostPort } from './config/net';
 import type { LineListener } from './lua/line-hook';
+import type { LineHitList } from './lua/line-hits';
 
 export interface EngineOptions {
   logger?: Logger;
@@ -48,7 +49,7 @@ export interface EngineOptions {
   workers?: number;
   /** Worker threads' log lines go through `logger` (the studio's live log) instead of straight to stdout. */
   forwardWorkerLogs?: boolean;
-  /** Told about every workspace line the engine's scripts run (coverage; with workers 0 only). */
+  /** Told about every workspace line the engine's scripts run (coverage; see collectLines for worker threads). */
   lineListener?: LineListener;
   /** The wall clock scripts see (ms since the epoch; with workers 0 only); unset: the real clock. */
   clock?: () => number;
@@ -79,6 +80,8 @@ export class AuthEngine {
   private closing = false;
   /** Worker threads serving auth requests (absent: they run on this thread). */
   private workers?: PipelineWorkers;
+  /** The embedded Redis left by a switch to a real one, kept with its data for the switch back. */
+  private keptEmbedded?: RedisStore;
   private readonly requests: Counter<string>;
   private readonly latency: Histogram<string>;
   private readonly stageSeconds: Counter<string>;
@@ -356,18 +359,50 @@ export class AuthEngine {
 
   /**
    * Switch to another Redis (embedded or real) at runtime: the new connection is tested first; scripts
-   * use it from their next command on. Returns the old store, closed.
+   * use it from their next command on. Leaving the embedded store does not empty it: it is kept (brute-force
+   * blocks, script data) and is the store switched back to; a real Redis left is closed, never written to.
    */
   async switchRedis(settings: RedisSettings): Promise<void> {
-    const next = new RedisStore(settings);
+    const old = this.services.redis;
+    if (settings.mode === 'mock' && old.mode === 'mock' && old.settings.prefix === settings.prefix) return;
+    const kept = this.keptEmbedded;
+    const reuse = settings.mode === 'mock' && kept?.settings.prefix === settings.prefix;
+    const next = reuse ? kept! : new RedisStore(settings);
     if (!(await next.ping())) {
-      await next.close();
+      if (!reuse) await next.close();
       throw new AuthStudioError('AS_ERR_REDIS', `cannot reach Redis at ${settings.mode === 'mock' ? 'the embedded store' : settings.addresses.join(', ')}`);
     }
-    const old = this.services.redis;
     this.services.redis = next;
     await this.workers?.switchRedis();
-    await old.close();
+    if (reuse) this.keptEmbedded = undefined;
+    if (old.mode === 'mock') {
+      // the embedded store's state is the user's work: keep it for the switch back (one kept store at most)
+      if (this.keptEmbedded && this.keptEmbedded !== old) await this.keptEmbedded.close();
+      this.keptEmbedded = old;
+    } else {
+      await old.close();
+    }
+  }
+
+  /** The embedded store kept while a real Redis is in use (undefined while the embedded one runs). */
+  get keptEmbeddedStore(): RedisStore | undefined {
+    return this.keptEmbedded;
+  }
+
+  /**
+   * Coverage at runtime: count the workspace lines scripts run in the VMs built from now on (`listener` on this
+   * thread; worker threads count their own), or stop (undefined). Reload afterwards so every VM is rebuilt with
+   * or without the line hook (a VM without one pays nothing). Returns the hits worker threads counted since the
+   * last call.
+   */
+  async collectLines(listener: LineListener | undefined): Promise<LineHitList> {
+    this.services.lineListener = listener;
+    return (await this.workers?.lines(listener !== undefined)) ?? [];
+  }
+
+  /** The hits worker threads counted since the last call, collection going on (empty without workers). */
+  async takeLineHits(): Promise<LineHitList> {
+    return (await this.workers?.lines(this.services.lineListener !== undefined)) ?? [];
   }
 
   /** Pool statistics for /healthz and the studio's status bar. */
@@ -420,6 +455,7 @@ export class AuthEngine {
     await retireTracer(this.gen);
     await closeDbPools(this.services);
     // past the deadline, connections are dropped without waiting for Redis to answer QUIT
+    await this.keptEmbedded?.close(0);
     await this.services.redis.close(deadline === Infinity ? undefined : Math.min(1000, Math.max(0, deadline - performance.now())));
   }
 }

@@ -29,6 +29,7 @@ const oneOf = (k: string, values: string[]): Check => (a) => (a[k] === undefined
 /** The shape each method's argument must have (the service checks values; this keeps junk off the channel). */
 export const ARG_CHECKS: Record<StudioMethodName, Check[]> = {
   getStatus: [], listFiles: [], reload: [], checkWorkspace: [], listPresets: [], getRedis: [], flushNamespace: [], listDovecotPresets: [],
+  startCoverage: [], stopCoverage: [], getCoverage: [], runTestsWithCoverage: [],
   readFile: [str('path')],
   saveFile: [str('path'), str('content'), str('base_version', true)],
   createFile: [str('path'), str('content', true), oneOf('kind', ['file', 'directory'])],

@@ -24,7 +24,7 @@ export interface FileContent {
 /** The outcome of one reload (after a save, an external edit, a settings change or on request). */
 export interface ReloadResult {
   ok: boolean;
-  trigger: 'save' | 'external' | 'manual' | 'startup';
+  trigger: 'save' | 'external' | 'manual' | 'startup' | 'coverage';
   /** Files whose change caused it. */
   files: string[];
   /** Engine generation now serving (unchanged when ok is false). */
@@ -339,7 +339,8 @@ export interface DovecotRunResult {
 // ---- traffic ---------------------------------------------------------------------------------------
 
 export type TrafficProfile =
-  | { kind: 'users'; users: Array<{ username: string; password: string }> }
+  /** Each user logs in from one address of `network` (default 198.51.100.0/24), as from one device. */
+  | { kind: 'users'; users: Array<{ username: string; password: string }>; network?: string }
   | { kind: 'attacker-network'; network: string; users: string[]; passwords: string[] }
   | { kind: 'password-spray'; users: string[]; password: string; network?: string }
   | { kind: 'credential-stuffing'; pairs: Array<{ username: string; password: string }>; network?: string };
@@ -434,6 +435,11 @@ export interface RedisStatus {
   ok: boolean;
   /** Whether the choice is saved in the workspace's studio settings. */
   saved: boolean;
+  /**
+   * While a real Redis is in use after the embedded one: how many keys the embedded store holds (kept, not
+   * copied anywhere; switching back to the embedded store brings them back). Absent otherwise.
+   */
+  kept_embedded_keys?: number;
 }
 
 export interface RedisTestResult {
@@ -531,4 +537,42 @@ export interface ImportReport {
   /** Paths the config names outside its bundle (its folder and scripts_root), symlinks resolved: not imported. */
   refused?: string[];
   diagnostics: Diagnostic[];
+}
+
+// ---- line coverage -----------------------------------------------------------------------------------
+
+/** One executable line of a script (as the engine counts them for lcov) and how often it ran. */
+export interface CoverageLine {
+  line: number;
+  hits: number;
+}
+
+/** Coverage of one workspace script. */
+export interface FileCoverageInfo {
+  /** Workspace-relative path. */
+  file: string;
+  /** Every executable line, run or not. */
+  lines: CoverageLine[];
+  covered: number;
+  total: number;
+  /** covered / total in percent, one decimal (100 for a file without executable lines). */
+  percent: number;
+}
+
+/**
+ * Line coverage of the workspace's scripts: from a test-suite run (`tests`), or collected from the studio's traffic,
+ * simulated requests and Dovecot runs (`live`) between startCoverage and stopCoverage.
+ */
+export interface CoverageReport {
+  source: 'tests' | 'live' | 'none';
+  /** True while live collection runs (the figures grow with each request). */
+  collecting: boolean;
+  files: FileCoverageInfo[];
+  covered: number;
+  total: number;
+  percent: number;
+  /** A test-suite run: how its cases went. */
+  tests?: { passed: number; failed: number; failures: Array<{ name: string; file: string; line: number; message: string }> };
+  /** Where the lcov tracefile of this report was written (a test-suite run; SF paths relative to the workspace). */
+  lcov_file?: string;
 }

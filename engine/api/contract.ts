@@ -45,9 +45,10 @@ export class StudioError extends Error {
 /** The data shapes live in contract-types.ts; importing from here gives all of them. */
 export type * from './contract-types';
 import type {
-  ConvertOptions, ConvertReport, DovecotPresetInfo, DovecotRunInput, DovecotRunResult, ExportOptions, ExportReport, FileContent, FileEntry, FilesChangedEvent, ImportOptions, ImportReport, KeyPage, KeyValue, LogLine,
-  PresetInfo, ProtectionList, RedisStatus, RedisTestResult, ReloadResult, RuntimeErrorsEvent, SaveResult, SimulateInput, SimulationResult, StudioStatus,
-  TrafficOptions, TrafficSummary, UnblockInput, UnblockResult,
+  ConvertOptions, ConvertReport, CoverageReport, DovecotPresetInfo, DovecotRunInput, DovecotRunResult, ExportOptions,
+  ExportReport, FileContent, FileEntry, FilesChangedEvent, ImportOptions, ImportReport, KeyPage, KeyValue, LogLine,
+  PresetInfo, ProtectionList, RedisStatus, RedisTestResult, ReloadResult, RuntimeErrorsEvent, SaveResult,
+  SimulateInput, SimulationResult, StudioStatus, TrafficOptions, TrafficSummary, UnblockInput, UnblockResult,
 } from './contract-types';
 
 // ---- the service -----------------------------------------------------------------------------------
@@ -97,6 +98,18 @@ export interface StudioMethods {
   /** The workspace's config file in the other layout (Nauthilus 1.x <-> 3.x), and what did not carry over. Writes nothing. */
   convertConfig(arg: ConvertOptions): Promise<ConvertReport>;
   importConfig(arg: ImportOptions): Promise<ImportReport>;
+
+  /**
+   * Start recording which script lines run, from studio traffic, simulated requests and Dovecot runs (the scripts
+   * are reloaded with the line hook on); the figures so far come from getCoverage.
+   */
+  startCoverage(arg?: Record<string, never>): Promise<CoverageReport>;
+  /** Stop recording (scripts are reloaded without the line hook) and return what was recorded. */
+  stopCoverage(arg?: Record<string, never>): Promise<CoverageReport>;
+  /** The latest coverage: of the live collection (running or stopped) or of the last test-suite run. */
+  getCoverage(arg?: Record<string, never>): Promise<CoverageReport>;
+  /** Run the workspace's test suite (tests/*.test.yml) with coverage; writes lcov under .authstudio/. */
+  runTestsWithCoverage(arg?: Record<string, never>): Promise<CoverageReport>;
 }
 
 export type StudioMethodName = keyof StudioMethods;
@@ -107,7 +120,7 @@ export const STUDIO_METHODS = [
   'listPresets', 'simulate', 'listDovecotPresets', 'runDovecot', 'startTraffic', 'cancelTraffic', 'getTraffic',
   'listBlocked', 'unblock',
   'getRedis', 'testRedis', 'switchRedis', 'scanKeys', 'getKey', 'deleteKey', 'flushNamespace',
-  'exportBundle', 'convertConfig', 'importConfig',
+  'exportBundle', 'convertConfig', 'importConfig', 'startCoverage', 'stopCoverage', 'getCoverage', 'runTestsWithCoverage',
 ] as const satisfies readonly StudioMethodName[];
 
 /** Event name -> payload. */

@@ -9,6 +9,7 @@ import { PLAINTEXT_MECHS } from '../dovecot/req';
 import { AuthStudioError } from '../errors/registry';
 import type { DovecotStandIns } from './dovecot-stand-ins';
 import type { Workspace } from './workspace';
+import type { LineListener } from '../lua/line-hook';
 
 const LOOKUPS: DovecotLookup[] = ['passdb_verify', 'passdb_lookup', 'userdb_lookup'];
 const PROFILES: DovecotProfile[] = ['2.3', '2.4'];
@@ -105,7 +106,7 @@ export function withStudioUrl(env: Record<string, string | undefined>, server: h
 }
 
 /** Run one request (see checkDovecotInput for the fields). */
-export async function runDovecot(ws: Workspace, standIns: DovecotStandIns, arg: DovecotRunInput, env: Record<string, string | undefined> = process.env): Promise<DovecotRunResult> {
+export async function runDovecot(ws: Workspace, standIns: DovecotStandIns, arg: DovecotRunInput, env: Record<string, string | undefined> = process.env, lineListener?: LineListener): Promise<DovecotRunResult> {
   const i = checkDovecotInput(ws, arg as unknown as Record<string, unknown>);
   const relDir = path.posix.dirname(i.script.rel);
   const urlMap = await standIns.urlMapFor(path.dirname(i.script.abs), relDir === '.' ? '' : relDir);
@@ -120,6 +121,7 @@ export async function runDovecot(ws: Workspace, standIns: DovecotStandIns, arg: 
     env: Object.fromEntries(DOVECOT_ENV.filter((k) => env[k] !== undefined).map((k) => [k, env[k]])),
     ...(i.masterUser !== undefined ? { masterScript: { file: (i.masterScript ?? i.script).abs, displayPath: (i.masterScript ?? i.script).rel, ...(i.masterScript === undefined && i.source !== undefined ? { source: i.source } : {}) } } : {}),
     action: i.lookup === 'userdb_lookup' ? 'userdb' : 'passdb',
+    ...(lineListener ? { lineListener } : {}),
     login: {
       user: i.masterUser !== undefined ? `${i.user}*${i.masterUser}` : i.user,
       password: i.password,

@@ -45,6 +45,9 @@ export function targetOf(settings: RedisSettings): string {
   return `${settings.tls ? 'rediss' : 'redis'}://${settings.addresses.join(',')}${db}`;
 }
 
-export async function redisStatus(store: RedisStore, saved: boolean): Promise<RedisStatus> {
-  return { mode: store.mode, target: targetOf(store.settings), prefix: store.settings.prefix ?? '', ok: await pingWithin(store, 1000), saved };
+/** The status of the store in use; `kept` is the embedded store kept while a real Redis runs. */
+export async function redisStatus(store: RedisStore, saved: boolean, kept?: RedisStore): Promise<RedisStatus> {
+  const status: RedisStatus = { mode: store.mode, target: targetOf(store.settings), prefix: store.settings.prefix ?? '', ok: await pingWithin(store, 1000), saved };
+  if (kept) status.kept_embedded_keys = (await kept.scanKeys('*')).length;
+  return status;
 }

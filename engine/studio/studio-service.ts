@@ -4,9 +4,11 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type {
-  ConvertOptions, ConvertReport, Diagnostic, DovecotPresetInfo, DovecotRunInput, DovecotRunResult, ExportOptions, ExportReport, FileContent, FileEntry, ImportOptions, ImportReport, KeyPage, KeyValue, PresetInfo,
-  ProtectionList, RedisStatus, RedisTestResult, ReloadResult, SaveResult, SimulateInput, SimulationResult, StudioErrorInfo, StudioMethods,
-  StudioProfile, StudioStatus, TrafficOptions, TrafficSummary, UnblockInput, UnblockResult,
+  ConvertOptions, ConvertReport, CoverageReport, Diagnostic, DovecotPresetInfo, DovecotRunInput, DovecotRunResult,
+  ExportOptions, ExportReport, FileContent, FileEntry, ImportOptions, ImportReport, KeyPage, KeyValue, PresetInfo,
+  ProtectionList, RedisStatus, RedisTestResult, ReloadResult, SaveResult, SimulateInput, SimulationResult,
+  StudioErrorInfo, StudioMethods, StudioProfile, StudioStatus, TrafficOptions, TrafficSummary, UnblockInput,
+  UnblockResult,
 } from '../api/contract';
 import type { AuthEngine } from '../engine';
 import type { AuthStudioConfig } from '../config/types';
@@ -21,6 +23,7 @@ import { exportBundle } from './export';
 import { convertConfigFile } from '../config/convert/convert';
 import { FileWatcher } from './file-watcher';
 import { HotReloader } from './hot-reload';
+import { StudioCoverage } from './coverage';
 import { importNauthilusConfig } from './import';
 import { listPresets } from './presets';
 import { listBlocked, unblock } from './protection';
@@ -77,6 +80,7 @@ export class StudioService implements StudioMethods {
   private readonly watcher: FileWatcher | undefined;
   private readonly standIns = new DovecotStandIns();
   private readonly runtimeErrors: RuntimeErrorBook;
+  private readonly coverage: StudioCoverage;
   /** The Redis in use when it is not the config's: applied to server.redis on every reload. */
   private redisChoice: string | undefined;
 
@@ -94,6 +98,7 @@ export class StudioService implements StudioMethods {
     this.redis = new RedisBrowser(() => deps.engine.services.redis);
     this.runtimeErrors = new RuntimeErrorBook(deps.engine, this.events, deps.workspace.root);
     this.reloader.snapshot();
+    this.coverage = new StudioCoverage({ engine: deps.engine, workspace: deps.workspace, reload: () => this.reloader.reload('coverage', []) });
     if (deps.watch ?? true) {
       this.watcher = new FileWatcher(deps.workspace.root, (paths) => {
         this.reloader.onExternalChange(paths).catch((e: unknown) => deps.logger.error({ err: String(e) }, 'handling an external change failed'));
@@ -213,7 +218,7 @@ export class StudioService implements StudioMethods {
 
   async runDovecot(arg: DovecotRunInput): Promise<DovecotRunResult> {
     const env = withStudioUrl(this.deps.env ?? process.env, this.deps.app.server);
-    return runDovecot(this.workspace, this.standIns, argOf(arg), env);
+    return runDovecot(this.workspace, this.standIns, argOf(arg), env, this.coverage.dovecotListener);
   }
 
   async startTraffic(arg: TrafficOptions): Promise<TrafficSummary> {
@@ -238,7 +243,7 @@ export class StudioService implements StudioMethods {
   }
 
   async getRedis(): Promise<RedisStatus> {
-    return redisStatus(this.engine.services.redis, this.deps.settings.redisUrl !== undefined);
+    return redisStatus(this.engine.services.redis, this.deps.settings.redisUrl !== undefined, this.engine.keptEmbeddedStore);
   }
 
   async testRedis(arg: { url: string }): Promise<RedisTestResult> {
@@ -304,6 +309,22 @@ export class StudioService implements StudioMethods {
     } catch (e) {
       return fsFailure(e, 'the import');
     }
+  }
+
+  async startCoverage(): Promise<CoverageReport> {
+    return this.coverage.start();
+  }
+
+  async stopCoverage(): Promise<CoverageReport> {
+    return this.coverage.stop();
+  }
+
+  async getCoverage(): Promise<CoverageReport> {
+    return this.coverage.get();
+  }
+
+  async runTestsWithCoverage(): Promise<CoverageReport> {
+    return this.coverage.runTests();
   }
 
   /** Stop watching, cancel traffic runs, drop subscribers (the engine and app are closed by their owner). */

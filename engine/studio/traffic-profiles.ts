@@ -58,7 +58,7 @@ export function compileProfile(profile: unknown): { kind: TrafficProfile['kind']
   switch (p.kind) {
     case 'users': {
       const users = pairs(p.users, 'users');
-      const net = network(USERS_NET, 'network');
+      const net = network(p.network ?? USERS_NET, 'network');
       // each user keeps one address, as a real user on one device would
       return { kind: 'users', attempt: (i) => ({ ...users[i % users.length], client_ip: addressIn(net, i % users.length) }) };
     }

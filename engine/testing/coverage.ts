@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LineListener } from '../lua/line-hook';
+import type { LineHitList } from '../lua/line-hits';
 
 /** Coverage of one file. */
 export interface FileCoverage {
@@ -30,6 +31,18 @@ export class CoverageRecorder {
     }
     byLine.set(line, (byLine.get(line) ?? 0) + 1);
   };
+
+  /** Add hits counted elsewhere (a worker thread's LineHits). */
+  addHits(list: LineHitList): void {
+    for (const [source, lines] of list) {
+      let byLine = this.hits.get(source);
+      if (!byLine) {
+        byLine = new Map();
+        this.hits.set(source, byLine);
+      }
+      for (const [l, n] of lines) byLine.set(l, (byLine.get(l) ?? 0) + n);
+    }
+  }
 
   /** Record a hit from a chunk named by host path (the Dovecot harness names chunks by the script's path). */
   hitHostPath(file: string, line: number): void {

@@ -120,7 +120,7 @@ function report(write: (s: string) => void, c: CaseResult): void {
 }
 
 /** Workspace .lua files outside tests/ (the scripts coverage is reported for, run or not). */
-function luaFiles(dir: string, root = dir): string[] {
+export function luaFiles(dir: string, root = dir): string[] {
   const out: string[] = [];
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     if (e.name.startsWith('.') || e.name === 'node_modules' || (dir === root && e.name === 'tests')) continue;

@@ -7,6 +7,7 @@
 //   main --hook{id, location, req}--> worker runs the custom hook --hook-done{id, result}-->
 //   main --prepare{id, config}--> every worker builds the new version --ack-->, then commit (or abort) on all
 //   main --redis{id, settings}--> worker --ack{id, error?}-->
+//   main --lines{id, collect}--> worker --ack{id, value: line hits since the last ask}--> (coverage)
 //   main --backend-servers{servers}--> worker (the servers monitoring lists as alive; no answer)
 //   worker writes the deadline of the Lua run in progress to `beacon`: the main thread's watchdog ends a
 //   worker stuck past it (a C call such as string.find cannot be interrupted on its own thread)
@@ -41,6 +42,8 @@ export interface WorkerInit {
   backendServers: BackendServerConfig[];
   /** This thread logs the init scripts that fail (one thread does, so each failure is one log line). */
   logInit: boolean;
+  /** Count the workspace lines scripts run (coverage) in the VMs this thread builds. */
+  collectLines: boolean;
 }
 
 /** An outcome as it crosses threads: without its postActions promise. */
@@ -54,6 +57,8 @@ export type WorkerTask =
   | { t: 'redis'; settings: RedisSettings | null }
   | { t: 'stats' }
   | { t: 'metrics' }
+  /** Count lines in VMs built from now on (or stop); the ack's value is the LineHitList counted since the last ask. */
+  | { t: 'lines'; collect: boolean }
   | { t: 'close'; deadlineMs?: number };
 
 export type ToWorker =

@@ -17,6 +17,7 @@ import { softWhitelistSeedsOf } from '../protection/soft-whitelist';
 import { ConnectionTargets } from '../lua/connection-targets';
 import { LdapPools } from '../ldap/pools';
 import { RemoteCache, RemoteRedisStore, type RedisRpc } from './remote-services';
+import { LineHits } from '../lua/line-hits';
 import type { FromWorker, RedisCallBody, ToWorker, WorkerInit } from './protocol';
 
 const port = parentPort!;
@@ -63,6 +64,9 @@ const services: EngineServices = {
   ldap: new LdapPools(init.config.ldapPools),
   profile: init.config.profile,
 };
+/** Coverage: the lines this thread's VMs ran, while the engine collects them. */
+const lineHits = new LineHits();
+if (init.collectLines) services.lineListener = lineHits.listener;
 services.connections = new ConnectionTargets({ logger: services.logger, metrics: services.metrics, dnsResolver: services.dnsResolver, dnsTimeoutMs: services.dnsTimeoutMs });
 if (init.config.server.monitorConnections) services.connections.start();
 let gen: EngineGeneration;
@@ -151,6 +155,12 @@ async function handle(m: ToWorker): Promise<void> {
       services.redis = storeFor(m.settings);
       await old.close();
       send({ t: 'ack', id: m.id });
+      return;
+    }
+    case 'lines': {
+      // VMs read the listener when they are built: the engine reloads after switching it
+      services.lineListener = m.collect ? lineHits.listener : undefined;
+      send({ t: 'ack', id: m.id, value: lineHits.take() });
       return;
     }
     case 'stats': {

@@ -27,6 +27,7 @@ import type { FromWorker, RedisCallBody, ToWorker, WorkerInit, WorkerTask } from
 import { readScriptSources } from '../generation';
 import { startWatchdog } from './watchdog';
 import { relayLog } from './log-relay';
+import { mergeLineHits, type LineHitList } from '../lua/line-hits';
 
 export interface WorkerContext {
   /** The engine's Redis store now in force (switchRedis replaces it). */
@@ -76,6 +77,8 @@ export class PipelineWorkers {
   killed = 0;
   /** The backend servers alive now: sent to every thread, and to a new one at its start. */
   private backendServers: BackendServerConfig[] = [];
+  /** Whether threads count the lines their scripts run (coverage); replacements start with it too. */
+  private collectLines = false;
 
   private constructor(config: AuthStudioConfig, private readonly ctx: WorkerContext) {
     this.config = config;
@@ -142,7 +145,7 @@ export class PipelineWorkers {
     const beacon = new SharedArrayBuffer(8);
     const init: WorkerInit = {
       config: this.config, redis: this.redisFor(), env: { ...this.ctx.env }, cachePort: port2, cacheFlag, beacon, sources: this.sources, forwardLogs: this.ctx.forwardLogs ?? false, logInit,
-      backendServers: this.backendServers,
+      backendServers: this.backendServers, collectLines: this.collectLines,
     };
     const worker = new Worker(WORKER_FILE, { workerData: init, transferList: [port2] });
     const slot: Slot = { worker, inFlight: 0, waiting: new Map(), hooks: new Map(), acks: new Map(), exited: false, beacon: new Float64Array(beacon) };
@@ -351,6 +354,15 @@ export class PipelineWorkers {
   async switchRedis(): Promise<void> {
     const settings = this.redisFor();
     await Promise.all(this.slots.map((s) => this.ask(s, { t: 'redis', settings })));
+  }
+
+  /**
+   * Count the workspace lines scripts run in VMs built from now on (`collect`), or stop; returns the hits every
+   * thread counted since the last call (a thread replaced meanwhile loses its own).
+   */
+  async lines(collect: boolean): Promise<LineHitList> {
+    this.collectLines = collect;
+    return mergeLineHits(await Promise.all(this.slots.map((s) => (this.ask(s, { t: 'lines', collect }) as Promise<LineHitList>).catch(() => [] as LineHitList))));
   }
 
   /** Pool statistics of each worker. */

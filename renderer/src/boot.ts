@@ -14,6 +14,7 @@ import { setFileLinks } from './file-links';
 import { LiveVersion } from './live-version';
 import { monaco } from './monaco-env';
 import { dismissTopic, failure, info, initNotify, success, warning } from './notify';
+import { CoveragePanel } from './panels/coverage-panel';
 import { LogsPanel } from './panels/logs-panel';
 import { DovecotRunnerPanel } from './panels/dovecot-runner-panel';
 import { PanelDock } from './panels/panel-dock';
@@ -70,12 +71,14 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
   const problems = new ProblemsPanel(state, openAt);
   const redis = new RedisPanel(state);
   const protection = new ProtectionPanel(state);
+  const coverage = new CoveragePanel(state, openAt);
   const dock = new PanelDock([
     { id: 'problems', label: 'Problems', el: problems.el },
     { id: 'logs', label: 'Logs', el: new LogsPanel(state).el },
     { id: 'traffic', label: 'Traffic', el: new TrafficPanel(state).el },
     { id: 'protection', label: 'Protection', el: protection.el },
     { id: 'redis', label: 'Redis', el: redis.el },
+    { id: 'coverage', label: 'Coverage', el: coverage.el },
   ]);
   problems.onCount((n) => dock.setBadge('problems', n));
   problems.render();
@@ -83,6 +86,7 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
   dock.onSelect((id) => {
     if (id === 'redis') void redis.scan();
     if (id === 'protection') void protection.refresh();
+    if (id === 'coverage') void coverage.refresh();
   });
   const simulator = new SimulatorPanel(state, openAt);
   // the right column shows the Dovecot runner for Dovecot scripts and the simulator for everything else

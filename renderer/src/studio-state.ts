@@ -1,5 +1,5 @@
 // What every part of the UI shares: the client, the studio status, the workspace files, and change notifications.
-import type { Diagnostic, FileEntry, ReloadResult, RuntimeProblem, StudioClient, StudioStatus } from '../../engine/api/contract';
+import type { CoverageReport, Diagnostic, FileEntry, ReloadResult, RuntimeProblem, StudioClient, StudioStatus } from '../../engine/api/contract';
 
 /** How the page was started (filled in by the entry: web page or Electron window). */
 export interface BootEnv {
@@ -16,6 +16,7 @@ interface Topics {
   files: FileEntry[];
   reload: ReloadResult;
   connection: boolean;
+  coverage: CoverageReport | undefined;
 }
 type Topic = keyof Topics;
 
@@ -27,6 +28,8 @@ export class StudioState {
   /** When this page last saw a reload happen (the result itself carries no time). */
   lastReloadAt: number | undefined;
   connected = false;
+  /** The line coverage the editor colours and the Coverage panel lists (undefined: none shown). */
+  coverage: CoverageReport | undefined;
   private readonly listeners = new Map<Topic, Set<(v: never) => void>>();
 
   constructor(readonly client: StudioClient, readonly env: BootEnv) {}
@@ -65,6 +68,12 @@ export class StudioState {
     if (s.last_reload) this.lastReload = s.last_reload;
     this.emit('status', s);
     return s;
+  }
+
+  /** Show a coverage report (or none) in the editor's gutter and the Coverage panel. */
+  setCoverage(r: CoverageReport | undefined): void {
+    this.coverage = r;
+    this.emit('coverage', r);
   }
 
   async refreshFiles(): Promise<FileEntry[]> {

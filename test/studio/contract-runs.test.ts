@@ -96,7 +96,7 @@ for (const transport of TRANSPORTS) {
 
         const changed = nextEvent<RedisStatus>((l) => h.client.onRedisChanged(l));
         const status = await h.client.switchRedis({ url });
-        assert.deepEqual(status, { mode: 'standalone', target: `redis://127.0.0.1:${redis.port}`, prefix: PREFIX, ok: true, saved: true });
+        assert.deepEqual(status, { mode: 'standalone', target: `redis://127.0.0.1:${redis.port}`, prefix: PREFIX, ok: true, saved: true, kept_embedded_keys: 0 });
         assert.deepEqual(await changed, status);
         const settings = path.join(h.dir, '.authstudio', 'settings.json');
         assert.equal(JSON.parse(fs.readFileSync(settings, 'utf8')).redis.url, url);
@@ -117,6 +117,38 @@ for (const transport of TRANSPORTS) {
           await reopened.close();
         }
         assert.equal((await h.client.switchRedis({ url: 'mock', save: false })).mode, 'mock');
+      } finally {
+        await direct.flushall();
+        direct.disconnect();
+        await h.close();
+      }
+    });
+
+    test('redis: a brute-force block on the embedded store survives a switch to a real Redis and back; the real Redis gets none of it', async () => {
+      const bucket = (dir: string) => {
+        withPrefix(dir);
+        fs.appendFileSync(path.join(dir, 'authstudio.yml'), '\nbrute_force:\n  buckets:\n    - { name: keep_net, period: 1h, cidr: 24, ipv4: true, failed_requests: 2 }\n');
+      };
+      const h = await startStudio(transport, { edit: bucket });
+      const direct = new Redis({ port: redis.port, host: '127.0.0.1', password: PASSWORD });
+      const login = (password: string) => h.client.simulate({ preset: 'dovecot-imap', username: 'alice', password, fields: { client_ip: '198.51.100.7' } });
+      try {
+        for (let i = 0; i < 3; i++) assert.equal((await login(`guess-${i}`)).decision, 'fail');
+        assert.equal((await login('alice-secret')).decision, 'fail', 'the network is blocked on the embedded store');
+        const embeddedKeys = (await h.client.scanKeys({ pattern: '*' })).keys.map((k) => k.key).sort();
+        assert.ok(embeddedKeys.includes('bf:keep_net:198.51.100.0/24'), embeddedKeys.join(', '));
+
+        const real = await h.client.switchRedis({ url, save: false });
+        assert.equal(real.kept_embedded_keys, embeddedKeys.length, 'the status says the embedded keys are kept');
+        assert.equal((await login('alice-secret')).decision, 'ok', 'the real Redis knows no block');
+        assert.deepEqual(await direct.keys(`${PREFIX}bf:*`), [], 'nothing of the embedded store was copied to the real Redis');
+
+        const back = await h.client.switchRedis({ url: 'mock', save: false });
+        assert.equal(back.mode, 'mock');
+        assert.equal(back.kept_embedded_keys, undefined);
+        assert.equal((await login('alice-secret')).decision, 'fail', 'the block is there again');
+        const keysBack = (await h.client.scanKeys({ pattern: '*' })).keys.map((k) => k.key).sort();
+        assert.ok(embeddedKeys.every((k) => keysBack.includes(k)), `${embeddedKeys.join(', ')} / ${keysBack.join(', ')}`);
       } finally {
         await direct.flushall();
         direct.disconnect();

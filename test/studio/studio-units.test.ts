@@ -121,6 +121,10 @@ test('traffic profiles: addresses stay in the network, each user keeps one addre
   const users = compileProfile({ kind: 'users', users: [{ username: 'a', password: 'x' }, { username: 'b', password: 'y' }] });
   assert.equal(users.attempt(0).client_ip, users.attempt(2).client_ip);
   assert.notEqual(users.attempt(0).client_ip, users.attempt(1).client_ip);
+  assert.match(users.attempt(0).client_ip, /^198\.51\.100\./, 'without a network, users log in from the documentation range');
+  const office = compileProfile({ kind: 'users', network: '10.20.30.0/24', users: [{ username: 'a', password: 'x' }, { username: 'b', password: 'y' }] });
+  assert.deepEqual([0, 1, 2].map((i) => office.attempt(i).client_ip), ['10.20.30.1', '10.20.30.2', '10.20.30.1'], 'legitimate users log in from the network given');
+  assert.throws(() => compileProfile({ kind: 'users', network: '10.20.30.0', users: [{ username: 'a', password: 'x' }] }), /network must be an IPv4 network/);
   assert.throws(() => compileProfile({ kind: 'botnet' }), /unknown profile kind/);
   assert.throws(() => compileProfile({ kind: 'password-spray', users: [], password: 'x' }), /users must be a list/);
 });

@@ -11,6 +11,8 @@ export interface ModalHandle {
   /** Resolves with the pressed button's id, or "cancel" (Escape, the close button, a click outside). */
   result: Promise<string>;
   close(id?: string): void;
+  /** Press a button: with `accept`, the dialog closes only when it agrees. */
+  submit(id: string): Promise<void>;
   root: HTMLElement;
 }
 
@@ -18,7 +20,17 @@ export interface ModalHandle {
  * Open a modal over the page.
  * @example const choice = await openModal('Overwrite?', h('p', {}, 'The file changed'), [{ id: 'ok', label: 'Overwrite', primary: true }]).result;
  */
-export function openModal(title: string, body: HTMLElement, buttons: ModalButton[], opts: { wide?: boolean; testId?: string } = {}): ModalHandle {
+export interface ModalOptions {
+  wide?: boolean;
+  testId?: string;
+  /**
+   * Called when a button (not Cancel) is pressed; the dialog stays open, with what was typed, unless it returns
+   * true (show why inline). The buttons are disabled while it runs.
+   */
+  accept?: (id: string) => boolean | Promise<boolean>;
+}
+
+export function openModal(title: string, body: HTMLElement, buttons: ModalButton[], opts: ModalOptions = {}): ModalHandle {
   let resolve!: (id: string) => void;
   const result = new Promise<string>((r) => (resolve = r));
   const previous = document.activeElement as HTMLElement | null;
@@ -39,10 +51,24 @@ export function openModal(title: string, body: HTMLElement, buttons: ModalButton
     h('div', { class: 'modal-body' }, body),
     h('div', { class: 'modal-buttons' },
       h('button', { onclick: () => close() }, 'Cancel'),
-      ...buttons.map((b) => h('button', { class: b.primary ? 'primary' : '', 'data-id': b.id, onclick: () => close(b.id) }, b.label))));
+      ...buttons.map((b) => h('button', { class: b.primary ? 'primary' : '', 'data-id': b.id, onclick: () => void submit(b.id) }, b.label))));
+  let busy = false;
+  const submit = async (id: string) => {
+    if (busy) return;
+    if (!opts.accept) return close(id);
+    busy = true;
+    const own = [...dialog.querySelectorAll('.modal-buttons button[data-id]')] as HTMLButtonElement[];
+    for (const b of own) b.disabled = true;
+    try {
+      if (await opts.accept(id)) close(id);
+    } finally {
+      busy = false;
+      for (const b of own) b.disabled = false;
+    }
+  };
   const backdrop = h('div', { class: 'modal-backdrop', onmousedown: (e: Event) => { if (e.target === backdrop) close(); } }, dialog);
   document.body.appendChild(backdrop);
   document.addEventListener('keydown', onKey, true);
   (dialog.querySelector('input, select, textarea, button.primary') as HTMLElement | null)?.focus();
-  return { result, close, root: dialog };
+  return { result, close, submit, root: dialog };
 }

@@ -1,47 +1,88 @@
-// "New script": pick a kind and a name; the file is created from the kind's template and, when asked, added to
-// authstudio.yml so the engine runs it.
-import { h } from '../dom';
+// "New script": pick a kind, one of its templates and a name; the file is created from the template and, when
+// asked, added to authstudio.yml so the engine runs it. A bad name or a refused file is said in the dialog, which
+// stays open with what was typed.
+import { h, replace } from '../dom';
+import { explain } from '../errors';
 import { GROUPS, type ScriptKind } from '../file-kinds';
-import { addToConfig, configEntry, scriptTemplate } from '../editor/templates';
+import { addToConfig, configEntry, nameProblem, templatesFor, type ScriptTemplate, type TemplateKind } from '../editor/templates';
 import { failure, info, success } from '../notify';
 import type { StudioState } from '../studio-state';
 import { openModal } from './modal';
 
-const KINDS = GROUPS.filter((g) => g.folder) as Array<{ id: ScriptKind; label: string; folder: string }>;
+const KINDS: Array<{ id: TemplateKind; label: string; folder: string }> = [
+  ...(GROUPS.filter((g) => g.folder) as Array<{ id: ScriptKind; label: string; folder: string }>),
+  { id: 'dovecot', label: 'Dovecot passdb/userdb', folder: 'dovecot' },
+];
 
 /** Ask for the script, create it, register it; resolves with the new path (or undefined when cancelled). */
-export async function newScriptDialog(state: StudioState, kind: ScriptKind = 'feature'): Promise<string | undefined> {
+export async function newScriptDialog(state: StudioState, kind: TemplateKind = 'feature'): Promise<string | undefined> {
   const kindSel = h('select', { name: 'kind' }, ...KINDS.map((k) => h('option', { value: k.id, selected: k.id === kind }, k.label)));
-  const name = h('input', { name: 'name', placeholder: 'e.g. geoip_policy', autocomplete: 'off', spellcheck: 'false' });
+  const templateSel = h('select', { name: 'template' });
+  const about = h('div', { class: 'muted template-about', 'data-testid': 'template-about' });
+  const name = h('input', { name: 'name', placeholder: 'e.g. geoip_policy', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'new-script-error' });
   const register = h('input', { type: 'checkbox', name: 'register', checked: true });
-  const error = h('div', { class: 'field-error', role: 'alert' });
-  const body = h('form', { class: 'form', onsubmit: (e: Event) => { e.preventDefault(); modal.close('create'); } },
+  const registerLabel = h('label', { class: 'check' }, register, 'Add it to authstudio.yml so the engine runs it');
+  const error = h('div', { class: 'field-error', role: 'alert', id: 'new-script-error', 'data-testid': 'new-script-error' });
+  const current = (): ScriptTemplate => templatesFor(kindSel.value as TemplateKind).find((t) => t.id === templateSel.value) ?? templatesFor(kindSel.value as TemplateKind)[0];
+  const showTemplate = () => replace(about, current().description);
+  const showKind = () => {
+    replace(templateSel, ...templatesFor(kindSel.value as TemplateKind).map((t) => h('option', { value: t.id }, t.label)));
+    registerLabel.hidden = kindSel.value === 'dovecot';
+    showTemplate();
+  };
+  const sayError = (text: string) => {
+    replace(error, text);
+    name.setAttribute('aria-invalid', text ? 'true' : 'false');
+  };
+  kindSel.addEventListener('change', showKind);
+  templateSel.addEventListener('change', showTemplate);
+  name.addEventListener('input', () => sayError(name.value.trim() === '' ? '' : nameProblem(name.value.trim()) ?? ''));
+  showKind();
+
+  let created: string | undefined;
+  const create = async (): Promise<boolean> => {
+    const n = name.value.trim();
+    const problem = nameProblem(n);
+    if (problem) {
+      sayError(problem);
+      name.focus();
+      return false;
+    }
+    const k = kindSel.value as TemplateKind;
+    const path = `${KINDS.find((x) => x.id === k)!.folder}/${n}.lua`;
+    if (state.files.some((f) => f.path === path)) {
+      sayError(`${path} exists already: pick another name, or open it from the tree.`);
+      name.focus();
+      return false;
+    }
+    try {
+      await state.client.createFile({ path, content: current().body(n) });
+    } catch (e) {
+      // what the studio said, as it said it (a refused path, an existing file, or the studio being unreachable)
+      const x = explain(e);
+      sayError(`${x.title} ${x.hint}`);
+      return false;
+    }
+    created = path;
+    return true;
+  };
+  const body = h('form', { class: 'form', onsubmit: (e: Event) => { e.preventDefault(); void modal.submit('create'); } },
     h('label', {}, 'Kind', kindSel),
+    h('label', {}, 'Template', templateSel),
+    about,
     h('label', {}, 'Name', name),
-    h('label', { class: 'check' }, register, 'Add it to authstudio.yml so the engine runs it'),
-    error);
-  const modal = openModal('New script', body, [{ id: 'create', label: 'Create', primary: true }], { testId: 'new-script' });
+    error,
+    registerLabel);
+  const modal = openModal('New script', body, [{ id: 'create', label: 'Create', primary: true }], { testId: 'new-script', accept: create });
   name.focus();
-  const choice = await modal.result;
-  if (choice !== 'create') return undefined;
-  const k = kindSel.value as ScriptKind;
+  if ((await modal.result) !== 'create' || !created) return undefined;
+  const k = kindSel.value as TemplateKind;
   const n = name.value.trim();
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(n)) {
-    failure(new Error(`"${n}" is not a usable name: use letters, digits, "_" and "-" (for example geoip_policy)`), 'New script');
-    return undefined;
-  }
-  const folder = KINDS.find((x) => x.id === k)!.folder;
-  const path = `${folder}/${n}.lua`;
-  try {
-    await state.client.createFile({ path, content: scriptTemplate(k, n) });
-  } catch (e) {
-    failure(e, `Creating ${path}`);
-    return undefined;
-  }
   await state.refreshFiles();
-  if (register.checked) await registerInConfig(state, k, n, path);
-  else success(`Created ${path}`, 'Add it to authstudio.yml when it is ready to run.');
-  return path;
+  if (k === 'dovecot') info(`Created ${created}`, 'Run it from the Dovecot runner (Dovecot scripts are not part of authstudio.yml).');
+  else if (register.checked) await registerInConfig(state, k, n, created);
+  else success(`Created ${created}`, 'Add it to authstudio.yml when it is ready to run.');
+  return created;
 }
 
 async function registerInConfig(state: StudioState, kind: ScriptKind, name: string, path: string): Promise<void> {

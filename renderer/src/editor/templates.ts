@@ -1,113 +1,37 @@
-// New scripts: a template per kind with the right entry function and return values, and the config entry that
-// makes the engine run it.
+// New scripts: several templates per kind with the right entry function and return values, and the config entry
+// that makes the engine run it (Dovecot scripts run in the Dovecot runner and have none).
 import type { ScriptKind } from '../file-kinds';
+import { DOVECOT_TEMPLATES } from './dovecot-templates';
+import { ENGINE_TEMPLATES, type TemplateBody } from './template-bodies';
 
-const B = 'nauthilus_builtin';
+/** What "New script" can make: an engine script kind, or a Dovecot passdb/userdb script. */
+export type TemplateKind = ScriptKind | 'dovecot';
 
-const BODIES: Record<ScriptKind, (name: string) => string> = {
-  feature: (name) => `-- Feature "${name}": runs before the password is checked. Triggering it fails the login and runs the "lua" actions.
-local nauthilus_util = require("nauthilus_util")
+export type ScriptTemplate = TemplateBody<TemplateKind>;
 
-function nauthilus_call_feature(request)
-  if request.no_auth then
-    return ${B}.FEATURE_TRIGGER_NO, ${B}.FEATURES_ABORT_NO, ${B}.FEATURE_RESULT_OK
-  end
+/** Every template, grouped by kind in the order the dialog lists them (the first of a kind is its default). */
+export const TEMPLATES: ScriptTemplate[] = [...ENGINE_TEMPLATES, ...DOVECOT_TEMPLATES];
 
-  -- decide from request.client_ip, request.username, request.protocol, ...
-  local triggered = false
+/** The templates of one kind. */
+export function templatesFor(kind: TemplateKind): ScriptTemplate[] {
+  return TEMPLATES.filter((t) => t.kind === kind);
+}
 
-  if triggered then
-    ${B}.custom_log_add("${name}", "triggered")
-    ${B}.status_message_set("Login refused")
-    return ${B}.FEATURE_TRIGGER_YES, ${B}.FEATURES_ABORT_YES, ${B}.FEATURE_RESULT_OK
-  end
+/** A new script of `kind` named `name` from the template `id` (default: the kind's first). */
+export function scriptTemplate(kind: TemplateKind, name: string, id?: string): string {
+  const all = templatesFor(kind);
+  const t = (id === undefined ? all[0] : all.find((x) => x.id === id));
+  if (!t) throw new Error(`no ${kind} template "${id}"`);
+  return t.body(name);
+}
 
-  return ${B}.FEATURE_TRIGGER_NO, ${B}.FEATURES_ABORT_NO, ${B}.FEATURE_RESULT_OK
-end
-`,
-  filter: (name) => `-- Filter "${name}": runs after the backend. Rejecting turns a successful login into a failure.
-
-function nauthilus_call_filter(request)
-  if not request.authenticated then
-    return ${B}.FILTER_ACCEPT, ${B}.FILTER_RESULT_OK
-  end
-
-  -- e.g. refuse a protocol for some accounts: request.account, request.protocol
-  local reject = false
-
-  if reject then
-    ${B}.custom_log_add("${name}", "rejected")
-    return ${B}.FILTER_REJECT, ${B}.FILTER_RESULT_OK
-  end
-
-  return ${B}.FILTER_ACCEPT, ${B}.FILTER_RESULT_OK
-end
-`,
-  action: (name) => `-- Action "${name}": runs when a feature triggered (type lua), on brute force, or after every request (type post).
-
-function nauthilus_call_action(request)
-  ${B}.custom_log_add("${name}", request.username or "")
-
-  return ${B}.ACTION_RESULT_OK
-end
-`,
-  backend: (name) => `-- Backend "${name}": checks the password and says which account the user is.
-local nauthilus_util = require("nauthilus_util")
-dynamic_loader("nauthilus_password")
-local nauthilus_password = require("nauthilus_password")
-
--- user -> { account, hash }; real sites query SQL or LDAP here
-local USERS = {}
-
-function nauthilus_backend_verify_password(request)
-  local b = nauthilus_backend_result.new()
-  local user = USERS[string.lower(request.username)]
-  if user == nil then
-    return ${B}.BACKEND_RESULT_OK, b
-  end
-
-  b:user_found(true)
-  b:account_field("account")
-  b:attributes({ account = user.account })
-
-  if not request.no_auth then
-    local match, err = nauthilus_password.compare_passwords(user.hash, request.password)
-    nauthilus_util.if_error_raise(err)
-    b:authenticated(match)
-  end
-
-  return ${B}.BACKEND_RESULT_OK, b
-end
-
-function nauthilus_backend_list_accounts()
-  local accounts = {}
-  for _, user in pairs(USERS) do
-    table.insert(accounts, user.account)
-  end
-  return ${B}.BACKEND_RESULT_OK, accounts
-end
-`,
-  hook: (name) => `-- Custom hook "${name}": answers /api/v1/custom/${name}. The returned table is sent as JSON (nil: 204).
-dynamic_loader("nauthilus_http_request")
-local nauthilus_http_request = require("nauthilus_http_request")
-
-function nauthilus_run_hook(logging, session)
-  local who = nauthilus_http_request.get_http_query_param("user")
-
-  return { hook = "${name}", user = who, session = session }
-end
-`,
-  init: (name) => `-- Init script "${name}": runs once at start and after every reload (register Redis pools, metrics, ...).
-
-function nauthilus_run_hook(logging)
-  -- e.g. nauthilus_redis.register_redis_pool("sessions", "standalone", { address = "127.0.0.1:6379" })
-end
-`,
-};
-
-/** A new script of `kind` named `name` (entry function and return values already written). */
-export function scriptTemplate(kind: ScriptKind, name: string): string {
-  return BODIES[kind](name);
+/** Why `name` cannot name a new script, or undefined when it can. */
+export function nameProblem(name: string): string | undefined {
+  if (name === '') return 'Enter a name, for example geoip_policy.';
+  if (name.length > 64) return `The name has ${name.length} characters; use at most 64.`;
+  const bad = /[^A-Za-z0-9_-]/.exec(name);
+  if (bad) return `"${bad[0] === ' ' ? 'space' : bad[0]}" cannot be part of a script name: use letters, digits, "_" and "-" (for example geoip_policy).`;
+  return undefined;
 }
 
 /** The lines of authstudio.yml that make the engine run the script, and the list they belong to. */

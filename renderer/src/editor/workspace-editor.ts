@@ -6,6 +6,7 @@ import { ms } from '../format';
 import { monaco } from '../monaco-env';
 import { failure, success, warning } from '../notify';
 import type { StudioState } from '../studio-state';
+import { CoverageGutter } from './coverage-gutter';
 import { applyMarkers, applyRuntimeMarkers } from './diagnostic-markers';
 import { resolveConflict } from './save-conflict';
 import { TabBar } from './tab-bar';
@@ -44,6 +45,10 @@ export class WorkspaceEditor {
       scrollBeyondLastLine: false, fixedOverflowWidgets: true, glyphMargin: true, renderWhitespace: 'selection', 'semanticHighlighting.enabled': false,
     });
     this.editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => void this.save());
+    const coverage = new CoverageGutter(this.editor);
+    coverage.setReport(state.coverage);
+    state.on('coverage', (r) => coverage.setReport(r));
+    this.editor.onDidChangeModel(() => coverage.setPath(this.active));
     // Ctrl/Cmd+S outside the editor (tree, panels) saves too, and never opens the browser's "save page"
     window.addEventListener('keydown', (e) => {
       if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 's') {

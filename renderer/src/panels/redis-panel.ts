@@ -12,6 +12,8 @@ export class RedisPanel {
   private readonly url = h('input', { name: 'redis-url', value: 'redis://127.0.0.1:6379/0', 'aria-label': 'Redis URL', spellcheck: 'false' });
   private readonly save = h('input', { type: 'checkbox', checked: true, 'aria-label': 'Remember for this workspace' });
   private readonly pattern = h('input', { name: 'pattern', value: '*', 'aria-label': 'Key pattern', spellcheck: 'false' });
+  /** What a switch does to the embedded store's data (kept) and to a real Redis (nothing is copied there). */
+  private readonly noteEl = h('div', { class: 'redis-note muted', 'data-testid': 'redis-switch-note' });
   private readonly keysEl = h('div', { class: 'key-list' });
   private readonly valueEl = h('div', { class: 'key-value' });
   private keys: KeyInfo[] = [];
@@ -30,8 +32,9 @@ export class RedisPanel {
         h('button', { onclick: () => void this.switchTo('mock'), title: 'Use the in-memory Redis built into AuthStudio' }, 'Use embedded'),
         this.url,
         h('button', { onclick: () => void this.test() }, 'Test'),
-        h('button', { onclick: () => void this.switchTo(this.url.value.trim()) }, 'Switch'),
+        h('button', { onclick: () => void this.switchTo(this.url.value.trim()), title: "Use this Redis: the embedded store's keys are kept for the switch back; nothing is copied to the real Redis" }, 'Switch'),
         h('label', { class: 'check' }, this.save, 'remember')),
+      this.noteEl,
       h('form', { class: 'panel-toolbar', onsubmit: (e: Event) => { e.preventDefault(); void this.scan(); } },
         h('label', {}, 'Keys matching', this.pattern),
         h('button', { type: 'submit', class: 'primary' }, 'Scan'),
@@ -45,6 +48,10 @@ export class RedisPanel {
     const where = s.mode === 'mock' ? 'embedded (in memory)' : `${s.mode} ${s.target}`;
     replace(this.statusEl, h('span', { class: `dot ${s.ok ? 'ok' : 'bad'}` }), h('span', {}, `${where}${s.prefix ? `, prefix "${s.prefix}"` : ''}${s.saved ? ' · saved' : ''}`));
     this.el.dataset.mode = s.mode;
+    this.el.dataset.keptEmbeddedKeys = s.kept_embedded_keys === undefined ? '' : String(s.kept_embedded_keys);
+    replace(this.noteEl, s.kept_embedded_keys !== undefined
+      ? `The embedded Redis is kept in memory with its ${s.kept_embedded_keys} key(s) (brute-force blocks included); "Use embedded" brings them back. Nothing of it was written to this Redis.`
+      : 'Switching to a real Redis keeps the embedded store\'s keys (brute-force blocks included) for the switch back, and copies nothing to the real Redis.');
   }
 
   private async test(): Promise<void> {
@@ -61,7 +68,8 @@ export class RedisPanel {
     try {
       const s = await this.state.client.switchRedis({ url, save: this.save.checked });
       this.renderStatus(s);
-      success(url === 'mock' ? 'Using the embedded Redis' : `Using ${s.target}`, 'New requests use it at once.');
+      const kept = s.kept_embedded_keys !== undefined ? ` The embedded store keeps its ${s.kept_embedded_keys} key(s) for the switch back; none were copied here.` : '';
+      success(url === 'mock' ? 'Using the embedded Redis' : `Using ${s.target}`, `New requests use it at once.${kept}`);
       await this.scan();
     } catch (e) {
       failure(e, 'Switching Redis');

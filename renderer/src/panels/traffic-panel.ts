@@ -8,6 +8,12 @@ import { failure } from '../notify';
 import type { StudioState } from '../studio-state';
 import { OUTCOME_SERIES, OutcomeChart } from './outcome-chart';
 
+/** The Network field's default per profile: an attacked range, or the documentation range users log in from. */
+const ATTACK_NET = '198.18.7.0/24';
+const USERS_NET = '198.51.100.0/24';
+const BOTNET_NET = '198.18.0.0/15';
+const DEFAULT_NETS = [ATTACK_NET, USERS_NET, BOTNET_NET];
+
 const list = (s: string) => s.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean);
 
 export class TrafficPanel {
@@ -17,7 +23,7 @@ export class TrafficPanel {
     h('option', { value: 'password-spray' }, 'Password spray (botnet, one password)'),
     h('option', { value: 'credential-stuffing' }, 'Credential stuffing (leaked pairs)'),
     h('option', { value: 'users' }, 'Legitimate users'));
-  private readonly network = h('input', { name: 'network', value: '198.18.7.0/24', 'aria-label': 'Network' });
+  private readonly network = h('input', { name: 'network', value: ATTACK_NET, 'aria-label': 'Network the requests come from' });
   private readonly users = h('input', { name: 'users', value: 'alice, bob, carol, admin', 'aria-label': 'Users' });
   private readonly passwords = h('input', { name: 'passwords', value: '123456, password, qwerty, letmein', 'aria-label': 'Passwords' });
   private readonly countIn = h('input', { name: 'count', type: 'number', min: 1, max: 1000000, value: 200, 'aria-label': 'Requests' });
@@ -53,7 +59,9 @@ export class TrafficPanel {
 
   private syncInputs(): void {
     const k = this.kind.value;
-    this.network.disabled = k === 'users' || k === 'credential-stuffing';
+    // every profile sends from the Network field; switching profiles changes it only while it holds a default
+    if (DEFAULT_NETS.includes(this.network.value.trim())) this.network.value = k === 'users' ? USERS_NET : k === 'attacker-network' ? ATTACK_NET : BOTNET_NET;
+    this.network.title = k === 'users' ? 'Each user logs in from one address of this network' : 'The requests come from addresses of this network';
     this.passwords.placeholder = k === 'users' || k === 'credential-stuffing' ? 'user:password pairs go in Users' : '';
     if (k === 'users' && !this.users.value.includes(':')) this.users.value = 'alice:alice-secret, bob:bob-secret';
     if (k !== 'users' && k !== 'credential-stuffing' && this.users.value.includes(':')) this.users.value = 'alice, bob, carol, admin';
@@ -63,8 +71,8 @@ export class TrafficPanel {
   profile(): TrafficProfile {
     const pairs = () => list(this.users.value).map((p) => ({ username: p.split(':')[0], password: p.split(':').slice(1).join(':') }));
     switch (this.kind.value) {
-      case 'users': return { kind: 'users', users: pairs() };
-      case 'credential-stuffing': return { kind: 'credential-stuffing', pairs: pairs() };
+      case 'users': return { kind: 'users', users: pairs(), network: this.network.value };
+      case 'credential-stuffing': return { kind: 'credential-stuffing', pairs: pairs(), network: this.network.value };
       case 'password-spray': return { kind: 'password-spray', users: list(this.users.value), password: list(this.passwords.value)[0] ?? '', network: this.network.value };
       default: return { kind: 'attacker-network', network: this.network.value, users: list(this.users.value), passwords: list(this.passwords.value) };
     }

@@ -46,6 +46,7 @@ export async function openFuzzStudio(): Promise<FuzzStudio> {
 /** The argument fields each method reads (wrong types are tried on exactly these). */
 export const FIELDS: Record<StudioMethodName, string[]> = {
   getStatus: [], listFiles: [], reload: [], checkWorkspace: [], listPresets: [], getRedis: [], flushNamespace: [], listDovecotPresets: [],
+  startCoverage: [], stopCoverage: [], getCoverage: [], runTestsWithCoverage: [],
   readFile: ['path'], saveFile: ['path', 'content', 'base_version'], createFile: ['path', 'content', 'kind'],
   renameFile: ['from', 'to'], deleteFile: ['path', 'recursive'],
   simulate: ['preset', 'username', 'password', 'mode', 'fields', 'request'],
