@@ -46,7 +46,7 @@ export class StudioError extends Error {
 export type * from './contract-types';
 import type {
   ConvertOptions, ConvertReport, DovecotPresetInfo, DovecotRunInput, DovecotRunResult, ExportOptions, ExportReport, FileContent, FileEntry, FilesChangedEvent, ImportOptions, ImportReport, KeyPage, KeyValue, LogLine,
-  PresetInfo, RedisStatus, RedisTestResult, ReloadResult, SaveResult, SimulateInput, SimulationResult, StudioStatus,
+  LuaModuleLocation, PresetInfo, RedisStatus, RedisTestResult, ReloadResult, SaveResult, SearchInput, SearchResult, SimulateInput, SimulationResult, StudioStatus,
   TrafficOptions, TrafficSummary,
 } from './contract-types';
 
@@ -62,6 +62,10 @@ export interface StudioMethods {
   renameFile(arg: { from: string; to: string }): Promise<SaveResult>;
   deleteFile(arg: { path: string; recursive?: boolean }): Promise<SaveResult>;
   reload(arg?: Record<string, never>): Promise<ReloadResult>;
+  /** Lines of the workspace's text files that match a string or regular expression. */
+  searchWorkspace(arg: SearchInput): Promise<SearchResult>;
+  /** The workspace file `require(name)` loads with the config's package_path (go to definition). */
+  resolveLuaModule(arg: { name: string }): Promise<LuaModuleLocation>;
   /** Validate the config and compile every script without applying anything. */
   checkWorkspace(arg?: Record<string, never>): Promise<Diagnostic[]>;
 
@@ -98,7 +102,7 @@ export type StudioMethodName = keyof StudioMethods;
 
 /** The method names, for transports that route by name. */
 export const STUDIO_METHODS = [
-  'getStatus', 'listFiles', 'readFile', 'saveFile', 'createFile', 'renameFile', 'deleteFile', 'reload', 'checkWorkspace',
+  'getStatus', 'listFiles', 'readFile', 'saveFile', 'createFile', 'renameFile', 'deleteFile', 'reload', 'searchWorkspace', 'resolveLuaModule', 'checkWorkspace',
   'listPresets', 'simulate', 'listDovecotPresets', 'runDovecot', 'startTraffic', 'cancelTraffic', 'getTraffic',
   'getRedis', 'testRedis', 'switchRedis', 'scanKeys', 'getKey', 'deleteKey', 'flushNamespace',
   'exportBundle', 'convertConfig', 'importConfig',
