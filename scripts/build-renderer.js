@@ -41,6 +41,7 @@ function typeCheck() {
 async function build() {
   const t0 = Date.now();
   await require('./gen-lua-api').generate();
+  require('./gen-config-schema').generate();
   if (!args.has('--no-check')) typeCheck();
   fs.rmSync(OUT, { recursive: true, force: true });
   fs.mkdirSync(OUT, { recursive: true });
