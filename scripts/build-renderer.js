@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Builds the studio UI into renderer/dist/ (index.html, app.js, app.css, editor.worker.js, codicon.ttf) and the
+// Builds the studio UI into renderer/dist/ (index.html, app.js, app.css, editor.worker.js, yaml.worker.js, codicon.ttf,
+// stylua-wasm.js: the Lua formatter) and the
 // Electron preload into dist/main/preload.bundle.js. Runs after `tsc -p tsconfig.json` (it reads dist/engine).
 //
 //   node scripts/build-renderer.js            generate the Lua API data, type-check the renderer, bundle
@@ -38,6 +39,16 @@ function typeCheck() {
   if (r.status !== 0) throw new Error('the renderer does not type-check (see above)');
 }
 
+const MONACO_WORKER = path.join(ROOT, 'node_modules', 'monaco-editor', 'esm', 'vs', 'editor', 'editor.worker.js');
+
+/** monaco-yaml's worker imports monaco-editor/esm/vs/editor/editor.worker.js, a path monaco-editor 0.57's exports map elsewhere. */
+const monacoWorkerPath = {
+  name: 'monaco-worker-path',
+  setup(b) {
+    b.onResolve({ filter: /^monaco-editor\/esm\/vs\/editor\/editor\.worker(\.js)?$/ }, () => ({ path: MONACO_WORKER }));
+  },
+};
+
 async function build() {
   const t0 = Date.now();
   await require('./gen-lua-api').generate();
@@ -63,14 +74,22 @@ async function build() {
     }),
     esbuild.build({
       ...common,
+      entryPoints: [path.join(ROOT, 'node_modules', 'monaco-yaml', 'yaml.worker.js')],
+      outfile: path.join(OUT, 'yaml.worker.js'), format: 'iife', platform: 'browser', plugins: [monacoWorkerPath],
+    }),
+    esbuild.build({
+      ...common,
       entryPoints: [path.join(ROOT, 'main', 'preload.ts')],
       outfile: path.join(ROOT, 'dist', 'main', 'preload.bundle.js'), format: 'cjs', platform: 'node', target: ['node20'],
       external: ['electron'],
     }),
   ]);
   fs.copyFileSync(path.join(ROOT, 'renderer', 'static', 'index.html'), path.join(OUT, 'index.html'));
+  // the Lua formatter's WebAssembly as a script (a fetch would need connect-src, which the desktop page does not have)
+  const wasm = fs.readFileSync(require.resolve('@johnnymorganz/stylua/stylua_lib_bg.wasm')).toString('base64');
+  fs.writeFileSync(path.join(OUT, 'stylua-wasm.js'), `self.__authstudioStyluaWasm=${JSON.stringify(wasm)};\n`);
   const size = (f) => `${(fs.statSync(path.join(OUT, f)).size / 1024).toFixed(0)} KiB`;
-  process.stdout.write(`renderer: ${path.relative(process.cwd(), OUT) || OUT} (app.js ${size('app.js')}, app.css ${size('app.css')}, editor.worker.js ${size('editor.worker.js')}) in ${Date.now() - t0} ms\n`);
+  process.stdout.write(`renderer: ${path.relative(process.cwd(), OUT) || OUT} (app.js ${size('app.js')}, app.css ${size('app.css')}, editor.worker.js ${size('editor.worker.js')}, yaml.worker.js ${size('yaml.worker.js')}) in ${Date.now() - t0} ms\n`);
 }
 
 module.exports = { build };
