@@ -39,13 +39,13 @@ function typeCheck() {
   if (r.status !== 0) throw new Error('the renderer does not type-check (see above)');
 }
 
-const MONACO_WORKER = path.join(ROOT, 'node_modules', 'monaco-editor', 'esm', 'vs', 'editor', 'editor.worker.js');
+const MONACO_ESM = path.join(ROOT, 'node_modules', 'monaco-editor', 'esm', 'vs');
 
-/** monaco-yaml's worker imports monaco-editor/esm/vs/editor/editor.worker.js, a path monaco-editor 0.57's exports map elsewhere. */
-const monacoWorkerPath = {
-  name: 'monaco-worker-path',
+/** monaco-yaml's worker imports monaco-editor/esm/vs/..., which 0.57's package exports would map to esm/vs/esm/vs/. */
+const yamlWorkerPaths = {
+  name: 'yaml-worker-paths',
   setup(b) {
-    b.onResolve({ filter: /^monaco-editor\/esm\/vs\/editor\/editor\.worker(\.js)?$/ }, () => ({ path: MONACO_WORKER }));
+    b.onResolve({ filter: /^monaco-editor\/esm\/vs\// }, (a) => ({ path: path.join(MONACO_ESM, a.path.replace(/^monaco-editor\/esm\/vs\//, '')) }));
   },
 };
 
@@ -75,7 +75,7 @@ async function build() {
     esbuild.build({
       ...common,
       entryPoints: [path.join(ROOT, 'node_modules', 'monaco-yaml', 'yaml.worker.js')],
-      outfile: path.join(OUT, 'yaml.worker.js'), format: 'iife', platform: 'browser', plugins: [monacoWorkerPath],
+      outfile: path.join(OUT, 'yaml.worker.js'), format: 'iife', platform: 'browser', plugins: [yamlWorkerPaths],
     }),
     esbuild.build({
       ...common,

@@ -2,6 +2,9 @@
 // Schema (renderer/src/generated/config-schema.json, written by scripts/gen-config-schema.js) through monaco-yaml.
 // The 1.x or the 3.x layout is chosen by what the file holds (a 3.x file has runtime/storage/auth/... at the top).
 import { configureMonacoYaml, type MonacoYaml } from 'monaco-yaml';
+// monaco-editor 0.57's own language workers start through this createWebWorker (label and createData reach the
+// worker); the public monaco.editor.createWebWorker that monaco-yaml calls takes neither any more.
+import { createWebWorker } from 'monaco-editor/internal/common/workers.js';
 import schemas from '../generated/config-schema.json';
 import { monaco } from '../monaco-env';
 
@@ -20,7 +23,8 @@ export class ConfigSchema {
   private layout: Layout = '1.x';
 
   constructor() {
-    this.yaml = configureMonacoYaml(monaco, {
+    const monacoForYaml = { ...monaco, editor: { ...monaco.editor, createWebWorker } } as unknown as typeof monaco;
+    this.yaml = configureMonacoYaml(monacoForYaml, {
       enableSchemaRequest: false, hover: true, completion: true, validate: true, format: { enable: true }, isKubernetes: false, schemas: [],
     });
     monaco.editor.onDidCreateModel((m) => this.watch(m));
