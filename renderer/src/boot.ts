@@ -12,6 +12,7 @@ import { registerLuaCompletion } from './editor/lua-completion';
 import { registerLuaDefinition, workspaceUri } from './editor/lua-definition';
 import { registerLuaFormatting } from './editor/lua-format';
 import { ConfigSchema } from './editor/yaml-config';
+import { registerYamlFormatting } from './editor/yaml-format';
 import { registerLuaHover } from './editor/lua-hover';
 import { WorkspaceEditor } from './editor/workspace-editor';
 import { explain } from './errors';
@@ -52,6 +53,7 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
   registerLuaCompletion(monaco);
   registerLuaHover(monaco);
   registerLuaFormatting((e) => failure(e, 'Formatting the Lua file'));
+  registerYamlFormatting((e) => failure(e, 'Formatting the YAML file'));
   // the config file gets completion, hover and validation from the engine's schema (1.x or 3.x layout)
   const configSchema = new ConfigSchema();
   const followConfig = () => configSchema.setConfigFile(state.status?.config_file ? workspaceUri(state.status.config_file) : undefined);

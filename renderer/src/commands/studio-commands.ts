@@ -31,7 +31,7 @@ export function studioCommands(t: StudioCommandTargets): CommandRegistry {
     { id: 'file.quickOpen', label: 'Go to file…', keys: ['Ctrl+P'], run: () => quickOpen(t.state, openAt) },
     { id: 'workspace.search', label: 'Search in the workspace…', keys: ['Ctrl+Shift+F'], run: () => searchWorkspace(t.state, openAt) },
     { id: 'file.save', label: 'Save the file', hint: 'Ctrl+S', run: () => void t.editor.save() },
-    { id: 'file.format', label: 'Format the file', hint: 'Shift+Alt+F', run: () => t.editor.format() },
+    { id: 'file.format', label: 'Format the file', hint: navigator.platform.startsWith('Linux') ? 'Ctrl+Shift+I' : 'Shift+Alt+F', run: () => t.editor.format() },
     { id: 'file.rename', label: 'Rename the file…', run: () => { const p = active(); if (p) t.rename(p); } },
     { id: 'file.delete', label: 'Delete the file…', run: () => { const p = active(); if (p) t.remove(p); } },
     { id: 'file.close', label: 'Close the file', run: () => { const p = active(); if (p) t.editor.close(p); } },

@@ -1,4 +1,5 @@
-// Format Lua with StyLua (its WebAssembly build, loaded on the first use): Shift+Alt+F or "Format the file".
+// Format Lua with StyLua (its WebAssembly build, loaded on the first use): Monaco's Format Document (Shift+Alt+F;
+// Ctrl+Shift+I on Linux) or the palette's "Format the file".
 // Two-space indents as the studio's editor uses; Lua 5.1 syntax, the language Nauthilus's gopher-lua runs.
 import init, { Config, IndentType, LuaVersion, OutputVerification, formatCode } from '@johnnymorganz/stylua/web';
 import { monaco } from '../monaco-env';
@@ -40,11 +41,8 @@ export async function formatLua(code: string, tabSize = 2): Promise<string> {
   config.indent_type = IndentType.Spaces;
   config.indent_width = tabSize;
   config.syntax = LuaVersion.Lua51;
-  try {
-    return formatCode(code, config, undefined, OutputVerification.None);
-  } finally {
-    config.free();
-  }
+  // formatCode takes the config over (and frees it): no config.free() here
+  return formatCode(code, config, undefined, OutputVerification.None);
 }
 
 /** The document formatter for Lua models (YAML's comes with monaco-yaml). */

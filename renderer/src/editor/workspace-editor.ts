@@ -173,7 +173,7 @@ export class WorkspaceEditor {
     }
   }
 
-  /** Format the open file (Lua with StyLua, YAML with monaco-yaml's formatter). */
+  /** Format the open file (Lua with StyLua, YAML with the yaml library). */
   format(): void {
     if (!this.active) return;
     this.editor.focus();

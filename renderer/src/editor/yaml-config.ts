@@ -25,7 +25,7 @@ export class ConfigSchema {
   constructor() {
     const monacoForYaml = { ...monaco, editor: { ...monaco.editor, createWebWorker } } as unknown as typeof monaco;
     this.yaml = configureMonacoYaml(monacoForYaml, {
-      enableSchemaRequest: false, hover: true, completion: true, validate: true, format: { enable: true }, isKubernetes: false, schemas: [],
+      enableSchemaRequest: false, hover: true, completion: true, validate: true, format: { enable: false }, // editor/yaml-format.ts formats on the page isKubernetes: false, schemas: [],
     });
     monaco.editor.onDidCreateModel((m) => this.watch(m));
     for (const m of monaco.editor.getModels()) this.watch(m);
