@@ -33,6 +33,8 @@ export class ConfigSchema {
 
   /** The workspace's config file (workspace-relative); the schema applies to it only. */
   setConfigFile(uri: monaco.Uri | undefined): void {
+    // the status arrives every few seconds: an update restarts monaco-yaml's worker, so only when it changed
+    if (uri?.toString() === this.configUri) return;
     this.configUri = uri?.toString();
     const model = uri ? monaco.editor.getModel(uri) : null;
     if (model) this.layout = layoutOf(model.getValue());
