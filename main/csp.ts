@@ -3,7 +3,8 @@
 
 const DIRECTIVES: Record<string, string[]> = {
   'default-src': ["'none'"],
-  'script-src': ["'self'"],
+  // 'wasm-unsafe-eval' lets the page compile its own WebAssembly (stylua-wasm.js, the Lua formatter); JS eval stays off
+  'script-src': ["'self'", "'wasm-unsafe-eval'"],
   // Monaco sets styles on elements and injects <style> blocks
   'style-src': ["'self'", "'unsafe-inline'"],
   'font-src': ["'self'"],

@@ -35,6 +35,8 @@ export const ARG_CHECKS: Record<StudioMethodName, Check[]> = {
   createFile: [str('path'), str('content', true), oneOf('kind', ['file', 'directory'])],
   renameFile: [str('from'), str('to')],
   deleteFile: [str('path'), bool('recursive')],
+  searchWorkspace: [str('query'), bool('regex'), bool('case_sensitive'), num('max_results')],
+  resolveLuaModule: [str('name')],
   simulate: [str('preset'), str('username', true), str('password', true), oneOf('mode', ['auth', 'no-auth', 'list-accounts']), obj('fields', true), obj('request', true)],
   runDovecot: [str('path'), str('source', true), str('user'), str('password', true), str('protocol', true), str('remote_ip', true),
     str('local_ip', true), num('local_port'), str('mechanism', true), str('master_user', true), str('master_script', true),

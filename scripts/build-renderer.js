@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Builds the studio UI into renderer/dist/ (index.html, app.js, app.css, editor.worker.js, codicon.ttf) and the
+// Builds the studio UI into renderer/dist/ (index.html, app.js, app.css, editor.worker.js, yaml.worker.js, codicon.ttf,
+// stylua-wasm.js: the Lua formatter) and the
 // Electron preload into dist/main/preload.bundle.js. Runs after `tsc -p tsconfig.json` (it reads dist/engine).
 //
 //   node scripts/build-renderer.js            generate the Lua API data, type-check the renderer, bundle
@@ -38,9 +39,20 @@ function typeCheck() {
   if (r.status !== 0) throw new Error('the renderer does not type-check (see above)');
 }
 
+const MONACO_ESM = path.join(ROOT, 'node_modules', 'monaco-editor', 'esm', 'vs');
+
+/** monaco-yaml's worker imports monaco-editor/esm/vs/..., which 0.57's package exports would map to esm/vs/esm/vs/. */
+const yamlWorkerPaths = {
+  name: 'yaml-worker-paths',
+  setup(b) {
+    b.onResolve({ filter: /^monaco-editor\/esm\/vs\// }, (a) => ({ path: path.join(MONACO_ESM, a.path.replace(/^monaco-editor\/esm\/vs\//, '')) }));
+  },
+};
+
 async function build() {
   const t0 = Date.now();
   await require('./gen-lua-api').generate();
+  require('./gen-config-schema').generate();
   if (!args.has('--no-check')) typeCheck();
   fs.rmSync(OUT, { recursive: true, force: true });
   fs.mkdirSync(OUT, { recursive: true });
@@ -62,14 +74,22 @@ async function build() {
     }),
     esbuild.build({
       ...common,
+      entryPoints: [path.join(ROOT, 'node_modules', 'monaco-yaml', 'yaml.worker.js')],
+      outfile: path.join(OUT, 'yaml.worker.js'), format: 'iife', platform: 'browser', plugins: [yamlWorkerPaths],
+    }),
+    esbuild.build({
+      ...common,
       entryPoints: [path.join(ROOT, 'main', 'preload.ts')],
       outfile: path.join(ROOT, 'dist', 'main', 'preload.bundle.js'), format: 'cjs', platform: 'node', target: ['node20'],
       external: ['electron'],
     }),
   ]);
   fs.copyFileSync(path.join(ROOT, 'renderer', 'static', 'index.html'), path.join(OUT, 'index.html'));
+  // the Lua formatter's WebAssembly as a script (a fetch would need connect-src, which the desktop page does not have)
+  const wasm = fs.readFileSync(require.resolve('@johnnymorganz/stylua/stylua_lib_bg.wasm')).toString('base64');
+  fs.writeFileSync(path.join(OUT, 'stylua-wasm.js'), `self.__authstudioStyluaWasm=${JSON.stringify(wasm)};\n`);
   const size = (f) => `${(fs.statSync(path.join(OUT, f)).size / 1024).toFixed(0)} KiB`;
-  process.stdout.write(`renderer: ${path.relative(process.cwd(), OUT) || OUT} (app.js ${size('app.js')}, app.css ${size('app.css')}, editor.worker.js ${size('editor.worker.js')}) in ${Date.now() - t0} ms\n`);
+  process.stdout.write(`renderer: ${path.relative(process.cwd(), OUT) || OUT} (app.js ${size('app.js')}, app.css ${size('app.css')}, editor.worker.js ${size('editor.worker.js')}, yaml.worker.js ${size('yaml.worker.js')}) in ${Date.now() - t0} ms\n`);
 }
 
 module.exports = { build };

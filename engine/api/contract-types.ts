@@ -576,3 +576,37 @@ export interface CoverageReport {
   /** Where the lcov tracefile of this report was written (a test-suite run; SF paths relative to the workspace). */
   lcov_file?: string;
 }
+
+/** Search in the workspace's text files (Ctrl+Shift+F). */
+export interface SearchInput {
+  query: string;
+  /** Take `query` as a JavaScript regular expression. */
+  regex?: boolean;
+  case_sensitive?: boolean;
+  /** At most this many matching lines (default 500). */
+  max_results?: number;
+}
+
+export interface SearchMatch {
+  path: string;
+  /** 1-based line and column of the first match on the line. */
+  line: number;
+  column: number;
+  length: number;
+  /** The line (cut at 300 characters). */
+  text: string;
+}
+
+export interface SearchResult {
+  matches: SearchMatch[];
+  /** More lines match than were returned. */
+  truncated: boolean;
+}
+
+/** Where `require(name)` finds a module with the config's package_path (no `path`: not a workspace file). */
+export interface LuaModuleLocation {
+  name: string;
+  path?: string;
+  /** The files looked at, in order (workspace-relative when inside it). */
+  tried: string[];
+}

@@ -47,8 +47,9 @@ export type * from './contract-types';
 import type {
   ConvertOptions, ConvertReport, CoverageReport, DovecotPresetInfo, DovecotRunInput, DovecotRunResult, ExportOptions,
   ExportReport, FileContent, FileEntry, FilesChangedEvent, ImportOptions, ImportReport, KeyPage, KeyValue, LogLine,
-  PresetInfo, ProtectionList, RedisStatus, RedisTestResult, ReloadResult, RuntimeErrorsEvent, SaveResult,
-  SimulateInput, SimulationResult, StudioStatus, TrafficOptions, TrafficSummary, UnblockInput, UnblockResult,
+  LuaModuleLocation, PresetInfo, ProtectionList, RedisStatus, RedisTestResult, ReloadResult, RuntimeErrorsEvent,
+  SaveResult, SearchInput, SearchResult, SimulateInput, SimulationResult, StudioStatus, TrafficOptions,
+  TrafficSummary, UnblockInput, UnblockResult,
 } from './contract-types';
 
 // ---- the service -----------------------------------------------------------------------------------
@@ -63,6 +64,10 @@ export interface StudioMethods {
   renameFile(arg: { from: string; to: string }): Promise<SaveResult>;
   deleteFile(arg: { path: string; recursive?: boolean }): Promise<SaveResult>;
   reload(arg?: Record<string, never>): Promise<ReloadResult>;
+  /** Lines of the workspace's text files that match a string or regular expression. */
+  searchWorkspace(arg: SearchInput): Promise<SearchResult>;
+  /** The workspace file `require(name)` loads with the config's package_path (go to definition). */
+  resolveLuaModule(arg: { name: string }): Promise<LuaModuleLocation>;
   /** Validate the config and compile every script without applying anything. */
   checkWorkspace(arg?: Record<string, never>): Promise<Diagnostic[]>;
 
@@ -116,7 +121,7 @@ export type StudioMethodName = keyof StudioMethods;
 
 /** The method names, for transports that route by name. */
 export const STUDIO_METHODS = [
-  'getStatus', 'listFiles', 'readFile', 'saveFile', 'createFile', 'renameFile', 'deleteFile', 'reload', 'checkWorkspace',
+  'getStatus', 'listFiles', 'readFile', 'saveFile', 'createFile', 'renameFile', 'deleteFile', 'reload', 'searchWorkspace', 'resolveLuaModule', 'checkWorkspace',
   'listPresets', 'simulate', 'listDovecotPresets', 'runDovecot', 'startTraffic', 'cancelTraffic', 'getTraffic',
   'listBlocked', 'unblock',
   'getRedis', 'testRedis', 'switchRedis', 'scanKeys', 'getKey', 'deleteKey', 'flushNamespace',

@@ -4,7 +4,7 @@
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { LdapPoolConfig } from './types';
-import { andThen, bool, def, duration, int, list, mapOf, opt, req, str, struct, type Spec } from './schema';
+import { andThen, bool, def, describedAs, duration, int, list, mapOf, opt, req, str, struct, type Spec } from './schema';
 import { parseLdapUri } from '../ldap/client';
 
 /** Nauthilus' internal name of the default pool (Lua scripts say pool_name = "default"). */
@@ -24,11 +24,11 @@ const fileSpec: Spec<string> = andThen(str({ minLength: 1 }), (s, v) => {
   return abs;
 });
 
-const tenMinutes = (v: Parameters<Spec<number>>[0]) => {
+const tenMinutes = describedAs((v: Parameters<Spec<number>>[0]) => {
   const ms = duration()(v);
   if (ms === undefined) return undefined;
   return ms > 600_000 ? v.typeError('a duration of at most 10m') : ms;
-};
+}, { type: ['string', 'number'], description: 'a duration like "30s" (at most 10m)' });
 
 // keys Nauthilus has for its own worker pools, breakers and caches: accepted so a Nauthilus config loads
 const ignoredInt = opt(int({ min: 0 }));

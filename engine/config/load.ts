@@ -53,7 +53,8 @@ export class ConfigValidationError extends AuthStudioError {
   }
 }
 
-const topLevel = struct({
+/** The whole 1.x config file (the 3.x layout is rewritten into it first). */
+export const topLevel = struct({
   server: opt(serverSection),
   lua: opt(luaSection),
   brute_force: opt(bruteForceSection),

@@ -223,6 +223,8 @@ function backendOrder(e: MapEntry, b: LayoutBuilder): void {
 }
 
 const ROOT = nauthilus3Root(controlsEnabled, servicesEnabled, backendOrder);
+/** The 3.x top level, for the editor's JSON Schema (engine/config/config-json-schema.ts). */
+export const NAUTHILUS3_ROOT_FOR_SCHEMA: Layout = ROOT;
 
 /** True when the root map has a 3.x section. */
 export function isNauthilus3Layout(root: Val): boolean {

@@ -1,7 +1,7 @@
 // Network values in the config: IP addresses, CIDR networks and "host:port" endpoints, checked with node:net.
 
 import { BlockList, isIP } from 'node:net';
-import type { Spec } from './schema';
+import { describedAs, type Spec } from './schema';
 
 /** A host and a port; `host` has no brackets (`::1`). */
 export interface HostPort {
@@ -65,21 +65,21 @@ export function formatHostPort(hp: HostPort): string {
 }
 
 /** A spec for an IP address or CIDR network given as a string (kept as written, trimmed). */
-export const ipOrCidr: Spec<string> = (v) => {
+export const ipOrCidr: Spec<string> = describedAs((v) => {
   const s = v.scalar;
   if (typeof s !== 'string') return v.typeError('an IP address or CIDR network such as "192.168.0.0/16"');
   const problem = ipOrCidrProblem(s.trim());
   if (problem) return v.typeError('an IP address or CIDR network', problem);
   return s.trim();
-};
+}, { type: 'string', description: 'an IP address or CIDR network such as "192.168.0.0/16"' });
 
 /** A spec for "host:port" endpoints. */
 export function hostPort(opts: { defaultPort?: number; allowPortZero?: boolean } = {}): Spec<HostPort> {
   const what = opts.defaultPort === undefined ? '"host:port"' : `"host:port" or "host" (port ${opts.defaultPort})`;
-  return (v) => {
+  return describedAs((v) => {
     const s = v.scalar;
     if (typeof s !== 'string') return v.typeError(what);
     const r = parseHostPort(s, opts);
     return typeof r === 'string' ? v.typeError(what, r) : r;
-  };
+  }, { type: 'string', description: what });
 }

@@ -2,7 +2,7 @@
 
 import { isIP } from 'node:net';
 import type { BruteForceConfig, RblConfig, TolerationConfig } from './types';
-import { andThen, bool, def, duration, int, list, mapOf, opt, req, str, struct, type Spec } from './schema';
+import { andThen, bool, def, describedAs, duration, int, list, mapOf, opt, req, str, struct, type Spec } from './schema';
 import { ipOrCidr } from './net';
 import { msToSeconds } from './durations';
 
@@ -16,12 +16,12 @@ const softWhitelist = mapOf(list(ipOrCidr), (key, v) => (key === '' ? (v.typeErr
 const softWhitelistOf = (m: Record<string, string[]> | undefined) => (m && Object.keys(m).length > 0 ? { softWhitelist: m } : {});
 
 /** Nauthilus 3.x bucket ban_time (validate "gt=0,max=8760h"); a 3.x key: unknown in a 1.x bucket. */
-const banTime: Spec<number> = (v) => {
+const banTime: Spec<number> = describedAs((v) => {
   if (!v.path.startsWith('auth.controls.brute_force.')) return v.failAtKey('AS_ERR_CONFIG_UNKNOWN_KEY', `unknown key "ban_time" at ${v.path.replace(/\.ban_time$/, '')} (a Nauthilus 3.x bucket key)`);
   const ms = duration({ positive: true })(v);
   if (ms === undefined) return undefined;
   return ms > 8760 * 3_600_000 ? v.typeError('a duration of at most 8760h') : ms;
-};
+}, { type: ['string', 'number'], description: 'a duration like "1h" (at most 8760h); Nauthilus 3.x only (auth.controls.brute_force.buckets)' });
 
 const bucket = struct(
   {
@@ -41,11 +41,11 @@ const bucket = struct(
 );
 
 /** Nauthilus' scale_factor: a number from 0.1 to 10. */
-const scaleFactor: Spec<number> = (v) => {
+const scaleFactor: Spec<number> = describedAs((v) => {
   const n = v.scalar;
   if (typeof n !== 'number' || !(n >= 0.1 && n <= 10)) return v.typeError('a number from 0.1 to 10');
   return n;
-};
+}, { type: 'number', minimum: 0.1, maximum: 10, description: 'a number from 0.1 to 10' });
 const percent = int({ min: 0, max: 100 });
 const customToleration = struct({
   ip_address: req(ipOrCidr),
@@ -61,10 +61,10 @@ const customToleration = struct({
  * Nauthilus 3.x auth.controls.brute_force.protocols (its server.BruteForceProtocols): the protocols brute force
  * applies to. A 3.x key: in a 1.x brute_force section it is unknown.
  */
-const bruteForceProtocols: Spec<string[]> = (v) => {
+const bruteForceProtocols: Spec<string[]> = describedAs((v) => {
   if (!v.path.startsWith('auth.controls.brute_force.')) return v.failAtKey('AS_ERR_CONFIG_UNKNOWN_KEY', `unknown key "protocols" at ${v.path.replace(/\.protocols$/, '')} (a Nauthilus 3.x key of auth.controls.brute_force)`);
   return list(str({ minLength: 1 }), { scalarOk: true })(v);
-};
+}, { anyOf: [{ type: 'array', items: { type: 'string' } }, { type: 'string' }], description: 'protocols brute force applies to (a list); Nauthilus 3.x only (auth.controls.brute_force)' });
 
 const bruteForceShape = struct({
   protocols: opt(bruteForceProtocols),

@@ -1,7 +1,7 @@
 // `server.redis`: "mock", a redis:// URL, or Nauthilus' structure (master / sentinels / cluster), and the --redis override.
 
 import type { RedisSettings } from './types';
-import { andThen, bool, def, duration, int, list, opt, req, str, struct, type Spec } from './schema';
+import { andThen, bool, def, describedAs, duration, int, jsonSchemaOf, list, opt, req, str, struct, type Spec } from './schema';
 import { formatHostPort, hostPort, parseHostPort } from './net';
 import { msToSeconds } from './durations';
 
@@ -126,7 +126,7 @@ function connectionOf(r: NonNullable<ReturnType<typeof redisShape>>): RedisConne
 }
 
 /** `server.redis` in any of its three forms. */
-export const redisSection: Spec<RedisSettings> = (v) => {
+export const redisSection: Spec<RedisSettings> = describedAs((v) => {
   const s = v.scalar;
   if (typeof s === 'string') {
     const conn = parseRedisString(s);
@@ -145,7 +145,7 @@ export const redisSection: Spec<RedisSettings> = (v) => {
   if (r.command_timeout !== undefined) settings.commandTimeoutMs = r.command_timeout;
   if (r.encryption_secret) settings.encryptionSecret = r.encryption_secret;
   return settings;
-};
+}, { anyOf: [{ type: 'string', description: '"mock" or a redis:// URL' }, jsonSchemaOf(redisShape as Spec<unknown>)], description: '"mock", a redis:// URL or a map with master, sentinels or cluster' });
 
 /** Replaces the connection of `settings` with `conn` (the --redis override), keeping prefix, TTLs and timeout. */
 export function withConnection(settings: RedisSettings, conn: RedisConnection): RedisSettings {

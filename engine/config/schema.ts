@@ -8,6 +8,22 @@ import type { Val } from './yaml-source';
 /** Validates and converts one value; returns undefined after reporting the problem(s) to `v.ctx`. */
 export type Spec<T> = (v: Val) => T | undefined;
 
+/** A JSON Schema (draft-07) fragment: what editors know of a spec (scripts/gen-config-schema.js writes them out). */
+export type JsonSchema = Record<string, unknown>;
+
+const JSON_SCHEMAS = new WeakMap<Spec<unknown>, JsonSchema>();
+
+/** Record what a spec accepts as JSON Schema; returns the spec. */
+export function describedAs<T>(spec: Spec<T>, schema: JsonSchema): Spec<T> {
+  JSON_SCHEMAS.set(spec as Spec<unknown>, schema);
+  return spec;
+}
+
+/** The JSON Schema of a spec (`{}`, anything, for specs that never described themselves). */
+export function jsonSchemaOf(spec: Spec<unknown>): JsonSchema {
+  return JSON_SCHEMAS.get(spec) ?? {};
+}
+
 /** A struct key that must be present. */
 export interface RequiredField<T> { kind: 'req'; spec: Spec<T> }
 /** A struct key that may be absent (undefined in the result). */
@@ -37,6 +53,26 @@ export const def = <T>(spec: Spec<T>, value: T): DefaultedField<T> => ({ kind: '
  */
 export function struct<S extends Shape>(shape: S, refine?: (out: StructOut<S>, v: Val) => void): Spec<StructOut<S>> {
   const known = Object.keys(shape);
+  return describedAs(structSpec(shape, known, refine), structSchema(shape));
+}
+
+function structSchema(shape: Shape): JsonSchema {
+  const properties: Record<string, JsonSchema> = {};
+  for (const [name, field] of Object.entries(shape)) {
+    const inner = jsonSchemaOf(field.spec);
+    const what = typeof inner.description === 'string' ? inner.description : 'see the Nauthilus documentation';
+    const p: JsonSchema = { ...inner, description: `${field.kind === 'req' ? 'Required' : 'Optional'}: ${what}` };
+    if (field.kind === 'def' && (typeof field.value !== 'object' || field.value === null)) {
+      p.default = field.value;
+      p.description += ` (default ${JSON.stringify(field.value)})`;
+    }
+    properties[name] = p;
+  }
+  const required = Object.entries(shape).filter(([, f]) => f.kind === 'req').map(([n]) => n);
+  return { type: ['object', 'null'], description: 'a map', properties, additionalProperties: false, ...(required.length ? { required } : {}) };
+}
+
+function structSpec<S extends Shape>(shape: S, known: string[], refine?: (out: StructOut<S>, v: Val) => void): Spec<StructOut<S>> {
   return (v) => {
     // `key:` with no value is an empty map; an empty list item (`-` alone) is a mistake.
     const emptyItem = v.isNull && v.keyOffset === undefined && v.path !== '';
@@ -85,15 +121,15 @@ export function struct<S extends Shape>(shape: S, refine?: (out: StructOut<S>, v
 
 /** Converts a valid value further; `fn` may report (via `v.fail`) and return undefined. */
 export function andThen<T, U>(spec: Spec<T>, fn: (value: T, v: Val) => U | undefined): Spec<U> {
-  return (v) => {
+  return describedAs((v) => {
     const t = spec(v);
     return t === undefined ? undefined : fn(t, v);
-  };
+  }, jsonSchemaOf(spec as Spec<unknown>));
 }
 
 /** A string. Plain numbers and booleans are taken as written (`password: 12345678`). */
 export function str(opts: { minLength?: number; pattern?: RegExp; patternText?: string } = {}): Spec<string> {
-  return (v) => {
+  return describedAs((v) => {
     const s = v.scalar;
     if (v.isNull || (typeof s !== 'string' && typeof s !== 'number' && typeof s !== 'boolean')) return v.typeError('a string');
     const text = typeof s === 'string' ? s : v.sourceText ?? String(s);
@@ -103,47 +139,47 @@ export function str(opts: { minLength?: number; pattern?: RegExp; patternText?: 
     }
     if (opts.pattern && !opts.pattern.test(text)) return v.typeError(opts.patternText ?? `a string matching ${opts.pattern}`);
     return text;
-  };
+  }, { type: ['string', 'number', 'boolean'], description: opts.minLength ? 'a non-empty string' : 'a string', ...(opts.pattern ? { pattern: opts.pattern.source } : {}) });
 }
 
 /** An integer in [min, max]. A `${VAR}` that expanded to digits counts. */
 export function int(opts: { min?: number; max?: number } = {}): Spec<number> {
   const { min, max } = opts;
   const what = min !== undefined && max !== undefined ? `an integer from ${min} to ${max}` : min !== undefined ? `an integer >= ${min}` : max !== undefined ? `an integer <= ${max}` : 'an integer';
-  return (v) => {
+  return describedAs((v) => {
     let n = v.scalar;
     if (typeof n === 'string' && v.fromEnv && /^[-+]?\d+$/.test(n.trim())) n = Number(n);
     if (typeof n !== 'number' || !Number.isInteger(n)) return v.typeError(what);
     if ((min !== undefined && n < min) || (max !== undefined && n > max)) return v.typeError(what);
     return n;
-  };
+  }, { type: 'integer', description: what, ...(min !== undefined ? { minimum: min } : {}), ...(max !== undefined ? { maximum: max } : {}) });
 }
 
 /** A boolean (`true`/`false`; also a `${VAR}` that expanded to one). */
 export function bool(): Spec<boolean> {
-  return (v) => {
+  return describedAs((v) => {
     const b = v.scalar;
     if (typeof b === 'boolean') return b;
     if (typeof b === 'string' && v.fromEnv && /^(true|false)$/i.test(b.trim())) return b.trim().toLowerCase() === 'true';
     return v.typeError('a boolean (true or false)');
-  };
+  }, { type: 'boolean', description: 'a boolean (true or false)' });
 }
 
 /** One of fixed strings; with `ignoreCase` the canonical spelling from `values` is returned. */
 export function oneOf<T extends string>(values: readonly T[], opts: { ignoreCase?: boolean } = {}): Spec<T> {
   const list = values.map((x) => `"${x}"`).join(', ');
-  return (v) => {
+  return describedAs((v) => {
     const s = v.scalar;
     if (typeof s !== 'string') return v.typeError(`one of ${list}`);
     const hit = values.find((x) => (opts.ignoreCase ? x.toLowerCase() === s.toLowerCase() : x === s));
     if (hit !== undefined) return hit;
     return v.fail('AS_ERR_CONFIG_TYPE', `expected one of ${list} at ${v.where()}, got ${v.describe()}${didYouMean(s, values)}`);
-  };
+  }, { type: 'string', enum: [...values], description: `one of ${list}` });
 }
 
 /** A Go-style duration (or a number of seconds), in milliseconds; `min` in ms (default 0). */
 export function duration(opts: { min?: number; positive?: boolean } = {}): Spec<number> {
-  return (v) => {
+  return describedAs((v) => {
     const s = v.scalar;
     if (typeof s !== 'string' && typeof s !== 'number') return v.typeError('a duration like "30s", "10m" or "1h30m"');
     let ms: number;
@@ -156,13 +192,13 @@ export function duration(opts: { min?: number; positive?: boolean } = {}): Spec<
     if (opts.positive && ms <= 0) return v.typeError('a positive duration');
     if (ms < (opts.min ?? 0)) return v.typeError('a non-negative duration');
     return ms;
-  };
+  }, { type: ['string', 'number'], description: 'a duration like "30s", "10m" or "1h30m"', pattern: DURATION_PATTERN });
 }
 
 /** A byte size ("32MiB", "64KiB", "1GB" or a number of bytes), in bytes, at least `min` (default 1). */
 export function size(opts: { min?: number } = {}): Spec<number> {
   const what = 'a size like "32MiB", "512KiB", "1GB" or a number of bytes';
-  return (v) => {
+  return describedAs((v) => {
     const s = v.scalar;
     if (typeof s !== 'string' && typeof s !== 'number') return v.typeError(what);
     let bytes: number;
@@ -174,7 +210,16 @@ export function size(opts: { min?: number } = {}): Spec<number> {
     }
     if (bytes < (opts.min ?? 1)) return v.typeError(`${what} of at least ${opts.min ?? 1} byte(s)`);
     return bytes;
-  };
+  }, { type: ['string', 'number'], description: what });
+}
+
+/** Go durations: a number of seconds or digits with ns/us/ms/s/m/h units ("1h30m"). */
+const DURATION_PATTERN = '^\\s*[-+]?(\\d+(\\.\\d+)?(ns|us|µs|ms|s|m|h))+\\s*$|^\\s*[-+]?\\d+(\\.\\d+)?\\s*$';
+
+function listSchema(item: JsonSchema, scalarOk: boolean, minItems: number | undefined): JsonSchema {
+  const what = typeof item.description === 'string' ? item.description : 'items';
+  const arr: JsonSchema = { type: 'array', items: item, description: `a list of ${what}`, ...(minItems !== undefined ? { minItems } : {}) };
+  return scalarOk ? { anyOf: [arr, item], description: `${what}, or a list of them` } : arr;
 }
 
 /** How a list's items must be unique: the key of an item, the item field to point at, and a noun. */
@@ -191,7 +236,7 @@ export interface Uniqueness<T> {
  * Duplicates (per `unique`) are AS_ERR_CONFIG_CONFLICT at the later item, naming the first one's line.
  */
 export function list<T>(item: Spec<T>, opts: { scalarOk?: boolean; minItems?: number; unique?: Uniqueness<T> } = {}): Spec<T[]> {
-  return (v) => {
+  return describedAs((v) => {
     if (opts.scalarOk && !v.isSeq && !v.isMap && !v.isNull) {
       const one = item(v);
       return one === undefined ? undefined : [one];
@@ -222,12 +267,12 @@ export function list<T>(item: Spec<T>, opts: { scalarOk?: boolean; minItems?: nu
       at.fail('AS_ERR_CONFIG_CONFLICT', `duplicate ${opts.unique.what} "${key}" at ${iv.where()} (first at ${first.where()}${firstLine ? `, line ${firstLine}` : ''})`);
     }
     return ok ? out : undefined;
-  };
+  }, listSchema(jsonSchemaOf(item as Spec<unknown>), opts.scalarOk === true, opts.minItems));
 }
 
 /** A map from free-form names to values; `name` validates each key (report and return false to reject). */
 export function mapOf<T>(value: Spec<T>, name?: (key: string, v: Val) => boolean): Spec<Record<string, T>> {
-  return (v) => {
+  return describedAs((v) => {
     if (v.isNull) return {};
     if (!v.isMap) return v.typeError('a map');
     const out: Record<string, T> = {};
@@ -242,5 +287,5 @@ export function mapOf<T>(value: Spec<T>, name?: (key: string, v: Val) => boolean
       else out[e.key] = t;
     }
     return ok ? out : undefined;
-  };
+  }, { type: ['object', 'null'], description: 'a map of names', additionalProperties: jsonSchemaOf(value as Spec<unknown>) });
 }

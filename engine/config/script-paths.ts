@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ScriptRef } from './types';
-import type { Spec } from './schema';
+import { describedAs, type Spec } from './schema';
 
 /** Resolves a path as written against `baseDir`; `displayPath` is workspace-relative (forward slashes) when inside it. */
 export function resolveScriptRef(written: string, baseDir: string): ScriptRef {
@@ -24,7 +24,7 @@ export function fileProblem(file: string): string | undefined {
 }
 
 /** A spec for a script path: a non-empty string, resolved, and with `checkFiles` an existing file (AS_ERR_CONFIG_FILE). */
-export const scriptPath: Spec<ScriptRef> = (v) => {
+export const scriptPath: Spec<ScriptRef> = describedAs((v) => {
   const s = v.scalar;
   if (typeof s !== 'string' || s.trim() === '') return v.typeError('a script path');
   const ref = resolveScriptRef(s.trim(), v.ctx.baseDir);
@@ -33,17 +33,17 @@ export const scriptPath: Spec<ScriptRef> = (v) => {
     if (problem) return v.fail('AS_ERR_CONFIG_FILE', `script file ${JSON.stringify(s)} ${problem} at ${v.where()} (resolved to ${ref.path})`);
   }
   return ref;
-};
+}, { type: 'string', description: 'a Lua script path (relative to the config file)' });
 
 /**
  * A Lua `package_path`: `;`-separated templates with `?`. Relative templates are resolved against
  * the config directory; empty entries (Lua's `;;` = default path) are kept.
  */
-export const packagePath: Spec<string> = (v) => {
+export const packagePath: Spec<string> = describedAs((v) => {
   const s = v.scalar;
   if (typeof s !== 'string') return v.typeError('a ";"-separated list of path templates with "?"');
   const parts = s.split(';').map((t) => t.trim());
   const bad = parts.find((t) => t !== '' && !t.includes('?'));
   if (bad !== undefined) return v.typeError('";"-separated path templates with "?" such as "./lualib/?.lua"', `"${bad}" has no "?"`);
   return parts.map((t) => (t === '' ? t : path.resolve(v.ctx.baseDir, t))).join(';');
-};
+}, { type: 'string', description: 'a ";"-separated list of path templates with \"?\" such as \"./lualib/?.lua\"' });

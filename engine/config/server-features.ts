@@ -3,7 +3,7 @@
 
 import type { AuthStudioConfig } from './types';
 import { AuthStudioError, type SourceLocation } from '../errors/registry';
-import { list, oneOf, type Spec } from './schema';
+import { describedAs, list, oneOf, type Spec } from './schema';
 
 /** Nauthilus 1.10's feature names (definitions.Feature*), in the order its docs list them. */
 export const SERVER_FEATURES = ['tls_encryption', 'rbl', 'relay_domains', 'lua', 'backend_server_monitoring', 'brute_force'] as const;
@@ -12,10 +12,10 @@ export type ServerFeature = (typeof SERVER_FEATURES)[number];
 const featureName = oneOf(SERVER_FEATURES);
 
 /** `features: brute_force` or a list; "" is skipped and duplicates are harmless, as Nauthilus' processFeatures allows. */
-export const serverFeatures: Spec<ServerFeature[]> = (v) => {
+export const serverFeatures: Spec<ServerFeature[]> = describedAs((v) => {
   const items = list<ServerFeature | ''>((iv) => (iv.scalar === '' ? '' : featureName(iv)), { scalarOk: true })(v);
   return items?.filter((f): f is ServerFeature => f !== '');
-};
+}, { anyOf: [{ type: 'array', items: { type: 'string', enum: [...SERVER_FEATURES, ''] } }, { type: 'string' }], description: `the features to switch on: a list of ${SERVER_FEATURES.join(', ')}` });
 
 /** The features a config's sections switch on when `server.features` is absent (what an export writes out). */
 export function featuresOfSections(config: AuthStudioConfig): ServerFeature[] {

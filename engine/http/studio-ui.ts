@@ -10,9 +10,12 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 /** Where the build writes the renderer (from dist/engine/http/ back to the checkout). */
 export const RENDERER_DIST = path.join(__dirname, '..', '..', '..', 'renderer', 'dist');
 
-/** The page's Content-Security-Policy: only its own scripts, workers and API; Monaco needs inline styles. */
+/**
+ * The page's Content-Security-Policy: only its own scripts, workers and API; Monaco needs inline styles; the Lua
+ * formatter (StyLua) is WebAssembly, compiled from the page's own stylua-wasm.js ('wasm-unsafe-eval' allows that, not eval).
+ */
 export const STUDIO_UI_CSP = [
-  "default-src 'none'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "font-src 'self'", "img-src 'self' data:",
+  "default-src 'none'", "script-src 'self' 'wasm-unsafe-eval'", "style-src 'self' 'unsafe-inline'", "font-src 'self'", "img-src 'self' data:",
   "worker-src 'self'", "connect-src 'self'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
 ].join('; ');
 

@@ -5,10 +5,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type {
   ConvertOptions, ConvertReport, CoverageReport, Diagnostic, DovecotPresetInfo, DovecotRunInput, DovecotRunResult,
-  ExportOptions, ExportReport, FileContent, FileEntry, ImportOptions, ImportReport, KeyPage, KeyValue, PresetInfo,
-  ProtectionList, RedisStatus, RedisTestResult, ReloadResult, SaveResult, SimulateInput, SimulationResult,
-  StudioErrorInfo, StudioMethods, StudioProfile, StudioStatus, TrafficOptions, TrafficSummary, UnblockInput,
-  UnblockResult,
+  ExportOptions, ExportReport, FileContent, FileEntry, ImportOptions, ImportReport, KeyPage, KeyValue,
+  LuaModuleLocation, PresetInfo, ProtectionList, RedisStatus, RedisTestResult, ReloadResult, SaveResult, SearchInput,
+  SearchResult, SimulateInput, SimulationResult, StudioErrorInfo, StudioMethods, StudioProfile, StudioStatus,
+  TrafficOptions, TrafficSummary, UnblockInput, UnblockResult,
 } from '../api/contract';
 import type { AuthEngine } from '../engine';
 import type { AuthStudioConfig } from '../config/types';
@@ -35,6 +35,7 @@ import { Simulator } from './simulator';
 import { TrafficRunner } from './traffic';
 import type { Workspace } from './workspace';
 import { isInside, realPathSoFar } from './workspace-paths';
+import { resolveLuaModule, searchWorkspace } from './workspace-search';
 
 export interface StudioServiceDeps {
   engine: AuthEngine;
@@ -180,6 +181,15 @@ export class StudioService implements StudioMethods {
       return fsFailure(e, `deleting "${String(a.path)}"`);
     }
     return { path: r.rel, ...(await this.afterChange([...new Set([r.rel, ...r.files])])) };
+  }
+
+  async searchWorkspace(arg: SearchInput): Promise<SearchResult> {
+    return searchWorkspace(this.workspace, argOf(arg));
+  }
+
+  async resolveLuaModule(arg: { name: string }): Promise<LuaModuleLocation> {
+    const c = this.engine.config;
+    return resolveLuaModule(this.workspace, argOf(arg).name, c.lua.config.packagePath, c.baseDir);
   }
 
   /** Announce a studio change and reload when it touched the config or a script. */

@@ -1,12 +1,18 @@
 // The studio page: lays out the tree, editor, simulator, dock and status bar around one StudioClient, and keeps
 // them in step with the engine's events. The transport (HTTP or Electron IPC) is chosen by the entry.
 import type { StudioClient } from '../../engine/api/contract';
+import { studioCommands } from './commands/studio-commands';
 import { exportDialog } from './dialogs/export-dialog';
+import { deleteDialog, renameDialog } from './dialogs/file-dialogs';
 import { newScriptDialog } from './dialogs/new-script-dialog';
 import { h, replace } from './dom';
 import type { ScriptKind } from './file-kinds';
 import { setApiProfile } from './editor/lua-api-index';
 import { registerLuaCompletion } from './editor/lua-completion';
+import { registerLuaDefinition, workspaceUri } from './editor/lua-definition';
+import { registerLuaFormatting } from './editor/lua-format';
+import { ConfigSchema } from './editor/yaml-config';
+import { registerYamlFormatting } from './editor/yaml-format';
 import { registerLuaHover } from './editor/lua-hover';
 import { WorkspaceEditor } from './editor/workspace-editor';
 import { explain } from './errors';
@@ -18,6 +24,7 @@ import { CoveragePanel } from './panels/coverage-panel';
 import { LogsPanel } from './panels/logs-panel';
 import { DovecotRunnerPanel } from './panels/dovecot-runner-panel';
 import { PanelDock } from './panels/panel-dock';
+import { SplitLayout } from './panels/split-layout';
 import { ProblemsPanel } from './panels/problems-panel';
 import { ProtectionPanel } from './panels/protection-panel';
 import { RedisPanel } from './panels/redis-panel';
@@ -49,6 +56,13 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
   state.on('status', (s) => setApiProfile(s.profile?.nauthilus));
   registerLuaCompletion(monaco);
   registerLuaHover(monaco);
+  registerLuaFormatting((e) => failure(e, 'Formatting the Lua file'));
+  registerYamlFormatting((e) => failure(e, 'Formatting the YAML file'));
+  // the config file gets completion, hover and validation from the engine's schema (1.x or 3.x layout)
+  const configSchema = new ConfigSchema();
+  const followConfig = () => configSchema.setConfigFile(state.status?.config_file ? workspaceUri(state.status.config_file) : undefined);
+  followConfig();
+  state.on('status', followConfig);
 
   const toasts = h('div', { class: 'toasts', 'aria-live': 'polite' });
   const editor = new WorkspaceEditor(state);
@@ -59,10 +73,15 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
   state.on('status', (s) => s.healthy && dismissTopic('not-live'));
   // every file:line the studio shows (trace, logs, problems, toasts) opens the file there
   setFileLinks(openAt, (name) => workspacePath(name, state.status?.workspace ?? '', state.files));
+  registerLuaDefinition(client, (p, line, column) => void editor.open(p, line, column));
+  const rename = (p: string) => void renameDialog(state, p, editor);
+  const remove = (p: string) => void deleteDialog(state, p, editor);
 
   const createScript = (kind?: ScriptKind) => void newScriptDialog(state, kind).then((p) => (p ? editor.open(p) : undefined));
   const tree = new FileTree(state, {
     open: (p) => openAt(p),
+    rename,
+    remove,
     newScript: createScript,
     refresh: () => void state.refreshFiles().catch((e: unknown) => failure(e, 'Refreshing the files')),
   });
@@ -111,23 +130,39 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
       failure(e, 'Reload');
     }
   };
+  const check = () => {
+    dock.select('problems');
+    void problems.check();
+  };
   const header = h('header', { class: 'app-header' },
     h('div', { class: 'brand' }, h('span', { class: 'logo' }, '◆'), 'AuthStudio'),
     h('div', { class: 'workspace-path', title: 'Workspace folder' }, state.status?.workspace ?? ''),
     live.el,
     h('div', { class: 'header-actions' },
       h('button', { onclick: () => createScript() }, 'New script'),
-      h('button', { onclick: () => { dock.select('problems'); void problems.check(); } }, 'Check'),
+      h('button', { onclick: check }, 'Check'),
       h('button', { onclick: () => void reload() }, 'Reload'),
       h('button', { class: 'primary', onclick: () => void exportDialog(state) }, 'Export…')));
 
-  replace(root, h('div', { class: 'app' },
+  const center = h('main', { class: 'center' }, editor.el, dock.el);
+  const app = h('div', { class: 'app' },
     header,
     h('aside', { class: 'sidebar' }, tree.el),
-    h('main', { class: 'center' }, editor.el, dock.el),
+    center,
     simulator.el,
     runner.el,
-    new StatusBar(state).el), toasts);
+    new StatusBar(state).el);
+  replace(root, app, toasts);
+  const layout = new SplitLayout(app, center);
+  dock.setCollapsed(layout.isCollapsed('dock'));
+  dock.onCollapseRequest((c) => layout.setCollapsed('dock', c));
+  layout.onCollapse((side, c) => {
+    if (side === 'dock') dock.setCollapsed(c);
+  });
+  studioCommands({
+    state, editor, dock, layout, check, reload: () => void reload(), simulate: () => void simulator.send(),
+    newScript: () => createScript(), exportBundle: () => void exportDialog(state), rename, remove,
+  });
 
   client.onReload((r) => {
     if (r.trigger === 'external') {

@@ -15,7 +15,8 @@ declare global {
 }
 
 self.MonacoEnvironment = {
-  getWorker: (_workerId: string, label: string) => new Worker('./editor.worker.js', { name: label }),
+  // monaco-yaml's language service (completion, hover and validation from the config's JSON Schema) runs in its own worker
+  getWorker: (_workerId: string, label: string) => new Worker(label === 'yaml' ? './yaml.worker.js' : './editor.worker.js', { name: label }),
 };
 
 monaco.editor.defineTheme('authstudio', {

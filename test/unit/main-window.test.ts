@@ -35,7 +35,7 @@ test('unsafe window options are named before a window opens with them', () => {
 test('the app CSP allows only the page itself: no eval, no inline scripts, no network, no frames', () => {
   const csp = parseCsp(APP_CSP);
   assert.deepEqual(csp.get('default-src'), ["'none'"]);
-  assert.deepEqual(csp.get('script-src'), ["'self'"], 'no unsafe-inline or unsafe-eval for scripts');
+  assert.deepEqual(csp.get('script-src'), ["'self'", "'wasm-unsafe-eval'"], 'no unsafe-inline or unsafe-eval for scripts (only the Lua formatter\'s WebAssembly)');
   assert.deepEqual(csp.get('worker-src'), ["'self'"], "Monaco's worker comes from the app, never blob:");
   assert.deepEqual(csp.get('connect-src'), ["'none'"], 'the desktop page talks to the engine over IPC only');
   assert.deepEqual(csp.get('object-src'), ["'none'"]);

@@ -91,8 +91,8 @@ export class WorkspaceEditor {
     return !!f && f.model.getValue() !== f.saved;
   }
 
-  /** Show a file (reading it when it is not open yet), optionally at a line. */
-  async open(path: string, line?: number): Promise<void> {
+  /** Show a file (reading it when it is not open yet), optionally at a line (and column). */
+  async open(path: string, line?: number, column = 1): Promise<void> {
     let f = this.files.get(path);
     if (!f) {
       let content;
@@ -122,7 +122,7 @@ export class WorkspaceEditor {
     }
     if (line !== undefined) {
       this.editor.revealLineInCenter(line);
-      this.editor.setPosition({ lineNumber: line, column: 1 });
+      this.editor.setPosition({ lineNumber: line, column });
     }
     this.editor.focus();
     this.refresh();
@@ -145,6 +145,53 @@ export class WorkspaceEditor {
       else for (const fn of this.activeListeners) fn(undefined);
     }
     this.refresh();
+  }
+
+  /**
+   * A file (or folder) was renamed: its open tabs move to the new path, keeping unsaved edits, view and place.
+   * @example editor.renamed('features/a.lua', 'features/b.lua')
+   */
+  renamed(from: string, to: string): void {
+    const moved = this.order.filter((p) => p === from || p.startsWith(`${from}/`));
+    for (const old of moved) {
+      const f = this.files.get(old)!;
+      const now = to + old.slice(from.length);
+      const view = this.active === old ? this.editor.saveViewState() : f.view;
+      const uri = monaco.Uri.from({ scheme: 'workspace', path: `/${now}` });
+      monaco.editor.getModel(uri)?.dispose();
+      const model = monaco.editor.createModel(f.model.getValue(), languageOf(now), uri);
+      model.onDidChangeContent(() => this.refresh());
+      const moved: OpenFile = { ...f, path: now, model, view };
+      this.files.delete(old);
+      this.files.set(now, moved);
+      this.order = this.order.map((p) => (p === old ? now : p));
+      if (this.active === old) {
+        this.active = now;
+        this.editor.setModel(model);
+        if (view) this.editor.restoreViewState(view);
+      }
+      f.model.dispose();
+    }
+    if (moved.length) {
+      this.refresh();
+      for (const fn of this.activeListeners) fn(this.active);
+    }
+  }
+
+  /** Format the open file (Lua with StyLua, YAML with the yaml library). */
+  format(): void {
+    if (!this.active) return;
+    this.editor.focus();
+    void this.editor.getAction('editor.action.formatDocument')?.run();
+  }
+
+  /** A file (or folder) was deleted: its tabs close without asking (the user confirmed the delete). */
+  deleted(path: string): void {
+    for (const p of this.order.filter((x) => x === path || x.startsWith(`${path}/`))) {
+      const f = this.files.get(p)!;
+      f.saved = f.model.getValue();
+      this.close(p);
+    }
   }
 
   /** Save the active (or given) file; a save of a script or the config reloads the engine. */

@@ -1,11 +1,13 @@
 // The workspace tree: files grouped by kind (features, filters, actions, backend, hooks, init, config), with
-// problem badges, the open file highlighted, and a "+" per kind for a new script.
+// problem badges, the open file highlighted, a "+" per kind for a new script, and rename / delete on each file.
 import { h, replace } from '../dom';
 import { groupFiles, type ScriptKind } from '../file-kinds';
 import type { StudioState } from '../studio-state';
 
 export interface FileTreeActions {
   open(path: string): void;
+  rename(path: string): void;
+  remove(path: string): void;
   newScript(kind?: ScriptKind): void;
   refresh(): void;
 }
@@ -49,10 +51,18 @@ export class FileTree {
       ...g.files.map((f) => {
         const problems = diags.filter((d) => d.file === f.path).length;
         const label = g.id === 'config' || g.id === 'other' ? f.path : f.path.slice(f.path.indexOf('/') + 1);
-        return h('button', {
+        return h('div', { class: 'tree-row' }, h('button', {
           class: `tree-file${f.path === this.active ? ' active' : ''}${problems ? ' has-problems' : ''}`,
           'data-path': f.path, title: f.path, onclick: () => this.actions.open(f.path),
-        }, h('span', { class: 'tree-file-name' }, label), problems ? h('span', { class: 'badge bad' }, String(problems)) : null);
+          onkeydown: (e: Event) => {
+            const k = (e as KeyboardEvent).key;
+            if (k === 'F2') this.actions.rename(f.path);
+            else if (k === 'Delete') this.actions.remove(f.path);
+          },
+        }, h('span', { class: 'tree-file-name' }, label), problems ? h('span', { class: 'badge bad' }, String(problems)) : null),
+        h('span', { class: 'tree-actions' },
+          h('button', { class: 'icon small', title: `Rename ${f.path} (F2)`, 'aria-label': `Rename ${f.path}`, 'data-action': 'rename', onclick: () => this.actions.rename(f.path) }, '✎'),
+          h('button', { class: 'icon small', title: `Delete ${f.path} (Del)`, 'aria-label': `Delete ${f.path}`, 'data-action': 'delete', onclick: () => this.actions.remove(f.path) }, '🗑')));
       }))));
   }
 }

@@ -49,6 +49,7 @@ export const FIELDS: Record<StudioMethodName, string[]> = {
   startCoverage: [], stopCoverage: [], getCoverage: [], runTestsWithCoverage: [],
   readFile: ['path'], saveFile: ['path', 'content', 'base_version'], createFile: ['path', 'content', 'kind'],
   renameFile: ['from', 'to'], deleteFile: ['path', 'recursive'],
+  searchWorkspace: ['query', 'regex', 'case_sensitive', 'max_results'], resolveLuaModule: ['name'],
   simulate: ['preset', 'username', 'password', 'mode', 'fields', 'request'],
   runDovecot: ['path', 'source', 'profile', 'lookup', 'user', 'password', 'protocol', 'remote_ip', 'local_ip', 'local_port', 'mechanism', 'master_user', 'master_script', 'lua_settings'],
   startTraffic: ['profile', 'count', 'rate', 'concurrency', 'preset'], cancelTraffic: ['run_id'], getTraffic: ['run_id', 'wait'],
