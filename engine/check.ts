@@ -4,7 +4,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { loadConfigFile, ConfigValidationError } from './config/load';
 import type { AuthStudioConfig, ScriptRef } from './config/types';
-import { AuthStudioError, type ErrorCode } from './errors/registry';
+import { AuthStudioError } from './errors/registry';
 import { LuaVm } from './lua/vm';
 import { buildPolicySnapshot } from './policy/registry';
 import { catalogsOf } from './lua/modules/i18n';
@@ -14,7 +14,7 @@ import { RedisStore } from './redis/store';
 import type { EngineServices } from './lua/services';
 import { runInitScript } from './generation';
 import { findFloatConcatenations } from './lua/number-text-lint';
-import { lintLua, type LintKind } from './lint/lua-lint';
+import { lintLua, LINT_CODES } from './lint/lua-lint';
 
 type Kind = 'feature' | 'filter' | 'action' | 'backend' | 'hook' | 'init' | 'cache_flush';
 
@@ -75,7 +75,7 @@ export async function checkScripts(config: AuthStudioConfig): Promise<AuthStudio
       seen.add(key);
       const name = chunkName(ref);
       numberTextWarnings(ref.path, name, problems);
-      lintWarnings(ref.path, name, config, problems);
+      lintFindings(ref.path, name, config, problems);
       const vm = await LuaVm.create({ poolName: 'check', services, memoryLimitBytes: config.server.luaMemoryLimitBytes, allowIo: config.server.luaAllowIo, packagePath: config.lua.config.packagePath });
       try {
         if (kind === 'init') {
@@ -140,16 +140,11 @@ function numberTextWarnings(file: string, name: string, problems: AuthStudioErro
   }
 }
 
-/** The code each checker finding reports under (syntax and number text come from the VM and number-text-lint). */
-const LINT_CODES: Partial<Record<LintKind, ErrorCode>> = {
-  'undefined-global': 'AS_ERR_LUA_UNDEFINED', 'unknown-field': 'AS_ERR_LUA_UNDEFINED', 'argument-count': 'AS_ERR_LUA_ARGUMENTS', 'lua-version': 'AS_ERR_LUA_VERSION',
-};
-
 /**
  * The Lua checker's findings (engine/lint) against the host API of the workspace's profile: an error fails the check,
  * a warning does not. Syntax errors are left to the VM, which compiles the script right after.
  */
-function lintWarnings(file: string, name: string, config: AuthStudioConfig, problems: AuthStudioError[]): void {
+function lintFindings(file: string, name: string, config: AuthStudioConfig, problems: AuthStudioError[]): void {
   let src: string;
   try {
     src = fs.readFileSync(file, 'utf8');
@@ -157,7 +152,8 @@ function lintWarnings(file: string, name: string, config: AuthStudioConfig, prob
     return; // an unreadable script is reported when it is loaded
   }
   for (const f of lintLua(src, { api: 'nauthilus', profile: config.profile, allowIo: config.server.luaAllowIo })) {
-    const code = LINT_CODES[f.kind];
-    if (code) problems.push(new AuthStudioError(code, f.message, { location: { file: name, line: f.line, column: f.column }, severity: f.severity }));
+    // syntax errors come from the VM, which compiles the script next; number text from numberTextWarnings
+    if (f.kind === 'syntax' || f.kind === 'number-text') continue;
+    problems.push(new AuthStudioError(LINT_CODES[f.kind], f.message, { location: { file: name, line: f.line, column: f.column }, severity: f.severity }));
   }
 }

@@ -13,6 +13,7 @@ import { DOVECOT_HOST_API, NAUTHILUS_HOST_API } from './generated/host-api';
 import type { HostApiData } from './host-api-data';
 import { LintWalker } from './lint-walker';
 import { findFloatConcatenations } from '../lua/number-text-lint';
+import type { ErrorCode } from '../errors/registry';
 
 /** What a finding is about. */
 export type LintKind = 'syntax' | 'undefined-global' | 'unknown-field' | 'argument-count' | 'lua-version' | 'number-text';
@@ -27,6 +28,12 @@ export interface LintFinding {
   endLine: number;
   endColumn: number;
 }
+
+/** The error code (engine/errors/registry.ts, docs/errors.md) each kind of finding reports under. */
+export const LINT_CODES = {
+  syntax: 'AS_ERR_LUA_SYNTAX', 'undefined-global': 'AS_ERR_LUA_UNDEFINED', 'unknown-field': 'AS_ERR_LUA_UNDEFINED',
+  'argument-count': 'AS_ERR_LUA_ARGUMENTS', 'lua-version': 'AS_ERR_LUA_VERSION', 'number-text': 'AS_ERR_LUA_NUMBER_TEXT',
+} as const satisfies Record<LintKind, ErrorCode>;
 
 export interface LintOptions {
   /** Whose API the script runs against: a Nauthilus script (the engine) or a Dovecot auth script (the harness). */

@@ -59,7 +59,7 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
   });
   editor.onActive((p) => tree.setActive(p));
 
-  const problems = new ProblemsPanel(state, openAt);
+  const problems = new ProblemsPanel(state, openAt, editor.lint);
   const redis = new RedisPanel(state);
   const dock = new PanelDock([
     { id: 'problems', label: 'Problems', el: problems.el },

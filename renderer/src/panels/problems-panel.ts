@@ -1,4 +1,5 @@
-// Problems: every diagnostic of the last reload or check, with the file and line it points at (click to go there).
+// Problems: every diagnostic of the last reload or check, and the checker's findings in open scripts as you type,
+// with the file and line it points at (click to go there).
 import type { Diagnostic } from '../../../engine/api/contract';
 import { emptyState, h, replace } from '../dom';
 import { failure, success } from '../notify';
@@ -10,8 +11,13 @@ export class ProblemsPanel {
   private checked: Diagnostic[] | undefined;
   private countListeners = new Set<(n: number) => void>();
 
-  constructor(private readonly state: StudioState, private readonly openAt: (file: string, line?: number) => void) {
+  /**
+   * @param live the checker's findings in open scripts as you type (listed before they are saved)
+   */
+  constructor(private readonly state: StudioState, private readonly openAt: (file: string, line?: number) => void,
+    private readonly live?: { diagnostics(): Diagnostic[]; onChange(fn: () => void): void }) {
     state.on('status', () => this.render());
+    live?.onChange(() => this.render());
     state.on('reload', () => {
       this.checked = undefined;
     });
@@ -35,7 +41,7 @@ export class ProblemsPanel {
 
   private all(): Diagnostic[] {
     const seen = new Set<string>();
-    return [...this.state.diagnostics, ...(this.checked ?? [])].filter((d) => {
+    return [...this.state.diagnostics, ...(this.checked ?? []), ...(this.live?.diagnostics() ?? [])].filter((d) => {
       const k = `${d.file}:${d.line}:${d.message}`;
       if (seen.has(k)) return false;
       seen.add(k);
