@@ -64,10 +64,15 @@ function arity(signature) {
   return [min, max];
 }
 
+/** `nauthilus` (the versions that have an item) when it says more than `profiles` (those AuthStudio offers it in). */
+function versionsOf(x) {
+  return x.nauthilus && x.nauthilus.join() !== x.profiles.join() ? { nauthilus: x.nauthilus } : {};
+}
+
 const byName = (list) => Object.fromEntries([...list].sort((a, b) => a.name.localeCompare(b.name)).map((x) => [x.name, x]));
 
 function member(x) {
-  const out = { type: x.type ?? 'function', profiles: x.profiles };
+  const out = { type: x.type ?? 'function', profiles: x.profiles, ...versionsOf(x) };
   const args = x.type === 'function' && x.signature ? arity(x.signature.replace(/^dovecot\.(?:http\.)?/, '')) : undefined;
   if (args) out.args = args;
   return out;
@@ -78,7 +83,7 @@ function nauthilus() {
   const modules = {};
   for (const m of api.modules) {
     modules[m.name] = {
-      global: m.global, profiles: m.profiles,
+      global: m.global, profiles: m.profiles, ...versionsOf(m),
       members: Object.fromEntries(Object.entries(byName(m.members)).map(([k, x]) => [k, member(x)])),
     };
   }

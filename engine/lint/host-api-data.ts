@@ -5,6 +5,8 @@
 export interface HostMember {
   type: string;
   profiles: string[];
+  /** The Nauthilus versions that have it, when they differ from `profiles` (AuthStudio lacks it under one of them). */
+  nauthilus?: string[];
   /** [min, max] arguments (max -1: any number); absent when the docs do not say. */
   args?: [number, number];
 }
@@ -14,6 +16,8 @@ export interface HostModule {
   /** Present without require. */
   global: boolean;
   profiles: string[];
+  /** The Nauthilus versions that have it, when they differ from `profiles`. */
+  nauthilus?: string[];
   members: Record<string, HostMember>;
 }
 

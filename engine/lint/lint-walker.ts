@@ -58,9 +58,13 @@ export class LintWalker {
     this.findings.push({ kind, severity, message, line: loc.start.line, column: loc.start.column + 1, endLine: loc.end.line, endColumn: loc.end.column + 1 });
   }
 
-  private where(profiles: string[]): string {
+  /** Why an item of another profile is missing here: the Nauthilus version lacks it, or AuthStudio does not provide it. */
+  private where(item: { profiles: string[]; nauthilus?: string[] }): string {
     const name = this.nauthilus ? 'Nauthilus' : 'Dovecot';
-    return `not provided under the ${name} ${this.opts.profile} profile (${profiles.length ? `${name} ${profiles.join(', ')} ${profiles.length === 1 ? 'has' : 'have'} it` : 'no profile has it'})`;
+    const versions = item.nauthilus ?? item.profiles;
+    const have = versions.length ? `${name} ${versions.join(', ')} ${versions.length === 1 ? 'has' : 'have'} it` : 'no version has it';
+    if (item.nauthilus && item.nauthilus.length && item.nauthilus.includes(this.opts.profile!)) return `not provided by AuthStudio under the Nauthilus ${this.opts.profile} profile (${have})`;
+    return `not in ${name} ${this.opts.profile}, this workspace's profile (${have})`;
   }
 
   private lookup(name: string): Binding | undefined {
@@ -238,7 +242,7 @@ export class LintWalker {
     }
     // calling or indexing it raises when the script runs; a plain read silently gives nil
     const severity = use === 'read' ? 'warning' : 'error';
-    if (known) return this.report(id, 'undefined-global', severity, `'${id.name}' is ${this.where(known.profiles)}`);
+    if (known) return this.report(id, 'undefined-global', severity, `'${id.name}' is ${this.where(known)}`);
     const names = new Set([...Object.keys(this.api.globals), ...Object.entries(this.api.modules).filter(([, m]) => m.global).map(([n]) => n), ...this.definedGlobals]);
     for (const s of this.scopes) for (const n of s.keys()) names.add(n);
     const hint = closestName(id.name, names);
@@ -262,7 +266,7 @@ export class LintWalker {
     const members = this.api.modules[mod].members;
     const m = members[id.name];
     if (m && providedUnder(m.profiles, this.opts.profile)) return;
-    if (m) return this.report(id, 'unknown-field', use === 'read' ? 'warning' : 'error', `${mod}.${id.name} is ${this.where(m.profiles)}`);
+    if (m) return this.report(id, 'unknown-field', use === 'read' ? 'warning' : 'error', `${mod}.${id.name} is ${this.where(m)}`);
     const hint = closestName(id.name, Object.keys(members).filter((k) => providedUnder(members[k].profiles, this.opts.profile)));
     // calling or indexing it raises when the script runs; a plain read silently gives nil
     const reads = use === 'read' ? ' (it reads nil)' : '';
@@ -273,7 +277,7 @@ export class LintWalker {
   private call(e: Expression & { base: Expression }, args: Expression[]): void {
     const required = this.requiredName(e);
     if (required && this.api.modules[required] && !providedUnder(this.api.modules[required].profiles, this.opts.profile)) {
-      this.report(e, 'unknown-field', 'warning', `module ${required} is ${this.where(this.api.modules[required].profiles)}`);
+      this.report(e, 'unknown-field', 'warning', `module ${required} is ${this.where(this.api.modules[required])}`);
     }
     const base = e.base;
     if (base.type !== 'MemberExpression') return;

@@ -52,7 +52,8 @@ test('lint: a name of another profile says which Nauthilus versions have it (1.x
   assert.deepEqual(lintLua(src, V110), []);
   const under30 = lintLua(src, { api: 'nauthilus', profile: '3.0' });
   assert.equal(under30.length, 2);
-  assert.match(under30[0].message, /^nauthilus_builtin\.FILTER_ACCEPT is not provided under the Nauthilus 3\.0 profile \(Nauthilus 1\.10, 1\.12 have it\)$/);
+  assert.match(under30[0].message, /^nauthilus_builtin\.FILTER_ACCEPT is not in Nauthilus 3\.0, this workspace's profile \(Nauthilus 1\.10, 1\.12 have it\)$/);
+  assert.equal(under30[0].severity, 'warning'); // a read: nil in Nauthilus 3.0
 });
 
 test('lint: host calls with an argument count their signature excludes are warnings; open calls are not counted', () => {
