@@ -18,6 +18,12 @@ const LUA53 = new Set(['math.type', 'math.tointeger', 'math.ult', 'math.maxinteg
 const LUA53_OPERATORS = new Set(['//', '&', '|', '~', '<<', '>>']);
 const INTEGER_FORMAT = /%[-+ #0]*\d*(?:\.\d+)?[dioxXc]/;
 
+/** The text of a string literal from its source (quotes or long brackets removed; escapes kept as written). */
+function literalText(raw: string): string {
+  const long = /^\[(=*)\[\n?([\s\S]*)\]\1\]$/.exec(raw);
+  return long ? long[2] : raw.slice(1, -1);
+}
+
 export class LintWalker {
   private readonly scopes: Array<Map<string, Binding>> = [];
   private readonly findings: LintFinding[] = [];
@@ -179,7 +185,7 @@ export class LintWalker {
   private requiredName(e: Expression): string | undefined {
     if ((e.type !== 'CallExpression' && e.type !== 'StringCallExpression') || e.base.type !== 'Identifier' || e.base.name !== 'require' || this.lookup('require')) return undefined;
     const arg = e.type === 'CallExpression' ? e.arguments[0] : e.argument;
-    return arg?.type === 'StringLiteral' ? arg.value : undefined;
+    return arg?.type === 'StringLiteral' ? literalText(arg.raw) : undefined;
   }
 
   private expr(e: Expression, use: Use): void {
@@ -234,7 +240,11 @@ export class LintWalker {
   /** A global read: known to the profile's VM, or defined by the script; calling or indexing an unknown one fails. */
   private identifier(id: Identifier, use: Use): void {
     if (this.lookup(id.name) || this.definedGlobals.has(id.name)) return;
-    if (id.name === 'io' && this.opts.allowIo) return;
+    if (id.name === 'io') {
+      // the engine opens io only with server.lua_allow_io; the studio does not know the setting: a warning either way
+      if (this.opts.allowIo || !this.nauthilus) return;
+      return this.report(id, 'undefined-global', 'warning', `'io' is nil unless the workspace sets server.lua_allow_io: true`);
+    }
     const known = this.api.globals[id.name] ?? this.api.modules[id.name];
     if (known && providedUnder(known.profiles, this.opts.profile)) {
       if (this.nauthilus && LUA53.has(id.name)) this.report(id, 'lua-version', 'warning', `${id.name} is Lua 5.3+: Nauthilus (Lua 5.1) does not have it`);
@@ -299,7 +309,7 @@ export class LintWalker {
 
   private integerFormat(e: Expression, args: Expression[]): void {
     const fmt = args[0];
-    if (fmt?.type !== 'StringLiteral' || !INTEGER_FORMAT.test(fmt.value)) return;
+    if (fmt?.type !== 'StringLiteral' || !INTEGER_FORMAT.test(literalText(fmt.raw))) return;
     if (args.slice(1).some((a) => a.type === 'BinaryExpression' && (a.operator === '/' || a.operator === '^'))) {
       this.report(e, 'lua-version', 'warning', 'string.format with %d and a division: Lua 5.4 raises "number has no integer representation" for a fraction, Nauthilus (Lua 5.1) truncates; wrap it in math.floor()');
     }

@@ -81,7 +81,7 @@ export function lintLua(source: string, opts: LintOptions): LintFinding[] {
   }
   let chunk;
   try {
-    chunk = parse(text, { luaVersion: '5.3', locations: true, ranges: true, encodingMode: 'pseudo-latin1', comments: false });
+    chunk = parse(text, { luaVersion: '5.3', locations: true, ranges: true, encodingMode: 'none', comments: false });
   } catch (e) {
     const err = e as { line?: number; column?: number; message?: string };
     const line = err.line ?? 1;
