@@ -71,8 +71,9 @@ export class LuaLintMarkers {
     if (!w || w.model.isDisposed()) return;
     const dovecot = w.dovecot();
     const findings = lintLua(w.model.getValue(), dovecot ? { api: 'dovecot', profile: dovecotProfile() } : { api: 'nauthilus', profile: apiProfile() });
-    const known = new Set(this.known().filter((d) => d.file === path).map((d) => `${d.line}:${d.message}`));
-    const fresh = findings.filter((f) => !known.has(`${f.line}:${f.message}`));
+    // what the engine already reports is not listed twice: the same message, or its own syntax error on the same line
+    const known = new Set(this.known().filter((d) => d.file === path).flatMap((d) => [`${d.line}:${d.message}`, ...(d.code === LINT_CODES.syntax ? [`${d.line}:syntax`] : [])]));
+    const fresh = findings.filter((f) => !known.has(`${f.line}:${f.message}`) && !(f.kind === 'syntax' && known.has(`${f.line}:syntax`)));
     monaco.editor.setModelMarkers(w.model, OWNER, fresh.map((f) => ({
       severity: f.severity === 'error' ? monaco.MarkerSeverity.Error : monaco.MarkerSeverity.Warning,
       message: f.message, code: LINT_CODES[f.kind], source: 'AuthStudio check',
