@@ -5,7 +5,7 @@ import type { Diagnostic } from '../../../engine/api/contract';
 import { lintLua, LINT_CODES } from '../../../engine/lint/lua-lint';
 import { monaco } from '../monaco-env';
 import { apiProfile } from './lua-api-index';
-import { dovecotProfile } from './dovecot-api';
+import { dovecotProfile, onDovecotProfile } from './dovecot-api';
 
 const OWNER = 'authstudio-lint';
 /** How long typing must pause before the script is checked again. */
@@ -26,7 +26,9 @@ export class LuaLintMarkers {
   /**
    * @param known the diagnostics the engine already reported (reload): not marked twice
    */
-  constructor(private readonly known: () => Diagnostic[]) {}
+  constructor(private readonly known: () => Diagnostic[]) {
+    onDovecotProfile(() => this.relintAll());
+  }
 
   /** Check `path` now and after each change; `dovecot` says whether it is a Dovecot script (its text may decide). */
   watch(path: string, model: monaco.editor.ITextModel, dovecot: () => boolean): void {
