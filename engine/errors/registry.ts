@@ -28,7 +28,7 @@ export const ERRORS = {
   AS_ERR_LUA_NUMBER_TEXT: { status: 400, summary: 'A script concatenates a division\'s result: Lua 5.1 (Nauthilus) writes "3", Lua 5.4 "3.0" (a check warning).' },
   AS_ERR_LUA_UNDEFINED: { status: 400, summary: 'A script uses a global, or a field of a host module, the API of its profile does not have (a typo such as nauthilus_bultin): calling or indexing it fails every run.' },
   AS_ERR_LUA_ARGUMENTS: { status: 400, summary: 'A script calls a host function with more or fewer arguments than its documented signature takes (a check warning).' },
-  AS_ERR_LUA_VERSION: { status: 400, summary: 'A script uses Lua 5.3/5.4 (this engine) where Nauthilus runs Lua 5.1: an operator or library name 5.1 lacks, or a %d format of a division (a check warning).' },
+  AS_ERR_LUA_VERSION: { status: 400, summary: 'A script uses Lua 5.3/5.4 (this engine) where Nauthilus runs Lua 5.1: an operator, attribute or library name 5.1 lacks (a check warning).' },
   AS_ERR_POLICY_CONFIG: { status: 500, summary: 'A Nauthilus 3.x policy (auth.policy) cannot be built: a registry script failed, or a rule names an unknown attribute or compares it with a value of the wrong type.' },
   AS_ERR_LUA_INIT: { status: 500, summary: 'An init script does not compile, or failed while it ran (logged; the engine goes on).' },
   AS_ERR_POOL_BUSY: { status: 503, summary: 'Too many requests are in flight (max_concurrent_requests).' },

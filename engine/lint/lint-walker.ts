@@ -16,7 +16,6 @@ type Use = 'read' | 'base' | 'call';
 const LUA53 = new Set(['math.type', 'math.tointeger', 'math.ult', 'math.maxinteger', 'math.mininteger', 'string.pack', 'string.unpack',
   'string.packsize', 'table.move', 'coroutine.isyieldable', 'coroutine.close', 'utf8', 'warn']);
 const LUA53_OPERATORS = new Set(['//', '&', '|', '~', '<<', '>>']);
-const INTEGER_FORMAT = /%[-+ #0]*\d*(?:\.\d+)?[dioxXc]/;
 
 /** The text of a string literal from its source (quotes or long brackets removed; escapes kept as written). */
 function literalText(raw: string): string {
@@ -283,7 +282,7 @@ export class LintWalker {
     this.report(id, 'unknown-field', use === 'read' ? 'warning' : 'error', `${mod} has no field '${id.name}'${reads}${hint ? ` (did you mean '${mod}.${hint}'?)` : ''}`);
   }
 
-  /** Argument counts of host functions whose docs say them, and string.format("%d", a / b) (5.4 raises, 5.1 truncates). */
+  /** Argument counts of host functions whose docs say them; require of a module the profile lacks. */
   private call(e: Expression & { base: Expression }, args: Expression[]): void {
     const required = this.requiredName(e);
     if (required && this.api.modules[required] && !providedUnder(this.api.modules[required].profiles, this.opts.profile)) {
@@ -292,7 +291,6 @@ export class LintWalker {
     const base = e.base;
     if (base.type !== 'MemberExpression') return;
     const mod = this.moduleOf(base.base);
-    if (mod === 'lib:string' && base.identifier.name === 'format' && this.nauthilus) this.integerFormat(e, args);
     if (base.indexer !== '.' || !mod || mod.startsWith('lib:')) return;
     const spec = this.api.modules[mod].members[base.identifier.name]?.args;
     if (!spec) return;
@@ -307,11 +305,4 @@ export class LintWalker {
     this.report(e, 'argument-count', 'warning', `${mod}.${base.identifier.name} takes ${wants} argument${wants === '1' ? '' : 's'}, ${fixed} given`);
   }
 
-  private integerFormat(e: Expression, args: Expression[]): void {
-    const fmt = args[0];
-    if (fmt?.type !== 'StringLiteral' || !INTEGER_FORMAT.test(literalText(fmt.raw))) return;
-    if (args.slice(1).some((a) => a.type === 'BinaryExpression' && (a.operator === '/' || a.operator === '^'))) {
-      this.report(e, 'lua-version', 'warning', 'string.format with %d and a division: Lua 5.4 raises "number has no integer representation" for a fraction, Nauthilus (Lua 5.1) truncates; wrap it in math.floor()');
-    }
-  }
 }

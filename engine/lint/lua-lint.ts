@@ -5,7 +5,8 @@
 //
 // Findings: syntax errors; reads of globals the profile's VM does not have and the script never assigns; fields of
 // host modules (and of string, math, ...) the profile does not provide; host calls with an argument count the API
-// docs exclude; Lua 5.3+/5.4 constructs Nauthilus' Lua 5.1 (gopher-lua) lacks or prints differently. The API comes
+// docs exclude; Lua 5.3+/5.4 constructs Nauthilus' Lua 5.1 (gopher-lua) lacks, and a division's result concatenated
+// (the one number text the engine cannot print as gopher-lua does: docs/lua-api/dynamic_loader.md). The API comes
 // from generated/host-api.ts (what the engine and the Dovecot harness report, per profile). No Node imports: the
 // studio bundles this module and runs it in the browser.
 import { parse } from 'luaparse';
@@ -81,7 +82,7 @@ export function lintLua(source: string, opts: LintOptions): LintFinding[] {
   }
   let chunk;
   try {
-    chunk = parse(text, { luaVersion: '5.3', locations: true, ranges: true, encodingMode: 'none', comments: false });
+    chunk = parse(text, { luaVersion: '5.3', locations: true, encodingMode: 'none', comments: false });
   } catch (e) {
     const err = e as { line?: number; column?: number; message?: string };
     const line = err.line ?? 1;
