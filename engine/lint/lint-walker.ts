@@ -3,7 +3,8 @@
 // findings on reads, fields, calls and Lua 5.3+ constructs.
 import type { Chunk, Expression, FunctionDeclaration, Identifier, Node, Statement } from 'luaparse';
 import { providedUnder, type HostApiData } from './host-api-data';
-import { closestName, type LintFinding, type LintKind, type LintOptions } from './lua-lint';
+import { closest } from '../config/suggest';
+import type { LintFinding, LintKind, LintOptions } from './lua-lint';
 
 /** A local name: the host module it stands for, if any (a library table of the base is `lib:string`). */
 interface Binding {
@@ -254,7 +255,7 @@ export class LintWalker {
     if (known) return this.report(id, 'undefined-global', severity, `'${id.name}' is ${this.where(known)}`);
     const names = new Set([...Object.keys(this.api.globals), ...Object.entries(this.api.modules).filter(([, m]) => m.global).map(([n]) => n), ...this.definedGlobals]);
     for (const s of this.scopes) for (const n of s.keys()) names.add(n);
-    const hint = closestName(id.name, names);
+    const hint = closest(id.name, [...names]);
     this.report(id, 'undefined-global', severity, `undefined global '${id.name}'${hint ? ` (did you mean '${hint}'?)` : ''}`);
   }
 
@@ -269,14 +270,14 @@ export class LintWalker {
         if (this.nauthilus && LUA53.has(`${lib}.${id.name}`)) this.report(id, 'lua-version', 'warning', `${lib}.${id.name} is Lua 5.3+: Nauthilus (Lua 5.1) does not have it`);
         return;
       }
-      const hint = closestName(id.name, Object.keys(members));
+      const hint = closest(id.name, Object.keys(members));
       return this.report(id, 'unknown-field', use === 'read' ? 'warning' : 'error', `${lib} has no field '${id.name}'${use === 'read' ? ' (it reads nil)' : ''}${hint ? ` (did you mean '${lib}.${hint}'?)` : ''}`);
     }
     const members = this.api.modules[mod].members;
     const m = members[id.name];
     if (m && providedUnder(m.profiles, this.opts.profile)) return;
     if (m) return this.report(id, 'unknown-field', use === 'read' ? 'warning' : 'error', `${mod}.${id.name} is ${this.where(m)}`);
-    const hint = closestName(id.name, Object.keys(members).filter((k) => providedUnder(members[k].profiles, this.opts.profile)));
+    const hint = closest(id.name, Object.keys(members).filter((k) => providedUnder(members[k].profiles, this.opts.profile)));
     // calling or indexing it raises when the script runs; a plain read silently gives nil
     const reads = use === 'read' ? ' (it reads nil)' : '';
     this.report(id, 'unknown-field', use === 'read' ? 'warning' : 'error', `${mod} has no field '${id.name}'${reads}${hint ? ` (did you mean '${mod}.${hint}'?)` : ''}`);

@@ -101,35 +101,3 @@ export function lintLua(source: string, opts: LintOptions): LintFinding[] {
   }
   return findings.sort((a, b) => a.line - b.line || a.column - b.column);
 }
-
-/** The closest of `names` to `name` (at most 2 edits, or a different case), for "did you mean". */
-export function closestName(name: string, names: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestCost = Math.min(2, Math.floor(name.length / 3)) + 1;
-  for (const n of names) {
-    if (n === name) continue;
-    const cost = n.toLowerCase() === name.toLowerCase() ? 0 : editDistance(name, n, bestCost);
-    if (cost < bestCost) {
-      best = n;
-      bestCost = cost;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string, limit: number): number {
-  if (Math.abs(a.length - b.length) >= limit) return limit;
-  let before: number[] = [];
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      // a transposition (custom_log_dad) counts as one edit
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) cur[j] = Math.min(cur[j], before[j - 2] + 1);
-    }
-    before = prev;
-    prev = cur;
-  }
-  return prev[b.length];
-}
