@@ -14,6 +14,7 @@ import { RedisStore } from './redis/store';
 import type { EngineServices } from './lua/services';
 import { runInitScript } from './generation';
 import { findFloatConcatenations } from './lua/number-text-lint';
+import { lintLua, LINT_CODES } from './lint/lua-lint';
 
 type Kind = 'feature' | 'filter' | 'action' | 'backend' | 'hook' | 'init' | 'cache_flush';
 
@@ -74,6 +75,7 @@ export async function checkScripts(config: AuthStudioConfig): Promise<AuthStudio
       seen.add(key);
       const name = chunkName(ref);
       numberTextWarnings(ref.path, name, problems);
+      lintFindings(ref.path, name, config, problems);
       const vm = await LuaVm.create({ poolName: 'check', services, memoryLimitBytes: config.server.luaMemoryLimitBytes, allowIo: config.server.luaAllowIo, packagePath: config.lua.config.packagePath });
       try {
         if (kind === 'init') {
@@ -135,5 +137,23 @@ function numberTextWarnings(file: string, name: string, problems: AuthStudioErro
   }
   for (const f of findFloatConcatenations(src)) {
     problems.push(new AuthStudioError('AS_ERR_LUA_NUMBER_TEXT', f.message, { location: { file: name, line: f.line }, severity: 'warning' }));
+  }
+}
+
+/**
+ * The Lua checker's findings (engine/lint) against the host API of the workspace's profile: an error fails the check,
+ * a warning does not. Syntax errors are left to the VM, which compiles the script right after.
+ */
+function lintFindings(file: string, name: string, config: AuthStudioConfig, problems: AuthStudioError[]): void {
+  let src: string;
+  try {
+    src = fs.readFileSync(file, 'utf8');
+  } catch {
+    return; // an unreadable script is reported when it is loaded
+  }
+  for (const f of lintLua(src, { api: 'nauthilus', profile: config.profile, allowIo: config.server.luaAllowIo })) {
+    // syntax errors come from the VM, which compiles the script next; number text from numberTextWarnings
+    if (f.kind === 'syntax' || f.kind === 'number-text') continue;
+    problems.push(new AuthStudioError(LINT_CODES[f.kind], f.message, { location: { file: name, line: f.line, column: f.column }, severity: f.severity }));
   }
 }

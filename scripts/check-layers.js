@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Enforces the layering of docs/architecture: engine/ never imports electron, main/ or renderer/;
-// renderer/ imports only the engine's API contract (types) — checked on the TypeScript sources.
+// renderer/ imports only the engine's API contract (types) and the Lua checker (engine/lint, kept free of Node) —
+// checked on the TypeScript sources.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -8,7 +9,9 @@ const path = require('node:path');
 const root = path.join(__dirname, '..');
 const RULES = [
   { dir: 'engine', forbid: [/^electron$/, /(^|\/)main\//, /(^|\/)renderer\//], why: 'engine/ is plain Node: it never imports electron, main/ or renderer/' },
-  { dir: 'renderer', forbid: [/^electron$/, /(^|\/)engine\/(?!api\/contract)/, /^node:/, /^(fs|path|child_process|net)$/], why: 'renderer/ talks only to the studio client (engine/api/contract types)' },
+  { dir: 'renderer', forbid: [/^electron$/, /(^|\/)engine\/(?!api\/contract|lint\/)/, /^node:/, /^(fs|path|child_process|net)$/], why: 'renderer/ talks only to the studio client (engine/api/contract types) and runs the Lua checker (engine/lint)' },
+  // the studio bundles the checker: it stays free of Node and of the rest of the engine (number-text-lint is plain text work)
+  { dir: 'engine/lint', forbid: [/^node:/, /^(fs|path|child_process|net|os)$/, /(^|\/)engine\/(?!lint\/|lua\/number-text-lint$|errors\/registry$|config\/suggest$)/], why: 'engine/lint/ runs in the browser too: no Node, no engine code besides number-text-lint, the error codes and config/suggest' },
 ];
 const IMPORT = /(?:import\s[^'"]*?from\s*|import\s*\(|require\s*\(|export\s[^'"]*?from\s*)['"]([^'"]+)['"]/g;
 

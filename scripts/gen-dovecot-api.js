@@ -104,6 +104,8 @@ function auth_passdb_lookup(req)
   print("request " .. names(request, { "add_header", "remove_header", "set_payload", "submit" }))
   local response = request:submit()
   print("response " .. names(response, { "status", "reason", "payload", "header" }))
+  local globals = {} for k, v in pairs(_G) do if type(k) == "string" and k ~= "auth_passdb_lookup" then globals[#globals + 1] = k .. "=" .. type(v) end end
+  print("globals " .. table.concat(globals, " "))
   print("req " .. names(req, { ${Object.keys(REQ_DOCS).map((k) => `"${k}"`).join(', ')} }))
   return dovecot.auth.PASSDB_RESULT_USER_UNKNOWN, ""
 end
@@ -118,7 +120,7 @@ async function probe(profile) {
   try {
     const r = await runDovecotScript({ file, dovecot: profile, login: { user: 'alice@example.com', password: 'x', remoteIp: '198.51.100.7', localIp: '192.0.2.10', localPort: 993, remotePort: 52814, session: 's1', clientId: 'c', mech: 'PLAIN' } });
     const lines = Object.fromEntries(r.stdout.map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1).split(' ').filter(Boolean).map((x) => x.split('='))]));
-    for (const k of ['dovecot', 'auth', 'http', 'client', 'request', 'response', 'req']) if (!lines[k]) throw new Error(`probe under ${profile}: no "${k}" line (logs: ${JSON.stringify(r.logs)})`);
+    for (const k of ['globals', 'dovecot', 'auth', 'http', 'client', 'request', 'response', 'req']) if (!lines[k]) throw new Error(`probe under ${profile}: no "${k}" line (logs: ${JSON.stringify(r.logs)})`);
     const vars = Object.keys(buildRequestVars({ user: 'Alice@Example.com', password: 'x', remoteIp: '198.51.100.7', localIp: '192.0.2.10', localPort: 993, remotePort: 52814, session: 's1', clientId: 'c', loginUser: 'bob', mech: 'PLAIN' }, 'passdb', profile));
     return { ...lines, vars };
   } finally {
@@ -155,6 +157,8 @@ async function build() {
     methods: merge([...of('client'), ...of('request'), ...of('response')], ([n]) => ({ name: n, signature: OBJECT_DOCS[n][0], of: OBJECT_DOCS[n][1], doc: OBJECT_DOCS[n][2] })),
     req: merge(of('req'), ([n, t]) => ({ name: n, type: t, signature: REQ_DOCS[n][0], doc: REQ_DOCS[n][1] })),
     req_fields: merge(of('vars'), (n) => ({ name: n, doc: FIELD_DOCS[n] ?? 'A request variable.' })),
+    // every global a script sees without defining it (the Lua base library and `dovecot`): the checker's (engine/lint/)
+    globals: merge(of('globals'), ([n, t]) => ({ name: n, type: t })),
     entry_points: ENTRY_POINTS.map((e) => ({ ...e, profiles: PROFILES })),
   };
 }
@@ -170,6 +174,7 @@ build().then((data) => {
     return;
   }
   fs.writeFileSync(OUT, text);
+  require('./gen-lint-api').generate(); // the checker's view of the same data (engine/lint/generated)
   process.stdout.write(`wrote ${path.relative(ROOT, OUT)}: ${data.dovecot.length + data.auth.length + data.http.length} dovecot.* names, ${data.req.length + data.req_fields.length} req names, ${data.methods.length} object methods\n`);
 }, (e) => {
   process.stderr.write(`${e.stack ?? e}\n`);

@@ -183,6 +183,36 @@ async function moduleTables(names, profile, hidden, methods) {
   return out;
 }
 
+/** The libraries of the base Lua (string, table, ...) whose members the checker knows. */
+const LIBRARIES = ['string', 'table', 'math', 'os', 'io', 'coroutine', 'utf8', 'debug', 'package'];
+
+/**
+ * name -> {type, members?} for every global a script sees under `profile` (the base library, the 5.1 shims, the
+ * host globals), read from `_G` of a real VM; the probe's own scaffolding is left out. The checker
+ * (engine/lint/) reads them as the names a script may use without defining them.
+ */
+async function globalsOf(profile) {
+  const dump = await runLua(`
+    local lines = {}
+    local libs = { ${LIBRARIES.map((n) => `[${JSON.stringify(n)}] = true`).join(', ')} }
+    for k, v in pairs(_G) do
+      if type(k) == "string" then
+        local members = {}
+        if libs[k] and type(v) == "table" then for m in pairs(v) do if type(m) == "string" then members[#members + 1] = m end end end
+        table.sort(members)
+        lines[#lines + 1] = k .. "\\t" .. type(v) .. "\\t" .. table.concat(members, ",")
+      end
+    end
+    return table.concat(lines, "\\n")`, profile);
+  const out = {};
+  for (const line of String(dump).split('\n').filter(Boolean)) {
+    const [name, type, members] = line.split('\t');
+    if (['__gen', '__gen_get', 'nauthilus_call_action'].includes(name)) continue;
+    out[name] = members ? { type, members: members.split(',') } : { type };
+  }
+  return out;
+}
+
 /** The keys of `request` a feature and a filter really see under `profile`, from one request through the real pipeline. */
 async function requestKeys(profile) {
   const pino = require('pino');
@@ -275,6 +305,9 @@ async function generate({ write = true } = {}) {
   });
   const seen = {};
   for (const p of profiles) seen[p] = await requestKeys(p);
+  const globalsBy = {};
+  for (const p of profiles) globalsBy[p] = await globalsOf(p);
+  const globalNames = [...new Set(profiles.flatMap((p) => Object.keys(globalsBy[p])))].sort();
   // client fields Nauthilus does not put in the request table are not offered (they are nil in scripts)
   const { CLIENT_FIELDS_NOT_IN_LUA } = require(path.join(DIST, 'pipeline', 'lua-request'));
   const fieldNames = [...new Set([...profiles.flatMap((p) => [...seen[p]]), ...CLIENT_FIELDS, ...Object.keys(FIELD_DOCS)])]
@@ -292,6 +325,15 @@ async function generate({ write = true } = {}) {
       const nv = versions.entryPoint(e.name);
       return { ...e, nauthilus: nv, profiles: offeredIn(nv, profiles) };
     }),
+    globals: globalNames.map((name) => {
+      const under = profiles.filter((p) => globalsBy[p][name]);
+      const members = [...new Set(under.flatMap((p) => globalsBy[p][name].members ?? []))].sort();
+      return {
+        name, type: globalsBy[under[0]][name].type,
+        ...(members.length ? { members: members.map((m) => ({ name: m, profiles: under.filter((p) => globalsBy[p][name].members?.includes(m)) })) } : {}),
+        profiles: under,
+      };
+    }),
     request_fields: fieldNames.map((name) => {
       const nv = versions.requestField(name);
       return { name, doc: FIELD_DOCS[name] ?? (name.startsWith('ssl_') ? 'TLS detail forwarded by the proxy.' : ''), nauthilus: nv, profiles: offeredIn(nv, fieldProfiles(name)) };
@@ -300,6 +342,7 @@ async function generate({ write = true } = {}) {
   if (write) {
     fs.mkdirSync(path.dirname(OUT), { recursive: true });
     fs.writeFileSync(OUT, JSON.stringify(data, null, 1) + '\n');
+    require('./gen-lint-api').generate(); // the checker's view of the same data (engine/lint/generated)
   }
   return data;
 }

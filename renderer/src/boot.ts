@@ -87,7 +87,7 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
   });
   editor.onActive((p) => tree.setActive(p));
 
-  const problems = new ProblemsPanel(state, openAt);
+  const problems = new ProblemsPanel(state, openAt, editor.lint);
   const redis = new RedisPanel(state);
   const protection = new ProtectionPanel(state);
   const coverage = new CoveragePanel(state, openAt);

@@ -32,9 +32,18 @@ export const DOVECOT_API = data as DovecotApi;
 
 let profile = '2.3';
 
+const profileListeners = new Set<() => void>();
+
 /** The Dovecot version completion follows (the runner's switch). */
 export function setDovecotProfile(p: string): void {
+  if (p === profile) return;
   profile = p;
+  for (const fn of profileListeners) fn();
+}
+
+/** Called after the runner's switch changed the version (the checker checks Dovecot scripts again). */
+export function onDovecotProfile(fn: () => void): void {
+  profileListeners.add(fn);
 }
 
 export function dovecotProfile(): string {

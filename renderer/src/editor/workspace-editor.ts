@@ -8,6 +8,7 @@ import { failure, success, warning } from '../notify';
 import type { StudioState } from '../studio-state';
 import { CoverageGutter } from './coverage-gutter';
 import { applyMarkers, applyRuntimeMarkers } from './diagnostic-markers';
+import { LuaLintMarkers } from './lua-lint-markers';
 import { resolveConflict } from './save-conflict';
 import { TabBar } from './tab-bar';
 
@@ -35,8 +36,12 @@ export class WorkspaceEditor {
   private readonly host = h('div', { class: 'editor-host' });
   private readonly activeListeners = new Set<(path: string | undefined) => void>();
   private readonly saving = new Map<string, Promise<SaveResult | undefined>>();
+  /** The Lua checker as you type: markers and Problems entries before a file is saved. */
+  readonly lint: LuaLintMarkers;
 
   constructor(private readonly state: StudioState) {
+    this.lint = new LuaLintMarkers(() => this.state.diagnostics);
+    this.lint.onChange(() => this.refresh());
     this.tabs = new TabBar({ select: (p) => void this.open(p), close: (p) => this.close(p) });
     this.empty = emptyState('No file open', 'Pick a script in the tree on the left, or create one with "New script".');
     this.el = h('section', { class: 'editor-area' }, this.tabs.el, this.header, this.host, this.empty);
@@ -59,7 +64,10 @@ export class WorkspaceEditor {
     window.addEventListener('beforeunload', (e) => {
       if (this.order.some((p) => this.isDirty(p))) e.preventDefault();
     });
-    state.on('status', () => this.refresh());
+    state.on('status', () => {
+      this.lint.relintAll(); // the profile may have changed, and what the engine reports is not marked twice
+      this.refresh();
+    });
     state.client.onFilesChanged((e) => {
       if (e.source === 'external') for (const p of e.paths) void this.reloadFromDisk(p, false);
     });
@@ -111,6 +119,7 @@ export class WorkspaceEditor {
         this.files.set(path, f);
         this.order.push(path);
         model.onDidChangeContent(() => this.refresh());
+        this.lint.watch(path, model, () => this.isDovecot(path));
       }
     }
     if (this.active !== path) {
@@ -136,6 +145,7 @@ export class WorkspaceEditor {
     this.files.delete(path);
     const i = this.order.indexOf(path);
     this.order = this.order.filter((p) => p !== path);
+    this.lint.unwatch(path);
     f.model.dispose();
     if (this.active === path) {
       this.active = undefined;
@@ -263,7 +273,11 @@ export class WorkspaceEditor {
     const models = new Map([...this.files].map(([p, f]) => [p, f.model]));
     applyMarkers(monaco, models, diags);
     applyRuntimeMarkers(monaco, models, runtime);
-    this.tabs.render(this.order.map((p) => ({ path: p, dirty: this.isDirty(p), problems: diags.filter((d) => d.file === p).length + runtime.filter((r) => r.file === p).length })), this.active);
+    const lint = this.lint.diagnostics();
+    this.tabs.render(this.order.map((p) => ({
+      path: p, dirty: this.isDirty(p),
+      problems: diags.filter((d) => d.file === p).length + lint.filter((d) => d.file === p).length + runtime.filter((r) => r.file === p).length,
+    })), this.active);
     this.empty.hidden = this.active !== undefined;
     this.host.hidden = this.active === undefined;
     this.header.hidden = this.active === undefined;

@@ -1,5 +1,6 @@
-// Problems: every diagnostic of the last reload or check, and every runtime error scripts raised since their file's
-// version went live (with its count and traceback), each with the file and line it points at (click to go there).
+// Problems: every diagnostic of the last reload or check, the checker's findings in open scripts as you type, and
+// every runtime error scripts raised since their file's version went live (with its count and traceback), each with
+// the file and line it points at (click to go there).
 import type { Diagnostic, RuntimeProblem } from '../../../engine/api/contract';
 import { emptyState, h, replace } from '../dom';
 import { fileLink } from '../file-links';
@@ -15,8 +16,13 @@ export class ProblemsPanel {
   /** Runtime errors whose traceback the user unfolded (kept open while counts change). */
   private readonly unfolded = new Set<string>();
 
-  constructor(private readonly state: StudioState, private readonly openAt: (file: string, line?: number) => void) {
+  /**
+   * @param live the checker's findings in open scripts as you type (listed before they are saved)
+   */
+  constructor(private readonly state: StudioState, private readonly openAt: (file: string, line?: number) => void,
+    private readonly live?: { diagnostics(): Diagnostic[]; onChange(fn: () => void): void }) {
     state.on('status', () => this.render());
+    live?.onChange(() => this.render());
     state.on('reload', () => {
       this.checked = undefined;
     });
@@ -40,7 +46,7 @@ export class ProblemsPanel {
 
   private all(): Diagnostic[] {
     const seen = new Set<string>();
-    return [...this.state.diagnostics, ...(this.checked ?? [])].filter((d) => {
+    return [...this.state.diagnostics, ...(this.checked ?? []), ...(this.live?.diagnostics() ?? [])].filter((d) => {
       const k = `${d.file}:${d.line}:${d.message}`;
       if (seen.has(k)) return false;
       seen.add(k);
