@@ -46,8 +46,8 @@ export class StudioError extends Error {
 export type * from './contract-types';
 import type {
   ConvertOptions, ConvertReport, DovecotPresetInfo, DovecotRunInput, DovecotRunResult, ExportOptions, ExportReport, FileContent, FileEntry, FilesChangedEvent, ImportOptions, ImportReport, KeyPage, KeyValue, LogLine,
-  PresetInfo, ProtectionList, RedisStatus, RedisTestResult, ReloadResult, SaveResult, SimulateInput, SimulationResult, StudioStatus,
-  TrafficOptions, TrafficSummary, UnblockInput, UnblockResult,
+  PresetInfo, ProtectionList, RecordingStatus, RedisStatus, RedisTestResult, ReloadResult, SaveResult, SimulateInput, SimulationResult, StudioStatus,
+  TrafficOptions, TrafficSummary, UnblockInput, UnblockResult, WhatIfInput, WhatIfReport,
 } from './contract-types';
 
 // ---- the service -----------------------------------------------------------------------------------
@@ -97,6 +97,12 @@ export interface StudioMethods {
   /** The workspace's config file in the other layout (Nauthilus 1.x <-> 3.x), and what did not carry over. Writes nothing. */
   convertConfig(arg: ConvertOptions): Promise<ConvertReport>;
   importConfig(arg: ImportOptions): Promise<ImportReport>;
+
+  /** Start or stop recording the studio's requests (simulations, traffic) into the workspace's corpus for replay. */
+  setRecording(arg: { enabled: boolean; passwords?: boolean }): Promise<RecordingStatus>;
+  getRecording(arg?: Record<string, never>): Promise<RecordingStatus>;
+  /** Before a save goes live: the recorded corpus through the live generation and through the edited file, and what changes. */
+  whatIf(arg: WhatIfInput): Promise<WhatIfReport>;
 }
 
 export type StudioMethodName = keyof StudioMethods;
@@ -107,7 +113,7 @@ export const STUDIO_METHODS = [
   'listPresets', 'simulate', 'listDovecotPresets', 'runDovecot', 'startTraffic', 'cancelTraffic', 'getTraffic',
   'listBlocked', 'unblock',
   'getRedis', 'testRedis', 'switchRedis', 'scanKeys', 'getKey', 'deleteKey', 'flushNamespace',
-  'exportBundle', 'convertConfig', 'importConfig',
+  'exportBundle', 'convertConfig', 'importConfig', 'setRecording', 'getRecording', 'whatIf',
 ] as const satisfies readonly StudioMethodName[];
 
 /** Event name -> payload. */

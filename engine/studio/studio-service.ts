@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type {
   ConvertOptions, ConvertReport, Diagnostic, DovecotPresetInfo, DovecotRunInput, DovecotRunResult, ExportOptions, ExportReport, FileContent, FileEntry, ImportOptions, ImportReport, KeyPage, KeyValue, PresetInfo,
   ProtectionList, RedisStatus, RedisTestResult, ReloadResult, SaveResult, SimulateInput, SimulationResult, StudioErrorInfo, StudioMethods,
-  StudioProfile, StudioStatus, TrafficOptions, TrafficSummary, UnblockInput, UnblockResult,
+  RecordingStatus, StudioProfile, StudioStatus, TrafficOptions, TrafficSummary, UnblockInput, UnblockResult, WhatIfInput, WhatIfReport,
 } from '../api/contract';
 import type { AuthEngine } from '../engine';
 import type { AuthStudioConfig } from '../config/types';
@@ -29,6 +29,7 @@ import { redisSettingsFor, redisStatus, testRedis } from './redis-switch';
 import type { StudioSettings } from './settings';
 import { Simulator } from './simulator';
 import { TrafficRunner } from './traffic';
+import { StudioCorpus } from './what-if';
 import type { Workspace } from './workspace';
 import { isInside, realPathSoFar } from './workspace-paths';
 
@@ -75,6 +76,7 @@ export class StudioService implements StudioMethods {
   private readonly redis: RedisBrowser;
   private readonly watcher: FileWatcher | undefined;
   private readonly standIns = new DovecotStandIns();
+  private readonly corpus: StudioCorpus;
   /** The Redis in use when it is not the config's: applied to server.redis on every reload. */
   private redisChoice: string | undefined;
 
@@ -90,6 +92,7 @@ export class StudioService implements StudioMethods {
     this.simulator = new Simulator(deps.engine, deps.app);
     this.traffic = new TrafficRunner(deps.engine, deps.app, this.events);
     this.redis = new RedisBrowser(() => deps.engine.services.redis);
+    this.corpus = new StudioCorpus(deps.workspace, deps.engine, deps.env);
     this.reloader.snapshot();
     if (deps.watch ?? true) {
       this.watcher = new FileWatcher(deps.workspace.root, (paths) => {
@@ -296,9 +299,24 @@ export class StudioService implements StudioMethods {
     }
   }
 
+  async setRecording(arg: { enabled: boolean; passwords?: boolean }): Promise<RecordingStatus> {
+    const a = argOf(arg);
+    if (typeof a.enabled !== 'boolean') throw new AuthStudioError('AS_ERR_BAD_REQUEST', 'enabled must be true or false', { path: 'enabled' });
+    return this.corpus.setRecording(a.enabled, a.passwords === true);
+  }
+
+  async getRecording(): Promise<RecordingStatus> {
+    return this.corpus.status();
+  }
+
+  async whatIf(arg: WhatIfInput): Promise<WhatIfReport> {
+    return this.corpus.whatIf(argOf(arg));
+  }
+
   /** Stop watching, cancel traffic runs, drop subscribers (the engine and app are closed by their owner). */
   async close(): Promise<void> {
     this.watcher?.close();
+    this.corpus.close();
     await this.traffic.closeAll();
     await this.standIns.close();
     this.events.removeAll();

@@ -54,6 +54,7 @@ export const FIELDS: Record<StudioMethodName, string[]> = {
   listBlocked: [], unblock: ['network', 'bucket', 'account'],
   testRedis: ['url'], switchRedis: ['url', 'save'], scanKeys: ['pattern', 'cursor', 'count'], getKey: ['key'], deleteKey: ['key'],
   exportBundle: ['out', 'prefix', 'include_secrets', 'format'], convertConfig: ['to'], importConfig: ['config', 'into', 'scripts_root'],
+  setRecording: ['enabled', 'passwords'], getRecording: [], whatIf: ['path', 'content'],
 };
 
 /** Fields naming a place on the host by design (export/import): absolute values are kept away from real folders. */
