@@ -70,6 +70,8 @@ const STUDIO: Record<string, OptionSpec> = {
   'scripts-root': { type: 'string', description: 'with --import: where the scripts named by absolute paths are on this machine' },
   'next-free-port': { type: 'boolean', description: NEXT_FREE_PORT_HELP },
   'log-format': { type: 'string', description: LOG_FORMAT_HELP },
+  record: { type: 'boolean', description: 'record the requests the studio serves (simulations, traffic, clients) into the workspace corpus (.authstudio/corpus): a save then first shows which recorded decisions it changes' },
+  'record-passwords': { type: 'boolean', description: 'with --record: keep passwords too, sealed with a key file in your config folder that never leaves this machine' },
 };
 /** `start` (`npm start`) when the desktop app cannot run: the studio in a browser, sample workspace, embedded Redis. */
 const START: Record<string, OptionSpec> = {

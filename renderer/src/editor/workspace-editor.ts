@@ -8,6 +8,7 @@ import { failure, success, warning } from '../notify';
 import type { StudioState } from '../studio-state';
 import { applyMarkers } from './diagnostic-markers';
 import { resolveConflict } from './save-conflict';
+import { confirmAgainstCorpus } from './what-if-dialog';
 import { TabBar } from './tab-bar';
 
 interface OpenFile {
@@ -157,6 +158,8 @@ export class WorkspaceEditor {
     const f = this.files.get(path);
     if (!f) return undefined;
     const content = f.model.getValue();
+    // what the edit would change for the recorded requests, before it goes live (the Dovecot scripts are not served)
+    if (!force && !this.isDovecot(f.path) && !(await confirmAgainstCorpus(this.state.client, f.path, content))) return undefined;
     let result: SaveResult;
     try {
       result = await this.state.client.saveFile({ path: f.path, content, base_version: force ? undefined : f.version });
