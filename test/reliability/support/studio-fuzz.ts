@@ -29,7 +29,8 @@ export async function openFuzzStudio(): Promise<FuzzStudio> {
   fs.mkdirSync(sentinel);
   fs.symlinkSync(sentinel, path.join(ws, 'out-link'));
   fs.symlinkSync(path.join(parent, 'nowhere'), path.join(ws, 'dangling'));
-  const studio = await openStudio({ workspace: ws, listen: '127.0.0.1:0', watch: false });
+  // setRecording({ passwords: true }) makes a corpus key: in the workspace's private folder, not the user's config
+  const studio = await openStudio({ workspace: ws, listen: '127.0.0.1:0', watch: false, env: { ...process.env, AUTHSTUDIO_CONFIG_DIR: path.join(ws, '.authstudio', 'user-config') } });
   return {
     studio, parent, ws, sentinel,
     assertConfined() {
