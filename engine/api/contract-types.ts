@@ -488,7 +488,7 @@ export interface ReplaySide {
 }
 
 /** Why a request ran as a lookup (no-auth) instead of a login: its password was not at hand. */
-export type ReplayPasswordState = 'not-recorded' | 'other-machine' | 'no-key';
+export type ReplayPasswordState = 'not-recorded' | 'other-machine' | 'no-key' | 'unreadable';
 
 /** One corpus request whose decision, status message or stage path differs between the two sides. */
 export interface ReplayChange {

@@ -71,7 +71,7 @@ export function entryOf(req: AuthRequest, out: AuthOutcome, key: CorpusKey | und
 }
 
 /** How a replay can run an entry: with its password, or as a lookup (no-auth) when none is at hand. */
-export type PasswordState = 'none-needed' | 'opened' | 'not-recorded' | 'other-machine' | 'no-key';
+export type PasswordState = 'none-needed' | 'opened' | 'not-recorded' | 'other-machine' | 'no-key' | 'unreadable';
 
 /** The request to replay (a fresh session id) and whether its password could be used. */
 export function requestOf(e: CorpusEntry, key: CorpusKey | undefined): { req: AuthRequest; password: PasswordState } {
@@ -85,7 +85,7 @@ export function requestOf(e: CorpusEntry, key: CorpusKey | undefined): { req: Au
       fields.password = opened;
       password = 'opened';
     } else {
-      password = !e.password ? 'not-recorded' : key ? 'other-machine' : 'no-key';
+      password = !e.password ? 'not-recorded' : !key ? 'no-key' : e.password.key_id !== key.id ? 'other-machine' : 'unreadable';
       // without the password the most a replay can judge is everything but the password check: a lookup
       mode = 'no-auth';
     }

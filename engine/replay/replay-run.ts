@@ -70,6 +70,7 @@ const PASSWORD_WHY: Record<ReplayPasswordState, string> = {
   'not-recorded': 'recorded without --record-passwords',
   'other-machine': 'sealed with another machine\'s key: passwords are unavailable here',
   'no-key': 'sealed, but this machine has no corpus key: passwords are unavailable here',
+  'unreadable': 'sealed with this machine\'s key but altered or damaged since',
 };
 
 /**

@@ -16,6 +16,9 @@ import { PRIVATE_DIR, isInside } from './workspace-paths';
 /** Where a workspace keeps its corpus (private: never listed, watched or exported). */
 export const CORPUS_REL = `${PRIVATE_DIR}/corpus`;
 
+/** A what-if runs the newest this many requests (a save should not wait for a whole corpus; `authstudio replay` runs it all). */
+export const WHAT_IF_MAX_ENTRIES = 5000;
+
 /** Files a what-if runs for: the config and scripts (other saves cannot change a decision). */
 const ENGINE_FILE = /\.(lua|ya?ml)$/i;
 
@@ -56,7 +59,8 @@ export class StudioCorpus {
     if (!fs.existsSync(this.dir)) return empty(false, 'no recorded requests in this workspace');
     const corpus = readCorpus(this.dir);
     if (corpus.entries.length === 0) return empty(false, 'no recorded requests in this workspace');
-    const n = corpus.entries.length;
+    const entries = corpus.entries.slice(-WHAT_IF_MAX_ENTRIES);
+    const n = entries.length;
     if (!ENGINE_FILE.test(rel)) return { ...empty(true, `no change in ${n} recorded request${n === 1 ? '' : 's'}`), entries: n };
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'authstudio-whatif-'));
     try {
@@ -65,7 +69,7 @@ export class StudioCorpus {
       fs.mkdirSync(path.dirname(path.join(copy, rel)), { recursive: true });
       fs.writeFileSync(path.join(copy, rel), input.content);
       const edited = loadConfigFile(path.join(copy, path.relative(this.workspace.root, this.workspace.configFile)), { redisOverride: 'mock', env: this.env });
-      const report = await replayCorpus(corpus.entries, { label: 'live', config: this.engine.config }, { label: 'edited', config: edited }, {
+      const report = await replayCorpus(entries, { label: 'live', config: this.engine.config }, { label: 'edited', config: edited }, {
         key: CorpusKey.load({ create: false, env: this.env }), skipped: corpus.skipped,
       });
       return { ...report, corpus: true, summary: changeSummary(report) };
