@@ -23,6 +23,7 @@ import { SimulatorPanel } from './panels/simulator-panel';
 import { TrafficPanel } from './panels/traffic-panel';
 import { FileTree } from './sidebar/file-tree';
 import { StatusBar } from './status-bar';
+import { RecordingToggle } from './recording-toggle';
 import { StudioState, type BootEnv } from './studio-state';
 import './styles/studio.css';
 
@@ -113,13 +114,14 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
       h('button', { onclick: () => void reload() }, 'Reload'),
       h('button', { class: 'primary', onclick: () => void exportDialog(state) }, 'Export…')));
 
+  const recording = new RecordingToggle(client);
   replace(root, h('div', { class: 'app' },
     header,
     h('aside', { class: 'sidebar' }, tree.el),
     h('main', { class: 'center' }, editor.el, dock.el),
     simulator.el,
     runner.el,
-    new StatusBar(state).el), toasts);
+    new StatusBar(state, [recording.el]).el), toasts);
 
   client.onReload((r) => {
     if (r.trigger === 'external') {
@@ -130,8 +132,12 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
   });
   client.onFilesChanged(() => void state.refreshFiles().catch(() => undefined));
   client.onRedisChanged(() => void state.refreshStatus().catch(() => undefined));
-  client.onTrafficDone(() => void state.refreshStatus().catch(() => undefined));
+  client.onTrafficDone(() => {
+    void state.refreshStatus().catch(() => undefined);
+    recording.refresh();
+  });
   setInterval(() => {
     state.refreshStatus().then(() => state.setConnected(true), () => state.setConnected(false));
+    recording.refresh();
   }, POLL_MS);
 }

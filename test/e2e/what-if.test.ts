@@ -43,6 +43,8 @@ describe('what-if before a save in Chromium', { skip: missing, concurrency: fals
     assert.equal(await login('bob', 'wrong-pw-123', 'imap', '198.51.100.8'), 403);
 
     const { page } = browser;
+    // the status bar says the studio records, and how much (it re-reads the count as it polls)
+    await page.locator('[data-sb=recording][data-recording=on]', { hasText: 'recording · 5' }).waitFor({ timeout: 20_000 });
     await page.click(`.tree-file[data-path="${FILE}"]`);
     await page.locator('.editor-header .editor-path', { hasText: FILE }).waitFor();
     await insertLineAfter(page, 10, REFUSE_ALICE);
@@ -73,5 +75,9 @@ describe('what-if before a save in Chromium', { skip: missing, concurrency: fals
     await page.locator('[data-testid=live-version][data-generation="2"][data-healthy="true"]').waitFor();
     assert.match(fs.readFileSync(path.join(workspace, FILE), 'utf8'), /alice@example\.com/);
     assert.equal(await login('alice', 'alice-secret', 'imap', '198.51.100.7'), 403);
+
+    // the switch stops the recording
+    await page.click('[data-sb=recording]');
+    await page.locator('[data-sb=recording][data-recording=off]', { hasText: 'not recording' }).waitFor();
   });
 });
