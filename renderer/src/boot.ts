@@ -138,6 +138,5 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
   });
   setInterval(() => {
     state.refreshStatus().then(() => state.setConnected(true), () => state.setConnected(false));
-    recording.refresh();
   }, POLL_MS);
 }

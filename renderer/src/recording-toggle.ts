@@ -10,6 +10,8 @@ export class RecordingToggle {
 
   constructor(private readonly client: StudioClient) {
     this.el.addEventListener('click', () => void this.toggle());
+    // the count is re-read when looked at and after traffic runs, not polled: the status poll is enough load
+    this.el.addEventListener('mouseenter', () => this.refresh());
     void client.getRecording().then((s) => this.render(s), () => this.render(undefined));
   }
 

@@ -43,8 +43,9 @@ describe('what-if before a save in Chromium', { skip: missing, concurrency: fals
     assert.equal(await login('bob', 'wrong-pw-123', 'imap', '198.51.100.8'), 403);
 
     const { page } = browser;
-    // the status bar says the studio records, and how much (it re-reads the count as it polls)
-    await page.locator('[data-sb=recording][data-recording=on]', { hasText: 'recording · 5' }).waitFor({ timeout: 20_000 });
+    // the status bar says the studio records, and how much (the count is re-read when the pointer is on it)
+    await page.hover('[data-sb=recording][data-recording=on]');
+    await page.locator('[data-sb=recording][data-recording=on]', { hasText: 'recording · 5' }).waitFor();
     await page.click(`.tree-file[data-path="${FILE}"]`);
     await page.locator('.editor-header .editor-path', { hasText: FILE }).waitFor();
     await insertLineAfter(page, 10, REFUSE_ALICE);
