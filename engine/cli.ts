@@ -1,4 +1,4 @@
-// `authstudio` command line: serve | check | simulate | studio | export | convert | dovecot | test | start. Thin: every command drives the engine.
+// `authstudio` command line: serve | check | simulate | studio | export | convert | dovecot | test | replay | start. Thin: every command drives the engine.
 import os from 'node:os';
 import pino from 'pino';
 import { loadConfigFile, ConfigValidationError } from './config/load';
@@ -20,6 +20,9 @@ import { LOG_FORMAT_HELP, chooseLogFormat, logSink } from './log-output';
 const NEXT_FREE_PORT_HELP = 'when the --listen port is in use, take the next free one (up to 20 further) instead of stopping';
 import { runTestSuite } from './testing/suite';
 import { formatFrames } from './lua/lua-error';
+import { REPLAY_OPTIONS, REPLAY_USAGE_HEAD, replayCommand } from './replay/replay-cli';
+import { CorpusRecorder } from './replay/corpus';
+import { CorpusKey } from './replay/password-key';
 
 const SERVE: Record<string, OptionSpec> = {
   config: { type: 'string', required: true, description: 'the YAML config (e.g. lua-plugins.d/authstudio.yml)' },
@@ -29,6 +32,8 @@ const SERVE: Record<string, OptionSpec> = {
   'shutdown-timeout': { type: 'string', description: 'after SIGTERM/SIGINT, how long requests and post actions may still run (default 10s); what is left then is abandoned and the process exits' },
   'next-free-port': { type: 'boolean', description: NEXT_FREE_PORT_HELP },
   'log-format': { type: 'string', description: LOG_FORMAT_HELP },
+  record: { type: 'string', description: 'keep every auth request and its decision in this corpus folder (JSON lines, rotated) for `authstudio replay`; passwords are left out' },
+  'record-passwords': { type: 'boolean', description: 'with --record: keep passwords too, sealed (AES-256-GCM) with a key file in your config folder that never leaves this machine' },
 };
 
 const TEST: Record<string, OptionSpec> = {
@@ -66,6 +71,8 @@ const STUDIO: Record<string, OptionSpec> = {
   'scripts-root': { type: 'string', description: 'with --import: where the scripts named by absolute paths are on this machine' },
   'next-free-port': { type: 'boolean', description: NEXT_FREE_PORT_HELP },
   'log-format': { type: 'string', description: LOG_FORMAT_HELP },
+  record: { type: 'boolean', description: 'record the requests the studio serves (simulations, traffic, clients) into the workspace corpus (.authstudio/corpus): a save then first shows which recorded decisions it changes' },
+  'record-passwords': { type: 'boolean', description: 'with --record: keep passwords too, sealed with a key file in your config folder that never leaves this machine' },
 };
 /** `start` (`npm start`) when the desktop app cannot run: the studio in a browser, sample workspace, embedded Redis. */
 const START: Record<string, OptionSpec> = {
@@ -93,6 +100,7 @@ const COMMANDS: Record<string, { spec?: Record<string, OptionSpec>; usageText?: 
   convert: { usageText: CONVERT_USAGE, summary: 'turn a Nauthilus 1.x config into the 3.x layout (or back), naming what could not be carried over' },
   dovecot: { spec: DOVECOT_OPTIONS, summary: 'run a Dovecot Lua passdb/userdb script in the harness (2.3 or 2.4) and print status and fields' },
   'dovecot upgrade': { usageText: UPGRADE_USAGE, summary: 'rewrite a Dovecot 2.3 Lua script for Dovecot 2.4 and list what changed' },
+  replay: { usageText: usage('replay', REPLAY_OPTIONS).replace('authstudio replay', REPLAY_USAGE_HEAD), summary: 'run a corpus recorded with `serve --record` through a workspace (or two, with --against) and list every request whose decision, status message or stage path changes; exit 1 when one does' },
   test: { spec: TEST, summary: 'run the workspace\'s tests (saved requests, Nauthilus --test-lua fixtures, Dovecot tests); exit 1 on a failure' },
 };
 
@@ -130,6 +138,14 @@ export async function main(argv: string[]): Promise<number> {
       case 'dovecot':
         if (rest[0] === 'upgrade') return await dovecotUpgradeCommand(rest.slice(1));
         return await dovecotCommand(parseArgs(rest, DOVECOT_OPTIONS, 'dovecot'));
+      case 'replay':
+        try {
+          const corpus = rest[0] !== undefined && !rest[0].startsWith('--') ? rest[0] : undefined;
+          return await replayCommand(corpus, parseArgs(corpus === undefined ? rest : rest.slice(1), REPLAY_OPTIONS, 'replay'));
+        } catch (e) {
+          reportFatal(e);
+          return 2;
+        }
       case 'test': {
         const a = parseArgs(rest, TEST, 'test');
         const r = await runTestSuite({ workspace: (a.workspace as string | undefined) ?? '.', junit: a.junit as string | undefined, coverage: a.coverage as string | undefined, redis: a.redis as string | undefined });
@@ -196,6 +212,7 @@ async function serve(args: Record<string, string | boolean | undefined>): Promis
   for (const w of config.warnings ?? []) logger.warn({ code: w.code, path: w.path, line: w.location?.line }, w.message);
   // readable logs: the worker threads' lines go through this logger (as JSON they go straight to stdout)
   const engine = await AuthEngine.create(config, { logger, workers, forwardWorkerLogs: logFormat !== 'json' });
+  const recorder = recorderFor(args, engine, logger);
   const app = await buildHttpApp(engine);
   let address: string;
   try {
@@ -248,9 +265,23 @@ async function serve(args: Record<string, string | boolean | undefined>): Promis
     });
   });
   process.removeAllListeners('SIGHUP');
+  recorder?.stop();
   // work abandoned at the deadline (a post action's timer, a socket) must not keep the process alive
   setTimeout(() => process.exit(process.exitCode ?? 0), 500).unref();
   return 0;
+}
+
+/** --record DIR [--record-passwords]: the corpus recorder attached to the engine (passwords only on opt-in). */
+function recorderFor(args: Record<string, string | boolean | undefined>, engine: AuthEngine, logger: pino.Logger): CorpusRecorder | undefined {
+  const dir = args.record as string | undefined;
+  if (dir === undefined) {
+    if (args['record-passwords']) throw new AuthStudioError('AS_ERR_CLI_USAGE', 'serve: --record-passwords needs --record DIR');
+    return undefined;
+  }
+  const key = args['record-passwords'] ? CorpusKey.load({ create: true }) : undefined;
+  const recorder = new CorpusRecorder(dir, key).attach(engine);
+  logger.info({ dir, passwords: key ? `sealed with ${key.file}` : 'not recorded' }, 'recording requests for replay');
+  return recorder;
 }
 
 /** --shutdown-timeout: a Go duration ("10s", "1m"); default DEFAULT_SHUTDOWN_TIMEOUT_MS. */

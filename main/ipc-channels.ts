@@ -54,6 +54,9 @@ export const ARG_CHECKS: Record<StudioMethodName, Check[]> = {
   exportBundle: [str('out'), str('prefix', true), bool('include_secrets'), oneOf('format', ['1.x', '3.x'])],
   convertConfig: [str('to'), oneOf('to', ['1.x', '3.x'])],
   importConfig: [str('config'), str('into'), str('scripts_root', true)],
+  setRecording: [bool('enabled'), bool('passwords')],
+  getRecording: [],
+  whatIf: [str('path'), str('content')],
 };
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {

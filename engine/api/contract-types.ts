@@ -610,3 +610,77 @@ export interface LuaModuleLocation {
   /** The files looked at, in order (workspace-relative when inside it). */
   tried: string[];
 }
+
+// ---- replay and what-if ----------------------------------------------------------------------------
+
+/** What one side decided for a corpus request: recorded, or replayed through a workspace. */
+export interface ReplaySide {
+  decision: string;
+  status_message?: string;
+  /** The check that refused regardless of the password (brute_force, feature, filter, policy, ...). */
+  refused_by?: string;
+  /** Every stage that ran, as "stage:name=result". */
+  stage_path: string[];
+  /** The full trace when the side was replayed (the recorded side has its stage path only). */
+  trace?: TraceStage[];
+}
+
+/** Why a request ran as a lookup (no-auth) instead of a login: its password was not at hand. */
+export type ReplayPasswordState = 'not-recorded' | 'other-machine' | 'no-key' | 'unreadable';
+
+/** One corpus request whose decision, status message or stage path differs between the two sides. */
+export interface ReplayChange {
+  /** Position in the corpus (0 = oldest). */
+  index: number;
+  time: number;
+  username: string;
+  protocol: string;
+  client_ip?: string;
+  /** Set when the request ran as a lookup because its password was not at hand. */
+  lookup_because?: ReplayPasswordState;
+  changed: Array<'decision' | 'status_message' | 'stage_path'>;
+  before: ReplaySide;
+  after: ReplaySide;
+}
+
+export interface ReplayReport {
+  /** What the sides are ("recorded", a workspace path, "live", "edited"). */
+  before_label: string;
+  after_label: string;
+  /** Requests replayed. */
+  entries: number;
+  changed: ReplayChange[];
+  /** Logins that succeed on the before side and are refused or fail on the after side (and the reverse). */
+  now_refused: number;
+  now_accepted: number;
+  /** Logins replayed as lookups (or, against the recording, not judged) because their password was not at hand. */
+  without_password: number;
+  /** Why, in a sentence for the user (absent when every password was at hand). */
+  password_note?: string;
+  /** Corpus lines that could not be read (file:line: why). */
+  skipped: string[];
+}
+
+/** A what-if before a save: the file as the editor holds it, against the live generation. */
+export interface WhatIfInput {
+  path: string;
+  content: string;
+}
+
+export interface WhatIfReport extends ReplayReport {
+  /** False when the workspace has no recorded requests yet (nothing to compare; the save goes ahead). */
+  corpus: boolean;
+  /** One line for the banner, e.g. "this change refuses 3 logins that succeed today". */
+  summary: string;
+}
+
+/** The studio's recording of its own traffic and simulated requests into the workspace's corpus. */
+export interface RecordingStatus {
+  enabled: boolean;
+  /** Passwords are sealed with this machine's key (opt-in). */
+  passwords: boolean;
+  /** The corpus folder (workspace-relative). */
+  dir: string;
+  /** Entries recorded since the studio started recording. */
+  recorded: number;
+}

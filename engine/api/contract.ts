@@ -47,9 +47,9 @@ export type * from './contract-types';
 import type {
   ConvertOptions, ConvertReport, CoverageReport, DovecotPresetInfo, DovecotRunInput, DovecotRunResult, ExportOptions,
   ExportReport, FileContent, FileEntry, FilesChangedEvent, ImportOptions, ImportReport, KeyPage, KeyValue, LogLine,
-  LuaModuleLocation, PresetInfo, ProtectionList, RedisStatus, RedisTestResult, ReloadResult, RuntimeErrorsEvent,
-  SaveResult, SearchInput, SearchResult, SimulateInput, SimulationResult, StudioStatus, TrafficOptions,
-  TrafficSummary, UnblockInput, UnblockResult,
+  LuaModuleLocation, PresetInfo, ProtectionList, RecordingStatus, RedisStatus, RedisTestResult, ReloadResult,
+  RuntimeErrorsEvent, SaveResult, SearchInput, SearchResult, SimulateInput, SimulationResult, StudioStatus,
+  TrafficOptions, TrafficSummary, UnblockInput, UnblockResult, WhatIfInput, WhatIfReport,
 } from './contract-types';
 
 // ---- the service -----------------------------------------------------------------------------------
@@ -115,6 +115,11 @@ export interface StudioMethods {
   getCoverage(arg?: Record<string, never>): Promise<CoverageReport>;
   /** Run the workspace's test suite (tests/*.test.yml) with coverage; writes lcov under .authstudio/. */
   runTestsWithCoverage(arg?: Record<string, never>): Promise<CoverageReport>;
+  /** Start or stop recording the studio's requests (simulations, traffic) into the workspace's corpus for replay. */
+  setRecording(arg: { enabled: boolean; passwords?: boolean }): Promise<RecordingStatus>;
+  getRecording(arg?: Record<string, never>): Promise<RecordingStatus>;
+  /** Before a save goes live: the recorded corpus through the live generation and through the edited file, and what changes. */
+  whatIf(arg: WhatIfInput): Promise<WhatIfReport>;
 }
 
 export type StudioMethodName = keyof StudioMethods;
@@ -126,6 +131,7 @@ export const STUDIO_METHODS = [
   'listBlocked', 'unblock',
   'getRedis', 'testRedis', 'switchRedis', 'scanKeys', 'getKey', 'deleteKey', 'flushNamespace',
   'exportBundle', 'convertConfig', 'importConfig', 'startCoverage', 'stopCoverage', 'getCoverage', 'runTestsWithCoverage',
+  'setRecording', 'getRecording', 'whatIf',
 ] as const satisfies readonly StudioMethodName[];
 
 /** Event name -> payload. */

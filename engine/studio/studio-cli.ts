@@ -51,6 +51,13 @@ export async function runStudio(
     workspace = report.workspace;
   }
   const studio = await openStudio({ workspace, listen, redis: args.redis as string | undefined, echoLogs: logSink(logFormat, process.stdout), token, env });
+  if (args.record === true) {
+    const rec = await studio.service.setRecording({ enabled: true, passwords: args['record-passwords'] === true });
+    studio.logger.info({ dir: rec.dir, passwords: rec.passwords }, 'recording the studio\'s requests for what-if and replay');
+  } else if (args['record-passwords'] === true) {
+    await studio.close();
+    throw new AuthStudioError('AS_ERR_CLI_USAGE', `${command}: --record-passwords needs --record`);
+  }
   let address: string;
   try {
     address = await studio.app.listen({ host: studio.engine.config.server.host, port: studio.engine.config.server.port });

@@ -6,9 +6,10 @@ import type { Logger } from 'pino';
 import type {
   ConvertOptions, ConvertReport, CoverageReport, Diagnostic, DovecotPresetInfo, DovecotRunInput, DovecotRunResult,
   ExportOptions, ExportReport, FileContent, FileEntry, ImportOptions, ImportReport, KeyPage, KeyValue,
-  LuaModuleLocation, PresetInfo, ProtectionList, RedisStatus, RedisTestResult, ReloadResult, SaveResult, SearchInput,
-  SearchResult, SimulateInput, SimulationResult, StudioErrorInfo, StudioMethods, StudioProfile, StudioStatus,
-  TrafficOptions, TrafficSummary, UnblockInput, UnblockResult,
+  LuaModuleLocation, PresetInfo, ProtectionList, RecordingStatus, RedisStatus, RedisTestResult, ReloadResult,
+  SaveResult, SearchInput, SearchResult, SimulateInput, SimulationResult, StudioErrorInfo, StudioMethods,
+  StudioProfile, StudioStatus, TrafficOptions, TrafficSummary, UnblockInput, UnblockResult, WhatIfInput,
+  WhatIfReport,
 } from '../api/contract';
 import type { AuthEngine } from '../engine';
 import type { AuthStudioConfig } from '../config/types';
@@ -33,6 +34,7 @@ import { redisSettingsFor, redisStatus, testRedis } from './redis-switch';
 import type { StudioSettings } from './settings';
 import { Simulator } from './simulator';
 import { TrafficRunner } from './traffic';
+import { StudioCorpus } from './what-if';
 import type { Workspace } from './workspace';
 import { isInside, realPathSoFar } from './workspace-paths';
 import { resolveLuaModule, searchWorkspace } from './workspace-search';
@@ -82,6 +84,7 @@ export class StudioService implements StudioMethods {
   private readonly standIns = new DovecotStandIns();
   private readonly runtimeErrors: RuntimeErrorBook;
   private readonly coverage: StudioCoverage;
+  private readonly corpus: StudioCorpus;
   /** The Redis in use when it is not the config's: applied to server.redis on every reload. */
   private redisChoice: string | undefined;
 
@@ -98,6 +101,7 @@ export class StudioService implements StudioMethods {
     this.traffic = new TrafficRunner(deps.engine, deps.app, this.events);
     this.redis = new RedisBrowser(() => deps.engine.services.redis);
     this.runtimeErrors = new RuntimeErrorBook(deps.engine, this.events, deps.workspace.root);
+    this.corpus = new StudioCorpus(deps.workspace, deps.engine, deps.env);
     this.reloader.snapshot();
     this.coverage = new StudioCoverage({ engine: deps.engine, workspace: deps.workspace, reload: () => this.reloader.reload('coverage', []) });
     if (deps.watch ?? true) {
@@ -337,10 +341,25 @@ export class StudioService implements StudioMethods {
     return this.coverage.runTests();
   }
 
+  async setRecording(arg: { enabled: boolean; passwords?: boolean }): Promise<RecordingStatus> {
+    const a = argOf(arg);
+    if (typeof a.enabled !== 'boolean') throw new AuthStudioError('AS_ERR_BAD_REQUEST', 'enabled must be true or false', { path: 'enabled' });
+    return this.corpus.setRecording(a.enabled, a.passwords === true);
+  }
+
+  async getRecording(): Promise<RecordingStatus> {
+    return this.corpus.status();
+  }
+
+  async whatIf(arg: WhatIfInput): Promise<WhatIfReport> {
+    return this.corpus.whatIf(argOf(arg));
+  }
+
   /** Stop watching, cancel traffic runs, drop subscribers (the engine and app are closed by their owner). */
   async close(): Promise<void> {
     this.watcher?.close();
     this.runtimeErrors.close();
+    this.corpus.close();
     await this.traffic.closeAll();
     await this.standIns.close();
     this.events.removeAll();

@@ -33,6 +33,7 @@ import { TrafficPanel } from './panels/traffic-panel';
 import { FileTree } from './sidebar/file-tree';
 import { workspacePath } from './script-paths';
 import { StatusBar } from './status-bar';
+import { RecordingToggle } from './recording-toggle';
 import { StudioState, type BootEnv } from './studio-state';
 import './styles/studio.css';
 
@@ -144,6 +145,7 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
       h('button', { onclick: () => void reload() }, 'Reload'),
       h('button', { class: 'primary', onclick: () => void exportDialog(state) }, 'Export…')));
 
+  const recording = new RecordingToggle(client);
   const center = h('main', { class: 'center' }, editor.el, dock.el);
   const app = h('div', { class: 'app' },
     header,
@@ -151,7 +153,7 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
     center,
     simulator.el,
     runner.el,
-    new StatusBar(state).el);
+    new StatusBar(state, [recording.el]).el);
   replace(root, app, toasts);
   const layout = new SplitLayout(app, center);
   dock.setCollapsed(layout.isCollapsed('dock'));
@@ -174,7 +176,10 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
   client.onFilesChanged(() => void state.refreshFiles().catch(() => undefined));
   client.onRedisChanged(() => void state.refreshStatus().catch(() => undefined));
   client.onRuntimeErrors((e) => state.applyRuntimeErrors(e.problems));
-  client.onTrafficDone(() => void state.refreshStatus().catch(() => undefined));
+  client.onTrafficDone(() => {
+    void state.refreshStatus().catch(() => undefined);
+    recording.refresh();
+  });
   setInterval(() => {
     state.refreshStatus().then(() => state.setConnected(true), () => state.setConnected(false));
   }, POLL_MS);

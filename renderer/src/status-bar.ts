@@ -8,7 +8,8 @@ import type { PoolStats, StudioState } from './studio-state';
 export class StatusBar {
   readonly el = h('footer', { class: 'status-bar', role: 'status' });
 
-  constructor(private readonly state: StudioState) {
+  /** `extras` (e.g. the recording switch) keep their own state and are placed before the generation. */
+  constructor(private readonly state: StudioState, private readonly extras: HTMLElement[] = []) {
     state.on('status', () => this.render());
     state.on('connection', () => this.render());
     this.render();
@@ -34,6 +35,7 @@ export class StatusBar {
       profileItem(s),
       h('span', { class: `sb-item${last && !last.ok ? ' bad' : ''}`, 'data-sb': 'reload' },
         last ? `${last.ok ? 'reloaded' : 'reload failed'}${this.state.lastReloadAt ? ` ${clock(this.state.lastReloadAt)}` : ''} · ${last.trigger}${last.ok ? ` · ${ms(last.duration_ms)}` : ` · ${last.diagnostics.length} problem(s)`}` : 'no reload yet'),
+      ...this.extras,
       h('span', { class: 'sb-item right', 'data-sb': 'generation' }, `generation ${s.generation}`));
   }
 }

@@ -17,7 +17,7 @@ const BIN = path.join(ROOT, 'bin', 'authstudio');
 const CONFIG = path.join(ROOT, 'lua-plugins.d', 'authstudio.yml');
 /** Never the desktop app in these tests (a developer's machine may have Electron and a display). */
 const ENV = { ...process.env, AUTHSTUDIO_NO_ELECTRON: '1', AUTHSTUDIO_TOKEN: '', AUTHSTUDIO_LISTEN: '' };
-const COMMANDS = ['start', 'studio', 'serve', 'check', 'simulate', 'export', 'dovecot'];
+const COMMANDS = ['start', 'studio', 'serve', 'check', 'simulate', 'export', 'dovecot', 'replay'];
 
 /** A port this test holds open, as another server would. */
 async function holdPort(): Promise<{ port: number; close(): Promise<void> }> {

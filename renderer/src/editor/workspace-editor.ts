@@ -10,6 +10,7 @@ import { CoverageGutter } from './coverage-gutter';
 import { applyMarkers, applyRuntimeMarkers } from './diagnostic-markers';
 import { LuaLintMarkers } from './lua-lint-markers';
 import { resolveConflict } from './save-conflict';
+import { confirmAgainstCorpus } from './what-if-dialog';
 import { TabBar } from './tab-bar';
 
 interface OpenFile {
@@ -219,6 +220,8 @@ export class WorkspaceEditor {
     const f = this.files.get(path);
     if (!f) return undefined;
     const content = f.model.getValue();
+    // what the edit would change for the recorded requests, before it goes live (the Dovecot scripts are not served)
+    if (!force && !this.isDovecot(f.path) && !(await confirmAgainstCorpus(this.state.client, f.path, content))) return undefined;
     let result: SaveResult;
     try {
       result = await this.state.client.saveFile({ path: f.path, content, base_version: force ? undefined : f.version });

@@ -29,7 +29,8 @@ export async function openFuzzStudio(): Promise<FuzzStudio> {
   fs.mkdirSync(sentinel);
   fs.symlinkSync(sentinel, path.join(ws, 'out-link'));
   fs.symlinkSync(path.join(parent, 'nowhere'), path.join(ws, 'dangling'));
-  const studio = await openStudio({ workspace: ws, listen: '127.0.0.1:0', watch: false });
+  // setRecording({ passwords: true }) makes a corpus key: in the workspace's private folder, not the user's config
+  const studio = await openStudio({ workspace: ws, listen: '127.0.0.1:0', watch: false, env: { ...process.env, AUTHSTUDIO_CONFIG_DIR: path.join(ws, '.authstudio', 'user-config') } });
   return {
     studio, parent, ws, sentinel,
     assertConfined() {
@@ -56,6 +57,7 @@ export const FIELDS: Record<StudioMethodName, string[]> = {
   listBlocked: [], unblock: ['network', 'bucket', 'account'],
   testRedis: ['url'], switchRedis: ['url', 'save'], scanKeys: ['pattern', 'cursor', 'count'], getKey: ['key'], deleteKey: ['key'],
   exportBundle: ['out', 'prefix', 'include_secrets', 'format'], convertConfig: ['to'], importConfig: ['config', 'into', 'scripts_root'],
+  setRecording: ['enabled', 'passwords'], getRecording: [], whatIf: ['path', 'content'],
 };
 
 /** Fields naming a place on the host by design (export/import): absolute values are kept away from real folders. */
