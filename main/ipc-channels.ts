@@ -49,6 +49,11 @@ export const ARG_CHECKS: Record<StudioMethodName, Check[]> = {
   exportBundle: [str('out'), str('prefix', true), bool('include_secrets'), oneOf('format', ['1.x', '3.x'])],
   convertConfig: [str('to'), oneOf('to', ['1.x', '3.x'])],
   importConfig: [str('config'), str('into'), str('scripts_root', true)],
+  callHook: [str('method'), str('path'), obj('headers', true), str('body', true)],
+  addHook: [str('location'), str('method'), str('script')],
+  listRequests: [str('since', true)], getRequest: [str('id')], clearRequests: [], listSavedRequests: [], getEnvironments: [],
+  saveRequest: [str('name'), obj('login', true), obj('hook', true), obj('expect', true), bool('overwrite')],
+  runCollection: [str('environment', true)],
 };
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {

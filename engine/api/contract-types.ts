@@ -198,6 +198,8 @@ export interface SimulationResult {
   request: WireRequest;
   latency_ms: number;
   generation: number;
+  /** The stage that decided, as a saved request's expect.decided_by names it (`feature:blocklist`, `backend:lua`). */
+  decided_by?: string;
 }
 
 // ---- Dovecot scripts -------------------------------------------------------------------------------

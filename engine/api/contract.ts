@@ -44,6 +44,10 @@ export class StudioError extends Error {
 
 /** The data shapes live in contract-types.ts; importing from here gives all of them. */
 export type * from './contract-types';
+export type * from './contract-requests';
+import type {
+  AddHookInput, CollectionRunInput, CollectionRunResult, EnvironmentsInfo, HookCallInput, HookCallResult, SavedRequestInfo, SaveRequestInput, ServedRequest, ServedRequestDetail,
+} from './contract-requests';
 import type {
   ConvertOptions, ConvertReport, DovecotPresetInfo, DovecotRunInput, DovecotRunResult, ExportOptions, ExportReport, FileContent, FileEntry, FilesChangedEvent, ImportOptions, ImportReport, KeyPage, KeyValue, LogLine,
   PresetInfo, RedisStatus, RedisTestResult, ReloadResult, SaveResult, SimulateInput, SimulationResult, StudioStatus,
@@ -92,6 +96,24 @@ export interface StudioMethods {
   /** The workspace's config file in the other layout (Nauthilus 1.x <-> 3.x), and what did not carry over. Writes nothing. */
   convertConfig(arg: ConvertOptions): Promise<ConvertReport>;
   importConfig(arg: ImportOptions): Promise<ImportReport>;
+
+  /** Call a custom hook through the engine's real HTTP path; its answer and the trace of its script. */
+  callHook(arg: HookCallInput): Promise<HookCallResult>;
+  /** Add a custom hook entry (location, method, script) to the workspace's config, in its layout; reloads. */
+  addHook(arg: AddHookInput): Promise<SaveResult>;
+  /** The requests served in studio mode, newest first (bounded; `since`: only those after that id). */
+  listRequests(arg?: { since?: string }): Promise<ServedRequest[]>;
+  /** One served request with its headers, bodies and trace. */
+  getRequest(arg: { id: string }): Promise<ServedRequestDetail>;
+  clearRequests(arg?: Record<string, never>): Promise<{ cleared: number }>;
+  /** The workspace's saved requests and tests (tests/*.test.yml, as `authstudio test` runs them). */
+  listSavedRequests(arg?: Record<string, never>): Promise<SavedRequestInfo[]>;
+  /** Write one request with its expected outcome as tests/<name>.test.yml. */
+  saveRequest(arg: SaveRequestInput): Promise<SaveResult>;
+  /** Run saved requests with `authstudio test`'s runner: pass/fail per request and what differed. */
+  runCollection(arg?: CollectionRunInput): Promise<CollectionRunResult>;
+  /** tests/environments.yml: variables per environment. */
+  getEnvironments(arg?: Record<string, never>): Promise<EnvironmentsInfo>;
 }
 
 export type StudioMethodName = keyof StudioMethods;
@@ -102,6 +124,7 @@ export const STUDIO_METHODS = [
   'listPresets', 'simulate', 'listDovecotPresets', 'runDovecot', 'startTraffic', 'cancelTraffic', 'getTraffic',
   'getRedis', 'testRedis', 'switchRedis', 'scanKeys', 'getKey', 'deleteKey', 'flushNamespace',
   'exportBundle', 'convertConfig', 'importConfig',
+  'callHook', 'addHook', 'listRequests', 'getRequest', 'clearRequests', 'listSavedRequests', 'saveRequest', 'runCollection', 'getEnvironments',
 ] as const satisfies readonly StudioMethodName[];
 
 /** Event name -> payload. */
@@ -112,11 +135,12 @@ export interface StudioEventMap {
   trafficProgress: TrafficSummary;
   trafficDone: TrafficSummary;
   redis: RedisStatus;
+  request: ServedRequest;
 }
 
 export type StudioEventName = keyof StudioEventMap;
 
-export const STUDIO_EVENTS = ['reload', 'files', 'log', 'trafficProgress', 'trafficDone', 'redis'] as const satisfies readonly StudioEventName[];
+export const STUDIO_EVENTS = ['reload', 'files', 'log', 'trafficProgress', 'trafficDone', 'redis', 'request'] as const satisfies readonly StudioEventName[];
 
 export type Unsubscribe = () => void;
 
@@ -128,12 +152,14 @@ export interface StudioEvents {
   onTrafficProgress(listener: (e: TrafficSummary) => void): Unsubscribe;
   onTrafficDone(listener: (e: TrafficSummary) => void): Unsubscribe;
   onRedisChanged(listener: (e: RedisStatus) => void): Unsubscribe;
+  /** A request was served (any client): its history entry. */
+  onRequestServed(listener: (e: ServedRequest) => void): Unsubscribe;
 }
 
 /** onX method -> event name (transports subscribe generically). */
 export const EVENT_OF_SUBSCRIBER = {
   onReload: 'reload', onFilesChanged: 'files', onLog: 'log',
-  onTrafficProgress: 'trafficProgress', onTrafficDone: 'trafficDone', onRedisChanged: 'redis',
+  onTrafficProgress: 'trafficProgress', onTrafficDone: 'trafficDone', onRedisChanged: 'redis', onRequestServed: 'request',
 } as const satisfies Record<keyof StudioEvents, StudioEventName>;
 
 /**

@@ -7,6 +7,7 @@ import type {
   ConvertOptions, ConvertReport, Diagnostic, DovecotPresetInfo, DovecotRunInput, DovecotRunResult, ExportOptions, ExportReport, FileContent, FileEntry, ImportOptions, ImportReport, KeyPage, KeyValue, PresetInfo,
   RedisStatus, RedisTestResult, ReloadResult, SaveResult, SimulateInput, SimulationResult, StudioErrorInfo, StudioMethods,
   StudioProfile, StudioStatus, TrafficOptions, TrafficSummary,
+  AddHookInput, CollectionRunInput, CollectionRunResult, EnvironmentsInfo, HookCallInput, HookCallResult, SavedRequestInfo, SaveRequestInput, ServedRequest, ServedRequestDetail,
 } from '../api/contract';
 import type { AuthEngine } from '../engine';
 import type { AuthStudioConfig } from '../config/types';
@@ -30,6 +31,9 @@ import { Simulator } from './simulator';
 import { TrafficRunner } from './traffic';
 import type { Workspace } from './workspace';
 import { isInside, realPathSoFar } from './workspace-paths';
+import { addHookToConfig, callHook } from './hook-caller';
+import { RequestHistory } from './request-history';
+import { environmentsInfo, listSavedRequests, runCollection, savedRequestPath, savedRequestText } from './saved-requests';
 
 export interface StudioServiceDeps {
   engine: AuthEngine;
@@ -74,6 +78,7 @@ export class StudioService implements StudioMethods {
   private readonly redis: RedisBrowser;
   private readonly watcher: FileWatcher | undefined;
   private readonly standIns = new DovecotStandIns();
+  private readonly history: RequestHistory;
   /** The Redis in use when it is not the config's: applied to server.redis on every reload. */
   private redisChoice: string | undefined;
 
@@ -89,6 +94,7 @@ export class StudioService implements StudioMethods {
     this.simulator = new Simulator(deps.engine, deps.app);
     this.traffic = new TrafficRunner(deps.app, this.events);
     this.redis = new RedisBrowser(() => deps.engine.services.redis);
+    this.history = new RequestHistory(deps.engine, deps.app, (e) => this.events.emit('request', e));
     this.reloader.snapshot();
     if (deps.watch ?? true) {
       this.watcher = new FileWatcher(deps.workspace.root, (paths) => {
@@ -287,9 +293,57 @@ export class StudioService implements StudioMethods {
     }
   }
 
+  async callHook(arg: HookCallInput): Promise<HookCallResult> {
+    return callHook(this.engine, this.deps.app, argOf(arg));
+  }
+
+  async addHook(arg: AddHookInput): Promise<SaveResult> {
+    const a = argOf(arg);
+    const cfg = this.workspace.read(this.workspace.configRel);
+    const next = addHookToConfig(cfg.content, this.engine.config.layout ?? '1.x', a);
+    return this.saveFile({ path: this.workspace.configRel, content: next, base_version: cfg.version });
+  }
+
+  async listRequests(arg?: { since?: string }): Promise<ServedRequest[]> {
+    return this.history.list(argOf(arg).since);
+  }
+
+  async getRequest(arg: { id: string }): Promise<ServedRequestDetail> {
+    return this.history.get(argOf(arg).id);
+  }
+
+  async clearRequests(): Promise<{ cleared: number }> {
+    return { cleared: this.history.clear() };
+  }
+
+  async listSavedRequests(): Promise<SavedRequestInfo[]> {
+    return listSavedRequests(this.workspace);
+  }
+
+  async saveRequest(arg: SaveRequestInput): Promise<SaveResult> {
+    const a = argOf(arg);
+    const rel = savedRequestPath(String(a.name ?? ''));
+    const content = savedRequestText(a);
+    try {
+      const w = this.workspace.write(rel, content, a.overwrite === true ? {} : { mustNotExist: true });
+      return { path: w.rel, version: w.version, ...(await this.afterChange([w.rel])) };
+    } catch (e) {
+      return fsFailure(e, `saving "${rel}"`);
+    }
+  }
+
+  async runCollection(arg?: CollectionRunInput): Promise<CollectionRunResult> {
+    return runCollection(this.workspace, argOf(arg));
+  }
+
+  async getEnvironments(): Promise<EnvironmentsInfo> {
+    return environmentsInfo(this.workspace);
+  }
+
   /** Stop watching, cancel traffic runs, drop subscribers (the engine and app are closed by their owner). */
   async close(): Promise<void> {
     this.watcher?.close();
+    this.history.close();
     await this.traffic.closeAll();
     await this.standIns.close();
     this.events.removeAll();
