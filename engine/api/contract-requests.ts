@@ -28,6 +28,8 @@ export interface ServedRequestDetail extends ServedRequest {
   trace: TraceStage[];
   events: TraceEvent[];
   status_message?: string;
+  /** A login's deciding stage, as a saved request's expect.decided_by names it. */
+  decided_by?: string;
 }
 
 /** A call of a custom hook: `path` is the hook's location (with or without /api/v1/custom/, a query may follow). */

@@ -11,6 +11,7 @@ import type { AuthRequest } from '../pipeline/auth-request';
 import type { HookResult } from '../pipeline/custom-hook';
 import { fromWireHeader } from '../http/header-bytes';
 import { decisionOf } from './simulator';
+import { decidingStage } from '../testing/run-request';
 
 /** Entries kept (the oldest go first). */
 export const HISTORY_LIMIT = 200;
@@ -130,6 +131,8 @@ export class RequestHistory {
     const trace = JSON.parse(JSON.stringify([...(e.outcome?.trace ?? e.hook?.trace ?? []), ...post])) as TraceStage[];
     const detail: ServedRequestDetail = { ...e.summary, request: e.request, response: e.response, trace, events: eventsOf(trace) };
     if (e.outcome?.statusMessage && e.outcome.decision !== 'ok') detail.status_message = e.outcome.statusMessage;
+    const decider = e.outcome ? decidingStage(trace) : undefined;
+    if (decider) detail.decided_by = `${decider.stage}:${decider.name}`;
     return detail;
   }
 

@@ -26,7 +26,12 @@ export class PanelDock {
     this.listeners.add(fn);
   }
 
+  get selected(): string {
+    return this.active;
+  }
+
   select(id: string): void {
+    if (!this.panels.some((p) => p.id === id)) return;
     this.active = id;
     this.render();
     for (const fn of this.listeners) fn(id);
