@@ -32,7 +32,7 @@ export class HookRunnerPanel {
 
   constructor(private readonly state: StudioState, openAt: (file: string, line?: number) => void) {
     this.trace = new TraceView(openAt, (name) => workspacePath(name, state.status?.workspace ?? '', state.files), 'hook-trace');
-    const form = h('form', { class: 'sim-form hook-form', onsubmit: (e: Event) => { e.preventDefault(); void this.send(); } },
+    const form = h('form', { class: 'hook-form', onsubmit: (e: Event) => { e.preventDefault(); void this.send(); } },
       h('div', { class: 'row' }, this.method, h('span', { class: 'muted mono' }, '/api/v1/custom/'), h('label', { class: 'grow' }, this.path), this.sendBtn),
       h('div', { class: 'grid2' }, h('label', {}, 'Headers', this.headers), h('label', {}, 'Body', this.body)));
     replace(this.el, form, this.actions, this.trace.el);
