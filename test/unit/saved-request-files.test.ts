@@ -26,23 +26,21 @@ function fails(fn: () => unknown, message: RegExp, line?: number): void {
 }
 
 test('hook: tests parse with method, path, headers and body; bad keys and methods name where they are', () => {
-  const dir = workspace({
-    'tests/h.test.yml': '- name: ok\n  hook: { method: post, path: login-history, headers: { x-k: 1 }, body: "{}" }\n  expect: { status: 200 }\n'
-      + '- hook: { method: TRACE, path: x }\n- hook: { path: x, verb: GET }\n- hook: { path: x }\n  expect: { decision: ok }\n',
-  });
+  const dir = workspace({});
+  const file = path.join(dir, 'tests/h.test.yml');
+  const parse = (text: string) => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text);
+    return parseTestFile(dir, file);
+  };
   try {
-    const file = path.join(dir, 'tests/h.test.yml');
-    const text = fs.readFileSync(file, 'utf8').split('\n- ');
-    fs.writeFileSync(file, `- ${text[0].slice(2)}\n`);
-    const [t] = parseTestFile(dir, file);
+    const [t] = parse('name: ok\nhook: { method: post, path: login-history, headers: { x-k: 1 }, body: "{}" }\nexpect: { status: 200 }\n');
     assert.equal(t.kind, 'hook');
     assert.deepEqual(t.kind === 'hook' && t.hook, { method: 'POST', path: 'login-history', headers: { 'x-k': '1' }, body: '{}' });
-    fs.writeFileSync(file, `- ${text[1]}\n`);
-    fails(() => parseTestFile(dir, file), /hook\.method: GET, POST, PUT, DELETE, PATCH or HEAD expected/);
-    fs.writeFileSync(file, `- ${text[2]}\n`);
-    fails(() => parseTestFile(dir, file), /hook\.verb: unknown key/);
-    fs.writeFileSync(file, `- ${text[3]}`);
-    fails(() => parseTestFile(dir, file), /expect\.decision: unknown key \(known for a hook: status, headers, body\)/);
+    fails(() => parse('hook: { method: TRACE, path: x }\n'), /hook\.method: GET, POST, PUT, DELETE, PATCH or HEAD expected/);
+    fails(() => parse('hook: { path: x, verb: GET }\n'), /hook\.verb: unknown key/);
+    fails(() => parse('hook: { path: x }\nexpect: { decision: ok }\n'), /expect\.decision: unknown key \(known for a hook: status, headers, body\)/);
+    fails(() => parse('hook: { method: GET }\n'), /hook\.path: a non-empty string expected/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
