@@ -60,6 +60,8 @@ export interface StudioStatus {
   in_flight: number;
   /** The Nauthilus version the workspace targets and its config file's layout (see docs/nauthilus-3-config.md). */
   profile: StudioProfile;
+  /** The custom hooks the serving generation routes (for the hook runner). */
+  hooks?: Array<{ location: string; method: string; script: string }>;
 }
 
 /** `nauthilus:` in the config, or what its layout implies; `detected` is true when the key is absent. */

@@ -115,6 +115,7 @@ export class StudioService implements StudioMethods {
       workspace: this.workspace.root, config_file: this.workspace.configRel, generation: this.engine.generation,
       healthy: this.reloader.healthy, diagnostics: this.reloader.diagnostics, redis: await this.getRedis(), in_flight: this.engine.busy,
       profile: profileOf(this.engine.config),
+      hooks: this.engine.config.lua.customHooks.map((h) => ({ location: h.location, method: h.method, script: h.script.displayPath })),
     };
     if (this.reloader.last) status.last_reload = this.reloader.last;
     return status;

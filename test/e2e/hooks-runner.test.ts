@@ -49,7 +49,10 @@ describe('custom hooks in the studio (Chromium)', { skip: missing, concurrency: 
   test('call a hook from the runner and see its trace', async () => {
     const { page } = browser;
     await page.click('.dock-tab[data-tab=hooks]');
-    await page.selectOption(`${RUNNER} select[name=hook-method]`, 'GET');
+    // the configured hooks are offered: picking one fills in its method and location
+    await page.selectOption(`${RUNNER} select[name=hook-pick]`, 'GET login-history');
+    assert.equal(await page.locator(`${RUNNER} select[name=hook-method]`).inputValue(), 'GET');
+    assert.equal(await page.locator(`${RUNNER} input[name=hook-path]`).inputValue(), 'login-history');
     await page.fill(`${RUNNER} input[name=hook-path]`, 'login-history?account=alice@example.com');
     assert.equal(await send(), '200');
     const trace = page.locator('[data-testid=hook-trace]');

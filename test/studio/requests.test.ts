@@ -22,6 +22,7 @@ for (const transport of TRANSPORTS) {
     test('the hook runner calls a hook through the engine and returns its answer and the trace of its script', async () => {
       const h = await startStudio(transport, sample);
       try {
+        assert.deepEqual((await h.client.getStatus()).hooks, [{ location: 'login-history', method: 'GET', script: 'hooks/login_history.lua' }]);
         const r = await h.client.callHook({ method: 'GET', path: 'login-history?account=alice@example.com' });
         assert.equal(r.status, 200);
         assert.equal(JSON.parse(r.body).account, 'alice@example.com');

@@ -21,6 +21,7 @@ export function parseHeaderLines(text: string): Record<string, string> {
 
 export class HookRunnerPanel {
   readonly el = h('div', { class: 'panel hook-runner', 'data-panel': 'hooks', 'data-testid': 'hook-runner' });
+  private readonly pick = h('select', { name: 'hook-pick', 'aria-label': 'Configured hook' });
   private readonly method = h('select', { name: 'hook-method', 'aria-label': 'Method' }, ...METHODS.map((m) => h('option', { value: m }, m)));
   private readonly path = h('input', { name: 'hook-path', placeholder: 'login-history?account=alice@example.com', 'aria-label': 'Hook location', autocomplete: 'off', spellcheck: 'false' });
   private readonly headers = h('textarea', { name: 'hook-headers', rows: 3, spellcheck: 'false', placeholder: 'X-Api-Key: ...', 'aria-label': 'Headers (one "Name: value" a line)' });
@@ -33,7 +34,7 @@ export class HookRunnerPanel {
   constructor(private readonly state: StudioState, openAt: (file: string, line?: number) => void) {
     this.trace = new TraceView(openAt, (name) => workspacePath(name, state.status?.workspace ?? '', state.files), 'hook-trace');
     const form = h('form', { class: 'hook-form', onsubmit: (e: Event) => { e.preventDefault(); void this.send(); } },
-      h('div', { class: 'row' }, this.method, h('span', { class: 'muted mono' }, '/api/v1/custom/'), h('label', { class: 'grow' }, this.path), this.sendBtn),
+      h('div', { class: 'row' }, this.pick, this.method, h('span', { class: 'muted mono' }, '/api/v1/custom/'), h('label', { class: 'grow' }, this.path), this.sendBtn),
       h('div', { class: 'grid2' }, h('label', {}, 'Headers', this.headers), h('label', {}, 'Body', this.body)));
     replace(this.el, form, this.actions, this.trace.el);
     const saved = state.memory.get<HookCallInput & { headerText?: string }>('hookForm');
@@ -43,9 +44,28 @@ export class HookRunnerPanel {
     this.body.value = saved?.body ?? '';
     for (const el of [this.method, this.path, this.headers, this.body]) el.addEventListener('input', () => this.remember());
     this.method.addEventListener('change', () => this.remember());
+    this.pick.addEventListener('change', () => {
+      const [method, ...location] = this.pick.value.split(' ');
+      if (!method) return;
+      this.method.value = method;
+      this.path.value = location.join(' ');
+      this.remember();
+    });
+    state.on('status', () => this.listHooks());
+    this.listHooks();
     const result = state.memory.get<HookCallResult>('hookResult');
     if (result) this.show(result);
     else this.trace.showEmpty();
+  }
+
+  /** The hooks the live generation routes, to pick one instead of typing it. */
+  private listHooks(): void {
+    const hooks = this.state.status?.hooks ?? [];
+    const key = hooks.map((x) => `${x.method} ${x.location}`).join('|');
+    if (this.pick.dataset.hooks === key) return;
+    this.pick.dataset.hooks = key;
+    replace(this.pick, h('option', { value: '' }, hooks.length ? `Hooks (${hooks.length})…` : 'No hooks configured'),
+      ...hooks.map((x) => h('option', { value: `${x.method} ${x.location}`, title: x.script }, `${x.method} ${x.location}`)));
   }
 
   private remember(): void {
