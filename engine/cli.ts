@@ -40,6 +40,7 @@ const TEST: Record<string, OptionSpec> = {
   workspace: { type: 'string', description: 'workspace folder with authstudio.yml and tests/*.test.yml (default: the current folder)' },
   junit: { type: 'string', description: 'write JUnit XML of the results to this file' },
   coverage: { type: 'string', description: 'record line coverage of the workspace scripts, print a per-file summary and write lcov to this file' },
+  env: { type: 'string', description: 'the environment of tests/environments.yml whose variables replace {{name}} in the test files' },
   redis: { type: 'string', description: 'run the tests on this real Redis (redis://HOST:PORT/DB; the database must be empty and is flushed after each test) instead of a fresh embedded one per test' },
 };
 
@@ -148,7 +149,7 @@ export async function main(argv: string[]): Promise<number> {
         }
       case 'test': {
         const a = parseArgs(rest, TEST, 'test');
-        const r = await runTestSuite({ workspace: (a.workspace as string | undefined) ?? '.', junit: a.junit as string | undefined, coverage: a.coverage as string | undefined, redis: a.redis as string | undefined });
+        const r = await runTestSuite({ workspace: (a.workspace as string | undefined) ?? '.', junit: a.junit as string | undefined, coverage: a.coverage as string | undefined, redis: a.redis as string | undefined, environment: a.env as string | undefined });
         return r.failed > 0 || r.cases.length === 0 ? 1 : 0;
       }
       case undefined:

@@ -345,9 +345,9 @@ export class AuthEngine {
     if (this.hooksInFlight >= max) throw new AuthStudioError('AS_ERR_POOL_BUSY', `more than ${max} custom hook calls in flight (server.max_concurrent_requests)`);
     this.hooksInFlight++;
     try {
-      if (!this.workers) return await runCustomHook(this.gen, this.logger, location, req);
+      if (!this.workers) return await runCustomHook(this.gen, this.logger, location, req, { recordEvents: this.recordEvents });
       try {
-        return await this.workers.runHook(location, req);
+        return await this.workers.runHook(location, req, this.recordEvents);
       } catch (e) {
         this.logger.warn({ hook: location, err: String((e as Error)?.message ?? e) }, 'custom hook failed');
         return hookFailed(`hook-${Date.now().toString(36)}`);

@@ -57,6 +57,11 @@ export const ARG_CHECKS: Record<StudioMethodName, Check[]> = {
   setRecording: [bool('enabled'), bool('passwords')],
   getRecording: [],
   whatIf: [str('path'), str('content')],
+  callHook: [str('method'), str('path'), obj('headers', true), str('body', true)],
+  addHook: [str('location'), str('method'), str('script')],
+  listRequests: [str('since', true)], getRequest: [str('id')], clearRequests: [], listSavedRequests: [], getEnvironments: [],
+  saveRequest: [str('name'), obj('login', true), obj('hook', true), obj('expect', true), bool('overwrite')],
+  runCollection: [str('environment', true)],
 };
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {

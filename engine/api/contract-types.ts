@@ -60,6 +60,8 @@ export interface StudioStatus {
   in_flight: number;
   /** The Nauthilus version the workspace targets and its config file's layout (see docs/nauthilus-3-config.md). */
   profile: StudioProfile;
+  /** The custom hooks the serving generation routes (for the hook runner). */
+  hooks?: Array<{ location: string; method: string; script: string }>;
   /** Scripts' runtime errors seen since their file's version went live (simulations, traffic runs, real traffic). */
   runtime_errors?: RuntimeProblem[];
 }
@@ -258,6 +260,8 @@ export interface SimulationResult {
   request: WireRequest;
   latency_ms: number;
   generation: number;
+  /** The stage that decided, as a saved request's expect.decided_by names it (`feature:blocklist`, `backend:lua`). */
+  decided_by?: string;
 }
 
 // ---- Dovecot scripts -------------------------------------------------------------------------------

@@ -44,6 +44,10 @@ export class StudioError extends Error {
 
 /** The data shapes live in contract-types.ts; importing from here gives all of them. */
 export type * from './contract-types';
+export type * from './contract-requests';
+import type {
+  AddHookInput, CollectionRunInput, CollectionRunResult, EnvironmentsInfo, HookCallInput, HookCallResult, SavedRequestInfo, SaveRequestInput, ServedRequest, ServedRequestDetail,
+} from './contract-requests';
 import type {
   ConvertOptions, ConvertReport, CoverageReport, DovecotPresetInfo, DovecotRunInput, DovecotRunResult, ExportOptions,
   ExportReport, FileContent, FileEntry, FilesChangedEvent, ImportOptions, ImportReport, KeyPage, KeyValue, LogLine,
@@ -120,6 +124,23 @@ export interface StudioMethods {
   getRecording(arg?: Record<string, never>): Promise<RecordingStatus>;
   /** Before a save goes live: the recorded corpus through the live generation and through the edited file, and what changes. */
   whatIf(arg: WhatIfInput): Promise<WhatIfReport>;
+  /** Call a custom hook through the engine's real HTTP path; its answer and the trace of its script. */
+  callHook(arg: HookCallInput): Promise<HookCallResult>;
+  /** Add a custom hook entry (location, method, script) to the workspace's config, in its layout; reloads. */
+  addHook(arg: AddHookInput): Promise<SaveResult>;
+  /** The requests served in studio mode, newest first (bounded; `since`: only those after that id). */
+  listRequests(arg?: { since?: string }): Promise<ServedRequest[]>;
+  /** One served request with its headers, bodies and trace. */
+  getRequest(arg: { id: string }): Promise<ServedRequestDetail>;
+  clearRequests(arg?: Record<string, never>): Promise<{ cleared: number }>;
+  /** The workspace's saved requests and tests (tests/*.test.yml, as `authstudio test` runs them). */
+  listSavedRequests(arg?: Record<string, never>): Promise<SavedRequestInfo[]>;
+  /** Write one request with its expected outcome as tests/<name>.test.yml. */
+  saveRequest(arg: SaveRequestInput): Promise<SaveResult>;
+  /** Run saved requests with `authstudio test`'s runner: pass/fail per request and what differed. */
+  runCollection(arg?: CollectionRunInput): Promise<CollectionRunResult>;
+  /** tests/environments.yml: variables per environment. */
+  getEnvironments(arg?: Record<string, never>): Promise<EnvironmentsInfo>;
 }
 
 export type StudioMethodName = keyof StudioMethods;
@@ -132,6 +153,7 @@ export const STUDIO_METHODS = [
   'getRedis', 'testRedis', 'switchRedis', 'scanKeys', 'getKey', 'deleteKey', 'flushNamespace',
   'exportBundle', 'convertConfig', 'importConfig', 'startCoverage', 'stopCoverage', 'getCoverage', 'runTestsWithCoverage',
   'setRecording', 'getRecording', 'whatIf',
+  'callHook', 'addHook', 'listRequests', 'getRequest', 'clearRequests', 'listSavedRequests', 'saveRequest', 'runCollection', 'getEnvironments',
 ] as const satisfies readonly StudioMethodName[];
 
 /** Event name -> payload. */
@@ -143,11 +165,12 @@ export interface StudioEventMap {
   trafficDone: TrafficSummary;
   redis: RedisStatus;
   runtimeErrors: RuntimeErrorsEvent;
+  request: ServedRequest;
 }
 
 export type StudioEventName = keyof StudioEventMap;
 
-export const STUDIO_EVENTS = ['reload', 'files', 'log', 'trafficProgress', 'trafficDone', 'redis', 'runtimeErrors'] as const satisfies readonly StudioEventName[];
+export const STUDIO_EVENTS = ['reload', 'files', 'log', 'trafficProgress', 'trafficDone', 'redis', 'runtimeErrors', 'request'] as const satisfies readonly StudioEventName[];
 
 export type Unsubscribe = () => void;
 
@@ -161,13 +184,15 @@ export interface StudioEvents {
   onRedisChanged(listener: (e: RedisStatus) => void): Unsubscribe;
   /** Scripts' runtime errors changed (a new one, a count, or some cleared): the whole current list. */
   onRuntimeErrors(listener: (e: RuntimeErrorsEvent) => void): Unsubscribe;
+  /** A request was served (any client): its history entry. */
+  onRequestServed(listener: (e: ServedRequest) => void): Unsubscribe;
 }
 
 /** onX method -> event name (transports subscribe generically). */
 export const EVENT_OF_SUBSCRIBER = {
   onReload: 'reload', onFilesChanged: 'files', onLog: 'log',
   onTrafficProgress: 'trafficProgress', onTrafficDone: 'trafficDone', onRedisChanged: 'redis',
-  onRuntimeErrors: 'runtimeErrors',
+  onRuntimeErrors: 'runtimeErrors', onRequestServed: 'request',
 } as const satisfies Record<keyof StudioEvents, StudioEventName>;
 
 /**

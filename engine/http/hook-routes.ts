@@ -34,6 +34,8 @@ export function registerHookRoutes(app: FastifyInstance, engine: AuthEngine): vo
           if (isAuthStudioError(e) && e.status === 503) reply.header('Retry-After', '1');
           throw e;
         }
+        // the studio's Requests history keeps the trace of the hook's script (by fastify's request id)
+        if (result && engine.events.listenerCount('hook') > 0) engine.events.emit('hook', req.id, location, result);
         if (!result) return sendError(reply, new AuthStudioError('AS_ERR_NOT_FOUND', `no custom hook for ${req.method} /api/v1/custom/${location}`));
         for (const [k, values] of Object.entries(result.headers)) {
           // a script's header names and values never break the answer (node throws on both): names HTTP does not

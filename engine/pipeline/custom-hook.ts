@@ -29,11 +29,11 @@ export function hookFailed(session: string, trace: StageRecord[] = []): HookResu
 }
 
 /** Run the hook at location+method on `gen`. Returns undefined when no hook matches. */
-export async function runCustomHook(gen: Generation, logger: Logger, location: string, req: HookHttpRequest): Promise<HookResult | undefined> {
+export async function runCustomHook(gen: Generation, logger: Logger, location: string, req: HookHttpRequest, opts: { recordEvents?: boolean } = {}): Promise<HookResult | undefined> {
   const hook = findHook(gen, location, req.method);
   const pool = gen.pools.hooks;
   if (!hook || !pool) return undefined;
-  const call = new CallContext(`hook-${Date.now().toString(36)}`);
+  const call = new CallContext(`hook-${Date.now().toString(36)}`, { recordEvents: opts.recordEvents });
   const response: HookHttpResponse = { headers: {} };
   call.httpRequest = req;
   call.httpResponse = response;

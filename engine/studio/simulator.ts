@@ -8,6 +8,7 @@ import { TEMPFAIL_MESSAGE } from '../pipeline/pipeline';
 import type { AuthRequest } from '../pipeline/auth-request';
 import { buildWireRequest } from './presets';
 import { fromWireHeader, toWireHeader } from '../http/header-bytes';
+import { decidingStage } from '../testing/run-request';
 
 /** The part of an HTTP response a decision is read from. */
 export interface ResponseShape {
@@ -81,6 +82,8 @@ export class Simulator {
       generation: this.engine.generation,
     };
     if (session) result.session = session;
+    const decider = decidingStage(trace);
+    if (decider) result.decided_by = `${decider.stage}:${decider.name}`;
     if (outcome?.statusMessage && outcome.decision !== 'ok') result.status_message = outcome.statusMessage;
     return result;
   }

@@ -4,12 +4,13 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type {
-  ConvertOptions, ConvertReport, CoverageReport, Diagnostic, DovecotPresetInfo, DovecotRunInput, DovecotRunResult,
-  ExportOptions, ExportReport, FileContent, FileEntry, ImportOptions, ImportReport, KeyPage, KeyValue,
-  LuaModuleLocation, PresetInfo, ProtectionList, RecordingStatus, RedisStatus, RedisTestResult, ReloadResult,
-  SaveResult, SearchInput, SearchResult, SimulateInput, SimulationResult, StudioErrorInfo, StudioMethods,
-  StudioProfile, StudioStatus, TrafficOptions, TrafficSummary, UnblockInput, UnblockResult, WhatIfInput,
-  WhatIfReport,
+  AddHookInput, CollectionRunInput, CollectionRunResult, ConvertOptions, ConvertReport, CoverageReport, Diagnostic,
+  DovecotPresetInfo, DovecotRunInput, DovecotRunResult, EnvironmentsInfo, ExportOptions, ExportReport, FileContent,
+  FileEntry, HookCallInput, HookCallResult, ImportOptions, ImportReport, KeyPage, KeyValue, LuaModuleLocation,
+  PresetInfo, ProtectionList, RecordingStatus, RedisStatus, RedisTestResult, ReloadResult, SavedRequestInfo,
+  SaveRequestInput, SaveResult, SearchInput, SearchResult, ServedRequest, ServedRequestDetail, SimulateInput,
+  SimulationResult, StudioErrorInfo, StudioMethods, StudioProfile, StudioStatus, TrafficOptions, TrafficSummary,
+  UnblockInput, UnblockResult, WhatIfInput, WhatIfReport,
 } from '../api/contract';
 import type { AuthEngine } from '../engine';
 import type { AuthStudioConfig } from '../config/types';
@@ -38,6 +39,9 @@ import { StudioCorpus } from './what-if';
 import type { Workspace } from './workspace';
 import { isInside, realPathSoFar } from './workspace-paths';
 import { resolveLuaModule, searchWorkspace } from './workspace-search';
+import { addHookToConfig, callHook } from './hook-caller';
+import { RequestHistory } from './request-history';
+import { environmentsInfo, listSavedRequests, runCollection, savedRequestPath, savedRequestText } from './saved-requests';
 
 export interface StudioServiceDeps {
   engine: AuthEngine;
@@ -85,6 +89,7 @@ export class StudioService implements StudioMethods {
   private readonly runtimeErrors: RuntimeErrorBook;
   private readonly coverage: StudioCoverage;
   private readonly corpus: StudioCorpus;
+  private readonly history: RequestHistory;
   /** The Redis in use when it is not the config's: applied to server.redis on every reload. */
   private redisChoice: string | undefined;
 
@@ -102,6 +107,7 @@ export class StudioService implements StudioMethods {
     this.redis = new RedisBrowser(() => deps.engine.services.redis);
     this.runtimeErrors = new RuntimeErrorBook(deps.engine, this.events, deps.workspace.root);
     this.corpus = new StudioCorpus(deps.workspace, deps.engine, deps.env);
+    this.history = new RequestHistory(deps.engine, deps.app, (e) => this.events.emit('request', e));
     this.reloader.snapshot();
     this.coverage = new StudioCoverage({ engine: deps.engine, workspace: deps.workspace, reload: () => this.reloader.reload('coverage', []) });
     if (deps.watch ?? true) {
@@ -123,6 +129,7 @@ export class StudioService implements StudioMethods {
       workspace: this.workspace.root, config_file: this.workspace.configRel, generation: this.engine.generation,
       healthy: this.reloader.healthy, diagnostics: this.reloader.diagnostics, redis: await this.getRedis(), in_flight: this.engine.busy,
       profile: profileOf(this.engine.config),
+      hooks: this.engine.config.lua.customHooks.map((h) => ({ location: h.location, method: h.method, script: h.script.displayPath })),
     };
     if (this.reloader.last) status.last_reload = this.reloader.last;
     status.runtime_errors = this.runtimeErrors.list();
@@ -355,11 +362,59 @@ export class StudioService implements StudioMethods {
     return this.corpus.whatIf(argOf(arg));
   }
 
+  async callHook(arg: HookCallInput): Promise<HookCallResult> {
+    return callHook(this.engine, this.deps.app, argOf(arg));
+  }
+
+  async addHook(arg: AddHookInput): Promise<SaveResult> {
+    const a = argOf(arg);
+    const cfg = this.workspace.read(this.workspace.configRel);
+    const next = addHookToConfig(cfg.content, this.engine.config.layout ?? '1.x', a);
+    return this.saveFile({ path: this.workspace.configRel, content: next, base_version: cfg.version });
+  }
+
+  async listRequests(arg?: { since?: string }): Promise<ServedRequest[]> {
+    return this.history.list(argOf(arg).since);
+  }
+
+  async getRequest(arg: { id: string }): Promise<ServedRequestDetail> {
+    return this.history.get(argOf(arg).id);
+  }
+
+  async clearRequests(): Promise<{ cleared: number }> {
+    return { cleared: this.history.clear() };
+  }
+
+  async listSavedRequests(): Promise<SavedRequestInfo[]> {
+    return listSavedRequests(this.workspace);
+  }
+
+  async saveRequest(arg: SaveRequestInput): Promise<SaveResult> {
+    const a = argOf(arg);
+    const rel = savedRequestPath(String(a.name ?? ''));
+    const content = savedRequestText(a);
+    try {
+      const w = this.workspace.write(rel, content, a.overwrite === true ? {} : { mustNotExist: true });
+      return { path: w.rel, version: w.version, ...(await this.afterChange([w.rel])) };
+    } catch (e) {
+      return fsFailure(e, `saving "${rel}"`);
+    }
+  }
+
+  async runCollection(arg?: CollectionRunInput): Promise<CollectionRunResult> {
+    return runCollection(this.workspace, argOf(arg));
+  }
+
+  async getEnvironments(): Promise<EnvironmentsInfo> {
+    return environmentsInfo(this.workspace);
+  }
+
   /** Stop watching, cancel traffic runs, drop subscribers (the engine and app are closed by their owner). */
   async close(): Promise<void> {
     this.watcher?.close();
     this.runtimeErrors.close();
     this.corpus.close();
+    this.history.close();
     await this.traffic.closeAll();
     await this.standIns.close();
     this.events.removeAll();

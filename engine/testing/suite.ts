@@ -7,6 +7,8 @@ import { CoverageRecorder, formatSummary, toLcov, type FileCoverage } from './co
 import { runNauthilusFixture } from './nauthilus-runner';
 import { runRequestTest, formatTrace, type CaseOutcome } from './run-request';
 import { runDovecotTest } from './run-dovecot';
+import { runHookTest } from './run-hook';
+import { environmentVariables } from './environments';
 import { findTestFiles, parseTestFile, type WorkspaceTest } from './test-files';
 import { toJunit } from './junit';
 import { TestRedis } from './test-redis';
@@ -19,6 +21,10 @@ export interface SuiteOptions {
   junit?: string;
   /** A real Redis (redis://HOST:PORT/DB, an empty database) instead of a fresh embedded one per test. */
   redis?: string;
+  /** Only these test files (workspace-relative paths); default: every tests/**\/*.test.yml. */
+  files?: string[];
+  /** The environment of tests/environments.yml whose variables replace {{name}} in the files. */
+  environment?: string;
   /** Where the report goes (stdout by default). */
   write?: (text: string) => void;
 }
@@ -33,6 +39,8 @@ export interface CaseResult {
   durationMs: number;
   detail?: string;
   notes?: string[];
+  /** What happened (decision and status), passed or not. */
+  summary?: string;
 }
 
 export interface SuiteResult {
@@ -52,12 +60,14 @@ export async function runTestSuite(opts: SuiteOptions): Promise<SuiteResult> {
   const recorder = opts.coverage ? new CoverageRecorder(workspace) : undefined;
   const listener = recorder?.listener;
   const cases: CaseResult[] = [];
-  const files = findTestFiles(path.join(workspace, 'tests'));
+  const vars = environmentVariables(workspace, opts.environment);
+  const only = opts.files && new Set(opts.files.map((f) => f.split(path.sep).join('/')));
+  const files = findTestFiles(path.join(workspace, 'tests')).filter((f) => !only || only.has(path.relative(workspace, f).split(path.sep).join('/')));
   if (files.length === 0) write(`no tests: ${path.join(opts.workspace, 'tests')} has no *.test.yml files\n`);
   for (const file of files) {
     let tests: WorkspaceTest[];
     try {
-      tests = parseTestFile(workspace, file);
+      tests = parseTestFile(workspace, file, vars);
     } catch (e) {
       const rel = path.relative(workspace, file).split(path.sep).join('/');
       const c: CaseResult = { name: rel, kind: 'file', file: rel, line: 1, passed: false, failures: [isAuthStudioError(e) ? e.format() : String(e)], durationMs: 0 };
@@ -74,7 +84,7 @@ export async function runTestSuite(opts: SuiteOptions): Promise<SuiteResult> {
         out = { failures: [isAuthStudioError(e) ? e.format() : String((e as Error)?.message ?? e)] };
       }
       const detail = out.failures.length && out.trace?.length ? `${out.summary ?? ''}\n    trace:\n${formatTrace(out.trace)}` : out.failures.length ? out.summary : undefined;
-      const c: CaseResult = { name: t.name, kind: t.kind, file: t.file, line: t.line, passed: out.failures.length === 0, failures: out.failures, durationMs: performance.now() - t0, detail, notes: out.notes };
+      const c: CaseResult = { name: t.name, kind: t.kind, file: t.file, line: t.line, passed: out.failures.length === 0, failures: out.failures, durationMs: performance.now() - t0, detail, notes: out.notes, summary: out.summary };
       cases.push(c);
       report(write, c);
     }
@@ -99,6 +109,8 @@ function runOne(config: Parameters<typeof runRequestTest>[0], t: WorkspaceTest, 
   switch (t.kind) {
     case 'request':
       return runRequestTest(config, t, listener, redis);
+    case 'hook':
+      return runHookTest(config, t, listener, redis);
     case 'dovecot':
       return runDovecotTest(config, t, listener, redis);
     case 'lua_test':

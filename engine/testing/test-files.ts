@@ -3,6 +3,9 @@
 //   request:  {...fields}   a saved login through the whole pipeline   expect: decision, status, headers, attributes, decided_by
 //   lua_test: {script, callback, mock}   a Nauthilus --test-lua fixture (mock: its JSON file, read as it is)
 //   dovecot:  {script, action, login, env, serve_workspace}            expect: status, outcome, fields
+//   hook:     {method, path, headers, body}  a custom hook call         expect: status, headers, body
+//
+// `{{name}}` in any string is replaced by the variable of the chosen environment (tests/environments.yml).
 //
 // Every test may declare `redis:` (strings, hashes, sets, lists, zsets, ttl_seconds) written to a fresh embedded Redis;
 // request and dovecot tests also `http:` (answers by URL, served on a loopback port) and `dns:` (records by name).
@@ -62,7 +65,23 @@ export interface DovecotTest extends TestBase {
   serveWorkspace: boolean;
   expect: { status?: string; outcome?: string; fields?: Record<string, string> };
 }
-export type WorkspaceTest = RequestTest | FixtureTest | DovecotTest;
+export interface HookTest extends TestBase {
+  kind: 'hook';
+  hook: { method: string; path: string; headers: Record<string, string>; body: string };
+  expect: { status?: number; headers?: Record<string, string>; body?: string };
+}
+export type WorkspaceTest = RequestTest | FixtureTest | DovecotTest | HookTest;
+
+/** What `{{name}}` stands for; null: leave the placeholders as they are (listing files without an environment). */
+export type TestVariables = Record<string, string> | null;
+
+/** `v` with every `{{name}}` of its strings replaced; an unknown name is reported through `fail`. */
+export function substituteVariables(v: unknown, vars: Record<string, string>, fail: (name: string) => never): unknown {
+  if (typeof v === 'string') return v.replace(/\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g, (_m, name: string) => (Object.prototype.hasOwnProperty.call(vars, name) ? vars[name] : fail(name)));
+  if (Array.isArray(v)) return v.map((x) => substituteVariables(x, vars, fail));
+  if (v && typeof v === 'object' && !(v instanceof Date)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substituteVariables(x, vars, fail)]));
+  return v;
+}
 
 /** Every *.test.yml under `dir` (recursively), sorted. */
 export function findTestFiles(dir: string): string[] {
@@ -77,7 +96,7 @@ export function findTestFiles(dir: string): string[] {
 }
 
 /** Parse one test file. Throws AS_ERR_TEST_FILE naming file:line and the key path of what is wrong. */
-export function parseTestFile(workspace: string, file: string): WorkspaceTest[] {
+export function parseTestFile(workspace: string, file: string, vars: TestVariables = {}): WorkspaceTest[] {
   const rel = path.relative(workspace, file).split(path.sep).join('/');
   const text = fs.readFileSync(file, 'utf8');
   const doc = YAML.parseDocument(text);
@@ -92,8 +111,12 @@ export function parseTestFile(workspace: string, file: string): WorkspaceTest[] 
   const root = doc.contents;
   const items = YAML.isSeq(root) ? root.items : [root];
   return items.map((node, i) => {
-    const value = (node as { toJSON?: () => unknown })?.toJSON?.() ?? null;
+    const raw = (node as { toJSON?: () => unknown })?.toJSON?.() ?? null;
     const where = items.length > 1 ? `[${i}]` : '';
+    const value = vars === null ? raw : substituteVariables(raw, vars, (name) => {
+      const known = Object.keys(vars);
+      throw new AuthStudioError('AS_ERR_TEST_FILE', `${where}${where ? ': ' : ''}{{${name}}} is not a variable of the chosen environment (${known.length ? `it has ${known.join(', ')}` : 'none chosen or it has no variables'}; see tests/environments.yml)`, { location: { file: rel, line: lineOf(node) } });
+    });
     return parseTest(workspace, file, rel, lineOf(node), where, value);
   });
 }
@@ -102,10 +125,10 @@ function parseTest(workspace: string, file: string, rel: string, line: number, w
   const fail = (key: string, msg: string): never => {
     throw new AuthStudioError('AS_ERR_TEST_FILE', `${where}${where && key ? '.' : ''}${key}: ${msg}`, { location: { file: rel, line } });
   };
-  if (!v || typeof v !== 'object' || Array.isArray(v)) fail('', 'a mapping expected (request:, lua_test: or dovecot:)');
+  if (!v || typeof v !== 'object' || Array.isArray(v)) fail('', 'a mapping expected (request:, hook:, lua_test: or dovecot:)');
   const t = v as Record<string, unknown>;
-  const kinds = ['request', 'lua_test', 'dovecot'].filter((k) => k in t);
-  if (kinds.length !== 1) fail('', `exactly one of request:, lua_test:, dovecot: expected${kinds.length ? `, got ${kinds.join(' and ')}` : ''}`);
+  const kinds = ['request', 'hook', 'lua_test', 'dovecot'].filter((k) => k in t);
+  if (kinds.length !== 1) fail('', `exactly one of request:, hook:, lua_test:, dovecot: expected${kinds.length ? `, got ${kinds.join(' and ')}` : ''}`);
   const known = new Set(['name', 'redis', 'expect', 'mode', 'http', 'dns', 'time', 'mocks', ...kinds]);
   for (const k of Object.keys(t)) if (!known.has(k)) fail(k, `unknown key (known: ${[...known].join(', ')})`);
   const obj = (key: string, val: unknown): Record<string, unknown> => {
@@ -147,6 +170,18 @@ function parseTest(workspace: string, file: string, rel: string, line: number, w
     if (expect.decision !== undefined && !['ok', 'fail', 'tempfail'].includes(expect.decision as string)) fail('expect.decision', 'ok, fail or tempfail expected');
     if (expect.status !== undefined && !Number.isInteger(expect.status)) fail('expect.status', 'an HTTP status code expected');
     return { ...base, kind: 'request', request, mode, expect: expect as RequestExpect };
+  }
+  if (kinds[0] === 'hook') {
+    const hk = obj('hook', t.hook);
+    for (const k of Object.keys(hk)) if (!['method', 'path', 'headers', 'body'].includes(k)) fail(`hook.${k}`, 'unknown key (known: method, path, headers, body)');
+    const method = String(hk.method ?? 'GET').toUpperCase();
+    if (!['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD'].includes(method)) fail('hook.method', 'GET, POST, PUT, DELETE, PATCH or HEAD expected');
+    const headers: Record<string, string> = {};
+    for (const [k, x] of Object.entries(obj('hook.headers', hk.headers))) headers[k] = String(x);
+    if (hk.body !== undefined && typeof hk.body !== 'string') fail('hook.body', 'a string expected (JSON bodies as text)');
+    for (const k of Object.keys(expect)) if (!['status', 'headers', 'body'].includes(k)) fail(`expect.${k}`, 'unknown key (known for a hook: status, headers, body)');
+    if (expect.status !== undefined && !Number.isInteger(expect.status)) fail('expect.status', 'an HTTP status code expected');
+    return { ...base, kind: 'hook', hook: { method, path: str('hook.path', hk.path), headers, body: (hk.body as string | undefined) ?? '' }, expect: expect as HookTest['expect'] };
   }
   if (kinds[0] === 'lua_test') {
     const lt = obj('lua_test', t.lua_test);

@@ -63,7 +63,7 @@ export type WorkerTask =
 
 export type ToWorker =
   | { t: 'auth'; id: number; req: AuthRequest; recordEvents: boolean }
-  | { t: 'hook'; id: number; location: string; req: HookHttpRequest }
+  | { t: 'hook'; id: number; location: string; req: HookHttpRequest; recordEvents?: boolean }
   /** backend_server_monitoring changed the servers alive (no answer). */
   | { t: 'backend-servers'; servers: BackendServerConfig[] }
   | (WorkerTask & { id: number })

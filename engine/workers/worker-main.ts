@@ -110,7 +110,7 @@ async function handle(m: ToWorker): Promise<void> {
     }
     case 'hook': {
       try {
-        const result = await runCustomHook(gen, services.logger, m.location, m.req);
+        const result = await runCustomHook(gen, services.logger, m.location, m.req, { recordEvents: m.recordEvents === true });
         send({ t: 'hook-done', id: m.id, result: result ?? null });
       } catch (e) {
         send({ t: 'hook-done', id: m.id, error: errorText(e).error });

@@ -300,13 +300,13 @@ export class PipelineWorkers {
   }
 
   /** Run a custom hook on the least busy worker; undefined when no hook matches. */
-  async runHook(location: string, req: HookHttpRequest): Promise<HookResult | undefined> {
+  async runHook(location: string, req: HookHttpRequest, recordEvents = false): Promise<HookResult | undefined> {
     const slot = await this.worker();
     const id = ++this.nextId;
     slot.inFlight++;
     return new Promise<HookResult | undefined>((resolve, reject) => {
       slot.hooks.set(id, { resolve, reject });
-      this.post(slot, { t: 'hook', id, location, req });
+      this.post(slot, { t: 'hook', id, location, req, recordEvents });
     });
   }
 

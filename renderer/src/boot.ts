@@ -30,6 +30,9 @@ import { ProtectionPanel } from './panels/protection-panel';
 import { RedisPanel } from './panels/redis-panel';
 import { SimulatorPanel } from './panels/simulator-panel';
 import { TrafficPanel } from './panels/traffic-panel';
+import { CollectionsPanel } from './panels/collections-panel';
+import { HookRunnerPanel } from './panels/hook-runner-panel';
+import { RequestsPanel } from './panels/requests-panel';
 import { FileTree } from './sidebar/file-tree';
 import { workspacePath } from './script-paths';
 import { StatusBar } from './status-bar';
@@ -52,6 +55,7 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
       h('button', { class: 'primary', onclick: () => location.reload() }, 'Try again')));
     return;
   }
+  state.useMemoryOf(state.status?.workspace ?? 'default');
   // completion and hover follow the workspace's profile; a reload that changes `nauthilus:` re-reads the status
   setApiProfile(state.status?.profile?.nauthilus);
   state.on('status', (s) => setApiProfile(s.profile?.nauthilus));
@@ -99,15 +103,21 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
     { id: 'protection', label: 'Protection', el: protection.el },
     { id: 'redis', label: 'Redis', el: redis.el },
     { id: 'coverage', label: 'Coverage', el: coverage.el },
+    { id: 'requests', label: 'Requests', el: new RequestsPanel(state, openAt).el },
+    { id: 'hooks', label: 'Hook runner', el: new HookRunnerPanel(state, openAt).el },
+    { id: 'collections', label: 'Collections', el: new CollectionsPanel(state, openAt).el },
   ]);
   problems.onCount((n) => dock.setBadge('problems', n));
   problems.render();
   protection.onCount((n) => dock.setBadge('protection', n));
   dock.onSelect((id) => {
     if (id === 'redis') void redis.scan();
+    state.memory.set('dock', id);
     if (id === 'protection') void protection.refresh();
     if (id === 'coverage') void coverage.refresh();
   });
+  const dockTab = state.memory.get<string>('dock');
+  if (dockTab) dock.select(dockTab);
   const simulator = new SimulatorPanel(state, openAt);
   // the right column shows the Dovecot runner for Dovecot scripts and the simulator for everything else
   const runner = new DovecotRunnerPanel(state, openAt);
@@ -119,6 +129,15 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
   };
   editor.onActive(showRunnerFor);
   showRunnerFor(undefined);
+  // open tabs and the active one come back after a page reload
+  const rememberTabs = () => state.memory.set('tabs', { open: editor.openPaths, active: editor.activePath });
+  editor.onActive(rememberTabs);
+  window.addEventListener('pagehide', () => {
+    rememberTabs();
+    state.memory.flush();
+  });
+  const tabs = state.memory.get<{ open: string[]; active?: string }>('tabs');
+  if (tabs) void restoreTabs(editor, tabs, state.files.map((f) => f.path));
   const live = new LiveVersion(state, () => dock.select('problems'));
 
   const reload = async () => {
@@ -183,4 +202,11 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
   setInterval(() => {
     state.refreshStatus().then(() => state.setConnected(true), () => state.setConnected(false));
   }, POLL_MS);
+}
+
+/** Reopen the remembered tabs (files deleted since are skipped), then the active one. */
+async function restoreTabs(editor: WorkspaceEditor, tabs: { open: string[]; active?: string }, files: string[]): Promise<void> {
+  const exists = new Set(files);
+  for (const p of tabs.open ?? []) if (exists.has(p)) await editor.open(p).catch(() => undefined);
+  if (tabs.active && exists.has(tabs.active)) await editor.open(tabs.active).catch(() => undefined);
 }

@@ -1,5 +1,6 @@
 // What every part of the UI shares: the client, the studio status, the workspace files, and change notifications.
 import type { CoverageReport, Diagnostic, FileEntry, ReloadResult, RuntimeProblem, StudioClient, StudioStatus } from '../../engine/api/contract';
+import { UiMemory } from './ui-memory';
 
 /** How the page was started (filled in by the entry: web page or Electron window). */
 export interface BootEnv {
@@ -17,6 +18,7 @@ interface Topics {
   reload: ReloadResult;
   connection: boolean;
   coverage: CoverageReport | undefined;
+  environment: string | undefined;
 }
 type Topic = keyof Topics;
 
@@ -30,9 +32,21 @@ export class StudioState {
   connected = false;
   /** The line coverage the editor colours and the Coverage panel lists (undefined: none shown). */
   coverage: CoverageReport | undefined;
+  /** The environment chosen in the Collections panel (its variables replace {{name}} in requests). */
+  environment: string | undefined;
+  /** Variables by environment (tests/environments.yml), as last read. */
+  environments: Record<string, Record<string, string>> = {};
   private readonly listeners = new Map<Topic, Set<(v: never) => void>>();
 
+  /** What this page remembers across a reload (per workspace; see ui-memory.ts). */
+  memory: UiMemory = new UiMemory('default');
+
   constructor(readonly client: StudioClient, readonly env: BootEnv) {}
+
+  /** Remember per workspace once the status names it. */
+  useMemoryOf(workspace: string): void {
+    this.memory = new UiMemory(workspace);
+  }
 
   /** Subscribe; returns the unsubscribe function. */
   on<K extends Topic>(topic: K, fn: (v: Topics[K]) => void): () => void {
@@ -88,6 +102,22 @@ export class StudioState {
     this.lastReloadAt = Date.now();
     this.emit('reload', r);
     await this.refreshStatus();
+  }
+
+  async refreshEnvironments(): Promise<void> {
+    this.environments = (await this.client.getEnvironments()).environments;
+    if (this.environment !== undefined && !(this.environment in this.environments)) this.setEnvironment(undefined);
+  }
+
+  setEnvironment(name: string | undefined): void {
+    this.environment = name || undefined;
+    this.emit('environment', this.environment);
+  }
+
+  /** `text` with {{name}} replaced by the chosen environment's variables (unknown names stay as written). */
+  substitute(text: string): string {
+    const vars = (this.environment && this.environments[this.environment]) || {};
+    return text.replace(/\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g, (m, name: string) => (Object.prototype.hasOwnProperty.call(vars, name) ? vars[name] : m));
   }
 
   setConnected(ok: boolean): void {

@@ -34,7 +34,14 @@ export async function newScriptDialog(state: StudioState, kind: TemplateKind = '
     replace(error, text);
     name.setAttribute('aria-invalid', text ? 'true' : 'false');
   };
+  // a hook answers one method at one location (/api/v1/custom/<location>): both go into its config entry
+  const method = h('select', { name: 'hook-method' }, ...['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD'].map((m) => h('option', { value: m }, m)));
+  const location = h('input', { name: 'hook-location', placeholder: 'the name', autocomplete: 'off', spellcheck: 'false' });
+  const hookFields = h('div', { class: 'grid2 hook-fields' }, h('label', {}, 'Method', method), h('label', {}, 'Location (/api/v1/custom/…)', location));
+  const showHookFields = () => (hookFields.hidden = kindSel.value !== 'hook');
   kindSel.addEventListener('change', showKind);
+  kindSel.addEventListener('change', showHookFields);
+  showHookFields();
   templateSel.addEventListener('change', showTemplate);
   name.addEventListener('input', () => sayError(name.value.trim() === '' ? '' : nameProblem(name.value.trim()) ?? ''));
   showKind();
@@ -71,15 +78,24 @@ export async function newScriptDialog(state: StudioState, kind: TemplateKind = '
     h('label', {}, 'Template', templateSel),
     about,
     h('label', {}, 'Name', name),
+    hookFields,
     error,
     registerLabel);
   const modal = openModal('New script', body, [{ id: 'create', label: 'Create', primary: true }], { testId: 'new-script', accept: create });
+  // Enter in any field creates (the form has two text fields and no submit button: no implicit submission)
+  body.addEventListener('keydown', (e: KeyboardEvent) => {
+    if (e.key === 'Enter' && (e.target as HTMLElement).tagName === 'INPUT') {
+      e.preventDefault();
+      void modal.submit('create');
+    }
+  });
   name.focus();
   if ((await modal.result) !== 'create' || !created) return undefined;
   const k = kindSel.value as TemplateKind;
   const n = name.value.trim();
   await state.refreshFiles();
   if (k === 'dovecot') info(`Created ${created}`, 'Run it from the Dovecot runner (Dovecot scripts are not part of authstudio.yml).');
+  else if (register.checked && k === 'hook') await registerHook(state, method.value, location.value.trim() || n, created);
   else if (register.checked) await registerInConfig(state, k, n, created);
   else success(`Created ${created}`, 'Add it to authstudio.yml when it is ready to run.');
   return created;
@@ -101,5 +117,16 @@ async function registerInConfig(state: StudioState, kind: ScriptKind, name: stri
     success(`Created ${path}`, saved.reload?.ok ? `Registered in ${configPath}; live in generation ${saved.reload.generation}` : `Registered in ${configPath}; see Problems`);
   } catch (e) {
     failure(e, `Registering ${path} in ${configPath}`);
+  }
+}
+
+/** A hook's entry (method, location, script) written by the studio in the config's own layout (1.x or 3.x). */
+async function registerHook(state: StudioState, method: string, location: string, path: string): Promise<void> {
+  try {
+    const saved = await state.client.addHook({ method, location, script: path });
+    if (saved.reload) await state.applyReload(saved.reload);
+    success(`Created ${path}`, `${method} /api/v1/custom/${location.replace(/^\/+/, '')}${saved.reload?.ok ? ` is live in generation ${saved.reload.generation}` : ': see Problems'}`);
+  } catch (e) {
+    failure(e, `Registering ${path}`);
   }
 }

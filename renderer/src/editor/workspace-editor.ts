@@ -75,6 +75,11 @@ export class WorkspaceEditor {
     this.refresh();
   }
 
+  /** The open files, in tab order. */
+  get openPaths(): string[] {
+    return [...this.order];
+  }
+
   get activePath(): string | undefined {
     return this.active;
   }

@@ -7,6 +7,8 @@ import { clock, preview } from '../format';
 import type { StudioState } from '../studio-state';
 
 const MAX_LINES = 1000;
+/** Lines remembered across a page reload. */
+const KEPT = 300;
 const RANK: Record<LogLine['level'], number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
 
 export class LogsPanel {
@@ -26,8 +28,11 @@ export class LogsPanel {
     this.level.addEventListener('change', () => this.schedule());
     this.filter.addEventListener('input', () => this.schedule());
     replace(this.el, h('div', { class: 'panel-toolbar' }, this.level, this.filter, pause, clear), this.list);
+    // the lines seen before a page reload come back (the engine does not replay them)
+    this.lines.push(...(state.memory.get<LogLine[]>('logs') ?? []));
     state.client.onLog((line) => {
       this.lines.push(line);
+      state.memory.set('logs', this.lines.slice(-KEPT));
       if (this.lines.length > MAX_LINES) this.lines.splice(0, this.lines.length - MAX_LINES);
       this.schedule();
     });

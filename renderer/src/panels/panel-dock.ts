@@ -41,7 +41,12 @@ export class PanelDock {
     this.render();
   }
 
+  get selected(): string {
+    return this.active;
+  }
+
   select(id: string): void {
+    if (!this.panels.some((p) => p.id === id)) return;
     if (this.collapsed) for (const fn of this.collapseListeners) fn(false);
     this.active = id;
     this.render();

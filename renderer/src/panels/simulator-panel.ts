@@ -1,5 +1,6 @@
 // The simulator: pick a client preset, edit the request it sends, Send, and read the trace of what happened.
-import type { PresetInfo, SimFields, SimulateInput } from '../../../engine/api/contract';
+import type { PresetInfo, SimFields, SimulateInput, SimulationResult } from '../../../engine/api/contract';
+import { curlDialog, saveRequestDialog } from '../dialogs/request-dialogs';
 import { emptyState, h, replace } from '../dom';
 import { failure } from '../notify';
 import { workspacePath } from '../script-paths';
@@ -23,6 +24,8 @@ export class SimulatorPanel {
   private readonly sendBtn = h('button', { class: 'primary', type: 'submit' }, 'Send');
   private readonly trace: TraceView;
   private readonly form: HTMLFormElement;
+  private readonly actions = h('div', { class: 'row result-actions' });
+  private last: SimulationResult | undefined;
 
   constructor(private readonly state: StudioState, openAt: (file: string, line?: number) => void) {
     this.trace = new TraceView(openAt, (name) => workspacePath(name, state.status?.workspace ?? '', state.files));
@@ -38,8 +41,12 @@ export class SimulatorPanel {
         h('div', { class: 'grid2' }, ...MORE.map((f) => h('label', {}, f.replace(/_/g, ' '), this.inputs.get(f)!)))),
       this.customBox,
       h('div', { class: 'row end' }, h('span', { class: 'hint' }, 'Runs through the real HTTP path of the live generation'), this.sendBtn));
-    replace(this.el, h('div', { class: 'sim-head' }, h('h2', {}, 'Simulator')), this.form, this.trace.el);
-    this.trace.showEmpty();
+    replace(this.el, h('div', { class: 'sim-head' }, h('h2', {}, 'Simulator')), this.form, this.actions, this.trace.el);
+    const result = state.memory.get<SimulationResult>('simResult');
+    if (result) this.showResult(result);
+    else this.trace.showEmpty();
+    this.form.addEventListener('input', () => this.remember());
+    this.form.addEventListener('change', () => this.remember());
     void this.load();
   }
 
@@ -52,10 +59,27 @@ export class SimulatorPanel {
       return;
     }
     replace(this.presetSel, ...this.presets.map((p) => h('option', { value: p.id }, p.label)));
+    const saved = this.state.memory.get<{ preset: string; mode: string; fields: Partial<SimFields>; url: string; body: string }>('simForm');
+    if (saved && this.presets.some((p) => p.id === saved.preset)) {
+      this.presetSel.value = saved.preset;
+      this.applyPreset();
+      for (const [f, input] of this.inputs) input.value = saved.fields[f] ?? '';
+      this.mode.value = saved.mode;
+      this.customUrl.value = saved.url;
+      this.customBody.value = saved.body;
+      return;
+    }
     this.applyPreset();
     this.inputs.get('username')!.value = 'alice';
     this.inputs.get('password')!.value = 'alice-secret';
     this.syncCustomBody();
+  }
+
+  /** The form as typed ({{name}} placeholders kept), for the next page load. */
+  private remember(): void {
+    const fields: Partial<SimFields> = {};
+    for (const [f, input] of this.inputs) fields[f] = input.value;
+    this.state.memory.set('simForm', { preset: this.presetSel.value, mode: this.mode.value, fields, url: this.customUrl.value, body: this.customBody.value });
   }
 
   private get preset(): PresetInfo | undefined {
@@ -74,9 +98,10 @@ export class SimulatorPanel {
     if (p.id === 'custom') this.syncCustomBody();
   }
 
+  /** The fields with {{name}} replaced by the chosen environment's variables. */
   private fields(): SimFields {
     const out = {} as SimFields;
-    for (const [f, input] of this.inputs) out[f] = input.value;
+    for (const [f, input] of this.inputs) out[f] = this.state.substitute(input.value);
     return out;
   }
 
@@ -94,11 +119,11 @@ export class SimulatorPanel {
     if (p?.id === 'custom') {
       let body: Record<string, unknown>;
       try {
-        body = JSON.parse(this.customBody.value || '{}') as Record<string, unknown>;
+        body = JSON.parse(this.state.substitute(this.customBody.value || '{}')) as Record<string, unknown>;
       } catch (e) {
         throw new Error(`the body is not JSON: ${(e as Error).message}`);
       }
-      input.request = { method: 'POST', url: this.customUrl.value, headers: { 'content-type': 'application/json' }, body };
+      input.request = { method: 'POST', url: this.state.substitute(this.customUrl.value), headers: { 'content-type': 'application/json' }, body };
     }
     return input;
   }
@@ -108,11 +133,38 @@ export class SimulatorPanel {
     this.trace.showBusy();
     try {
       const result = await this.state.client.simulate(this.input());
-      this.trace.show(result);
+      this.state.memory.set('simResult', result);
+      this.showResult(result);
     } catch (e) {
       this.trace.showError(e);
     } finally {
       this.sendBtn.disabled = false;
     }
+  }
+
+  private showResult(r: SimulationResult): void {
+    this.last = r;
+    this.trace.show(r);
+    replace(this.actions,
+      h('button', { 'data-action': 'save-request', onclick: () => void this.save() }, 'Save request…'),
+      h('button', { 'data-action': 'copy-curl', onclick: () => curlDialog(this.state, r.request) }, 'Copy as curl'));
+  }
+
+  /** Save what was sent with the actual outcome as the expected one (sent to the JSON endpoint by `authstudio test`). */
+  private async save(): Promise<void> {
+    const r = this.last;
+    if (!r) return;
+    let request: Record<string, string>;
+    try {
+      const body = r.request.url.startsWith('/api/v1/auth/json') && r.request.body ? JSON.parse(r.request.body) as Record<string, unknown> : this.fields();
+      request = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== '' && v !== undefined && v !== null).map(([k, v]) => [k, String(v)]));
+    } catch {
+      request = { ...this.fields() };
+    }
+    // the JSON endpoint's status is what a saved request checks; nginx answers 200 for every decision
+    const json = r.request.url.startsWith('/api/v1/auth/json');
+    const expect: Record<string, unknown> = { decision: r.decision, ...(json ? { status: r.status } : {}), ...(r.decided_by ? { decided_by: r.decided_by } : {}), ...(r.status_message ? { status_message: r.status_message } : {}) };
+    const mode = this.mode.value as 'auth' | 'no-auth' | 'list-accounts';
+    await saveRequestDialog(this.state, { login: { request, mode }, expect }, `${request.username ?? 'login'} ${request.protocol ?? ''} ${r.decision}`.replace(/\s+/g, ' ').trim());
   }
 }

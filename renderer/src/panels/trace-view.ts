@@ -11,6 +11,20 @@ import { scriptPlaceIn } from '../script-paths';
 import { spansBlock } from './trace-spans';
 
 type OpenAt = (file: string, line?: number) => void;
+
+/** What showHttp draws (a hook call result or a served request of the history). */
+export interface HttpShown {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  trace: TraceStage[];
+  events: TraceEvent[];
+  request: { method: string; url: string; headers: Record<string, string>; body?: string };
+  latency_ms: number;
+  generation?: number;
+  decision?: 'ok' | 'fail' | 'tempfail';
+  status_message?: string;
+}
 /** The workspace file a script name in an error stands for (undefined: not a workspace file). */
 type ResolveScript = (name: string) => string | undefined;
 
@@ -74,6 +88,35 @@ export class TraceView {
       r.events.length ? this.eventTable(r.events) : h('div', { class: 'hint' }, 'The scripts made no Redis command or HTTP call and wrote no log or print() line.'),
       h('h3', {}, 'Response'),
       h('pre', { class: 'response' }, responseText(r)),
+      h('details', {}, h('summary', {}, `Request as sent: ${r.request.method} ${r.request.url}`),
+        h('pre', { class: 'response' }, [...Object.entries(r.request.headers).map(([k, v]) => `${k}: ${v}`), '', r.request.body ?? ''].join('\n'))));
+  }
+
+  /** A hook call or a served request: the HTTP answer, the stages that ran for it, their calls, the response. */
+  showHttp(r: HttpShown): void {
+    this.el.classList.remove('busy');
+    const total = Math.max(r.latency_ms, r.trace.reduce((n, s) => n + s.duration_ms, 0), 0.001);
+    let offset = 0;
+    const rows = r.trace.map((s) => {
+      const row = this.stageRow(s, offset, total);
+      offset += s.duration_ms;
+      return row;
+    });
+    const failed = r.trace.some((s) => s.error);
+    const cls = r.decision ?? (failed || r.status >= 500 ? 'tempfail' : r.status >= 400 ? 'fail' : 'ok');
+    const headers = Object.entries(r.headers).filter(([k]) => !['date', 'connection', 'content-length', 'keep-alive'].includes(k)).map(([k, v]) => `${k}: ${v}`);
+    replace(this.el,
+      h('div', { class: `decision ${cls}`, 'data-decision': cls, 'data-status': String(r.status) },
+        h('strong', {}, r.decision ? r.decision.toUpperCase() : `HTTP ${r.status}`),
+        r.decision ? h('span', {}, `HTTP ${r.status}`) : null,
+        r.status_message ? h('span', { class: 'status-msg' }, r.status_message) : null,
+        h('span', { class: 'muted' }, `${r.request.method} ${r.request.url}${r.latency_ms ? ` · ${ms(r.latency_ms)}` : ''}${r.generation ? ` · generation ${r.generation}` : ''}`)),
+      h('h3', {}, 'Stages'),
+      rows.length ? h('ol', { class: 'timeline' }, ...rows) : h('div', { class: 'hint' }, 'No script ran for this request (no hook or stage matched: see the response).'),
+      h('h3', {}, `Redis commands and HTTP calls (${r.events.length})`),
+      r.events.length ? this.eventTable(r.events) : h('div', { class: 'hint' }, 'The scripts made no Redis command or HTTP call.'),
+      h('h3', {}, 'Response'),
+      h('pre', { class: 'response' }, [`HTTP ${r.status}`, ...headers, '', r.body].join('\n')),
       h('details', {}, h('summary', {}, `Request as sent: ${r.request.method} ${r.request.url}`),
         h('pre', { class: 'response' }, [...Object.entries(r.request.headers).map(([k, v]) => `${k}: ${v}`), '', r.request.body ?? ''].join('\n'))));
   }

@@ -58,6 +58,9 @@ export const FIELDS: Record<StudioMethodName, string[]> = {
   testRedis: ['url'], switchRedis: ['url', 'save'], scanKeys: ['pattern', 'cursor', 'count'], getKey: ['key'], deleteKey: ['key'],
   exportBundle: ['out', 'prefix', 'include_secrets', 'format'], convertConfig: ['to'], importConfig: ['config', 'into', 'scripts_root'],
   setRecording: ['enabled', 'passwords'], getRecording: [], whatIf: ['path', 'content'],
+  callHook: ['method', 'path', 'headers', 'body'], addHook: ['location', 'method', 'script'],
+  listRequests: ['since'], getRequest: ['id'], clearRequests: [], listSavedRequests: [], getEnvironments: [],
+  saveRequest: ['name', 'login', 'hook', 'expect', 'overwrite'], runCollection: ['files', 'environment'],
 };
 
 /** Fields naming a place on the host by design (export/import): absolute values are kept away from real folders. */
