@@ -50,6 +50,8 @@ export interface EngineOptions {
   forwardWorkerLogs?: boolean;
   /** Told about every workspace line the engine's scripts run (coverage; with workers 0 only). */
   lineListener?: LineListener;
+  /** The debugger scripts report lines to while it is attached (engine/debug/; with workers 0 only). */
+  debugger?: EngineServices['debugger'];
   /** The wall clock scripts see (ms since the epoch; with workers 0 only); unset: the real clock. */
   clock?: () => number;
   /** Run on each new VM before its scripts load (test mocks; with workers 0 only). */
@@ -134,6 +136,7 @@ export class AuthEngine {
       ldap: new LdapPools(config.ldapPools),
       profile: config.profile,
       lineListener: opts.lineListener,
+      debugger: opts.debugger,
       clock: opts.clock,
       vmSetup: opts.vmSetup,
     };
