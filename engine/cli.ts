@@ -1,4 +1,4 @@
-// `authstudio` command line: serve | check | simulate | studio | export | convert | dovecot | test | start. Thin: every command drives the engine.
+// `authstudio` command line: serve | check | simulate | studio | export | convert | dovecot | test | dap | start. Thin: every command drives the engine.
 import os from 'node:os';
 import pino from 'pino';
 import { loadConfigFile, ConfigValidationError } from './config/load';
@@ -19,6 +19,7 @@ import { LOG_FORMAT_HELP, chooseLogFormat, logSink } from './log-output';
 
 const NEXT_FREE_PORT_HELP = 'when the --listen port is in use, take the next free one (up to 20 further) instead of stopping';
 import { runTestSuite } from './testing/suite';
+import { serveDapOverStdio } from './debug/dap-session';
 
 const SERVE: Record<string, OptionSpec> = {
   config: { type: 'string', required: true, description: 'the YAML config (e.g. lua-plugins.d/authstudio.yml)' },
@@ -36,6 +37,9 @@ const TEST: Record<string, OptionSpec> = {
   coverage: { type: 'string', description: 'record line coverage of the workspace scripts, print a per-file summary and write lcov to this file' },
   redis: { type: 'string', description: 'run the tests on this real Redis (redis://HOST:PORT/DB; the database must be empty and is flushed after each test) instead of a fresh embedded one per test' },
 };
+
+/** `dap` takes its workspace and login from the client's launch request, not from options. */
+const DAP: Record<string, OptionSpec> = {};
 
 /** Default for serve --shutdown-timeout: twice the default Redis command timeout, so in-flight requests can end. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -92,6 +96,7 @@ const COMMANDS: Record<string, { spec?: Record<string, OptionSpec>; usageText?: 
   convert: { usageText: CONVERT_USAGE, summary: 'turn a Nauthilus 1.x config into the 3.x layout (or back), naming what could not be carried over' },
   dovecot: { spec: DOVECOT_OPTIONS, summary: 'run a Dovecot Lua passdb/userdb script in the harness (2.3 or 2.4) and print status and fields' },
   'dovecot upgrade': { usageText: UPGRADE_USAGE, summary: 'rewrite a Dovecot 2.3 Lua script for Dovecot 2.4 and list what changed' },
+  dap: { spec: DAP, summary: 'a debug adapter on stdin/stdout (Debug Adapter Protocol): VS Code and any DAP client debug the workspace\'s scripts in a simulated login (docs/debugging.md)' },
   test: { spec: TEST, summary: 'run the workspace\'s tests (saved requests, Nauthilus --test-lua fixtures, Dovecot tests); exit 1 on a failure' },
 };
 
@@ -120,6 +125,9 @@ export async function main(argv: string[]): Promise<number> {
         return await check(parseArgs(rest, CHECK, 'check'));
       case 'simulate':
         return await simulate(parseArgs(rest, SIMULATE, 'simulate'));
+      case 'dap':
+        parseArgs(rest, DAP, 'dap');
+        return await serveDapOverStdio();
       case 'studio':
         return await runStudio(parseArgs(rest, STUDIO, 'studio'));
       case 'export':
