@@ -17,7 +17,9 @@ export interface DebugLaunchArgs {
   /** The workspace folder (with authstudio.yml). */
   workspace: string;
   /** The login's fields (username, password, protocol, client_ip, ...). */
-  request?: Partial<SimFields>;
+  request?: Partial<SimFields> | string;
+  /** The same, for clients whose launch configuration keeps `request` for "launch" (VS Code's launch.json). */
+  login?: Partial<SimFields>;
   /** Which client the login imitates (default dovecot-imap). */
   preset?: PresetId;
   /** "mock" or a redis:// URL (default: the workspace's). */
@@ -63,7 +65,8 @@ export class DebugTarget {
 
   /** Send the login; resolves with the decision and trace once every stage (post actions too) has run. */
   simulate(args: DebugLaunchArgs): Promise<SimulationResult> {
-    const { username, password, ...fields } = args.request ?? {};
+    const given = typeof args.request === 'object' && args.request !== null ? args.request : args.login;
+    const { username, password, ...fields } = given ?? {};
     return new Simulator(this.engine, this.app).simulate({ preset: args.preset ?? 'dovecot-imap', username, password, fields });
   }
 

@@ -382,7 +382,7 @@ export class LuaVm implements ModuleHost {
       }
       // stack: chunk, env -> anchor env, then run the chunk in this thread (it may await host calls)
       const envRef = lua.luaL_ref(th.address, LUA_REGISTRYINDEX);
-      if (this.services.debugger || this.debugLinesOff) this.syncDebugger(th.address);
+      if (this.services.debugger) this.syncDebugger(th.address);
       try {
         lua.lua_getfield(th.address, LUA_REGISTRYINDEX, '__as_dispatch');
         lua.lua_rotate(th.address, -2, 1); // dispatch, chunk
@@ -421,7 +421,7 @@ export class LuaVm implements ModuleHost {
     const lua = this.global.lua;
     // one coroutine per VM, reused: a coroutine that returned normally can run the next function
     const th = this.callThread();
-    if (this.services.debugger || this.debugLinesOff) this.syncDebugger(th.address);
+    if (this.services.debugger) this.syncDebugger(th.address);
     this.call = call;
     call.budget.limitBytes = this.options.memoryLimitBytes; // host-side script data counts against lua_memory_limit too
     this.running++;
@@ -456,13 +456,15 @@ export class LuaVm implements ModuleHost {
   private syncDebugger(L: number): void {
     const dbg = this.services.debugger;
     const want = dbg?.attached ?? false;
-    if (want && !this.debugLinesOff && dbg && this.hook) {
+    if (want === (this.debugLinesOff !== undefined)) return; // threads made since inherit the main state's mask
+    if (want && dbg && this.hook) {
       const port = this.debugPort();
       this.debugLinesOff = this.hook.addLineListener((source, line, thread) => dbg.onLine(port, thread ?? 0, source, line));
-    } else if (!want && this.debugLinesOff) {
+    } else if (this.debugLinesOff) {
       this.debugLinesOff();
       this.debugLinesOff = undefined;
     }
+    if (this.thread) this.hook?.applyTo(this.thread.address);
     this.hook?.applyTo(L);
   }
 
