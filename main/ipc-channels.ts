@@ -49,6 +49,14 @@ export const ARG_CHECKS: Record<StudioMethodName, Check[]> = {
   exportBundle: [str('out'), str('prefix', true), bool('include_secrets'), oneOf('format', ['1.x', '3.x'])],
   convertConfig: [str('to'), oneOf('to', ['1.x', '3.x'])],
   importConfig: [str('config'), str('into'), str('scripts_root', true)],
+  debugSetBreakpoints: [str('path'), (a) => (Array.isArray(a.breakpoints) ? undefined : 'breakpoints must be a list')],
+  debugLaunch: [str('preset'), str('username', true), str('password', true), oneOf('mode', ['auth', 'no-auth', 'list-accounts']), obj('fields', true), obj('request', true), str('stage', true), bool('stop_on_entry')],
+  debugStackTrace: [num('thread')],
+  debugScopes: [num('thread'), num('frame')],
+  debugVariables: [num('ref')],
+  debugEvaluate: [num('thread'), num('frame'), str('expression')],
+  debugResume: [num('thread'), oneOf('step', ['next', 'stepIn', 'stepOut'])],
+  debugStop: [],
 };
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -47,7 +47,8 @@ export type * from './contract-types';
 import type {
   ConvertOptions, ConvertReport, DovecotPresetInfo, DovecotRunInput, DovecotRunResult, ExportOptions, ExportReport, FileContent, FileEntry, FilesChangedEvent, ImportOptions, ImportReport, KeyPage, KeyValue, LogLine,
   PresetInfo, RedisStatus, RedisTestResult, ReloadResult, SaveResult, SimulateInput, SimulationResult, StudioStatus,
-  TrafficOptions, TrafficSummary,
+  TrafficOptions, TrafficSummary, DebugBreakpointInfo, DebugBreakpointSpec, DebugEnded, DebugFrameInfo, DebugLaunchInput, DebugOutput, DebugScopeInfo,
+  DebugStopped, DebugVariable,
 } from './contract-types';
 
 // ---- the service -----------------------------------------------------------------------------------
@@ -92,6 +93,21 @@ export interface StudioMethods {
   /** The workspace's config file in the other layout (Nauthilus 1.x <-> 3.x), and what did not carry over. Writes nothing. */
   convertConfig(arg: ConvertOptions): Promise<ConvertReport>;
   importConfig(arg: ImportOptions): Promise<ImportReport>;
+
+  /** Replace the breakpoints of one workspace script (kept for every later debug run). */
+  debugSetBreakpoints(arg: { path: string; breakpoints: DebugBreakpointSpec[] }): Promise<DebugBreakpointInfo[]>;
+  /** Run one simulated login under the debugger (on an engine of its own); onDebugStopped / onDebugEnded follow. */
+  debugLaunch(arg: DebugLaunchInput): Promise<{ started: boolean }>;
+  debugStackTrace(arg: { thread: number }): Promise<DebugFrameInfo[]>;
+  /** Locals, Upvalues, Request, Globals, Host calls of a paused frame. */
+  debugScopes(arg: { thread: number; frame: number }): Promise<DebugScopeInfo[]>;
+  debugVariables(arg: { ref: number }): Promise<DebugVariable[]>;
+  /** A watch expression in a paused frame (rejects with the Lua error when it fails). */
+  debugEvaluate(arg: { thread: number; frame: number; expression: string }): Promise<DebugVariable>;
+  /** Continue a paused request, or step it (next: over, stepIn, stepOut). */
+  debugResume(arg: { thread: number; step?: 'next' | 'stepIn' | 'stepOut' }): Promise<{ resumed: boolean }>;
+  /** End the debug run: paused requests resume, the run's engine closes. */
+  debugStop(arg?: Record<string, never>): Promise<{ stopped: boolean }>;
 }
 
 export type StudioMethodName = keyof StudioMethods;
@@ -102,6 +118,7 @@ export const STUDIO_METHODS = [
   'listPresets', 'simulate', 'listDovecotPresets', 'runDovecot', 'startTraffic', 'cancelTraffic', 'getTraffic',
   'getRedis', 'testRedis', 'switchRedis', 'scanKeys', 'getKey', 'deleteKey', 'flushNamespace',
   'exportBundle', 'convertConfig', 'importConfig',
+  'debugSetBreakpoints', 'debugLaunch', 'debugStackTrace', 'debugScopes', 'debugVariables', 'debugEvaluate', 'debugResume', 'debugStop',
 ] as const satisfies readonly StudioMethodName[];
 
 /** Event name -> payload. */
@@ -112,11 +129,15 @@ export interface StudioEventMap {
   trafficProgress: TrafficSummary;
   trafficDone: TrafficSummary;
   redis: RedisStatus;
+  debugStopped: DebugStopped;
+  debugContinued: { thread: number };
+  debugOutput: DebugOutput;
+  debugEnded: DebugEnded;
 }
 
 export type StudioEventName = keyof StudioEventMap;
 
-export const STUDIO_EVENTS = ['reload', 'files', 'log', 'trafficProgress', 'trafficDone', 'redis'] as const satisfies readonly StudioEventName[];
+export const STUDIO_EVENTS = ['reload', 'files', 'log', 'trafficProgress', 'trafficDone', 'redis', 'debugStopped', 'debugContinued', 'debugOutput', 'debugEnded'] as const satisfies readonly StudioEventName[];
 
 export type Unsubscribe = () => void;
 
@@ -128,12 +149,17 @@ export interface StudioEvents {
   onTrafficProgress(listener: (e: TrafficSummary) => void): Unsubscribe;
   onTrafficDone(listener: (e: TrafficSummary) => void): Unsubscribe;
   onRedisChanged(listener: (e: RedisStatus) => void): Unsubscribe;
+  onDebugStopped(listener: (e: DebugStopped) => void): Unsubscribe;
+  onDebugContinued(listener: (e: { thread: number }) => void): Unsubscribe;
+  onDebugOutput(listener: (e: DebugOutput) => void): Unsubscribe;
+  onDebugEnded(listener: (e: DebugEnded) => void): Unsubscribe;
 }
 
 /** onX method -> event name (transports subscribe generically). */
 export const EVENT_OF_SUBSCRIBER = {
   onReload: 'reload', onFilesChanged: 'files', onLog: 'log',
   onTrafficProgress: 'trafficProgress', onTrafficDone: 'trafficDone', onRedisChanged: 'redis',
+  onDebugStopped: 'debugStopped', onDebugContinued: 'debugContinued', onDebugOutput: 'debugOutput', onDebugEnded: 'debugEnded',
 } as const satisfies Record<keyof StudioEvents, StudioEventName>;
 
 /**

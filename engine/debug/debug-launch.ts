@@ -8,7 +8,7 @@ import { AuthEngine } from '../engine';
 import { buildHttpApp } from '../http/app';
 import { Simulator } from '../studio/simulator';
 import { WORKSPACE_CONFIG } from '../studio/workspace';
-import type { PresetId, SimFields, SimulationResult } from '../api/contract-types';
+import type { PresetId, SimFields, SimulateInput, SimulationResult } from '../api/contract-types';
 import type { RedisStore } from '../redis/store';
 import type { ScriptDebugger } from './debugger';
 
@@ -16,6 +16,8 @@ import type { ScriptDebugger } from './debugger';
 export interface DebugLaunchArgs {
   /** The workspace folder (with authstudio.yml). */
   workspace: string;
+  /** The config file when it is not the workspace's authstudio.yml (the studio's own choice). */
+  configFile?: string;
   /** The login's fields (username, password, protocol, client_ip, ...). */
   request?: Partial<SimFields> | string;
   /** The same, for clients whose launch configuration keeps `request` for "launch" (VS Code's launch.json). */
@@ -34,6 +36,9 @@ const STAGE_POOLS: Record<string, string> = {
   feature: 'features', filter: 'filters', backend: 'backend', action: 'actions', post_action: 'actions', hook: 'hooks', init: 'init',
 };
 
+/** The stages a launch may pause at the start of. */
+export const DEBUG_STAGES = Object.keys(STAGE_POOLS);
+
 /** The engine a debug session runs logins on. */
 export class DebugTarget {
   private constructor(
@@ -46,6 +51,8 @@ export class DebugTarget {
    * Throws AuthStudioError for a bad config (file:line).
    */
   static async open(args: DebugLaunchArgs, dbg: ScriptDebugger, redis?: RedisStore): Promise<DebugTarget> {
+    // a shared store (the studio's) stays open when this engine closes
+    if (redis) redis = new Proxy(redis, { get: (t, k, r) => (k === 'close' ? async () => undefined : Reflect.get(t, k, r)) });
     dbg.attach();
     dbg.workspaceRoot = args.workspace;
     if (args.stage) {
@@ -53,7 +60,8 @@ export class DebugTarget {
       if (!pool) throw new Error(`launch: stage must be one of ${Object.keys(STAGE_POOLS).join(', ')} (got "${args.stage}")`);
       dbg.stopOnEntry = (label) => label.startsWith(pool);
     } else if (args.stopOnEntry) dbg.stopOnEntry = () => true;
-    const config = loadConfigFile(path.join(path.resolve(args.workspace), WORKSPACE_CONFIG), { redisOverride: redis ? undefined : args.redis ?? 'mock' });
+    const file = args.configFile ?? path.join(path.resolve(args.workspace), WORKSPACE_CONFIG);
+    const config = loadConfigFile(file, { redisOverride: redis ? undefined : args.redis ?? 'mock' });
     const engine = await AuthEngine.create(config, { logger: pino({ level: 'silent' }), recordEvents: true, workers: 0, debugger: dbg, redis });
     try {
       return new DebugTarget(engine, await buildHttpApp(engine));
@@ -68,6 +76,11 @@ export class DebugTarget {
     const given = typeof args.request === 'object' && args.request !== null ? args.request : args.login;
     const { username, password, ...fields } = given ?? {};
     return new Simulator(this.engine, this.app).simulate({ preset: args.preset ?? 'dovecot-imap', username, password, fields });
+  }
+
+  /** Send a login as the studio's simulator describes it (preset, fields, mode, custom request). */
+  simulateInput(input: SimulateInput): Promise<SimulationResult> {
+    return new Simulator(this.engine, this.app).simulate(input);
   }
 
   async close(): Promise<void> {

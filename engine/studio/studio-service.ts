@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import type {
   ConvertOptions, ConvertReport, Diagnostic, DovecotPresetInfo, DovecotRunInput, DovecotRunResult, ExportOptions, ExportReport, FileContent, FileEntry, ImportOptions, ImportReport, KeyPage, KeyValue, PresetInfo,
   RedisStatus, RedisTestResult, ReloadResult, SaveResult, SimulateInput, SimulationResult, StudioErrorInfo, StudioMethods,
-  StudioProfile, StudioStatus, TrafficOptions, TrafficSummary,
+  StudioProfile, StudioStatus, TrafficOptions, TrafficSummary, DebugBreakpointInfo, DebugBreakpointSpec, DebugFrameInfo, DebugLaunchInput,
+  DebugScopeInfo, DebugVariable,
 } from '../api/contract';
 import type { AuthEngine } from '../engine';
 import type { AuthStudioConfig } from '../config/types';
@@ -27,6 +28,7 @@ import { RedisBrowser } from './redis-browser';
 import { redisSettingsFor, redisStatus, testRedis } from './redis-switch';
 import type { StudioSettings } from './settings';
 import { Simulator } from './simulator';
+import { StudioDebugger } from './studio-debugger';
 import { TrafficRunner } from './traffic';
 import type { Workspace } from './workspace';
 import { isInside, realPathSoFar } from './workspace-paths';
@@ -74,6 +76,7 @@ export class StudioService implements StudioMethods {
   private readonly redis: RedisBrowser;
   private readonly watcher: FileWatcher | undefined;
   private readonly standIns = new DovecotStandIns();
+  private readonly debug: StudioDebugger;
   /** The Redis in use when it is not the config's: applied to server.redis on every reload. */
   private redisChoice: string | undefined;
 
@@ -89,6 +92,9 @@ export class StudioService implements StudioMethods {
     this.simulator = new Simulator(deps.engine, deps.app);
     this.traffic = new TrafficRunner(deps.app, this.events);
     this.redis = new RedisBrowser(() => deps.engine.services.redis);
+    this.debug = new StudioDebugger({
+      bus: this.events, root: deps.workspace.root, configFile: () => deps.workspace.configFile, redis: () => deps.engine.services.redis,
+    });
     this.reloader.snapshot();
     if (deps.watch ?? true) {
       this.watcher = new FileWatcher(deps.workspace.root, (paths) => {
@@ -192,6 +198,43 @@ export class StudioService implements StudioMethods {
     return listPresets();
   }
 
+  async debugSetBreakpoints(arg: { path: string; breakpoints: DebugBreakpointSpec[] }): Promise<DebugBreakpointInfo[]> {
+    const a = argOf(arg);
+    if (typeof a.path !== 'string' || !Array.isArray(a.breakpoints)) throw new AuthStudioError('AS_ERR_BAD_REQUEST', 'debugSetBreakpoints needs a path and a list of breakpoints');
+    return this.debug.setBreakpoints(a.path, a.breakpoints);
+  }
+
+  async debugLaunch(arg: DebugLaunchInput): Promise<{ started: boolean }> {
+    return this.debug.launch(argOf(arg));
+  }
+
+  async debugStackTrace(arg: { thread: number }): Promise<DebugFrameInfo[]> {
+    return this.debug.stackTrace(Number(argOf(arg).thread));
+  }
+
+  async debugScopes(arg: { thread: number; frame: number }): Promise<DebugScopeInfo[]> {
+    const a = argOf(arg);
+    return this.debug.scopes(Number(a.thread), Number(a.frame));
+  }
+
+  async debugVariables(arg: { ref: number }): Promise<DebugVariable[]> {
+    return this.debug.variables(Number(argOf(arg).ref));
+  }
+
+  async debugEvaluate(arg: { thread: number; frame: number; expression: string }): Promise<DebugVariable> {
+    const a = argOf(arg);
+    return this.debug.evaluate(Number(a.thread), Number(a.frame), String(a.expression ?? ''));
+  }
+
+  async debugResume(arg: { thread: number; step?: 'next' | 'stepIn' | 'stepOut' }): Promise<{ resumed: boolean }> {
+    const a = argOf(arg);
+    return this.debug.resume(Number(a.thread), a.step);
+  }
+
+  async debugStop(): Promise<{ stopped: boolean }> {
+    return this.debug.stop();
+  }
+
   async simulate(arg: SimulateInput): Promise<SimulationResult> {
     return this.simulator.simulate(argOf(arg));
   }
@@ -290,6 +333,7 @@ export class StudioService implements StudioMethods {
   /** Stop watching, cancel traffic runs, drop subscribers (the engine and app are closed by their owner). */
   async close(): Promise<void> {
     this.watcher?.close();
+    await this.debug.stop();
     await this.traffic.closeAll();
     await this.standIns.close();
     this.events.removeAll();

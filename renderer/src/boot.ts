@@ -14,6 +14,8 @@ import { LiveVersion } from './live-version';
 import { monaco } from './monaco-env';
 import { failure, info, initNotify, success, warning } from './notify';
 import { LogsPanel } from './panels/logs-panel';
+import { BreakpointGutter } from './editor/breakpoint-gutter';
+import { DebugPanel } from './panels/debug-panel';
 import { DovecotRunnerPanel } from './panels/dovecot-runner-panel';
 import { PanelDock } from './panels/panel-dock';
 import { ProblemsPanel } from './panels/problems-panel';
@@ -61,18 +63,29 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
 
   const problems = new ProblemsPanel(state, openAt);
   const redis = new RedisPanel(state);
+  const simulator = new SimulatorPanel(state, openAt);
+  const gutter = new BreakpointGutter(editor.editor, client, () => editor.activePath);
+  const debug = new DebugPanel({
+    client,
+    login: () => simulator.input(),
+    showLine: (at) => {
+      gutter.setCurrent(at);
+      if (at) void editor.open(at.path, at.line);
+    },
+  });
   const dock = new PanelDock([
     { id: 'problems', label: 'Problems', el: problems.el },
     { id: 'logs', label: 'Logs', el: new LogsPanel(state).el },
     { id: 'traffic', label: 'Traffic', el: new TrafficPanel(state).el },
     { id: 'redis', label: 'Redis', el: redis.el },
+    { id: 'debug', label: 'Debug', el: debug.el },
   ]);
+  client.onDebugStopped(() => dock.select('debug'));
   problems.onCount((n) => dock.setBadge('problems', n));
   problems.render();
   dock.onSelect((id) => {
     if (id === 'redis') void redis.scan();
   });
-  const simulator = new SimulatorPanel(state, openAt);
   // the right column shows the Dovecot runner for Dovecot scripts and the simulator for everything else
   const runner = new DovecotRunnerPanel(state, openAt);
   const showRunnerFor = (p: string | undefined) => {

@@ -53,6 +53,9 @@ export const FIELDS: Record<StudioMethodName, string[]> = {
   startTraffic: ['profile', 'count', 'rate', 'concurrency', 'preset'], cancelTraffic: ['run_id'], getTraffic: ['run_id', 'wait'],
   testRedis: ['url'], switchRedis: ['url', 'save'], scanKeys: ['pattern', 'cursor', 'count'], getKey: ['key'], deleteKey: ['key'],
   exportBundle: ['out', 'prefix', 'include_secrets', 'format'], convertConfig: ['to'], importConfig: ['config', 'into', 'scripts_root'],
+  debugSetBreakpoints: ['path', 'breakpoints'], debugLaunch: ['preset', 'username', 'password', 'mode', 'fields', 'request', 'stage', 'stop_on_entry'],
+  debugStackTrace: ['thread'], debugScopes: ['thread', 'frame'], debugVariables: ['ref'], debugEvaluate: ['thread', 'frame', 'expression'],
+  debugResume: ['thread', 'step'], debugStop: [],
 };
 
 /** Fields naming a place on the host by design (export/import): absolute values are kept away from real folders. */
