@@ -43,7 +43,8 @@ export const DEBUG_STAGES = Object.keys(STAGE_POOLS);
 export class DebugTarget {
   private constructor(
     readonly engine: AuthEngine,
-    private readonly app: FastifyInstance,
+    /** The engine's HTTP routes (custom hooks are called through them). */
+    readonly app: FastifyInstance,
   ) {}
 
   /**

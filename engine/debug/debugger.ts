@@ -248,7 +248,7 @@ export class ScriptDebugger extends EventEmitter implements LineDebugger {
 
 /** One line for a host call: what was sent, e.g. the Redis command and key. */
 function summary(detail: Record<string, unknown>): string {
-  const parts = ['command', 'method', 'url', 'name', 'query', 'host', 'filter'].filter((k) => detail[k] !== undefined).map((k) => String(detail[k]));
+  const parts = ['cmd', 'command', 'key', 'method', 'url', 'status', 'name', 'query', 'host', 'filter'].filter((k) => detail[k] !== undefined).map((k) => String(detail[k]));
   return parts.length ? parts.join(' ').slice(0, 200) : JSON.stringify(detail).slice(0, 200);
 }
 

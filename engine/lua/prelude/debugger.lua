@@ -55,9 +55,28 @@ local function env_of(func)
   return real_G
 end
 
+-- a frame's script globals: its own _ENV; a function that reads no global has none, then the script env the
+-- dispatcher called it with (its local `env`) or an outer frame of the same script
+local function frame_env(frames, i)
+  local env = env_of(frames[i].func)
+  if not rawequal(env, real_G) then return env end
+  for j = i + 1, #frames do
+    local f = frames[j]
+    if f.source == frames[i].source then
+      local e = env_of(f.func)
+      if not rawequal(e, real_G) then return e end
+    end
+    for k = 1, f.nlocals do
+      local l = f.locals[k]
+      if l.name == "env" and type(l.value) == "table" then return l.value end
+    end
+  end
+  return real_G
+end
+
 -- evaluate `expr` with a frame's locals, then its upvalues, then its globals in scope
-function M.eval(frame, expr)
-  local env = env_of(frame.func)
+function M.eval(frame, expr, env)
+  env = env or env_of(frame.func)
   local scope = {}
   local has = {}
   for _, u in pairs(upvalues_of(frame.func)) do
@@ -155,8 +174,7 @@ function M.upvalues(frames, i)
 end
 
 function M.globals(frames, i)
-  local frame = frames[i]
-  local env = env_of(frame.func)
+  local env = frame_env(frames, i)
   local keys = {}
   if not rawequal(env, real_G) then
     for k, v in next, env do
@@ -202,11 +220,12 @@ function M.frame_list(frames)
     if type(f.source) == "string" and string_sub(f.source, 1, 1) == "@" then
       local name = f.name
       -- the name the script gave it (the dispatcher calls entry points through a local)
-      local env = env_of(f.func)
+      local env = frame_env(frames, i)
       for k, v in next, env do
         if rawequal(v, f.func) and type(k) == "string" then name = k break end
       end
-      if name == nil then name = f.what == "main" and "(top level)" or ("function@" .. f.linedefined) end
+      if f.what == "main" then name = "(top level)"
+      elseif name == nil then name = "function@" .. f.linedefined end
       out[#out + 1] = { index = i, source = string_sub(f.source, 2), line = f.line, name = name }
     end
   end
@@ -217,7 +236,7 @@ end
 function M.eval_describe(frames, i, expr)
   local frame = frames[i]
   if frame == nil then return { ok = false, err = "no such frame" } end
-  local ok, v = M.eval(frame, expr)
+  local ok, v = M.eval(frame, expr, frame_env(frames, i))
   if not ok then return { ok = false, err = tostring(v) } end
   return { ok = true, row = M.describe(expr, v) }
 end
