@@ -50,7 +50,7 @@ export const ARG_CHECKS: Record<StudioMethodName, Check[]> = {
   convertConfig: [str('to'), oneOf('to', ['1.x', '3.x'])],
   importConfig: [str('config'), str('into'), str('scripts_root', true)],
   debugSetBreakpoints: [str('path'), (a) => (Array.isArray(a.breakpoints) ? undefined : 'breakpoints must be a list')],
-  debugLaunch: [str('preset'), str('username', true), str('password', true), oneOf('mode', ['auth', 'no-auth', 'list-accounts']), obj('fields', true), obj('request', true), str('stage', true), bool('stop_on_entry')],
+  debugLaunch: [str('preset'), str('username', true), str('password', true), oneOf('mode', ['auth', 'no-auth', 'list-accounts']), obj('fields', true), obj('request', true), str('stage', true), bool('stop_on_entry'), bool('pause_on_error')],
   debugStackTrace: [num('thread')],
   debugScopes: [num('thread'), num('frame')],
   debugVariables: [num('ref')],

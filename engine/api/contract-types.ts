@@ -448,6 +448,8 @@ export interface DebugLaunchInput extends SimulateInput {
   stage?: string;
   /** Pause at the first script line that runs. */
   stop_on_entry?: boolean;
+  /** Pause where a script raises an error nothing catches. */
+  pause_on_error?: boolean;
 }
 
 /** A request paused on a line. */
@@ -455,7 +457,9 @@ export interface DebugStopped {
   /** The paused request (resume and inspect it by this). */
   thread: number;
   name: string;
-  reason: 'breakpoint' | 'step' | 'entry';
+  reason: 'breakpoint' | 'step' | 'entry' | 'exception';
+  /** reason 'exception': the error's message. */
+  text?: string;
   /** Workspace-relative script path. */
   file: string;
   line: number;

@@ -29,7 +29,7 @@ export class AuthStudioDapSession extends DebugSession {
   constructor() {
     super();
     this.dbg.on('stopped', (e: EngineStopped) => {
-      const ev = new StoppedEvent(e.reason, e.threadId) as DebugProtocol.StoppedEvent;
+      const ev = new StoppedEvent(e.reason, e.threadId, e.text) as DebugProtocol.StoppedEvent;
       if (e.breakpointId) ev.body.hitBreakpointIds = [e.breakpointId];
       this.sendEvent(ev);
     });
@@ -50,6 +50,7 @@ export class AuthStudioDapSession extends DebugSession {
       supportsLogPoints: true,
       supportsEvaluateForHovers: true,
       supportsTerminateRequest: true,
+      exceptionBreakpointFilters: [{ filter: 'error', label: 'Lua errors', description: 'Pause where a script raises an error nothing catches', default: false }],
     };
     this.sendResponse(response);
     this.sendEvent(new InitializedEvent());
@@ -68,6 +69,11 @@ export class AuthStudioDapSession extends DebugSession {
   private applyBreakpoints(key: string, specs: BreakpointSpec[]) {
     const rel = this.root && path.isAbsolute(key) ? path.relative(this.root, key).split(path.sep).join('/') : key;
     return this.dbg.setBreakpoints(rel, specs);
+  }
+
+  protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
+    this.dbg.pauseOnError = args.filters.includes('error');
+    this.sendResponse(response);
   }
 
   protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { DebugFrame, DebugValue, LineDebugger, ScopeKind, VmDebugPort } from '../lua/debug-port';
 import { BreakpointTable, normalizeSource, type Breakpoint, type BreakpointSpec } from './breakpoints';
 
-export type StopReason = 'breakpoint' | 'step' | 'entry';
+export type StopReason = 'breakpoint' | 'step' | 'entry' | 'exception';
 export type StepMode = 'next' | 'stepIn' | 'stepOut';
 
 /** A paused request as a debug client sees it (a DAP thread). */
@@ -22,6 +22,8 @@ export interface PausedRequest {
   source: string;
   line: number;
   breakpointId?: number;
+  /** reason 'exception': the error's message. */
+  text?: string;
 }
 
 export interface StoppedEvent extends PausedRequest {}
@@ -60,6 +62,8 @@ const SCOPE_NAMES: Record<ScopeKind, string> = { locals: 'Locals', upvalues: 'Up
  */
 export class ScriptDebugger extends EventEmitter implements LineDebugger {
   attached = false;
+  /** Pause where a script raises an error nothing catches (before the request reports it). */
+  pauseOnError = false;
   /** Pause at the first workspace line a call of a matching VM runs (DAP stopOnEntry; `stage` by pool name). */
   stopOnEntry: ((label: string) => boolean) | undefined;
   readonly breakpoints = new BreakpointTable();
@@ -97,6 +101,7 @@ export class ScriptDebugger extends EventEmitter implements LineDebugger {
   detach(): void {
     this.attached = false;
     this.stopOnEntry = undefined;
+    this.pauseOnError = false;
     this.breakpoints.clear();
     this.steps.clear();
     for (const id of [...this.paused.keys()]) this.resume(id);
@@ -119,6 +124,21 @@ export class ScriptDebugger extends EventEmitter implements LineDebugger {
     if (reason.bp) info.breakpointId = reason.bp.id;
     this.paused.set(port.vmId, { info, port, depth, call: port.host.currentCall(), resume });
     this.emit('stopped', info satisfies StoppedEvent);
+  }
+
+  /** Called by a VM when its call stopped with an error: pauses there when pauseOnError is set. */
+  onError(port: VmDebugPort, L: number, message: string): Promise<void> | undefined {
+    if (!this.pauseOnError || !this.attached) return undefined;
+    let resume!: () => void;
+    const resumed = new Promise<void>((r) => (resume = r));
+    const frames = port.holdAfterError(L, resumed);
+    const top = frames[0];
+    if (!top) return undefined;
+    const info: PausedRequest = { threadId: port.vmId, name: port.host.label(), reason: 'exception', source: this.scriptPath(top.source), line: top.line, text: message };
+    this.steps.delete(port.vmId);
+    this.paused.set(port.vmId, { info, port, depth: 0, call: null, resume });
+    this.emit('stopped', info satisfies StoppedEvent);
+    return resumed;
   }
 
   private stopReason(port: VmDebugPort, L: number, source: string, line: number): { why: StopReason; bp?: Breakpoint } | undefined {

@@ -19,6 +19,8 @@ export interface LineDebugger {
   readonly attached: boolean;
   /** A workspace line is about to run on `port`'s VM in thread `L`. */
   onLine(port: VmDebugPort, L: number, source: string, line: number): void;
+  /** The call on thread L stopped with an error: resolves when the call may report it (at once unless paused). */
+  onError(port: VmDebugPort, L: number, message: string): Promise<void> | undefined;
 }
 
 /** One row of the Variables view; `ref` > 0 can be expanded with children(). */
@@ -113,6 +115,34 @@ export class VmDebugPort {
     this.frameList = ref ? this.readFrames() : [];
     this.host.holdAfterYield(resumed.then(() => this.release()));
     lua.lua_yieldk(L, 0, 0, null); // in a hook this only marks the yield; Lua yields when the hook returns
+    return this.frameList;
+  }
+
+  /**
+   * Hold a call whose thread L just stopped with an error (its stack is still there): capture its frames from the
+   * main state; the caller waits for `resumed` before it reports the error.
+   */
+  holdAfterError(L: number, resumed: Promise<void>): DebugFrame[] {
+    this.ensureLoaded();
+    const g = this.host.global;
+    const lua = g.lua;
+    const top = g.getTop();
+    lua.lua_getfield(g.address, LUA_REGISTRYINDEX, '__as_debugger');
+    lua.lua_getfield(g.address, -1, 'capture');
+    lua.lua_rotate(g.address, -2, 1);
+    lua.lua_settop(g.address, -2);
+    lua.lua_pushinteger(g.address, BigInt(0));
+    lua.lua_pushnil(g.address);
+    lua.lua_pushthread(L);
+    lua.lua_xmove(L, g.address, 1);
+    if (this.host.protectedCall(g.address, 3, 1) !== 0) {
+      g.setTop(top);
+      return [];
+    }
+    this.framesRef = lua.luaL_ref(g.address, LUA_REGISTRYINDEX);
+    g.setTop(top);
+    this.frameList = this.readFrames();
+    void resumed.then(() => this.release());
     return this.frameList;
   }
 

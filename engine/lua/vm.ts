@@ -591,7 +591,21 @@ export class LuaVm implements ModuleHost {
       else await new Promise((resolve) => setImmediate(resolve));
       r = this.enterLua(this.deadline, () => th.resume(0));
     }
-    if (r.result !== LuaReturn.Ok) throw new Error(this.errorText(th.address, r.result));
+    if (r.result !== LuaReturn.Ok) {
+      const message = this.errorText(th.address, r.result);
+      // pause on error: the debugger looks at the stack the error left (a thread keeps it until reused)
+      const dbg = this.debugLinesOff ? this.services.debugger : undefined;
+      const held = dbg && r.result === LuaReturn.ErrorRun ? dbg.onError(this.debugPort(), th.address, message) : undefined;
+      if (held) {
+        const restart = this.holdClock?.();
+        try {
+          await held;
+        } finally {
+          restart?.();
+        }
+      }
+      throw new Error(message);
+    }
     return [...th.getStackValues()];
   }
 

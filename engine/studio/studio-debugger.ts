@@ -34,18 +34,19 @@ export class StudioDebugger {
 
   /** Start a debug run; an earlier one is stopped first. The login's end comes as the debugEnded event. */
   async launch(input: DebugLaunchInput): Promise<{ started: boolean }> {
-    const { stage, stop_on_entry: stopOnEntry, ...login } = input;
+    const { stage, stop_on_entry: stopOnEntry, pause_on_error: pauseOnError, ...login } = input;
     buildWireRequest(login); // a malformed login is refused now, not reported later
     if (stage !== undefined && (typeof stage !== 'string' || !DEBUG_STAGES.includes(stage))) {
       throw new AuthStudioError('AS_ERR_BAD_REQUEST', `stage must be one of ${DEBUG_STAGES.join(', ')}`, { path: 'stage' });
     }
     await this.stop();
     const dbg = new ScriptDebugger();
+    dbg.pauseOnError = pauseOnError === true;
     for (const [file, specs] of this.specs) dbg.setBreakpoints(file, specs.map(toEngine));
     const run: { dbg: ScriptDebugger; target?: DebugTarget } = { dbg };
     this.run = run;
     const bus = this.deps.bus;
-    dbg.on('stopped', (e: StoppedEvent) => bus.emit('debugStopped', { thread: e.threadId, name: e.name, reason: e.reason, file: e.source, line: e.line }));
+    dbg.on('stopped', (e: StoppedEvent) => bus.emit('debugStopped', { thread: e.threadId, name: e.name, reason: e.reason, file: e.source, line: e.line, ...(e.text ? { text: e.text } : {}) }));
     dbg.on('continued', (thread: number) => bus.emit('debugContinued', { thread }));
     dbg.on('output', (o: { text: string; source: string; line: number }) => bus.emit('debugOutput', { text: o.text, file: o.source, line: o.line }));
     void (async () => {

@@ -80,7 +80,7 @@ class DapClient {
   }
 }
 
-async function start(workspace: string, breakpoints: Record<string, Array<{ line: number; condition?: string; logMessage?: string; hitCondition?: string }>>, request: Record<string, string>) {
+async function start(workspace: string, breakpoints: Record<string, Array<{ line: number; condition?: string; logMessage?: string; hitCondition?: string }>>, request: Record<string, string>, exceptionFilters: string[] = []) {
   const dap = new DapClient();
   const init = await dap.request('initialize', { adapterID: 'authstudio', linesStartAt1: true, pathFormat: 'path' });
   assert.equal(init.success, true);
@@ -90,6 +90,7 @@ async function start(workspace: string, breakpoints: Record<string, Array<{ line
     const set = await dap.request('setBreakpoints', { source: { path: file }, breakpoints: bps });
     assert.deepEqual(set.body.breakpoints.map((b: { verified: boolean }) => b.verified), bps.map(() => true));
   }
+  if (exceptionFilters.length) assert.equal((await dap.request('setExceptionBreakpoints', { filters: exceptionFilters })).success, true);
   await dap.request('configurationDone');
   const launched = await dap.request('launch', { workspace, request });
   assert.equal(launched.success, true, launched.message);
@@ -182,4 +183,20 @@ test('dap: disconnecting while a login is paused resumes it and ends the adapter
   const bye = await dap.request('disconnect', { terminateDebuggee: true });
   assert.equal(bye.success, true);
   assert.equal(await dap.exited, 0);
+});
+
+test('dap: with the "error" exception filter a script error pauses where it was raised, with the frame\'s locals', { timeout: 30_000 }, async (t) => {
+  const ws = debugWorkspace();
+  const dap = await start(ws, {}, { username: 'boom', password: 'x' }, ['error']);
+  t.after(() => dap.kill());
+  const stopped = await dap.event('stopped');
+  assert.equal(stopped.body.reason, 'exception');
+  assert.match(stopped.body.text, /no user may be called boom/);
+  const { top } = await topFrame(dap, stopped.body.threadId);
+  assert.deepEqual([path.relative(ws, top.source.path), top.line], [FEATURE, LINES.featureError]);
+  assert.equal((await scope(dap, top.id, 'Locals')).letters, '4');
+  await dap.request('continue', { threadId: stopped.body.threadId });
+  let out = await dap.event('output');
+  while (!/decision/.test(out.body.output)) out = await dap.event('output');
+  assert.match(out.body.output, /decision: tempfail/); // a feature's error is a temporary failure, never a login
 });

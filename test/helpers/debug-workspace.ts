@@ -14,6 +14,8 @@ export const LINES = {
   moduleFirst: 4,
   /** features/greet.lua: inside the loop */
   featureLoop: 5,
+  /** features/greet.lua: the error a user named "boom" raises */
+  featureError: 7,
 };
 
 export const BACKEND = 'backend/backend.lua';
@@ -68,6 +70,7 @@ export function debugWorkspace(): string {
       '  for i = 1, #request.username do',
       '    letters = letters + 1',
       '  end',
+      '  if request.username == "boom" then error("no user may be called " .. request.username) end',
       '  return nauthilus_builtin.FEATURE_TRIGGER_NO, nauthilus_builtin.FEATURES_ABORT_NO, nauthilus_builtin.FEATURE_RESULT_YES',
       'end',
       '',

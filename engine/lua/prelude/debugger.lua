@@ -12,17 +12,21 @@ local M = {}
 -- values the Variables view can expand, by reference number (cleared when the paused request resumes)
 local refs, nrefs = {}, 0
 
--- frames of the calling thread from `level` (counted from the caller of capture): source, line, name, locals
-function M.capture(level, max)
+-- frames of the calling thread from `level` (counted from the caller of capture), or of thread `co` from its
+-- level `level` (a thread stopped by an error keeps its stack): source, line, name, locals
+function M.capture(level, max, co)
   local frames = {}
-  level = level + 1 -- this function's own frame
+  -- (no helper functions here: a call would add a level to the caller's count)
+  if not co then level = level + 1 end -- this function's own frame
   while max == nil or #frames < max do
-    local info = getinfo(level, "Slnf")
+    local info
+    if co then info = getinfo(co, level, "Slnf") else info = getinfo(level, "Slnf") end
     if not info then break end
     local locals, n = {}, 0
     local i = 1
     while true do
-      local name, value = getlocal(level, i)
+      local name, value
+      if co then name, value = getlocal(co, level, i) else name, value = getlocal(level, i) end
       if not name then break end
       if string_sub(name, 1, 1) ~= "(" then n = n + 1; locals[n] = { name = name, value = value } end
       i = i + 1

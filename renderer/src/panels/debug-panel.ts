@@ -24,6 +24,7 @@ export class DebugPanel {
   private readonly watchList = h('div', { class: 'debug-watch', 'aria-label': 'Watch' });
   private readonly watchInput = h('input', { name: 'watch', placeholder: 'Watch a Lua expression, Enter adds it', spellcheck: 'false' });
   private readonly output = h('pre', { class: 'debug-output', 'aria-label': 'Debug output' });
+  private readonly onError = h('input', { type: 'checkbox', name: 'pause_on_error' });
 
   constructor(private readonly host: DebugPanelHost) {
     const btn = (label: string, title: string, run: () => void, cls = '') => h('button', { class: cls, title, 'data-debug': label, onclick: run }, label);
@@ -42,7 +43,7 @@ export class DebugPanel {
       void this.renderWatches();
     });
     replace(this.el,
-      h('div', { class: 'debug-bar' }, ...Object.values(this.controls), this.status),
+      h('div', { class: 'debug-bar' }, ...Object.values(this.controls), h('label', { class: 'inline' }, this.onError, 'Pause on error'), this.status),
       h('div', { class: 'debug-columns' },
         h('div', {}, h('h3', {}, 'Call stack'), this.stack),
         h('div', {}, h('h3', {}, 'Variables'), this.variables),
@@ -63,7 +64,7 @@ export class DebugPanel {
   async launch(): Promise<void> {
     replace(this.output);
     try {
-      await this.host.client.debugLaunch(this.host.login());
+      await this.host.client.debugLaunch({ ...this.host.login(), pause_on_error: this.onError.checked });
       this.setStatus('running', 'Running');
     } catch (e) {
       failure(e, 'Debug');
@@ -98,7 +99,7 @@ export class DebugPanel {
 
   private async onStopped(e: DebugStopped): Promise<void> {
     this.paused = e;
-    this.setStatus('paused', `Paused (${e.reason}) at ${e.file}:${e.line}`);
+    this.setStatus('paused', e.text ? `Paused on error at ${e.file}:${e.line}: ${e.text}` : `Paused (${e.reason}) at ${e.file}:${e.line}`);
     for (const k of ['continue', 'next', 'stepIn', 'stepOut']) this.controls[k].disabled = false;
     try {
       const frames = await this.host.client.debugStackTrace({ thread: e.thread });

@@ -53,7 +53,7 @@ export const FIELDS: Record<StudioMethodName, string[]> = {
   startTraffic: ['profile', 'count', 'rate', 'concurrency', 'preset'], cancelTraffic: ['run_id'], getTraffic: ['run_id', 'wait'],
   testRedis: ['url'], switchRedis: ['url', 'save'], scanKeys: ['pattern', 'cursor', 'count'], getKey: ['key'], deleteKey: ['key'],
   exportBundle: ['out', 'prefix', 'include_secrets', 'format'], convertConfig: ['to'], importConfig: ['config', 'into', 'scripts_root'],
-  debugSetBreakpoints: ['path', 'breakpoints'], debugLaunch: ['preset', 'username', 'password', 'mode', 'fields', 'request', 'stage', 'stop_on_entry'],
+  debugSetBreakpoints: ['path', 'breakpoints'], debugLaunch: ['preset', 'username', 'password', 'mode', 'fields', 'request', 'stage', 'stop_on_entry', 'pause_on_error'],
   debugStackTrace: ['thread'], debugScopes: ['thread', 'frame'], debugVariables: ['ref'], debugEvaluate: ['thread', 'frame', 'expression'],
   debugResume: ['thread', 'step'], debugStop: [],
 };
