@@ -6,6 +6,8 @@ import { once } from 'node:events';
 import { ScriptDebugger, type StoppedEvent } from '../../engine/debug/debugger';
 import { DebugTarget } from '../../engine/debug/debug-launch';
 import { workspace } from '../helpers/config-text';
+import path from 'node:path';
+import { runDovecotScript } from '../../engine/dovecot/index';
 
 const CONFIG = [
   'server:',
@@ -165,4 +167,38 @@ test('debugger: detaching resumes a paused login, which then finishes', async ()
   } finally {
     await target.close();
   }
+});
+
+test('debugger: a Dovecot script in the harness pauses on a breakpoint with its req fields, steps, and its timeout waits', async () => {
+  const ws = workspace({
+    'dovecot/passdb.lua': [
+      'function auth_passdb_lookup(req)',
+      '  local wanted = "secret-" .. req.user', // line 2
+      '  if req.password ~= wanted then return dovecot.auth.PASSDB_RESULT_PASSWORD_MISMATCH, "wrong" end',
+      '  return dovecot.auth.PASSDB_RESULT_OK, "password=" .. wanted',
+      'end',
+      '',
+    ].join('\n'),
+  });
+  const dbg = new ScriptDebugger();
+  dbg.attach();
+  dbg.workspaceRoot = ws;
+  dbg.setBreakpoints('dovecot/passdb.lua', [{ line: 2 }]);
+  const seen: string[] = [];
+  dbg.on('stopped', (e: StoppedEvent) => {
+    const top = dbg.stackTrace(e.threadId)[0];
+    const user = dbg.evaluate(e.threadId, top.index, 'req.user');
+    seen.push(`${e.reason} ${top.source}:${top.line} ${top.name} user=${typeof user.result === 'string' ? user.result : user.result.value}`);
+    if (e.reason === 'breakpoint') setTimeout(() => dbg.step(e.threadId, 'next'), 250); // paused past callTimeoutMs
+    else dbg.continue(e.threadId);
+  });
+  const r = await runDovecotScript({
+    file: path.join(ws, 'dovecot/passdb.lua'), callTimeoutMs: 200, debugger: dbg,
+    login: { user: 'erin', password: 'secret-erin', service: 'imap' },
+  });
+  assert.equal(r.status, 'PASSDB_RESULT_OK', JSON.stringify(r.logs));
+  assert.deepEqual(seen, [
+    'breakpoint dovecot/passdb.lua:2 auth_passdb_lookup user="erin"',
+    'step dovecot/passdb.lua:3 auth_passdb_lookup user="erin"',
+  ]);
 });

@@ -1,7 +1,7 @@
 -- The debugger's Lua side (engine/debug/): loaded into a VM's real globals when a debugger first looks at it.
 -- Captures a paused frame's locals (values kept alive until the request resumes), lists a value's children
 -- for the Variables view and evaluates watch expressions and breakpoint conditions in a frame's scope.
-local dbg = ... -- the real debug library (the VM's globals keep only traceback and getinfo)
+local dbg = ... or debug -- the real debug library (an engine VM keeps only traceback and getinfo in its globals)
 local registry = dbg.getregistry()
 local getinfo, getlocal, getupvalue = dbg.getinfo, dbg.getlocal, dbg.getupvalue
 local real_G = _G
