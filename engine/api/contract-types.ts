@@ -497,5 +497,7 @@ export interface DebugOutput {
 /** A debug run ended: its login's result, or why it could not run. */
 export interface DebugEnded {
   result?: SimulationResult;
+  /** A Dovecot script's run (debugDovecot). */
+  dovecot?: DovecotRunResult;
   error?: { code: string; message: string };
 }

@@ -98,6 +98,8 @@ export interface StudioMethods {
   debugSetBreakpoints(arg: { path: string; breakpoints: DebugBreakpointSpec[] }): Promise<DebugBreakpointInfo[]>;
   /** Run one simulated login under the debugger (on an engine of its own); onDebugStopped / onDebugEnded follow. */
   debugLaunch(arg: DebugLaunchInput): Promise<{ started: boolean }>;
+  /** Run a Dovecot script of the workspace in the harness under the debugger (as runDovecot does). */
+  debugDovecot(arg: DovecotRunInput): Promise<{ started: boolean }>;
   debugStackTrace(arg: { thread: number }): Promise<DebugFrameInfo[]>;
   /** Locals, Upvalues, Request, Globals, Host calls of a paused frame. */
   debugScopes(arg: { thread: number; frame: number }): Promise<DebugScopeInfo[]>;
@@ -118,7 +120,7 @@ export const STUDIO_METHODS = [
   'listPresets', 'simulate', 'listDovecotPresets', 'runDovecot', 'startTraffic', 'cancelTraffic', 'getTraffic',
   'getRedis', 'testRedis', 'switchRedis', 'scanKeys', 'getKey', 'deleteKey', 'flushNamespace',
   'exportBundle', 'convertConfig', 'importConfig',
-  'debugSetBreakpoints', 'debugLaunch', 'debugStackTrace', 'debugScopes', 'debugVariables', 'debugEvaluate', 'debugResume', 'debugStop',
+  'debugSetBreakpoints', 'debugLaunch', 'debugDovecot', 'debugStackTrace', 'debugScopes', 'debugVariables', 'debugEvaluate', 'debugResume', 'debugStop',
 ] as const satisfies readonly StudioMethodName[];
 
 /** Event name -> payload. */

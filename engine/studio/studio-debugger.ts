@@ -1,7 +1,7 @@
 // The studio's debugger: breakpoints kept per script, one debug run at a time (a simulated login on an engine of
 // its own that shares the studio's Redis), its pauses and end as studio events.
 import type {
-  DebugBreakpointInfo, DebugBreakpointSpec, DebugEnded, DebugFrameInfo, DebugLaunchInput, DebugScopeInfo, DebugVariable,
+  DebugBreakpointInfo, DebugBreakpointSpec, DebugEnded, DovecotRunResult, DebugFrameInfo, DebugLaunchInput, DebugScopeInfo, DebugVariable,
 } from '../api/contract-types';
 import { ScriptDebugger, type StoppedEvent } from '../debug/debugger';
 import { DEBUG_STAGES, DebugTarget } from '../debug/debug-launch';
@@ -9,6 +9,11 @@ import { buildWireRequest } from './presets';
 import { AuthStudioError, isAuthStudioError } from '../errors/registry';
 import type { RedisStore } from '../redis/store';
 import type { StudioEventBus } from './event-bus';
+
+interface Run {
+  dbg: ScriptDebugger;
+  target?: DebugTarget;
+}
 
 export interface StudioDebuggerDeps {
   bus: StudioEventBus;
@@ -21,7 +26,7 @@ export interface StudioDebuggerDeps {
 
 export class StudioDebugger {
   private readonly specs = new Map<string, DebugBreakpointSpec[]>();
-  private run: { dbg: ScriptDebugger; target?: DebugTarget } | undefined;
+  private run: Run | undefined;
 
   constructor(private readonly deps: StudioDebuggerDeps) {}
 
@@ -40,10 +45,25 @@ export class StudioDebugger {
       throw new AuthStudioError('AS_ERR_BAD_REQUEST', `stage must be one of ${DEBUG_STAGES.join(', ')}`, { path: 'stage' });
     }
     await this.stop();
+    return this.start(pauseOnError === true, async (dbg, run) => {
+      run.target = await DebugTarget.open({ workspace: this.deps.root, configFile: this.deps.configFile(), stage, stopOnEntry: stopOnEntry === true }, dbg, this.deps.redis());
+      return { result: await run.target.simulateInput(login) };
+    });
+  }
+
+  /** Start a debug run of a Dovecot script in the harness (`run` is the runner's, given the debugger). */
+  async launchDovecot(run: (dbg: ScriptDebugger) => Promise<DovecotRunResult>): Promise<{ started: boolean }> {
+    await this.stop();
+    return this.start(false, async (dbg) => ({ dovecot: await run(dbg) }));
+  }
+
+  private start(pauseOnError: boolean, body: (dbg: ScriptDebugger, run: Run) => Promise<DebugEnded>): { started: boolean } {
     const dbg = new ScriptDebugger();
-    dbg.pauseOnError = pauseOnError === true;
+    dbg.attach();
+    dbg.workspaceRoot = this.deps.root;
+    dbg.pauseOnError = pauseOnError;
     for (const [file, specs] of this.specs) dbg.setBreakpoints(file, specs.map(toEngine));
-    const run: { dbg: ScriptDebugger; target?: DebugTarget } = { dbg };
+    const run: Run = { dbg };
     this.run = run;
     const bus = this.deps.bus;
     dbg.on('stopped', (e: StoppedEvent) => bus.emit('debugStopped', { thread: e.threadId, name: e.name, reason: e.reason, file: e.source, line: e.line, ...(e.text ? { text: e.text } : {}) }));
@@ -52,8 +72,7 @@ export class StudioDebugger {
     void (async () => {
       let ended: DebugEnded;
       try {
-        run.target = await DebugTarget.open({ workspace: this.deps.root, configFile: this.deps.configFile(), stage, stopOnEntry: stopOnEntry === true }, dbg, this.deps.redis());
-        ended = { result: await run.target.simulateInput(login) };
+        ended = await body(dbg, run);
       } catch (e) {
         ended = { error: { code: isAuthStudioError(e) ? e.code : 'AS_ERR_INTERNAL', message: isAuthStudioError(e) ? e.format() : String((e as Error)?.message ?? e) } };
       }

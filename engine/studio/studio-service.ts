@@ -15,7 +15,7 @@ import { checkWorkspace } from '../check';
 import { AuthStudioError } from '../errors/registry';
 import { errorInfo, toDiagnostics } from './diagnostics';
 import { listDovecotPresets } from './dovecot-presets';
-import { runDovecot, withStudioUrl } from './dovecot-runner';
+import { checkDovecotInput, runDovecot, withStudioUrl } from './dovecot-runner';
 import { DovecotStandIns } from './dovecot-stand-ins';
 import { StudioEventBus } from './event-bus';
 import { exportBundle } from './export';
@@ -206,6 +206,13 @@ export class StudioService implements StudioMethods {
 
   async debugLaunch(arg: DebugLaunchInput): Promise<{ started: boolean }> {
     return this.debug.launch(argOf(arg));
+  }
+
+  async debugDovecot(arg: DovecotRunInput): Promise<{ started: boolean }> {
+    const a = argOf(arg);
+    checkDovecotInput(this.workspace, a as unknown as Record<string, unknown>); // a malformed request is refused now
+    const env = withStudioUrl(this.deps.env ?? process.env, this.deps.app.server);
+    return this.debug.launchDovecot((dbg) => runDovecot(this.workspace, this.standIns, a, env, dbg));
   }
 
   async debugStackTrace(arg: { thread: number }): Promise<DebugFrameInfo[]> {

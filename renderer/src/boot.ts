@@ -67,7 +67,11 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
   const gutter = new BreakpointGutter(editor.editor, client, () => editor.activePath);
   const debug = new DebugPanel({
     client,
-    login: () => simulator.input(),
+    target: () => {
+      const active = editor.activePath;
+      const dovecot = active !== undefined && editor.isDovecot(active) ? runner.input() : undefined;
+      return dovecot ? { dovecot } : { login: simulator.input() };
+    },
     showLine: (at) => {
       gutter.setCurrent(at);
       if (at) void editor.open(at.path, at.line);

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { browserMissing, screenshot, type Browser } from './browser';
 import { closeStudio, ensureRendererBuilt, openStudioPage, startStudioProcess, type StudioProcess } from './studio-process';
-import { BACKEND, LINES, debugWorkspace } from '../helpers/debug-workspace';
+import { BACKEND, DOVECOT, LINES, debugWorkspace } from '../helpers/debug-workspace';
 
 const missing = browserMissing();
 const STATUS = '.debug-status';
@@ -71,5 +71,26 @@ describe('the debugger in the studio (Chromium)', { skip: missing, concurrency: 
     assert.equal(await page.locator(STATUS).getAttribute('data-decision'), 'ok');
     assert.match(await page.locator(STATUS).innerText(), /Finished: ok/);
     assert.equal(await page.locator('.editor-host .debug-current-line').count(), 0, 'no line is highlighted once the login ended');
+  });
+
+  test('a Dovecot script: gutter breakpoint -> Debug runs the runner\'s request in the harness, paused with req in reach -> continue -> verdict', async () => {
+    const { page } = browser;
+    await page.click(`.tree-file[data-path="${DOVECOT}"]`);
+    await page.locator('.editor-header .editor-path', { hasText: DOVECOT }).waitFor();
+    await clickGutter(2);
+    await page.locator('.editor-host .bp-glyph').waitFor();
+    await page.fill('[data-testid=dovecot-runner] input[name=user]', 'erin');
+    await page.fill('[data-testid=dovecot-runner] input[name=password]', 'secret-erin');
+    await page.click('[data-tab=debug]');
+    await page.click('[data-debug=Debug]');
+    await page.locator(`${STATUS}[data-debug-status=paused]`).waitFor();
+    assert.match(await page.locator(STATUS).innerText(), new RegExp(`${DOVECOT}:2$`));
+    assert.match(await page.locator('.debug-stack .debug-frame').first().innerText(), /auth_passdb_lookup/);
+    await page.fill('.debug-panel input[name=watch]', 'req.user');
+    await page.press('.debug-panel input[name=watch]', 'Enter');
+    await page.locator('.debug-watch .var-value', { hasText: '"erin"' }).waitFor();
+    await page.click('[data-debug=Continue]');
+    await page.locator(`${STATUS}[data-debug-status=ended]`).waitFor();
+    assert.match(await page.locator(STATUS).innerText(), /Finished: PASSDB_RESULT_OK/);
   });
 });

@@ -21,6 +21,8 @@ export const LINES = {
 export const BACKEND = 'backend/backend.lua';
 export const MODULE = 'lualib/check.lua';
 export const FEATURE = 'features/greet.lua';
+/** A Dovecot passdb script (the Dovecot runner); line 2 builds the password it expects. */
+export const DOVECOT = 'dovecot/passdb.lua';
 
 /** A temp workspace (removed after the test file); carol's password is "open-sesame". */
 export function debugWorkspace(): string {
@@ -61,6 +63,14 @@ export function debugWorkspace(): string {
       '  return equal',
       'end',
       'return M',
+      '',
+    ].join('\n'),
+    [DOVECOT]: [
+      'function auth_passdb_lookup(req)',
+      '  local wanted = "secret-" .. req.user',
+      '  if req.password ~= wanted then return dovecot.auth.PASSDB_RESULT_PASSWORD_MISMATCH, "wrong password" end',
+      '  return dovecot.auth.PASSDB_RESULT_OK, "password=" .. wanted',
+      'end',
       '',
     ].join('\n'),
     [FEATURE]: [

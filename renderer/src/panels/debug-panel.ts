@@ -1,13 +1,13 @@
 // The Debug panel: run the simulator's login under the debugger, then continue / step, the paused request's call
 // stack, its variables (Locals, Upvalues, Request, Globals, Host calls; tables expand on demand) and watches.
-import type { DebugFrameInfo, DebugStopped, DebugVariable, SimulateInput, StudioClient } from '../../../engine/api/contract';
+import type { DebugFrameInfo, DebugStopped, DebugVariable, DovecotRunInput, SimulateInput, StudioClient } from '../../../engine/api/contract';
 import { emptyState, h, replace } from '../dom';
 import { failure } from '../notify';
 
 export interface DebugPanelHost {
   client: StudioClient;
-  /** The login the simulator's form describes. */
-  login: () => SimulateInput;
+  /** What Debug runs: the simulator's login, or the Dovecot runner's request when a Dovecot script is open. */
+  target: () => { login: SimulateInput } | { dovecot: DovecotRunInput };
   /** Show a paused line in the editor (undefined: nothing paused). */
   showLine: (at: { path: string; line: number } | undefined) => void;
 }
@@ -29,7 +29,7 @@ export class DebugPanel {
   constructor(private readonly host: DebugPanelHost) {
     const btn = (label: string, title: string, run: () => void, cls = '') => h('button', { class: cls, title, 'data-debug': label, onclick: run }, label);
     this.controls = {
-      debug: btn('Debug', 'Run the simulator\'s login under the debugger', () => void this.launch(), 'primary'),
+      debug: btn('Debug', 'Run the simulator\'s login (or, for a Dovecot script, the runner\'s request) under the debugger', () => void this.launch(), 'primary'),
       continue: btn('Continue', 'Continue (F5)', () => void this.resume()),
       next: btn('Step over', 'Step over (F10)', () => void this.resume('next')),
       stepIn: btn('Step into', 'Step into (F11)', () => void this.resume('stepIn')),
@@ -54,9 +54,10 @@ export class DebugPanel {
     });
     host.client.onDebugOutput((o) => this.output.append(`${o.file}:${o.line}  ${o.text}`));
     host.client.onDebugEnded((e) => {
-      this.clearPause(e.result ? `Finished: ${e.result.decision} (HTTP ${e.result.status})` : `Failed: ${e.error?.message ?? ''}`);
+      const done = e.result ? `Finished: ${e.result.decision} (HTTP ${e.result.status})` : e.dovecot ? `Finished: ${e.dovecot.status}` : `Failed: ${e.error?.message ?? ''}`;
+      this.clearPause(done);
       this.status.setAttribute('data-debug-status', 'ended');
-      this.status.setAttribute('data-decision', e.result?.decision ?? 'error');
+      this.status.setAttribute('data-decision', e.result?.decision ?? e.dovecot?.decision ?? 'error');
     });
     this.clearPause('Not running');
   }
@@ -64,7 +65,9 @@ export class DebugPanel {
   async launch(): Promise<void> {
     replace(this.output);
     try {
-      await this.host.client.debugLaunch({ ...this.host.login(), pause_on_error: this.onError.checked });
+      const t = this.host.target();
+      if ('dovecot' in t) await this.host.client.debugDovecot(t.dovecot);
+      else await this.host.client.debugLaunch({ ...t.login, pause_on_error: this.onError.checked });
       this.setStatus('running', 'Running');
     } catch (e) {
       failure(e, 'Debug');

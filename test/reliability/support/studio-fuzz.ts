@@ -54,6 +54,7 @@ export const FIELDS: Record<StudioMethodName, string[]> = {
   testRedis: ['url'], switchRedis: ['url', 'save'], scanKeys: ['pattern', 'cursor', 'count'], getKey: ['key'], deleteKey: ['key'],
   exportBundle: ['out', 'prefix', 'include_secrets', 'format'], convertConfig: ['to'], importConfig: ['config', 'into', 'scripts_root'],
   debugSetBreakpoints: ['path', 'breakpoints'], debugLaunch: ['preset', 'username', 'password', 'mode', 'fields', 'request', 'stage', 'stop_on_entry', 'pause_on_error'],
+  debugDovecot: ['path', 'source', 'profile', 'lookup', 'user', 'password', 'protocol', 'remote_ip', 'local_ip', 'local_port', 'mechanism', 'master_user', 'master_script', 'lua_settings'],
   debugStackTrace: ['thread'], debugScopes: ['thread', 'frame'], debugVariables: ['ref'], debugEvaluate: ['thread', 'frame', 'expression'],
   debugResume: ['thread', 'step'], debugStop: [],
 };
