@@ -63,6 +63,7 @@ const STUDIO: Record<string, OptionSpec> = {
   workspace: { type: 'string', description: 'workspace folder with authstudio.yml (default: the bundled lua-plugins.d/)' },
   listen: { type: 'string', description: 'HOST:PORT for the auth endpoints, the studio API and the UI (default 127.0.0.1:9080)' },
   open: { type: 'boolean', description: 'open the studio in a browser' },
+  'dap-listen': { type: 'string', description: 'also serve the debug adapter (Debug Adapter Protocol, as `authstudio dap`) on this loopback HOST:PORT for VS Code\'s "debugServer" (docs/debugging.md)' },
   token: { type: 'string', description: 'token the studio API requires: 16+ visible ASCII characters (default: AUTHSTUDIO_TOKEN, else one made per launch; required off loopback)' },
   redis: { type: 'string', description: '"mock" or a redis:// URL for this run (default: the saved studio choice, else the config)' },
   import: { type: 'string', description: 'first import this Nauthilus 1.x config and its scripts into --workspace (a new folder)' },

@@ -11,8 +11,17 @@ import { ScriptDebugger, type StoppedEvent as EngineStopped } from './debugger';
 import { DebugTarget, type DebugLaunchArgs } from './debug-launch';
 import type { BreakpointSpec } from './breakpoints';
 import { isAuthStudioError } from '../errors/registry';
+import type { RedisStore } from '../redis/store';
 
-type LaunchArguments = DebugProtocol.LaunchRequestArguments & DebugLaunchArgs;
+type LaunchArguments = DebugProtocol.LaunchRequestArguments & Omit<DebugLaunchArgs, 'workspace'> & { workspace?: string };
+
+/** What a session served by the studio takes from it when a launch leaves it out. */
+export interface DapDefaults {
+  workspace: string;
+  configFile?: string;
+  /** The studio's Redis: a debugged login sees the same keys as the live engine. */
+  redis?: () => RedisStore;
+}
 
 /** Frame ids carry the paused request (thread) and the frame's index in its capture. */
 const FRAME_SPAN = 10_000;
@@ -26,7 +35,7 @@ export class AuthStudioDapSession extends DebugSession {
   private configured!: () => void;
   private readonly configurationDone = new Promise<void>((r) => (this.configured = r));
 
-  constructor() {
+  constructor(private readonly defaults?: DapDefaults) {
     super();
     this.dbg.on('stopped', (e: EngineStopped) => {
       const ev = new StoppedEvent(e.reason, e.threadId, e.text) as DebugProtocol.StoppedEvent;
@@ -82,17 +91,20 @@ export class AuthStudioDapSession extends DebugSession {
   }
 
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArguments): Promise<void> {
-    if (typeof args.workspace !== 'string' || args.workspace === '') {
+    const workspace = typeof args.workspace === 'string' && args.workspace !== '' ? args.workspace : this.defaults?.workspace;
+    if (!workspace) {
       this.sendErrorResponse(response, 1, 'launch: "workspace" (the folder with authstudio.yml) is required');
       return;
     }
-    this.root = path.resolve(args.workspace);
+    this.root = path.resolve(workspace);
     for (const [key, specs] of this.requested) this.applyBreakpoints(key, specs);
     this.sendResponse(response);
     await this.configurationDone;
     try {
-      this.target = await DebugTarget.open(args, this.dbg);
-      const result = await this.target.simulate(args);
+      const own = workspace !== this.defaults?.workspace;
+      const launch = { ...args, workspace, ...(own ? {} : { configFile: this.defaults?.configFile }) };
+      this.target = await DebugTarget.open(launch, this.dbg, own ? undefined : this.defaults?.redis?.());
+      const result = await this.target.simulate(launch);
       this.sendEvent(new OutputEvent(`decision: ${result.decision} (HTTP ${result.status})\n`, 'console'));
     } catch (e) {
       const text = isAuthStudioError(e) ? e.format() : e instanceof Error ? e.message : String(e);
@@ -176,6 +188,14 @@ export class AuthStudioDapSession extends DebugSession {
     this.target = undefined;
     this.sendResponse(response);
     this.emit('closed');
+  }
+
+  /** The client went away without a disconnect: resume what is paused and close the run's engine. */
+  async closeQuietly(): Promise<void> {
+    this.dbg.detach();
+    this.configured();
+    await this.target?.close().catch(() => undefined);
+    this.target = undefined;
   }
 
   protected override async terminateRequest(response: DebugProtocol.TerminateResponse): Promise<void> {

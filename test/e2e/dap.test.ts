@@ -2,7 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import net from 'node:net';
+import { spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { startStudioProcess } from './studio-process';
 import { BACKEND, FEATURE, LINES, MODULE, debugWorkspace } from '../helpers/debug-workspace';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
@@ -20,20 +23,32 @@ interface Message {
 
 /** A minimal DAP client: requests resolve with their response; events are queued until awaited. */
 class DapClient {
-  private readonly child: ChildProcessWithoutNullStreams;
   private buffer = Buffer.alloc(0);
   private seq = 0;
   private readonly pending = new Map<number, (m: Message) => void>();
   private readonly events: Message[] = [];
   private waiters: Array<{ name: string; resolve: (m: Message) => void }> = [];
+  /** `authstudio dap` on stdio: resolves with its exit code. */
   readonly exited: Promise<number | null>;
-  stderr = '';
 
-  constructor() {
-    this.child = spawn(process.execPath, [path.join(ROOT, 'bin', 'authstudio'), 'dap'], { stdio: 'pipe' });
-    this.child.stdout.on('data', (d: Buffer) => this.read(d));
-    this.child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    this.exited = new Promise((r) => this.child.on('exit', (code) => r(code)));
+  constructor(private readonly out: Writable, input: Readable, exited: Promise<number | null>, private readonly stop: () => void) {
+    input.on('data', (d: Buffer) => this.read(d));
+    this.exited = exited;
+  }
+
+  /** Spawn `authstudio dap` and talk over its stdio. */
+  static spawn(): DapClient {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'authstudio'), 'dap'], { stdio: 'pipe' });
+    return new DapClient(child.stdin, child.stdout, new Promise((r) => child.on('exit', (code) => r(code))), () => {
+      if (child.exitCode === null) child.kill();
+    });
+  }
+
+  /** Connect to a debug adapter on a TCP port (the studio's --dap-listen). */
+  static async connect(port: number): Promise<DapClient> {
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    return new DapClient(socket, socket, new Promise((r) => socket.on('close', () => r(0))), () => socket.destroy());
   }
 
   private read(d: Buffer): void {
@@ -59,7 +74,7 @@ class DapClient {
   request(command: string, args: unknown = {}): Promise<Message> {
     const seq = ++this.seq;
     const text = JSON.stringify({ seq, type: 'request', command, arguments: args });
-    this.child.stdin.write(`Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+    this.out.write(`Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
     return new Promise((resolve) => this.pending.set(seq, resolve));
   }
 
@@ -76,12 +91,11 @@ class DapClient {
   }
 
   kill(): void {
-    if (this.child.exitCode === null) this.child.kill();
+    this.stop();
   }
 }
 
-async function start(workspace: string, breakpoints: Record<string, Array<{ line: number; condition?: string; logMessage?: string; hitCondition?: string }>>, request: Record<string, string>, exceptionFilters: string[] = []) {
-  const dap = new DapClient();
+async function start(workspace: string | undefined, breakpoints: Record<string, Array<{ line: number; condition?: string; logMessage?: string; hitCondition?: string }>>, request: Record<string, string>, exceptionFilters: string[] = [], dap = DapClient.spawn()) {
   const init = await dap.request('initialize', { adapterID: 'authstudio', linesStartAt1: true, pathFormat: 'path' });
   assert.equal(init.success, true);
   assert.equal(init.body.supportsConditionalBreakpoints, true);
@@ -92,7 +106,7 @@ async function start(workspace: string, breakpoints: Record<string, Array<{ line
   }
   if (exceptionFilters.length) assert.equal((await dap.request('setExceptionBreakpoints', { filters: exceptionFilters })).success, true);
   await dap.request('configurationDone');
-  const launched = await dap.request('launch', { workspace, request });
+  const launched = await dap.request('launch', workspace === undefined ? { request } : { workspace, request });
   assert.equal(launched.success, true, launched.message);
   return dap;
 }
@@ -199,4 +213,23 @@ test('dap: with the "error" exception filter a script error pauses where it was 
   let out = await dap.event('output');
   while (!/decision/.test(out.body.output)) out = await dap.event('output');
   assert.match(out.body.output, /decision: tempfail/); // a feature's error is a temporary failure, never a login
+});
+
+test('dap: the studio serves the debug adapter on --dap-listen: a launch without a workspace debugs the studio\'s, with its Redis', { timeout: 60_000 }, async (t) => {
+  const ws = debugWorkspace();
+  const studio = await startStudioProcess(ws, ['--dap-listen', '127.0.0.1:0']);
+  t.after(() => studio.stop());
+  const port = Number(/"dap":"127\.0\.0\.1:(\d+)"/.exec(studio.output())?.[1]);
+  assert.ok(port > 0, studio.output());
+  const dap = await start(undefined, { [path.join(ws, BACKEND)]: [{ line: LINES.backendCall }] }, { username: 'carol', password: 'open-sesame' }, [], await DapClient.connect(port));
+  t.after(() => dap.kill());
+  const stopped = await dap.event('stopped');
+  const { top } = await topFrame(dap, stopped.body.threadId);
+  assert.equal(top.source.path, path.join(ws, BACKEND));
+  assert.equal((await scope(dap, top.id, 'Request')).username, '"carol"');
+  await dap.request('continue', { threadId: stopped.body.threadId });
+  let out = await dap.event('output');
+  while (!/decision/.test(out.body.output)) out = await dap.event('output');
+  assert.match(out.body.output, /decision: ok/);
+  assert.equal((await dap.request('disconnect')).success, true);
 });

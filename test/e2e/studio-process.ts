@@ -56,8 +56,8 @@ export interface StudioProcess {
 }
 
 /** Start the studio on port 0 and resolve with its address once it says it is ready. */
-export async function startStudioProcess(workspace: string): Promise<StudioProcess> {
-  const child = spawn(process.execPath, [BIN, 'studio', '--workspace', workspace, '--listen', '127.0.0.1:0', '--redis', 'mock'], {
+export async function startStudioProcess(workspace: string, extraArgs: string[] = []): Promise<StudioProcess> {
+  const child = spawn(process.execPath, [BIN, 'studio', '--workspace', workspace, '--listen', '127.0.0.1:0', '--redis', 'mock', ...extraArgs], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AUTHSTUDIO_TOKEN: '' },
   });
   let out = '';
