@@ -241,9 +241,8 @@ export class VmDebugPort {
   }
 
   private readEval(L: number, n: number): { ok: boolean; value: unknown } {
-    const thread = this.host.global;
-    if (n < 0) return { ok: false, value: String(thread.lua.lua_tolstring(L, -1, null)) };
-    const lua = thread.lua;
+    const lua = this.host.global.lua;
+    if (n < 0) return { ok: false, value: String(lua.lua_tolstring(L, -1, null)) };
     const ok = lua.lua_toboolean(L, -2) !== 0;
     const t = lua.lua_type(L, -1);
     let value: unknown;
