@@ -1,4 +1,4 @@
-// `authstudio` command line: serve | check | simulate | studio | export | convert | dovecot | test | replay | start. Thin: every command drives the engine.
+// `authstudio` command line: serve | check | simulate | studio | export | convert | dovecot | test | replay | dap | start. Thin: every command drives the engine.
 import os from 'node:os';
 import pino from 'pino';
 import { loadConfigFile, ConfigValidationError } from './config/load';
@@ -23,6 +23,7 @@ import { formatFrames } from './lua/lua-error';
 import { REPLAY_OPTIONS, REPLAY_USAGE_HEAD, replayCommand } from './replay/replay-cli';
 import { CorpusRecorder } from './replay/corpus';
 import { CorpusKey } from './replay/password-key';
+import { serveDapOverStdio } from './debug/dap-session';
 
 const SERVE: Record<string, OptionSpec> = {
   config: { type: 'string', required: true, description: 'the YAML config (e.g. lua-plugins.d/authstudio.yml)' },
@@ -43,6 +44,9 @@ const TEST: Record<string, OptionSpec> = {
   env: { type: 'string', description: 'the environment of tests/environments.yml whose variables replace {{name}} in the test files' },
   redis: { type: 'string', description: 'run the tests on this real Redis (redis://HOST:PORT/DB; the database must be empty and is flushed after each test) instead of a fresh embedded one per test' },
 };
+
+/** `dap` takes its workspace and login from the client's launch request, not from options. */
+const DAP: Record<string, OptionSpec> = {};
 
 /** Default for serve --shutdown-timeout: twice the default Redis command timeout, so in-flight requests can end. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -66,6 +70,7 @@ const STUDIO: Record<string, OptionSpec> = {
   workspace: { type: 'string', description: 'workspace folder with authstudio.yml (default: the bundled lua-plugins.d/)' },
   listen: { type: 'string', description: 'HOST:PORT for the auth endpoints, the studio API and the UI (default 127.0.0.1:9080)' },
   open: { type: 'boolean', description: 'open the studio in a browser' },
+  'dap-listen': { type: 'string', description: 'also serve the debug adapter (Debug Adapter Protocol, as `authstudio dap`) on this loopback HOST:PORT for VS Code\'s "debugServer" (docs/debugging.md)' },
   token: { type: 'string', description: 'token the studio API requires: 16+ visible ASCII characters (default: AUTHSTUDIO_TOKEN, else one made per launch; required off loopback)' },
   redis: { type: 'string', description: '"mock" or a redis:// URL for this run (default: the saved studio choice, else the config)' },
   import: { type: 'string', description: 'first import this Nauthilus 1.x config and its scripts into --workspace (a new folder)' },
@@ -102,6 +107,7 @@ const COMMANDS: Record<string, { spec?: Record<string, OptionSpec>; usageText?: 
   dovecot: { spec: DOVECOT_OPTIONS, summary: 'run a Dovecot Lua passdb/userdb script in the harness (2.3 or 2.4) and print status and fields' },
   'dovecot upgrade': { usageText: UPGRADE_USAGE, summary: 'rewrite a Dovecot 2.3 Lua script for Dovecot 2.4 and list what changed' },
   replay: { usageText: usage('replay', REPLAY_OPTIONS).replace('authstudio replay', REPLAY_USAGE_HEAD), summary: 'run a corpus recorded with `serve --record` through a workspace (or two, with --against) and list every request whose decision, status message or stage path changes; exit 1 when one does' },
+  dap: { spec: DAP, summary: 'a debug adapter on stdin/stdout (Debug Adapter Protocol): VS Code and any DAP client debug the workspace\'s scripts in a simulated login (docs/debugging.md)' },
   test: { spec: TEST, summary: 'run the workspace\'s tests (saved requests, Nauthilus --test-lua fixtures, Dovecot tests); exit 1 on a failure' },
 };
 
@@ -130,6 +136,9 @@ export async function main(argv: string[]): Promise<number> {
         return await check(parseArgs(rest, CHECK, 'check'));
       case 'simulate':
         return await simulate(parseArgs(rest, SIMULATE, 'simulate'));
+      case 'dap':
+        parseArgs(rest, DAP, 'dap');
+        return await serveDapOverStdio();
       case 'studio':
         return await runStudio(parseArgs(rest, STUDIO, 'studio'));
       case 'export':

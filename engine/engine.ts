@@ -51,6 +51,8 @@ export interface EngineOptions {
   forwardWorkerLogs?: boolean;
   /** Told about every workspace line the engine's scripts run (coverage; see collectLines for worker threads). */
   lineListener?: LineListener;
+  /** The debugger scripts report lines to while it is attached (engine/debug/; with workers 0 only). */
+  debugger?: EngineServices['debugger'];
   /** The wall clock scripts see (ms since the epoch; with workers 0 only); unset: the real clock. */
   clock?: () => number;
   /** Run on each new VM before its scripts load (test mocks; with workers 0 only). */
@@ -137,6 +139,7 @@ export class AuthEngine {
       ldap: new LdapPools(config.ldapPools),
       profile: config.profile,
       lineListener: opts.lineListener,
+      debugger: opts.debugger,
       clock: opts.clock,
       vmSetup: opts.vmSetup,
     };

@@ -688,3 +688,84 @@ export interface RecordingStatus {
   /** Entries recorded since the studio started recording. */
   recorded: number;
 }
+
+// ---- the debugger (docs/debugging.md) ---------------------------------------------------------------
+
+/** A breakpoint on one line of a workspace script. */
+export interface DebugBreakpointSpec {
+  line: number;
+  /** A Lua expression in the frame: pause only when it holds. */
+  condition?: string;
+  /** N or >= N (the Nth hit and after), > N, == N, % N. */
+  hit_condition?: string;
+  /** Print this (with `{expr}` parts evaluated) instead of pausing. */
+  log_message?: string;
+}
+
+export interface DebugBreakpointInfo {
+  id: number;
+  line: number;
+  verified: boolean;
+  /** Why it is not verified. */
+  message?: string;
+}
+
+/** A simulated login run under the debugger. */
+export interface DebugLaunchInput extends SimulateInput {
+  /** Pause at the first line of this stage's scripts: feature, filter, backend, action, post_action, hook, init. */
+  stage?: string;
+  /** Pause at the first script line that runs. */
+  stop_on_entry?: boolean;
+  /** Pause where a script raises an error nothing catches. */
+  pause_on_error?: boolean;
+}
+
+/** A request paused on a line. */
+export interface DebugStopped {
+  /** The paused request (resume and inspect it by this). */
+  thread: number;
+  name: string;
+  reason: 'breakpoint' | 'step' | 'entry' | 'exception';
+  /** reason 'exception': the error's message. */
+  text?: string;
+  /** Workspace-relative script path. */
+  file: string;
+  line: number;
+}
+
+/** A frame of a paused request, innermost first; `id` names it in debugScopes and debugEvaluate. */
+export interface DebugFrameInfo {
+  id: number;
+  file: string;
+  line: number;
+  name: string;
+}
+
+export interface DebugScopeInfo {
+  name: string;
+  /** Read its rows with debugVariables. */
+  ref: number;
+}
+
+/** One row of the Variables view; `ref` > 0 expands with debugVariables. */
+export interface DebugVariable {
+  name: string;
+  type: string;
+  value: string;
+  ref: number;
+}
+
+/** A log point's line. */
+export interface DebugOutput {
+  text: string;
+  file: string;
+  line: number;
+}
+
+/** A debug run ended: its login's result, or why it could not run. */
+export interface DebugEnded {
+  result?: SimulationResult;
+  /** A Dovecot script's run (debugDovecot). */
+  dovecot?: DovecotRunResult;
+  error?: { code: string; message: string };
+}

@@ -54,6 +54,8 @@ import type {
   LuaModuleLocation, PresetInfo, ProtectionList, RecordingStatus, RedisStatus, RedisTestResult, ReloadResult,
   RuntimeErrorsEvent, SaveResult, SearchInput, SearchResult, SimulateInput, SimulationResult, StudioStatus,
   TrafficOptions, TrafficSummary, UnblockInput, UnblockResult, WhatIfInput, WhatIfReport,
+  DebugBreakpointInfo, DebugBreakpointSpec, DebugEnded, DebugFrameInfo, DebugLaunchInput, DebugOutput, DebugScopeInfo,
+  DebugStopped, DebugVariable,
 } from './contract-types';
 
 // ---- the service -----------------------------------------------------------------------------------
@@ -141,6 +143,22 @@ export interface StudioMethods {
   runCollection(arg?: CollectionRunInput): Promise<CollectionRunResult>;
   /** tests/environments.yml: variables per environment. */
   getEnvironments(arg?: Record<string, never>): Promise<EnvironmentsInfo>;
+  /** Replace the breakpoints of one workspace script (kept for every later debug run). */
+  debugSetBreakpoints(arg: { path: string; breakpoints: DebugBreakpointSpec[] }): Promise<DebugBreakpointInfo[]>;
+  /** Run one simulated login under the debugger (on an engine of its own); onDebugStopped / onDebugEnded follow. */
+  debugLaunch(arg: DebugLaunchInput): Promise<{ started: boolean }>;
+  /** Run a Dovecot script of the workspace in the harness under the debugger (as runDovecot does). */
+  debugDovecot(arg: DovecotRunInput): Promise<{ started: boolean }>;
+  debugStackTrace(arg: { thread: number }): Promise<DebugFrameInfo[]>;
+  /** Locals, Upvalues, Request, Globals, Host calls of a paused frame. */
+  debugScopes(arg: { thread: number; frame: number }): Promise<DebugScopeInfo[]>;
+  debugVariables(arg: { ref: number }): Promise<DebugVariable[]>;
+  /** A watch expression in a paused frame (rejects with the Lua error when it fails). */
+  debugEvaluate(arg: { thread: number; frame: number; expression: string }): Promise<DebugVariable>;
+  /** Continue a paused request, or step it (next: over, stepIn, stepOut). */
+  debugResume(arg: { thread: number; step?: 'next' | 'stepIn' | 'stepOut' }): Promise<{ resumed: boolean }>;
+  /** End the debug run: paused requests resume, the run's engine closes. */
+  debugStop(arg?: Record<string, never>): Promise<{ stopped: boolean }>;
 }
 
 export type StudioMethodName = keyof StudioMethods;
@@ -154,6 +172,7 @@ export const STUDIO_METHODS = [
   'exportBundle', 'convertConfig', 'importConfig', 'startCoverage', 'stopCoverage', 'getCoverage', 'runTestsWithCoverage',
   'setRecording', 'getRecording', 'whatIf',
   'callHook', 'addHook', 'listRequests', 'getRequest', 'clearRequests', 'listSavedRequests', 'saveRequest', 'runCollection', 'getEnvironments',
+  'debugSetBreakpoints', 'debugLaunch', 'debugDovecot', 'debugStackTrace', 'debugScopes', 'debugVariables', 'debugEvaluate', 'debugResume', 'debugStop',
 ] as const satisfies readonly StudioMethodName[];
 
 /** Event name -> payload. */
@@ -166,11 +185,17 @@ export interface StudioEventMap {
   redis: RedisStatus;
   runtimeErrors: RuntimeErrorsEvent;
   request: ServedRequest;
+  debugStopped: DebugStopped;
+  debugContinued: { thread: number };
+  debugOutput: DebugOutput;
+  debugEnded: DebugEnded;
 }
 
 export type StudioEventName = keyof StudioEventMap;
 
-export const STUDIO_EVENTS = ['reload', 'files', 'log', 'trafficProgress', 'trafficDone', 'redis', 'runtimeErrors', 'request'] as const satisfies readonly StudioEventName[];
+export const STUDIO_EVENTS = [
+  'reload', 'files', 'log', 'trafficProgress', 'trafficDone', 'redis', 'runtimeErrors', 'request', 'debugStopped', 'debugContinued', 'debugOutput', 'debugEnded',
+] as const satisfies readonly StudioEventName[];
 
 export type Unsubscribe = () => void;
 
@@ -186,6 +211,10 @@ export interface StudioEvents {
   onRuntimeErrors(listener: (e: RuntimeErrorsEvent) => void): Unsubscribe;
   /** A request was served (any client): its history entry. */
   onRequestServed(listener: (e: ServedRequest) => void): Unsubscribe;
+  onDebugStopped(listener: (e: DebugStopped) => void): Unsubscribe;
+  onDebugContinued(listener: (e: { thread: number }) => void): Unsubscribe;
+  onDebugOutput(listener: (e: DebugOutput) => void): Unsubscribe;
+  onDebugEnded(listener: (e: DebugEnded) => void): Unsubscribe;
 }
 
 /** onX method -> event name (transports subscribe generically). */
@@ -193,6 +222,7 @@ export const EVENT_OF_SUBSCRIBER = {
   onReload: 'reload', onFilesChanged: 'files', onLog: 'log',
   onTrafficProgress: 'trafficProgress', onTrafficDone: 'trafficDone', onRedisChanged: 'redis',
   onRuntimeErrors: 'runtimeErrors', onRequestServed: 'request',
+  onDebugStopped: 'debugStopped', onDebugContinued: 'debugContinued', onDebugOutput: 'debugOutput', onDebugEnded: 'debugEnded',
 } as const satisfies Record<keyof StudioEvents, StudioEventName>;
 
 /**

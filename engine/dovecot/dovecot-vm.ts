@@ -7,9 +7,13 @@
 // the script), through the xpcall-based entries of dispatch.lua, never through an unprotected call.
 import fs from 'node:fs';
 import path from 'node:path';
-import { LuaFactory, LUA_REGISTRYINDEX } from 'wasmoon';
+import { LuaFactory, LuaReturn, LUA_REGISTRYINDEX } from 'wasmoon';
 import type { LuaEngine, LuaGlobal } from 'wasmoon';
 import { LuaHookDispatcher, type LineListener } from '../lua/line-hook';
+import { VmDebugPort, type LineDebugger } from '../lua/debug-port';
+
+/** Ids of Dovecot VMs as debugger threads (apart from the engine's VMs). */
+let debugIds = 100_000;
 
 const CHUNKS = ['prelude.lua', 'cjson.lua', 'dovecot-global.lua', 'dovecot-http.lua', 'req.lua', 'dispatch.lua'];
 
@@ -54,7 +58,7 @@ export class DovecotVm {
   }
 
   /** Create a state whose Lua side calls `host` (the JS functions named in the .lua files). */
-  static async create(host: Record<string, unknown>, lineListener?: LineListener): Promise<DovecotVm> {
+  static async create(host: Record<string, unknown>, lineListener?: LineListener, debug?: LineDebugger): Promise<DovecotVm> {
     sources ??= CHUNKS.map((n) => [n, luaSource(n)]);
     sharedFactory ??= new LuaFactory();
     sharedModule ??= await sharedFactory.getLuaModule();
@@ -78,8 +82,38 @@ export class DovecotVm {
       }
     });
     if (lineListener) vm.hook.addLineListener(lineListener);
+    // a debugger attached when the script loads sees its lines (the runner loads the script for each run)
+    if (debug?.attached) {
+      const port = vm.debugPort();
+      vm.hook.addLineListener((source, line, L) => debug.onLine(port, L ?? 0, source, line));
+    }
     vm.hook.install();
     return vm;
+  }
+
+  private port: VmDebugPort | undefined;
+  /** The thread of the call running now (a debugger pause yields it). */
+  private active = -1;
+  /** Set by a debugger pause in the line hook: the call's loop waits for it with the clock stopped. */
+  private hold: Promise<void> | undefined;
+  private readonly debugId = ++debugIds;
+  private callToken: object | null = null;
+
+  private debugPort(): VmDebugPort {
+    this.port ??= new VmDebugPort({
+      id: this.debugId,
+      global: this.global,
+      callThreadAddress: () => this.active,
+      // in the hook, or on the main state while the call is paused (no deadline then: the debugger's own calls are short)
+      protectedCall: (L, nargs, nresults) => this.global.lua.lua_pcallk(L, nargs, nresults, 0, 0, null),
+      holdAfterYield: (resumed) => {
+        this.hold = resumed;
+      },
+      currentCall: () => this.callToken,
+      label: () => 'dovecot',
+      hostCalls: () => [],
+    });
+    return this.port;
   }
 
   private hook: LuaHookDispatcher | undefined;
@@ -102,10 +136,27 @@ export class DovecotVm {
       lua.lua_settop(th.address, -2); // drop the entries table, keep the function
       for (const a of args) th.pushValue(a === null ? undefined : a);
       this.deadline = Date.now() + timeoutMs;
-      const run = th.run(args.length);
+      let fire: (e: Error) => void = () => undefined;
       const timedOut = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new DovecotCallTimeout(`the script ran longer than ${timeoutMs} ms`)), timeoutMs + 50);
+        fire = reject;
       });
+      const arm = (ms: number) => {
+        timer = setTimeout(() => fire(new DovecotCallTimeout(`the script ran longer than ${timeoutMs} ms`)), ms + 50);
+      };
+      arm(timeoutMs);
+      // a debugger pause stops the call's clock; the time left is given back on resume
+      const holdClock = () => {
+        clearTimeout(timer);
+        const left = Math.max(0, this.deadline - Date.now());
+        this.deadline = 0;
+        return () => {
+          this.deadline = Date.now() + left;
+          arm(left);
+        };
+      };
+      this.active = th.address;
+      this.callToken = {};
+      const run = this.resumeLoop(th, args.length, holdClock);
       try {
         const out = [...(await Promise.race([run, timedOut]))];
         // the hook's timeout error is a script error the entry's xpcall catches: a call past its deadline failed
@@ -124,10 +175,42 @@ export class DovecotVm {
     } finally {
       clearTimeout(timer);
       this.deadline = 0;
+      this.active = -1;
+      this.callToken = null;
       this.running--;
       if (!this.closed) lua.luaL_unref(g.address, LUA_REGISTRYINDEX, thRef);
       else if (this.running === 0) this.finalClose();
     }
+  }
+
+  /**
+   * Resume the call's thread until it returns: a host call yields its promise (awaited), a debugger pause yields
+   * nothing and waits for its resume. (wasmoon's own run() would resume a pause at once.)
+   */
+  private async resumeLoop(th: ReturnType<LuaGlobal['newThread']>, nargs: number, holdClock: () => () => void): Promise<unknown[]> {
+    const lua = this.global.lua;
+    let r = th.resume(nargs);
+    while (r.result === LuaReturn.Yield) {
+      let wait: unknown;
+      if (r.resultCount > 0) {
+        wait = th.getValue(-1);
+        lua.lua_settop(th.address, -r.resultCount - 1);
+      }
+      if (wait !== undefined && wait === Promise.resolve(wait)) await wait;
+      else if (this.hold) {
+        const hold = this.hold;
+        this.hold = undefined;
+        const restart = holdClock();
+        try {
+          await hold;
+        } finally {
+          restart();
+        }
+      } else await new Promise((resolve) => setImmediate(resolve));
+      r = th.resume(0);
+    }
+    if (r.result !== LuaReturn.Ok) throw new Error(String(lua.lua_tolstring(th.address, -1, null)));
+    return th.getStackValues();
   }
 
   /** Close the state (after any running call has unwound). */
@@ -145,6 +228,7 @@ export class DovecotVm {
     }
     this.hook?.dispose();
     this.hook = undefined;
+    this.port?.dispose();
   }
 }
 

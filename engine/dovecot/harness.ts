@@ -6,6 +6,7 @@
 //                  else auth_passdb_lookup(req) + Dovecot's password / nopassword check
 //   userdb(login): auth_userdb_lookup(req)        iterate(): auth_userdb_iterate()
 //   close(): script_deinit()
+import type { LineDebugger } from '../lua/debug-port';
 import type { LineListener } from '../lua/line-hook';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,6 +31,8 @@ export interface DovecotScriptOptions extends DovecotSettings {
   masterScript?: { file: string; source?: string; displayPath?: string };
   /** Told about each line of the script the harness runs (coverage: `authstudio test --coverage`). */
   lineListener?: LineListener;
+  /** A debugger attached when the script loads pauses its lines (engine/debug/; docs/debugging.md). */
+  debugger?: LineDebugger;
 }
 
 const DEFAULT_CALL_TIMEOUT_MS = 180_000;
@@ -89,7 +92,7 @@ export class DovecotScript {
       // luaL_loadfile skips a BOM and a first line starting with '#' (keeping line numbers)
       src = src.replace(/^\uFEFF/, '').replace(/^#[^\n]*/, '');
       const files = new ScriptFiles(path.dirname(path.resolve(this.opts.file)), this.opts.pathMap);
-      this.vm = await DovecotVm.create(hostFunctions(() => this.call, files, this.opts), this.opts.lineListener);
+      this.vm = await DovecotVm.create(hostFunctions(() => this.call, files, this.opts), this.opts.lineListener, this.opts.debugger);
       const [tag, msg] = await this.vm.call('chunk', [src, '@' + this.displayPath], this.timeoutMs, () => call.abort.abort());
       if (tag === 'load_error') return this.fatal(`${this.v24 ? `Lua script '${this.displayPath}': ` : ''}lua_load(${this.displayPath}) failed: ${msg}`);
       // 2.4 runs the top level inside dlua_script_init

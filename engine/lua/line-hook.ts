@@ -21,8 +21,11 @@ const AR_EVENT = 0;
 const AR_SOURCE = 16;
 const AR_CURRENTLINE = 24;
 
-/** Told about each line a script executes: `source` is its chunk name without the leading '@'. */
-export type LineListener = (source: string, line: number) => void;
+/**
+ * Told about each line a script executes: `source` is its chunk name without the leading '@'; `L` the running
+ * thread (the debugger inspects it and may yield from it to pause).
+ */
+export type LineListener = (source: string, line: number, L?: number) => void;
 
 /** The hook of one Lua state (a VM's main state; its threads inherit it). */
 export class LuaHookDispatcher {
@@ -59,6 +62,11 @@ export class LuaHookDispatcher {
     };
   }
 
+  /** Give thread `L` (made before a listener was added or removed) the hook and mask the main state has now. */
+  applyTo(L: number): void {
+    if (this.ptr) this.lua.lua_sethook(L, this.ptr, LUA_MASKCOUNT | (this.listeners.length ? LUA_MASKLINE : 0), COUNT);
+  }
+
   get hasLineListener(): boolean {
     return this.listeners.length > 0;
   }
@@ -85,7 +93,7 @@ export class LuaHookDispatcher {
       source = this.readSource(srcPtr);
       this.sources.set(srcPtr, source);
     }
-    if (source !== null) for (const l of this.listeners) l(source, line);
+    if (source !== null) for (const l of this.listeners) l(source, line, L);
   }
 
   /** Only file chunks ('@path') are reported; the prelude's and modules' '=[name]' chunks are not. */

@@ -8,6 +8,7 @@ import type { SoftWhitelistSeeds } from '../protection/soft-whitelist';
 import type { LdapPools } from '../ldap/pools';
 import type { I18nCatalogs } from './i18n-catalog';
 import type { LineListener } from './line-hook';
+import type { LineDebugger } from './debug-port';
 
 /** Process-wide, in-memory key/value cache behind `nauthilus_cache` (shared by all VMs of an engine). */
 export interface SharedCache {
@@ -75,6 +76,8 @@ export interface EngineServices {
   vmSetup?: (vm: { installHostChunk(src: string, chunkname: string, api: Record<string, unknown>): void }) => void;
   /** Told about every workspace line a VM of this engine runs (`authstudio test --coverage`); unset: no line hook. */
   lineListener?: LineListener;
+  /** The debugger scripts of this engine report lines to while it is attached (workers 0 only); unset: none. */
+  debugger?: LineDebugger;
 }
 
 /** True when the services serve a workspace that targets Nauthilus 3.x. */

@@ -23,6 +23,7 @@ import { HostFiles } from './host-files';
 import { nauthilusPackagePath, searchTemplates } from './package-path';
 import { goShortestG, luaNumberText } from './go-number';
 import { LuaHookDispatcher, type LineListener } from './line-hook';
+import { VmDebugPort } from './debug-port';
 
 // the builtin globals run inside the prelude's scope, where `host` is still visible
 const PRELUDE =
@@ -105,6 +106,15 @@ export class LuaVm implements ModuleHost {
   private files: HostFiles | undefined;
   /** The real `tostring`, anchored: turns an error object into text in protected mode. */
   private tostringRef = 0;
+  /** Nesting of enterLua: inside it (a hook), the debugger's helpers run without a second entry. */
+  private inLua = 0;
+  /** The debugger's view of this VM (made when a debugger first attaches) and its line listener's removal. */
+  private port: VmDebugPort | undefined;
+  private debugLinesOff: (() => void) | undefined;
+  /** Set by a debugger pause in the line hook: the resume loop waits for it (the call's clock stands still). */
+  private hold: Promise<void> | undefined;
+  /** Stop and restart the running call's timeout clock (set by runThread). */
+  private holdClock: (() => () => void) | undefined;
 
   private constructor(engine: LuaEngine, options: VmOptions) {
     this.global = engine.global;
@@ -339,9 +349,11 @@ export class LuaVm implements ModuleHost {
   private enterLua<T>(deadline: number, fn: () => T): T {
     const prev = runBeacon().enter(deadline);
     if (this.memoryCap) this.global.setMemoryMax(this.memoryCap);
+    this.inLua++;
     try {
       return fn();
     } finally {
+      this.inLua--;
       this.global.setMemoryMax(0);
       runBeacon().leave(prev);
     }
@@ -375,6 +387,7 @@ export class LuaVm implements ModuleHost {
       }
       // stack: chunk, env -> anchor env, then run the chunk in this thread (it may await host calls)
       const envRef = lua.luaL_ref(th.address, LUA_REGISTRYINDEX);
+      if (this.services.debugger) this.syncDebugger(th.address);
       try {
         lua.lua_getfield(th.address, LUA_REGISTRYINDEX, '__as_dispatch');
         lua.lua_rotate(th.address, -2, 1); // dispatch, chunk
@@ -413,6 +426,7 @@ export class LuaVm implements ModuleHost {
     const lua = this.global.lua;
     // one coroutine per VM, reused: a coroutine that returned normally can run the next function
     const th = this.callThread();
+    if (this.services.debugger) this.syncDebugger(th.address);
     this.call = call;
     call.budget.limitBytes = this.options.memoryLimitBytes; // host-side script data counts against lua_memory_limit too
     this.running++;
@@ -437,6 +451,54 @@ export class LuaVm implements ModuleHost {
   }
 
   private thread: ReturnType<LuaGlobal['newThread']> | undefined;
+  /** The thread runThread is running (a call's or a script top level's): the one a debugger pause may yield. */
+  private activeThread = -1;
+
+  /**
+   * Line events for the debugger while one is attached (checked at the start of each call): the listener goes on
+   * the main state (threads made later inherit it) and on `L`, the thread about to run.
+   */
+  private syncDebugger(L: number): void {
+    const dbg = this.services.debugger;
+    const want = dbg?.attached ?? false;
+    if (want === (this.debugLinesOff !== undefined)) return; // threads made since inherit the main state's mask
+    if (want && dbg && this.hook) {
+      const port = this.debugPort();
+      this.debugLinesOff = this.hook.addLineListener((source, line, thread) => dbg.onLine(port, thread ?? 0, source, line));
+    } else if (this.debugLinesOff) {
+      this.debugLinesOff();
+      this.debugLinesOff = undefined;
+    }
+    if (this.thread) this.hook?.applyTo(this.thread.address);
+    this.hook?.applyTo(L);
+  }
+
+  private debugPort(): VmDebugPort {
+    this.port ??= new VmDebugPort({
+      id: this.id,
+      global: this.global,
+      callThreadAddress: () => this.activeThread,
+      protectedCall: (L, nargs, nresults) => {
+        const lua = this.global.lua;
+        // in the hook the call's own entry is in force (and hooks are off); while paused: a fresh deadline
+        if (this.inLua > 0) return lua.lua_pcallk(L, nargs, nresults, 0, 0, null);
+        const saved = this.deadline;
+        this.deadline = Date.now() + this.timeoutMs();
+        try {
+          return this.protectedCall(L, nargs, nresults, this.deadline);
+        } finally {
+          this.deadline = saved;
+        }
+      },
+      holdAfterYield: (resumed) => {
+        this.hold = resumed;
+      },
+      currentCall: () => this.call,
+      label: () => `${this.poolName}${this.call ? ` (session ${this.call.session})` : ''}`,
+      hostCalls: () => this.call?.events ?? [],
+    });
+    return this.port;
+  }
 
   private callThread(): ReturnType<LuaGlobal['newThread']> {
     if (!this.thread) {
@@ -475,14 +537,32 @@ export class LuaVm implements ModuleHost {
     const prevSignal = this.call?.abortSignal;
     if (this.call) this.call.abortSignal = ac;
     let timer: NodeJS.Timeout | undefined;
+    let fire: (e: Error) => void = () => undefined;
     const timedOut = new Promise<never>((_, reject) => {
+      fire = reject;
+    });
+    const arm = (ms: number) => {
       timer = setTimeout(() => {
         ac.abort();
-        reject(new LuaCallTimeout());
-      }, timeoutMs + 20);
-    });
+        fire(new LuaCallTimeout());
+      }, ms + 20);
+    };
+    arm(timeoutMs);
     this.sliceStart = Date.now();
     this.deadline = this.sliceStart + timeoutMs;
+    // a debugger pause stops the clock: the time left is given back when the call resumes
+    this.holdClock = () => {
+      clearTimeout(timer);
+      const left = Math.max(0, this.deadline - Date.now());
+      this.deadline = 0;
+      return () => {
+        this.sliceStart = Date.now();
+        this.deadline = this.sliceStart + left;
+        arm(left);
+      };
+    };
+    const outer = this.activeThread;
+    this.activeThread = th.address;
     const run = this.resumeLoop(th, nargs);
     try {
       const out = await Promise.race([run, timedOut]);
@@ -495,6 +575,8 @@ export class LuaVm implements ModuleHost {
       throw e;
     } finally {
       this.deadline = 0;
+      this.holdClock = undefined;
+      this.activeThread = outer;
       ac.abort(); // whatever host work this call started and left behind settles now
       clearTimeout(timer);
       if (this.call) this.call.abortSignal = prevSignal;
@@ -510,13 +592,26 @@ export class LuaVm implements ModuleHost {
       if (r.resultCount > 0 && lua.lua_type(th.address, -1) === 7 /* userdata */) wait = th.getValue(-1);
       if (r.resultCount > 0) lua.lua_settop(th.address, -r.resultCount - 1);
       if (wait instanceof Promise) await wait;
+      else if (this.hold) await this.waitWhilePaused();
       else await new Promise((resolve) => setImmediate(resolve));
       r = this.enterLua(this.deadline, () => th.resume(0));
     }
     if (r.result !== LuaReturn.Ok) {
+      const message = this.errorText(th.address, r.result);
       // the failed coroutine's stack is not unwound: its traceback is read before anything else touches it
       const frames = this.tracebackOf(th.address);
-      throw new LuaRunError(this.errorText(th.address, r.result), frames);
+      // pause on error: the debugger looks at the stack the error left (a thread keeps it until reused)
+      const dbg = this.debugLinesOff ? this.services.debugger : undefined;
+      const held = dbg && r.result === LuaReturn.ErrorRun ? dbg.onError(this.debugPort(), th.address, message) : undefined;
+      if (held) {
+        const restart = this.holdClock?.();
+        try {
+          await held;
+        } finally {
+          restart?.();
+        }
+      }
+      throw new LuaRunError(message, frames);
     }
     return [...th.getStackValues()];
   }
@@ -532,6 +627,18 @@ export class LuaVm implements ModuleHost {
       return []; // a traceback is a help, never a reason to fail differently
     } finally {
       g.setTop(top);
+    }
+  }
+
+  /** A debugger paused the call (line hook): wait for its resume with the call's timeout clock stopped. */
+  private async waitWhilePaused(): Promise<void> {
+    const hold = this.hold;
+    this.hold = undefined;
+    const restart = this.holdClock?.();
+    try {
+      await hold;
+    } finally {
+      restart?.();
     }
   }
 
@@ -611,6 +718,7 @@ export class LuaVm implements ModuleHost {
     this.files?.closeAll();
     this.hook?.dispose();
     this.hook = undefined;
+    this.port?.dispose();
   }
 }
 

@@ -1,5 +1,6 @@
 // runDovecot: a workspace's Dovecot Lua passdb/userdb script run once in the Dovecot harness (2.3 or 2.4 profile),
 // with the script folder's stand-in answering its HTTP calls, and the result shaped like a simulation's trace.
+import type { LineDebugger } from '../lua/debug-port';
 import type http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -106,7 +107,7 @@ export function withStudioUrl(env: Record<string, string | undefined>, server: h
 }
 
 /** Run one request (see checkDovecotInput for the fields). */
-export async function runDovecot(ws: Workspace, standIns: DovecotStandIns, arg: DovecotRunInput, env: Record<string, string | undefined> = process.env, lineListener?: LineListener): Promise<DovecotRunResult> {
+export async function runDovecot(ws: Workspace, standIns: DovecotStandIns, arg: DovecotRunInput, env: Record<string, string | undefined> = process.env, lineListener?: LineListener, debug?: LineDebugger): Promise<DovecotRunResult> {
   const i = checkDovecotInput(ws, arg as unknown as Record<string, unknown>);
   const relDir = path.posix.dirname(i.script.rel);
   const urlMap = await standIns.urlMapFor(path.dirname(i.script.abs), relDir === '.' ? '' : relDir);
@@ -122,6 +123,7 @@ export async function runDovecot(ws: Workspace, standIns: DovecotStandIns, arg: 
     ...(i.masterUser !== undefined ? { masterScript: { file: (i.masterScript ?? i.script).abs, displayPath: (i.masterScript ?? i.script).rel, ...(i.masterScript === undefined && i.source !== undefined ? { source: i.source } : {}) } } : {}),
     action: i.lookup === 'userdb_lookup' ? 'userdb' : 'passdb',
     ...(lineListener ? { lineListener } : {}),
+    ...(debug ? { debugger: debug } : {}),
     login: {
       user: i.masterUser !== undefined ? `${i.user}*${i.masterUser}` : i.user,
       password: i.password,

@@ -10,6 +10,7 @@ import { exportBundle } from './export';
 import { importNauthilusConfig } from './import';
 import { BUNDLED_WORKSPACE, openStudio } from './open-studio';
 import { StudioSettings } from './settings';
+import { serveDapOnTcp } from '../debug/dap-server';
 
 type Args = Record<string, string | boolean | undefined>;
 
@@ -41,6 +42,10 @@ export async function runStudio(
     throw new AuthStudioError('AS_ERR_CLI_USAGE', `${command}: listening on ${asked} would let other machines edit and run scripts: pass --token (or set AUTHSTUDIO_TOKEN), or listen on 127.0.0.1`);
   }
   // a taken port is reported before anything is imported, started or printed
+  const dapAsked = args['dap-listen'] as string | undefined;
+  const dapHp = dapAsked === undefined ? undefined : parseHostPort(dapAsked, { allowPortZero: true });
+  if (typeof dapHp === 'string') throw new AuthStudioError('AS_ERR_CLI_USAGE', `${command}: --dap-listen "${dapAsked}" is not HOST:PORT: ${dapHp}`);
+  if (dapHp && !isLoopbackHost(dapHp.host)) throw new AuthStudioError('AS_ERR_CLI_USAGE', `${command}: --dap-listen ${dapAsked}: the debug adapter asks for no token, so it listens on loopback only (127.0.0.1 or ::1)`);
   const port = await claimablePort(hp.host, hp.port, { nextFree: args['next-free-port'] === true, command });
   const listen = formatHostPort(hp.host, port);
   let workspace = path.resolve((args.workspace as string | undefined) ?? BUNDLED_WORKSPACE);
@@ -67,6 +72,18 @@ export async function runStudio(
     await studio.close().catch(() => undefined);
     throw code ? addressError(hp.host, port, code, command) : e;
   }
+  let dap: import('node:net').Server | undefined;
+  if (dapHp) {
+    try {
+      dap = await serveDapOnTcp(dapHp.host, dapHp.port, { workspace: studio.workspace.root, configFile: studio.workspace.configFile, redis: () => studio.engine.services.redis });
+    } catch (e) {
+      await studio.close().catch(() => undefined);
+      const code = listenErrorCode(e);
+      throw code ? addressError(dapHp.host, dapHp.port, code, command) : e;
+    }
+    const a = dap.address();
+    studio.logger.info({ dap: typeof a === 'object' && a ? formatHostPort(a.address, a.port) : String(a) }, 'debug adapter listening (DAP)');
+  }
   studio.logger.info({ address, workspace: studio.workspace.root, studio_api: `${address}/api/studio`, token: token ? 'required' : 'per launch (the studio page gets it from /api/studio/session)' }, 'authstudio studio ready');
   if (port !== hp.port) studio.logger.warn({ asked: formatHostPort(hp.host, hp.port), address }, 'the asked port is in use: listening on the next free port (--next-free-port)');
   opts.onListening?.(address);
@@ -77,6 +94,7 @@ export async function runStudio(
       if (stopping) return;
       stopping = true;
       studio.logger.info({ signal }, 'shutting down: finishing requests in flight');
+      dap?.close();
       studio.close().then(resolve, (e: unknown) => {
         studio.logger.error({ err: String(e) }, 'error during shutdown');
         resolve();

@@ -4,13 +4,14 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type {
-  AddHookInput, CollectionRunInput, CollectionRunResult, ConvertOptions, ConvertReport, CoverageReport, Diagnostic,
-  DovecotPresetInfo, DovecotRunInput, DovecotRunResult, EnvironmentsInfo, ExportOptions, ExportReport, FileContent,
-  FileEntry, HookCallInput, HookCallResult, ImportOptions, ImportReport, KeyPage, KeyValue, LuaModuleLocation,
-  PresetInfo, ProtectionList, RecordingStatus, RedisStatus, RedisTestResult, ReloadResult, SavedRequestInfo,
-  SaveRequestInput, SaveResult, SearchInput, SearchResult, ServedRequest, ServedRequestDetail, SimulateInput,
-  SimulationResult, StudioErrorInfo, StudioMethods, StudioProfile, StudioStatus, TrafficOptions, TrafficSummary,
-  UnblockInput, UnblockResult, WhatIfInput, WhatIfReport,
+  AddHookInput, CollectionRunInput, CollectionRunResult, ConvertOptions, ConvertReport, CoverageReport,
+  DebugBreakpointInfo, DebugBreakpointSpec, DebugFrameInfo, DebugLaunchInput, DebugScopeInfo, DebugVariable,
+  Diagnostic, DovecotPresetInfo, DovecotRunInput, DovecotRunResult, EnvironmentsInfo, ExportOptions, ExportReport,
+  FileContent, FileEntry, HookCallInput, HookCallResult, ImportOptions, ImportReport, KeyPage, KeyValue,
+  LuaModuleLocation, PresetInfo, ProtectionList, RecordingStatus, RedisStatus, RedisTestResult, ReloadResult,
+  SavedRequestInfo, SaveRequestInput, SaveResult, SearchInput, SearchResult, ServedRequest, ServedRequestDetail,
+  SimulateInput, SimulationResult, StudioErrorInfo, StudioMethods, StudioProfile, StudioStatus, TrafficOptions,
+  TrafficSummary, UnblockInput, UnblockResult, WhatIfInput, WhatIfReport,
 } from '../api/contract';
 import type { AuthEngine } from '../engine';
 import type { AuthStudioConfig } from '../config/types';
@@ -18,7 +19,7 @@ import { checkWorkspace } from '../check';
 import { AuthStudioError } from '../errors/registry';
 import { errorInfo, toDiagnostics } from './diagnostics';
 import { listDovecotPresets } from './dovecot-presets';
-import { runDovecot, withStudioUrl } from './dovecot-runner';
+import { checkDovecotInput, runDovecot, withStudioUrl } from './dovecot-runner';
 import { DovecotStandIns } from './dovecot-stand-ins';
 import { StudioEventBus } from './event-bus';
 import { exportBundle } from './export';
@@ -34,6 +35,7 @@ import { RuntimeErrorBook, studioErrorText, studioFrames } from './runtime-error
 import { redisSettingsFor, redisStatus, testRedis } from './redis-switch';
 import type { StudioSettings } from './settings';
 import { Simulator } from './simulator';
+import { StudioDebugger } from './studio-debugger';
 import { TrafficRunner } from './traffic';
 import { StudioCorpus } from './what-if';
 import type { Workspace } from './workspace';
@@ -90,6 +92,7 @@ export class StudioService implements StudioMethods {
   private readonly coverage: StudioCoverage;
   private readonly corpus: StudioCorpus;
   private readonly history: RequestHistory;
+  private readonly debug: StudioDebugger;
   /** The Redis in use when it is not the config's: applied to server.redis on every reload. */
   private redisChoice: string | undefined;
 
@@ -108,6 +111,9 @@ export class StudioService implements StudioMethods {
     this.runtimeErrors = new RuntimeErrorBook(deps.engine, this.events, deps.workspace.root);
     this.corpus = new StudioCorpus(deps.workspace, deps.engine, deps.env);
     this.history = new RequestHistory(deps.engine, deps.app, (e) => this.events.emit('request', e));
+    this.debug = new StudioDebugger({
+      bus: this.events, root: deps.workspace.root, configFile: () => deps.workspace.configFile, redis: () => deps.engine.services.redis,
+    });
     this.reloader.snapshot();
     this.coverage = new StudioCoverage({ engine: deps.engine, workspace: deps.workspace, reload: () => this.reloader.reload('coverage', []) });
     if (deps.watch ?? true) {
@@ -221,6 +227,50 @@ export class StudioService implements StudioMethods {
 
   async listPresets(): Promise<PresetInfo[]> {
     return listPresets();
+  }
+
+  async debugSetBreakpoints(arg: { path: string; breakpoints: DebugBreakpointSpec[] }): Promise<DebugBreakpointInfo[]> {
+    const a = argOf(arg);
+    if (typeof a.path !== 'string' || !Array.isArray(a.breakpoints)) throw new AuthStudioError('AS_ERR_BAD_REQUEST', 'debugSetBreakpoints needs a path and a list of breakpoints');
+    return this.debug.setBreakpoints(a.path, a.breakpoints);
+  }
+
+  async debugLaunch(arg: DebugLaunchInput): Promise<{ started: boolean }> {
+    return this.debug.launch(argOf(arg));
+  }
+
+  async debugDovecot(arg: DovecotRunInput): Promise<{ started: boolean }> {
+    const a = argOf(arg);
+    checkDovecotInput(this.workspace, a as unknown as Record<string, unknown>); // a malformed request is refused now
+    const env = withStudioUrl(this.deps.env ?? process.env, this.deps.app.server);
+    return this.debug.launchDovecot((dbg) => runDovecot(this.workspace, this.standIns, a, env, undefined, dbg));
+  }
+
+  async debugStackTrace(arg: { thread: number }): Promise<DebugFrameInfo[]> {
+    return this.debug.stackTrace(Number(argOf(arg).thread));
+  }
+
+  async debugScopes(arg: { thread: number; frame: number }): Promise<DebugScopeInfo[]> {
+    const a = argOf(arg);
+    return this.debug.scopes(Number(a.thread), Number(a.frame));
+  }
+
+  async debugVariables(arg: { ref: number }): Promise<DebugVariable[]> {
+    return this.debug.variables(Number(argOf(arg).ref));
+  }
+
+  async debugEvaluate(arg: { thread: number; frame: number; expression: string }): Promise<DebugVariable> {
+    const a = argOf(arg);
+    return this.debug.evaluate(Number(a.thread), Number(a.frame), String(a.expression ?? ''));
+  }
+
+  async debugResume(arg: { thread: number; step?: 'next' | 'stepIn' | 'stepOut' }): Promise<{ resumed: boolean }> {
+    const a = argOf(arg);
+    return this.debug.resume(Number(a.thread), a.step);
+  }
+
+  async debugStop(): Promise<{ stopped: boolean }> {
+    return this.debug.stop();
   }
 
   async simulate(arg: SimulateInput): Promise<SimulationResult> {
@@ -415,6 +465,7 @@ export class StudioService implements StudioMethods {
     this.runtimeErrors.close();
     this.corpus.close();
     this.history.close();
+    await this.debug.stop();
     await this.traffic.closeAll();
     await this.standIns.close();
     this.events.removeAll();

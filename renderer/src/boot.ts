@@ -22,6 +22,8 @@ import { monaco } from './monaco-env';
 import { dismissTopic, failure, info, initNotify, success, warning } from './notify';
 import { CoveragePanel } from './panels/coverage-panel';
 import { LogsPanel } from './panels/logs-panel';
+import { BreakpointGutter } from './editor/breakpoint-gutter';
+import { DebugPanel } from './panels/debug-panel';
 import { DovecotRunnerPanel } from './panels/dovecot-runner-panel';
 import { PanelDock } from './panels/panel-dock';
 import { SplitLayout } from './panels/split-layout';
@@ -96,6 +98,20 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
   const redis = new RedisPanel(state);
   const protection = new ProtectionPanel(state);
   const coverage = new CoveragePanel(state, openAt);
+  const simulator = new SimulatorPanel(state, openAt);
+  const gutter = new BreakpointGutter(editor.editor, client, () => editor.activePath);
+  const debug = new DebugPanel({
+    client,
+    target: () => {
+      const active = editor.activePath;
+      const dovecot = active !== undefined && editor.isDovecot(active) ? runner.input() : undefined;
+      return dovecot ? { dovecot } : { login: simulator.input() };
+    },
+    showLine: (at) => {
+      gutter.setCurrent(at);
+      if (at) void editor.open(at.path, at.line);
+    },
+  });
   const dock = new PanelDock([
     { id: 'problems', label: 'Problems', el: problems.el },
     { id: 'logs', label: 'Logs', el: new LogsPanel(state).el },
@@ -106,7 +122,9 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
     { id: 'requests', label: 'Requests', el: new RequestsPanel(state, openAt).el },
     { id: 'hooks', label: 'Hook runner', el: new HookRunnerPanel(state, openAt).el },
     { id: 'collections', label: 'Collections', el: new CollectionsPanel(state, openAt).el },
+    { id: 'debug', label: 'Debug', el: debug.el },
   ]);
+  client.onDebugStopped(() => dock.select('debug'));
   problems.onCount((n) => dock.setBadge('problems', n));
   problems.render();
   protection.onCount((n) => dock.setBadge('protection', n));
@@ -118,7 +136,6 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
   });
   const dockTab = state.memory.get<string>('dock');
   if (dockTab) dock.select(dockTab);
-  const simulator = new SimulatorPanel(state, openAt);
   // the right column shows the Dovecot runner for Dovecot scripts and the simulator for everything else
   const runner = new DovecotRunnerPanel(state, openAt);
   const showRunnerFor = (p: string | undefined) => {

@@ -105,6 +105,8 @@ do
     host_print(table_concat(parts, "\t"))
   end
 end
+-- the debugger's helpers (debugger.lua, loaded only while one is attached) need the real library: kept out of scripts' reach
+registry.__as_debug_lib = debug
 debug = { traceback = debug.traceback, getinfo = debug.getinfo }
 package.loaded.debug = debug
 dofile = nil
