@@ -181,6 +181,9 @@ describe('studio UI in Chromium', { skip: missing, concurrency: false }, () => {
     await page.selectOption('[data-panel=traffic] select[name=profile]', 'attacker-network');
     await page.fill('[data-panel=traffic] input[name=network]', '198.18.7.0/24');
     await page.fill('[data-panel=traffic] input[name=count]', '60');
+    // every attempt a new (user, password) pair: a repeated wrong password counts once (as in Nauthilus), so with
+    // the default four passwords a repeat in flight before the block would pass as a 16th wrong password
+    await page.fill('[data-panel=traffic] input[name=passwords]', Array.from({ length: 60 }, (_, i) => `guess${i}`).join(', '));
     await page.click('[data-panel=traffic] button.primary');
     await page.locator('[data-panel=traffic][data-state="done"]').waitFor({ timeout: 60_000 });
     const figures = await page.locator('[data-panel=traffic] .figures').innerText();
