@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { browserMissing, type Browser } from './browser';
+import { browserMissing, screenshot, type Browser } from './browser';
 import { ensureRendererBuilt, closeStudio, openStudioPage, startStudioProcess, tempWorkspace, type StudioProcess } from './studio-process';
 
 interface PageNode {
@@ -60,6 +60,7 @@ describe('custom hooks in the studio (Chromium)', { skip: missing, concurrency: 
     const text = await trace.innerText();
     assert.match(text, /LRANGE/i, 'the Redis command of the hook script is listed');
     assert.match(text, /"account": ?"alice@example\.com"/);
+    await screenshot(page, 'hook-runner');
     // the same runner shows a failing script's error with its line
     fs.writeFileSync(path.join(workspace, 'hooks', 'login_history.lua'), 'function nauthilus_run_hook(logging, session)\n  error("history store is down")\nend\n');
     await page.locator('[data-testid=live-version][data-generation="2"]').waitFor();

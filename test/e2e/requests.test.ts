@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { browserMissing, type Browser } from './browser';
+import { browserMissing, screenshot, type Browser } from './browser';
 import { ensureRendererBuilt, closeStudio, openStudioPage, startStudioProcess, tempWorkspace, type StudioProcess } from './studio-process';
 
 interface PageNode {
@@ -100,6 +100,7 @@ describe('saved requests, collections and environments (Chromium)', { skip: miss
     const diff = await row.locator('table.case-diff tbody tr').allInnerTexts();
     assert.ok(diff.some((r) => /decided by\s+backend:lua\s+feature:blocklist/.test(r)), diff.join('\n'));
     assert.ok(diff.some((r) => /decision\s+ok\s+fail/.test(r)), diff.join('\n'));
+    await screenshot(page, 'collection-run');
   });
 
   test('switch environment: variables change the request', async () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { browserMissing, type Browser } from './browser';
+import { browserMissing, screenshot, type Browser } from './browser';
 import { closeStudio, ensureRendererBuilt, openStudioPage, startStudioProcess, type StudioProcess } from './studio-process';
 
 const BACKEND = `
@@ -64,5 +64,6 @@ describe('trace spans in Chromium', { skip: browserMissing(), concurrency: false
     // the child is drawn indented under its parent, after it
     const [lx, vx] = [await lookup.boundingBox(), await verify.boundingBox()];
     assert.ok(lx && vx && vx.x > lx.x && vx.y > lx.y, `password.verify at ${JSON.stringify(vx)}, account.lookup at ${JSON.stringify(lx)}`);
+    await screenshot(browser.page, 'trace-spans');
   });
 });
