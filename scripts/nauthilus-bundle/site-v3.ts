@@ -60,6 +60,8 @@ export function writeSiteConfig3(o: Omit<SiteOptions, 'backend'> & { backend: Ba
       '  controls:',
       '    enabled: [brute_force, lua]',
       '    brute_force:',
+      // Nauthilus 3.0 checks brute force only for the protocols listed here (none without the list)
+      '      protocols: [imap, pop3, smtp, submission, sieve, http]',
       '      buckets:',
       `        - { name: b_1h_32, period: 1h, cidr: 32, ipv4: true, failed_requests: ${BF_LIMIT} }`,
       '    lua:',

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startFixture, jsonLogin, type EngineFixture } from '../helpers/engine-fixture';
-import { workspace, yml } from '../helpers/config-text';
+import { v3LuaBackendHead, workspace, yml } from '../helpers/config-text';
 import { loadConfigFile } from '../../engine/config/load';
 import { exportBundle } from '../../engine/studio/export';
 import { convertConfigText } from '../../engine/config/convert/convert';
@@ -54,6 +54,21 @@ test('AuthStudio: a 1.x file without server.brute_force_protocols checks every p
   assert.match(w[0].message, /Nauthilus 1\.x checks brute force only for the protocols listed there \(none without it\)/);
   assert.equal(w[0].location?.line, 4, 'the warning points at the brute_force section');
   assert.equal(loadConfigFile((await engine(config('[imap]'))).file).warnings, undefined, 'no warning with the list');
+});
+
+test('Nauthilus 3.0.1 auth.controls.brute_force without protocols: no protocol is checked, the buckets never block, and check says so', async () => {
+  const v3 = (protocols?: string) => yml(...v3LuaBackendHead('[brute_force]'), '    brute_force:', ...(protocols ? [`      protocols: ${protocols}`] : []),
+    '      buckets:', '        - { name: b_1h_32, period: 1h, cidr: 32, ipv4: true, failed_requests: 2 }');
+  const { fx, file } = await engine(v3());
+  for (let i = 0; i < 3; i++) assert.equal((await login(fx, 'imap', `guess-${i}`, '198.51.100.40')).statusCode, 403);
+  assert.equal((await login(fx, 'imap', 'alice-secret', '198.51.100.40')).statusCode, 200, 'as in Nauthilus 3.0.1: no listed protocol, no block');
+  const w = loadConfigFile(file).warnings ?? [];
+  assert.deepEqual(w.map((x) => x.path), ['auth.controls.brute_force.protocols']);
+  assert.match(w[0].message, /no protocols listed: brute force checks and counts no login/);
+  const listed = await engine(v3('[imap]'));
+  for (let i = 0; i < 2; i++) await login(listed.fx, 'imap', `guess-${i}`, '198.51.100.41');
+  assert.equal((await login(listed.fx, 'imap', 'alice-secret', '198.51.100.41')).statusCode, 403, 'listed: blocked after 2 failures');
+  assert.equal(loadConfigFile(listed.file).warnings, undefined, 'no warning with the list');
 });
 
 test('export and convert write the protocols AuthStudio checked, so Nauthilus 1.x and 3.x decide the same', async () => {
