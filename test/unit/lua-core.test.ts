@@ -47,6 +47,18 @@ test('Lua 5.1 shims exist', async () => {
   assert.equal(r, 3 + 3 + 8 + 4);
 });
 
+test('gopher-lua (Nauthilus 1.x/3.x) math keeps Lua 5.1\'s cosh, sinh, tanh, log10, ldexp and frexp', async () => {
+  const [r] = await runLua(`
+    local m, e = math.frexp(48)
+    local zm, ze = math.frexp(0)
+    return { math.cosh(1), math.sinh(1), math.sinh(1e-10), math.tanh(0.3), math.tanh(30), math.tanh(-30),
+      math.log10(1000), math.ldexp(0.75, 6), m, e, zm, ze, math.frexp(-0.1) }`);
+  const v = Object.values(r as Record<string, number>);
+  const near = (a: number, b: number) => Math.abs(a - b) <= 1e-15 * Math.max(1, Math.abs(b));
+  const want = [Math.cosh(1), Math.sinh(1), 1e-10, Math.tanh(0.3), 1, -1, 3, 48, 0.75, 6, 0, 0, -0.8];
+  want.forEach((w, i) => assert.ok(near(Number(v[i]), w), `value ${i}: ${v[i]} vs ${w}`));
+});
+
 test('wrong argument types name the function, argument and script line', async () => {
   await assert.rejects(
     runLua(`local ctx = require("nauthilus_context")\nctx.context_set(nil, 1)\nreturn 1`),

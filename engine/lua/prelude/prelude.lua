@@ -134,6 +134,37 @@ loadstring = function(s, name) return load(s, name) end
 math.pow = function(a, b) return a ^ b end
 string.gfind = string.gmatch
 if not math.mod then math.mod = math.fmod end
+-- gopher-lua's math library keeps Lua 5.1's cosh, sinh, tanh, log10, ldexp and frexp (Lua 5.4 dropped them)
+do
+  local exp, log, abs, floor, huge = math.exp, math.log, math.abs, math.floor, math.huge
+  local function sinh(x)
+    if abs(x) < 0.5 then -- the series keeps small arguments exact where exp(x) - exp(-x) cancels
+      local x2 = x * x
+      return x * (1 + x2 / 6 * (1 + x2 / 20 * (1 + x2 / 42 * (1 + x2 / 72 * (1 + x2 / 110 * (1 + x2 / 156 * (1 + x2 / 210)))))))
+    end
+    local e = exp(x)
+    return (e - 1 / e) / 2
+  end
+  local function cosh(x)
+    local e = exp(x)
+    return (e + 1 / e) / 2
+  end
+  math.sinh, math.cosh = sinh, cosh
+  math.tanh = function(x)
+    if x ~= x then return x end
+    if abs(x) > 22 then return x > 0 and 1.0 or -1.0 end
+    return sinh(x) / cosh(x)
+  end
+  math.log10 = function(x) return log(x, 10) end
+  math.ldexp = function(m, e) return m * 2.0 ^ e end
+  math.frexp = function(x)
+    if x == 0 or x ~= x or x == huge or x == -huge then return x, 0 end
+    local e = floor(log(abs(x), 2)) + 1
+    local m = x / 2.0 ^ e
+    if abs(m) >= 1 then m, e = m / 2, e + 1 elseif abs(m) < 0.5 then m, e = m * 2, e - 1 end
+    return m, e
+  end
+end
 if not table.maxn then
   table.maxn = function(t)
     local m = 0
