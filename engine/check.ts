@@ -1,5 +1,6 @@
 // `authstudio check`: validate the config and compile every script, collecting every problem found.
 import fs from 'node:fs';
+import path from 'node:path';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { loadConfigFile, ConfigValidationError } from './config/load';
@@ -15,6 +16,8 @@ import type { EngineServices } from './lua/services';
 import { runInitScript } from './generation';
 import { findFloatConcatenations } from './lua/number-text-lint';
 import { lintLua, LINT_CODES } from './lint/lua-lint';
+import { moduleExports, requiredModules } from './lint/module-exports';
+import { searchTemplates } from './lua/package-path';
 
 type Kind = 'feature' | 'filter' | 'action' | 'backend' | 'hook' | 'init' | 'cache_flush';
 
@@ -151,9 +154,32 @@ function lintFindings(file: string, name: string, config: AuthStudioConfig, prob
   } catch {
     return; // an unreadable script is reported when it is loaded
   }
-  for (const f of lintLua(src, { api: 'nauthilus', profile: config.profile, allowIo: config.server.luaAllowIo })) {
+  const userModules = userModulesOf(src, config);
+  for (const f of lintLua(src, { api: 'nauthilus', profile: config.profile, profileExplicit: config.profileExplicit, allowIo: config.server.luaAllowIo, userModules })) {
     // syntax errors come from the VM, which compiles the script next; number text from numberTextWarnings
     if (f.kind === 'syntax' || f.kind === 'number-text') continue;
     problems.push(new AuthStudioError(LINT_CODES[f.kind], f.message, { location: { file: name, line: f.line, column: f.column }, severity: f.severity }));
   }
+}
+
+/**
+ * The modules a script requires that the config's package_path finds as files (the engine's package searcher, which
+ * wins over a built-in module of the same name: e.g. a site's own share/nauthilus_util.lua), with their exported fields.
+ */
+export function userModulesOf(src: string, config: AuthStudioConfig): Map<string, string[] | undefined> {
+  const out = new Map<string, string[] | undefined>();
+  const templates = searchTemplates(config.lua.config.packagePath, config.server.luaAllowIo);
+  for (const name of requiredModules(src)) {
+    for (const tpl of templates) {
+      let text: string;
+      try {
+        text = fs.readFileSync(path.resolve(config.baseDir, tpl.replace(/\?/g, name.replace(/\./g, '/'))), 'utf8');
+      } catch {
+        continue; // the next template
+      }
+      out.set(name, moduleExports(text));
+      break;
+    }
+  }
+  return out;
 }

@@ -13,6 +13,16 @@ interface Binding {
 
 type Use = 'read' | 'base' | 'call';
 
+/** A block being walked: its statements, the one being walked, and how many function bodies enclose it. */
+interface Frame {
+  body: Statement[];
+  index: number;
+  fnDepth: number;
+}
+
+/** The statements that end a block's run (a guard `if not f then return end` keeps f non-nil after it). */
+const ENDS_BLOCK = new Set(['ReturnStatement', 'BreakStatement', 'GotoStatement']);
+
 /** Base-library names Lua 5.3/5.4 added: the engine has them, Nauthilus' gopher-lua (Lua 5.1) does not. */
 const LUA53 = new Set(['math.type', 'math.tointeger', 'math.ult', 'math.maxinteger', 'math.mininteger', 'string.pack', 'string.unpack',
   'string.packsize', 'table.move', 'coroutine.isyieldable', 'coroutine.close', 'utf8', 'warn']);
@@ -26,6 +36,10 @@ function literalText(raw: string): string {
 
 export class LintWalker {
   private readonly scopes: Array<Map<string, Binding>> = [];
+  /** Per scope: names (`f`, `mod.f`) a truthiness test guards there (`if f then f() end`): they may be nil. */
+  private readonly guards: Array<Set<string>> = [];
+  private readonly frames: Frame[] = [];
+  private fnDepth = 0;
   private readonly findings: LintFinding[] = [];
   private readonly definedGlobals = new Set<string>();
   private readonly writtenFields = new Set<string>();
@@ -70,7 +84,92 @@ export class LintWalker {
     const versions = item.nauthilus ?? item.profiles;
     const have = versions.length ? `${name} ${versions.join(', ')} ${versions.length === 1 ? 'has' : 'have'} it` : 'no version has it';
     if (item.nauthilus && item.nauthilus.length && item.nauthilus.includes(this.opts.profile!)) return `not provided by AuthStudio under the Nauthilus ${this.opts.profile} profile (${have})`;
-    return `not in ${name} ${this.opts.profile}, this workspace's profile (${have})`;
+    if (!this.guessedProfile()) return `not in ${name} ${this.opts.profile}, this workspace's profile (${have})`;
+    const same = versions.find((v) => v.split('.')[0] === this.opts.profile!.split('.')[0]) ?? versions[0];
+    const set = same ? `: if it targets Nauthilus ${same}, set nauthilus: "${same}" in the config` : '';
+    return `not in Nauthilus ${this.opts.profile}, the profile guessed from this workspace's config (${have})${set}`;
+  }
+
+  /** The Nauthilus profile was detected from the config's layout, not named: a version mismatch may be the guess's. */
+  private guessedProfile(): boolean {
+    return this.nauthilus && this.opts.profile !== undefined && this.opts.profileExplicit === false;
+  }
+
+  /** How bad a use of an item of another profile is: calling or indexing it raises, unless the profile was guessed. */
+  private mismatchSeverity(item: { profiles: string[]; nauthilus?: string[] }, use: Use): LintFinding['severity'] {
+    if (use === 'read') return 'warning';
+    const missingHere = item.nauthilus && item.nauthilus.length && item.nauthilus.includes(this.opts.profile!);
+    return this.guessedProfile() && !missingHere ? 'warning' : 'error';
+  }
+
+  /** `f` or `mod.f` for a name or a dotted field; undefined for anything else. */
+  private keyOf(e: Expression): string | undefined {
+    if (e.type === 'Identifier') return e.name;
+    if (e.type === 'MemberExpression' && e.indexer === '.') {
+      const base = this.keyOf(e.base);
+      return base && `${base}.${e.identifier.name}`;
+    }
+    return undefined;
+  }
+
+  /** What a condition being true proves non-nil: `f`, `f and g`, `f ~= nil`, `type(f) == "function"`. */
+  private truthy(e: Expression): string[] {
+    const key = this.keyOf(e);
+    if (key) return [key];
+    if (e.type === 'LogicalExpression' && e.operator === 'and') return [...this.truthy(e.left), ...this.truthy(e.right)];
+    if (e.type === 'BinaryExpression' && e.operator === '~=') return this.nilCompared(e);
+    if (e.type === 'BinaryExpression' && e.operator === '==') {
+      const [call, lit] = e.left.type === 'StringLiteral' ? [e.right, e.left] : [e.left, e.right];
+      if (lit.type === 'StringLiteral' && call.type === 'CallExpression' && call.base.type === 'Identifier' && call.base.name === 'type' && call.arguments.length === 1) {
+        const k = this.keyOf(call.arguments[0]);
+        return k ? [k] : [];
+      }
+    }
+    return [];
+  }
+
+  /** What a condition being false proves non-nil: `not f`, `f == nil`, `not f or not g`. */
+  private falsy(e: Expression): string[] {
+    if (e.type === 'UnaryExpression' && e.operator === 'not') return this.truthy(e.argument);
+    if (e.type === 'LogicalExpression' && e.operator === 'or') return [...this.falsy(e.left), ...this.falsy(e.right)];
+    if (e.type === 'BinaryExpression' && e.operator === '==') return this.nilCompared(e);
+    return [];
+  }
+
+  private nilCompared(e: Expression & { type: 'BinaryExpression' }): string[] {
+    const other = e.left.type === 'NilLiteral' ? e.right : e.right.type === 'NilLiteral' ? e.left : undefined;
+    const k = other && this.keyOf(other);
+    return k ? [k] : [];
+  }
+
+  private guarded(key: string | undefined): boolean {
+    return key !== undefined && this.guards.some((g) => g.has(key));
+  }
+
+  /** Walk `e` with `keys` guarded (a test's own names, or what the test proves in the branch it guards). */
+  private withGuards(keys: string[], walk: () => void): void {
+    this.guards.push(new Set(keys));
+    try {
+      walk();
+    } finally {
+      this.guards.pop();
+    }
+  }
+
+  /**
+   * The line of a `local NAME` / `local function NAME` that an enclosing block declares after the function body now
+   * walked: there NAME still reads the global (Lua binds a local from its declaration on).
+   */
+  private laterLocal(name: string): number | undefined {
+    for (let i = this.frames.length - 1; i >= 0; i--) {
+      const f = this.frames[i];
+      if (f.fnDepth >= this.fnDepth) continue;
+      for (const st of f.body.slice(f.index + 1)) {
+        if (st.type === 'LocalStatement' && st.variables.some((v) => v.name === name)) return st.loc!.start.line;
+        if (st.type === 'FunctionDeclaration' && st.isLocal && st.identifier?.type === 'Identifier' && st.identifier.name === name) return st.loc!.start.line;
+      }
+    }
+    return undefined;
   }
 
   private lookup(name: string): Binding | undefined {
@@ -87,8 +186,13 @@ export class LintWalker {
 
   private block(body: Statement[], declare?: () => void): void {
     this.scopes.push(new Map());
+    this.guards.push(new Set());
+    const frame: Frame = { body, index: 0, fnDepth: this.fnDepth };
+    this.frames.push(frame);
     declare?.();
-    for (const s of body) this.statement(s);
+    for (; frame.index < body.length; frame.index++) this.statement(body[frame.index]);
+    this.frames.pop();
+    this.guards.pop();
     this.scopes.pop();
   }
 
@@ -121,12 +225,25 @@ export class LintWalker {
       case 'ReturnStatement':
         s.arguments.forEach((e) => this.expr(e, 'read'));
         return;
-      case 'IfStatement':
+      case 'IfStatement': {
         for (const c of s.clauses) {
-          if (c.type !== 'ElseClause') this.expr(c.condition, 'read');
-          this.block(c.body);
+          if (c.type === 'ElseClause') {
+            this.block(c.body);
+            continue;
+          }
+          // a name the condition tests may be nil: neither the test nor the branch it guards is a finding
+          const cond = c.condition;
+          this.withGuards([...this.truthy(cond), ...this.falsy(cond)], () => this.expr(cond, 'read'));
+          this.withGuards(this.truthy(cond), () => this.block(c.body));
+        }
+        // `if not f then return end`: f is non-nil in the rest of the block
+        const only = s.clauses[0];
+        const last = only.body[only.body.length - 1];
+        if (s.clauses.length === 1 && only.type === 'IfClause' && last && (ENDS_BLOCK.has(last.type) || this.raises(last))) {
+          for (const k of this.falsy(only.condition)) this.guards[this.guards.length - 1]?.add(k);
         }
         return;
+      }
       case 'WhileStatement':
         this.expr(s.condition, 'read');
         this.block(s.body);
@@ -134,13 +251,19 @@ export class LintWalker {
       case 'DoStatement':
         this.block(s.body);
         return;
-      case 'RepeatStatement':
+      case 'RepeatStatement': {
         // `until` sees the body's locals
         this.scopes.push(new Map());
-        for (const x of s.body) this.statement(x);
+        this.guards.push(new Set());
+        const frame: Frame = { body: s.body, index: 0, fnDepth: this.fnDepth };
+        this.frames.push(frame);
+        for (; frame.index < s.body.length; frame.index++) this.statement(s.body[frame.index]);
         this.expr(s.condition, 'read');
+        this.frames.pop();
+        this.guards.pop();
         this.scopes.pop();
         return;
+      }
       case 'ForNumericStatement':
         [s.start, s.end, s.step].forEach((e) => e && this.expr(e, 'read'));
         this.block(s.body, () => this.declare(s.variable.name));
@@ -158,10 +281,20 @@ export class LintWalker {
     const id = f.identifier;
     if (id?.type === 'Identifier' && f.isLocal) this.declare(id.name);
     else if (id?.type === 'MemberExpression') this.expr(id.base, 'base');
-    this.block(f.body, () => {
-      if (id?.type === 'MemberExpression' && id.indexer === ':') this.declare('self');
-      for (const p of f.parameters) if (p.type === 'Identifier') this.declare(p.name);
-    });
+    this.fnDepth++;
+    try {
+      this.block(f.body, () => {
+        if (id?.type === 'MemberExpression' && id.indexer === ':') this.declare('self');
+        for (const p of f.parameters) if (p.type === 'Identifier') this.declare(p.name);
+      });
+    } finally {
+      this.fnDepth--;
+    }
+  }
+
+  /** `error(...)` as a statement: the block ends there. */
+  private raises(s: Statement): boolean {
+    return s.type === 'CallStatement' && s.expression.type === 'CallExpression' && s.expression.base.type === 'Identifier' && s.expression.base.name === 'error' && !this.lookup('error');
   }
 
   /** The host module an expression stands for: a module global, a local bound to one, `require("name")`, `mod.sub`. */
@@ -178,6 +311,7 @@ export class LintWalker {
       return sub && this.api.modules[sub] ? sub : undefined;
     }
     const name = this.requiredName(e);
+    if (name && this.opts.userModules?.has(name)) return `user:${name}`;
     return name && this.api.modules[name] ? name : undefined;
   }
 
@@ -224,10 +358,13 @@ export class LintWalker {
         this.expr(e.left, 'read');
         this.expr(e.right, 'read');
         return;
-      case 'LogicalExpression':
-        this.expr(e.left, 'read');
-        this.expr(e.right, 'read');
+      case 'LogicalExpression': {
+        // `f and f()`: the left side's test guards the right side
+        const tested = e.operator === 'and' ? this.truthy(e.left) : this.falsy(e.left);
+        this.withGuards(this.keyOf(e.left) ? tested : [], () => this.expr(e.left, 'read'));
+        this.withGuards(tested, () => this.expr(e.right, 'read'));
         return;
+      }
       case 'UnaryExpression':
         if (this.nauthilus && e.operator === '~') this.report(e, 'lua-version', 'warning', 'the operator ~ (bitwise not) is Lua 5.3+: Nauthilus (Lua 5.1) cannot compile this script');
         this.expr(e.argument, 'read');
@@ -250,9 +387,14 @@ export class LintWalker {
       if (this.nauthilus && LUA53.has(id.name)) this.report(id, 'lua-version', 'warning', `${id.name} is Lua 5.3+: Nauthilus (Lua 5.1) does not have it`);
       return;
     }
+    // a test made sure it is there (`if f then f() end`)
+    if (this.guarded(id.name)) return;
+    if (known) return this.report(id, 'undefined-global', this.mismatchSeverity(known, use), `'${id.name}' is ${this.where(known)}`);
+    // used in a function body above a `local NAME` of an enclosing block: the script loads; only this path fails
+    const later = this.laterLocal(id.name);
+    if (later !== undefined) return this.report(id, 'undefined-global', 'warning', `'${id.name}' here is the global: its local declaration at line ${later} comes later`);
     // calling or indexing it raises when the script runs; a plain read silently gives nil
     const severity = use === 'read' ? 'warning' : 'error';
-    if (known) return this.report(id, 'undefined-global', severity, `'${id.name}' is ${this.where(known)}`);
     const names = new Set([...Object.keys(this.api.globals), ...Object.entries(this.api.modules).filter(([, m]) => m.global).map(([n]) => n), ...this.definedGlobals]);
     for (const s of this.scopes) for (const n of s.keys()) names.add(n);
     const hint = closest(id.name, [...names]);
@@ -263,6 +405,16 @@ export class LintWalker {
   private field(base: Expression, id: Identifier, use: Use): void {
     const mod = this.moduleOf(base);
     if (!mod || this.writtenFields.has(id.name)) return;
+    const baseKey = this.keyOf(base);
+    if (this.guarded(baseKey && `${baseKey}.${id.name}`)) return;
+    if (mod.startsWith('user:')) {
+      // the workspace's own module file replaces the built-in one: its exported fields count, if they can be told
+      const name = mod.slice(5);
+      const fields = this.opts.userModules!.get(name);
+      if (!fields || fields.includes(id.name)) return;
+      const hint = closest(id.name, [...fields]);
+      return this.report(id, 'unknown-field', use === 'read' ? 'warning' : 'error', `${name} (the workspace's own module) has no field '${id.name}'${use === 'read' ? ' (it reads nil)' : ''}${hint ? ` (did you mean '${name}.${hint}'?)` : ''}`);
+    }
     if (mod.startsWith('lib:')) {
       const lib = mod.slice(4);
       const members = this.api.globals[lib].members!;
@@ -276,7 +428,7 @@ export class LintWalker {
     const members = this.api.modules[mod].members;
     const m = members[id.name];
     if (m && providedUnder(m.profiles, this.opts.profile)) return;
-    if (m) return this.report(id, 'unknown-field', use === 'read' ? 'warning' : 'error', `${mod}.${id.name} is ${this.where(m)}`);
+    if (m) return this.report(id, 'unknown-field', this.mismatchSeverity(m, use), `${mod}.${id.name} is ${this.where(m)}`);
     const hint = closest(id.name, Object.keys(members).filter((k) => providedUnder(members[k].profiles, this.opts.profile)));
     // calling or indexing it raises when the script runs; a plain read silently gives nil
     const reads = use === 'read' ? ' (it reads nil)' : '';
@@ -286,13 +438,13 @@ export class LintWalker {
   /** Argument counts of host functions whose docs say them; require of a module the profile lacks. */
   private call(e: Expression & { base: Expression }, args: Expression[]): void {
     const required = this.requiredName(e);
-    if (required && this.api.modules[required] && !providedUnder(this.api.modules[required].profiles, this.opts.profile)) {
+    if (required && !this.opts.userModules?.has(required) && this.api.modules[required] && !providedUnder(this.api.modules[required].profiles, this.opts.profile)) {
       this.report(e, 'unknown-field', 'warning', `module ${required} is ${this.where(this.api.modules[required])}`);
     }
     const base = e.base;
     if (base.type !== 'MemberExpression') return;
     const mod = this.moduleOf(base.base);
-    if (base.indexer !== '.' || !mod || mod.startsWith('lib:')) return;
+    if (base.indexer !== '.' || !mod || mod.startsWith('lib:') || mod.startsWith('user:')) return;
     const spec = this.api.modules[mod].members[base.identifier.name]?.args;
     if (!spec) return;
     const [min, max] = spec;

@@ -43,6 +43,17 @@ export interface LintOptions {
   profile?: string;
   /** lua_allow_io: the script may use `io`. */
   allowIo?: boolean;
+  /**
+   * Whether the workspace names its profile (the config's `nauthilus:` key). False: the profile was guessed from the
+   * config's layout (a 1.x layout cannot tell 1.10 from 1.12), so a name only another version has is a warning that
+   * says how to set it, not an error. Absent: named.
+   */
+  profileExplicit?: boolean;
+  /**
+   * Modules `require` loads from the workspace's own files (lua.config.package_path) rather than a built-in module of
+   * that name: name -> the fields the file exports (module-exports.ts), undefined when they cannot be told.
+   */
+  userModules?: ReadonlyMap<string, readonly string[] | undefined>;
 }
 
 /** The API data a script is checked against. */

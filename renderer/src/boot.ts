@@ -59,8 +59,8 @@ export async function boot(root: HTMLElement, client: StudioClient, env: BootEnv
   }
   state.useMemoryOf(state.status?.workspace ?? 'default');
   // completion and hover follow the workspace's profile; a reload that changes `nauthilus:` re-reads the status
-  setApiProfile(state.status?.profile?.nauthilus);
-  state.on('status', (s) => setApiProfile(s.profile?.nauthilus));
+  setApiProfile(state.status?.profile?.nauthilus, state.status?.profile?.detected);
+  state.on('status', (s) => setApiProfile(s.profile?.nauthilus, s.profile?.detected));
   registerLuaCompletion(monaco);
   registerLuaHover(monaco);
   registerLuaFormatting((e) => failure(e, 'Formatting the Lua file'));

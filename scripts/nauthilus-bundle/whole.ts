@@ -23,6 +23,8 @@ export const KNOWN: Record<string, string> = {
   // key "3:<script>": every 3.x tag (line numbers of v3.0.1; v3.1.0-rc.6 has the same code, hook.go:953 there)
   '3:init/proxy-init.lua': "it defines no nauthilus_run_hook: Nauthilus 3 runs its top level (config, connection target, metrics), then fails the init script (lualib/hook/hook.go:800 \"entry function 'nauthilus_run_hook' is not defined\") and RunLuaInitScripts stops there (app/bootfx/boot.go:372)",
   '3:subject/soft_delay.lua': 'it reads acct:<tag><user>:longwindow (subject/soft_delay.lua:69), but 3.x environment/account_longwindow_metrics.lua writes acct:<tag><user>:proto:<protocol>:longwindow (its line 95): in Nauthilus the spray never makes the account risky either',
+  // gopher-lua's os library has no environ (oslib.go: getenv only), nor does Nauthilus 1.10.12 add one; 1.12 uses nauthilus_util.getenv
+  'v1.10.12:actions/haveibeenpwnd.lua': 'it calls os.environ("SMTP_SERVER") (its line 155), which Nauthilus 1.10 (gopher-lua os) lacks: the send_mail path raises in Nauthilus too, so the checker reports it',
 };
 
 /**

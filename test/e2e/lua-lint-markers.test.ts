@@ -20,6 +20,12 @@ describe('Lua checker as you type, in Chromium', { skip: browserMissing(), concu
   before(async () => {
     ensureRendererBuilt();
     workspace = tempWorkspace();
+    // the workspace ships its own module of a built-in module's name on its package_path (as Nauthilus 1.12.5 ships
+    // share/nauthilus_util.lua); no sample script requires nauthilus_misc
+    fs.mkdirSync(path.join(workspace, 'share'), { recursive: true });
+    fs.writeFileSync(path.join(workspace, 'share', 'nauthilus_misc.lua'), 'local util = {}\nfunction util.own_helper() return "site" end\nreturn util\n');
+    const config = path.join(workspace, 'authstudio.yml');
+    fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace(/^  config:\n/m, '  config:\n    package_path: ./share/?.lua\n'));
     studio = await startStudioProcess(workspace);
     browser = await openStudioPage(studio);
   });
@@ -57,5 +63,25 @@ describe('Lua checker as you type, in Chromium', { skip: browserMissing(), concu
     const entry = page.locator(`.problem.error[data-file="${file}"][data-line="26"]`);
     await entry.waitFor();
     assert.match(await entry.innerText(), /dovecot has no field 'i_infoo' \(did you mean 'dovecot\.i_info'\?\)/);
+  });
+
+  test('a module the workspace ships on its package_path is checked against its own fields (as Nauthilus 1.12.5 loads share/nauthilus_util.lua), not the built-in one\'s', async () => {
+    const { page } = browser;
+    const file = 'filters/protocol_policy.lua';
+    await page.click(`.tree-file[data-path="${file}"]`);
+    await page.locator('.editor-header .editor-path', { hasText: file }).waitFor();
+    await waitForSquiggles(page, []);
+    const own = 'local own = require("nauthilus_misc").own_helper()';
+    const missing = 'local none = require("nauthilus_misc").own_helpr()';
+    await insertLineAfter(page, 1, own);
+    await waitForLine(page, 2, own);
+    await insertLineAfter(page, 2, missing);
+    await waitForLine(page, 3, missing);
+    // own_helper is not in the built-in module: only the workspace's file, once resolved, clears line 2
+    await waitForSquiggles(page, [3]);
+    await page.click('.dock-tab[data-tab="problems"]');
+    const entry = page.locator(`.problem.error[data-file="${file}"][data-line="3"]`);
+    await entry.waitFor();
+    assert.match(await entry.innerText(), /nauthilus_misc \(the workspace's own module\) has no field 'own_helpr' \(did you mean 'nauthilus_misc\.own_helper'\?\)/);
   });
 });

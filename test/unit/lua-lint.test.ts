@@ -8,6 +8,8 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { lintLua, type LintFinding, type LintOptions } from '../../engine/lint/lua-lint';
 import { loadConfigFile } from '../../engine/config/load';
+import { moduleExports } from '../../engine/lint/module-exports';
+import { checkWorkspace } from '../../engine/check';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const V110: LintOptions = { api: 'nauthilus', profile: '1.10' };
@@ -158,4 +160,92 @@ test('authstudio check: a misspelt module global fails the check at file:line:co
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('checker: a module on the config\'s package_path (Nauthilus 1.12.5 share/nauthilus_util.lua) is checked against its own fields, not the built-in module\'s', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authstudio-lint-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'share'));
+    fs.mkdirSync(path.join(dir, 'features'));
+    // the site's own util module: a field the built-in 1.10 module lacks (getenv), one of its own
+    fs.writeFileSync(path.join(dir, 'share', 'nauthilus_util.lua'), [
+      'local util = { site = "mail" }', 'function util.getenv(name, default) return os.getenv(name) or default end',
+      'util.shout = function(s) return string.upper(s) end', 'return util', '',
+    ].join('\n'));
+    const feature = (call: string) => `local util = require("nauthilus_util")\nfunction nauthilus_call_feature(request)\n  ${call}\n  return nauthilus_builtin.FEATURE_TRIGGER_NO, nauthilus_builtin.FEATURES_ABORT_NO, nauthilus_builtin.FEATURE_RESULT_OK\nend\n`;
+    fs.writeFileSync(path.join(dir, 'features', 'env.lua'), feature('local v = util.getenv("SITE", util.site) .. util.shout("x")'));
+    fs.writeFileSync(path.join(dir, 'authstudio.yml'), [
+      'nauthilus: "1.10"', 'server:', '  address: 127.0.0.1:0', '  backends: [cache]', '  redis: mock',
+      'lua:', '  config:', '    package_path: ./share/?.lua', '  features:', '    - name: env', '      script_path: ./features/env.lua', '',
+    ].join('\n'));
+    assert.deepEqual((await checkWorkspace(path.join(dir, 'authstudio.yml'))).map((e) => e.message), []);
+    // without the file, the built-in 1.10 module is what require gives: getenv is not there
+    const builtin = lintLua(fs.readFileSync(path.join(dir, 'features', 'env.lua'), 'utf8'), V110);
+    assert.match(show(builtin)[0], /error unknown-field: nauthilus_util\.getenv is not in Nauthilus 1\.10, this workspace's profile/);
+    // a field the workspace's own module does not have still fails
+    fs.writeFileSync(path.join(dir, 'features', 'env.lua'), feature('util.shuot("x")'));
+    const problems = await checkWorkspace(path.join(dir, 'authstudio.yml'));
+    assert.deepEqual(problems.map((e) => `${e.severity ?? 'error'} ${e.message}`), [
+      "error nauthilus_util (the workspace's own module) has no field 'shuot' (did you mean 'nauthilus_util.shout'?)",
+    ]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('checker: module exports are read from the returned table; a module built by code is not checked field by field', () => {
+  assert.deepEqual(moduleExports('local M = { a = 1, ["b"] = 2 }\nfunction M.c() end\nfunction M:d() end\nM.e = 3\nreturn M')?.sort(), ['a', 'b', 'c', 'd', 'e']);
+  assert.deepEqual(moduleExports('return { f = function() end }'), ['f']);
+  assert.equal(moduleExports('local M = {}\nfor _, k in ipairs({ "a" }) do M[k] = true end\nreturn M'), undefined);
+  assert.equal(moduleExports('local M = setmetatable({}, { __index = string })\nreturn M'), undefined);
+});
+
+test('checker: a version mismatch under a profile detected from the layout (Nauthilus 1.x cannot be told 1.10 from 1.12) is a warning that says how to set it', () => {
+  const src = 'local util = require("nauthilus_util")\nfunction nauthilus_call_feature(request)\n  return util.getenv("X")\nend\n';
+  const named = lintLua(src, { api: 'nauthilus', profile: '1.10', profileExplicit: true });
+  assert.deepEqual(show(named), ["3:15 error unknown-field: nauthilus_util.getenv is not in Nauthilus 1.10, this workspace's profile (Nauthilus 1.12, 3.0, 3.1 have it)"]);
+  const guessed = lintLua(src, { api: 'nauthilus', profile: '1.10', profileExplicit: false });
+  assert.deepEqual(show(guessed), [
+    '3:15 warning unknown-field: nauthilus_util.getenv is not in Nauthilus 1.10, the profile guessed from this workspace\'s config (Nauthilus 1.12, 3.0, 3.1 have it): if it targets Nauthilus 1.12, set nauthilus: "1.12" in the config',
+  ]);
+  // a misspelt module global fails every login whichever version it is: still an error under a guessed profile
+  const typo = lintLua('function nauthilus_call_feature(request)\n  nauthilus_bultin.custom_log_add("k", "v")\nend\n', { api: 'nauthilus', profile: '1.10', profileExplicit: false });
+  assert.deepEqual(typo.map((f) => f.severity), ['error']);
+});
+
+test('checker: a guarded call of an optional global (Nauthilus v3.0.1 testing_csv_backend) is not an error', () => {
+  const src = [
+    'function nauthilus_backend_verify_password(request)',
+    '  if optional_log then optional_log("user", request.username) end',
+    '  local ok = optional_check and optional_check(request)',
+    '  if type(optional_hook) == "function" then optional_hook() end',
+    '  if nauthilus_util_ext ~= nil then nauthilus_util_ext.note("x") end',
+    '  if not optional_final then return ok end',
+    '  optional_final(ok)',
+    '  return ok',
+    'end',
+    'optional_unguarded("x")',
+  ].join('\n');
+  assert.deepEqual(show(lintLua(src, V110)), ["10:1 error undefined-global: undefined global 'optional_unguarded'"]);
+  // the guard covers only its branch
+  assert.deepEqual(show(lintLua('if maybe_f then maybe_f() end\nmaybe_f()\n', V110)), ["2:1 error undefined-global: undefined global 'maybe_f'"]);
+});
+
+test('checker: a name called in a function body above its `local function` (Nauthilus v3.0.1 hooks/clickhouse-query) reads the global there: a warning that says so', () => {
+  const src = [
+    'local function parse_and(s)',
+    '  return parse_either(s)',
+    'end',
+    '',
+    'local function parse_either(s)',
+    '  return s',
+    'end',
+    'parse_later()',
+    'local function parse_later() end',
+  ].join('\n');
+  assert.deepEqual(show(lintLua(src, V110)), [
+    "2:10 warning undefined-global: 'parse_either' here is the global: its local declaration at line 5 comes later",
+    // on the top level it runs before the declaration: the global is nil, the call fails when the script loads
+    "8:1 error undefined-global: undefined global 'parse_later' (did you mean 'parse_either'?)",
+  ]);
 });

@@ -10,13 +10,16 @@ export type { ApiMember, ApiMethod, ApiModule, LuaApi } from './lua-api-profile'
 export const API = data as LuaApi;
 
 let profile: string | undefined;
+let detected = false;
 let offered: LuaApi = API;
 
 /**
  * Follow the workspace's profile (getStatus().profile.nauthilus): completion then offers only what that Nauthilus
- * version has, and hovers say when an item is not in it. Called again after a reload that changed it.
+ * version has, and hovers say when an item is not in it. Called again after a reload that changed it. `guessed`: the
+ * config does not name it (getStatus().profile.detected), so the checker's version findings only warn.
  */
-export function setApiProfile(next: string | undefined): void {
+export function setApiProfile(next: string | undefined, guessed = false): void {
+  detected = guessed;
   if (next === profile) return;
   profile = next;
   offered = apiForProfile(API, next);
@@ -25,6 +28,11 @@ export function setApiProfile(next: string | undefined): void {
 /** The workspace's profile as last set (undefined until the studio said). */
 export function apiProfile(): string | undefined {
   return profile;
+}
+
+/** Whether the profile was detected from the config's layout rather than named by it. */
+export function apiProfileDetected(): boolean {
+  return detected;
 }
 
 /** What completion offers under the current profile. */

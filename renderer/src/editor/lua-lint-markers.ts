@@ -1,10 +1,13 @@
 // The Lua checker (engine/lint) as you type: each open Lua file is checked a moment after its last change, against the
 // workspace's Nauthilus profile or, for a Dovecot script, the Dovecot runner's version; the findings become markers
-// on the model and entries of the Problems panel before anything is saved.
+// on the model and entries of the Problems panel before anything is saved. A module `require` finds in the workspace
+// (the config's package_path, e.g. a site's own nauthilus_util.lua) is checked against that file's exports, as
+// `authstudio check` does.
 import type { Diagnostic } from '../../../engine/api/contract';
 import { lintLua, LINT_CODES } from '../../../engine/lint/lua-lint';
+import { moduleExports, requiredModules } from '../../../engine/lint/module-exports';
 import { monaco } from '../monaco-env';
-import { apiProfile } from './lua-api-index';
+import { apiProfile, apiProfileDetected } from './lua-api-index';
 import { dovecotProfile, onDovecotProfile } from './dovecot-api';
 
 const OWNER = 'authstudio-lint';
@@ -19,14 +22,27 @@ interface Watched {
   findings: Diagnostic[];
 }
 
+/** The workspace file a module name resolves to, and the fields it exports (undefined: not a workspace file, or unknown). */
+interface UserModule {
+  path?: string;
+  fields?: string[];
+}
+
+/** The workspace file `require(name)` loads, with its text (no path: none; the built-in module, if any, is loaded). */
+export type ModuleResolver = (name: string) => Promise<{ path?: string; text?: string }>;
+
 export class LuaLintMarkers {
   private readonly watched = new Map<string, Watched>();
   private readonly listeners = new Set<() => void>();
+  /** Required module names resolved so far (a name missing here is being resolved, or not yet asked for). */
+  private readonly modules = new Map<string, UserModule>();
+  private readonly resolving = new Set<string>();
 
   /**
    * @param known the diagnostics the engine already reported (reload): not marked twice
+   * @param resolve where `require(name)` finds a workspace module (absent: every module is the built-in one)
    */
-  constructor(private readonly known: () => Diagnostic[]) {
+  constructor(private readonly known: () => Diagnostic[], private readonly resolve?: ModuleResolver) {
     onDovecotProfile(() => this.relintAll());
   }
 
@@ -47,8 +63,9 @@ export class LuaLintMarkers {
     this.emit();
   }
 
-  /** Check every open script again (the profile changed, or the engine's diagnostics did). */
+  /** Check every open script again (the profile changed, or the engine's diagnostics did; a module may have too). */
   relintAll(): void {
+    for (const name of this.modules.keys()) void this.resolveModule(name);
     for (const path of this.watched.keys()) this.lint(path);
   }
 
@@ -72,7 +89,8 @@ export class LuaLintMarkers {
     const w = this.watched.get(path);
     if (!w || w.model.isDisposed()) return;
     const dovecot = w.dovecot();
-    const findings = lintLua(w.model.getValue(), dovecot ? { api: 'dovecot', profile: dovecotProfile() } : { api: 'nauthilus', profile: apiProfile() });
+    const text = w.model.getValue();
+    const findings = lintLua(text, dovecot ? { api: 'dovecot', profile: dovecotProfile() } : { api: 'nauthilus', profile: apiProfile(), profileExplicit: !apiProfileDetected(), userModules: this.userModules(text) });
     // what the engine already reports is not listed twice: the same message, or its own syntax error on the same line
     const known = new Set(this.known().filter((d) => d.file === path).flatMap((d) => [`${d.line}:${d.message}`, ...(d.code === LINT_CODES.syntax ? [`${d.line}:syntax`] : [])]));
     const fresh = findings.filter((f) => !known.has(`${f.line}:${f.message}`) && !(f.kind === 'syntax' && known.has(`${f.line}:syntax`)));
@@ -83,6 +101,34 @@ export class LuaLintMarkers {
     })));
     w.findings = fresh.map((f) => ({ file: path, line: f.line, column: f.column, message: f.message, code: LINT_CODES[f.kind], severity: f.severity }));
     this.emit();
+  }
+
+  /** The workspace modules the text requires, as far as resolved; the others are resolved now (then checked again). */
+  private userModules(text: string): Map<string, string[] | undefined> {
+    const out = new Map<string, string[] | undefined>();
+    for (const name of requiredModules(text)) {
+      const m = this.modules.get(name);
+      if (!m) void this.resolveModule(name);
+      else if (m.path) out.set(name, m.fields);
+    }
+    return out;
+  }
+
+  private async resolveModule(name: string): Promise<void> {
+    if (!this.resolve || this.resolving.has(name)) return;
+    this.resolving.add(name);
+    try {
+      const where = await this.resolve(name);
+      const next: UserModule = where.path ? { path: where.path, fields: moduleExports(where.text ?? '') } : {};
+      const before = this.modules.get(name);
+      this.modules.set(name, next);
+      if (JSON.stringify(before) === JSON.stringify(next)) return;
+      for (const [path, w] of this.watched) if (requiredModules(w.model.getValue()).includes(name)) this.lint(path);
+    } catch {
+      // the studio could not say: the module is checked as the built-in one until the next status
+    } finally {
+      this.resolving.delete(name);
+    }
   }
 
   private emit(): void {

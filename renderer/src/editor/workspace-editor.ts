@@ -41,7 +41,10 @@ export class WorkspaceEditor {
   readonly lint: LuaLintMarkers;
 
   constructor(private readonly state: StudioState) {
-    this.lint = new LuaLintMarkers(() => this.state.diagnostics);
+    this.lint = new LuaLintMarkers(() => this.state.diagnostics, async (name) => {
+      const where = await state.client.resolveLuaModule({ name });
+      return where.path ? { path: where.path, text: (await state.client.readFile({ path: where.path })).content } : {};
+    });
     this.lint.onChange(() => this.refresh());
     this.tabs = new TabBar({ select: (p) => void this.open(p), close: (p) => this.close(p) });
     this.empty = emptyState('No file open', 'Pick a script in the tree on the left, or create one with "New script".');
