@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Redis from 'ioredis';
 import { browserMissing, type Browser } from './browser';
-import { ensureRendererBuilt, closeStudio, openStudioPage, startStudioProcess, tempWorkspace, type StudioProcess } from './studio-process';
+import { ensureRendererBuilt, closeStudio, openStudioPage, startStudioProcess, tempWorkspace, type StudioProcess, sendSimulation } from './studio-process';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 
 interface PageNode {
@@ -39,13 +39,7 @@ describe('studio UI in Chromium: switching Redis keeps the embedded state', { sk
     await page.fill('.sim-form input[name=username]', 'alice');
     await page.fill('.sim-form input[name=password]', 'alice-secret');
     await page.fill('.sim-form input[name=client_ip]', '198.18.7.200');
-    const before = await page.locator('[data-testid=trace]').innerText();
-    await page.click('.sim-form button[type=submit]');
-    await page.waitForFunction((prev) => {
-      const t = document.querySelector('[data-testid=trace]');
-      return !!t && !t.classList.contains('busy') && !!t.querySelector('[data-decision]') && t.textContent !== prev;
-    }, before);
-    return (await page.locator('[data-testid=trace] [data-decision]').getAttribute('data-decision')) ?? '';
+    return sendSimulation(page);
   }
 
   async function scanBruteForceKeys(): Promise<void> {

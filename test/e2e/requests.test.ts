@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { browserMissing, screenshot, type Browser } from './browser';
-import { ensureRendererBuilt, closeStudio, openStudioPage, startStudioProcess, tempWorkspace, type StudioProcess } from './studio-process';
+import { ensureRendererBuilt, closeStudio, openStudioPage, startStudioProcess, tempWorkspace, type StudioProcess, sendSimulation } from './studio-process';
 
 interface PageNode {
   textContent: string | null;
@@ -46,13 +46,7 @@ describe('saved requests, collections and environments (Chromium)', { skip: miss
   /** Send the simulator's request as it stands and wait for the trace; returns its decision. */
   async function send(): Promise<string> {
     const page = browser.page;
-    const prev = await page.locator('[data-testid=trace]').innerText();
-    await page.click('.sim-form button[type=submit]');
-    await page.waitForFunction((p) => {
-      const t = document.querySelector('[data-testid=trace]');
-      return !!t && !t.classList.contains('busy') && !!t.querySelector('[data-decision]') && t.textContent !== p;
-    }, prev);
-    return (await page.locator('[data-testid=trace] [data-decision]').getAttribute('data-decision')) ?? '';
+    return sendSimulation(page);
   }
 
   /** Press Run all and wait for the saved request's row to show `result`. */

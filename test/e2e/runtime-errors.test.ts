@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { browserMissing, screenshot, type Browser } from './browser';
-import { ensureRendererBuilt, closeStudio, openStudioPage, startStudioProcess, tempWorkspace, type StudioProcess } from './studio-process';
+import { ensureRendererBuilt, closeStudio, openStudioPage, startStudioProcess, tempWorkspace, type StudioProcess, sendSimulation } from './studio-process';
 
 interface PageNode {
   textContent: string | null;
@@ -65,13 +65,7 @@ describe('runtime errors, print() and Redis rows in the studio (Chromium)', { sk
   async function send(username: string): Promise<string> {
     const page = browser.page;
     await page.fill('.sim-form input[name=username]', username);
-    const before = await page.locator('[data-testid=trace]').innerText();
-    await page.click('.sim-form button[type=submit]');
-    await page.waitForFunction((prev) => {
-      const t = document.querySelector('[data-testid=trace]');
-      return !!t && !t.classList.contains('busy') && !!t.querySelector('[data-decision]') && t.textContent !== prev;
-    }, before);
-    return (await page.locator('[data-testid=trace] [data-decision]').getAttribute('data-decision')) ?? '';
+    return sendSimulation(page);
   }
 
   test('a script passes nil to string.sub: simulate → Problems lists it with a traceback, the editor marks the line, clicking file:line opens it', async () => {

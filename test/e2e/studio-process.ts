@@ -3,7 +3,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Page } from 'playwright-core';
 import { openBrowser, type Browser } from './browser';
+
+// evaluate() callbacks run in the page (the test tsconfig has no DOM types)
+declare const document: { querySelector(s: string): { textContent: string | null; classList: { contains(c: string): boolean }; querySelector(s: string): unknown } | null };
 
 export const ROOT = path.join(__dirname, '..', '..', '..');
 const BIN = path.join(ROOT, 'bin', 'authstudio');
@@ -91,4 +95,15 @@ export async function closeStudio(browser: Browser | undefined, studio: StudioPr
   await browser?.close();
   await studio?.stop();
   if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+}
+
+/** Press the simulator's Send and wait for the new trace: the decision it shows (ok, fail or tempfail). */
+export async function sendSimulation(page: Page): Promise<string> {
+  const before = await page.locator('[data-testid=trace]').innerText();
+  await page.click('.sim-form button[type=submit]');
+  await page.waitForFunction((prev) => {
+    const t = document.querySelector('[data-testid=trace]');
+    return !!t && !t.classList.contains('busy') && !!t.querySelector('[data-decision]') && t.textContent !== prev;
+  }, before);
+  return (await page.locator('[data-testid=trace] [data-decision]').getAttribute('data-decision')) ?? '';
 }

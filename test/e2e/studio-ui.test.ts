@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { browserMissing, screenshot, type Browser } from './browser';
 import { cursorToLineEnd, deleteLine, hoverShows, insertLineAfter, waitForLine, waitForSquiggles } from './monaco-page';
-import { ensureRendererBuilt, closeStudio, openStudioPage, startStudioProcess, tempWorkspace, type StudioProcess } from './studio-process';
+import { ensureRendererBuilt, closeStudio, openStudioPage, startStudioProcess, tempWorkspace, type StudioProcess, sendSimulation } from './studio-process';
 
 // evaluate() callbacks run in the page (the test tsconfig has no DOM types)
 interface PageNode {
@@ -40,13 +40,7 @@ describe('studio UI in Chromium', { skip: missing, concurrency: false }, () => {
   /** Send the simulator's request as it stands and wait for the trace. */
   async function send(): Promise<string> {
     const page = browser.page;
-    const before = await page.locator('[data-testid=trace]').innerText();
-    await page.click('.sim-form button[type=submit]');
-    await page.waitForFunction((prev) => {
-      const t = document.querySelector('[data-testid=trace]');
-      return !!t && !t.classList.contains('busy') && !!t.querySelector('[data-decision]') && t.textContent !== prev;
-    }, before);
-    return (await page.locator('[data-testid=trace] [data-decision]').getAttribute('data-decision')) ?? '';
+    return sendSimulation(page);
   }
 
   test('open a feature script, change it, save it: the next simulated request runs the new version', async () => {
