@@ -113,7 +113,7 @@ describe('the debugger in the studio (Chromium)', { skip: missing, concurrency: 
     await page.locator('.editor-header .editor-path', { hasText: BACKEND }).waitFor();
     await page.locator('.editor-host .bp-glyph').waitFor(); // the first test's breakpoint on the call
     await clickGutter(LINES.backendCall); // a plain click clears it
-    await page.waitForFunction("document.querySelectorAll('.editor-host .bp-glyph').length === 0");
+    await page.locator('.editor-host .bp-glyph').first().waitFor({ state: 'detached' });
 
     await clickGutter(LINES.backendFirst, 'shift');
     await page.locator(DIALOG).waitFor();
@@ -145,7 +145,7 @@ describe('the debugger in the studio (Chromium)', { skip: missing, concurrency: 
   test('a log point (right-click the gutter) prints its message in the Debug output without pausing; a bad {expr} is refused in the dialog', async () => {
     const { page } = browser;
     await clickGutter(LINES.backendFirst); // clear the hit-count breakpoint
-    await page.waitForFunction("document.querySelectorAll('.editor-host .bp-glyph').length === 0");
+    await page.locator('.editor-host .bp-glyph').first().waitFor({ state: 'detached' });
     await clickGutter(LINES.backendAfterCall, 'right');
     await page.locator(DIALOG).waitFor();
     await page.fill(`${DIALOG} input[name=log_message]`, 'user {request.username +} ok');

@@ -26,15 +26,11 @@ export class BreakpointGutter {
       if (e.event.shiftKey) void this.edit(path, e.target.position.lineNumber);
       else this.toggle(path, e.target.position.lineNumber);
     });
-    // right-click in the glyph margin: the dialog instead of the editor's context menu (caught before Monaco sees it)
-    editor.getDomNode()?.addEventListener('contextmenu', (e) => {
-      const target = editor.getTargetAtClientPoint(e.clientX, e.clientY);
+    // right-click in the glyph margin (Monaco shows no menu of its own there)
+    editor.onContextMenu((e) => {
       const path = this.activePath();
-      if (target?.type !== monaco.editor.MouseTargetType.GUTTER_GLYPH_MARGIN || !target.position || !path) return;
-      e.preventDefault();
-      e.stopPropagation();
-      void this.edit(path, target.position.lineNumber);
-    }, true);
+      if (e.target.type === monaco.editor.MouseTargetType.GUTTER_GLYPH_MARGIN && e.target.position && path) void this.edit(path, e.target.position.lineNumber);
+    });
     editor.onDidChangeModel(() => this.render());
   }
 
