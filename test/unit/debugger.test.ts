@@ -7,6 +7,9 @@ import { ScriptDebugger, type StoppedEvent } from '../../engine/debug/debugger';
 import { DebugTarget } from '../../engine/debug/debug-launch';
 import { BreakpointTable } from '../../engine/debug/breakpoints';
 import { CorpusKey } from '../../engine/replay/password-key';
+import { StudioDebugger } from '../../engine/studio/studio-debugger';
+import { StudioEventBus } from '../../engine/studio/event-bus';
+import type { DebugEnded, DebugOutput } from '../../engine/api/contract-types';
 import { workspace } from '../helpers/config-text';
 import path from 'node:path';
 import { runDovecotScript } from '../../engine/dovecot/index';
@@ -318,4 +321,25 @@ test('debugger: a recorded corpus entry launched by number runs as replay runs i
     await lookup.close();
   }
   await assert.rejects(DebugTarget.open({ workspace: ws, corpus: 'corpus', entry: 3 }, new ScriptDebugger()), /the corpus corpus has 2 entries, no #3/);
+});
+
+test('the studio\'s debugLaunch {corpus, entry}: the output says how the entry runs, the end reports both decisions; a missing entry or no login at all is refused at once', async () => {
+  const recorded = JSON.stringify({
+    v: 1, time: Date.parse('2026-11-02T08:00:00Z'), session: 's-dave', mode: 'auth', endpoint: 'json',
+    fields: { username: 'dave', protocol: 'imap' }, had_password: true, outcome: { decision: 'fail', stage_path: [] },
+  });
+  const ws = workspace({ ...FILES, 'corpus/requests-1-0000.jsonl': recorded + '\n' });
+  const bus = new StudioEventBus();
+  const studio = new StudioDebugger({ bus, root: ws, configFile: () => path.join(ws, 'authstudio.yml'), redis: () => assert.fail('a replayed entry runs on a Redis of its own') });
+  const outputs: DebugOutput[] = [];
+  bus.on('debugOutput', (o) => outputs.push(o));
+  const ended = new Promise<DebugEnded>((resolve) => bus.on('debugEnded', resolve));
+  await studio.launch({ corpus: 'corpus', entry: 1 });
+  assert.deepEqual((await ended).replay, { entry: 1, decision: 'ok', recorded_decision: 'fail', lookup_because: 'not-recorded' });
+  assert.equal(outputs.length, 1);
+  assert.equal(outputs[0].file, '');
+  assert.match(outputs[0].text, /^replaying corpus entry #1 .* dave imap, recorded: fail\) as a lookup without its password/);
+  await assert.rejects(studio.launch({ corpus: 'corpus', entry: 9 }), /has 1 entry, no #9/);
+  await assert.rejects(studio.launch({ corpus: 'corpus', entry: 0 }), /"entry" must be an entry's number/);
+  await assert.rejects(studio.launch({}), /give a login \(preset and fields\) or a corpus entry/);
 });
