@@ -63,7 +63,7 @@ export const ARG_CHECKS: Record<StudioMethodName, Check[]> = {
   saveRequest: [str('name'), obj('login', true), obj('hook', true), obj('expect', true), bool('overwrite')],
   runCollection: [str('environment', true)],
   debugSetBreakpoints: [str('path'), (a) => (Array.isArray(a.breakpoints) ? undefined : 'breakpoints must be a list')],
-  debugLaunch: [str('preset'), str('username', true), str('password', true), oneOf('mode', ['auth', 'no-auth', 'list-accounts']), obj('fields', true), obj('request', true), str('stage', true), bool('stop_on_entry'), bool('pause_on_error')],
+  debugLaunch: [str('preset', true), str('username', true), str('password', true), oneOf('mode', ['auth', 'no-auth', 'list-accounts']), obj('fields', true), obj('request', true), str('stage', true), bool('stop_on_entry'), bool('pause_on_error'), str('corpus', true), num('entry')],
   debugDovecot: [str('path'), str('source', true), str('user'), str('password', true), str('protocol', true), str('remote_ip', true),
     str('local_ip', true), num('local_port'), str('mechanism', true), str('master_user', true), str('master_script', true),
     oneOf('profile', ['2.3', '2.4']), oneOf('lookup', ['passdb_verify', 'passdb_lookup', 'userdb_lookup']), obj('lua_settings', true)],

@@ -711,7 +711,13 @@ export interface DebugBreakpointInfo {
 }
 
 /** A simulated login run under the debugger. */
-export interface DebugLaunchInput extends SimulateInput {
+export interface DebugLaunchInput extends Omit<SimulateInput, 'preset'> {
+  /** The client the login imitates (required unless `corpus` is given). */
+  preset?: PresetId;
+  /** Debug a recorded login instead: the corpus folder (`serve --record DIR`; relative: to the workspace)... */
+  corpus?: string;
+  /** ...and the entry's number as `authstudio replay` prints it (#1 is the oldest). */
+  entry?: number;
   /** Pause at the first line of this stage's scripts: feature, filter, backend, action, post_action, hook, init. */
   stage?: string;
   /** Pause at the first script line that runs. */
@@ -763,8 +769,20 @@ export interface DebugOutput {
 }
 
 /** A debug run ended: its login's result, or why it could not run. */
+/** A replayed corpus entry's end: what the engine decided now and what was recorded. */
+export interface DebugReplayResult {
+  entry: number;
+  decision: string;
+  recorded_decision: string;
+  status_message?: string;
+  /** Set when the login ran as a lookup because its password is not at hand here. */
+  lookup_because?: ReplayPasswordState;
+}
+
 export interface DebugEnded {
   result?: SimulationResult;
+  /** A replayed corpus entry (debugLaunch with `corpus`). */
+  replay?: DebugReplayResult;
   /** A Dovecot script's run (debugDovecot). */
   dovecot?: DovecotRunResult;
   error?: { code: string; message: string };

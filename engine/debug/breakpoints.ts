@@ -1,6 +1,7 @@
 // Breakpoints by script path (relative to the workspace): plain, conditional, hit count, log points.
 //
 // Hit conditions: "N" or ">= N" pauses on the Nth hit and after, "> N", "== N" (only the Nth), "% N" (every Nth).
+import { parse } from 'luaparse';
 
 /** What a client asks for on one line. */
 export interface BreakpointSpec {
@@ -45,19 +46,27 @@ export function parseHitCondition(text: string): ((hits: number) => boolean) | s
 export class BreakpointTable {
   private readonly bySource = new Map<string, Map<number, Breakpoint>>();
 
-  /** Replace the breakpoints of one script (as DAP setBreakpoints does); returns them with ids. */
+  /**
+   * Replace the breakpoints of one script (as DAP setBreakpoints does); returns them with ids. A breakpoint sent
+   * again unchanged keeps its id and its hit count.
+   */
   set(source: string, specs: BreakpointSpec[]): Breakpoint[] {
     const key = normalizeSource(source);
+    const before = this.bySource.get(key);
     const lines = new Map<number, Breakpoint>();
     const out: Breakpoint[] = [];
     for (const spec of specs) {
+      const old = before?.get(spec.line);
+      if (old && sameSpec(old, spec)) {
+        lines.set(spec.line, old);
+        out.push(old);
+        continue;
+      }
       const bp: Breakpoint = { ...spec, id: ++nextId, source: key, verified: true, hits: 0 };
-      if (spec.hitCondition) {
-        const parsed = parseHitCondition(spec.hitCondition);
-        if (typeof parsed === 'string') {
-          bp.verified = false;
-          bp.message = parsed;
-        }
+      const problem = specProblem(spec);
+      if (problem) {
+        bp.verified = false;
+        bp.message = problem;
       }
       if (!Number.isInteger(spec.line) || spec.line < 1) {
         bp.verified = false;
@@ -89,6 +98,39 @@ export class BreakpointTable {
   clear(): void {
     this.bySource.clear();
   }
+}
+
+/** Why a breakpoint cannot work as given: a hit count not understood, a condition or `{expr}` that is no Lua expression. */
+export function specProblem(spec: BreakpointSpec): string | undefined {
+  if (spec.hitCondition) {
+    const parsed = parseHitCondition(spec.hitCondition);
+    if (typeof parsed === 'string') return parsed;
+  }
+  if (spec.condition) {
+    const p = expressionProblem(spec.condition);
+    if (p) return `condition "${spec.condition}" is not a Lua expression: ${p}`;
+  }
+  if (spec.logMessage) {
+    for (const [, expr] of spec.logMessage.matchAll(/\{([^{}]+)\}/g)) {
+      const p = expressionProblem(expr);
+      if (p) return `log message part {${expr}} is not a Lua expression: ${p}`;
+    }
+  }
+  return undefined;
+}
+
+/** The syntax error of a Lua expression (as a condition or watch would be run: `return (expr)`), or undefined. */
+function expressionProblem(expr: string): string | undefined {
+  try {
+    parse(`return (${expr}\n)`, { luaVersion: '5.3', comments: false });
+    return undefined;
+  } catch (e) {
+    return (e as Error).message.replace(/^\[\d+:\d+\]\s*/, '');
+  }
+}
+
+function sameSpec(a: BreakpointSpec, b: BreakpointSpec): boolean {
+  return (a.condition || undefined) === (b.condition || undefined) && (a.hitCondition || undefined) === (b.hitCondition || undefined) && a.logMessage === b.logMessage;
 }
 
 /** Scripts are named by their path relative to the workspace with forward slashes (their chunk name). */

@@ -2,6 +2,7 @@
 // message types from @vscode/debugadapter. One session debugs simulated logins of one workspace.
 //
 //   initialize -> (initialized) -> setBreakpoints* -> configurationDone ; launch {workspace, request, stage?}
+//   (or launch {workspace, corpus: DIR, entry: N}: a recorded login, run as `authstudio replay` runs it)
 //   launch: engine built under the debugger (init scripts can pause), one login sent -> stopped / output ...
 //   the login's decision is printed (output) and the session ends (terminated); disconnect resumes and closes.
 import path from 'node:path';
@@ -45,7 +46,7 @@ export class AuthStudioDapSession extends DebugSession {
     this.dbg.on('continued', (threadId: number) => this.sendEvent(new ContinuedEvent(threadId, false)));
     this.dbg.on('output', (o: { text: string; source: string; line: number }) => {
       const ev = new OutputEvent(o.text, 'console') as DebugProtocol.OutputEvent;
-      if (this.root) ev.body.source = new Source(path.basename(o.source), path.join(this.root, o.source));
+      if (this.root && o.source) ev.body.source = new Source(path.basename(o.source), path.join(this.root, o.source));
       ev.body.line = o.line;
       this.sendEvent(ev);
     });
@@ -103,9 +104,16 @@ export class AuthStudioDapSession extends DebugSession {
     try {
       const own = workspace !== this.defaults?.workspace;
       const launch = { ...args, workspace, ...(own ? {} : { configFile: this.defaults?.configFile }) };
-      this.target = await DebugTarget.open(launch, this.dbg, own ? undefined : this.defaults?.redis?.());
-      const result = await this.target.simulate(launch);
-      this.sendEvent(new OutputEvent(`decision: ${result.decision} (HTTP ${result.status})\n`, 'console'));
+      // a replayed entry runs on a fresh Redis of its own, as `authstudio replay` runs it
+      const shared = own || launch.corpus !== undefined ? undefined : this.defaults?.redis?.();
+      this.target = await DebugTarget.open(launch, this.dbg, shared);
+      if (launch.corpus !== undefined) {
+        const r = await this.target.replay((text) => this.sendEvent(new OutputEvent(text, 'console')));
+        this.sendEvent(new OutputEvent(`decision: ${r.decision} (recorded: ${r.recorded_decision})\n`, 'console'));
+      } else {
+        const result = await this.target.simulate(launch);
+        this.sendEvent(new OutputEvent(`decision: ${result.decision} (HTTP ${result.status})\n`, 'console'));
+      }
     } catch (e) {
       const text = isAuthStudioError(e) ? e.format() : e instanceof Error ? e.message : String(e);
       this.sendEvent(new OutputEvent(`launch failed: ${text}\n`, 'stderr'));

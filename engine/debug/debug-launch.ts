@@ -1,5 +1,5 @@
-// One simulated login under the debugger: an engine of its own for the workspace (scripts on this thread, so the
-// debugger reaches every VM), the login sent through the real HTTP path, the decision returned.
+// One login under the debugger: an engine of its own for the workspace (scripts on this thread, so the debugger
+// reaches every VM); a simulated login goes through the real HTTP path, a recorded one (a corpus entry) is replayed.
 import path from 'node:path';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
@@ -8,9 +8,10 @@ import { AuthEngine } from '../engine';
 import { buildHttpApp } from '../http/app';
 import { Simulator } from '../studio/simulator';
 import { WORKSPACE_CONFIG } from '../studio/workspace';
-import type { PresetId, SimFields, SimulateInput, SimulationResult } from '../api/contract-types';
+import type { DebugReplayResult, PresetId, SimFields, SimulateInput, SimulationResult } from '../api/contract-types';
 import type { RedisStore } from '../redis/store';
 import type { ScriptDebugger } from './debugger';
+import { planReplay, replayResult, type ReplayPlan } from './debug-replay';
 
 /** DAP `launch` arguments (and the studio's debug run). */
 export interface DebugLaunchArgs {
@@ -30,6 +31,10 @@ export interface DebugLaunchArgs {
   stopOnEntry?: boolean;
   /** Pause at the first line of this stage's scripts: feature, filter, backend, action, hook, init. */
   stage?: string;
+  /** Debug a recorded login: the corpus folder (relative: to the workspace) ... */
+  corpus?: string;
+  /** ... and the entry's number as `authstudio replay` prints it (#1 is the oldest). */
+  entry?: number;
 }
 
 const STAGE_POOLS: Record<string, string> = {
@@ -45,6 +50,8 @@ export class DebugTarget {
     readonly engine: AuthEngine,
     /** The engine's HTTP routes (custom hooks are called through them). */
     readonly app: FastifyInstance,
+    /** With `corpus`: the recorded login this engine replays (its clock is the entry's). */
+    readonly replayPlan?: ReplayPlan,
   ) {}
 
   /**
@@ -52,6 +59,8 @@ export class DebugTarget {
    * Throws AuthStudioError for a bad config (file:line).
    */
   static async open(args: DebugLaunchArgs, dbg: ScriptDebugger, redis?: RedisStore): Promise<DebugTarget> {
+    // a bad corpus or entry is refused before anything runs
+    const plan = args.corpus !== undefined ? planReplay(args.workspace, { corpus: args.corpus, entry: args.entry as number }) : undefined;
     // a shared store (the studio's) stays open when this engine closes
     if (redis) redis = new Proxy(redis, { get: (t, k, r) => (k === 'close' ? async () => undefined : Reflect.get(t, k, r)) });
     dbg.attach();
@@ -63,9 +72,12 @@ export class DebugTarget {
     } else if (args.stopOnEntry) dbg.stopOnEntry = () => true;
     const file = args.configFile ?? path.join(path.resolve(args.workspace), WORKSPACE_CONFIG);
     const config = loadConfigFile(file, { redisOverride: redis ? undefined : args.redis ?? 'mock' });
-    const engine = await AuthEngine.create(config, { logger: pino({ level: 'silent' }), recordEvents: true, workers: 0, debugger: dbg, redis });
+    // a replayed entry sees the clock it was recorded at (as `authstudio replay` runs it)
+    const since = Date.now();
+    const clock = plan ? () => plan.entry.time + (Date.now() - since) : undefined;
+    const engine = await AuthEngine.create(config, { logger: pino({ level: 'silent' }), recordEvents: true, workers: 0, debugger: dbg, redis, clock });
     try {
-      return new DebugTarget(engine, await buildHttpApp(engine));
+      return new DebugTarget(engine, await buildHttpApp(engine), plan);
     } catch (e) {
       await engine.close();
       throw e;
@@ -82,6 +94,19 @@ export class DebugTarget {
   /** Send a login as the studio's simulator describes it (preset, fields, mode, custom request). */
   simulateInput(input: SimulateInput): Promise<SimulationResult> {
     return new Simulator(this.engine, this.app).simulate(input);
+  }
+
+  /**
+   * Run the recorded login this target was opened for (launch `corpus`/`entry`): `say` first tells how it runs
+   * (with its password, or as a lookup and why); resolves once its post actions ran.
+   */
+  async replay(say: (text: string) => void): Promise<DebugReplayResult> {
+    const plan = this.replayPlan;
+    if (!plan) throw new Error('replay: this debug target was opened without a corpus entry');
+    say(plan.note);
+    const out = await this.engine.authenticate(plan.req, { recordEvents: true });
+    await out.postActions;
+    return replayResult(plan, out);
   }
 
   async close(): Promise<void> {

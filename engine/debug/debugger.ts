@@ -66,7 +66,9 @@ export class ScriptDebugger extends EventEmitter implements LineDebugger {
   pauseOnError = false;
   /** Pause at the first workspace line a call of a matching VM runs (DAP stopOnEntry; `stage` by pool name). */
   stopOnEntry: ((label: string) => boolean) | undefined;
-  readonly breakpoints = new BreakpointTable();
+  readonly breakpoints: BreakpointTable;
+  /** Whether detach() forgets the breakpoints (not when they are the studio's, kept over several debug runs). */
+  private readonly ownsBreakpoints: boolean;
   private readonly paused = new Map<number, Paused>();
   private readonly steps = new Map<number, Step>();
   private readonly refs = new Map<number, VarRef>();
@@ -74,6 +76,13 @@ export class ScriptDebugger extends EventEmitter implements LineDebugger {
   /** Chunk names (relative to the process's folder, or absolute) by the workspace-relative path clients use. */
   private readonly names = new Map<string, string>();
   private root: string | undefined;
+
+  /** `breakpoints`: a table kept by the caller (its hit counts go on from one debug run to the next). */
+  constructor(breakpoints?: BreakpointTable) {
+    super();
+    this.breakpoints = breakpoints ?? new BreakpointTable();
+    this.ownsBreakpoints = breakpoints === undefined;
+  }
 
   /** The workspace folder: breakpoints and frames name scripts relative to it. */
   set workspaceRoot(dir: string) {
@@ -102,7 +111,7 @@ export class ScriptDebugger extends EventEmitter implements LineDebugger {
     this.attached = false;
     this.stopOnEntry = undefined;
     this.pauseOnError = false;
-    this.breakpoints.clear();
+    if (this.ownsBreakpoints) this.breakpoints.clear();
     this.steps.clear();
     for (const id of [...this.paused.keys()]) this.resume(id);
   }
@@ -212,7 +221,7 @@ export class ScriptDebugger extends EventEmitter implements LineDebugger {
       case 'lua':
         return this.mapRefs(r.threadId, p.port.children(r.ref));
       case 'hostCalls':
-        return p.port.hostCalls().map((e, i) => this.jsRow(r.threadId, `#${i + 1} ${e.kind}`, e.detail, summary(e.detail)));
+        return p.port.hostCalls().map((e, i) => this.jsRow(r.threadId, `#${i + 1} ${e.kind}`, e.detail, hostCallSummary(e.kind, e.detail)));
       case 'js':
         return Object.entries(r.value as Record<string, unknown>).map(([k, v]) => this.jsRow(r.threadId, k, v));
     }
@@ -266,10 +275,42 @@ export class ScriptDebugger extends EventEmitter implements LineDebugger {
   }
 }
 
-/** One line for a host call: what was sent, e.g. the Redis command and key. */
-function summary(detail: Record<string, unknown>): string {
-  const parts = ['cmd', 'command', 'key', 'method', 'url', 'status', 'name', 'query', 'host', 'filter'].filter((k) => detail[k] !== undefined).map((k) => String(detail[k]));
-  return parts.length ? parts.join(' ').slice(0, 200) : JSON.stringify(detail).slice(0, 200);
+/**
+ * One line for a host call: what was sent and what came back, e.g. `INCR debug:logins:carol -> 1`,
+ * `GET https://api.example/x -> 200 (12 ms)`, `query SELECT ... -> 3 rows`. The row expands to every recorded field.
+ */
+export function hostCallSummary(kind: string, d: Record<string, unknown>): string {
+  const text = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+  const sent: string[] = [];
+  let got: string | undefined;
+  switch (kind) {
+    case 'redis':
+      // args (studio traces) are everything after the command name, keys included
+      sent.push(String(d.cmd ?? ''), ...(Array.isArray(d.args) ? (d.args as string[]) : d.key !== undefined ? [String(d.key)] : ((d.keys as string[] | undefined) ?? [])));
+      got = d.nil ? 'nil' : d.reply !== undefined ? text(d.reply) : undefined;
+      break;
+    case 'http':
+      sent.push(String(d.method ?? ''), String(d.url ?? ''));
+      got = d.status !== undefined ? `${String(d.status)}${d.duration_ms !== undefined ? ` (${String(d.duration_ms)} ms)` : ''}` : undefined;
+      break;
+    case 'db':
+      sent.push(String(d.op ?? ''), String(d.sql ?? ''));
+      got = d.rows !== undefined ? `${String(d.rows)} rows` : d.rows_affected !== undefined ? `${String(d.rows_affected)} rows affected` : undefined;
+      break;
+    case 'dns':
+      sent.push(String(d.type ?? ''), String(d.name ?? ''));
+      got = d.values !== undefined ? text(d.values) : d.answers !== undefined ? `${String(d.answers)} answers` : undefined;
+      break;
+    case 'ldap':
+      sent.push(String(d.op ?? ''), String(d.filter ?? d.dn ?? ''));
+      got = d.entries !== undefined ? `${String(d.entries)} entries` : d.op === 'modify' && d.error === undefined ? 'OK' : undefined;
+      break;
+    default:
+      sent.push(...['op', 'address', 'line', 'to'].filter((k) => d[k] !== undefined).map((k) => text(d[k])));
+  }
+  if (d.error !== undefined) got = `error: ${String(d.error)}`;
+  const line = sent.filter((x) => x !== '').join(' ') || JSON.stringify(d);
+  return (got !== undefined ? `${line} -> ${got}` : line).slice(0, 300);
 }
 
 export { normalizeSource };

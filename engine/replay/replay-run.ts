@@ -66,7 +66,8 @@ function differences(a: ReplaySide, b: ReplaySide): ReplayChange['changed'] {
   return changed;
 }
 
-const PASSWORD_WHY: Record<ReplayPasswordState, string> = {
+/** Why a login replays without its password, in words. */
+export const PASSWORD_WHY: Record<ReplayPasswordState, string> = {
   'not-recorded': 'recorded without --record-passwords',
   'other-machine': 'sealed with another machine\'s key: passwords are unavailable here',
   'no-key': 'sealed, but this machine has no corpus key: passwords are unavailable here',

@@ -1,10 +1,13 @@
-// The studio's debugger: breakpoints kept per script, one debug run at a time (a simulated login on an engine of
-// its own that shares the studio's Redis), its pauses and end as studio events.
+// The studio's debugger: breakpoints kept per script (their hit counts go on over runs), one debug run at a time (a
+// simulated login on an engine of its own that shares the studio's Redis, or a recorded corpus entry replayed on a
+// fresh one), its pauses and end as studio events.
 import type {
   DebugBreakpointInfo, DebugBreakpointSpec, DebugEnded, DovecotRunResult, DebugFrameInfo, DebugLaunchInput, DebugScopeInfo, DebugVariable,
 } from '../api/contract-types';
 import { ScriptDebugger, type StoppedEvent } from '../debug/debugger';
+import { BreakpointTable } from '../debug/breakpoints';
 import { DEBUG_STAGES, DebugTarget } from '../debug/debug-launch';
+import { planReplay, type CorpusPick } from '../debug/debug-replay';
 import { buildWireRequest } from './presets';
 import { AuthStudioError, isAuthStudioError } from '../errors/registry';
 import type { RedisStore } from '../redis/store';
@@ -25,28 +28,41 @@ export interface StudioDebuggerDeps {
 }
 
 export class StudioDebugger {
-  private readonly specs = new Map<string, DebugBreakpointSpec[]>();
+  /** Kept over debug runs: a hit count counts the logins of every run until its breakpoint changes. */
+  private readonly breakpoints = new BreakpointTable();
   private run: Run | undefined;
 
   constructor(private readonly deps: StudioDebuggerDeps) {}
 
   setBreakpoints(file: string, breakpoints: DebugBreakpointSpec[]): DebugBreakpointInfo[] {
     if (breakpoints.some((b) => !b || typeof b.line !== 'number')) throw new AuthStudioError('AS_ERR_BAD_REQUEST', 'debugSetBreakpoints: every breakpoint needs a line number', { path: 'breakpoints' });
-    this.specs.set(file, breakpoints);
-    const set = (this.run?.dbg ?? new ScriptDebugger()).setBreakpoints(file, breakpoints.map(toEngine));
+    const set = this.breakpoints.set(file, breakpoints.map(toEngine));
     return set.map((b) => ({ id: b.id, line: b.line, verified: b.verified, ...(b.message ? { message: b.message } : {}) }));
   }
 
   /** Start a debug run; an earlier one is stopped first. The login's end comes as the debugEnded event. */
   async launch(input: DebugLaunchInput): Promise<{ started: boolean }> {
-    const { stage, stop_on_entry: stopOnEntry, pause_on_error: pauseOnError, ...login } = input;
-    buildWireRequest(login); // a malformed login is refused now, not reported later
+    const { stage, stop_on_entry: stopOnEntry, pause_on_error: pauseOnError, corpus, entry, ...rest } = input;
     if (stage !== undefined && (typeof stage !== 'string' || !DEBUG_STAGES.includes(stage))) {
       throw new AuthStudioError('AS_ERR_BAD_REQUEST', `stage must be one of ${DEBUG_STAGES.join(', ')}`, { path: 'stage' });
     }
+    const args = { workspace: this.deps.root, configFile: this.deps.configFile(), stage, stopOnEntry: stopOnEntry === true };
+    if (corpus !== undefined) {
+      const replay = { ...args, corpus, entry };
+      planReplay(this.deps.root, replay as CorpusPick); // a bad corpus or entry is refused now, not reported later
+      await this.stop();
+      // a replayed entry runs on a fresh Redis of its own, as `authstudio replay` runs it
+      return this.start(pauseOnError === true, async (dbg, run) => {
+        run.target = await DebugTarget.open(replay, dbg);
+        return { replay: await run.target.replay((text) => dbg.emit('output', { text, source: '', line: 0 })) };
+      });
+    }
+    if (rest.preset === undefined) throw new AuthStudioError('AS_ERR_BAD_REQUEST', 'debugLaunch: give a login (preset and fields) or a corpus entry (corpus and entry)', { path: 'preset' });
+    const login = { ...rest, preset: rest.preset };
+    buildWireRequest(login); // a malformed login is refused now, not reported later
     await this.stop();
     return this.start(pauseOnError === true, async (dbg, run) => {
-      run.target = await DebugTarget.open({ workspace: this.deps.root, configFile: this.deps.configFile(), stage, stopOnEntry: stopOnEntry === true }, dbg, this.deps.redis());
+      run.target = await DebugTarget.open(args, dbg, this.deps.redis());
       return { result: await run.target.simulateInput(login) };
     });
   }
@@ -58,11 +74,10 @@ export class StudioDebugger {
   }
 
   private start(pauseOnError: boolean, body: (dbg: ScriptDebugger, run: Run) => Promise<DebugEnded>): { started: boolean } {
-    const dbg = new ScriptDebugger();
+    const dbg = new ScriptDebugger(this.breakpoints);
     dbg.attach();
     dbg.workspaceRoot = this.deps.root;
     dbg.pauseOnError = pauseOnError;
-    for (const [file, specs] of this.specs) dbg.setBreakpoints(file, specs.map(toEngine));
     const run: Run = { dbg };
     this.run = run;
     const bus = this.deps.bus;

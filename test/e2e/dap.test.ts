@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import net from 'node:net';
+import fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { startStudioProcess } from './studio-process';
@@ -232,4 +233,42 @@ test('dap: the studio serves the debug adapter on --dap-listen: a launch without
   while (!/decision/.test(out.body.output)) out = await dap.event('output');
   assert.match(out.body.output, /decision: ok/);
   assert.equal((await dap.request('disconnect')).success, true);
+});
+
+test('dap: launch {workspace, corpus, entry} debugs a recorded login: paused with its fields; the output says it ran as a lookup (no password recorded) and both decisions', { timeout: 30_000 }, async (t) => {
+  const ws = debugWorkspace();
+  const recorded = (username: string, decision: string) => JSON.stringify({
+    v: 1, time: Date.parse('2026-11-02T08:00:00Z'), session: `s-${username}`, mode: 'auth', endpoint: 'json',
+    fields: { username, protocol: 'imap', client_ip: '192.0.2.7' }, had_password: true, outcome: { decision, stage_path: [] },
+  });
+  fs.mkdirSync(path.join(ws, 'corpus'));
+  fs.writeFileSync(path.join(ws, 'corpus', 'requests-1-0000.jsonl'), [recorded('mallory', 'fail'), recorded('carol', 'ok')].join('\n') + '\n');
+  const dap = DapClient.spawn();
+  t.after(() => dap.kill());
+  await dap.request('initialize', { adapterID: 'authstudio', linesStartAt1: true, pathFormat: 'path' });
+  await dap.event('initialized');
+  // a lookup runs the backend (features do not run for lookups)
+  await dap.request('setBreakpoints', { source: { path: BACKEND }, breakpoints: [{ line: LINES.backendFirst }] });
+  await dap.request('configurationDone');
+  const launched = await dap.request('launch', { workspace: ws, corpus: 'corpus', entry: 2 });
+  assert.equal(launched.success, true, launched.message);
+  const stopped = await dap.event('stopped');
+  const { top } = await topFrame(dap, stopped.body.threadId);
+  assert.equal((await scope(dap, top.id, 'Request')).username, '"carol"');
+  assert.ok(dap.outputs().some((o) => /^replaying corpus entry #2 \(.* carol imap 192\.0\.2\.7, recorded: ok\) as a lookup without its password \(recorded without --record-passwords\)/.test(o)), JSON.stringify(dap.outputs()));
+  await dap.request('continue', { threadId: stopped.body.threadId });
+  let out = await dap.event('output');
+  while (!/decision/.test(out.body.output)) out = await dap.event('output');
+  assert.match(out.body.output, /^decision: ok \(recorded: ok\)/); // a lookup of a known user
+  await dap.event('terminated');
+
+  // an entry the corpus does not have is refused, naming how many it has
+  const other = DapClient.spawn();
+  t.after(() => other.kill());
+  await other.request('initialize', { adapterID: 'authstudio', linesStartAt1: true, pathFormat: 'path' });
+  await other.request('configurationDone');
+  await other.request('launch', { workspace: ws, corpus: 'corpus', entry: 7 });
+  let failed = await other.event('output');
+  while (!/launch failed/.test(failed.body.output)) failed = await other.event('output');
+  assert.match(failed.body.output, /the corpus corpus has 2 entries, no #7/);
 });

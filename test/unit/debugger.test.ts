@@ -5,6 +5,11 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { ScriptDebugger, type StoppedEvent } from '../../engine/debug/debugger';
 import { DebugTarget } from '../../engine/debug/debug-launch';
+import { BreakpointTable } from '../../engine/debug/breakpoints';
+import { CorpusKey } from '../../engine/replay/password-key';
+import { StudioDebugger } from '../../engine/studio/studio-debugger';
+import { StudioEventBus } from '../../engine/studio/event-bus';
+import type { DebugEnded, DebugOutput } from '../../engine/api/contract-types';
 import { workspace } from '../helpers/config-text';
 import path from 'node:path';
 import { runDovecotScript } from '../../engine/dovecot/index';
@@ -201,4 +206,140 @@ test('debugger: a Dovecot script in the harness pauses on a breakpoint with its 
     'breakpoint dovecot/passdb.lua:2 auth_passdb_lookup user="erin"',
     'step dovecot/passdb.lua:3 auth_passdb_lookup user="erin"',
   ]);
+});
+
+test('debugger: Host calls, while paused, list what each Redis call sent and got back (a password field\'s value masked)', async () => {
+  const ws = workspace({
+    ...FILES,
+    'backend/backend.lua': [
+      'local nauthilus_redis = require("nauthilus_redis")',
+      'function nauthilus_backend_verify_password(request)',
+      '  nauthilus_redis.redis_hset("default", "debug:user:" .. request.username, "password", request.password, "mail", "carol@example.test")',
+      '  local mail = nauthilus_redis.redis_hget("default", "debug:user:" .. request.username, "mail")',
+      '  local b = nauthilus_backend_result.new()', // line 5
+      '  b:user_found(true)',
+      '  b:authenticated(request.password == "pw")',
+      '  return nauthilus_builtin.BACKEND_RESULT_OK, b',
+      'end',
+      '',
+    ].join('\n'),
+  });
+  const dbg = new ScriptDebugger();
+  dbg.setBreakpoints('backend/backend.lua', [{ line: 5 }]);
+  const target = await DebugTarget.open({ workspace: ws }, dbg);
+  try {
+    const stopped = once(dbg, 'stopped') as Promise<[StoppedEvent]>;
+    const carol = target.simulate({ workspace: '', request: { username: 'carol', password: 'pw' } });
+    const [e] = await stopped;
+    const scope = dbg.scopes(e.threadId, dbg.stackTrace(e.threadId)[0].index).find((s) => s.name === 'Host calls')!;
+    const calls = dbg.variables(scope.ref);
+    assert.deepEqual(calls.map((c) => c.name), ['#1 redis', '#2 redis']);
+    // the row says what was sent and what came back; the password sent is never shown
+    assert.equal(calls[0].value, 'HSET debug:user:carol password *** mail carol@example.test -> 2');
+    assert.equal(calls[1].value, 'HGET debug:user:carol mail -> carol@example.test');
+    const hget = Object.fromEntries(dbg.variables(calls[1].ref).map((v) => [v.name, v.value]));
+    assert.equal(hget.reply, '"carol@example.test"');
+    assert.equal(hget.pool, '"default"');
+    const args = dbg.variables(dbg.variables(calls[0].ref).find((v) => v.name === 'args')!.ref).map((v) => v.value);
+    assert.deepEqual(args, ['"debug:user:carol"', '"password"', '"***"', '"mail"', '"carol@example.test"']);
+    assert.ok(!JSON.stringify(dbg.variables(calls[0].ref)).includes('"pw"'));
+    dbg.continue(e.threadId);
+    assert.equal((await carol).decision, 'ok');
+  } finally {
+    await target.close();
+  }
+});
+
+test('debugger: a breakpoint whose condition or log message part is no Lua expression is refused, saying why', () => {
+  const dbg = new ScriptDebugger();
+  const set = dbg.setBreakpoints('features/count.lua', [
+    { line: 4, condition: 'i ==' },
+    { line: 5, logMessage: 'n is {n +}' },
+    { line: 6, hitCondition: 'twice' },
+    { line: 3, condition: 'i == 4 and #request.username > 2', logMessage: 'i={i}' },
+  ]);
+  assert.deepEqual(set.map((b) => b.verified), [false, false, false, true]);
+  assert.match(set[0].message!, /^condition "i ==" is not a Lua expression/);
+  assert.match(set[1].message!, /^log message part \{n \+\} is not a Lua expression/);
+  assert.match(set[2].message!, /hit count "twice" is not understood/);
+});
+
+test('debugger: a breakpoint sent again unchanged keeps its hit count (the studio\'s counts go on over debug runs)', async () => {
+  const table = new BreakpointTable();
+  table.set('features/count.lua', [{ line: 4, hitCondition: '3' }]);
+  for (let run = 1; run <= 3; run++) {
+    const dbg = new ScriptDebugger(table);
+    dbg.setBreakpoints('features/count.lua', [{ line: 4, hitCondition: '3' }, { line: 2 }]);
+    dbg.detach(); // a run's end does not forget the studio's breakpoints
+  }
+  table.at('features/count.lua', 4)!.hits = 2;
+  new ScriptDebugger(table).setBreakpoints('features/count.lua', [{ line: 4, hitCondition: '3' }]);
+  assert.equal(table.at('features/count.lua', 4)!.hits, 2);
+  new ScriptDebugger(table).setBreakpoints('features/count.lua', [{ line: 4, hitCondition: '4' }]);
+  assert.equal(table.at('features/count.lua', 4)!.hits, 0, 'a changed breakpoint counts from zero');
+});
+
+test('debugger: a recorded corpus entry launched by number runs as replay runs it: its sealed password opened, else a lookup that says so', async (t) => {
+  const keyHome = workspace();
+  const saved = process.env.AUTHSTUDIO_CONFIG_DIR;
+  process.env.AUTHSTUDIO_CONFIG_DIR = keyHome;
+  t.after(() => {
+    if (saved === undefined) delete process.env.AUTHSTUDIO_CONFIG_DIR;
+    else process.env.AUTHSTUDIO_CONFIG_DIR = saved;
+  });
+  const key = CorpusKey.load({ create: true })!;
+  const entry = (username: string, extra: object) => JSON.stringify({
+    v: 1, time: Date.parse('2026-11-02T08:00:00Z'), session: `s-${username}`, mode: 'auth', endpoint: 'json',
+    fields: { username, protocol: 'imap', client_ip: '192.0.2.7' }, had_password: true, outcome: { decision: 'fail', stage_path: [] }, ...extra,
+  });
+  const ws = workspace({ ...FILES, 'corpus/requests-1-0000.jsonl': [entry('carol', { password: key.seal('pw') }), entry('dave', {})].join('\n') + '\n' });
+
+  const dbg = new ScriptDebugger();
+  dbg.setBreakpoints('features/count.lua', [{ line: 4, hitCondition: '== 1' }]);
+  const target = await DebugTarget.open({ workspace: ws, corpus: 'corpus', entry: 1 }, dbg);
+  try {
+    const said: string[] = [];
+    const stopped = once(dbg, 'stopped') as Promise<[StoppedEvent]>;
+    const run = target.replay((text) => said.push(text));
+    const [e] = await stopped;
+    assert.equal(rows(dbg, e, 'Request').username, '"carol"');
+    dbg.continue(e.threadId);
+    // recorded as refused; the password opened here lets the backend accept it now
+    assert.deepEqual(await run, { entry: 1, decision: 'ok', recorded_decision: 'fail' });
+    assert.match(said[0], /^replaying corpus entry #1 \(2026-11-02T08:00:00\.000Z carol imap 192\.0\.2\.7, recorded: fail\) with its recorded password/);
+  } finally {
+    await target.close();
+  }
+
+  const lookup = await DebugTarget.open({ workspace: ws, corpus: 'corpus', entry: 2 }, new ScriptDebugger());
+  try {
+    const said: string[] = [];
+    const r = await lookup.replay((text) => said.push(text));
+    assert.equal(r.lookup_because, 'not-recorded');
+    assert.match(said[0], /entry #2 .*dave.* as a lookup without its password \(recorded without --record-passwords\)/);
+  } finally {
+    await lookup.close();
+  }
+  await assert.rejects(DebugTarget.open({ workspace: ws, corpus: 'corpus', entry: 3 }, new ScriptDebugger()), /the corpus corpus has 2 entries, no #3/);
+});
+
+test('the studio\'s debugLaunch {corpus, entry}: the output says how the entry runs, the end reports both decisions; a missing entry or no login at all is refused at once', async () => {
+  const recorded = JSON.stringify({
+    v: 1, time: Date.parse('2026-11-02T08:00:00Z'), session: 's-dave', mode: 'auth', endpoint: 'json',
+    fields: { username: 'dave', protocol: 'imap' }, had_password: true, outcome: { decision: 'fail', stage_path: [] },
+  });
+  const ws = workspace({ ...FILES, 'corpus/requests-1-0000.jsonl': recorded + '\n' });
+  const bus = new StudioEventBus();
+  const studio = new StudioDebugger({ bus, root: ws, configFile: () => path.join(ws, 'authstudio.yml'), redis: () => assert.fail('a replayed entry runs on a Redis of its own') });
+  const outputs: DebugOutput[] = [];
+  bus.on('debugOutput', (o) => outputs.push(o));
+  const ended = new Promise<DebugEnded>((resolve) => bus.on('debugEnded', resolve));
+  await studio.launch({ corpus: 'corpus', entry: 1 });
+  assert.deepEqual((await ended).replay, { entry: 1, decision: 'ok', recorded_decision: 'fail', lookup_because: 'not-recorded' });
+  assert.equal(outputs.length, 1);
+  assert.equal(outputs[0].file, '');
+  assert.match(outputs[0].text, /^replaying corpus entry #1 .* dave imap, recorded: fail\) as a lookup without its password/);
+  await assert.rejects(studio.launch({ corpus: 'corpus', entry: 9 }), /has 1 entry, no #9/);
+  await assert.rejects(studio.launch({ corpus: 'corpus', entry: 0 }), /"entry" must be an entry's number/);
+  await assert.rejects(studio.launch({}), /give a login \(preset and fields\) or a corpus entry/);
 });

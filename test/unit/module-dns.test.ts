@@ -120,7 +120,7 @@ test('unsupported types and bad options are error returns; wrong argument types 
   await assert.rejects(runLua('return require("nauthilus_dns").resolve("x", 1)'), /bad argument #2 to 'resolve' \(string or nil expected, got number\)/);
 });
 
-test('lookups are recorded on the trace with name, type and answer count or error', async () => {
+test('lookups are recorded on the trace with name, type, answers and their count, or the error', async () => {
   const call = new CallContext('dns-trace', { recordEvents: true });
   await runLua(`
     local d = require("nauthilus_dns")
@@ -130,5 +130,8 @@ test('lookups are recorded on the trace with name, type and answer count or erro
   const ev = call.events.filter((e) => e.kind === 'dns').map((e) => e.detail);
   assert.equal(ev.length, 2);
   assert.deepEqual([ev[0].name, ev[0].type, ev[0].answers], ['mail.example.test', 'A', 2]);
+  // a studio trace (and the debugger's Host calls) keeps the answers themselves
+  assert.equal((ev[0].values as string[]).length, 2);
+  assert.ok((ev[0].values as string[]).every((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a)), JSON.stringify(ev[0].values));
   assert.deepEqual([ev[1].name, ev[1].type, ev[1].error], ['nope.example.test', 'TXT', 'lookup nope.example.test (TXT): no such host']);
 });

@@ -154,14 +154,18 @@ test('each call is recorded on the trace without credentials or secret query val
     local http = require("glua_http")
     http.get("http://user:pw@127.0.0.1:${srv.port}/status/404?token=abc&user=x", { headers = { Authorization = "Bearer xyz" } })
     http.get("http://127.0.0.1:${port}/")
+    http.get("${srv.url}/echo", { headers = { Authorization = "Bearer xyz", ["X-Api-Key"] = "abc" } })
     return 1`, { call });
   const http = call.events.filter((e) => e.kind === 'http');
-  assert.equal(http.length, 2);
+  assert.equal(http.length, 3);
   assert.equal(http[0].detail.method, 'GET');
   assert.equal(http[0].detail.status, 404);
   assert.equal(http[0].detail.url, `http://127.0.0.1:${srv.port}/status/404?token=***&user=x`);
   assert.equal(typeof http[0].detail.duration_ms, 'number');
   assert.match(String(http[1].detail.error), /ECONNREFUSED/);
+  // the answer's start is kept (the debugger's Host calls show it); credentials it echoes back are masked
+  assert.equal(http[0].detail.body, 'status 404');
+  assert.match(String(http[2].detail.body), /^\{"method":"GET","url":"\/echo"/);
   const text = JSON.stringify(call.events);
   assert.ok(!text.includes('pw@') && !text.includes('xyz') && !text.includes('abc'), text);
 });

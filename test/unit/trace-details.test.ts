@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { logFields } from '../../engine/lua/log-fields';
-import { traceArgs, traceReply } from '../../engine/lua/modules/redis-trace';
+import { traceArgs, traceBody, traceReply } from '../../engine/lua/modules/redis-trace';
 import { parseTraceback } from '../../engine/lua/lua-error';
 
 test('a key=value log line (print_result without log_format json) splits into fields; values keep their spaces', () => {
@@ -27,6 +27,15 @@ test('Redis replies: lists and hashes bounded, secret-named hash fields and repl
   assert.equal(traceReply('alice', ['user:alice', 'name']), 'alice');
   assert.equal((traceReply(Array.from({ length: 25 }, (_, i) => i)) as unknown[]).length, 21);
   assert.equal(traceReply(null), null);
+});
+
+test('an HTTP body excerpt: its first 200 characters, secret-named JSON fields and form parameters masked', () => {
+  assert.equal(traceBody('{"user":"alice","access_token":"eyJ.abc","expires_in":3600}'), '{"user":"alice","access_token":"***","expires_in":3600}');
+  assert.equal(traceBody('{"client_secret": 12345, "ok": true}'), '{"client_secret": "***", "ok": true}');
+  assert.equal(traceBody('user=alice&password=hunter2&x=1'), 'user=alice&password=***&x=1');
+  const long = traceBody('a'.repeat(5000));
+  assert.equal(long.length, 201);
+  assert.ok(long.endsWith('…'));
 });
 
 test('a Lua traceback keeps the frames in workspace files, innermost first, without C or engine frames', () => {

@@ -1,4 +1,5 @@
 // `nauthilus_dns`: DNS lookups from scripts (A, AAAA, MX, NS, TXT, CNAME, PTR), with a timeout on every query.
+import { traceReply } from './redis-trace';
 import { Resolver } from 'node:dns/promises';
 import net from 'node:net';
 import type { LuaModule, ModuleHost } from '../module';
@@ -105,7 +106,7 @@ export const dnsModule: LuaModule = {
             host.call?.record('dns', { name, type: t, ...detail, duration_ms: Math.round(performance.now() - started) });
           return resolveRecord(host.services.dnsResolver, name as string, t, timeoutMs).then(
             (answer) => {
-              record({ answers: Array.isArray(answer) ? answer.length : 1 });
+              record({ answers: Array.isArray(answer) ? answer.length : 1, ...(host.call?.recordEvents ? { values: traceReply(answer) } : {}) });
               return pair(answer, undefined);
             },
             (e: Error) => {

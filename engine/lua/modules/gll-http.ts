@@ -2,6 +2,7 @@
 // http.request(method, url[, body]), client:do_request(req) -> {code, body, headers}, and the URL helpers.
 // The server side (http.server, serve_static) and file_request load but answer (nil, err): an auth engine
 // does not serve HTTP from a script or upload host files.
+import { traceBody } from './redis-trace';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LuaModule, ModuleHost } from '../module';
@@ -61,7 +62,7 @@ async function doRaw(host: ModuleHost, method: string, url: string, body: string
       signal: host.call?.abortSignal?.signal,
       route,
     });
-    record({ status: r.code });
+    record({ status: r.code, ...(host.call?.recordEvents ? { body: traceBody(String(r.body ?? '')) } : {}) });
     return pair({ code: r.code, body: r.body, headers: r.headers, cookies: r.cookies }, undefined);
   } catch (e) {
     const msg = (e as Error).message;

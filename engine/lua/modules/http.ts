@@ -1,4 +1,5 @@
 // `glua_http` (nauthilus_gluahttp): gluahttp's HTTP client API for scripts; every call has a timeout.
+import { traceBody } from './redis-trace';
 import { LuaMultiReturn } from 'wasmoon';
 import type { LuaModule, ModuleHost } from '../module';
 import { pair, toLua } from '../values';
@@ -195,7 +196,8 @@ async function doRequest(host: ModuleHost, method: string, url: string, options:
       const eq = c.indexOf('=');
       if (eq > 0) cookies[c.slice(0, eq).trim()] = c.slice(eq + 1).split(';')[0];
     }
-    record({ status: res.status });
+    // a studio trace (and the debugger) shows the answer's start, secrets masked
+    record({ status: res.status, ...(host.call?.recordEvents ? { body: traceBody(raw.toString('utf8')), body_size: raw.length } : {}) });
     return { status_code: res.status, ...bodyFields(raw), body_size: raw.length, headers: resHeaders, cookies, url: res.url || u.toString() };
   } catch (e) {
     const msg = `${m} ${traceUrl(u.toString())}: ${describe(e, ms)}`;

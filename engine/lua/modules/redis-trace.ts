@@ -1,4 +1,5 @@
-// What the studio's trace shows of one Redis command: its arguments and its reply, bounded and with secrets masked.
+// What the studio's trace (and the debugger's Host calls) shows of a host call's values: a Redis command's arguments
+// and reply, an HTTP answer's body excerpt; bounded and with secrets masked.
 import type { RedisClient } from '../../redis/store';
 
 /** At most this many arguments, reply items and characters of one value are kept. */
@@ -6,6 +7,8 @@ const MAX_ITEMS = 20;
 const MAX_TEXT = 200;
 /** A key, field or argument named like this has its value masked (as traced URLs mask such query values). */
 const SECRET = /pass|secret|token|credential|totp|api[_-]?key|private/i;
+/** In an HTTP body also credentials headers echoed back (`"authorization": "Bearer ..."`, cookies). */
+const BODY_SECRET = new RegExp(`${SECRET.source}|auth|cookie`, 'i');
 /** Client calls that are no command (their arguments say nothing). */
 const NOT_COMMANDS = new Set(['pipeline', 'multi', 'duplicate', 'defineCommand', 'on', 'once', 'off']);
 
@@ -66,6 +69,18 @@ export function traceReply(reply: unknown, named: unknown[] = [], depth = 0): un
     return out;
   }
   return cut(String(reply));
+}
+
+/**
+ * A body as the trace keeps it: its start (MAX_TEXT characters), with the values of secret-looking JSON fields and
+ * form/query parameters masked (`"access_token": "***"`, `password=***`).
+ */
+export function traceBody(text: string): string {
+  const head = text.length > MAX_TEXT * 4 ? text.slice(0, MAX_TEXT * 4) : text;
+  const masked = head
+    .replace(/("([^"\\]*)"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\s]+)/g, (all, lead: string, name: string) => (BODY_SECRET.test(name) ? `${lead}"***"` : all))
+    .replace(/(^|[&?\s])([^=&\s"]+)=([^&\s"]*)/g, (all, lead: string, name: string) => (BODY_SECRET.test(name) ? `${lead}${name}=***` : all));
+  return cut(masked);
 }
 
 function cut(s: string): string {

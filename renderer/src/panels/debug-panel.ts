@@ -25,6 +25,11 @@ export class DebugPanel {
   private readonly watchInput = h('input', { name: 'watch', placeholder: 'Watch a Lua expression, Enter adds it', spellcheck: 'false' });
   private readonly output = h('pre', { class: 'debug-output', 'aria-label': 'Debug output' });
   private readonly onError = h('input', { type: 'checkbox', name: 'pause_on_error' });
+  /** A recorded login of the studio's corpus (Record) to debug instead of the simulator's: its number, as replay prints it. */
+  private readonly entry = h('input', {
+    type: 'number', min: '1', name: 'corpus_entry', class: 'debug-entry', placeholder: 'Recorded #',
+    title: 'Debug a recorded login of the studio\'s corpus (see Record) by its number as `authstudio replay` prints it (1 is the oldest); empty: the simulator\'s login',
+  });
 
   constructor(private readonly host: DebugPanelHost) {
     const btn = (label: string, title: string, run: () => void, cls = '') => h('button', { class: cls, title, 'data-debug': label, onclick: run }, label);
@@ -43,7 +48,7 @@ export class DebugPanel {
       void this.renderWatches();
     });
     replace(this.el,
-      h('div', { class: 'debug-bar' }, ...Object.values(this.controls), h('label', { class: 'inline' }, this.onError, 'Pause on error'), this.status),
+      h('div', { class: 'debug-bar' }, ...Object.values(this.controls), h('label', { class: 'inline' }, this.onError, 'Pause on error'), this.entry, this.status),
       h('div', { class: 'debug-columns' },
         h('div', {}, h('h3', {}, 'Call stack'), this.stack),
         h('div', {}, h('h3', {}, 'Variables'), this.variables),
@@ -52,24 +57,33 @@ export class DebugPanel {
     host.client.onDebugContinued((e) => {
       if (this.paused?.thread === e.thread) this.clearPause('Running');
     });
-    host.client.onDebugOutput((o) => this.output.append(`${o.file}:${o.line}  ${o.text}`));
+    // a log point's line names where it printed; the run's own notes (a replayed entry's) name no line
+    host.client.onDebugOutput((o) => this.output.append(o.file ? `${o.file}:${o.line}  ${o.text}` : o.text));
     host.client.onDebugEnded((e) => {
-      const done = e.result ? `Finished: ${e.result.decision} (HTTP ${e.result.status})` : e.dovecot ? `Finished: ${e.dovecot.status}` : `Failed: ${e.error?.message ?? ''}`;
+      const done = e.result ? `Finished: ${e.result.decision} (HTTP ${e.result.status})`
+        : e.replay ? `Finished: ${e.replay.decision} (recorded: ${e.replay.recorded_decision})`
+          : e.dovecot ? `Finished: ${e.dovecot.status}` : `Failed: ${e.error?.message ?? ''}`;
       this.clearPause(done);
       this.status.setAttribute('data-debug-status', 'ended');
-      this.status.setAttribute('data-decision', e.result?.decision ?? e.dovecot?.decision ?? 'error');
+      this.status.setAttribute('data-decision', e.result?.decision ?? e.replay?.decision ?? e.dovecot?.decision ?? 'error');
     });
     this.clearPause('Not running');
   }
 
   async launch(): Promise<void> {
     replace(this.output);
+    // running from the click on: a login that ends before the studio answers must not read "Running" afterwards
+    this.setStatus('running', 'Running');
     try {
       const t = this.host.target();
-      if ('dovecot' in t) await this.host.client.debugDovecot(t.dovecot);
+      const entry = this.entry.value.trim();
+      if (entry !== '') {
+        const corpus = (await this.host.client.getRecording()).dir;
+        await this.host.client.debugLaunch({ corpus, entry: Number(entry), pause_on_error: this.onError.checked });
+      } else if ('dovecot' in t) await this.host.client.debugDovecot(t.dovecot);
       else await this.host.client.debugLaunch({ ...t.login, pause_on_error: this.onError.checked });
-      this.setStatus('running', 'Running');
     } catch (e) {
+      this.setStatus('idle', 'Not running');
       failure(e, 'Debug');
     }
   }

@@ -61,14 +61,14 @@ export const FIELDS: Record<StudioMethodName, string[]> = {
   callHook: ['method', 'path', 'headers', 'body'], addHook: ['location', 'method', 'script'],
   listRequests: ['since'], getRequest: ['id'], clearRequests: [], listSavedRequests: [], getEnvironments: [],
   saveRequest: ['name', 'login', 'hook', 'expect', 'overwrite'], runCollection: ['files', 'environment'],
-  debugSetBreakpoints: ['path', 'breakpoints'], debugLaunch: ['preset', 'username', 'password', 'mode', 'fields', 'request', 'stage', 'stop_on_entry', 'pause_on_error'],
+  debugSetBreakpoints: ['path', 'breakpoints'], debugLaunch: ['preset', 'username', 'password', 'mode', 'fields', 'request', 'stage', 'stop_on_entry', 'pause_on_error', 'corpus', 'entry'],
   debugDovecot: ['path', 'source', 'profile', 'lookup', 'user', 'password', 'protocol', 'remote_ip', 'local_ip', 'local_port', 'mechanism', 'master_user', 'master_script', 'lua_settings'],
   debugStackTrace: ['thread'], debugScopes: ['thread', 'frame'], debugVariables: ['ref'], debugEvaluate: ['thread', 'frame', 'expression'],
   debugResume: ['thread', 'step'], debugStop: [],
 };
 
 /** Fields naming a place on the host by design (export/import): absolute values are kept away from real folders. */
-const HOST_PATH_FIELDS = new Set(['out', 'into', 'scripts_root']);
+const HOST_PATH_FIELDS = new Set(['out', 'into', 'scripts_root', 'corpus']);
 /** Redis URLs: never a host name (no DNS, nothing beyond loopback), never a port something listens on. */
 const REDIS_FIELDS = new Set(['url']);
 
