@@ -43,7 +43,9 @@ describe('brute-force demo and stale state in Chromium', { skip: missing, concur
   const legend = async (id: string) => Number(await browser.page.locator(`[data-panel=traffic] .legend-item[data-series="${id}"]`).getAttribute('data-count'));
 
   test('an attack from Traffic is blocked after the bucket limit, and blocked attempts are their own series', async () => {
-    await runAttack('alice, bob, carol, admin', '123456, password, qwerty, letmein', 60);
+    // every attempt a new (user, password) pair: a repeated wrong password counts once (as in Nauthilus), so repeats
+    // in flight before the block would pass as more wrong passwords than the limit
+    await runAttack('alice, bob, carol, admin', Array.from({ length: 20 }, (_, i) => `guess${i}`).join(', '), 60);
     // b_1h_ipv4_24 of the sample workspace counts 15 distinct wrong passwords of the /24, then blocks it
     assert.equal(await outcome('wrong_password'), 15);
     assert.equal(await outcome('blocked'), 45);
