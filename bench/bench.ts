@@ -10,6 +10,7 @@ import { BARE, CONNECTIONS, load as loadFor, loginBodies, serve, spawnAndWait, w
 import { hotReloadRun } from './hot-reload';
 import { bruteForceMemoryRun } from './bruteforce-memory';
 import { clusterRun, type ClusterRunResult } from './cluster';
+import { debuggerCost, debuggerCostLine } from './debugger-cost';
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
@@ -122,6 +123,8 @@ async function main(): Promise<void> {
 
     log('3 engines on a Redis Cluster (3 masters, 3 replicas)');
     results.cluster = await clusterRun({ durationSec: DURATION, warmupSec: WARMUP });
+    log('what the debugger costs a login when it is not attached');
+    results.debugger_cost = await debuggerCost(QUICK ? 3 : 7);
   } finally {
     bare.child.kill('SIGTERM');
     await redisServer.stop();
@@ -152,6 +155,7 @@ function table(r: Record<string, any>): string {
   const b = r.brute_force_memory;
   lines.push(`brute force: ${b.addresses} attacker addresses -> ${b.tracked_networks} tracked networks, ${b.bytes_per_tracked_network} bytes each, ${b.keys_without_ttl} keys without TTL`);
   lines.push(clusterLine(r.cluster));
+  lines.push(debuggerCostLine(r.debugger_cost));
   return lines.join('\n') + '\n';
 }
 

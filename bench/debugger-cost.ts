@@ -29,8 +29,10 @@ async function run(x: Awaited<ReturnType<typeof engine>>, n: number): Promise<nu
   return ((performance.now() - t0) * 1000) / n;
 }
 
-async function main(): Promise<void> {
-  const rounds = Number(process.argv[2] ?? 7);
+export interface DebuggerCostRow { name: string; ms_per_1000: number; ratio: number }
+
+/** The three engines, interleaved for `rounds` rounds: median ms per 1000 logins and the ratio to no debugger. */
+export async function debuggerCost(rounds = 7): Promise<DebuggerCostRow[]> {
   const attached = new ScriptDebugger();
   attached.attach();
   const cases = [
@@ -42,12 +44,22 @@ async function main(): Promise<void> {
   for (let r = 0; r < rounds; r++) for (const c of cases) c.ms.push(await run(c.x, LOGINS));
   const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
   const base = median(cases[0].ms);
+  const rows: DebuggerCostRow[] = [];
   for (const c of cases) {
     const m = median(c.ms);
-    process.stdout.write(`${c.name.padEnd(36)} ${m.toFixed(0).padStart(6)} ms / 1000 logins   ratio ${(m / base).toFixed(3)}\n`);
+    rows.push({ name: c.name, ms_per_1000: Math.round(m), ratio: Math.round((m / base) * 1000) / 1000 });
     await c.x.app.close();
     await c.x.e.close();
   }
+  return rows;
 }
 
-void main();
+export function debuggerCostLine(rows: DebuggerCostRow[]): string {
+  return `debugger cost (same logins in-process, interleaved): ${rows.map((r) => `${r.name} ${r.ms_per_1000} ms/1000 (x${r.ratio})`).join(', ')}`;
+}
+
+if (require.main === module) {
+  void debuggerCost(Number(process.argv[2] ?? 7)).then((rows) => {
+    for (const r of rows) process.stdout.write(`${r.name.padEnd(36)} ${String(r.ms_per_1000).padStart(6)} ms / 1000 logins   ratio ${r.ratio.toFixed(3)}\n`);
+  });
+}
