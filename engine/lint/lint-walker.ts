@@ -84,22 +84,26 @@ export class LintWalker {
     const versions = item.nauthilus ?? item.profiles;
     const have = versions.length ? `${name} ${versions.join(', ')} ${versions.length === 1 ? 'has' : 'have'} it` : 'no version has it';
     if (item.nauthilus && item.nauthilus.length && item.nauthilus.includes(this.opts.profile!)) return `not provided by AuthStudio under the Nauthilus ${this.opts.profile} profile (${have})`;
-    if (!this.guessedProfile()) return `not in ${name} ${this.opts.profile}, this workspace's profile (${have})`;
-    const same = versions.find((v) => v.split('.')[0] === this.opts.profile!.split('.')[0]) ?? versions[0];
-    const set = same ? `: if it targets Nauthilus ${same}, set nauthilus: "${same}" in the config` : '';
-    return `not in Nauthilus ${this.opts.profile}, the profile guessed from this workspace's config (${have})${set}`;
+    const other = this.guessMayBeWrong(versions);
+    if (!other) return `not in ${name} ${this.opts.profile}, this workspace's profile (${have})`;
+    return `not in Nauthilus ${this.opts.profile}, the profile guessed from this workspace's config (${have}): if it targets Nauthilus ${other}, set nauthilus: "${other}" in the config`;
   }
 
-  /** The Nauthilus profile was detected from the config's layout, not named: a version mismatch may be the guess's. */
-  private guessedProfile(): boolean {
-    return this.nauthilus && this.opts.profile !== undefined && this.opts.profileExplicit === false;
+  /**
+   * The profile was detected from the config's layout, not named, and a version of the same layout (1.10 or 1.12;
+   * 3.0 or 3.1) has the item: the mismatch may be the guess's. Returns that version.
+   */
+  private guessMayBeWrong(versions: string[]): string | undefined {
+    if (!this.nauthilus || this.opts.profile === undefined || this.opts.profileExplicit !== false) return undefined;
+    const major = this.opts.profile.split('.')[0];
+    return versions.find((v) => v.split('.')[0] === major);
   }
 
-  /** How bad a use of an item of another profile is: calling or indexing it raises, unless the profile was guessed. */
+  /** How bad a use of an item of another profile is: calling or indexing it raises, unless the profile may be guessed wrong. */
   private mismatchSeverity(item: { profiles: string[]; nauthilus?: string[] }, use: Use): LintFinding['severity'] {
     if (use === 'read') return 'warning';
     const missingHere = item.nauthilus && item.nauthilus.length && item.nauthilus.includes(this.opts.profile!);
-    return this.guessedProfile() && !missingHere ? 'warning' : 'error';
+    return this.guessMayBeWrong(item.nauthilus ?? item.profiles) && !missingHere ? 'warning' : 'error';
   }
 
   /** `f` or `mod.f` for a name or a dotted field; undefined for anything else. */
