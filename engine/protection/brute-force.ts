@@ -30,7 +30,7 @@ import { networkOf } from '../pipeline/auth-request';
 import type { BuiltinCheck, CheckResult } from '../pipeline/extensions';
 import type { AuthOutcome, StageState } from '../pipeline/pipeline';
 import { IpList } from './ip-list';
-import { COUNT_SLOT, GIVE_BACK_SLOT, MARK_BLOCKED, TAKE_SLOT } from './brute-force-scripts';
+import { COUNT_SLOT, FORGET, GIVE_BACK_SLOT, MARK_BLOCKED, TAKE_SLOT } from './brute-force-scripts';
 import type { SoftWhitelist } from './soft-whitelist';
 import { Tolerations, defaultTolerationConfig } from './tolerations';
 import { scopeIp } from '../lua/modules/ip-scoper';
@@ -442,9 +442,11 @@ export class BruteForceProtection implements BuiltinCheck {
     };
     for (const b of buckets) {
       const network = networkOf(ip, b.cidr);
-      const counter = await del(this.counterKey(b, network));
+      // the counter and its "blocked" mark in one atomic step (a refusal racing the flush cannot leave a mark)
+      const counterKey = this.counterKey(b, network);
+      const counter = Number(await this.redis().runScript(FORGET, [counterKey, this.blockedKey(b, network)], [])) > 0;
+      if (counter) removedKeys.push(counterKey);
       const ban = await del(bruteForceBanKey(network));
-      await client.del(this.blockedKey(b, network));
       await client.zrem(BLOCKED_INDEX, `${b.name}|${network}`);
       const named = await client.hget(NAUTHILUS_BLOCKED_HASH, network);
       if (named !== null && (rule === '*' || named === rule) && (await client.hdel(NAUTHILUS_BLOCKED_HASH, network)) > 0) removedKeys.push(`${NAUTHILUS_BLOCKED_HASH}[${network}]`);
