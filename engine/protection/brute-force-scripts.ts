@@ -86,3 +86,22 @@ export const GIVE_BACK_SLOT = defineAtomicScript({
     return client.zrem(slots, String(member));
   },
 });
+
+/**
+ * Unblock (flush): the counter and the "blocked" mark go in one step, so a refusal marking the network blocked at
+ * the same moment lands wholly before the flush (and is cleared) or wholly after it, never half on each side.
+ * Returns 1 when the counter was there, else 0.
+ */
+export const FORGET = defineAtomicScript({
+  name: 'bf_forget',
+  lua: `
+local n = redis.call('DEL', KEYS[1])
+redis.call('DEL', KEYS[2])
+return n
+`,
+  async local(client, [counter, blocked]) {
+    const n = await client.del(counter);
+    await client.del(blocked);
+    return n;
+  },
+});

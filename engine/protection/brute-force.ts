@@ -30,7 +30,7 @@ import { networkOf } from '../pipeline/auth-request';
 import type { BuiltinCheck, CheckResult } from '../pipeline/extensions';
 import type { AuthOutcome, StageState } from '../pipeline/pipeline';
 import { IpList } from './ip-list';
-import { COUNT_SLOT, GIVE_BACK_SLOT, MARK_BLOCKED, TAKE_SLOT } from './brute-force-scripts';
+import { COUNT_SLOT, FORGET, GIVE_BACK_SLOT, MARK_BLOCKED, TAKE_SLOT } from './brute-force-scripts';
 import type { SoftWhitelist } from './soft-whitelist';
 import { Tolerations, defaultTolerationConfig } from './tolerations';
 import { scopeIp } from '../lua/modules/ip-scoper';
@@ -184,12 +184,40 @@ export class BruteForceProtection implements BuiltinCheck {
     const store = this.redis();
     const networks = buckets.map((b) => this.networkFor(ip, b));
     const user = state.req.fields.username;
-    // both reads at once (not one pipeline: on a Redis Cluster the two keys live in different slots)
-    const [stored, seen] = await Promise.all([
-      this.soft ? store.client.hget(this.soft.keyOf('brute_force'), user) : null,
-      store.client.sismember(this.historyKey(ip, buckets, user), this.passwordHash(state.req.fields.password)),
+    const member = state.req.session;
+    const lapseMs = Math.max(SLOT_LAPSE_MS, 4 * state.timeout);
+    const giveUpAt = Date.now() + state.timeout;
+    // asked once, when a bucket first refuses the request (Nauthilus asks only when a rule triggered)
+    let tolerated: boolean | undefined;
+    let tolerations = true;
+    const take = (checkOnly: boolean): Promise<Array<PromiseSettledResult<SlotReply>>> => {
+      const now = Date.now();
+      return Promise.allSettled(buckets.map((b, i) => store.runScript(
+        TAKE_SLOT, [this.counterKey(b, networks[i]), this.slotsKey(b, networks[i]), this.blockedKey(b, networks[i])],
+        [b.failedRequests, now, now + lapseMs, member, checkOnly ? 1 : 0, tolerated ? 1 : 0],
+      ) as Promise<SlotReply>));
+    };
+    // both reads at once (not one pipeline: on a Redis Cluster the two keys live in different slots), and with
+    // them the first take as for a new password: one round trip for the usual login. A request that turns out
+    // soft whitelisted, banned or repeating gives back what that take got (a slot only ever makes others wait).
+    const [reads, first] = await Promise.all([
+      Promise.all([
+        this.soft ? store.client.hget(this.soft.keyOf('brute_force'), user) : null,
+        store.client.sismember(this.historyKey(ip, buckets, user), this.passwordHash(state.req.fields.password)),
+      ]).then((v) => ({ ok: true as const, v }), (e: unknown) => ({ ok: false as const, e })),
+      take(false),
     ]);
+    const firstTaken = (): HeldSlots => {
+      const got = first.map((r) => r.status === 'fulfilled' && Number(r.value[0]) === 1);
+      return { member, buckets: buckets.filter((_, i) => got[i]), networks: networks.filter((_, i) => got[i]) };
+    };
+    if (!reads.ok) {
+      await this.giveBack(firstTaken());
+      throw reads.e;
+    }
+    const [stored, seen] = reads.v;
     if (this.soft && this.soft.coversStored('brute_force', user, ip, stored)) {
+      await this.giveBack(firstTaken());
       this.softExempt.add(state);
       return { result: 'soft whitelisted' };
     }
@@ -197,21 +225,20 @@ export class BruteForceProtection implements BuiltinCheck {
     // Nauthilus 3.0 (CheckRepeatingBruteForcer): a banned network is refused for the ban time, tolerated or not
     const banned = await this.banOf(buckets, networks);
     if (banned) {
+      await this.giveBack(firstTaken());
       return { result: 'blocked (banned)', decision: 'fail', luaFields: { brute_force_bucket: banned.bucket.name, brute_force_counter: banned.counter, client_net: ip ? banned.network : '', repeating } };
     }
-    const member = state.req.session;
-    const lapseMs = Math.max(SLOT_LAPSE_MS, 4 * state.timeout);
-    const giveUpAt = Date.now() + state.timeout;
-    // asked once, when a bucket first refuses the request (Nauthilus asks only when a rule triggered)
-    let tolerated: boolean | undefined;
-    let tolerations = true;
+    let early: Array<PromiseSettledResult<SlotReply>> | undefined = first;
     for (let delay = WAIT_MIN_MS; ; delay = Math.min(delay * 2, WAIT_MAX_MS)) {
-      const now = Date.now();
-      const replies = await Promise.allSettled(buckets.map((b, i) => store.runScript(
-        TAKE_SLOT, [this.counterKey(b, networks[i]), this.slotsKey(b, networks[i]), this.blockedKey(b, networks[i])],
-        [b.failedRequests, now, now + lapseMs, member, repeating ? 1 : 0, tolerated ? 1 : 0],
-      ) as Promise<SlotReply>));
-      const verdicts = replies.map((r) => (r.status === 'fulfilled' ? Number(r.value[0]) : -1));
+      const replies = early ?? await take(repeating);
+      let verdicts = replies.map((r) => (r.status === 'fulfilled' ? Number(r.value[0]) : -1));
+      if (early && repeating) {
+        // a repeated password holds nothing: the slots the first take got go back, and "full" reads as what a
+        // check alone answers (the counter is below the limit: go on)
+        await this.giveBack(firstTaken());
+        verdicts = verdicts.map((v) => (v === 2 ? 1 : v));
+      }
+      early = undefined;
       if (verdicts.every((v) => v === 1)) {
         if (!repeating) this.held.set(state, { member, buckets, networks });
         const how = tolerated ? ' (tolerated)' : repeating ? ' (repeating a known wrong password)' : '';
@@ -442,9 +469,11 @@ export class BruteForceProtection implements BuiltinCheck {
     };
     for (const b of buckets) {
       const network = networkOf(ip, b.cidr);
-      const counter = await del(this.counterKey(b, network));
+      // the counter and its "blocked" mark in one atomic step (a refusal racing the flush cannot leave a mark)
+      const counterKey = this.counterKey(b, network);
+      const counter = Number(await this.redis().runScript(FORGET, [counterKey, this.blockedKey(b, network)], [])) > 0;
+      if (counter) removedKeys.push(counterKey);
       const ban = await del(bruteForceBanKey(network));
-      await client.del(this.blockedKey(b, network));
       await client.zrem(BLOCKED_INDEX, `${b.name}|${network}`);
       const named = await client.hget(NAUTHILUS_BLOCKED_HASH, network);
       if (named !== null && (rule === '*' || named === rule) && (await client.hdel(NAUTHILUS_BLOCKED_HASH, network)) > 0) removedKeys.push(`${NAUTHILUS_BLOCKED_HASH}[${network}]`);

@@ -5,7 +5,7 @@ import Redis, { type RedisOptions, Cluster } from 'ioredis';
 import type { RedisSettings } from '../config/types';
 import { AuthStudioError } from '../errors/registry';
 import { failFastWhenUnresponsive } from './fail-fast';
-import { evalOnServer, LocalScriptQueue, type AtomicScript, type ScriptArg } from './atomic-script';
+import { evalOnServer, LocalScriptLocks, type AtomicScript, type ScriptArg } from './atomic-script';
 import { deleteKeys, execSplitBySlot, scanAll } from './cluster-slots';
 
 /** One command of a batch: its name (an ioredis method) and arguments. */
@@ -119,7 +119,7 @@ export class RedisStore {
   private readonly pools = new Map<string, RedisClient>();
   /** The last connection error of each client (a TLS or sentinel failure ioredis reports only as an event). */
   private readonly lastErrors = new WeakMap<RedisClient, Error>();
-  private readonly scriptQueue = new LocalScriptQueue();
+  private readonly scriptLocks = new LocalScriptLocks();
 
   constructor(settings: RedisSettings, client?: RedisClient) {
     this.settings = settings;
@@ -195,10 +195,10 @@ export class RedisStore {
 
   /**
    * Run an atomic script on the engine's own connection: EVALSHA on a real server (EVAL after NOSCRIPT),
-   * the script's JavaScript version on the embedded store, one script at a time.
+   * the script's JavaScript version on the embedded store, where scripts sharing a key run one at a time.
    */
   runScript(script: AtomicScript, keys: string[], args: ScriptArg[]): Promise<unknown> {
-    if (this.settings.mode === 'mock') return this.scriptQueue.run(() => script.local(this.client, keys, args));
+    if (this.settings.mode === 'mock') return this.scriptLocks.run(keys, () => script.local(this.client, keys, args));
     return evalOnServer(this.client, script, keys, args);
   }
 

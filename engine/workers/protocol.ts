@@ -11,7 +11,9 @@
 //   main --backend-servers{servers}--> worker (the servers monitoring lists as alive; no answer)
 //   worker writes the deadline of the Lua run in progress to `beacon`: the main thread's watchdog ends a
 //   worker stuck past it (a C call such as string.find cannot be interrupted on its own thread)
-//   worker --redis-call{id, ...}--> main (embedded Redis lives on the main thread) --reply{id, ...}-->
+//   worker --redis-calls{calls}--> main (embedded Redis lives on the main thread) --replies{replies}-->
+//          (every call the thread issued in one turn of its event loop travels in one message: a login's
+//          brute-force reads, its slots of all buckets, its give-back and toleration count)
 //   worker --cache-call on its own port, waits on a shared flag--> main: nauthilus_cache is synchronous in Lua
 import type { MessagePort } from 'node:worker_threads';
 import type { AuthStudioConfig, BackendServerConfig, RedisSettings } from '../config/types';
@@ -67,7 +69,10 @@ export type ToWorker =
   /** backend_server_monitoring changed the servers alive (no answer). */
   | { t: 'backend-servers'; servers: BackendServerConfig[] }
   | (WorkerTask & { id: number })
-  | { t: 'reply'; id: number; ok: boolean; value?: unknown; error?: string };
+  | { t: 'replies'; replies: RedisReply[] };
+
+/** The answer to one Redis call of a worker. */
+export interface RedisReply { id: number; ok: boolean; value?: unknown; error?: string }
 
 export type FromWorker =
   | { t: 'ready' }
@@ -77,7 +82,10 @@ export type FromWorker =
   | { t: 'hook-done'; id: number; result?: HookResult | null; error?: string }
   | { t: 'log'; line: string }
   | { t: 'ack'; id: number; value?: unknown; error?: string; code?: string; location?: SourceLocation }
-  | ({ t: 'redis-call'; id: number } & RedisCallBody);
+  /** Redis calls in the order the worker issued them; the main thread starts them in that order. */
+  | { t: 'redis-calls'; calls: RedisCall[] };
+
+export type RedisCall = { id: number } & RedisCallBody;
 
 /** A Redis command (or batch) a worker runs on the main thread's embedded store. */
 export type RedisCallBody =

@@ -17,8 +17,9 @@ export interface RedisRpc {
 }
 
 /**
- * The main thread's embedded Redis seen from a worker: every ioredis method becomes one message; a batch
- * (brute force, password cache) is one message and runs there without interleaving other commands.
+ * The main thread's embedded Redis seen from a worker: every ioredis method becomes one call, and the calls
+ * a thread makes at once share one message (worker-main.ts); a batch (brute force, password cache) is one call
+ * and runs there without interleaving other commands.
  */
 export class RemoteRedisStore extends RedisStore {
   constructor(settings: RedisSettings, private readonly rpc: RedisRpc) {

@@ -18,7 +18,7 @@ import { ConnectionTargets } from '../lua/connection-targets';
 import { LdapPools } from '../ldap/pools';
 import { RemoteCache, RemoteRedisStore, type RedisRpc } from './remote-services';
 import { LineHits } from '../lua/line-hits';
-import type { FromWorker, RedisCallBody, ToWorker, WorkerInit } from './protocol';
+import type { FromWorker, RedisCall, RedisCallBody, ToWorker, WorkerInit } from './protocol';
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
@@ -27,11 +27,19 @@ installSharedBeacon(init.beacon);
 
 let nextCall = 0;
 const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+/** Calls issued together (before the thread next awaits): they leave as one message. */
+let outbox: RedisCall[] = [];
+function flushRedisCalls(): void {
+  const calls = outbox;
+  outbox = [];
+  send({ t: 'redis-calls', calls });
+}
 function redisCall(body: RedisCallBody): Promise<unknown> {
   const id = ++nextCall;
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject });
-    send({ t: 'redis-call', id, ...body });
+    if (outbox.length === 0) queueMicrotask(flushRedisCalls);
+    outbox.push({ id, ...body });
   });
 }
 const rpc: RedisRpc = {
@@ -85,10 +93,12 @@ function ackError(e: unknown): { error: string; code?: string; location?: Source
 
 async function handle(m: ToWorker): Promise<void> {
   switch (m.t) {
-    case 'reply': {
-      const p = pending.get(m.id);
-      pending.delete(m.id);
-      if (p) m.ok ? p.resolve(m.value) : p.reject(new Error(m.error));
+    case 'replies': {
+      for (const r of m.replies) {
+        const p = pending.get(r.id);
+        pending.delete(r.id);
+        if (p) r.ok ? p.resolve(r.value) : p.reject(new Error(r.error));
+      }
       return;
     }
     case 'auth': {

@@ -23,7 +23,7 @@ import { AuthStudioError, type ErrorCode } from '../errors/registry';
 import type { HookHttpRequest } from '../lua/call-context';
 import type { HookResult } from '../pipeline/custom-hook';
 import { serveCache } from './remote-services';
-import type { FromWorker, RedisCallBody, ToWorker, WorkerInit, WorkerTask } from './protocol';
+import type { FromWorker, RedisCall, RedisCallBody, RedisReply, ToWorker, WorkerInit, WorkerTask } from './protocol';
 import { readScriptSources } from '../generation';
 import { startWatchdog } from './watchdog';
 import { relayLog } from './log-relay';
@@ -234,17 +234,38 @@ export class PipelineWorkers {
         if (a) m.error !== undefined ? a.reject(new AuthStudioError((m.code as ErrorCode) ?? 'AS_ERR_LUA_LOAD', m.error, { location: m.location })) : a.resolve(m.value);
         return;
       }
-      case 'redis-call':
-        this.redisCall(m).then(
-          (value) => this.post(slot, { t: 'reply', id: m.id, ok: true, value }),
-          (e) => this.post(slot, { t: 'reply', id: m.id, ok: false, error: (e as Error)?.message ?? String(e) }),
-        );
+      case 'redis-calls':
+        this.redisCalls(slot, m.calls);
         return;
     }
   }
 
   private post(slot: Slot, m: ToWorker): void {
     if (!slot.exited) slot.worker.postMessage(m);
+  }
+
+  /** Start a worker's calls in their order; one message answers them all. */
+  private redisCalls(slot: Slot, calls: RedisCall[]): void {
+    void Promise.all(calls.map((c): Promise<RedisReply> => {
+      let running: Promise<unknown>;
+      try {
+        running = this.redisCall(c);
+      } catch (e) {
+        running = Promise.reject(e);
+      }
+      return running.then(
+        (value) => ({ id: c.id, ok: true, value }),
+        (e) => ({ id: c.id, ok: false, error: (e as Error)?.message ?? String(e) }),
+      );
+    })).then((replies) => {
+      try {
+        this.post(slot, { t: 'replies', replies });
+      } catch (e) {
+        // a reply that cannot cross threads fails its calls, not the engine
+        const error = `Redis reply cannot cross threads: ${(e as Error)?.message ?? e}`;
+        this.post(slot, { t: 'replies', replies: replies.map((r) => ({ id: r.id, ok: false, error })) });
+      }
+    });
   }
 
   private async redisCall(m: RedisCallBody): Promise<unknown> {
