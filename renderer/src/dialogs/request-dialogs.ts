@@ -32,6 +32,14 @@ export async function saveRequestDialog(state: StudioState, what: Omit<SaveReque
 }
 
 /** Show the request as a curl command (and copy it when the browser lets the page use the clipboard). */
+/** The "Save request…" and "Copy as curl" buttons under a result (simulator, hook runner, Requests history). */
+export function requestActionButtons(state: StudioState, save: () => void, sent: { method: string; url: string; headers: Record<string, string>; body?: string }): HTMLElement[] {
+  return [
+    h('button', { 'data-action': 'save-request', onclick: save }, 'Save request…'),
+    h('button', { 'data-action': 'copy-curl', onclick: () => curlDialog(state, sent) }, 'Copy as curl'),
+  ];
+}
+
 export function curlDialog(state: StudioState, r: { method: string; url: string; headers: Record<string, string>; body?: string }): void {
   const command = curlCommand(`http://${state.env.listen}`, r);
   const text = h('textarea', { class: 'mono', rows: 6, readonly: true, spellcheck: 'false', 'data-testid': 'curl-command' });

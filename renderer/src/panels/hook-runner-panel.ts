@@ -1,7 +1,7 @@
 // The hook runner: call a custom hook (method, location, headers, body) through the engine and read its answer
 // and the trace of its script, as the simulator does for logins.
 import type { HookCallInput, HookCallResult } from '../../../engine/api/contract';
-import { curlDialog, saveRequestDialog } from '../dialogs/request-dialogs';
+import { requestActionButtons, saveRequestDialog } from '../dialogs/request-dialogs';
 import { h, replace } from '../dom';
 import { workspacePath } from '../script-paths';
 import type { StudioState } from '../studio-state';
@@ -96,9 +96,7 @@ export class HookRunnerPanel {
   private show(r: HookCallResult): void {
     this.last = r;
     this.trace.showHttp(r);
-    replace(this.actions,
-      h('button', { 'data-action': 'save-request', onclick: () => void this.save() }, 'Save request…'),
-      h('button', { 'data-action': 'copy-curl', onclick: () => curlDialog(this.state, r.request) }, 'Copy as curl'));
+    replace(this.actions, ...requestActionButtons(this.state, () => void this.save(), r.request));
   }
 
   private async save(): Promise<void> {

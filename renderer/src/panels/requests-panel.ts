@@ -1,7 +1,7 @@
 // The Requests history: every request the engine served in studio mode (simulator, traffic, hook runner, curl or
 // any other client), newest first; a click shows its trace, and it can be saved or copied as curl.
 import type { ServedRequest, ServedRequestDetail } from '../../../engine/api/contract';
-import { curlDialog, saveRequestDialog } from '../dialogs/request-dialogs';
+import { requestActionButtons, saveRequestDialog } from '../dialogs/request-dialogs';
 import { emptyState, h, replace } from '../dom';
 import { clock, ms } from '../format';
 import { failure, warning } from '../notify';
@@ -99,10 +99,9 @@ export class RequestsPanel {
       this.trace.showError(e);
       return;
     }
-    this.trace.showHttp({ ...d, latency_ms: d.duration_ms, request: { method: d.method, url: d.url, headers: d.request.headers, body: d.request.body }, body: d.response.body, headers: d.response.headers });
-    replace(this.actions,
-      h('button', { 'data-action': 'save-request', onclick: () => void this.save(d) }, 'Save request…'),
-      h('button', { 'data-action': 'copy-curl', onclick: () => curlDialog(this.state, { method: d.method, url: d.url, headers: d.request.headers, body: d.request.body }) }, 'Copy as curl'));
+    const sent = { method: d.method, url: d.url, headers: d.request.headers, body: d.request.body };
+    this.trace.showHttp({ ...d, latency_ms: d.duration_ms, request: sent, body: d.response.body, headers: d.response.headers });
+    replace(this.actions, ...requestActionButtons(this.state, () => void this.save(d), sent));
   }
 
   private async save(d: ServedRequestDetail): Promise<void> {

@@ -1,6 +1,6 @@
 // The simulator: pick a client preset, edit the request it sends, Send, and read the trace of what happened.
 import type { PresetInfo, SimFields, SimulateInput, SimulationResult } from '../../../engine/api/contract';
-import { curlDialog, saveRequestDialog } from '../dialogs/request-dialogs';
+import { requestActionButtons, saveRequestDialog } from '../dialogs/request-dialogs';
 import { emptyState, h, replace } from '../dom';
 import { failure } from '../notify';
 import { workspacePath } from '../script-paths';
@@ -145,9 +145,7 @@ export class SimulatorPanel {
   private showResult(r: SimulationResult): void {
     this.last = r;
     this.trace.show(r);
-    replace(this.actions,
-      h('button', { 'data-action': 'save-request', onclick: () => void this.save() }, 'Save request…'),
-      h('button', { 'data-action': 'copy-curl', onclick: () => curlDialog(this.state, r.request) }, 'Copy as curl'));
+    replace(this.actions, ...requestActionButtons(this.state, () => void this.save(), r.request));
   }
 
   /** Save what was sent with the actual outcome as the expected one (sent to the JSON endpoint by `authstudio test`). */
