@@ -64,7 +64,7 @@ f.listen({ host: '127.0.0.1', port: 0 }).then((a) => console.log('BARE ' + a));`
 export async function serve(config: string, redis: string | undefined, workers = 'auto'): Promise<Proc> {
   const port = await freePort();
   const argv = [path.join(ROOT, 'bin', 'authstudio'), 'serve', '--config', config, ...(redis ? ['--redis', redis] : []), '--listen', `127.0.0.1:${port}`, '--workers', workers];
-  const child = spawn(process.execPath, argv, { cwd: ROOT, stdio: 'inherit' });
+  const child = spawn(process.execPath, [...(process.env.AS_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...argv], { cwd: ROOT, stdio: 'inherit' });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`serve exited with ${child.exitCode}`);

@@ -24,6 +24,8 @@ import { nauthilusPackagePath, searchTemplates } from './package-path';
 import { goShortestG, luaNumberText } from './go-number';
 import { LuaHookDispatcher, type LineListener } from './line-hook';
 import { VmDebugPort } from './debug-port';
+import { installFastApi } from './fast-api';
+import type { ShapedLuaRequest } from '../pipeline/lua-request';
 
 // the builtin globals run inside the prelude's scope, where `host` is still visible
 const PRELUDE =
@@ -126,6 +128,7 @@ export class LuaVm implements ModuleHost {
   /** Create a VM with the sandbox and module loader in place. */
   static async create(options: VmOptions): Promise<LuaVm> {
     const engine = await factory().createEngine({ traceAllocations: true, enableProxy: false, injectObjects: false });
+    installFastApi(engine.global.lua);
     const vm = new LuaVm(engine, options);
     vm.installPrelude();
     options.services.vmSetup?.(vm);
@@ -421,7 +424,7 @@ export class LuaVm implements ModuleHost {
    * Run a stage's entry point for one request. `encoded` is the request (see encodeRequest).
    * Returns the values the dispatcher returns. Throws AuthStudioError (runtime, timeout, memory).
    */
-  async dispatch(kind: DispatchKind, script: LoadedScript, encoded: string, extra: unknown[], call: CallContext, timeoutMs: number): Promise<unknown[]> {
+  async dispatch(kind: DispatchKind, script: LoadedScript, encoded: string | ShapedLuaRequest, extra: unknown[], call: CallContext, timeoutMs: number): Promise<unknown[]> {
     if (this.broken || this.closed) throw new Error(`VM ${this.id} is not usable`);
     const lua = this.global.lua;
     // one coroutine per VM, reused: a coroutine that returned normally can run the next function
@@ -436,9 +439,11 @@ export class LuaVm implements ModuleHost {
       lua.lua_getfield(th.address, LUA_REGISTRYINDEX, '__as_dispatch');
       th.pushValue(kind);
       lua.lua_rawgeti(th.address, LUA_REGISTRYINDEX, BigInt(script.envRef));
-      th.pushValue(encoded);
+      let nargs = 3 + extra.length;
+      if (typeof encoded === 'string') th.pushValue(encoded);
+      else nargs += this.pushShaped(th.address, encoded, extra.length);
       for (const v of extra) th.pushValue(v);
-      const out = await this.runThread(th, 3 + extra.length, timeoutMs);
+      const out = await this.runThread(th, nargs, timeoutMs);
       lua.lua_settop(th.address, 0);
       return out;
     } catch (e) {
@@ -448,6 +453,45 @@ export class LuaVm implements ModuleHost {
       this.running--;
       this.call = null;
     }
+  }
+
+  /** Request shapes compiled in this VM (lua-request.ts shapeLuaRequest). */
+  private readonly shapes = new Set<number>();
+
+  /**
+   * Push a shaped request (its shape id, then its values) on L; compiles the shape's constructor first when this
+   * VM has not seen it. Returns how many values it pushed beyond the one argument the request takes.
+   */
+  private pushShaped(L: number, req: ShapedLuaRequest, extra: number): number {
+    const lua = this.global.lua;
+    const { shape, values } = req;
+    if (!this.shapes.has(shape.id)) {
+      const g = this.global;
+      const top = g.getTop();
+      lua.lua_getfield(g.address, LUA_REGISTRYINDEX, '__as_shape');
+      g.pushValue(shape.id);
+      g.pushValue(shape.source);
+      g.pushValue(shape.size);
+      const rc = this.protectedCall(g.address, 3, 0, Date.now() + this.timeoutMs());
+      if (rc !== 0) {
+        const msg = this.errorText(g.address, rc);
+        g.setTop(top);
+        throw new Error(`request shape ${shape.id}: ${msg}`);
+      }
+      g.setTop(top);
+      this.shapes.add(shape.id);
+    }
+    // Lua promises 20 free slots (LUA_MINSTACK): a request has more fields
+    if (!lua.lua_checkstack(L, values.length + extra + 8)) throw new Error('Lua stack overflow pushing the request');
+    lua.lua_pushinteger(L, BigInt(shape.id));
+    for (const v of values) {
+      if (typeof v === 'string') lua.lua_pushstring(L, v);
+      else if (typeof v === 'number') {
+        if (Number.isInteger(v)) lua.lua_pushinteger(L, BigInt(v));
+        else lua.lua_pushnumber(L, v);
+      } else lua.lua_pushboolean(L, v ? 1 : 0);
+    }
+    return values.length;
   }
 
   private thread: ReturnType<LuaGlobal['newThread']> | undefined;
@@ -536,43 +580,54 @@ export class LuaVm implements ModuleHost {
     const ac = new StageAbort();
     const prevSignal = this.call?.abortSignal;
     if (this.call) this.call.abortSignal = ac;
-    let timer: NodeJS.Timeout | undefined;
-    let fire: (e: Error) => void = () => undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      fire = reject;
-    });
-    const arm = (ms: number) => {
-      timer = setTimeout(() => {
-        ac.abort();
-        fire(new LuaCallTimeout());
-      }, ms + 20);
-    };
-    arm(timeoutMs);
     this.sliceStart = Date.now();
     this.deadline = this.sliceStart + timeoutMs;
-    // a debugger pause stops the clock: the time left is given back when the call resumes
-    this.holdClock = () => {
-      clearTimeout(timer);
-      const left = Math.max(0, this.deadline - Date.now());
-      this.deadline = 0;
-      return () => {
-        this.sliceStart = Date.now();
-        this.deadline = this.sliceStart + left;
-        arm(left);
-      };
-    };
     const outer = this.activeThread;
     this.activeThread = th.address;
-    const run = this.resumeLoop(th, nargs);
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const out = await Promise.race([run, timedOut]);
+      // most calls never wait: they end in the first resume, with no timer and no promise race (the count hook
+      // raises past the deadline inside Lua)
+      const first = this.enterLua(this.deadline, () => th.resume(nargs));
+      let out: unknown[];
+      if (first.result !== LuaReturn.Yield) out = await this.threadEnded(th, first);
+      else {
+        // the call waits (a host call, a time slice, a debugger pause): from here a timer also ends it when a
+        // host call never answers
+        let fire: (e: Error) => void = () => undefined;
+        const timedOut = new Promise<never>((_, reject) => {
+          fire = reject;
+        });
+        const arm = (ms: number) => {
+          timer = setTimeout(() => {
+            ac.abort();
+            fire(new LuaCallTimeout());
+          }, ms + 20);
+        };
+        arm(Math.max(0, this.deadline - Date.now()));
+        // a debugger pause stops the clock: the time left is given back when the call resumes
+        this.holdClock = () => {
+          clearTimeout(timer);
+          const left = Math.max(0, this.deadline - Date.now());
+          this.deadline = 0;
+          return () => {
+            this.sliceStart = Date.now();
+            this.deadline = this.sliceStart + left;
+            arm(left);
+          };
+        };
+        const run = this.resumeLoop(th, first);
+        try {
+          out = await Promise.race([run, timedOut]);
+        } catch (e) {
+          // make sure the thread has stopped before anyone touches this VM again
+          if (e instanceof LuaCallTimeout) await run.catch(() => undefined);
+          throw e;
+        }
+      }
       // a long C call (string.find) ends unseen by the count hook: a call that overran its deadline still failed
       if (Date.now() > this.deadline) throw new LuaCallTimeout();
       return out;
-    } catch (e) {
-      // make sure the thread has stopped before anyone touches this VM again
-      if (e instanceof LuaCallTimeout) await run.catch(() => undefined);
-      throw e;
     } finally {
       this.deadline = 0;
       this.holdClock = undefined;
@@ -583,9 +638,9 @@ export class LuaVm implements ModuleHost {
     }
   }
 
-  private async resumeLoop(th: ReturnType<LuaGlobal['newThread']>, nargs: number): Promise<unknown[]> {
+  /** Resume a call that yielded (`r`) until it ends. */
+  private async resumeLoop(th: ReturnType<LuaGlobal['newThread']>, r: ReturnType<ReturnType<LuaGlobal['newThread']>['resume']>): Promise<unknown[]> {
     const lua = this.global.lua;
-    let r = this.enterLua(this.deadline, () => th.resume(nargs));
     while (r.result === LuaReturn.Yield) {
       // a host call yields (marker, promise); a time slice yields nothing; anything else a script yields is ignored
       let wait: unknown;
@@ -596,6 +651,11 @@ export class LuaVm implements ModuleHost {
       else await new Promise((resolve) => setImmediate(resolve));
       r = this.enterLua(this.deadline, () => th.resume(0));
     }
+    return this.threadEnded(th, r);
+  }
+
+  /** A call's thread stopped (returned or raised): its results, or its error with the workspace frames. */
+  private async threadEnded(th: ReturnType<LuaGlobal['newThread']>, r: ReturnType<ReturnType<LuaGlobal['newThread']>['resume']>): Promise<unknown[]> {
     if (r.result !== LuaReturn.Ok) {
       const message = this.errorText(th.address, r.result);
       // the failed coroutine's stack is not unwound: its traceback is read before anything else touches it

@@ -77,3 +77,64 @@ export function encodeLuaRequest(fields: LuaRequestFields): string {
 function escapeValue(v: string): string {
   return v.replace(/\0/g, '\uFFFD').replace(/\x02/g, '\x02b').replace(/\x01/g, '\x02a').replace(/\x03/g, '\x02c');
 }
+
+/**
+ * A request table as a constructor call: the field names and kinds (its shape) are compiled once per VM into a Lua
+ * function `function(a1, ..., aN) return {k1 = a1, ...} end` (a table built at its final size, no string to
+ * parse), and each stage pushes only the values. Decoding the encoded string was about 10 µs of a 33-field
+ * request in wasm; the constructor about 2.
+ */
+export interface LuaRequestShape {
+  /** Process-wide id of this list of names and kinds. */
+  id: number;
+  /** Lua source of the constructor chunk: returns the function. */
+  source: string;
+  size: number;
+}
+
+export interface ShapedLuaRequest {
+  shape: LuaRequestShape;
+  /** Strings (NUL replaced, as the encoded form did), numbers, booleans; lists as their encoded text. */
+  values: Array<string | number | boolean>;
+}
+
+const shapes = new Map<string, LuaRequestShape>();
+const LUA_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The request as a shaped constructor call; fields whose names are not plain Lua names fall back to encoding. */
+export function shapeLuaRequest(fields: LuaRequestFields): ShapedLuaRequest | string {
+  let signature = '';
+  const values: Array<string | number | boolean> = [];
+  for (const key in fields) {
+    const v = fields[key];
+    if (v === undefined) continue;
+    if (typeof v === 'string') {
+      signature += 's' + key + '\x01';
+      values.push(v.includes('\0') ? v.replace(/\0/g, '\uFFFD') : v);
+    } else if (typeof v === 'number') {
+      signature += 'n' + key + '\x01';
+      values.push(v);
+    } else if (typeof v === 'boolean') {
+      signature += 'b' + key + '\x01';
+      values.push(v);
+    } else {
+      signature += 'l' + key + '\x01';
+      values.push(encodeLuaRequest({ [key]: v }).slice(key.length + 2)); // \3item\3item...
+    }
+  }
+  let shape = shapes.get(signature);
+  if (!shape) {
+    const entries = signature.split('\x01').slice(0, -1);
+    // a Lua function takes at most 200 parameters (LUAI_MAXVARS)
+    if (entries.length > 180 || !entries.every((e) => LUA_NAME.test(e.slice(1)))) return encodeLuaRequest(fields);
+    const params = entries.map((_, i) => `a${i + 1}`);
+    // lists arrive encoded ("l<key>=\3item...") and are decoded by the prelude's decoder, a fresh table each time
+    const body = entries.map((e, i) => (e[0] === 'l' ? `${e.slice(1)} = decode_list(a${i + 1})` : `${e.slice(1)} = a${i + 1}`));
+    shape = {
+      id: shapes.size + 1, size: entries.length,
+      source: `local decode_list = ...\nreturn function(${params.join(', ')})\n  return { ${body.join(', ')} }\nend\n`,
+    };
+    shapes.set(signature, shape);
+  }
+  return { shape, values };
+}

@@ -3,6 +3,7 @@ import { AuthStudioError } from '../errors/registry';
 import type { ScriptPool } from '../lua/script-pool';
 import type { CallContext } from '../lua/call-context';
 import type { DispatchKind } from '../lua/vm';
+import type { ShapedLuaRequest } from './lua-request';
 import { roundMs, type StageKind, type StageRecord } from './trace';
 
 export interface StageRun {
@@ -18,7 +19,7 @@ export interface StageRun {
  */
 export async function runLuaStage(
   pool: ScriptPool, stage: StageKind, name: string, displayPath: string, kind: DispatchKind,
-  encoded: string, call: CallContext, timeoutMs: number, extra: unknown[] = [],
+  encoded: string | ShapedLuaRequest, call: CallContext, timeoutMs: number, extra: unknown[] = [],
 ): Promise<StageRun> {
   const t0 = performance.now();
   call.stageLogs = [];

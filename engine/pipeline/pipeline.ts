@@ -19,7 +19,7 @@ import type { ScriptPool } from '../lua/script-pool';
 import { chunkName } from '../lua/chunk-name';
 import type { AuthRequest } from './auth-request';
 import { networkOf } from './auth-request';
-import { CLIENT_FIELDS_NOT_IN_LUA, DERIVED_FIELD_DEFAULTS, V3_FIELD_DEFAULTS, encodeLuaRequest, type LuaRequestFields, scriptRedisPrefix } from './lua-request';
+import { CLIENT_FIELDS_NOT_IN_LUA, DERIVED_FIELD_DEFAULTS, V3_FIELD_DEFAULTS, encodeLuaRequest, type LuaRequestFields, scriptRedisPrefix, shapeLuaRequest, type ShapedLuaRequest } from './lua-request';
 import { isNauthilus3 } from '../lua/services';
 import { runLuaStage, StageStatus } from './lua-stages';
 import { roundMs, type StageRecord } from './trace';
@@ -580,9 +580,9 @@ export function isLocalOrEmptyIp(ip: string): boolean {
 }
 
 /** A stage's request table: the shared fields and the status message as a script set it so far ("" before). */
-function stageRequest(state: StageState): string {
+function stageRequest(state: StageState): ShapedLuaRequest | string {
   state.base.status_message = state.call.statusMessage ?? '';
-  return encodeLuaRequest(state.base);
+  return shapeLuaRequest(state.base);
 }
 
 /** How Nauthilus logs a feature's or filter's result code (ok, fail, unknown(n)). */

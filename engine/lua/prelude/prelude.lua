@@ -331,6 +331,24 @@ local function decode_request(s)
   return t
 end
 
+-- A list field of a shaped request (lua-request.ts shapeLuaRequest): its items, each led by \3, escaped as above.
+local function decode_list(s)
+  local list = {}
+  local escaped = string_find(s, "\2", 1, true) ~= nil
+  for item in string_gmatch(s, "\3([^\3]*)") do
+    list[#list + 1] = escaped and unescape(item) or item
+  end
+  return list
+end
+
+-- Request constructors by shape id (lua-request.ts): compiled once per VM, each returns a fresh table.
+local request_shapes = {}
+local load_chunk, select_from = load, select
+registry.__as_shape = function(id, source, size)
+  local chunk = load_chunk(source, "=(request shape)", "t", {})
+  request_shapes[id] = { build = chunk(decode_list), size = size }
+end
+
 -- gopher-lua's ToBool and ToInt: nil/false are false, everything else true; non-numbers are 0.
 local function to_bool(v) return v ~= nil and v ~= false end
 local function to_int(v)
@@ -588,6 +606,11 @@ registry.__as_dispatch = function(kind, env, encoded, ...)
   local d = dispatch[kind]
   if kind == "hook" or kind == "init" or kind == "chunk" or kind == "call" then
     return d(env, ...)
+  end
+  if type(encoded) == "number" then
+    -- a shaped request: its values follow, then the stage's own arguments
+    local shape = request_shapes[encoded]
+    return d(env, shape.build(...), select_from(shape.size + 1, ...))
   end
   local req = decode_request(encoded)
   return d(env, req, ...)
