@@ -15,18 +15,52 @@
 //     that no caller read.
 //
 // Semantics are otherwise wasmoon's: same arguments, same return values, same errors.
-import type { LuaWasm } from 'wasmoon';
+import { LuaFactory, type LuaWasm } from 'wasmoon';
 
 interface EmscriptenModule {
   HEAPU8: Uint8Array;
   _malloc(n: number): number;
   _free(p: number): void;
+  _realloc?: unknown;
   [k: string]: unknown;
 }
 
 type Sig = [ret: 'number' | 'string' | null, args: readonly ('number' | 'string' | 'string|number')[]];
 
 const installed = new WeakSet<object>();
+/** The wasm instance's own exports per LuaWasm module object, when createLuaFactory() saw it instantiated. */
+const rawExports = new WeakMap<object, Record<string, unknown>>();
+
+/**
+ * A LuaFactory whose wasm exports are known: Emscripten binds each export behind a wrapper that asserts the runtime
+ * is up and looks the function up by name on every call (about 5% of a login). wasmoon offers no hook to
+ * instantiate the module itself, so WebAssembly.instantiate is watched while this factory's module is created (the
+ * instance whose exports include `lua_newstate` and `memory`) and restored as soon as it is.
+ */
+export function createLuaFactory(): LuaFactory {
+  const wasm = (globalThis as unknown as { WebAssembly: { instantiate: (...a: unknown[]) => Promise<unknown> } }).WebAssembly;
+  const original = wasm.instantiate;
+  let seen: Record<string, unknown> | undefined;
+  const watch = function (this: unknown, ...args: unknown[]) {
+    const p = original.apply(wasm, args);
+    return p.then((r) => {
+      const exports = (r as { instance?: { exports: Record<string, unknown> } })?.instance?.exports;
+      if (exports && typeof exports.lua_newstate === 'function' && exports.memory) seen = exports;
+      return r;
+    });
+  };
+  wasm.instantiate = watch;
+  const factory = new LuaFactory();
+  void factory.getLuaModule().then(
+    (lua) => {
+      if (seen) rawExports.set(lua.module as object, seen);
+    },
+    () => undefined,
+  ).finally(() => {
+    if (wasm.instantiate === watch) wasm.instantiate = original;
+  });
+  return factory;
+}
 const decoder = new TextDecoder('utf-8');
 const encoder = new TextEncoder();
 
@@ -113,6 +147,8 @@ export function installFastApi(lua: LuaWasm): void {
   installed.add(lua);
   const m = lua.module as unknown as EmscriptenModule;
   const arena = m._malloc(ARENA_BYTES);
+  // string arguments: ASCII up to this length is written byte by byte (TextEncoder's call costs more for short ones)
+  const SHORT = 48;
   if (!arena) return;
   let top = arena; // next free byte of the arena: frames are taken and given back in call order
 
@@ -120,6 +156,21 @@ export function installFastApi(lua: LuaWasm): void {
   const put = (s: string): number => {
     const room = arena + ARENA_BYTES - top;
     // UTF-16 code units -> at most 3 bytes each in UTF-8 (a surrogate pair, two units, is 4 bytes)
+    if (s.length < SHORT && s.length < room) {
+      const heap = m.HEAPU8;
+      const at = top;
+      let i = 0;
+      for (; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 127) break;
+        heap[at + i] = c;
+      }
+      if (i === s.length) {
+        heap[at + i] = 0;
+        top = at + i + 1;
+        return at;
+      }
+    }
     if (s.length * 3 + 1 <= room) {
       const at = top;
       const { written } = encoder.encodeInto(s, m.HEAPU8.subarray(at, at + room - 1));
@@ -157,8 +208,12 @@ export function installFastApi(lua: LuaWasm): void {
   };
 
   const target = lua as unknown as Record<string, unknown>;
+  const exports = rawExports.get(m);
+  // wasmoon's allocator (traceAllocations: the heap cap) calls these for every Lua allocation
+  if (typeof exports?.realloc === 'function') m._realloc = exports.realloc;
+  if (typeof exports?.free === 'function') m._free = exports.free as (p: number) => void;
   for (const [name, [ret, args]] of Object.entries(SIGNATURES)) {
-    const raw = m['_' + name] as ((...a: unknown[]) => number) | undefined;
+    const raw = (exports?.[name] ?? m['_' + name]) as ((...a: unknown[]) => number) | undefined;
     if (typeof raw !== 'function') continue;
     const stringArgs = args.map((a, i) => (a === 'number' ? -1 : i)).filter((i) => i >= 0);
     if (stringArgs.length === 0 && ret !== 'string') {

@@ -24,7 +24,7 @@ import { nauthilusPackagePath, searchTemplates } from './package-path';
 import { goShortestG, luaNumberText } from './go-number';
 import { LuaHookDispatcher, type LineListener } from './line-hook';
 import { VmDebugPort } from './debug-port';
-import { installFastApi } from './fast-api';
+import { createLuaFactory, installFastApi } from './fast-api';
 import type { ShapedLuaRequest } from '../pipeline/lua-request';
 
 // the builtin globals run inside the prelude's scope, where `host` is still visible
@@ -47,7 +47,7 @@ function findLuaSource(name: string): string {
 let sharedFactory: LuaFactory | undefined;
 /** One factory per process: engines share its wasm module (a further engine costs ~1 ms). */
 function factory(): LuaFactory {
-  sharedFactory ??= new LuaFactory();
+  sharedFactory ??= createLuaFactory();
   return sharedFactory;
 }
 

@@ -100,41 +100,50 @@ export interface ShapedLuaRequest {
 
 const shapes = new Map<string, LuaRequestShape>();
 const LUA_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** The shape of the last request, with its names and kinds: most requests of a config have the same one. */
+let last: { shape: LuaRequestShape; keys: string[]; kinds: string } | undefined;
+
+const kindOf = (v: string | number | boolean | readonly string[]): string =>
+  typeof v === 'string' ? 's' : typeof v === 'number' ? 'n' : typeof v === 'boolean' ? 'b' : 'l';
 
 /** The request as a shaped constructor call; fields whose names are not plain Lua names fall back to encoding. */
 export function shapeLuaRequest(fields: LuaRequestFields): ShapedLuaRequest | string {
-  let signature = '';
   const values: Array<string | number | boolean> = [];
+  let same = last !== undefined;
+  let n = 0;
   for (const key in fields) {
     const v = fields[key];
     if (v === undefined) continue;
-    if (typeof v === 'string') {
-      signature += 's' + key + '\x01';
-      values.push(v.includes('\0') ? v.replace(/\0/g, '\uFFFD') : v);
-    } else if (typeof v === 'number') {
-      signature += 'n' + key + '\x01';
-      values.push(v);
-    } else if (typeof v === 'boolean') {
-      signature += 'b' + key + '\x01';
-      values.push(v);
-    } else {
-      signature += 'l' + key + '\x01';
-      values.push(encodeLuaRequest({ [key]: v }).slice(key.length + 2)); // \3item\3item...
-    }
+    const kind = kindOf(v);
+    if (same && (last!.keys[n] !== key || last!.kinds.charCodeAt(n) !== kind.charCodeAt(0))) same = false;
+    n++;
+    if (kind === 's') values.push((v as string).includes('\0') ? (v as string).replace(/\0/g, '\uFFFD') : (v as string));
+    else if (kind === 'l') values.push(encodeLuaRequest({ [key]: v }).slice(key.length + 2)); // \3item\3item...
+    else values.push(v as number | boolean);
   }
+  if (same && n === last!.keys.length) return { shape: last!.shape, values };
+  const keys: string[] = [];
+  let kinds = '';
+  for (const key in fields) {
+    const v = fields[key];
+    if (v === undefined) continue;
+    keys.push(key);
+    kinds += kindOf(v);
+  }
+  const signature = keys.map((k, i) => kinds[i] + k).join('\x01');
   let shape = shapes.get(signature);
   if (!shape) {
-    const entries = signature.split('\x01').slice(0, -1);
     // a Lua function takes at most 200 parameters (LUAI_MAXVARS)
-    if (entries.length > 180 || !entries.every((e) => LUA_NAME.test(e.slice(1)))) return encodeLuaRequest(fields);
-    const params = entries.map((_, i) => `a${i + 1}`);
-    // lists arrive encoded ("l<key>=\3item...") and are decoded by the prelude's decoder, a fresh table each time
-    const body = entries.map((e, i) => (e[0] === 'l' ? `${e.slice(1)} = decode_list(a${i + 1})` : `${e.slice(1)} = a${i + 1}`));
+    if (keys.length > 180 || !keys.every((k) => LUA_NAME.test(k))) return encodeLuaRequest(fields);
+    const params = keys.map((_, i) => `a${i + 1}`);
+    // lists arrive encoded ("\3item...") and are decoded by the prelude's decoder, a fresh table each time
+    const body = keys.map((k, i) => (kinds[i] === 'l' ? `${k} = decode_list(a${i + 1})` : `${k} = a${i + 1}`));
     shape = {
-      id: shapes.size + 1, size: entries.length,
+      id: shapes.size + 1, size: keys.length,
       source: `local decode_list = ...\nreturn function(${params.join(', ')})\n  return { ${body.join(', ')} }\nend\n`,
     };
     shapes.set(signature, shape);
   }
+  last = { shape, keys, kinds };
   return { shape, values };
 }
