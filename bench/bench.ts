@@ -11,6 +11,8 @@ import { hotReloadRun } from './hot-reload';
 import { bruteForceMemoryRun } from './bruteforce-memory';
 import { clusterRun, type ClusterRunResult } from './cluster';
 import { debuggerCost, debuggerCostLine } from './debugger-cost';
+import { inProcessLine, inProcessRun } from './in-process';
+import { pingProbe, type PingLatency } from './ping-probe';
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
@@ -67,31 +69,36 @@ async function main(): Promise<void> {
     duration_s: DURATION, connections: CONNECTIONS,
   };
   // one engine run: warm it up (JIT, VM pools), then the bare route and the engine back to back
-  const measure = async (config: string, redis: string, workers: string, reqs: string[]): Promise<{ bareRun: Run; run: Run; stats: EngineStats }> => {
+  const measure = async (config: string, redis: string, workers: string, reqs: string[], ping = false): Promise<{ bareRun: Run; run: Run; stats: EngineStats; ping?: PingLatency }> => {
     const eng: Proc = await serve(config, redis, workers);
     try {
       await loadFor(eng.url, reqs, WARMUP);
+      // /ping one at a time from another process while the pipeline is saturated (from 1 s in to 1 s before the end)
+      const probe = ping ? new Promise((r) => setTimeout(r, 1000)).then(() => pingProbe(eng.url, Math.max(1, DURATION - 2))) : undefined;
       const run = await loadFor(eng.url, reqs, DURATION);
+      const pingRun = await probe;
       const stats = await engineStats(eng.url, eng.child.pid!);
       // the ceiling right after, while the engine idles in the same machine state
       const bareRun = await loadFor(bare.url, ['{}'], DURATION);
-      return { bareRun, run, stats };
+      return { bareRun, run, stats, ping: pingRun };
     } finally {
       eng.child.kill('SIGTERM');
     }
   };
   try {
+    log('one login at a time in-process (CPU per login and per stage)');
+    results.in_process = await inProcessRun(QUICK ? 5_000 : 20_000);
     await loadFor(bare.url, ['{}'], WARMUP);
     const scaling: Record<string, unknown> = {};
     for (const w of ['0', '1', String(cores)]) {
       log(`embedded Redis, ${w} worker threads`);
-      const { bareRun, run, stats } = await measure(path.join(plain, 'authstudio.yml'), 'mock', w, bodies);
+      const { bareRun, run, stats, ping } = await measure(path.join(plain, 'authstudio.yml'), 'mock', w, bodies, w === String(cores));
       scaling[`workers_${w}`] = { bare_rps: bareRun.rps, pipeline_rps: run.rps, pipeline_ratio: ratio(run.rps, bareRun.rps), p99_ms: run.p99, errors: run.errors + run.non2xx };
       if (w === String(cores)) {
         Object.assign(results, {
           bare_rps: bareRun.rps, pipeline_rps: run.rps, pipeline_ratio: ratio(run.rps, bareRun.rps), p50_ms: run.p50, p99_ms: run.p99,
           errors: run.errors + run.non2xx, rss_mb: stats.rss_mb, per_worker_kib: stats.per_worker_kib, lua_vms: stats.vms,
-          engine_mean_ms: stats.engine_mean_ms, stage_mean_us: stats.stage_mean_us, workers: cores,
+          engine_mean_ms: stats.engine_mean_ms, stage_mean_us: stats.stage_mean_us, workers: cores, ping_under_load_ms: ping,
         });
       }
     }
@@ -150,6 +157,9 @@ function table(r: Record<string, any>): string {
   lines.push('', `scaling 0 -> ${r.workers} worker threads: x${r.scaling.speedup}`);
   lines.push(`memory: RSS ${r.rss_mb} MB, ${r.lua_vms} Lua VMs, ${r.per_worker_kib} KiB per VM`);
   lines.push(`stage mean µs (engine's own timings): ${Object.entries(r.stage_mean_us).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  const p = r.ping_under_load_ms;
+  if (p) lines.push(`/ping while the pipeline is saturated (${r.workers} worker threads, one at a time from another process): p50 ${p.p50} ms, p99 ${p.p99} ms, max ${p.max} ms (${p.n} pings)`);
+  lines.push(inProcessLine(r.in_process));
   const h = r.hot_reload;
   lines.push(`hot reload: ${h.reloads} reloads under load, ${h.errors + h.non2xx + h.wrong_decisions} failed responses, new version serving after ${h.new_version_ms.mean} ms (max ${h.new_version_ms.max})`);
   const b = r.brute_force_memory;

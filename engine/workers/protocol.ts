@@ -71,14 +71,19 @@ export type ToWorker =
   | (WorkerTask & { id: number })
   | { t: 'replies'; replies: RedisReply[] };
 
+/** The trace records of one request's post actions. */
+export interface PostRecords { id: number; records: StageRecord[] }
+
 /** The answer to one Redis call of a worker. */
 export interface RedisReply { id: number; ok: boolean; value?: unknown; error?: string }
 
 export type FromWorker =
   | { t: 'ready' }
   | { t: 'failed'; error: string; code?: string; location?: SourceLocation }
-  | { t: 'done'; id: number; outcome?: WireOutcome; error?: string; code?: string }
-  | { t: 'post'; id: number; records: StageRecord[] }
+  /** `posts`: post actions of earlier requests that finished since the last message (they ride along). */
+  | { t: 'done'; id: number; outcome?: WireOutcome; error?: string; code?: string; posts?: PostRecords[] }
+  /** Post actions that finished while no other message went out (sent within POST_FLUSH_MS). */
+  | { t: 'posts'; posts: PostRecords[] }
   | { t: 'hook-done'; id: number; result?: HookResult | null; error?: string }
   | { t: 'log'; line: string }
   | { t: 'ack'; id: number; value?: unknown; error?: string; code?: string; location?: SourceLocation }

@@ -18,7 +18,8 @@ import { ConnectionTargets } from '../lua/connection-targets';
 import { LdapPools } from '../ldap/pools';
 import { RemoteCache, RemoteRedisStore, type RedisRpc } from './remote-services';
 import { LineHits } from '../lua/line-hits';
-import type { FromWorker, RedisCall, RedisCallBody, ToWorker, WorkerInit } from './protocol';
+import type { FromWorker, PostRecords, RedisCall, RedisCallBody, ToWorker, WorkerInit } from './protocol';
+import type { StageRecord } from '../pipeline/trace';
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
@@ -82,6 +83,28 @@ let gen: EngineGeneration;
 let prepared: EngineGeneration | undefined;
 const pipeline = new AuthPipeline({ services, current: () => gen });
 
+/**
+ * Post actions that finished: their records go out with the next answer, or within POST_FLUSH_MS when none goes
+ * out (under load one message fewer per login for the HTTP thread; the records only feed metrics and traces).
+ */
+const POST_FLUSH_MS = 2;
+let posts: PostRecords[] = [];
+let postTimer: NodeJS.Timeout | undefined;
+function queuePost(id: number, records: StageRecord[]): void {
+  posts.push({ id, records });
+  postTimer ??= setTimeout(() => {
+    postTimer = undefined;
+    const batch = takePosts();
+    if (batch) send({ t: 'posts', posts: batch });
+  }, POST_FLUSH_MS);
+}
+function takePosts(): PostRecords[] | undefined {
+  if (posts.length === 0) return undefined;
+  const batch = posts;
+  posts = [];
+  return batch;
+}
+
 function errorText(e: unknown): { error: string; code?: string } {
   return isAuthStudioError(e) ? { error: e.format(), code: e.code } : { error: String((e as Error)?.message ?? e) };
 }
@@ -106,12 +129,12 @@ async function handle(m: ToWorker): Promise<void> {
       try {
         outcome = await pipeline.run(m.req, { recordEvents: m.recordEvents });
       } catch (e) {
-        send({ t: 'done', id: m.id, ...errorText(e) });
+        send({ t: 'done', id: m.id, ...errorText(e), posts: takePosts() });
         return;
       }
       const { postActions, ...wire } = outcome;
-      send({ t: 'done', id: m.id, outcome: wire });
-      postActions.then((records) => send({ t: 'post', id: m.id, records }));
+      send({ t: 'done', id: m.id, outcome: wire, posts: takePosts() });
+      postActions.then((records) => queuePost(m.id, records));
       return;
     }
     case 'backend-servers': {

@@ -23,7 +23,7 @@ import { AuthStudioError, type ErrorCode } from '../errors/registry';
 import type { HookHttpRequest } from '../lua/call-context';
 import type { HookResult } from '../pipeline/custom-hook';
 import { serveCache } from './remote-services';
-import type { FromWorker, RedisCall, RedisCallBody, RedisReply, ToWorker, WorkerInit, WorkerTask } from './protocol';
+import type { FromWorker, PostRecords, RedisCall, RedisCallBody, RedisReply, ToWorker, WorkerInit, WorkerTask } from './protocol';
 import { readScriptSources } from '../generation';
 import { startWatchdog } from './watchdog';
 import { relayLog } from './log-relay';
@@ -208,6 +208,7 @@ export class PipelineWorkers {
         return;
       }
       case 'done': {
+        if (m.posts) this.posts(slot, m.posts);
         const w = slot.waiting.get(m.id);
         if (!w) return;
         slot.inFlight--;
@@ -223,11 +224,9 @@ export class PipelineWorkers {
         }
         return;
       }
-      case 'post': {
-        slot.waiting.get(m.id)?.post(m.records);
-        slot.waiting.delete(m.id);
+      case 'posts':
+        this.posts(slot, m.posts);
         return;
-      }
       case 'ack': {
         const a = slot.acks.get(m.id);
         slot.acks.delete(m.id);
@@ -237,6 +236,14 @@ export class PipelineWorkers {
       case 'redis-calls':
         this.redisCalls(slot, m.calls);
         return;
+    }
+  }
+
+  /** Post actions that finished: their requests' postActions resolve with the records. */
+  private posts(slot: Slot, posts: PostRecords[]): void {
+    for (const p of posts) {
+      slot.waiting.get(p.id)?.post(p.records);
+      slot.waiting.delete(p.id);
     }
   }
 
