@@ -5,7 +5,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { RedisSettings } from '../config/types';
 import type { EngineServices } from '../lua/services';
-import { RedisStore, type RedisCommand } from '../redis/store';
+import { RedisStore } from '../redis/store';
 import { AuthPipeline } from '../pipeline/pipeline';
 import { buildGeneration, closePools, poolStats, retirePools, retireTracer, type EngineGeneration } from '../generation';
 import { closeDbPools } from '../lua/modules/db-pools';
@@ -16,9 +16,10 @@ import { ipScopingOf } from '../lua/modules/ip-scoper';
 import { softWhitelistSeedsOf } from '../protection/soft-whitelist';
 import { ConnectionTargets } from '../lua/connection-targets';
 import { LdapPools } from '../ldap/pools';
-import { RemoteCache, RemoteRedisStore, type RedisRpc } from './remote-services';
+import { RemoteCache, RemoteRedisStore } from './remote-services';
 import { LineHits } from '../lua/line-hits';
-import type { FromWorker, PostRecords, RedisCall, RedisCallBody, ToWorker, WorkerInit } from './protocol';
+import type { FromWorker, PostRecords, ToWorker, WorkerInit } from './protocol';
+import { RedisRpcClient } from './redis-rpc';
 import type { StageRecord } from '../pipeline/trace';
 
 const port = parentPort!;
@@ -26,29 +27,8 @@ const init = workerData as WorkerInit;
 const send = (m: FromWorker) => port.postMessage(m);
 installSharedBeacon(init.beacon);
 
-let nextCall = 0;
-const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-/** Calls issued together (before the thread next awaits): they leave as one message. */
-let outbox: RedisCall[] = [];
-function flushRedisCalls(): void {
-  const calls = outbox;
-  outbox = [];
-  send({ t: 'redis-calls', calls });
-}
-function redisCall(body: RedisCallBody): Promise<unknown> {
-  const id = ++nextCall;
-  return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject });
-    if (outbox.length === 0) queueMicrotask(flushRedisCalls);
-    outbox.push({ id, ...body });
-  });
-}
-const rpc: RedisRpc = {
-  command: (cmd, args) => redisCall({ op: 'command', cmd, args }),
-  batch: (commands, atomic) => redisCall({ op: 'batch', commands, atomic }) as Promise<unknown[]>,
-  exec: (commands: RedisCommand[], atomic) => redisCall({ op: 'exec', commands, atomic }) as Promise<Array<[string | null, unknown]>>,
-  script: (name, keys, args) => redisCall({ op: 'script', name, keys, args }),
-};
+// the embedded Redis lives on the main thread: calls made together leave in one message, one message answers them
+const rpc = new RedisRpcClient((calls) => send({ t: 'redis-calls', calls }));
 
 function storeFor(settings: RedisSettings | null): RedisStore {
   return settings ? new RedisStore(settings) : new RemoteRedisStore({ ...init.config.server.redis, mode: 'mock' }, rpc);
@@ -117,11 +97,7 @@ function ackError(e: unknown): { error: string; code?: string; location?: Source
 async function handle(m: ToWorker): Promise<void> {
   switch (m.t) {
     case 'replies': {
-      for (const r of m.replies) {
-        const p = pending.get(r.id);
-        pending.delete(r.id);
-        if (p) r.ok ? p.resolve(r.value) : p.reject(new Error(r.error));
-      }
+      rpc.answer(m.replies);
       return;
     }
     case 'auth': {

@@ -14,8 +14,7 @@ import type { Logger } from 'pino';
 import type { AuthStudioConfig, BackendServerConfig, RedisSettings } from '../config/types';
 import type { SharedCache } from '../lua/services';
 import type { RedisStore } from '../redis/store';
-import { atomicScriptNamed } from '../redis/atomic-script';
-import { execSplitBySlot } from '../redis/cluster-slots';
+import { answerRedisCalls, postReplies } from './redis-rpc';
 import type { AuthRequest } from '../pipeline/auth-request';
 import type { AuthOutcome } from '../pipeline/pipeline';
 import type { StageRecord } from '../pipeline/trace';
@@ -23,7 +22,7 @@ import { AuthStudioError, type ErrorCode } from '../errors/registry';
 import type { HookHttpRequest } from '../lua/call-context';
 import type { HookResult } from '../pipeline/custom-hook';
 import { serveCache } from './remote-services';
-import type { FromWorker, PostRecords, RedisCall, RedisCallBody, RedisReply, ToWorker, WorkerInit, WorkerTask } from './protocol';
+import type { FromWorker, PostRecords, RedisCall, ToWorker, WorkerInit, WorkerTask } from './protocol';
 import { readScriptSources } from '../generation';
 import { startWatchdog } from './watchdog';
 import { relayLog } from './log-relay';
@@ -253,43 +252,7 @@ export class PipelineWorkers {
 
   /** Start a worker's calls in their order; one message answers them all. */
   private redisCalls(slot: Slot, calls: RedisCall[]): void {
-    void Promise.all(calls.map((c): Promise<RedisReply> => {
-      let running: Promise<unknown>;
-      try {
-        running = this.redisCall(c);
-      } catch (e) {
-        running = Promise.reject(e);
-      }
-      return running.then(
-        (value) => ({ id: c.id, ok: true, value }),
-        (e) => ({ id: c.id, ok: false, error: (e as Error)?.message ?? String(e) }),
-      );
-    })).then((replies) => {
-      try {
-        this.post(slot, { t: 'replies', replies });
-      } catch (e) {
-        // a reply that cannot cross threads fails its calls, not the engine
-        const error = `Redis reply cannot cross threads: ${(e as Error)?.message ?? e}`;
-        this.post(slot, { t: 'replies', replies: replies.map((r) => ({ id: r.id, ok: false, error })) });
-      }
-    });
-  }
-
-  private async redisCall(m: RedisCallBody): Promise<unknown> {
-    const store = this.ctx.redis();
-    if (m.op === 'batch') return store.batch(m.commands, m.atomic);
-    if (m.op === 'script') {
-      const script = atomicScriptNamed(m.name);
-      if (!script) throw new Error(`no atomic script named "${m.name}"`);
-      return store.runScript(script, m.keys, m.args);
-    }
-    const client = store.client as unknown as Record<string, (...a: unknown[]) => unknown>;
-    if (m.op === 'command') {
-      if (typeof client[m.cmd] !== 'function') throw new Error(`ERR unknown command '${m.cmd}'`);
-      return client[m.cmd](...m.args);
-    }
-    const res = await execSplitBySlot(store.client, m.commands, m.atomic);
-    return res.map(([err, v]) => [err ? err.message : null, v]);
+    void answerRedisCalls(this.ctx.redis(), calls).then((replies) => postReplies((r) => this.post(slot, { t: 'replies', replies: r }), replies));
   }
 
   private leastBusy(): Slot | undefined {
