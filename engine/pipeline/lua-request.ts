@@ -137,7 +137,8 @@ export function shapeLuaRequest(fields: LuaRequestFields): ShapedLuaRequest | st
     if (keys.length > 180 || !keys.every((k) => LUA_NAME.test(k))) return encodeLuaRequest(fields);
     const params = keys.map((_, i) => `a${i + 1}`);
     // lists arrive encoded ("\3item...") and are decoded by the prelude's decoder, a fresh table each time
-    const body = keys.map((k, i) => (kinds[i] === 'l' ? `${k} = decode_list(a${i + 1})` : `${k} = a${i + 1}`));
+    // ["name"] = ...: a field may be called like a Lua keyword (end, function)
+    const body = keys.map((k, i) => (kinds[i] === 'l' ? `["${k}"] = decode_list(a${i + 1})` : `["${k}"] = a${i + 1}`));
     shape = {
       id: shapes.size + 1, size: keys.length,
       source: `local decode_list = ...\nreturn function(${params.join(', ')})\n  return { ${body.join(', ')} }\nend\n`,

@@ -77,7 +77,7 @@ test('each stage gets a fresh request table: what one script changes is not seen
   }
 });
 
-test('shapes: the same names with another kind, or another set of names, compile their own constructor; names that are not Lua names fall back to the encoded form', async () => {
+test('shapes: the same names with another kind, or another set of names, compile their own constructor; Lua keywords are field names too; names that are not Lua names fall back to the encoded form', async () => {
   const { vm, script } = await vmWith(DUMP);
   try {
     const a = shapeLuaRequest({ username: 'u', port: '143' });
@@ -90,6 +90,9 @@ test('shapes: the same names with another kind, or another set of names, compile
     assert.match(await dumpOf(vm, script, b), /^port:number=143$/m);
     assert.match(await dumpOf(vm, script, a), /^port:string=143$/m);
     assert.equal(await dumpOf(vm, script, c), 'username:string=u');
+    const keywords = shapeLuaRequest({ end: 'e', function: 'f', username: 'u' });
+    assert.equal(typeof keywords, 'object');
+    assert.equal(await dumpOf(vm, script, keywords), 'end:string=e\nfunction:string=f\nusername:string=u');
     const odd = shapeLuaRequest({ 'x-header': 'v', username: 'u' });
     assert.equal(typeof odd, 'string');
     assert.equal(await dumpOf(vm, script, odd), 'username:string=u\nx-header:string=v');
