@@ -71,7 +71,6 @@ export function inProcessLine(r: InProcessResult): string {
 
 if (require.main === module) {
   void inProcessRun(Number(process.argv[2] ?? 20_000)).then((r) => {
-    process.stdout.write(inProcessLine(r) + '\n');
-    process.stdout.write(JSON.stringify(r.decisions) + '\n');
+    process.stdout.write(`${inProcessLine(r)}; decisions ${JSON.stringify(r.decisions)}\n`);
   });
 }
