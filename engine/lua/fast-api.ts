@@ -152,7 +152,7 @@ export function installFastApi(lua: LuaWasm): void {
   if (!arena) return;
   let top = arena; // next free byte of the arena: frames are taken and given back in call order
 
-  /** Write `s` as a C string; returns its address and the arena top to restore (0 when it was malloc'ed). */
+  /** Write `s` as a C string (in the arena when it fits, else malloc'ed); returns its address. */
   const put = (s: string): number => {
     const room = arena + ARENA_BYTES - top;
     // UTF-16 code units -> at most 3 bytes each in UTF-8 (a surrogate pair, two units, is 4 bytes)

@@ -673,27 +673,7 @@ export class LuaVm implements ModuleHost {
       }
       throw new LuaRunError(message, frames);
     }
-    return this.stackValues(th);
-  }
-
-  /**
-   * The values a call returned (the whole stack of its thread), as wasmoon's getValue gives them: booleans,
-   * numbers, strings and nil read directly (most stages return only these), anything else through wasmoon.
-   */
-  private stackValues(th: ReturnType<LuaGlobal['newThread']>): unknown[] {
-    const lua = this.global.lua;
-    const L = th.address;
-    const n = lua.lua_gettop(L);
-    const out = new Array<unknown>(n);
-    for (let i = 1; i <= n; i++) {
-      const type = lua.lua_type(L, i);
-      if (type === 1 /* boolean */) out[i - 1] = lua.lua_toboolean(L, i) !== 0;
-      else if (type === 3 /* number */) out[i - 1] = lua.lua_tonumberx(L, i, null);
-      else if (type === 4 /* string */) out[i - 1] = lua.lua_tolstring(L, i, null);
-      else if (type === 0 /* nil */) out[i - 1] = null;
-      else out[i - 1] = th.getValue(i, type);
-    }
-    return out;
+    return [...th.getStackValues()];
   }
 
   /** The workspace frames of the failed thread L's stack (luaL_traceback, run from the main state). */

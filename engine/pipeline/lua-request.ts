@@ -68,10 +68,15 @@ export function encodeLuaRequest(fields: LuaRequestFields): string {
     if (v === undefined) continue;
     if (typeof v === 'string') parts.push('s' + key + '=' + (/[\0\x01\x02]/.test(v) ? escapeValue(v) : v));
     else if (typeof v === 'number') parts.push('n' + key + '=' + String(v));
-    else if (Array.isArray(v)) parts.push('l' + key + '=' + v.map((x: string) => '\x03' + (/[\0\x01\x02\x03]/.test(x) ? escapeValue(x) : x)).join(''));
+    else if (Array.isArray(v)) parts.push('l' + key + '=' + encodeList(v));
     else parts.push('b' + key + '=' + (v ? '1' : '0'));
   }
   return parts.join('\x01');
+}
+
+/** A list of strings as the prelude's decode_list reads it: each item led by \3, separators escaped. */
+function encodeList(v: readonly string[]): string {
+  return v.map((x) => '\x03' + (/[\0\x01\x02\x03]/.test(x) ? escapeValue(x) : x)).join('');
 }
 
 function escapeValue(v: string): string {
@@ -118,7 +123,7 @@ export function shapeLuaRequest(fields: LuaRequestFields): ShapedLuaRequest | st
     if (same && (last!.keys[n] !== key || last!.kinds.charCodeAt(n) !== kind.charCodeAt(0))) same = false;
     n++;
     if (kind === 's') values.push((v as string).includes('\0') ? (v as string).replace(/\0/g, '\uFFFD') : (v as string));
-    else if (kind === 'l') values.push(encodeLuaRequest({ [key]: v }).slice(key.length + 2)); // \3item\3item...
+    else if (kind === 'l') values.push(encodeList(v as readonly string[]));
     else values.push(v as number | boolean);
   }
   if (same && n === last!.keys.length) return { shape: last!.shape, values };

@@ -19,13 +19,10 @@ export class RedisRpcClient implements RedisRpc {
   private nextCall = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private outbox: RedisCall[] = [];
-  /** Set when the store side is gone: calls fail at once with it. */
-  private gone: Error | undefined;
 
   constructor(private readonly send: (calls: RedisCall[]) => void) {}
 
   private call(body: RedisCallBody): Promise<unknown> {
-    if (this.gone) return Promise.reject(this.gone);
     const id = ++this.nextCall;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -53,13 +50,6 @@ export class RedisRpcClient implements RedisRpc {
   /** The answers of one message. */
   answer(replies: RedisReply[]): void {
     for (const r of replies) this.settle(r);
-  }
-
-  /** The store side stopped: every call waiting and every later one fails with `e`. */
-  fail(e: Error): void {
-    this.gone = e;
-    for (const p of this.pending.values()) p.reject(e);
-    this.pending.clear();
   }
 
   command(cmd: string, args: unknown[]): Promise<unknown> {
