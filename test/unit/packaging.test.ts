@@ -35,6 +35,10 @@ function filePatterns(config: BuilderConfig): string[] {
 
 /** The config as electron-builder reads it (its own loader: YAML, defaults, extends). */
 async function loadBuilderConfig(file = 'electron-builder.yml'): Promise<BuilderConfig> {
+  // electron-builder logs "loaded configuration" on stdout, which is the test runner's channel to this file's
+  // process: a line landing inside one of its messages failed the whole file once ("Unable to deserialize cloned
+  // data"). Its log lines go to stderr.
+  (require('builder-util/out/log') as { log: { stream: NodeJS.WritableStream } }).log.stream = process.stderr;
   const { getConfig } = require('app-builder-lib/out/util/config/config') as { getConfig(dir: string, file: string | null, opts: null): Promise<BuilderConfig> };
   return getConfig(ROOT, file, null);
 }
