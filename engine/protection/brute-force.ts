@@ -32,7 +32,7 @@ import type { AuthOutcome, StageState } from '../pipeline/pipeline';
 import { IpList } from './ip-list';
 import { COUNT_SLOT, FORGET, GIVE_BACK_SLOT, MARK_BLOCKED, TAKE_SLOT } from './brute-force-scripts';
 import type { SoftWhitelist } from './soft-whitelist';
-import { Tolerations, defaultTolerationConfig } from './tolerations';
+import { Tolerations, defaultTolerationConfig, type Toleration } from './tolerations';
 import { scopeIp } from '../lua/modules/ip-scoper';
 
 const BLOCKED_INDEX = 'bf:blocked';
@@ -122,6 +122,8 @@ export class BruteForceProtection implements BuiltinCheck {
   /** Requests of this engine (thread) waiting for a slot: woken when one is given back or counted here. */
   private readonly sleepers = new Set<() => void>();
   private readonly tolerations: Tolerations;
+  /** The custom toleration list read with a request's first Redis calls, for its toleration count at the end. */
+  private readonly tolerationLists = new WeakMap<StageState, Toleration[]>();
 
   constructor(private readonly config: BruteForceConfig, private readonly redis: () => RedisStore, private readonly nonce: string, private readonly soft?: SoftWhitelist) {
     this.allow = new IpList(config.ipWhitelist);
@@ -198,12 +200,15 @@ export class BruteForceProtection implements BuiltinCheck {
       ) as Promise<SlotReply>));
     };
     // both reads at once (not one pipeline: on a Redis Cluster the two keys live in different slots), and with
-    // them the first take as for a new password: one round trip for the usual login. A request that turns out
-    // soft whitelisted, banned or repeating gives back what that take got (a slot only ever makes others wait).
+    // them the first take as for a new password and the custom toleration list the login's toleration count
+    // needs at the end: one round trip for the usual login. A request that turns out soft whitelisted, banned or
+    // repeating gives back what that take got (a slot only ever makes others wait).
     const [reads, first] = await Promise.all([
       Promise.all([
         this.soft ? store.client.hget(this.soft.keyOf('brute_force'), user) : null,
         store.client.sismember(this.historyKey(ip, buckets, user), this.passwordHash(state.req.fields.password)),
+        // a failed read is not the request's failure: the count at the end reads the list again
+        ip ? this.tolerations.list().then((list) => this.tolerationLists.set(state, list), () => undefined) : undefined,
       ]).then((v) => ({ ok: true as const, v }), (e: unknown) => ({ ok: false as const, e })),
       take(false),
     ]);
@@ -212,12 +217,12 @@ export class BruteForceProtection implements BuiltinCheck {
       return { member, buckets: buckets.filter((_, i) => got[i]), networks: networks.filter((_, i) => got[i]) };
     };
     if (!reads.ok) {
-      await this.giveBack(firstTaken());
+      this.giveBack(firstTaken());
       throw reads.e;
     }
     const [stored, seen] = reads.v;
     if (this.soft && this.soft.coversStored('brute_force', user, ip, stored)) {
-      await this.giveBack(firstTaken());
+      this.giveBack(firstTaken());
       this.softExempt.add(state);
       return { result: 'soft whitelisted' };
     }
@@ -225,7 +230,7 @@ export class BruteForceProtection implements BuiltinCheck {
     // Nauthilus 3.0 (CheckRepeatingBruteForcer): a banned network is refused for the ban time, tolerated or not
     const banned = await this.banOf(buckets, networks);
     if (banned) {
-      await this.giveBack(firstTaken());
+      this.giveBack(firstTaken());
       return { result: 'blocked (banned)', decision: 'fail', luaFields: { brute_force_bucket: banned.bucket.name, brute_force_counter: banned.counter, client_net: ip ? banned.network : '', repeating } };
     }
     let early: Array<PromiseSettledResult<SlotReply>> | undefined = first;
@@ -235,7 +240,7 @@ export class BruteForceProtection implements BuiltinCheck {
       if (early && repeating) {
         // a repeated password holds nothing: the slots the first take got go back, and "full" reads as what a
         // check alone answers (the counter is below the limit: go on)
-        await this.giveBack(firstTaken());
+        this.giveBack(firstTaken());
         verdicts = verdicts.map((v) => (v === 2 ? 1 : v));
       }
       early = undefined;
@@ -247,7 +252,7 @@ export class BruteForceProtection implements BuiltinCheck {
       // not every bucket let it through: whatever it got goes back before it is refused or waits
       // (without waking other waiters: a request that will wait itself frees nothing for long, and waking
       // them here would let waiters of several buckets wake each other in a loop)
-      if (!repeating) await this.giveBack({ member, buckets: buckets.filter((_, i) => verdicts[i] === 1), networks: networks.filter((_, i) => verdicts[i] === 1) }, false);
+      if (!repeating) this.giveBack({ member, buckets: buckets.filter((_, i) => verdicts[i] === 1), networks: networks.filter((_, i) => verdicts[i] === 1) }, false);
       const failed = replies.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       const blocked = verdicts.indexOf(0);
@@ -336,14 +341,18 @@ export class BruteForceProtection implements BuiltinCheck {
     for (const wake of [...this.sleepers]) wake();
   }
 
-  private async giveBack(slots: HeldSlots, wake = true): Promise<void> {
+  /**
+   * Free the slots of `slots`. Nobody waits for the answer: the scripts start now, in order before any later call
+   * of this thread (a waiter's next take finds the slot free), and a failure leaves the slot to lapse (lapseMs),
+   * as a slot of a process that died does. `wake`: waiters of this thread try again.
+   */
+  private giveBack(slots: HeldSlots, wake = true): void {
     if (slots.buckets.length === 0) return;
     const store = this.redis();
-    try {
-      await Promise.all(slots.buckets.map((b, i) => store.runScript(GIVE_BACK_SLOT, [this.slotsKey(b, slots.networks[i])], [slots.member])));
-    } finally {
-      if (wake) this.wakeSleepers();
+    for (let i = 0; i < slots.buckets.length; i++) {
+      store.runScriptDetached(GIVE_BACK_SLOT, [this.slotsKey(slots.buckets[i], slots.networks[i])], [slots.member], () => undefined);
     }
+    if (wake) this.wakeSleepers();
   }
 
   private historyKey(ip: string, buckets: BruteForceBucket[], username: string): string {
@@ -352,7 +361,7 @@ export class BruteForceProtection implements BuiltinCheck {
   }
 
   private passwordHash(password: string): string {
-    return crypto.createHash('sha256').update(this.nonce).update('\0').update(password).digest('hex').slice(0, 16);
+    return crypto.hash('sha256', `${this.nonce}\0${password}`, 'hex').slice(0, 16);
   }
 
   /**
@@ -365,8 +374,9 @@ export class BruteForceProtection implements BuiltinCheck {
     // Nauthilus counts every judged login for tolerations (an empty password is refused before that), alongside
     // the slots below; a Redis error there only loses one count (Nauthilus logs it and goes on)
     const recording = judged && ip && state.req.fields.password !== ''
-      ? this.tolerations.record(ip, this.tolerationScope(ip), state.req.fields.username, out.decision === 'ok', this.tolerationConfig).catch(() => undefined)
+      ? this.tolerations.record(ip, this.tolerationScope(ip), state.req.fields.username, out.decision === 'ok', this.tolerationConfig, this.tolerationLists.get(state)).catch(() => undefined)
       : undefined;
+    this.tolerationLists.delete(state);
     try {
       await this.settle(out, state, judged);
     } finally {
@@ -383,7 +393,8 @@ export class BruteForceProtection implements BuiltinCheck {
     const ip = state.req.fields.client_ip;
     const failedLogin = out.decision === 'fail' && judged && !(ip && this.allow.has(ip));
     if (!failedLogin) {
-      if (held) await this.giveBack(held);
+      // nobody waits for this: the answer goes out now, the slots go back in order before this thread's next take
+      if (held) this.giveBack(held);
       return;
     }
     const buckets = this.bucketsFor(ip, state.req.fields.protocol);
@@ -397,7 +408,7 @@ export class BruteForceProtection implements BuiltinCheck {
     if (soft && !held) held = { member: state.req.session, buckets, networks: buckets.map((b) => this.networkFor(ip, b)) };
     if (added === 0 || !held) {
       // the same wrong password again (maybe a parallel twin got here first): it counts once
-      if (held) await this.giveBack(held);
+      if (held) this.giveBack(held);
       state.base.repeating = true;
       out.trace.push({ stage: 'brute_force', name: 'brute_force', duration_ms: 0, result: 'repeating', logs: {} });
       return;

@@ -181,10 +181,14 @@ export class Tolerations {
     return out;
   }
 
-  /** Nauthilus's SetIPAddress: after a password was judged, the user counts as a positive or negative for `ip`. */
-  async record(ip: string, scopedIp: string, username: string, authenticated: boolean, cfg: TolerationConfig): Promise<void> {
+  /**
+   * Nauthilus's SetIPAddress: after a password was judged, the user counts as a positive or negative for `ip`.
+   * `list`: the custom tolerations, read already; then nobody waits for the count (one detached script), but on a
+   * Redis Cluster, where it takes two steps.
+   */
+  async record(ip: string, scopedIp: string, username: string, authenticated: boolean, cfg: TolerationConfig, list?: Toleration[]): Promise<void> {
     if (ip.trim() === '') return;
-    const { ttlNs } = await this.ruleFor(ip, cfg);
+    const { ttlNs } = await this.ruleFor(ip, cfg, list);
     if (ttlNs === 0) return;
     const key = `bf:TR:${scopedIp}`;
     const ttl = Math.trunc(ttlNs / 1e9);
@@ -193,7 +197,9 @@ export class Tolerations {
     const field = authenticated ? 'positive' : 'negative';
     const now = Math.floor(Date.now() / 1000);
     if (store.mode !== 'cluster') {
-      await store.runScript(RECORD_AND_COPY, [set, key], [now, username.toLowerCase(), ttl, field]);
+      const args = [now, username.toLowerCase(), ttl, field];
+      if (list) store.runScriptDetached(RECORD_AND_COPY, [set, key], args, () => undefined);
+      else await store.runScript(RECORD_AND_COPY, [set, key], args);
       return;
     }
     const count = await store.runScript(RECORD, [set], [now, username.toLowerCase(), ttl]);

@@ -202,6 +202,15 @@ export class RedisStore {
     return evalOnServer(this.client, script, keys, args);
   }
 
+  /**
+   * Run an atomic script whose answer nobody waits for (a brute-force slot given back, a toleration count): it is
+   * started now, in order with the calls this store runs after it, and `onError` hears of its failure. The caller
+   * goes on at once (a worker sends it with its next message and gets no reply).
+   */
+  runScriptDetached(script: AtomicScript, keys: string[], args: ScriptArg[], onError: (e: unknown) => void): void {
+    this.runScript(script, keys, args).catch(onError);
+  }
+
   async ping(): Promise<boolean> {
     try {
       return (await this.client.ping()) === 'PONG';

@@ -13,7 +13,8 @@
 //   worker stuck past it (a C call such as string.find cannot be interrupted on its own thread)
 //   worker --redis-calls{calls}--> main (embedded Redis lives on the main thread) --replies{replies}-->
 //          (every call the thread issued in one turn of its event loop travels in one message: a login's
-//          brute-force reads, its slots of all buckets, its give-back and toleration count)
+//          brute-force reads, its slots of all buckets); a detached script (a slot given back, a toleration
+//          count: nobody waits for them) gets no reply and rides with the request's done message
 //   worker --cache-call on its own port, waits on a shared flag--> main: nauthilus_cache is synchronous in Lua
 import type { MessagePort } from 'node:worker_threads';
 import type { AuthStudioConfig, BackendServerConfig, RedisSettings } from '../config/types';
@@ -81,7 +82,8 @@ export type FromWorker =
   | { t: 'ready' }
   | { t: 'failed'; error: string; code?: string; location?: SourceLocation }
   /** `posts`: post actions of earlier requests that finished since the last message (they ride along). */
-  | { t: 'done'; id: number; outcome?: WireOutcome; error?: string; code?: string; posts?: PostRecords[] }
+  /** `calls`: Redis calls issued since the last message (a detached brute-force give-back), run before the answer. */
+  | { t: 'done'; id: number; outcome?: WireOutcome; error?: string; code?: string; posts?: PostRecords[]; calls?: RedisCall[] }
   /** Post actions that finished while no other message went out (sent within POST_FLUSH_MS). */
   | { t: 'posts'; posts: PostRecords[] }
   | { t: 'hook-done'; id: number; result?: HookResult | null; error?: string }
@@ -96,8 +98,8 @@ export type RedisCall = { id: number } & RedisCallBody;
 export type RedisCallBody =
   | { op: 'command'; cmd: string; args: unknown[] }
   | { op: 'batch' | 'exec'; commands: RedisCommand[]; atomic: boolean }
-  /** An atomic script (engine/redis/atomic-script.ts) by its registered name. */
-  | { op: 'script'; name: string; keys: string[]; args: Array<string | number> };
+  /** An atomic script (engine/redis/atomic-script.ts) by its registered name; `detached`: no reply (id 0). */
+  | { op: 'script'; name: string; keys: string[]; args: Array<string | number>; detached?: boolean };
 
 /** A synchronous nauthilus_cache call: one of SharedCache's methods with its arguments. */
 export interface CacheCall {

@@ -14,11 +14,16 @@ import { execSplitBySlot } from '../redis/cluster-slots';
 import type { RedisRpc } from './remote-services';
 import type { RedisCall, RedisCallBody, RedisReply } from './protocol';
 
-/** The calling side: every call made before the thread next awaits leaves in one message. */
+/**
+ * The calling side: every call made before the thread next awaits leaves in one message. Detached scripts wait
+ * for the next message out (takeOutbox: a request's answer) or the next turn of the event loop, whichever is first.
+ */
 export class RedisRpcClient implements RedisRpc {
   private nextCall = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private outbox: RedisCall[] = [];
+  private flushQueued = false;
+  private laterQueued = false;
 
   constructor(private readonly send: (calls: RedisCall[]) => void) {}
 
@@ -26,14 +31,20 @@ export class RedisRpcClient implements RedisRpc {
     const id = ++this.nextCall;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      if (this.outbox.length === 0) queueMicrotask(() => this.flush());
       this.outbox.push({ id, ...body });
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        queueMicrotask(() => {
+          this.flushQueued = false;
+          this.flush();
+        });
+      }
     });
   }
 
   private flush(): void {
-    const calls = this.outbox;
-    this.outbox = [];
+    const calls = this.takeOutbox();
+    if (!calls) return;
     try {
       this.send(calls);
     } catch (e) {
@@ -45,6 +56,14 @@ export class RedisRpcClient implements RedisRpc {
     const p = this.pending.get(r.id);
     this.pending.delete(r.id);
     if (p) r.ok ? p.resolve(r.value) : p.reject(new Error(r.error));
+  }
+
+  /** The calls not sent yet, to go with a message the thread sends now (undefined when there are none). */
+  takeOutbox(): RedisCall[] | undefined {
+    if (this.outbox.length === 0) return undefined;
+    const calls = this.outbox;
+    this.outbox = [];
+    return calls;
   }
 
   /** The answers of one message. */
@@ -64,22 +83,41 @@ export class RedisRpcClient implements RedisRpc {
   script(name: string, keys: string[], args: Array<string | number>): Promise<unknown> {
     return this.call({ op: 'script', name, keys, args });
   }
+  detachedScript(name: string, keys: string[], args: Array<string | number>): void {
+    this.outbox.push({ id: 0, op: 'script', name, keys, args, detached: true });
+    if (!this.flushQueued && !this.laterQueued) {
+      this.laterQueued = true;
+      setImmediate(() => {
+        this.laterQueued = false;
+        this.flush();
+      });
+    }
+  }
 }
 
-/** The store side: start the calls in their order (a script locks its keys there), answer all at once. */
-export function answerRedisCalls(store: RedisStore, calls: RedisCall[]): Promise<RedisReply[]> {
-  return Promise.all(calls.map((c): Promise<RedisReply> => {
+/**
+ * The store side: start the calls in their order (a script locks its keys there), answer all at once (detached
+ * scripts are not answered: `detachedFailed` hears of their failures). No calls to answer: an empty list.
+ */
+export async function answerRedisCalls(store: RedisStore, calls: RedisCall[], detachedFailed: (e: unknown, call: RedisCall) => void): Promise<RedisReply[]> {
+  const answered: Array<Promise<RedisReply>> = [];
+  for (const c of calls) {
     let running: Promise<unknown>;
     try {
       running = runCall(store, c);
     } catch (e) {
       running = Promise.reject(e);
     }
-    return running.then(
+    if (c.op === 'script' && c.detached) {
+      running.catch((e: unknown) => detachedFailed(e, c));
+      continue;
+    }
+    answered.push(running.then(
       (value) => ({ id: c.id, ok: true, value }),
       (e) => ({ id: c.id, ok: false, error: (e as Error)?.message ?? String(e) }),
-    );
-  }));
+    ));
+  }
+  return Promise.all(answered);
 }
 
 /** Post `replies` on `post`; a reply that cannot cross threads fails its calls, not the thread. */

@@ -14,6 +14,8 @@ export interface RedisRpc {
   exec(commands: RedisCommand[], atomic: boolean): Promise<Array<[string | null, unknown]>>;
   /** An atomic script run on the main thread's store, where the embedded store serialises scripts. */
   script(name: string, keys: string[], args: ScriptArg[]): Promise<unknown>;
+  /** The same without an answer: the main thread runs it in order with this thread's other calls and logs a failure. */
+  detachedScript(name: string, keys: string[], args: ScriptArg[]): void;
 }
 
 /**
@@ -32,6 +34,11 @@ export class RemoteRedisStore extends RedisStore {
 
   override runScript(script: AtomicScript, keys: string[], args: ScriptArg[]): Promise<unknown> {
     return this.rpc.script(script.name, keys, args);
+  }
+
+  /** Failures are logged by the main thread, which runs the script: `onError` never hears of them here. */
+  override runScriptDetached(script: AtomicScript, keys: string[], args: ScriptArg[]): void {
+    this.rpc.detachedScript(script.name, keys, args);
   }
 
   override async close(): Promise<void> {

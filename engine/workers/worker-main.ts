@@ -105,11 +105,12 @@ async function handle(m: ToWorker): Promise<void> {
       try {
         outcome = await pipeline.run(m.req, { recordEvents: m.recordEvents });
       } catch (e) {
-        send({ t: 'done', id: m.id, ...errorText(e), posts: takePosts() });
+        send({ t: 'done', id: m.id, ...errorText(e), posts: takePosts(), calls: rpc.takeOutbox() });
         return;
       }
       const { postActions, ...wire } = outcome;
-      send({ t: 'done', id: m.id, outcome: wire, posts: takePosts() });
+      // Redis calls not sent yet (a detached slot give-back) go with the answer: one message fewer per login
+      send({ t: 'done', id: m.id, outcome: wire, posts: takePosts(), calls: rpc.takeOutbox() });
       postActions.then((records) => queuePost(m.id, records));
       return;
     }

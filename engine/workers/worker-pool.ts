@@ -207,6 +207,8 @@ export class PipelineWorkers {
         return;
       }
       case 'done': {
+        // calls the thread issued before answering go first, in its order
+        if (m.calls) this.redisCalls(slot, m.calls);
         if (m.posts) this.posts(slot, m.posts);
         const w = slot.waiting.get(m.id);
         if (!w) return;
@@ -252,7 +254,10 @@ export class PipelineWorkers {
 
   /** Start a worker's calls in their order; one message answers them all. */
   private redisCalls(slot: Slot, calls: RedisCall[]): void {
-    void answerRedisCalls(this.ctx.redis(), calls).then((replies) => postReplies((r) => this.post(slot, { t: 'replies', replies: r }), replies));
+    const failed = (e: unknown, c: RedisCall) => this.ctx.logger.warn({ err: (e as Error)?.message ?? String(e), script: c.op === 'script' ? c.name : c.op }, 'a Redis script of a pipeline thread failed (nobody waited for its answer)');
+    void answerRedisCalls(this.ctx.redis(), calls, failed).then((replies) => {
+      if (replies.length > 0) postReplies((r) => this.post(slot, { t: 'replies', replies: r }), replies);
+    });
   }
 
   private leastBusy(): Slot | undefined {

@@ -148,6 +148,17 @@ test('many users behind one NAT: 100 parallel right passwords mixed with 4 wrong
   }
 });
 
+test('2 worker threads, embedded Redis: a login\'s slot is free when its answer arrives (the give-back nobody waits for rides with the answer), and 100 right passwords behind one NAT all log in', async () => {
+  const engine = await engineOn('mock', 2);
+  const one = await engine.authenticate(login('alice-secret', 1));
+  assert.equal(one.decision, 'ok');
+  assert.equal(await engine.services.redis.client.zcard('{bf:b24:198.51.100.0/24}:inflight'), 0, 'no slot held after the answer');
+  const outs = await Promise.all(Array.from({ length: 104 }, (_, i) => engine.authenticate(login(i % 26 === 0 ? `wrong-${i}` : 'alice-secret', i))));
+  assert.deepEqual(new Set(outs.filter((_, i) => i % 26 !== 0).map((o) => o.decision)), new Set(['ok']), 'right passwords wait for a slot, never refused');
+  assert.equal(await engine.services.redis.client.get('bf:b24:198.51.100.0/24'), '4', 'the 4 wrong passwords were counted');
+  assert.equal(await engine.services.redis.client.zcard('{bf:b24:198.51.100.0/24}:inflight'), 0, 'every slot was counted or given back');
+});
+
 test('slots held by a process that died: a login waits one script timeout, then is a temporary failure, never a pass; lapsed slots count for nothing', async () => {
   const engine = await engineOn('mock', 0, '1s');
   const client = engine.services.redis.client;
