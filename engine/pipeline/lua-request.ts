@@ -87,69 +87,109 @@ function escapeValue(v: string): string {
  * A request table as a constructor call: the field names and kinds (its shape) are compiled once per VM into a Lua
  * function `function(a1, ..., aN) return {k1 = a1, ...} end` (a table built at its final size, no string to
  * parse), and each stage pushes only the values. Decoding the encoded string was about 10 µs of a 33-field
- * request in wasm; the constructor about 2.
+ * request in wasm; the constructor about 2. Values every request of a kind shares (an empty string, true, false,
+ * an empty list: most of a request's 47 fields) are written into the constructor instead of pushed: a login's
+ * stage pushes about a dozen values, not 47.
  */
 export interface LuaRequestShape {
   /** Process-wide id of this list of names and kinds. */
   id: number;
   /** Lua source of the constructor chunk: returns the function. */
   source: string;
+  /** How many values a request of this shape pushes (the constructor's parameters). */
   size: number;
 }
 
 export interface ShapedLuaRequest {
   shape: LuaRequestShape;
-  /** Strings (NUL replaced, as the encoded form did), numbers, booleans; lists as their encoded text. */
+  /** Strings (NUL replaced, as the encoded form did), numbers; lists as their encoded text. Constants are not here. */
   values: Array<string | number | boolean>;
 }
 
 const shapes = new Map<string, LuaRequestShape>();
 const LUA_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** The shape of the last request, with its names and kinds: most requests of a config have the same one. */
-let last: { shape: LuaRequestShape; keys: string[]; kinds: string } | undefined;
+/**
+ * Shapes with constants made at most: which fields a client leaves empty is its choice, so without a bound a client
+ * could make a new constructor for every request (compiled in every VM). Past it, constants are off for good and
+ * requests get plain shapes (every value pushed: one shape per list of names and kinds, as few as the engine's
+ * field lists).
+ */
+const CONSTANT_SHAPES_MAX = 64;
+let constantShapes = 0;
+let constantsOff = false;
+/** The shapes requests had lately, most recent first: the stages of one request alternate between a few. */
+const recent: Array<{ shape: LuaRequestShape; keys: string[]; kinds: string }> = [];
+const RECENT_MAX = 8;
 
-const kindOf = (v: string | number | boolean | readonly string[]): string =>
-  typeof v === 'string' ? 's' : typeof v === 'number' ? 'n' : typeof v === 'boolean' ? 'b' : 'l';
+/**
+ * A value's kind in a shape: s string, n number, l list (pushed as values); e empty string, t true, f false,
+ * E empty list (constants of the constructor). `constants` false: every value is pushed (s, n, b, l).
+ */
+function kindOf(v: string | number | boolean | readonly string[], constants: boolean): string {
+  if (typeof v === 'string') return constants && v === '' ? 'e' : 's';
+  if (typeof v === 'number') return 'n';
+  if (typeof v === 'boolean') return constants ? (v ? 't' : 'f') : 'b';
+  return constants && v.length === 0 ? 'E' : 'l';
+}
+
+const CONSTANT_SOURCE: Record<string, string> = { e: '""', t: 'true', f: 'false', E: '{}' };
 
 /** The request as a shaped constructor call; fields whose names are not plain Lua names fall back to encoding. */
 export function shapeLuaRequest(fields: LuaRequestFields): ShapedLuaRequest | string {
+  const constants = !constantsOff;
   const values: Array<string | number | boolean> = [];
-  let same = last !== undefined;
-  let n = 0;
-  for (const key in fields) {
-    const v = fields[key];
-    if (v === undefined) continue;
-    const kind = kindOf(v);
-    if (same && (last!.keys[n] !== key || last!.kinds.charCodeAt(n) !== kind.charCodeAt(0))) same = false;
-    n++;
-    if (kind === 's') values.push((v as string).includes('\0') ? (v as string).replace(/\0/g, '\uFFFD') : (v as string));
-    else if (kind === 'l') values.push(encodeList(v as readonly string[]));
-    else values.push(v as number | boolean);
-  }
-  if (same && n === last!.keys.length) return { shape: last!.shape, values };
   const keys: string[] = [];
   let kinds = '';
   for (const key in fields) {
     const v = fields[key];
     if (v === undefined) continue;
+    const kind = kindOf(v, constants);
     keys.push(key);
-    kinds += kindOf(v);
+    kinds += kind;
+    if (kind === 's') values.push((v as string).includes('\0') ? (v as string).replace(/\0/g, '\uFFFD') : (v as string));
+    else if (kind === 'l') values.push(encodeList(v as readonly string[]));
+    else if (kind === 'n' || kind === 'b') values.push(v as number | boolean);
+  }
+  for (let i = 0; i < recent.length; i++) {
+    const r = recent[i];
+    if (r.kinds !== kinds || r.keys.length !== keys.length) continue;
+    let same = true;
+    for (let j = 0; j < keys.length && same; j++) same = r.keys[j] === keys[j];
+    if (!same) continue;
+    if (i > 0) {
+      recent.splice(i, 1);
+      recent.unshift(r);
+    }
+    return { shape: r.shape, values };
   }
   const signature = keys.map((k, i) => kinds[i] + k).join('\x01');
   let shape = shapes.get(signature);
   if (!shape) {
     // a Lua function takes at most 200 parameters (LUAI_MAXVARS)
     if (keys.length > 180 || !keys.every((k) => LUA_NAME.test(k))) return encodeLuaRequest(fields);
-    const params = keys.map((_, i) => `a${i + 1}`);
-    // lists arrive encoded ("\3item...") and are decoded by the prelude's decoder, a fresh table each time
+    const withConstants = /[etfE]/.test(kinds);
+    if (withConstants && constantShapes >= CONSTANT_SHAPES_MAX) {
+      constantsOff = true;
+      return shapeLuaRequest(fields);
+    }
+    const params: string[] = [];
+    // lists arrive encoded ("\3item...") and are decoded by the prelude's decoder, a fresh table each time (an
+    // empty list constant is a fresh table too: the constructor runs per request)
     // ["name"] = ...: a field may be called like a Lua keyword (end, function)
-    const body = keys.map((k, i) => (kinds[i] === 'l' ? `["${k}"] = decode_list(a${i + 1})` : `["${k}"] = a${i + 1}`));
+    const body = keys.map((k, i) => {
+      const kind = kinds[i];
+      if (kind in CONSTANT_SOURCE) return `["${k}"] = ${CONSTANT_SOURCE[kind]}`;
+      params.push(`a${params.length + 1}`);
+      return kind === 'l' ? `["${k}"] = decode_list(${params[params.length - 1]})` : `["${k}"] = ${params[params.length - 1]}`;
+    });
     shape = {
-      id: shapes.size + 1, size: keys.length,
+      id: shapes.size + 1, size: params.length,
       source: `local decode_list = ...\nreturn function(${params.join(', ')})\n  return { ${body.join(', ')} }\nend\n`,
     };
     shapes.set(signature, shape);
+    if (withConstants) constantShapes++;
   }
-  last = { shape, keys, kinds };
+  recent.unshift({ shape, keys, kinds });
+  if (recent.length > RECENT_MAX) recent.pop();
   return { shape, values };
 }

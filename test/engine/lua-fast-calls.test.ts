@@ -171,3 +171,57 @@ end`);
     again.vm.close();
   }
 });
+
+test('constants: empty strings, true, false and empty lists are written into the constructor, only what varies is pushed; the table is the encoded one, and an empty list is a fresh table per stage', async () => {
+  const { vm, script } = await vmWith(DUMP);
+  const scopes = await vmWith(`
+function nauthilus_call_feature(request)
+  __as_seen = #request.requested_scopes
+  table.insert(request.requested_scopes, "x")
+  return false, false, 0
+end
+function seen() return __as_seen end`);
+  try {
+    const fields: LuaRequestFields = { ...DERIVED_FIELD_DEFAULTS, username: 'u', password: 'p', client_ip: '192.0.2.7', ssl: '', authenticated: true, requested_scopes: [] };
+    const shaped = shapeLuaRequest(fields);
+    assert.ok(typeof shaped === 'object');
+    assert.deepEqual(shaped.values, [0, 'u', 'p', '192.0.2.7'], 'the number (brute_force_counter) and the three strings that are not empty are pushed, nothing else');
+    assert.equal(await dumpOf(vm, script, shaped), await dumpOf(vm, script, encodeLuaRequest(fields)));
+    for (let i = 0; i < 2; i++) {
+      const call = new CallContext('s');
+      await scopes.vm.dispatch('feature', scopes.script, shapeLuaRequest(fields), [], call, 5000);
+      assert.equal((await scopes.vm.evalEnv(scopes.script, 'seen', call, 5000))[0], 0, `call ${i + 1} sees an empty list`);
+    }
+    // the same names with another value that is a constant: a shape of its own
+    const other = shapeLuaRequest({ ...fields, authenticated: false });
+    assert.ok(typeof other === 'object' && other.shape.id !== shaped.shape.id);
+    assert.match(await dumpOf(vm, script, other), /^authenticated:boolean=false$/m);
+  } finally {
+    vm.close();
+    scopes.vm.close();
+  }
+});
+
+// last in this file: it turns constants off for the rest of the process
+test('a client cannot make constructors without end: past 64 shapes with constants, constants are off and every value is pushed (one shape per list of names again); tables are unchanged', async () => {
+  const { vm, script } = await vmWith(DUMP);
+  try {
+    const names = Array.from({ length: 8 }, (_, i) => `f${i}`);
+    const ids = new Set<number>();
+    // every combination of empty fields is a new shape with constants (2^8 = 256 of them)
+    for (let mask = 0; mask < 256; mask++) {
+      const fields: LuaRequestFields = { username: 'u' };
+      names.forEach((n, i) => (fields[n] = mask & (1 << i) ? 'v' : ''));
+      const shaped = shapeLuaRequest(fields);
+      assert.ok(typeof shaped === 'object');
+      ids.add(shaped.shape.id);
+      if (mask % 37 === 0) assert.equal(await dumpOf(vm, script, shaped), await dumpOf(vm, script, encodeLuaRequest(fields)), `mask ${mask}`);
+    }
+    assert.ok(ids.size <= 64 + 1, `${ids.size} shapes for 256 combinations of empty fields`);
+    const later = shapeLuaRequest({ username: 'u', f0: '', f1: 'v' });
+    assert.ok(typeof later === 'object');
+    assert.deepEqual(later.values, ['u', '', 'v'], 'constants are off: the empty string is pushed');
+  } finally {
+    vm.close();
+  }
+});
