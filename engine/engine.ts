@@ -1,7 +1,8 @@
 // The auth engine: config + services + Lua pools + pipeline. Every face (CLI, HTTP, studio, tests) drives this.
 import { EventEmitter } from 'node:events';
 import pino, { type Logger } from 'pino';
-import { AggregatorRegistry, Registry, Counter, Histogram, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Registry, Histogram, collectDefaultMetrics } from 'prom-client';
+import { BatchedCounter } from './monitoring/batched-counter';
 import type { AuthStudioConfig, CustomHookConfig, RedisSettings } from './config/types';
 import { isNauthilus3, type EngineServices } from './lua/services';
 import { MemoryCache } from './lua/shared-cache';
@@ -84,10 +85,10 @@ export class AuthEngine {
   private workers?: PipelineWorkers;
   /** The embedded Redis left by a switch to a real one, kept with its data for the switch back. */
   private keptEmbedded?: RedisStore;
-  private readonly requests: Counter<string>;
+  private readonly requests: BatchedCounter<'decision' | 'protocol'>;
   private readonly latency: Histogram<string>;
-  private readonly stageSeconds: Counter<string>;
-  private readonly stageRuns: Counter<string>;
+  private readonly stageSeconds: BatchedCounter<'stage'>;
+  private readonly stageRuns: BatchedCounter<'stage'>;
   private readonly recordEvents: boolean;
   /** Request protocol -> metric label (known protocols, else "other"): clients cannot grow /metrics. */
   private protocolLabel: (protocol: string) => string;
@@ -105,10 +106,10 @@ export class AuthEngine {
     this.recordEvents = opts.recordEvents ?? false;
     this.pipeline = new AuthPipeline({ services, current: () => this.gen });
     this.protocolLabel = protocolLabeler(config);
-    this.requests = new Counter({ name: 'authstudio_auth_requests_total', help: 'Auth requests by decision and protocol', labelNames: ['decision', 'protocol'], registers: [services.metrics] });
+    this.requests = new BatchedCounter({ name: 'authstudio_auth_requests_total', help: 'Auth requests by decision and protocol', labelNames: ['decision', 'protocol'], registers: [services.metrics] });
     // per-stage time as two counters (a histogram per stage costs more than the cheapest stages)
-    this.stageSeconds = new Counter({ name: 'authstudio_stage_seconds_total', help: 'Time spent in each pipeline stage', labelNames: ['stage'], registers: [services.metrics] });
-    this.stageRuns = new Counter({ name: 'authstudio_stage_runs_total', help: 'Pipeline stage runs', labelNames: ['stage'], registers: [services.metrics] });
+    this.stageSeconds = new BatchedCounter({ name: 'authstudio_stage_seconds_total', help: 'Time spent in each pipeline stage', labelNames: ['stage'], registers: [services.metrics] });
+    this.stageRuns = new BatchedCounter({ name: 'authstudio_stage_runs_total', help: 'Pipeline stage runs', labelNames: ['stage'], registers: [services.metrics] });
     this.backendMonitor = new BackendServerMonitor(services.logger, (alive) => {
       this.services.aliveBackendServers = alive;
       this.workers?.setBackendServers(alive);
@@ -237,7 +238,8 @@ export class AuthEngine {
       const out = this.workers ? await this.workers.run(req, recordEvents) : await this.pipeline.run(req, { recordEvents });
       this.remember(out);
       if (this.events.listenerCount('auth') > 0) this.events.emit('auth', req, out);
-      this.requests.inc({ decision: out.decision, protocol: this.protocolLabel(req.fields.protocol) });
+      const protocol = this.protocolLabel(req.fields.protocol);
+      this.requests.inc(`${out.decision}\0${protocol}`, { decision: out.decision, protocol });
       this.latency.observe({ decision: out.decision }, out.latencyMs / 1000);
       this.countStages(out.trace);
       void out.postActions.then((records) => this.countStages(records));
@@ -250,8 +252,8 @@ export class AuthEngine {
 
   private countStages(records: StageRecord[]): void {
     for (const r of records) {
-      this.stageSeconds.inc({ stage: r.stage }, r.duration_ms / 1000);
-      this.stageRuns.inc({ stage: r.stage });
+      this.stageSeconds.inc(r.stage, { stage: r.stage }, r.duration_ms / 1000);
+      this.stageRuns.inc(r.stage, { stage: r.stage });
     }
   }
 

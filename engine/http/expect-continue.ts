@@ -17,19 +17,19 @@ export function registerExpectContinue(app: FastifyInstance): void {
     (req as Pending)[CONTINUE_PENDING] = true;
     app.server.emit('request', req, res);
   });
-  app.addHook('preParsing', async (req, reply, payload) => {
+  // callback hooks (every request passes them): no promise per request
+  app.addHook('preParsing', (req, reply, payload, done) => {
     const raw = req.raw as Pending;
-    if (raw[CONTINUE_PENDING]) {
-      // a body over the route's limit is refused next (413): the client need not send it either
-      if (Number(req.headers['content-length'] ?? 0) > req.routeOptions.bodyLimit) return payload;
+    // a body over the route's limit is refused next (413): the client need not send it either
+    if (raw[CONTINUE_PENDING] && Number(req.headers['content-length'] ?? 0) <= req.routeOptions.bodyLimit) {
       raw[CONTINUE_PENDING] = false;
       if (!reply.raw.headersSent) reply.raw.writeContinue();
     }
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onSend', async (req, reply, payload) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     // answered before the body was asked for: the client may still send it, so the connection ends here
     if ((req.raw as Pending)[CONTINUE_PENDING]) reply.header('Connection', 'close');
-    return payload;
+    done(null, payload);
   });
 }

@@ -69,39 +69,49 @@ export function refuseApiRequest(engine: AuthEngine, req: FastifyRequest, reply:
 
 /** Check API credentials for every request once fastify has routed it (an onRequest hook runs after routing). */
 export function registerRouteAccess(app: FastifyInstance, engine: AuthEngine): void {
-  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    const rule = accessRule(req.routeOptions.url, req.url);
-    if (rule.kind === 'open') return;
-    const s = engine.config.server;
-    const basicOn = !!s.basicAuth?.enabled;
-    // the auth endpoints are what Dovecot, nginx and Postfix call: they take HTTP Basic only
-    const jwtOn = !!s.jwtAuth?.enabled && rule.kind !== 'auth-endpoint';
-    if (!basicOn && !jwtOn) {
-      // no API credentials configured: the auth endpoints serve anyone (caller-trust.ts decides which facts
-      // count); admin endpoints and hooks change state, so they answer only addresses in trusted_proxies
-      if (rule.kind === 'auth-endpoint' || callerTrusted(engine, req)) return;
-      return refuseApiRequest(engine, req, reply, new AuthStudioError('AS_ERR_UNTRUSTED_CALLER', `${pathForLog(req.url)} answers only addresses in server.trusted_proxies while no API credentials are configured (server.basic_auth / jwt_auth)`));
-    }
-    const header = String(req.headers.authorization ?? '');
-    if (jwtOn && /^Bearer\s+/i.test(header)) {
-      const claims = verifyJwt(header.replace(/^Bearer\s+/i, '').trim(), s.jwtAuth!.secretKey);
-      if (typeof claims === 'string') {
-        reply.header('WWW-Authenticate', 'Bearer realm="authstudio"');
-        return refuseApiRequest(engine, req, reply, new AuthStudioError('AS_ERR_UNAUTHORIZED', `bearer token refused: ${claims}`));
-      }
-      if (rule.roles && !claims.roles.some((r) => rule.roles!.includes(r))) {
-        return refuseApiRequest(engine, req, reply, new AuthStudioError('AS_ERR_FORBIDDEN', `the token's roles (${claims.roles.join(', ') || 'none'}) do not include one of: ${rule.roles.join(', ')}`));
-      }
-      req.jwtClaims = claims;
-      req.apiCredentials = 'jwt';
-      return;
-    }
-    if (basicOn && basicOk(engine, header)) {
-      req.apiCredentials = 'basic';
-      return;
-    }
-    reply.header('WWW-Authenticate', jwtOn ? 'Bearer realm="authstudio"' : 'Basic realm="authstudio"');
-    const need = jwtOn ? 'this API needs a bearer token (POST /api/v1/jwt/token)' : 'this API needs HTTP Basic credentials (server.basic_auth)';
-    return refuseApiRequest(engine, req, reply, new AuthStudioError('AS_ERR_UNAUTHORIZED', need));
+  // the callback form (every request passes it: no promise per request); a refusal answers and does not go on
+  app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    if (!refused(engine, req, reply)) done();
   });
+}
+
+/** Whether `req` was refused (and answered) for missing or wrong API credentials. */
+function refused(engine: AuthEngine, req: FastifyRequest, reply: FastifyReply): boolean {
+  const refuse = (err: AuthStudioError): true => {
+    refuseApiRequest(engine, req, reply, err);
+    return true;
+  };
+  const rule = accessRule(req.routeOptions.url, req.url);
+  if (rule.kind === 'open') return false;
+  const s = engine.config.server;
+  const basicOn = !!s.basicAuth?.enabled;
+  // the auth endpoints are what Dovecot, nginx and Postfix call: they take HTTP Basic only
+  const jwtOn = !!s.jwtAuth?.enabled && rule.kind !== 'auth-endpoint';
+  if (!basicOn && !jwtOn) {
+    // no API credentials configured: the auth endpoints serve anyone (caller-trust.ts decides which facts
+    // count); admin endpoints and hooks change state, so they answer only addresses in trusted_proxies
+    if (rule.kind === 'auth-endpoint' || callerTrusted(engine, req)) return false;
+    return refuse(new AuthStudioError('AS_ERR_UNTRUSTED_CALLER', `${pathForLog(req.url)} answers only addresses in server.trusted_proxies while no API credentials are configured (server.basic_auth / jwt_auth)`));
+  }
+  const header = String(req.headers.authorization ?? '');
+  if (jwtOn && /^Bearer\s+/i.test(header)) {
+    const claims = verifyJwt(header.replace(/^Bearer\s+/i, '').trim(), s.jwtAuth!.secretKey);
+    if (typeof claims === 'string') {
+      reply.header('WWW-Authenticate', 'Bearer realm="authstudio"');
+      return refuse(new AuthStudioError('AS_ERR_UNAUTHORIZED', `bearer token refused: ${claims}`));
+    }
+    if (rule.roles && !claims.roles.some((r) => rule.roles!.includes(r))) {
+      return refuse(new AuthStudioError('AS_ERR_FORBIDDEN', `the token's roles (${claims.roles.join(', ') || 'none'}) do not include one of: ${rule.roles.join(', ')}`));
+    }
+    req.jwtClaims = claims;
+    req.apiCredentials = 'jwt';
+    return false;
+  }
+  if (basicOn && basicOk(engine, header)) {
+    req.apiCredentials = 'basic';
+    return false;
+  }
+  reply.header('WWW-Authenticate', jwtOn ? 'Bearer realm="authstudio"' : 'Basic realm="authstudio"');
+  const need = jwtOn ? 'this API needs a bearer token (POST /api/v1/jwt/token)' : 'this API needs HTTP Basic credentials (server.basic_auth)';
+  return refuse(new AuthStudioError('AS_ERR_UNAUTHORIZED', need));
 }
