@@ -15,6 +15,12 @@ export const CLIENT_FIELDS = [
 ] as const;
 export type ClientField = (typeof CLIENT_FIELDS)[number];
 
+/**
+ * Every client field empty: requests start as a copy of it. A copy of one object keeps V8's fast properties (fields
+ * assigned one by one into `{}` turned it into a dictionary, and every later copy and walk of the request with it).
+ */
+const EMPTY_FIELDS: Readonly<Record<ClientField, string>> = Object.freeze(Object.fromEntries(CLIENT_FIELDS.map((f) => [f, ''])) as Record<ClientField, string>);
+
 export type RequestMode = 'auth' | 'no-auth' | 'list-accounts';
 
 /** What the pipeline works on. Strings are as sent; absent fields are ''. */
@@ -52,11 +58,10 @@ export function newSessionId(): string {
  * `service` is accepted as an alias of `protocol`.
  */
 export function buildAuthRequest(raw: Record<string, unknown>, mode: RequestMode, endpoint: AuthRequest['endpoint']): AuthRequest {
-  const fields = {} as Record<ClientField, string>;
-  for (const f of CLIENT_FIELDS) fields[f] = '';
+  const fields: Record<ClientField, string> = { ...EMPTY_FIELDS };
   for (const [key, value] of Object.entries(raw)) {
     const name = key === 'service' ? 'protocol' : key;
-    if (!(CLIENT_FIELDS as readonly string[]).includes(name)) continue; // unknown JSON fields are ignored, as Nauthilus does
+    if (!Object.hasOwn(EMPTY_FIELDS, name)) continue; // unknown JSON fields are ignored, as Nauthilus does
     if (value === undefined || value === null) continue;
     let s: string;
     if (typeof value === 'string') s = value;

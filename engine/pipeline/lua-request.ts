@@ -118,18 +118,21 @@ const CONSTANT_SHAPES_MAX = 64;
 let constantShapes = 0;
 let constantsOff = false;
 /** The shapes requests had lately, most recent first: the stages of one request alternate between a few. */
-const recent: Array<{ shape: LuaRequestShape; keys: string[]; kinds: string }> = [];
+const recent: Array<{ shape: LuaRequestShape; keys: string[]; kinds: Uint8Array }> = [];
 const RECENT_MAX = 8;
+/** The names and kind codes of the request being shaped (reused: no allocation when its shape is a recent one). */
+const scratchKeys: string[] = [];
+let scratchKinds = new Uint8Array(64);
 
-/**
- * A value's kind in a shape: s string, n number, l list (pushed as values); e empty string, t true, f false,
- * E empty list (constants of the constructor). `constants` false: every value is pushed (s, n, b, l).
- */
-function kindOf(v: string | number | boolean | readonly string[], constants: boolean): string {
-  if (typeof v === 'string') return constants && v === '' ? 'e' : 's';
-  if (typeof v === 'number') return 'n';
-  if (typeof v === 'boolean') return constants ? (v ? 't' : 'f') : 'b';
-  return constants && v.length === 0 ? 'E' : 'l';
+// A value's kind in a shape (a character code): s string, n number, l list (pushed as values); e empty string,
+// t true, f false, E empty list (constants of the constructor); b boolean when constants are off.
+const S = 115, N = 110, L = 108, B = 98, EMPTY = 101, TRUE = 116, FALSE = 102, EMPTY_LIST = 69;
+
+function kindOf(v: string | number | boolean | readonly string[], constants: boolean): number {
+  if (typeof v === 'string') return constants && v === '' ? EMPTY : S;
+  if (typeof v === 'number') return N;
+  if (typeof v === 'boolean') return constants ? (v ? TRUE : FALSE) : B;
+  return constants && v.length === 0 ? EMPTY_LIST : L;
 }
 
 const CONSTANT_SOURCE: Record<string, string> = { e: '""', t: 'true', f: 'false', E: '{}' };
@@ -138,30 +141,37 @@ const CONSTANT_SOURCE: Record<string, string> = { e: '""', t: 'true', f: 'false'
 export function shapeLuaRequest(fields: LuaRequestFields): ShapedLuaRequest | string {
   const constants = !constantsOff;
   const values: Array<string | number | boolean> = [];
-  const keys: string[] = [];
-  let kinds = '';
+  let n = 0;
   for (const key in fields) {
     const v = fields[key];
     if (v === undefined) continue;
     const kind = kindOf(v, constants);
-    keys.push(key);
-    kinds += kind;
-    if (kind === 's') values.push((v as string).includes('\0') ? (v as string).replace(/\0/g, '\uFFFD') : (v as string));
-    else if (kind === 'l') values.push(encodeList(v as readonly string[]));
-    else if (kind === 'n' || kind === 'b') values.push(v as number | boolean);
+    if (n === scratchKinds.length) {
+      const grown = new Uint8Array(n * 2);
+      grown.set(scratchKinds);
+      scratchKinds = grown;
+    }
+    scratchKeys[n] = key;
+    scratchKinds[n] = kind;
+    n++;
+    if (kind === S) values.push((v as string).includes('\0') ? (v as string).replace(/\0/g, '\uFFFD') : (v as string));
+    else if (kind === L) values.push(encodeList(v as readonly string[]));
+    else if (kind === N || kind === B) values.push(v as number | boolean);
   }
   for (let i = 0; i < recent.length; i++) {
     const r = recent[i];
-    if (r.kinds !== kinds || r.keys.length !== keys.length) continue;
-    let same = true;
-    for (let j = 0; j < keys.length && same; j++) same = r.keys[j] === keys[j];
-    if (!same) continue;
+    if (r.keys.length !== n) continue;
+    let j = 0;
+    while (j < n && r.keys[j] === scratchKeys[j] && r.kinds[j] === scratchKinds[j]) j++;
+    if (j < n) continue;
     if (i > 0) {
       recent.splice(i, 1);
       recent.unshift(r);
     }
     return { shape: r.shape, values };
   }
+  const keys = scratchKeys.slice(0, n);
+  const kinds = String.fromCharCode(...scratchKinds.subarray(0, n));
   const signature = keys.map((k, i) => kinds[i] + k).join('\x01');
   let shape = shapes.get(signature);
   if (!shape) {
@@ -189,7 +199,7 @@ export function shapeLuaRequest(fields: LuaRequestFields): ShapedLuaRequest | st
     shapes.set(signature, shape);
     if (withConstants) constantShapes++;
   }
-  recent.unshift({ shape, keys, kinds });
+  recent.unshift({ shape, keys, kinds: scratchKinds.slice(0, n) });
   if (recent.length > RECENT_MAX) recent.pop();
   return { shape, values };
 }

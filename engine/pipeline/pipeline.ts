@@ -161,6 +161,9 @@ export class AuthPipeline {
     call.httpResponse = { headers: (out.responseHeaders = {}) };
     if (gen.tracer) call.tracing = startRequestSpan(gen.tracer, req);
 
+    const v3 = isNauthilus3(config);
+    // one object literal with every field (spreads included): V8 keeps it in fast properties, which the four stages'
+    // walks over its ~50 fields depend on (fields added one by one, or deleted, turn it into a slow dictionary)
     const base: LuaRequestFields = {
       ...DERIVED_FIELD_DEFAULTS,
       debug: config.server.logLevel === 'debug',
@@ -175,18 +178,24 @@ export class AuthPipeline {
       brute_force_counter: 0,
       authenticated: false,
       user_found: false,
+      // every client field is a string, "" when not sent (as Nauthilus builds its request table): an empty
+      // password is "", never nil, so `request.password == <nil from a failed lookup>` cannot match
+      ...f,
+      // Nauthilus 3.x: its added fields
+      ...(v3 ? V3_FIELD_DEFAULTS : undefined),
     };
-    // every client field is a string, "" when not sent (as Nauthilus builds its request table): an empty
-    // password is "", never nil, so `request.password == <nil from a failed lookup>` cannot match
-    // (copied field by field, not assigned and deleted: a deleted key turns the object into a slow dictionary)
-    for (const k in f) if (!CLIENT_FIELDS_NOT_IN_LUA.includes(k)) base[k] = f[k as keyof typeof f];
-    if (isNauthilus3(config)) {
-      // Nauthilus 3.x: its added fields; the client's method; auth_login_attempt a number (3.1)
-      Object.assign(base, V3_FIELD_DEFAULTS, { method: f.method ?? '', redis_prefix: scriptRedisPrefix(config) });
+    // client fields Nauthilus does not put in the request table: undefined is left out of it (set, not deleted)
+    for (const k of CLIENT_FIELDS_NOT_IN_LUA) base[k] = undefined;
+    if (v3) {
+      // the client's method; the prefix (the defaults' empty one replaced); auth_login_attempt a number (3.1)
+      base.method = f.method ?? '';
+      base.redis_prefix = scriptRedisPrefix(config);
       if (config.profile === '3.1') base.auth_login_attempt = f.auth_login_attempt ? Number(f.auth_login_attempt) : 0;
     } else if (config.profile === '1.12') {
       // Nauthilus 1.12 (lualib/request.go): method, latency, http_status and redis_prefix join the request table
-      Object.assign(base, { method: f.method ?? '', http_status: 0, latency: 0, redis_prefix: scriptRedisPrefix(config) });
+      base.method = f.method ?? '';
+      base.http_status = 0;
+      base.latency = 0;
     }
     const state: StageState = { call, base, out, timeout, pools, req, config, checks: gen.checks, passwordCache: gen.passwordCache };
     if (gen.policy && req.mode !== 'list-accounts') state.policy = new PolicyRun(gen.policy, state);
