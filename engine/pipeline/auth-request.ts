@@ -119,8 +119,18 @@ export function normaliseIp(ip: string, field: string): string {
   return compressIpv6(w);
 }
 
+/** The last answer of networkOf: one login asks for the same address and prefix several times (stages, buckets). */
+let lastNetwork = { ip: '', cidr: -1, network: '' };
+
 /** The network a client belongs to for `cidr` (e.g. 203.0.113.7 /24 -> "203.0.113.0/24"). */
 export function networkOf(ip: string, cidr: number): string {
+  if (ip === lastNetwork.ip && cidr === lastNetwork.cidr) return lastNetwork.network;
+  const network = computeNetworkOf(ip, cidr);
+  lastNetwork = { ip, cidr, network };
+  return network;
+}
+
+function computeNetworkOf(ip: string, cidr: number): string {
   const family = net.isIP(ip);
   if (family === 4) {
     const n = ipv4Number(ip);
