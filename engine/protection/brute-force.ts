@@ -350,7 +350,7 @@ export class BruteForceProtection implements BuiltinCheck {
     if (slots.buckets.length === 0) return;
     const store = this.redis();
     for (let i = 0; i < slots.buckets.length; i++) {
-      store.runScriptDetached(GIVE_BACK_SLOT, [this.slotsKey(slots.buckets[i], slots.networks[i])], [slots.member], () => undefined);
+      store.runScriptDetached(GIVE_BACK_SLOT, [this.slotsKey(slots.buckets[i], slots.networks[i])], [slots.member]);
     }
     if (wake) this.wakeSleepers();
   }

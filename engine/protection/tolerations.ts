@@ -198,7 +198,7 @@ export class Tolerations {
     const now = Math.floor(Date.now() / 1000);
     if (store.mode !== 'cluster') {
       const args = [now, username.toLowerCase(), ttl, field];
-      if (list) store.runScriptDetached(RECORD_AND_COPY, [set, key], args, () => undefined);
+      if (list) store.runScriptDetached(RECORD_AND_COPY, [set, key], args);
       else await store.runScript(RECORD_AND_COPY, [set, key], args);
       return;
     }

@@ -204,11 +204,12 @@ export class RedisStore {
 
   /**
    * Run an atomic script whose answer nobody waits for (a brute-force slot given back, a toleration count): it is
-   * started now, in order with the calls this store runs after it, and `onError` hears of its failure. The caller
-   * goes on at once (a worker sends it with its next message and gets no reply).
+   * started now, in order with the calls this store runs after it, and the caller goes on at once (a worker sends it
+   * with its next message and gets no reply). A failure costs only what the script would have done (a slot lapses,
+   * one count is lost); the main thread logs the failures of workers' detached scripts.
    */
-  runScriptDetached(script: AtomicScript, keys: string[], args: ScriptArg[], onError: (e: unknown) => void): void {
-    this.runScript(script, keys, args).catch(onError);
+  runScriptDetached(script: AtomicScript, keys: string[], args: ScriptArg[]): void {
+    this.runScript(script, keys, args).catch(() => undefined);
   }
 
   async ping(): Promise<boolean> {

@@ -36,7 +36,7 @@ export class RemoteRedisStore extends RedisStore {
     return this.rpc.script(script.name, keys, args);
   }
 
-  /** Failures are logged by the main thread, which runs the script: `onError` never hears of them here. */
+  /** The main thread runs it (and logs its failure). */
   override runScriptDetached(script: AtomicScript, keys: string[], args: ScriptArg[]): void {
     this.rpc.detachedScript(script.name, keys, args);
   }

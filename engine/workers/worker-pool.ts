@@ -252,10 +252,14 @@ export class PipelineWorkers {
     if (!slot.exited) slot.worker.postMessage(m);
   }
 
+  /** A detached script of a worker failed: nobody waits for it, so the log is the only trace. */
+  private readonly detachedFailed = (e: unknown, c: RedisCall): void => {
+    this.ctx.logger.warn({ err: (e as Error)?.message ?? String(e), script: c.op === 'script' ? c.name : c.op }, 'a Redis script of a pipeline thread failed (nobody waited for its answer)');
+  };
+
   /** Start a worker's calls in their order; one message answers them all. */
   private redisCalls(slot: Slot, calls: RedisCall[]): void {
-    const failed = (e: unknown, c: RedisCall) => this.ctx.logger.warn({ err: (e as Error)?.message ?? String(e), script: c.op === 'script' ? c.name : c.op }, 'a Redis script of a pipeline thread failed (nobody waited for its answer)');
-    void answerRedisCalls(this.ctx.redis(), calls, failed).then((replies) => {
+    void answerRedisCalls(this.ctx.redis(), calls, this.detachedFailed).then((replies) => {
       if (replies.length > 0) postReplies((r) => this.post(slot, { t: 'replies', replies: r }), replies);
     });
   }
